@@ -1,0 +1,40 @@
+//! Pure domain types and rules of Rondom: the pillars of the sociaal domein, the signal
+//! catalogue, BSN validation, person pseudonyms and the sealing of personal data.
+//!
+//! Nothing here does I/O: every rule can be tested on its own, and every other crate builds on
+//! these types.
+//!
+//! # Layout
+//! - [`pillar`]: the five pillars plus regie, with their wire names
+//! - [`bsn`]: the burgerservicenummer and its 11-proef
+//! - [`pseudonym`]: HMAC-SHA256 pseudonyms of persons
+//! - [`seal`]: per-household data keys, AEAD sealing, key wrapping under a master key
+//! - [`id`]: event, household and source identifiers
+//! - [`signal`]: the signal catalogue and a validated [`Signal`]
+//! - [`violation`]: field violations that make an input invalid
+//!
+//! # Example
+//! ```
+//! use rondom_domain::bsn::Bsn;
+//! use rondom_domain::pseudonym::PseudonymKey;
+//!
+//! let bsn: Bsn = "123456782".parse().expect("passes the 11-proef");
+//! let key = PseudonymKey::from_bytes([7; 32]);
+//! assert_eq!(key.pseudonym(&bsn), key.pseudonym(&bsn));
+//! assert_eq!(bsn.masked(), "*****6782");
+//! ```
+
+pub mod bsn;
+pub mod id;
+pub mod pillar;
+pub mod pseudonym;
+pub mod seal;
+pub mod signal;
+pub mod violation;
+
+pub use bsn::Bsn;
+pub use id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};
+pub use pillar::Pillar;
+pub use pseudonym::{Pseudonym, PseudonymKey};
+pub use signal::{Signal, SignalKind, SignalPerson, Urgency};
+pub use violation::{FieldViolation, InvalidInput};

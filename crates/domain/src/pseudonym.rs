@@ -1,0 +1,123 @@
+//! Person pseudonyms: HMAC-SHA256 of the BSN under a secret key.
+//!
+//! The pseudonym is the only person key that leaves Rondom's trust boundary (NATS KV keys,
+//! event payloads, the read model). Without the key it cannot be turned back into a BSN, not
+//! even by trying all 10^9 numbers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::bsn::Bsn;
+
+/// Domain separation, so the same key can never yield the same MAC for another purpose.
+const CONTEXT: &[u8] = b"rondom/v1/person-pseudonym\0";
+
+/// The secret key behind every pseudonym. `Debug` never shows it.
+#[derive(Clone)]
+pub struct PseudonymKey([u8; 32]);
+
+impl PseudonymKey {
+    /// Returns a key from its 32 raw bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// Returns the pseudonym of the person with this BSN.
+    pub fn pseudonym(&self, bsn: &Bsn) -> Pseudonym {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key size");
+        mac.update(CONTEXT);
+        mac.update(bsn.as_str().as_bytes());
+        Pseudonym(mac.finalize().into_bytes().into())
+    }
+}
+
+impl fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PseudonymKey(..)")
+    }
+}
+
+/// A person's pseudonym: 32 bytes, written as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pseudonym([u8; 32]);
+
+impl Pseudonym {
+    /// Returns the raw bytes (sled keys use these).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Returns the pseudonym from its raw bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl fmt::Display for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pseudonym({self})")
+    }
+}
+
+/// The text is not 64 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a pseudonym is 64 hex digits")]
+pub struct InvalidPseudonym;
+
+impl FromStr for Pseudonym {
+    type Err = InvalidPseudonym;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).map_err(|_| InvalidPseudonym)?;
+        Ok(Self(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn bsn(text: &str) -> Bsn {
+        text.parse().expect("valid test BSN")
+    }
+
+    #[test]
+    fn same_bsn_same_key_same_pseudonym() {
+        let key = PseudonymKey::from_bytes([1; 32]);
+        assert_eq!(key.pseudonym(&bsn("111222333")), key.pseudonym(&bsn("111222333")));
+    }
+
+    #[test]
+    fn another_key_gives_another_pseudonym() {
+        let first = PseudonymKey::from_bytes([1; 32]).pseudonym(&bsn("111222333"));
+        let second = PseudonymKey::from_bytes([2; 32]).pseudonym(&bsn("111222333"));
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn pseudonym_does_not_contain_the_bsn() {
+        let pseudonym = PseudonymKey::from_bytes([1; 32]).pseudonym(&bsn("111222333"));
+        assert!(!pseudonym.to_string().contains("111222333"));
+        assert!(!format!("{:?}", PseudonymKey::from_bytes([1; 32])).contains("01"));
+    }
+
+    proptest! {
+        #[test]
+        fn hex_form_round_trips(bytes in proptest::array::uniform32(any::<u8>())) {
+            let pseudonym = Pseudonym::from_bytes(bytes);
+            prop_assert_eq!(pseudonym.to_string().parse::<Pseudonym>(), Ok(pseudonym));
+            prop_assert_eq!(pseudonym.to_string().len(), 64);
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Signals: what a wijkteam system noticed about the persons of a household.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::bsn::{Bsn, BsnError};
+use crate::id::{EventId, GemeenteCode, IdempotencyKey, SourceUrn};
+use crate::pillar::Pillar;
+use crate::violation::{InvalidInput, Violations};
+
+/// Longest summary accepted, in bytes of UTF-8.
+pub const MAX_SUMMARY_BYTES: usize = 4096;
+/// Most persons one signal may name.
+pub const MAX_PERSONS: usize = 20;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
+/// How far a sender's clock may run ahead of ours before an observation counts as future.
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// How urgent a signal is, as the sender judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Urgency {
+    Normal,
+    High,
+    Crisis,
+}
+
+impl Urgency {
+    /// Returns the wire name: `normal`, `high` or `crisis`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Normal => "normal",
+            Urgency::High => "high",
+            Urgency::Crisis => "crisis",
+        }
+    }
+}
+
+/// The catalogue of signal kinds a wijkteam may post. Names are the snake_case wire names
+/// used in subjects (`rondom.evt.<household>.<pillar>.<kind>`) and CloudEvents types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignalKind {
+    ZorgenOpvoeding,
+    Schooluitval,
+    Betalingsachterstand,
+    DreigendeHuisuitzetting,
+    MantelzorgOverbelast,
+    Eenzaamheid,
+    HuiselijkGeweldVermoeden,
+    PsychischeKlachten,
+    VerslavingVermoeden,
+    Woningvervuiling,
+    InkomenWeggevallen,
+}
+
+impl SignalKind {
+    /// Every kind in the catalogue.
+    pub const ALL: [SignalKind; 11] = [
+        SignalKind::ZorgenOpvoeding,
+        SignalKind::Schooluitval,
+        SignalKind::Betalingsachterstand,
+        SignalKind::DreigendeHuisuitzetting,
+        SignalKind::MantelzorgOverbelast,
+        SignalKind::Eenzaamheid,
+        SignalKind::HuiselijkGeweldVermoeden,
+        SignalKind::PsychischeKlachten,
+        SignalKind::VerslavingVermoeden,
+        SignalKind::Woningvervuiling,
+        SignalKind::InkomenWeggevallen,
+    ];
+
+    /// Returns the snake_case wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalKind::ZorgenOpvoeding => "zorgen_opvoeding",
+            SignalKind::Schooluitval => "schooluitval",
+            SignalKind::Betalingsachterstand => "betalingsachterstand",
+            SignalKind::DreigendeHuisuitzetting => "dreigende_huisuitzetting",
+            SignalKind::MantelzorgOverbelast => "mantelzorg_overbelast",
+            SignalKind::Eenzaamheid => "eenzaamheid",
+            SignalKind::HuiselijkGeweldVermoeden => "huiselijk_geweld_vermoeden",
+            SignalKind::PsychischeKlachten => "psychische_klachten",
+            SignalKind::VerslavingVermoeden => "verslaving_vermoeden",
+            SignalKind::Woningvervuiling => "woningvervuiling",
+            SignalKind::InkomenWeggevallen => "inkomen_weggevallen",
+        }
+    }
+
+    /// Returns what the kind means, for people reading a timeline.
+    pub fn description(self) -> &'static str {
+        match self {
+            SignalKind::ZorgenOpvoeding => "zorgen over opvoeding of ontwikkeling van een kind",
+            SignalKind::Schooluitval => "verzuim of dreigende schooluitval",
+            SignalKind::Betalingsachterstand => "betalingsachterstand of schulden",
+            SignalKind::DreigendeHuisuitzetting => "dreigende huisuitzetting",
+            SignalKind::MantelzorgOverbelast => "overbelaste mantelzorger",
+            SignalKind::Eenzaamheid => "eenzaamheid of sociaal isolement",
+            SignalKind::HuiselijkGeweldVermoeden => "vermoeden van huiselijk geweld",
+            SignalKind::PsychischeKlachten => "psychische klachten",
+            SignalKind::VerslavingVermoeden => "vermoeden van verslaving",
+            SignalKind::Woningvervuiling => "vervuilde of verwaarloosde woning",
+            SignalKind::InkomenWeggevallen => "inkomen weggevallen",
+        }
+    }
+}
+
+impl fmt::Display for SignalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name is not in the signal catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown signal kind {0:?}")]
+pub struct UnknownSignalKind(pub String);
+
+impl FromStr for SignalKind {
+    type Err = UnknownSignalKind;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        SignalKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+            .ok_or_else(|| UnknownSignalKind(name.to_owned()))
+    }
+}
+
+/// A person named in a signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalPerson {
+    pub bsn: Bsn,
+    pub display_name: String,
+}
+
+/// A signal as the sender wrote it, before any check.
+#[derive(Debug, Clone, Default)]
+pub struct SignalInput {
+    pub idempotency_key: String,
+    pub source_system: String,
+    pub gemeente_code: String,
+    /// (BSN, display name) per person; first = the person the signal is about.
+    pub persons: Vec<(String, String)>,
+    /// `None` when unspecified or not a known pillar.
+    pub pillar: Option<Pillar>,
+    pub kind: String,
+    /// `None` when unspecified or not a known urgency.
+    pub urgency: Option<Urgency>,
+    pub observed_at: Option<DateTime<Utc>>,
+    pub summary: String,
+}
+
+/// A checked signal: every field valid, ready to be pseudonymised, sealed and published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub idempotency_key: IdempotencyKey,
+    pub source: SourceUrn,
+    pub gemeente: GemeenteCode,
+    /// Never empty; the first person is the one the signal is about.
+    pub persons: Vec<SignalPerson>,
+    pub pillar: Pillar,
+    pub kind: SignalKind,
+    pub urgency: Urgency,
+    pub observed_at: DateTime<Utc>,
+    pub summary: String,
+}
+
+impl Signal {
+    /// Checks every field of `input` and returns the signal, or all violations at once so a
+    /// sender can fix them in one go. `now` decides what counts as the future.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] naming each field that breaks a rule.
+    pub fn validate(input: SignalInput, now: DateTime<Utc>) -> Result<Signal, InvalidInput> {
+        let mut violations = Violations::default();
+
+        let idempotency_key = input
+            .idempotency_key
+            .parse::<IdempotencyKey>()
+            .map_err(|err| violations.push("idempotency_key", err.to_string()))
+            .ok();
+        let source = input
+            .source_system
+            .parse::<SourceUrn>()
+            .map_err(|err| violations.push("source_system", err.to_string()))
+            .ok();
+        let gemeente = input
+            .gemeente_code
+            .parse::<GemeenteCode>()
+            .map_err(|err| violations.push("gemeente_code", err.to_string()))
+            .ok();
+
+        let persons = validate_persons(&input.persons, &mut violations);
+
+        let pillar = match input.pillar {
+            None => {
+                violations.push("pillar", "pillar is required: wijkteam, wmo, jeugd, participatie or schuldhulp");
+                None
+            }
+            Some(pillar) if !pillar.accepts_signals() => {
+                violations.push("pillar", format!("pillar {pillar} takes no signals"));
+                None
+            }
+            Some(pillar) => Some(pillar),
+        };
+        let kind = input
+            .kind
+            .parse::<SignalKind>()
+            .map_err(|err| {
+                let known: Vec<&str> = SignalKind::ALL.iter().map(|kind| kind.as_str()).collect();
+                violations.push("kind", format!("{err}; known kinds: {}", known.join(", ")));
+            })
+            .ok();
+        let urgency = input.urgency.or_else(|| {
+            violations.push("urgency", "urgency is required: normal, high or crisis");
+            None
+        });
+        let observed_at = match input.observed_at {
+            None => {
+                violations.push("observed_at", "observed_at is required");
+                None
+            }
+            Some(at) if at > now + CLOCK_SKEW => {
+                violations.push("observed_at", "observed_at lies in the future");
+                None
+            }
+            Some(at) => Some(at),
+        };
+        if input.summary.len() > MAX_SUMMARY_BYTES {
+            violations.push(
+                "summary",
+                format!("summary has {} bytes; at most {MAX_SUMMARY_BYTES}", input.summary.len()),
+            );
+        }
+
+        violations.finish(|| Signal {
+            idempotency_key: idempotency_key.expect("checked above"),
+            source: source.expect("checked above"),
+            gemeente: gemeente.expect("checked above"),
+            persons,
+            pillar: pillar.expect("checked above"),
+            kind: kind.expect("checked above"),
+            urgency: urgency.expect("checked above"),
+            observed_at: observed_at.expect("checked above"),
+            summary: input.summary,
+        })
+    }
+
+    /// Returns the event id this signal publishes under, the same for every retry.
+    pub fn event_id(&self) -> EventId {
+        EventId::derive(&self.source, &self.idempotency_key)
+    }
+}
+
+fn validate_persons(persons: &[(String, String)], violations: &mut Violations) -> Vec<SignalPerson> {
+    if persons.is_empty() {
+        violations.push("persons", "name at least one person: the person the signal is about");
+        return Vec::new();
+    }
+    if persons.len() > MAX_PERSONS {
+        violations.push("persons", format!("at most {MAX_PERSONS} persons per signal"));
+        return Vec::new();
+    }
+    let mut checked: Vec<SignalPerson> = Vec::with_capacity(persons.len());
+    for (index, (bsn, display_name)) in persons.iter().enumerate() {
+        let bsn = match bsn.parse::<Bsn>() {
+            Ok(bsn) => Some(bsn),
+            Err(err) => {
+                let hint = match err {
+                    BsnError::ElevenTest => " (check for a typing error)",
+                    BsnError::Length | BsnError::NotDigits => "",
+                };
+                violations.push(format!("persons[{index}].bsn"), format!("{err}{hint}"));
+                None
+            }
+        };
+        if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+            violations.push(
+                format!("persons[{index}].display_name"),
+                format!("a display name has at most {MAX_DISPLAY_NAME_CHARS} characters"),
+            );
+        } else if display_name.chars().any(char::is_control) {
+            violations.push(format!("persons[{index}].display_name"), "a display name has no control characters");
+        }
+        let Some(bsn) = bsn else { continue };
+        if checked.iter().any(|person| person.bsn == bsn) {
+            violations.push(format!("persons[{index}].bsn"), "this person is named twice");
+            continue;
+        }
+        checked.push(SignalPerson { bsn, display_name: display_name.trim().to_owned() });
+    }
+    checked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().expect("valid time")
+    }
+
+    fn valid_input() -> SignalInput {
+        SignalInput {
+            idempotency_key: "k-1".into(),
+            source_system: "wijkteam-noord".into(),
+            gemeente_code: "0363".into(),
+            persons: vec![("111222333".into(), "Fatima".into()), ("123456782".into(), String::new())],
+            pillar: Some(Pillar::Jeugd),
+            kind: "zorgen_opvoeding".into(),
+            urgency: Some(Urgency::High),
+            observed_at: Some(now() - Duration::hours(2)),
+            summary: "Moeder maakt zich zorgen over zoon".into(),
+        }
+    }
+
+    fn fields(input: SignalInput) -> Vec<String> {
+        let err = Signal::validate(input, now()).expect_err("invalid input");
+        err.violations().iter().map(|violation| violation.field.clone()).collect()
+    }
+
+    #[test]
+    fn accepts_a_complete_signal() {
+        let signal = Signal::validate(valid_input(), now()).expect("valid");
+        assert_eq!(signal.persons.len(), 2);
+        assert_eq!(signal.kind, SignalKind::ZorgenOpvoeding);
+        assert_eq!(signal.source.as_str(), "urn:nld:rondom:systeem:wijkteam-noord");
+    }
+
+    #[test]
+    fn reports_every_bad_field_at_once() {
+        let input = SignalInput {
+            idempotency_key: String::new(),
+            persons: vec![("111222334".into(), String::new())],
+            pillar: None,
+            kind: "onbekend".into(),
+            summary: "x".repeat(MAX_SUMMARY_BYTES + 1),
+            ..valid_input()
+        };
+        assert_eq!(fields(input), ["idempotency_key", "persons[0].bsn", "pillar", "kind", "summary"]);
+    }
+
+    #[test]
+    fn rejects_future_observations_beyond_clock_skew() {
+        let within = SignalInput { observed_at: Some(now() + Duration::minutes(4)), ..valid_input() };
+        assert!(Signal::validate(within, now()).is_ok());
+        let future = SignalInput { observed_at: Some(now() + Duration::hours(1)), ..valid_input() };
+        assert_eq!(fields(future), ["observed_at"]);
+    }
+
+    #[test]
+    fn rejects_empty_duplicate_and_regie_input() {
+        assert_eq!(fields(SignalInput { persons: vec![], ..valid_input() }), ["persons"]);
+        let twice = vec![("111222333".into(), String::new()), ("111222333".into(), String::new())];
+        assert_eq!(fields(SignalInput { persons: twice, ..valid_input() }), ["persons[1].bsn"]);
+        assert_eq!(fields(SignalInput { pillar: Some(Pillar::Regie), ..valid_input() }), ["pillar"]);
+    }
+
+    #[test]
+    fn summary_limit_counts_bytes() {
+        let at_limit = SignalInput { summary: "é".repeat(MAX_SUMMARY_BYTES / 2), ..valid_input() };
+        assert!(Signal::validate(at_limit, now()).is_ok());
+        let over = SignalInput { summary: "é".repeat(MAX_SUMMARY_BYTES / 2 + 1), ..valid_input() };
+        assert_eq!(fields(over), ["summary"]);
+    }
+
+    #[test]
+    fn retry_keeps_the_event_id() {
+        let first = Signal::validate(valid_input(), now()).expect("valid");
+        let retry = Signal::validate(SignalInput { summary: "anders".into(), ..valid_input() }, now())
+            .expect("valid");
+        assert_eq!(first.event_id(), retry.event_id());
+    }
+
+    #[test]
+    fn kind_names_round_trip() {
+        for kind in SignalKind::ALL {
+            assert_eq!(kind.as_str().parse::<SignalKind>(), Ok(kind));
+        }
+    }
+}
