@@ -1,1 +1,51 @@
-//! stub
+//! Rondom on NATS JetStream: the event stream and KV buckets, the CloudEvents envelope,
+//! publishing with deduplication, the person-to-household registry and the household key store.
+//!
+//! # Layout
+//! - [`stream`]: names and idempotent provisioning of `RONDOM_EVENTS`, `RONDOM_PERSONS`, `RONDOM_KEYS`
+//! - [`subject`]: `rondom.evt.<household>.<pillar>.<kind>`
+//! - [`envelope`]: CloudEvents 1.0 binary-mode headers, and decoding a received event
+//! - [`publisher`]: publish an event and wait for JetStream's acknowledgement
+//! - [`registry`]: which household a person belongs to (atomic create, no double households)
+//! - [`keystore`]: household data keys, wrapped under the master key
+//! - [`error`]: [`Error`] and [`Result`]
+//!
+//! # Example
+//! ```no_run
+//! # async fn example() -> rondom_bus::Result<()> {
+//! let client = rondom_bus::connect("nats://127.0.0.1:4222").await?;
+//! let jetstream = async_nats::jetstream::new(client);
+//! rondom_bus::stream::provision(&jetstream, &rondom_bus::stream::StreamSettings::default()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod envelope;
+pub mod error;
+pub mod keystore;
+pub mod publisher;
+pub mod registry;
+pub mod stream;
+pub mod subject;
+
+pub use envelope::{Envelope, EventType, ReceivedEvent};
+pub use error::{Error, Result};
+pub use keystore::KeyStore;
+pub use publisher::{EventPublisher, Published};
+pub use registry::{HouseholdRegistry, Resolution};
+
+/// Connects to NATS. Keeps retrying in the background after a lost connection; the first
+/// connection must succeed, so a wrong URL fails at start, not on the first request.
+///
+/// # Errors
+/// [`Error::Connect`] when NATS cannot be reached.
+pub async fn connect(url: &str) -> Result<async_nats::Client> {
+    async_nats::ConnectOptions::new()
+        .name("rondom")
+        .connection_timeout(std::time::Duration::from_secs(5))
+        .connect(url)
+        .await
+        .map_err(|source| Error::Connect {
+            url: url.to_owned(),
+            source,
+        })
+}

@@ -38,7 +38,11 @@ impl Bsn {
 /// Returns the 11-proef sum of nine digits.
 fn eleven_test_sum(digits: &[u8; 9]) -> i32 {
     const WEIGHTS: [i32; 9] = [9, 8, 7, 6, 5, 4, 3, 2, -1];
-    digits.iter().zip(WEIGHTS).map(|(digit, weight)| i32::from(digit - b'0') * weight).sum()
+    digits
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(digit, weight)| i32::from(digit - b'0') * weight)
+        .sum()
 }
 
 impl FromStr for Bsn {

@@ -85,7 +85,9 @@ impl FromStr for HouseholdId {
     type Err = InvalidHouseholdId;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Uuid::try_parse(text).map(Self).map_err(|_| InvalidHouseholdId)
+        Uuid::try_parse(text)
+            .map(Self)
+            .map_err(|_| InvalidHouseholdId)
     }
 }
 
@@ -131,7 +133,8 @@ impl FromStr for SourceUrn {
             return Err(InvalidSource::TooLong);
         }
         // Header-safe without percent-encoding, and no room for free text.
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/');
+        let allowed =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/');
         if !text.chars().all(allowed) {
             return Err(InvalidSource::Characters);
         }
@@ -169,7 +172,10 @@ impl FromStr for GemeenteCode {
     type Err = InvalidGemeenteCode;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bytes: [u8; 4] = text.as_bytes().try_into().map_err(|_| InvalidGemeenteCode)?;
+        let bytes: [u8; 4] = text
+            .as_bytes()
+            .try_into()
+            .map_err(|_| InvalidGemeenteCode)?;
         if bytes.iter().all(u8::is_ascii_digit) && bytes != *b"0000" {
             Ok(Self(bytes))
         } else {
@@ -232,38 +238,68 @@ mod tests {
     #[test]
     fn event_id_depends_on_source_and_key_only() {
         let first = EventId::derive(&source("wijkteam-noord"), &key("k-1"));
-        assert_eq!(first, EventId::derive(&source("wijkteam-noord"), &key("k-1")));
-        assert_ne!(first, EventId::derive(&source("wijkteam-zuid"), &key("k-1")));
-        assert_ne!(first, EventId::derive(&source("wijkteam-noord"), &key("k-2")));
+        assert_eq!(
+            first,
+            EventId::derive(&source("wijkteam-noord"), &key("k-1"))
+        );
+        assert_ne!(
+            first,
+            EventId::derive(&source("wijkteam-zuid"), &key("k-1"))
+        );
+        assert_ne!(
+            first,
+            EventId::derive(&source("wijkteam-noord"), &key("k-2"))
+        );
         // The separator keeps ("a", "b\nc") apart from ("a\nb", "c") - neither may hold a newline.
         assert_eq!(first.to_string().parse::<EventId>(), Ok(first));
     }
 
     #[test]
     fn plain_source_names_become_urns() {
-        assert_eq!(source("wijkteam-noord").as_str(), "urn:nld:rondom:systeem:wijkteam-noord");
+        assert_eq!(
+            source("wijkteam-noord").as_str(),
+            "urn:nld:rondom:systeem:wijkteam-noord"
+        );
         assert_eq!(
             source("urn:nld:oin:00000001823288444000:systeem:Mens-Centraal").as_str(),
             "urn:nld:oin:00000001823288444000:systeem:Mens-Centraal"
         );
         assert_eq!("".parse::<SourceUrn>(), Err(InvalidSource::Empty));
-        assert_eq!("wijk team".parse::<SourceUrn>(), Err(InvalidSource::Characters));
+        assert_eq!(
+            "wijk team".parse::<SourceUrn>(),
+            Err(InvalidSource::Characters)
+        );
     }
 
     #[test]
     fn gemeente_code_is_four_digits() {
-        assert_eq!("0363".parse::<GemeenteCode>().map(|code| code.to_string()), Ok("0363".into()));
+        assert_eq!(
+            "0363".parse::<GemeenteCode>().map(|code| code.to_string()),
+            Ok("0363".into())
+        );
         for bad in ["363", "03630", "03a3", "0000", ""] {
-            assert!(bad.parse::<GemeenteCode>().is_err(), "{bad:?} should be refused");
+            assert!(
+                bad.parse::<GemeenteCode>().is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 
     #[test]
     fn idempotency_key_rules() {
         assert!("2026-11-23/signal/17".parse::<IdempotencyKey>().is_ok());
-        assert_eq!("".parse::<IdempotencyKey>(), Err(InvalidIdempotencyKey::Empty));
-        assert_eq!("a b".parse::<IdempotencyKey>(), Err(InvalidIdempotencyKey::Characters));
-        assert_eq!("x".repeat(129).parse::<IdempotencyKey>(), Err(InvalidIdempotencyKey::TooLong));
+        assert_eq!(
+            "".parse::<IdempotencyKey>(),
+            Err(InvalidIdempotencyKey::Empty)
+        );
+        assert_eq!(
+            "a b".parse::<IdempotencyKey>(),
+            Err(InvalidIdempotencyKey::Characters)
+        );
+        assert_eq!(
+            "x".repeat(129).parse::<IdempotencyKey>(),
+            Err(InvalidIdempotencyKey::TooLong)
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn same_bsn_same_key_same_pseudonym() {
         let key = PseudonymKey::from_bytes([1; 32]);
-        assert_eq!(key.pseudonym(&bsn("111222333")), key.pseudonym(&bsn("111222333")));
+        assert_eq!(
+            key.pseudonym(&bsn("111222333")),
+            key.pseudonym(&bsn("111222333"))
+        );
     }
 
     #[test]

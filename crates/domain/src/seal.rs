@@ -76,9 +76,18 @@ impl SecretKey {
         let aad = associated_data(household, purpose);
         let ciphertext = self
             .0
-            .encrypt(&nonce, Payload { msg: plaintext, aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
             .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
-        Sealed { nonce: nonce.to_vec(), ciphertext }
+        Sealed {
+            nonce: nonce.to_vec(),
+            ciphertext,
+        }
     }
 
     fn open(
@@ -92,7 +101,13 @@ impl SecretKey {
         }
         let aad = associated_data(household, purpose);
         self.0
-            .decrypt(XNonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &aad })
+            .decrypt(
+                XNonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| OpenError)
     }
 }
@@ -112,7 +127,10 @@ impl DataKey {
 
     /// Returns the key from its raw bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self { cipher: SecretKey::from_bytes(&bytes), bytes }
+        Self {
+            cipher: SecretKey::from_bytes(&bytes),
+            bytes,
+        }
     }
 
     /// Seals `plaintext` for `household`.
@@ -152,7 +170,10 @@ impl MasterKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         // A public fingerprint: tells which master key wrapped a data key, reveals nothing.
         let digest = Sha256::digest([b"rondom/v1/master-key-id\0".as_slice(), &bytes].concat());
-        Self { id: hex::encode(&digest[..8]), cipher: SecretKey::from_bytes(&bytes) }
+        Self {
+            id: hex::encode(&digest[..8]),
+            cipher: SecretKey::from_bytes(&bytes),
+        }
     }
 
     /// Returns the fingerprint stored beside every key it wraps.
@@ -162,7 +183,8 @@ impl MasterKey {
 
     /// Returns `data_key` encrypted under this master key, bound to `household`.
     pub fn wrap(&self, household: &HouseholdId, data_key: &DataKey) -> Sealed {
-        self.cipher.seal(household, Purpose::KeyWrap, &data_key.bytes)
+        self.cipher
+            .seal(household, Purpose::KeyWrap, &data_key.bytes)
     }
 
     /// Returns the data key that [`MasterKey::wrap`] wrapped for `household`.
@@ -191,8 +213,16 @@ mod tests {
         let household = HouseholdId::generate();
         let key = DataKey::generate();
         let sealed = key.seal(&household, Purpose::Summary, b"zorgen over de kinderen");
-        assert!(!sealed.ciphertext.windows(6).any(|window| window == b"zorgen"));
-        assert_eq!(key.open(&household, Purpose::Summary, &sealed).as_deref(), Ok(&b"zorgen over de kinderen"[..]));
+        assert!(
+            !sealed
+                .ciphertext
+                .windows(6)
+                .any(|window| window == b"zorgen")
+        );
+        assert_eq!(
+            key.open(&household, Purpose::Summary, &sealed).as_deref(),
+            Ok(&b"zorgen over de kinderen"[..])
+        );
     }
 
     #[test]
@@ -200,12 +230,24 @@ mod tests {
         let household = HouseholdId::generate();
         let key = DataKey::generate();
         let sealed = key.seal(&household, Purpose::Summary, b"tekst");
-        assert_eq!(key.open(&HouseholdId::generate(), Purpose::Summary, &sealed), Err(OpenError));
-        assert_eq!(key.open(&household, Purpose::Identity, &sealed), Err(OpenError));
-        assert_eq!(DataKey::generate().open(&household, Purpose::Summary, &sealed), Err(OpenError));
+        assert_eq!(
+            key.open(&HouseholdId::generate(), Purpose::Summary, &sealed),
+            Err(OpenError)
+        );
+        assert_eq!(
+            key.open(&household, Purpose::Identity, &sealed),
+            Err(OpenError)
+        );
+        assert_eq!(
+            DataKey::generate().open(&household, Purpose::Summary, &sealed),
+            Err(OpenError)
+        );
         let mut tampered = sealed.clone();
         tampered.ciphertext[0] ^= 1;
-        assert_eq!(key.open(&household, Purpose::Summary, &tampered), Err(OpenError));
+        assert_eq!(
+            key.open(&household, Purpose::Summary, &tampered),
+            Err(OpenError)
+        );
     }
 
     #[test]
@@ -214,10 +256,21 @@ mod tests {
         let master = MasterKey::from_bytes([9; 32]);
         let data_key = DataKey::generate();
         let wrapped = master.wrap(&household, &data_key);
-        let unwrapped = master.unwrap(&household, &wrapped).expect("same master key");
+        let unwrapped = master
+            .unwrap(&household, &wrapped)
+            .expect("same master key");
         let sealed = data_key.seal(&household, Purpose::Identity, b"Jan");
-        assert_eq!(unwrapped.open(&household, Purpose::Identity, &sealed).as_deref(), Ok(&b"Jan"[..]));
-        assert!(MasterKey::from_bytes([8; 32]).unwrap(&household, &wrapped).is_err());
+        assert_eq!(
+            unwrapped
+                .open(&household, Purpose::Identity, &sealed)
+                .as_deref(),
+            Ok(&b"Jan"[..])
+        );
+        assert!(
+            MasterKey::from_bytes([8; 32])
+                .unwrap(&household, &wrapped)
+                .is_err()
+        );
         assert!(master.unwrap(&HouseholdId::generate(), &wrapped).is_err());
     }
 

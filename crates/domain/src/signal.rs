@@ -196,7 +196,10 @@ impl Signal {
 
         let pillar = match input.pillar {
             None => {
-                violations.push("pillar", "pillar is required: wijkteam, wmo, jeugd, participatie or schuldhulp");
+                violations.push(
+                    "pillar",
+                    "pillar is required: wijkteam, wmo, jeugd, participatie or schuldhulp",
+                );
                 None
             }
             Some(pillar) if !pillar.accepts_signals() => {
@@ -231,7 +234,10 @@ impl Signal {
         if input.summary.len() > MAX_SUMMARY_BYTES {
             violations.push(
                 "summary",
-                format!("summary has {} bytes; at most {MAX_SUMMARY_BYTES}", input.summary.len()),
+                format!(
+                    "summary has {} bytes; at most {MAX_SUMMARY_BYTES}",
+                    input.summary.len()
+                ),
             );
         }
 
@@ -254,13 +260,22 @@ impl Signal {
     }
 }
 
-fn validate_persons(persons: &[(String, String)], violations: &mut Violations) -> Vec<SignalPerson> {
+fn validate_persons(
+    persons: &[(String, String)],
+    violations: &mut Violations,
+) -> Vec<SignalPerson> {
     if persons.is_empty() {
-        violations.push("persons", "name at least one person: the person the signal is about");
+        violations.push(
+            "persons",
+            "name at least one person: the person the signal is about",
+        );
         return Vec::new();
     }
     if persons.len() > MAX_PERSONS {
-        violations.push("persons", format!("at most {MAX_PERSONS} persons per signal"));
+        violations.push(
+            "persons",
+            format!("at most {MAX_PERSONS} persons per signal"),
+        );
         return Vec::new();
     }
     let mut checked: Vec<SignalPerson> = Vec::with_capacity(persons.len());
@@ -282,14 +297,23 @@ fn validate_persons(persons: &[(String, String)], violations: &mut Violations) -
                 format!("a display name has at most {MAX_DISPLAY_NAME_CHARS} characters"),
             );
         } else if display_name.chars().any(char::is_control) {
-            violations.push(format!("persons[{index}].display_name"), "a display name has no control characters");
+            violations.push(
+                format!("persons[{index}].display_name"),
+                "a display name has no control characters",
+            );
         }
         let Some(bsn) = bsn else { continue };
         if checked.iter().any(|person| person.bsn == bsn) {
-            violations.push(format!("persons[{index}].bsn"), "this person is named twice");
+            violations.push(
+                format!("persons[{index}].bsn"),
+                "this person is named twice",
+            );
             continue;
         }
-        checked.push(SignalPerson { bsn, display_name: display_name.trim().to_owned() });
+        checked.push(SignalPerson {
+            bsn,
+            display_name: display_name.trim().to_owned(),
+        });
     }
     checked
 }
@@ -300,7 +324,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+            .single()
+            .expect("valid time")
     }
 
     fn valid_input() -> SignalInput {
@@ -308,7 +334,10 @@ mod tests {
             idempotency_key: "k-1".into(),
             source_system: "wijkteam-noord".into(),
             gemeente_code: "0363".into(),
-            persons: vec![("111222333".into(), "Fatima".into()), ("123456782".into(), String::new())],
+            persons: vec![
+                ("111222333".into(), "Fatima".into()),
+                ("123456782".into(), String::new()),
+            ],
             pillar: Some(Pillar::Jeugd),
             kind: "zorgen_opvoeding".into(),
             urgency: Some(Urgency::High),
@@ -319,7 +348,10 @@ mod tests {
 
     fn fields(input: SignalInput) -> Vec<String> {
         let err = Signal::validate(input, now()).expect_err("invalid input");
-        err.violations().iter().map(|violation| violation.field.clone()).collect()
+        err.violations()
+            .iter()
+            .map(|violation| violation.field.clone())
+            .collect()
     }
 
     #[test]
@@ -327,7 +359,10 @@ mod tests {
         let signal = Signal::validate(valid_input(), now()).expect("valid");
         assert_eq!(signal.persons.len(), 2);
         assert_eq!(signal.kind, SignalKind::ZorgenOpvoeding);
-        assert_eq!(signal.source.as_str(), "urn:nld:rondom:systeem:wijkteam-noord");
+        assert_eq!(
+            signal.source.as_str(),
+            "urn:nld:rondom:systeem:wijkteam-noord"
+        );
     }
 
     #[test]
@@ -340,38 +375,86 @@ mod tests {
             summary: "x".repeat(MAX_SUMMARY_BYTES + 1),
             ..valid_input()
         };
-        assert_eq!(fields(input), ["idempotency_key", "persons[0].bsn", "pillar", "kind", "summary"]);
+        assert_eq!(
+            fields(input),
+            [
+                "idempotency_key",
+                "persons[0].bsn",
+                "pillar",
+                "kind",
+                "summary"
+            ]
+        );
     }
 
     #[test]
     fn rejects_future_observations_beyond_clock_skew() {
-        let within = SignalInput { observed_at: Some(now() + Duration::minutes(4)), ..valid_input() };
+        let within = SignalInput {
+            observed_at: Some(now() + Duration::minutes(4)),
+            ..valid_input()
+        };
         assert!(Signal::validate(within, now()).is_ok());
-        let future = SignalInput { observed_at: Some(now() + Duration::hours(1)), ..valid_input() };
+        let future = SignalInput {
+            observed_at: Some(now() + Duration::hours(1)),
+            ..valid_input()
+        };
         assert_eq!(fields(future), ["observed_at"]);
     }
 
     #[test]
     fn rejects_empty_duplicate_and_regie_input() {
-        assert_eq!(fields(SignalInput { persons: vec![], ..valid_input() }), ["persons"]);
-        let twice = vec![("111222333".into(), String::new()), ("111222333".into(), String::new())];
-        assert_eq!(fields(SignalInput { persons: twice, ..valid_input() }), ["persons[1].bsn"]);
-        assert_eq!(fields(SignalInput { pillar: Some(Pillar::Regie), ..valid_input() }), ["pillar"]);
+        assert_eq!(
+            fields(SignalInput {
+                persons: vec![],
+                ..valid_input()
+            }),
+            ["persons"]
+        );
+        let twice = vec![
+            ("111222333".into(), String::new()),
+            ("111222333".into(), String::new()),
+        ];
+        assert_eq!(
+            fields(SignalInput {
+                persons: twice,
+                ..valid_input()
+            }),
+            ["persons[1].bsn"]
+        );
+        assert_eq!(
+            fields(SignalInput {
+                pillar: Some(Pillar::Regie),
+                ..valid_input()
+            }),
+            ["pillar"]
+        );
     }
 
     #[test]
     fn summary_limit_counts_bytes() {
-        let at_limit = SignalInput { summary: "é".repeat(MAX_SUMMARY_BYTES / 2), ..valid_input() };
+        let at_limit = SignalInput {
+            summary: "é".repeat(MAX_SUMMARY_BYTES / 2),
+            ..valid_input()
+        };
         assert!(Signal::validate(at_limit, now()).is_ok());
-        let over = SignalInput { summary: "é".repeat(MAX_SUMMARY_BYTES / 2 + 1), ..valid_input() };
+        let over = SignalInput {
+            summary: "é".repeat(MAX_SUMMARY_BYTES / 2 + 1),
+            ..valid_input()
+        };
         assert_eq!(fields(over), ["summary"]);
     }
 
     #[test]
     fn retry_keeps_the_event_id() {
         let first = Signal::validate(valid_input(), now()).expect("valid");
-        let retry = Signal::validate(SignalInput { summary: "anders".into(), ..valid_input() }, now())
-            .expect("valid");
+        let retry = Signal::validate(
+            SignalInput {
+                summary: "anders".into(),
+                ..valid_input()
+            },
+            now(),
+        )
+        .expect("valid");
         assert_eq!(first.event_id(), retry.event_id());
     }
 

@@ -14,7 +14,10 @@ pub struct FieldViolation {
 impl FieldViolation {
     /// Returns a violation of `field`.
     pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { field: field.into(), description: description.into() }
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
     }
 }
 
@@ -29,7 +32,10 @@ impl InvalidInput {
     ///
     /// An empty list is a logic error in the caller: something must be wrong.
     pub fn new(violations: Vec<FieldViolation>) -> Self {
-        debug_assert!(!violations.is_empty(), "an invalid input names at least one violation");
+        debug_assert!(
+            !violations.is_empty(),
+            "an invalid input names at least one violation"
+        );
         Self { violations }
     }
 
@@ -74,6 +80,10 @@ impl Violations {
     /// # Errors
     /// [`InvalidInput`] when any violation was recorded.
     pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, InvalidInput> {
-        if self.0.is_empty() { Ok(value()) } else { Err(InvalidInput::new(self.0)) }
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(InvalidInput::new(self.0))
+        }
     }
 }

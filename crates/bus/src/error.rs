@@ -1,0 +1,54 @@
+//! Errors of the bus layer.
+
+/// A boxed cause from async-nats, whose error types differ per operation.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What went wrong talking to NATS, or with what NATS held.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot connect to NATS at {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    #[error("cannot provision {what}")]
+    Provision {
+        what: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    /// NATS did not complete an operation: down, slow, or no stream. Retrying may succeed.
+    #[error("NATS did not complete {operation}")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    /// Something stored on NATS cannot be read back: a bug or tampering, never retryable.
+    #[error("stored {what} is corrupt")]
+    Corrupt {
+        what: &'static str,
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// Result of the bus layer.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn unavailable(operation: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Unavailable {
+            operation,
+            source: source.into(),
+        }
+    }
+
+    pub(crate) fn corrupt(what: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Corrupt {
+            what,
+            source: source.into(),
+        }
+    }
+}

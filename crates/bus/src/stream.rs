@@ -1,0 +1,111 @@
+//! The stream and buckets Rondom needs, created or updated idempotently at every start.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, kv, stream};
+
+use crate::error::{Error, Result};
+
+/// The append-only event log.
+pub const EVENTS_STREAM: &str = "RONDOM_EVENTS";
+/// Pseudonym -> household id.
+pub const PERSONS_BUCKET: &str = "RONDOM_PERSONS";
+/// Household id -> wrapped data key.
+pub const KEYS_BUCKET: &str = "RONDOM_KEYS";
+
+/// Durability settings; see deploy/ for what each trades.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// Copies of every message: 1 on a single node, 3 in a cluster.
+    pub replicas: usize,
+    /// How long JetStream drops a republished event id itself. Later retries are dropped by the
+    /// projector, so this only bounds how often a duplicate reaches the log at all.
+    pub duplicate_window: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            replicas: 1,
+            duplicate_window: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// Returns the configuration of `RONDOM_EVENTS`.
+pub fn events_stream_config(settings: &StreamSettings) -> stream::Config {
+    stream::Config {
+        name: EVENTS_STREAM.to_owned(),
+        description: Some("Rondom household events (CloudEvents, protobuf payload)".to_owned()),
+        subjects: vec![format!("{}.>", crate::subject::EVENT_PREFIX)],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        num_replicas: settings.replicas,
+        duplicate_window: settings.duplicate_window,
+        // Append-only: history is never rewritten; erasure works by destroying keys.
+        deny_delete: true,
+        deny_purge: true,
+        allow_rollup: false,
+        allow_direct: true,
+        ..Default::default()
+    }
+}
+
+fn bucket_config(bucket: &str, description: &str, replicas: usize) -> kv::Config {
+    kv::Config {
+        bucket: bucket.to_owned(),
+        description: description.to_owned(),
+        history: 1,
+        storage: stream::StorageType::File,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates the stream and buckets, or brings them to the current configuration.
+///
+/// # Errors
+/// [`Error::Provision`] naming what could not be created.
+pub async fn provision(jetstream: &jetstream::Context, settings: &StreamSettings) -> Result<()> {
+    jetstream
+        .create_or_update_stream(events_stream_config(settings))
+        .await
+        .map_err(|err| Error::Provision {
+            what: EVENTS_STREAM,
+            source: err.into(),
+        })?;
+    jetstream
+        .create_or_update_key_value(bucket_config(
+            PERSONS_BUCKET,
+            "person pseudonym -> household id",
+            settings.replicas,
+        ))
+        .await
+        .map_err(|err| Error::Provision {
+            what: PERSONS_BUCKET,
+            source: err.into(),
+        })?;
+    jetstream
+        .create_or_update_key_value(bucket_config(
+            KEYS_BUCKET,
+            "household id -> wrapped data key",
+            settings.replicas,
+        ))
+        .await
+        .map_err(|err| Error::Provision {
+            what: KEYS_BUCKET,
+            source: err.into(),
+        })?;
+    Ok(())
+}
+
+/// Opens a provisioned bucket.
+///
+/// # Errors
+/// [`Error::Unavailable`] when the bucket cannot be reached.
+pub async fn bucket(jetstream: &jetstream::Context, name: &'static str) -> Result<kv::Store> {
+    jetstream
+        .get_key_value(name)
+        .await
+        .map_err(|err| Error::unavailable("opening a KV bucket", err))
+}

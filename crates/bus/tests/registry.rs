@@ -1,0 +1,139 @@
+//! The registry and key store against a real nats-server.
+
+use std::sync::Arc;
+
+use rondom_bus::stream::{self, StreamSettings};
+use rondom_bus::{HouseholdRegistry, KeyStore};
+use rondom_domain::seal::{MasterKey, Purpose};
+use rondom_domain::{Bsn, PseudonymKey};
+use rondom_testkit::TestNats;
+
+async fn jetstream(nats: &TestNats) -> async_nats::jetstream::Context {
+    let client = rondom_bus::connect(nats.url()).await.expect("connect");
+    let jetstream = async_nats::jetstream::new(client);
+    stream::provision(&jetstream, &StreamSettings::default())
+        .await
+        .expect("provision");
+    jetstream
+}
+
+fn pseudonym(bsn: &str) -> rondom_domain::Pseudonym {
+    let bsn: Bsn = bsn.parse().expect("valid test BSN");
+    PseudonymKey::from_bytes([3; 32]).pseudonym(&bsn)
+}
+
+#[test_log::test(tokio::test)]
+async fn concurrent_first_writes_for_one_person_make_one_household() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let registry = HouseholdRegistry::new(
+        stream::bucket(&jetstream, stream::PERSONS_BUCKET)
+            .await
+            .expect("bucket"),
+    );
+    let person = pseudonym("111222333");
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let registry = registry.clone();
+            tokio::spawn(async move {
+                registry
+                    .resolve(&[person])
+                    .await
+                    .expect("resolve")
+                    .household
+            })
+        })
+        .collect();
+    let mut households = Vec::new();
+    for task in tasks {
+        households.push(task.await.expect("task"));
+    }
+    households.dedup();
+    assert_eq!(
+        households.len(),
+        1,
+        "all writers must agree on one household"
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn co_residents_join_unless_they_have_a_household() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let registry = HouseholdRegistry::new(
+        stream::bucket(&jetstream, stream::PERSONS_BUCKET)
+            .await
+            .expect("bucket"),
+    );
+    let (mother, son, neighbour, baby) = (
+        pseudonym("111222333"),
+        pseudonym("123456782"),
+        pseudonym("999990342"),
+        pseudonym("012345672"),
+    );
+
+    let neighbours_home = registry.resolve(&[neighbour]).await.expect("resolve");
+    let family = registry.resolve(&[mother, son]).await.expect("resolve");
+    assert_ne!(family.household, neighbours_home.household);
+    assert_eq!(family.members, [true, true]);
+
+    // A co-resident who already has a household stays there.
+    let again = registry
+        .resolve(&[mother, son, neighbour])
+        .await
+        .expect("resolve");
+    assert_eq!(again.household, family.household);
+    assert_eq!(again.members, [true, true, false]);
+
+    // A new person named with a known co-resident joins that co-resident's household.
+    let newborn = registry.resolve(&[baby, mother]).await.expect("resolve");
+    assert_eq!(newborn.household, family.household);
+    assert_eq!(newborn.members, [true, true]);
+
+    // The son alone now resolves to the family's household.
+    assert_eq!(
+        registry.resolve(&[son]).await.expect("resolve").household,
+        family.household
+    );
+    // Provisioning again changes nothing.
+    stream::provision(&jetstream, &StreamSettings::default())
+        .await
+        .expect("provision twice");
+    assert_eq!(
+        registry.lookup(&mother).await.expect("lookup"),
+        Some(family.household)
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_store() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let master = MasterKey::from_bytes([5; 32]);
+    let household = rondom_domain::HouseholdId::generate();
+    let first = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
+    let second = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
+    let (key_a, key_b) = tokio::join!(
+        first.get_or_create(&household),
+        second.get_or_create(&household)
+    );
+    let (key_a, key_b) = (key_a.expect("key a"), key_b.expect("key b"));
+    let sealed = key_a.seal(&household, Purpose::Summary, b"schulden");
+    assert_eq!(
+        key_b.open(&household, Purpose::Summary, &sealed).as_deref(),
+        Ok(&b"schulden"[..])
+    );
+
+    let fresh = KeyStore::new(bucket.clone(), master);
+    let key_c = fresh.get(&household).await.expect("get").expect("stored");
+    assert!(key_c.open(&household, Purpose::Summary, &sealed).is_ok());
+
+    let wrong_master = KeyStore::new(bucket, MasterKey::from_bytes([6; 32]));
+    assert!(matches!(
+        wrong_master.get(&household).await,
+        Err(rondom_bus::Error::Corrupt { .. })
+    ));
+}

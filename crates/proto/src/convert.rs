@@ -1,0 +1,156 @@
+//! Conversions between `rondom.v1` messages and domain types.
+
+use chrono::{DateTime, Utc};
+use prost_types::Timestamp;
+use rondom_domain::seal;
+use rondom_domain::signal::SignalInput;
+use rondom_domain::{Pillar, Urgency};
+
+use crate::v1;
+
+impl From<Pillar> for v1::Pillar {
+    fn from(pillar: Pillar) -> Self {
+        match pillar {
+            Pillar::Wijkteam => v1::Pillar::Wijkteam,
+            Pillar::Wmo => v1::Pillar::Wmo,
+            Pillar::Jeugd => v1::Pillar::Jeugd,
+            Pillar::Participatie => v1::Pillar::Participatie,
+            Pillar::Schuldhulp => v1::Pillar::Schuldhulp,
+            Pillar::Regie => v1::Pillar::Regie,
+        }
+    }
+}
+
+/// Returns the pillar of a wire value; `None` for unspecified or unknown numbers.
+pub fn pillar_from_proto(value: i32) -> Option<Pillar> {
+    match v1::Pillar::try_from(value).ok()? {
+        v1::Pillar::Unspecified => None,
+        v1::Pillar::Wijkteam => Some(Pillar::Wijkteam),
+        v1::Pillar::Wmo => Some(Pillar::Wmo),
+        v1::Pillar::Jeugd => Some(Pillar::Jeugd),
+        v1::Pillar::Participatie => Some(Pillar::Participatie),
+        v1::Pillar::Schuldhulp => Some(Pillar::Schuldhulp),
+        v1::Pillar::Regie => Some(Pillar::Regie),
+    }
+}
+
+impl From<Urgency> for v1::Urgency {
+    fn from(urgency: Urgency) -> Self {
+        match urgency {
+            Urgency::Normal => v1::Urgency::Normal,
+            Urgency::High => v1::Urgency::High,
+            Urgency::Crisis => v1::Urgency::Crisis,
+        }
+    }
+}
+
+/// Returns the urgency of a wire value; `None` for unspecified or unknown numbers.
+pub fn urgency_from_proto(value: i32) -> Option<Urgency> {
+    match v1::Urgency::try_from(value).ok()? {
+        v1::Urgency::Unspecified => None,
+        v1::Urgency::Normal => Some(Urgency::Normal),
+        v1::Urgency::High => Some(Urgency::High),
+        v1::Urgency::Crisis => Some(Urgency::Crisis),
+    }
+}
+
+/// Returns a protobuf timestamp.
+pub fn timestamp(at: DateTime<Utc>) -> Timestamp {
+    Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
+
+/// Returns the time of a protobuf timestamp; `None` when it is out of range.
+pub fn datetime(at: &Timestamp) -> Option<DateTime<Utc>> {
+    let nanos = u32::try_from(at.nanos).ok()?;
+    DateTime::from_timestamp(at.seconds, nanos)
+}
+
+impl From<v1::PostSignalRequest> for SignalInput {
+    fn from(request: v1::PostSignalRequest) -> Self {
+        SignalInput {
+            idempotency_key: request.idempotency_key,
+            source_system: request.source_system,
+            gemeente_code: request.gemeente_code,
+            persons: request
+                .persons
+                .into_iter()
+                .map(|person| (person.bsn, person.display_name))
+                .collect(),
+            pillar: pillar_from_proto(request.pillar),
+            kind: request.kind,
+            urgency: urgency_from_proto(request.urgency),
+            // An out-of-range timestamp is as good as none: both are refused.
+            observed_at: request.observed_at.as_ref().and_then(datetime),
+            summary: request.summary,
+        }
+    }
+}
+
+impl From<seal::Sealed> for v1::Sealed {
+    fn from(sealed: seal::Sealed) -> Self {
+        v1::Sealed {
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+        }
+    }
+}
+
+impl From<v1::Sealed> for seal::Sealed {
+    fn from(sealed: v1::Sealed) -> Self {
+        seal::Sealed {
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn every_pillar_round_trips() {
+        for pillar in Pillar::ALL {
+            assert_eq!(
+                pillar_from_proto(v1::Pillar::from(pillar) as i32),
+                Some(pillar)
+            );
+        }
+        assert_eq!(pillar_from_proto(0), None);
+        assert_eq!(pillar_from_proto(99), None);
+    }
+
+    #[test]
+    fn every_urgency_round_trips() {
+        for urgency in [Urgency::Normal, Urgency::High, Urgency::Crisis] {
+            assert_eq!(
+                urgency_from_proto(v1::Urgency::from(urgency) as i32),
+                Some(urgency)
+            );
+        }
+        assert_eq!(urgency_from_proto(0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn timestamps_round_trip(seconds in 0i64..4_102_444_800, nanos in 0u32..1_000_000_000) {
+            let at = DateTime::from_timestamp(seconds, nanos).expect("in range");
+            prop_assert_eq!(datetime(&timestamp(at)), Some(at));
+        }
+    }
+
+    #[test]
+    fn negative_nanos_are_refused() {
+        assert_eq!(
+            datetime(&Timestamp {
+                seconds: 1,
+                nanos: -1
+            }),
+            None
+        );
+    }
+}

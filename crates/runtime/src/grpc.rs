@@ -1,0 +1,122 @@
+//! Serving gRPC: the Rondom services plus `grpc.health.v1.Health` and server reflection (v1
+//! and v1alpha, as grpcurl 1.8 only speaks v1alpha), so ordinary tools work out of the box.
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::body::Body;
+use tonic::codegen::Service;
+use tonic::codegen::http::{Request, Response};
+use tonic::server::NamedService;
+use tonic::service::RoutesBuilder;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// The services one process serves, and the health reporter that tracks them.
+#[derive(Debug)]
+pub struct GrpcServices {
+    routes: RoutesBuilder,
+    names: Vec<&'static str>,
+    health: HealthReporter,
+    health_service:
+        tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+}
+
+impl Default for GrpcServices {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GrpcServices {
+    /// Returns an empty set with health and reflection ready.
+    pub fn new() -> Self {
+        let health = HealthReporter::new();
+        let health_service = tonic_health::pb::health_server::HealthServer::new(
+            tonic_health::server::HealthService::from_health_reporter(health.clone()),
+        );
+        Self {
+            routes: RoutesBuilder::default(),
+            names: Vec::new(),
+            health,
+            health_service,
+        }
+    }
+
+    /// Adds a service; it reports SERVING once [`serve`] starts.
+    pub fn add<S>(mut self, service: S) -> Self
+    where
+        S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes.add_service(service);
+        self
+    }
+
+    /// Returns the health reporter, so a role can report NOT_SERVING when it cannot work.
+    pub fn health(&self) -> HealthReporter {
+        self.health.clone()
+    }
+
+    /// Returns the names of the services added so far.
+    pub fn names(&self) -> &[&'static str] {
+        &self.names
+    }
+}
+
+/// Serves `services` on `listener` until `shutdown` resolves; in-flight calls then finish.
+///
+/// # Errors
+/// The transport error when serving fails.
+pub async fn serve(
+    listener: TcpListener,
+    services: GrpcServices,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
+    let GrpcServices {
+        mut routes,
+        names,
+        health,
+        health_service,
+    } = services;
+    for name in &names {
+        health
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
+    }
+    health.set_service_status("", ServingStatus::Serving).await;
+
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(rondom_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection()
+        .build_v1()
+        .expect("descriptor sets are built in");
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .expect("descriptor sets are built in");
+    routes
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let address = listener.local_addr().ok();
+    tracing::info!(address = ?address, services = ?names, "serving gRPC");
+    Server::builder()
+        .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+        .add_routes(routes.routes())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await
+}

@@ -1,0 +1,199 @@
+//! A nats-server child process with JetStream: the embedded default of `rondom up`, and the
+//! real server every test runs against.
+//!
+//! The binary is found through `NATS_SERVER_BIN`, then `.tools/bin/nats-server` in the current
+//! directory or the workspace, then `PATH`. The project installs a pinned one into `.tools/`
+//! (`make tools`). A missing binary is an error that says so; nothing silently skips.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// Why a nats-server could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "cannot run nats-server ({binary}); run `make tools` to install the pinned one into \
+         .tools/, or set NATS_SERVER_BIN"
+    )]
+    Spawn {
+        binary: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot prepare nats-server directory {path}")]
+    Directory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("nats-server exited before it was ready; its log:\n{log}")]
+    Exited { log: String },
+    #[error("nats-server was not ready within {timeout:?}; its log:\n{log}")]
+    NotReady { timeout: Duration, log: String },
+}
+
+/// How to start the server.
+#[derive(Debug, Clone)]
+pub struct NatsServerOptions {
+    /// JetStream store directory (`-sd`); the log goes beside it as `nats-server.log`.
+    pub store_dir: PathBuf,
+    /// Client port on 127.0.0.1; `None` picks a free one.
+    pub port: Option<u16>,
+    /// How long to wait for "ready".
+    pub ready_timeout: Duration,
+}
+
+/// A running nats-server; stopped (SIGTERM, then SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct NatsServer {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl NatsServer {
+    /// Starts nats-server with JetStream and waits until it accepts clients.
+    ///
+    /// # Errors
+    /// [`Error`] when the binary is missing, or the server exits or is not ready in time.
+    pub fn start(options: &NatsServerOptions) -> Result<Self, Error> {
+        let run_dir = options.store_dir.join("run");
+        std::fs::create_dir_all(&run_dir).map_err(|source| Error::Directory {
+            path: run_dir.clone(),
+            source,
+        })?;
+        let log = options.store_dir.join("nats-server.log");
+        let binary = binary_path();
+        let port = options
+            .port
+            .map_or_else(|| "-1".to_owned(), |port| port.to_string());
+        let child = Command::new(&binary)
+            .args(["-a", "127.0.0.1", "-p", &port, "-js"])
+            .arg("-sd")
+            .arg(&options.store_dir)
+            .arg("-l")
+            .arg(&log)
+            .arg("--ports_file_dir")
+            .arg(&run_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| Error::Spawn {
+                binary: binary.clone(),
+                source,
+            })?;
+        let mut server = NatsServer {
+            child,
+            url: String::new(),
+            log,
+        };
+        server.url = server.wait_until_ready(&run_dir, options.ready_timeout)?;
+        tracing::info!(url = %server.url, store = %options.store_dir.display(), "nats-server ready");
+        Ok(server)
+    }
+
+    /// Returns the client URL, e.g. `nats://127.0.0.1:4222`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Returns the process id (tests use it to stop the server on purpose).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the server: SIGTERM so JetStream closes its files, SIGKILL after 10 s.
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let pid = Pid::from_raw(self.child.id() as i32);
+        if kill(pid, Signal::SIGTERM).is_ok() {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn read_log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_else(|err| format!("(no log: {err})"))
+    }
+
+    /// Polls the ports file nats-server writes once it listens, then connects to be sure.
+    fn wait_until_ready(&mut self, run_dir: &Path, timeout: Duration) -> Result<String, Error> {
+        let ports_file = run_dir.join(format!("{}_{}.ports", binary_file_name(), self.child.id()));
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Err(Error::Exited {
+                    log: self.read_log(),
+                });
+            }
+            if let Some(url) = read_client_url(&ports_file)
+                && let Some(address) = url.strip_prefix("nats://")
+                && std::net::TcpStream::connect(address).is_ok()
+            {
+                return Ok(url);
+            }
+            if Instant::now() > deadline {
+                let log = self.read_log();
+                self.stop();
+                return Err(Error::NotReady { timeout, log });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What `--ports_file_dir` writes: `{"nats":["nats://127.0.0.1:PORT"], ...}`.
+#[derive(serde::Deserialize)]
+struct PortsFile {
+    nats: Vec<String>,
+}
+
+fn read_client_url(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let ports: PortsFile = serde_json::from_str(&text).ok()?;
+    ports.nats.into_iter().next()
+}
+
+/// The file name nats-server uses for its ports file: that of its own executable.
+fn binary_file_name() -> String {
+    binary_path().file_name().map_or_else(
+        || "nats-server".to_owned(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// Returns the nats-server to run: `NATS_SERVER_BIN`, `.tools/bin/nats-server` here or in the
+/// workspace, else `nats-server` from `PATH`.
+pub fn binary_path() -> PathBuf {
+    if let Some(binary) = std::env::var_os("NATS_SERVER_BIN") {
+        return PathBuf::from(binary);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    [
+        PathBuf::from(".tools/bin/nats-server"),
+        workspace.join(".tools/bin/nats-server"),
+    ]
+    .into_iter()
+    .find(|candidate| candidate.is_file())
+    .unwrap_or_else(|| PathBuf::from("nats-server"))
+}
