@@ -38,14 +38,16 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub(crate) fn unavailable(operation: &'static str, source: impl Into<BoxError>) -> Self {
+    /// Returns [`Error::Unavailable`] for `operation`.
+    pub fn unavailable(operation: &'static str, source: impl Into<BoxError>) -> Self {
         Error::Unavailable {
             operation,
             source: source.into(),
         }
     }
 
-    pub(crate) fn corrupt(what: &'static str, source: impl Into<BoxError>) -> Self {
+    /// Returns [`Error::Corrupt`] for `what`.
+    pub fn corrupt(what: &'static str, source: impl Into<BoxError>) -> Self {
         Error::Corrupt {
             what,
             source: source.into(),

@@ -1,1 +1,19 @@
-fn main() {}
+//! `rondom`: runs the hub (`up`, `serve`) and talks to it (`signal`, `household`, `timeline`).
+
+mod command;
+mod output;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = command::Cli::parse();
+    rondom_runtime::init_tracing();
+    match cli.run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", output::error_report(&err));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! directory or the workspace, then `PATH`. The project installs a pinned one into `.tools/`
 //! (`make tools`). A missing binary is an error that says so; nothing silently skips.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -82,6 +83,9 @@ impl NatsServer {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group: Ctrl-C in a terminal reaches rondom only, which drains
+            // its clients first and then stops the server itself.
+            .process_group(0)
             .spawn()
             .map_err(|source| Error::Spawn {
                 binary: binary.clone(),

@@ -1,0 +1,221 @@
+//! Client commands: the CLI talks to a running hub over gRPC, like any other client.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use rondom_proto::convert::timestamp;
+use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::signal_service_client::SignalServiceClient;
+use tonic::transport::Channel;
+
+use crate::output;
+
+/// Where the hub listens and how to print.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ClientArgs {
+    /// Address of the hub's gRPC endpoint.
+    #[arg(
+        long,
+        env = "RONDOM_ADDR",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    addr: String,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+impl ClientArgs {
+    async fn channel(&self) -> anyhow::Result<Channel> {
+        Channel::from_shared(self.addr.clone())
+            .with_context(|| format!("{:?} is not a valid address", self.addr))?
+            .connect()
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot reach the hub at {}; is `rondom up` running?",
+                    self.addr
+                )
+            })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SignalArgs {
+    #[command(subcommand)]
+    command: SignalCommand,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SignalCommand {
+    /// Post a signal about one or more persons of a household.
+    Post(PostArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PostArgs {
+    /// A person by BSN, optionally with a name: 111222333 or 111222333:Fatima. Repeat for
+    /// co-residents; the first is the person the signal is about.
+    #[arg(long = "person", required = true)]
+    persons: Vec<String>,
+    /// Pillar: wijkteam, wmo, jeugd, participatie or schuldhulp.
+    #[arg(long)]
+    pillar: String,
+    /// Kind from the signal catalogue, e.g. zorgen_opvoeding or betalingsachterstand.
+    #[arg(long)]
+    kind: String,
+    /// normal, high or crisis.
+    #[arg(long, default_value = "normal")]
+    urgency: String,
+    /// Free text (sealed on the bus).
+    #[arg(long, default_value = "")]
+    summary: String,
+    /// CBS gemeentecode (4 digits).
+    #[arg(long, env = "RONDOM_GEMEENTE")]
+    gemeente: String,
+    /// The posting system.
+    #[arg(long, env = "RONDOM_SOURCE_SYSTEM", default_value = "rondom-cli")]
+    source: String,
+    /// Idempotency key; a fresh one when not given. Reuse it to retry safely.
+    #[arg(long)]
+    idempotency_key: Option<String>,
+    /// When it was observed (RFC 3339); now when not given.
+    #[arg(long)]
+    observed_at: Option<DateTime<Utc>>,
+}
+
+fn pillar_value(name: &str) -> i32 {
+    // Unknown names go to the server as UNSPECIFIED, which refuses them with a clear violation.
+    name.parse::<rondom_domain::Pillar>()
+        .map_or(0, |pillar| v1::Pillar::from(pillar) as i32)
+}
+
+fn urgency_value(name: &str) -> i32 {
+    match name {
+        "normal" => v1::Urgency::Normal as i32,
+        "high" => v1::Urgency::High as i32,
+        "crisis" => v1::Urgency::Crisis as i32,
+        _ => v1::Urgency::Unspecified as i32,
+    }
+}
+
+pub(crate) async fn signal(args: SignalArgs) -> anyhow::Result<()> {
+    let SignalCommand::Post(post) = args.command;
+    let idempotency_key = post
+        .idempotency_key
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let persons = post
+        .persons
+        .iter()
+        .map(|person| {
+            let (bsn, name) = person.split_once(':').unwrap_or((person, ""));
+            v1::PersonRef {
+                bsn: bsn.to_owned(),
+                display_name: name.to_owned(),
+            }
+        })
+        .collect();
+    let request = v1::PostSignalRequest {
+        idempotency_key: idempotency_key.clone(),
+        source_system: post.source,
+        gemeente_code: post.gemeente,
+        persons,
+        pillar: pillar_value(&post.pillar),
+        kind: post.kind,
+        urgency: urgency_value(&post.urgency),
+        observed_at: Some(timestamp(post.observed_at.unwrap_or_else(Utc::now))),
+        summary: post.summary,
+    };
+    let mut client = SignalServiceClient::new(args.client.channel().await?);
+    let reply = client.post_signal(request).await?.into_inner();
+    output::posted(&reply, &idempotency_key, args.client.json);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct HouseholdArgs {
+    #[command(subcommand)]
+    command: HouseholdCommand,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum HouseholdCommand {
+    /// Show the integral view of a household, by id or by a member's BSN.
+    Show {
+        /// Household id.
+        #[arg(required_unless_present = "bsn", conflicts_with = "bsn")]
+        household_id: Option<String>,
+        /// Find the household of the person with this BSN.
+        #[arg(long)]
+        bsn: Option<String>,
+        /// Wait until the view includes this stream position (from `signal post`).
+        #[arg(long, default_value_t = 0)]
+        min_position: u64,
+    },
+}
+
+pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
+    let HouseholdCommand::Show {
+        household_id,
+        bsn,
+        min_position,
+    } = args.command;
+    let key = match (household_id, bsn) {
+        (Some(id), _) => v1::get_household_request::Key::HouseholdId(id),
+        (None, Some(bsn)) => v1::get_household_request::Key::Bsn(bsn),
+        (None, None) => unreachable!("clap requires one of them"),
+    };
+    let mut client = HouseholdServiceClient::new(args.client.channel().await?);
+    let reply = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(key),
+            min_position,
+        })
+        .await?
+        .into_inner();
+    output::household(&reply, args.client.json);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TimelineArgs {
+    /// Household id.
+    household_id: String,
+    /// Only these pillars (repeatable).
+    #[arg(long = "pillar")]
+    pillars: Vec<String>,
+    /// Oldest first (default newest first).
+    #[arg(long)]
+    oldest_first: bool,
+    /// Entries per page (default 50, at most 500).
+    #[arg(long, default_value_t = 0)]
+    page_size: u32,
+    /// Continue from a previous page.
+    #[arg(long, default_value = "")]
+    page_token: String,
+    /// Wait until the timeline includes this stream position.
+    #[arg(long, default_value_t = 0)]
+    min_position: u64,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+pub(crate) async fn timeline(args: TimelineArgs) -> anyhow::Result<()> {
+    let request = v1::GetTimelineRequest {
+        household_id: args.household_id,
+        min_position: args.min_position,
+        page_size: args.page_size,
+        page_token: args.page_token,
+        pillars: args.pillars.iter().map(|name| pillar_value(name)).collect(),
+        oldest_first: args.oldest_first,
+    };
+    let mut client = HouseholdServiceClient::new(args.client.channel().await?);
+    let reply = client.get_timeline(request).await?.into_inner();
+    output::timeline(&reply, args.client.json);
+    Ok(())
+}

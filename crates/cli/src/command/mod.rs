@@ -1,0 +1,45 @@
+//! The commands of `rondom`.
+
+mod client;
+mod projector;
+mod serve;
+mod up;
+
+use clap::{Parser, Subcommand};
+
+/// Rondom: one integral view per household for the Dutch sociaal domein.
+#[derive(Debug, Parser)]
+#[command(name = "rondom", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the whole hub in one process, with an embedded nats-server (the quick start).
+    Up(up::UpArgs),
+    /// Run one role against an existing NATS (scale-out).
+    Serve(serve::ServeArgs),
+    /// Post a signal, as a wijkteam system would.
+    Signal(client::SignalArgs),
+    /// Show a household's integral view.
+    Household(client::HouseholdArgs),
+    /// Show a household's timeline.
+    Timeline(client::TimelineArgs),
+    /// Operate the projector's read model.
+    Projector(projector::ProjectorArgs),
+}
+
+impl Cli {
+    pub(crate) async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Up(args) => up::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
+            Command::Signal(args) => client::signal(args).await,
+            Command::Household(args) => client::household(args).await,
+            Command::Timeline(args) => client::timeline(args).await,
+            Command::Projector(args) => projector::run(args).await,
+        }
+    }
+}

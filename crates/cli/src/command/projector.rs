@@ -1,0 +1,54 @@
+//! `rondom projector rebuild`.
+
+use anyhow::Context as _;
+use rondom_projector::Generations;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ProjectorArgs {
+    #[command(subcommand)]
+    command: ProjectorCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ProjectorCommand {
+    /// Rebuild the read model from the event log. Stop the hub first; the old model stays in
+    /// place until the new one is complete.
+    Rebuild {
+        /// NATS server URL.
+        #[arg(long, env = "RONDOM_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+        nats_url: String,
+        /// Directory of the read model.
+        #[arg(
+            long,
+            env = "RONDOM_PROJECTOR_DATA_DIR",
+            default_value = "./data/projector"
+        )]
+        data_dir: std::path::PathBuf,
+        /// Events per sled transaction.
+        #[arg(long, default_value_t = 1024)]
+        batch_size: usize,
+    },
+}
+
+pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
+    match args.command {
+        ProjectorCommand::Rebuild {
+            nats_url,
+            data_dir,
+            batch_size,
+        } => {
+            let client = rondom_bus::connect(&nats_url).await?;
+            let jetstream = async_nats::jetstream::new(client.clone());
+            let generations = Generations::new(&data_dir);
+            let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), true)
+                .await
+                .context("rebuild failed (is the hub still running? stop it first); the old read model is untouched")?;
+            client.drain().await.context("failed to drain NATS")?;
+            println!(
+                "rebuilt through position {} in {:.1?}: {} events applied, {} duplicates skipped",
+                report.through, report.elapsed, report.applied.events, report.applied.duplicates
+            );
+            Ok(())
+        }
+    }
+}

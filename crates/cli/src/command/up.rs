@@ -1,0 +1,93 @@
+//! `rondom up`: the embedded default. Starts nats-server with JetStream under the data
+//! directory (unless `--nats-url` names an existing one) and every role in one process, all
+//! services on one gRPC port.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rondom_bus::stream::{self, StreamSettings};
+use rondom_projector::ProjectionArgs;
+use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
+use rondom_runtime::{GrpcServices, Keys};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct UpArgs {
+    /// Data directory: nats/ (JetStream), projector/ (read model), keys/.
+    #[arg(long, env = "RONDOM_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// Use this NATS server instead of starting one.
+    #[arg(long, env = "RONDOM_NATS_URL")]
+    nats_url: Option<String>,
+    /// Client port of the embedded nats-server.
+    #[arg(long, env = "RONDOM_NATS_PORT", default_value_t = 4222)]
+    nats_port: u16,
+    /// Address of the gRPC listener for every service.
+    #[arg(long, env = "RONDOM_GRPC_ADDR", default_value = "127.0.0.1:50051")]
+    grpc_addr: SocketAddr,
+    /// Most events applied in one sled transaction.
+    #[arg(long, env = "RONDOM_PROJECTOR_BATCH_SIZE", default_value_t = 256)]
+    batch_size: usize,
+    /// How long a read with min_position waits for the projector.
+    #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
+    read_wait: Duration,
+}
+
+pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let embedded = match &args.nats_url {
+        Some(_) => None,
+        None => {
+            let options = NatsServerOptions {
+                store_dir: args.data_dir.join("nats"),
+                port: Some(args.nats_port),
+                ready_timeout: Duration::from_secs(30),
+            };
+            let server = tokio::task::spawn_blocking(move || NatsServer::start(&options))
+                .await
+                .expect("starting nats-server does not panic")
+                .context("failed to start the embedded nats-server")?;
+            Some(server)
+        }
+    };
+    let nats_url = match (&args.nats_url, &embedded) {
+        (Some(url), _) => url.clone(),
+        (None, Some(server)) => server.url().to_owned(),
+        (None, None) => unreachable!("an embedded server is started when no URL is given"),
+    };
+
+    let keys =
+        Keys::load_or_generate(&args.data_dir.join("keys")).context("failed to load keys")?;
+    let client = rondom_bus::connect(&nats_url).await?;
+    let jetstream = async_nats::jetstream::new(client.clone());
+    stream::provision(&jetstream, &StreamSettings::default()).await?;
+
+    let signal_service = rondom_adapter_wijkteam::signal_service(&jetstream, &keys).await?;
+    let projection = ProjectionArgs {
+        data_dir: args.data_dir.join("projector"),
+        batch_size: args.batch_size,
+        read_wait: args.read_wait,
+    };
+    let (household_service, projector) =
+        rondom_projector::start(&jetstream, &keys, &projection).await?;
+    let services = GrpcServices::new()
+        .add(signal_service)
+        .add(household_service);
+
+    let listener = tokio::net::TcpListener::bind(args.grpc_addr)
+        .await
+        .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
+    tracing::info!(grpc = %args.grpc_addr, nats = %nats_url, data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
+    let served = rondom_runtime::serve(listener, services, rondom_runtime::shutdown_signal()).await;
+
+    // Stop in order: RPCs are done; the projector applies its batch and flushes sled; the NATS
+    // client drains; then the embedded server stops (on drop, with SIGTERM).
+    projector
+        .shutdown()
+        .await
+        .context("failed to stop the projector cleanly")?;
+    client.drain().await.context("failed to drain NATS")?;
+    drop(embedded);
+    tracing::info!("rondom stopped");
+    served.context("gRPC server failed")
+}

@@ -1,0 +1,170 @@
+//! The projector's pull loop: a durable consumer on `RONDOM_EVENTS`, messages applied in
+//! batches, the batch's last message acked after the sled write.
+//!
+//! The read model's own checkpoint decides where to resume, never what the server believes
+//! was acked (JetStream and sled may each lose their last moments in a crash), so at every
+//! (re)start the durable consumer is recreated from `checkpoint + 1`.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer};
+use futures::StreamExt;
+use rondom_bus::ReceivedEvent;
+use rondom_bus::stream::EVENTS_STREAM;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result, nats};
+use crate::store::ReadModel;
+
+/// Name of the durable consumer.
+pub const DURABLE: &str = "projector";
+
+/// Decodes a batch of stream messages; malformed ones are logged (by position only, they may
+/// hold anything) and skipped, so one bad message never blocks the household views.
+pub fn decode_batch(
+    messages: &[(u64, Option<&async_nats::HeaderMap>, &[u8])],
+) -> Vec<ReceivedEvent> {
+    messages
+        .iter()
+        .filter_map(|(position, headers, payload)| match ReceivedEvent::decode(*position, *headers, payload) {
+            Ok(event) => Some(event),
+            Err(err) => {
+                tracing::warn!(position, error = %err, "skipping a malformed message on the event stream");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Applies a decoded batch on a blocking thread (sled does disk I/O).
+///
+/// # Errors
+/// [`Error::Storage`] when the write fails.
+pub async fn apply_batch(
+    model: &ReadModel,
+    events: Vec<ReceivedEvent>,
+    through: u64,
+) -> Result<crate::store::Applied> {
+    let model = model.clone();
+    tokio::task::spawn_blocking(move || model.apply(&events, through))
+        .await
+        .expect("applying a batch does not panic")
+}
+
+/// Runs until `cancel`: consumes, applies, acks, and publishes each new checkpoint on
+/// `applied`. Reconnects after any failure with a short pause.
+pub async fn run(
+    jetstream: jetstream::Context,
+    model: ReadModel,
+    batch_size: usize,
+    applied: watch::Sender<u64>,
+    cancel: CancellationToken,
+) {
+    while !cancel.is_cancelled() {
+        match consume(&jetstream, &model, batch_size, &applied, &cancel).await {
+            Ok(()) => break,
+            Err(err) => {
+                tracing::warn!(
+                    error = &err as &dyn std::error::Error,
+                    "projector consumer interrupted; restarting"
+                );
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+}
+
+async fn consume(
+    jetstream: &jetstream::Context,
+    model: &ReadModel,
+    batch_size: usize,
+    applied: &watch::Sender<u64>,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let start = model.checkpoint()? + 1;
+    let stream = jetstream
+        .get_stream(EVENTS_STREAM)
+        .await
+        .map_err(nats("opening the event stream"))?;
+    // Recreated at every start so it begins exactly after the read model's checkpoint.
+    if let Err(err) = stream.delete_consumer(DURABLE).await {
+        tracing::debug!(error = %err, "no previous projector consumer to delete");
+    }
+    let consumer: consumer::PullConsumer = stream
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(DURABLE.to_owned()),
+            description: Some("Rondom household projector".to_owned()),
+            deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: start,
+            },
+            ack_policy: consumer::AckPolicy::All,
+            max_ack_pending: (batch_size * 8) as i64,
+            ..Default::default()
+        })
+        .await
+        .map_err(nats("creating the projector consumer"))?;
+    tracing::info!(start, "projector consuming");
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(batch_size)
+        .heartbeat(Duration::from_secs(5))
+        .expires(Duration::from_secs(30))
+        .messages()
+        .await
+        .map_err(nats("pulling events"))?
+        .ready_chunks(batch_size);
+
+    loop {
+        let chunk = tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            chunk = messages.next() => chunk,
+        };
+        let Some(chunk) = chunk else {
+            return Err(Error::Bus(rondom_bus::Error::unavailable(
+                "pulling events",
+                "message stream ended",
+            )));
+        };
+        let mut received = Vec::with_capacity(chunk.len());
+        for item in chunk {
+            let message = item.map_err(nats("pulling events"))?;
+            let position = message
+                .info()
+                .map_err(nats("reading message metadata"))?
+                .stream_sequence;
+            received.push((position, message));
+        }
+        let Some((through, last)) = received.last() else {
+            continue;
+        };
+        let through = *through;
+        let raw: Vec<_> = received
+            .iter()
+            .map(|(position, message)| {
+                (
+                    *position,
+                    message.headers.as_ref(),
+                    message.payload.as_ref(),
+                )
+            })
+            .collect();
+        let events = decode_batch(&raw);
+        let outcome = apply_batch(model, events, through).await?;
+        // AckPolicy::All: acking the last message acks the batch. A lost ack only causes a
+        // redelivery, which the checkpoint skips.
+        if let Err(err) = last.ack().await {
+            tracing::debug!(error = %err, "ack of a projected batch failed");
+        }
+        applied.send_replace(through);
+        tracing::debug!(
+            through,
+            events = outcome.events,
+            duplicates = outcome.duplicates,
+            "batch projected"
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Errors of the projector and their gRPC status.
+
+use rondom_domain::InvalidInput;
+use rondom_proto::status;
+use tonic::Status;
+
+/// What went wrong projecting or reading.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("request refused")]
+    InvalidRequest(#[from] InvalidInput),
+    #[error("household {0} not found")]
+    HouseholdNotFound(String),
+    #[error("the read model has not reached position {wanted} (at {reached})")]
+    NotYetApplied { wanted: u64, reached: u64 },
+    #[error("read model storage failed")]
+    Storage(#[from] sled::Error),
+    #[error("stored {what} is corrupt")]
+    Corrupt { what: &'static str },
+    #[error("bus operation failed")]
+    Bus(#[from] rondom_bus::Error),
+    #[error("cannot manage read model directory {path}")]
+    Directory {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result of the projector.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::InvalidRequest(input) => status::invalid_argument(&input),
+            Error::HouseholdNotFound(id) => status::not_found("household", &id),
+            Error::NotYetApplied { .. } => status::unavailable(err.to_string()),
+            Error::Bus(
+                rondom_bus::Error::Unavailable { .. } | rondom_bus::Error::Connect { .. },
+            ) => {
+                tracing::warn!(error = &err as &dyn std::error::Error, "read failed");
+                status::unavailable("NATS is unreachable; retry shortly")
+            }
+            Error::Storage(_) | Error::Corrupt { .. } | Error::Bus(_) | Error::Directory { .. } => {
+                tracing::error!(error = &err as &dyn std::error::Error, "read failed");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+/// Returns a mapper from any async-nats error to [`Error::Bus`] for `operation`.
+pub(crate) fn nats<E>(operation: &'static str) -> impl FnOnce(E) -> Error
+where
+    E: Into<rondom_bus::error::BoxError>,
+{
+    move |err| Error::Bus(rondom_bus::Error::unavailable(operation, err))
+}

@@ -1,0 +1,125 @@
+//! `rondom projector rebuild`: the read model is disposable, so it can be rebuilt from the log.
+//! The new model is built beside the old one and replaces it only when complete.
+
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer};
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use rondom_bus::stream::EVENTS_STREAM;
+
+use crate::consumer::{apply_batch, decode_batch};
+use crate::error::{Error, Result, nats};
+use crate::generation::Generations;
+use crate::store::{Applied, ReadModel};
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Last stream position in the new model.
+    pub through: u64,
+    pub applied: Applied,
+    pub elapsed: Duration,
+}
+
+/// Rebuilds the read model under `data_dir` from the whole stream. The projector must not be
+/// running: sled's lock on the current model makes this fail fast if it is.
+///
+/// # Errors
+/// [`Error::Storage`] when the current model is in use or a write fails; [`Error::Bus`] when
+/// the stream cannot be read. The current model is untouched in every error case.
+pub async fn rebuild(
+    jetstream: &jetstream::Context,
+    generations: &Generations,
+    batch_size: usize,
+    show_progress: bool,
+) -> Result<RebuildReport> {
+    let started = Instant::now();
+    // Held open until the switch: nobody starts a projector on it meanwhile.
+    let current = ReadModel::open(&generations.current()?)?;
+    let target = ReadModel::open(&generations.prepare_next()?)?;
+
+    let mut stream = jetstream
+        .get_stream(EVENTS_STREAM)
+        .await
+        .map_err(nats("opening the event stream"))?;
+    let last = stream
+        .info()
+        .await
+        .map_err(nats("reading the stream state"))?
+        .state
+        .last_sequence;
+    let progress = if show_progress {
+        ProgressBar::new(last)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} events ({per_sec}, eta {eta})",
+        )
+        .expect("valid progress template"),
+    );
+
+    let mut total = Applied::default();
+    let mut through = 0;
+    if last > 0 {
+        let consumer = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await
+            .map_err(nats("creating the rebuild consumer"))?;
+        let mut messages = consumer
+            .messages()
+            .await
+            .map_err(nats("reading events"))?
+            .ready_chunks(batch_size);
+        while through < last {
+            let Some(chunk) = messages.next().await else {
+                return Err(Error::Bus(rondom_bus::Error::unavailable(
+                    "reading events",
+                    "stream ended early",
+                )));
+            };
+            let mut received = Vec::with_capacity(chunk.len());
+            for item in chunk {
+                let message = item.map_err(nats("reading events"))?;
+                let position = message
+                    .info()
+                    .map_err(nats("reading message metadata"))?
+                    .stream_sequence;
+                received.push((position, message));
+            }
+            let Some((batch_through, _)) = received.last() else {
+                continue;
+            };
+            through = *batch_through;
+            let raw: Vec<_> = received
+                .iter()
+                .map(|(position, message)| {
+                    (
+                        *position,
+                        message.headers.as_ref(),
+                        message.payload.as_ref(),
+                    )
+                })
+                .collect();
+            let applied = apply_batch(&target, decode_batch(&raw), through).await?;
+            total.events += applied.events;
+            total.duplicates += applied.duplicates;
+            progress.set_position(through);
+        }
+    }
+    target.flush().await?;
+    drop(target);
+    drop(current);
+    generations.switch_to_next()?;
+    progress.finish();
+    Ok(RebuildReport {
+        through,
+        applied: total,
+        elapsed: started.elapsed(),
+    })
+}

@@ -1,0 +1,279 @@
+//! The household view and timeline entries as stored in sled, and how one event folds into
+//! them. Pure: no I/O, so the fold is tested without a database.
+//!
+//! Personal data stays sealed in the read model too: names and summaries are opened only when
+//! a reader asks, so destroying a household's key also blinds every copy here.
+
+use prost_types::Timestamp;
+use rondom_bus::ReceivedEvent;
+use rondom_proto::v1;
+
+/// A household as the projector keeps it (sled tree `households`).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StoredHousehold {
+    #[prost(string, tag = "1")]
+    pub gemeente_code: String,
+    #[prost(message, repeated, tag = "2")]
+    pub members: Vec<StoredMember>,
+    #[prost(message, repeated, tag = "3")]
+    pub open_signals: Vec<v1::OpenSignal>,
+    #[prost(message, optional, tag = "4")]
+    pub first_activity_at: Option<Timestamp>,
+    #[prost(message, optional, tag = "5")]
+    pub last_activity_at: Option<Timestamp>,
+    #[prost(uint64, tag = "6")]
+    pub last_position: u64,
+    #[prost(uint64, tag = "7")]
+    pub event_count: u64,
+}
+
+/// A member: pseudonym plus their latest sealed identity.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StoredMember {
+    #[prost(string, tag = "1")]
+    pub pseudonym: String,
+    #[prost(message, optional, tag = "2")]
+    pub identity: Option<v1::Sealed>,
+    #[prost(uint64, tag = "3")]
+    pub joined_position: u64,
+}
+
+/// One timeline entry (sled tree `timeline`, keyed by household and position).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StoredTimelineEntry {
+    #[prost(string, tag = "1")]
+    pub event_id: String,
+    #[prost(message, optional, tag = "2")]
+    pub occurred_at: Option<Timestamp>,
+    #[prost(int32, tag = "3")]
+    pub pillar: i32,
+    #[prost(string, tag = "4")]
+    pub kind: String,
+    #[prost(string, tag = "5")]
+    pub source: String,
+    #[prost(message, optional, tag = "6")]
+    pub summary: Option<v1::Sealed>,
+    #[prost(int32, tag = "7")]
+    pub urgency: i32,
+    #[prost(string, tag = "8")]
+    pub event_type: String,
+}
+
+fn later(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
+    match (current, candidate) {
+        (Some(current), Some(candidate)) => Some(
+            if (candidate.seconds, candidate.nanos) > (current.seconds, current.nanos) {
+                candidate
+            } else {
+                current
+            },
+        ),
+        (current, candidate) => current.or(candidate),
+    }
+}
+
+fn earlier(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
+    match (current, candidate) {
+        (Some(current), Some(candidate)) => Some(
+            if (candidate.seconds, candidate.nanos) < (current.seconds, current.nanos) {
+                candidate
+            } else {
+                current
+            },
+        ),
+        (current, candidate) => current.or(candidate),
+    }
+}
+
+/// Folds `received` into `household` (a default one for a new household) and returns the
+/// timeline entry it adds, plus the pseudonyms that became members.
+pub fn fold(
+    household: &mut StoredHousehold,
+    received: &ReceivedEvent,
+) -> (StoredTimelineEntry, Vec<String>) {
+    let event = &received.event;
+    if household.gemeente_code.is_empty() {
+        household.gemeente_code.clone_from(&event.gemeente_code);
+    }
+    let mut joined = Vec::new();
+    for mention in event
+        .persons
+        .iter()
+        .filter(|mention| mention.household_member)
+    {
+        match household
+            .members
+            .iter_mut()
+            .find(|member| member.pseudonym == mention.pseudonym)
+        {
+            Some(member) => {
+                if mention.display_name_given {
+                    member.identity.clone_from(&mention.identity);
+                }
+            }
+            None => {
+                household.members.push(StoredMember {
+                    pseudonym: mention.pseudonym.clone(),
+                    identity: mention.identity.clone(),
+                    joined_position: received.position,
+                });
+                joined.push(mention.pseudonym.clone());
+            }
+        }
+    }
+    let urgency = match &event.body {
+        Some(v1::event::Body::SignalReceived(signal)) => {
+            household.open_signals.push(v1::OpenSignal {
+                position: received.position,
+                event_id: received.envelope.id.to_string(),
+                pillar: event.pillar,
+                kind: event.kind.clone(),
+                urgency: signal.urgency,
+                observed_at: event.occurred_at,
+            });
+            signal.urgency
+        }
+        None => v1::Urgency::Unspecified as i32,
+    };
+    household.first_activity_at = earlier(household.first_activity_at, event.occurred_at);
+    household.last_activity_at = later(household.last_activity_at, event.occurred_at);
+    household.last_position = received.position;
+    household.event_count += 1;
+
+    let entry = StoredTimelineEntry {
+        event_id: received.envelope.id.to_string(),
+        occurred_at: event.occurred_at,
+        pillar: event.pillar,
+        kind: event.kind.clone(),
+        source: received.envelope.source.to_string(),
+        summary: event.summary.clone(),
+        urgency,
+        event_type: received.envelope.event_type.to_string(),
+    };
+    (entry, joined)
+}
+
+/// Returns the pillars with open signals, in pillar order.
+pub fn active_pillars(household: &StoredHousehold) -> Vec<i32> {
+    let mut pillars: Vec<i32> = household
+        .open_signals
+        .iter()
+        .map(|signal| signal.pillar)
+        .collect();
+    pillars.sort_unstable();
+    pillars.dedup();
+    pillars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+    use rondom_bus::{Envelope, EventType};
+    use rondom_domain::{EventId, HouseholdId, Pillar};
+
+    fn received(
+        position: u64,
+        key: &str,
+        pillar: Pillar,
+        persons: Vec<v1::PersonMention>,
+        at: i64,
+    ) -> ReceivedEvent {
+        let household = HouseholdId::from_bytes([1; 16]);
+        ReceivedEvent {
+            position,
+            envelope: Envelope {
+                id: EventId::derive(&"wt".parse().expect("source"), &key.parse().expect("key")),
+                source: "wt".parse().expect("source"),
+                event_type: EventType::new(pillar, "eenzaamheid").expect("kind"),
+                subject: household,
+                time: DateTime::from_timestamp(at, 0).expect("time"),
+            },
+            event: v1::Event {
+                household_id: household.to_string(),
+                pillar: v1::Pillar::from(pillar) as i32,
+                kind: "eenzaamheid".into(),
+                occurred_at: Some(Timestamp {
+                    seconds: at,
+                    nanos: 0,
+                }),
+                gemeente_code: "0363".into(),
+                persons,
+                summary: None,
+                body: Some(v1::event::Body::SignalReceived(v1::SignalReceived {
+                    urgency: v1::Urgency::High as i32,
+                })),
+            },
+        }
+    }
+
+    fn mention(pseudonym: &str, member: bool, named: bool, tag: u8) -> v1::PersonMention {
+        v1::PersonMention {
+            pseudonym: pseudonym.into(),
+            household_member: member,
+            identity: Some(v1::Sealed {
+                nonce: vec![tag],
+                ciphertext: vec![tag],
+            }),
+            primary: false,
+            display_name_given: named,
+        }
+    }
+
+    #[test]
+    fn members_join_once_and_keep_their_latest_named_identity() {
+        let mut household = StoredHousehold::default();
+        let (_, joined) = fold(
+            &mut household,
+            &received(
+                1,
+                "a",
+                Pillar::Wmo,
+                vec![mention("p1", true, true, 1), mention("p2", false, true, 2)],
+                100,
+            ),
+        );
+        assert_eq!(joined, ["p1"]);
+        let (_, joined) = fold(
+            &mut household,
+            &received(
+                2,
+                "b",
+                Pillar::Jeugd,
+                vec![mention("p1", true, false, 3)],
+                50,
+            ),
+        );
+        assert!(joined.is_empty());
+        let (_, joined) = fold(
+            &mut household,
+            &received(
+                3,
+                "c",
+                Pillar::Wmo,
+                vec![mention("p1", true, true, 4), mention("p3", true, false, 5)],
+                200,
+            ),
+        );
+        assert_eq!(joined, ["p3"]);
+
+        assert_eq!(household.members.len(), 2);
+        assert_eq!(
+            household.members[0]
+                .identity
+                .as_ref()
+                .map(|sealed| sealed.nonce.clone()),
+            Some(vec![4])
+        );
+        assert_eq!(household.members[1].joined_position, 3);
+        assert_eq!(household.event_count, 3);
+        assert_eq!(household.last_position, 3);
+        assert_eq!(household.first_activity_at.map(|at| at.seconds), Some(50));
+        assert_eq!(household.last_activity_at.map(|at| at.seconds), Some(200));
+        assert_eq!(
+            active_pillars(&household),
+            [v1::Pillar::Wmo as i32, v1::Pillar::Jeugd as i32]
+        );
+        assert_eq!(household.open_signals.len(), 3);
+    }
+}
