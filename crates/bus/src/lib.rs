@@ -14,7 +14,7 @@
 //! ```no_run
 //! # async fn example() -> rondom_bus::Result<()> {
 //! let client = rondom_bus::connect("nats://127.0.0.1:4222").await?;
-//! let jetstream = async_nats::jetstream::new(client);
+//! let jetstream = rondom_bus::jetstream(client);
 //! rondom_bus::stream::provision(&jetstream, &rondom_bus::stream::StreamSettings::default()).await?;
 //! # Ok(()) }
 //! ```
@@ -32,6 +32,20 @@ pub use error::{Error, Result};
 pub use keystore::KeyStore;
 pub use publisher::{EventPublisher, Published};
 pub use registry::{HouseholdRegistry, Resolution};
+
+/// How long a JetStream request or publish acknowledgement may take before the caller gets
+/// UNAVAILABLE instead of waiting on a NATS that is gone.
+pub const JETSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Returns the JetStream context Rondom uses on `client`: bounded waits, and backpressure when
+/// too many publish acknowledgements are outstanding (rather than an error).
+pub fn jetstream(client: async_nats::Client) -> async_nats::jetstream::Context {
+    async_nats::jetstream::ContextBuilder::new()
+        .timeout(JETSTREAM_TIMEOUT)
+        .ack_timeout(JETSTREAM_TIMEOUT)
+        .backpressure_on_inflight(true)
+        .build(client)
+}
 
 /// Connects to NATS. Keeps retrying in the background after a lost connection; the first
 /// connection must succeed, so a wrong URL fails at start, not on the first request.

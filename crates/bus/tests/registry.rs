@@ -10,7 +10,7 @@ use rondom_testkit::TestNats;
 
 async fn jetstream(nats: &TestNats) -> async_nats::jetstream::Context {
     let client = rondom_bus::connect(nats.url()).await.expect("connect");
-    let jetstream = async_nats::jetstream::new(client);
+    let jetstream = rondom_bus::jetstream(client);
     stream::provision(&jetstream, &StreamSettings::default())
         .await
         .expect("provision");

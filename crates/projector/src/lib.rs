@@ -131,7 +131,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let keys = Keys::load_or_generate(&config.common.key_dir).context("failed to load keys")?;
     let client = rondom_bus::connect(&config.common.nats_url).await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
+    let jetstream = rondom_bus::jetstream(client.clone());
     stream::provision(&jetstream, &StreamSettings::default()).await?;
     let (service, task) = start(&jetstream, &keys, &config.projection).await?;
     let served = rondom_runtime::serve(listener, GrpcServices::new().add(service), shutdown).await;

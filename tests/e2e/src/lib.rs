@@ -1,1 +1,1 @@
-//! End-to-end tests live in tests/.
+//! End-to-end tests across roles live in `tests/`; this crate has no code of its own.

@@ -61,7 +61,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let keys = Keys::load_or_generate(&config.common.key_dir).context("failed to load keys")?;
     let client = rondom_bus::connect(&config.common.nats_url).await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
+    let jetstream = rondom_bus::jetstream(client.clone());
     stream::provision(&jetstream, &StreamSettings::default()).await?;
     let services = GrpcServices::new().add(signal_service(&jetstream, &keys).await?);
     rondom_runtime::serve(listener, services, shutdown)

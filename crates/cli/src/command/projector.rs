@@ -38,7 +38,7 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
             batch_size,
         } => {
             let client = rondom_bus::connect(&nats_url).await?;
-            let jetstream = async_nats::jetstream::new(client.clone());
+            let jetstream = rondom_bus::jetstream(client.clone());
             let generations = Generations::new(&data_dir);
             let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), true)
                 .await

@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rondom_bus::stream::{self, StreamSettings};
-use rondom_projector::ProjectionArgs;
+use rondom_bus::stream::StreamSettings;
+use rondom_cli::hub::{self, HubConfig};
 use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
-use rondom_runtime::{GrpcServices, Keys};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
@@ -56,38 +55,20 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         (None, None) => unreachable!("an embedded server is started when no URL is given"),
     };
 
-    let keys =
-        Keys::load_or_generate(&args.data_dir.join("keys")).context("failed to load keys")?;
-    let client = rondom_bus::connect(&nats_url).await?;
-    let jetstream = async_nats::jetstream::new(client.clone());
-    stream::provision(&jetstream, &StreamSettings::default()).await?;
-
-    let signal_service = rondom_adapter_wijkteam::signal_service(&jetstream, &keys).await?;
-    let projection = ProjectionArgs {
-        data_dir: args.data_dir.join("projector"),
-        batch_size: args.batch_size,
-        read_wait: args.read_wait,
-    };
-    let (household_service, projector) =
-        rondom_projector::start(&jetstream, &keys, &projection).await?;
-    let services = GrpcServices::new()
-        .add(signal_service)
-        .add(household_service);
-
     let listener = tokio::net::TcpListener::bind(args.grpc_addr)
         .await
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
     tracing::info!(grpc = %args.grpc_addr, nats = %nats_url, data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
-    let served = rondom_runtime::serve(listener, services, rondom_runtime::shutdown_signal()).await;
-
-    // Stop in order: RPCs are done; the projector applies its batch and flushes sled; the NATS
-    // client drains; then the embedded server stops (on drop, with SIGTERM).
-    projector
-        .shutdown()
-        .await
-        .context("failed to stop the projector cleanly")?;
-    client.drain().await.context("failed to drain NATS")?;
+    let config = HubConfig {
+        nats_url,
+        data_dir: args.data_dir,
+        stream: StreamSettings::default(),
+        batch_size: args.batch_size,
+        read_wait: args.read_wait,
+    };
+    let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
+    // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
     drop(embedded);
     tracing::info!("rondom stopped");
-    served.context("gRPC server failed")
+    result
 }

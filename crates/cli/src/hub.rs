@@ -1,0 +1,60 @@
+//! Every role in one process, all services on one gRPC listener.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rondom_bus::stream::{self, StreamSettings};
+use rondom_projector::ProjectionArgs;
+use rondom_runtime::{GrpcServices, Keys};
+use tokio::net::TcpListener;
+
+/// What the hub needs besides its listener.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    pub nats_url: String,
+    /// Holds keys/ and projector/.
+    pub data_dir: PathBuf,
+    pub stream: StreamSettings,
+    pub batch_size: usize,
+    pub read_wait: Duration,
+}
+
+/// Serves SignalService and HouseholdService on `listener` until `shutdown` resolves, then
+/// stops in order: RPCs finish, the projector applies its batch and flushes sled, and the
+/// NATS client drains.
+///
+/// # Errors
+/// When NATS, the stream, the keys or the read model cannot be set up, or serving fails.
+pub async fn run(
+    config: HubConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let keys =
+        Keys::load_or_generate(&config.data_dir.join("keys")).context("failed to load keys")?;
+    let client = rondom_bus::connect(&config.nats_url).await?;
+    let jetstream = rondom_bus::jetstream(client.clone());
+    stream::provision(&jetstream, &config.stream).await?;
+
+    let signal_service = rondom_adapter_wijkteam::signal_service(&jetstream, &keys).await?;
+    let projection = ProjectionArgs {
+        data_dir: config.data_dir.join("projector"),
+        batch_size: config.batch_size,
+        read_wait: config.read_wait,
+    };
+    let (household_service, projector) =
+        rondom_projector::start(&jetstream, &keys, &projection).await?;
+    let services = GrpcServices::new()
+        .add(signal_service)
+        .add(household_service);
+    let served = rondom_runtime::serve(listener, services, shutdown).await;
+
+    projector
+        .shutdown()
+        .await
+        .context("failed to stop the projector cleanly")?;
+    client.drain().await.context("failed to drain NATS")?;
+    served.context("gRPC server failed")
+}

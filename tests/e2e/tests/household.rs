@@ -1,0 +1,441 @@
+//! A wijkteam posts signals; a coordinator reads the household and its timeline.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestHub, by_bsn, by_id, signal, timeline};
+use rondom_bus::stream::StreamSettings;
+use rondom_proto::v1;
+
+const MOTHER: &str = "111222333";
+const SON: &str = "123456782";
+const GRANDMOTHER: &str = "999990342";
+
+#[test_log::test(tokio::test)]
+async fn signals_for_one_household_build_its_view_and_timeline() {
+    let hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let first = signals
+        .post_signal(signal(
+            "s1",
+            &[(MOTHER, "Fatima"), (SON, "Yusuf")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "Yusuf verzuimt",
+        ))
+        .await
+        .expect("first signal")
+        .into_inner();
+    let second = signals
+        .post_signal(signal(
+            "s2",
+            &[(MOTHER, "")],
+            v1::Pillar::Schuldhulp,
+            "betalingsachterstand",
+            "Huurachterstand",
+        ))
+        .await
+        .expect("second signal")
+        .into_inner();
+    // The grandmother is new and lives with the mother: she joins the mother's household.
+    let third = signals
+        .post_signal(signal(
+            "s3",
+            &[(GRANDMOTHER, "Oma Aziz"), (MOTHER, "")],
+            v1::Pillar::Wmo,
+            "mantelzorg_overbelast",
+            "Oma heeft hulp nodig",
+        ))
+        .await
+        .expect("third signal")
+        .into_inner();
+    assert_eq!(second.household_id, first.household_id);
+    assert_eq!(third.household_id, first.household_id);
+    assert_eq!([first.position, second.position, third.position], [1, 2, 3]);
+    assert!(!first.duplicate);
+
+    let mut households = hub.households().await;
+    let view = households
+        .get_household(by_id(&first.household_id, third.position))
+        .await
+        .expect("view")
+        .into_inner();
+    assert!(view.position >= third.position);
+    let household = view.household.expect("household");
+    let members: Vec<(&str, &str)> = household
+        .members
+        .iter()
+        .map(|m| (m.display_name.as_str(), m.bsn_masked.as_str()))
+        .collect();
+    // Fatima's name survives the later signal that did not repeat it.
+    assert_eq!(
+        members,
+        [
+            ("Fatima", "*****2333"),
+            ("Yusuf", "*****6782"),
+            ("Oma Aziz", "*****0342")
+        ]
+    );
+    assert_eq!(
+        household.active_pillars,
+        [
+            v1::Pillar::Wmo as i32,
+            v1::Pillar::Jeugd as i32,
+            v1::Pillar::Schuldhulp as i32
+        ]
+    );
+    assert_eq!(household.open_signals.len(), 3);
+    assert_eq!(household.event_count, 3);
+    assert_eq!(household.gemeente_code, "0363");
+
+    let by_grandmother = households
+        .get_household(by_bsn(GRANDMOTHER, 0))
+        .await
+        .expect("by BSN")
+        .into_inner();
+    assert_eq!(
+        by_grandmother.household.map(|h| h.household_id),
+        Some(first.household_id.clone())
+    );
+
+    // Newest first, two per page, then the rest.
+    let page = households
+        .get_timeline(v1::GetTimelineRequest {
+            page_size: 2,
+            ..timeline(&first.household_id, 0)
+        })
+        .await
+        .expect("page 1")
+        .into_inner();
+    let positions: Vec<u64> = page.entries.iter().map(|entry| entry.position).collect();
+    assert_eq!(positions, [3, 2]);
+    assert_eq!(page.entries[0].summary, "Oma heeft hulp nodig");
+    assert_eq!(page.entries[0].kind, "mantelzorg_overbelast");
+    assert_eq!(
+        page.entries[0].source,
+        "urn:nld:rondom:systeem:wijkteam-test"
+    );
+    assert_eq!(
+        page.entries[0].r#type,
+        "nl.rondom.wmo.mantelzorg_overbelast.v1"
+    );
+    let rest = households
+        .get_timeline(v1::GetTimelineRequest {
+            page_size: 2,
+            page_token: page.next_page_token.clone(),
+            ..timeline(&first.household_id, 0)
+        })
+        .await
+        .expect("page 2")
+        .into_inner();
+    assert_eq!(
+        rest.entries
+            .iter()
+            .map(|entry| entry.position)
+            .collect::<Vec<_>>(),
+        [1]
+    );
+    assert!(rest.next_page_token.is_empty());
+
+    let jeugd_and_wmo_oldest_first = households
+        .get_timeline(v1::GetTimelineRequest {
+            pillars: vec![v1::Pillar::Jeugd as i32, v1::Pillar::Wmo as i32],
+            oldest_first: true,
+            ..timeline(&first.household_id, 0)
+        })
+        .await
+        .expect("filtered")
+        .into_inner();
+    assert_eq!(
+        jeugd_and_wmo_oldest_first
+            .entries
+            .iter()
+            .map(|entry| entry.position)
+            .collect::<Vec<_>>(),
+        [1, 3]
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn a_retry_with_the_same_key_is_one_event() {
+    let hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let request = signal(
+        "retry-1",
+        &[(MOTHER, "Fatima")],
+        v1::Pillar::Wijkteam,
+        "eenzaamheid",
+        "Alleen",
+    );
+    let first = signals
+        .post_signal(request.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    let retry = signals
+        .post_signal(request)
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(retry.event_id, first.event_id);
+    assert_eq!(retry.position, first.position);
+    assert!(retry.duplicate);
+    assert_eq!(hub.stream_messages().await, 1);
+    let entries = hub
+        .households()
+        .await
+        .get_timeline(timeline(&first.household_id, first.position))
+        .await;
+    assert_eq!(entries.expect("timeline").into_inner().entries.len(), 1);
+}
+
+#[test_log::test(tokio::test)]
+async fn a_retry_after_the_duplicate_window_is_still_one_timeline_entry() {
+    let settings = StreamSettings {
+        duplicate_window: Duration::from_secs(1),
+        ..StreamSettings::default()
+    };
+    let hub = TestHub::start_with(settings).await;
+    let mut signals = hub.signals().await;
+    let request = signal(
+        "late-retry",
+        &[(MOTHER, "Fatima")],
+        v1::Pillar::Wmo,
+        "eenzaamheid",
+        "Alleen",
+    );
+    let first = signals
+        .post_signal(request.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    // Waiting out the window is the point of this test, not a race.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let retry = signals
+        .post_signal(request)
+        .await
+        .expect("late retry")
+        .into_inner();
+    assert_eq!(
+        retry.event_id, first.event_id,
+        "the same key always gives the same event id"
+    );
+    assert_eq!(
+        hub.stream_messages().await,
+        2,
+        "JetStream stored the late retry again"
+    );
+
+    let mut households = hub.households().await;
+    let household = households
+        .get_household(by_id(&first.household_id, retry.position))
+        .await
+        .expect("view");
+    assert_eq!(
+        household
+            .into_inner()
+            .household
+            .expect("household")
+            .event_count,
+        1
+    );
+    let entries = households
+        .get_timeline(timeline(&first.household_id, retry.position))
+        .await
+        .expect("timeline");
+    assert_eq!(
+        entries.into_inner().entries.len(),
+        1,
+        "the projector dropped the late duplicate"
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn concurrent_first_signals_for_one_person_make_one_household() {
+    let hub = TestHub::start().await;
+    let mut tasks = Vec::new();
+    for index in 0..8 {
+        let mut client = hub.signals().await;
+        let request = signal(
+            &format!("race-{index}"),
+            &[(SON, "")],
+            v1::Pillar::Jeugd,
+            "schooluitval",
+            "",
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .post_signal(request)
+                .await
+                .expect("post")
+                .into_inner()
+                .household_id
+        }));
+    }
+    let mut households = Vec::new();
+    for task in tasks {
+        households.push(task.await.expect("task"));
+    }
+    households.dedup();
+    assert_eq!(
+        households.len(),
+        1,
+        "every concurrent first signal lands in one household"
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn the_hub_keeps_its_data_across_a_restart() {
+    let mut hub = TestHub::start().await;
+    let posted = hub
+        .signals()
+        .await
+        .post_signal(signal(
+            "keep-1",
+            &[(MOTHER, "Fatima"), (SON, "Yusuf")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "Zorgen",
+        ))
+        .await
+        .expect("post")
+        .into_inner();
+    let before = hub
+        .households()
+        .await
+        .get_household(by_id(&posted.household_id, posted.position))
+        .await;
+    let before = before.expect("view before").into_inner().household;
+
+    hub.restart().await;
+
+    let after = hub
+        .households()
+        .await
+        .get_household(by_id(&posted.household_id, 0))
+        .await;
+    assert_eq!(after.expect("view after").into_inner().household, before);
+    // The same person still resolves to the same household, and new signals keep folding in.
+    let next = hub
+        .signals()
+        .await
+        .post_signal(signal(
+            "keep-2",
+            &[(SON, "")],
+            v1::Pillar::Jeugd,
+            "schooluitval",
+            "",
+        ))
+        .await
+        .expect("post after restart")
+        .into_inner();
+    assert_eq!(next.household_id, posted.household_id);
+    let view = hub
+        .households()
+        .await
+        .get_household(by_id(&posted.household_id, next.position))
+        .await;
+    assert_eq!(
+        view.expect("view")
+            .into_inner()
+            .household
+            .expect("household")
+            .event_count,
+        2
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn a_rebuilt_read_model_gives_the_same_views() {
+    let mut hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let mut households_seen = Vec::new();
+    let people = [MOTHER, SON, GRANDMOTHER, "012345672"];
+    let mut last = 0;
+    for (index, person) in people.iter().cycle().take(12).enumerate() {
+        let reply = signals
+            .post_signal(signal(
+                &format!("rb-{index}"),
+                &[(person, "Naam")],
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                &format!("tekst {index}"),
+            ))
+            .await
+            .expect("post")
+            .into_inner();
+        last = reply.position;
+        households_seen.push(reply.household_id);
+    }
+    households_seen.sort();
+    households_seen.dedup();
+    let before = snapshot(&hub, &households_seen, last).await;
+    assert_eq!(before.len(), 4);
+
+    hub.stop().await;
+    let client = rondom_bus::connect(hub.nats.url()).await.expect("connect");
+    let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
+    let old_generation = generations.current().expect("current");
+    let report =
+        rondom_projector::rebuild::rebuild(&rondom_bus::jetstream(client), &generations, 5, false)
+            .await
+            .expect("rebuild");
+    assert_eq!(report.through, last);
+    assert_eq!(report.applied.events, 12);
+    assert_ne!(generations.current().expect("current"), old_generation);
+    assert!(
+        !old_generation.exists(),
+        "the old generation is removed after the switch"
+    );
+
+    hub.restart().await;
+    assert_eq!(snapshot(&hub, &households_seen, last).await, before);
+}
+
+#[test_log::test(tokio::test)]
+async fn health_reports_each_service_serving() {
+    let hub = TestHub::start().await;
+    let mut health = tonic_health::pb::health_client::HealthClient::new(hub.raw_channel().await);
+    for service in ["rondom.v1.SignalService", "rondom.v1.HouseholdService", ""] {
+        let reply = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .expect("health check")
+            .into_inner();
+        assert_eq!(
+            reply.status(),
+            tonic_health::pb::health_check_response::ServingStatus::Serving,
+            "{service}"
+        );
+    }
+}
+
+/// Every view and full timeline of `ids`, as a coordinator would read them.
+async fn snapshot(
+    hub: &TestHub,
+    ids: &[String],
+    min: u64,
+) -> Vec<(Option<v1::Household>, v1::GetTimelineResponse)> {
+    let mut client = hub.households().await;
+    let mut views = Vec::new();
+    for id in ids {
+        let view = client
+            .get_household(by_id(id, min))
+            .await
+            .expect("view")
+            .into_inner();
+        let entries = client
+            .get_timeline(v1::GetTimelineRequest {
+                page_size: 500,
+                ..timeline(id, min)
+            })
+            .await
+            .expect("timeline")
+            .into_inner();
+        views.push((view.household, entries));
+    }
+    views
+}
