@@ -55,6 +55,11 @@ impl TestNats {
             .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
     }
 
+    /// Returns the directory holding the server's JetStream files and log.
+    pub fn store_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("nats")
+    }
+
     /// Stops the server for good (tests of an unreachable NATS).
     pub fn stop(&mut self) {
         self.server.stop();
