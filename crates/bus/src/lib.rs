@@ -2,13 +2,13 @@
 //! publishing with deduplication, the person-to-household registry and the household key store.
 //!
 //! # Layout
-//! - [`stream`]: names and idempotent provisioning of `RONDOM_EVENTS`, `RONDOM_PERSONS`, `RONDOM_KEYS`
-//! - [`subject`]: `rondom.evt.<household>.<pillar>.<kind>`
-//! - [`envelope`]: CloudEvents 1.0 binary-mode headers, and decoding a received event
-//! - [`publisher`]: publish an event and wait for JetStream's acknowledgement
-//! - [`registry`]: which household a person belongs to (atomic create, no double households)
-//! - [`keystore`]: household data keys, wrapped under the master key
-//! - [`error`]: [`Error`] and [`Result`]
+//! - [`stream`] — names and idempotent provisioning of `RONDOM_EVENTS`, `RONDOM_PERSONS`, `RONDOM_KEYS`
+//! - [`subject`] — `rondom.evt.<household>.<pillar>.<kind>`
+//! - [`envelope`] — CloudEvents 1.0 binary-mode headers, and decoding a received event
+//! - [`publisher`] — publish an event and wait for JetStream's acknowledgement
+//! - [`registry`] — which household a person belongs to (atomic create, no double households)
+//! - [`keystore`] — household data keys, wrapped under the master key
+//! - [`error`] — [`Error`] and [`Result`]
 //!
 //! # Example
 //! ```no_run

@@ -47,8 +47,8 @@ pub async fn run(
     let (household_service, projector) =
         rondom_projector::start(&jetstream, &keys, &projection).await?;
     let services = GrpcServices::new()
-        .add(signal_service)
-        .add(household_service);
+        .with_service(signal_service)
+        .with_service(household_service);
     let served = rondom_runtime::serve(listener, services, shutdown).await;
 
     projector

@@ -2,6 +2,6 @@
 //! tests so both run exactly the same thing.
 //!
 //! # Layout
-//! - [`hub`]: [`hub::HubConfig`] and [`hub::run`]
+//! - [`hub`] — [`hub::HubConfig`] and [`hub::run`]
 
 pub mod hub;

@@ -5,13 +5,13 @@
 //! these types.
 //!
 //! # Layout
-//! - [`pillar`]: the five pillars plus regie, with their wire names
-//! - [`bsn`]: the burgerservicenummer and its 11-proef
-//! - [`pseudonym`]: HMAC-SHA256 pseudonyms of persons
-//! - [`seal`]: per-household data keys, AEAD sealing, key wrapping under a master key
-//! - [`id`]: event, household and source identifiers
-//! - [`signal`]: the signal catalogue and a validated [`Signal`]
-//! - [`violation`]: field violations that make an input invalid
+//! - [`pillar`] — the five pillars plus regie, with their wire names
+//! - [`bsn`] — the burgerservicenummer and its 11-proef
+//! - [`pseudonym`] — HMAC-SHA256 pseudonyms of persons
+//! - [`seal`] — per-household data keys, AEAD sealing, key wrapping under a master key
+//! - [`id`] — event, household and source identifiers
+//! - [`signal`] — the signal catalogue and a validated [`Signal`]
+//! - [`violation`] — field violations that make an input invalid
 //!
 //! # Example
 //! ```

@@ -242,7 +242,7 @@ mod tests {
             DataKey::generate().open(&household, Purpose::Summary, &sealed),
             Err(OpenError)
         );
-        let mut tampered = sealed.clone();
+        let mut tampered = sealed;
         tampered.ciphertext[0] ^= 1;
         assert_eq!(
             key.open(&household, Purpose::Summary, &tampered),

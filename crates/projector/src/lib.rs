@@ -2,14 +2,14 @@
 //! household in sled, and serves `rondom.v1.HouseholdService` to coordinators.
 //!
 //! # Layout
-//! - [`config`]: [`Config`] of the role and [`ProjectionArgs`]
-//! - [`view`]: the stored views and the pure fold of one event into them
-//! - [`store`]: [`ReadModel`], sled trees written in one transaction with the checkpoint
-//! - [`generation`]: read model generations, switched atomically by a rebuild
-//! - [`consumer`]: the durable pull loop
-//! - [`rebuild`]: rebuild the read model from the log
-//! - [`grpc`]: [`HouseholdHandler`]
-//! - [`error`]: [`Error`] and its gRPC status
+//! - [`config`] — [`Config`] of the role and [`ProjectionArgs`]
+//! - [`view`] — the stored views and the pure fold of one event into them
+//! - [`store`] — [`ReadModel`], sled trees written in one transaction with the checkpoint
+//! - [`generation`] — read model generations, switched atomically by a rebuild
+//! - [`consumer`] — the durable pull loop
+//! - [`rebuild`] — rebuild the read model from the log
+//! - [`grpc`] — [`HouseholdHandler`]
+//! - [`error`] — [`Error`] and its gRPC status
 //!
 //! # Example
 //! ```no_run
@@ -134,7 +134,7 @@ pub async fn run(
     let jetstream = rondom_bus::jetstream(client.clone());
     stream::provision(&jetstream, &StreamSettings::default()).await?;
     let (service, task) = start(&jetstream, &keys, &config.projection).await?;
-    let served = rondom_runtime::serve(listener, GrpcServices::new().add(service), shutdown).await;
+    let served = rondom_runtime::serve(listener, GrpcServices::new().with_service(service), shutdown).await;
     task.shutdown()
         .await
         .context("failed to stop the projector cleanly")?;

@@ -3,10 +3,10 @@
 //! beside the generated code so services never build proto structs field by field.
 //!
 //! # Layout
-//! - [`v1`]: generated messages, clients and servers
-//! - [`codec`]: the gRPC codec (malformed protobuf becomes `INVALID_ARGUMENT`)
-//! - [`convert`]: enums, timestamps and sealed values between proto and domain
-//! - [`status`]: domain errors as gRPC statuses with `google.rpc` details
+//! - [`v1`] — generated messages, clients and servers
+//! - [`codec`] — the gRPC codec (malformed protobuf becomes `INVALID_ARGUMENT`)
+//! - [`convert`] — enums, timestamps and sealed values between proto and domain
+//! - [`status`] — domain errors as gRPC statuses with `google.rpc` details
 //!
 //! # Example
 //! ```

@@ -47,7 +47,7 @@ impl GrpcServices {
     }
 
     /// Adds a service; it reports SERVING once [`serve`] starts.
-    pub fn add<S>(mut self, service: S) -> Self
+    pub fn with_service<S>(mut self, service: S) -> Self
     where
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
             + NamedService

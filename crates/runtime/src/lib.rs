@@ -2,12 +2,12 @@
 //! gRPC services with health and reflection, the embedded nats-server, and the key files.
 //!
 //! # Layout
-//! - [`config`]: settings every role shares ([`CommonArgs`])
-//! - [`telemetry`]: [`init_tracing`]
-//! - [`shutdown`]: [`shutdown_signal`]
-//! - [`grpc`]: [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
-//! - [`nats_server`]: start and stop a nats-server child process with JetStream
-//! - [`keys`]: the master and pseudonym keys, from files with strict permissions
+//! - [`config`] — settings every role shares ([`CommonArgs`])
+//! - [`telemetry`] — [`init_tracing`]
+//! - [`shutdown`] — [`shutdown_signal`]
+//! - [`grpc`] — [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
+//! - [`nats_server`] — start and stop a nats-server child process with JetStream
+//! - [`keys`] — the master and pseudonym keys, from files with strict permissions
 //!
 //! # Example
 //! ```no_run

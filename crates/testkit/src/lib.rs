@@ -2,8 +2,8 @@
 //! and polling with a deadline instead of sleeping and hoping.
 //!
 //! # Layout
-//! - [`TestNats`]: a nats-server that lives as long as the test holds it
-//! - [`eventually`]: poll an async condition until it holds or a deadline passes
+//! - [`TestNats`] — a nats-server that lives as long as the test holds it
+//! - [`eventually`] — poll an async condition until it holds or a deadline passes
 //!
 //! # Example
 //! ```no_run

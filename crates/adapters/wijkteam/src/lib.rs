@@ -4,10 +4,10 @@
 //! `RONDOM_EVENTS`. The reply goes out only after JetStream has acknowledged the event.
 //!
 //! # Layout
-//! - [`config`]: [`Config`] of the standalone role
-//! - [`ingest`]: [`SignalIngest`], from a checked signal to an acknowledged event
-//! - [`grpc`]: [`SignalHandler`], the gRPC face of the ingest
-//! - [`error`]: [`Error`] and its gRPC status
+//! - [`config`] — [`Config`] of the standalone role
+//! - [`ingest`] — [`SignalIngest`], from a checked signal to an acknowledged event
+//! - [`grpc`] — [`SignalHandler`], the gRPC face of the ingest
+//! - [`error`] — [`Error`] and its gRPC status
 //!
 //! # Example
 //! ```no_run
@@ -63,7 +63,7 @@ pub async fn run(
     let client = rondom_bus::connect(&config.common.nats_url).await?;
     let jetstream = rondom_bus::jetstream(client.clone());
     stream::provision(&jetstream, &StreamSettings::default()).await?;
-    let services = GrpcServices::new().add(signal_service(&jetstream, &keys).await?);
+    let services = GrpcServices::new().with_service(signal_service(&jetstream, &keys).await?);
     rondom_runtime::serve(listener, services, shutdown)
         .await
         .context("gRPC server failed")?;
