@@ -134,7 +134,12 @@ pub async fn run(
     let jetstream = rondom_bus::jetstream(client.clone());
     stream::provision(&jetstream, &StreamSettings::default()).await?;
     let (service, task) = start(&jetstream, &keys, &config.projection).await?;
-    let served = rondom_runtime::serve(listener, GrpcServices::new().with_service(service), shutdown).await;
+    let served = rondom_runtime::serve(
+        listener,
+        GrpcServices::new().with_service(service),
+        shutdown,
+    )
+    .await;
     task.shutdown()
         .await
         .context("failed to stop the projector cleanly")?;
