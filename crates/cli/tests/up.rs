@@ -1,0 +1,187 @@
+//! The real `rondom` binary, as a newcomer uses it: `rondom up` in one terminal, the CLI in
+//! another; stop with SIGTERM, start again, and the data is still there.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+const RONDOM: &str = env!("CARGO_BIN_EXE_rondom");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+struct Hub {
+    child: Child,
+    grpc: String,
+}
+
+fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
+    let log = std::fs::File::create(data.with_file_name(log_name)).expect("log file");
+    let child = Command::new(RONDOM)
+        .args(["up", "--data-dir"])
+        .arg(data)
+        .args([
+            "--nats-port",
+            &nats_port.to_string(),
+            "--grpc-addr",
+            &format!("127.0.0.1:{grpc_port}"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("run rondom up");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", grpc_port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "rondom up did not listen in time"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Hub {
+        child,
+        grpc: format!("http://127.0.0.1:{grpc_port}"),
+    }
+}
+
+fn stop(mut hub: Hub) {
+    kill(Pid::from_raw(hub.child.id() as i32), Signal::SIGTERM).expect("SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = hub.child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "rondom up exits cleanly on SIGTERM: {status}"
+            );
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rondom up did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn rondom(hub: &Hub, args: &[&str]) -> Output {
+    Command::new(RONDOM)
+        .args(args)
+        .args(["--addr", &hub.grpc])
+        .output()
+        .expect("run rondom")
+}
+
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+#[test]
+fn a_newcomer_posts_reads_stops_and_restarts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let (nats_port, grpc_port) = (free_port(), free_port());
+    let hub = start(&data, nats_port, grpc_port, "first.log");
+
+    let post = |args: &[&str]| {
+        let mut all = vec!["signal", "post", "--gemeente", "0363", "--json"];
+        all.extend_from_slice(args);
+        rondom(&hub, &all)
+    };
+    let posted = json(&post(&[
+        "--person",
+        "111222333:Fatima",
+        "--person",
+        "123456782:Yusuf",
+        "--pillar",
+        "jeugd",
+        "--kind",
+        "zorgen_opvoeding",
+        "--urgency",
+        "high",
+        "--summary",
+        "Yusuf verzuimt",
+        "--idempotency-key",
+        "cli-1",
+    ]));
+    let household = posted["household_id"]
+        .as_str()
+        .expect("household id")
+        .to_owned();
+    let position = posted["position"].as_u64().expect("position").to_string();
+
+    let view = json(&rondom(
+        &hub,
+        &[
+            "household",
+            "show",
+            &household,
+            "--min-position",
+            &position,
+            "--json",
+        ],
+    ));
+    let names: Vec<&str> = view["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["display_name"].as_str())
+        .collect();
+    assert_eq!(names, ["Fatima", "Yusuf"]);
+    assert_eq!(view["active_pillars"], serde_json::json!(["jeugd"]));
+
+    let by_bsn = json(&rondom(
+        &hub,
+        &["household", "show", "--bsn", "123456782", "--json"],
+    ));
+    assert_eq!(by_bsn["household_id"], household.as_str());
+
+    let timeline = rondom(&hub, &["timeline", &household]);
+    assert!(timeline.status.success());
+    assert!(String::from_utf8_lossy(&timeline.stdout).contains("Yusuf verzuimt"));
+
+    let refused = post(&[
+        "--person",
+        "111222334",
+        "--pillar",
+        "jeugd",
+        "--kind",
+        "zorgen_opvoeding",
+    ]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("InvalidArgument") && stderr.contains("persons[0].bsn"),
+        "{stderr}"
+    );
+
+    stop(hub);
+    let hub = start(&data, nats_port, grpc_port, "second.log");
+    let again = json(&rondom(&hub, &["household", "show", &household, "--json"]));
+    assert_eq!(again["members"], view["members"]);
+    assert_eq!(again["event_count"], 1);
+    stop(hub);
+
+    for log in ["first.log", "second.log"] {
+        let text = std::fs::read_to_string(dir.path().join(log)).expect("log");
+        assert!(text.contains("rondom is up"), "{log}: {text}");
+        for secret in ["111222333", "123456782", "Fatima", "Yusuf"] {
+            assert!(!text.contains(secret), "{secret} in {log}");
+        }
+    }
+}
