@@ -63,3 +63,17 @@ pub async fn connect(url: &str) -> Result<async_nats::Client> {
             source,
         })
 }
+
+/// Connects to NATS and provisions the stream and buckets: what every role does first.
+///
+/// # Errors
+/// [`Error::Connect`] or [`Error::Provision`].
+pub async fn open(
+    url: &str,
+    settings: &stream::StreamSettings,
+) -> Result<(async_nats::Client, async_nats::jetstream::Context)> {
+    let client = connect(url).await?;
+    let jetstream = jetstream(client.clone());
+    stream::provision(&jetstream, settings).await?;
+    Ok((client, jetstream))
+}

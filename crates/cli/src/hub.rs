@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rondom_bus::stream::{self, StreamSettings};
+use rondom_bus::stream::StreamSettings;
 use rondom_projector::ProjectionArgs;
 use rondom_runtime::{GrpcServices, Keys};
 use tokio::net::TcpListener;
@@ -34,9 +34,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let keys =
         Keys::load_or_generate(&config.data_dir.join("keys")).context("failed to load keys")?;
-    let client = rondom_bus::connect(&config.nats_url).await?;
-    let jetstream = rondom_bus::jetstream(client.clone());
-    stream::provision(&jetstream, &config.stream).await?;
+    let (client, jetstream) = rondom_bus::open(&config.nats_url, &config.stream).await?;
 
     let signal_service = rondom_adapter_wijkteam::signal_service(&jetstream, &keys).await?;
     let projection = ProjectionArgs {

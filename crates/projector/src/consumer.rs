@@ -15,41 +15,62 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result, nats};
-use crate::store::ReadModel;
+use crate::store::{Applied, ReadModel};
 
 /// Name of the durable consumer.
 pub const DURABLE: &str = "projector";
 
-/// Decodes a batch of stream messages; malformed ones are logged (by position only, they may
-/// hold anything) and skipped, so one bad message never blocks the household views.
-pub fn decode_batch(
-    messages: &[(u64, Option<&async_nats::HeaderMap>, &[u8])],
-) -> Vec<ReceivedEvent> {
-    messages
-        .iter()
-        .filter_map(|(position, headers, payload)| match ReceivedEvent::decode(*position, *headers, payload) {
-            Ok(event) => Some(event),
-            Err(err) => {
-                tracing::warn!(position, error = %err, "skipping a malformed message on the event stream");
-                None
-            }
-        })
-        .collect()
+/// One chunk of stream messages, applied.
+#[derive(Debug)]
+pub struct ProjectedChunk {
+    /// Position of the chunk's last message: the new checkpoint.
+    pub through: u64,
+    /// The last message, to ack once the write is done.
+    pub last: jetstream::Message,
+    pub applied: Applied,
 }
 
-/// Applies a decoded batch on a blocking thread (sled does disk I/O).
+/// Decodes `chunk` and applies it to `model` in one transaction. Malformed messages are logged
+/// (by position only: they may hold anything) and skipped, so one bad message never blocks the
+/// household views; the checkpoint still moves past them. `None` for an empty chunk.
 ///
 /// # Errors
-/// [`Error::Storage`] when the write fails.
-pub async fn apply_batch(
+/// [`Error::Bus`] for a failed delivery, [`Error::Storage`] when the write fails.
+pub async fn project_chunk<E>(
     model: &ReadModel,
-    events: Vec<ReceivedEvent>,
-    through: u64,
-) -> Result<crate::store::Applied> {
+    chunk: Vec<std::result::Result<jetstream::Message, E>>,
+) -> Result<Option<ProjectedChunk>>
+where
+    E: Into<rondom_bus::error::BoxError>,
+{
+    let mut events = Vec::with_capacity(chunk.len());
+    let mut last = None;
+    for item in chunk {
+        let message = item.map_err(nats("receiving events"))?;
+        let position = message
+            .info()
+            .map_err(nats("reading message metadata"))?
+            .stream_sequence;
+        match ReceivedEvent::decode(position, message.headers.as_ref(), &message.payload) {
+            Ok(event) => events.push(event),
+            Err(err) => {
+                tracing::warn!(position, error = %err, "skipping a malformed message on the event stream");
+            }
+        }
+        last = Some((position, message));
+    }
+    let Some((through, last)) = last else {
+        return Ok(None);
+    };
     let model = model.clone();
-    tokio::task::spawn_blocking(move || model.apply(&events, through))
+    let applied = tokio::task::spawn_blocking(move || model.apply(&events, through))
         .await
-        .expect("applying a batch does not panic")
+        .expect("applying a batch does not panic")?;
+    Ok(Some(ProjectedChunk {
+        through,
+        last,
+        applied,
+    }))
 }
 
 /// Runs until `cancel`: consumes, applies, acks, and publishes each new checkpoint on
@@ -129,31 +150,14 @@ async fn consume(
                 "message stream ended",
             )));
         };
-        let mut received = Vec::with_capacity(chunk.len());
-        for item in chunk {
-            let message = item.map_err(nats("pulling events"))?;
-            let position = message
-                .info()
-                .map_err(nats("reading message metadata"))?
-                .stream_sequence;
-            received.push((position, message));
-        }
-        let Some((through, last)) = received.last() else {
+        let Some(ProjectedChunk {
+            through,
+            last,
+            applied: outcome,
+        }) = project_chunk(model, chunk).await?
+        else {
             continue;
         };
-        let through = *through;
-        let raw: Vec<_> = received
-            .iter()
-            .map(|(position, message)| {
-                (
-                    *position,
-                    message.headers.as_ref(),
-                    message.payload.as_ref(),
-                )
-            })
-            .collect();
-        let events = decode_batch(&raw);
-        let outcome = apply_batch(model, events, through).await?;
         // AckPolicy::All: acking the last message acks the batch. A lost ack only causes a
         // redelivery, which the checkpoint skips.
         if let Err(err) = last.ack().await {

@@ -130,9 +130,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let keys = Keys::load_or_generate(&config.common.key_dir).context("failed to load keys")?;
-    let client = rondom_bus::connect(&config.common.nats_url).await?;
-    let jetstream = rondom_bus::jetstream(client.clone());
-    stream::provision(&jetstream, &StreamSettings::default()).await?;
+    let (client, jetstream) =
+        rondom_bus::open(&config.common.nats_url, &StreamSettings::default()).await?;
     let (service, task) = start(&jetstream, &keys, &config.projection).await?;
     let served = rondom_runtime::serve(
         listener,

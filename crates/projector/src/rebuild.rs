@@ -8,7 +8,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use rondom_bus::stream::EVENTS_STREAM;
 
-use crate::consumer::{apply_batch, decode_batch};
+use crate::consumer::project_chunk;
 use crate::error::{Error, Result, nats};
 use crate::generation::Generations;
 use crate::store::{Applied, ReadModel};
@@ -83,30 +83,11 @@ pub async fn rebuild(
                     "stream ended early",
                 )));
             };
-            let mut received = Vec::with_capacity(chunk.len());
-            for item in chunk {
-                let message = item.map_err(nats("reading events"))?;
-                let position = message
-                    .info()
-                    .map_err(nats("reading message metadata"))?
-                    .stream_sequence;
-                received.push((position, message));
-            }
-            let Some((batch_through, _)) = received.last() else {
+            let Some(projected) = project_chunk(&target, chunk).await? else {
                 continue;
             };
-            through = *batch_through;
-            let raw: Vec<_> = received
-                .iter()
-                .map(|(position, message)| {
-                    (
-                        *position,
-                        message.headers.as_ref(),
-                        message.payload.as_ref(),
-                    )
-                })
-                .collect();
-            let applied = apply_batch(&target, decode_batch(&raw), through).await?;
+            through = projected.through;
+            let applied = projected.applied;
             total.events += applied.events;
             total.duplicates += applied.duplicates;
             progress.set_position(through);

@@ -26,7 +26,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use rondom_bus::stream::{self, StreamSettings};
+use rondom_bus::stream::StreamSettings;
 use rondom_proto::v1::signal_service_server::SignalServiceServer;
 use rondom_runtime::{GrpcServices, Keys};
 use tokio::net::TcpListener;
@@ -60,9 +60,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let keys = Keys::load_or_generate(&config.common.key_dir).context("failed to load keys")?;
-    let client = rondom_bus::connect(&config.common.nats_url).await?;
-    let jetstream = rondom_bus::jetstream(client.clone());
-    stream::provision(&jetstream, &StreamSettings::default()).await?;
+    let (client, jetstream) =
+        rondom_bus::open(&config.common.nats_url, &StreamSettings::default()).await?;
     let services = GrpcServices::new().with_service(signal_service(&jetstream, &keys).await?);
     rondom_runtime::serve(listener, services, shutdown)
         .await
