@@ -185,3 +185,86 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         }
     }
 }
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} did not open in time"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn roles_run_as_separate_processes_against_one_nats() {
+    let nats = rondom_testkit::TestNats::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keys = dir.path().join("keys");
+    let serve = |role: &str, port: u16, log: &str| {
+        let log = std::fs::File::create(dir.path().join(log)).expect("log");
+        let child = Command::new(RONDOM)
+            .args([
+                "serve",
+                "--role",
+                role,
+                "--nats-url",
+                nats.url(),
+                "--grpc-addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--key-dir")
+            .arg(&keys)
+            .arg("--data-dir")
+            .arg(dir.path().join("projector"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("run rondom serve");
+        wait_for_port(port);
+        Hub {
+            child,
+            grpc: format!("http://127.0.0.1:{port}"),
+        }
+    };
+    let wijkteam = serve("wijkteam", free_port(), "wijkteam.log");
+    let projector = serve("projector", free_port(), "projector.log");
+
+    let posted = json(&rondom(
+        &wijkteam,
+        &[
+            "signal",
+            "post",
+            "--gemeente",
+            "0363",
+            "--person",
+            "999990342:Oma",
+            "--pillar",
+            "wmo",
+            "--kind",
+            "eenzaamheid",
+            "--json",
+        ],
+    ));
+    let household = posted["household_id"]
+        .as_str()
+        .expect("household id")
+        .to_owned();
+    let position = posted["position"].as_u64().expect("position").to_string();
+    let view = json(&rondom(
+        &projector,
+        &[
+            "household",
+            "show",
+            &household,
+            "--min-position",
+            &position,
+            "--json",
+        ],
+    ));
+    assert_eq!(view["members"][0]["display_name"], "Oma");
+    stop(wijkteam);
+    stop(projector);
+}
