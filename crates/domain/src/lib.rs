@@ -7,6 +7,8 @@
 //! # Layout
 //! - [`pillar`] — the five pillars plus regie, with their wire names
 //! - [`bsn`] — the burgerservicenummer and its 11-proef
+//! - [`calendar`] — working days and holidays of the Algemene termijnenwet
+//! - [`deadline`] — the statutory deadline catalogue and its arithmetic
 //! - [`pseudonym`] — HMAC-SHA256 pseudonyms of persons
 //! - [`seal`] — per-household data keys, AEAD sealing, key wrapping under a master key
 //! - [`id`] — event, household and source identifiers
@@ -25,6 +27,8 @@
 //! ```
 
 pub mod bsn;
+pub mod calendar;
+pub mod deadline;
 pub mod id;
 pub mod pillar;
 pub mod pseudonym;

@@ -1,6 +1,7 @@
 //! The commands of `rondom`.
 
 mod client;
+mod deadline;
 mod projector;
 mod serve;
 mod up;
@@ -29,6 +30,8 @@ enum Command {
     Timeline(client::TimelineArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
+    /// Compute a statutory due date and show the reasoning.
+    Deadline(deadline::DeadlineArgs),
 }
 
 impl Cli {
@@ -40,6 +43,7 @@ impl Cli {
             Command::Household(args) => client::household(args).await,
             Command::Timeline(args) => client::timeline(args).await,
             Command::Projector(args) => projector::run(args).await,
+            Command::Deadline(args) => deadline::run(args),
         }
     }
 }

@@ -1,0 +1,73 @@
+//! `rondom deadline`: the deadline arithmetic made inspectable, without posting events.
+
+use chrono::NaiveDate;
+use rondom_domain::deadline::{self, RULES, Term, TermSource};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DeadlineArgs {
+    /// Rule code from the catalogue, e.g. WMO-ONDERZOEK, SHV-CRISIS (see --list).
+    #[arg(long, required_unless_present = "list")]
+    rule: Option<String>,
+    /// Date of the event that starts the term (YYYY-MM-DD).
+    #[arg(long, required_unless_present = "list")]
+    start: Option<NaiveDate>,
+    /// CBS gemeentecode whose bylaw terms apply.
+    #[arg(long)]
+    gemeente: Option<String>,
+    /// Days the term was suspended (Awb 4:15).
+    #[arg(long, default_value_t = 0)]
+    suspended_days: u32,
+    /// List the catalogue.
+    #[arg(long)]
+    list: bool,
+}
+
+pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
+    if args.list {
+        for rule in RULES {
+            let term = match rule.term {
+                TermSource::Statute(term) => term.to_string(),
+                TermSource::Bylaw { default, max } => {
+                    format!("bylaw, at most {max} (default {default})")
+                }
+                TermSource::ServiceLevel(term) => format!("service level (default {term})"),
+            };
+            println!("{:<20} {:<36} {}", rule.code, term, rule.article);
+        }
+        return Ok(());
+    }
+    let (Some(code), Some(start)) = (args.rule, args.start) else {
+        anyhow::bail!("give --rule and --start, or --list");
+    };
+    let rule = deadline::rule(&code).ok_or_else(|| {
+        let codes: Vec<&str> = RULES.iter().map(|rule| rule.code).collect();
+        anyhow::anyhow!("unknown rule {code:?}; known rules: {}", codes.join(", "))
+    })?;
+    // Per-gemeente bylaw terms are not configurable yet: the statutory default applies.
+    let configured: Option<Term> = None;
+    let computation = deadline::compute(rule, start, configured, args.suspended_days)?;
+    println!("rule:   {} - {}", rule.code, rule.title);
+    println!(
+        "basis:  {} ({}, valid from {})",
+        rule.article, rule.source, rule.valid_from
+    );
+    println!("starts: {}; met by: {}", rule.starts_on, rule.met_by);
+    if let (Some(gemeente), TermSource::Bylaw { default, .. } | TermSource::ServiceLevel(default)) =
+        (&args.gemeente, rule.term)
+    {
+        println!("gemeente {gemeente}: no bylaw configuration loaded; using the default {default}");
+    }
+    if start < rule.valid_from {
+        println!(
+            "note: {start} lies before the valid-from date of the text this rule was read from"
+        );
+    }
+    if rule.blocking {
+        println!("note: a blocking window; nothing may happen before it ends");
+    }
+    for step in &computation.steps {
+        println!("  {step}");
+    }
+    println!("due: {}", computation.due);
+    Ok(())
+}

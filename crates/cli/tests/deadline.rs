@@ -1,0 +1,86 @@
+//! `rondom deadline` as an auditor uses it.
+
+use std::process::Command;
+
+const RONDOM: &str = env!("CARGO_BIN_EXE_rondom");
+
+fn deadline(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(RONDOM)
+        .arg("deadline")
+        .args(args)
+        .output()
+        .expect("run rondom deadline");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn prints_the_due_date_and_each_skipped_day() {
+    let (ok, stdout, stderr) = deadline(&["--rule", "SHV-CRISIS", "--start", "2026-12-23"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.lines().any(|line| line == "due: 2026-12-29"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2026-12-25 skipped: eerste Kerstdag"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Wgs art. 4 lid 2"), "{stdout}");
+
+    let (ok, stdout, _) = deadline(&[
+        "--rule",
+        "WMO-ONDERZOEK",
+        "--start",
+        "2026-02-20",
+        "--suspended-days",
+        "0",
+    ]);
+    assert!(ok);
+    assert!(
+        stdout.lines().any(|line| line == "due: 2026-04-07"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(Goede Vrijdag)") && stdout.contains("Atw art. 1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn refuses_an_unknown_rule_and_a_bad_date() {
+    let (ok, _, stderr) = deadline(&["--rule", "WGS-X", "--start", "2026-01-01"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("unknown rule") && stderr.contains("SHV-CRISIS"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = deadline(&["--rule", "SHV-CRISIS", "--start", "23-12-2026"]);
+    assert!(!ok);
+    assert!(stderr.contains("--start"), "{stderr}");
+}
+
+#[test]
+fn lists_every_rule_of_the_catalogue() {
+    let (ok, stdout, _) = deadline(&["--list"]);
+    assert!(ok);
+    for code in [
+        "WMO-ONDERZOEK",
+        "WMO-PLAN",
+        "WMO-BESCHIKKING",
+        "JW-BESCHIKKING",
+        "PW-VOORSCHOT",
+        "PW-BESLUIT",
+        "SHV-EERSTE-GESPREK",
+        "SHV-CRISIS",
+        "SHV-BESCHIKKING",
+        "BEZWAAR",
+        "IJW-STOP",
+        "AVG-VERZOEK",
+    ] {
+        assert!(stdout.contains(code), "{code} missing");
+    }
+}

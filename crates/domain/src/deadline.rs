@@ -1,0 +1,618 @@
+//! Statutory deadlines (termijnen): the catalogue of DOMAIN.md 1.6 as one table, and the
+//! arithmetic that turns a start date into a due date the way the law counts.
+//!
+//! Counting: a term "binnen N weken na" an event starts the day after that event, so the due
+//! date is the start date plus N weeks (or days, or months); a term in werkdagen counts only
+//! working days (see [`crate::calendar`]). Then the end-of-term rule of the source applies:
+//! Algemene termijnenwet art. 1 moves an end on a Saturday, Sunday or holiday to the next
+//! working day, art. 2 makes a term of three days or more contain at least two working days,
+//! and art. 4 excludes terms longer than 90 days, 12 weeks or 3 months. Suspension (Awb 4:15)
+//! adds the suspended days before that rule is applied.
+
+use std::fmt;
+
+use chrono::{Duration, Months, NaiveDate};
+
+use crate::calendar::non_working_reason;
+
+/// The length of a term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Term {
+    Days(u32),
+    Weeks(u32),
+    WorkingDays(u32),
+    Months(u32),
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Term::Days(n) => write!(f, "{n} calendar days"),
+            Term::Weeks(n) => write!(f, "{n} weeks"),
+            Term::WorkingDays(n) => write!(f, "{n} working days"),
+            Term::Months(n) => write!(f, "{n} months"),
+        }
+    }
+}
+
+impl Term {
+    /// Returns the term in days for the Atw art. 4 and art. 2 thresholds (months count 28).
+    fn approximate_days(self) -> u32 {
+        match self {
+            Term::Days(n) | Term::WorkingDays(n) => n,
+            Term::Weeks(n) => n * 7,
+            Term::Months(n) => n * 28,
+        }
+    }
+
+    /// Atw art. 4: the Atw does not apply to terms longer than 90 days, 12 weeks or 3 months.
+    fn within_atw(self) -> bool {
+        match self {
+            Term::Days(n) => n <= 90,
+            Term::Weeks(n) => n <= 12,
+            Term::Months(n) => n <= 3,
+            Term::WorkingDays(_) => true,
+        }
+    }
+}
+
+/// Where the length of a term comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermSource {
+    /// Fixed by the article.
+    Statute(Term),
+    /// Set by municipal bylaw (verordening), at most `max`; `default` until a gemeente
+    /// configures its own.
+    Bylaw { default: Term, max: Term },
+    /// "Onverwijld" or a service level: not statutory, configured per gemeente.
+    ServiceLevel(Term),
+}
+
+/// What happens when a term ends on a day that is not a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndRule {
+    /// Algemene termijnenwet art. 1, 2 and 4.
+    Atw,
+    /// Regulation (EEC, Euratom) 1182/71 art. 3(4), for EU terms such as the AVG's: the end
+    /// moves to the next working day.
+    EuRegulation1182,
+    /// Working-day terms and service levels: no shift.
+    None,
+}
+
+/// One row of the deadline catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineRule {
+    /// Code from DOMAIN.md 1.6, e.g. `WMO-ONDERZOEK`.
+    pub code: &'static str,
+    pub title: &'static str,
+    /// Article the term comes from.
+    pub article: &'static str,
+    /// The consolidated text it was read from.
+    pub source: &'static str,
+    /// Valid-from date of that text.
+    pub valid_from: NaiveDate,
+    pub starts_on: &'static str,
+    pub met_by: &'static str,
+    pub term: TermSource,
+    pub end_rule: EndRule,
+    /// A blocking window (nothing may happen before it ends) rather than a duty to act by it.
+    pub blocking: bool,
+}
+
+const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => panic!("invalid date in the deadline catalogue"),
+    }
+}
+
+/// The catalogue (DOMAIN.md 1.6). Add rows here; never change a code.
+pub const RULES: &[DeadlineRule] = &[
+    DeadlineRule {
+        code: "WMO-ONDERZOEK",
+        title: "onderzoek na een melding",
+        article: "Wmo 2015 art. 2.3.2 lid 1",
+        source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.2",
+        valid_from: date(2026, 1, 1),
+        starts_on: "wmo.melding_ontvangen",
+        met_by: "wmo.onderzoek_afgerond",
+        term: TermSource::Statute(Term::Weeks(6)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "WMO-PLAN",
+        title: "gelegenheid tot indienen persoonlijk plan",
+        article: "Wmo 2015 art. 2.3.2 lid 2",
+        source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.2",
+        valid_from: date(2026, 1, 1),
+        starts_on: "wmo.melding_ontvangen",
+        met_by: "window closes",
+        term: TermSource::Statute(Term::Days(7)),
+        end_rule: EndRule::Atw,
+        blocking: true,
+    },
+    DeadlineRule {
+        code: "WMO-BESCHIKKING",
+        title: "beschikking op een aanvraag",
+        article: "Wmo 2015 art. 2.3.5 lid 2",
+        source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.5",
+        valid_from: date(2026, 1, 1),
+        starts_on: "wmo.aanvraag_ontvangen",
+        met_by: "wmo.beschikking_afgegeven",
+        term: TermSource::Statute(Term::Weeks(2)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "WMO-SPOED",
+        title: "tijdelijke voorziening in spoedeisende gevallen (onverwijld)",
+        article: "Wmo 2015 art. 2.3.3",
+        source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.3",
+        valid_from: date(2026, 1, 1),
+        starts_on: "wmo.melding_ontvangen with spoed",
+        met_by: "wmo.tijdelijke_voorziening_besloten",
+        term: TermSource::ServiceLevel(Term::WorkingDays(1)),
+        end_rule: EndRule::None,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "JW-BESCHIKKING",
+        title: "beschikking jeugdhulp (redelijke termijn, ten hoogste 8 weken)",
+        article: "Awb art. 4:13",
+        source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
+        valid_from: date(2026, 1, 1),
+        starts_on: "jeugd.aanvraag_ontvangen",
+        met_by: "jeugd.beschikking_afgegeven",
+        term: TermSource::Statute(Term::Weeks(8)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "PW-VOORSCHOT",
+        title: "voorschot op bijstand (daarna telkens na 4 weken)",
+        article: "Participatiewet art. 52 lid 1",
+        source: "https://wetten.overheid.nl/BWBR0015703/2026-01-01#Artikel52",
+        valid_from: date(2026, 1, 1),
+        starts_on: "participatie.aanvraag_ingediend",
+        met_by: "participatie.voorschot_verleend",
+        term: TermSource::Statute(Term::Weeks(4)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "PW-ZOEKTERMIJN",
+        title: "zoektermijn jongeren onder 27 (aanvraag niet eerder)",
+        article: "Participatiewet art. 41 lid 4",
+        source: "https://wetten.overheid.nl/BWBR0015703/2026-01-01#Artikel41",
+        valid_from: date(2026, 1, 1),
+        starts_on: "participatie.melding_gedaan (under 27)",
+        met_by: "window closes",
+        term: TermSource::Statute(Term::Weeks(4)),
+        end_rule: EndRule::Atw,
+        blocking: true,
+    },
+    DeadlineRule {
+        code: "PW-BESLUIT",
+        title: "besluit op een bijstandsaanvraag (ten hoogste 8 weken)",
+        article: "Awb art. 4:13",
+        source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
+        valid_from: date(2026, 1, 1),
+        starts_on: "participatie.aanvraag_ingediend",
+        met_by: "participatie.besluit_genomen",
+        term: TermSource::Statute(Term::Weeks(8)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "SHV-EERSTE-GESPREK",
+        title: "eerste gesprek schuldhulpverlening",
+        article: "Wgs art. 4 lid 1",
+        source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel4",
+        valid_from: date(2026, 1, 1),
+        starts_on: "schuldhulp.aanmelding_ontvangen or schuldhulp.aanbod_geaccepteerd",
+        met_by: "schuldhulp.eerste_gesprek_gevoerd",
+        term: TermSource::Statute(Term::Weeks(4)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "SHV-CRISIS",
+        title: "eerste gesprek bij een bedreigende situatie",
+        article: "Wgs art. 4 lid 2",
+        source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel4",
+        valid_from: date(2026, 1, 1),
+        starts_on: "schuldhulp.aanmelding_ontvangen with bedreigende situatie",
+        met_by: "schuldhulp.eerste_gesprek_gevoerd",
+        term: TermSource::Statute(Term::WorkingDays(3)),
+        end_rule: EndRule::None,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "SHV-BESCHIKKING",
+        title: "beschikking na het eerste gesprek (plan van aanpak of weigering)",
+        article: "Wgs art. 4a lid 3",
+        source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel4a",
+        valid_from: date(2026, 1, 1),
+        starts_on: "schuldhulp.eerste_gesprek_gevoerd",
+        met_by: "schuldhulp.beschikking_afgegeven",
+        term: TermSource::Bylaw {
+            default: Term::Weeks(8),
+            max: Term::Weeks(8),
+        },
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "BEZWAAR",
+        title: "beslissing op bezwaar (zonder adviescommissie)",
+        article: "Awb art. 7:10 lid 1",
+        source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
+        valid_from: date(2026, 1, 1),
+        starts_on: "*.bezwaar_ontvangen (end of the objection period)",
+        met_by: "*.beslissing_op_bezwaar",
+        term: TermSource::Statute(Term::Weeks(6)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "BEZWAAR-COMMISSIE",
+        title: "beslissing op bezwaar met een adviescommissie",
+        article: "Awb art. 7:10 lid 1",
+        source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
+        valid_from: date(2026, 1, 1),
+        starts_on: "*.bezwaar_ontvangen (end of the objection period)",
+        met_by: "*.beslissing_op_bezwaar",
+        term: TermSource::Statute(Term::Weeks(12)),
+        end_rule: EndRule::Atw,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "IJW-STOP",
+        title: "stopbericht (JW307) na het einde van de jeugdhulp",
+        article: "iJw 3.2 bedrijfsregel OP272",
+        source: "https://informatiemodel.istandaarden.nl/informatiemodel/ijw/3.2/regels/bedrijfsregel/op272",
+        valid_from: date(2026, 1, 1),
+        starts_on: "actual end of care",
+        met_by: "jeugd.stopbericht_ontvangen",
+        term: TermSource::Statute(Term::WorkingDays(5)),
+        end_rule: EndRule::None,
+        blocking: false,
+    },
+    DeadlineRule {
+        code: "AVG-VERZOEK",
+        title: "antwoord op een verzoek van de betrokkene (verlenging met 2 maanden aan te kondigen)",
+        article: "AVG art. 12 lid 3; UAVG art. 34",
+        source: "https://eur-lex.europa.eu/eli/reg/2016/679/oj (art. 12(3))",
+        valid_from: date(2018, 5, 25),
+        starts_on: "privacy.inzageverzoek_ontvangen",
+        met_by: "privacy.verzoek_beantwoord",
+        term: TermSource::Statute(Term::Months(1)),
+        end_rule: EndRule::EuRegulation1182,
+        blocking: false,
+    },
+];
+
+/// Returns the rule with this code.
+pub fn rule(code: &str) -> Option<&'static DeadlineRule> {
+    RULES.iter().find(|rule| rule.code == code)
+}
+
+/// A term could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineError {
+    #[error("a bylaw term of {given} exceeds the statutory maximum of {max}")]
+    OverMaximum { given: Term, max: Term },
+    #[error("only a bylaw or service-level term can be configured per gemeente")]
+    NotConfigurable,
+    #[error("the date lies beyond the calendar")]
+    OutOfRange,
+}
+
+/// A due date with the reasoning behind it, for operators and auditors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Computation {
+    pub start: NaiveDate,
+    pub term: Term,
+    pub due: NaiveDate,
+    /// One line per step: the count, each day skipped and why, each move and its article.
+    pub steps: Vec<String>,
+}
+
+/// Computes the due date of `rule` for an event on `start`. `configured` is a gemeente's own
+/// term for a bylaw or service-level rule; `suspended_days` the days the term was suspended
+/// (Awb 4:15).
+///
+/// # Errors
+/// [`DeadlineError`] for a configured term the rule does not allow, or a date out of range.
+pub fn compute(
+    rule: &DeadlineRule,
+    start: NaiveDate,
+    configured: Option<Term>,
+    suspended_days: u32,
+) -> Result<Computation, DeadlineError> {
+    let term = match (rule.term, configured) {
+        (TermSource::Statute(term), None) => term,
+        (TermSource::Statute(_), Some(_)) => return Err(DeadlineError::NotConfigurable),
+        (TermSource::Bylaw { default, .. }, None) | (TermSource::ServiceLevel(default), None) => {
+            default
+        }
+        (TermSource::Bylaw { max, .. }, Some(given)) => {
+            if given.approximate_days() > max.approximate_days() {
+                return Err(DeadlineError::OverMaximum { given, max });
+            }
+            given
+        }
+        (TermSource::ServiceLevel(_), Some(given)) => given,
+    };
+    let mut steps = Vec::new();
+    let add_days = |date: NaiveDate, days: u32| {
+        date.checked_add_signed(Duration::days(i64::from(days)))
+            .ok_or(DeadlineError::OutOfRange)
+    };
+    let mut due = match term {
+        Term::Days(n) => add_days(start, n)?,
+        Term::Weeks(n) => add_days(start, n * 7)?,
+        Term::Months(n) => start
+            .checked_add_months(Months::new(n))
+            .ok_or(DeadlineError::OutOfRange)?,
+        Term::WorkingDays(n) => {
+            let mut day = start;
+            let mut counted = 0;
+            while counted < n {
+                day = add_days(day, 1)?;
+                match non_working_reason(day) {
+                    Some(reason) => steps.push(format!("{day} skipped: {reason}")),
+                    None => counted += 1,
+                }
+            }
+            day
+        }
+    };
+    steps.insert(
+        0,
+        format!("{start} start; the term counts from the next day"),
+    );
+    steps.push(format!("{due} end of {term} from {start}"));
+    if suspended_days > 0 {
+        due = add_days(due, suspended_days)?;
+        steps.push(format!(
+            "{due} after {suspended_days} days of suspension (Awb art. 4:15)"
+        ));
+    }
+
+    let shift_basis = match rule.end_rule {
+        EndRule::Atw if term.within_atw() => Some("Atw art. 1"),
+        EndRule::Atw => {
+            steps.push(format!(
+                "no shift: the Atw does not apply to a term of {term} (Atw art. 4)"
+            ));
+            None
+        }
+        EndRule::EuRegulation1182 => Some("Verordening 1182/71 art. 3 lid 4"),
+        EndRule::None => None,
+    };
+    if let Some(basis) = shift_basis {
+        while let Some(reason) = non_working_reason(due) {
+            let next = add_days(due, 1)?;
+            steps.push(format!(
+                "{due} is not a working day ({reason}): moved to {next} ({basis})"
+            ));
+            due = next;
+        }
+    }
+    if rule.end_rule == EndRule::Atw && term.within_atw() && term.approximate_days() >= 3 {
+        // Atw art. 2: at least two working days inside the term.
+        let mut working = (1..=(due - start).num_days())
+            .filter(|offset| non_working_reason(start + Duration::days(*offset)).is_none())
+            .count();
+        while working < 2 {
+            let next = add_days(due, 1)?;
+            if non_working_reason(next).is_none() {
+                working += 1;
+            }
+            steps.push(format!("{due} leaves fewer than two working days in the term: extended to {next} (Atw art. 2)"));
+            due = next;
+        }
+    }
+    Ok(Computation {
+        start,
+        term,
+        due,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("ISO date")
+    }
+
+    fn due(code: &str, start: &str) -> String {
+        let rule = rule(code).expect("rule in the catalogue");
+        compute(rule, day(start), None, 0)
+            .expect("computes")
+            .due
+            .to_string()
+    }
+
+    /// (rule, start, due, why) - each case names the article and the calendar fact it checks.
+    const CASES: &[(&str, &str, &str, &str)] = &[
+        (
+            "WMO-ONDERZOEK",
+            "2026-01-05",
+            "2026-02-16",
+            "Wmo 2.3.2(1): six weeks, ends on a Monday",
+        ),
+        (
+            "WMO-ONDERZOEK",
+            "2026-02-20",
+            "2026-04-07",
+            "six weeks end on Goede Vrijdag 3 April 2026; weekend and tweede Paasdag follow: Atw art. 1 gives Tuesday 7 April",
+        ),
+        (
+            "WMO-BESCHIKKING",
+            "2026-03-20",
+            "2026-04-07",
+            "Wmo 2.3.5(2): ends on Friday 3 April, Goede Vrijdag; Sat, Sun, Paasmaandag follow",
+        ),
+        (
+            "WMO-BESCHIKKING",
+            "2026-04-30",
+            "2026-05-15",
+            "ends on Hemelvaartsdag 14 May 2026",
+        ),
+        (
+            "JW-BESCHIKKING",
+            "2026-03-30",
+            "2026-05-26",
+            "Awb 4:13: eight weeks end on tweede Pinksterdag 25 May 2026",
+        ),
+        (
+            "PW-VOORSCHOT",
+            "2025-03-29",
+            "2025-04-28",
+            "Pw 52(1): ends on Koningsdag 26 April 2025 (27th a Sunday), a Saturday; Sunday; Monday 28th",
+        ),
+        (
+            "PW-BESLUIT",
+            "2031-03-01",
+            "2031-04-28",
+            "Awb 4:13: ends Saturday 26 April 2031, Koningsdag moved from Sunday the 27th",
+        ),
+        (
+            "SHV-EERSTE-GESPREK",
+            "2026-04-07",
+            "2026-05-06",
+            "Wgs 4(1): ends on Bevrijdingsdag 5 May 2026",
+        ),
+        (
+            "SHV-CRISIS",
+            "2026-12-23",
+            "2026-12-29",
+            "Wgs 4(2): three working days: 24th, (25th, 26th, 27th skipped), 28th, 29th",
+        ),
+        (
+            "SHV-CRISIS",
+            "2026-04-02",
+            "2026-04-09",
+            "three working days across Easter: Goede Vrijdag 3 April, the weekend and Paasmaandag 6 April skipped; 7, 8, 9 April count",
+        ),
+        (
+            "BEZWAAR",
+            "2026-11-20",
+            "2027-01-04",
+            "Awb 7:10(1): six weeks end on New Year's Day 2027, a Friday",
+        ),
+        (
+            "BEZWAAR-COMMISSIE",
+            "2026-10-02",
+            "2026-12-28",
+            "twelve weeks end on Christmas Day; Atw applies to exactly 12 weeks",
+        ),
+        (
+            "WMO-PLAN",
+            "2026-12-18",
+            "2026-12-28",
+            "Wmo 2.3.2(2): seven days end on eerste Kerstdag; tweede Kerstdag and Sunday follow",
+        ),
+        (
+            "IJW-STOP",
+            "2026-05-13",
+            "2026-05-21",
+            "OP272: five working days across Hemelvaartsdag 14 May",
+        ),
+        (
+            "AVG-VERZOEK",
+            "2026-01-31",
+            "2026-03-02",
+            "AVG 12(3): one month from 31 January ends 28 February, a Saturday; EU rule moves it",
+        ),
+    ];
+
+    #[test]
+    fn catalogue_cases_follow_the_law() {
+        for (code, start, expected, why) in CASES {
+            assert_eq!(due(code, start), *expected, "{code} from {start}: {why}");
+        }
+    }
+
+    #[test]
+    fn every_catalogue_row_has_a_unique_code_an_article_and_a_source() {
+        for (index, rule) in RULES.iter().enumerate() {
+            assert!(
+                !rule.article.is_empty() && !rule.source.is_empty(),
+                "{}",
+                rule.code
+            );
+            assert!(
+                RULES[index + 1..]
+                    .iter()
+                    .all(|other| other.code != rule.code),
+                "{} twice",
+                rule.code
+            );
+        }
+        assert_eq!(RULES.len(), 15);
+    }
+
+    #[test]
+    fn suspension_extends_before_the_atw_shift() {
+        let rule = rule("PW-BESLUIT").expect("rule");
+        // Eight weeks from 2026-01-05 end Monday 2 March; ten days of suspension reach
+        // Thursday 12 March.
+        assert_eq!(
+            compute(rule, day("2026-01-05"), None, 10)
+                .expect("computes")
+                .due,
+            day("2026-03-12")
+        );
+        // Twelve days reach Saturday 14 March: moved to Monday 16 March.
+        assert_eq!(
+            compute(rule, day("2026-01-05"), None, 12)
+                .expect("computes")
+                .due,
+            day("2026-03-16")
+        );
+    }
+
+    #[test]
+    fn bylaw_terms_are_configurable_up_to_the_maximum() {
+        let rule = rule("SHV-BESCHIKKING").expect("rule");
+        assert_eq!(
+            compute(rule, day("2026-06-01"), Some(Term::Weeks(6)), 0)
+                .expect("six weeks")
+                .due,
+            day("2026-07-13")
+        );
+        assert!(matches!(
+            compute(rule, day("2026-06-01"), Some(Term::Weeks(9)), 0),
+            Err(DeadlineError::OverMaximum { .. })
+        ));
+        let statutory = super::rule("WMO-ONDERZOEK").expect("rule");
+        assert_eq!(
+            compute(statutory, day("2026-06-01"), Some(Term::Weeks(3)), 0),
+            Err(DeadlineError::NotConfigurable)
+        );
+    }
+
+    #[test]
+    fn the_reasoning_names_each_skipped_day() {
+        let rule = rule("SHV-CRISIS").expect("rule");
+        let computation = compute(rule, day("2026-12-23"), None, 0).expect("computes");
+        let text = computation.steps.join("\n");
+        assert!(
+            text.contains("2026-12-25 skipped: eerste Kerstdag"),
+            "{text}"
+        );
+        assert!(
+            text.contains("2026-12-26 skipped: tweede Kerstdag"),
+            "{text}"
+        );
+        assert!(text.contains("2026-12-27 skipped: zondag"), "{text}");
+    }
+}
