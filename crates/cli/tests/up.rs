@@ -41,14 +41,7 @@ fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
         .stderr(log)
         .spawn()
         .expect("run rondom up");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", grpc_port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "rondom up did not listen in time"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_port(grpc_port);
     Hub {
         child,
         grpc: format!("http://127.0.0.1:{grpc_port}"),
