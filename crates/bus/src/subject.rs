@@ -11,11 +11,6 @@ pub fn event_subject(household: &HouseholdId, pillar: Pillar, kind: &str) -> Str
     format!("{EVENT_PREFIX}.{household}.{pillar}.{kind}")
 }
 
-/// Returns the filter that matches every event of one household.
-pub fn household_filter(household: &HouseholdId) -> String {
-    format!("{EVENT_PREFIX}.{household}.>")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,10 +23,6 @@ mod tests {
         assert_eq!(
             event_subject(&household, Pillar::Jeugd, "zorgen_opvoeding"),
             "rondom.evt.0192f0c1-7c4e-7d2a-9b1e-3f5a6c7d8e9f.jeugd.zorgen_opvoeding"
-        );
-        assert_eq!(
-            household_filter(&household),
-            "rondom.evt.0192f0c1-7c4e-7d2a-9b1e-3f5a6c7d8e9f.>"
         );
     }
 }

@@ -184,13 +184,11 @@ pub(crate) fn error_report(err: &anyhow::Error) -> String {
             return format!("{:?}: {}", status.code(), status.message());
         };
         let mut text = format!("{:?}: the request was refused", status.code());
-        {
-            for violation in &bad_request.field_violations {
-                text.push_str(&format!(
-                    "\n  {}: {}",
-                    violation.field, violation.description
-                ));
-            }
+        for violation in &bad_request.field_violations {
+            text.push_str(&format!(
+                "\n  {}: {}",
+                violation.field, violation.description
+            ));
         }
         return text;
     }

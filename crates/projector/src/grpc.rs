@@ -253,7 +253,7 @@ impl HouseholdService for HouseholdHandler {
             pillars.push(*pillar);
         }
         inner.wait_for(request.min_position).await?;
-        if inner.model.household(&id)?.is_none() {
+        if !inner.model.has_household(&id)? {
             return Err(Error::HouseholdNotFound(id.to_string()).into());
         }
         // AIP-158: zero means the default, larger than the maximum means the maximum.

@@ -206,6 +206,14 @@ impl ReadModel {
             .transpose()
     }
 
+    /// Returns whether a view of `household` exists, without decoding it.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn has_household(&self, household: &HouseholdId) -> Result<bool> {
+        Ok(self.households.contains_key(household.as_bytes())?)
+    }
+
     /// Returns the household `person` belongs to.
     ///
     /// # Errors

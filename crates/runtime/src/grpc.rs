@@ -61,16 +61,6 @@ impl GrpcServices {
         self.routes.add_service(service);
         self
     }
-
-    /// Returns the health reporter, so a role can report NOT_SERVING when it cannot work.
-    pub fn health(&self) -> HealthReporter {
-        self.health.clone()
-    }
-
-    /// Returns the names of the services added so far.
-    pub fn names(&self) -> &[&'static str] {
-        &self.names
-    }
 }
 
 /// Serves `services` on `listener` until `shutdown` resolves; in-flight calls then finish.

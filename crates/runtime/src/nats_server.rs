@@ -96,7 +96,7 @@ impl NatsServer {
             url: String::new(),
             log,
         };
-        server.url = server.wait_until_ready(&run_dir, options.ready_timeout)?;
+        server.url = server.wait_until_ready(&binary, &run_dir, options.ready_timeout)?;
         tracing::info!(url = %server.url, store = %options.store_dir.display(), "nats-server ready");
         Ok(server)
     }
@@ -104,11 +104,6 @@ impl NatsServer {
     /// Returns the client URL, e.g. `nats://127.0.0.1:4222`.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// Returns the process id (tests use it to stop the server on purpose).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     /// Stops the server: SIGTERM so JetStream closes its files, SIGKILL after 10 s.
@@ -135,8 +130,17 @@ impl NatsServer {
     }
 
     /// Polls the ports file nats-server writes once it listens, then connects to be sure.
-    fn wait_until_ready(&mut self, run_dir: &Path, timeout: Duration) -> Result<String, Error> {
-        let ports_file = run_dir.join(format!("{}_{}.ports", binary_file_name(), self.child.id()));
+    fn wait_until_ready(
+        &mut self,
+        binary: &Path,
+        run_dir: &Path,
+        timeout: Duration,
+    ) -> Result<String, Error> {
+        let ports_file = run_dir.join(format!(
+            "{}_{}.ports",
+            ports_file_stem(binary),
+            self.child.id()
+        ));
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -178,9 +182,9 @@ fn read_client_url(path: &Path) -> Option<String> {
     ports.nats.into_iter().next()
 }
 
-/// The file name nats-server uses for its ports file: that of its own executable.
-fn binary_file_name() -> String {
-    binary_path().file_name().map_or_else(
+/// The name nats-server gives its ports file: that of its own executable.
+fn ports_file_stem(binary: &Path) -> String {
+    binary.file_name().map_or_else(
         || "nats-server".to_owned(),
         |name| name.to_string_lossy().into_owned(),
     )

@@ -41,20 +41,6 @@ impl TestNats {
         self.server.url()
     }
 
-    /// Stops the server and starts it again on the same port and store, as an operator's
-    /// restart would: clients reconnect, JetStream data survives.
-    pub fn restart(&mut self) {
-        let port: u16 = self
-            .url()
-            .rsplit(':')
-            .next()
-            .and_then(|port| port.parse().ok())
-            .expect("nats url ends in a port");
-        self.server.stop();
-        self.server = NatsServer::start(&options(self.dir.path(), Some(port)))
-            .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
-    }
-
     /// Returns the directory holding the server's JetStream files and log.
     pub fn store_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("nats")
