@@ -14,6 +14,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "../../proto/rondom/v1/signal.proto",
                 "../../proto/rondom/v1/household.proto",
                 "../../proto/rondom/v1/event.proto",
+                "../../proto/rondom/v1/write.proto",
+                "../../proto/rondom/v1/wmo.proto",
+                "../../proto/rondom/v1/jeugd.proto",
+                "../../proto/rondom/v1/participatie.proto",
+                "../../proto/rondom/v1/schuldhulp.proto",
+                "../../proto/rondom/v1/regie.proto",
             ],
             &["../../proto"],
         )?;

@@ -5,7 +5,18 @@
 //! birthday is celebrated, 5 May (Bevrijdingsdag) and both Christmas days. Easter Sunday and
 //! Whit Sunday are Sundays anyway. A working day is Monday to Friday and not one of these.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+
+/// Returns the Dutch calendar date of an instant (Europe/Amsterdam, summer time included):
+/// terms count in the days of the place where the law applies.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Amsterdam).date_naive()
+}
+
+/// Returns today's date in the Netherlands.
+pub fn today() -> NaiveDate {
+    local_date(Utc::now())
+}
 
 /// Returns Easter Sunday of `year` (Gregorian; the anonymous algorithm in Meeus's form).
 pub fn easter_sunday(year: i32) -> NaiveDate {

@@ -35,6 +35,33 @@ impl fmt::Display for Term {
     }
 }
 
+/// The text is not a term such as `6 weeks`, `3 working days`, `14 days` or `1 month`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a term; write e.g. \"6 weeks\", \"3 working days\", \"14 days\" or \"1 month\""
+)]
+pub struct TermParseError(pub String);
+
+impl std::str::FromStr for Term {
+    type Err = TermParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = || TermParseError(text.to_owned());
+        let (count, unit) = text.trim().split_once(' ').ok_or_else(error)?;
+        let count: u32 = count.parse().map_err(|_| error())?;
+        if count == 0 || count > 3650 {
+            return Err(error());
+        }
+        match unit.trim() {
+            "day" | "days" | "calendar day" | "calendar days" => Ok(Term::Days(count)),
+            "week" | "weeks" => Ok(Term::Weeks(count)),
+            "working day" | "working days" => Ok(Term::WorkingDays(count)),
+            "month" | "months" => Ok(Term::Months(count)),
+            _ => Err(error()),
+        }
+    }
+}
+
 impl Term {
     /// Returns the term in days for the Atw art. 4 and art. 2 thresholds (months count 28).
     fn approximate_days(self) -> u32 {
@@ -230,6 +257,18 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
+        code: "SHV-AANBOD",
+        title: "aanbod na een vroegsignaal (geen wettelijke termijn; gemeentelijke norm)",
+        article: "Wgs art. 3 lid 1 onder b (aanbod; termijn uit het gemeentelijk plan, art. 2 lid 4)",
+        source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel3",
+        valid_from: date(2026, 1, 1),
+        starts_on: "schuldhulp.vroegsignaal_ontvangen",
+        met_by: "schuldhulp.aanmelding_ontvangen or schuldhulp.aanbod_geaccepteerd",
+        term: TermSource::ServiceLevel(Term::WorkingDays(10)),
+        end_rule: EndRule::None,
+        blocking: false,
+    },
+    DeadlineRule {
         code: "SHV-BESCHIKKING",
         title: "beschikking na het eerste gesprek (plan van aanpak of weigering)",
         article: "Wgs art. 4a lid 3",
@@ -274,8 +313,8 @@ pub const RULES: &[DeadlineRule] = &[
         article: "iJw 3.2 bedrijfsregel OP272",
         source: "https://informatiemodel.istandaarden.nl/informatiemodel/ijw/3.2/regels/bedrijfsregel/op272",
         valid_from: date(2026, 1, 1),
-        starts_on: "actual end of care",
-        met_by: "jeugd.stopbericht_ontvangen",
+        starts_on: "actual end of care (einddatum of jeugd.jeugdhulp_beeindigd)",
+        met_by: "jeugd.jeugdhulp_beeindigd (the JW307 stop message)",
         term: TermSource::Statute(Term::WorkingDays(5)),
         end_rule: EndRule::None,
         blocking: false,
@@ -557,7 +596,9 @@ mod tests {
                 rule.code
             );
         }
-        assert_eq!(RULES.len(), 15);
+        // The 15 rows of DOMAIN.md 1.6 (BEZWAAR split by advisory committee), plus SHV-AANBOD,
+        // the gemeente's own norm for an offer after a vroegsignaal.
+        assert_eq!(RULES.len(), 16);
     }
 
     #[test]

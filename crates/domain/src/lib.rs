@@ -7,6 +7,8 @@
 //! # Layout
 //! - [`pillar`] — the five pillars plus regie, with their wire names
 //! - [`bsn`] — the burgerservicenummer and its 11-proef
+//! - [`bylaw`] — terms a gemeente sets itself, read from a TOML file
+//! - [`catalogue`] — every event kind: title, need-to-know, stage, deadlines started and met
 //! - [`calendar`] — working days and holidays of the Algemene termijnenwet
 //! - [`deadline`] — the statutory deadline catalogue and its arithmetic
 //! - [`pseudonym`] — HMAC-SHA256 pseudonyms of persons
@@ -14,6 +16,8 @@
 //! - [`id`] — event, household and source identifiers
 //! - [`signal`] — the signal catalogue and a validated [`Signal`]
 //! - [`violation`] — field violations that make an input invalid
+//! - [`code`] — forms of organisation, product and case codes
+//! - [`write`] — the checked context of every pillar write
 //!
 //! # Example
 //! ```
@@ -27,7 +31,10 @@
 //! ```
 
 pub mod bsn;
+pub mod bylaw;
 pub mod calendar;
+pub mod catalogue;
+pub mod code;
 pub mod deadline;
 pub mod id;
 pub mod pillar;
@@ -35,6 +42,7 @@ pub mod pseudonym;
 pub mod seal;
 pub mod signal;
 pub mod violation;
+pub mod write;
 
 pub use bsn::Bsn;
 pub use id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};

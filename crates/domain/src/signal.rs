@@ -260,22 +260,28 @@ impl Signal {
     }
 }
 
-fn validate_persons(
+pub(crate) fn validate_persons(
+    persons: &[(String, String)],
+    violations: &mut Violations,
+) -> Vec<SignalPerson> {
+    validate_persons_at("persons", persons, violations)
+}
+
+/// Checks the persons of a write whose list field is named `field`.
+pub(crate) fn validate_persons_at(
+    field: &str,
     persons: &[(String, String)],
     violations: &mut Violations,
 ) -> Vec<SignalPerson> {
     if persons.is_empty() {
         violations.push(
-            "persons",
-            "name at least one person: the person the signal is about",
+            field,
+            "name at least one person: the person the write is about",
         );
         return Vec::new();
     }
     if persons.len() > MAX_PERSONS {
-        violations.push(
-            "persons",
-            format!("at most {MAX_PERSONS} persons per signal"),
-        );
+        violations.push(field, format!("at most {MAX_PERSONS} persons per write"));
         return Vec::new();
     }
     let mut checked: Vec<SignalPerson> = Vec::with_capacity(persons.len());
@@ -287,25 +293,25 @@ fn validate_persons(
                     BsnError::ElevenTest => " (check for a typing error)",
                     BsnError::Length | BsnError::NotDigits => "",
                 };
-                violations.push(format!("persons[{index}].bsn"), format!("{err}{hint}"));
+                violations.push(format!("{field}[{index}].bsn"), format!("{err}{hint}"));
                 None
             }
         };
         if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
             violations.push(
-                format!("persons[{index}].display_name"),
+                format!("{field}[{index}].display_name"),
                 format!("a display name has at most {MAX_DISPLAY_NAME_CHARS} characters"),
             );
         } else if display_name.chars().any(char::is_control) {
             violations.push(
-                format!("persons[{index}].display_name"),
+                format!("{field}[{index}].display_name"),
                 "a display name has no control characters",
             );
         }
         let Some(bsn) = bsn else { continue };
         if checked.iter().any(|person| person.bsn == bsn) {
             violations.push(
-                format!("persons[{index}].bsn"),
+                format!("{field}[{index}].bsn"),
                 "this person is named twice",
             );
             continue;

@@ -75,6 +75,16 @@ impl Violations {
         self.0.push(FieldViolation::new(field, description));
     }
 
+    /// Returns how many violations were recorded.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Returns whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Returns the checked value, or every violation recorded.
     ///
     /// # Errors

@@ -1,0 +1,576 @@
+//! The event catalogue: every kind a pillar service publishes, with its one-line title, who
+//! may see it (need-to-know, DOMAIN.md 4.6), the stage it moves its trajectory to, and the
+//! deadlines (rule codes of [`crate::deadline::RULES`]) it starts and meets. One table, read by
+//! the adapters (which kinds exist), the projector (trajectories, deadlines) and, later,
+//! partner subscriptions (need-to-know).
+//!
+//! Effects that depend on the payload (a spoed melding, a threatening situation, a refusal)
+//! are applied by the projector on top of these rows.
+
+use crate::pillar::Pillar;
+
+/// Who may see events of a kind (DOMAIN.md 4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NeedToKnow {
+    /// Layer 0: the fact and its status, for every authorised partner of the household.
+    Household,
+    /// Layer 1: the pillar's own professionals.
+    Pillar,
+    /// Special-category (health) data: the pillar's own professionals, never shared onward.
+    Health,
+    /// Veilig Thuis and child protection: the regisseur and the directly involved only.
+    Protected,
+}
+
+/// Where a trajectory (one pillar case) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// A signal or vroegsignaal; nobody has asked for help yet.
+    Gesignaleerd,
+    Aangemeld,
+    InOnderzoek,
+    Besloten,
+    Actief,
+    Beeindigd,
+}
+
+impl Stage {
+    /// Returns the Dutch name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Gesignaleerd => "gesignaleerd",
+            Stage::Aangemeld => "aangemeld",
+            Stage::InOnderzoek => "in onderzoek",
+            Stage::Besloten => "besloten",
+            Stage::Actief => "actief",
+            Stage::Beeindigd => "beeindigd",
+        }
+    }
+}
+
+/// One row of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventKind {
+    /// The pillar, or `None` for a kind every law pillar publishes (suspension, objection).
+    pub pillar: Option<Pillar>,
+    /// snake_case wire name, as in subjects and CloudEvents types.
+    pub name: &'static str,
+    /// One line for a timeline, in Dutch.
+    pub title: &'static str,
+    pub need_to_know: NeedToKnow,
+    /// The stage the case moves to; `None` leaves it where it is.
+    pub stage: Option<Stage>,
+    /// Deadline rules this kind starts, by code.
+    pub starts: &'static [&'static str],
+    /// Deadline rules of the same case this kind meets.
+    pub meets: &'static [&'static str],
+}
+
+const fn row(
+    pillar: Pillar,
+    name: &'static str,
+    title: &'static str,
+    need_to_know: NeedToKnow,
+    stage: Option<Stage>,
+    starts: &'static [&'static str],
+    meets: &'static [&'static str],
+) -> EventKind {
+    EventKind {
+        pillar: Some(pillar),
+        name,
+        title,
+        need_to_know,
+        stage,
+        starts,
+        meets,
+    }
+}
+
+const fn shared(
+    name: &'static str,
+    title: &'static str,
+    starts: &'static [&'static str],
+    meets: &'static [&'static str],
+) -> EventKind {
+    EventKind {
+        pillar: None,
+        name,
+        title,
+        need_to_know: NeedToKnow::Pillar,
+        stage: None,
+        starts,
+        meets,
+    }
+}
+
+use NeedToKnow::{Health, Household, Pillar as OwnPillar, Protected};
+use Stage::{Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek};
+
+/// The catalogue (DOMAIN.md 6). Names never change; a new meaning is a new kind.
+pub const KINDS: &[EventKind] = &[
+    // Shared by Wmo, Jeugd, Participatie and Schuldhulp.
+    shared(
+        "termijn_opgeschort",
+        "beslistermijn opgeschort (Awb 4:15)",
+        &[],
+        &[],
+    ),
+    shared("termijn_hervat", "beslistermijn loopt weer", &[], &[]),
+    shared("bezwaar_ontvangen", "bezwaar ontvangen", &["BEZWAAR"], &[]),
+    shared(
+        "beslissing_op_bezwaar",
+        "beslissing op bezwaar",
+        &[],
+        &["BEZWAAR", "BEZWAAR-COMMISSIE"],
+    ),
+    // Wmo 2015.
+    row(
+        Pillar::Wmo,
+        "melding_ontvangen",
+        "Wmo-melding ontvangen",
+        Household,
+        Some(Aangemeld),
+        &["WMO-ONDERZOEK", "WMO-PLAN"],
+        &[],
+    ),
+    row(
+        Pillar::Wmo,
+        "onderzoek_gestart",
+        "Wmo-onderzoek gestart",
+        Household,
+        Some(InOnderzoek),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Wmo,
+        "onderzoek_afgerond",
+        "Wmo-onderzoek afgerond",
+        Health,
+        Some(InOnderzoek),
+        &[],
+        &["WMO-ONDERZOEK"],
+    ),
+    row(
+        Pillar::Wmo,
+        "tijdelijke_voorziening_besloten",
+        "tijdelijke Wmo-voorziening besloten",
+        Household,
+        None,
+        &[],
+        &["WMO-SPOED"],
+    ),
+    row(
+        Pillar::Wmo,
+        "aanvraag_ontvangen",
+        "Wmo-aanvraag ontvangen",
+        Household,
+        Some(InOnderzoek),
+        &["WMO-BESCHIKKING"],
+        &[],
+    ),
+    row(
+        Pillar::Wmo,
+        "beschikking_afgegeven",
+        "Wmo-beschikking afgegeven",
+        Health,
+        Some(Besloten),
+        &[],
+        &["WMO-BESCHIKKING"],
+    ),
+    row(
+        Pillar::Wmo,
+        "voorziening_gestart",
+        "Wmo-voorziening gestart",
+        Household,
+        Some(Actief),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Wmo,
+        "voorziening_gestopt",
+        "Wmo-voorziening gestopt",
+        Household,
+        Some(Beeindigd),
+        &[],
+        &[],
+    ),
+    // Jeugdwet.
+    row(
+        Pillar::Jeugd,
+        "hulpvraag_ontvangen",
+        "hulpvraag jeugd ontvangen",
+        Household,
+        Some(Aangemeld),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "aanvraag_ontvangen",
+        "aanvraag jeugdhulp ontvangen",
+        Household,
+        Some(InOnderzoek),
+        &["JW-BESCHIKKING"],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "beschikking_afgegeven",
+        "beschikking jeugdhulp afgegeven",
+        Health,
+        Some(Besloten),
+        &[],
+        &["JW-BESCHIKKING"],
+    ),
+    row(
+        Pillar::Jeugd,
+        "jeugdhulp_toegewezen",
+        "jeugdhulp toegewezen",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "jeugdhulp_gestart",
+        "jeugdhulp gestart",
+        Household,
+        Some(Actief),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "jeugdhulp_beeindigd",
+        "jeugdhulp beeindigd",
+        Household,
+        Some(Beeindigd),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "veilig_thuis_betrokken",
+        "Veilig Thuis betrokken",
+        Protected,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "jeugdbeschermingsmaatregel_gestart",
+        "jeugdbeschermingsmaatregel gestart",
+        Protected,
+        Some(Actief),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Jeugd,
+        "jeugdbeschermingsmaatregel_beeindigd",
+        "jeugdbeschermingsmaatregel beeindigd",
+        Protected,
+        Some(Beeindigd),
+        &[],
+        &[],
+    ),
+    // Participatiewet.
+    row(
+        Pillar::Participatie,
+        "melding_gedaan",
+        "melding bijstand gedaan",
+        Household,
+        Some(Aangemeld),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Participatie,
+        "aanvraag_ingediend",
+        "aanvraag bijstand ingediend",
+        Household,
+        Some(InOnderzoek),
+        &["PW-VOORSCHOT", "PW-BESLUIT"],
+        &[],
+    ),
+    row(
+        Pillar::Participatie,
+        "voorschot_verleend",
+        "voorschot bijstand verleend",
+        OwnPillar,
+        None,
+        &["PW-VOORSCHOT"],
+        &["PW-VOORSCHOT"],
+    ),
+    row(
+        Pillar::Participatie,
+        "besluit_genomen",
+        "besluit op bijstandsaanvraag",
+        Household,
+        Some(Actief),
+        &[],
+        &["PW-BESLUIT"],
+    ),
+    row(
+        Pillar::Participatie,
+        "reintegratie_gestart",
+        "re-integratietraject gestart",
+        Household,
+        Some(Actief),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Participatie,
+        "reintegratie_beeindigd",
+        "re-integratietraject beeindigd",
+        Household,
+        Some(Beeindigd),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Participatie,
+        "uitkering_beeindigd",
+        "bijstandsuitkering beeindigd",
+        Household,
+        Some(Beeindigd),
+        &[],
+        &[],
+    ),
+    // Schuldhulpverlening.
+    row(
+        Pillar::Schuldhulp,
+        "vroegsignaal_ontvangen",
+        "vroegsignaal betalingsachterstand ontvangen",
+        OwnPillar,
+        Some(Gesignaleerd),
+        &["SHV-AANBOD"],
+        &[],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "aanbod_geaccepteerd",
+        "aanbod schuldhulp geaccepteerd",
+        Household,
+        Some(Aangemeld),
+        &["SHV-EERSTE-GESPREK"],
+        &["SHV-AANBOD"],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "aanmelding_ontvangen",
+        "aanmelding schuldhulp ontvangen",
+        Household,
+        Some(Aangemeld),
+        &["SHV-EERSTE-GESPREK"],
+        &["SHV-AANBOD"],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "eerste_gesprek_gevoerd",
+        "eerste gesprek schuldhulp gevoerd",
+        Household,
+        Some(InOnderzoek),
+        &["SHV-BESCHIKKING"],
+        &["SHV-EERSTE-GESPREK", "SHV-CRISIS"],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "beschikking_afgegeven",
+        "beschikking schuldhulp afgegeven",
+        Household,
+        Some(Besloten),
+        &[],
+        &["SHV-BESCHIKKING"],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "stabilisatie_bereikt",
+        "stabilisatie bereikt",
+        Household,
+        Some(Actief),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "schuldregeling_gestart",
+        "schuldregeling gestart",
+        Household,
+        Some(Actief),
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "schuldregeling_beeindigd",
+        "schuldregeling beeindigd",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Schuldhulp,
+        "traject_afgesloten",
+        "schuldhulptraject afgesloten",
+        Household,
+        Some(Beeindigd),
+        &[],
+        &[],
+    ),
+    // Regie.
+    row(
+        Pillar::Regie,
+        "regisseur_toegewezen",
+        "regisseur toegewezen",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Regie,
+        "gezinsplan_vastgesteld",
+        "gezinsplan vastgesteld",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Regie,
+        "partner_betrokken",
+        "partner betrokken",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Regie,
+        "partner_beeindigd",
+        "betrokkenheid partner beeindigd",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Regie,
+        "samenstelling_gewijzigd",
+        "samenstelling huishouden gewijzigd",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+];
+
+/// The pillars that publish shared kinds: the four laws.
+pub const LAW_PILLARS: [Pillar; 4] = [
+    Pillar::Wmo,
+    Pillar::Jeugd,
+    Pillar::Participatie,
+    Pillar::Schuldhulp,
+];
+
+/// Returns the row of `name` in `pillar`.
+pub fn kind(pillar: Pillar, name: &str) -> Option<&'static EventKind> {
+    KINDS.iter().find(|kind| {
+        kind.name == name
+            && match kind.pillar {
+                Some(own) => own == pillar,
+                None => LAW_PILLARS.contains(&pillar),
+            }
+    })
+}
+
+/// Returns the rule of a pillar's decision on an application: the term Awb 4:15 suspends.
+pub fn decision_rule(pillar: Pillar) -> Option<&'static str> {
+    match pillar {
+        Pillar::Wmo => Some("WMO-BESCHIKKING"),
+        Pillar::Jeugd => Some("JW-BESCHIKKING"),
+        Pillar::Participatie => Some("PW-BESLUIT"),
+        Pillar::Schuldhulp => Some("SHV-BESCHIKKING"),
+        Pillar::Wijkteam | Pillar::Regie => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deadline;
+
+    #[test]
+    fn every_deadline_code_in_the_catalogue_is_a_rule() {
+        for kind in KINDS {
+            for code in kind.starts.iter().chain(kind.meets) {
+                assert!(
+                    deadline::rule(code).is_some(),
+                    "{}: unknown rule {code}",
+                    kind.name
+                );
+            }
+        }
+        for pillar in LAW_PILLARS {
+            let rule = decision_rule(pillar).expect("every law decides");
+            assert!(deadline::rule(rule).is_some());
+        }
+    }
+
+    #[test]
+    fn names_are_snake_case_and_unique_per_pillar() {
+        for pillar in Pillar::ALL {
+            let mut names: Vec<&str> = KINDS
+                .iter()
+                .filter(|row| match row.pillar {
+                    Some(own) => own == pillar,
+                    None => LAW_PILLARS.contains(&pillar),
+                })
+                .map(|row| row.name)
+                .collect();
+            let count = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), count, "{pillar} has a name twice");
+        }
+        for row in KINDS {
+            assert!(
+                row.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                row.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_started_by_an_event_is_met_by_one() {
+        // A deadline nobody can close would sit in every worklist forever.
+        for kind in KINDS {
+            for code in kind.starts {
+                let closable = KINDS.iter().any(|other| other.meets.contains(code))
+                    || deadline::rule(code).is_some_and(|rule| rule.blocking);
+                assert!(closable, "{code} started by {} is never met", kind.name);
+            }
+        }
+    }
+
+    #[test]
+    fn shared_kinds_exist_only_in_the_law_pillars() {
+        assert!(kind(Pillar::Jeugd, "bezwaar_ontvangen").is_some());
+        assert!(kind(Pillar::Regie, "bezwaar_ontvangen").is_none());
+        assert!(kind(Pillar::Wmo, "jeugdhulp_gestart").is_none());
+        assert_eq!(
+            kind(Pillar::Schuldhulp, "beschikking_afgegeven").map(|kind| kind.meets),
+            Some(&["SHV-BESCHIKKING"][..])
+        );
+    }
+}

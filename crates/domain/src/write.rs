@@ -1,0 +1,304 @@
+//! What every write to a pillar carries besides its payload: who sends it under which key,
+//! about whom, when, and in which case. Checked here once for all pillar services; the
+//! payload rules live with each pillar's adapter.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::calendar::local_date;
+use crate::code::check_case_id;
+use crate::id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};
+use crate::signal::{CLOCK_SKEW, MAX_SUMMARY_BYTES, SignalPerson, validate_persons_at};
+use crate::violation::Violations;
+
+/// A write's context as the sender filled it in, before any check.
+#[derive(Debug, Clone, Default)]
+pub struct WriteInput {
+    pub idempotency_key: String,
+    pub source_system: String,
+    pub gemeente_code: String,
+    /// (BSN, display name) per person; first = the person the event is about.
+    pub persons: Vec<(String, String)>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub case_id: String,
+    pub note: String,
+}
+
+/// A checked write context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteHeader {
+    pub idempotency_key: IdempotencyKey,
+    pub source: SourceUrn,
+    pub gemeente: GemeenteCode,
+    /// Never empty; the first is the person the event is about.
+    pub persons: Vec<SignalPerson>,
+    pub occurred_at: DateTime<Utc>,
+    pub case_id: String,
+    pub note: String,
+}
+
+impl WriteHeader {
+    /// Checks `input`, recording violations under `prefix` (e.g. `context`). Returns the
+    /// header when every field of it is valid.
+    pub fn check(
+        input: WriteInput,
+        now: DateTime<Utc>,
+        prefix: &str,
+        violations: &mut Violations,
+    ) -> Option<WriteHeader> {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let idempotency_key = input
+            .idempotency_key
+            .parse::<IdempotencyKey>()
+            .map_err(|err| violations.push(field("idempotency_key"), err.to_string()))
+            .ok();
+        let source = input
+            .source_system
+            .parse::<SourceUrn>()
+            .map_err(|err| violations.push(field("source_system"), err.to_string()))
+            .ok();
+        let gemeente = input
+            .gemeente_code
+            .parse::<GemeenteCode>()
+            .map_err(|err| violations.push(field("gemeente_code"), err.to_string()))
+            .ok();
+        let before = violations.len();
+        let persons = validate_persons_at(&field("persons"), &input.persons, violations);
+        let persons_valid = violations.len() == before;
+        let occurred_at =
+            check_occurred_at(input.occurred_at, now, &field("occurred_at"), violations);
+        let case_id = check_case_id(&input.case_id)
+            .map_err(|err| violations.push(field("case_id"), err))
+            .ok();
+        check_note(&input.note, &field("note"), violations);
+        Some(WriteHeader {
+            idempotency_key: idempotency_key?,
+            source: source?,
+            gemeente: gemeente?,
+            persons: persons_valid.then_some(persons)?,
+            occurred_at: occurred_at?,
+            case_id: case_id.map(|()| input.case_id)?,
+            note: input.note,
+        })
+    }
+
+    /// Returns the event id of this write, the same for every retry.
+    pub fn event_id(&self) -> EventId {
+        EventId::derive(&self.source, &self.idempotency_key)
+    }
+
+    /// Returns the Dutch date the event happened on.
+    pub fn occurred_on(&self) -> NaiveDate {
+        local_date(self.occurred_at)
+    }
+}
+
+/// A regie write's context as the sender filled it in.
+#[derive(Debug, Clone, Default)]
+pub struct RegieInput {
+    pub idempotency_key: String,
+    pub source_system: String,
+    pub household_id: String,
+    pub expected_position: u64,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub note: String,
+}
+
+/// A checked regie context: a write about a known household, based on its view at
+/// `expected_position`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegieHeader {
+    pub idempotency_key: IdempotencyKey,
+    pub source: SourceUrn,
+    pub household: HouseholdId,
+    pub expected_position: u64,
+    pub occurred_at: DateTime<Utc>,
+    pub note: String,
+}
+
+impl RegieHeader {
+    /// Checks `input` as [`WriteHeader::check`] does.
+    pub fn check(
+        input: RegieInput,
+        now: DateTime<Utc>,
+        prefix: &str,
+        violations: &mut Violations,
+    ) -> Option<RegieHeader> {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let idempotency_key = input
+            .idempotency_key
+            .parse::<IdempotencyKey>()
+            .map_err(|err| violations.push(field("idempotency_key"), err.to_string()))
+            .ok();
+        let source = input
+            .source_system
+            .parse::<SourceUrn>()
+            .map_err(|err| violations.push(field("source_system"), err.to_string()))
+            .ok();
+        let household = input
+            .household_id
+            .parse::<HouseholdId>()
+            .map_err(|err| violations.push(field("household_id"), err.to_string()))
+            .ok();
+        if input.expected_position == 0 {
+            violations.push(
+                field("expected_position"),
+                "give the household's last_position from GetHousehold; the write is refused if the household changed since",
+            );
+        }
+        let occurred_at =
+            check_occurred_at(input.occurred_at, now, &field("occurred_at"), violations);
+        check_note(&input.note, &field("note"), violations);
+        Some(RegieHeader {
+            idempotency_key: idempotency_key?,
+            source: source?,
+            household: household?,
+            expected_position: (input.expected_position > 0).then_some(input.expected_position)?,
+            occurred_at: occurred_at?,
+            note: input.note,
+        })
+    }
+
+    /// Returns the event id of this write, the same for every retry.
+    pub fn event_id(&self) -> EventId {
+        EventId::derive(&self.source, &self.idempotency_key)
+    }
+
+    /// Returns the Dutch date the event happened on.
+    pub fn occurred_on(&self) -> NaiveDate {
+        local_date(self.occurred_at)
+    }
+}
+
+fn check_occurred_at(
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    field: &str,
+    violations: &mut Violations,
+) -> Option<DateTime<Utc>> {
+    match at {
+        None => {
+            violations.push(field, "occurred_at is required");
+            None
+        }
+        Some(at) if at > now + CLOCK_SKEW => {
+            violations.push(field, "occurred_at lies in the future");
+            None
+        }
+        Some(at) => Some(at),
+    }
+}
+
+fn check_note(note: &str, field: &str, violations: &mut Violations) {
+    if note.len() > MAX_SUMMARY_BYTES {
+        violations.push(
+            field,
+            format!("note has {} bytes; at most {MAX_SUMMARY_BYTES}", note.len()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn input() -> WriteInput {
+        WriteInput {
+            idempotency_key: "wmo-1".into(),
+            source_system: "suite-wmo".into(),
+            gemeente_code: "0363".into(),
+            persons: vec![("123456782".into(), "Oma".into())],
+            occurred_at: Some(now()),
+            case_id: "WMO-2026-1".into(),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_context_passes() {
+        let mut violations = Violations::default();
+        let header = WriteHeader::check(input(), now(), "context", &mut violations).expect("valid");
+        assert!(violations.is_empty());
+        // 10:00 UTC on 23 November is the same day in Amsterdam; 23:30 UTC is the next.
+        assert_eq!(
+            header.occurred_on(),
+            NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+        );
+        let late = Utc
+            .with_ymd_and_hms(2026, 11, 22, 23, 30, 0)
+            .single()
+            .expect("time");
+        let header = WriteHeader::check(
+            WriteInput {
+                occurred_at: Some(late),
+                ..input()
+            },
+            now(),
+            "context",
+            &mut violations,
+        )
+        .expect("valid");
+        assert_eq!(
+            header.occurred_on(),
+            NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+        );
+    }
+
+    #[test]
+    fn names_every_bad_field_under_its_prefix() {
+        let mut violations = Violations::default();
+        let header = WriteHeader::check(
+            WriteInput {
+                persons: vec![("123456780".into(), String::new())],
+                case_id: "Jan Jansen".into(),
+                occurred_at: None,
+                ..input()
+            },
+            now(),
+            "context",
+            &mut violations,
+        );
+        assert!(header.is_none());
+        let fields: Vec<String> = violations
+            .finish(|| ())
+            .expect_err("invalid")
+            .violations()
+            .iter()
+            .map(|violation| violation.field.clone())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "context.persons[0].bsn",
+                "context.occurred_at",
+                "context.case_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn regie_needs_the_position_it_was_based_on() {
+        let mut violations = Violations::default();
+        let header = RegieHeader::check(
+            RegieInput {
+                idempotency_key: "r-1".into(),
+                source_system: "regie".into(),
+                household_id: HouseholdId::generate().to_string(),
+                expected_position: 0,
+                occurred_at: Some(now()),
+                note: String::new(),
+            },
+            now(),
+            "context",
+            &mut violations,
+        );
+        assert!(header.is_none());
+        assert_eq!(violations.len(), 1);
+    }
+}
