@@ -25,6 +25,9 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A conditional write found the household changed since the position it was based on.
+    #[error("the household changed since the expected position")]
+    Conflict,
     /// Something stored on NATS cannot be read back: a bug or tampering, never retryable.
     #[error("stored {what} is corrupt")]
     Corrupt {

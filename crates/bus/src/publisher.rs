@@ -6,7 +6,8 @@ use rondom_proto::v1;
 
 use crate::envelope::Envelope;
 use crate::error::{Error, Result};
-use crate::subject::event_subject;
+use crate::stream::EVENTS_STREAM;
+use crate::subject::{event_subject, household_filter};
 
 /// Where an acknowledged event landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,21 +36,89 @@ impl EventPublisher {
     /// [`Error::Unavailable`] when NATS does not acknowledge: the event may or may not be
     /// stored, and a retry with the same id is safe.
     pub async fn publish(&self, envelope: &Envelope, event: &v1::Event) -> Result<Published> {
+        self.send(envelope, event, None).await
+    }
+
+    /// Publishes `event` only if the household's last event on the stream is still at
+    /// `expected_position` (JetStream checks it atomically with the write).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the household moved on (or has no events); otherwise as
+    /// [`EventPublisher::publish`].
+    pub async fn publish_expecting(
+        &self,
+        envelope: &Envelope,
+        event: &v1::Event,
+        expected_position: u64,
+    ) -> Result<Published> {
+        self.send(envelope, event, Some(expected_position)).await
+    }
+
+    async fn send(
+        &self,
+        envelope: &Envelope,
+        event: &v1::Event,
+        expected_position: Option<u64>,
+    ) -> Result<Published> {
         let subject = event_subject(
             &envelope.subject,
             envelope.event_type.pillar,
             &envelope.event_type.kind,
         );
+        let mut headers = envelope.to_headers();
+        if let Some(expected) = expected_position {
+            headers.insert(
+                async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
+                expected.to_string().as_str(),
+            );
+            headers.insert(
+                "Nats-Expected-Last-Subject-Sequence-Subject",
+                household_filter(&envelope.subject).as_str(),
+            );
+        }
         let ack = self
             .jetstream
-            .publish_with_headers(subject, envelope.to_headers(), event.encode_to_vec().into())
+            .publish_with_headers(subject, headers, event.encode_to_vec().into())
             .await
             .map_err(|err| Error::unavailable("publishing an event", err))?
             .await
-            .map_err(|err| Error::unavailable("acknowledging an event", err))?;
+            .map_err(|err| {
+                if err.kind() == jetstream::context::PublishErrorKind::WrongLastSequence {
+                    Error::Conflict
+                } else {
+                    Error::unavailable("acknowledging an event", err)
+                }
+            })?;
         Ok(Published {
             position: ack.sequence,
             duplicate: ack.duplicate,
         })
+    }
+
+    /// Returns the stream position of the household's last event, `None` when it has none.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when NATS does not answer.
+    pub async fn last_position(
+        &self,
+        household: &rondom_domain::HouseholdId,
+    ) -> Result<Option<u64>> {
+        let stream = self
+            .jetstream
+            .get_stream_no_info(EVENTS_STREAM)
+            .await
+            .map_err(|err| Error::unavailable("opening the event stream", err))?;
+        match stream
+            .get_last_raw_message_by_subject(&household_filter(household))
+            .await
+        {
+            Ok(message) => Ok(Some(message.sequence)),
+            Err(err)
+                if err.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(Error::unavailable("reading a household's last event", err)),
+        }
     }
 }

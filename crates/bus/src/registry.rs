@@ -74,6 +74,45 @@ impl HouseholdRegistry {
         value.map(|bytes| parse_household(&bytes)).transpose()
     }
 
+    /// Moves `person` into `household` (a composition change), wherever they were before.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when KV cannot be reached.
+    pub async fn join(&self, person: &Pseudonym, household: HouseholdId) -> Result<()> {
+        self.bucket
+            .put(person.to_string(), household.to_string().into())
+            .await
+            .map_err(|err| Error::unavailable("writing the person registry", err))?;
+        Ok(())
+    }
+
+    /// Takes `person` out of `household`; a later write about them starts a new household.
+    /// Does nothing when they already belong elsewhere (a retry after they moved on).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when KV cannot be reached.
+    pub async fn leave(&self, person: &Pseudonym, household: HouseholdId) -> Result<()> {
+        let entry = self
+            .bucket
+            .entry(person.to_string())
+            .await
+            .map_err(|err| Error::unavailable("reading the person registry", err))?;
+        let Some(entry) = entry else { return Ok(()) };
+        if entry.operation != kv::Operation::Put || parse_household(&entry.value)? != household {
+            return Ok(());
+        }
+        match self
+            .bucket
+            .delete_expect_revision(person.to_string(), Some(entry.revision))
+            .await
+        {
+            Ok(()) => Ok(()),
+            // Someone moved them meanwhile: their new household stands.
+            Err(err) if err.kind() == kv::DeleteErrorKind::WrongLastRevision => Ok(()),
+            Err(err) => Err(Error::unavailable("writing the person registry", err)),
+        }
+    }
+
     /// Places `person` in `household` unless someone was first; returns where they are now.
     async fn claim(&self, person: &Pseudonym, household: HouseholdId) -> Result<HouseholdId> {
         match self

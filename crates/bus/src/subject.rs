@@ -11,6 +11,11 @@ pub fn event_subject(household: &HouseholdId, pillar: Pillar, kind: &str) -> Str
     format!("{EVENT_PREFIX}.{household}.{pillar}.{kind}")
 }
 
+/// Returns the filter of every event of a household: `rondom.evt.<household>.>`.
+pub fn household_filter(household: &HouseholdId) -> String {
+    format!("{EVENT_PREFIX}.{household}.>")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

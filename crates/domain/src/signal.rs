@@ -286,42 +286,56 @@ pub(crate) fn validate_persons_at(
     }
     let mut checked: Vec<SignalPerson> = Vec::with_capacity(persons.len());
     for (index, (bsn, display_name)) in persons.iter().enumerate() {
-        let bsn = match bsn.parse::<Bsn>() {
-            Ok(bsn) => Some(bsn),
-            Err(err) => {
-                let hint = match err {
-                    BsnError::ElevenTest => " (check for a typing error)",
-                    BsnError::Length | BsnError::NotDigits => "",
-                };
-                violations.push(format!("{field}[{index}].bsn"), format!("{err}{hint}"));
-                None
-            }
+        let path = format!("{field}[{index}]");
+        let Some(person) = check_person(&path, bsn, display_name, violations) else {
+            continue;
         };
-        if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-            violations.push(
-                format!("{field}[{index}].display_name"),
-                format!("a display name has at most {MAX_DISPLAY_NAME_CHARS} characters"),
-            );
-        } else if display_name.chars().any(char::is_control) {
-            violations.push(
-                format!("{field}[{index}].display_name"),
-                "a display name has no control characters",
-            );
-        }
-        let Some(bsn) = bsn else { continue };
-        if checked.iter().any(|person| person.bsn == bsn) {
-            violations.push(
-                format!("{field}[{index}].bsn"),
-                "this person is named twice",
-            );
+        if checked.iter().any(|other| other.bsn == person.bsn) {
+            violations.push(format!("{path}.bsn"), "this person is named twice");
             continue;
         }
-        checked.push(SignalPerson {
-            bsn,
-            display_name: display_name.trim().to_owned(),
-        });
+        checked.push(person);
     }
     checked
+}
+
+/// Checks one person at `path` (e.g. `person` or `persons[2]`): the BSN's 11-proef and the
+/// display name's length and characters.
+pub fn check_person(
+    path: &str,
+    bsn: &str,
+    display_name: &str,
+    violations: &mut Violations,
+) -> Option<SignalPerson> {
+    let bsn = match bsn.parse::<Bsn>() {
+        Ok(bsn) => Some(bsn),
+        Err(err) => {
+            let hint = match err {
+                BsnError::ElevenTest => " (check for a typing error)",
+                BsnError::Length | BsnError::NotDigits => "",
+            };
+            violations.push(format!("{path}.bsn"), format!("{err}{hint}"));
+            None
+        }
+    };
+    let mut name_valid = true;
+    if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        violations.push(
+            format!("{path}.display_name"),
+            format!("a display name has at most {MAX_DISPLAY_NAME_CHARS} characters"),
+        );
+        name_valid = false;
+    } else if display_name.chars().any(char::is_control) {
+        violations.push(
+            format!("{path}.display_name"),
+            "a display name has no control characters",
+        );
+        name_valid = false;
+    }
+    Some(SignalPerson {
+        bsn: bsn?,
+        display_name: name_valid.then(|| display_name.trim().to_owned())?,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Conversions between `rondom.v1` messages and domain types.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prost_types::Timestamp;
 use rondom_domain::seal;
 use rondom_domain::signal::SignalInput;
@@ -66,6 +66,24 @@ pub fn timestamp(at: DateTime<Utc>) -> Timestamp {
 pub fn datetime(at: &Timestamp) -> Option<DateTime<Utc>> {
     let nanos = u32::try_from(at.nanos).ok()?;
     DateTime::from_timestamp(at.seconds, nanos)
+}
+
+/// Returns the calendar date of a proto date; `None` for an impossible one (or 0000-00-00).
+pub fn naive_date(date: &v1::Date) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(
+        date.year,
+        u32::try_from(date.month).ok()?,
+        u32::try_from(date.day).ok()?,
+    )
+}
+
+/// Returns a proto date.
+pub fn proto_date(date: NaiveDate) -> v1::Date {
+    v1::Date {
+        year: date.year(),
+        month: date.month() as i32,
+        day: date.day() as i32,
+    }
 }
 
 impl From<v1::PostSignalRequest> for SignalInput {
@@ -141,6 +159,19 @@ mod tests {
             let at = DateTime::from_timestamp(seconds, nanos).expect("in range");
             prop_assert_eq!(datetime(&timestamp(at)), Some(at));
         }
+    }
+
+    #[test]
+    fn dates_round_trip_and_impossible_ones_are_refused() {
+        let date = NaiveDate::from_ymd_opt(2028, 2, 29).expect("leap day");
+        assert_eq!(naive_date(&proto_date(date)), Some(date));
+        let impossible = v1::Date {
+            year: 2027,
+            month: 2,
+            day: 29,
+        };
+        assert_eq!(naive_date(&impossible), None);
+        assert_eq!(naive_date(&v1::Date::default()), None);
     }
 
     #[test]

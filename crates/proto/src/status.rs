@@ -30,6 +30,17 @@ pub fn unavailable(message: impl Into<String>) -> Status {
     Status::with_error_details(Code::Unavailable, message, details)
 }
 
+/// Returns `ABORTED` for a write based on a stale view, with an `ErrorInfo` detail carrying
+/// the position the resource is at now, so the client can read it again and retry.
+pub fn aborted(message: impl Into<String>, current_position: u64) -> Status {
+    let details = ErrorDetails::with_error_info(
+        "STALE_POSITION",
+        "rondom.nl",
+        [("current_position".to_owned(), current_position.to_string())],
+    );
+    Status::with_error_details(Code::Aborted, message, details)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,26 +1,24 @@
-//! `SignalHandler`: the gRPC face of [`SignalIngest`].
+//! `SignalHandler`: checks a posted signal and publishes it through the shared writer.
 
 use std::sync::Arc;
 
 use chrono::Utc;
+use rondom_adapter::{Draft, DraftPerson, Error, EventWriter, Target};
 use rondom_domain::Signal;
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_server::SignalService;
 use tonic::{Request, Response, Status};
 
-use crate::error::Error;
-use crate::ingest::SignalIngest;
-
 /// Implements `rondom.v1.SignalService`.
 #[derive(Debug, Clone)]
 pub struct SignalHandler {
-    ingest: Arc<SignalIngest>,
+    writer: Arc<EventWriter>,
 }
 
 impl SignalHandler {
-    /// Returns a handler publishing through `ingest`.
-    pub fn new(ingest: Arc<SignalIngest>) -> Self {
-        Self { ingest }
+    /// Returns a handler publishing through `writer`.
+    pub fn new(writer: Arc<EventWriter>) -> Self {
+        Self { writer }
     }
 }
 
@@ -33,12 +31,35 @@ impl SignalService for SignalHandler {
     ) -> Result<Response<v1::PostSignalResponse>, Status> {
         let signal =
             Signal::validate(request.into_inner().into(), Utc::now()).map_err(Error::from)?;
-        let ingested = self.ingest.ingest(&signal).await?;
+        let draft = Draft {
+            id: signal.event_id(),
+            source: signal.source,
+            pillar: signal.pillar,
+            kind: signal.kind.as_str(),
+            gemeente: Some(signal.gemeente),
+            persons: signal
+                .persons
+                .into_iter()
+                .map(|person| DraftPerson {
+                    bsn: person.bsn,
+                    display_name: person.display_name,
+                    birth_date: None,
+                })
+                .collect(),
+            target: Target::OfPersons,
+            occurred_at: signal.observed_at,
+            case_id: String::new(),
+            note: signal.summary,
+            body: v1::event::Body::SignalReceived(v1::SignalReceived {
+                urgency: v1::Urgency::from(signal.urgency) as i32,
+            }),
+        };
+        let written = self.writer.write(draft).await?;
         Ok(Response::new(v1::PostSignalResponse {
-            event_id: ingested.event_id.to_string(),
-            household_id: ingested.household.to_string(),
-            position: ingested.published.position,
-            duplicate: ingested.published.duplicate,
+            event_id: written.event_id.to_string(),
+            household_id: written.household.to_string(),
+            position: written.published.position,
+            duplicate: written.published.duplicate,
         }))
     }
 }

@@ -1,13 +1,12 @@
 //! The wijkteam adapter: `rondom.v1.SignalService`. A wijkteam system posts a signal; the
-//! adapter checks it, pseudonymises the persons, resolves their household, seals every BSN,
-//! name and free text with the household's key, and publishes one CloudEvent on
-//! `RONDOM_EVENTS`. The reply goes out only after JetStream has acknowledged the event.
+//! adapter checks it against the signal catalogue and hands it to the same
+//! [`rondom_adapter::EventWriter`] the pillar services use, filed under the pillar the signal
+//! is for, so a household's timeline reads as one story across all pillars. The reply goes
+//! out only after JetStream has acknowledged the event.
 //!
 //! # Layout
 //! - [`config`] — [`Config`] of the standalone role
-//! - [`ingest`] — [`SignalIngest`], from a checked signal to an acknowledged event
-//! - [`grpc`] — [`SignalHandler`], the gRPC face of the ingest
-//! - [`error`] — [`Error`] and its gRPC status
+//! - [`grpc`] — [`SignalHandler`], from a posted signal to a published event
 //!
 //! # Example
 //! ```no_run
@@ -18,36 +17,21 @@
 //! ```
 
 pub mod config;
-pub mod error;
 pub mod grpc;
-pub mod ingest;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use rondom_bus::stream::StreamSettings;
+use rondom_adapter::EventWriter;
 use rondom_proto::v1::signal_service_server::SignalServiceServer;
-use rondom_runtime::{GrpcServices, Keys};
 use tokio::net::TcpListener;
 
 pub use config::Config;
-pub use error::{Error, Result};
 pub use grpc::SignalHandler;
-pub use ingest::SignalIngest;
 
-/// Returns the gRPC service over an already provisioned JetStream.
-///
-/// # Errors
-/// When the KV buckets cannot be opened.
-pub async fn signal_service(
-    jetstream: &async_nats::jetstream::Context,
-    keys: &Keys,
-) -> rondom_bus::Result<SignalServiceServer<SignalHandler>> {
-    let ingest = SignalIngest::open(jetstream, keys).await?;
-    Ok(SignalServiceServer::new(SignalHandler::new(Arc::new(
-        ingest,
-    ))))
+/// Returns the gRPC service publishing through `writer`.
+pub fn service(writer: Arc<EventWriter>) -> SignalServiceServer<SignalHandler> {
+    SignalServiceServer::new(SignalHandler::new(writer))
 }
 
 /// Runs the adapter as its own role on `listener` until `shutdown` resolves.
@@ -59,14 +43,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let keys = Keys::load_or_generate(&config.common.key_dir).context("failed to load keys")?;
-    let (client, jetstream) =
-        rondom_bus::open(&config.common.nats_url, &StreamSettings::default()).await?;
-    let services = GrpcServices::new().with_service(signal_service(&jetstream, &keys).await?);
-    rondom_runtime::serve(listener, services, shutdown)
-        .await
-        .context("gRPC server failed")?;
-    // In-flight calls finished with their acks; flush whatever the client still buffers.
-    client.flush().await.context("failed to flush NATS")?;
-    Ok(())
+    rondom_adapter::run_role(&config.common, listener, shutdown, |services, writer| {
+        services.with_service(service(writer))
+    })
+    .await
 }

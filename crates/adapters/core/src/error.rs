@@ -1,0 +1,57 @@
+//! Why a write was not published, and the gRPC status a sender gets for it.
+
+use rondom_domain::{HouseholdId, InvalidInput};
+use rondom_proto::status;
+use tonic::Status;
+
+/// Why a write was not published. Nothing was changed in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("write refused")]
+    Invalid(#[from] InvalidInput),
+    #[error("household {0} not found")]
+    NotFound(HouseholdId),
+    /// A regie write based on a view the household has moved past.
+    #[error("household changed since the expected position; it is at {current}")]
+    Stale { current: u64 },
+    #[error("bus operation failed")]
+    Bus(#[from] rondom_bus::Error),
+}
+
+/// Result of an adapter.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Invalid(input) => status::invalid_argument(&input),
+            Error::NotFound(household) => status::not_found("household", &household.to_string()),
+            Error::Stale { current } => status::aborted(
+                format!(
+                    "the household changed since expected_position; it is at {current}: read it again and retry"
+                ),
+                current,
+            ),
+            Error::Bus(bus) => match bus {
+                rondom_bus::Error::Connect { .. } | rondom_bus::Error::Unavailable { .. } => {
+                    tracing::warn!(
+                        error = &bus as &dyn std::error::Error,
+                        "write not published"
+                    );
+                    status::unavailable(
+                        "NATS did not acknowledge the write; retry with the same idempotency key",
+                    )
+                }
+                rondom_bus::Error::Conflict
+                | rondom_bus::Error::Provision { .. }
+                | rondom_bus::Error::Corrupt { .. } => {
+                    tracing::error!(
+                        error = &bus as &dyn std::error::Error,
+                        "write not published"
+                    );
+                    Status::internal("internal error")
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! [`PillarWriter`]: the one path of every pillar RPC. It checks the context, runs the
+//! pillar's payload checks on the same [`Check`], and publishes; each RPC of a pillar service
+//! is a payload check and one call.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use rondom_domain::calendar::local_date;
+use rondom_domain::write::{RegieHeader, RegieInput, WriteHeader, WriteInput};
+use rondom_domain::{Pillar, catalogue};
+use rondom_proto::convert::datetime;
+use rondom_proto::v1;
+use tonic::{Response, Status};
+
+use crate::check::Check;
+use crate::error::Error;
+use crate::writer::{Draft, DraftPerson, EventWriter, Membership, Target};
+
+/// Writes the events of pillar services through one [`EventWriter`].
+#[derive(Debug, Clone)]
+pub struct PillarWriter {
+    writer: Arc<EventWriter>,
+}
+
+impl PillarWriter {
+    /// Returns a pillar writer over `writer`.
+    pub fn new(writer: Arc<EventWriter>) -> Self {
+        Self { writer }
+    }
+
+    /// Checks `context` and the payload `build` makes from it, then publishes an event of
+    /// `kind` in `pillar`.
+    ///
+    /// # Errors
+    /// The gRPC status of [`Error`].
+    pub async fn write(
+        &self,
+        pillar: Pillar,
+        kind: &'static str,
+        context: Option<v1::WriteContext>,
+        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let context = context.unwrap_or_default();
+        let mut check = Check::new(Utc::now());
+        let first_birth_date_given = context
+            .persons
+            .first()
+            .is_some_and(|person| person.birth_date.is_some());
+        let birth_dates: Vec<_> = context
+            .persons
+            .iter()
+            .enumerate()
+            .map(|(index, person)| {
+                let field = format!("context.persons[{index}].birth_date");
+                let date = check
+                    .optional_date(&field, person.birth_date.as_ref())
+                    .flatten();
+                if let Some(date) = date
+                    && date > local_date(check.now())
+                {
+                    check.push(field, "a birth date lies in the past");
+                }
+                date
+            })
+            .collect();
+        let input = WriteInput {
+            idempotency_key: context.idempotency_key,
+            source_system: context.source_system,
+            gemeente_code: context.gemeente_code,
+            persons: context
+                .persons
+                .into_iter()
+                .map(|person| (person.bsn, person.display_name))
+                .collect(),
+            occurred_at: context.occurred_at.as_ref().and_then(datetime),
+            case_id: context.case_id,
+            note: context.note,
+        };
+        let now = check.now();
+        let header = WriteHeader::check(input, now, "context", check.violations_mut());
+        check.set_occurred_on(header.as_ref().map(WriteHeader::occurred_on));
+        check.set_birth_date(
+            first_birth_date_given,
+            birth_dates.first().copied().flatten(),
+        );
+        let body = build(&mut check);
+        let (header, body) = check.finish(header.zip(body)).map_err(Error::from)?;
+        let id = header.event_id();
+        let persons = header
+            .persons
+            .into_iter()
+            .zip(birth_dates)
+            .map(|(person, birth_date)| DraftPerson {
+                bsn: person.bsn,
+                display_name: person.display_name,
+                birth_date,
+            })
+            .collect();
+        let draft = Draft {
+            id,
+            source: header.source,
+            pillar,
+            kind,
+            gemeente: Some(header.gemeente),
+            persons,
+            target: Target::OfPersons,
+            occurred_at: header.occurred_at,
+            case_id: header.case_id,
+            note: header.note,
+            body,
+        };
+        Ok(Response::new(self.writer.write(draft).await?.into()))
+    }
+
+    /// `termijn_opgeschort`: the case's decision term is suspended (Awb 4:15).
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write`].
+    pub async fn suspend_term(
+        &self,
+        pillar: Pillar,
+        request: v1::SuspendTermRequest,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        self.write(pillar, "termijn_opgeschort", request.context, |check| {
+            let opschorting = check.required("opschorting", request.opschorting)?;
+            check.choice::<v1::OpschortingReden>(
+                "opschorting.reden",
+                opschorting.reden,
+                "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
+            )?;
+            Some(v1::event::Body::TermijnOpgeschort(opschorting))
+        })
+        .await
+    }
+
+    /// `termijn_hervat`: the decision term runs again.
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write`].
+    pub async fn resume_term(
+        &self,
+        pillar: Pillar,
+        request: v1::ResumeTermRequest,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        self.write(pillar, "termijn_hervat", request.context, |_| {
+            Some(v1::event::Body::TermijnHervat(
+                request.hervatting.unwrap_or_default(),
+            ))
+        })
+        .await
+    }
+
+    /// `bezwaar_ontvangen`: an objection, which starts BEZWAAR (Awb 7:10).
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write`].
+    pub async fn receive_bezwaar(
+        &self,
+        pillar: Pillar,
+        request: v1::ReceiveBezwaarRequest,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        self.write(pillar, "bezwaar_ontvangen", request.context, |check| {
+            let bezwaar = check.required("bezwaar", request.bezwaar)?;
+            check.date(
+                "bezwaar.bezwaartermijn_einde",
+                bezwaar.bezwaartermijn_einde.as_ref(),
+            )?;
+            Some(v1::event::Body::BezwaarOntvangen(bezwaar))
+        })
+        .await
+    }
+
+    /// `beslissing_op_bezwaar`: meets BEZWAAR.
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write`].
+    pub async fn decide_bezwaar(
+        &self,
+        pillar: Pillar,
+        request: v1::DecideBezwaarRequest,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        self.write(pillar, "beslissing_op_bezwaar", request.context, |check| {
+            let beslissing = check.required("beslissing", request.beslissing)?;
+            check.choice::<v1::BezwaarUitkomst>(
+                "beslissing.uitkomst",
+                beslissing.uitkomst,
+                "GEGROND, ONGEGROND, NIET_ONTVANKELIJK, INGETROKKEN",
+            )?;
+            Some(v1::event::Body::BeslissingOpBezwaar(beslissing))
+        })
+        .await
+    }
+
+    /// Checks a regie `context` (plus an optional person joining or leaving) and publishes an
+    /// event of `kind` on the household it names, if it is still at `expected_position`.
+    ///
+    /// # Errors
+    /// The gRPC status of [`Error`]: `ABORTED` when the household changed meanwhile.
+    pub async fn write_regie(
+        &self,
+        kind: &'static str,
+        context: Option<v1::RegieContext>,
+        person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
+        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        debug_assert!(catalogue::kind(Pillar::Regie, kind).is_some());
+        let context = context.unwrap_or_default();
+        let mut check = Check::new(Utc::now());
+        let now = check.now();
+        let header = RegieHeader::check(
+            RegieInput {
+                idempotency_key: context.idempotency_key,
+                source_system: context.source_system,
+                household_id: context.household_id,
+                expected_position: context.expected_position,
+                occurred_at: context.occurred_at.as_ref().and_then(datetime),
+                note: context.note,
+            },
+            now,
+            "context",
+            check.violations_mut(),
+        );
+        check.set_occurred_on(header.as_ref().map(RegieHeader::occurred_on));
+        let mut change = None;
+        let persons = match person {
+            None => Some(Vec::new()),
+            Some((person, membership)) => {
+                change = membership;
+                check
+                    .required("person", person)
+                    .and_then(|person| self::person(&mut check, person))
+                    .map(|person| vec![person])
+            }
+        };
+        let body = build(&mut check);
+        let ((header, persons), body) = check
+            .finish(header.zip(persons).zip(body))
+            .map_err(Error::from)?;
+        let draft = Draft {
+            id: header.event_id(),
+            source: header.source,
+            pillar: Pillar::Regie,
+            kind,
+            gemeente: None,
+            persons,
+            target: Target::Household {
+                id: header.household,
+                expected_position: header.expected_position,
+                change,
+            },
+            occurred_at: header.occurred_at,
+            case_id: String::new(),
+            note: header.note,
+            body,
+        };
+        Ok(Response::new(self.writer.write(draft).await?.into()))
+    }
+}
+
+/// Checks one person of a regie write.
+fn person(check: &mut Check, person: v1::PersonRef) -> Option<DraftPerson> {
+    let checked = rondom_domain::signal::check_person(
+        "person",
+        &person.bsn,
+        &person.display_name,
+        check.violations_mut(),
+    );
+    let birth_date = check.optional_date("person.birth_date", person.birth_date.as_ref())?;
+    let checked = checked?;
+    Some(DraftPerson {
+        bsn: checked.bsn,
+        display_name: checked.display_name,
+        birth_date,
+    })
+}

@@ -1,0 +1,250 @@
+//! [`EventWriter`]: from a checked write to an event JetStream has acknowledged.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use prost::Message as _;
+use rondom_bus::stream::{self, KEYS_BUCKET, PERSONS_BUCKET};
+use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore, Published};
+use rondom_domain::seal::Purpose;
+use rondom_domain::{Bsn, EventId, GemeenteCode, HouseholdId, Pillar, PseudonymKey, SourceUrn};
+use rondom_proto::convert::{proto_date, timestamp};
+use rondom_proto::v1;
+use rondom_runtime::Keys;
+
+use crate::error::{Error, Result};
+
+/// A person named in a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftPerson {
+    pub bsn: Bsn,
+    pub display_name: String,
+    pub birth_date: Option<NaiveDate>,
+}
+
+/// A composition change of the first person of a regie write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Join,
+    Leave,
+}
+
+/// Which household a write is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The household of the persons named (created for a first write).
+    OfPersons,
+    /// A household named by id, published only if its last event is still at
+    /// `expected_position`.
+    Household {
+        id: HouseholdId,
+        expected_position: u64,
+        change: Option<Membership>,
+    },
+}
+
+/// A checked write, ready to publish.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: EventId,
+    pub source: SourceUrn,
+    pub pillar: Pillar,
+    /// A kind of the catalogue ([`rondom_domain::catalogue::KINDS`]).
+    pub kind: &'static str,
+    pub gemeente: Option<GemeenteCode>,
+    /// First = the person the event is about; empty only for a regie write.
+    pub persons: Vec<DraftPerson>,
+    pub target: Target,
+    pub occurred_at: DateTime<Utc>,
+    pub case_id: String,
+    /// Free text, sealed.
+    pub note: String,
+    pub body: v1::event::Body,
+}
+
+/// Where a published write landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub event_id: EventId,
+    pub household: HouseholdId,
+    pub published: Published,
+}
+
+impl From<Written> for v1::WriteResponse {
+    fn from(written: Written) -> Self {
+        v1::WriteResponse {
+            event_id: written.event_id.to_string(),
+            household_id: written.household.to_string(),
+            position: written.published.position,
+            duplicate: written.published.duplicate,
+        }
+    }
+}
+
+/// Publishes drafts: pseudonymise, resolve, seal, publish, then (for composition changes)
+/// update the person registry.
+#[derive(Debug)]
+pub struct EventWriter {
+    pseudonyms: PseudonymKey,
+    registry: HouseholdRegistry,
+    keys: KeyStore,
+    publisher: EventPublisher,
+}
+
+impl EventWriter {
+    /// Opens the registry and key store on a provisioned JetStream.
+    ///
+    /// # Errors
+    /// When a bucket cannot be opened.
+    pub async fn open(
+        jetstream: &async_nats::jetstream::Context,
+        keys: &Keys,
+    ) -> rondom_bus::Result<Self> {
+        Ok(Self {
+            pseudonyms: keys.pseudonym.clone(),
+            registry: HouseholdRegistry::new(stream::bucket(jetstream, PERSONS_BUCKET).await?),
+            keys: KeyStore::new(
+                stream::bucket(jetstream, KEYS_BUCKET).await?,
+                keys.master.clone(),
+            ),
+            publisher: EventPublisher::new(jetstream.clone()),
+        })
+    }
+
+    /// Publishes `draft` and returns where it landed.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] or [`Error::Stale`] for a regie write on an unknown or changed
+    /// household; [`Error::Bus`] when NATS does not complete a step. Nothing is
+    /// acknowledged then, and a retry with the same id is safe.
+    pub async fn write(&self, draft: Draft) -> Result<Written> {
+        debug_assert!(
+            matches!(draft.body, v1::event::Body::SignalReceived(_))
+                || rondom_domain::catalogue::kind(draft.pillar, draft.kind).is_some(),
+            "{}.{} is not in the catalogue",
+            draft.pillar,
+            draft.kind
+        );
+        let pseudonyms: Vec<_> = draft
+            .persons
+            .iter()
+            .map(|person| self.pseudonyms.pseudonym(&person.bsn))
+            .collect();
+        let (household, members, key) = match draft.target {
+            Target::OfPersons => {
+                let resolution = self.registry.resolve(&pseudonyms).await?;
+                let key = self.keys.get_or_create(&resolution.household).await?;
+                (resolution.household, resolution.members, key)
+            }
+            Target::Household { id, change, .. } => {
+                // Every household with an event has a key: none means no such household.
+                let key = self.keys.get(&id).await?.ok_or(Error::NotFound(id))?;
+                let members = vec![change == Some(Membership::Join); pseudonyms.len()];
+                (id, members, key)
+            }
+        };
+        let leaves = matches!(
+            draft.target,
+            Target::Household {
+                change: Some(Membership::Leave),
+                ..
+            }
+        );
+
+        let persons = draft
+            .persons
+            .iter()
+            .zip(&pseudonyms)
+            .zip(&members)
+            .enumerate()
+            .map(|(index, ((person, pseudonym), member))| {
+                let identity = v1::PersonIdentity {
+                    bsn: person.bsn.as_str().to_owned(),
+                    display_name: person.display_name.clone(),
+                    birth_date: person.birth_date.map(proto_date),
+                };
+                v1::PersonMention {
+                    pseudonym: pseudonym.to_string(),
+                    household_member: *member,
+                    identity: Some(
+                        key.seal(&household, Purpose::Identity, &identity.encode_to_vec())
+                            .into(),
+                    ),
+                    primary: index == 0,
+                    display_name_given: !person.display_name.is_empty(),
+                    leaves_household: leaves && index == 0,
+                }
+            })
+            .collect();
+        let event = v1::Event {
+            household_id: household.to_string(),
+            pillar: v1::Pillar::from(draft.pillar) as i32,
+            kind: draft.kind.to_owned(),
+            occurred_at: Some(timestamp(draft.occurred_at)),
+            gemeente_code: draft
+                .gemeente
+                .map(|code| code.to_string())
+                .unwrap_or_default(),
+            persons,
+            summary: Some(
+                key.seal(&household, Purpose::Summary, draft.note.as_bytes())
+                    .into(),
+            ),
+            case_id: draft.case_id,
+            body: Some(draft.body),
+        };
+        let envelope = Envelope {
+            id: draft.id,
+            source: draft.source,
+            event_type: EventType::new(draft.pillar, draft.kind)
+                .expect("catalogue kinds are snake_case"),
+            subject: household,
+            time: Utc::now(),
+        };
+        let published = match draft.target {
+            Target::OfPersons => self.publisher.publish(&envelope, &event).await?,
+            Target::Household {
+                expected_position, ..
+            } => match self
+                .publisher
+                .publish_expecting(&envelope, &event, expected_position)
+                .await
+            {
+                Ok(published) => published,
+                Err(rondom_bus::Error::Conflict) => {
+                    return Err(match self.publisher.last_position(&household).await? {
+                        None => Error::NotFound(household),
+                        Some(current) => Error::Stale { current },
+                    });
+                }
+                Err(err) => return Err(err.into()),
+            },
+        };
+        // The event is the record; the registry follows it. A failure here leaves the
+        // event published, and the sender's retry (a duplicate) repeats this step.
+        if let (
+            Target::Household {
+                change: Some(change),
+                ..
+            },
+            Some(person),
+        ) = (draft.target, pseudonyms.first())
+        {
+            match change {
+                Membership::Join => self.registry.join(person, household).await?,
+                Membership::Leave => self.registry.leave(person, household).await?,
+            }
+        }
+        tracing::info!(
+            event_id = %envelope.id,
+            household = %household,
+            position = published.position,
+            duplicate = published.duplicate,
+            r#type = %envelope.event_type,
+            "event published"
+        );
+        Ok(Written {
+            event_id: envelope.id,
+            household,
+            published,
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! The Wmo adapter: `rondom.v1.WmoService`. A Wmo 2015 back-office reports each step of a
+//! case (melding, onderzoek, aanvraag, beschikking, voorziening); the adapter checks the Wmo's
+//! own rules and publishes one event per step on `rondom.evt.<household>.wmo.<kind>`.
+//!
+//! # Example
+//! ```no_run
+//! # async fn example(writer: std::sync::Arc<rondom_adapter::EventWriter>) {
+//! let service = rondom_adapter_wmo::service(writer);
+//! # drop(service);
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use rondom_adapter::{Check, EventWriter, PillarWriter};
+use rondom_domain::Pillar;
+use rondom_domain::code::{check_agb, check_productcategorie, check_productcode};
+use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
+use rondom_proto::v1::wmo_service_server::{WmoService, WmoServiceServer};
+use tonic::{Request, Response, Status};
+
+const BESLUITEN: &str = "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN";
+const LEVERINGSVORMEN: &str = "ZIN, PGB";
+const STOP_REDENEN: &str =
+    "DOEL_BEREIKT, VERHUISD, OVERLEDEN, ANDERE_VOORZIENING, OP_VERZOEK_CLIENT, OVERIG";
+
+/// Returns the gRPC service publishing through `writer`.
+pub fn service(writer: Arc<EventWriter>) -> WmoServiceServer<WmoHandler> {
+    WmoServiceServer::new(WmoHandler {
+        writer: PillarWriter::new(writer),
+    })
+}
+
+/// Implements `rondom.v1.WmoService`.
+#[derive(Debug, Clone)]
+pub struct WmoHandler {
+    writer: PillarWriter,
+}
+
+type Reply = Result<Response<v1::WriteResponse>, Status>;
+
+#[tonic::async_trait]
+impl WmoService for WmoHandler {
+    async fn receive_melding(&self, request: Request<v1::ReceiveWmoMeldingRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(Pillar::Wmo, "melding_ontvangen", request.context, |check| {
+                let melding = check.required("melding", request.melding)?;
+                Some(Body::WmoMelding(melding))
+            })
+            .await
+    }
+
+    async fn start_onderzoek(&self, request: Request<v1::StartWmoOnderzoekRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(Pillar::Wmo, "onderzoek_gestart", request.context, |_| {
+                Some(Body::WmoOnderzoekGestart(
+                    request.onderzoek.unwrap_or_default(),
+                ))
+            })
+            .await
+    }
+
+    async fn finish_onderzoek(&self, request: Request<v1::FinishWmoOnderzoekRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Wmo,
+                "onderzoek_afgerond",
+                request.context,
+                |check| {
+                    let onderzoek = request.onderzoek.unwrap_or_default();
+                    let sent = check
+                        .optional_date(
+                            "onderzoek.verslag_verzonden_op",
+                            onderzoek.verslag_verzonden_op.as_ref(),
+                        )?
+                        .filter(|_| true);
+                    check.not_after_event("onderzoek.verslag_verzonden_op", sent);
+                    Some(Body::WmoOnderzoekAfgerond(onderzoek))
+                },
+            )
+            .await
+    }
+
+    async fn decide_tijdelijke_voorziening(
+        &self,
+        request: Request<v1::DecideWmoTijdelijkeVoorzieningRequest>,
+    ) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Wmo,
+                "tijdelijke_voorziening_besloten",
+                request.context,
+                |check| {
+                    let voorziening = check.required("voorziening", request.voorziening)?;
+                    check.code(
+                        "voorziening.productcategorie",
+                        &voorziening.productcategorie,
+                        check_productcategorie,
+                    );
+                    Some(Body::WmoTijdelijkeVoorziening(voorziening))
+                },
+            )
+            .await
+    }
+
+    async fn receive_aanvraag(&self, request: Request<v1::ReceiveWmoAanvraagRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Wmo,
+                "aanvraag_ontvangen",
+                request.context,
+                |check| {
+                    let aanvraag = check.required("aanvraag", request.aanvraag)?;
+                    check.code(
+                        "aanvraag.productcategorie",
+                        &aanvraag.productcategorie,
+                        check_productcategorie,
+                    );
+                    check.choice::<v1::Leveringsvorm>(
+                        "aanvraag.leveringsvorm",
+                        aanvraag.leveringsvorm,
+                        LEVERINGSVORMEN,
+                    )?;
+                    Some(Body::WmoAanvraag(aanvraag))
+                },
+            )
+            .await
+    }
+
+    async fn issue_beschikking(&self, request: Request<v1::IssueWmoBeschikkingRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Wmo,
+                "beschikking_afgegeven",
+                request.context,
+                |check| {
+                    let beschikking = check.required("beschikking", request.beschikking)?;
+                    check_beschikking(check, &beschikking)?;
+                    Some(Body::WmoBeschikking(beschikking))
+                },
+            )
+            .await
+    }
+
+    async fn start_voorziening(&self, request: Request<v1::StartWmoVoorzieningRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Wmo,
+                "voorziening_gestart",
+                request.context,
+                |check| {
+                    let voorziening = check.required("voorziening", request.voorziening)?;
+                    check.code(
+                        "voorziening.aanbieder_agb",
+                        &voorziening.aanbieder_agb,
+                        check_agb,
+                    );
+                    check.code(
+                        "voorziening.productcode",
+                        &voorziening.productcode,
+                        check_productcode,
+                    );
+                    check.date("voorziening.begindatum", voorziening.begindatum.as_ref())?;
+                    Some(Body::WmoVoorzieningGestart(voorziening))
+                },
+            )
+            .await
+    }
+
+    async fn stop_voorziening(&self, request: Request<v1::StopWmoVoorzieningRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Wmo,
+                "voorziening_gestopt",
+                request.context,
+                |check| {
+                    let voorziening = check.required("voorziening", request.voorziening)?;
+                    check.code(
+                        "voorziening.aanbieder_agb",
+                        &voorziening.aanbieder_agb,
+                        check_agb,
+                    );
+                    check.code(
+                        "voorziening.productcode",
+                        &voorziening.productcode,
+                        check_productcode,
+                    );
+                    let start =
+                        check.date("voorziening.begindatum", voorziening.begindatum.as_ref());
+                    let end = check.date("voorziening.einddatum", voorziening.einddatum.as_ref());
+                    check.not_before("voorziening.einddatum", end, start, "the begindatum");
+                    check.choice::<v1::StopReden>(
+                        "voorziening.reden",
+                        voorziening.reden,
+                        STOP_REDENEN,
+                    )?;
+                    start?;
+                    end?;
+                    Some(Body::WmoVoorzieningGestopt(voorziening))
+                },
+            )
+            .await
+    }
+
+    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        self.writer
+            .suspend_term(Pillar::Wmo, request.into_inner())
+            .await
+    }
+
+    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        self.writer
+            .resume_term(Pillar::Wmo, request.into_inner())
+            .await
+    }
+
+    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        self.writer
+            .receive_bezwaar(Pillar::Wmo, request.into_inner())
+            .await
+    }
+
+    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        self.writer
+            .decide_bezwaar(Pillar::Wmo, request.into_inner())
+            .await
+    }
+}
+
+/// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
+/// grants a period that does not end before it starts.
+fn check_beschikking(check: &mut Check, beschikking: &v1::WmoBeschikkingAfgegeven) -> Option<()> {
+    let besluit =
+        check.choice::<v1::Besluit>("beschikking.besluit", beschikking.besluit, BESLUITEN);
+    check.code(
+        "beschikking.productcategorie",
+        &beschikking.productcategorie,
+        check_productcategorie,
+    );
+    let aanvraag = check.date(
+        "beschikking.aanvraag_ontvangen_op",
+        beschikking.aanvraag_ontvangen_op.as_ref(),
+    );
+    check.not_after_event("beschikking.aanvraag_ontvangen_op", aanvraag);
+    if besluit != Some(v1::Besluit::Afgewezen) {
+        check.choice::<v1::Leveringsvorm>(
+            "beschikking.leveringsvorm",
+            beschikking.leveringsvorm,
+            LEVERINGSVORMEN,
+        );
+        let start = check.date(
+            "beschikking.ingangsdatum",
+            beschikking.ingangsdatum.as_ref(),
+        );
+        let end = check
+            .optional_date("beschikking.einddatum", beschikking.einddatum.as_ref())
+            .flatten();
+        check.not_before("beschikking.einddatum", end, start, "the ingangsdatum");
+    }
+    besluit.map(|_| ())
+}
