@@ -2,7 +2,7 @@
 
 use chrono::SecondsFormat;
 use prost_types::Timestamp;
-use rondom_proto::convert::{datetime, pillar_from_proto, urgency_from_proto};
+use rondom_proto::convert::{datetime, naive_date, pillar_from_proto, urgency_from_proto};
 use rondom_proto::v1;
 use serde_json::{Value, json};
 use tonic_types::StatusExt;
@@ -19,6 +19,75 @@ fn pillar_name(value: i32) -> &'static str {
 
 fn urgency_name(value: i32) -> &'static str {
     urgency_from_proto(value).map_or("-", |urgency| urgency.as_str())
+}
+
+fn date_text(date: Option<&v1::Date>) -> String {
+    date.and_then(naive_date)
+        .map(|date| date.to_string())
+        .unwrap_or_default()
+}
+
+fn enum_text(name: &str, prefix: &str) -> String {
+    name.strip_prefix(prefix).unwrap_or(name).to_lowercase()
+}
+
+fn state_name(value: i32) -> String {
+    v1::TrajectoryState::try_from(value).map_or("?".into(), |state| {
+        enum_text(state.as_str_name(), "TRAJECTORY_STATE_")
+    })
+}
+
+fn status_name(value: i32) -> String {
+    v1::DeadlineStatus::try_from(value).map_or("?".into(), |status| {
+        enum_text(status.as_str_name(), "DEADLINE_STATUS_")
+    })
+}
+
+fn risk_name(value: i32) -> String {
+    v1::RiskFlag::try_from(value).map_or("?".into(), |flag| {
+        enum_text(flag.as_str_name(), "RISK_FLAG_")
+    })
+}
+
+fn deadline_json(deadline: &v1::Deadline) -> Value {
+    json!({
+        "rule": deadline.rule,
+        "title": deadline.title,
+        "article": deadline.article,
+        "pillar": pillar_name(deadline.pillar),
+        "case_id": deadline.case_id,
+        "start": date_text(deadline.start.as_ref()),
+        "due": date_text(deadline.due.as_ref()),
+        "status": status_name(deadline.status),
+        "days_left": deadline.days_left,
+        "met_by": deadline.met_by,
+        "met_on": date_text(deadline.met_on.as_ref()),
+        "suspended_days": deadline.suspended_days,
+    })
+}
+
+/// "3 days left", "due today", "2 days overdue"; closed deadlines say how they closed.
+fn days_left_text(deadline: &v1::Deadline) -> String {
+    let status = v1::DeadlineStatus::try_from(deadline.status).unwrap_or_default();
+    match status {
+        v1::DeadlineStatus::Open | v1::DeadlineStatus::AtRisk | v1::DeadlineStatus::Overdue => {
+            match deadline.days_left {
+                0 => "due today".into(),
+                1 => "1 day left".into(),
+                -1 => "1 day overdue".into(),
+                days if days > 0 => format!("{days} days left"),
+                days => format!("{} days overdue", -days),
+            }
+        }
+        v1::DeadlineStatus::Met | v1::DeadlineStatus::MetLate => {
+            format!(
+                "{} on {}",
+                status_name(deadline.status),
+                date_text(deadline.met_on.as_ref())
+            )
+        }
+        _ => status_name(deadline.status),
+    }
 }
 
 fn print_json(value: &Value) {
@@ -75,6 +144,32 @@ fn household_json(household: &v1::Household, position: u64) -> Value {
         "last_activity_at": time_text(household.last_activity_at.as_ref()),
         "last_position": household.last_position,
         "event_count": household.event_count,
+        "trajectories": household.trajectories.iter().map(|trajectory| json!({
+            "pillar": pillar_name(trajectory.pillar),
+            "case_id": trajectory.case_id,
+            "state": state_name(trajectory.state),
+            "last_kind": trajectory.last_kind,
+            "providers": trajectory.providers,
+        })).collect::<Vec<_>>(),
+        "deadlines": household.deadlines.iter().map(deadline_json).collect::<Vec<_>>(),
+        "regisseur": household.regisseur.as_ref().map(|regisseur| json!({
+            "regisseur_id": regisseur.regisseur_id,
+            "organisatie": regisseur.organisatie,
+            "since": time_text(regisseur.since.as_ref()),
+        })),
+        "plan": household.plan.as_ref().map(|plan| json!({
+            "versie": plan.versie,
+            "doelen": plan.doelen,
+            "pijlers": plan.pijlers.iter().map(|pillar| pillar_name(*pillar)).collect::<Vec<_>>(),
+            "evaluatiedatum": date_text(plan.evaluatiedatum.as_ref()),
+            "huishouden_akkoord": plan.huishouden_akkoord,
+        })),
+        "partners": household.partners.iter().map(|partner| json!({
+            "organisatie": partner.organisatie,
+            "pillar": pillar_name(partner.pillar),
+            "case_id": partner.case_id,
+        })).collect::<Vec<_>>(),
+        "risk_flags": household.risk_flags.iter().map(|flag| risk_name(*flag)).collect::<Vec<_>>(),
         "read_model_position": position,
     })
 }
@@ -125,6 +220,78 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             &member.pseudonym[..member.pseudonym.len().min(12)]
         );
     }
+    match &household.regisseur {
+        Some(regisseur) => println!(
+            "regisseur       {} ({})",
+            regisseur.regisseur_id, regisseur.organisatie
+        ),
+        None => println!("regisseur       none assigned"),
+    }
+    if let Some(plan) = &household.plan {
+        println!(
+            "gezinsplan      version {}, goals: {}; evaluation {}{}",
+            plan.versie,
+            plan.doelen.join(", "),
+            date_text(plan.evaluatiedatum.as_ref()),
+            if plan.huishouden_akkoord {
+                "; agreed by the household"
+            } else {
+                ""
+            }
+        );
+    }
+    if !household.risk_flags.is_empty() {
+        let flags: Vec<String> = household
+            .risk_flags
+            .iter()
+            .map(|flag| risk_name(*flag))
+            .collect();
+        println!("risk flags      {}", flags.join(", "));
+    }
+    println!("\nmembers ({})", household.members.len());
+    for member in &household.members {
+        let name = if member.display_name.is_empty() {
+            "(no name)"
+        } else {
+            &member.display_name
+        };
+        println!(
+            "  {name:<24} {:<10} {}…",
+            member.bsn_masked,
+            &member.pseudonym[..member.pseudonym.len().min(12)]
+        );
+    }
+    if !household.trajectories.is_empty() {
+        println!("\ntrajectories ({})", household.trajectories.len());
+        for trajectory in &household.trajectories {
+            println!(
+                "  {:<12} {:<20} {:<13} {:<32} {}",
+                pillar_name(trajectory.pillar),
+                trajectory.case_id,
+                state_name(trajectory.state),
+                trajectory.last_kind,
+                trajectory.providers.join(", ")
+            );
+        }
+    }
+    let open: Vec<&v1::Deadline> = household
+        .deadlines
+        .iter()
+        .filter(|deadline| {
+            deadline.met_on.is_none() && deadline.status != v1::DeadlineStatus::Lapsed as i32
+        })
+        .collect();
+    println!("\nopen deadlines ({})", open.len());
+    for deadline in &open {
+        println!(
+            "  {:<19} due {:<10} {:<18} {:<20} {}",
+            deadline.rule,
+            date_text(deadline.due.as_ref()),
+            days_left_text(deadline),
+            deadline.case_id,
+            deadline.article
+        );
+    }
     println!("\nopen signals ({})", household.open_signals.len());
     for signal in &household.open_signals {
         println!(
@@ -135,6 +302,67 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             signal.kind,
             urgency_name(signal.urgency)
         );
+    }
+}
+
+pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
+    if as_json {
+        return print_json(&json!({
+            "rows": reply.rows.iter().map(|row| json!({
+                "household_id": row.household_id,
+                "gemeente_code": row.gemeente_code,
+                "active_pillars": row.active_pillars.iter().map(|pillar| pillar_name(*pillar)).collect::<Vec<_>>(),
+                "regisseur_id": row.regisseur_id,
+                "most_urgent": row.most_urgent.as_ref().map(deadline_json),
+                "open_deadlines": row.open_deadlines,
+                "risk_flags": row.risk_flags.iter().map(|flag| risk_name(*flag)).collect::<Vec<_>>(),
+                "member_count": row.member_count,
+                "last_position": row.last_position,
+            })).collect::<Vec<_>>(),
+            "next_page_token": reply.next_page_token,
+        }));
+    }
+    if reply.rows.is_empty() {
+        println!("(no households match)");
+        return;
+    }
+    println!(
+        "{:<36}  {:<4}  {:<19} {:<10} {:<16} {:<10} {:<26} {}",
+        "HOUSEHOLD", "GEM", "MOST URGENT", "DUE", "", "REGISSEUR", "PILLARS", "RISK FLAGS"
+    );
+    for row in &reply.rows {
+        let (rule, due, left) = match &row.most_urgent {
+            Some(deadline) => (
+                deadline.rule.clone(),
+                date_text(deadline.due.as_ref()),
+                days_left_text(deadline),
+            ),
+            None => ("-".into(), String::new(), String::new()),
+        };
+        let pillars: Vec<&str> = row
+            .active_pillars
+            .iter()
+            .map(|pillar| pillar_name(*pillar))
+            .collect();
+        let flags: Vec<String> = row.risk_flags.iter().map(|flag| risk_name(*flag)).collect();
+        println!(
+            "{:<36}  {:<4}  {:<19} {:<10} {:<16} {:<10} {:<26} {}",
+            row.household_id,
+            row.gemeente_code,
+            rule,
+            due,
+            left,
+            if row.regisseur_id.is_empty() {
+                "-"
+            } else {
+                &row.regisseur_id
+            },
+            pillars.join(","),
+            flags.join(",")
+        );
+    }
+    if !reply.next_page_token.is_empty() {
+        println!("\nmore: --page-token {}", reply.next_page_token);
     }
 }
 
@@ -150,6 +378,8 @@ pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
                 "type": entry.r#type,
                 "urgency": urgency_name(entry.urgency),
                 "source": entry.source,
+                "title": entry.title,
+                "case_id": entry.case_id,
                 "summary": entry.summary,
             })).collect::<Vec<_>>(),
             "next_page_token": reply.next_page_token,
@@ -160,13 +390,11 @@ pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
     }
     for entry in &reply.entries {
         println!(
-            "#{:<6} {:<20} {:<12} {:<28} {:<7} {}",
+            "#{:<6} {:<20} {:<12} {}",
             entry.position,
             time_text(entry.occurred_at.as_ref()),
             pillar_name(entry.pillar),
-            entry.kind,
-            urgency_name(entry.urgency),
-            entry.source
+            entry.title,
         );
         if !entry.summary.is_empty() {
             println!("        {}", entry.summary);

@@ -2,7 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rondom_domain::bylaw::BylawTerms;
 
 use rondom_runtime::CommonArgs;
 
@@ -38,4 +41,37 @@ pub struct ProjectionArgs {
     /// How long a read with min_position waits for the projector before UNAVAILABLE.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     pub read_wait: Duration,
+    /// TOML file of per-gemeente bylaw terms (e.g. SHV-BESCHIKKING = "6 weeks"); without it
+    /// the catalogue's defaults apply.
+    #[arg(long, env = "RONDOM_BYLAWS")]
+    pub bylaws: Option<PathBuf>,
+}
+
+impl ProjectionArgs {
+    /// Reads and checks the bylaw file, if one is set.
+    ///
+    /// # Errors
+    /// [`crate::Error::BylawFile`] or [`crate::Error::Bylaws`]: the hub does not start on a
+    /// wrong file rather than count a term wrong later.
+    pub fn load_bylaws(&self) -> crate::Result<Arc<BylawTerms>> {
+        load_bylaws(self.bylaws.as_deref()).map(Arc::new)
+    }
+}
+
+/// Reads and checks a bylaw file; `None` gives the catalogue's defaults.
+///
+/// # Errors
+/// As [`ProjectionArgs::load_bylaws`].
+pub fn load_bylaws(path: Option<&std::path::Path>) -> crate::Result<BylawTerms> {
+    let Some(path) = path else {
+        return Ok(BylawTerms::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| crate::Error::BylawFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    BylawTerms::from_toml(&text).map_err(|source| crate::Error::Bylaws {
+        path: path.to_owned(),
+        source,
+    })
 }

@@ -19,6 +19,18 @@ pub enum Error {
     Corrupt { what: &'static str },
     #[error("bus operation failed")]
     Bus(#[from] rondom_bus::Error),
+    #[error("cannot read the bylaw file {path}")]
+    BylawFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bylaw file {path} is wrong")]
+    Bylaws {
+        path: std::path::PathBuf,
+        #[source]
+        source: rondom_domain::bylaw::BylawError,
+    },
     #[error("cannot manage read model directory {path}")]
     Directory {
         path: std::path::PathBuf,
@@ -42,7 +54,12 @@ impl From<Error> for Status {
                 tracing::warn!(error = &err as &dyn std::error::Error, "read failed");
                 status::unavailable("NATS is unreachable; retry shortly")
             }
-            Error::Storage(_) | Error::Corrupt { .. } | Error::Bus(_) | Error::Directory { .. } => {
+            Error::Storage(_)
+            | Error::Corrupt { .. }
+            | Error::Bus(_)
+            | Error::Directory { .. }
+            | Error::BylawFile { .. }
+            | Error::Bylaws { .. } => {
                 tracing::error!(error = &err as &dyn std::error::Error, "read failed");
                 Status::internal("internal error")
             }

@@ -15,9 +15,11 @@ use rondom_proto::v1::household_service_server::HouseholdService;
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
+use crate::assess;
 use crate::error::{Error, Result};
 use crate::store::{ReadModel, TimelineQuery};
 use crate::view::{self, StoredHousehold, StoredMember, StoredTimelineEntry};
+use crate::worklist::{self, Cursor, WorklistQuery};
 
 /// Default and largest timeline page.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -138,8 +140,33 @@ impl Inner {
         id: &HouseholdId,
         stored: StoredHousehold,
         key: Option<&DataKey>,
+        as_of: chrono::NaiveDate,
     ) -> v1::Household {
+        let deadlines = assess::deadlines(&stored, as_of);
+        let risk_flags = assess::risk_flags(&stored, as_of)
+            .into_iter()
+            .map(|flag| flag as i32)
+            .collect();
+        let trajectories = stored
+            .trajectories
+            .iter()
+            .map(|trajectory| v1::Trajectory {
+                pillar: trajectory.pillar,
+                case_id: trajectory.case_id.clone(),
+                state: trajectory.stage,
+                last_kind: trajectory.last_kind.clone(),
+                opened_at: trajectory.opened_at,
+                updated_at: trajectory.updated_at,
+                providers: trajectory.providers.clone(),
+            })
+            .collect();
         v1::Household {
+            trajectories,
+            deadlines,
+            regisseur: stored.regisseur.clone(),
+            plan: stored.plan.clone(),
+            partners: stored.partners.clone(),
+            risk_flags,
             household_id: id.to_string(),
             gemeente_code: stored.gemeente_code.clone(),
             members: stored
@@ -180,6 +207,9 @@ impl Inner {
             summary,
             urgency: entry.urgency,
             r#type: entry.event_type,
+            title: entry.title,
+            need_to_know: entry.need_to_know,
+            case_id: entry.case_id,
         }
     }
 }
@@ -189,6 +219,16 @@ fn parse_household_id(field: &str, text: &str) -> Result<HouseholdId> {
         .map_err(|err: rondom_domain::id::InvalidHouseholdId| {
             InvalidInput::single(field, err.to_string()).into()
         })
+}
+
+/// Returns the day a request judges deadlines on: its `as_of`, or today in the Netherlands.
+fn as_of(field: &str, date: Option<&v1::Date>) -> Result<chrono::NaiveDate> {
+    match date {
+        None => Ok(rondom_domain::calendar::today()),
+        Some(date) => rondom_proto::convert::naive_date(date).ok_or_else(|| {
+            InvalidInput::single(field, "not a date; give year, month and day").into()
+        }),
+    }
 }
 
 fn parse_page_token(token: &str) -> Result<Option<u64>> {
@@ -218,6 +258,7 @@ impl HouseholdService for HouseholdHandler {
         let request = request.into_inner();
         let inner = &self.inner;
         let id = inner.household_id(&request)?;
+        let as_of = as_of("as_of", request.as_of.as_ref())?;
         inner.wait_for(request.min_position).await?;
         let position = *inner.applied.borrow();
         let stored = inner
@@ -225,7 +266,7 @@ impl HouseholdService for HouseholdHandler {
             .household(&id)?
             .ok_or_else(|| Error::HouseholdNotFound(id.to_string()))?;
         let key = inner.keys.get(&id).await.map_err(Error::from)?;
-        let household = inner.household(&id, stored, key.as_ref());
+        let household = inner.household(&id, stored, key.as_ref(), as_of);
         Ok(Response::new(v1::GetHouseholdResponse {
             household: Some(household),
             position,
@@ -284,4 +325,98 @@ impl HouseholdService for HouseholdHandler {
             next_page_token,
         }))
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_households(
+        &self,
+        request: Request<v1::ListHouseholdsRequest>,
+    ) -> Result<Response<v1::ListHouseholdsResponse>, Status> {
+        let request = request.into_inner();
+        let inner = &self.inner;
+        let query = worklist_query(&request)?;
+        inner.wait_for(request.min_position).await?;
+        let position = *inner.applied.borrow();
+        let model = inner.model.clone();
+        let page = tokio::task::spawn_blocking(move || worklist::list(&model, &query))
+            .await
+            .map_err(|_| Status::internal("internal error"))??;
+        Ok(Response::new(v1::ListHouseholdsResponse {
+            rows: page.rows,
+            next_page_token: page.next.map(|cursor| cursor.token()).unwrap_or_default(),
+            position,
+        }))
+    }
+}
+
+/// Checks a worklist request and every filter in it at once.
+fn worklist_query(request: &v1::ListHouseholdsRequest) -> Result<WorklistQuery> {
+    let mut violations = rondom_domain::violation::Violations::default();
+    let gemeente = (!request.gemeente_code.is_empty()).then(|| request.gemeente_code.clone());
+    if let Some(code) = &gemeente
+        && code.parse::<rondom_domain::GemeenteCode>().is_err()
+    {
+        violations.push("gemeente_code", "a gemeentecode is 4 digits, e.g. 0363");
+    }
+    let pillar = match request.pillar {
+        0 => None,
+        value if rondom_proto::convert::pillar_from_proto(value).is_none() => {
+            violations.push("pillar", "unknown pillar");
+            None
+        }
+        value => Some(value),
+    };
+    if request.no_regisseur && !request.regisseur_id.is_empty() {
+        violations.push(
+            "no_regisseur",
+            "give regisseur_id or no_regisseur, not both",
+        );
+    }
+    if request.overdue && request.due_within_days > 0 {
+        violations.push(
+            "due_within_days",
+            "give overdue or due_within_days, not both",
+        );
+    }
+    let risk_flag = match request.risk_flag {
+        0 => None,
+        value => v1::RiskFlag::try_from(value).ok().or_else(|| {
+            violations.push("risk_flag", "unknown risk flag");
+            None
+        }),
+    };
+    let as_of = match request.as_of.as_ref() {
+        None => Some(rondom_domain::calendar::today()),
+        Some(date) => rondom_proto::convert::naive_date(date).or_else(|| {
+            violations.push("as_of", "not a date; give year, month and day");
+            None
+        }),
+    };
+    let after = if request.page_token.is_empty() {
+        None
+    } else {
+        Cursor::parse(&request.page_token).or_else(|| {
+            violations.push(
+                "page_token",
+                "not a token from a previous ListHouseholds reply",
+            );
+            None
+        })
+    };
+    let limit = match request.page_size as usize {
+        0 => DEFAULT_PAGE_SIZE,
+        size => size.min(MAX_PAGE_SIZE),
+    };
+    Ok(violations.finish(|| WorklistQuery {
+        gemeente,
+        pillar,
+        regisseur: (!request.regisseur_id.is_empty()).then(|| request.regisseur_id.clone()),
+        no_regisseur: request.no_regisseur,
+        overdue: request.overdue,
+        due_within_days: (request.due_within_days > 0).then_some(request.due_within_days),
+        min_active_pillars: request.min_active_pillars,
+        risk_flag,
+        as_of: as_of.expect("checked above"),
+        limit,
+        after,
+    })?)
 }

@@ -4,6 +4,9 @@
 //! # Layout
 //! - [`config`] — [`Config`] of the role and [`ProjectionArgs`]
 //! - [`view`] — the stored views and the pure fold of one event into them
+//! - [`casework`] — trajectories, deadlines, regisseur, plan and partners from pillar events
+//! - [`assess`] — how a view stands on a given day: deadline states, risk flags
+//! - [`worklist`] — `ListHouseholds`: filtered households, most urgent deadline first
 //! - [`store`] — [`ReadModel`], sled trees written in one transaction with the checkpoint
 //! - [`generation`] — read model generations, switched atomically by a rebuild
 //! - [`consumer`] — the durable pull loop
@@ -19,6 +22,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod assess;
+pub mod casework;
 pub mod config;
 pub mod consumer;
 pub mod error;
@@ -27,6 +32,7 @@ pub mod grpc;
 pub mod rebuild;
 pub mod store;
 pub mod view;
+pub mod worklist;
 
 use std::future::Future;
 
@@ -82,11 +88,14 @@ pub async fn start(
     args: &ProjectionArgs,
 ) -> Result<(HouseholdServiceServer<HouseholdHandler>, ProjectorTask)> {
     let path = Generations::new(&args.data_dir).current()?;
+    let bylaws = args.load_bylaws()?;
     let model = {
         let path = path.clone();
-        tokio::task::spawn_blocking(move || ReadModel::open(&path))
-            .await
-            .expect("opening sled does not panic")?
+        tokio::task::spawn_blocking(move || {
+            ReadModel::open(&path).map(|model| model.with_bylaws(bylaws))
+        })
+        .await
+        .expect("opening sled does not panic")?
     };
     let checkpoint = model.checkpoint()?;
     tracing::info!(path = %path.display(), checkpoint, "read model opened");

@@ -32,12 +32,13 @@ pub async fn rebuild(
     jetstream: &jetstream::Context,
     generations: &Generations,
     batch_size: usize,
+    bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
     show_progress: bool,
 ) -> Result<RebuildReport> {
     let started = Instant::now();
     // Held open until the switch: nobody starts a projector on it meanwhile.
     let current = ReadModel::open(&generations.current()?)?;
-    let target = ReadModel::open(&generations.prepare_next()?)?;
+    let target = ReadModel::open(&generations.prepare_next()?)?.with_bylaws(bylaws);
 
     let mut stream = jetstream
         .get_stream(EVENTS_STREAM)

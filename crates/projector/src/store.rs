@@ -5,11 +5,13 @@
 //! Keys are big-endian bytes so scans come out in order: a timeline key is the household id
 //! followed by the stream position.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use prost::Message;
 use rondom_bus::ReceivedEvent;
+use rondom_domain::bylaw::BylawTerms;
 use rondom_domain::{HouseholdId, Pseudonym};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -59,6 +61,8 @@ pub struct ReadModel {
     timeline: sled::Tree,
     persons: sled::Tree,
     event_ids: sled::Tree,
+    deadlines: sled::Tree,
+    bylaws: Arc<BylawTerms>,
 }
 
 /// Returns the timeline key of `position` in `household`.
@@ -67,6 +71,57 @@ pub fn timeline_key(household: &HouseholdId, position: u64) -> [u8; 24] {
     key[..16].copy_from_slice(household.as_bytes());
     key[16..].copy_from_slice(&position.to_be_bytes());
     key
+}
+
+/// Returns the deadline index key: due day, household, starting position, rule. Scans in
+/// key order meet the most urgent deadlines first.
+pub fn deadline_key(due: i32, household: &HouseholdId, position: u64, rule: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(28 + rule.len());
+    // Day numbers are positive for every date we handle; the flip keeps any in order.
+    key.extend_from_slice(&((due as u32) ^ 0x8000_0000).to_be_bytes());
+    key.extend_from_slice(household.as_bytes());
+    key.extend_from_slice(&position.to_be_bytes());
+    key.extend_from_slice(rule.as_bytes());
+    key
+}
+
+/// Returns the due day and household of a deadline index key.
+pub fn parse_deadline_key(key: &[u8]) -> Result<(i32, HouseholdId)> {
+    let corrupt = || Error::Corrupt {
+        what: "deadline index key",
+    };
+    let due: [u8; 4] = key
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(corrupt)?;
+    let household: [u8; 16] = key
+        .get(4..20)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(corrupt)?;
+    Ok((
+        (u32::from_be_bytes(due) ^ 0x8000_0000) as i32,
+        HouseholdId::from_bytes(household),
+    ))
+}
+
+/// Returns the index keys of a household's actionable deadlines, most urgent first.
+pub fn open_deadline_keys(
+    household_id: &HouseholdId,
+    household: &StoredHousehold,
+) -> BTreeSet<Vec<u8>> {
+    household
+        .deadlines
+        .iter()
+        .filter(|deadline| deadline.is_actionable())
+        .map(|deadline| {
+            deadline_key(
+                deadline.due,
+                household_id,
+                deadline.started_position,
+                &deadline.rule,
+            )
+        })
+        .collect()
 }
 
 fn position_of(key: &[u8]) -> Result<u64> {
@@ -95,8 +150,17 @@ impl ReadModel {
             timeline: db.open_tree("timeline")?,
             persons: db.open_tree("persons")?,
             event_ids: db.open_tree("event_ids")?,
+            deadlines: db.open_tree("deadlines")?,
+            bylaws: Arc::new(BylawTerms::default()),
             db,
         })
+    }
+
+    /// Returns the model counting bylaw terms as `bylaws` sets them per gemeente.
+    #[must_use]
+    pub fn with_bylaws(mut self, bylaws: Arc<BylawTerms>) -> Self {
+        self.bylaws = bylaws;
+        self
     }
 
     /// Returns the last stream position applied (0 for an empty model).
@@ -126,9 +190,12 @@ impl ReadModel {
         let checkpoint = self.checkpoint()?;
         let mut applied = Applied::default();
         let mut households: HashMap<HouseholdId, StoredHousehold> = HashMap::new();
+        // The household's index keys before this batch touched it.
+        let mut indexed_before: HashMap<HouseholdId, BTreeSet<Vec<u8>>> = HashMap::new();
         let mut seen_ids = HashSet::new();
         let mut timeline = sled::Batch::default();
-        let mut persons = sled::Batch::default();
+        // Person index changes of this batch: Some(household) joins, None leaves.
+        let mut person_changes: HashMap<String, Option<HouseholdId>> = HashMap::new();
         let mut event_ids = sled::Batch::default();
 
         for received in events {
@@ -137,32 +204,67 @@ impl ReadModel {
                 continue;
             }
             let id = received.envelope.id;
-            if !seen_ids.insert(id) || self.event_ids.contains_key(id.as_bytes())? {
-                applied.duplicates += 1;
-                continue;
-            }
             let household_id = received.envelope.subject;
             let household = match households.entry(household_id) {
                 std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(self.household(&household_id)?.unwrap_or_default())
+                    let stored = self.household(&household_id)?.unwrap_or_default();
+                    indexed_before.insert(household_id, open_deadline_keys(&household_id, &stored));
+                    entry.insert(stored)
                 }
             };
-            let (entry, joined) = view::fold(household, received);
+            if !seen_ids.insert(id) || self.event_ids.contains_key(id.as_bytes())? {
+                // The event is on the stream all the same: a regie write must expect its
+                // position, or it would never match the household's last event again.
+                household.last_position = household.last_position.max(received.position);
+                applied.duplicates += 1;
+                continue;
+            }
+            let folded = view::fold(household, received, &self.bylaws);
             timeline.insert(
                 &timeline_key(&household_id, received.position),
-                entry.encode_to_vec(),
+                folded.entry.encode_to_vec(),
             );
-            for pseudonym in joined {
-                persons.insert(pseudonym.as_bytes(), household_id.as_bytes());
+            for pseudonym in folded.joined {
+                person_changes.insert(pseudonym, Some(household_id));
+            }
+            for pseudonym in folded.left {
+                // Only when the index still points here: they may have joined another
+                // household first.
+                let current = match person_changes.get(&pseudonym) {
+                    Some(pending) => *pending,
+                    None => self.household_of_pseudonym(&pseudonym)?,
+                };
+                if current == Some(household_id) {
+                    person_changes.insert(pseudonym, None);
+                }
             }
             event_ids.insert(id.as_bytes(), &received.position.to_be_bytes());
             applied.events += 1;
         }
 
+        let mut persons = sled::Batch::default();
+        for (pseudonym, household) in &person_changes {
+            match household {
+                Some(household) => persons.insert(pseudonym.as_bytes(), household.as_bytes()),
+                None => persons.remove(pseudonym.as_bytes()),
+            }
+        }
         let mut household_batch = sled::Batch::default();
+        let mut deadline_batch = sled::Batch::default();
         for (id, household) in &households {
+            if household.event_count == 0 {
+                continue; // only duplicates of a household this model never saw
+            }
             household_batch.insert(id.as_bytes(), household.encode_to_vec());
+            let after = open_deadline_keys(id, household);
+            let before = indexed_before.remove(id).unwrap_or_default();
+            for gone in before.difference(&after) {
+                deadline_batch.remove(gone.as_slice());
+            }
+            for new in after.difference(&before) {
+                deadline_batch.insert(new.as_slice(), &[]);
+            }
         }
         let mut meta = sled::Batch::default();
         meta.insert(CHECKPOINT_KEY, &through.max(checkpoint).to_be_bytes());
@@ -173,13 +275,15 @@ impl ReadModel {
             &self.timeline,
             &self.persons,
             &self.event_ids,
+            &self.deadlines,
         )
             .transaction(
-                |(meta_tx, households_tx, timeline_tx, persons_tx, event_ids_tx)| {
+                |(meta_tx, households_tx, timeline_tx, persons_tx, event_ids_tx, deadlines_tx)| {
                     households_tx.apply_batch(&household_batch)?;
                     timeline_tx.apply_batch(&timeline)?;
                     persons_tx.apply_batch(&persons)?;
                     event_ids_tx.apply_batch(&event_ids)?;
+                    deadlines_tx.apply_batch(&deadline_batch)?;
                     meta_tx.apply_batch(&meta)?;
                     Ok::<(), ConflictableTransactionError<()>>(())
                 },
@@ -219,8 +323,12 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
     pub fn household_of(&self, person: &Pseudonym) -> Result<Option<HouseholdId>> {
+        self.household_of_pseudonym(&person.to_string())
+    }
+
+    fn household_of_pseudonym(&self, person: &str) -> Result<Option<HouseholdId>> {
         self.persons
-            .get(person.to_string().as_bytes())?
+            .get(person.as_bytes())?
             .map(|bytes| {
                 let bytes: [u8; 16] = bytes.as_ref().try_into().map_err(|_| Error::Corrupt {
                     what: "person index",
@@ -272,6 +380,45 @@ impl ReadModel {
             entries.push((position, entry));
         }
         Ok(TimelinePage { entries, next })
+    }
+
+    /// Returns deadline index keys in urgency order, starting after `after`.
+    pub fn deadline_index(
+        &self,
+        after: Option<&[u8]>,
+    ) -> impl Iterator<Item = Result<Vec<u8>>> + use<> {
+        let range = match after {
+            Some(after) => self
+                .deadlines
+                .range::<&[u8], _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
+            None => self.deadlines.iter(),
+        };
+        range.map(|item| item.map(|(key, _)| key.to_vec()).map_err(Error::from))
+    }
+
+    /// Returns every household view in id order, starting after `after`.
+    pub fn households_after(
+        &self,
+        after: Option<&HouseholdId>,
+    ) -> impl Iterator<Item = Result<(HouseholdId, StoredHousehold)>> + use<> {
+        let range = match after {
+            Some(after) => self.households.range::<&[u8], _>((
+                std::ops::Bound::Excluded(after.as_bytes().as_slice()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => self.households.iter(),
+        };
+        range.map(|item| {
+            let (key, value) = item?;
+            let id: [u8; 16] = key.as_ref().try_into().map_err(|_| Error::Corrupt {
+                what: "household key",
+            })?;
+            let household =
+                StoredHousehold::decode(value.as_ref()).map_err(|_| Error::Corrupt {
+                    what: "household view",
+                })?;
+            Ok((HouseholdId::from_bytes(id), household))
+        })
     }
 
     /// Writes everything to disk.

@@ -6,7 +6,14 @@
 
 use prost_types::Timestamp;
 use rondom_bus::ReceivedEvent;
+use rondom_domain::bylaw::BylawTerms;
+use rondom_domain::calendar::local_date;
+use rondom_domain::catalogue::{self, NeedToKnow};
+use rondom_domain::{Pillar, SignalKind};
+use rondom_proto::convert::{datetime, pillar_from_proto};
 use rondom_proto::v1;
+
+use crate::casework::{self, StoredDeadline, StoredTrajectory};
 
 /// A household as the projector keeps it (sled tree `households`).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -25,6 +32,16 @@ pub struct StoredHousehold {
     pub last_position: u64,
     #[prost(uint64, tag = "7")]
     pub event_count: u64,
+    #[prost(message, repeated, tag = "8")]
+    pub trajectories: Vec<StoredTrajectory>,
+    #[prost(message, repeated, tag = "9")]
+    pub deadlines: Vec<StoredDeadline>,
+    #[prost(message, optional, tag = "10")]
+    pub regisseur: Option<v1::Regisseur>,
+    #[prost(message, optional, tag = "11")]
+    pub plan: Option<v1::GezinsplanStatus>,
+    #[prost(message, repeated, tag = "12")]
+    pub partners: Vec<v1::Involvement>,
 }
 
 /// A member: pseudonym plus their latest sealed identity.
@@ -57,6 +74,14 @@ pub struct StoredTimelineEntry {
     pub urgency: i32,
     #[prost(string, tag = "8")]
     pub event_type: String,
+    /// One line for people, from the catalogue and the payload; no personal data.
+    #[prost(string, tag = "9")]
+    pub title: String,
+    /// A `v1::NeedToKnow`.
+    #[prost(int32, tag = "10")]
+    pub need_to_know: i32,
+    #[prost(string, tag = "11")]
+    pub case_id: String,
 }
 
 fn later(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
@@ -85,30 +110,59 @@ fn earlier(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<T
     }
 }
 
-/// Folds `received` into `household` (a default one for a new household) and returns the
-/// timeline entry it adds, plus the pseudonyms that became members.
+/// What folding one event produced besides the changed view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Folded {
+    pub entry: StoredTimelineEntry,
+    /// Pseudonyms that became members.
+    pub joined: Vec<String>,
+    /// Pseudonyms that left the household.
+    pub left: Vec<String>,
+}
+
+fn need_to_know(class: NeedToKnow) -> v1::NeedToKnow {
+    match class {
+        NeedToKnow::Household => v1::NeedToKnow::Household,
+        NeedToKnow::Pillar => v1::NeedToKnow::Pillar,
+        NeedToKnow::Health => v1::NeedToKnow::Health,
+        NeedToKnow::Protected => v1::NeedToKnow::Protected,
+    }
+}
+
+/// Folds `received` into `household` (a default one for a new household). `bylaws` holds
+/// the gemeente's own terms for the deadlines it starts.
 pub fn fold(
     household: &mut StoredHousehold,
     received: &ReceivedEvent,
-) -> (StoredTimelineEntry, Vec<String>) {
+    bylaws: &BylawTerms,
+) -> Folded {
     let event = &received.event;
     if household.gemeente_code.is_empty() {
         household.gemeente_code.clone_from(&event.gemeente_code);
     }
     let mut joined = Vec::new();
-    for mention in event
-        .persons
-        .iter()
-        .filter(|mention| mention.household_member)
-    {
-        match household
+    let mut left = Vec::new();
+    for mention in &event.persons {
+        let existing = household
             .members
-            .iter_mut()
-            .find(|member| member.pseudonym == mention.pseudonym)
-        {
-            Some(member) => {
+            .iter()
+            .position(|member| member.pseudonym == mention.pseudonym);
+        if mention.leaves_household {
+            if let Some(index) = existing {
+                household.members.remove(index);
+                left.push(mention.pseudonym.clone());
+            }
+            continue;
+        }
+        if !mention.household_member {
+            continue;
+        }
+        match existing {
+            Some(index) => {
                 if mention.display_name_given {
-                    member.identity.clone_from(&mention.identity);
+                    household.members[index]
+                        .identity
+                        .clone_from(&mention.identity);
                 }
             }
             None => {
@@ -121,8 +175,17 @@ pub fn fold(
             }
         }
     }
-    let urgency = match &event.body {
-        Some(v1::event::Body::SignalReceived(signal)) => {
+
+    let pillar = pillar_from_proto(event.pillar);
+    let occurred_on = event
+        .occurred_at
+        .as_ref()
+        .and_then(datetime)
+        .unwrap_or(received.envelope.time);
+    let occurred_on = local_date(occurred_on);
+    let mut urgency = v1::Urgency::Unspecified as i32;
+    let (title, class) = match (&event.body, pillar) {
+        (Some(v1::event::Body::SignalReceived(signal)), _) => {
             household.open_signals.push(v1::OpenSignal {
                 position: received.position,
                 event_id: received.envelope.id.to_string(),
@@ -131,9 +194,33 @@ pub fn fold(
                 urgency: signal.urgency,
                 observed_at: event.occurred_at,
             });
-            signal.urgency
+            urgency = signal.urgency;
+            let what = event.kind.parse::<SignalKind>().map_or_else(
+                |_| event.kind.replace('_', " "),
+                |kind| kind.description().to_owned(),
+            );
+            (format!("signaal: {what}"), NeedToKnow::Household)
         }
-        None => v1::Urgency::Unspecified as i32,
+        (_, Some(pillar)) => match catalogue::kind(pillar, &event.kind) {
+            Some(row) => {
+                if pillar != Pillar::Regie && pillar != Pillar::Wijkteam {
+                    // The pillar took the household's signals up: they are part of its case now.
+                    household
+                        .open_signals
+                        .retain(|signal| signal.pillar != event.pillar);
+                }
+                let effect = casework::apply(household, received, row, occurred_on, bylaws);
+                let title = if effect.detail.is_empty() {
+                    row.title.to_owned()
+                } else {
+                    format!("{}: {}", row.title, effect.detail.join(", "))
+                };
+                (title, row.need_to_know)
+            }
+            // A kind this projector does not know (a newer version): keep it on the timeline.
+            None => (event.kind.replace('_', " "), NeedToKnow::Pillar),
+        },
+        (_, None) => (event.kind.replace('_', " "), NeedToKnow::Pillar),
     };
     household.first_activity_at = earlier(household.first_activity_at, event.occurred_at);
     household.last_activity_at = later(household.last_activity_at, event.occurred_at);
@@ -149,16 +236,30 @@ pub fn fold(
         summary: event.summary.clone(),
         urgency,
         event_type: received.envelope.event_type.to_string(),
+        title,
+        need_to_know: need_to_know(class) as i32,
+        case_id: event.case_id.clone(),
     };
-    (entry, joined)
+    Folded {
+        entry,
+        joined,
+        left,
+    }
 }
 
-/// Returns the pillars with open signals, in pillar order.
+/// Returns the pillars with an open signal or a case that has not ended, in pillar order.
 pub fn active_pillars(household: &StoredHousehold) -> Vec<i32> {
     let mut pillars: Vec<i32> = household
         .open_signals
         .iter()
         .map(|signal| signal.pillar)
+        .chain(
+            household
+                .trajectories
+                .iter()
+                .filter(|trajectory| trajectory.stage != v1::TrajectoryState::Beeindigd as i32)
+                .map(|trajectory| trajectory.pillar),
+        )
         .collect();
     pillars.sort_unstable();
     pillars.dedup();
@@ -200,6 +301,7 @@ mod tests {
                 gemeente_code: "0363".into(),
                 persons,
                 summary: None,
+                case_id: String::new(),
                 body: Some(v1::event::Body::SignalReceived(v1::SignalReceived {
                     urgency: v1::Urgency::High as i32,
                 })),
@@ -217,13 +319,14 @@ mod tests {
             }),
             primary: false,
             display_name_given: named,
+            leaves_household: false,
         }
     }
 
     #[test]
     fn members_join_once_and_keep_their_latest_named_identity() {
         let mut household = StoredHousehold::default();
-        let (_, joined) = fold(
+        let Folded { joined, .. } = fold(
             &mut household,
             &received(
                 1,
@@ -232,9 +335,10 @@ mod tests {
                 vec![mention("p1", true, true, 1), mention("p2", false, true, 2)],
                 100,
             ),
+            &BylawTerms::default(),
         );
         assert_eq!(joined, ["p1"]);
-        let (_, joined) = fold(
+        let Folded { joined, .. } = fold(
             &mut household,
             &received(
                 2,
@@ -243,9 +347,10 @@ mod tests {
                 vec![mention("p1", true, false, 3)],
                 50,
             ),
+            &BylawTerms::default(),
         );
         assert!(joined.is_empty());
-        let (_, joined) = fold(
+        let Folded { joined, .. } = fold(
             &mut household,
             &received(
                 3,
@@ -254,6 +359,7 @@ mod tests {
                 vec![mention("p1", true, true, 4), mention("p3", true, false, 5)],
                 200,
             ),
+            &BylawTerms::default(),
         );
         assert_eq!(joined, ["p3"]);
 

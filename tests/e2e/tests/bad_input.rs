@@ -46,6 +46,7 @@ async fn every_bad_signal_is_refused_with_its_field_and_nothing_is_published() {
                 persons: vec![v1::PersonRef {
                     bsn: "111222334".into(),
                     display_name: String::new(),
+                    birth_date: None,
                 }],
                 ..valid()
             },
@@ -242,6 +243,7 @@ async fn unknown_and_malformed_household_keys() {
         .get_household(v1::GetHouseholdRequest {
             key: None,
             min_position: 0,
+            as_of: None,
         })
         .await
         .expect_err("no key");

@@ -377,10 +377,15 @@ async fn a_rebuilt_read_model_gives_the_same_views() {
     let client = rondom_bus::connect(hub.nats.url()).await.expect("connect");
     let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
     let old_generation = generations.current().expect("current");
-    let report =
-        rondom_projector::rebuild::rebuild(&rondom_bus::jetstream(client), &generations, 5, false)
-            .await
-            .expect("rebuild");
+    let report = rondom_projector::rebuild::rebuild(
+        &rondom_bus::jetstream(client),
+        &generations,
+        5,
+        Default::default(),
+        false,
+    )
+    .await
+    .expect("rebuild");
     assert_eq!(report.through, last);
     assert_eq!(report.applied.events, 12);
     assert_ne!(generations.current().expect("current"), old_generation);

@@ -181,7 +181,7 @@ impl Check {
     pub fn positive_cents(&mut self, field: &str, cents: i64) {
         if cents <= 0 {
             self.push(field, "an amount is more than zero (in euro cents)");
-        } else if cents > 100_000_000_00 {
+        } else if cents > 10_000_000_000 {
             self.push(field, "an amount above 100 million euro is not credible");
         }
     }

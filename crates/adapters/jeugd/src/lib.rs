@@ -1,1 +1,395 @@
-//! placeholder
+//! The Jeugd adapter: `rondom.v1.JeugdService`. A Jeugdwet back-office reports each step of a
+//! case (hulpvraag, aanvraag, beschikking, jeugdhulp by a provider) and the protected facts of
+//! Veilig Thuis and child protection; the adapter checks the Jeugdwet's own rules (the
+//! jeugdige, the first person, is younger than 23) and publishes one event per step on
+//! `rondom.evt.<household>.jeugd.<kind>`.
+//!
+//! # Example
+//! ```no_run
+//! # async fn example(writer: std::sync::Arc<rondom_adapter::EventWriter>) {
+//! let service = rondom_adapter_jeugd::service(writer);
+//! # drop(service);
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use rondom_adapter::{Check, EventWriter, PillarWriter};
+use rondom_domain::Pillar;
+use rondom_domain::code::{
+    check_agb, check_organisation, check_productcategorie, check_productcode,
+};
+use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
+use rondom_proto::v1::jeugd_service_server::{JeugdService, JeugdServiceServer};
+use tonic::{Request, Response, Status};
+
+const JEUGDWET: &str = "the Jeugdwet";
+const BESLUITEN: &str = "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN";
+const VERWIJZERS: &str =
+    "GEMEENTE, HUISARTS, JEUGDARTS, MEDISCH_SPECIALIST, GECERTIFICEERDE_INSTELLING, RECHTER, ZELF";
+const STOP_REDENEN: &str =
+    "DOEL_BEREIKT, VERHUISD, OVERLEDEN, ANDERE_VOORZIENING, OP_VERZOEK_CLIENT, OVERIG";
+const MAATREGELEN: &str = "OTS, VOOGDIJ, JEUGDRECLASSERING";
+/// Longest organisation name or contact of a Veilig Thuis message, in characters.
+const MAX_TEXT: usize = 200;
+
+/// Returns the gRPC service publishing through `writer`.
+pub fn service(writer: Arc<EventWriter>) -> JeugdServiceServer<JeugdHandler> {
+    JeugdServiceServer::new(JeugdHandler {
+        writer: PillarWriter::new(writer),
+    })
+}
+
+/// Implements `rondom.v1.JeugdService`.
+#[derive(Debug, Clone)]
+pub struct JeugdHandler {
+    writer: PillarWriter,
+}
+
+type Reply = Result<Response<v1::WriteResponse>, Status>;
+
+/// Where a jeugdhulp stands in the message that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Assigned,
+    Started,
+    Ended,
+}
+
+#[tonic::async_trait]
+impl JeugdService for JeugdHandler {
+    async fn receive_hulpvraag(&self, request: Request<v1::ReceiveJeugdHulpvraagRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "hulpvraag_ontvangen",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let hulpvraag = check.required("hulpvraag", request.hulpvraag)?;
+                    check.choice::<v1::Verwijzer>(
+                        "hulpvraag.verwijzer",
+                        hulpvraag.verwijzer,
+                        VERWIJZERS,
+                    )?;
+                    Some(Body::JeugdHulpvraag(hulpvraag))
+                },
+            )
+            .await
+    }
+
+    async fn receive_aanvraag(&self, request: Request<v1::ReceiveJeugdAanvraagRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "aanvraag_ontvangen",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let aanvraag = check.required("aanvraag", request.aanvraag)?;
+                    check.code(
+                        "aanvraag.productcategorie",
+                        &aanvraag.productcategorie,
+                        check_productcategorie,
+                    );
+                    Some(Body::JeugdAanvraag(aanvraag))
+                },
+            )
+            .await
+    }
+
+    async fn issue_beschikking(&self, request: Request<v1::IssueJeugdBeschikkingRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "beschikking_afgegeven",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let beschikking = check.required("beschikking", request.beschikking)?;
+                    check_beschikking(check, &beschikking)?;
+                    Some(Body::JeugdBeschikking(beschikking))
+                },
+            )
+            .await
+    }
+
+    async fn assign_jeugdhulp(&self, request: Request<v1::AssignJeugdhulpRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "jeugdhulp_toegewezen",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+                    check_jeugdhulp(check, &jeugdhulp, Step::Assigned)?;
+                    Some(Body::Jeugdhulp(jeugdhulp))
+                },
+            )
+            .await
+    }
+
+    async fn start_jeugdhulp(&self, request: Request<v1::StartJeugdhulpRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "jeugdhulp_gestart",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+                    check_jeugdhulp(check, &jeugdhulp, Step::Started)?;
+                    Some(Body::Jeugdhulp(jeugdhulp))
+                },
+            )
+            .await
+    }
+
+    async fn end_jeugdhulp(&self, request: Request<v1::EndJeugdhulpRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "jeugdhulp_beeindigd",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+                    check_jeugdhulp(check, &jeugdhulp, Step::Ended)?;
+                    Some(Body::Jeugdhulp(jeugdhulp))
+                },
+            )
+            .await
+    }
+
+    async fn register_veilig_thuis(
+        &self,
+        request: Request<v1::RegisterVeiligThuisRequest>,
+    ) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "veilig_thuis_betrokken",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let veilig_thuis = check.required("veilig_thuis", request.veilig_thuis)?;
+                    check.code(
+                        "veilig_thuis.organisatie",
+                        &veilig_thuis.organisatie,
+                        check_organisatie_naam,
+                    );
+                    check.code("veilig_thuis.contact", &veilig_thuis.contact, check_contact);
+                    Some(Body::VeiligThuis(veilig_thuis))
+                },
+            )
+            .await
+    }
+
+    async fn start_maatregel(&self, request: Request<v1::StartMaatregelRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "jeugdbeschermingsmaatregel_gestart",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let maatregel = check.required("maatregel", request.maatregel)?;
+                    check_maatregel(check, &maatregel, false)?;
+                    Some(Body::Jeugdbeschermingsmaatregel(maatregel))
+                },
+            )
+            .await
+    }
+
+    async fn end_maatregel(&self, request: Request<v1::EndMaatregelRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Jeugd,
+                "jeugdbeschermingsmaatregel_beeindigd",
+                request.context,
+                |check| {
+                    check.younger_than(23, JEUGDWET);
+                    let maatregel = check.required("maatregel", request.maatregel)?;
+                    check_maatregel(check, &maatregel, true)?;
+                    Some(Body::Jeugdbeschermingsmaatregel(maatregel))
+                },
+            )
+            .await
+    }
+
+    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        self.writer
+            .suspend_term(Pillar::Jeugd, request.into_inner())
+            .await
+    }
+
+    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        self.writer
+            .resume_term(Pillar::Jeugd, request.into_inner())
+            .await
+    }
+
+    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        self.writer
+            .receive_bezwaar(Pillar::Jeugd, request.into_inner())
+            .await
+    }
+
+    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        self.writer
+            .decide_bezwaar(Pillar::Jeugd, request.into_inner())
+            .await
+    }
+}
+
+/// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
+/// grants a period that does not end before it starts.
+fn check_beschikking(check: &mut Check, beschikking: &v1::JeugdBeschikkingAfgegeven) -> Option<()> {
+    let besluit =
+        check.choice::<v1::Besluit>("beschikking.besluit", beschikking.besluit, BESLUITEN);
+    check.code(
+        "beschikking.productcategorie",
+        &beschikking.productcategorie,
+        check_productcategorie,
+    );
+    let aanvraag = check.date(
+        "beschikking.aanvraag_ontvangen_op",
+        beschikking.aanvraag_ontvangen_op.as_ref(),
+    );
+    check.not_after_event("beschikking.aanvraag_ontvangen_op", aanvraag);
+    if besluit != Some(v1::Besluit::Afgewezen) {
+        let start = check.date(
+            "beschikking.ingangsdatum",
+            beschikking.ingangsdatum.as_ref(),
+        );
+        let end = check
+            .optional_date("beschikking.einddatum", beschikking.einddatum.as_ref())
+            .flatten();
+        check.not_before("beschikking.einddatum", end, start, "the ingangsdatum");
+    }
+    besluit.map(|_| ())
+}
+
+/// Jeugdhulp names its provider and product and starts on a day; it ends (optional on a
+/// toewijzing or start, required with a reason when ended) not before that day, and an
+/// ended jeugdhulp did not end after the stop message reporting it.
+fn check_jeugdhulp(check: &mut Check, jeugdhulp: &v1::Jeugdhulp, step: Step) -> Option<()> {
+    check.code(
+        "jeugdhulp.aanbieder_agb",
+        &jeugdhulp.aanbieder_agb,
+        check_agb,
+    );
+    check.code(
+        "jeugdhulp.productcode",
+        &jeugdhulp.productcode,
+        check_productcode,
+    );
+    let start = check.date("jeugdhulp.begindatum", jeugdhulp.begindatum.as_ref());
+    let end = if step == Step::Ended {
+        let end = check.date("jeugdhulp.einddatum", jeugdhulp.einddatum.as_ref());
+        check.not_after_event("jeugdhulp.einddatum", end);
+        end.map(Some)
+    } else {
+        check.optional_date("jeugdhulp.einddatum", jeugdhulp.einddatum.as_ref())
+    };
+    check.not_before(
+        "jeugdhulp.einddatum",
+        end.flatten(),
+        start,
+        "the begindatum",
+    );
+    if step == Step::Ended {
+        check.choice::<v1::StopReden>("jeugdhulp.reden", jeugdhulp.reden, STOP_REDENEN)?;
+    }
+    start?;
+    end?;
+    Some(())
+}
+
+/// A measure has a kind and a gecertificeerde instelling and starts on a day; an ended one
+/// does not end before it started. An OTS or voogdij starts before the jeugdige turns 18;
+/// jeugdreclassering keeps the Jeugdwet's 23.
+fn check_maatregel(
+    check: &mut Check,
+    maatregel: &v1::Jeugdbeschermingsmaatregel,
+    ended: bool,
+) -> Option<()> {
+    let soort =
+        check.choice::<v1::Maatregel>("maatregel.maatregel", maatregel.maatregel, MAATREGELEN);
+    check.code(
+        "maatregel.gecertificeerde_instelling",
+        &maatregel.gecertificeerde_instelling,
+        check_organisation,
+    );
+    let start = check.date("maatregel.begindatum", maatregel.begindatum.as_ref());
+    if matches!(soort, Some(v1::Maatregel::Ots | v1::Maatregel::Voogdij))
+        && let (Some(born), Some(start)) = (check.birth_date(), start)
+        && start.years_since(born).is_some_and(|age| age >= 18)
+    {
+        check.push(
+            "context.persons[0].birth_date",
+            format!(
+                "a child protection measure applies to persons younger than 18; born {born}, the person was older on the begindatum {start}"
+            ),
+        );
+    }
+    if ended {
+        let end = check.date("maatregel.einddatum", maatregel.einddatum.as_ref());
+        check.not_before("maatregel.einddatum", end, start, "the begindatum");
+        end?;
+    }
+    soort?;
+    start?;
+    Some(())
+}
+
+/// The name of a Veilig Thuis organisation: 1 to 200 characters, on one line.
+fn check_organisatie_naam(name: &str) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        Err("the Veilig Thuis organisation is required")
+    } else if name.chars().count() > MAX_TEXT {
+        Err("an organisation name is at most 200 characters")
+    } else if name.chars().any(char::is_control) {
+        Err("an organisation name has no control characters (such as line breaks)")
+    } else {
+        Ok(())
+    }
+}
+
+/// A professional contact (e.g. a team's phone number): at most 200 characters.
+fn check_contact(contact: &str) -> Result<(), &'static str> {
+    if contact.chars().count() > MAX_TEXT {
+        Err("a contact is at most 200 characters")
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn veilig_thuis_texts() {
+        assert!(check_organisatie_naam("Veilig Thuis Amsterdam-Amstelland").is_ok());
+        assert!(check_organisatie_naam("").is_err());
+        assert!(check_organisatie_naam("   ").is_err());
+        assert!(check_organisatie_naam("Veilig Thuis\nAmsterdam").is_err());
+        assert!(check_organisatie_naam(&"é".repeat(200)).is_ok());
+        assert!(check_organisatie_naam(&"a".repeat(201)).is_err());
+        assert!(check_contact("").is_ok());
+        assert!(check_contact("020 123 45 67").is_ok());
+        assert!(check_contact(&"1".repeat(201)).is_err());
+    }
+}

@@ -1,1 +1,290 @@
-//! placeholder
+//! The Schuldhulp adapter: `rondom.v1.SchuldhulpService`. A back-office for the Wet
+//! gemeentelijke schuldhulpverlening reports vroegsignalen of creditors and each step of a
+//! schuldhulp trajectory (aanmelding, eerste gesprek, beschikking, stabilisatie,
+//! schuldregeling, afsluiting); the adapter checks the Wgs's own rules and publishes one event
+//! per step on `rondom.evt.<household>.schuldhulp.<kind>`.
+//!
+//! # Example
+//! ```no_run
+//! # async fn example(writer: std::sync::Arc<rondom_adapter::EventWriter>) {
+//! let service = rondom_adapter_schuldhulp::service(writer);
+//! # drop(service);
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use rondom_adapter::{Check, EventWriter, PillarWriter};
+use rondom_domain::Pillar;
+use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
+use rondom_proto::v1::schuldhulp_service_server::{SchuldhulpService, SchuldhulpServiceServer};
+use tonic::{Request, Response, Status};
+
+const BESLUITEN: &str = "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN";
+const SCHULDEISERS: &str = "HUUR, ENERGIE, WATER, ZORGVERZEKERING";
+const BEDREIGENDE_SITUATIES: &str =
+    "GEEN, HUISUITZETTING, AFSLUITING_ENERGIE_OF_WATER, BEEINDIGING_ZORGVERZEKERING";
+const REGELING_SOORTEN: &str = "MINNELIJK, SANERINGSKREDIET, WSNP_VERWIJZING";
+const REGELING_RESULTATEN: &str = "AFGEROND, VOORTIJDIG_BEEINDIGD";
+const AFSLUIT_REDENEN: &str = "SCHULDENVRIJ, NAZORG_AFGEROND, UITVAL, DOORVERWEZEN";
+/// Months in arrears a vroegsignaal may report.
+const ACHTERSTAND_MAANDEN: std::ops::RangeInclusive<u32> = 1..=120;
+/// Weeks a plan van aanpak may expect until its result (Wgs 4(3)).
+const VERWACHTE_DUUR_WEKEN: std::ops::RangeInclusive<u32> = 1..=260;
+
+/// Returns the gRPC service publishing through `writer`.
+pub fn service(writer: Arc<EventWriter>) -> SchuldhulpServiceServer<SchuldhulpHandler> {
+    SchuldhulpServiceServer::new(SchuldhulpHandler {
+        writer: PillarWriter::new(writer),
+    })
+}
+
+/// Implements `rondom.v1.SchuldhulpService`.
+#[derive(Debug, Clone)]
+pub struct SchuldhulpHandler {
+    writer: PillarWriter,
+}
+
+type Reply = Result<Response<v1::WriteResponse>, Status>;
+
+#[tonic::async_trait]
+impl SchuldhulpService for SchuldhulpHandler {
+    async fn receive_vroegsignaal(
+        &self,
+        request: Request<v1::ReceiveVroegsignaalRequest>,
+    ) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "vroegsignaal_ontvangen",
+                request.context,
+                |check| {
+                    let vroegsignaal = check.required("vroegsignaal", request.vroegsignaal)?;
+                    let schuldeiser = check.choice::<v1::Schuldeiser>(
+                        "vroegsignaal.schuldeiser",
+                        vroegsignaal.schuldeiser,
+                        SCHULDEISERS,
+                    );
+                    check.positive_cents(
+                        "vroegsignaal.achterstand_cent",
+                        vroegsignaal.achterstand_cent,
+                    );
+                    if !ACHTERSTAND_MAANDEN.contains(&vroegsignaal.achterstand_maanden) {
+                        check.push(
+                            "vroegsignaal.achterstand_maanden",
+                            "the months in arrears are 1 to 120",
+                        );
+                    }
+                    schuldeiser?;
+                    Some(Body::Vroegsignaal(vroegsignaal))
+                },
+            )
+            .await
+    }
+
+    async fn accept_aanbod(&self, request: Request<v1::AcceptAanbodRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "aanbod_geaccepteerd",
+                request.context,
+                |_| Some(Body::AanbodGeaccepteerd(request.aanbod.unwrap_or_default())),
+            )
+            .await
+    }
+
+    async fn receive_aanmelding(&self, request: Request<v1::ReceiveAanmeldingRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "aanmelding_ontvangen",
+                request.context,
+                |check| {
+                    let aanmelding = check.required("aanmelding", request.aanmelding)?;
+                    check.choice::<v1::BedreigendeSituatie>(
+                        "aanmelding.bedreigende_situatie",
+                        aanmelding.bedreigende_situatie,
+                        BEDREIGENDE_SITUATIES,
+                    )?;
+                    Some(Body::SchuldAanmelding(aanmelding))
+                },
+            )
+            .await
+    }
+
+    async fn hold_eerste_gesprek(&self, request: Request<v1::HoldEersteGesprekRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "eerste_gesprek_gevoerd",
+                request.context,
+                |_| Some(Body::EersteGesprek(request.gesprek.unwrap_or_default())),
+            )
+            .await
+    }
+
+    async fn issue_beschikking(
+        &self,
+        request: Request<v1::IssueSchuldBeschikkingRequest>,
+    ) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "beschikking_afgegeven",
+                request.context,
+                |check| {
+                    let beschikking = check.required("beschikking", request.beschikking)?;
+                    check_beschikking(check, &beschikking)?;
+                    Some(Body::SchuldBeschikking(beschikking))
+                },
+            )
+            .await
+    }
+
+    async fn reach_stabilisatie(&self, request: Request<v1::ReachStabilisatieRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "stabilisatie_bereikt",
+                request.context,
+                |_| Some(Body::Stabilisatie(request.stabilisatie.unwrap_or_default())),
+            )
+            .await
+    }
+
+    async fn start_schuldregeling(
+        &self,
+        request: Request<v1::StartSchuldregelingRequest>,
+    ) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "schuldregeling_gestart",
+                request.context,
+                |check| {
+                    let regeling = check.required("schuldregeling", request.schuldregeling)?;
+                    check_schuldregeling(check, &regeling, false)?;
+                    Some(Body::Schuldregeling(regeling))
+                },
+            )
+            .await
+    }
+
+    async fn end_schuldregeling(&self, request: Request<v1::EndSchuldregelingRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "schuldregeling_beeindigd",
+                request.context,
+                |check| {
+                    let regeling = check.required("schuldregeling", request.schuldregeling)?;
+                    check_schuldregeling(check, &regeling, true)?;
+                    Some(Body::Schuldregeling(regeling))
+                },
+            )
+            .await
+    }
+
+    async fn close_traject(&self, request: Request<v1::CloseSchuldTrajectRequest>) -> Reply {
+        let request = request.into_inner();
+        self.writer
+            .write(
+                Pillar::Schuldhulp,
+                "traject_afgesloten",
+                request.context,
+                |check| {
+                    let afsluiting = check.required("afsluiting", request.afsluiting)?;
+                    check.choice::<v1::AfsluitReden>(
+                        "afsluiting.reden",
+                        afsluiting.reden,
+                        AFSLUIT_REDENEN,
+                    )?;
+                    Some(Body::SchuldTrajectAfgesloten(afsluiting))
+                },
+            )
+            .await
+    }
+
+    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        self.writer
+            .suspend_term(Pillar::Schuldhulp, request.into_inner())
+            .await
+    }
+
+    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        self.writer
+            .resume_term(Pillar::Schuldhulp, request.into_inner())
+            .await
+    }
+
+    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        self.writer
+            .receive_bezwaar(Pillar::Schuldhulp, request.into_inner())
+            .await
+    }
+
+    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        self.writer
+            .decide_bezwaar(Pillar::Schuldhulp, request.into_inner())
+            .await
+    }
+}
+
+/// A beschikking follows the first conversation (not after the beschikking itself) and,
+/// unless refused, sets a plan van aanpak with the weeks expected until its result.
+fn check_beschikking(check: &mut Check, beschikking: &v1::SchuldBeschikking) -> Option<()> {
+    let besluit =
+        check.choice::<v1::Besluit>("beschikking.besluit", beschikking.besluit, BESLUITEN);
+    let gesprek = check.date(
+        "beschikking.eerste_gesprek_op",
+        beschikking.eerste_gesprek_op.as_ref(),
+    );
+    check.not_after_event("beschikking.eerste_gesprek_op", gesprek);
+    if besluit != Some(v1::Besluit::Afgewezen)
+        && !VERWACHTE_DUUR_WEKEN.contains(&beschikking.verwachte_duur_weken)
+    {
+        check.push(
+            "beschikking.verwachte_duur_weken",
+            "a plan van aanpak expects its result in 1 to 260 weeks (Wgs 4(3))",
+        );
+    }
+    besluit?;
+    gesprek.map(|_| ())
+}
+
+/// A schuldregeling has a kind and starts on a day; an ended one has a result and does not
+/// end before it started.
+fn check_schuldregeling(
+    check: &mut Check,
+    regeling: &v1::Schuldregeling,
+    ended: bool,
+) -> Option<()> {
+    let soort = check.choice::<v1::SchuldregelingSoort>(
+        "schuldregeling.soort",
+        regeling.soort,
+        REGELING_SOORTEN,
+    );
+    let start = check.date("schuldregeling.begindatum", regeling.begindatum.as_ref());
+    if ended {
+        let end = check.date("schuldregeling.einddatum", regeling.einddatum.as_ref());
+        check.not_before("schuldregeling.einddatum", end, start, "the begindatum");
+        let resultaat = check.choice::<v1::SchuldregelingResultaat>(
+            "schuldregeling.resultaat",
+            regeling.resultaat,
+            REGELING_RESULTATEN,
+        );
+        end?;
+        resultaat?;
+    }
+    soort?;
+    start.map(|_| ())
+}

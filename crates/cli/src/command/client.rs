@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use rondom_proto::convert::timestamp;
+use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
@@ -115,6 +115,7 @@ pub(crate) async fn signal(args: SignalArgs) -> anyhow::Result<()> {
             v1::PersonRef {
                 bsn: bsn.to_owned(),
                 display_name: name.to_owned(),
+                birth_date: None,
             }
         })
         .collect();
@@ -156,6 +157,9 @@ enum HouseholdCommand {
         /// Wait until the view includes this stream position (from `signal post`).
         #[arg(long, default_value_t = 0)]
         min_position: u64,
+        /// Judge deadlines as of this day (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
     },
 }
 
@@ -164,6 +168,7 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
         household_id,
         bsn,
         min_position,
+        as_of,
     } = args.command;
     let key = match (household_id, bsn) {
         (Some(id), _) => v1::get_household_request::Key::HouseholdId(id),
@@ -175,6 +180,7 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
         .get_household(v1::GetHouseholdRequest {
             key: Some(key),
             min_position,
+            as_of: as_of.map(proto_date),
         })
         .await?
         .into_inner();
@@ -217,5 +223,71 @@ pub(crate) async fn timeline(args: TimelineArgs) -> anyhow::Result<()> {
     let mut client = HouseholdServiceClient::new(args.client.channel().await?);
     let reply = client.get_timeline(request).await?.into_inner();
     output::timeline(&reply, args.client.json);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WorklistArgs {
+    /// Only households with an overdue deadline.
+    #[arg(long, conflicts_with = "due_within")]
+    overdue: bool,
+    /// Only households with a deadline due within this many days (overdue included).
+    #[arg(long)]
+    due_within: Option<u32>,
+    /// Only this gemeente (CBS code).
+    #[arg(long)]
+    gemeente: Option<String>,
+    /// Only households active in this pillar.
+    #[arg(long)]
+    pillar: Option<String>,
+    /// Only households of this regisseur.
+    #[arg(long, conflicts_with = "no_regisseur")]
+    regisseur: Option<String>,
+    /// Only households without a regisseur.
+    #[arg(long)]
+    no_regisseur: bool,
+    /// Only households active in at least this many of the four laws.
+    #[arg(long, default_value_t = 0)]
+    min_pillars: u32,
+    /// Only households with this risk flag, e.g. drie_of_meer_pijlers, geen_regisseur.
+    #[arg(long)]
+    risk: Option<String>,
+    /// Judge deadlines as of this day (YYYY-MM-DD); default today.
+    #[arg(long)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Rows per page (default 50, at most 500).
+    #[arg(long, default_value_t = 0)]
+    page_size: u32,
+    /// Continue from a previous page.
+    #[arg(long, default_value = "")]
+    page_token: String,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+pub(crate) async fn worklist(args: WorklistArgs) -> anyhow::Result<()> {
+    let risk_flag = match &args.risk {
+        None => 0,
+        Some(name) => v1::RiskFlag::from_str_name(&format!("RISK_FLAG_{}", name.to_uppercase()))
+            .map(|flag| flag as i32)
+            .with_context(|| format!("unknown risk flag {name:?}; e.g. drie_of_meer_pijlers, vroegsignaal_zonder_aanmelding, jeugdhulp_en_schulden, geen_regisseur, termijn_overschreden"))?,
+    };
+    let request = v1::ListHouseholdsRequest {
+        gemeente_code: args.gemeente.unwrap_or_default(),
+        pillar: args.pillar.as_deref().map_or(0, pillar_value),
+        regisseur_id: args.regisseur.unwrap_or_default(),
+        no_regisseur: args.no_regisseur,
+        overdue: args.overdue,
+        due_within_days: args.due_within.unwrap_or(0),
+        min_active_pillars: args.min_pillars,
+        risk_flag,
+        as_of: args.as_of.map(proto_date),
+        page_size: args.page_size,
+        page_token: args.page_token,
+        min_position: 0,
+    };
+    let mut client = HouseholdServiceClient::new(args.client.channel().await?);
+    let reply = client.list_households(request).await?.into_inner();
+    output::worklist(&reply, args.client.json);
     Ok(())
 }

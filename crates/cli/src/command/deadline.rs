@@ -1,6 +1,7 @@
 //! `rondom deadline`: the deadline arithmetic made inspectable, without posting events.
 
 use chrono::NaiveDate;
+use rondom_domain::GemeenteCode;
 use rondom_domain::deadline::{self, RULES, Term, TermSource};
 
 #[derive(Debug, clap::Args)]
@@ -11,9 +12,12 @@ pub(crate) struct DeadlineArgs {
     /// Date of the event that starts the term (YYYY-MM-DD).
     #[arg(long, required_unless_present = "list")]
     start: Option<NaiveDate>,
-    /// CBS gemeentecode whose bylaw terms apply.
-    #[arg(long)]
+    /// CBS gemeentecode whose bylaw terms apply (from --bylaws).
+    #[arg(long, requires = "bylaws")]
     gemeente: Option<String>,
+    /// TOML file of per-gemeente bylaw terms, as the hub reads it.
+    #[arg(long, env = "RONDOM_BYLAWS")]
+    bylaws: Option<std::path::PathBuf>,
     /// Days the term was suspended (Awb 4:15).
     #[arg(long, default_value_t = 0)]
     suspended_days: u32,
@@ -43,8 +47,16 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
         let codes: Vec<&str> = RULES.iter().map(|rule| rule.code).collect();
         anyhow::anyhow!("unknown rule {code:?}; known rules: {}", codes.join(", "))
     })?;
-    // Per-gemeente bylaw terms are not configurable yet: the statutory default applies.
-    let configured: Option<Term> = None;
+    let bylaws = rondom_projector::config::load_bylaws(args.bylaws.as_deref())?;
+    let gemeente = args
+        .gemeente
+        .as_deref()
+        .map(|code| {
+            code.parse::<GemeenteCode>()
+                .map_err(|err| anyhow::anyhow!("--gemeente {code:?}: {err}"))
+        })
+        .transpose()?;
+    let configured: Option<Term> = gemeente.and_then(|code| bylaws.term(&code, rule.code));
     let computation = deadline::compute(rule, start, configured, args.suspended_days)?;
     println!("rule:   {} - {}", rule.code, rule.title);
     println!(
@@ -53,9 +65,14 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
     );
     println!("starts: {}; met by: {}", rule.starts_on, rule.met_by);
     if let (Some(gemeente), TermSource::Bylaw { default, .. } | TermSource::ServiceLevel(default)) =
-        (&args.gemeente, rule.term)
+        (gemeente, rule.term)
     {
-        println!("gemeente {gemeente}: no bylaw configuration loaded; using the default {default}");
+        match configured {
+            Some(term) => println!("gemeente {gemeente}: its own term of {term} applies"),
+            None => println!(
+                "gemeente {gemeente}: sets no term of its own; the default {default} applies"
+            ),
+        }
     }
     if start < rule.valid_from {
         println!(

@@ -28,6 +28,8 @@ enum Command {
     Household(client::HouseholdArgs),
     /// Show a household's timeline.
     Timeline(client::TimelineArgs),
+    /// A coordinator's worklist: households by deadline, pillar, regisseur and risk.
+    Worklist(client::WorklistArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
     /// Compute a statutory due date and show the reasoning.
@@ -42,6 +44,7 @@ impl Cli {
             Command::Signal(args) => client::signal(args).await,
             Command::Household(args) => client::household(args).await,
             Command::Timeline(args) => client::timeline(args).await,
+            Command::Worklist(args) => client::worklist(args).await,
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
         }

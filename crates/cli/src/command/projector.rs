@@ -27,6 +27,9 @@ enum ProjectorCommand {
         /// Events per sled transaction.
         #[arg(long, default_value_t = 1024)]
         batch_size: usize,
+        /// The hub's bylaw file: deadlines are counted with the same per-gemeente terms.
+        #[arg(long, env = "RONDOM_BYLAWS")]
+        bylaws: Option<std::path::PathBuf>,
     },
 }
 
@@ -36,11 +39,13 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
             nats_url,
             data_dir,
             batch_size,
+            bylaws,
         } => {
+            let bylaws = rondom_projector::config::load_bylaws(bylaws.as_deref())?;
             let client = rondom_bus::connect(&nats_url).await?;
             let jetstream = rondom_bus::jetstream(client.clone());
             let generations = Generations::new(&data_dir);
-            let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), true)
+            let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), bylaws.into(), true)
                 .await
                 .context("rebuild failed (is the hub still running? stop it first); the old read model is untouched")?;
             client.drain().await.context("failed to drain NATS")?;

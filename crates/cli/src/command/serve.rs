@@ -25,6 +25,18 @@ pub(crate) struct ServeArgs {
 enum Role {
     /// SignalService for wijkteam systems.
     Wijkteam,
+    /// WmoService for Wmo back-offices.
+    Wmo,
+    /// JeugdService for Jeugdwet back-offices and providers.
+    Jeugd,
+    /// ParticipatieService for Werk & Inkomen.
+    Participatie,
+    /// SchuldhulpService for schuldhulpverlening and vroegsignalering.
+    Schuldhulp,
+    /// RegieService for coordinators (regisseur, plan, partners, composition).
+    Regie,
+    /// Every writing service above in one process.
+    Adapters,
     /// The household projector and HouseholdService.
     Projector,
 }
@@ -41,6 +53,29 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 grpc_addr: args.grpc_addr,
             };
             rondom_adapter_wijkteam::run(config, listener, shutdown).await
+        }
+        Role::Wmo
+        | Role::Jeugd
+        | Role::Participatie
+        | Role::Schuldhulp
+        | Role::Regie
+        | Role::Adapters => {
+            let role = args.role;
+            rondom_adapter::run_role(&args.common, listener, shutdown, move |services, writer| {
+                match role {
+                    Role::Wmo => services.with_service(rondom_adapter_wmo::service(writer)),
+                    Role::Jeugd => services.with_service(rondom_adapter_jeugd::service(writer)),
+                    Role::Participatie => {
+                        services.with_service(rondom_adapter_participatie::service(writer))
+                    }
+                    Role::Schuldhulp => {
+                        services.with_service(rondom_adapter_schuldhulp::service(writer))
+                    }
+                    Role::Regie => services.with_service(rondom_adapter_regie::service(writer)),
+                    _ => rondom_cli::hub::writer_services(services, &writer),
+                }
+            })
+            .await
         }
         Role::Projector => {
             let config = rondom_projector::Config {

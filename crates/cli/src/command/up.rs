@@ -31,6 +31,9 @@ pub(crate) struct UpArgs {
     /// How long a read with min_position waits for the projector.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     read_wait: Duration,
+    /// TOML file of per-gemeente bylaw terms (see `rondom deadline --list`).
+    #[arg(long, env = "RONDOM_BYLAWS")]
+    bylaws: Option<PathBuf>,
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -65,6 +68,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         stream: StreamSettings::default(),
         batch_size: args.batch_size,
         read_wait: args.read_wait,
+        bylaws: args.bylaws,
     };
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).

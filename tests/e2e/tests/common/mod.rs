@@ -64,6 +64,7 @@ impl TestHub {
             stream: self.stream.clone(),
             batch_size: 64,
             read_wait: Duration::from_secs(10),
+            bylaws: None,
         };
         self.handle = Some(tokio::spawn(hub::run(
             config,
@@ -176,6 +177,7 @@ pub fn signal(
             .map(|(bsn, name)| v1::PersonRef {
                 bsn: (*bsn).to_owned(),
                 display_name: (*name).to_owned(),
+                birth_date: None,
             })
             .collect(),
         pillar: pillar as i32,
@@ -192,6 +194,7 @@ pub fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::HouseholdId(id.to_owned())),
         min_position,
+        as_of: None,
     }
 }
 
@@ -199,6 +202,7 @@ pub fn by_bsn(bsn: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::Bsn(bsn.to_owned())),
         min_position,
+        as_of: None,
     }
 }
 
