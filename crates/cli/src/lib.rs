@@ -1,7 +1,9 @@
 //! The composition of Rondom's roles into one hub, shared by `rondom up` and the end-to-end
-//! tests so both run exactly the same thing.
+//! tests so both run exactly the same thing; and the family scenario both show.
 //!
 //! # Layout
 //! - [`hub`] — [`hub::HubConfig`] and [`hub::run`]
+//! - [`scenario`] — the family scenario `rondom demo` loads and the scenario test checks
 
 pub mod hub;
+pub mod scenario;

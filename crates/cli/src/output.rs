@@ -207,19 +207,6 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
         "events          {} (through position {})",
         household.event_count, household.last_position
     );
-    println!("\nmembers ({})", household.members.len());
-    for member in &household.members {
-        let name = if member.display_name.is_empty() {
-            "(no name)"
-        } else {
-            &member.display_name
-        };
-        println!(
-            "  {name:<24} {:<10} {}…",
-            member.bsn_masked,
-            &member.pseudonym[..member.pseudonym.len().min(12)]
-        );
-    }
     match &household.regisseur {
         Some(regisseur) => println!(
             "regisseur       {} ({})",

@@ -23,11 +23,11 @@ pub(crate) struct ClientArgs {
     addr: String,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 impl ClientArgs {
-    async fn channel(&self) -> anyhow::Result<Channel> {
+    pub(crate) async fn channel(&self) -> anyhow::Result<Channel> {
         Channel::from_shared(self.addr.clone())
             .with_context(|| format!("{:?} is not a valid address", self.addr))?
             .connect()

@@ -2,6 +2,7 @@
 
 mod client;
 mod deadline;
+mod demo;
 mod projector;
 mod serve;
 mod up;
@@ -34,6 +35,8 @@ enum Command {
     Projector(projector::ProjectorArgs),
     /// Compute a statutory due date and show the reasoning.
     Deadline(deadline::DeadlineArgs),
+    /// Load the family scenario into a running hub and show the coordinator's view.
+    Demo(demo::DemoArgs),
 }
 
 impl Cli {
@@ -47,6 +50,7 @@ impl Cli {
             Command::Worklist(args) => client::worklist(args).await,
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
+            Command::Demo(args) => demo::run(args).await,
         }
     }
 }

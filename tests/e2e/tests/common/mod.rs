@@ -23,6 +23,8 @@ pub struct TestHub {
     pub nats: TestNats,
     pub addr: SocketAddr,
     pub stream: StreamSettings,
+    /// Text of the bylaw file the hub reads, if any.
+    bylaws: Option<String>,
     dir: TempDir,
     token: CancellationToken,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -34,12 +36,22 @@ impl TestHub {
     }
 
     pub async fn start_with(stream: StreamSettings) -> Self {
+        Self::start_configured(stream, None).await
+    }
+
+    /// Starts a hub that reads `bylaws` as its per-gemeente bylaw file.
+    pub async fn start_with_bylaws(bylaws: &str) -> Self {
+        Self::start_configured(StreamSettings::default(), Some(bylaws.to_owned())).await
+    }
+
+    async fn start_configured(stream: StreamSettings, bylaws: Option<String>) -> Self {
         let nats = TestNats::start();
         let dir = tempfile::tempdir().expect("temp dir for the hub");
         let mut hub = TestHub {
             nats,
             addr: "127.0.0.1:0".parse().expect("address"),
             stream,
+            bylaws,
             dir,
             token: CancellationToken::new(),
             handle: None,
@@ -50,6 +62,14 @@ impl TestHub {
 
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_owned()
+    }
+
+    /// Writes the bylaw file (if any) and returns its path.
+    pub fn bylaws_path(&self) -> Option<PathBuf> {
+        let text = self.bylaws.as_ref()?;
+        let path = self.dir.path().join("bylaws.toml");
+        std::fs::write(&path, text).expect("write the bylaw file");
+        Some(path)
     }
 
     async fn serve(&mut self) {
@@ -64,7 +84,7 @@ impl TestHub {
             stream: self.stream.clone(),
             batch_size: 64,
             read_wait: Duration::from_secs(10),
-            bylaws: None,
+            bylaws: self.bylaws_path(),
         };
         self.handle = Some(tokio::spawn(hub::run(
             config,
