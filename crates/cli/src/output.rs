@@ -314,8 +314,8 @@ pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
         return;
     }
     println!(
-        "{:<36}  {:<4}  {:<19} {:<10} {:<16} {:<10} {:<26} {}",
-        "HOUSEHOLD", "GEM", "MOST URGENT", "DUE", "", "REGISSEUR", "PILLARS", "RISK FLAGS"
+        "{:<36}  {:<4}  {:<19} {:<27} {:<10} {:<34} RISK FLAGS",
+        "HOUSEHOLD", "GEM", "MOST URGENT", "DUE", "REGISSEUR", "PILLARS"
     );
     for row in &reply.rows {
         let (rule, due, left) = match &row.most_urgent {
@@ -333,7 +333,7 @@ pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
             .collect();
         let flags: Vec<String> = row.risk_flags.iter().map(|flag| risk_name(*flag)).collect();
         println!(
-            "{:<36}  {:<4}  {:<19} {:<10} {:<16} {:<10} {:<26} {}",
+            "{:<36}  {:<4}  {:<19} {:<10} {:<16} {:<10} {:<34} {}",
             row.household_id,
             row.gemeente_code,
             rule,

@@ -131,17 +131,13 @@ pub fn apply(
     let case_id = event.case_id.as_str();
 
     match &event.body {
-        Some(Body::WmoMelding(melding)) => {
-            if melding.spoed {
-                starts.push(("WMO-SPOED", occurred_on));
-                effect.detail.push("spoed".into());
-            }
+        Some(Body::WmoMelding(melding)) if melding.spoed => {
+            starts.push(("WMO-SPOED", occurred_on));
+            effect.detail.push("spoed".into());
         }
-        Some(Body::PwMelding(melding)) => {
-            if melding.jonger_dan_27 {
-                starts.push(("PW-ZOEKTERMIJN", occurred_on));
-                effect.detail.push("jonger dan 27: zoektermijn".into());
-            }
+        Some(Body::PwMelding(melding)) if melding.jonger_dan_27 => {
+            starts.push(("PW-ZOEKTERMIJN", occurred_on));
+            effect.detail.push("jonger dan 27: zoektermijn".into());
         }
         Some(Body::SchuldAanmelding(aanmelding)) => {
             let threat = v1::BedreigendeSituatie::try_from(aanmelding.bedreigende_situatie)

@@ -542,7 +542,7 @@ async fn a_family_through_all_four_laws() {
     let client = rondom_bus::connect(c.hub.nats.url()).await.expect("nats");
     let bylaws =
         rondom_projector::config::load_bylaws(c.hub.bylaws_path().as_deref()).expect("bylaws");
-    let generations = rondom_projector::Generations::new(&c.hub.data_dir().join("projector"));
+    let generations = rondom_projector::Generations::new(c.hub.data_dir().join("projector"));
     rondom_projector::rebuild::rebuild(
         &rondom_bus::jetstream(client),
         &generations,
