@@ -84,22 +84,31 @@ impl Inner {
         }
     }
 
-    fn household_id(&self, request: &v1::GetHouseholdRequest) -> Result<HouseholdId> {
+    /// Checks the key of a request: a household id, or a BSN as its pseudonym.
+    fn household_key(&self, request: &v1::GetHouseholdRequest) -> Result<HouseholdKey> {
         match &request.key {
             Some(v1::get_household_request::Key::HouseholdId(id)) => {
-                parse_household_id("household_id", id)
+                parse_household_id("household_id", id).map(HouseholdKey::Id)
             }
             Some(v1::get_household_request::Key::Bsn(bsn)) => {
                 let bsn: Bsn = bsn.parse().map_err(|err: rondom_domain::bsn::BsnError| {
                     InvalidInput::single("bsn", err.to_string())
                 })?;
-                let pseudonym = self.pseudonyms.pseudonym(&bsn);
-                // The BSN never appears in the error: say only that nobody is known by it.
-                self.model
-                    .household_of(&pseudonym)?
-                    .ok_or_else(|| Error::HouseholdNotFound("for this BSN".to_owned()))
+                Ok(HouseholdKey::Person(self.pseudonyms.pseudonym(&bsn)))
             }
             None => Err(InvalidInput::single("key", "give household_id or bsn").into()),
+        }
+    }
+
+    /// Finds the household of a key; call it after waiting for `min_position`, so a person
+    /// who just joined is found.
+    fn household_id(&self, key: HouseholdKey) -> Result<HouseholdId> {
+        match key {
+            HouseholdKey::Id(id) => Ok(id),
+            HouseholdKey::Person(pseudonym) => self
+                .model
+                .household_of(&pseudonym)?
+                .ok_or_else(|| Error::HouseholdNotFound("for this BSN".to_owned())),
         }
     }
 
@@ -214,6 +223,12 @@ impl Inner {
     }
 }
 
+/// How a request names a household.
+enum HouseholdKey {
+    Id(HouseholdId),
+    Person(rondom_domain::Pseudonym),
+}
+
 fn parse_household_id(field: &str, text: &str) -> Result<HouseholdId> {
     text.parse()
         .map_err(|err: rondom_domain::id::InvalidHouseholdId| {
@@ -257,9 +272,10 @@ impl HouseholdService for HouseholdHandler {
     ) -> Result<Response<v1::GetHouseholdResponse>, Status> {
         let request = request.into_inner();
         let inner = &self.inner;
-        let id = inner.household_id(&request)?;
+        let key = inner.household_key(&request)?;
         let as_of = as_of("as_of", request.as_of.as_ref())?;
         inner.wait_for(request.min_position).await?;
+        let id = inner.household_id(key)?;
         let position = *inner.applied.borrow();
         let stored = inner
             .model

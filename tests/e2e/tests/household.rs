@@ -402,7 +402,16 @@ async fn a_rebuilt_read_model_gives_the_same_views() {
 async fn health_reports_each_service_serving() {
     let hub = TestHub::start().await;
     let mut health = tonic_health::pb::health_client::HealthClient::new(hub.raw_channel().await);
-    for service in ["rondom.v1.SignalService", "rondom.v1.HouseholdService", ""] {
+    for service in [
+        "rondom.v1.SignalService",
+        "rondom.v1.WmoService",
+        "rondom.v1.JeugdService",
+        "rondom.v1.ParticipatieService",
+        "rondom.v1.SchuldhulpService",
+        "rondom.v1.RegieService",
+        "rondom.v1.HouseholdService",
+        "",
+    ] {
         let reply = health
             .check(tonic_health::pb::HealthCheckRequest {
                 service: service.to_owned(),

@@ -1,0 +1,382 @@
+//! The pillar services as a partner's back-office uses them: each refuses nonsense with the
+//! field that is wrong and publishes nothing; regie writes change the household's
+//! composition, and an unknown household is NOT_FOUND.
+
+mod common;
+
+use chrono::{Days, Utc};
+use common::{TestHub, by_bsn, by_id, signal};
+use rondom_domain::calendar::today;
+use rondom_proto::convert::{proto_date, timestamp};
+use rondom_proto::v1;
+use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+use rondom_proto::v1::regie_service_client::RegieServiceClient;
+use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
+use rondom_proto::v1::wmo_service_client::WmoServiceClient;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+fn context(
+    key: &str,
+    bsn: &str,
+    born: Option<chrono::NaiveDate>,
+    case: &str,
+) -> Option<v1::WriteContext> {
+    Some(v1::WriteContext {
+        idempotency_key: key.into(),
+        source_system: "backoffice-test".into(),
+        gemeente_code: "0363".into(),
+        persons: vec![v1::PersonRef {
+            bsn: bsn.into(),
+            display_name: String::new(),
+            birth_date: born.map(proto_date),
+        }],
+        occurred_at: Some(timestamp(Utc::now())),
+        case_id: case.into(),
+        note: String::new(),
+    })
+}
+
+fn fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("BadRequest detail")
+        .field_violations
+        .into_iter()
+        .map(|violation| violation.field)
+        .collect()
+}
+
+fn days_ago(days: u64) -> v1::Date {
+    proto_date(today() - Days::new(days))
+}
+
+#[test_log::test(tokio::test)]
+async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
+    let hub = TestHub::start().await;
+    let channel = hub.raw_channel().await;
+    let mut wmo = WmoServiceClient::new(channel.clone());
+    let mut jeugd = JeugdServiceClient::new(channel.clone());
+    let mut schuldhulp = SchuldhulpServiceClient::new(channel.clone());
+
+    // A beschikking cannot cite an aanvraag received after it.
+    let refused = wmo
+        .issue_beschikking(v1::IssueWmoBeschikkingRequest {
+            context: context("w-1", "111222333", None, "WMO-1"),
+            beschikking: Some(v1::WmoBeschikkingAfgegeven {
+                besluit: v1::Besluit::Toegekend as i32,
+                productcategorie: "01".into(),
+                leveringsvorm: v1::Leveringsvorm::Zin as i32,
+                aanvraag_ontvangen_op: Some(proto_date(today() + Days::new(3))),
+                ingangsdatum: Some(days_ago(0)),
+                einddatum: Some(days_ago(10)),
+            }),
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        fields(&refused),
+        ["beschikking.aanvraag_ontvangen_op", "beschikking.einddatum"]
+    );
+
+    // A voorziening cannot stop before it started; the provider is an AGB code.
+    let refused = wmo
+        .stop_voorziening(v1::StopWmoVoorzieningRequest {
+            context: context("w-2", "111222333", None, "WMO-1"),
+            voorziening: Some(v1::WmoVoorzieningGestopt {
+                aanbieder_agb: "Thuiszorg BV".into(),
+                productcode: "01A01".into(),
+                begindatum: Some(days_ago(5)),
+                einddatum: Some(days_ago(9)),
+                reden: v1::StopReden::DoelBereikt as i32,
+            }),
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        fields(&refused),
+        ["voorziening.aanbieder_agb", "voorziening.einddatum"]
+    );
+
+    // The Jeugdwet stops at 23 and needs the jeugdige's birth date.
+    let born_24_years_ago = today() - Days::new(24 * 366);
+    let hulpvraag = |key: &str, born| v1::ReceiveJeugdHulpvraagRequest {
+        context: context(key, "123456782", born, "JW-1"),
+        hulpvraag: Some(v1::JeugdHulpvraagOntvangen {
+            verwijzer: v1::Verwijzer::Huisarts as i32,
+        }),
+    };
+    let refused = jeugd
+        .receive_hulpvraag(hulpvraag("j-1", Some(born_24_years_ago)))
+        .await
+        .expect_err("too old");
+    assert_eq!(fields(&refused), ["context.persons[0].birth_date"]);
+    let refused = jeugd
+        .receive_hulpvraag(hulpvraag("j-2", None))
+        .await
+        .expect_err("no birth date");
+    assert_eq!(fields(&refused), ["context.persons[0].birth_date"]);
+
+    // Arrears are more than zero; an unspecified creditor is named.
+    let refused = schuldhulp
+        .receive_vroegsignaal(v1::ReceiveVroegsignaalRequest {
+            context: context("s-1", "111222333", None, "SHV-1"),
+            vroegsignaal: Some(v1::Vroegsignaal {
+                schuldeiser: 0,
+                achterstand_cent: -500,
+                achterstand_maanden: 2,
+            }),
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        fields(&refused),
+        ["vroegsignaal.schuldeiser", "vroegsignaal.achterstand_cent"]
+    );
+
+    // No context at all: every required field of it is named, and the payload's too.
+    let refused = schuldhulp
+        .receive_aanmelding(v1::ReceiveAanmeldingRequest::default())
+        .await
+        .expect_err("refused");
+    let named = fields(&refused);
+    for field in [
+        "context.idempotency_key",
+        "context.persons",
+        "context.occurred_at",
+        "context.case_id",
+        "aanmelding",
+    ] {
+        assert!(
+            named.iter().any(|named| named == field),
+            "{field} missing in {named:?}"
+        );
+    }
+
+    assert_eq!(hub.stream_messages().await, 0, "nothing was published");
+
+    // The same write, done right, is accepted.
+    let young = today() - Days::new(10 * 365);
+    let accepted = jeugd
+        .receive_hulpvraag(hulpvraag("j-3", Some(young)))
+        .await
+        .expect("valid")
+        .into_inner();
+    assert_eq!(accepted.position, 1);
+}
+
+#[test_log::test(tokio::test)]
+async fn a_late_stop_message_and_an_objection_are_tracked() {
+    let hub = TestHub::start().await;
+    let mut jeugd = JeugdServiceClient::new(hub.raw_channel().await);
+    let young = Some(today() - Days::new(12 * 365));
+    let ended = today() - Days::new(30);
+    let reply = jeugd
+        .end_jeugdhulp(v1::EndJeugdhulpRequest {
+            context: context("stop-1", "123456782", young, "JW-9"),
+            jeugdhulp: Some(v1::Jeugdhulp {
+                aanbieder_agb: "12345678".into(),
+                productcode: "45A48".into(),
+                begindatum: Some(proto_date(ended - Days::new(200))),
+                einddatum: Some(proto_date(ended)),
+                reden: v1::StopReden::DoelBereikt as i32,
+            }),
+        })
+        .await
+        .expect("stop message")
+        .into_inner();
+    let bezwaar_end = today() - Days::new(1);
+    let reply = jeugd
+        .receive_bezwaar(v1::ReceiveBezwaarRequest {
+            context: context("bezwaar-1", "123456782", young, "JW-9"),
+            bezwaar: Some(v1::BezwaarOntvangen {
+                bezwaartermijn_einde: Some(proto_date(bezwaar_end)),
+                adviescommissie: true,
+            }),
+        })
+        .await
+        .map(|reply| reply.into_inner().position)
+        .expect("bezwaar")
+        .max(reply.position);
+    let view = hub
+        .households()
+        .await
+        .get_household(by_id(&reply_household(&hub, reply).await, reply))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    // iJw OP272: the stop message was due five working days after the end; thirty days late.
+    let stop = view
+        .deadlines
+        .iter()
+        .find(|d| d.rule == "IJW-STOP")
+        .expect("IJW-STOP");
+    assert_eq!(stop.status, v1::DeadlineStatus::MetLate as i32);
+    // Awb 7:10: with an advisory committee, twelve weeks from the end of the objection period.
+    let bezwaar = view
+        .deadlines
+        .iter()
+        .find(|d| d.rule == "BEZWAAR-COMMISSIE")
+        .expect("bezwaar");
+    assert_eq!(bezwaar.start, Some(proto_date(bezwaar_end)));
+    assert!(bezwaar.days_left >= 12 * 7 - 1, "{}", bezwaar.days_left);
+    assert_eq!(
+        view.trajectories[0].state,
+        v1::TrajectoryState::Beeindigd as i32
+    );
+}
+
+async fn reply_household(hub: &TestHub, position: u64) -> String {
+    hub.households()
+        .await
+        .get_household(by_bsn("123456782", position))
+        .await
+        .expect("by BSN")
+        .into_inner()
+        .household
+        .expect("household")
+        .household_id
+}
+
+#[test_log::test(tokio::test)]
+async fn composition_changes_move_people_in_and_out_of_the_household() {
+    let hub = TestHub::start().await;
+    let posted = hub
+        .signals()
+        .await
+        .post_signal(signal(
+            "s-1",
+            &[("111222333", "Fatima")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "",
+        ))
+        .await
+        .expect("signal")
+        .into_inner();
+    let mut regie = RegieServiceClient::new(hub.raw_channel().await);
+    let change = |key: &str, expected: u64, bsn: &str, wijziging: v1::SamenstellingWijziging| {
+        v1::ChangeCompositionRequest {
+            context: Some(v1::RegieContext {
+                idempotency_key: key.into(),
+                source_system: "coordinator-app".into(),
+                household_id: posted.household_id.clone(),
+                expected_position: expected,
+                occurred_at: Some(timestamp(Utc::now())),
+                note: String::new(),
+            }),
+            person: Some(v1::PersonRef {
+                bsn: bsn.into(),
+                display_name: "Sem".into(),
+                birth_date: Some(proto_date(today())),
+            }),
+            wijziging: Some(v1::SamenstellingGewijzigd {
+                wijziging: wijziging as i32,
+                reden: v1::SamenstellingReden::Geboorte as i32,
+            }),
+        }
+    };
+
+    // A baby is born: the person joins, and their BSN now finds the household.
+    let joined = regie
+        .change_composition(change(
+            "c-1",
+            posted.position,
+            "222222220",
+            v1::SamenstellingWijziging::Toegetreden,
+        ))
+        .await
+        .expect("join")
+        .into_inner();
+    let mut households = hub.households().await;
+    let view = households
+        .get_household(by_bsn("222222220", joined.position))
+        .await
+        .expect("found by the new member's BSN")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(view.household_id, posted.household_id);
+    assert_eq!(view.members.len(), 2);
+    assert_eq!(view.last_position, joined.position);
+
+    // Expecting the position before the join is stale now.
+    let stale = regie
+        .change_composition(change(
+            "c-2",
+            posted.position,
+            "222222220",
+            v1::SamenstellingWijziging::Vertrokken,
+        ))
+        .await
+        .expect_err("stale");
+    assert_eq!(stale.code(), Code::Aborted);
+
+    // The person leaves: gone from the view and the index; a later signal about them starts
+    // a household of their own.
+    let left = regie
+        .change_composition(change(
+            "c-3",
+            joined.position,
+            "222222220",
+            v1::SamenstellingWijziging::Vertrokken,
+        ))
+        .await
+        .expect("leave")
+        .into_inner();
+    let view = households
+        .get_household(by_id(&posted.household_id, left.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(view.members.len(), 1);
+    let gone = households
+        .get_household(by_bsn("222222220", left.position))
+        .await
+        .expect_err("left");
+    assert_eq!(gone.code(), Code::NotFound);
+    let later = hub
+        .signals()
+        .await
+        .post_signal(signal(
+            "s-2",
+            &[("222222220", "Sem")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "",
+        ))
+        .await
+        .expect("signal")
+        .into_inner();
+    assert_ne!(later.household_id, posted.household_id);
+
+    // A regie write about a household that does not exist.
+    let mut unknown = change(
+        "c-4",
+        1,
+        "222222220",
+        v1::SamenstellingWijziging::Toegetreden,
+    );
+    if let Some(context) = unknown.context.as_mut() {
+        context.household_id = rondom_domain::HouseholdId::generate().to_string();
+    }
+    let missing = regie
+        .change_composition(unknown)
+        .await
+        .expect_err("unknown household");
+    assert_eq!(missing.code(), Code::NotFound);
+    let mut zero = change(
+        "c-5",
+        0,
+        "222222220",
+        v1::SamenstellingWijziging::Toegetreden,
+    );
+    zero.wijziging = None;
+    let refused = regie.change_composition(zero).await.expect_err("invalid");
+    assert_eq!(fields(&refused), ["context.expected_position", "wijziging"]);
+}
