@@ -10,7 +10,7 @@ export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build release demo-signal fmt lint clean
+.PHONY: run test tools build demo fmt lint clean
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
@@ -52,3 +52,9 @@ lint:
 
 clean:
 	rm -rf target .tools
+
+# Loads the family scenario into the hub `make run` started (in another terminal) and prints
+# what a coordinator sees.
+demo:
+	$(CARGO) build --release -p rondom-cli
+	./target/release/rondom demo

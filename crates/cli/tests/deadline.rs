@@ -84,3 +84,59 @@ fn lists_every_rule_of_the_catalogue() {
         assert!(stdout.contains(code), "{code} missing");
     }
 }
+
+#[test]
+fn a_gemeente_bylaw_term_applies_and_a_wrong_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bylaws = dir.path().join("bylaws.toml");
+    std::fs::write(&bylaws, "[gemeente.0363]\nSHV-BESCHIKKING = \"6 weeks\"\n").expect("write");
+    let path = bylaws.to_str().expect("utf-8 path");
+    // Wgs 4a lid 3: Amsterdam's six weeks from Tuesday 24 March 2026 end on Bevrijdingsdag,
+    // Tuesday 5 May, so Wednesday 6 May (Atw art. 1).
+    let (ok, stdout, stderr) = deadline(&[
+        "--rule",
+        "SHV-BESCHIKKING",
+        "--start",
+        "2026-03-24",
+        "--gemeente",
+        "0363",
+        "--bylaws",
+        path,
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("its own term of 6 weeks"), "{stdout}");
+    assert!(
+        stdout.lines().any(|line| line == "due: 2026-05-06"),
+        "{stdout}"
+    );
+    // Another gemeente keeps the default of eight weeks: Tuesday 19 May.
+    let (ok, stdout, _) = deadline(&[
+        "--rule",
+        "SHV-BESCHIKKING",
+        "--start",
+        "2026-03-24",
+        "--gemeente",
+        "0344",
+        "--bylaws",
+        path,
+    ]);
+    assert!(ok);
+    assert!(
+        stdout.lines().any(|line| line == "due: 2026-05-19"),
+        "{stdout}"
+    );
+
+    std::fs::write(&bylaws, "[gemeente.0363]\nSHV-BESCHIKKING = \"10 weeks\"\n").expect("write");
+    let (ok, _, stderr) = deadline(&[
+        "--rule",
+        "SHV-BESCHIKKING",
+        "--start",
+        "2026-03-24",
+        "--gemeente",
+        "0363",
+        "--bylaws",
+        path,
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("exceeds the statutory maximum"), "{stderr}");
+}

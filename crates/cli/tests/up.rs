@@ -261,3 +261,59 @@ fn roles_run_as_separate_processes_against_one_nats() {
     stop(wijkteam);
     stop(projector);
 }
+
+#[test]
+fn the_demo_tells_the_family_story_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let hub = start(&data, free_port(), free_port(), "demo.log");
+
+    let demo = rondom(&hub, &["demo", "--start", "2026-03-02"]);
+    let stdout = String::from_utf8_lossy(&demo.stdout);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    for expected in [
+        "Fatima Jansen",
+        "Daan Jansen",
+        "Riet Jansen",
+        "regisseur       mw-0412",
+        "drie_of_meer_pijlers",
+        "JW-2026-007",
+        "WMO-ONDERZOEK",
+    ] {
+        assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
+    }
+    assert!(!stdout.contains("already loaded"), "{stdout}");
+
+    // Loading it again changes nothing: every step is recognised by its idempotency key.
+    let again = rondom(&hub, &["demo", "--start", "2026-03-02"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.matches("(already loaded)").count(), 24, "{again}");
+
+    let family = json(&rondom(
+        &hub,
+        &["household", "show", "--bsn", "111222333", "--json"],
+    ));
+    assert_eq!(family["event_count"], 23);
+    // On 12 May 2026 only the neighbour's assessment (due 17 April) is overdue.
+    let overdue = json(&rondom(
+        &hub,
+        &["worklist", "--overdue", "--as-of", "2026-05-12", "--json"],
+    ));
+    let rows = overdue["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{overdue}");
+    assert_eq!(rows[0]["most_urgent"]["rule"], "WMO-ONDERZOEK");
+    assert_eq!(rows[0]["most_urgent"]["due"], "2026-04-17");
+    let table = rondom(&hub, &["worklist", "--as-of", "2026-05-12"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("25 days overdue"), "{table}");
+    stop(hub);
+}
