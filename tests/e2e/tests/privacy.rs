@@ -8,13 +8,16 @@ use std::path::Path;
 use common::{TestHub, by_id, signal};
 use rondom_proto::v1;
 
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 9] = [
     "111222333",
     "123456782",
+    "999990342",
     "Fatima",
     "Yusuf",
+    "Oma Aziz",
     "Huurachterstand bij Ymere",
     "verzuimt school",
+    "valt vaak in huis",
 ];
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -64,6 +67,44 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .await
         .expect("post")
         .into_inner();
+    // A pillar write names a person and carries a note: both sealed like a signal's.
+    let melding =
+        rondom_proto::v1::wmo_service_client::WmoServiceClient::new(hub.raw_channel().await)
+            .receive_melding(v1::ReceiveWmoMeldingRequest {
+                context: Some(v1::WriteContext {
+                    idempotency_key: "p-3".into(),
+                    source_system: "suite-wmo".into(),
+                    gemeente_code: "0363".into(),
+                    persons: vec![
+                        v1::PersonRef {
+                            bsn: "999990342".into(),
+                            display_name: "Oma Aziz".into(),
+                            birth_date: Some(v1::Date {
+                                year: 1944,
+                                month: 3,
+                                day: 1,
+                            }),
+                        },
+                        v1::PersonRef {
+                            bsn: "111222333".into(),
+                            display_name: "Fatima".into(),
+                            birth_date: None,
+                        },
+                    ],
+                    occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                    case_id: "WMO-2026-0042".into(),
+                    note: "Oma valt vaak in huis".into(),
+                }),
+                melding: Some(v1::WmoMeldingOntvangen {
+                    spoed: false,
+                    mantelzorger_betrokken: true,
+                }),
+            })
+            .await
+            .expect("melding")
+            .into_inner();
+    assert_eq!(melding.household_id, last.household_id);
+    let last = melding;
     // The hub itself can still show them to a coordinator.
     let view = hub
         .households()
@@ -79,10 +120,10 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .into_iter()
         .map(|m| m.display_name)
         .collect();
-    assert_eq!(names, ["Fatima", "Yusuf"]);
+    assert_eq!(names, ["Fatima", "Yusuf", "Oma Aziz"]);
 
     let raw = hub.raw_stream().await;
-    assert_eq!(raw.len(), 2);
+    assert_eq!(raw.len(), 3);
     for message in &raw {
         for secret in SECRETS {
             assert!(!contains(message, secret), "{secret:?} readable on the bus");
