@@ -176,16 +176,12 @@ impl Signal {
     pub fn validate(input: SignalInput, now: DateTime<Utc>) -> Result<Signal, InvalidInput> {
         let mut violations = Violations::default();
 
-        let idempotency_key = input
-            .idempotency_key
-            .parse::<IdempotencyKey>()
-            .map_err(|err| violations.push("idempotency_key", err.to_string()))
-            .ok();
-        let source = input
-            .source_system
-            .parse::<SourceUrn>()
-            .map_err(|err| violations.push("source_system", err.to_string()))
-            .ok();
+        let (idempotency_key, source) = crate::write::check_sender(
+            &input.idempotency_key,
+            &input.source_system,
+            &|name: &str| name.to_owned(),
+            &mut violations,
+        );
         let gemeente = input
             .gemeente_code
             .parse::<GemeenteCode>()

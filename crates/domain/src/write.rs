@@ -46,16 +46,12 @@ impl WriteHeader {
         violations: &mut Violations,
     ) -> Option<WriteHeader> {
         let field = |name: &str| format!("{prefix}.{name}");
-        let idempotency_key = input
-            .idempotency_key
-            .parse::<IdempotencyKey>()
-            .map_err(|err| violations.push(field("idempotency_key"), err.to_string()))
-            .ok();
-        let source = input
-            .source_system
-            .parse::<SourceUrn>()
-            .map_err(|err| violations.push(field("source_system"), err.to_string()))
-            .ok();
+        let (idempotency_key, source) = check_sender(
+            &input.idempotency_key,
+            &input.source_system,
+            &field,
+            violations,
+        );
         let gemeente = input
             .gemeente_code
             .parse::<GemeenteCode>()
@@ -124,16 +120,12 @@ impl RegieHeader {
         violations: &mut Violations,
     ) -> Option<RegieHeader> {
         let field = |name: &str| format!("{prefix}.{name}");
-        let idempotency_key = input
-            .idempotency_key
-            .parse::<IdempotencyKey>()
-            .map_err(|err| violations.push(field("idempotency_key"), err.to_string()))
-            .ok();
-        let source = input
-            .source_system
-            .parse::<SourceUrn>()
-            .map_err(|err| violations.push(field("source_system"), err.to_string()))
-            .ok();
+        let (idempotency_key, source) = check_sender(
+            &input.idempotency_key,
+            &input.source_system,
+            &field,
+            violations,
+        );
         let household = input
             .household_id
             .parse::<HouseholdId>()
@@ -167,6 +159,24 @@ impl RegieHeader {
     pub fn occurred_on(&self) -> NaiveDate {
         local_date(self.occurred_at)
     }
+}
+
+/// Checks who sends a write: the sender's idempotency key and its source system.
+pub(crate) fn check_sender(
+    idempotency_key: &str,
+    source_system: &str,
+    field: &dyn Fn(&str) -> String,
+    violations: &mut Violations,
+) -> (Option<IdempotencyKey>, Option<SourceUrn>) {
+    let idempotency_key = idempotency_key
+        .parse::<IdempotencyKey>()
+        .map_err(|err| violations.push(field("idempotency_key"), err.to_string()))
+        .ok();
+    let source = source_system
+        .parse::<SourceUrn>()
+        .map_err(|err| violations.push(field("source_system"), err.to_string()))
+        .ok();
+    (idempotency_key, source)
 }
 
 fn check_occurred_at(

@@ -177,6 +177,41 @@ impl Check {
         }
     }
 
+    /// Checks a decision on an application at `prefix` (e.g. `beschikking`): its outcome
+    /// `besluit`, and the date it cites (`cited`, e.g. the aanvraag), which is required and
+    /// not after the decision itself. Returns the outcome when valid.
+    pub fn decision(
+        &mut self,
+        prefix: &str,
+        besluit: i32,
+        cited: &str,
+        cited_date: Option<&v1::Date>,
+    ) -> Option<v1::Besluit> {
+        let outcome = self.choice::<v1::Besluit>(
+            &format!("{prefix}.besluit"),
+            besluit,
+            "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN",
+        );
+        let field = format!("{prefix}.{cited}");
+        let date = self.date(&field, cited_date);
+        self.not_after_event(&field, date);
+        date.and(outcome)
+    }
+
+    /// Checks the period a decision grants at `prefix`: `ingangsdatum` required, `einddatum`
+    /// optional and not before it.
+    pub fn granted_period(
+        &mut self,
+        prefix: &str,
+        start: Option<&v1::Date>,
+        end: Option<&v1::Date>,
+    ) {
+        let start = self.date(&format!("{prefix}.ingangsdatum"), start);
+        let end_field = format!("{prefix}.einddatum");
+        let end = self.optional_date(&end_field, end).flatten();
+        self.not_before(&end_field, end, start, "the ingangsdatum");
+    }
+
     /// Records a violation for an amount in cents that is not above zero (or absurdly large).
     pub fn positive_cents(&mut self, field: &str, cents: i64) {
         if cents <= 0 {

@@ -25,7 +25,6 @@ use rondom_proto::v1::jeugd_service_server::{JeugdService, JeugdServiceServer};
 use tonic::{Request, Response, Status};
 
 const JEUGDWET: &str = "the Jeugdwet";
-const BESLUITEN: &str = "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN";
 const VERWIJZERS: &str =
     "GEMEENTE, HUISARTS, JEUGDARTS, MEDISCH_SPECIALIST, GECERTIFICEERDE_INSTELLING, RECHTER, ZELF";
 const STOP_REDENEN: &str =
@@ -256,27 +255,23 @@ impl JeugdService for JeugdHandler {
 /// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
 /// grants a period that does not end before it starts.
 fn check_beschikking(check: &mut Check, beschikking: &v1::JeugdBeschikkingAfgegeven) -> Option<()> {
-    let besluit =
-        check.choice::<v1::Besluit>("beschikking.besluit", beschikking.besluit, BESLUITEN);
+    let besluit = check.decision(
+        "beschikking",
+        beschikking.besluit,
+        "aanvraag_ontvangen_op",
+        beschikking.aanvraag_ontvangen_op.as_ref(),
+    );
     check.code(
         "beschikking.productcategorie",
         &beschikking.productcategorie,
         check_productcategorie,
     );
-    let aanvraag = check.date(
-        "beschikking.aanvraag_ontvangen_op",
-        beschikking.aanvraag_ontvangen_op.as_ref(),
-    );
-    check.not_after_event("beschikking.aanvraag_ontvangen_op", aanvraag);
     if besluit != Some(v1::Besluit::Afgewezen) {
-        let start = check.date(
-            "beschikking.ingangsdatum",
+        check.granted_period(
+            "beschikking",
             beschikking.ingangsdatum.as_ref(),
+            beschikking.einddatum.as_ref(),
         );
-        let end = check
-            .optional_date("beschikking.einddatum", beschikking.einddatum.as_ref())
-            .flatten();
-        check.not_before("beschikking.einddatum", end, start, "the ingangsdatum");
     }
     besluit.map(|_| ())
 }

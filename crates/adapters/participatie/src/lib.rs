@@ -23,7 +23,6 @@ use rondom_proto::v1::participatie_service_server::{
 };
 use tonic::{Request, Response, Status};
 
-const BESLUITEN: &str = "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN";
 const LEEFVORMEN: &str = "ALLEENSTAANDE, ALLEENSTAANDE_OUDER, GEHUWDEN";
 const REINTEGRATIE_SOORTEN: &str =
     "WERKFIT, SCHOLING, PARTICIPATIEPLAATS, LOONKOSTENSUBSIDIE, BESCHUT_WERK";
@@ -193,17 +192,16 @@ impl ParticipatieService for ParticipatieHandler {
 /// A besluit cites its aanvraag (not after the besluit itself) and, unless refused, says
 /// from which day the right to bijstand runs.
 fn check_besluit(check: &mut Check, besluit: &v1::PwBesluitGenomen) -> Option<()> {
-    let uitkomst = check.choice::<v1::Besluit>("besluit.besluit", besluit.besluit, BESLUITEN);
-    let aanvraag = check.date(
-        "besluit.aanvraag_ingediend_op",
+    let uitkomst = check.decision(
+        "besluit",
+        besluit.besluit,
+        "aanvraag_ingediend_op",
         besluit.aanvraag_ingediend_op.as_ref(),
     );
-    check.not_after_event("besluit.aanvraag_ingediend_op", aanvraag);
     if uitkomst != Some(v1::Besluit::Afgewezen) {
         check.date("besluit.ingangsdatum", besluit.ingangsdatum.as_ref())?;
     }
-    uitkomst?;
-    aanvraag.map(|_| ())
+    uitkomst.map(|_| ())
 }
 
 /// A re-integratie has a kind, optionally a provider (the gemeente's own team otherwise) and

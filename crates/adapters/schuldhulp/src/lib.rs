@@ -21,7 +21,6 @@ use rondom_proto::v1::event::Body;
 use rondom_proto::v1::schuldhulp_service_server::{SchuldhulpService, SchuldhulpServiceServer};
 use tonic::{Request, Response, Status};
 
-const BESLUITEN: &str = "TOEGEKEND, GEDEELTELIJK_TOEGEKEND, AFGEWEZEN";
 const SCHULDEISERS: &str = "HUUR, ENERGIE, WATER, ZORGVERZEKERING";
 const BEDREIGENDE_SITUATIES: &str =
     "GEEN, HUISUITZETTING, AFSLUITING_ENERGIE_OF_WATER, BEEINDIGING_ZORGVERZEKERING";
@@ -242,13 +241,12 @@ impl SchuldhulpService for SchuldhulpHandler {
 /// A beschikking follows the first conversation (not after the beschikking itself) and,
 /// unless refused, sets a plan van aanpak with the weeks expected until its result.
 fn check_beschikking(check: &mut Check, beschikking: &v1::SchuldBeschikking) -> Option<()> {
-    let besluit =
-        check.choice::<v1::Besluit>("beschikking.besluit", beschikking.besluit, BESLUITEN);
-    let gesprek = check.date(
-        "beschikking.eerste_gesprek_op",
+    let besluit = check.decision(
+        "beschikking",
+        beschikking.besluit,
+        "eerste_gesprek_op",
         beschikking.eerste_gesprek_op.as_ref(),
     );
-    check.not_after_event("beschikking.eerste_gesprek_op", gesprek);
     if besluit != Some(v1::Besluit::Afgewezen)
         && !VERWACHTE_DUUR_WEKEN.contains(&beschikking.verwachte_duur_weken)
     {
@@ -257,8 +255,7 @@ fn check_beschikking(check: &mut Check, beschikking: &v1::SchuldBeschikking) -> 
             "a plan van aanpak expects its result in 1 to 260 weeks (Wgs 4(3))",
         );
     }
-    besluit?;
-    gesprek.map(|_| ())
+    besluit.map(|_| ())
 }
 
 /// A schuldregeling has a kind and starts on a day; an ended one has a result and does not
