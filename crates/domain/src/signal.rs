@@ -106,6 +106,32 @@ impl SignalKind {
     }
 }
 
+impl SignalKind {
+    /// Returns the law pillars whose work this kind of worry belongs to. Every kind may also
+    /// be filed under the wijkteam itself, when it is not yet clear which law applies.
+    pub fn pillars(self) -> &'static [Pillar] {
+        use Pillar::{Jeugd, Participatie, Schuldhulp, Wmo};
+        match self {
+            SignalKind::ZorgenOpvoeding | SignalKind::Schooluitval => &[Jeugd],
+            SignalKind::Betalingsachterstand => &[Schuldhulp],
+            SignalKind::DreigendeHuisuitzetting => &[Schuldhulp, Wmo],
+            SignalKind::MantelzorgOverbelast
+            | SignalKind::Eenzaamheid
+            | SignalKind::Woningvervuiling => &[Wmo],
+            // Veilig Thuis is a Wmo task; children at home make it a Jeugd matter too.
+            SignalKind::HuiselijkGeweldVermoeden
+            | SignalKind::PsychischeKlachten
+            | SignalKind::VerslavingVermoeden => &[Wmo, Jeugd],
+            SignalKind::InkomenWeggevallen => &[Participatie, Schuldhulp],
+        }
+    }
+
+    /// Returns whether a signal of this kind may be filed under `pillar`.
+    pub fn fits(self, pillar: Pillar) -> bool {
+        pillar == Pillar::Wijkteam || self.pillars().contains(&pillar)
+    }
+}
+
 impl fmt::Display for SignalKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -212,6 +238,22 @@ impl Signal {
                 violations.push("kind", format!("{err}; known kinds: {}", known.join(", ")));
             })
             .ok();
+        if let (Some(pillar), Some(kind)) = (pillar, kind)
+            && !kind.fits(pillar)
+        {
+            let fitting: Vec<&str> = kind
+                .pillars()
+                .iter()
+                .map(|pillar| pillar.as_str())
+                .collect();
+            violations.push(
+                "kind",
+                format!(
+                    "{kind} is not a {pillar} signal; file it under {} or wijkteam",
+                    fitting.join(", ")
+                ),
+            );
+        }
         let urgency = input.urgency.or_else(|| {
             violations.push("urgency", "urgency is required: normal, high or crisis");
             None
@@ -472,6 +514,32 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(first.event_id(), retry.event_id());
+    }
+
+    #[test]
+    fn a_signal_goes_to_a_pillar_it_belongs_to() {
+        let wrong = SignalInput {
+            pillar: Some(Pillar::Schuldhulp),
+            kind: "zorgen_opvoeding".into(),
+            ..valid_input()
+        };
+        let err = Signal::validate(wrong, now()).expect_err("zorgen over opvoeding are Jeugd");
+        assert_eq!(err.violations()[0].field, "kind");
+        assert!(
+            err.violations()[0]
+                .description
+                .contains("jeugd or wijkteam")
+        );
+        for kind in SignalKind::ALL {
+            assert!(kind.fits(Pillar::Wijkteam), "{kind}");
+            assert!(!kind.pillars().is_empty(), "{kind} belongs to some law");
+            let fitting = SignalInput {
+                pillar: Some(kind.pillars()[0]),
+                kind: kind.as_str().into(),
+                ..valid_input()
+            };
+            assert!(Signal::validate(fitting, now()).is_ok(), "{kind}");
+        }
     }
 
     #[test]
