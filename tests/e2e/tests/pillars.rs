@@ -380,3 +380,128 @@ async fn composition_changes_move_people_in_and_out_of_the_household() {
     let refused = regie.change_composition(zero).await.expect_err("invalid");
     assert_eq!(fields(&refused), ["context.expected_position", "wijziging"]);
 }
+
+#[test_log::test(tokio::test)]
+async fn worklists_page_in_urgency_order_and_list_each_household_once() {
+    let hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.raw_channel().await);
+    let mut participatie =
+        rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
+            hub.raw_channel().await,
+        );
+    // Five households with a Wmo melding 40, 30, 20, 10 and 5 days ago: their assessments fall
+    // due in that order (the Atw moves a due date by at most a few days, never past the next).
+    let persons = [
+        "111111110",
+        "222222220",
+        "333333330",
+        "555555550",
+        "444444440",
+    ];
+    let mut households = Vec::new();
+    let mut last = 0;
+    for (bsn, days) in persons.iter().zip([40u64, 30, 20, 10, 5]) {
+        let mut request = v1::ReceiveWmoMeldingRequest {
+            context: context(&format!("m-{bsn}"), bsn, None, &format!("WMO-{bsn}")),
+            melding: Some(v1::WmoMeldingOntvangen::default()),
+        };
+        if let Some(context) = request.context.as_mut() {
+            context.occurred_at = Some(timestamp(Utc::now() - chrono::Duration::days(days as i64)));
+        }
+        let reply = wmo
+            .receive_melding(request)
+            .await
+            .expect("melding")
+            .into_inner();
+        households.push(reply.household_id);
+        last = reply.position;
+    }
+    // The most urgent one also has a bijstand aanvraag: two more deadlines, still one row.
+    let reply = participatie
+        .receive_aanvraag(v1::ReceivePwAanvraagRequest {
+            context: context("pw-1", persons[0], None, "PW-1"),
+            aanvraag: Some(v1::PwAanvraagIngediend {
+                leefvorm: v1::Leefvorm::Alleenstaande as i32,
+            }),
+        })
+        .await
+        .expect("aanvraag")
+        .into_inner();
+    assert_eq!(reply.household_id, households[0]);
+    // Two households with a signal only, and no deadline.
+    let mut quiet = Vec::new();
+    for (key, bsn) in [("q-1", "999990342"), ("q-2", "123456782")] {
+        let reply = hub
+            .signals()
+            .await
+            .post_signal(signal(
+                key,
+                &[(bsn, "")],
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                "",
+            ))
+            .await
+            .expect("signal")
+            .into_inner();
+        quiet.push(reply.household_id);
+        last = reply.position;
+    }
+
+    let mut client = hub.households().await;
+    let mut listed = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let page = client
+            .list_households(v1::ListHouseholdsRequest {
+                page_size: 2,
+                page_token: token.clone(),
+                min_position: last.max(reply.position),
+                ..Default::default()
+            })
+            .await
+            .expect("page")
+            .into_inner();
+        pages += 1;
+        assert!(page.rows.len() <= 2);
+        listed.extend(page.rows.into_iter().map(|row| row.household_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(listed.len(), 7, "each household once: {listed:?}");
+    assert_eq!(pages, 4);
+    assert_eq!(listed[..5], households[..]);
+    let mut tail = listed[5..].to_vec();
+    tail.sort();
+    quiet.sort();
+    assert_eq!(tail, quiet);
+
+    // Six weeks (Wmo 2.3.2) have not passed for the oldest melding, 40 days ago: the overdue
+    // worklist is empty.
+    let overdue = client
+        .list_households(v1::ListHouseholdsRequest {
+            overdue: true,
+            ..Default::default()
+        })
+        .await
+        .expect("overdue")
+        .into_inner();
+    assert_eq!(
+        overdue.rows.len(),
+        0,
+        "six weeks have not passed for any of them yet"
+    );
+    let bad = client
+        .list_households(v1::ListHouseholdsRequest {
+            page_token: "v1.d.zz".into(),
+            overdue: true,
+            due_within_days: 3,
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad request");
+    assert_eq!(fields(&bad), ["due_within_days", "page_token"]);
+}
