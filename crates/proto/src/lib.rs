@@ -14,6 +14,7 @@
 //! let request = v1::GetHouseholdRequest {
 //!     key: Some(v1::get_household_request::Key::Bsn("123456782".into())),
 //!     min_position: 0,
+//!     as_of: None,
 //! };
 //! assert!(request.key.is_some());
 //! ```
