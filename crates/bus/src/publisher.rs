@@ -95,14 +95,15 @@ impl EventPublisher {
         })
     }
 
-    /// Returns the stream position of the household's last event, `None` when it has none.
+    /// Returns the household's last event on the stream: its position and its id
+    /// (`Nats-Msg-Id`), `None` when it has none.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when NATS does not answer.
-    pub async fn last_position(
+    pub async fn last_event(
         &self,
         household: &rondom_domain::HouseholdId,
-    ) -> Result<Option<u64>> {
+    ) -> Result<Option<(u64, String)>> {
         let stream = self
             .jetstream
             .get_stream_no_info(EVENTS_STREAM)
@@ -112,7 +113,14 @@ impl EventPublisher {
             .get_last_raw_message_by_subject(&household_filter(household))
             .await
         {
-            Ok(message) => Ok(Some(message.sequence)),
+            Ok(message) => {
+                let id = message
+                    .headers
+                    .get(async_nats::header::NATS_MESSAGE_ID)
+                    .map(|value| value.as_str().to_owned())
+                    .unwrap_or_default();
+                Ok(Some((message.sequence, id)))
+            }
             Err(err)
                 if err.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
             {

@@ -176,7 +176,7 @@ pub const KINDS: &[EventKind] = &[
         Health,
         Some(Besloten),
         &[],
-        &["WMO-BESCHIKKING"],
+        &["WMO-BESCHIKKING", "WMO-SPOED"],
     ),
     row(
         Pillar::Wmo,

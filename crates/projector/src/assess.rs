@@ -81,12 +81,16 @@ pub fn deadlines(household: &StoredHousehold, as_of: NaiveDate) -> Vec<v1::Deadl
         .collect()
 }
 
-/// Returns the open duty due first, as seen on `as_of`.
-pub fn most_urgent(household: &StoredHousehold, as_of: NaiveDate) -> Option<v1::Deadline> {
+/// Returns the open duty due first (of `pillar`, when given), as seen on `as_of`.
+pub fn most_urgent(
+    household: &StoredHousehold,
+    as_of: NaiveDate,
+    pillar: Option<i32>,
+) -> Option<v1::Deadline> {
     household
         .deadlines
         .iter()
-        .filter(|d| d.is_actionable())
+        .filter(|d| d.is_actionable() && pillar.is_none_or(|pillar| d.pillar == pillar))
         .min_by_key(|d| (d.due, d.started_position))
         .map(|stored| deadline(stored, as_of))
 }
@@ -194,7 +198,7 @@ mod tests {
             ..StoredHousehold::default()
         };
         assert!(risk_flags(&household, day("2026-05-01")).is_empty());
-        assert_eq!(most_urgent(&household, day("2026-05-01")), None);
+        assert_eq!(most_urgent(&household, day("2026-05-01"), None), None);
     }
 
     #[test]

@@ -77,6 +77,12 @@ impl StoredDeadline {
         self.state == v1::DeadlineStatus::Open as i32
     }
 
+    /// Returns whether it is open and belongs to this case of this pillar (case ids are the
+    /// pillar's own, so two pillars may use the same one).
+    pub fn open_in(&self, pillar: i32, case_id: &str) -> bool {
+        self.is_open() && self.pillar == pillar && self.case_id == case_id
+    }
+
     /// Returns whether it belongs in worklists: open, a duty (not a window), running.
     pub fn is_actionable(&self) -> bool {
         self.is_open() && !self.blocking && self.suspended_since == 0
@@ -193,7 +199,7 @@ pub fn apply(
             refused(besluit.besluit, &mut stage, &mut effect);
             // Pw 52: a voorschot is due only while the right is not established.
             for deadline in household.deadlines.iter_mut().filter(|deadline| {
-                deadline.is_open() && deadline.rule == "PW-VOORSCHOT" && deadline.case_id == case_id
+                deadline.open_in(event.pillar, case_id) && deadline.rule == "PW-VOORSCHOT"
             }) {
                 deadline.state = v1::DeadlineStatus::Lapsed as i32;
                 deadline.met_on = day_number(occurred_on);
@@ -202,11 +208,15 @@ pub fn apply(
         Some(Body::TermijnOpgeschort(_)) => {
             if let Some(rule) = catalogue::decision_rule(pillar) {
                 for deadline in household.deadlines.iter_mut().filter(|deadline| {
-                    deadline.is_open()
+                    deadline.open_in(event.pillar, case_id)
                         && deadline.rule == rule
-                        && deadline.case_id == case_id
                         && deadline.suspended_since == 0
                 }) {
+                    if day_number(occurred_on) > deadline.due {
+                        // A term that has run out cannot be suspended any more: it stays overdue.
+                        effect.detail.push(format!("{rule} was al verstreken"));
+                        continue;
+                    }
                     deadline.suspended_since = day_number(occurred_on);
                     effect.detail.push(rule.to_owned());
                 }
@@ -215,27 +225,11 @@ pub fn apply(
         Some(Body::TermijnHervat(_)) => {
             if let Some(rule) = catalogue::decision_rule(pillar) {
                 for deadline in household.deadlines.iter_mut().filter(|deadline| {
-                    deadline.is_open()
+                    deadline.open_in(event.pillar, case_id)
                         && deadline.rule == rule
-                        && deadline.case_id == case_id
                         && deadline.suspended_since != 0
                 }) {
-                    // Awb 4:15: suspended from the day after the request until (not including)
-                    // the day the term resumes.
-                    let days = (day_number(occurred_on) - deadline.suspended_since - 1).max(0);
-                    deadline.suspended_days += days as u32;
-                    deadline.suspended_since = 0;
-                    if let Some(rule) = deadline::rule(&deadline.rule)
-                        && let Some(due) = due_date(
-                            rule,
-                            date_of(deadline.start),
-                            gemeente.as_ref(),
-                            bylaws,
-                            deadline.suspended_days,
-                        )
-                    {
-                        deadline.due = day_number(due);
-                    }
+                    let days = resume(deadline, occurred_on, gemeente.as_ref(), bylaws);
                     effect
                         .detail
                         .push(format!("{rule}: {days} dagen opgeschort"));
@@ -250,6 +244,9 @@ pub fn apply(
                 &jeugdhulp.aanbieder_agb,
                 &mut effect,
             );
+            if event.kind == "jeugdhulp_beeindigd" {
+                provider_gone(household, pillar, case_id, &jeugdhulp.aanbieder_agb);
+            }
             if event.kind == "jeugdhulp_beeindigd"
                 && let Some(end) = jeugdhulp.einddatum.as_ref().and_then(naive_date)
                 && let Some(rule) = deadline::rule("IJW-STOP")
@@ -291,6 +288,7 @@ pub fn apply(
                 &voorziening.aanbieder_agb,
                 &mut effect,
             );
+            provider_gone(household, pillar, case_id, &voorziening.aanbieder_agb);
         }
         Some(Body::Reintegratie(reintegratie)) if !reintegratie.aanbieder_kvk.is_empty() => {
             provider(
@@ -300,6 +298,9 @@ pub fn apply(
                 &reintegratie.aanbieder_kvk,
                 &mut effect,
             );
+            if event.kind == "reintegratie_beeindigd" {
+                provider_gone(household, pillar, case_id, &reintegratie.aanbieder_kvk);
+            }
         }
         Some(Body::Vroegsignaal(signaal)) => {
             let schuldeiser = v1::Schuldeiser::try_from(signaal.schuldeiser)
@@ -341,17 +342,45 @@ pub fn apply(
         _ => {}
     }
 
+    if event.kind == "voorschot_verleend"
+        && !household.deadlines.iter().any(|deadline| {
+            deadline.open_in(event.pillar, case_id) && deadline.rule == "PW-BESLUIT"
+        })
+    {
+        // Pw 52: the next voorschot is due only while the besluit is still to come.
+        starts.retain(|(code, _)| *code != "PW-VOORSCHOT");
+    }
+
     // Meet before start: a voorschot meets the running PW-VOORSCHOT and starts the next.
     for code in row.meets {
         for deadline in household.deadlines.iter_mut().filter(|deadline| {
-            deadline.is_open() && deadline.rule == *code && deadline.case_id == case_id
+            deadline.rule == *code
+                && (deadline.open_in(event.pillar, case_id)
+                    // Whatever case number the aanmelding gets, it answers the vroegsignaal.
+                    || (*code == "SHV-AANBOD" && deadline.is_open() && deadline.pillar == event.pillar))
         }) {
+            if deadline.suspended_since != 0 {
+                // Met while suspended: the suspension counts up to this day (Awb 4:15).
+                resume(deadline, occurred_on, gemeente.as_ref(), bylaws);
+            }
             let late = day_number(occurred_on) > deadline.due;
             deadline.state = if late {
                 v1::DeadlineStatus::MetLate
             } else {
                 v1::DeadlineStatus::Met
             } as i32;
+            deadline.met_on = day_number(occurred_on);
+            deadline.suspended_since = 0;
+        }
+    }
+    if stage == Some(Stage::Beeindigd) {
+        // The case ended (refused, withdrawn, stopped, closed): its duties lapse.
+        for deadline in household
+            .deadlines
+            .iter_mut()
+            .filter(|deadline| deadline.open_in(event.pillar, case_id) && !deadline.blocking)
+        {
+            deadline.state = v1::DeadlineStatus::Lapsed as i32;
             deadline.met_on = day_number(occurred_on);
             deadline.suspended_since = 0;
         }
@@ -376,10 +405,13 @@ pub fn apply(
         });
     }
 
-    if pillar != Pillar::Regie && !case_id.is_empty() {
-        let trajectory = match household.trajectories.iter_mut().position(|trajectory| {
-            trajectory.pillar == event.pillar && trajectory.case_id == case_id
-        }) {
+    let known_case = household
+        .trajectories
+        .iter()
+        .position(|trajectory| trajectory.pillar == event.pillar && trajectory.case_id == case_id);
+    // Only a kind that moves a case opens one: a stray suspension or objection does not.
+    if pillar != Pillar::Regie && !case_id.is_empty() && (known_case.is_some() || stage.is_some()) {
+        let trajectory = match known_case {
             Some(index) => &mut household.trajectories[index],
             None => {
                 household.trajectories.push(StoredTrajectory {
@@ -408,6 +440,39 @@ pub fn apply(
         }
     }
     effect
+}
+
+/// Ends a suspension on `on` (Awb 4:15: suspended from the day after the request until, not
+/// including, the day the term runs again), moves the due date, and returns the days added.
+fn resume(
+    deadline: &mut StoredDeadline,
+    on: NaiveDate,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) -> i32 {
+    let days = (day_number(on) - deadline.suspended_since - 1).max(0);
+    deadline.suspended_days += days as u32;
+    deadline.suspended_since = 0;
+    if let Some(rule) = deadline::rule(&deadline.rule)
+        && let Some(due) = due_date(
+            rule,
+            date_of(deadline.start),
+            gemeente,
+            bylaws,
+            deadline.suspended_days,
+        )
+    {
+        deadline.due = day_number(due);
+    }
+    days
+}
+
+/// A provider stopped working on a case: no longer involved with the household through it.
+fn provider_gone(household: &mut StoredHousehold, pillar: Pillar, case_id: &str, code: &str) {
+    let pillar = v1::Pillar::from(pillar) as i32;
+    household.partners.retain(|partner| {
+        !(partner.organisatie == code && partner.pillar == pillar && partner.case_id == case_id)
+    });
 }
 
 /// A refused decision ends the case.

@@ -24,6 +24,8 @@ use crate::worklist::{self, Cursor, WorklistQuery};
 /// Default and largest timeline page.
 const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 500;
+/// The furthest a worklist looks ahead.
+const MAX_DUE_WITHIN_DAYS: u32 = 3650;
 /// Page tokens carry a version so their format can change without confusing old clients.
 const PAGE_TOKEN_PREFIX: &str = "v1.";
 
@@ -391,6 +393,12 @@ fn worklist_query(request: &v1::ListHouseholdsRequest) -> Result<WorklistQuery> 
         violations.push(
             "due_within_days",
             "give overdue or due_within_days, not both",
+        );
+    }
+    if request.due_within_days > MAX_DUE_WITHIN_DAYS {
+        violations.push(
+            "due_within_days",
+            format!("at most {MAX_DUE_WITHIN_DAYS} days (ten years)"),
         );
     }
     let risk_flag = match request.risk_flag {

@@ -109,10 +109,20 @@ pub fn open_deadline_keys(
     household_id: &HouseholdId,
     household: &StoredHousehold,
 ) -> BTreeSet<Vec<u8>> {
+    open_deadline_keys_in(household_id, household, None)
+}
+
+/// As [`open_deadline_keys`], only those of `pillar` when one is given.
+pub fn open_deadline_keys_in(
+    household_id: &HouseholdId,
+    household: &StoredHousehold,
+    pillar: Option<i32>,
+) -> BTreeSet<Vec<u8>> {
     household
         .deadlines
         .iter()
         .filter(|deadline| deadline.is_actionable())
+        .filter(|deadline| pillar.is_none_or(|pillar| deadline.pillar == pillar))
         .map(|deadline| {
             deadline_key(
                 deadline.due,
@@ -205,14 +215,7 @@ impl ReadModel {
             }
             let id = received.envelope.id;
             let household_id = received.envelope.subject;
-            let household = match households.entry(household_id) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    let stored = self.household(&household_id)?.unwrap_or_default();
-                    indexed_before.insert(household_id, open_deadline_keys(&household_id, &stored));
-                    entry.insert(stored)
-                }
-            };
+            let household = self.in_batch(&mut households, &mut indexed_before, household_id)?;
             if !seen_ids.insert(id) || self.event_ids.contains_key(id.as_bytes())? {
                 // The event is on the stream all the same: a regie write must expect its
                 // position, or it would never match the household's last event again.
@@ -226,6 +229,17 @@ impl ReadModel {
                 folded.entry.encode_to_vec(),
             );
             for pseudonym in folded.joined {
+                let previous = match person_changes.get(&pseudonym) {
+                    Some(pending) => *pending,
+                    None => self.household_of_pseudonym(&pseudonym)?,
+                };
+                if let Some(previous) = previous
+                    && previous != household_id
+                {
+                    // Moved in from another household (a regie join): gone from that one.
+                    let other = self.in_batch(&mut households, &mut indexed_before, previous)?;
+                    other.members.retain(|member| member.pseudonym != pseudonym);
+                }
                 person_changes.insert(pseudonym, Some(household_id));
             }
             for pseudonym in folded.left {
@@ -293,6 +307,24 @@ impl ReadModel {
                 TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
             })?;
         Ok(applied)
+    }
+
+    /// Returns the batch's copy of `id`'s view, loading it (and its index keys as they were)
+    /// on first use.
+    fn in_batch<'a>(
+        &self,
+        households: &'a mut HashMap<HouseholdId, StoredHousehold>,
+        indexed_before: &mut HashMap<HouseholdId, BTreeSet<Vec<u8>>>,
+        id: HouseholdId,
+    ) -> Result<&'a mut StoredHousehold> {
+        Ok(match households.entry(id) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let stored = self.household(&id)?.unwrap_or_default();
+                indexed_before.insert(id, open_deadline_keys(&id, &stored));
+                entry.insert(stored)
+            }
+        })
     }
 
     /// Returns the stored view of `household`.

@@ -247,7 +247,8 @@ pub fn fold(
     }
 }
 
-/// Returns the pillars with an open signal or a case that has not ended, in pillar order.
+/// Returns the pillars with an open signal, a case that has not ended, or an open duty (an
+/// objection against a refusal keeps its pillar active), in pillar order.
 pub fn active_pillars(household: &StoredHousehold) -> Vec<i32> {
     let mut pillars: Vec<i32> = household
         .open_signals
@@ -259,6 +260,13 @@ pub fn active_pillars(household: &StoredHousehold) -> Vec<i32> {
                 .iter()
                 .filter(|trajectory| trajectory.stage != v1::TrajectoryState::Beeindigd as i32)
                 .map(|trajectory| trajectory.pillar),
+        )
+        .chain(
+            household
+                .deadlines
+                .iter()
+                .filter(|deadline| deadline.is_actionable())
+                .map(|deadline| deadline.pillar),
         )
         .collect();
     pillars.sort_unstable();

@@ -1,7 +1,8 @@
 //! Worklists (`ListHouseholds`): households that match a coordinator's filters, the most
 //! urgent deadline first. Households with an open duty come from the deadline index in due
 //! order; when no deadline filter is set, the households without one follow in id order.
-//! Each household appears once, at its most urgent deadline.
+//! Each household appears once, at its most urgent deadline (in the pillar asked for, when a
+//! pillar filter is set: a Jeugd worklist orders by Jeugd deadlines).
 
 use chrono::NaiveDate;
 use rondom_domain::HouseholdId;
@@ -10,7 +11,7 @@ use rondom_proto::v1;
 use crate::assess;
 use crate::casework::day_number;
 use crate::error::{Error, Result};
-use crate::store::{ReadModel, open_deadline_keys, parse_deadline_key};
+use crate::store::{ReadModel, open_deadline_keys_in, parse_deadline_key};
 use crate::view::{StoredHousehold, active_pillars};
 
 /// Where a page ends, to continue after.
@@ -128,7 +129,7 @@ impl WorklistQuery {
                 .as_ref()
                 .map(|r| r.regisseur_id.clone())
                 .unwrap_or_default(),
-            most_urgent: assess::most_urgent(household, self.as_of),
+            most_urgent: assess::most_urgent(household, self.as_of, self.pillar),
             open_deadlines: household
                 .deadlines
                 .iter()
@@ -168,7 +169,7 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
                 });
             };
             // Listed once, at its most urgent deadline.
-            if open_deadline_keys(&id, &household).first() != Some(&key)
+            if open_deadline_keys_in(&id, &household, query.pillar).first() != Some(&key)
                 || !query.matches(&household)
             {
                 continue;
@@ -178,9 +179,10 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
             }
             rows.push((Cursor::Deadline(key), query.row(&id, &household)));
         }
-        if last_due.is_some() {
-            return Ok(page(rows, false));
-        }
+    }
+    if last_due.is_some() {
+        // Only households with a deadline qualify; the scan below is for the rest.
+        return Ok(page(rows, false));
     }
     let after = match &query.after {
         Some(Cursor::Household(id)) => Some(*id),
@@ -188,7 +190,9 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
     };
     for item in model.households_after(after.as_ref()) {
         let (id, household) = item?;
-        if !open_deadline_keys(&id, &household).is_empty() || !query.matches(&household) {
+        if !open_deadline_keys_in(&id, &household, query.pillar).is_empty()
+            || !query.matches(&household)
+        {
             continue;
         }
         if rows.len() == query.limit {

@@ -505,3 +505,331 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
         .expect_err("bad request");
     assert_eq!(fields(&bad), ["due_within_days", "page_token"]);
 }
+
+/// A write context that happened `days` ago.
+fn context_ago(
+    key: &str,
+    bsn: &str,
+    born: Option<chrono::NaiveDate>,
+    case: &str,
+    days: i64,
+) -> Option<v1::WriteContext> {
+    let mut context = context(key, bsn, born, case);
+    if let Some(context) = context.as_mut() {
+        context.occurred_at = Some(timestamp(Utc::now() - chrono::Duration::days(days)));
+    }
+    context
+}
+
+async fn view_of(hub: &TestHub, bsn: &str, position: u64) -> v1::Household {
+    hub.households()
+        .await
+        .get_household(by_bsn(bsn, position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household")
+}
+
+fn find<'a>(view: &'a v1::Household, rule: &str, pillar: v1::Pillar) -> &'a v1::Deadline {
+    view.deadlines
+        .iter()
+        .find(|d| d.rule == rule && d.pillar == pillar as i32)
+        .unwrap_or_else(|| panic!("no {rule} of {pillar:?}: {:?}", view.deadlines))
+}
+
+#[test_log::test(tokio::test)]
+async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
+    let hub = TestHub::start().await;
+    let channel = hub.raw_channel().await;
+    let mut wmo = WmoServiceClient::new(channel.clone());
+    let mut jeugd = JeugdServiceClient::new(channel.clone());
+    let mut pw = rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
+        channel.clone(),
+    );
+    let mother = "111222333";
+    let child = "123456782";
+    let young = Some(today() - Days::new(10 * 365));
+
+    // Wmo and Jeugd happen to use the same case number; each has an objection.
+    let bezwaar = |key: &str, bsn: &str, born| v1::ReceiveBezwaarRequest {
+        context: context(key, bsn, born, "2026-001"),
+        bezwaar: Some(v1::BezwaarOntvangen {
+            bezwaartermijn_einde: Some(days_ago(0)),
+            adviescommissie: false,
+        }),
+    };
+    wmo.receive_bezwaar(bezwaar("b-wmo", mother, None))
+        .await
+        .expect("wmo bezwaar");
+    jeugd
+        .receive_bezwaar(v1::ReceiveBezwaarRequest {
+            context: {
+                let mut c = context("b-jeugd", child, young, "2026-001");
+                if let Some(c) = c.as_mut() {
+                    c.persons.push(v1::PersonRef {
+                        bsn: mother.into(),
+                        display_name: String::new(),
+                        birth_date: None,
+                    });
+                }
+                c
+            },
+            ..bezwaar("b-jeugd", child, young)
+        })
+        .await
+        .expect("jeugd bezwaar");
+    let decided = jeugd
+        .decide_bezwaar(v1::DecideBezwaarRequest {
+            context: context("d-jeugd", child, young, "2026-001"),
+            beslissing: Some(v1::BeslissingOpBezwaar {
+                uitkomst: v1::BezwaarUitkomst::Ongegrond as i32,
+            }),
+        })
+        .await
+        .expect("decision")
+        .into_inner();
+    let view = view_of(&hub, mother, decided.position).await;
+    assert_eq!(
+        find(&view, "BEZWAAR", v1::Pillar::Jeugd).status,
+        v1::DeadlineStatus::Met as i32
+    );
+    assert_eq!(
+        find(&view, "BEZWAAR", v1::Pillar::Wmo).status,
+        v1::DeadlineStatus::Open as i32
+    );
+    // No trajectory was invented for a case that only has an objection.
+    assert!(view.trajectories.is_empty(), "{:?}", view.trajectories);
+    // The open objection keeps Wmo active.
+    assert!(view.active_pillars.contains(&(v1::Pillar::Wmo as i32)));
+
+    // A refused Wmo case: its open assessment duty lapses with it.
+    wmo.receive_melding(v1::ReceiveWmoMeldingRequest {
+        context: context_ago("m-1", mother, None, "WMO-7", 3),
+        melding: Some(v1::WmoMeldingOntvangen {
+            spoed: true,
+            mantelzorger_betrokken: false,
+        }),
+    })
+    .await
+    .expect("melding");
+    let refused = wmo
+        .issue_beschikking(v1::IssueWmoBeschikkingRequest {
+            context: context("m-2", mother, None, "WMO-7"),
+            beschikking: Some(v1::WmoBeschikkingAfgegeven {
+                besluit: v1::Besluit::Afgewezen as i32,
+                productcategorie: "01".into(),
+                aanvraag_ontvangen_op: Some(days_ago(2)),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("refusal")
+        .into_inner();
+    let view = view_of(&hub, mother, refused.position).await;
+    assert_eq!(
+        find(&view, "WMO-ONDERZOEK", v1::Pillar::Wmo).status,
+        v1::DeadlineStatus::Lapsed as i32
+    );
+    // The beschikking also ends the urgency: WMO-SPOED is met, not left overdue.
+    assert_eq!(
+        find(&view, "WMO-SPOED", v1::Pillar::Wmo).status,
+        v1::DeadlineStatus::Met as i32
+    );
+
+    // Bijstand: aanvraag 70 days ago (besluit due 14 days ago), suspended 60 days ago, decided
+    // today without a resume: the suspension counts up to today, so it was on time.
+    pw.receive_aanvraag(v1::ReceivePwAanvraagRequest {
+        context: context_ago("p-1", mother, None, "PW-7", 70),
+        aanvraag: Some(v1::PwAanvraagIngediend {
+            leefvorm: v1::Leefvorm::Alleenstaande as i32,
+        }),
+    })
+    .await
+    .expect("aanvraag");
+    pw.suspend_term(v1::SuspendTermRequest {
+        context: context_ago("p-2", mother, None, "PW-7", 60),
+        opschorting: Some(v1::TermijnOpgeschort {
+            reden: v1::OpschortingReden::AanvullingGevraagd as i32,
+        }),
+    })
+    .await
+    .expect("suspend");
+    let besluit = pw
+        .take_besluit(v1::TakePwBesluitRequest {
+            context: context("p-3", mother, None, "PW-7"),
+            besluit: Some(v1::PwBesluitGenomen {
+                besluit: v1::Besluit::Toegekend as i32,
+                aanvraag_ingediend_op: Some(days_ago(70)),
+                ingangsdatum: Some(days_ago(70)),
+            }),
+        })
+        .await
+        .expect("besluit")
+        .into_inner();
+    // A voorschot after the besluit starts no new voorschot term.
+    let voorschot = pw
+        .grant_voorschot(v1::GrantVoorschotRequest {
+            context: context("p-4", mother, None, "PW-7"),
+            voorschot: Some(v1::PwVoorschotVerleend {
+                bedrag_cent: 50_000,
+            }),
+        })
+        .await
+        .expect("voorschot")
+        .into_inner();
+    let view = view_of(&hub, mother, voorschot.position.max(besluit.position)).await;
+    let decided = find(&view, "PW-BESLUIT", v1::Pillar::Participatie);
+    assert_eq!(
+        decided.status,
+        v1::DeadlineStatus::Met as i32,
+        "{decided:?}"
+    );
+    assert_eq!(decided.suspended_days, 59);
+    assert!(
+        view.deadlines
+            .iter()
+            .all(|d| !(d.rule == "PW-VOORSCHOT" && d.status == v1::DeadlineStatus::Open as i32)),
+        "{:?}",
+        view.deadlines
+    );
+
+    // Jeugd aanvraag 70 days ago: the term ran out 14 days ago; a suspension now cannot stop it.
+    jeugd
+        .receive_aanvraag(v1::ReceiveJeugdAanvraagRequest {
+            context: context_ago("j-1", child, young, "JW-7", 70),
+            aanvraag: Some(v1::JeugdAanvraagOntvangen {
+                productcategorie: "45".into(),
+            }),
+        })
+        .await
+        .expect("aanvraag");
+    let late = jeugd
+        .suspend_term(v1::SuspendTermRequest {
+            context: context("j-2", child, young, "JW-7"),
+            opschorting: Some(v1::TermijnOpgeschort {
+                reden: v1::OpschortingReden::Overmacht as i32,
+            }),
+        })
+        .await
+        .expect("suspend")
+        .into_inner();
+    let view = view_of(&hub, mother, late.position).await;
+    assert_eq!(
+        find(&view, "JW-BESCHIKKING", v1::Pillar::Jeugd).status,
+        v1::DeadlineStatus::Overdue as i32
+    );
+
+    // Worklists by pillar order and qualify by that pillar's deadlines: the overdue Jeugd
+    // duty puts the household on the Jeugd list; the Wmo list has nothing overdue.
+    let mut households = hub.households().await;
+    let list = |pillar: v1::Pillar| v1::ListHouseholdsRequest {
+        overdue: true,
+        pillar: pillar as i32,
+        min_position: late.position,
+        ..Default::default()
+    };
+    let jeugd_list = households
+        .list_households(list(v1::Pillar::Jeugd))
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(jeugd_list.rows.len(), 1);
+    assert_eq!(
+        jeugd_list.rows[0]
+            .most_urgent
+            .as_ref()
+            .map(|d| d.rule.as_str()),
+        Some("JW-BESCHIKKING")
+    );
+    let wmo_list = households
+        .list_households(list(v1::Pillar::Wmo))
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(wmo_list.rows.is_empty(), "{:?}", wmo_list.rows);
+}
+
+#[test_log::test(tokio::test)]
+async fn a_person_who_joins_another_household_leaves_the_first() {
+    let hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let first = signals
+        .post_signal(signal(
+            "h-1",
+            &[("111222333", "Fatima"), ("123456782", "Daan")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "",
+        ))
+        .await
+        .expect("first household")
+        .into_inner();
+    let second = signals
+        .post_signal(signal(
+            "h-2",
+            &[("222222220", "Riet")],
+            v1::Pillar::Wmo,
+            "eenzaamheid",
+            "",
+        ))
+        .await
+        .expect("second household")
+        .into_inner();
+    let moved = RegieServiceClient::new(hub.raw_channel().await)
+        .change_composition(v1::ChangeCompositionRequest {
+            context: Some(v1::RegieContext {
+                idempotency_key: "move-daan".into(),
+                source_system: "coordinator-app".into(),
+                household_id: second.household_id.clone(),
+                expected_position: second.position,
+                occurred_at: Some(timestamp(Utc::now())),
+                note: String::new(),
+            }),
+            person: Some(v1::PersonRef {
+                bsn: "123456782".into(),
+                display_name: "Daan".into(),
+                birth_date: None,
+            }),
+            wijziging: Some(v1::SamenstellingGewijzigd {
+                wijziging: v1::SamenstellingWijziging::Toegetreden as i32,
+                reden: v1::SamenstellingReden::Verhuizing as i32,
+            }),
+        })
+        .await
+        .expect("join")
+        .into_inner();
+    let mut households = hub.households().await;
+    let old = households
+        .get_household(by_id(&first.household_id, moved.position))
+        .await
+        .expect("old")
+        .into_inner()
+        .household
+        .expect("old");
+    let new = households
+        .get_household(by_id(&second.household_id, moved.position))
+        .await
+        .expect("new")
+        .into_inner()
+        .household
+        .expect("new");
+    let names = |view: &v1::Household| {
+        view.members
+            .iter()
+            .map(|m| m.display_name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&old), ["Fatima"]);
+    assert_eq!(names(&new), ["Riet", "Daan"]);
+    let found = households
+        .get_household(by_bsn("123456782", moved.position))
+        .await
+        .expect("by BSN")
+        .into_inner();
+    assert_eq!(
+        found.household.map(|h| h.household_id),
+        Some(second.household_id)
+    );
+}

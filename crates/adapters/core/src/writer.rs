@@ -210,10 +210,16 @@ impl EventWriter {
             {
                 Ok(published) => published,
                 Err(rondom_bus::Error::Conflict) => {
-                    return Err(match self.publisher.last_position(&household).await? {
-                        None => Error::NotFound(household),
-                        Some(current) => Error::Stale { current },
-                    });
+                    match self.publisher.last_event(&household).await? {
+                        None => return Err(Error::NotFound(household)),
+                        // Our own write, retried after the duplicate window: it stands, and
+                        // the registry step below is repeated in case it failed the first time.
+                        Some((position, id)) if id == envelope.id.to_string() => Published {
+                            position,
+                            duplicate: true,
+                        },
+                        Some((current, _)) => return Err(Error::Stale { current }),
+                    }
                 }
                 Err(err) => return Err(err.into()),
             },
