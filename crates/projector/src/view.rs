@@ -203,8 +203,9 @@ pub fn fold(
         }
         (_, Some(pillar)) => match catalogue::kind(pillar, &event.kind) {
             Some(row) => {
-                if pillar != Pillar::Regie && pillar != Pillar::Wijkteam {
-                    // The pillar took the household's signals up: they are part of its case now.
+                if pillar != Pillar::Regie && pillar != Pillar::Wijkteam && row.stage.is_some() {
+                    // The pillar moved a case: it took the household's signals up, they are
+                    // part of its case now. (A suspension or an objection does not.)
                     household
                         .open_signals
                         .retain(|signal| signal.pillar != event.pillar);
