@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`pillar`] — the five pillars plus regie, with their wire names
 //! - [`bsn`] — the burgerservicenummer and its 11-proef
+//! - [`access`] — the need-to-know policy table and the purposes a read may state
 //! - [`bylaw`] — terms a gemeente sets itself, read from a TOML file
 //! - [`catalogue`] — every event kind: title, need-to-know, stage, deadlines started and met
 //! - [`calendar`] — working days and holidays of the Algemene termijnenwet
@@ -30,6 +31,7 @@
 //! assert_eq!(bsn.masked(), "*****6782");
 //! ```
 
+pub mod access;
 pub mod bsn;
 pub mod bylaw;
 pub mod calendar;

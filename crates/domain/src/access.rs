@@ -1,0 +1,297 @@
+//! Who may see what (need-to-know, DOMAIN.md 4.6) and for which purpose (doelbinding, AVG
+//! art. 5(1)(b)). One table, [`POLICY`], decides per audience and need-to-know class how much
+//! of an event a reader gets; partners see nothing of a household they are not involved in.
+//! The gRPC layer and partner subscriptions apply it; nothing else decides visibility.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::catalogue::NeedToKnow;
+use crate::pillar::Pillar;
+
+/// What a caller is, as its credentials say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A wijkteam system: posts signals, reads nothing.
+    Wijkteam,
+    /// A partner organisation working under one law (a Jeugd provider, the debt team, ...).
+    Partner(Pillar),
+    /// A coordinator's application: the integral view of households in its gemeente.
+    Coordinator,
+    /// The municipality's operators: run the hub, read the audit log, no personal data.
+    Operator,
+}
+
+/// How a reader stands to one event of one household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// A partner of the event's own pillar, involved with the household.
+    OwnPillar,
+    /// A partner of another pillar, involved with the household.
+    OtherPillar,
+    /// The household's regisseur.
+    Regisseur,
+    /// A coordinator of the household's gemeente who is not its regisseur.
+    Coordinator,
+    /// Anyone else: wijkteam systems, operators, partners not involved.
+    Outsider,
+}
+
+/// How much of an event a reader gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Sight {
+    /// Nothing: the event is left out.
+    Nothing,
+    /// That it happened and the status it gives: pillar, kind, time, title, deadline status.
+    /// No payload detail, no free text, no names.
+    Status,
+    /// Everything, including the payload and the sealed free text.
+    Full,
+}
+
+use Audience::{Coordinator, OtherPillar, Outsider, OwnPillar, Regisseur};
+use NeedToKnow::{Health, Household, Pillar as PillarOnly, Protected};
+use Sight::{Full, Nothing, Status};
+
+/// The policy: for each audience and need-to-know class, the sight it gets.
+pub const POLICY: &[(Audience, NeedToKnow, Sight)] = &[
+    (OwnPillar, Household, Full),
+    (OwnPillar, PillarOnly, Full),
+    (OwnPillar, Health, Full),
+    // Veilig Thuis and child protection: the directly involved (an involved partner of the
+    // pillar) and the regisseur; a case-by-case decision for anyone else.
+    (OwnPillar, Protected, Full),
+    // A schuldhulp partner sees that a jeugd trajectory exists, not its content.
+    (OtherPillar, Household, Status),
+    (OtherPillar, PillarOnly, Nothing),
+    (OtherPillar, Health, Nothing),
+    (OtherPillar, Protected, Nothing),
+    (Regisseur, Household, Full),
+    (Regisseur, PillarOnly, Status),
+    (Regisseur, Health, Status),
+    (Regisseur, Protected, Full),
+    (Coordinator, Household, Full),
+    (Coordinator, PillarOnly, Status),
+    (Coordinator, Health, Status),
+    (Coordinator, Protected, Nothing),
+    (Outsider, Household, Nothing),
+    (Outsider, PillarOnly, Nothing),
+    (Outsider, Health, Nothing),
+    (Outsider, Protected, Nothing),
+];
+
+/// What the policy needs to know about a reader and a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub role: Role,
+    /// The partner's organisation is involved with the household (a toewijzing to it, or a
+    /// regisseur registering it).
+    pub involved: bool,
+    /// The coordinator is the household's regisseur.
+    pub regisseur: bool,
+    /// The coordinator serves the household's gemeente.
+    pub same_gemeente: bool,
+}
+
+impl Standing {
+    /// Returns the reader's audience for an event of `pillar`.
+    pub fn audience(&self, pillar: Pillar) -> Audience {
+        match self.role {
+            Role::Partner(own) if self.involved && own == pillar => OwnPillar,
+            Role::Partner(_) if self.involved => OtherPillar,
+            Role::Coordinator if self.regisseur => Regisseur,
+            Role::Coordinator if self.same_gemeente => Coordinator,
+            Role::Partner(_) | Role::Coordinator | Role::Wijkteam | Role::Operator => Outsider,
+        }
+    }
+
+    /// Returns how much of an event of `pillar` and `class` this reader gets.
+    pub fn sight(&self, pillar: Pillar, class: NeedToKnow) -> Sight {
+        let audience = self.audience(pillar);
+        POLICY
+            .iter()
+            .find(|(who, what, _)| *who == audience && *what == class)
+            .map_or(Nothing, |(_, _, sight)| *sight)
+    }
+}
+
+/// Why a reader reads: every read states one (doelbinding), and it is audited with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Coordinating support around the household ("1 gezin, 1 plan, 1 regisseur").
+    Regie,
+    UitvoeringWmo,
+    UitvoeringJeugdwet,
+    Schuldhulpverlening,
+    Bijstandsverlening,
+    /// Running the hub: health, audit; never personal data.
+    Beheer,
+}
+
+impl Purpose {
+    /// Every purpose, in wire order.
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Regie,
+        Purpose::UitvoeringWmo,
+        Purpose::UitvoeringJeugdwet,
+        Purpose::Schuldhulpverlening,
+        Purpose::Bijstandsverlening,
+        Purpose::Beheer,
+    ];
+
+    /// Returns the wire name, e.g. `uitvoering_jeugdwet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Regie => "regie",
+            Purpose::UitvoeringWmo => "uitvoering_wmo",
+            Purpose::UitvoeringJeugdwet => "uitvoering_jeugdwet",
+            Purpose::Schuldhulpverlening => "schuldhulpverlening",
+            Purpose::Bijstandsverlening => "bijstandsverlening",
+            Purpose::Beheer => "beheer",
+        }
+    }
+
+    /// Returns whether `role` may read for this purpose: a partner only for its own law's
+    /// task, a coordinator for regie, an operator for beheer.
+    pub fn allowed_for(self, role: Role) -> bool {
+        match (role, self) {
+            (Role::Coordinator, Purpose::Regie) | (Role::Operator, Purpose::Beheer) => true,
+            (Role::Partner(pillar), purpose) => Some(purpose) == Purpose::of_pillar(pillar),
+            _ => false,
+        }
+    }
+
+    /// Returns the task purpose of a law pillar.
+    pub fn of_pillar(pillar: Pillar) -> Option<Purpose> {
+        match pillar {
+            Pillar::Wmo => Some(Purpose::UitvoeringWmo),
+            Pillar::Jeugd => Some(Purpose::UitvoeringJeugdwet),
+            Pillar::Schuldhulp => Some(Purpose::Schuldhulpverlening),
+            Pillar::Participatie => Some(Purpose::Bijstandsverlening),
+            Pillar::Wijkteam | Pillar::Regie => None,
+        }
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text is not one of the purposes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown purpose {0:?}; one of regie, uitvoering_wmo, uitvoering_jeugdwet, schuldhulpverlening, bijstandsverlening, beheer"
+)]
+pub struct UnknownPurpose(pub String);
+
+impl FromStr for Purpose {
+    type Err = UnknownPurpose;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Purpose::ALL
+            .into_iter()
+            .find(|purpose| purpose.as_str() == text)
+            .ok_or_else(|| UnknownPurpose(text.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLASSES: [NeedToKnow; 4] = [Household, PillarOnly, Health, Protected];
+
+    fn partner(pillar: Pillar, involved: bool) -> Standing {
+        Standing {
+            role: Role::Partner(pillar),
+            involved,
+            regisseur: false,
+            same_gemeente: false,
+        }
+    }
+
+    #[test]
+    fn the_table_covers_every_audience_and_class_once() {
+        for audience in [OwnPillar, OtherPillar, Regisseur, Coordinator, Outsider] {
+            for class in CLASSES {
+                let rows = POLICY
+                    .iter()
+                    .filter(|(who, what, _)| *who == audience && *what == class)
+                    .count();
+                assert_eq!(rows, 1, "{audience:?} x {class:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_schuldhulp_partner_sees_that_jeugd_is_involved_not_what() {
+        let schuld = partner(Pillar::Schuldhulp, true);
+        assert_eq!(schuld.sight(Pillar::Jeugd, Household), Status);
+        assert_eq!(schuld.sight(Pillar::Jeugd, Health), Nothing);
+        assert_eq!(schuld.sight(Pillar::Jeugd, Protected), Nothing);
+        assert_eq!(schuld.sight(Pillar::Schuldhulp, PillarOnly), Full);
+    }
+
+    #[test]
+    fn partners_see_nothing_of_households_they_do_not_work_with() {
+        for class in CLASSES {
+            assert_eq!(
+                partner(Pillar::Jeugd, false).sight(Pillar::Jeugd, class),
+                Nothing
+            );
+        }
+    }
+
+    #[test]
+    fn protected_facts_reach_the_regisseur_and_the_directly_involved_only() {
+        let coordinator = Standing {
+            role: Role::Coordinator,
+            involved: false,
+            regisseur: false,
+            same_gemeente: true,
+        };
+        assert_eq!(coordinator.sight(Pillar::Jeugd, Protected), Nothing);
+        assert_eq!(coordinator.sight(Pillar::Jeugd, Household), Full);
+        let regisseur = Standing {
+            regisseur: true,
+            ..coordinator
+        };
+        assert_eq!(regisseur.sight(Pillar::Jeugd, Protected), Full);
+        assert_eq!(
+            partner(Pillar::Jeugd, true).sight(Pillar::Jeugd, Protected),
+            Full
+        );
+        let elsewhere = Standing {
+            same_gemeente: false,
+            ..coordinator
+        };
+        assert_eq!(elsewhere.sight(Pillar::Wmo, Household), Nothing);
+        for role in [Role::Wijkteam, Role::Operator] {
+            let standing = Standing {
+                role,
+                involved: true,
+                regisseur: false,
+                same_gemeente: true,
+            };
+            for class in CLASSES {
+                assert_eq!(standing.sight(Pillar::Wmo, class), Nothing, "{role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn purposes_bind_to_roles() {
+        assert!(Purpose::UitvoeringJeugdwet.allowed_for(Role::Partner(Pillar::Jeugd)));
+        assert!(!Purpose::Regie.allowed_for(Role::Partner(Pillar::Jeugd)));
+        assert!(!Purpose::Schuldhulpverlening.allowed_for(Role::Partner(Pillar::Jeugd)));
+        assert!(Purpose::Regie.allowed_for(Role::Coordinator));
+        assert!(Purpose::Beheer.allowed_for(Role::Operator));
+        assert!(!Purpose::Beheer.allowed_for(Role::Coordinator));
+        for purpose in Purpose::ALL {
+            assert_eq!(purpose.as_str().parse::<Purpose>(), Ok(purpose));
+            assert!(!purpose.allowed_for(Role::Wijkteam));
+        }
+    }
+}
