@@ -23,6 +23,7 @@ pub struct GrpcServices {
     health: HealthReporter,
     health_service:
         tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+    clients: Option<crate::auth::Clients>,
 }
 
 impl Default for GrpcServices {
@@ -43,7 +44,16 @@ impl GrpcServices {
             names: Vec::new(),
             health,
             health_service,
+            clients: None,
         }
+    }
+
+    /// Requires every call to carry a bearer token of one of `clients` with a role that may
+    /// call the service (health and reflection stay open).
+    #[must_use]
+    pub fn with_clients(mut self, clients: crate::auth::Clients) -> Self {
+        self.clients = Some(clients);
+        self
     }
 
     /// Adds a service; it reports SERVING once [`serve`] starts.
@@ -77,7 +87,11 @@ pub async fn serve(
         names,
         health,
         health_service,
+        clients,
     } = services;
+    if clients.is_none() {
+        tracing::warn!("no clients file: every caller is trusted (development only)");
+    }
     for name in &names {
         health
             .set_service_status(*name, ServingStatus::Serving)
@@ -106,6 +120,7 @@ pub async fn serve(
     tracing::info!(address = ?address, services = ?names, "serving gRPC");
     Server::builder()
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+        .layer(crate::auth::AuthLayer::new(clients))
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await

@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`config`] — settings every role shares ([`CommonArgs`])
+//! - [`auth`] — clients, bearer tokens (stored as hashes), roles per service, the auth layer
 //! - [`telemetry`] — [`init_tracing`]
 //! - [`shutdown`] — [`shutdown_signal`]
 //! - [`grpc`] — [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
@@ -18,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod config;
 pub mod grpc;
 pub mod keys;

@@ -1,0 +1,465 @@
+//! Who is calling: clients and their credentials from a TOML file, bearer tokens stored only
+//! as SHA-256 hashes, and which role may call which service. [`AuthLayer`] checks every gRPC
+//! call before it reaches a service: no or a wrong token is `UNAUTHENTICATED`, a role that may
+//! not call the service is `PERMISSION_DENIED`; health and reflection stay open for tools.
+//! The authenticated [`Client`] travels in the request's extensions to the handlers.
+//!
+//! ```toml
+//! [[client]]
+//! id = "jeugdzorg-noord"
+//! role = "partner"
+//! pillar = "jeugd"
+//! organisatie = "12345678"
+//! token_sha256 = "<64 hex digits>"
+//! expires_at = "2027-12-31T23:59:59Z"   # optional
+//! revoked = false                        # optional
+//! ```
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use chrono::{DateTime, Utc};
+use rondom_domain::access::Role;
+use rondom_domain::{GemeenteCode, Pillar};
+use sha2::{Digest, Sha256};
+use tonic::body::Body;
+use tonic::codegen::http::{Request, Response};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: String,
+    pub role: Role,
+    /// The organisation of a partner (AGB, KvK or OIN), for involvement.
+    pub organisatie: Option<String>,
+    /// The gemeente a coordinator serves.
+    pub gemeente: Option<GemeenteCode>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    client: Client,
+    expires_at: Option<DateTime<Utc>>,
+    revoked: bool,
+}
+
+/// Every configured client, by the hash of its token.
+#[derive(Debug, Clone, Default)]
+pub struct Clients {
+    by_hash: HashMap<[u8; 32], Entry>,
+}
+
+/// Why a call was not authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("no credentials: send `authorization: Bearer <token>`")]
+    Missing,
+    #[error("the token is not known")]
+    Unknown,
+    #[error("the token of client {0} has expired")]
+    Expired(String),
+    #[error("the token of client {0} was revoked")]
+    Revoked(String),
+}
+
+/// The clients file is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientsError {
+    #[error("not valid TOML: {0}")]
+    Syntax(String),
+    #[error("client {id:?}: {reason}")]
+    Client { id: String, reason: String },
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    client: Vec<ClientEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientEntry {
+    id: String,
+    role: String,
+    pillar: Option<String>,
+    organisatie: Option<String>,
+    gemeente: Option<String>,
+    token_sha256: String,
+    expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    revoked: bool,
+}
+
+impl Clients {
+    /// Parses and checks a clients file.
+    ///
+    /// # Errors
+    /// [`ClientsError`] naming the first wrong client.
+    pub fn from_toml(text: &str) -> Result<Self, ClientsError> {
+        let file: File =
+            toml::from_str(text).map_err(|err| ClientsError::Syntax(err.to_string()))?;
+        let mut by_hash = HashMap::new();
+        for entry in file.client {
+            let wrong = |reason: &str| ClientsError::Client {
+                id: entry.id.clone(),
+                reason: reason.to_owned(),
+            };
+            let role = match (entry.role.as_str(), entry.pillar.as_deref()) {
+                ("wijkteam", None) => Role::Wijkteam,
+                ("coordinator", None) => Role::Coordinator,
+                ("operator", None) => Role::Operator,
+                ("partner", Some(pillar)) => match pillar.parse::<Pillar>() {
+                    Ok(
+                        pillar @ (Pillar::Wmo
+                        | Pillar::Jeugd
+                        | Pillar::Participatie
+                        | Pillar::Schuldhulp),
+                    ) => Role::Partner(pillar),
+                    _ => {
+                        return Err(wrong(
+                            "pillar is one of wmo, jeugd, participatie, schuldhulp",
+                        ));
+                    }
+                },
+                ("partner", None) => return Err(wrong("a partner names its pillar")),
+                (_, Some(_)) => return Err(wrong("only a partner has a pillar")),
+                _ => {
+                    return Err(wrong(
+                        "role is one of wijkteam, partner, coordinator, operator",
+                    ));
+                }
+            };
+            if matches!(role, Role::Partner(_)) && entry.organisatie.is_none() {
+                return Err(wrong("a partner names its organisatie (AGB, KvK or OIN)"));
+            }
+            if let Some(organisatie) = &entry.organisatie {
+                rondom_domain::code::check_organisation(organisatie).map_err(wrong)?;
+            }
+            let gemeente = match (&entry.gemeente, role) {
+                (Some(code), _) => Some(
+                    code.parse::<GemeenteCode>()
+                        .map_err(|_| wrong("gemeente is a 4-digit CBS code"))?,
+                ),
+                (None, Role::Coordinator) => return Err(wrong("a coordinator names its gemeente")),
+                (None, _) => None,
+            };
+            let hash: [u8; 32] = hex::decode(&entry.token_sha256)
+                .ok()
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or_else(|| {
+                    wrong("token_sha256 is 64 hex digits (rondom clients token prints one)")
+                })?;
+            let client = Client {
+                id: entry.id.clone(),
+                role,
+                organisatie: entry.organisatie.clone(),
+                gemeente,
+            };
+            if by_hash
+                .insert(
+                    hash,
+                    Entry {
+                        client,
+                        expires_at: entry.expires_at,
+                        revoked: entry.revoked,
+                    },
+                )
+                .is_some()
+            {
+                return Err(wrong("two clients share one token"));
+            }
+        }
+        Ok(Self { by_hash })
+    }
+
+    /// Returns the client a bearer token belongs to, if it is valid at `now`.
+    ///
+    /// # Errors
+    /// [`AuthError`] saying why not.
+    pub fn authenticate(
+        &self,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<&Client, AuthError> {
+        let token = token
+            .filter(|token| !token.is_empty())
+            .ok_or(AuthError::Missing)?;
+        // Hashes are compared, never tokens: a timing difference tells nothing about a token.
+        let entry = self
+            .by_hash
+            .get(&token_hash(token))
+            .ok_or(AuthError::Unknown)?;
+        if entry.revoked {
+            return Err(AuthError::Revoked(entry.client.id.clone()));
+        }
+        if entry.expires_at.is_some_and(|expires| now >= expires) {
+            return Err(AuthError::Expired(entry.client.id.clone()));
+        }
+        Ok(&entry.client)
+    }
+}
+
+/// Returns the SHA-256 of a token, as the clients file stores it.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Returns a new random token (256 bits, hex) and the hash to put in the clients file.
+pub fn new_token() -> (String, String) {
+    let bytes: [u8; 32] = rand_bytes();
+    let token = hex::encode(bytes);
+    let hash = hex::encode(token_hash(&token));
+    (token, hash)
+}
+
+fn rand_bytes() -> [u8; 32] {
+    // UUIDv4s come from the OS's random source; two make 244 random bits, ample for a token.
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes
+}
+
+/// Returns whether `role` may call the gRPC method at `path` (`/package.Service/Method`).
+/// `None` for paths that need no credentials (health, reflection).
+pub fn may_call(role: Role, path: &str) -> Option<bool> {
+    let service = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let allowed = match service {
+        "grpc.health.v1.Health"
+        | "grpc.reflection.v1.ServerReflection"
+        | "grpc.reflection.v1alpha.ServerReflection" => return None,
+        "rondom.v1.SignalService" => role == Role::Wijkteam,
+        "rondom.v1.WmoService" => role == Role::Partner(Pillar::Wmo),
+        "rondom.v1.JeugdService" => role == Role::Partner(Pillar::Jeugd),
+        "rondom.v1.ParticipatieService" => role == Role::Partner(Pillar::Participatie),
+        "rondom.v1.SchuldhulpService" => role == Role::Partner(Pillar::Schuldhulp),
+        "rondom.v1.RegieService" => role == Role::Coordinator,
+        "rondom.v1.HouseholdService" | "rondom.v1.SubscriptionService" => {
+            matches!(role, Role::Coordinator | Role::Partner(_))
+        }
+        _ => false,
+    };
+    Some(allowed)
+}
+
+fn bearer(request: &Request<Body>) -> Option<&str> {
+    request
+        .headers()
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Checks credentials and permission before a call reaches its service.
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    /// `None`: every caller is trusted (development without a clients file).
+    clients: Option<std::sync::Arc<Clients>>,
+}
+
+impl AuthLayer {
+    /// Returns the layer over `clients`; `None` lets every call through.
+    pub fn new(clients: Option<Clients>) -> Self {
+        Self {
+            clients: clients.map(std::sync::Arc::new),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = Auth<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Auth {
+            inner,
+            clients: self.clients.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps around the routes.
+#[derive(Debug, Clone)]
+pub struct Auth<S> {
+    inner: S,
+    clients: Option<std::sync::Arc<Clients>>,
+}
+
+impl<S> tower::Service<Request<Body>> for Auth<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let path = request.uri().path().to_owned();
+        let verdict = match self
+            .clients
+            .as_ref()
+            .map(|clients| clients.authenticate(bearer(&request), Utc::now()))
+        {
+            None => Ok(None),
+            Some(result) => match result {
+                Err(err) => match may_call(Role::Operator, &path) {
+                    None => Ok(None), // open path: no credentials needed
+                    Some(_) => Err(tonic::Status::unauthenticated(err.to_string())),
+                },
+                Ok(client) => match may_call(client.role, &path) {
+                    None => Ok(None),
+                    Some(true) => Ok(Some(client.clone())),
+                    Some(false) => Err(tonic::Status::permission_denied(format!(
+                        "client {} ({:?}) may not call {path}",
+                        client.id, client.role
+                    ))),
+                },
+            },
+        };
+        match verdict {
+            Err(status) => {
+                tracing::warn!(path = %path, code = ?status.code(), "call refused");
+                Box::pin(std::future::ready(Ok(status.into_http())))
+            }
+            Ok(client) => {
+                if let Some(client) = client {
+                    tracing::debug!(client = %client.id, path = %path, "call authenticated");
+                    request.extensions_mut().insert(client);
+                }
+                // The clone is ready only after poll_ready; swap so the ready one is called.
+                let clone = self.inner.clone();
+                let mut ready = std::mem::replace(&mut self.inner, clone);
+                Box::pin(async move { ready.call(request).await })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(token_hash: &str) -> String {
+        format!(
+            "[[client]]\nid = \"jz\"\nrole = \"partner\"\npillar = \"jeugd\"\norganisatie = \"12345678\"\ntoken_sha256 = \"{token_hash}\"\n\
+             [[client]]\nid = \"old\"\nrole = \"coordinator\"\ngemeente = \"0363\"\ntoken_sha256 = \"{}\"\nexpires_at = \"2026-01-01T00:00:00Z\"\n\
+             [[client]]\nid = \"gone\"\nrole = \"wijkteam\"\ntoken_sha256 = \"{}\"\nrevoked = true\n",
+            hex::encode(token_hash_of("old-token")),
+            hex::encode(token_hash_of("gone-token")),
+        )
+    }
+
+    fn token_hash_of(token: &str) -> [u8; 32] {
+        token_hash(token)
+    }
+
+    #[test]
+    fn tokens_authenticate_by_their_hash_until_they_expire_or_are_revoked() {
+        let (token, hash) = new_token();
+        let clients = Clients::from_toml(&file(&hash)).expect("valid");
+        let now = Utc::now();
+        let client = clients.authenticate(Some(&token), now).expect("known");
+        assert_eq!(
+            (client.id.as_str(), client.role),
+            ("jz", Role::Partner(Pillar::Jeugd))
+        );
+        assert_eq!(clients.authenticate(None, now), Err(AuthError::Missing));
+        assert_eq!(
+            clients.authenticate(Some("guess"), now),
+            Err(AuthError::Unknown)
+        );
+        assert_eq!(
+            clients.authenticate(Some("old-token"), now),
+            Err(AuthError::Expired("old".into()))
+        );
+        assert_eq!(
+            clients.authenticate(Some("gone-token"), now),
+            Err(AuthError::Revoked("gone".into()))
+        );
+        assert_ne!(new_token().0, token, "tokens are random");
+    }
+
+    #[test]
+    fn a_wrong_client_entry_is_named() {
+        for (entry, id) in [
+            (
+                "[[client]]\nid = \"a\"\nrole = \"partner\"\norganisatie = \"12345678\"\ntoken_sha256 = \"00\"\n",
+                "a",
+            ),
+            (
+                "[[client]]\nid = \"b\"\nrole = \"coordinator\"\ntoken_sha256 = \"00\"\n",
+                "b",
+            ),
+            (
+                "[[client]]\nid = \"c\"\nrole = \"king\"\ntoken_sha256 = \"00\"\n",
+                "c",
+            ),
+        ] {
+            assert!(
+                matches!(Clients::from_toml(entry), Err(ClientsError::Client { id: found, .. }) if found == id),
+                "{entry}"
+            );
+        }
+        assert!(matches!(
+            Clients::from_toml("[[client]]\nid = 1\n"),
+            Err(ClientsError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn each_role_calls_its_own_services() {
+        assert_eq!(
+            may_call(Role::Wijkteam, "/rondom.v1.SignalService/PostSignal"),
+            Some(true)
+        );
+        assert_eq!(
+            may_call(Role::Wijkteam, "/rondom.v1.HouseholdService/GetHousehold"),
+            Some(false)
+        );
+        assert_eq!(
+            may_call(
+                Role::Partner(Pillar::Jeugd),
+                "/rondom.v1.JeugdService/StartJeugdhulp"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            may_call(
+                Role::Partner(Pillar::Jeugd),
+                "/rondom.v1.WmoService/ReceiveMelding"
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            may_call(Role::Coordinator, "/rondom.v1.RegieService/AssignRegisseur"),
+            Some(true)
+        );
+        assert_eq!(
+            may_call(Role::Operator, "/rondom.v1.RegieService/AssignRegisseur"),
+            Some(false)
+        );
+        assert_eq!(
+            may_call(Role::Operator, "/grpc.health.v1.Health/Check"),
+            None
+        );
+        assert_eq!(
+            may_call(Role::Coordinator, "/unknown.Service/Call"),
+            Some(false)
+        );
+    }
+}
