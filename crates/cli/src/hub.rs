@@ -23,6 +23,8 @@ pub struct HubConfig {
     pub read_wait: Duration,
     /// Per-gemeente bylaw terms (TOML), if any.
     pub bylaws: Option<PathBuf>,
+    /// The clients allowed to call; `None` trusts every caller (development).
+    pub clients: Option<rondom_runtime::auth::Clients>,
 }
 
 /// Adds every writing service (wijkteam signals, the four pillars, regie) over one writer.
@@ -60,7 +62,11 @@ pub async fn run(
     };
     let (household_service, projector) =
         rondom_projector::start(&jetstream, &keys, &projection).await?;
-    let services = writer_services(GrpcServices::new(), &writer).with_service(household_service);
+    let grpc = match config.clients.clone() {
+        Some(clients) => GrpcServices::new().with_clients(clients),
+        None => GrpcServices::new(),
+    };
+    let services = writer_services(grpc, &writer).with_service(household_service);
     let served = rondom_runtime::serve(listener, services, shutdown).await;
 
     projector

@@ -144,7 +144,11 @@ pub async fn run(
     let (service, task) = start(&jetstream, &keys, &config.projection).await?;
     let served = rondom_runtime::serve(
         listener,
-        GrpcServices::new().with_service(service),
+        match config.common.load_clients()? {
+            Some(clients) => GrpcServices::new().with_clients(clients),
+            None => GrpcServices::new(),
+        }
+        .with_service(service),
         shutdown,
     )
     .await;

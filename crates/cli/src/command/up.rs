@@ -31,12 +31,18 @@ pub(crate) struct UpArgs {
     /// How long a read with min_position waits for the projector.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     read_wait: Duration,
+    /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes);
+    /// without it every caller is trusted, for development only.
+    #[arg(long, env = "RONDOM_CLIENTS")]
+    clients: Option<PathBuf>,
     /// TOML file of per-gemeente bylaw terms (see `rondom deadline --list`).
     #[arg(long, env = "RONDOM_BYLAWS")]
     bylaws: Option<PathBuf>,
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
+    // A wrong clients file stops us before anything starts.
+    let clients = rondom_runtime::config::load_clients(args.clients.as_deref())?;
     let embedded = match &args.nats_url {
         Some(_) => None,
         None => {
@@ -69,6 +75,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         read_wait: args.read_wait,
         bylaws: args.bylaws,
+        clients,
     };
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).

@@ -25,6 +25,8 @@ pub struct TestHub {
     pub stream: StreamSettings,
     /// Text of the bylaw file the hub reads, if any.
     bylaws: Option<String>,
+    /// The clients the hub lets call; `None` trusts everyone.
+    clients: Option<rondom_runtime::auth::Clients>,
     dir: TempDir,
     token: CancellationToken,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -44,6 +46,15 @@ impl TestHub {
         Self::start_configured(StreamSettings::default(), Some(bylaws.to_owned())).await
     }
 
+    /// Starts a hub that lets only `clients` call.
+    pub async fn start_with_clients(clients: rondom_runtime::auth::Clients) -> Self {
+        let mut hub = Self::start_configured(StreamSettings::default(), None).await;
+        hub.stop().await;
+        hub.clients = Some(clients);
+        hub.serve().await;
+        hub
+    }
+
     async fn start_configured(stream: StreamSettings, bylaws: Option<String>) -> Self {
         let nats = TestNats::start();
         let dir = tempfile::tempdir().expect("temp dir for the hub");
@@ -52,6 +63,7 @@ impl TestHub {
             addr: "127.0.0.1:0".parse().expect("address"),
             stream,
             bylaws,
+            clients: None,
             dir,
             token: CancellationToken::new(),
             handle: None,
@@ -85,6 +97,7 @@ impl TestHub {
             batch_size: 64,
             read_wait: Duration::from_secs(10),
             bylaws: self.bylaws_path(),
+            clients: self.clients.clone(),
         };
         self.handle = Some(tokio::spawn(hub::run(
             config,

@@ -1,0 +1,146 @@
+//! Every caller is authenticated and may call only its role's services; health and
+//! reflection stay open for tools.
+
+mod common;
+
+use common::{TestHub, by_id, signal};
+use rondom_proto::v1;
+use rondom_runtime::auth::{Clients, new_token, token_hash};
+use tonic::Code;
+
+struct Tokens {
+    wijkteam: String,
+    jeugd: String,
+    coordinator: String,
+}
+
+fn clients() -> (Clients, Tokens) {
+    let (wijkteam, wijkteam_hash) = new_token();
+    let (jeugd, jeugd_hash) = new_token();
+    let (coordinator, coordinator_hash) = new_token();
+    let file = format!(
+        r#"
+[[client]]
+id = "wijkteam-noord"
+role = "wijkteam"
+token_sha256 = "{wijkteam_hash}"
+
+[[client]]
+id = "jeugdzorg-noord"
+role = "partner"
+pillar = "jeugd"
+organisatie = "12345678"
+token_sha256 = "{jeugd_hash}"
+
+[[client]]
+id = "regie-app"
+role = "coordinator"
+gemeente = "0363"
+token_sha256 = "{coordinator_hash}"
+
+[[client]]
+id = "old-app"
+role = "wijkteam"
+token_sha256 = "{expired}"
+expires_at = "2026-01-01T00:00:00Z"
+
+[[client]]
+id = "stolen-app"
+role = "wijkteam"
+token_sha256 = "{revoked}"
+revoked = true
+"#,
+        expired = hex::encode(token_hash("expired-token")),
+        revoked = hex::encode(token_hash("revoked-token")),
+    );
+    (
+        Clients::from_toml(&file).expect("valid clients file"),
+        Tokens {
+            wijkteam,
+            jeugd,
+            coordinator,
+        },
+    )
+}
+
+fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    request
+}
+
+#[test_log::test(tokio::test)]
+async fn callers_need_a_valid_token_and_the_right_role() {
+    let (clients, tokens) = clients();
+    let hub = TestHub::start_with_clients(clients).await;
+    let mut signals = hub.signals().await;
+    let post = || {
+        signal(
+            "a-1",
+            &[("111222333", "Fatima")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "",
+        )
+    };
+
+    let missing = signals.post_signal(post()).await.expect_err("no token");
+    assert_eq!(missing.code(), Code::Unauthenticated);
+    for token in ["not-a-token", "expired-token", "revoked-token"] {
+        let refused = signals
+            .post_signal(with_token(post(), token))
+            .await
+            .expect_err(token);
+        assert_eq!(
+            refused.code(),
+            Code::Unauthenticated,
+            "{token}: {refused:?}"
+        );
+    }
+    let wrong_role = signals
+        .post_signal(with_token(post(), &tokens.jeugd))
+        .await
+        .expect_err("partner");
+    assert_eq!(wrong_role.code(), Code::PermissionDenied);
+    assert_eq!(
+        hub.stream_messages().await,
+        0,
+        "nothing refused was published"
+    );
+
+    let posted = signals
+        .post_signal(with_token(post(), &tokens.wijkteam))
+        .await
+        .expect("the wijkteam may post")
+        .into_inner();
+
+    let mut households = hub.households().await;
+    let read = || by_id(&posted.household_id, posted.position);
+    let denied = households
+        .get_household(with_token(read(), &tokens.wijkteam))
+        .await
+        .expect_err("wijkteam reads nothing");
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let view = households
+        .get_household(with_token(read(), &tokens.coordinator))
+        .await
+        .expect("a coordinator reads")
+        .into_inner();
+    assert_eq!(view.household.map(|h| h.members.len()), Some(1));
+
+    // Health needs no credentials, so load balancers and grpcurl can check it.
+    let health = tonic_health::pb::health_client::HealthClient::new(hub.raw_channel().await)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health")
+        .into_inner();
+    assert_eq!(
+        health.status(),
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+}
