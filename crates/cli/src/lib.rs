@@ -2,8 +2,10 @@
 //! tests so both run exactly the same thing; and the family scenario both show.
 //!
 //! # Layout
+//! - [`connection`] — a channel that carries the caller's bearer token
 //! - [`hub`] — [`hub::HubConfig`] and [`hub::run`]
 //! - [`scenario`] — the family scenario `rondom demo` loads and the scenario test checks
 
+pub mod connection;
 pub mod hub;
 pub mod scenario;

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::connection::Connection;
 use chrono::{Days, NaiveDate, NaiveTime};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
@@ -19,7 +20,6 @@ use rondom_proto::v1::regie_service_client::RegieServiceClient;
 use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_proto::v1::wmo_service_client::WmoServiceClient;
-use tonic::transport::Channel;
 
 /// Amsterdam.
 pub const GEMEENTE: &str = "0363";
@@ -535,13 +535,13 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
 /// Runs scenario steps against a hub, one write each.
 #[derive(Debug)]
 pub struct Runner {
-    signal: SignalServiceClient<Channel>,
-    wmo: WmoServiceClient<Channel>,
-    jeugd: JeugdServiceClient<Channel>,
-    participatie: ParticipatieServiceClient<Channel>,
-    schuldhulp: SchuldhulpServiceClient<Channel>,
-    regie: RegieServiceClient<Channel>,
-    household: HouseholdServiceClient<Channel>,
+    signal: SignalServiceClient<Connection>,
+    wmo: WmoServiceClient<Connection>,
+    jeugd: JeugdServiceClient<Connection>,
+    participatie: ParticipatieServiceClient<Connection>,
+    schuldhulp: SchuldhulpServiceClient<Connection>,
+    regie: RegieServiceClient<Connection>,
+    household: HouseholdServiceClient<Connection>,
     /// Household id per primary person's BSN.
     households: HashMap<String, String>,
     base: Option<NaiveDate>,
@@ -551,7 +551,7 @@ pub struct Runner {
 
 impl Runner {
     /// Returns a runner over `channel`.
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: Connection) -> Self {
         Self {
             signal: SignalServiceClient::new(channel.clone()),
             wmo: WmoServiceClient::new(channel.clone()),

@@ -26,10 +26,15 @@ struct Hub {
 }
 
 fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
+    start_with(data, nats_port, grpc_port, log_name, &[])
+}
+
+fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra: &[&str]) -> Hub {
     let log = std::fs::File::create(data.with_file_name(log_name)).expect("log file");
     let child = Command::new(RONDOM)
         .args(["up", "--data-dir"])
         .arg(data)
+        .args(extra)
         .args([
             "--nats-port",
             &nats_port.to_string(),
@@ -315,5 +320,85 @@ fn the_demo_tells_the_family_story_once() {
     let table = rondom(&hub, &["worklist", "--as-of", "2026-05-12"]);
     let table = String::from_utf8_lossy(&table.stdout);
     assert!(table.contains("25 days overdue"), "{table}");
+    stop(hub);
+}
+
+#[test]
+fn with_a_clients_file_the_cli_needs_the_right_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hash = |token: &str| {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(token.as_bytes()))
+    };
+    let clients = dir.path().join("clients.toml");
+    std::fs::write(
+        &clients,
+        format!(
+            "[[client]]\nid = \"wt\"\nrole = \"wijkteam\"\ntoken_sha256 = \"{}\"\n\
+             [[client]]\nid = \"regie\"\nrole = \"coordinator\"\ngemeente = \"0363\"\ntoken_sha256 = \"{}\"\n",
+            hash("wijkteam-secret"),
+            hash("regie-secret")
+        ),
+    )
+    .expect("clients file");
+    let clients = clients.to_str().expect("utf-8 path").to_owned();
+    let hub = start_with(
+        &dir.path().join("data"),
+        free_port(),
+        free_port(),
+        "auth.log",
+        &["--clients", &clients],
+    );
+
+    let post = |token: Option<&str>| {
+        let mut args = vec![
+            "signal",
+            "post",
+            "--gemeente",
+            "0363",
+            "--person",
+            "111222333",
+            "--pillar",
+            "wmo",
+            "--kind",
+            "eenzaamheid",
+            "--json",
+        ];
+        if let Some(token) = token {
+            args.extend(["--token", token]);
+        }
+        rondom(&hub, &args)
+    };
+    let refused = post(None);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Unauthenticated"));
+    let posted = json(&post(Some("wijkteam-secret")));
+    let household = posted["household_id"]
+        .as_str()
+        .expect("household")
+        .to_owned();
+    let denied = rondom(
+        &hub,
+        &[
+            "household",
+            "show",
+            &household,
+            "--token",
+            "wijkteam-secret",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("PermissionDenied"));
+    let view = json(&rondom(
+        &hub,
+        &[
+            "household",
+            "show",
+            &household,
+            "--token",
+            "regie-secret",
+            "--json",
+        ],
+    ));
+    assert_eq!(view["household_id"], household.as_str());
     stop(hub);
 }

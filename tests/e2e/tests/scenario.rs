@@ -132,7 +132,9 @@ fn as_of(text: &str) -> Option<v1::Date> {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_family_through_all_four_laws() {
     let hub = TestHub::start_with_bylaws(BYLAWS).await;
-    let runner = Runner::new(hub.raw_channel().await);
+    let runner = Runner::new(
+        rondom_cli::connection::authed(hub.raw_channel().await, None).expect("connection"),
+    );
     let steps = scenario::family(day("2026-03-02"));
     let order = steps.iter().map(|step| step.name).collect();
     let mut c = Coordinator {
@@ -553,7 +555,9 @@ async fn a_family_through_all_four_laws() {
     .await
     .expect("rebuild");
     c.hub.restart().await;
-    c.runner = Runner::new(c.hub.raw_channel().await);
+    c.runner = Runner::new(
+        rondom_cli::connection::authed(c.hub.raw_channel().await, None).expect("connection"),
+    );
     let after = c.view(&before.household_id, "2026-05-12").await;
     assert_eq!(after, before);
 }

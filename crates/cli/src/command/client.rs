@@ -9,6 +9,7 @@ use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use tonic::transport::Channel;
 
 use crate::output;
+use rondom_cli::connection::{Connection, authed};
 
 /// Where the hub listens and how to print.
 #[derive(Debug, clap::Args)]
@@ -21,14 +22,17 @@ pub(crate) struct ClientArgs {
         global = true
     )]
     addr: String,
+    /// Bearer token of this client (from the hub's clients file).
+    #[arg(long, env = "RONDOM_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
 }
 
 impl ClientArgs {
-    pub(crate) async fn channel(&self) -> anyhow::Result<Channel> {
-        Channel::from_shared(self.addr.clone())
+    pub(crate) async fn channel(&self) -> anyhow::Result<Connection> {
+        let channel = Channel::from_shared(self.addr.clone())
             .with_context(|| format!("{:?} is not a valid address", self.addr))?
             .connect()
             .await
@@ -37,7 +41,8 @@ impl ClientArgs {
                     "cannot reach the hub at {}; is `rondom up` running?",
                     self.addr
                 )
-            })
+            })?;
+        authed(channel, self.token.as_deref())
     }
 }
 
