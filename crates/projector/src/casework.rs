@@ -242,11 +242,9 @@ pub fn apply(
                 pillar,
                 case_id,
                 &jeugdhulp.aanbieder_agb,
+                event.kind != "jeugdhulp_beeindigd",
                 &mut effect,
             );
-            if event.kind == "jeugdhulp_beeindigd" {
-                provider_gone(household, pillar, case_id, &jeugdhulp.aanbieder_agb);
-            }
             if event.kind == "jeugdhulp_beeindigd"
                 && let Some(end) = jeugdhulp.einddatum.as_ref().and_then(naive_date)
                 && let Some(rule) = deadline::rule("IJW-STOP")
@@ -277,6 +275,7 @@ pub fn apply(
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
+                true,
                 &mut effect,
             );
         }
@@ -286,9 +285,9 @@ pub fn apply(
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
+                false,
                 &mut effect,
             );
-            provider_gone(household, pillar, case_id, &voorziening.aanbieder_agb);
         }
         Some(Body::Reintegratie(reintegratie)) if !reintegratie.aanbieder_kvk.is_empty() => {
             provider(
@@ -296,11 +295,9 @@ pub fn apply(
                 pillar,
                 case_id,
                 &reintegratie.aanbieder_kvk,
+                event.kind != "reintegratie_beeindigd",
                 &mut effect,
             );
-            if event.kind == "reintegratie_beeindigd" {
-                provider_gone(household, pillar, case_id, &reintegratie.aanbieder_kvk);
-            }
         }
         Some(Body::Vroegsignaal(signaal)) => {
             let schuldeiser = v1::Schuldeiser::try_from(signaal.schuldeiser)
@@ -467,13 +464,6 @@ fn resume(
     days
 }
 
-/// A provider stopped working on a case: no longer involved with the household through it.
-fn provider_gone(household: &mut StoredHousehold, pillar: Pillar, case_id: &str, code: &str) {
-    let pillar = v1::Pillar::from(pillar) as i32;
-    household.partners.retain(|partner| {
-        !(partner.organisatie == code && partner.pillar == pillar && partner.case_id == case_id)
-    });
-}
 
 /// A refused decision ends the case.
 fn refused(besluit: i32, stage: &mut Option<Stage>, effect: &mut Effect) {
@@ -486,11 +476,14 @@ fn refused(besluit: i32, stage: &mut Option<Stage>, effect: &mut Effect) {
         .push(enum_words(besluit.as_str_name(), "BESLUIT_"));
 }
 
+/// Records a provider working on a case (`involved`) or having stopped; either way the
+/// timeline names it.
 fn provider(
     household: &mut StoredHousehold,
     pillar: Pillar,
     case_id: &str,
     code: &str,
+    involved: bool,
     effect: &mut Effect,
 ) {
     let involvement = v1::Involvement {
@@ -498,7 +491,8 @@ fn provider(
         pillar: v1::Pillar::from(pillar) as i32,
         case_id: case_id.to_owned(),
     };
-    if !household.partners.contains(&involvement) {
+    household.partners.retain(|known| known != &involvement);
+    if involved {
         household.partners.push(involvement);
     }
     effect.detail.push(format!("aanbieder {code}"));
