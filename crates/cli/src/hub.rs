@@ -62,10 +62,7 @@ pub async fn run(
     };
     let (household_service, projector) =
         rondom_projector::start(&jetstream, &keys, &projection).await?;
-    let grpc = match config.clients.clone() {
-        Some(clients) => GrpcServices::new().with_clients(clients),
-        None => GrpcServices::new(),
-    };
+    let grpc = GrpcServices::new().with_clients(config.clients.clone());
     let services = writer_services(grpc, &writer).with_service(household_service);
     let served = rondom_runtime::serve(listener, services, shutdown).await;
 

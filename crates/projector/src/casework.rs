@@ -464,7 +464,6 @@ fn resume(
     days
 }
 
-
 /// A refused decision ends the case.
 fn refused(besluit: i32, stage: &mut Option<Stage>, effect: &mut Effect) {
     let besluit = v1::Besluit::try_from(besluit).unwrap_or(v1::Besluit::Unspecified);

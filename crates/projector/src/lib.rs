@@ -144,11 +144,9 @@ pub async fn run(
     let (service, task) = start(&jetstream, &keys, &config.projection).await?;
     let served = rondom_runtime::serve(
         listener,
-        match config.common.load_clients()? {
-            Some(clients) => GrpcServices::new().with_clients(clients),
-            None => GrpcServices::new(),
-        }
-        .with_service(service),
+        GrpcServices::new()
+            .with_clients(config.common.load_clients()?)
+            .with_service(service),
         shutdown,
     )
     .await;

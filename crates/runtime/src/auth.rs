@@ -250,6 +250,24 @@ pub fn may_call(role: Role, path: &str) -> Option<bool> {
     Some(allowed)
 }
 
+/// Returns the service of a gRPC path (`/package.Service/Method`).
+fn service_of(path: &str) -> &str {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+}
+
+/// Returns whether `path` needs no credentials: health and reflection, for tools.
+pub fn is_open(path: &str) -> bool {
+    matches!(
+        service_of(path),
+        "grpc.health.v1.Health"
+            | "grpc.reflection.v1.ServerReflection"
+            | "grpc.reflection.v1alpha.ServerReflection"
+    )
+}
+
 fn bearer(request: &Request<Body>) -> Option<&str> {
     request
         .headers()
@@ -310,25 +328,19 @@ where
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
         let path = request.uri().path().to_owned();
-        let verdict = match self
-            .clients
-            .as_ref()
-            .map(|clients| clients.authenticate(bearer(&request), Utc::now()))
-        {
+        let verdict = match &self.clients {
+            // No clients file (development), or a path tools use without credentials.
             None => Ok(None),
-            Some(result) => match result {
-                Err(err) => match may_call(Role::Operator, &path) {
-                    None => Ok(None), // open path: no credentials needed
-                    Some(_) => Err(tonic::Status::unauthenticated(err.to_string())),
-                },
-                Ok(client) => match may_call(client.role, &path) {
-                    None => Ok(None),
-                    Some(true) => Ok(Some(client.clone())),
-                    Some(false) => Err(tonic::Status::permission_denied(format!(
-                        "client {} ({:?}) may not call {path}",
-                        client.id, client.role
-                    ))),
-                },
+            Some(_) if is_open(&path) => Ok(None),
+            Some(clients) => match clients.authenticate(bearer(&request), Utc::now()) {
+                Err(err) => Err(tonic::Status::unauthenticated(err.to_string())),
+                Ok(client) if may_call(client.role, &path) == Some(true) => {
+                    Ok(Some(client.clone()))
+                }
+                Ok(client) => Err(tonic::Status::permission_denied(format!(
+                    "client {} ({:?}) may not call {path}",
+                    client.id, client.role
+                ))),
             },
         };
         match verdict {

@@ -49,10 +49,10 @@ impl GrpcServices {
     }
 
     /// Requires every call to carry a bearer token of one of `clients` with a role that may
-    /// call the service (health and reflection stay open).
+    /// call the service (health and reflection stay open); `None` trusts every caller.
     #[must_use]
-    pub fn with_clients(mut self, clients: crate::auth::Clients) -> Self {
-        self.clients = Some(clients);
+    pub fn with_clients(mut self, clients: Option<crate::auth::Clients>) -> Self {
+        self.clients = clients;
         self
     }
 

@@ -43,11 +43,10 @@ pub async fn run_role(
     let (client, jetstream) =
         rondom_bus::open(&common.nats_url, &StreamSettings::default()).await?;
     let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
-    let mut grpc = GrpcServices::new();
-    if let Some(clients) = common.load_clients()? {
-        grpc = grpc.with_clients(clients);
-    }
-    let services = services(grpc, writer);
+    let services = services(
+        GrpcServices::new().with_clients(common.load_clients()?),
+        writer,
+    );
     rondom_runtime::serve(listener, services, shutdown)
         .await
         .context("gRPC server failed")?;

@@ -157,16 +157,7 @@ impl WmoService for WmoHandler {
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
-                    check.code(
-                        "voorziening.aanbieder_agb",
-                        &voorziening.aanbieder_agb,
-                        check_agb,
-                    );
-                    check.code(
-                        "voorziening.productcode",
-                        &voorziening.productcode,
-                        check_productcode,
-                    );
+                    check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
                     check.date("voorziening.begindatum", voorziening.begindatum.as_ref())?;
                     Some(Body::WmoVoorzieningGestart(voorziening))
                 },
@@ -183,16 +174,7 @@ impl WmoService for WmoHandler {
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
-                    check.code(
-                        "voorziening.aanbieder_agb",
-                        &voorziening.aanbieder_agb,
-                        check_agb,
-                    );
-                    check.code(
-                        "voorziening.productcode",
-                        &voorziening.productcode,
-                        check_productcode,
-                    );
+                    check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
                     let start =
                         check.date("voorziening.begindatum", voorziening.begindatum.as_ref());
                     let end = check.date("voorziening.einddatum", voorziening.einddatum.as_ref());
@@ -233,6 +215,12 @@ impl WmoService for WmoHandler {
             .decide_bezwaar(Pillar::Wmo, request.into_inner())
             .await
     }
+}
+
+/// A provision is delivered by a provider (AGB code) as an iWmo product.
+fn check_levering(check: &mut Check, aanbieder_agb: &str, productcode: &str) {
+    check.code("voorziening.aanbieder_agb", aanbieder_agb, check_agb);
+    check.code("voorziening.productcode", productcode, check_productcode);
 }
 
 /// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
