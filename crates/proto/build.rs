@@ -20,6 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "../../proto/rondom/v1/participatie.proto",
                 "../../proto/rondom/v1/schuldhulp.proto",
                 "../../proto/rondom/v1/regie.proto",
+                "../../proto/rondom/v1/subscription.proto",
+                "../../proto/rondom/v1/audit.proto",
             ],
             &["../../proto"],
         )?;

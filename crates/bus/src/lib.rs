@@ -2,12 +2,13 @@
 //! publishing with deduplication, the person-to-household registry and the household key store.
 //!
 //! # Layout
-//! - [`stream`] — names and idempotent provisioning of `RONDOM_EVENTS`, `RONDOM_PERSONS`, `RONDOM_KEYS`
+//! - [`stream`] — names and idempotent provisioning of `RONDOM_EVENTS`, `RONDOM_AUDIT`, `RONDOM_PERSONS`, `RONDOM_KEYS`
 //! - [`subject`] — `rondom.evt.<household>.<pillar>.<kind>`
 //! - [`envelope`] — CloudEvents 1.0 binary-mode headers, and decoding a received event
 //! - [`publisher`] — publish an event and wait for JetStream's acknowledgement
 //! - [`registry`] — which household a person belongs to (atomic create, no double households)
 //! - [`keystore`] — household data keys, wrapped under the master key
+//! - [`audit`] — the append-only audit log of reads and refused calls
 //! - [`error`] — [`Error`] and [`Result`]
 //!
 //! # Example
@@ -19,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod audit;
 pub mod envelope;
 pub mod error;
 pub mod keystore;
@@ -27,6 +29,7 @@ pub mod registry;
 pub mod stream;
 pub mod subject;
 
+pub use audit::AuditLog;
 pub use envelope::{Envelope, EventType, ReceivedEvent};
 pub use error::{Error, Result};
 pub use keystore::KeyStore;

@@ -75,6 +75,13 @@ pub async fn provision(jetstream: &jetstream::Context, settings: &StreamSettings
             source: err.into(),
         })?;
     jetstream
+        .create_or_update_stream(crate::audit::audit_stream_config(settings.replicas))
+        .await
+        .map_err(|err| Error::Provision {
+            what: crate::audit::AUDIT_STREAM,
+            source: err.into(),
+        })?;
+    jetstream
         .create_or_update_key_value(bucket_config(
             PERSONS_BUCKET,
             "person pseudonym -> household id",

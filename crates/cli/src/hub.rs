@@ -8,9 +8,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use rondom_adapter::EventWriter;
 use rondom_bus::stream::StreamSettings;
-use rondom_projector::ProjectionArgs;
-use rondom_runtime::{GrpcServices, Keys};
+use rondom_projector::{ProjectionArgs, ProjectorTask, ReadSide};
+use rondom_proto::v1::audit_service_server::AuditServiceServer;
+use rondom_runtime::audit::AuditHandler;
+use rondom_runtime::{CommonArgs, GrpcServices, Keys};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 /// What the hub needs besides its listener.
 #[derive(Debug, Clone)]
@@ -23,8 +26,8 @@ pub struct HubConfig {
     pub read_wait: Duration,
     /// Per-gemeente bylaw terms (TOML), if any.
     pub bylaws: Option<PathBuf>,
-    /// The clients allowed to call; `None` trusts every caller (development).
-    pub clients: Option<rondom_runtime::auth::Clients>,
+    /// The clients allowed to call.
+    pub clients: rondom_runtime::auth::Clients,
 }
 
 /// Adds every writing service (wijkteam signals, the four pillars, regie) over one writer.
@@ -38,9 +41,88 @@ pub fn writer_services(services: GrpcServices, writer: &Arc<EventWriter>) -> Grp
         .with_service(rondom_adapter_regie::service(writer.clone()))
 }
 
-/// Serves every service (signals, pillars, regie, households) on `listener` until `shutdown` resolves, then
-/// stops in order: RPCs finish, the projector applies its batch and flushes sled, and the
-/// NATS client drains.
+/// Adds every reading service over the projector's read side: households for coordinators
+/// and partners, subscriptions for partners, the audit log for operators.
+/// `stop` ends open subscriptions, which would otherwise keep the server from draining.
+pub fn read_services(
+    services: GrpcServices,
+    read: &ReadSide,
+    jetstream: &async_nats::jetstream::Context,
+    stop: &CancellationToken,
+) -> GrpcServices {
+    services
+        .with_service(read.household_service())
+        .with_service(rondom_subscriptions::service(read, jetstream, stop.clone()))
+        .with_service(AuditServiceServer::new(AuditHandler::new(
+            read.audit.clone(),
+        )))
+}
+
+/// Resolves with `shutdown`, first ending the subscriptions behind `stop`.
+async fn ending(shutdown: impl Future<Output = ()>, stop: CancellationToken) {
+    shutdown.await;
+    stop.cancel();
+}
+
+/// Runs the projector and the reading services as one role (`rondom serve --role projector`)
+/// until `shutdown` resolves.
+///
+/// # Errors
+/// When NATS, the stream, the keys, the clients file or the read model cannot be set up, or
+/// serving fails.
+pub async fn run_reader(
+    common: &CommonArgs,
+    projection: &ProjectionArgs,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let clients = common.load_clients()?;
+    let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
+    let (client, jetstream) =
+        rondom_bus::open(&common.nats_url, &StreamSettings::default()).await?;
+    let (read, projector) = rondom_projector::start(&jetstream, &keys, projection).await?;
+    let services = GrpcServices::new(clients, read.audit.clone());
+    let reading = Reading {
+        read,
+        projector,
+        client,
+        jetstream,
+    };
+    reading.serve(listener, services, shutdown).await
+}
+
+/// The projector's side of a process, and the NATS connection it runs on.
+struct Reading {
+    read: ReadSide,
+    projector: ProjectorTask,
+    client: async_nats::Client,
+    jetstream: async_nats::jetstream::Context,
+}
+
+impl Reading {
+    /// Serves `services` plus the reading services until `shutdown` resolves, then stops in
+    /// order: subscriptions end and RPCs finish, the projector applies its batch and flushes
+    /// sled, and the NATS client drains.
+    async fn serve(
+        self,
+        listener: TcpListener,
+        services: GrpcServices,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let services = read_services(services, &self.read, &self.jetstream, &stop);
+        let served = rondom_runtime::serve(listener, services, ending(shutdown, stop)).await;
+        self.projector
+            .shutdown()
+            .await
+            .context("failed to stop the projector cleanly")?;
+        self.client.drain().await.context("failed to drain NATS")?;
+        served.context("gRPC server failed")
+    }
+}
+
+/// Serves every service (signals, pillars, regie, households, subscriptions, audit) on
+/// `listener` until `shutdown` resolves, then stops in order (see [`Reading::serve`]).
 ///
 /// # Errors
 /// When NATS, the stream, the keys or the read model cannot be set up, or serving fails.
@@ -60,16 +142,14 @@ pub async fn run(
         read_wait: config.read_wait,
         bylaws: config.bylaws.clone(),
     };
-    let (household_service, projector) =
-        rondom_projector::start(&jetstream, &keys, &projection).await?;
-    let grpc = GrpcServices::new().with_clients(config.clients.clone());
-    let services = writer_services(grpc, &writer).with_service(household_service);
-    let served = rondom_runtime::serve(listener, services, shutdown).await;
-
-    projector
-        .shutdown()
-        .await
-        .context("failed to stop the projector cleanly")?;
-    client.drain().await.context("failed to drain NATS")?;
-    served.context("gRPC server failed")
+    let (read, projector) = rondom_projector::start(&jetstream, &keys, &projection).await?;
+    let grpc = GrpcServices::new(config.clients.clone(), read.audit.clone());
+    let services = writer_services(grpc, &writer);
+    let reading = Reading {
+        read,
+        projector,
+        client,
+        jetstream,
+    };
+    reading.serve(listener, services, shutdown).await
 }

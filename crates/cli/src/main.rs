@@ -1,4 +1,5 @@
-//! `rondom`: runs the hub (`up`, `serve`) and talks to it (`signal`, `household`, `timeline`).
+//! `rondom`: runs the hub (`up`, `serve`) and talks to it (`signal`, `household`, `timeline`,
+//! `worklist`, `subscribe`, `audit`, `demo`).
 
 mod command;
 mod output;

@@ -392,11 +392,195 @@ pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
     }
 }
 
+fn purpose_name(value: i32) -> String {
+    v1::Purpose::try_from(value).map_or("?".into(), |purpose| match purpose {
+        v1::Purpose::Unspecified => "-".into(),
+        purpose => enum_text(purpose.as_str_name(), "PURPOSE_"),
+    })
+}
+
+fn need_to_know_name(value: i32) -> String {
+    v1::NeedToKnow::try_from(value).map_or("?".into(), |class| {
+        enum_text(class.as_str_name(), "NEED_TO_KNOW_")
+    })
+}
+
+fn sight_name(value: i32) -> String {
+    v1::Sight::try_from(value).map_or("?".into(), |sight| match sight {
+        v1::Sight::Unspecified => "-".into(),
+        sight => enum_text(sight.as_str_name(), "SIGHT_"),
+    })
+}
+
+/// "household:full×3, pillar:status×1"; "-" when nothing was disclosed.
+fn disclosed_text(disclosed: &[v1::Disclosure]) -> String {
+    if disclosed.is_empty() {
+        return "-".into();
+    }
+    disclosed
+        .iter()
+        .map(|disclosure| {
+            format!(
+                "{}:{}\u{d7}{}",
+                need_to_know_name(disclosure.need_to_know),
+                sight_name(disclosure.sight),
+                disclosure.count
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn dash_if_empty(text: &str) -> &str {
+    if text.is_empty() { "-" } else { text }
+}
+
+/// Prints rows under a header, each column as wide as its widest cell (the last unpadded).
+fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|title| title.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| {
+        let mut text = String::new();
+        for (index, cell) in cells.iter().enumerate() {
+            if index + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
+            }
+        }
+        println!("{}", text.trim_end());
+    };
+    line(header);
+    for row in rows {
+        line(row.each_ref().map(String::as_str));
+    }
+}
+
+pub(crate) fn audit(reply: &v1::ListAuditRecordsResponse, as_json: bool) {
+    if as_json {
+        return print_json(&json!({
+            "records": reply.records.iter().map(|record| json!({
+                "id": record.id,
+                "at": time_text(record.at.as_ref()),
+                "client_id": record.client_id,
+                "role": record.role,
+                "organisatie": record.organisatie,
+                "on_behalf_of": record.on_behalf_of,
+                "method": record.method,
+                "purpose": purpose_name(record.purpose),
+                "household_id": record.household_id,
+                "outcome": record.outcome,
+                "reason": record.reason,
+                "disclosed": record.disclosed.iter().map(|disclosure| json!({
+                    "need_to_know": need_to_know_name(disclosure.need_to_know),
+                    "sight": sight_name(disclosure.sight),
+                    "count": disclosure.count,
+                })).collect::<Vec<_>>(),
+                "peer": record.peer,
+                "trace_id": record.trace_id,
+                "call_id": record.call_id,
+            })).collect::<Vec<_>>(),
+            "next_page_token": reply.next_page_token,
+        }));
+    }
+    if reply.records.is_empty() {
+        println!("(no audit records match)");
+        return;
+    }
+    let rows: Vec<[String; 9]> = reply
+        .records
+        .iter()
+        .map(|record| {
+            [
+                time_text(record.at.as_ref()),
+                dash_if_empty(&record.client_id).to_owned(),
+                dash_if_empty(&record.role).to_owned(),
+                record
+                    .method
+                    .strip_prefix("/rondom.v1.")
+                    .unwrap_or(&record.method)
+                    .to_owned(),
+                dash_if_empty(&record.household_id).to_owned(),
+                purpose_name(record.purpose),
+                record.outcome.clone(),
+                dash_if_empty(&record.reason).to_owned(),
+                disclosed_text(&record.disclosed),
+            ]
+        })
+        .collect();
+    table(
+        [
+            "TIME",
+            "CLIENT",
+            "ROLE",
+            "METHOD",
+            "HOUSEHOLD",
+            "PURPOSE",
+            "OUTCOME",
+            "REASON",
+            "DISCLOSED",
+        ],
+        &rows,
+    );
+    if !reply.next_page_token.is_empty() {
+        println!("\nmore: --page-token {}", reply.next_page_token);
+    }
+}
+
+/// Prints one delivery of a subscription: a line of text, or one JSON object per line.
+pub(crate) fn delivery(delivery: &v1::Delivery, as_json: bool) {
+    if as_json {
+        let value = json!({
+            "position": delivery.position,
+            "id": delivery.id,
+            "type": delivery.r#type,
+            "household_id": delivery.household_id,
+            "pillar": pillar_name(delivery.pillar),
+            "kind": delivery.kind,
+            "need_to_know": need_to_know_name(delivery.need_to_know),
+            "sight": sight_name(delivery.sight),
+            "title": delivery.title,
+            "time": time_text(delivery.time.as_ref()),
+            "occurred_at": time_text(delivery.occurred_at.as_ref()),
+            "persons": delivery.persons.iter().map(|person| json!({
+                "pseudonym": person.pseudonym,
+                "bsn": person.bsn,
+                "display_name": person.display_name,
+                "birth_date": date_text(person.birth_date.as_ref()),
+                "primary": person.primary,
+            })).collect::<Vec<_>>(),
+            "summary": delivery.summary,
+        });
+        println!("{value}");
+        return;
+    }
+    println!(
+        "#{:<6} {:<36} {:<12} {:<28} {:<6} {}",
+        delivery.position,
+        delivery.household_id,
+        pillar_name(delivery.pillar),
+        delivery.kind,
+        sight_name(delivery.sight),
+        delivery.title,
+    );
+}
+
 /// Returns an error with its causes, and for a gRPC status its code and field violations.
 pub(crate) fn error_report(err: &anyhow::Error) -> String {
     if let Some(status) = err.downcast_ref::<tonic::Status>() {
         let Some(bad_request) = status.get_details_bad_request() else {
-            return format!("{:?}: {}", status.code(), status.message());
+            let hint = if status.code() == tonic::Code::Unauthenticated {
+                "\n  give the client's token with --token or RONDOM_TOKEN; against a local \
+                 `rondom up` the CLI uses the development tokens in <data-dir>/dev-tokens.toml \
+                 (--data-dir or RONDOM_DATA_DIR, default ./data)"
+            } else {
+                ""
+            };
+            return format!("{:?}: {}{hint}", status.code(), status.message());
         };
         let mut text = format!("{:?}: the request was refused", status.code());
         for violation in &bad_request.field_violations {

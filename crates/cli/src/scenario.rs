@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::connection::Connection;
+use crate::connection::{Connection, authed};
 use chrono::{Days, NaiveDate, NaiveTime};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
@@ -20,6 +20,7 @@ use rondom_proto::v1::regie_service_client::RegieServiceClient;
 use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_proto::v1::wmo_service_client::WmoServiceClient;
+use rondom_runtime::dev_clients::{DevClient, DevTokens};
 
 /// Amsterdam.
 pub const GEMEENTE: &str = "0363";
@@ -532,7 +533,41 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
     b.steps
 }
 
-/// Runs scenario steps against a hub, one write each.
+/// One connection per role the scenario writes and reads as: the wijkteam signals, each
+/// law's back-office reports its own steps, and the coordinator sets regie (reading the view
+/// for its expected position, for purpose regie).
+#[derive(Debug, Clone)]
+pub struct Connections {
+    pub wijkteam: Connection,
+    pub wmo: Connection,
+    pub jeugd: Connection,
+    pub participatie: Connection,
+    pub schuldhulp: Connection,
+    pub coordinator: Connection,
+}
+
+impl Connections {
+    /// Returns connections over `channel` that call as the development clients of `tokens`.
+    ///
+    /// # Errors
+    /// When a token holds characters a header cannot carry.
+    pub fn from_dev_tokens(
+        channel: &tonic::transport::Channel,
+        tokens: &DevTokens,
+    ) -> anyhow::Result<Self> {
+        let connect = |client: DevClient| authed(channel.clone(), Some(tokens.token(client)));
+        Ok(Self {
+            wijkteam: connect(DevClient::Wijkteam)?,
+            wmo: connect(DevClient::Wmo)?,
+            jeugd: connect(DevClient::Jeugd)?,
+            participatie: connect(DevClient::Participatie)?,
+            schuldhulp: connect(DevClient::Schuldhulp)?,
+            coordinator: connect(DevClient::Coordinator)?,
+        })
+    }
+}
+
+/// Runs scenario steps against a hub, one write each, every write as the role that makes it.
 #[derive(Debug)]
 pub struct Runner {
     signal: SignalServiceClient<Connection>,
@@ -550,16 +585,16 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Returns a runner over `channel`.
-    pub fn new(channel: Connection) -> Self {
+    /// Returns a runner that writes and reads over `connections`.
+    pub fn new(connections: Connections) -> Self {
         Self {
-            signal: SignalServiceClient::new(channel.clone()),
-            wmo: WmoServiceClient::new(channel.clone()),
-            jeugd: JeugdServiceClient::new(channel.clone()),
-            participatie: ParticipatieServiceClient::new(channel.clone()),
-            schuldhulp: SchuldhulpServiceClient::new(channel.clone()),
-            regie: RegieServiceClient::new(channel.clone()),
-            household: HouseholdServiceClient::new(channel),
+            signal: SignalServiceClient::new(connections.wijkteam),
+            wmo: WmoServiceClient::new(connections.wmo),
+            jeugd: JeugdServiceClient::new(connections.jeugd),
+            participatie: ParticipatieServiceClient::new(connections.participatie),
+            schuldhulp: SchuldhulpServiceClient::new(connections.schuldhulp),
+            regie: RegieServiceClient::new(connections.coordinator.clone()),
+            household: HouseholdServiceClient::new(connections.coordinator),
             households: HashMap::new(),
             base: None,
             position: 0,
@@ -727,6 +762,8 @@ impl Runner {
                 )),
                 min_position: self.position,
                 as_of: None,
+                purpose: v1::Purpose::Regie as i32,
+                on_behalf_of: String::new(),
             })
             .await?
             .into_inner();

@@ -1,8 +1,10 @@
 //! The real `rondom` binary, as a newcomer uses it: `rondom up` in one terminal, the CLI in
-//! another; stop with SIGTERM, start again, and the data is still there.
+//! another (picking up the development tokens `rondom up` wrote); stop with SIGTERM, start
+//! again, and the data is still there.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,8 @@ fn free_port() -> u16 {
 struct Hub {
     child: Child,
     grpc: String,
+    /// The data directory whose dev-tokens.toml the CLI reads (when there is one).
+    data: PathBuf,
 }
 
 fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
@@ -50,6 +54,7 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
     Hub {
         child,
         grpc: format!("http://127.0.0.1:{grpc_port}"),
+        data: data.to_owned(),
     }
 }
 
@@ -72,12 +77,23 @@ fn stop(mut hub: Hub) {
     }
 }
 
-fn rondom(hub: &Hub, args: &[&str]) -> Output {
-    Command::new(RONDOM)
+/// The CLI against `hub` as a newcomer runs it in the hub's directory: no token of its own
+/// (the development tokens of the data directory), nothing from the caller's environment.
+fn cli(hub: &Hub, args: &[&str]) -> Command {
+    let mut command = Command::new(RONDOM);
+    command
         .args(args)
         .args(["--addr", &hub.grpc])
-        .output()
-        .expect("run rondom")
+        .env("RONDOM_DATA_DIR", &hub.data)
+        .env_remove("RONDOM_TOKEN")
+        .env_remove("RONDOM_DEV_TOKENS")
+        .env_remove("RONDOM_PURPOSE")
+        .env_remove("RONDOM_ON_BEHALF_OF");
+    command
+}
+
+fn rondom(hub: &Hub, args: &[&str]) -> Output {
+    cli(hub, args).output().expect("run rondom")
 }
 
 fn json(output: &Output) -> Value {
@@ -95,6 +111,27 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     let data = dir.path().join("data");
     let (nats_port, grpc_port) = (free_port(), free_port());
     let hub = start(&data, nats_port, grpc_port, "first.log");
+
+    // Without --clients the hub made development credentials; the tokens are its owner's only.
+    let tokens_file = data.join("dev-tokens.toml");
+    let mode = std::fs::metadata(&tokens_file)
+        .expect("rondom up wrote dev-tokens.toml")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let tokens = std::fs::read_to_string(&tokens_file).expect("tokens");
+    let secrets: Vec<String> = tokens
+        .lines()
+        .filter_map(|line| line.split('"').nth(1))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(secrets.len(), 7, "a token per role: {tokens}");
+    let clients = std::fs::read_to_string(data.join("clients.toml")).expect("clients");
+    assert!(
+        secrets
+            .iter()
+            .all(|token| !clients.contains(token.as_str()))
+    );
 
     let post = |args: &[&str]| {
         let mut all = vec!["signal", "post", "--gemeente", "0363", "--json"];
@@ -150,8 +187,50 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     assert_eq!(by_bsn["household_id"], household.as_str());
 
     let timeline = rondom(&hub, &["timeline", &household]);
-    assert!(timeline.status.success());
+    assert!(
+        timeline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&timeline.stderr)
+    );
     assert!(String::from_utf8_lossy(&timeline.stdout).contains("Yusuf verzuimt"));
+
+    // A wrong token is refused, however the CLI would otherwise pick one.
+    let wrong = post(&[
+        "--person",
+        "111222333",
+        "--pillar",
+        "jeugd",
+        "--kind",
+        "zorgen_opvoeding",
+        "--token",
+        "not-the-token",
+    ]);
+    assert!(!wrong.status.success());
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("Unauthenticated"), "{stderr}");
+
+    // Every read is on record for the operator, with its client and purpose.
+    let audit = json(&rondom(
+        &hub,
+        &["audit", "--household", &household, "--json"],
+    ));
+    let records = audit["records"].as_array().expect("records");
+    assert!(
+        records
+            .iter()
+            .any(|record| record["client_id"] == "dev-coordinator"
+                && record["purpose"] == "regie"
+                && record["method"]
+                    .as_str()
+                    .is_some_and(|method| method.ends_with("/GetHousehold"))),
+        "{audit}"
+    );
+    let table = rondom(&hub, &["audit", "--client", "dev-coordinator"]);
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("HouseholdService/GetTimeline"),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
 
     let refused = post(&[
         "--person",
@@ -178,10 +257,42 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     for log in ["first.log", "second.log"] {
         let text = std::fs::read_to_string(dir.path().join(log)).expect("log");
         assert!(text.contains("rondom is up"), "{log}: {text}");
+        // Where the development tokens are is said once, and the tokens themselves never.
+        assert_eq!(
+            text.matches("Development credentials").count(),
+            1,
+            "{log}: {text}"
+        );
+        assert!(text.contains("dev-tokens.toml"), "{log}: {text}");
         for secret in ["111222333", "123456782", "Fatima", "Yusuf"] {
             assert!(!text.contains(secret), "{secret} in {log}");
         }
+        for token in &secrets {
+            assert!(!text.contains(token.as_str()), "a token in {log}");
+        }
     }
+}
+
+/// Runs the CLI like [`rondom`], killing it if it has not finished within `limit`.
+fn rondom_bounded(hub: &Hub, args: &[&str], limit: Duration) -> Output {
+    let mut child = cli(hub, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rondom");
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!(
+                "rondom {args:?} did not finish in {limit:?}; it printed:\n{}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
 }
 
 fn wait_for_port(port: u16) {
@@ -200,6 +311,10 @@ fn roles_run_as_separate_processes_against_one_nats() {
     let nats = rondom_testkit::TestNats::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let keys = dir.path().join("keys");
+    // Every role reads the same clients file; the CLI finds the tokens next to it.
+    rondom_runtime::dev_clients::DevTokens::load_or_create(dir.path())
+        .expect("development credentials");
+    let clients = dir.path().join("clients.toml");
     let serve = |role: &str, port: u16, log: &str| {
         let log = std::fs::File::create(dir.path().join(log)).expect("log");
         let child = Command::new(RONDOM)
@@ -214,6 +329,8 @@ fn roles_run_as_separate_processes_against_one_nats() {
             ])
             .arg("--key-dir")
             .arg(&keys)
+            .arg("--clients")
+            .arg(&clients)
             .arg("--data-dir")
             .arg(dir.path().join("projector"))
             .stdin(Stdio::null())
@@ -225,6 +342,7 @@ fn roles_run_as_separate_processes_against_one_nats() {
         Hub {
             child,
             grpc: format!("http://127.0.0.1:{port}"),
+            data: dir.path().to_owned(),
         }
     };
     let wijkteam = serve("wijkteam", free_port(), "wijkteam.log");
@@ -308,6 +426,39 @@ fn the_demo_tells_the_family_story_once() {
         &["household", "show", "--bsn", "111222333", "--json"],
     ));
     assert_eq!(family["event_count"], 23);
+
+    // The jeugdhulp provider (the development jeugd partner) follows the family it works
+    // with; a durable subscription continues after what it acknowledged.
+    let deliveries = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["subscribe", "--as", "jeugd", "--json"];
+        all.extend_from_slice(args);
+        let output = rondom_bounded(&hub, &all, Duration::from_secs(60));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line per delivery"))
+            .collect()
+    };
+    let first = deliveries(&["--max", "2", "--durable", "demo-jeugd"]);
+    assert_eq!(first.len(), 2);
+    for delivery in &first {
+        assert_eq!(
+            delivery["household_id"], family["household_id"],
+            "{delivery}"
+        );
+    }
+    let next = deliveries(&["--max", "1", "--durable", "demo-jeugd"]);
+    assert!(
+        next[0]["position"].as_u64() > first[1]["position"].as_u64(),
+        "{next:?} after {first:?}"
+    );
+    let own = deliveries(&["--max", "1", "--pillar", "jeugd"]);
+    assert_eq!(own[0]["pillar"], "jeugd");
+    assert_eq!(own[0]["sight"], "full");
     // On 12 May 2026 only the neighbour's assessment (due 17 April) is overdue.
     let overdue = json(&rondom(
         &hub,
@@ -342,12 +493,17 @@ fn with_a_clients_file_the_cli_needs_the_right_token() {
     )
     .expect("clients file");
     let clients = clients.to_str().expect("utf-8 path").to_owned();
+    let data = dir.path().join("data");
     let hub = start_with(
-        &dir.path().join("data"),
+        &data,
         free_port(),
         free_port(),
         "auth.log",
         &["--clients", &clients],
+    );
+    assert!(
+        !data.join("dev-tokens.toml").exists(),
+        "with --clients no development credentials are made"
     );
 
     let post = |token: Option<&str>| {

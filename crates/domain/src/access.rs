@@ -22,6 +22,18 @@ pub enum Role {
     Operator,
 }
 
+impl fmt::Display for Role {
+    /// `wijkteam`, `partner:jeugd`, `coordinator` or `operator`, as the audit log shows it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Wijkteam => f.write_str("wijkteam"),
+            Role::Partner(pillar) => write!(f, "partner:{}", pillar.as_str()),
+            Role::Coordinator => f.write_str("coordinator"),
+            Role::Operator => f.write_str("operator"),
+        }
+    }
+}
+
 /// How a reader stands to one event of one household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
@@ -102,6 +114,15 @@ impl Standing {
             Role::Coordinator if self.regisseur => Regisseur,
             Role::Coordinator if self.same_gemeente => Coordinator,
             Role::Partner(_) | Role::Coordinator | Role::Wijkteam | Role::Operator => Outsider,
+        }
+    }
+
+    /// Returns whether this reader may see anything of the household at all.
+    pub fn reads_household(&self) -> bool {
+        match self.role {
+            Role::Partner(_) => self.involved,
+            Role::Coordinator => self.regisseur || self.same_gemeente,
+            Role::Wijkteam | Role::Operator => false,
         }
     }
 

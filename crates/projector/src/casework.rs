@@ -18,7 +18,7 @@ use rondom_proto::convert::{naive_date, pillar_from_proto};
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
-use crate::view::StoredHousehold;
+use crate::view::{FormerPartner, StoredHousehold};
 
 /// One case of one pillar.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -239,6 +239,7 @@ pub fn apply(
         Some(Body::Jeugdhulp(jeugdhulp)) => {
             provider(
                 household,
+                received.position,
                 pillar,
                 case_id,
                 &jeugdhulp.aanbieder_agb,
@@ -272,6 +273,7 @@ pub fn apply(
         Some(Body::WmoVoorzieningGestart(voorziening)) => {
             provider(
                 household,
+                received.position,
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
@@ -282,6 +284,7 @@ pub fn apply(
         Some(Body::WmoVoorzieningGestopt(voorziening)) => {
             provider(
                 household,
+                received.position,
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
@@ -292,6 +295,7 @@ pub fn apply(
         Some(Body::Reintegratie(reintegratie)) if !reintegratie.aanbieder_kvk.is_empty() => {
             provider(
                 household,
+                received.position,
                 pillar,
                 case_id,
                 &reintegratie.aanbieder_kvk,
@@ -330,10 +334,12 @@ pub fn apply(
                 pillar: partner.pillar,
                 case_id: String::new(),
             };
-            household.partners.retain(|known| known != &involvement);
-            if event.kind == "partner_betrokken" {
-                household.partners.push(involvement);
-            }
+            involve(
+                household,
+                involvement,
+                event.kind == "partner_betrokken",
+                received.position,
+            );
             effect.detail.push(partner.organisatie.clone());
         }
         _ => {}
@@ -479,6 +485,7 @@ fn refused(besluit: i32, stage: &mut Option<Stage>, effect: &mut Effect) {
 /// timeline names it.
 fn provider(
     household: &mut StoredHousehold,
+    position: u64,
     pillar: Pillar,
     case_id: &str,
     code: &str,
@@ -490,11 +497,36 @@ fn provider(
         pillar: v1::Pillar::from(pillar) as i32,
         case_id: case_id.to_owned(),
     };
+    involve(household, involvement, involved, position);
+    effect.detail.push(format!("aanbieder {code}"));
+}
+
+/// Adds an organisation's involvement, or ends it at `position`: what it saw up to its end
+/// stays its to see (the partner receives the event that ends its own involvement).
+fn involve(
+    household: &mut StoredHousehold,
+    involvement: v1::Involvement,
+    involved: bool,
+    position: u64,
+) {
     household.partners.retain(|known| known != &involvement);
     if involved {
         household.partners.push(involvement);
+        return;
     }
-    effect.detail.push(format!("aanbieder {code}"));
+    let still = household.partners.iter().any(|known| {
+        known.organisatie == involvement.organisatie && known.pillar == involvement.pillar
+    });
+    if !still {
+        household.former_partners.retain(|former| {
+            former.organisatie != involvement.organisatie || former.pillar != involvement.pillar
+        });
+        household.former_partners.push(FormerPartner {
+            organisatie: involvement.organisatie,
+            pillar: involvement.pillar,
+            ended_position: position,
+        });
+    }
 }
 
 /// Returns `BESLUIT_GEDEELTELIJK_TOEGEKEND` as "gedeeltelijk toegekend".

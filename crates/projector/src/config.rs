@@ -1,29 +1,10 @@
-//! Settings of the projector role.
+//! Settings of the read model.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rondom_domain::bylaw::BylawTerms;
-
-use rondom_runtime::CommonArgs;
-
-/// `rondom serve --role projector`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Config {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// Address of the gRPC listener (HouseholdService).
-    #[arg(
-        long,
-        env = "RONDOM_PROJECTOR_GRPC_ADDR",
-        default_value = "127.0.0.1:50053"
-    )]
-    pub grpc_addr: SocketAddr,
-    #[command(flatten)]
-    pub projection: ProjectionArgs,
-}
 
 /// Where the read model lives and how the projector reads.
 #[derive(Debug, Clone, clap::Args)]

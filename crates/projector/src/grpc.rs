@@ -1,91 +1,60 @@
-//! `HouseholdHandler`: coordinators read household views and timelines.
+//! `HouseholdHandler`: coordinators and partners read household views and timelines, each
+//! cut down to what the reader may see ([`crate::disclosure`]), each read stating its purpose
+//! and recorded in the audit log before it is answered.
 //!
 //! Personal data is opened here, per request, with the household's key: the read model only
 //! holds it sealed.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use prost::Message;
-use rondom_bus::KeyStore;
 use rondom_domain::seal::{DataKey, Purpose, Sealed};
-use rondom_domain::{Bsn, HouseholdId, InvalidInput, PseudonymKey};
+use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;
-use tokio::sync::watch;
+use rondom_runtime::audit::{Caller, ReadAudit, check_purpose};
 use tonic::{Request, Response, Status};
 
+use crate::ReadSide;
 use crate::assess;
+use crate::disclosure::{self, Reader, Tally};
 use crate::error::{Error, Result};
-use crate::store::{ReadModel, TimelineQuery};
+use crate::store::TimelineQuery;
 use crate::view::{self, StoredHousehold, StoredMember, StoredTimelineEntry};
 use crate::worklist::{self, Cursor, WorklistQuery};
 
 /// Default and largest timeline page.
 const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 500;
+/// The most stored pages one timeline read looks through to fill a page for a reader who
+/// sees few entries; the next page token continues from there.
+const MAX_PAGES_SCANNED: usize = 20;
 /// The furthest a worklist looks ahead.
 const MAX_DUE_WITHIN_DAYS: u32 = 3650;
 /// Page tokens carry a version so their format can change without confusing old clients.
 const PAGE_TOKEN_PREFIX: &str = "v1.";
+/// What an outsider is told: the same as for a household that does not exist, so a refusal
+/// does not reveal that it does.
+const NOT_YOURS: &str = "no household you may read";
 
 /// Implements `rondom.v1.HouseholdService`.
 #[derive(Debug, Clone)]
 pub struct HouseholdHandler {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    model: ReadModel,
-    applied: watch::Receiver<u64>,
-    keys: KeyStore,
-    pseudonyms: PseudonymKey,
-    read_wait: Duration,
+    inner: Arc<ReadSide>,
 }
 
 impl HouseholdHandler {
-    /// Returns a handler over `model`; `applied` tells how far the projector got.
-    pub fn new(
-        model: ReadModel,
-        applied: watch::Receiver<u64>,
-        keys: KeyStore,
-        pseudonyms: PseudonymKey,
-        read_wait: Duration,
-    ) -> Self {
+    /// Returns a handler over `read`.
+    pub fn new(read: ReadSide) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                model,
-                applied,
-                keys,
-                pseudonyms,
-                read_wait,
-            }),
+            inner: Arc::new(read),
         }
     }
 }
 
-impl Inner {
-    /// Waits until the projector has applied `position` (read-your-writes).
-    async fn wait_for(&self, position: u64) -> Result<()> {
-        if position == 0 {
-            return Ok(());
-        }
-        let mut applied = self.applied.clone();
-        match tokio::time::timeout(
-            self.read_wait,
-            applied.wait_for(|reached| *reached >= position),
-        )
-        .await
-        {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(Error::NotYetApplied {
-                wanted: position,
-                reached: *self.applied.borrow(),
-            }),
-        }
-    }
+type Inner = ReadSide;
 
+impl Inner {
     /// Checks the key of a request: a household id, or a BSN as its pseudonym.
     fn household_key(&self, request: &v1::GetHouseholdRequest) -> Result<HouseholdKey> {
         match &request.key {
@@ -221,6 +190,8 @@ impl Inner {
             title: entry.title,
             need_to_know: entry.need_to_know,
             case_id: entry.case_id,
+            // Set by the disclosure to this reader.
+            sight: v1::Sight::Unspecified as i32,
         }
     }
 }
@@ -265,6 +236,204 @@ fn parse_page_token(token: &str) -> Result<Option<u64>> {
         })
 }
 
+impl HouseholdHandler {
+    async fn read_household(
+        &self,
+        caller: &Caller,
+        request: v1::GetHouseholdRequest,
+        audit: &ReadAudit,
+    ) -> Result<v1::GetHouseholdResponse, (Option<HouseholdId>, Status)> {
+        let inner = &self.inner;
+        let refuse = |id: Option<HouseholdId>| move |err: Error| (id, Status::from(err));
+        check_purpose(caller.client.role, request.purpose).map_err(|status| (None, status))?;
+        let key = inner.household_key(&request).map_err(refuse(None))?;
+        let as_of = as_of("as_of", request.as_of.as_ref()).map_err(refuse(None))?;
+        inner
+            .wait_for(request.min_position)
+            .await
+            .map_err(refuse(None))?;
+        let id = inner.household_id(key).map_err(refuse(None))?;
+        let position = inner.position();
+        let stored = inner
+            .model
+            .household(&id)
+            .map_err(refuse(Some(id)))?
+            .ok_or_else(|| (Some(id), Error::HouseholdNotFound(id.to_string()).into()))?;
+        let reader = Reader {
+            client: &caller.client,
+            on_behalf_of: &request.on_behalf_of,
+        };
+        let standing = reader.standing(&stored, None);
+        if !standing.reads_household() {
+            return Err((Some(id), not_yours()));
+        }
+        let key = inner
+            .keys
+            .get(&id)
+            .await
+            .map_err(|err| (Some(id), Status::from(Error::from(err))))?;
+        let mut household = inner.household(&id, stored, key.as_ref(), as_of);
+        let mut tally = Tally::default();
+        disclosure::household(&mut household, &standing, &mut tally);
+        audit
+            .answered([(id.to_string(), tally.disclosures())])
+            .await
+            .map_err(|status| (Some(id), status))?;
+        Ok(v1::GetHouseholdResponse {
+            household: Some(household),
+            position,
+        })
+    }
+
+    async fn read_timeline(
+        &self,
+        caller: &Caller,
+        request: v1::GetTimelineRequest,
+        audit: &ReadAudit,
+    ) -> Result<v1::GetTimelineResponse, (Option<HouseholdId>, Status)> {
+        let inner = &self.inner;
+        let refuse = |id: Option<HouseholdId>| move |err: Error| (id, Status::from(err));
+        check_purpose(caller.client.role, request.purpose).map_err(|status| (None, status))?;
+        let id = parse_household_id("household_id", &request.household_id).map_err(refuse(None))?;
+        let after = parse_page_token(&request.page_token).map_err(refuse(Some(id)))?;
+        let mut pillars = Vec::with_capacity(request.pillars.len());
+        for (index, pillar) in request.pillars.iter().enumerate() {
+            if rondom_proto::convert::pillar_from_proto(*pillar).is_none() {
+                return Err(refuse(Some(id))(Error::from(InvalidInput::single(
+                    format!("pillars[{index}]"),
+                    "unknown pillar",
+                ))));
+            }
+            pillars.push(*pillar);
+        }
+        inner
+            .wait_for(request.min_position)
+            .await
+            .map_err(refuse(Some(id)))?;
+        let stored = inner
+            .model
+            .household(&id)
+            .map_err(refuse(Some(id)))?
+            .ok_or_else(|| (Some(id), Error::HouseholdNotFound(id.to_string()).into()))?;
+        let reader = Reader {
+            client: &caller.client,
+            on_behalf_of: &request.on_behalf_of,
+        };
+        if !reader.reads(&stored) {
+            return Err((Some(id), not_yours()));
+        }
+        // AIP-158: zero means the default, larger than the maximum means the maximum.
+        let limit = match request.page_size as usize {
+            0 => DEFAULT_PAGE_SIZE,
+            size => size.min(MAX_PAGE_SIZE),
+        };
+        let key = inner
+            .keys
+            .get(&id)
+            .await
+            .map_err(|err| (Some(id), Status::from(Error::from(err))))?;
+        let mut query = TimelineQuery {
+            household: id,
+            pillars,
+            oldest_first: request.oldest_first,
+            after,
+            limit,
+        };
+        let mut entries = Vec::new();
+        let mut tally = Tally::default();
+        let mut next = None;
+        // A reader who sees few entries gets them from further pages, within a bound.
+        for _ in 0..MAX_PAGES_SCANNED {
+            query.limit = limit - entries.len();
+            let page = inner.model.timeline(&query).map_err(refuse(Some(id)))?;
+            for (position, entry) in page.entries {
+                let standing = reader.standing(&stored, Some(position));
+                let entry = Inner::timeline_entry(&id, key.as_ref(), position, entry);
+                entries.extend(disclosure::timeline_entry(entry, &standing, &mut tally));
+            }
+            next = page.next;
+            match next {
+                Some(position) if entries.len() < limit => query.after = Some(position),
+                _ => break,
+            }
+        }
+        audit
+            .answered([(id.to_string(), tally.disclosures())])
+            .await
+            .map_err(|status| (Some(id), status))?;
+        Ok(v1::GetTimelineResponse {
+            entries,
+            next_page_token: next
+                .map(|position| format!("{PAGE_TOKEN_PREFIX}{position}"))
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn read_worklist(
+        &self,
+        caller: &Caller,
+        request: v1::ListHouseholdsRequest,
+        audit: &ReadAudit,
+    ) -> Result<v1::ListHouseholdsResponse, Status> {
+        let inner = &self.inner;
+        check_purpose(caller.client.role, request.purpose)?;
+        let mut query = worklist_query(&request)?;
+        // A coordinator's worklist is its own gemeente's.
+        let own = caller
+            .client
+            .gemeente
+            .as_ref()
+            .map(|gemeente| gemeente.as_str().to_owned())
+            .ok_or_else(|| Status::permission_denied("worklists are for coordinators"))?;
+        match &query.gemeente {
+            Some(asked) if *asked != own => {
+                return Err(Status::permission_denied(format!(
+                    "a coordinator of gemeente {own} may not list gemeente {asked}"
+                )));
+            }
+            _ => query.gemeente = Some(own),
+        }
+        inner.wait_for(request.min_position).await?;
+        let position = inner.position();
+        let model = inner.model.clone();
+        let page = tokio::task::spawn_blocking(move || worklist::list(&model, &query))
+            .await
+            .map_err(|_| Status::internal("internal error"))??;
+        audit
+            .answered(page.rows.iter().map(|row| {
+                let shown = v1::Disclosure {
+                    need_to_know: v1::NeedToKnow::Household as i32,
+                    sight: v1::Sight::Status as i32,
+                    count: 1,
+                };
+                (row.household_id.clone(), vec![shown])
+            }))
+            .await?;
+        Ok(v1::ListHouseholdsResponse {
+            rows: page.rows,
+            next_page_token: page.next.map(|cursor| cursor.token()).unwrap_or_default(),
+            position,
+        })
+    }
+}
+
+/// Answers a read of one household, recording a refusal against the household it named.
+async fn answer<T>(
+    audit: &ReadAudit,
+    read: Result<T, (Option<HouseholdId>, Status)>,
+) -> Result<Response<T>, Status> {
+    match read {
+        Ok(response) => Ok(Response::new(response)),
+        Err((id, status)) => Err(audit
+            .refused(id.map(|id| id.to_string()).as_deref(), status)
+            .await),
+    }
+}
+
+fn not_yours() -> Status {
+    rondom_proto::status::not_found("household", NOT_YOURS)
+}
+
 #[tonic::async_trait]
 impl HouseholdService for HouseholdHandler {
     #[tracing::instrument(skip_all)]
@@ -272,23 +441,15 @@ impl HouseholdService for HouseholdHandler {
         &self,
         request: Request<v1::GetHouseholdRequest>,
     ) -> Result<Response<v1::GetHouseholdResponse>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let inner = &self.inner;
-        let key = inner.household_key(&request)?;
-        let as_of = as_of("as_of", request.as_of.as_ref())?;
-        inner.wait_for(request.min_position).await?;
-        let id = inner.household_id(key)?;
-        let position = *inner.applied.borrow();
-        let stored = inner
-            .model
-            .household(&id)?
-            .ok_or_else(|| Error::HouseholdNotFound(id.to_string()))?;
-        let key = inner.keys.get(&id).await.map_err(Error::from)?;
-        let household = inner.household(&id, stored, key.as_ref(), as_of);
-        Ok(Response::new(v1::GetHouseholdResponse {
-            household: Some(household),
-            position,
-        }))
+        let audit = ReadAudit::new(
+            self.inner.audit.clone(),
+            &caller,
+            request.purpose,
+            &request.on_behalf_of,
+        );
+        answer(&audit, self.read_household(&caller, request, &audit).await).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -296,52 +457,15 @@ impl HouseholdService for HouseholdHandler {
         &self,
         request: Request<v1::GetTimelineRequest>,
     ) -> Result<Response<v1::GetTimelineResponse>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let inner = &self.inner;
-        let id = parse_household_id("household_id", &request.household_id)?;
-        let after = parse_page_token(&request.page_token)?;
-        let mut pillars = Vec::with_capacity(request.pillars.len());
-        for (index, pillar) in request.pillars.iter().enumerate() {
-            if rondom_proto::convert::pillar_from_proto(*pillar).is_none() {
-                return Err(Error::from(InvalidInput::single(
-                    format!("pillars[{index}]"),
-                    "unknown pillar",
-                ))
-                .into());
-            }
-            pillars.push(*pillar);
-        }
-        inner.wait_for(request.min_position).await?;
-        if !inner.model.has_household(&id)? {
-            return Err(Error::HouseholdNotFound(id.to_string()).into());
-        }
-        // AIP-158: zero means the default, larger than the maximum means the maximum.
-        let limit = match request.page_size as usize {
-            0 => DEFAULT_PAGE_SIZE,
-            size => size.min(MAX_PAGE_SIZE),
-        };
-        let query = TimelineQuery {
-            household: id,
-            pillars,
-            oldest_first: request.oldest_first,
-            after,
-            limit,
-        };
-        let page = inner.model.timeline(&query)?;
-        let key = inner.keys.get(&id).await.map_err(Error::from)?;
-        let entries = page
-            .entries
-            .into_iter()
-            .map(|(position, entry)| Inner::timeline_entry(&id, key.as_ref(), position, entry))
-            .collect();
-        let next_page_token = page
-            .next
-            .map(|position| format!("{PAGE_TOKEN_PREFIX}{position}"))
-            .unwrap_or_default();
-        Ok(Response::new(v1::GetTimelineResponse {
-            entries,
-            next_page_token,
-        }))
+        let audit = ReadAudit::new(
+            self.inner.audit.clone(),
+            &caller,
+            request.purpose,
+            &request.on_behalf_of,
+        );
+        answer(&audit, self.read_timeline(&caller, request, &audit).await).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -349,20 +473,18 @@ impl HouseholdService for HouseholdHandler {
         &self,
         request: Request<v1::ListHouseholdsRequest>,
     ) -> Result<Response<v1::ListHouseholdsResponse>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let inner = &self.inner;
-        let query = worklist_query(&request)?;
-        inner.wait_for(request.min_position).await?;
-        let position = *inner.applied.borrow();
-        let model = inner.model.clone();
-        let page = tokio::task::spawn_blocking(move || worklist::list(&model, &query))
-            .await
-            .map_err(|_| Status::internal("internal error"))??;
-        Ok(Response::new(v1::ListHouseholdsResponse {
-            rows: page.rows,
-            next_page_token: page.next.map(|cursor| cursor.token()).unwrap_or_default(),
-            position,
-        }))
+        let audit = ReadAudit::new(
+            self.inner.audit.clone(),
+            &caller,
+            request.purpose,
+            &request.on_behalf_of,
+        );
+        match self.read_worklist(&caller, request, &audit).await {
+            Ok(response) => Ok(Response::new(response)),
+            Err(status) => Err(audit.refused(None, status).await),
+        }
     }
 }
 

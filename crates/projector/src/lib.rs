@@ -1,8 +1,9 @@
 //! The household projector: folds every event of `RONDOM_EVENTS` into one integral view per
-//! household in sled, and serves `rondom.v1.HouseholdService` to coordinators.
+//! household in sled, and serves `rondom.v1.HouseholdService` to coordinators and partners,
+//! each reader seeing what the need-to-know policy lets it see.
 //!
 //! # Layout
-//! - [`config`] — [`Config`] of the role and [`ProjectionArgs`]
+//! - [`config`] — [`ProjectionArgs`]
 //! - [`view`] — the stored views and the pure fold of one event into them
 //! - [`casework`] — trajectories, deadlines, regisseur, plan and partners from pillar events
 //! - [`assess`] — how a view stands on a given day: deadline states, risk flags
@@ -11,14 +12,18 @@
 //! - [`generation`] — read model generations, switched atomically by a rebuild
 //! - [`consumer`] — the durable pull loop
 //! - [`rebuild`] — rebuild the read model from the log
+//! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
 //! - [`grpc`] — [`HouseholdHandler`]
 //! - [`error`] — [`Error`] and its gRPC status
 //!
 //! # Example
 //! ```no_run
-//! # async fn example(config: rondom_projector::Config) -> anyhow::Result<()> {
-//! let listener = tokio::net::TcpListener::bind(config.grpc_addr).await?;
-//! rondom_projector::run(config, listener, rondom_runtime::shutdown_signal()).await?;
+//! # async fn example(keys: rondom_runtime::Keys, args: rondom_projector::ProjectionArgs) -> anyhow::Result<()> {
+//! let nats = rondom_bus::connect("nats://127.0.0.1:4222").await?;
+//! let jetstream = rondom_bus::jetstream(nats);
+//! let (read, task) = rondom_projector::start(&jetstream, &keys, &args).await?;
+//! let households = read.household_service(); // serve it with rondom_runtime::serve
+//! task.shutdown().await?;
 //! # Ok(()) }
 //! ```
 
@@ -26,6 +31,7 @@ pub mod assess;
 pub mod casework;
 pub mod config;
 pub mod consumer;
+pub mod disclosure;
 pub mod error;
 pub mod generation;
 pub mod grpc;
@@ -34,19 +40,15 @@ pub mod store;
 pub mod view;
 pub mod worklist;
 
-use std::future::Future;
-
-use anyhow::Context as _;
-use rondom_bus::KeyStore;
-use rondom_bus::stream::{self, KEYS_BUCKET, StreamSettings};
+use rondom_bus::stream::{self, KEYS_BUCKET};
+use rondom_bus::{AuditLog, KeyStore};
 use rondom_proto::v1::household_service_server::HouseholdServiceServer;
-use rondom_runtime::{GrpcServices, Keys};
-use tokio::net::TcpListener;
+use rondom_runtime::Keys;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{Config, ProjectionArgs};
+pub use config::ProjectionArgs;
 pub use error::{Error, Result};
 pub use generation::Generations;
 pub use grpc::HouseholdHandler;
@@ -77,7 +79,56 @@ impl ProjectorTask {
     }
 }
 
-/// Opens the read model, starts consuming and returns the query service with the task.
+/// What the read services share: the read model, how far the projector got, the keys that
+/// open personal data, the pseudonym key for BSN lookups and the audit log.
+#[derive(Debug, Clone)]
+pub struct ReadSide {
+    pub model: ReadModel,
+    pub applied: watch::Receiver<u64>,
+    pub keys: std::sync::Arc<KeyStore>,
+    pub pseudonyms: rondom_domain::PseudonymKey,
+    /// How long a read with `min_position` waits for the projector.
+    pub read_wait: std::time::Duration,
+    pub audit: AuditLog,
+}
+
+impl ReadSide {
+    /// Returns `HouseholdService` over this read side.
+    pub fn household_service(&self) -> HouseholdServiceServer<HouseholdHandler> {
+        HouseholdServiceServer::new(HouseholdHandler::new(self.clone()))
+    }
+
+    /// Waits until the projector has applied `position` (read-your-writes).
+    ///
+    /// # Errors
+    /// [`Error::NotYetApplied`] when it does not within `read_wait`.
+    pub async fn wait_for(&self, position: u64) -> Result<()> {
+        if position == 0 {
+            return Ok(());
+        }
+        let mut applied = self.applied.clone();
+        match tokio::time::timeout(
+            self.read_wait,
+            applied.wait_for(|reached| *reached >= position),
+        )
+        .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Error::NotYetApplied {
+                wanted: position,
+                reached: *self.applied.borrow(),
+            }),
+        }
+    }
+
+    /// Returns the stream position the read model has applied.
+    pub fn position(&self) -> u64 {
+        *self.applied.borrow()
+    }
+}
+
+/// Opens the read model, starts consuming and returns what the read services need, with the
+/// task.
 ///
 /// # Errors
 /// When the read model cannot be opened (another process may hold it) or the key bucket
@@ -86,7 +137,7 @@ pub async fn start(
     jetstream: &async_nats::jetstream::Context,
     keys: &Keys,
     args: &ProjectionArgs,
-) -> Result<(HouseholdServiceServer<HouseholdHandler>, ProjectorTask)> {
+) -> Result<(ReadSide, ProjectorTask)> {
     let path = Generations::new(&args.data_dir).current()?;
     let bylaws = args.load_bylaws()?;
     let model = {
@@ -112,47 +163,20 @@ pub async fn start(
         stream::bucket(jetstream, KEYS_BUCKET).await?,
         keys.master.clone(),
     );
-    let handler = HouseholdHandler::new(
-        model.clone(),
-        applied_rx,
-        key_store,
-        keys.pseudonym.clone(),
-        args.read_wait,
-    );
+    let read = ReadSide {
+        model: model.clone(),
+        applied: applied_rx,
+        keys: std::sync::Arc::new(key_store),
+        pseudonyms: keys.pseudonym.clone(),
+        read_wait: args.read_wait,
+        audit: AuditLog::new(jetstream.clone()),
+    };
     Ok((
-        HouseholdServiceServer::new(handler),
+        read,
         ProjectorTask {
             cancel,
             handle,
             model,
         },
     ))
-}
-
-/// Runs the projector as its own role on `listener` until `shutdown` resolves.
-///
-/// # Errors
-/// When NATS, the stream, the keys or the read model cannot be set up, or serving fails.
-pub async fn run(
-    config: Config,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let keys = Keys::load_or_generate(&config.common.key_dir).context("failed to load keys")?;
-    let (client, jetstream) =
-        rondom_bus::open(&config.common.nats_url, &StreamSettings::default()).await?;
-    let (service, task) = start(&jetstream, &keys, &config.projection).await?;
-    let served = rondom_runtime::serve(
-        listener,
-        GrpcServices::new()
-            .with_clients(config.common.load_clients()?)
-            .with_service(service),
-        shutdown,
-    )
-    .await;
-    task.shutdown()
-        .await
-        .context("failed to stop the projector cleanly")?;
-    client.drain().await.context("failed to drain NATS")?;
-    served.context("gRPC server failed")
 }

@@ -42,6 +42,23 @@ pub struct StoredHousehold {
     pub plan: Option<v1::GezinsplanStatus>,
     #[prost(message, repeated, tag = "12")]
     pub partners: Vec<v1::Involvement>,
+    /// Organisations whose involvement ended, and where: their sight of the household ends
+    /// there.
+    #[prost(message, repeated, tag = "13")]
+    pub former_partners: Vec<FormerPartner>,
+}
+
+/// An organisation no longer involved with a household.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct FormerPartner {
+    #[prost(string, tag = "1")]
+    pub organisatie: String,
+    /// A `v1::Pillar`.
+    #[prost(int32, tag = "2")]
+    pub pillar: i32,
+    /// Stream position of the event that ended the involvement.
+    #[prost(uint64, tag = "3")]
+    pub ended_position: u64,
 }
 
 /// A member: pseudonym plus their latest sealed identity.
@@ -118,15 +135,6 @@ pub struct Folded {
     pub joined: Vec<String>,
     /// Pseudonyms that left the household.
     pub left: Vec<String>,
-}
-
-fn need_to_know(class: NeedToKnow) -> v1::NeedToKnow {
-    match class {
-        NeedToKnow::Household => v1::NeedToKnow::Household,
-        NeedToKnow::Pillar => v1::NeedToKnow::Pillar,
-        NeedToKnow::Health => v1::NeedToKnow::Health,
-        NeedToKnow::Protected => v1::NeedToKnow::Protected,
-    }
 }
 
 /// Folds `received` into `household` (a default one for a new household). `bylaws` holds
@@ -238,7 +246,7 @@ pub fn fold(
         urgency,
         event_type: received.envelope.event_type.to_string(),
         title,
-        need_to_know: need_to_know(class) as i32,
+        need_to_know: v1::NeedToKnow::from(class) as i32,
         case_id: event.case_id.clone(),
     };
     Folded {

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prost_types::Timestamp;
+use rondom_domain::access::{Purpose, Sight};
+use rondom_domain::catalogue::NeedToKnow;
 use rondom_domain::seal;
 use rondom_domain::signal::SignalInput;
 use rondom_domain::{Pillar, Urgency};
@@ -51,6 +53,53 @@ pub fn urgency_from_proto(value: i32) -> Option<Urgency> {
         v1::Urgency::Normal => Some(Urgency::Normal),
         v1::Urgency::High => Some(Urgency::High),
         v1::Urgency::Crisis => Some(Urgency::Crisis),
+    }
+}
+
+impl From<Purpose> for v1::Purpose {
+    fn from(purpose: Purpose) -> Self {
+        match purpose {
+            Purpose::Regie => v1::Purpose::Regie,
+            Purpose::UitvoeringWmo => v1::Purpose::UitvoeringWmo,
+            Purpose::UitvoeringJeugdwet => v1::Purpose::UitvoeringJeugdwet,
+            Purpose::Schuldhulpverlening => v1::Purpose::Schuldhulpverlening,
+            Purpose::Bijstandsverlening => v1::Purpose::Bijstandsverlening,
+            Purpose::Beheer => v1::Purpose::Beheer,
+        }
+    }
+}
+
+/// Returns the purpose of a wire value; `None` for unspecified or unknown numbers.
+pub fn purpose_from_proto(value: i32) -> Option<Purpose> {
+    match v1::Purpose::try_from(value).ok()? {
+        v1::Purpose::Unspecified => None,
+        v1::Purpose::Regie => Some(Purpose::Regie),
+        v1::Purpose::UitvoeringWmo => Some(Purpose::UitvoeringWmo),
+        v1::Purpose::UitvoeringJeugdwet => Some(Purpose::UitvoeringJeugdwet),
+        v1::Purpose::Schuldhulpverlening => Some(Purpose::Schuldhulpverlening),
+        v1::Purpose::Bijstandsverlening => Some(Purpose::Bijstandsverlening),
+        v1::Purpose::Beheer => Some(Purpose::Beheer),
+    }
+}
+
+impl From<NeedToKnow> for v1::NeedToKnow {
+    fn from(class: NeedToKnow) -> Self {
+        match class {
+            NeedToKnow::Household => v1::NeedToKnow::Household,
+            NeedToKnow::Pillar => v1::NeedToKnow::Pillar,
+            NeedToKnow::Health => v1::NeedToKnow::Health,
+            NeedToKnow::Protected => v1::NeedToKnow::Protected,
+        }
+    }
+}
+
+impl From<Sight> for v1::Sight {
+    fn from(sight: Sight) -> Self {
+        match sight {
+            Sight::Nothing => v1::Sight::Unspecified,
+            Sight::Status => v1::Sight::Status,
+            Sight::Full => v1::Sight::Full,
+        }
     }
 }
 

@@ -20,12 +20,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use rondom_bus::AuditLog;
 use rondom_domain::access::Role;
 use rondom_domain::{GemeenteCode, Pillar};
+use rondom_proto::v1;
 use sha2::{Digest, Sha256};
+use tonic::Status;
 use tonic::body::Body;
 use tonic::codegen::http::{Request, Response};
+
+use crate::audit::Caller;
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +115,10 @@ impl Clients {
                 id: entry.id.clone(),
                 reason: reason.to_owned(),
             };
+            // Client ids name subjects of the audit log and durable subscriptions.
+            if !rondom_bus::audit::is_subject_token(&entry.id) {
+                return Err(wrong("id is 1-64 of a-z, 0-9, '-' and '_'"));
+            }
             let role = match (entry.role.as_str(), entry.pillar.as_deref()) {
                 ("wijkteam", None) => Role::Wijkteam,
                 ("coordinator", None) => Role::Coordinator,
@@ -150,9 +161,7 @@ impl Clients {
             let hash: [u8; 32] = hex::decode(&entry.token_sha256)
                 .ok()
                 .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| {
-                    wrong("token_sha256 is 64 hex digits (rondom clients token prints one)")
-                })?;
+                .ok_or_else(|| wrong("token_sha256 is 64 hex digits: the SHA-256 of the token"))?;
             let client = Client {
                 id: entry.id.clone(),
                 role,
@@ -225,29 +234,25 @@ fn rand_bytes() -> [u8; 32] {
 }
 
 /// Returns whether `role` may call the gRPC method at `path` (`/package.Service/Method`).
-/// `None` for paths that need no credentials (health, reflection).
-pub fn may_call(role: Role, path: &str) -> Option<bool> {
-    let service = path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let allowed = match service {
-        "grpc.health.v1.Health"
-        | "grpc.reflection.v1.ServerReflection"
-        | "grpc.reflection.v1alpha.ServerReflection" => return None,
+/// Open paths (health, reflection) are not asked: see [`is_open`].
+pub fn may_call(role: Role, path: &str) -> bool {
+    match service_of(path) {
         "rondom.v1.SignalService" => role == Role::Wijkteam,
         "rondom.v1.WmoService" => role == Role::Partner(Pillar::Wmo),
         "rondom.v1.JeugdService" => role == Role::Partner(Pillar::Jeugd),
         "rondom.v1.ParticipatieService" => role == Role::Partner(Pillar::Participatie),
         "rondom.v1.SchuldhulpService" => role == Role::Partner(Pillar::Schuldhulp),
         "rondom.v1.RegieService" => role == Role::Coordinator,
+        // Worklists span households: a coordination tool, not a partner's.
+        "rondom.v1.HouseholdService" if path.ends_with("/ListHouseholds") => {
+            role == Role::Coordinator
+        }
         "rondom.v1.HouseholdService" | "rondom.v1.SubscriptionService" => {
             matches!(role, Role::Coordinator | Role::Partner(_))
         }
+        "rondom.v1.AuditService" => role == Role::Operator,
         _ => false,
-    };
-    Some(allowed)
+    }
 }
 
 /// Returns the service of a gRPC path (`/package.Service/Method`).
@@ -278,18 +283,20 @@ fn bearer(request: &Request<Body>) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Checks credentials and permission before a call reaches its service.
+/// Checks credentials and permission before a call reaches its service, and records every
+/// refusal in the audit log.
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
-    /// `None`: every caller is trusted (development without a clients file).
-    clients: Option<std::sync::Arc<Clients>>,
+    clients: Arc<Clients>,
+    audit: AuditLog,
 }
 
 impl AuthLayer {
-    /// Returns the layer over `clients`; `None` lets every call through.
-    pub fn new(clients: Option<Clients>) -> Self {
+    /// Returns the layer over `clients`, recording refusals in `audit`.
+    pub fn new(clients: Clients, audit: AuditLog) -> Self {
         Self {
-            clients: clients.map(std::sync::Arc::new),
+            clients: Arc::new(clients),
+            audit,
         }
     }
 }
@@ -301,15 +308,71 @@ impl<S> tower::Layer<S> for AuthLayer {
         Auth {
             inner,
             clients: self.clients.clone(),
+            audit: self.audit.clone(),
         }
     }
+}
+
+/// A call turned away, with its audit record.
+struct Refusal {
+    status: Status,
+    record: v1::AuditRecord,
 }
 
 /// The service [`AuthLayer`] wraps around the routes.
 #[derive(Debug, Clone)]
 pub struct Auth<S> {
     inner: S,
-    clients: Option<std::sync::Arc<Clients>>,
+    clients: Arc<Clients>,
+    audit: AuditLog,
+}
+
+impl<S> Auth<S> {
+    /// Returns the caller, or the refusal with its audit record.
+    fn check(&self, request: &Request<Body>) -> Result<Option<Caller>, Box<Refusal>> {
+        let path = request.uri().path();
+        if is_open(path) {
+            return Ok(None);
+        }
+        let peer = request
+            .extensions()
+            .get::<tonic::transport::server::TcpConnectInfo>()
+            .and_then(tonic::transport::server::TcpConnectInfo::remote_addr);
+        let trace_id = crate::audit::trace_id(request.headers());
+        let refuse = |status: Status, record: v1::AuditRecord| {
+            let record = v1::AuditRecord {
+                outcome: crate::audit::code_name(status.code()).to_owned(),
+                reason: status.message().to_owned(),
+                ..record
+            };
+            Err(Box::new(Refusal { status, record }))
+        };
+        match self.clients.authenticate(bearer(request), Utc::now()) {
+            Err(err) => refuse(
+                Status::unauthenticated(err.to_string()),
+                crate::audit::anonymous(path, peer, &trace_id),
+            ),
+            Ok(client) => {
+                let caller = Caller {
+                    client: client.clone(),
+                    method: path.to_owned(),
+                    peer,
+                    trace_id,
+                };
+                if may_call(client.role, path) {
+                    Ok(Some(caller))
+                } else {
+                    refuse(
+                        Status::permission_denied(format!(
+                            "client {} ({}) may not call {path}",
+                            client.id, client.role
+                        )),
+                        caller.record(0, ""),
+                    )
+                }
+            }
+        }
+    }
 }
 
 impl<S> tower::Service<Request<Body>> for Auth<S>
@@ -327,31 +390,29 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let path = request.uri().path().to_owned();
-        let verdict = match &self.clients {
-            // No clients file (development), or a path tools use without credentials.
-            None => Ok(None),
-            Some(_) if is_open(&path) => Ok(None),
-            Some(clients) => match clients.authenticate(bearer(&request), Utc::now()) {
-                Err(err) => Err(tonic::Status::unauthenticated(err.to_string())),
-                Ok(client) if may_call(client.role, &path) == Some(true) => {
-                    Ok(Some(client.clone()))
-                }
-                Ok(client) => Err(tonic::Status::permission_denied(format!(
-                    "client {} ({:?}) may not call {path}",
-                    client.id, client.role
-                ))),
-            },
-        };
-        match verdict {
-            Err(status) => {
-                tracing::warn!(path = %path, code = ?status.code(), "call refused");
-                Box::pin(std::future::ready(Ok(status.into_http())))
+        match self.check(&request) {
+            Err(refusal) => {
+                let Refusal { status, record } = *refusal;
+                tracing::warn!(path = %record.method, code = ?status.code(), "call refused");
+                let audit = self.audit.clone();
+                Box::pin(async move {
+                    let status = match audit.record(&[record]).await {
+                        Ok(()) => status,
+                        Err(err) => {
+                            tracing::error!(
+                                error = &err as &dyn std::error::Error,
+                                "cannot record a refused call"
+                            );
+                            status
+                        }
+                    };
+                    Ok(status.into_http())
+                })
             }
-            Ok(client) => {
-                if let Some(client) = client {
-                    tracing::debug!(client = %client.id, path = %path, "call authenticated");
-                    request.extensions_mut().insert(client);
+            Ok(caller) => {
+                if let Some(caller) = caller {
+                    tracing::debug!(client = %caller.client.id, path = %caller.method, "call authenticated");
+                    request.extensions_mut().insert(caller);
                 }
                 // The clone is ready only after poll_ready; swap so the ready one is called.
                 let clone = self.inner.clone();
@@ -435,43 +496,48 @@ mod tests {
 
     #[test]
     fn each_role_calls_its_own_services() {
-        assert_eq!(
-            may_call(Role::Wijkteam, "/rondom.v1.SignalService/PostSignal"),
-            Some(true)
-        );
-        assert_eq!(
-            may_call(Role::Wijkteam, "/rondom.v1.HouseholdService/GetHousehold"),
-            Some(false)
-        );
-        assert_eq!(
-            may_call(
-                Role::Partner(Pillar::Jeugd),
-                "/rondom.v1.JeugdService/StartJeugdhulp"
-            ),
-            Some(true)
-        );
-        assert_eq!(
-            may_call(
-                Role::Partner(Pillar::Jeugd),
-                "/rondom.v1.WmoService/ReceiveMelding"
-            ),
-            Some(false)
-        );
-        assert_eq!(
-            may_call(Role::Coordinator, "/rondom.v1.RegieService/AssignRegisseur"),
-            Some(true)
-        );
-        assert_eq!(
-            may_call(Role::Operator, "/rondom.v1.RegieService/AssignRegisseur"),
-            Some(false)
-        );
-        assert_eq!(
-            may_call(Role::Operator, "/grpc.health.v1.Health/Check"),
-            None
-        );
-        assert_eq!(
-            may_call(Role::Coordinator, "/unknown.Service/Call"),
-            Some(false)
-        );
+        let jeugd = Role::Partner(Pillar::Jeugd);
+        assert!(may_call(
+            Role::Wijkteam,
+            "/rondom.v1.SignalService/PostSignal"
+        ));
+        assert!(!may_call(
+            Role::Wijkteam,
+            "/rondom.v1.HouseholdService/GetHousehold"
+        ));
+        assert!(may_call(jeugd, "/rondom.v1.JeugdService/StartJeugdhulp"));
+        assert!(!may_call(jeugd, "/rondom.v1.WmoService/ReceiveMelding"));
+        assert!(may_call(jeugd, "/rondom.v1.HouseholdService/GetHousehold"));
+        assert!(may_call(jeugd, "/rondom.v1.SubscriptionService/Subscribe"));
+        assert!(!may_call(
+            jeugd,
+            "/rondom.v1.HouseholdService/ListHouseholds"
+        ));
+        assert!(may_call(
+            Role::Coordinator,
+            "/rondom.v1.HouseholdService/ListHouseholds"
+        ));
+        assert!(may_call(
+            Role::Coordinator,
+            "/rondom.v1.RegieService/AssignRegisseur"
+        ));
+        assert!(!may_call(
+            Role::Operator,
+            "/rondom.v1.RegieService/AssignRegisseur"
+        ));
+        assert!(!may_call(
+            Role::Operator,
+            "/rondom.v1.HouseholdService/GetHousehold"
+        ));
+        assert!(may_call(
+            Role::Operator,
+            "/rondom.v1.AuditService/ListAuditRecords"
+        ));
+        assert!(!may_call(
+            Role::Coordinator,
+            "/rondom.v1.AuditService/ListAuditRecords"
+        ));
+        assert!(is_open("/grpc.health.v1.Health/Check"));
+        assert!(!may_call(Role::Coordinator, "/unknown.Service/Call"));
     }
 }

@@ -12,34 +12,30 @@ pub struct CommonArgs {
     /// Missing files are generated: fine for development, never for production.
     #[arg(long, env = "RONDOM_KEY_DIR", default_value = "./data/keys")]
     pub key_dir: PathBuf,
-    /// TOML file of the clients allowed to call (tokens as SHA-256 hashes); without it every
-    /// caller is trusted, for development only.
+    /// TOML file of the clients allowed to call (tokens as SHA-256 hashes); `rondom up`
+    /// writes a development one.
     #[arg(long, env = "RONDOM_CLIENTS")]
-    pub clients: Option<PathBuf>,
+    pub clients: PathBuf,
 }
 
 impl CommonArgs {
-    /// Reads the clients file, if one is set.
+    /// Reads the clients file.
     ///
     /// # Errors
     /// When the file cannot be read or is wrong: the process does not start.
-    pub fn load_clients(&self) -> anyhow::Result<Option<crate::auth::Clients>> {
-        load_clients(self.clients.as_deref())
+    pub fn load_clients(&self) -> anyhow::Result<crate::auth::Clients> {
+        load_clients(&self.clients)
     }
 }
 
-/// Reads a clients file; `None` for none.
+/// Reads a clients file.
 ///
 /// # Errors
 /// When the file cannot be read or is wrong.
-pub fn load_clients(
-    path: Option<&std::path::Path>,
-) -> anyhow::Result<Option<crate::auth::Clients>> {
+pub fn load_clients(path: &std::path::Path) -> anyhow::Result<crate::auth::Clients> {
     use anyhow::Context as _;
-    let Some(path) = path else { return Ok(None) };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the clients file {}", path.display()))?;
     crate::auth::Clients::from_toml(&text)
         .with_context(|| format!("clients file {} is wrong", path.display()))
-        .map(Some)
 }

@@ -23,18 +23,15 @@ pub struct GrpcServices {
     health: HealthReporter,
     health_service:
         tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
-    clients: Option<crate::auth::Clients>,
-}
-
-impl Default for GrpcServices {
-    fn default() -> Self {
-        Self::new()
-    }
+    clients: crate::auth::Clients,
+    audit: rondom_bus::AuditLog,
 }
 
 impl GrpcServices {
-    /// Returns an empty set with health and reflection ready.
-    pub fn new() -> Self {
+    /// Returns an empty set with health and reflection ready. Every call must carry a bearer
+    /// token of one of `clients` with a role that may call the service (health and reflection
+    /// stay open); refusals are recorded in `audit`.
+    pub fn new(clients: crate::auth::Clients, audit: rondom_bus::AuditLog) -> Self {
         let health = HealthReporter::new();
         let health_service = tonic_health::pb::health_server::HealthServer::new(
             tonic_health::server::HealthService::from_health_reporter(health.clone()),
@@ -44,16 +41,9 @@ impl GrpcServices {
             names: Vec::new(),
             health,
             health_service,
-            clients: None,
+            clients,
+            audit,
         }
-    }
-
-    /// Requires every call to carry a bearer token of one of `clients` with a role that may
-    /// call the service (health and reflection stay open); `None` trusts every caller.
-    #[must_use]
-    pub fn with_clients(mut self, clients: Option<crate::auth::Clients>) -> Self {
-        self.clients = clients;
-        self
     }
 
     /// Adds a service; it reports SERVING once [`serve`] starts.
@@ -88,10 +78,8 @@ pub async fn serve(
         health,
         health_service,
         clients,
+        audit,
     } = services;
-    if clients.is_none() {
-        tracing::warn!("no clients file: every caller is trusted (development only)");
-    }
     for name in &names {
         health
             .set_service_status(*name, ServingStatus::Serving)
@@ -120,7 +108,7 @@ pub async fn serve(
     tracing::info!(address = ?address, services = ?names, "serving gRPC");
     Server::builder()
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
-        .layer(crate::auth::AuthLayer::new(clients))
+        .layer(crate::auth::AuthLayer::new(clients, audit))
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await

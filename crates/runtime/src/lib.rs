@@ -3,7 +3,9 @@
 //!
 //! # Layout
 //! - [`config`] — settings every role shares ([`CommonArgs`])
+//! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
 //! - [`auth`] — clients, bearer tokens (stored as hashes), roles per service, the auth layer
+//! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
 //! - [`telemetry`] — [`init_tracing`]
 //! - [`shutdown`] — [`shutdown_signal`]
 //! - [`grpc`] — [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
@@ -13,14 +15,19 @@
 //! # Example
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
+//! let clients = rondom_runtime::config::load_clients("clients.toml".as_ref())?;
+//! let nats = rondom_bus::connect("nats://127.0.0.1:4222").await?;
+//! let audit = rondom_bus::AuditLog::new(rondom_bus::jetstream(nats));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! let services = rondom_runtime::GrpcServices::new();
+//! let services = rondom_runtime::GrpcServices::new(clients, audit);
 //! rondom_runtime::serve(listener, services, rondom_runtime::shutdown_signal()).await?;
 //! # Ok(()) }
 //! ```
 
+pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod dev_clients;
 pub mod grpc;
 pub mod keys;
 pub mod nats_server;

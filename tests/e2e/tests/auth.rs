@@ -5,6 +5,8 @@ mod common;
 
 use common::{TestHub, by_id, signal};
 use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::auth::{Clients, new_token, token_hash};
 use tonic::Code;
 
@@ -76,7 +78,8 @@ fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
 async fn callers_need_a_valid_token_and_the_right_role() {
     let (clients, tokens) = clients();
     let hub = TestHub::start_with_clients(clients).await;
-    let mut signals = hub.signals().await;
+    // Every call below names its own credentials, or none.
+    let mut signals = SignalServiceClient::new(hub.connect(None).await);
     let post = || {
         signal(
             "a-1",
@@ -117,7 +120,7 @@ async fn callers_need_a_valid_token_and_the_right_role() {
         .expect("the wijkteam may post")
         .into_inner();
 
-    let mut households = hub.households().await;
+    let mut households = HouseholdServiceClient::new(hub.connect(None).await);
     let read = || by_id(&posted.household_id, posted.position);
     let denied = households
         .get_household(with_token(read(), &tokens.wijkteam))

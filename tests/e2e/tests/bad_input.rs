@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut};
-use common::{TestHub, by_bsn, by_id, signal, timeline};
+use common::{DevClient, TestHub, by_bsn, by_id, signal, timeline};
 use rondom_proto::v1;
 use tonic::Code;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -180,7 +180,7 @@ impl Decoder for RawBytesCodec {
 #[test_log::test(tokio::test)]
 async fn malformed_protobuf_is_invalid_argument() {
     let hub = TestHub::start().await;
-    let mut grpc = tonic::client::Grpc::new(hub.raw_channel().await);
+    let mut grpc = tonic::client::Grpc::new(hub.client_for(DevClient::Wijkteam).await);
     grpc.ready().await.expect("ready");
     let path =
         tonic::codegen::http::uri::PathAndQuery::from_static("/rondom.v1.SignalService/PostSignal");
@@ -242,12 +242,20 @@ async fn unknown_and_malformed_household_keys() {
     let status = households
         .get_household(v1::GetHouseholdRequest {
             key: None,
-            min_position: 0,
-            as_of: None,
+            ..by_id(unknown, 0)
         })
         .await
         .expect_err("no key");
     assert_eq!(violated_fields(&status), ["key"]);
+    // Every read states why (doelbinding).
+    let status = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::Unspecified as i32,
+            ..by_id(unknown, 0)
+        })
+        .await
+        .expect_err("no purpose");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     let status = households
         .get_timeline(v1::GetTimelineRequest {
             page_token: "garbage".into(),

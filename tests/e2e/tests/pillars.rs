@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Days, Utc};
-use common::{TestHub, by_bsn, by_id, signal};
+use common::{DevClient, TestHub, by_bsn, by_id, signal, worklist};
 use rondom_domain::calendar::today;
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
@@ -55,10 +55,9 @@ fn days_ago(days: u64) -> v1::Date {
 #[test_log::test(tokio::test)]
 async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
     let hub = TestHub::start().await;
-    let channel = hub.raw_channel().await;
-    let mut wmo = WmoServiceClient::new(channel.clone());
-    let mut jeugd = JeugdServiceClient::new(channel.clone());
-    let mut schuldhulp = SchuldhulpServiceClient::new(channel.clone());
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::Wmo).await);
+    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await);
+    let mut schuldhulp = SchuldhulpServiceClient::new(hub.client_for(DevClient::Schuldhulp).await);
 
     // A beschikking cannot cite an aanvraag received after it.
     let refused = wmo
@@ -169,7 +168,7 @@ async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
 #[test_log::test(tokio::test)]
 async fn a_late_stop_message_and_an_objection_are_tracked() {
     let hub = TestHub::start().await;
-    let mut jeugd = JeugdServiceClient::new(hub.raw_channel().await);
+    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await);
     let young = Some(today() - Days::new(12 * 365));
     let ended = today() - Days::new(30);
     let reply = jeugd
@@ -257,7 +256,7 @@ async fn composition_changes_move_people_in_and_out_of_the_household() {
         .await
         .expect("signal")
         .into_inner();
-    let mut regie = RegieServiceClient::new(hub.raw_channel().await);
+    let mut regie = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await);
     let change = |key: &str, expected: u64, bsn: &str, wijziging: v1::SamenstellingWijziging| {
         v1::ChangeCompositionRequest {
             context: Some(v1::RegieContext {
@@ -384,10 +383,10 @@ async fn composition_changes_move_people_in_and_out_of_the_household() {
 #[test_log::test(tokio::test)]
 async fn worklists_page_in_urgency_order_and_list_each_household_once() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.raw_channel().await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::Wmo).await);
     let mut participatie =
         rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
-            hub.raw_channel().await,
+            hub.client_for(DevClient::Participatie).await,
         );
     // Five households with a Wmo melding 40, 30, 20, 10 and 5 days ago: their assessments fall
     // due in that order (the Atw moves a due date by at most a few days, never past the next).
@@ -458,7 +457,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
                 page_size: 2,
                 page_token: token.clone(),
                 min_position: last.max(reply.position),
-                ..Default::default()
+                ..worklist()
             })
             .await
             .expect("page")
@@ -484,7 +483,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
     let overdue = client
         .list_households(v1::ListHouseholdsRequest {
             overdue: true,
-            ..Default::default()
+            ..worklist()
         })
         .await
         .expect("overdue")
@@ -499,7 +498,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
             page_token: "v1.d.zz".into(),
             overdue: true,
             due_within_days: 3,
-            ..Default::default()
+            ..worklist()
         })
         .await
         .expect_err("bad request");
@@ -542,11 +541,10 @@ fn find<'a>(view: &'a v1::Household, rule: &str, pillar: v1::Pillar) -> &'a v1::
 #[test_log::test(tokio::test)]
 async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
     let hub = TestHub::start().await;
-    let channel = hub.raw_channel().await;
-    let mut wmo = WmoServiceClient::new(channel.clone());
-    let mut jeugd = JeugdServiceClient::new(channel.clone());
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::Wmo).await);
+    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await);
     let mut pw = rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
-        channel.clone(),
+        hub.client_for(DevClient::Participatie).await,
     );
     let mother = "111222333";
     let child = "123456782";
@@ -728,7 +726,7 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         overdue: true,
         pillar: pillar as i32,
         min_position: late.position,
-        ..Default::default()
+        ..worklist()
     };
     let jeugd_list = households
         .list_households(list(v1::Pillar::Jeugd))
@@ -777,7 +775,7 @@ async fn a_person_who_joins_another_household_leaves_the_first() {
         .await
         .expect("second household")
         .into_inner();
-    let moved = RegieServiceClient::new(hub.raw_channel().await)
+    let moved = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await)
         .change_composition(v1::ChangeCompositionRequest {
             context: Some(v1::RegieContext {
                 idempotency_key: "move-daan".into(),

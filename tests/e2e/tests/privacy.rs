@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{TestHub, by_id, signal};
+use common::{DevClient, TestHub, by_id, signal};
 use rondom_proto::v1;
 
 const SECRETS: [&str; 9] = [
@@ -68,41 +68,42 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .expect("post")
         .into_inner();
     // A pillar write names a person and carries a note: both sealed like a signal's.
-    let melding =
-        rondom_proto::v1::wmo_service_client::WmoServiceClient::new(hub.raw_channel().await)
-            .receive_melding(v1::ReceiveWmoMeldingRequest {
-                context: Some(v1::WriteContext {
-                    idempotency_key: "p-3".into(),
-                    source_system: "suite-wmo".into(),
-                    gemeente_code: "0363".into(),
-                    persons: vec![
-                        v1::PersonRef {
-                            bsn: "999990342".into(),
-                            display_name: "Oma Aziz".into(),
-                            birth_date: Some(v1::Date {
-                                year: 1944,
-                                month: 3,
-                                day: 1,
-                            }),
-                        },
-                        v1::PersonRef {
-                            bsn: "111222333".into(),
-                            display_name: "Fatima".into(),
-                            birth_date: None,
-                        },
-                    ],
-                    occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
-                    case_id: "WMO-2026-0042".into(),
-                    note: "Oma valt vaak in huis".into(),
-                }),
-                melding: Some(v1::WmoMeldingOntvangen {
-                    spoed: false,
-                    mantelzorger_betrokken: true,
-                }),
-            })
-            .await
-            .expect("melding")
-            .into_inner();
+    let melding = rondom_proto::v1::wmo_service_client::WmoServiceClient::new(
+        hub.client_for(DevClient::Wmo).await,
+    )
+    .receive_melding(v1::ReceiveWmoMeldingRequest {
+        context: Some(v1::WriteContext {
+            idempotency_key: "p-3".into(),
+            source_system: "suite-wmo".into(),
+            gemeente_code: "0363".into(),
+            persons: vec![
+                v1::PersonRef {
+                    bsn: "999990342".into(),
+                    display_name: "Oma Aziz".into(),
+                    birth_date: Some(v1::Date {
+                        year: 1944,
+                        month: 3,
+                        day: 1,
+                    }),
+                },
+                v1::PersonRef {
+                    bsn: "111222333".into(),
+                    display_name: "Fatima".into(),
+                    birth_date: None,
+                },
+            ],
+            occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            case_id: "WMO-2026-0042".into(),
+            note: "Oma valt vaak in huis".into(),
+        }),
+        melding: Some(v1::WmoMeldingOntvangen {
+            spoed: false,
+            mantelzorger_betrokken: true,
+        }),
+    })
+    .await
+    .expect("melding")
+    .into_inner();
     assert_eq!(melding.household_id, last.household_id);
     let last = melding;
     // The hub itself can still show them to a coordinator.

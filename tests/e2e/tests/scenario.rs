@@ -12,7 +12,7 @@ mod common;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use common::TestHub;
+use common::{DevClient, TestHub, worklist};
 use rondom_cli::scenario::{self, BUURMAN, Runner, Step};
 use rondom_proto::convert::{naive_date, proto_date};
 use rondom_proto::v1;
@@ -77,6 +77,8 @@ impl Coordinator {
                 )),
                 min_position: self.runner.position,
                 as_of: Some(proto_date(day(as_of))),
+                purpose: v1::Purpose::Regie as i32,
+                on_behalf_of: String::new(),
             })
             .await
             .expect("household")
@@ -132,9 +134,7 @@ fn as_of(text: &str) -> Option<v1::Date> {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_family_through_all_four_laws() {
     let hub = TestHub::start_with_bylaws(BYLAWS).await;
-    let runner = Runner::new(
-        rondom_cli::connection::authed(hub.raw_channel().await, None).expect("connection"),
-    );
+    let runner = Runner::new(hub.scenario_connections().await);
     let steps = scenario::family(day("2026-03-02"));
     let order = steps.iter().map(|step| step.name).collect();
     let mut c = Coordinator {
@@ -218,7 +218,7 @@ async fn a_family_through_all_four_laws() {
         .worklist(v1::ListHouseholdsRequest {
             gemeente_code: scenario::GEMEENTE.into(),
             as_of: as_of("2026-03-10"),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     let ids: Vec<&str> = rows.iter().map(|row| row.household_id.as_str()).collect();
@@ -237,7 +237,7 @@ async fn a_family_through_all_four_laws() {
         .worklist(v1::ListHouseholdsRequest {
             due_within_days: 7,
             as_of: as_of("2026-03-10"),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert_eq!(
@@ -249,7 +249,7 @@ async fn a_family_through_all_four_laws() {
         .worklist(v1::ListHouseholdsRequest {
             min_active_pillars: 3,
             as_of: as_of("2026-03-10"),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert_eq!(three_laws.len(), 1);
@@ -260,7 +260,7 @@ async fn a_family_through_all_four_laws() {
         .worklist(v1::ListHouseholdsRequest {
             overdue: true,
             as_of: as_of("2026-03-17"),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert!(on_time.is_empty());
@@ -268,7 +268,7 @@ async fn a_family_through_all_four_laws() {
         .worklist(v1::ListHouseholdsRequest {
             overdue: true,
             as_of: as_of("2026-03-18"),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert_eq!(overdue.len(), 1);
@@ -312,7 +312,7 @@ async fn a_family_through_all_four_laws() {
 
     // A regisseur assigned on a stale view is refused with ABORTED and nothing is published.
     let before = c.hub.stream_messages().await;
-    let stale = c.hub.raw_channel().await;
+    let stale = c.hub.client_for(DevClient::Coordinator).await;
     let mut regie = v1::regie_service_client::RegieServiceClient::new(stale);
     let refused = regie
         .assign_regisseur(v1::AssignRegisseurRequest {
@@ -356,14 +356,14 @@ async fn a_family_through_all_four_laws() {
     let own = c
         .worklist(v1::ListHouseholdsRequest {
             regisseur_id: "mw-0412".into(),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert_eq!(own.len(), 1);
     let unassigned = c
         .worklist(v1::ListHouseholdsRequest {
             no_regisseur: true,
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert_eq!(
@@ -492,7 +492,7 @@ async fn a_family_through_all_four_laws() {
         .worklist(v1::ListHouseholdsRequest {
             overdue: true,
             as_of: as_of("2026-05-12"),
-            ..Default::default()
+            ..worklist()
         })
         .await;
     assert_eq!(
@@ -512,6 +512,7 @@ async fn a_family_through_all_four_laws() {
             household_id: family.household_id.clone(),
             oldest_first: true,
             page_size: 100,
+            purpose: v1::Purpose::Regie as i32,
             ..Default::default()
         })
         .await
@@ -555,9 +556,7 @@ async fn a_family_through_all_four_laws() {
     .await
     .expect("rebuild");
     c.hub.restart().await;
-    c.runner = Runner::new(
-        rondom_cli::connection::authed(c.hub.raw_channel().await, None).expect("connection"),
-    );
+    c.runner = Runner::new(c.hub.scenario_connections().await);
     let after = c.view(&before.household_id, "2026-05-12").await;
     assert_eq!(after, before);
 }

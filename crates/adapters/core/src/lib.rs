@@ -42,11 +42,10 @@ pub async fn run_role(
     let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
     let (client, jetstream) =
         rondom_bus::open(&common.nats_url, &StreamSettings::default()).await?;
+    let clients = common.load_clients()?;
     let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
-    let services = services(
-        GrpcServices::new().with_clients(common.load_clients()?),
-        writer,
-    );
+    let audit = rondom_bus::AuditLog::new(jetstream.clone());
+    let services = services(GrpcServices::new(clients, audit), writer);
     rondom_runtime::serve(listener, services, shutdown)
         .await
         .context("gRPC server failed")?;

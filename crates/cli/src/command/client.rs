@@ -1,11 +1,15 @@
 //! Client commands: the CLI talks to a running hub over gRPC, like any other client.
 
+use std::path::PathBuf;
+
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use rondom_domain::access::Purpose;
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
+use rondom_runtime::dev_clients::{self, DevClient, DevTokens};
 use tonic::transport::Channel;
 
 use crate::output;
@@ -13,7 +17,7 @@ use rondom_cli::connection::{Connection, authed};
 
 /// Where the hub listens and how to print.
 #[derive(Debug, clap::Args)]
-pub(crate) struct ClientArgs {
+pub(crate) struct Endpoint {
     /// Address of the hub's gRPC endpoint.
     #[arg(
         long,
@@ -22,17 +26,14 @@ pub(crate) struct ClientArgs {
         global = true
     )]
     addr: String,
-    /// Bearer token of this client (from the hub's clients file).
-    #[arg(long, env = "RONDOM_TOKEN", global = true, hide_env_values = true)]
-    token: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
 }
 
-impl ClientArgs {
-    pub(crate) async fn channel(&self) -> anyhow::Result<Connection> {
-        let channel = Channel::from_shared(self.addr.clone())
+impl Endpoint {
+    pub(crate) async fn channel(&self) -> anyhow::Result<Channel> {
+        Channel::from_shared(self.addr.clone())
             .with_context(|| format!("{:?} is not a valid address", self.addr))?
             .connect()
             .await
@@ -41,8 +42,73 @@ impl ClientArgs {
                     "cannot reach the hub at {}; is `rondom up` running?",
                     self.addr
                 )
-            })?;
-        authed(channel, self.token.as_deref())
+            })
+    }
+}
+
+/// Where the hub listens, who calls, and how to print.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ClientArgs {
+    #[command(flatten)]
+    pub(crate) endpoint: Endpoint,
+    /// Bearer token of this client (from the hub's clients file). Without it the CLI uses the
+    /// development token of the role the command needs, from <data-dir>/dev-tokens.toml.
+    #[arg(long, env = "RONDOM_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
+    /// Data directory of a local `rondom up`, whose dev-tokens.toml supplies a token when
+    /// --token is not given.
+    #[arg(long, env = "RONDOM_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+}
+
+impl ClientArgs {
+    /// Returns a connection that calls as `--token`, or else as the development client
+    /// `role` when the data directory holds development tokens, or else without a token.
+    pub(crate) async fn connect(&self, role: DevClient) -> anyhow::Result<Connection> {
+        let token = self.token_for(role)?;
+        authed(self.endpoint.channel().await?, token.as_deref())
+    }
+
+    fn token_for(&self, role: DevClient) -> anyhow::Result<Option<String>> {
+        if let Some(token) = &self.token {
+            return Ok(Some(token.clone()));
+        }
+        let path = dev_clients::tokens_path(&self.data_dir);
+        if !path.exists() {
+            tracing::debug!(path = %path.display(), "no token given and no development tokens");
+            return Ok(None);
+        }
+        let tokens = DevTokens::load(&path)?;
+        tracing::debug!(path = %path.display(), client = %role.id(), "using a development token");
+        Ok(Some(tokens.token(role).to_owned()))
+    }
+
+    pub(crate) fn json(&self) -> bool {
+        self.endpoint.json
+    }
+}
+
+/// Why a read is done and for whom: every read states a purpose (doelbinding), recorded in
+/// the audit log with it.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReadArgs {
+    /// Why you read; it must fit the token's role: regie (coordinator), uitvoering_wmo,
+    /// uitvoering_jeugdwet, bijstandsverlening, schuldhulpverlening (a partner, its own law).
+    #[arg(long, env = "RONDOM_PURPOSE", default_value = "regie", global = true)]
+    purpose: Purpose,
+    /// The person in your organisation who reads (a staff id), for the audit log; a
+    /// coordinator reading for the household's regisseur names the regisseur.
+    #[arg(long, env = "RONDOM_ON_BEHALF_OF", global = true)]
+    on_behalf_of: Option<String>,
+}
+
+impl ReadArgs {
+    pub(crate) fn purpose(&self) -> i32 {
+        v1::Purpose::from(self.purpose) as i32
+    }
+
+    pub(crate) fn on_behalf_of(&self) -> String {
+        self.on_behalf_of.clone().unwrap_or_default()
     }
 }
 
@@ -92,7 +158,7 @@ struct PostArgs {
     observed_at: Option<DateTime<Utc>>,
 }
 
-fn pillar_value(name: &str) -> i32 {
+pub(crate) fn pillar_value(name: &str) -> i32 {
     // Unknown names go to the server as UNSPECIFIED, which refuses them with a clear violation.
     name.parse::<rondom_domain::Pillar>()
         .map_or(0, |pillar| v1::Pillar::from(pillar) as i32)
@@ -135,9 +201,9 @@ pub(crate) async fn signal(args: SignalArgs) -> anyhow::Result<()> {
         observed_at: Some(timestamp(post.observed_at.unwrap_or_else(Utc::now))),
         summary: post.summary,
     };
-    let mut client = SignalServiceClient::new(args.client.channel().await?);
+    let mut client = SignalServiceClient::new(args.client.connect(DevClient::Wijkteam).await?);
     let reply = client.post_signal(request).await?.into_inner();
-    output::posted(&reply, &idempotency_key, args.client.json);
+    output::posted(&reply, &idempotency_key, args.client.json());
     Ok(())
 }
 
@@ -145,6 +211,8 @@ pub(crate) async fn signal(args: SignalArgs) -> anyhow::Result<()> {
 pub(crate) struct HouseholdArgs {
     #[command(subcommand)]
     command: HouseholdCommand,
+    #[command(flatten)]
+    read: ReadArgs,
     #[command(flatten)]
     client: ClientArgs,
 }
@@ -180,16 +248,19 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
         (None, Some(bsn)) => v1::get_household_request::Key::Bsn(bsn),
         (None, None) => unreachable!("clap requires one of them"),
     };
-    let mut client = HouseholdServiceClient::new(args.client.channel().await?);
+    let mut client =
+        HouseholdServiceClient::new(args.client.connect(DevClient::Coordinator).await?);
     let reply = client
         .get_household(v1::GetHouseholdRequest {
             key: Some(key),
             min_position,
             as_of: as_of.map(proto_date),
+            purpose: args.read.purpose(),
+            on_behalf_of: args.read.on_behalf_of(),
         })
         .await?
         .into_inner();
-    output::household(&reply, args.client.json);
+    output::household(&reply, args.client.json());
     Ok(())
 }
 
@@ -213,6 +284,8 @@ pub(crate) struct TimelineArgs {
     #[arg(long, default_value_t = 0)]
     min_position: u64,
     #[command(flatten)]
+    read: ReadArgs,
+    #[command(flatten)]
     client: ClientArgs,
 }
 
@@ -224,10 +297,13 @@ pub(crate) async fn timeline(args: TimelineArgs) -> anyhow::Result<()> {
         page_token: args.page_token,
         pillars: args.pillars.iter().map(|name| pillar_value(name)).collect(),
         oldest_first: args.oldest_first,
+        purpose: args.read.purpose(),
+        on_behalf_of: args.read.on_behalf_of(),
     };
-    let mut client = HouseholdServiceClient::new(args.client.channel().await?);
+    let mut client =
+        HouseholdServiceClient::new(args.client.connect(DevClient::Coordinator).await?);
     let reply = client.get_timeline(request).await?.into_inner();
-    output::timeline(&reply, args.client.json);
+    output::timeline(&reply, args.client.json());
     Ok(())
 }
 
@@ -267,6 +343,8 @@ pub(crate) struct WorklistArgs {
     #[arg(long, default_value = "")]
     page_token: String,
     #[command(flatten)]
+    read: ReadArgs,
+    #[command(flatten)]
     client: ClientArgs,
 }
 
@@ -290,9 +368,12 @@ pub(crate) async fn worklist(args: WorklistArgs) -> anyhow::Result<()> {
         page_size: args.page_size,
         page_token: args.page_token,
         min_position: 0,
+        purpose: args.read.purpose(),
+        on_behalf_of: args.read.on_behalf_of(),
     };
-    let mut client = HouseholdServiceClient::new(args.client.channel().await?);
+    let mut client =
+        HouseholdServiceClient::new(args.client.connect(DevClient::Coordinator).await?);
     let reply = client.list_households(request).await?.into_inner();
-    output::worklist(&reply, args.client.json);
+    output::worklist(&reply, args.client.json());
     Ok(())
 }

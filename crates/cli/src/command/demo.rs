@@ -1,13 +1,18 @@
 //! `rondom demo`: loads the family scenario into a running hub and prints what a coordinator
-//! sees, so a newcomer sees the point of Rondom in one command.
+//! sees, so a newcomer sees the point of Rondom in one command. It writes as several roles
+//! (the wijkteam, each law's back-office, the coordinator), so it takes the development tokens
+//! of `rondom up` rather than one `--token`.
+
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::{Datelike, Days, NaiveDate};
-use rondom_cli::scenario::{self, Runner};
+use rondom_cli::scenario::{self, Connections, Runner};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_runtime::dev_clients::{self, DevTokens};
 
-use super::client::ClientArgs;
+use super::client::Endpoint;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -16,8 +21,14 @@ pub(crate) struct DemoArgs {
     /// ends about now.
     #[arg(long)]
     start: Option<NaiveDate>,
+    /// Development tokens file with a token per role; default <data-dir>/dev-tokens.toml.
+    #[arg(long, env = "RONDOM_DEV_TOKENS")]
+    tokens: Option<PathBuf>,
+    /// Data directory of the local `rondom up` whose development tokens the demo uses.
+    #[arg(long, env = "RONDOM_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
     #[command(flatten)]
-    client: ClientArgs,
+    endpoint: Endpoint,
 }
 
 pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -25,8 +36,22 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         let day = rondom_domain::calendar::today() - Days::new(77);
         day - Days::new(u64::from(day.weekday().num_days_from_monday()))
     });
-    let channel = args.client.channel().await?;
-    let mut runner = Runner::new(channel.clone());
+    let tokens_path = args
+        .tokens
+        .clone()
+        .unwrap_or_else(|| dev_clients::tokens_path(&args.data_dir));
+    let tokens = DevTokens::load(&tokens_path).with_context(|| {
+        format!(
+            "the demo writes as several roles and needs a token for each; start the hub with \
+             `rondom up` (without --clients) in this directory, or name its tokens with --tokens \
+             (tried {})",
+            tokens_path.display()
+        )
+    })?;
+    let channel = args.endpoint.channel().await?;
+    let connections = Connections::from_dev_tokens(&channel, &tokens)?;
+    let mut households = HouseholdServiceClient::new(connections.coordinator.clone());
+    let mut runner = Runner::new(connections);
     println!("Loading the family scenario from {start}:\n");
     for step in scenario::family(start) {
         let reply = runner
@@ -49,7 +74,6 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .family_household()
         .context("the scenario made no household")?
         .to_owned();
-    let mut households = HouseholdServiceClient::new(channel);
     let view = households
         .get_household(v1::GetHouseholdRequest {
             key: Some(v1::get_household_request::Key::HouseholdId(
@@ -57,15 +81,18 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
             )),
             min_position: runner.position,
             as_of: None,
+            purpose: v1::Purpose::Regie as i32,
+            on_behalf_of: String::new(),
         })
         .await?
         .into_inner();
     println!("\nWhat the coordinator sees now (rondom household show {household_id}):\n");
-    output::household(&view, args.client.json);
+    output::household(&view, args.endpoint.json);
     let worklist = households
         .list_households(v1::ListHouseholdsRequest {
             gemeente_code: scenario::GEMEENTE.into(),
             min_position: runner.position,
+            purpose: v1::Purpose::Regie as i32,
             ..v1::ListHouseholdsRequest::default()
         })
         .await?
@@ -74,7 +101,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "\nThe gemeente's worklist (rondom worklist --gemeente {}):\n",
         scenario::GEMEENTE
     );
-    output::worklist(&worklist, args.client.json);
+    output::worklist(&worklist, args.endpoint.json);
     println!("\nThe whole story: rondom timeline {household_id} --oldest-first");
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! The commands of `rondom`.
 
+mod audit;
 mod client;
 mod deadline;
 mod demo;
 mod projector;
 mod serve;
+mod subscribe;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +33,10 @@ enum Command {
     Timeline(client::TimelineArgs),
     /// A coordinator's worklist: households by deadline, pillar, regisseur and risk.
     Worklist(client::WorklistArgs),
+    /// Follow the events of a partner's households, as the partner may see them.
+    Subscribe(subscribe::SubscribeArgs),
+    /// Read the audit log (operators): who read which household, for what, and what was refused.
+    Audit(audit::AuditArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
     /// Compute a statutory due date and show the reasoning.
@@ -48,6 +54,8 @@ impl Cli {
             Command::Household(args) => client::household(args).await,
             Command::Timeline(args) => client::timeline(args).await,
             Command::Worklist(args) => client::worklist(args).await,
+            Command::Subscribe(args) => subscribe::run(args).await,
+            Command::Audit(args) => audit::run(args).await,
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
             Command::Demo(args) => demo::run(args).await,

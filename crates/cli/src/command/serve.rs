@@ -37,7 +37,7 @@ enum Role {
     Regie,
     /// Every writing service above in one process.
     Adapters,
-    /// The household projector and HouseholdService.
+    /// The household projector with HouseholdService, SubscriptionService and AuditService.
     Projector,
 }
 
@@ -78,12 +78,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await
         }
         Role::Projector => {
-            let config = rondom_projector::Config {
-                common: args.common,
-                grpc_addr: args.grpc_addr,
-                projection: args.projection,
-            };
-            rondom_projector::run(config, listener, shutdown).await
+            rondom_cli::hub::run_reader(&args.common, &args.projection, listener, shutdown).await
         }
     }
 }

@@ -3,12 +3,13 @@
 //! services on one gRPC port.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use rondom_bus::stream::StreamSettings;
 use rondom_cli::hub::{self, HubConfig};
+use rondom_runtime::dev_clients::{self, DevTokens};
 use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
 
 #[derive(Debug, clap::Args)]
@@ -31,8 +32,10 @@ pub(crate) struct UpArgs {
     /// How long a read with min_position waits for the projector.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     read_wait: Duration,
-    /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes);
-    /// without it every caller is trusted, for development only.
+    /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes).
+    /// Without it the hub uses development credentials: one client per role, created on first
+    /// start as <data-dir>/clients.toml with the tokens in <data-dir>/dev-tokens.toml (mode
+    /// 0600). Never use those in production.
     #[arg(long, env = "RONDOM_CLIENTS")]
     clients: Option<PathBuf>,
     /// TOML file of per-gemeente bylaw terms (see `rondom deadline --list`).
@@ -42,7 +45,10 @@ pub(crate) struct UpArgs {
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     // A wrong clients file stops us before anything starts.
-    let clients = rondom_runtime::config::load_clients(args.clients.as_deref())?;
+    let clients = match &args.clients {
+        Some(path) => rondom_runtime::config::load_clients(path)?,
+        None => development_clients(&args.data_dir)?,
+    };
     let embedded = match &args.nats_url {
         Some(_) => None,
         None => {
@@ -82,4 +88,27 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     drop(embedded);
     tracing::info!("rondom stopped");
     result
+}
+
+/// Returns the development clients of `data_dir` (creating them on first start) and tells the
+/// newcomer where their tokens are.
+fn development_clients(data_dir: &Path) -> anyhow::Result<rondom_runtime::auth::Clients> {
+    let (_, clients) = DevTokens::load_or_create(data_dir)
+        .context("failed to set up the development credentials")?;
+    let tokens = dev_clients::tokens_path(data_dir);
+    tracing::warn!(
+        tokens = %tokens.display(),
+        "development credentials in use: a client per role with its token in the data directory; never in production, pass --clients there"
+    );
+    println!(
+        "Development credentials: a token per role (wijkteam, wmo, jeugd, participatie, \
+         schuldhulp, coordinator, operator) is in {tokens}.\n\
+         The CLI picks them up from there when run in this directory (or with RONDOM_DATA_DIR={data}).\n\
+         For grpcurl or another client:\n  \
+         export RONDOM_TOKEN=$(grep '^coordinator' {tokens} | cut -d'\"' -f2)\n  \
+         grpcurl -plaintext -H \"authorization: Bearer $RONDOM_TOKEN\" ...",
+        tokens = tokens.display(),
+        data = data_dir.display(),
+    );
+    Ok(clients)
 }

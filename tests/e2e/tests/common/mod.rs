@@ -1,5 +1,7 @@
 //! The hub as the end-to-end tests run it: a real nats-server, the real roles composed as
-//! `rondom up` composes them, sled in a temp dir, gRPC on a loopback port.
+//! `rondom up` composes them, sled in a temp dir, gRPC on a loopback port, and the development
+//! clients `rondom up` creates (one per role, see `rondom_runtime::dev_clients`), so each test
+//! calls as the role that would make the call.
 
 #![allow(dead_code, unreachable_pub)] // each test file uses its own part of this
 
@@ -9,10 +11,15 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use rondom_bus::stream::{EVENTS_STREAM, StreamSettings};
+use rondom_cli::connection::{Connection, authed};
 use rondom_cli::hub::{self, HubConfig};
+use rondom_cli::scenario::Connections;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
+use rondom_runtime::auth::Clients;
+pub use rondom_runtime::dev_clients::DevClient;
+use rondom_runtime::dev_clients::DevTokens;
 use rondom_testkit::TestNats;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
@@ -25,8 +32,10 @@ pub struct TestHub {
     pub stream: StreamSettings,
     /// Text of the bylaw file the hub reads, if any.
     bylaws: Option<String>,
-    /// The clients the hub lets call; `None` trusts everyone.
-    clients: Option<rondom_runtime::auth::Clients>,
+    /// The clients the hub lets call: the development clients unless a test gave its own.
+    clients: Clients,
+    /// The tokens of the development clients.
+    tokens: DevTokens,
     dir: TempDir,
     token: CancellationToken,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -38,32 +47,36 @@ impl TestHub {
     }
 
     pub async fn start_with(stream: StreamSettings) -> Self {
-        Self::start_configured(stream, None).await
+        Self::start_configured(stream, None, None).await
     }
 
     /// Starts a hub that reads `bylaws` as its per-gemeente bylaw file.
     pub async fn start_with_bylaws(bylaws: &str) -> Self {
-        Self::start_configured(StreamSettings::default(), Some(bylaws.to_owned())).await
+        Self::start_configured(StreamSettings::default(), Some(bylaws.to_owned()), None).await
     }
 
-    /// Starts a hub that lets only `clients` call.
-    pub async fn start_with_clients(clients: rondom_runtime::auth::Clients) -> Self {
-        let mut hub = Self::start_configured(StreamSettings::default(), None).await;
-        hub.stop().await;
-        hub.clients = Some(clients);
-        hub.serve().await;
-        hub
+    /// Starts a hub that lets only `clients` call (the development tokens do not work).
+    pub async fn start_with_clients(clients: Clients) -> Self {
+        Self::start_configured(StreamSettings::default(), None, Some(clients)).await
     }
 
-    async fn start_configured(stream: StreamSettings, bylaws: Option<String>) -> Self {
+    async fn start_configured(
+        stream: StreamSettings,
+        bylaws: Option<String>,
+        clients: Option<Clients>,
+    ) -> Self {
         let nats = TestNats::start();
         let dir = tempfile::tempdir().expect("temp dir for the hub");
+        // As `rondom up` without --clients: clients.toml and dev-tokens.toml in the data dir.
+        let (tokens, dev_clients) =
+            DevTokens::load_or_create(dir.path()).expect("development credentials");
         let mut hub = TestHub {
             nats,
             addr: "127.0.0.1:0".parse().expect("address"),
             stream,
             bylaws,
-            clients: None,
+            clients: clients.unwrap_or(dev_clients),
+            tokens,
             dir,
             token: CancellationToken::new(),
             handle: None,
@@ -131,14 +144,44 @@ impl TestHub {
             .expect("connect to the hub")
     }
 
-    pub async fn signals(&self) -> SignalServiceClient<Channel> {
-        SignalServiceClient::new(self.channel().await)
+    /// Returns the token of a development client.
+    pub fn token(&self, client: DevClient) -> &str {
+        self.tokens.token(client)
     }
 
-    pub async fn households(&self) -> HouseholdServiceClient<Channel> {
-        HouseholdServiceClient::new(self.channel().await)
+    /// Returns the development tokens (for the scenario runner and the CLI).
+    pub fn dev_tokens(&self) -> &DevTokens {
+        &self.tokens
     }
 
+    /// Returns a connection whose calls carry `token` (none: no credentials at all). A call
+    /// that sets its own `authorization` keeps it.
+    pub async fn connect(&self, token: Option<&str>) -> Connection {
+        authed(self.channel().await, token).expect("a token a header can carry")
+    }
+
+    /// Returns a connection that calls as the development client `client`.
+    pub async fn client_for(&self, client: DevClient) -> Connection {
+        self.connect(Some(self.token(client))).await
+    }
+
+    /// Returns one connection per role the family scenario writes as.
+    pub async fn scenario_connections(&self) -> Connections {
+        Connections::from_dev_tokens(&self.channel().await, &self.tokens)
+            .expect("tokens a header can carry")
+    }
+
+    /// The wijkteam's signal service.
+    pub async fn signals(&self) -> SignalServiceClient<Connection> {
+        SignalServiceClient::new(self.client_for(DevClient::Wijkteam).await)
+    }
+
+    /// The household service as the coordinator of gemeente 0363 reads it.
+    pub async fn households(&self) -> HouseholdServiceClient<Connection> {
+        HouseholdServiceClient::new(self.client_for(DevClient::Coordinator).await)
+    }
+
+    /// A channel without credentials: health and reflection, or calls that set their own.
     pub async fn raw_channel(&self) -> Channel {
         self.channel().await
     }
@@ -149,6 +192,68 @@ impl TestHub {
                 .await
                 .expect("connect to NATS"),
         )
+    }
+
+    /// Returns the address the hub serves gRPC on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Waits until the projector has applied every event through `position` (it acknowledges
+    /// a batch only after committing it), whatever clients the hub lets call.
+    pub async fn wait_applied(&self, position: u64) {
+        let jetstream = self.jetstream().await;
+        rondom_testkit::eventually(
+            &format!("the projector to apply position {position}"),
+            Duration::from_secs(30),
+            || {
+                let jetstream = jetstream.clone();
+                async move {
+                    let stream = jetstream.get_stream(EVENTS_STREAM).await.ok()?;
+                    let info = stream
+                        .consumer_info(rondom_projector::consumer::DURABLE)
+                        .await
+                        .ok()?;
+                    (info.ack_floor.stream_sequence >= position).then_some(())
+                }
+            },
+        )
+        .await;
+    }
+
+    /// Returns every event of RONDOM_EVENTS with its position, decoded but still sealed.
+    pub async fn events(&self) -> Vec<(u64, v1::Event)> {
+        use prost::Message as _;
+        self.messages()
+            .await
+            .into_iter()
+            .map(|message| {
+                let position = message.info().expect("a JetStream message").stream_sequence;
+                let event = v1::Event::decode(message.payload.as_ref()).expect("a rondom.v1.Event");
+                (position, event)
+            })
+            .collect()
+    }
+
+    /// Returns every message of RONDOM_EVENTS, in order.
+    async fn messages(&self) -> Vec<async_nats::jetstream::Message> {
+        let total = self.stream_messages().await;
+        let stream = self
+            .jetstream()
+            .await
+            .get_stream(EVENTS_STREAM)
+            .await
+            .expect("stream");
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+            .await
+            .expect("ordered consumer");
+        let mut messages = consumer.messages().await.expect("messages");
+        let mut all = Vec::new();
+        while (all.len() as u64) < total {
+            all.push(messages.next().await.expect("message").expect("message ok"));
+        }
+        all
     }
 
     /// Returns how many messages RONDOM_EVENTS holds.
@@ -164,21 +269,8 @@ impl TestHub {
 
     /// Returns every message of RONDOM_EVENTS as it is on the wire: subject, headers, payload.
     pub async fn raw_stream(&self) -> Vec<Vec<u8>> {
-        let total = self.stream_messages().await;
-        let stream = self
-            .jetstream()
-            .await
-            .get_stream(EVENTS_STREAM)
-            .await
-            .expect("stream");
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
-            .await
-            .expect("ordered consumer");
-        let mut messages = consumer.messages().await.expect("messages");
         let mut raw = Vec::new();
-        while (raw.len() as u64) < total {
-            let message = messages.next().await.expect("message").expect("message ok");
+        for message in self.messages().await {
             let mut bytes = message.subject.as_bytes().to_vec();
             for (name, values) in message.headers.iter().flat_map(|headers| headers.iter()) {
                 bytes.extend_from_slice(name.to_string().as_bytes());
@@ -223,26 +315,51 @@ pub fn signal(
     }
 }
 
+/// A coordinator's read of a household by id, for purpose regie.
 pub fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::HouseholdId(id.to_owned())),
         min_position,
         as_of: None,
+        purpose: v1::Purpose::Regie as i32,
+        on_behalf_of: String::new(),
     }
 }
 
+/// A coordinator's read of a household by a member's BSN, for purpose regie.
 pub fn by_bsn(bsn: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::Bsn(bsn.to_owned())),
-        min_position,
-        as_of: None,
+        ..by_id("", min_position)
     }
 }
 
+/// A coordinator's read of a household's timeline, for purpose regie.
 pub fn timeline(id: &str, min_position: u64) -> v1::GetTimelineRequest {
     v1::GetTimelineRequest {
         household_id: id.to_owned(),
         min_position,
+        purpose: v1::Purpose::Regie as i32,
         ..Default::default()
+    }
+}
+
+/// A coordinator's worklist with no filter, for purpose regie; tests set what they filter.
+pub fn worklist() -> v1::ListHouseholdsRequest {
+    v1::ListHouseholdsRequest {
+        purpose: v1::Purpose::Regie as i32,
+        ..Default::default()
+    }
+}
+
+/// The son of the family scenario, as the jeugd back-office knows him (the Jeugdwet needs
+/// his birth date).
+pub fn zoon() -> v1::PersonRef {
+    let (year, month, day) = rondom_cli::scenario::ZOON.born;
+    v1::PersonRef {
+        bsn: rondom_cli::scenario::ZOON.bsn.into(),
+        display_name: rondom_cli::scenario::ZOON.name.into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(year, month, day)
+            .map(rondom_proto::convert::proto_date),
     }
 }

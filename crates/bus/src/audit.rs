@@ -1,0 +1,219 @@
+//! The audit log: every read of personal data and every refused call, each an
+//! [`v1::AuditRecord`] on its own append-only stream `RONDOM_AUDIT` (NEN 7513, DOMAIN.md 4.3).
+//! Subjects `rondom.audit.<client>.<household>` let an operator find the records of one client
+//! or one household without reading the rest. Records hold no BSN, name or free text.
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, consumer, stream};
+use futures::StreamExt;
+use prost::Message;
+use rondom_proto::v1;
+
+use crate::error::{Error, Result};
+
+/// The audit stream.
+pub const AUDIT_STREAM: &str = "RONDOM_AUDIT";
+/// Subject prefix of audit records.
+pub const AUDIT_PREFIX: &str = "rondom.audit";
+/// CloudEvents type of a record (DOMAIN.md 6.1).
+pub const AUDIT_TYPE: &str = "nl.sociaal-domein.inzage-gelogd";
+/// Stands in a subject for "no client" (not authenticated) or "no household".
+const NONE: &str = "_";
+/// The most records one page returns.
+pub const MAX_PAGE: usize = 1000;
+
+/// Returns the configuration of `RONDOM_AUDIT`: file storage, append-only like the event log.
+pub fn audit_stream_config(replicas: usize) -> stream::Config {
+    stream::Config {
+        name: AUDIT_STREAM.to_owned(),
+        description: Some("Rondom audit log: reads of personal data and refused calls".into()),
+        subjects: vec![format!("{AUDIT_PREFIX}.>")],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        num_replicas: replicas,
+        deny_delete: true,
+        deny_purge: true,
+        allow_rollup: false,
+        ..Default::default()
+    }
+}
+
+/// Returns whether `text` may stand in an audit subject: client ids and household ids are
+/// short and plain, so a subject never needs escaping.
+pub fn is_subject_token(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"-_".contains(&byte))
+}
+
+fn token(text: &str) -> &str {
+    if is_subject_token(text) { text } else { NONE }
+}
+
+/// Returns the subject of `record`.
+pub fn subject(record: &v1::AuditRecord) -> String {
+    format!(
+        "{AUDIT_PREFIX}.{}.{}",
+        token(&record.client_id),
+        token(&record.household_id)
+    )
+}
+
+/// Which records to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub client_id: Option<String>,
+    pub household_id: Option<String>,
+    /// Records after this stream position (from a previous page).
+    pub after: u64,
+    pub limit: usize,
+}
+
+/// One page of records, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditPage {
+    pub records: Vec<v1::AuditRecord>,
+    /// Position of the last record when more may follow.
+    pub next: Option<u64>,
+}
+
+/// Writes and reads the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    jetstream: jetstream::Context,
+}
+
+impl AuditLog {
+    /// Returns the log on a JetStream context whose stream is provisioned.
+    pub fn new(jetstream: jetstream::Context) -> Self {
+        Self { jetstream }
+    }
+
+    /// Appends `records` and waits until JetStream has stored every one: a read is answered
+    /// only once it is on record.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when JetStream does not acknowledge them.
+    pub async fn record(&self, records: &[v1::AuditRecord]) -> Result<()> {
+        let mut acks = Vec::with_capacity(records.len());
+        for record in records {
+            let mut headers = HeaderMap::new();
+            headers.insert("ce-specversion", crate::envelope::SPEC_VERSION);
+            headers.insert("ce-type", AUDIT_TYPE);
+            headers.insert("ce-source", "urn:rondom:hub");
+            headers.insert("ce-id", record.id.as_str());
+            headers.insert("ce-datacontenttype", crate::envelope::DATA_CONTENT_TYPE);
+            // A retried record is stored once.
+            headers.insert("Nats-Msg-Id", record.id.as_str());
+            let ack = self
+                .jetstream
+                .publish_with_headers(subject(record), headers, record.encode_to_vec().into())
+                .await
+                .map_err(|err| Error::unavailable("recording an audit record", err))?;
+            acks.push(ack);
+        }
+        for ack in acks {
+            ack.await
+                .map_err(|err| Error::unavailable("recording an audit record", err))?;
+        }
+        Ok(())
+    }
+
+    /// Reads one page of records matching `query`, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the stream cannot be read; [`Error::Corrupt`] for a record
+    /// that does not decode.
+    pub async fn records(&self, query: &AuditQuery) -> Result<AuditPage> {
+        let filter = format!(
+            "{AUDIT_PREFIX}.{}.{}",
+            query.client_id.as_deref().map_or("*", token),
+            query.household_id.as_deref().map_or("*", token)
+        );
+        let stream = self
+            .jetstream
+            .get_stream(AUDIT_STREAM)
+            .await
+            .map_err(|err| Error::unavailable("opening the audit log", err))?;
+        let mut consumer = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                filter_subject: filter,
+                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                    start_sequence: query.after + 1,
+                },
+                ..Default::default()
+            })
+            .await
+            .map_err(|err| Error::unavailable("reading the audit log", err))?;
+        let pending = consumer
+            .info()
+            .await
+            .map_err(|err| Error::unavailable("reading the audit log", err))?
+            .num_pending;
+        let limit = query.limit.clamp(1, MAX_PAGE);
+        let wanted = usize::try_from(pending).unwrap_or(usize::MAX).min(limit);
+        let mut page = AuditPage::default();
+        if wanted == 0 {
+            return Ok(page);
+        }
+        let mut messages = consumer
+            .messages()
+            .await
+            .map_err(|err| Error::unavailable("reading the audit log", err))?;
+        let mut last = query.after;
+        while page.records.len() < wanted {
+            let next = tokio::time::timeout(crate::JETSTREAM_TIMEOUT, messages.next()).await;
+            let message = match next {
+                Ok(Some(Ok(message))) => message,
+                Ok(Some(Err(err))) => {
+                    return Err(Error::unavailable("reading the audit log", err));
+                }
+                Ok(None) | Err(_) => {
+                    return Err(Error::unavailable(
+                        "reading the audit log",
+                        "the stream ended early",
+                    ));
+                }
+            };
+            last = message
+                .info()
+                .map_err(|err| Error::corrupt("audit record", err.to_string()))?
+                .stream_sequence;
+            let record = v1::AuditRecord::decode(message.payload.as_ref())
+                .map_err(|err| Error::corrupt("audit record", err))?;
+            page.records.push(record);
+        }
+        if u64::try_from(wanted).unwrap_or(u64::MAX) < pending {
+            page.next = Some(last);
+        }
+        Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_name_client_and_household_and_nothing_else() {
+        let record = v1::AuditRecord {
+            client_id: "jeugdzorg-noord".into(),
+            household_id: "0195f0c2-7b7e-7000-8000-000000000001".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            subject(&record),
+            "rondom.audit.jeugdzorg-noord.0195f0c2-7b7e-7000-8000-000000000001"
+        );
+        let anonymous = v1::AuditRecord::default();
+        assert_eq!(subject(&anonymous), "rondom.audit._._");
+        // A token that could break the subject is never put in it.
+        let odd = v1::AuditRecord {
+            client_id: "a.b>".into(),
+            ..Default::default()
+        };
+        assert_eq!(subject(&odd), "rondom.audit._._");
+    }
+}

@@ -1,0 +1,319 @@
+//! What a reader may see of a household: its standing, worked out from the view (involvement
+//! of its organisation, the regisseur, the gemeente), and the household view, timeline entries
+//! and events cut down to the sight `rondom_domain::access::POLICY` gives it. Reads and
+//! subscriptions both go through here; nothing else decides visibility.
+
+use std::collections::BTreeMap;
+
+use rondom_domain::Pillar;
+use rondom_domain::access::{Role, Sight, Standing};
+use rondom_domain::catalogue::{self, NeedToKnow};
+use rondom_proto::convert::pillar_from_proto;
+use rondom_proto::v1;
+use rondom_runtime::auth::Client;
+
+use crate::view::StoredHousehold;
+
+/// A reader: the authenticated client and the person it reads for.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub client: &'a Client,
+    /// The staff id the calling application reads for; a coordinator reading for the
+    /// household's regisseur sees what the regisseur may.
+    pub on_behalf_of: &'a str,
+}
+
+impl Reader<'_> {
+    /// Returns the reader's standing toward `household` for what happened at `position`
+    /// (`None`: the household as it is now). A partner whose involvement ended keeps its
+    /// sight of what happened up to the end.
+    pub fn standing(&self, household: &StoredHousehold, position: Option<u64>) -> Standing {
+        let involved =
+            match (self.client.role, self.client.organisatie.as_deref()) {
+                (Role::Partner(pillar), Some(organisatie)) => {
+                    let pillar = v1::Pillar::from(pillar) as i32;
+                    household.partners.iter().any(|partner| {
+                        partner.organisatie == organisatie && partner.pillar == pillar
+                    }) || position.is_some_and(|position| {
+                        household.former_partners.iter().any(|former| {
+                            former.organisatie == organisatie
+                                && former.pillar == pillar
+                                && position <= former.ended_position
+                        })
+                    })
+                }
+                _ => false,
+            };
+        let same_gemeente = self.client.role == Role::Coordinator
+            && self
+                .client
+                .gemeente
+                .as_ref()
+                .is_some_and(|gemeente| gemeente.as_str() == household.gemeente_code);
+        let regisseur = same_gemeente
+            && !self.on_behalf_of.is_empty()
+            && household
+                .regisseur
+                .as_ref()
+                .is_some_and(|regisseur| regisseur.regisseur_id == self.on_behalf_of);
+        Standing {
+            role: self.client.role,
+            involved,
+            regisseur,
+            same_gemeente,
+        }
+    }
+
+    /// Returns whether the reader may see anything of `household`, now or up to the end of a
+    /// former involvement.
+    pub fn reads(&self, household: &StoredHousehold) -> bool {
+        self.standing(household, None).reads_household()
+            || self.standing(household, Some(0)).reads_household()
+    }
+}
+
+/// Returns the need-to-know class of an event kind ([`catalogue::class_of`]); without a
+/// known pillar, the strictest.
+pub fn class_of(pillar: i32, kind: &str) -> NeedToKnow {
+    pillar_from_proto(pillar).map_or(NeedToKnow::Protected, |pillar| {
+        catalogue::class_of(pillar, kind)
+    })
+}
+
+/// Returns the general title of an event kind, without payload detail.
+pub fn general_title(pillar: i32, kind: &str) -> String {
+    let Some(pillar) = pillar_from_proto(pillar) else {
+        return kind.replace('_', " ");
+    };
+    let title = catalogue::kind(pillar, kind).map_or(kind, |row| row.title);
+    format!("{}: {title}", pillar_label(pillar))
+}
+
+fn pillar_label(pillar: Pillar) -> &'static str {
+    match pillar {
+        Pillar::Wijkteam => "Wijkteam",
+        Pillar::Wmo => "Wmo",
+        Pillar::Jeugd => "Jeugd",
+        Pillar::Participatie => "Participatie",
+        Pillar::Schuldhulp => "Schuldhulp",
+        Pillar::Regie => "Regie",
+    }
+}
+
+fn sight(standing: &Standing, pillar: i32, class: NeedToKnow) -> Sight {
+    pillar_from_proto(pillar).map_or(Sight::Nothing, |pillar| standing.sight(pillar, class))
+}
+
+/// Counts what went out per class and sight, for the audit log.
+#[derive(Debug, Default)]
+pub struct Tally(BTreeMap<(i32, i32), u32>);
+
+impl Tally {
+    /// Counts one item of `class` given with `sight`.
+    pub fn add(&mut self, class: NeedToKnow, sight: Sight) {
+        if sight != Sight::Nothing {
+            let key = (
+                v1::NeedToKnow::from(class) as i32,
+                v1::Sight::from(sight) as i32,
+            );
+            *self.0.entry(key).or_default() += 1;
+        }
+    }
+
+    /// Returns the counts as audit disclosures.
+    pub fn disclosures(&self) -> Vec<v1::Disclosure> {
+        self.0
+            .iter()
+            .map(|(&(need_to_know, sight), &count)| v1::Disclosure {
+                need_to_know,
+                sight,
+                count,
+            })
+            .collect()
+    }
+}
+
+/// Cuts a household view down to what `standing` may see, counting what is left.
+pub fn household(view: &mut v1::Household, standing: &Standing, tally: &mut Tally) {
+    let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
+    view.active_pillars
+        .retain(|&pillar| sees(pillar, NeedToKnow::Household) >= Sight::Status);
+    view.open_signals.retain(|signal| {
+        let class = class_of(signal.pillar, &signal.kind);
+        let given = sees(signal.pillar, class);
+        tally.add(class, given);
+        given >= Sight::Status
+    });
+    view.trajectories.retain_mut(|trajectory| {
+        // That a trajectory exists is household-level; what it is about is the pillar's.
+        let exists = sees(trajectory.pillar, NeedToKnow::Household);
+        tally.add(NeedToKnow::Household, exists);
+        if sees(
+            trajectory.pillar,
+            class_of(trajectory.pillar, &trajectory.last_kind),
+        ) == Sight::Nothing
+        {
+            trajectory.last_kind.clear();
+        }
+        if sees(trajectory.pillar, NeedToKnow::Pillar) == Sight::Nothing {
+            trajectory.providers.clear();
+            trajectory.case_id.clear();
+        }
+        exists >= Sight::Status
+    });
+    view.deadlines.retain(|deadline| {
+        let given = sees(deadline.pillar, NeedToKnow::Pillar);
+        tally.add(NeedToKnow::Pillar, given);
+        given >= Sight::Status
+    });
+    view.partners
+        .retain(|partner| sees(partner.pillar, NeedToKnow::Pillar) >= Sight::Status);
+    if let Some(plan) = view.plan.as_mut()
+        && sees(v1::Pillar::Regie as i32, NeedToKnow::Household) < Sight::Full
+    {
+        plan.doelen.clear();
+    }
+    // Risk flags weigh every pillar together: a coordination tool.
+    if standing.role != Role::Coordinator {
+        view.risk_flags.clear();
+    }
+}
+
+/// Cuts a timeline entry down to what `standing` may see; `None` when nothing of it.
+pub fn timeline_entry(
+    mut entry: v1::TimelineEntry,
+    standing: &Standing,
+    tally: &mut Tally,
+) -> Option<v1::TimelineEntry> {
+    let class = class_of(entry.pillar, &entry.kind);
+    let given = sight(standing, entry.pillar, class);
+    tally.add(class, given);
+    entry.sight = v1::Sight::from(given) as i32;
+    match given {
+        Sight::Nothing => None,
+        Sight::Status => {
+            entry.summary.clear();
+            entry.case_id.clear();
+            entry.title = general_title(entry.pillar, &entry.kind);
+            Some(entry)
+        }
+        Sight::Full => Some(entry),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rondom_domain::GemeenteCode;
+
+    fn client(role: Role, organisatie: Option<&str>, gemeente: Option<&str>) -> Client {
+        Client {
+            id: "c".into(),
+            role,
+            organisatie: organisatie.map(str::to_owned),
+            gemeente: gemeente.map(|code| code.parse::<GemeenteCode>().expect("code")),
+        }
+    }
+
+    fn household() -> StoredHousehold {
+        StoredHousehold {
+            gemeente_code: "0363".into(),
+            partners: vec![v1::Involvement {
+                organisatie: "12345678".into(),
+                pillar: v1::Pillar::Jeugd as i32,
+                case_id: "JZ-1".into(),
+            }],
+            former_partners: vec![crate::view::FormerPartner {
+                organisatie: "87654321".into(),
+                pillar: v1::Pillar::Wmo as i32,
+                ended_position: 10,
+            }],
+            regisseur: Some(v1::Regisseur {
+                regisseur_id: "mw-0412".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn involvement_is_per_organisation_and_pillar() {
+        let household = household();
+        let jeugd = client(Role::Partner(Pillar::Jeugd), Some("12345678"), None);
+        let reader = Reader {
+            client: &jeugd,
+            on_behalf_of: "",
+        };
+        assert!(reader.standing(&household, None).involved);
+        // The same organisation as a Wmo partner is not involved through a Jeugd case.
+        let as_wmo = client(Role::Partner(Pillar::Wmo), Some("12345678"), None);
+        let reader = Reader {
+            client: &as_wmo,
+            on_behalf_of: "",
+        };
+        assert!(!reader.standing(&household, None).involved);
+    }
+
+    #[test]
+    fn a_former_partner_sees_up_to_the_end_of_its_involvement() {
+        let household = household();
+        let wmo = client(Role::Partner(Pillar::Wmo), Some("87654321"), None);
+        let reader = Reader {
+            client: &wmo,
+            on_behalf_of: "",
+        };
+        assert!(reader.standing(&household, Some(10)).involved);
+        assert!(!reader.standing(&household, Some(11)).involved);
+        assert!(!reader.standing(&household, None).involved);
+        assert!(reader.reads(&household));
+    }
+
+    #[test]
+    fn the_regisseur_is_a_coordinator_of_the_gemeente_reading_for_them() {
+        let household = household();
+        let here = client(Role::Coordinator, None, Some("0363"));
+        let standing = |client: &Client, on_behalf_of: &str| {
+            Reader {
+                client,
+                on_behalf_of,
+            }
+            .standing(&household, None)
+        };
+        assert!(standing(&here, "mw-0412").regisseur);
+        assert!(!standing(&here, "mw-9999").regisseur);
+        assert!(standing(&here, "").same_gemeente);
+        let elsewhere = client(Role::Coordinator, None, Some("0518"));
+        assert!(!standing(&elsewhere, "mw-0412").regisseur);
+        assert!(!standing(&elsewhere, "mw-0412").reads_household());
+    }
+
+    #[test]
+    fn status_entries_lose_free_text_case_and_payload_detail() {
+        let standing = Standing {
+            role: Role::Partner(Pillar::Schuldhulp),
+            involved: true,
+            regisseur: false,
+            same_gemeente: false,
+        };
+        let entry = v1::TimelineEntry {
+            pillar: v1::Pillar::Jeugd as i32,
+            kind: "jeugdhulp_toegewezen".into(),
+            summary: "moeder overbelast".into(),
+            case_id: "JZ-1".into(),
+            title: "Jeugd: jeugdhulp toegewezen, aanbieder 12345678".into(),
+            ..Default::default()
+        };
+        assert_eq!(class_of(entry.pillar, &entry.kind), NeedToKnow::Household);
+        let mut tally = Tally::default();
+        let seen = timeline_entry(entry, &standing, &mut tally).expect("status");
+        assert!(seen.summary.is_empty() && seen.case_id.is_empty());
+        assert_eq!(seen.title, "Jeugd: jeugdhulp toegewezen");
+        assert_eq!(tally.disclosures().len(), 1);
+        let protected = v1::TimelineEntry {
+            pillar: v1::Pillar::Jeugd as i32,
+            kind: "veilig_thuis_betrokken".into(),
+            ..Default::default()
+        };
+        assert!(timeline_entry(protected, &standing, &mut tally).is_none());
+    }
+}

@@ -1,0 +1,340 @@
+//! Recording access attempts (who called what, for which household and purpose, what went
+//! out or why not) and `AuditService`, through which operators read the log back.
+//!
+//! A read is answered only after its record is stored: when the audit log cannot be written
+//! the caller gets `UNAVAILABLE` and no data (fail closed).
+
+use std::net::SocketAddr;
+
+use rondom_bus::AuditLog;
+use rondom_bus::audit::{AuditQuery, MAX_PAGE};
+use rondom_domain::InvalidInput;
+use rondom_domain::access::{Purpose, Role};
+use rondom_proto::convert::purpose_from_proto;
+use rondom_proto::status;
+use rondom_proto::v1;
+use rondom_proto::v1::audit_service_server::AuditService;
+use tonic::codegen::http::HeaderMap;
+use tonic::{Code, Request, Response, Status};
+
+use crate::auth::Client;
+
+/// Who is calling, from where, and which method: put in each request's extensions by the
+/// auth layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub client: Client,
+    /// `/package.Service/Method`.
+    pub method: String,
+    /// The peer address (NEN 7513's access point), when known.
+    pub peer: Option<SocketAddr>,
+    /// The W3C trace id from `traceparent`, when the caller sent one.
+    pub trace_id: String,
+}
+
+impl Caller {
+    /// Returns the caller of an authenticated request.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` when no auth layer put a caller in: a wiring mistake, so no data.
+    pub fn of<T>(request: &Request<T>) -> Result<Caller, Status> {
+        request
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| Status::unauthenticated("no credentials were checked for this call"))
+    }
+
+    /// Returns a record of this caller's attempt, without household, outcome or disclosure.
+    pub fn record(&self, purpose: i32, on_behalf_of: &str) -> v1::AuditRecord {
+        v1::AuditRecord {
+            client_id: self.client.id.clone(),
+            role: self.client.role.to_string(),
+            organisatie: self.client.organisatie.clone().unwrap_or_default(),
+            on_behalf_of: on_behalf_of.to_owned(),
+            purpose,
+            ..anonymous(&self.method, self.peer, &self.trace_id)
+        }
+    }
+}
+
+/// Returns a record of an attempt by a caller not (yet) known.
+pub fn anonymous(method: &str, peer: Option<SocketAddr>, trace_id: &str) -> v1::AuditRecord {
+    let id = uuid::Uuid::now_v7().to_string();
+    v1::AuditRecord {
+        call_id: id.clone(),
+        id,
+        at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+        method: method.to_owned(),
+        peer: peer.map(|peer| peer.to_string()).unwrap_or_default(),
+        trace_id: trace_id.to_owned(),
+        outcome: code_name(Code::Ok).to_owned(),
+        ..Default::default()
+    }
+}
+
+/// Returns the trace id of a `traceparent` header (`00-<trace id>-<span id>-<flags>`).
+pub fn trace_id(headers: &HeaderMap) -> String {
+    headers
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split('-').nth(1))
+        .filter(|id| id.len() == 32 && id.bytes().all(|byte| byte.is_ascii_hexdigit()))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Returns the canonical name of a status code, as in `google.rpc.Code`.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// Checks the purpose a read states: it must be given (`INVALID_ARGUMENT`) and be a task of
+/// the caller's role (`PERMISSION_DENIED`).
+///
+/// # Errors
+/// The status to answer with.
+pub fn check_purpose(role: Role, purpose: i32) -> Result<Purpose, Status> {
+    let purpose = purpose_from_proto(purpose).ok_or_else(|| {
+        status::invalid_argument(&InvalidInput::single(
+            "purpose",
+            "state why you read: one of regie, uitvoering_wmo, uitvoering_jeugdwet, \
+             schuldhulpverlening, bijstandsverlening, beheer",
+        ))
+    })?;
+    if !purpose.allowed_for(role) {
+        return Err(Status::permission_denied(format!(
+            "{role} may not read for purpose {purpose}"
+        )));
+    }
+    Ok(purpose)
+}
+
+/// Writes the records of one read: the refusal, or what went out per household.
+#[derive(Debug, Clone)]
+pub struct ReadAudit {
+    log: AuditLog,
+    template: v1::AuditRecord,
+}
+
+impl ReadAudit {
+    /// Starts the audit of a read by `caller`.
+    pub fn new(log: AuditLog, caller: &Caller, purpose: i32, on_behalf_of: &str) -> Self {
+        Self {
+            log,
+            template: caller.record(purpose, on_behalf_of),
+        }
+    }
+
+    /// Records a refusal and returns the status to answer with (`UNAVAILABLE` when even the
+    /// refusal cannot be recorded).
+    pub async fn refused(&self, household_id: Option<&str>, refusal: Status) -> Status {
+        let record = v1::AuditRecord {
+            household_id: household_id.unwrap_or_default().to_owned(),
+            outcome: code_name(refusal.code()).to_owned(),
+            reason: refusal.message().to_owned(),
+            ..self.template.clone()
+        };
+        match self.log.record(&[record]).await {
+            Ok(()) => refusal,
+            Err(err) => unrecorded(&err),
+        }
+    }
+
+    /// Records what went out: one record per household, with the classes disclosed.
+    ///
+    /// # Errors
+    /// `UNAVAILABLE` when the records cannot be stored; then nothing may go out.
+    pub async fn answered(
+        &self,
+        disclosed: impl IntoIterator<Item = (String, Vec<v1::Disclosure>)>,
+    ) -> Result<(), Status> {
+        let records: Vec<v1::AuditRecord> = disclosed
+            .into_iter()
+            .map(|(household_id, disclosed)| v1::AuditRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                household_id,
+                disclosed,
+                ..self.template.clone()
+            })
+            .collect();
+        let records = if records.is_empty() {
+            // A read that returned nothing is still a read.
+            vec![self.template.clone()]
+        } else {
+            records
+        };
+        self.log
+            .record(&records)
+            .await
+            .map_err(|err| unrecorded(&err))
+    }
+}
+
+fn unrecorded(err: &rondom_bus::Error) -> Status {
+    tracing::error!(
+        error = err as &dyn std::error::Error,
+        "cannot write the audit log"
+    );
+    status::unavailable("the audit log cannot be written; nothing is read without a record")
+}
+
+/// Implements `rondom.v1.AuditService` for operators.
+#[derive(Debug, Clone)]
+pub struct AuditHandler {
+    log: AuditLog,
+}
+
+impl AuditHandler {
+    /// Returns the handler over `log`.
+    pub fn new(log: AuditLog) -> Self {
+        Self { log }
+    }
+}
+
+const PAGE_TOKEN_PREFIX: &str = "v1.";
+const DEFAULT_PAGE: usize = 100;
+
+#[tonic::async_trait]
+impl AuditService for AuditHandler {
+    #[tracing::instrument(skip_all)]
+    async fn list_audit_records(
+        &self,
+        request: Request<v1::ListAuditRecordsRequest>,
+    ) -> Result<Response<v1::ListAuditRecordsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let request = request.into_inner();
+        let audit = ReadAudit::new(self.log.clone(), &caller, request.purpose, "");
+        if let Err(refusal) = check_purpose(caller.client.role, request.purpose) {
+            return Err(audit.refused(None, refusal).await);
+        }
+        let mut violations = rondom_domain::violation::Violations::default();
+        let client_id = (!request.client_id.is_empty()).then(|| request.client_id.clone());
+        let household_id = (!request.household_id.is_empty()).then(|| {
+            if request
+                .household_id
+                .parse::<rondom_domain::HouseholdId>()
+                .is_err()
+            {
+                violations.push("household_id", "not a household id");
+            }
+            request.household_id.clone()
+        });
+        if let Some(id) = &client_id
+            && !rondom_bus::audit::is_subject_token(id)
+        {
+            violations.push("client_id", "not a client id (a-z, 0-9, '-' and '_')");
+        }
+        if client_id.is_none() && household_id.is_none() {
+            violations.push("household_id", "give household_id or client_id (or both)");
+        }
+        let after = if request.page_token.is_empty() {
+            Some(0)
+        } else {
+            request
+                .page_token
+                .strip_prefix(PAGE_TOKEN_PREFIX)
+                .and_then(|position| position.parse().ok())
+                .or_else(|| {
+                    violations.push(
+                        "page_token",
+                        "not a token from a previous ListAuditRecords reply",
+                    );
+                    None
+                })
+        };
+        let limit = match request.page_size as usize {
+            0 => DEFAULT_PAGE,
+            size => size.min(MAX_PAGE),
+        };
+        let query = match violations.finish(|| AuditQuery {
+            client_id,
+            household_id: household_id.clone(),
+            after: after.unwrap_or_default(),
+            limit,
+        }) {
+            Ok(query) => query,
+            Err(input) => {
+                return Err(audit
+                    .refused(household_id.as_deref(), status::invalid_argument(&input))
+                    .await);
+            }
+        };
+        let page = match self.log.records(&query).await {
+            Ok(page) => page,
+            Err(err) => {
+                tracing::warn!(error = &err as &dyn std::error::Error, "audit read failed");
+                return Err(status::unavailable("the audit log cannot be read now"));
+            }
+        };
+        // Reading the log is itself on record.
+        audit
+            .answered([(household_id.unwrap_or_default(), Vec::new())])
+            .await?;
+        Ok(Response::new(v1::ListAuditRecordsResponse {
+            records: page.records,
+            next_page_token: page
+                .next
+                .map(|position| format!("{PAGE_TOKEN_PREFIX}{position}"))
+                .unwrap_or_default(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rondom_domain::Pillar;
+
+    #[test]
+    fn a_read_must_state_a_purpose_of_its_role() {
+        let missing = check_purpose(Role::Coordinator, 0).expect_err("no purpose");
+        assert_eq!(missing.code(), Code::InvalidArgument);
+        let wrong = check_purpose(
+            Role::Partner(Pillar::Jeugd),
+            v1::Purpose::Schuldhulpverlening as i32,
+        )
+        .expect_err("not its task");
+        assert_eq!(wrong.code(), Code::PermissionDenied);
+        assert_eq!(
+            check_purpose(
+                Role::Partner(Pillar::Jeugd),
+                v1::Purpose::UitvoeringJeugdwet as i32
+            )
+            .ok(),
+            Some(Purpose::UitvoeringJeugdwet)
+        );
+    }
+
+    #[test]
+    fn trace_ids_come_from_traceparent_only_when_well_formed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                .parse()
+                .expect("header"),
+        );
+        assert_eq!(trace_id(&headers), "4bf92f3577b34da6a3ce929d0e0e4736");
+        headers.insert("traceparent", "garbage".parse().expect("header"));
+        assert_eq!(trace_id(&headers), "");
+    }
+}

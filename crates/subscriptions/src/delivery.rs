@@ -1,0 +1,83 @@
+//! One event as a reader may see it: under SIGHT_STATUS that it happened (pillar, kind, time,
+//! a general title); under SIGHT_FULL also the payload, with the sealed persons and free text
+//! opened for this reader and the sealed fields themselves left out.
+
+use prost::Message;
+use rondom_bus::ReceivedEvent;
+use rondom_domain::HouseholdId;
+use rondom_domain::access::Sight;
+use rondom_domain::catalogue::NeedToKnow;
+use rondom_domain::seal::{DataKey, Purpose, Sealed};
+use rondom_projector::disclosure::general_title;
+use rondom_proto::convert::timestamp;
+use rondom_proto::v1;
+
+/// Returns the delivery of `received` at `sight` (not [`Sight::Nothing`]); `key` opens its
+/// personal data under [`Sight::Full`].
+pub fn delivery(
+    received: &ReceivedEvent,
+    household: &HouseholdId,
+    class: NeedToKnow,
+    sight: Sight,
+    key: Option<&DataKey>,
+) -> v1::Delivery {
+    let event = &received.event;
+    let envelope = &received.envelope;
+    let mut delivery = v1::Delivery {
+        position: received.position,
+        id: envelope.id.to_string(),
+        source: envelope.source.to_string(),
+        r#type: envelope.event_type.to_string(),
+        subject: envelope.subject.to_string(),
+        time: Some(timestamp(envelope.time)),
+        household_id: event.household_id.clone(),
+        pillar: event.pillar,
+        kind: event.kind.clone(),
+        need_to_know: v1::NeedToKnow::from(class) as i32,
+        sight: v1::Sight::from(sight) as i32,
+        title: general_title(event.pillar, &event.kind),
+        occurred_at: event.occurred_at,
+        ..Default::default()
+    };
+    if sight < Sight::Full {
+        return delivery;
+    }
+    let open = |purpose: Purpose, sealed: &v1::Sealed| {
+        key.and_then(|key| {
+            key.open(household, purpose, &Sealed::from(sealed.clone()))
+                .ok()
+        })
+    };
+    delivery.persons = event
+        .persons
+        .iter()
+        .map(|mention| {
+            let identity = mention
+                .identity
+                .as_ref()
+                .and_then(|sealed| open(Purpose::Identity, sealed))
+                .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok())
+                .unwrap_or_default();
+            v1::DeliveredPerson {
+                pseudonym: mention.pseudonym.clone(),
+                bsn: identity.bsn,
+                display_name: identity.display_name,
+                birth_date: identity.birth_date,
+                primary: mention.primary,
+            }
+        })
+        .collect();
+    delivery.summary = event
+        .summary
+        .as_ref()
+        .and_then(|sealed| open(Purpose::Summary, sealed))
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default();
+    let mut payload = event.clone();
+    payload.summary = None;
+    for mention in &mut payload.persons {
+        mention.identity = None;
+    }
+    delivery.event = Some(payload);
+    delivery
+}

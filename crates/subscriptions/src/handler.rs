@@ -1,0 +1,483 @@
+//! `SubscriptionHandler`: one JetStream consumer per subscription (an ordered consumer, or a
+//! durable one per client and name), each event judged against the read model once the
+//! projector has applied it, redacted, and sent through a bounded queue.
+//!
+//! Backpressure: the queue holds [`QUEUE`] deliveries and HTTP/2 flow control holds the rest of
+//! the way, so a slow partner only slows its own consumer's pull; a durable subscription also
+//! stops at [`MAX_ACK_PENDING`] unacknowledged events. Events the partner may not see are
+//! acknowledged at once, so they never count against it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer};
+use futures::{Stream, StreamExt};
+use rondom_bus::ReceivedEvent;
+use rondom_bus::stream::EVENTS_STREAM;
+use rondom_domain::HouseholdId;
+use rondom_domain::access::Sight;
+use rondom_projector::ReadSide;
+use rondom_projector::disclosure::{Reader, Tally, class_of};
+use rondom_proto::status;
+use rondom_proto::v1;
+use rondom_proto::v1::subscribe_request::Request as Step;
+use rondom_proto::v1::subscription_service_server::SubscriptionService;
+use rondom_runtime::audit::{Caller, ReadAudit, check_purpose};
+use rondom_runtime::auth::Client;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::delivery::delivery;
+use crate::request::{self, From, Plan};
+
+/// Deliveries queued per subscription before the consumer stops pulling.
+pub const QUEUE: usize = 64;
+/// Unacknowledged events a durable subscription may hold.
+pub const MAX_ACK_PENDING: i64 = 256;
+/// How long a delivered event may stay unacknowledged before JetStream offers it again.
+pub const ACK_WAIT: Duration = Duration::from_secs(5 * 60);
+/// A durable subscription nobody connected to for this long is removed.
+pub const INACTIVE_THRESHOLD: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// How long a caller has to send its open request.
+const OPEN_WAIT: Duration = Duration::from_secs(10);
+
+type Messages = Pin<
+    Box<
+        dyn Stream<Item = Result<jetstream::Message, rondom_bus::error::BoxError>> + Send + 'static,
+    >,
+>;
+type Held = Arc<Mutex<BTreeMap<u64, jetstream::Message>>>;
+
+/// Implements `rondom.v1.SubscriptionService`.
+#[derive(Debug, Clone)]
+pub struct SubscriptionHandler {
+    read: ReadSide,
+    jetstream: jetstream::Context,
+    /// Durable consumers with a connected partner in this process: one reader per name.
+    connected: Arc<Mutex<HashSet<String>>>,
+    /// Ends every subscription when the hub shuts down, so the server can drain.
+    stop: CancellationToken,
+}
+
+impl SubscriptionHandler {
+    /// Returns a handler over the projector's read side; `stop` ends every subscription
+    /// (with `UNAVAILABLE`, so partners reconnect elsewhere or later).
+    pub fn new(read: ReadSide, jetstream: jetstream::Context, stop: CancellationToken) -> Self {
+        Self {
+            read,
+            jetstream,
+            connected: Arc::default(),
+            stop,
+        }
+    }
+}
+
+/// Returns the JetStream consumer name of a durable subscription: a hash, so no client can
+/// reach another's by choosing names, and nothing a client chose ends up in a NATS name.
+pub fn consumer_name(client: &str, durable: &str) -> String {
+    let digest = Sha256::digest(format!("{client}\n{durable}").as_bytes());
+    format!("sub_{}", &hex::encode(digest)[..32])
+}
+
+/// Releases a durable name when its stream ends.
+struct Connected {
+    names: Arc<Mutex<HashSet<String>>>,
+    name: String,
+}
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        self.names
+            .lock()
+            .expect("connected lock")
+            .remove(&self.name);
+    }
+}
+
+fn deliver_policy(from: From) -> consumer::DeliverPolicy {
+    match from {
+        From::After(0) => consumer::DeliverPolicy::All,
+        From::After(position) => consumer::DeliverPolicy::ByStartSequence {
+            start_sequence: position + 1,
+        },
+        From::Time(time) => consumer::DeliverPolicy::ByStartTime {
+            start_time: time::OffsetDateTime::from_unix_timestamp_nanos(
+                time.timestamp_nanos_opt().map_or(0, i128::from),
+            )
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        },
+        From::Live => consumer::DeliverPolicy::New,
+    }
+}
+
+fn unavailable(what: &str, err: impl std::fmt::Display) -> Status {
+    tracing::warn!(error = %err, "{what}");
+    status::unavailable(format!("{what}; try again"))
+}
+
+impl SubscriptionHandler {
+    /// Creates the consumer a plan asks for; for a durable one, also claims its name.
+    async fn messages(
+        &self,
+        client: &Client,
+        plan: &Plan,
+    ) -> Result<(Messages, Option<Connected>), Status> {
+        let stream = self
+            .jetstream
+            .get_stream(EVENTS_STREAM)
+            .await
+            .map_err(|err| unavailable("cannot open the event stream", err))?;
+        let Some(durable) = &plan.durable else {
+            let consumer = stream
+                .create_consumer(consumer::pull::OrderedConfig {
+                    filter_subjects: plan.subjects.clone(),
+                    deliver_policy: deliver_policy(plan.from),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|err| unavailable("cannot start the subscription", err))?;
+            let messages = consumer
+                .messages()
+                .await
+                .map_err(|err| unavailable("cannot start the subscription", err))?;
+            let messages: Messages = Box::pin(messages.map(|item| item.map_err(Into::into)));
+            return Ok((messages, None));
+        };
+        let name = consumer_name(&client.id, durable);
+        if !self
+            .connected
+            .lock()
+            .expect("connected lock")
+            .insert(name.clone())
+        {
+            return Err(Status::failed_precondition(format!(
+                "durable subscription {durable} is already connected; one reader at a time"
+            )));
+        }
+        let connected = Connected {
+            names: self.connected.clone(),
+            name: name.clone(),
+        };
+        let config = consumer::pull::Config {
+            durable_name: Some(name.clone()),
+            name: Some(name.clone()),
+            description: Some(format!("subscription {durable} of client {}", client.id)),
+            deliver_policy: deliver_policy(plan.from),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: ACK_WAIT,
+            max_ack_pending: MAX_ACK_PENDING,
+            filter_subjects: plan.subjects.clone(),
+            inactive_threshold: INACTIVE_THRESHOLD,
+            ..Default::default()
+        };
+        let consumer = match stream.consumer_info(&name).await {
+            Ok(info) => {
+                let mut existing = info.config.filter_subjects.clone();
+                if !info.config.filter_subject.is_empty() {
+                    existing.push(info.config.filter_subject.clone());
+                }
+                existing.sort();
+                if existing != plan.subjects {
+                    return Err(Status::failed_precondition(format!(
+                        "durable subscription {durable} exists with other pillar or kind \
+                         filters; use a new name for new filters"
+                    )));
+                }
+                // Continue strictly after the last acknowledged event and in order: what
+                // was delivered but not acknowledged (the partner went away, or the hub
+                // stopped) comes again first. JetStream alone would offer it again only
+                // after the others.
+                let floor = info.ack_floor.stream_sequence;
+                if info.delivered.stream_sequence > floor {
+                    stream
+                        .delete_consumer(&name)
+                        .await
+                        .map_err(|err| unavailable("cannot resume the subscription", err))?;
+                    let resumed = consumer::pull::Config {
+                        deliver_policy: if floor == 0 {
+                            info.config.deliver_policy
+                        } else {
+                            consumer::DeliverPolicy::ByStartSequence {
+                                start_sequence: floor + 1,
+                            }
+                        },
+                        ..config
+                    };
+                    stream
+                        .create_consumer(resumed)
+                        .await
+                        .map_err(|err| unavailable("cannot resume the subscription", err))?
+                } else {
+                    stream
+                        .get_consumer::<consumer::pull::Config>(&name)
+                        .await
+                        .map_err(|err| unavailable("cannot resume the subscription", err))?
+                }
+            }
+            Err(_) => stream
+                .create_consumer(config)
+                .await
+                .map_err(|err| unavailable("cannot start the subscription", err))?,
+        };
+        let messages = consumer
+            .messages()
+            .await
+            .map_err(|err| unavailable("cannot start the subscription", err))?;
+        let messages: Messages = Box::pin(messages.map(|item| item.map_err(Into::into)));
+        Ok((messages, Some(connected)))
+    }
+}
+
+/// One running subscription.
+struct Session {
+    read: ReadSide,
+    client: Client,
+    on_behalf_of: String,
+    audit: ReadAudit,
+    durable: bool,
+    held: Held,
+    stop: CancellationToken,
+}
+
+impl Session {
+    /// Pulls, judges, redacts and sends until the partner goes away or the consumer fails.
+    /// What the partner did not acknowledge comes again when it reconnects (see
+    /// [`SubscriptionHandler::messages`]).
+    async fn run(self, mut messages: Messages, out: mpsc::Sender<Result<v1::Delivery, Status>>) {
+        let mut seen = HashSet::new();
+        loop {
+            let next = tokio::select! {
+                () = out.closed() => break,
+                () = self.stop.cancelled() => {
+                    let _ = out.send(Err(status::unavailable("the hub is shutting down; resume later"))).await;
+                    break;
+                }
+                next = messages.next() => next,
+            };
+            let message = match next {
+                None => break,
+                Some(Err(err)) => {
+                    let _ = out
+                        .send(Err(unavailable(
+                            "the subscription lost the event stream",
+                            err,
+                        )))
+                        .await;
+                    break;
+                }
+                Some(Ok(message)) => message,
+            };
+            match self.judge(message, &mut seen, &out).await {
+                Ok(Some((delivery, message))) => {
+                    if let Some(message) = message {
+                        self.held
+                            .lock()
+                            .expect("held lock")
+                            .insert(delivery.position, message);
+                    }
+                    if out.send(Ok(delivery)).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => {}
+                Err(Some(status)) => {
+                    let _ = out.send(Err(status)).await;
+                    break;
+                }
+                Err(None) => break,
+            }
+        }
+    }
+
+    /// Returns what to send for one message (with the message to hold for a durable
+    /// subscription), `Ok(None)` for nothing, `Err(None)` when the partner left.
+    async fn judge(
+        &self,
+        message: jetstream::Message,
+        seen: &mut HashSet<HouseholdId>,
+        out: &mpsc::Sender<Result<v1::Delivery, Status>>,
+    ) -> Result<Option<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
+        let position = message
+            .info()
+            .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?
+            .stream_sequence;
+        if let Some(held) = self.held.lock().expect("held lock").get_mut(&position) {
+            // Offered again while the partner still has it: keep the newest handle only.
+            *held = message;
+            return Ok(None);
+        }
+        // The view must include this event before it can say who may see it.
+        let mut applied = self.read.applied.clone();
+        tokio::select! {
+            () = out.closed() => return Err(None),
+            () = self.stop.cancelled() => {
+                return Err(Some(status::unavailable("the hub is shutting down; resume later")));
+            }
+            reached = applied.wait_for(|applied| *applied >= position) => {
+                reached.map_err(|_| Some(status::unavailable("the projector stopped; resume later")))?;
+            }
+        }
+        let received =
+            match ReceivedEvent::decode(position, message.headers.as_ref(), &message.payload) {
+                Ok(received) => received,
+                Err(err) => {
+                    tracing::warn!(position, error = %err, "skipping a malformed message");
+                    self.settle(message).await;
+                    return Ok(None);
+                }
+            };
+        let household = received.envelope.subject;
+        let stored = self
+            .read
+            .model
+            .household(&household)
+            .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
+        let Some(stored) = stored else {
+            self.settle(message).await;
+            return Ok(None);
+        };
+        let reader = Reader {
+            client: &self.client,
+            on_behalf_of: &self.on_behalf_of,
+        };
+        let standing = reader.standing(&stored, Some(position));
+        let class = class_of(received.event.pillar, &received.event.kind);
+        let pillar = received.envelope.event_type.pillar;
+        let sight = standing.sight(pillar, class);
+        if sight == Sight::Nothing {
+            self.settle(message).await;
+            return Ok(None);
+        }
+        let key = if sight == Sight::Full {
+            self.read
+                .keys
+                .get(&household)
+                .await
+                .map_err(|err| Some(unavailable("cannot open the household key", err)))?
+        } else {
+            None
+        };
+        if seen.insert(household) {
+            // The first event of a household in this subscription puts the disclosure on
+            // record before anything of it goes out.
+            let mut tally = Tally::default();
+            tally.add(class, sight);
+            self.audit
+                .answered([(household.to_string(), tally.disclosures())])
+                .await
+                .map_err(Some)?;
+        }
+        let delivery = delivery(&received, &household, class, sight, key.as_ref());
+        Ok(Some((delivery, self.durable.then_some(message))))
+    }
+
+    /// Acknowledges an event the partner does not get, so it never counts against it.
+    async fn settle(&self, message: jetstream::Message) {
+        if self.durable
+            && let Err(err) = message.ack().await
+        {
+            tracing::debug!(error = %err, "could not acknowledge a skipped event");
+        }
+    }
+}
+
+/// Reads the partner's acknowledgements and acknowledges what they cover.
+async fn acknowledgements(mut requests: Streaming<v1::SubscribeRequest>, held: Held) {
+    while let Ok(Some(request)) = requests.message().await {
+        let Some(Step::Ack(ack)) = request.request else {
+            continue;
+        };
+        let covered = {
+            let mut held = held.lock().expect("held lock");
+            let rest = held.split_off(&ack.position.saturating_add(1));
+            std::mem::replace(&mut *held, rest)
+        };
+        for message in covered.into_values() {
+            if let Err(err) = message.ack().await {
+                tracing::debug!(error = %err, "could not pass on an acknowledgement");
+            }
+        }
+    }
+}
+
+type DeliveryStream = Pin<Box<dyn Stream<Item = Result<v1::Delivery, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl SubscriptionService for SubscriptionHandler {
+    type SubscribeStream = DeliveryStream;
+
+    #[tracing::instrument(skip_all)]
+    async fn subscribe(
+        &self,
+        request: Request<Streaming<v1::SubscribeRequest>>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
+        let caller = Caller::of(&request)?;
+        let mut requests = request.into_inner();
+        let open = match tokio::time::timeout(OPEN_WAIT, requests.message()).await {
+            Ok(Ok(Some(v1::SubscribeRequest {
+                request: Some(Step::Open(open)),
+            }))) => Ok(open),
+            Ok(Err(status)) => return Err(status),
+            Ok(Ok(_)) | Err(_) => Err(status::invalid_argument(
+                &rondom_domain::InvalidInput::single(
+                    "open",
+                    "the first message opens the subscription",
+                ),
+            )),
+        };
+        let (purpose, on_behalf_of) = open.as_ref().map_or((0, String::new()), |open| {
+            (open.purpose, open.on_behalf_of.clone())
+        });
+        let audit = ReadAudit::new(self.read.audit.clone(), &caller, purpose, &on_behalf_of);
+        let opened = async {
+            let open = open?;
+            check_purpose(caller.client.role, open.purpose)?;
+            let plan = request::plan(&open).map_err(|input| status::invalid_argument(&input))?;
+            let (messages, connected) = self.messages(&caller.client, &plan).await?;
+            // Opening is on record, before anything goes out.
+            audit.answered([]).await?;
+            Ok::<_, Status>((plan, messages, connected))
+        };
+        let (plan, messages, connected) = match opened.await {
+            Ok(opened) => opened,
+            Err(refusal) => return Err(audit.refused(None, refusal).await),
+        };
+        let held = Held::default();
+        let session = Session {
+            read: self.read.clone(),
+            client: caller.client.clone(),
+            on_behalf_of,
+            audit,
+            durable: plan.durable.is_some(),
+            held: held.clone(),
+            stop: self.stop.clone(),
+        };
+        let (out, deliveries) = mpsc::channel(QUEUE);
+        tokio::spawn(async move {
+            let _connected = connected;
+            session.run(messages, out).await;
+        });
+        tokio::spawn(acknowledgements(requests, held));
+        Ok(Response::new(Box::pin(ReceiverStream::new(deliveries))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durable_names_are_per_client_and_opaque() {
+        let mine = consumer_name("jeugdzorg-noord", "hoofd");
+        assert_eq!(mine, consumer_name("jeugdzorg-noord", "hoofd"));
+        assert_ne!(mine, consumer_name("jeugdzorg-zuid", "hoofd"));
+        // No splitting of ids can make two clients meet.
+        assert_ne!(consumer_name("a-b", "c"), consumer_name("a", "b-c"));
+        assert!(mine.starts_with("sub_") && !mine.contains("jeugdzorg"));
+    }
+}

@@ -1,0 +1,42 @@
+//! `rondom.v1.SubscriptionService`: partners follow the events of the households they work
+//! with, in stream order, each event redacted to what the partner may see. A subscription
+//! starts at a position, a time or live; a durable one (a JetStream durable consumer per
+//! client and name) keeps its place on the server, acknowledged by the partner, across
+//! reconnects and hub restarts.
+//!
+//! # Layout
+//! - [`request`] — checking what a partner asks for: start, durable name, filters
+//! - [`delivery`] — one event as a reader may see it
+//! - [`handler`] — [`SubscriptionHandler`]: consumers, judging, backpressure, acknowledgements
+//!
+//! # Example
+//! ```no_run
+//! # fn example(read: rondom_projector::ReadSide, jetstream: async_nats::jetstream::Context) {
+//! let stop = tokio_util::sync::CancellationToken::new();
+//! let service = rondom_subscriptions::service(&read, &jetstream, stop.clone());
+//! // stop.cancel() at shutdown ends every subscription, so the server can drain
+//! // add it to rondom_runtime::GrpcServices with .with_service(service)
+//! # }
+//! ```
+
+pub mod delivery;
+pub mod handler;
+pub mod request;
+
+pub use handler::SubscriptionHandler;
+
+use rondom_proto::v1::subscription_service_server::SubscriptionServiceServer;
+
+/// Returns `SubscriptionService` over the projector's read side; `stop` ends every
+/// subscription.
+pub fn service(
+    read: &rondom_projector::ReadSide,
+    jetstream: &async_nats::jetstream::Context,
+    stop: tokio_util::sync::CancellationToken,
+) -> SubscriptionServiceServer<SubscriptionHandler> {
+    SubscriptionServiceServer::new(SubscriptionHandler::new(
+        read.clone(),
+        jetstream.clone(),
+        stop,
+    ))
+}

@@ -1,0 +1,480 @@
+//! Who sees what: the family scenario loaded by its own roles, then every kind of reader
+//! reads it through GetTimeline, GetHousehold and Subscribe. What each gets is checked
+//! against the need-to-know rules written out below, event by event: nothing leaks, nothing
+//! is missing. Every attempt, refused or not, is in the audit log.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use common::TestHub;
+use futures::StreamExt;
+use rondom_cli::connection::{Connection, authed};
+use rondom_cli::scenario::{self, Connections, Runner};
+use rondom_domain::Pillar;
+use rondom_domain::catalogue::{self, NeedToKnow};
+use rondom_proto::convert::pillar_from_proto;
+use rondom_proto::v1;
+use rondom_proto::v1::audit_service_client::AuditServiceClient;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+use rondom_proto::v1::regie_service_client::RegieServiceClient;
+use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
+use rondom_runtime::auth::{Clients, new_token};
+use rondom_runtime::dev_clients::{DevClient, DevTokens};
+use tonic::Code;
+
+/// The regisseur the scenario assigns.
+const REGISSEUR: &str = "mw-0412";
+
+/// The kinds of reader, with what the rules say they see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reader {
+    /// A partner of `Pillar` working with the household.
+    Involved(Pillar),
+    /// A Jeugd partner that is not.
+    Uninvolved,
+    /// A coordinator of the household's gemeente.
+    Coordinator,
+    /// The same coordinator application, reading for the household's regisseur.
+    Regisseur,
+    /// A coordinator of another gemeente.
+    Elsewhere,
+    Operator,
+    Wijkteam,
+}
+
+/// What a reader gets of one event, written out from DOMAIN.md 4.6 (not computed by the
+/// code under test): `None` is nothing, `Some(false)` the status only, `Some(true)` all.
+fn expected(reader: Reader, pillar: Pillar, class: NeedToKnow) -> Option<bool> {
+    use NeedToKnow::{Health, Household, Pillar as Own, Protected};
+    match (reader, class) {
+        (Reader::Involved(own), _) if own == pillar => Some(true),
+        (Reader::Involved(_), Household) => Some(false),
+        (Reader::Coordinator | Reader::Regisseur, Household) => Some(true),
+        (Reader::Coordinator | Reader::Regisseur, Own | Health) => Some(false),
+        (Reader::Regisseur, Protected) => Some(true),
+        _ => None,
+    }
+}
+
+/// How a reader's reads of the household end.
+fn expected_code(reader: Reader) -> Code {
+    match reader {
+        Reader::Involved(_) | Reader::Coordinator | Reader::Regisseur => Code::Ok,
+        // Not told whether the household exists.
+        Reader::Uninvolved | Reader::Elsewhere => Code::NotFound,
+        Reader::Operator | Reader::Wijkteam => Code::PermissionDenied,
+    }
+}
+
+struct Hub {
+    hub: TestHub,
+    tokens: DevTokens,
+    uninvolved: String,
+    elsewhere: String,
+}
+
+impl Hub {
+    async fn start() -> Self {
+        let tokens = DevTokens::generate();
+        let (uninvolved, uninvolved_hash) = new_token();
+        let (elsewhere, elsewhere_hash) = new_token();
+        let file = format!(
+            "{}\n[[client]]\nid = \"jeugdzorg-zuid\"\nrole = \"partner\"\npillar = \"jeugd\"\n\
+             organisatie = \"99999999\"\ntoken_sha256 = \"{uninvolved_hash}\"\n\n\
+             [[client]]\nid = \"regie-rotterdam\"\nrole = \"coordinator\"\ngemeente = \"0599\"\n\
+             token_sha256 = \"{elsewhere_hash}\"\n",
+            tokens.clients_toml()
+        );
+        let clients = Clients::from_toml(&file).expect("clients");
+        let hub = TestHub::start_with_clients(clients).await;
+        Self {
+            hub,
+            tokens,
+            uninvolved,
+            elsewhere,
+        }
+    }
+
+    async fn connection(&self, reader: Reader) -> Connection {
+        let token = match reader {
+            Reader::Involved(pillar) => self
+                .tokens
+                .token(DevClient::partner(pillar).expect("a law pillar")),
+            Reader::Uninvolved => &self.uninvolved,
+            Reader::Coordinator | Reader::Regisseur => self.tokens.token(DevClient::Coordinator),
+            Reader::Elsewhere => &self.elsewhere,
+            Reader::Operator => self.tokens.token(DevClient::Operator),
+            Reader::Wijkteam => self.tokens.token(DevClient::Wijkteam),
+        };
+        authed(self.hub.raw_channel().await, Some(token)).expect("token")
+    }
+
+    /// Loads the family scenario plus a Veilig Thuis involvement (protected) and the
+    /// schuldhulp partner registered by the regisseur; returns the household and position.
+    async fn load(&self) -> (String, u64) {
+        let channel = self.hub.raw_channel().await;
+        let connections = Connections::from_dev_tokens(&channel, &self.tokens).expect("tokens");
+        let mut runner = Runner::new(connections);
+        let base = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        for step in scenario::family(base) {
+            runner.run(&step).await.expect(step.name);
+        }
+        let household = runner.family_household().expect("household").to_owned();
+        let day = base + chrono::Days::new(80);
+        let occurred_at = Some(rondom_proto::convert::timestamp(
+            day.and_hms_opt(9, 0, 0).expect("time").and_utc(),
+        ));
+        let veilig_thuis =
+            JeugdServiceClient::new(self.connection(Reader::Involved(Pillar::Jeugd)).await)
+                .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+                    context: Some(v1::WriteContext {
+                        idempotency_key: "vt-1".into(),
+                        source_system: "jeugd-backoffice".into(),
+                        gemeente_code: scenario::GEMEENTE.into(),
+                        persons: vec![common::zoon()],
+                        occurred_at,
+                        case_id: scenario::CASE_JEUGD.into(),
+                        note: "melding over de thuissituatie".into(),
+                    }),
+                    veilig_thuis: Some(v1::VeiligThuisBetrokken {
+                        organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
+                        contact: "0800-2000".into(),
+                    }),
+                })
+                .await
+                .expect("veilig thuis")
+                .into_inner();
+        let partner = RegieServiceClient::new(self.connection(Reader::Coordinator).await)
+            .register_partner(v1::RegisterPartnerRequest {
+                context: Some(v1::RegieContext {
+                    idempotency_key: "partner-schuld-1".into(),
+                    source_system: "regie-app".into(),
+                    household_id: household.clone(),
+                    expected_position: veilig_thuis.position,
+                    occurred_at,
+                    note: "schuldhulp sluit aan bij het gezinsplan".into(),
+                }),
+                partner: Some(v1::Partner {
+                    organisatie: DevClient::Schuldhulp.organisatie().expect("org").into(),
+                    pillar: v1::Pillar::Schuldhulp as i32,
+                }),
+            })
+            .await
+            .expect("partner")
+            .into_inner();
+        (household, partner.position)
+    }
+}
+
+fn purpose_of(reader: Reader) -> v1::Purpose {
+    match reader {
+        Reader::Involved(Pillar::Jeugd) | Reader::Uninvolved => v1::Purpose::UitvoeringJeugdwet,
+        Reader::Involved(Pillar::Wmo) => v1::Purpose::UitvoeringWmo,
+        Reader::Involved(Pillar::Schuldhulp) => v1::Purpose::Schuldhulpverlening,
+        Reader::Involved(_) => v1::Purpose::Bijstandsverlening,
+        Reader::Operator => v1::Purpose::Beheer,
+        Reader::Coordinator | Reader::Regisseur | Reader::Elsewhere | Reader::Wijkteam => {
+            v1::Purpose::Regie
+        }
+    }
+}
+
+fn on_behalf_of(reader: Reader) -> String {
+    if reader == Reader::Regisseur {
+        REGISSEUR.to_owned()
+    } else {
+        "medewerker-1".to_owned()
+    }
+}
+
+const READERS: [Reader; 9] = [
+    Reader::Involved(Pillar::Jeugd),
+    Reader::Involved(Pillar::Wmo),
+    Reader::Involved(Pillar::Schuldhulp),
+    Reader::Uninvolved,
+    Reader::Coordinator,
+    Reader::Regisseur,
+    Reader::Elsewhere,
+    Reader::Operator,
+    Reader::Wijkteam,
+];
+
+/// Reads the whole timeline as `reader`, a page at a time; position -> full sight.
+async fn timeline(
+    hub: &Hub,
+    reader: Reader,
+    household: &str,
+    min_position: u64,
+) -> Result<BTreeMap<u64, bool>, tonic::Status> {
+    let mut client = HouseholdServiceClient::new(hub.connection(reader).await);
+    let mut seen = BTreeMap::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .get_timeline(v1::GetTimelineRequest {
+                household_id: household.to_owned(),
+                min_position,
+                page_size: 7,
+                page_token: page_token.clone(),
+                oldest_first: true,
+                purpose: purpose_of(reader) as i32,
+                on_behalf_of: on_behalf_of(reader),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        for entry in page.entries {
+            let full = entry.sight == v1::Sight::Full as i32;
+            if !full {
+                assert_eq!(entry.sight, v1::Sight::Status as i32, "{reader:?}");
+                assert!(
+                    entry.summary.is_empty() && entry.case_id.is_empty(),
+                    "{reader:?} got detail under status: {entry:?}"
+                );
+            }
+            assert!(seen.insert(entry.position, full).is_none(), "twice");
+        }
+        if page.next_page_token.is_empty() {
+            return Ok(seen);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// Subscribes from the start as `reader` and collects the household's deliveries.
+async fn subscription(
+    hub: &Hub,
+    reader: Reader,
+    household: &str,
+    through: u64,
+) -> Result<BTreeMap<u64, bool>, tonic::Status> {
+    let mut client = SubscriptionServiceClient::new(hub.connection(reader).await);
+    let open = v1::SubscribeRequest {
+        request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
+            purpose: purpose_of(reader) as i32,
+            on_behalf_of: on_behalf_of(reader),
+            ..Default::default()
+        })),
+    };
+    let (requests, outgoing) = tokio::sync::mpsc::channel(4);
+    requests.send(open).await.expect("open");
+    let mut deliveries = client
+        .subscribe(tokio_stream::wrappers::ReceiverStream::new(outgoing))
+        .await?
+        .into_inner();
+    let mut seen = BTreeMap::new();
+    // Every event up to `through` is applied already, so the hub sends what this reader
+    // gets without waiting; the marker at `through` ends it for readers who see it, a quiet
+    // spell for the others.
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(3), deliveries.next()).await;
+        let delivery = match next {
+            Ok(Some(delivery)) => delivery?,
+            Ok(None) | Err(_) => break,
+        };
+        if delivery.household_id == household {
+            let full = delivery.sight == v1::Sight::Full as i32;
+            if full {
+                assert!(
+                    delivery.event.is_some(),
+                    "a full delivery carries the event"
+                );
+            } else {
+                assert!(
+                    delivery.event.is_none()
+                        && delivery.persons.is_empty()
+                        && delivery.summary.is_empty(),
+                    "{reader:?} got detail under status: {delivery:?}"
+                );
+            }
+            assert!(seen.insert(delivery.position, full).is_none(), "twice");
+        }
+        if delivery.position >= through {
+            break;
+        }
+    }
+    drop(requests);
+    Ok(seen)
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn every_reader_gets_exactly_what_need_to_know_allows() {
+    let hub = Hub::start().await;
+    let (household, position) = hub.load().await;
+    // A household elsewhere, that no reader of 0363 may see; its signal also marks the end
+    // of the stream for the subscriptions.
+    let mut signals = HouseholdSignals::new(&hub).await;
+    let marker = signals.elsewhere().await;
+    let events = hub.hub.events().await;
+    assert!(events.len() as u64 >= position);
+
+    for reader in READERS {
+        let want: BTreeMap<u64, bool> = events
+            .iter()
+            .filter(|(_, event)| event.household_id == household)
+            .filter_map(|(at, event)| {
+                let pillar = pillar_from_proto(event.pillar).expect("pillar");
+                let class = catalogue::class_of(pillar, &event.kind);
+                expected(reader, pillar, class).map(|full| (*at, full))
+            })
+            .collect();
+        match timeline(&hub, reader, &household, position).await {
+            Ok(got) => {
+                assert_eq!(expected_code(reader), Code::Ok, "{reader:?} read it");
+                assert_eq!(got, want, "timeline of {reader:?}");
+                assert!(!got.is_empty(), "{reader:?} sees something");
+            }
+            Err(status) => assert_eq!(status.code(), expected_code(reader), "{reader:?}"),
+        }
+        match subscription(&hub, reader, &household, marker).await {
+            Ok(got) => {
+                // Readers who may subscribe but not read this household get nothing of it.
+                let want = if expected_code(reader) == Code::Ok {
+                    want
+                } else {
+                    BTreeMap::new()
+                };
+                assert_eq!(got, want, "subscription of {reader:?}");
+            }
+            Err(status) => {
+                assert_eq!(status.code(), Code::PermissionDenied, "{reader:?}");
+                assert!(matches!(reader, Reader::Operator | Reader::Wijkteam));
+            }
+        }
+    }
+}
+
+/// Posts the marker signal for another gemeente.
+struct HouseholdSignals {
+    client: rondom_proto::v1::signal_service_client::SignalServiceClient<Connection>,
+}
+
+impl HouseholdSignals {
+    async fn new(hub: &Hub) -> Self {
+        Self {
+            client: rondom_proto::v1::signal_service_client::SignalServiceClient::new(
+                hub.connection(Reader::Wijkteam).await,
+            ),
+        }
+    }
+
+    async fn elsewhere(&mut self) -> u64 {
+        let mut request = common::signal(
+            "elders-1",
+            &[("999999990", "Iemand Elders")],
+            v1::Pillar::Schuldhulp,
+            "betalingsachterstand",
+            "huurachterstand gemeld",
+        );
+        request.gemeente_code = "0599".into();
+        self.client
+            .post_signal(request)
+            .await
+            .expect("signal")
+            .into_inner()
+            .position
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() {
+    let hub = Hub::start().await;
+    let (household, position) = hub.load().await;
+    let mut client =
+        HouseholdServiceClient::new(hub.connection(Reader::Involved(Pillar::Jeugd)).await);
+    let view = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::HouseholdId(
+                household.clone(),
+            )),
+            min_position: position,
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("involved")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(
+        view.regisseur.as_ref().map(|r| r.regisseur_id.as_str()),
+        Some(REGISSEUR)
+    );
+    let pillars: Vec<i32> = view.trajectories.iter().map(|t| t.pillar).collect();
+    assert!(
+        pillars.contains(&(v1::Pillar::Schuldhulp as i32)),
+        "{pillars:?}"
+    );
+    for trajectory in &view.trajectories {
+        if trajectory.pillar != v1::Pillar::Jeugd as i32 {
+            assert!(
+                trajectory.providers.is_empty() && trajectory.case_id.is_empty(),
+                "another law's detail: {trajectory:?}"
+            );
+        }
+    }
+    assert!(
+        view.deadlines
+            .iter()
+            .all(|deadline| deadline.pillar == v1::Pillar::Jeugd as i32),
+        "only its own law's deadlines"
+    );
+    assert!(
+        view.risk_flags.is_empty(),
+        "risk flags are the coordinator's"
+    );
+    assert!(
+        view.members
+            .iter()
+            .any(|member| member.display_name == scenario::ZOON.name),
+        "it knows its client"
+    );
+
+    // The same read without a purpose, or for another law's purpose, is refused.
+    let missing = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::HouseholdId(
+                household.clone(),
+            )),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no purpose");
+    assert_eq!(missing.code(), Code::InvalidArgument);
+    let wrong = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::HouseholdId(
+                household.clone(),
+            )),
+            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            ..Default::default()
+        })
+        .await
+        .expect_err("not its task");
+    assert_eq!(wrong.code(), Code::PermissionDenied);
+
+    // Every attempt is on record, with what went out or why not.
+    let mut audit = AuditServiceClient::new(hub.connection(Reader::Operator).await);
+    let records = audit
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: DevClient::Jeugd.id(),
+            ..Default::default()
+        })
+        .await
+        .expect("operator reads the log")
+        .into_inner()
+        .records;
+    let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["OK", "INVALID_ARGUMENT", "PERMISSION_DENIED"]);
+    assert_eq!(records[0].household_id, household);
+    assert!(!records[0].disclosed.is_empty(), "what went out is listed");
+    assert!(records.iter().all(|r| r.role == "partner:jeugd"));
+    assert_eq!(
+        records[0].method,
+        "/rondom.v1.HouseholdService/GetHousehold"
+    );
+}

@@ -1,0 +1,266 @@
+//! Partners follow their households through subscriptions that resume without loss or
+//! repetition: from the last position they received, or server-side through a durable
+//! subscription they acknowledge, also across a restart of the hub.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use common::TestHub;
+use futures::StreamExt;
+use rondom_cli::connection::{Connection, authed};
+use rondom_cli::scenario::{self, Connections, Runner};
+use rondom_proto::v1;
+use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+use rondom_proto::v1::subscribe_request::Request as Step;
+use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
+use rondom_runtime::dev_clients::{DevClient, DevTokens};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Streaming;
+
+/// How long a subscription stays quiet before the test takes it as caught up: every event
+/// is applied before the test subscribes, so the hub has nothing left to wait for.
+const QUIET: Duration = Duration::from_secs(3);
+
+async fn loaded() -> (TestHub, DevTokens) {
+    let tokens = DevTokens::generate();
+    let hub = TestHub::start_with_clients(tokens.clients()).await;
+    let channel = hub.raw_channel().await;
+    let mut runner = Runner::new(Connections::from_dev_tokens(&channel, &tokens).expect("tokens"));
+    for step in scenario::family(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")) {
+        runner.run(&step).await.expect(step.name);
+    }
+    // Wait until the projector has applied everything: a subscription judges each event
+    // against the view, so it would wait anyway; this keeps QUIET meaningful.
+    hub.wait_applied(runner.position).await;
+    (hub, tokens)
+}
+
+async fn connection(hub: &TestHub, tokens: &DevTokens, client: DevClient) -> Connection {
+    authed(hub.raw_channel().await, Some(tokens.token(client))).expect("token")
+}
+
+/// An open subscription: its deliveries, and where acknowledgements go.
+struct Subscription {
+    deliveries: Streaming<v1::Delivery>,
+    acks: mpsc::Sender<v1::SubscribeRequest>,
+}
+
+impl Subscription {
+    async fn open(connection: Connection, open: v1::OpenSubscription) -> Self {
+        let (acks, requests) = mpsc::channel(16);
+        acks.send(v1::SubscribeRequest {
+            request: Some(Step::Open(open)),
+        })
+        .await
+        .expect("open");
+        let deliveries = SubscriptionServiceClient::new(connection)
+            .subscribe(ReceiverStream::new(requests))
+            .await
+            .expect("subscribed")
+            .into_inner();
+        Self { deliveries, acks }
+    }
+
+    /// The next delivery, or `None` once the subscription is quiet.
+    async fn next(&mut self) -> Option<v1::Delivery> {
+        match tokio::time::timeout(QUIET, self.deliveries.next()).await {
+            Ok(Some(delivery)) => Some(delivery.expect("delivery")),
+            Ok(None) | Err(_) => None,
+        }
+    }
+
+    async fn rest(&mut self) -> Vec<u64> {
+        let mut positions = Vec::new();
+        while let Some(delivery) = self.next().await {
+            positions.push(delivery.position);
+        }
+        positions
+    }
+
+    async fn ack(&self, position: u64) {
+        self.acks
+            .send(v1::SubscribeRequest {
+                request: Some(Step::Ack(v1::Acknowledge { position })),
+            })
+            .await
+            .expect("ack");
+    }
+}
+
+fn jeugd(start: Option<v1::open_subscription::Start>, durable: &str) -> v1::OpenSubscription {
+    v1::OpenSubscription {
+        purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+        start,
+        durable_name: durable.to_owned(),
+        ..Default::default()
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest() {
+    let (hub, tokens) = loaded().await;
+    let all = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        jeugd(None, ""),
+    )
+    .await
+    .rest()
+    .await;
+    assert!(
+        all.len() >= 5,
+        "the jeugd partner follows the family: {all:?}"
+    );
+    assert!(
+        all.windows(2).all(|pair| pair[0] < pair[1]),
+        "in stream order"
+    );
+
+    // Cut at several points, spread over the stream, including the very first and last.
+    let mut cuts = vec![1, all.len() - 1];
+    let mut seed = 0x2545_f491_u64;
+    for _ in 0..3 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        cuts.push(1 + (seed >> 33) as usize % (all.len() - 1));
+    }
+    for cut in cuts {
+        let mut first = Subscription::open(
+            connection(&hub, &tokens, DevClient::Jeugd).await,
+            jeugd(None, ""),
+        )
+        .await;
+        let mut received = Vec::new();
+        while received.len() < cut {
+            received.push(first.next().await.expect("delivery").position);
+        }
+        drop(first);
+        let last = *received.last().expect("one");
+        let mut again = Subscription::open(
+            connection(&hub, &tokens, DevClient::Jeugd).await,
+            jeugd(Some(v1::open_subscription::Start::AfterPosition(last)), ""),
+        )
+        .await;
+        received.extend(again.rest().await);
+        assert_eq!(received, all, "cut after {cut}");
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_restart() {
+    let (mut hub, tokens) = loaded().await;
+    let all = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        jeugd(None, ""),
+    )
+    .await
+    .rest()
+    .await;
+
+    // Receive three, acknowledge two, go away.
+    let mut durable = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        jeugd(None, "hoofd"),
+    )
+    .await;
+    let mut received = Vec::new();
+    for _ in 0..3 {
+        received.push(durable.next().await.expect("delivery").position);
+    }
+    durable.ack(received[1]).await;
+    // Let the acknowledgement reach the hub before the stream goes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(durable);
+
+    // Back again: the unacknowledged third comes first, then the rest, nothing twice.
+    let mut durable = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        jeugd(None, "hoofd"),
+    )
+    .await;
+    let rest = durable.rest().await;
+    assert_eq!(
+        rest.first(),
+        Some(&received[2]),
+        "the unacknowledged one again: {received:?} then {rest:?} of {all:?}"
+    );
+    let mut together = received[..2].to_vec();
+    together.extend(&rest);
+    assert_eq!(together, all);
+    durable.ack(*all.last().expect("events")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(durable);
+
+    // A restart of the hub; meanwhile the jeugd team records something new.
+    hub.restart().await;
+    let written = JeugdServiceClient::new(connection(&hub, &tokens, DevClient::Jeugd).await)
+        .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+            context: Some(v1::WriteContext {
+                idempotency_key: "vt-na-herstart".into(),
+                source_system: "jeugd-backoffice".into(),
+                gemeente_code: scenario::GEMEENTE.into(),
+                persons: vec![common::zoon()],
+                occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                case_id: scenario::CASE_JEUGD.into(),
+                note: String::new(),
+            }),
+            veilig_thuis: Some(v1::VeiligThuisBetrokken {
+                organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
+                contact: String::new(),
+            }),
+        })
+        .await
+        .expect("written")
+        .into_inner();
+    let mut durable = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        jeugd(None, "hoofd"),
+    )
+    .await;
+    assert_eq!(durable.rest().await, [written.position], "only what is new");
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn one_reader_per_durable_subscription_and_filters_are_kept() {
+    let (hub, tokens) = loaded().await;
+    let first = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        jeugd(None, "enkel"),
+    )
+    .await;
+    let (acks, requests) = mpsc::channel(1);
+    acks.send(v1::SubscribeRequest {
+        request: Some(Step::Open(jeugd(None, "enkel"))),
+    })
+    .await
+    .expect("open");
+    let second = SubscriptionServiceClient::new(connection(&hub, &tokens, DevClient::Jeugd).await)
+        .subscribe(ReceiverStream::new(requests))
+        .await
+        .expect_err("one reader at a time");
+    assert_eq!(second.code(), tonic::Code::FailedPrecondition);
+    drop(first);
+
+    // Filters: only the jeugd pillar's own events, then only one kind of them.
+    let mut only_jeugd = Subscription::open(
+        connection(&hub, &tokens, DevClient::Jeugd).await,
+        v1::OpenSubscription {
+            pillars: vec![v1::Pillar::Jeugd as i32],
+            kinds: vec!["jeugdhulp_toegewezen".into()],
+            ..jeugd(None, "")
+        },
+    )
+    .await;
+    let delivery = only_jeugd.next().await.expect("the toewijzing");
+    assert_eq!(delivery.kind, "jeugdhulp_toegewezen");
+    assert_eq!(delivery.sight, v1::Sight::Full as i32);
+    assert!(
+        delivery
+            .persons
+            .iter()
+            .any(|person| person.bsn == scenario::ZOON.bsn),
+        "the partner gets its client's BSN over its own authenticated stream"
+    );
+    assert!(only_jeugd.next().await.is_none(), "nothing else");
+}
