@@ -17,8 +17,9 @@ pub const AUDIT_STREAM: &str = "RONDOM_AUDIT";
 pub const AUDIT_PREFIX: &str = "rondom.audit";
 /// CloudEvents type of a record (DOMAIN.md 6.1).
 pub const AUDIT_TYPE: &str = "nl.sociaal-domein.inzage-gelogd";
-/// Stands in a subject for "no client" (not authenticated) or "no household".
-const NONE: &str = "_";
+/// Stands in a subject for "no client" (not authenticated) or "no household": asking for
+/// client `_` lists the attempts of callers that could not be authenticated.
+pub const NONE: &str = "_";
 /// The most records one page returns.
 pub const MAX_PAGE: usize = 1000;
 

@@ -116,8 +116,12 @@ impl Clients {
                 reason: reason.to_owned(),
             };
             // Client ids name subjects of the audit log and durable subscriptions.
-            if !rondom_bus::audit::is_subject_token(&entry.id) {
-                return Err(wrong("id is 1-64 of a-z, 0-9, '-' and '_'"));
+            if !rondom_bus::audit::is_subject_token(&entry.id)
+                || !entry.id.starts_with(|c: char| c.is_ascii_alphanumeric())
+            {
+                return Err(wrong(
+                    "id is 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit",
+                ));
             }
             let role = match (entry.role.as_str(), entry.pillar.as_deref()) {
                 ("wijkteam", None) => Role::Wijkteam,

@@ -311,6 +311,26 @@ async fn every_reader_gets_exactly_what_need_to_know_allows() {
     let events = hub.hub.events().await;
     assert!(events.len() as u64 >= position);
 
+    // The family's events span every class, so the matrix tests each.
+    let classes: Vec<NeedToKnow> = events
+        .iter()
+        .filter(|(_, event)| event.household_id == household)
+        .map(|(_, event)| {
+            catalogue::class_of(
+                pillar_from_proto(event.pillar).expect("pillar"),
+                &event.kind,
+            )
+        })
+        .collect();
+    for class in [
+        NeedToKnow::Household,
+        NeedToKnow::Pillar,
+        NeedToKnow::Health,
+        NeedToKnow::Protected,
+    ] {
+        assert!(classes.contains(&class), "no {class:?} event");
+    }
+
     for reader in READERS {
         let want: BTreeMap<u64, bool> = events
             .iter()

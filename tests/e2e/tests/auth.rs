@@ -4,7 +4,9 @@
 mod common;
 
 use common::{TestHub, by_id, signal};
+use rondom_bus::audit::NONE as ANONYMOUS;
 use rondom_proto::v1;
+use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::auth::{Clients, new_token, token_hash};
@@ -14,12 +16,14 @@ struct Tokens {
     wijkteam: String,
     jeugd: String,
     coordinator: String,
+    operator: String,
 }
 
 fn clients() -> (Clients, Tokens) {
     let (wijkteam, wijkteam_hash) = new_token();
     let (jeugd, jeugd_hash) = new_token();
     let (coordinator, coordinator_hash) = new_token();
+    let (operator, operator_hash) = new_token();
     let file = format!(
         r#"
 [[client]]
@@ -39,6 +43,11 @@ id = "regie-app"
 role = "coordinator"
 gemeente = "0363"
 token_sha256 = "{coordinator_hash}"
+
+[[client]]
+id = "beheer"
+role = "operator"
+token_sha256 = "{operator_hash}"
 
 [[client]]
 id = "old-app"
@@ -61,6 +70,7 @@ revoked = true
             wijkteam,
             jeugd,
             coordinator,
+            operator,
         },
     )
 }
@@ -133,6 +143,71 @@ async fn callers_need_a_valid_token_and_the_right_role() {
         .expect("a coordinator reads")
         .into_inner();
     assert_eq!(view.household.map(|h| h.members.len()), Some(1));
+
+    // Every attempt is on record: the refused ones with why, the anonymous ones too.
+    let audit = AuditServiceClient::new(hub.connect(Some(&tokens.operator)).await);
+    let records = |client_id: &str| {
+        let mut audit = audit.clone();
+        let request = v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: client_id.to_owned(),
+            ..Default::default()
+        };
+        async move {
+            audit
+                .list_audit_records(request)
+                .await
+                .expect("the operator reads the log")
+                .into_inner()
+                .records
+                .into_iter()
+                .map(|record| (record.method, record.outcome, record.reason))
+                .collect::<Vec<_>>()
+        }
+    };
+    let post_path = "/rondom.v1.SignalService/PostSignal".to_owned();
+    let read_path = "/rondom.v1.HouseholdService/GetHousehold".to_owned();
+    let anonymous = records(ANONYMOUS).await;
+    let reasons: Vec<&str> = anonymous
+        .iter()
+        .map(|(_, _, reason)| reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "no credentials: send `authorization: Bearer <token>`",
+            "the token is not known",
+            "the token of client old-app has expired",
+            "the token of client stolen-app was revoked",
+        ]
+    );
+    assert!(
+        anonymous
+            .iter()
+            .all(|(method, outcome, _)| *method == post_path && outcome == "UNAUTHENTICATED")
+    );
+    let jeugd = records("jeugdzorg-noord").await;
+    assert_eq!(jeugd.len(), 1);
+    assert_eq!(
+        (&jeugd[0].0, jeugd[0].1.as_str()),
+        (&post_path, "PERMISSION_DENIED")
+    );
+    let wijkteam = records("wijkteam-noord").await;
+    assert_eq!(
+        wijkteam.len(),
+        1,
+        "posting is not a read; the refused read is"
+    );
+    assert_eq!(
+        (&wijkteam[0].0, wijkteam[0].1.as_str()),
+        (&read_path, "PERMISSION_DENIED")
+    );
+    let coordinator = records("regie-app").await;
+    assert_eq!(coordinator, [(read_path, "OK".to_owned(), String::new())]);
+    // The log holds no token, of any kind.
+    for secret in [&tokens.wijkteam, &tokens.jeugd, &tokens.coordinator] {
+        assert!(!format!("{anonymous:?}{jeugd:?}").contains(secret.as_str()));
+    }
 
     // Health needs no credentials, so load balancers and grpcurl can check it.
     let health = tonic_health::pb::health_client::HealthClient::new(hub.raw_channel().await)
