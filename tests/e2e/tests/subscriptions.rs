@@ -13,6 +13,7 @@ use rondom_cli::connection::{Connection, authed};
 use rondom_cli::scenario::{self, Connections, Runner};
 use rondom_proto::v1;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_proto::v1::subscribe_request::Request as Step;
 use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
 use rondom_runtime::dev_clients::{DevClient, DevTokens};
@@ -263,4 +264,105 @@ async fn one_reader_per_durable_subscription_and_filters_are_kept() {
         "the partner gets its client's BSN over its own authenticated stream"
     );
     assert!(only_jeugd.next().await.is_none(), "nothing else");
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn subscriptions_start_live_or_at_a_time() {
+    let (hub, tokens) = loaded().await;
+    let coordinator = |start| v1::OpenSubscription {
+        purpose: v1::Purpose::Regie as i32,
+        start: Some(start),
+        ..Default::default()
+    };
+    use v1::open_subscription::Start;
+    let tomorrow = rondom_proto::convert::timestamp(chrono::Utc::now() + chrono::Duration::days(1));
+    let from_tomorrow = Subscription::open(
+        connection(&hub, &tokens, DevClient::Coordinator).await,
+        coordinator(Start::FromTime(tomorrow)),
+    )
+    .await
+    .rest()
+    .await;
+    assert_eq!(
+        from_tomorrow, [0u64; 0],
+        "nothing was recorded after tomorrow"
+    );
+    let epoch = rondom_proto::convert::timestamp(chrono::DateTime::UNIX_EPOCH);
+    let from_epoch = Subscription::open(
+        connection(&hub, &tokens, DevClient::Coordinator).await,
+        coordinator(Start::FromTime(epoch)),
+    )
+    .await
+    .rest()
+    .await;
+    assert!(from_epoch.len() > 10, "everything: {from_epoch:?}");
+
+    let mut live = Subscription::open(
+        connection(&hub, &tokens, DevClient::Coordinator).await,
+        coordinator(Start::LiveOnly(true)),
+    )
+    .await;
+    let posted = SignalServiceClient::new(connection(&hub, &tokens, DevClient::Wijkteam).await)
+        .post_signal(common::signal(
+            "live-1",
+            &[(scenario::MOEDER.bsn, "")],
+            v1::Pillar::Schuldhulp,
+            "betalingsachterstand",
+            "energierekening",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    let delivery = live.next().await.expect("the new signal");
+    assert_eq!(delivery.position, posted.position);
+    assert_eq!(
+        delivery.summary, "energierekening",
+        "the coordinator sees it in full"
+    );
+    assert!(live.next().await.is_none(), "and nothing older");
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_durable_subscription_that_does_not_acknowledge_is_held_back() {
+    let tokens = DevTokens::generate();
+    let hub = TestHub::start_with_clients(tokens.clients()).await;
+    let mut signals =
+        SignalServiceClient::new(connection(&hub, &tokens, DevClient::Wijkteam).await);
+    let total = rondom_subscriptions::handler::MAX_ACK_PENDING as u64 + 20;
+    let mut last = 0;
+    for index in 0..total {
+        last = signals
+            .post_signal(common::signal(
+                &format!("druk-{index}"),
+                &[(scenario::MOEDER.bsn, "")],
+                v1::Pillar::Schuldhulp,
+                "betalingsachterstand",
+                "",
+            ))
+            .await
+            .expect("posted")
+            .into_inner()
+            .position;
+    }
+    hub.wait_applied(last).await;
+    let open = v1::OpenSubscription {
+        purpose: v1::Purpose::Regie as i32,
+        durable_name: "traag".into(),
+        ..Default::default()
+    };
+    let mut slow = Subscription::open(
+        connection(&hub, &tokens, DevClient::Coordinator).await,
+        open,
+    )
+    .await;
+    let held_back = slow.rest().await;
+    assert_eq!(
+        held_back.len() as i64,
+        rondom_subscriptions::handler::MAX_ACK_PENDING,
+        "no more than may wait for an acknowledgement"
+    );
+    slow.ack(*held_back.last().expect("deliveries")).await;
+    let rest = slow.rest().await;
+    assert_eq!(held_back.len() + rest.len(), total as usize);
+    assert_eq!(rest.last(), Some(&last));
 }
