@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{DevClient, TestHub, by_id, signal};
+use common::{DevClient, TestHub, by_bsn, by_id, signal};
 use rondom_proto::v1;
 
 const SECRETS: [&str; 9] = [
@@ -122,6 +122,23 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .map(|m| m.display_name)
         .collect();
     assert_eq!(names, ["Fatima", "Yusuf", "Oma Aziz"]);
+    // Reads by BSN, one refused (a jeugd partner not involved), leave audit records in
+    // RONDOM_AUDIT: the disk scan below reads those too.
+    hub.households()
+        .await
+        .get_household(by_bsn("123456782", 0))
+        .await
+        .expect("by BSN");
+    let refused = rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+        hub.client_for(DevClient::Jeugd).await,
+    )
+    .get_household(v1::GetHouseholdRequest {
+        purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+        ..by_bsn("999990342", 0)
+    })
+    .await
+    .expect_err("not involved");
+    assert_eq!(refused.code(), tonic::Code::NotFound);
 
     let raw = hub.raw_stream().await;
     assert_eq!(raw.len(), 3);
