@@ -491,14 +491,16 @@ pub fn kind(pillar: Pillar, name: &str) -> Option<&'static EventKind> {
     })
 }
 
-/// Returns the need-to-know class of an event: its catalogue row's; a wijkteam signal is
-/// household-level (that there is a concern; its text stays sealed); a kind this version
-/// does not know (a newer one) is the pillar's own.
+/// Returns the need-to-know class of an event: its catalogue row's, or its signal kind's; a
+/// kind this version does not know (a newer one) is the pillar's own.
 pub fn class_of(pillar: Pillar, name: &str) -> NeedToKnow {
-    match kind(pillar, name) {
-        Some(row) => row.need_to_know,
-        None if name.parse::<crate::signal::SignalKind>().is_ok() => NeedToKnow::Household,
-        None => NeedToKnow::Pillar,
+    match (
+        kind(pillar, name),
+        name.parse::<crate::signal::SignalKind>(),
+    ) {
+        (Some(row), _) => row.need_to_know,
+        (None, Ok(signal)) => signal.need_to_know(),
+        (None, Err(_)) => NeedToKnow::Pillar,
     }
 }
 

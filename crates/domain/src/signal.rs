@@ -71,6 +71,25 @@ impl SignalKind {
         SignalKind::InkomenWeggevallen,
     ];
 
+    /// Returns who may know of such a signal (DOMAIN.md 4.6): a suspicion of domestic
+    /// violence is protected (Veilig Thuis territory), mental health and addiction are health
+    /// data; the rest tells only that there is a concern about the household.
+    pub fn need_to_know(self) -> crate::catalogue::NeedToKnow {
+        use crate::catalogue::NeedToKnow;
+        match self {
+            SignalKind::HuiselijkGeweldVermoeden => NeedToKnow::Protected,
+            SignalKind::PsychischeKlachten | SignalKind::VerslavingVermoeden => NeedToKnow::Health,
+            SignalKind::ZorgenOpvoeding
+            | SignalKind::Schooluitval
+            | SignalKind::Betalingsachterstand
+            | SignalKind::DreigendeHuisuitzetting
+            | SignalKind::MantelzorgOverbelast
+            | SignalKind::Eenzaamheid
+            | SignalKind::Woningvervuiling
+            | SignalKind::InkomenWeggevallen => NeedToKnow::Household,
+        }
+    }
+
     /// Returns the snake_case wire name.
     pub fn as_str(self) -> &'static str {
         match self {

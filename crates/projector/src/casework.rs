@@ -38,6 +38,9 @@ pub struct StoredTrajectory {
     pub updated_at: Option<Timestamp>,
     #[prost(string, repeated, tag = "7")]
     pub providers: Vec<String>,
+    /// An event of the case is protected (child protection, Veilig Thuis).
+    #[prost(bool, tag = "8")]
+    pub protected: bool,
 }
 
 /// A deadline of one case. Open ones are judged against a day when read (on time, at risk,
@@ -432,6 +435,7 @@ pub fn apply(
         }
         trajectory.last_kind.clone_from(&event.kind);
         trajectory.updated_at = event.occurred_at;
+        trajectory.protected |= row.need_to_know == rondom_domain::catalogue::NeedToKnow::Protected;
         if let Some(provider) = household
             .partners
             .iter()

@@ -145,9 +145,15 @@ pub fn household(view: &mut v1::Household, standing: &Standing, tally: &mut Tall
         given >= Sight::Status
     });
     view.trajectories.retain_mut(|trajectory| {
-        // That a trajectory exists is household-level; what it is about is the pillar's.
-        let exists = sees(trajectory.pillar, NeedToKnow::Household);
-        tally.add(NeedToKnow::Household, exists);
+        // That a trajectory exists is household-level, unless the case is protected; what it
+        // is about is the pillar's.
+        let class = if trajectory.protected {
+            NeedToKnow::Protected
+        } else {
+            NeedToKnow::Household
+        };
+        let exists = sees(trajectory.pillar, class);
+        tally.add(class, exists);
         if sees(
             trajectory.pillar,
             class_of(trajectory.pillar, &trajectory.last_kind),
@@ -194,6 +200,8 @@ pub fn timeline_entry(
         Sight::Status => {
             entry.summary.clear();
             entry.case_id.clear();
+            // The sending system would name the provider.
+            entry.source.clear();
             entry.title = general_title(entry.pillar, &entry.kind);
             Some(entry)
         }

@@ -12,7 +12,7 @@ use rondom_domain::seal::{DataKey, Purpose, Sealed};
 use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;
-use rondom_runtime::audit::{Caller, ReadAudit, check_purpose};
+use rondom_runtime::audit::{Caller, ReadAudit, check_read};
 use tonic::{Request, Response, Status};
 
 use crate::ReadSide;
@@ -33,8 +33,8 @@ const MAX_PAGES_SCANNED: usize = 20;
 const MAX_DUE_WITHIN_DAYS: u32 = 3650;
 /// Page tokens carry a version so their format can change without confusing old clients.
 const PAGE_TOKEN_PREFIX: &str = "v1.";
-/// What an outsider is told: the same as for a household that does not exist, so a refusal
-/// does not reveal that it does.
+/// What a reader is told of a household that does not exist, of a BSN nobody knows, and of a
+/// household it may not read: the same, so no answer reveals that one exists.
 const NOT_YOURS: &str = "no household you may read";
 
 /// Implements `rondom.v1.HouseholdService`.
@@ -138,6 +138,7 @@ impl Inner {
                 opened_at: trajectory.opened_at,
                 updated_at: trajectory.updated_at,
                 providers: trajectory.providers.clone(),
+                protected: trajectory.protected,
             })
             .collect();
         v1::Household {
@@ -245,20 +246,24 @@ impl HouseholdHandler {
     ) -> Result<v1::GetHouseholdResponse, (Option<HouseholdId>, Status)> {
         let inner = &self.inner;
         let refuse = |id: Option<HouseholdId>| move |err: Error| (id, Status::from(err));
-        check_purpose(caller.client.role, request.purpose).map_err(|status| (None, status))?;
+        check_read(caller.client.role, request.purpose, &request.on_behalf_of)
+            .map_err(|status| (None, status))?;
         let key = inner.household_key(&request).map_err(refuse(None))?;
         let as_of = as_of("as_of", request.as_of.as_ref()).map_err(refuse(None))?;
         inner
             .wait_for(request.min_position)
             .await
             .map_err(refuse(None))?;
-        let id = inner.household_id(key).map_err(refuse(None))?;
+        let id = inner.household_id(key).map_err(|err| match err {
+            Error::HouseholdNotFound(_) => (None, not_yours()),
+            other => refuse(None)(other),
+        })?;
         let position = inner.position();
         let stored = inner
             .model
             .household(&id)
             .map_err(refuse(Some(id)))?
-            .ok_or_else(|| (Some(id), Error::HouseholdNotFound(id.to_string()).into()))?;
+            .ok_or_else(|| (Some(id), not_yours()))?;
         let reader = Reader {
             client: &caller.client,
             on_behalf_of: &request.on_behalf_of,
@@ -293,7 +298,8 @@ impl HouseholdHandler {
     ) -> Result<v1::GetTimelineResponse, (Option<HouseholdId>, Status)> {
         let inner = &self.inner;
         let refuse = |id: Option<HouseholdId>| move |err: Error| (id, Status::from(err));
-        check_purpose(caller.client.role, request.purpose).map_err(|status| (None, status))?;
+        check_read(caller.client.role, request.purpose, &request.on_behalf_of)
+            .map_err(|status| (None, status))?;
         let id = parse_household_id("household_id", &request.household_id).map_err(refuse(None))?;
         let after = parse_page_token(&request.page_token).map_err(refuse(Some(id)))?;
         let mut pillars = Vec::with_capacity(request.pillars.len());
@@ -314,7 +320,7 @@ impl HouseholdHandler {
             .model
             .household(&id)
             .map_err(refuse(Some(id)))?
-            .ok_or_else(|| (Some(id), Error::HouseholdNotFound(id.to_string()).into()))?;
+            .ok_or_else(|| (Some(id), not_yours()))?;
         let reader = Reader {
             client: &caller.client,
             on_behalf_of: &request.on_behalf_of,
@@ -376,7 +382,7 @@ impl HouseholdHandler {
         audit: &ReadAudit,
     ) -> Result<v1::ListHouseholdsResponse, Status> {
         let inner = &self.inner;
-        check_purpose(caller.client.role, request.purpose)?;
+        check_read(caller.client.role, request.purpose, &request.on_behalf_of)?;
         let mut query = worklist_query(&request)?;
         // A coordinator's worklist is its own gemeente's.
         let own = caller

@@ -207,7 +207,10 @@ pub fn fold(
                 |_| event.kind.replace('_', " "),
                 |kind| kind.description().to_owned(),
             );
-            (format!("signaal: {what}"), NeedToKnow::Household)
+            let class = pillar.map_or(NeedToKnow::Protected, |pillar| {
+                catalogue::class_of(pillar, &event.kind)
+            });
+            (format!("signaal: {what}"), class)
         }
         (_, Some(pillar)) => match catalogue::kind(pillar, &event.kind) {
             Some(row) => {
@@ -227,7 +230,10 @@ pub fn fold(
                 (title, row.need_to_know)
             }
             // A kind this projector does not know (a newer version): keep it on the timeline.
-            None => (event.kind.replace('_', " "), NeedToKnow::Pillar),
+            None => (
+                event.kind.replace('_', " "),
+                catalogue::class_of(pillar, &event.kind),
+            ),
         },
         (_, None) => (event.kind.replace('_', " "), NeedToKnow::Pillar),
     };

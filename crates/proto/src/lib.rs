@@ -13,10 +13,10 @@
 //! use rondom_proto::v1;
 //! let request = v1::GetHouseholdRequest {
 //!     key: Some(v1::get_household_request::Key::Bsn("123456782".into())),
-//!     min_position: 0,
-//!     as_of: None,
+//!     purpose: v1::Purpose::Regie as i32,
+//!     ..Default::default()
 //! };
-//! assert!(request.key.is_some());
+//! assert_eq!(request.purpose(), v1::Purpose::Regie);
 //! ```
 
 pub mod codec;

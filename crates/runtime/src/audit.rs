@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 
 use rondom_bus::AuditLog;
 use rondom_bus::audit::{AuditQuery, MAX_PAGE};
-use rondom_domain::InvalidInput;
 use rondom_domain::access::{Purpose, Role};
 use rondom_proto::convert::purpose_from_proto;
 use rondom_proto::status;
@@ -51,7 +50,12 @@ impl Caller {
             client_id: self.client.id.clone(),
             role: self.client.role.to_string(),
             organisatie: self.client.organisatie.clone().unwrap_or_default(),
-            on_behalf_of: on_behalf_of.to_owned(),
+            // Only an id goes on record; anything else could be a name.
+            on_behalf_of: if staff_id(on_behalf_of).is_ok() {
+                on_behalf_of.to_owned()
+            } else {
+                "(invalid)".to_owned()
+            },
             purpose,
             ..anonymous(&self.method, self.peer, &self.trace_id)
         }
@@ -107,25 +111,43 @@ pub fn code_name(code: Code) -> &'static str {
     }
 }
 
-/// Checks the purpose a read states: it must be given (`INVALID_ARGUMENT`) and be a task of
-/// the caller's role (`PERMISSION_DENIED`).
+/// Checks what every read states: its purpose, which must be given (`INVALID_ARGUMENT`) and
+/// be a task of the caller's role (`PERMISSION_DENIED`), and whom it reads for, which is a
+/// staff id, never a name.
 ///
 /// # Errors
 /// The status to answer with.
-pub fn check_purpose(role: Role, purpose: i32) -> Result<Purpose, Status> {
-    let purpose = purpose_from_proto(purpose).ok_or_else(|| {
-        status::invalid_argument(&InvalidInput::single(
+pub fn check_read(role: Role, purpose: i32, on_behalf_of: &str) -> Result<Purpose, Status> {
+    let mut violations = rondom_domain::violation::Violations::default();
+    let purpose = purpose_from_proto(purpose);
+    if purpose.is_none() {
+        violations.push(
             "purpose",
             "state why you read: one of regie, uitvoering_wmo, uitvoering_jeugdwet, \
              schuldhulpverlening, bijstandsverlening, beheer",
-        ))
-    })?;
+        );
+    }
+    if let Err(reason) = staff_id(on_behalf_of) {
+        violations.push("on_behalf_of", reason);
+    }
+    let purpose = violations
+        .finish(|| purpose.expect("checked above"))
+        .map_err(|input| status::invalid_argument(&input))?;
     if !purpose.allowed_for(role) {
         return Err(Status::permission_denied(format!(
             "{role} may not read for purpose {purpose}"
         )));
     }
     Ok(purpose)
+}
+
+/// Checks an optional staff id.
+fn staff_id(on_behalf_of: &str) -> Result<(), &'static str> {
+    if on_behalf_of.is_empty() {
+        Ok(())
+    } else {
+        rondom_domain::code::check_staff_id(on_behalf_of)
+    }
 }
 
 /// Writes the records of one read: the refusal, or what went out per household.
@@ -148,6 +170,8 @@ impl ReadAudit {
     /// refusal cannot be recorded).
     pub async fn refused(&self, household_id: Option<&str>, refusal: Status) -> Status {
         let record = v1::AuditRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
             household_id: household_id.unwrap_or_default().to_owned(),
             outcome: code_name(refusal.code()).to_owned(),
             reason: refusal.message().to_owned(),
@@ -171,6 +195,7 @@ impl ReadAudit {
             .into_iter()
             .map(|(household_id, disclosed)| v1::AuditRecord {
                 id: uuid::Uuid::now_v7().to_string(),
+                at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
                 household_id,
                 disclosed,
                 ..self.template.clone()
@@ -178,7 +203,11 @@ impl ReadAudit {
             .collect();
         let records = if records.is_empty() {
             // A read that returned nothing is still a read.
-            vec![self.template.clone()]
+            vec![v1::AuditRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                ..self.template.clone()
+            }]
         } else {
             records
         };
@@ -223,7 +252,7 @@ impl AuditService for AuditHandler {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let audit = ReadAudit::new(self.log.clone(), &caller, request.purpose, "");
-        if let Err(refusal) = check_purpose(caller.client.role, request.purpose) {
+        if let Err(refusal) = check_read(caller.client.role, request.purpose, "") {
             return Err(audit.refused(None, refusal).await);
         }
         let mut violations = rondom_domain::violation::Violations::default();
@@ -305,19 +334,31 @@ mod tests {
     use rondom_domain::Pillar;
 
     #[test]
-    fn a_read_must_state_a_purpose_of_its_role() {
-        let missing = check_purpose(Role::Coordinator, 0).expect_err("no purpose");
+    fn a_read_states_a_purpose_of_its_role_and_reads_for_an_id() {
+        let missing = check_read(Role::Coordinator, 0, "").expect_err("no purpose");
+        assert_eq!(
+            check_read(
+                Role::Coordinator,
+                v1::Purpose::Regie as i32,
+                "Fatima Jansen"
+            )
+            .expect_err("a name")
+            .code(),
+            Code::InvalidArgument
+        );
         assert_eq!(missing.code(), Code::InvalidArgument);
-        let wrong = check_purpose(
+        let wrong = check_read(
             Role::Partner(Pillar::Jeugd),
             v1::Purpose::Schuldhulpverlening as i32,
+            "mw-1",
         )
         .expect_err("not its task");
         assert_eq!(wrong.code(), Code::PermissionDenied);
         assert_eq!(
-            check_purpose(
+            check_read(
                 Role::Partner(Pillar::Jeugd),
-                v1::Purpose::UitvoeringJeugdwet as i32
+                v1::Purpose::UitvoeringJeugdwet as i32,
+                "",
             )
             .ok(),
             Some(Purpose::UitvoeringJeugdwet)

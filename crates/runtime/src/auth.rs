@@ -278,13 +278,10 @@ pub fn is_open(path: &str) -> bool {
 }
 
 fn bearer(request: &Request<Body>) -> Option<&str> {
-    request
-        .headers()
-        .get("authorization")?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    let value = request.headers().get("authorization")?.to_str().ok()?;
+    // The scheme is case-insensitive (RFC 9110 11.1).
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// Checks credentials and permission before a call reaches its service, and records every

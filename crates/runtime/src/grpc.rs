@@ -107,6 +107,10 @@ pub async fn serve(
     let address = listener.local_addr().ok();
     tracing::info!(address = ?address, services = ?names, "serving gRPC");
     Server::builder()
+        // A partner whose connection died silently is noticed, so its subscription (and the
+        // durable name it holds) ends.
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
         .layer(crate::auth::AuthLayer::new(clients, audit))
         .add_routes(routes.routes())

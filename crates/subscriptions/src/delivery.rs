@@ -13,12 +13,15 @@ use rondom_proto::convert::timestamp;
 use rondom_proto::v1;
 
 /// Returns the delivery of `received` at `sight` (not [`Sight::Nothing`]); `key` opens its
-/// personal data under [`Sight::Full`].
+/// personal data under [`Sight::Full`]. Only a partner of the event's own law (`own_law`)
+/// gets whole BSNs and birth dates, which it works with; others see a masked BSN, as in a
+/// household view.
 pub fn delivery(
     received: &ReceivedEvent,
     household: &HouseholdId,
     class: NeedToKnow,
     sight: Sight,
+    own_law: bool,
     key: Option<&DataKey>,
 ) -> v1::Delivery {
     let event = &received.event;
@@ -40,6 +43,8 @@ pub fn delivery(
         ..Default::default()
     };
     if sight < Sight::Full {
+        // The sending system would name the provider.
+        delivery.source.clear();
         return delivery;
     }
     let open = |purpose: Purpose, sealed: &v1::Sealed| {
@@ -58,11 +63,21 @@ pub fn delivery(
                 .and_then(|sealed| open(Purpose::Identity, sealed))
                 .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok())
                 .unwrap_or_default();
+            let (bsn, birth_date) = if own_law {
+                (identity.bsn, identity.birth_date)
+            } else {
+                let masked = identity
+                    .bsn
+                    .parse::<rondom_domain::Bsn>()
+                    .map(|bsn| bsn.masked())
+                    .unwrap_or_default();
+                (masked, None)
+            };
             v1::DeliveredPerson {
                 pseudonym: mention.pseudonym.clone(),
-                bsn: identity.bsn,
+                bsn,
                 display_name: identity.display_name,
-                birth_date: identity.birth_date,
+                birth_date,
                 primary: mention.primary,
             }
         })

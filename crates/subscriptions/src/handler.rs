@@ -12,19 +12,21 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_nats::jetstream::context::ConsumerInfoErrorKind;
 use async_nats::jetstream::{self, consumer};
 use futures::{Stream, StreamExt};
 use rondom_bus::ReceivedEvent;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
-use rondom_domain::access::Sight;
+use rondom_domain::access::{Audience, Sight};
+use rondom_domain::catalogue::NeedToKnow;
 use rondom_projector::ReadSide;
 use rondom_projector::disclosure::{Reader, Tally, class_of};
 use rondom_proto::status;
 use rondom_proto::v1;
 use rondom_proto::v1::subscribe_request::Request as Step;
 use rondom_proto::v1::subscription_service_server::SubscriptionService;
-use rondom_runtime::audit::{Caller, ReadAudit, check_purpose};
+use rondom_runtime::audit::{Caller, ReadAudit, check_read};
 use rondom_runtime::auth::Client;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -176,6 +178,9 @@ impl SubscriptionHandler {
             ..Default::default()
         };
         let consumer = match stream.consumer_info(&name).await {
+            Err(err) if err.kind() != ConsumerInfoErrorKind::NotFound => {
+                return Err(unavailable("cannot look up the subscription", err));
+            }
             Ok(info) => {
                 let mut existing = info.config.filter_subjects.clone();
                 if !info.config.filter_subject.is_empty() {
@@ -208,10 +213,20 @@ impl SubscriptionHandler {
                         },
                         ..config
                     };
-                    stream
-                        .create_consumer(resumed)
-                        .await
-                        .map_err(|err| unavailable("cannot resume the subscription", err))?
+                    // Retried: between the delete and a create the place is kept only here.
+                    let mut attempt = 0;
+                    loop {
+                        match stream.create_consumer(resumed.clone()).await {
+                            Ok(consumer) => break consumer,
+                            Err(err) if attempt >= 4 => {
+                                return Err(unavailable("cannot resume the subscription", err));
+                            }
+                            Err(_) => {
+                                attempt += 1;
+                                tokio::time::sleep(Duration::from_millis(250)).await;
+                            }
+                        }
+                    }
                 } else {
                     stream
                         .get_consumer::<consumer::pull::Config>(&name)
@@ -233,6 +248,15 @@ impl SubscriptionHandler {
     }
 }
 
+/// What a subscription has sent so far.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The position of the last delivery sent.
+    last_sent: u64,
+    /// Which classes of which households went out at which sight (each is audited once).
+    disclosed: HashSet<(HouseholdId, NeedToKnow, Sight)>,
+}
+
 /// One running subscription.
 struct Session {
     read: ReadSide,
@@ -249,7 +273,7 @@ impl Session {
     /// What the partner did not acknowledge comes again when it reconnects (see
     /// [`SubscriptionHandler::messages`]).
     async fn run(self, mut messages: Messages, out: mpsc::Sender<Result<v1::Delivery, Status>>) {
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         loop {
             let next = tokio::select! {
                 () = out.closed() => break,
@@ -274,6 +298,7 @@ impl Session {
             };
             match self.judge(message, &mut seen, &out).await {
                 Ok(Some((delivery, message))) => {
+                    seen.last_sent = delivery.position;
                     if let Some(message) = message {
                         self.held
                             .lock()
@@ -299,7 +324,7 @@ impl Session {
     async fn judge(
         &self,
         message: jetstream::Message,
-        seen: &mut HashSet<HouseholdId>,
+        seen: &mut Seen,
         out: &mpsc::Sender<Result<v1::Delivery, Status>>,
     ) -> Result<Option<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
         let position = message
@@ -309,6 +334,12 @@ impl Session {
         if let Some(held) = self.held.lock().expect("held lock").get_mut(&position) {
             // Offered again while the partner still has it: keep the newest handle only.
             *held = message;
+            return Ok(None);
+        }
+        if position <= seen.last_sent {
+            // Offered again after the partner acknowledged it (JetStream's ack wait ran out
+            // while the acknowledgement was on its way): it has it already.
+            self.settle(message).await;
             return Ok(None);
         }
         // The view must include this event before it can say who may see it.
@@ -362,9 +393,9 @@ impl Session {
         } else {
             None
         };
-        if seen.insert(household) {
-            // The first event of a household in this subscription puts the disclosure on
-            // record before anything of it goes out.
+        if seen.disclosed.insert((household, class, sight)) {
+            // The first event of each class and sight of a household in this subscription
+            // puts that disclosure on record before it goes out.
             let mut tally = Tally::default();
             tally.add(class, sight);
             self.audit
@@ -372,7 +403,8 @@ impl Session {
                 .await
                 .map_err(Some)?;
         }
-        let delivery = delivery(&received, &household, class, sight, key.as_ref());
+        let own_law = standing.audience(pillar) == Audience::OwnPillar;
+        let delivery = delivery(&received, &household, class, sight, own_law, key.as_ref());
         Ok(Some((delivery, self.durable.then_some(message))))
     }
 
@@ -386,9 +418,19 @@ impl Session {
     }
 }
 
-/// Reads the partner's acknowledgements and acknowledges what they cover.
-async fn acknowledgements(mut requests: Streaming<v1::SubscribeRequest>, held: Held) {
-    while let Ok(Some(request)) = requests.message().await {
+/// Reads the partner's acknowledgements and acknowledges what they cover, until the partner
+/// stops sending or the subscription ends (`ended`).
+async fn acknowledgements(
+    mut requests: Streaming<v1::SubscribeRequest>,
+    held: Held,
+    ended: CancellationToken,
+) {
+    loop {
+        let request = tokio::select! {
+            () = ended.cancelled() => break,
+            request = requests.message() => request,
+        };
+        let Ok(Some(request)) = request else { break };
         let Some(Step::Ack(ack)) = request.request else {
             continue;
         };
@@ -436,7 +478,7 @@ impl SubscriptionService for SubscriptionHandler {
         let audit = ReadAudit::new(self.read.audit.clone(), &caller, purpose, &on_behalf_of);
         let opened = async {
             let open = open?;
-            check_purpose(caller.client.role, open.purpose)?;
+            check_read(caller.client.role, open.purpose, &open.on_behalf_of)?;
             let plan = request::plan(&open).map_err(|input| status::invalid_argument(&input))?;
             let (messages, connected) = self.messages(&caller.client, &plan).await?;
             // Opening is on record, before anything goes out.
@@ -458,11 +500,14 @@ impl SubscriptionService for SubscriptionHandler {
             stop: self.stop.clone(),
         };
         let (out, deliveries) = mpsc::channel(QUEUE);
+        let ended = CancellationToken::new();
+        let ending = ended.clone();
         tokio::spawn(async move {
             let _connected = connected;
             session.run(messages, out).await;
+            ending.cancel();
         });
-        tokio::spawn(acknowledgements(requests, held));
+        tokio::spawn(acknowledgements(requests, held, ended));
         Ok(Response::new(Box::pin(ReceiverStream::new(deliveries))))
     }
 }

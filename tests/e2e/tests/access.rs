@@ -282,6 +282,18 @@ async fn subscription(
                     delivery.event.is_some(),
                     "a full delivery carries the event"
                 );
+                // Whole BSNs only for a partner of the event's own law.
+                let own_law = matches!(reader, Reader::Involved(pillar)
+                    if v1::Pillar::from(pillar) as i32 == delivery.pillar);
+                for person in &delivery.persons {
+                    assert_eq!(
+                        person.bsn.len() == 9 && !person.bsn.starts_with('*'),
+                        own_law,
+                        "{reader:?} got BSN {:?} of a {} event",
+                        person.bsn,
+                        delivery.kind
+                    );
+                }
             } else {
                 assert!(
                     delivery.event.is_none()
@@ -475,6 +487,40 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
         .await
         .expect_err("not its task");
     assert_eq!(wrong.code(), Code::PermissionDenied);
+
+    // A household it may not read, one that does not exist, and a BSN nobody knows all get
+    // the same answer: none tells that a household exists.
+    let stranger = HouseholdServiceClient::new(hub.connection(Reader::Uninvolved).await);
+    let answer = |key| {
+        let mut stranger = stranger.clone();
+        async move {
+            let status = stranger
+                .get_household(v1::GetHouseholdRequest {
+                    key: Some(key),
+                    purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+                    ..Default::default()
+                })
+                .await
+                .expect_err("nothing to read");
+            (
+                status.code(),
+                status.message().to_owned(),
+                status.details().to_vec(),
+            )
+        }
+    };
+    let existing = answer(v1::get_household_request::Key::HouseholdId(
+        household.clone(),
+    ))
+    .await;
+    assert_eq!(existing.0, Code::NotFound);
+    let unknown = answer(v1::get_household_request::Key::HouseholdId(
+        "0195f0c2-7b7e-7000-8000-000000000001".into(),
+    ))
+    .await;
+    let unknown_bsn = answer(v1::get_household_request::Key::Bsn("999999990".into())).await;
+    assert_eq!(existing, unknown);
+    assert_eq!(existing, unknown_bsn);
 
     // Every attempt is on record, with what went out or why not.
     let mut audit = AuditServiceClient::new(hub.connection(Reader::Operator).await);
