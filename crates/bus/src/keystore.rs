@@ -1,5 +1,9 @@
 //! Household data keys in KV `RONDOM_KEYS`, each wrapped under the master key. Unwrapped keys
 //! are cached in memory; the cache is bounded so a million households cannot grow it forever.
+//!
+//! Destroying a key is crypto-shredding: the KV entry is purged (every revision removed from
+//! the bucket's stream, not marked deleted), and every process that cached the key forgets it
+//! as soon as it sees the purge ([`KeyStore::forget_destroyed`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -31,6 +35,24 @@ impl KeyStore {
             master,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Returns a store that forgets keys other processes destroy: a background task follows
+    /// the bucket (and starts following again after a lost connection) for as long as the
+    /// store lives.
+    pub fn following(bucket: kv::Store, master: MasterKey) -> std::sync::Arc<Self> {
+        let store = std::sync::Arc::new(Self::new(bucket, master));
+        let weak = std::sync::Arc::downgrade(&store);
+        tokio::spawn(async move {
+            while let Some(store) = weak.upgrade() {
+                if let Err(err) = store.forget_destroyed().await {
+                    tracing::warn!(error = %err, "cannot follow destroyed household keys");
+                }
+                drop(store);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+        store
     }
 
     /// Returns the data key of `household`, creating it on first use. Concurrent creators
@@ -96,6 +118,48 @@ impl KeyStore {
             .map_err(|err| Error::corrupt("household key", err))?;
         self.remember(*household, key.clone());
         Ok(Some(key))
+    }
+
+    /// Destroys the data key of `household`: its personal data, wherever it is stored sealed,
+    /// can no longer be opened. Destroying a key that is already gone changes nothing.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when KV cannot be reached; the key may then still exist.
+    pub async fn destroy(&self, household: &HouseholdId) -> Result<()> {
+        self.bucket
+            .purge(household.to_string())
+            .await
+            .map_err(|err| Error::unavailable("destroying a household key", err))?;
+        self.forget(household);
+        Ok(())
+    }
+
+    /// Follows the bucket and drops every destroyed key from this process's cache, until the
+    /// watch ends (NATS gone for good); start it with the process, before keys are cached,
+    /// in every process that holds a [`KeyStore`]. Only changes from now on are watched: a
+    /// new process's cache is empty.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the watch cannot start.
+    pub async fn forget_destroyed(&self) -> Result<()> {
+        let mut changes = self
+            .bucket
+            .watch_all()
+            .await
+            .map_err(|err| Error::unavailable("watching household keys", err))?;
+        while let Some(change) = futures::StreamExt::next(&mut changes).await {
+            let Ok(change) = change else { continue };
+            if change.operation != kv::Operation::Put
+                && let Ok(household) = change.key.parse::<HouseholdId>()
+            {
+                self.forget(&household);
+            }
+        }
+        Ok(())
+    }
+
+    fn forget(&self, household: &HouseholdId) {
+        self.cache.lock().expect("key cache lock").remove(household);
     }
 
     fn remember(&self, household: HouseholdId, key: DataKey) {

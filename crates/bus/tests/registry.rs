@@ -137,3 +137,56 @@ async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_stor
         Err(rondom_bus::Error::Corrupt { .. })
     ));
 }
+
+#[test_log::test(tokio::test)]
+async fn a_destroyed_key_is_gone_from_the_bucket_and_from_every_cache() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let master = MasterKey::from_bytes([5; 32]);
+    let household = rondom_domain::HouseholdId::generate();
+    let keeper = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
+    let elsewhere = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
+    let key = keeper.get_or_create(&household).await.expect("key");
+    let sealed = key.seal(&household, Purpose::Summary, b"schulden");
+    // Another process has it cached, and follows destructions.
+    assert!(elsewhere.get(&household).await.expect("get").is_some());
+    let follower = tokio::spawn({
+        let elsewhere = elsewhere.clone();
+        async move { elsewhere.forget_destroyed().await }
+    });
+
+    keeper.destroy(&household).await.expect("destroy");
+    keeper
+        .destroy(&household)
+        .await
+        .expect("destroying twice is fine");
+    assert!(keeper.get(&household).await.expect("get").is_none());
+    let mut forgotten = false;
+    for _ in 0..50 {
+        if elsewhere.get(&household).await.expect("get").is_none() {
+            forgotten = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(forgotten, "the other process forgot the key");
+    // Not marked deleted but purged: no revision of the wrapped key is left in the bucket.
+    let mut history = bucket
+        .history(household.to_string())
+        .await
+        .expect("history");
+    while let Some(entry) = futures::StreamExt::next(&mut history).await {
+        let entry = entry.expect("entry");
+        assert!(entry.value.is_empty(), "a wrapped key survived: {entry:?}");
+    }
+    // The sealed text stays sealed for good: a new key does not open it.
+    let fresh = KeyStore::new(bucket, master)
+        .get_or_create(&household)
+        .await
+        .expect("a new key");
+    assert!(fresh.open(&household, Purpose::Summary, &sealed).is_err());
+    follower.abort();
+}

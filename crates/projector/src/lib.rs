@@ -159,14 +159,14 @@ pub async fn start(
         applied_tx,
         cancel.child_token(),
     ));
-    let key_store = KeyStore::new(
+    let key_store = KeyStore::following(
         stream::bucket(jetstream, KEYS_BUCKET).await?,
         keys.master.clone(),
     );
     let read = ReadSide {
         model: model.clone(),
         applied: applied_rx,
-        keys: std::sync::Arc::new(key_store),
+        keys: key_store,
         pseudonyms: keys.pseudonym.clone(),
         read_wait: args.read_wait,
         audit: AuditLog::new(jetstream.clone()),

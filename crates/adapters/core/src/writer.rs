@@ -85,7 +85,7 @@ impl From<Written> for v1::WriteResponse {
 pub struct EventWriter {
     pseudonyms: PseudonymKey,
     registry: HouseholdRegistry,
-    keys: KeyStore,
+    keys: std::sync::Arc<KeyStore>,
     publisher: EventPublisher,
 }
 
@@ -101,7 +101,7 @@ impl EventWriter {
         Ok(Self {
             pseudonyms: keys.pseudonym.clone(),
             registry: HouseholdRegistry::new(stream::bucket(jetstream, PERSONS_BUCKET).await?),
-            keys: KeyStore::new(
+            keys: KeyStore::following(
                 stream::bucket(jetstream, KEYS_BUCKET).await?,
                 keys.master.clone(),
             ),
