@@ -470,6 +470,15 @@ pub const KINDS: &[EventKind] = &[
         &[],
         &[],
     ),
+    row(
+        Pillar::Regie,
+        "huishouden_gewist",
+        "persoonsgegevens van het huishouden gewist",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
 ];
 
 /// The pillars that publish shared kinds: the four laws.

@@ -142,6 +142,7 @@ impl Inner {
             })
             .collect();
         v1::Household {
+            erasure: stored.erasure,
             trajectories,
             deadlines,
             regisseur: stored.regisseur.clone(),
@@ -442,6 +443,57 @@ fn not_yours() -> Status {
 
 #[tonic::async_trait]
 impl HouseholdService for HouseholdHandler {
+    #[tracing::instrument(skip_all)]
+    async fn erase_household(
+        &self,
+        request: Request<v1::EraseHouseholdRequest>,
+    ) -> Result<Response<v1::EraseHouseholdResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let request = request.into_inner();
+        let audit = ReadAudit::new(
+            self.inner.audit.clone(),
+            &caller,
+            v1::Purpose::Beheer as i32,
+            "",
+        );
+        let id = match parse_household_id("household_id", &request.household_id) {
+            Ok(id) => id,
+            Err(err) => return Err(audit.refused(None, err.into()).await),
+        };
+        let reden = match v1::ErasureReason::try_from(request.reden) {
+            Ok(v1::ErasureReason::Unspecified) | Err(_) => {
+                let input = InvalidInput::single(
+                    "reden",
+                    "give the legal reason: verzoek_betrokkene, bewaartermijn_verstreken or \
+                     onrechtmatig_verwerkt",
+                );
+                return Err(audit
+                    .refused(Some(&id.to_string()), Error::from(input).into())
+                    .await);
+            }
+            Ok(reden) => reden,
+        };
+        match crate::erasure::erase(
+            &self.inner,
+            &self.inner.eraser,
+            id,
+            reden,
+            &caller.client.id,
+        )
+        .await
+        {
+            Ok(response) => {
+                audit.answered([(id.to_string(), Vec::new())]).await?;
+                tracing::info!(household = %id, reden = ?reden, client = %caller.client.id, "household erased");
+                Ok(Response::new(response))
+            }
+            Err(Error::HouseholdNotFound(_)) => {
+                Err(audit.refused(Some(&id.to_string()), not_yours()).await)
+            }
+            Err(err) => Err(audit.refused(Some(&id.to_string()), err.into()).await),
+        }
+    }
+
     #[tracing::instrument(skip_all)]
     async fn get_household(
         &self,

@@ -13,6 +13,7 @@
 //! - [`consumer`] — the durable pull loop
 //! - [`rebuild`] — rebuild the read model from the log
 //! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
+//! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
 //! - [`grpc`] — [`HouseholdHandler`]
 //! - [`error`] — [`Error`] and its gRPC status
 //!
@@ -32,6 +33,7 @@ pub mod casework;
 pub mod config;
 pub mod consumer;
 pub mod disclosure;
+pub mod erasure;
 pub mod error;
 pub mod generation;
 pub mod grpc;
@@ -90,6 +92,7 @@ pub struct ReadSide {
     /// How long a read with `min_position` waits for the projector.
     pub read_wait: std::time::Duration,
     pub audit: AuditLog,
+    pub eraser: erasure::Eraser,
 }
 
 impl ReadSide {
@@ -170,6 +173,12 @@ pub async fn start(
         pseudonyms: keys.pseudonym.clone(),
         read_wait: args.read_wait,
         audit: AuditLog::new(jetstream.clone()),
+        eraser: erasure::Eraser {
+            publisher: rondom_bus::EventPublisher::new(jetstream.clone()),
+            registry: rondom_bus::HouseholdRegistry::new(
+                stream::bucket(jetstream, stream::PERSONS_BUCKET).await?,
+            ),
+        },
     };
     Ok((
         read,

@@ -5,7 +5,7 @@
 //! Keys are big-endian bytes so scans come out in order: a timeline key is the household id
 //! followed by the stream position.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -203,7 +203,8 @@ impl ReadModel {
         // The household's index keys before this batch touched it.
         let mut indexed_before: HashMap<HouseholdId, BTreeSet<Vec<u8>>> = HashMap::new();
         let mut seen_ids = HashSet::new();
-        let mut timeline = sled::Batch::default();
+        // Timeline entries written by this batch, by key (an erasure rewrites earlier ones).
+        let mut timeline: BTreeMap<[u8; 24], StoredTimelineEntry> = BTreeMap::new();
         // Person index changes of this batch: Some(household) joins, None leaves.
         let mut person_changes: HashMap<String, Option<HouseholdId>> = HashMap::new();
         let mut event_ids = sled::Batch::default();
@@ -224,10 +225,10 @@ impl ReadModel {
                 continue;
             }
             let folded = view::fold(household, received, &self.bylaws);
-            timeline.insert(
-                &timeline_key(&household_id, received.position),
-                folded.entry.encode_to_vec(),
-            );
+            if folded.erased {
+                self.erase_free_text(&household_id, &mut timeline)?;
+            }
+            timeline.insert(timeline_key(&household_id, received.position), folded.entry);
             for pseudonym in folded.joined {
                 let previous = match person_changes.get(&pseudonym) {
                     Some(pending) => *pending,
@@ -280,6 +281,10 @@ impl ReadModel {
                 deadline_batch.insert(new.as_slice(), &[]);
             }
         }
+        let mut timeline_batch = sled::Batch::default();
+        for (key, entry) in &timeline {
+            timeline_batch.insert(key, entry.encode_to_vec());
+        }
         let mut meta = sled::Batch::default();
         meta.insert(CHECKPOINT_KEY, &through.max(checkpoint).to_be_bytes());
 
@@ -294,7 +299,7 @@ impl ReadModel {
             .transaction(
                 |(meta_tx, households_tx, timeline_tx, persons_tx, event_ids_tx, deadlines_tx)| {
                     households_tx.apply_batch(&household_batch)?;
-                    timeline_tx.apply_batch(&timeline)?;
+                    timeline_tx.apply_batch(&timeline_batch)?;
                     persons_tx.apply_batch(&persons)?;
                     event_ids_tx.apply_batch(&event_ids)?;
                     deadlines_tx.apply_batch(&deadline_batch)?;
@@ -368,6 +373,34 @@ impl ReadModel {
                 Ok(HouseholdId::from_bytes(bytes))
             })
             .transpose()
+    }
+
+    /// Clears the sealed free text of every timeline entry of `household`, stored or written
+    /// earlier in this batch: after an erasure nothing sealed under its key stays behind.
+    fn erase_free_text(
+        &self,
+        household: &HouseholdId,
+        batch: &mut BTreeMap<[u8; 24], StoredTimelineEntry>,
+    ) -> Result<()> {
+        let range = timeline_key(household, 0)..=timeline_key(household, u64::MAX);
+        for item in self.timeline.range(range.clone()) {
+            let (key, bytes) = item?;
+            let Ok(key) = <[u8; 24]>::try_from(key.as_ref()) else {
+                continue;
+            };
+            if batch.contains_key(&key) {
+                continue;
+            }
+            let entry =
+                StoredTimelineEntry::decode(bytes.as_ref()).map_err(|_| Error::Corrupt {
+                    what: "timeline entry",
+                })?;
+            batch.insert(key, entry);
+        }
+        for (_, entry) in batch.range_mut(range) {
+            entry.summary = None;
+        }
+        Ok(())
     }
 
     /// Returns one page of a household's timeline.

@@ -46,6 +46,9 @@ pub struct StoredHousehold {
     /// there.
     #[prost(message, repeated, tag = "13")]
     pub former_partners: Vec<FormerPartner>,
+    /// Set once the household's key was destroyed.
+    #[prost(message, optional, tag = "14")]
+    pub erasure: Option<v1::Erasure>,
 }
 
 /// An organisation no longer involved with a household.
@@ -135,6 +138,8 @@ pub struct Folded {
     pub joined: Vec<String>,
     /// Pseudonyms that left the household.
     pub left: Vec<String>,
+    /// The household's personal data was erased: the store clears it from every entry.
+    pub erased: bool,
 }
 
 /// Folds `received` into `household` (a default one for a new household). `bylaws` holds
@@ -182,6 +187,18 @@ pub fn fold(
                 joined.push(mention.pseudonym.clone());
             }
         }
+    }
+
+    let erased = matches!(event.body, Some(v1::event::Body::HuishoudenGewist(_)));
+    if let Some(v1::event::Body::HuishoudenGewist(gewist)) = &event.body {
+        // Crypto-shredded: what was sealed is unreadable anyway; the members (their
+        // pseudonyms too) and the sealed blobs go from the read model as well.
+        left.extend(household.members.drain(..).map(|member| member.pseudonym));
+        household.erasure = Some(v1::Erasure {
+            reden: gewist.reden,
+            at: Some(rondom_proto::convert::timestamp(received.envelope.time)),
+            position: received.position,
+        });
     }
 
     let pillar = pillar_from_proto(event.pillar);
@@ -259,6 +276,7 @@ pub fn fold(
         entry,
         joined,
         left,
+        erased,
     }
 }
 

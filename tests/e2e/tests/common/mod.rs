@@ -186,7 +186,7 @@ impl TestHub {
         self.channel().await
     }
 
-    async fn jetstream(&self) -> async_nats::jetstream::Context {
+    pub async fn jetstream(&self) -> async_nats::jetstream::Context {
         rondom_bus::jetstream(
             rondom_bus::connect(self.nats.url())
                 .await

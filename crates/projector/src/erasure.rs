@@ -1,0 +1,90 @@
+//! `EraseHousehold`: crypto-shredding a household. In this order, each step safe to repeat:
+//! its members leave the person registry (a later write about them starts a new household;
+//! first, because the view forgets them with the erasure), the erasure event is published
+//! (who and why, no personal data), the household's key is destroyed, and the call waits
+//! until the projector has cleared the views.
+
+use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry};
+use rondom_domain::id::IdempotencyKey;
+use rondom_domain::{EventId, HouseholdId, Pillar, Pseudonym, SourceUrn};
+use rondom_proto::v1;
+
+use crate::ReadSide;
+use crate::error::{Error, Result};
+
+/// The CloudEvents source of erasures.
+const SOURCE: &str = "urn:rondom:hub:erasure";
+
+/// What an erasure needs besides the read side.
+#[derive(Debug, Clone)]
+pub struct Eraser {
+    pub publisher: EventPublisher,
+    pub registry: HouseholdRegistry,
+}
+
+/// Erases `household` for `reden`, on behalf of client `by`.
+///
+/// # Errors
+/// [`Error::HouseholdNotFound`] for a household the read model does not hold; bus errors when
+/// a step does not complete (a retry continues where it stopped).
+pub async fn erase(
+    read: &ReadSide,
+    eraser: &Eraser,
+    household: HouseholdId,
+    reden: v1::ErasureReason,
+    by: &str,
+) -> Result<v1::EraseHouseholdResponse> {
+    let stored = read
+        .model
+        .household(&household)?
+        .ok_or_else(|| Error::HouseholdNotFound(household.to_string()))?;
+    let members: Vec<String> = stored
+        .members
+        .iter()
+        .map(|member| member.pseudonym.clone())
+        .collect();
+    for member in members {
+        if let Ok(pseudonym) = member.parse::<Pseudonym>() {
+            eraser.registry.leave(&pseudonym, household).await?;
+        }
+    }
+    let (position, already_erased) = match &stored.erasure {
+        Some(erasure) => (erasure.position, true),
+        None => {
+            let source: SourceUrn = SOURCE.parse().expect("a valid URN");
+            let key: IdempotencyKey = household
+                .to_string()
+                .parse()
+                .expect("a household id is a valid key");
+            let envelope = Envelope {
+                id: EventId::derive(&source, &key),
+                source,
+                event_type: EventType::new(Pillar::Regie, "huishouden_gewist")
+                    .expect("a catalogue kind"),
+                subject: household,
+                time: chrono::Utc::now(),
+            };
+            let event = v1::Event {
+                household_id: household.to_string(),
+                pillar: v1::Pillar::Regie as i32,
+                kind: "huishouden_gewist".into(),
+                occurred_at: Some(rondom_proto::convert::timestamp(envelope.time)),
+                gemeente_code: stored.gemeente_code.clone(),
+                body: Some(v1::event::Body::HuishoudenGewist(v1::HuishoudenGewist {
+                    reden: reden as i32,
+                    gewist_door: by.to_owned(),
+                })),
+                ..Default::default()
+            };
+            let published = eraser.publisher.publish(&envelope, &event).await?;
+            (published.position, false)
+        }
+    };
+    // Repeated on every call: a crash after the event must not leave the key behind.
+    read.keys.destroy(&household).await?;
+    read.wait_for(position).await?;
+    Ok(v1::EraseHouseholdResponse {
+        position,
+        already_erased,
+    })
+}

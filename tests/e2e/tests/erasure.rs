@@ -1,0 +1,138 @@
+//! An operator erases a household by destroying its key: afterwards no view, timeline or
+//! key store holds anything of its members, the erasure itself is on the log with who and why,
+//! and a later signal about a former member starts afresh.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{DevClient, TestHub, by_id, timeline};
+use rondom_cli::scenario::{self, Runner};
+use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use tonic::Code;
+
+fn erase(household: &str, reden: v1::ErasureReason) -> v1::EraseHouseholdRequest {
+    v1::EraseHouseholdRequest {
+        household_id: household.to_owned(),
+        reden: reden as i32,
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_erased_household_keeps_its_history_but_no_personal_data() {
+    let hub = TestHub::start().await;
+    let mut runner = Runner::new(hub.scenario_connections().await);
+    for step in scenario::family(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")) {
+        runner.run(&step).await.expect(step.name);
+    }
+    let household = runner.family_household().expect("household").to_owned();
+    let mut coordinator = hub.households().await;
+    let before = coordinator
+        .get_household(by_id(&household, runner.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(before.members.len(), 3);
+
+    // Only an operator erases, only with a legal reason, only what exists.
+    let refused = coordinator
+        .erase_household(erase(&household, v1::ErasureReason::VerzoekBetrokkene))
+        .await
+        .expect_err("a coordinator may not erase");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let no_reason = operator
+        .erase_household(erase(&household, v1::ErasureReason::Unspecified))
+        .await
+        .expect_err("no reason");
+    assert_eq!(no_reason.code(), Code::InvalidArgument);
+    let unknown = operator
+        .erase_household(erase(
+            "0195f0c2-7b7e-7000-8000-000000000001",
+            v1::ErasureReason::VerzoekBetrokkene,
+        ))
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    let erased = operator
+        .erase_household(erase(&household, v1::ErasureReason::VerzoekBetrokkene))
+        .await
+        .expect("erased")
+        .into_inner();
+    assert!(!erased.already_erased);
+    let again = operator
+        .erase_household(erase(&household, v1::ErasureReason::VerzoekBetrokkene))
+        .await
+        .expect("erasing twice is fine")
+        .into_inner();
+    assert!(again.already_erased);
+    assert_eq!(again.position, erased.position);
+
+    // The view keeps what happened, nothing of who.
+    let after = coordinator
+        .get_household(by_id(&household, erased.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert!(after.members.is_empty());
+    let erasure = after.erasure.expect("marked erased");
+    assert_eq!(erasure.reden, v1::ErasureReason::VerzoekBetrokkene as i32);
+    assert_eq!(erasure.position, erased.position);
+    assert_eq!(after.trajectories.len(), before.trajectories.len());
+    let entries = coordinator
+        .get_timeline(v1::GetTimelineRequest {
+            page_size: 500,
+            ..timeline(&household, erased.position)
+        })
+        .await
+        .expect("timeline")
+        .into_inner()
+        .entries;
+    assert!(entries.len() > 20);
+    assert!(entries.iter().all(|entry| entry.summary.is_empty()));
+    assert_eq!(entries[0].kind, "huishouden_gewist", "newest first");
+
+    // The key is gone from the key store: what the log holds sealed stays sealed.
+    let keys = hub
+        .jetstream()
+        .await
+        .get_key_value(rondom_bus::stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    assert!(keys.get(&household).await.expect("get").is_none());
+    // The erasure event names who and why, and nobody.
+    let (_, event) = hub
+        .events()
+        .await
+        .into_iter()
+        .find(|(position, _)| *position == erased.position)
+        .expect("the erasure event");
+    assert!(event.persons.is_empty() && event.summary.is_none());
+    match event.body {
+        Some(v1::event::Body::HuishoudenGewist(gewist)) => {
+            assert_eq!(gewist.gewist_door, DevClient::Operator.id());
+        }
+        other => panic!("not an erasure: {other:?}"),
+    }
+
+    // A later signal about the mother starts a new household.
+    let posted = hub
+        .signals()
+        .await
+        .post_signal(common::signal(
+            "na-wissen-1",
+            &[(scenario::MOEDER.bsn, "Fatima")],
+            v1::Pillar::Schuldhulp,
+            "betalingsachterstand",
+            "",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    assert_ne!(posted.household_id, household);
+}
