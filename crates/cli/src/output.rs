@@ -121,6 +121,11 @@ pub(crate) fn posted(reply: &v1::PostSignalResponse, idempotency_key: &str, as_j
     println!("  idempotency key  {idempotency_key}");
 }
 
+fn erasure_reason_name(value: i32) -> &'static str {
+    v1::ErasureReason::try_from(value)
+        .map_or("ERASURE_REASON_UNKNOWN", |reason| reason.as_str_name())
+}
+
 fn household_json(household: &v1::Household, position: u64) -> Value {
     json!({
         "household_id": household.household_id,
@@ -144,6 +149,11 @@ fn household_json(household: &v1::Household, position: u64) -> Value {
         "last_activity_at": time_text(household.last_activity_at.as_ref()),
         "last_position": household.last_position,
         "event_count": household.event_count,
+        "erasure": household.erasure.as_ref().map(|erasure| json!({
+            "reden": erasure_reason_name(erasure.reden),
+            "at": time_text(erasure.at.as_ref()),
+            "position": erasure.position,
+        })),
         "trajectories": household.trajectories.iter().map(|trajectory| json!({
             "pillar": pillar_name(trajectory.pillar),
             "case_id": trajectory.case_id,
@@ -207,6 +217,14 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
         "events          {} (through position {})",
         household.event_count, household.last_position
     );
+    if let Some(erasure) = &household.erasure {
+        println!(
+            "ERASED          {} at {} (#{}): no members, no free text",
+            erasure_reason_name(erasure.reden),
+            time_text(erasure.at.as_ref()),
+            erasure.position
+        );
+    }
     match &household.regisseur {
         Some(regisseur) => println!(
             "regisseur       {} ({})",

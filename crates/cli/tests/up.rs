@@ -252,6 +252,46 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     let again = json(&rondom(&hub, &["household", "show", &household, "--json"]));
     assert_eq!(again["members"], view["members"]);
     assert_eq!(again["event_count"], 1);
+
+    // Erasing asks first; without a 'ja' nothing happens.
+    let unconfirmed = rondom(
+        &hub,
+        &[
+            "household",
+            "erase",
+            &household,
+            "--reason",
+            "verzoek-betrokkene",
+        ],
+    );
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("not erased"));
+    let erased = rondom(
+        &hub,
+        &[
+            "household",
+            "erase",
+            &household,
+            "--reason",
+            "verzoek-betrokkene",
+            "--yes",
+        ],
+    );
+    assert!(
+        erased.status.success(),
+        "{}",
+        String::from_utf8_lossy(&erased.stderr)
+    );
+    assert!(String::from_utf8_lossy(&erased.stdout).contains("its key is destroyed"));
+    let gone = json(&rondom(&hub, &["household", "show", &household, "--json"]));
+    assert!(
+        gone["members"].as_array().is_none_or(Vec::is_empty),
+        "{gone}"
+    );
+    assert_eq!(
+        gone["erasure"]["reden"],
+        "ERASURE_REASON_VERZOEK_BETROKKENE"
+    );
     stop(hub);
 
     for log in ["first.log", "second.log"] {

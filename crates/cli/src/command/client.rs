@@ -234,15 +234,92 @@ enum HouseholdCommand {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Erase a household's personal data for good by destroying its key (operator).
+    Erase {
+        /// Household id.
+        household_id: String,
+        /// The legal reason.
+        #[arg(long, value_enum)]
+        reason: ErasureReason,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Why a household is erased.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ErasureReason {
+    /// The person concerned asked for it (AVG art. 17).
+    VerzoekBetrokkene,
+    /// The retention period ended.
+    BewaartermijnVerstreken,
+    /// The data was processed unlawfully.
+    OnrechtmatigVerwerkt,
+}
+
+impl From<ErasureReason> for v1::ErasureReason {
+    fn from(reason: ErasureReason) -> Self {
+        match reason {
+            ErasureReason::VerzoekBetrokkene => v1::ErasureReason::VerzoekBetrokkene,
+            ErasureReason::BewaartermijnVerstreken => v1::ErasureReason::BewaartermijnVerstreken,
+            ErasureReason::OnrechtmatigVerwerkt => v1::ErasureReason::OnrechtmatigVerwerkt,
+        }
+    }
+}
+
+/// Asks on the terminal whether to erase `household_id`; only "ja" goes ahead.
+fn confirmed(household_id: &str) -> anyhow::Result<bool> {
+    use std::io::Write as _;
+    eprint!(
+        "Erase household {household_id}? Its members' personal data can never be read again, \
+         also not from backups. Type 'ja' to erase: "
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer.trim() == "ja")
 }
 
 pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
-    let HouseholdCommand::Show {
-        household_id,
-        bsn,
-        min_position,
-        as_of,
-    } = args.command;
+    let (household_id, bsn, min_position, as_of) = match args.command {
+        HouseholdCommand::Show {
+            household_id,
+            bsn,
+            min_position,
+            as_of,
+        } => (household_id, bsn, min_position, as_of),
+        HouseholdCommand::Erase {
+            household_id,
+            reason,
+            yes,
+        } => {
+            if !yes && !confirmed(&household_id)? {
+                anyhow::bail!("not erased");
+            }
+            let mut client =
+                HouseholdServiceClient::new(args.client.connect(DevClient::Operator).await?);
+            let reply = client
+                .erase_household(v1::EraseHouseholdRequest {
+                    household_id: household_id.clone(),
+                    reden: v1::ErasureReason::from(reason) as i32,
+                })
+                .await?
+                .into_inner();
+            if reply.already_erased {
+                println!(
+                    "household {household_id} was erased before (#{})",
+                    reply.position
+                );
+            } else {
+                println!(
+                    "household {household_id} erased (#{}): its key is destroyed",
+                    reply.position
+                );
+            }
+            return Ok(());
+        }
+    };
     let key = match (household_id, bsn) {
         (Some(id), _) => v1::get_household_request::Key::HouseholdId(id),
         (None, Some(bsn)) => v1::get_household_request::Key::Bsn(bsn),
