@@ -13,6 +13,7 @@
 //! - [`calendar`] — working days and holidays of the Algemene termijnenwet
 //! - [`deadline`] — the statutory deadline catalogue and its arithmetic
 //! - [`pseudonym`] — HMAC-SHA256 pseudonyms of persons
+//! - [`retention`] — how long personal data is kept, per pillar, and when a household is due
 //! - [`seal`] — per-household data keys, AEAD sealing, key wrapping under a master key
 //! - [`id`] — event, household and source identifiers
 //! - [`signal`] — the signal catalogue and a validated [`Signal`]
@@ -41,6 +42,7 @@ pub mod deadline;
 pub mod id;
 pub mod pillar;
 pub mod pseudonym;
+pub mod retention;
 pub mod seal;
 pub mod signal;
 pub mod violation;
