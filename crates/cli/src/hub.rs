@@ -28,6 +28,10 @@ pub struct HubConfig {
     pub bylaws: Option<PathBuf>,
     /// The clients allowed to call.
     pub clients: rondom_runtime::auth::Clients,
+    /// Retention periods per pillar (TOML), if any.
+    pub retention: Option<PathBuf>,
+    /// How often the retention task runs.
+    pub retention_every: Duration,
 }
 
 /// Adds every writing service (wijkteam signals, the four pillars, regie) over one writer.
@@ -141,6 +145,8 @@ pub async fn run(
         batch_size: config.batch_size,
         read_wait: config.read_wait,
         bylaws: config.bylaws.clone(),
+        retention: config.retention.clone(),
+        retention_every: config.retention_every,
     };
     let (read, projector) = rondom_projector::start(&jetstream, &keys, &projection).await?;
     let grpc = GrpcServices::new(config.clients.clone(), read.audit.clone());

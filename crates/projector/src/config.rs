@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rondom_domain::bylaw::BylawTerms;
+use rondom_domain::retention::RetentionTerms;
 
 /// Where the read model lives and how the projector reads.
 #[derive(Debug, Clone, clap::Args)]
@@ -26,6 +27,13 @@ pub struct ProjectionArgs {
     /// the catalogue's defaults apply.
     #[arg(long, env = "RONDOM_BYLAWS")]
     pub bylaws: Option<PathBuf>,
+    /// TOML file of retention periods per pillar in years (`[years] wmo = 15`); without it
+    /// every pillar keeps twenty years, the Jeugdwet's.
+    #[arg(long, env = "RONDOM_RETENTION")]
+    pub retention: Option<PathBuf>,
+    /// How often the retention task erases households whose period ended.
+    #[arg(long, env = "RONDOM_RETENTION_EVERY", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub retention_every: Duration,
 }
 
 impl ProjectionArgs {
@@ -36,6 +44,23 @@ impl ProjectionArgs {
     /// wrong file rather than count a term wrong later.
     pub fn load_bylaws(&self) -> crate::Result<Arc<BylawTerms>> {
         load_bylaws(self.bylaws.as_deref()).map(Arc::new)
+    }
+
+    /// Reads and checks the retention file, if one is set.
+    ///
+    /// # Errors
+    /// [`crate::Error::RetentionFile`]: the hub does not start on a wrong file rather than
+    /// erase on a wrong term.
+    pub fn load_retention(&self) -> crate::Result<RetentionTerms> {
+        let Some(path) = self.retention.as_deref() else {
+            return Ok(RetentionTerms::default());
+        };
+        let wrong = |reason: String| crate::Error::RetentionFile {
+            path: path.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|err| wrong(err.to_string()))?;
+        RetentionTerms::from_toml(&text).map_err(|err| wrong(err.to_string()))
     }
 }
 

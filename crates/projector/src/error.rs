@@ -31,6 +31,11 @@ pub enum Error {
         #[source]
         source: rondom_domain::bylaw::BylawError,
     },
+    #[error("retention file {path} is wrong: {reason}")]
+    RetentionFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("cannot manage read model directory {path}")]
     Directory {
         path: std::path::PathBuf,
@@ -59,7 +64,8 @@ impl From<Error> for Status {
             | Error::Bus(_)
             | Error::Directory { .. }
             | Error::BylawFile { .. }
-            | Error::Bylaws { .. } => {
+            | Error::Bylaws { .. }
+            | Error::RetentionFile { .. } => {
                 tracing::error!(error = &err as &dyn std::error::Error, "read failed");
                 Status::internal("internal error")
             }

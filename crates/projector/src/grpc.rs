@@ -444,6 +444,69 @@ fn not_yours() -> Status {
 #[tonic::async_trait]
 impl HouseholdService for HouseholdHandler {
     #[tracing::instrument(skip_all)]
+    async fn list_retention_due(
+        &self,
+        request: Request<v1::ListRetentionDueRequest>,
+    ) -> Result<Response<v1::ListRetentionDueResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let request = request.into_inner();
+        let audit = ReadAudit::new(
+            self.inner.audit.clone(),
+            &caller,
+            v1::Purpose::Beheer as i32,
+            "",
+        );
+        let checked = (|| {
+            let as_of = as_of("as_of", request.as_of.as_ref())?;
+            let after = match request.page_token.strip_prefix(PAGE_TOKEN_PREFIX) {
+                _ if request.page_token.is_empty() => None,
+                Some(id) => Some(parse_household_id("page_token", id)?),
+                None => {
+                    return Err(Error::from(InvalidInput::single(
+                        "page_token",
+                        "not a token from a previous ListRetentionDue reply",
+                    )));
+                }
+            };
+            let limit = match request.page_size as usize {
+                0 => 100,
+                size => size.min(1000),
+            };
+            Ok((as_of, after, limit))
+        })();
+        let (as_of, after, limit) = match checked {
+            Ok(checked) => checked,
+            Err(err) => return Err(audit.refused(None, err.into()).await),
+        };
+        let model = self.inner.model.clone();
+        let terms = self.inner.retention.clone();
+        let (due, next) = tokio::task::spawn_blocking(move || {
+            crate::retention::due_on(&model, &terms, as_of, after, limit)
+        })
+        .await
+        .map_err(|_| Status::internal("internal error"))??;
+        // Which households are due is itself about them: on record, one per household.
+        audit
+            .answered(
+                due.iter()
+                    .map(|due| (due.household.to_string(), Vec::new())),
+            )
+            .await?;
+        Ok(Response::new(v1::ListRetentionDueResponse {
+            households: due
+                .into_iter()
+                .map(|due| v1::RetentionDue {
+                    household_id: due.household.to_string(),
+                    since: Some(rondom_proto::convert::proto_date(due.since)),
+                })
+                .collect(),
+            next_page_token: next
+                .map(|id| format!("{PAGE_TOKEN_PREFIX}{id}"))
+                .unwrap_or_default(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn erase_household(
         &self,
         request: Request<v1::EraseHouseholdRequest>,

@@ -12,6 +12,7 @@
 //! - [`generation`] — read model generations, switched atomically by a rebuild
 //! - [`consumer`] — the durable pull loop
 //! - [`rebuild`] — rebuild the read model from the log
+//! - [`retention`] — households whose retention period ended
 //! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
 //! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
 //! - [`grpc`] — [`HouseholdHandler`]
@@ -38,6 +39,7 @@ pub mod error;
 pub mod generation;
 pub mod grpc;
 pub mod rebuild;
+pub mod retention;
 pub mod store;
 pub mod view;
 pub mod worklist;
@@ -93,6 +95,7 @@ pub struct ReadSide {
     pub read_wait: std::time::Duration,
     pub audit: AuditLog,
     pub eraser: erasure::Eraser,
+    pub retention: std::sync::Arc<rondom_domain::retention::RetentionTerms>,
 }
 
 impl ReadSide {
@@ -143,6 +146,7 @@ pub async fn start(
 ) -> Result<(ReadSide, ProjectorTask)> {
     let path = Generations::new(&args.data_dir).current()?;
     let bylaws = args.load_bylaws()?;
+    let retention = std::sync::Arc::new(args.load_retention()?);
     let model = {
         let path = path.clone();
         tokio::task::spawn_blocking(move || {
@@ -179,7 +183,13 @@ pub async fn start(
                 stream::bucket(jetstream, stream::PERSONS_BUCKET).await?,
             ),
         },
+        retention,
     };
+    tokio::spawn(retention::run(
+        read.clone(),
+        args.retention_every,
+        cancel.child_token(),
+    ));
     Ok((
         read,
         ProjectorTask {

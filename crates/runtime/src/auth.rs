@@ -251,7 +251,11 @@ pub fn may_call(role: Role, path: &str) -> bool {
         "rondom.v1.HouseholdService" if path.ends_with("/ListHouseholds") => {
             role == Role::Coordinator
         }
-        "rondom.v1.HouseholdService" if path.ends_with("/EraseHousehold") => role == Role::Operator,
+        "rondom.v1.HouseholdService"
+            if path.ends_with("/EraseHousehold") || path.ends_with("/ListRetentionDue") =>
+        {
+            role == Role::Operator
+        }
         "rondom.v1.HouseholdService" | "rondom.v1.SubscriptionService" => {
             matches!(role, Role::Coordinator | Role::Partner(_))
         }

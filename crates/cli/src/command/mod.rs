@@ -5,6 +5,7 @@ mod client;
 mod deadline;
 mod demo;
 mod projector;
+mod retention;
 mod serve;
 mod subscribe;
 mod up;
@@ -37,6 +38,8 @@ enum Command {
     Subscribe(subscribe::SubscribeArgs),
     /// Read the audit log (operators): who read which household, for what, and what was refused.
     Audit(audit::AuditArgs),
+    /// Which households' retention period ended (operators): what the retention task erases.
+    Retention(retention::RetentionArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
     /// Compute a statutory due date and show the reasoning.
@@ -56,6 +59,7 @@ impl Cli {
             Command::Worklist(args) => client::worklist(args).await,
             Command::Subscribe(args) => subscribe::run(args).await,
             Command::Audit(args) => audit::run(args).await,
+            Command::Retention(args) => retention::run(args).await,
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
             Command::Demo(args) => demo::run(args).await,

@@ -41,6 +41,12 @@ pub(crate) struct UpArgs {
     /// TOML file of per-gemeente bylaw terms (see `rondom deadline --list`).
     #[arg(long, env = "RONDOM_BYLAWS")]
     bylaws: Option<PathBuf>,
+    /// TOML file of retention periods per pillar in years; default twenty years each.
+    #[arg(long, env = "RONDOM_RETENTION")]
+    retention: Option<PathBuf>,
+    /// How often the retention task erases households whose period ended.
+    #[arg(long, env = "RONDOM_RETENTION_EVERY", default_value = "24h", value_parser = humantime::parse_duration)]
+    retention_every: Duration,
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -82,6 +88,8 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         read_wait: args.read_wait,
         bylaws: args.bylaws,
         clients,
+        retention: args.retention,
+        retention_every: args.retention_every,
     };
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).

@@ -32,6 +32,8 @@ pub struct TestHub {
     pub stream: StreamSettings,
     /// Text of the bylaw file the hub reads, if any.
     bylaws: Option<String>,
+    /// Text of the retention file the hub reads, if any.
+    retention: Option<String>,
     /// The clients the hub lets call: the development clients unless a test gave its own.
     clients: Clients,
     /// The tokens of the development clients.
@@ -55,6 +57,14 @@ impl TestHub {
         Self::start_configured(StreamSettings::default(), Some(bylaws.to_owned()), None).await
     }
 
+    /// Starts a hub that reads `retention` as its retention file.
+    pub async fn start_with_retention(retention: &str) -> Self {
+        let mut hub = Self::start_configured(StreamSettings::default(), None, None).await;
+        hub.retention = Some(retention.to_owned());
+        hub.restart().await;
+        hub
+    }
+
     /// Starts a hub that lets only `clients` call (the development tokens do not work).
     pub async fn start_with_clients(clients: Clients) -> Self {
         Self::start_configured(StreamSettings::default(), None, Some(clients)).await
@@ -75,6 +85,7 @@ impl TestHub {
             addr: "127.0.0.1:0".parse().expect("address"),
             stream,
             bylaws,
+            retention: None,
             clients: clients.unwrap_or(dev_clients),
             tokens,
             dir,
@@ -97,6 +108,13 @@ impl TestHub {
         Some(path)
     }
 
+    /// Writes `text` (if any) to `name` in the hub's directory and returns its path.
+    fn file(&self, name: &str, text: Option<&str>) -> Option<PathBuf> {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text?).expect("write a config file");
+        Some(path)
+    }
+
     async fn serve(&mut self) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -111,6 +129,13 @@ impl TestHub {
             read_wait: Duration::from_secs(10),
             bylaws: self.bylaws_path(),
             clients: self.clients.clone(),
+            retention: self.file("retention.toml", self.retention.as_deref()),
+            // With a retention file the task runs every second, so a test sees it work.
+            retention_every: Duration::from_secs(if self.retention.is_some() {
+                1
+            } else {
+                24 * 60 * 60
+            }),
         };
         self.handle = Some(tokio::spawn(hub::run(
             config,

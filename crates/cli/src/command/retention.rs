@@ -1,0 +1,75 @@
+//! `rondom retention --dry-run`: an operator sees which households' retention period ended,
+//! which the hub's retention task erases on its next run.
+
+use chrono::NaiveDate;
+use rondom_proto::convert::proto_date;
+use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_runtime::dev_clients::DevClient;
+
+use super::client::ClientArgs;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RetentionArgs {
+    /// Only list what would go; the erasing itself is the hub's retention task
+    /// (`--retention-every`), or `rondom household erase`.
+    #[arg(long, required = true)]
+    dry_run: bool,
+    /// The day to judge on (YYYY-MM-DD); default today.
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+pub(crate) async fn run(args: RetentionArgs) -> anyhow::Result<()> {
+    let mut client = HouseholdServiceClient::new(args.client.connect(DevClient::Operator).await?);
+    let mut page_token = String::new();
+    let mut due = Vec::new();
+    loop {
+        let reply = client
+            .list_retention_due(v1::ListRetentionDueRequest {
+                as_of: args.as_of.map(proto_date),
+                page_size: 1000,
+                page_token,
+            })
+            .await?
+            .into_inner();
+        due.extend(reply.households);
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        page_token = reply.next_page_token;
+    }
+    if args.client.json() {
+        let rows: Vec<serde_json::Value> = due
+            .iter()
+            .map(|row| {
+                serde_json::json!({
+                    "household_id": row.household_id,
+                    "since": row.since.as_ref().and_then(rondom_proto::convert::naive_date).map(|day| day.to_string()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if due.is_empty() {
+        println!("no household is due to be erased");
+        return Ok(());
+    }
+    println!("{:<38}  RETENTION ENDED", "HOUSEHOLD");
+    for row in &due {
+        let since = row
+            .since
+            .as_ref()
+            .and_then(rondom_proto::convert::naive_date)
+            .map_or_else(|| "-".to_owned(), |day| day.to_string());
+        println!("{:<38}  {since}", row.household_id);
+    }
+    println!(
+        "\n{} household(s) would be erased (reason bewaartermijn_verstreken)",
+        due.len()
+    );
+    Ok(())
+}
