@@ -148,7 +148,10 @@ impl KeyStore {
             .await
             .map_err(|err| Error::unavailable("watching household keys", err))?;
         while let Some(change) = futures::StreamExt::next(&mut changes).await {
-            let Ok(change) = change else { continue };
+            // After an error the watch is done for (polling on would panic inside
+            // async-nats): [`KeyStore::following`] starts a new one.
+            let change =
+                change.map_err(|err| Error::unavailable("watching household keys", err))?;
             if change.operation != kv::Operation::Put
                 && let Ok(household) = change.key.parse::<HouseholdId>()
             {

@@ -120,6 +120,70 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
         other => panic!("not an erasure: {other:?}"),
     }
 
+    // A rebuild from the log replays the erasure too: nothing comes back.
+    let mut hub = hub;
+    hub.stop().await;
+    let client = rondom_bus::connect(hub.nats.url()).await.expect("nats");
+    let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
+    rondom_projector::rebuild::rebuild(
+        &rondom_bus::jetstream(client),
+        &generations,
+        5,
+        rondom_domain::bylaw::BylawTerms::default().into(),
+        false,
+    )
+    .await
+    .expect("rebuild");
+    // The rebuilt read model holds no sealed text of the household at all, not just none
+    // that opens.
+    {
+        let id = household.parse().expect("household id");
+        let model = rondom_projector::ReadModel::open(&generations.current().expect("current"))
+            .expect("read model");
+        let page = model
+            .timeline(&rondom_projector::store::TimelineQuery {
+                household: id,
+                pillars: Vec::new(),
+                oldest_first: true,
+                after: None,
+                limit: 500,
+            })
+            .expect("timeline");
+        assert!(page.entries.len() > 20);
+        assert!(
+            page.entries
+                .iter()
+                .all(|(_, entry)| entry.summary.is_none())
+        );
+        let view = model.household(&id).expect("read").expect("view");
+        assert!(view.members.is_empty());
+    }
+    hub.restart().await;
+    let mut coordinator = hub.households().await;
+    let rebuilt = coordinator
+        .get_household(by_id(&household, 0))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert!(rebuilt.members.is_empty() && rebuilt.erasure.is_some());
+    let entries = coordinator
+        .get_timeline(v1::GetTimelineRequest {
+            page_size: 500,
+            ..timeline(&household, 0)
+        })
+        .await
+        .expect("timeline")
+        .into_inner()
+        .entries;
+    assert!(entries.iter().all(|entry| entry.summary.is_empty()));
+    let by_bsn = coordinator
+        .get_household(common::by_bsn(scenario::ZOON.bsn, 0))
+        .await
+        .expect_err("no person leads to it any more");
+    assert_eq!(by_bsn.code(), Code::NotFound);
+
     // A later signal about the mother starts a new household.
     let posted = hub
         .signals()
