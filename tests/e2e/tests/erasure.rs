@@ -200,3 +200,114 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
         .into_inner();
     assert_ne!(posted.household_id, household);
 }
+
+/// Returns the `n`th of a run of BSNs that pass the 11-proef (none of the scenario's).
+fn bsn(n: u32) -> Option<String> {
+    let digits: Vec<u32> = format!("{:08}", 50_000_000 + n)
+        .bytes()
+        .map(|byte| u32::from(byte - b'0'))
+        .collect();
+    let weighted: u32 = digits
+        .iter()
+        .zip((2..=9).rev())
+        .map(|(digit, weight)| digit * weight)
+        .sum();
+    let check = weighted % 11;
+    (check < 10).then(|| format!("{}{check}", format!("{:08}", 50_000_000 + n)))
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
+    let hub = TestHub::start().await;
+    let target = hub
+        .signals()
+        .await
+        .post_signal(common::signal(
+            "doel-1",
+            &[("111222333", "Fatima"), ("123456782", "Yusuf")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "zorgen over de opvoeding",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    hub.wait_applied(target.position).await;
+
+    let bsns: Vec<String> = (0..400).filter_map(bsn).take(150).collect();
+    let mut signals = hub.signals().await;
+    let ingest = tokio::spawn({
+        let bsns = bsns.clone();
+        async move {
+            let mut posted = Vec::new();
+            for (index, bsn) in bsns.iter().enumerate() {
+                let reply = signals
+                    .post_signal(common::signal(
+                        &format!("druk-{index}"),
+                        &[(bsn.as_str(), "Buur")],
+                        v1::Pillar::Wijkteam,
+                        "eenzaamheid",
+                        "zit veel alleen",
+                    ))
+                    .await
+                    .expect("ingest goes on")
+                    .into_inner();
+                posted.push(reply);
+            }
+            posted
+        }
+    });
+    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let erased = operator
+        .erase_household(erase(
+            &target.household_id,
+            v1::ErasureReason::OnrechtmatigVerwerkt,
+        ))
+        .await
+        .expect("erased while ingesting")
+        .into_inner();
+    let posted = ingest.await.expect("ingest task");
+    let last = posted
+        .iter()
+        .map(|reply| reply.position)
+        .max()
+        .expect("posted");
+    hub.wait_applied(last.max(erased.position)).await;
+
+    let mut coordinator = hub.households().await;
+    let gone = coordinator
+        .get_household(by_id(&target.household_id, 0))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert!(gone.members.is_empty() && gone.erasure.is_some());
+    assert_eq!(
+        hub.stream_messages().await,
+        1 + 150 + 1,
+        "nothing lost, nothing twice"
+    );
+    for reply in posted.iter().step_by(15) {
+        assert_ne!(reply.household_id, target.household_id);
+        let view = coordinator
+            .get_household(by_id(&reply.household_id, 0))
+            .await
+            .expect("view")
+            .into_inner()
+            .household
+            .expect("household");
+        assert_eq!(view.members.len(), 1);
+        assert_eq!(view.members[0].display_name, "Buur");
+        let entries = coordinator
+            .get_timeline(timeline(&reply.household_id, 0))
+            .await
+            .expect("timeline")
+            .into_inner()
+            .entries;
+        assert_eq!(
+            entries[0].summary, "zit veel alleen",
+            "its own key still opens"
+        );
+    }
+}
