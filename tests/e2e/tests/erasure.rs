@@ -213,7 +213,7 @@ fn bsn(n: u32) -> Option<String> {
         .map(|(digit, weight)| digit * weight)
         .sum();
     let check = weighted % 11;
-    (check < 10).then(|| format!("{}{check}", format!("{:08}", 50_000_000 + n)))
+    (check < 10).then(|| format!("{:08}{check}", 50_000_000 + n))
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
