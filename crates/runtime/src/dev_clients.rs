@@ -20,8 +20,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -231,19 +229,16 @@ impl DevTokens {
     /// # Errors
     /// When the file cannot be read, is readable by group or others, or is not a tokens file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let mode = fs::metadata(path)
-            .with_context(|| format!("cannot read the development tokens {}", path.display()))?
-            .permissions()
-            .mode()
-            & 0o777;
-        if mode & 0o077 != 0 {
-            anyhow::bail!(
+        let text = crate::secret_file::read(path).map_err(|err| match err {
+            crate::secret_file::ReadError::Exposed(mode) => anyhow::anyhow!(
                 "the development tokens {} are readable by others (mode {mode:o}); run chmod 600 on it",
                 path.display()
-            );
-        }
-        let text = fs::read_to_string(path)
-            .with_context(|| format!("cannot read the development tokens {}", path.display()))?;
+            ),
+            crate::secret_file::ReadError::Io(err) => anyhow::Error::new(err).context(format!(
+                "cannot read the development tokens {}",
+                path.display()
+            )),
+        })?;
         toml::from_str(&text).with_context(|| {
             format!(
                 "{} is not a development tokens file (one token per role)",
@@ -329,22 +324,16 @@ pub fn tokens_path(data_dir: &Path) -> PathBuf {
     data_dir.join(TOKENS_FILE)
 }
 
-/// Creates `path` with `text`, mode 0600 from the start (never readable by others, not even
-/// for a moment), and fails if it exists.
+/// Creates `path` with `text` as a secret file (mode 0600); fails if it exists.
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
+    crate::secret_file::create(path, text)
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
     use super::*;
 
     #[test]

@@ -3,8 +3,7 @@
 //! pseudonyms. Development installs generate them on first start; production provides them.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use rondom_domain::PseudonymKey;
@@ -58,31 +57,21 @@ fn load_or_generate_key(path: &Path) -> Result<[u8; 32], Error> {
             fs::create_dir_all(parent).map_err(io_error)?;
             fs::set_permissions(parent, fs::Permissions::from_mode(0o700)).map_err(io_error)?;
         }
-        // create_new: two processes starting at once never overwrite each other's key.
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(mut file) => {
-                file.write_all(hex::encode(random_key_bytes()).as_bytes())
-                    .map_err(io_error)?;
-                file.sync_all().map_err(io_error)?;
+        match crate::secret_file::create(path, &hex::encode(random_key_bytes())) {
+            Ok(()) => {
                 tracing::warn!(path = %path.display(), "generated a development key; provide your own in production");
             }
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(err) => return Err(io_error(err)),
         }
     }
-    let mode = fs::metadata(path).map_err(io_error)?.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(Error::Permissions {
+    let text = crate::secret_file::read(path).map_err(|err| match err {
+        crate::secret_file::ReadError::Io(err) => io_error(err),
+        crate::secret_file::ReadError::Exposed(mode) => Error::Permissions {
             path: path.to_owned(),
             mode,
-        });
-    }
-    let text = fs::read_to_string(path).map_err(io_error)?;
+        },
+    })?;
     let mut bytes = [0u8; 32];
     hex::decode_to_slice(text.trim(), &mut bytes).map_err(|_| Error::Format {
         path: path.to_owned(),
@@ -92,6 +81,8 @@ fn load_or_generate_key(path: &Path) -> Result<[u8; 32], Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::OpenOptionsExt as _;
+
     use super::*;
     use rondom_domain::Bsn;
 
