@@ -44,6 +44,9 @@ pub enum Error {
     },
 }
 
+/// What a reader is told of a household it cannot read, whatever the reason.
+const NOT_YOURS: &str = "no household you may read";
+
 /// Result of the projector.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -51,7 +54,9 @@ impl From<Error> for Status {
     fn from(err: Error) -> Self {
         match err {
             Error::InvalidRequest(input) => status::invalid_argument(&input),
-            Error::HouseholdNotFound(id) => status::not_found("household", &id),
+            // The same answer for a household that does not exist, a BSN nobody knows and a
+            // household the reader may not read, so no answer reveals that one exists.
+            Error::HouseholdNotFound(_) => status::not_found("household", NOT_YOURS),
             Error::NotYetApplied { .. } => status::unavailable(err.to_string()),
             Error::Bus(
                 rondom_bus::Error::Unavailable { .. } | rondom_bus::Error::Connect { .. },

@@ -33,9 +33,6 @@ const MAX_PAGES_SCANNED: usize = 20;
 const MAX_DUE_WITHIN_DAYS: u32 = 3650;
 /// Page tokens carry a version so their format can change without confusing old clients.
 const PAGE_TOKEN_PREFIX: &str = "v1.";
-/// What a reader is told of a household that does not exist, of a BSN nobody knows, and of a
-/// household it may not read: the same, so no answer reveals that one exists.
-const NOT_YOURS: &str = "no household you may read";
 
 /// Implements `rondom.v1.HouseholdService`.
 #[derive(Debug, Clone)]
@@ -44,6 +41,11 @@ pub struct HouseholdHandler {
 }
 
 impl HouseholdHandler {
+    /// Starts the audit of a call by `caller`.
+    fn audit(&self, caller: &Caller, purpose: i32, on_behalf_of: &str) -> ReadAudit {
+        ReadAudit::new(self.inner.audit.clone(), caller, purpose, on_behalf_of)
+    }
+
     /// Returns a handler over `read`.
     pub fn new(read: ReadSide) -> Self {
         Self {
@@ -255,23 +257,21 @@ impl HouseholdHandler {
             .wait_for(request.min_position)
             .await
             .map_err(refuse(None))?;
-        let id = inner.household_id(key).map_err(|err| match err {
-            Error::HouseholdNotFound(_) => (None, not_yours()),
-            other => refuse(None)(other),
-        })?;
+        let id = inner.household_id(key).map_err(refuse(None))?;
         let position = inner.position();
         let stored = inner
             .model
             .household(&id)
             .map_err(refuse(Some(id)))?
-            .ok_or_else(|| (Some(id), not_yours()))?;
+            .ok_or_else(|| refuse(Some(id))(Error::HouseholdNotFound(id.to_string())))?;
         let reader = Reader {
             client: &caller.client,
             on_behalf_of: &request.on_behalf_of,
         };
         let standing = reader.standing(&stored, None);
         if !standing.reads_household() {
-            return Err((Some(id), not_yours()));
+            // Told the same as for a household that does not exist.
+            return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
         }
         let key = inner
             .keys
@@ -321,13 +321,14 @@ impl HouseholdHandler {
             .model
             .household(&id)
             .map_err(refuse(Some(id)))?
-            .ok_or_else(|| (Some(id), not_yours()))?;
+            .ok_or_else(|| refuse(Some(id))(Error::HouseholdNotFound(id.to_string())))?;
         let reader = Reader {
             client: &caller.client,
             on_behalf_of: &request.on_behalf_of,
         };
         if !reader.reads(&stored) {
-            return Err((Some(id), not_yours()));
+            // Told the same as for a household that does not exist.
+            return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
         }
         // AIP-158: zero means the default, larger than the maximum means the maximum.
         let limit = match request.page_size as usize {
@@ -437,10 +438,6 @@ async fn answer<T>(
     }
 }
 
-fn not_yours() -> Status {
-    rondom_proto::status::not_found("household", NOT_YOURS)
-}
-
 #[tonic::async_trait]
 impl HouseholdService for HouseholdHandler {
     #[tracing::instrument(skip_all)]
@@ -450,12 +447,7 @@ impl HouseholdService for HouseholdHandler {
     ) -> Result<Response<v1::ListRetentionDueResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let audit = ReadAudit::new(
-            self.inner.audit.clone(),
-            &caller,
-            v1::Purpose::Beheer as i32,
-            "",
-        );
+        let audit = self.audit(&caller, v1::Purpose::Beheer as i32, "");
         let checked = (|| {
             let as_of = as_of("as_of", request.as_of.as_ref())?;
             let after = match request.page_token.strip_prefix(PAGE_TOKEN_PREFIX) {
@@ -513,12 +505,7 @@ impl HouseholdService for HouseholdHandler {
     ) -> Result<Response<v1::EraseHouseholdResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let audit = ReadAudit::new(
-            self.inner.audit.clone(),
-            &caller,
-            v1::Purpose::Beheer as i32,
-            "",
-        );
+        let audit = self.audit(&caller, v1::Purpose::Beheer as i32, "");
         let id = match parse_household_id("household_id", &request.household_id) {
             Ok(id) => id,
             Err(err) => return Err(audit.refused(None, err.into()).await),
@@ -550,9 +537,6 @@ impl HouseholdService for HouseholdHandler {
                 tracing::info!(household = %id, reden = ?reden, client = %caller.client.id, "household erased");
                 Ok(Response::new(response))
             }
-            Err(Error::HouseholdNotFound(_)) => {
-                Err(audit.refused(Some(&id.to_string()), not_yours()).await)
-            }
             Err(err) => Err(audit.refused(Some(&id.to_string()), err.into()).await),
         }
     }
@@ -564,12 +548,7 @@ impl HouseholdService for HouseholdHandler {
     ) -> Result<Response<v1::GetHouseholdResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let audit = ReadAudit::new(
-            self.inner.audit.clone(),
-            &caller,
-            request.purpose,
-            &request.on_behalf_of,
-        );
+        let audit = self.audit(&caller, request.purpose, &request.on_behalf_of);
         answer(&audit, self.read_household(&caller, request, &audit).await).await
     }
 
@@ -580,12 +559,7 @@ impl HouseholdService for HouseholdHandler {
     ) -> Result<Response<v1::GetTimelineResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let audit = ReadAudit::new(
-            self.inner.audit.clone(),
-            &caller,
-            request.purpose,
-            &request.on_behalf_of,
-        );
+        let audit = self.audit(&caller, request.purpose, &request.on_behalf_of);
         answer(&audit, self.read_timeline(&caller, request, &audit).await).await
     }
 
@@ -596,12 +570,7 @@ impl HouseholdService for HouseholdHandler {
     ) -> Result<Response<v1::ListHouseholdsResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let audit = ReadAudit::new(
-            self.inner.audit.clone(),
-            &caller,
-            request.purpose,
-            &request.on_behalf_of,
-        );
+        let audit = self.audit(&caller, request.purpose, &request.on_behalf_of);
         match self.read_worklist(&caller, request, &audit).await {
             Ok(response) => Ok(Response::new(response)),
             Err(status) => Err(audit.refused(None, status).await),

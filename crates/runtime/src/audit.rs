@@ -166,16 +166,24 @@ impl ReadAudit {
         }
     }
 
+    /// Returns a record of this read with its own id and the time now (records of one call
+    /// share its `call_id`).
+    fn record(&self) -> v1::AuditRecord {
+        v1::AuditRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            ..self.template.clone()
+        }
+    }
+
     /// Records a refusal and returns the status to answer with (`UNAVAILABLE` when even the
     /// refusal cannot be recorded).
     pub async fn refused(&self, household_id: Option<&str>, refusal: Status) -> Status {
         let record = v1::AuditRecord {
-            id: uuid::Uuid::now_v7().to_string(),
-            at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
             household_id: household_id.unwrap_or_default().to_owned(),
             outcome: code_name(refusal.code()).to_owned(),
             reason: refusal.message().to_owned(),
-            ..self.template.clone()
+            ..self.record()
         };
         match self.log.record(&[record]).await {
             Ok(()) => refusal,
@@ -191,26 +199,18 @@ impl ReadAudit {
         &self,
         disclosed: impl IntoIterator<Item = (String, Vec<v1::Disclosure>)>,
     ) -> Result<(), Status> {
-        let records: Vec<v1::AuditRecord> = disclosed
+        let mut records: Vec<v1::AuditRecord> = disclosed
             .into_iter()
             .map(|(household_id, disclosed)| v1::AuditRecord {
-                id: uuid::Uuid::now_v7().to_string(),
-                at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
                 household_id,
                 disclosed,
-                ..self.template.clone()
+                ..self.record()
             })
             .collect();
-        let records = if records.is_empty() {
+        if records.is_empty() {
             // A read that returned nothing is still a read.
-            vec![v1::AuditRecord {
-                id: uuid::Uuid::now_v7().to_string(),
-                at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
-                ..self.template.clone()
-            }]
-        } else {
-            records
-        };
+            records.push(self.record());
+        }
         self.log
             .record(&records)
             .await
