@@ -7,11 +7,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-use common::TestHub;
-use futures::StreamExt;
+use common::{Subscription, TestHub};
 use rondom_cli::connection::{Connection, authed};
-use rondom_cli::scenario::{self, Connections, Runner};
+use rondom_cli::scenario::{self, Connections};
 use rondom_domain::Pillar;
 use rondom_domain::catalogue::{self, NeedToKnow};
 use rondom_proto::convert::pillar_from_proto;
@@ -20,7 +18,6 @@ use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::regie_service_client::RegieServiceClient;
-use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
 use rondom_runtime::auth::{Clients, new_token};
 use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use tonic::Code;
@@ -117,13 +114,9 @@ impl Hub {
     async fn load(&self) -> (String, u64) {
         let channel = self.hub.raw_channel().await;
         let connections = Connections::from_dev_tokens(&channel, &self.tokens).expect("tokens");
-        let mut runner = Runner::new(connections);
-        let base = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
-        for step in scenario::family(base) {
-            runner.run(&step).await.expect(step.name);
-        }
+        let runner = common::load_family(connections).await;
         let household = runner.family_household().expect("household").to_owned();
-        let day = base + chrono::Days::new(80);
+        let day = common::family_start() + chrono::Days::new(80);
         let occurred_at = Some(rondom_proto::convert::timestamp(
             day.and_hms_opt(9, 0, 0).expect("time").and_utc(),
         ));
@@ -251,30 +244,20 @@ async fn subscription(
     household: &str,
     through: u64,
 ) -> Result<BTreeMap<u64, bool>, tonic::Status> {
-    let mut client = SubscriptionServiceClient::new(hub.connection(reader).await);
-    let open = v1::SubscribeRequest {
-        request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
+    let mut subscription = Subscription::try_open(
+        hub.connection(reader).await,
+        v1::OpenSubscription {
             purpose: purpose_of(reader) as i32,
             on_behalf_of: on_behalf_of(reader),
             ..Default::default()
-        })),
-    };
-    let (requests, outgoing) = tokio::sync::mpsc::channel(4);
-    requests.send(open).await.expect("open");
-    let mut deliveries = client
-        .subscribe(tokio_stream::wrappers::ReceiverStream::new(outgoing))
-        .await?
-        .into_inner();
+        },
+    )
+    .await?;
     let mut seen = BTreeMap::new();
     // Every event up to `through` is applied already, so the hub sends what this reader
     // gets without waiting; the marker at `through` ends it for readers who see it, a quiet
     // spell for the others.
-    loop {
-        let next = tokio::time::timeout(std::time::Duration::from_secs(3), deliveries.next()).await;
-        let delivery = match next {
-            Ok(Some(delivery)) => delivery?,
-            Ok(None) | Err(_) => break,
-        };
+    while let Some(delivery) = subscription.next().await {
         if delivery.household_id == household {
             let full = delivery.sight == v1::Sight::Full as i32;
             if full {
@@ -308,7 +291,6 @@ async fn subscription(
             break;
         }
     }
-    drop(requests);
     Ok(seen)
 }
 

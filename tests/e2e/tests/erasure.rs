@@ -4,9 +4,8 @@
 
 mod common;
 
-use chrono::NaiveDate;
 use common::{DevClient, TestHub, by_id, timeline};
-use rondom_cli::scenario::{self, Runner};
+use rondom_cli::scenario;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use tonic::Code;
@@ -21,10 +20,7 @@ fn erase(household: &str, reden: v1::ErasureReason) -> v1::EraseHouseholdRequest
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn an_erased_household_keeps_its_history_but_no_personal_data() {
     let hub = TestHub::start().await;
-    let mut runner = Runner::new(hub.scenario_connections().await);
-    for step in scenario::family(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")) {
-        runner.run(&step).await.expect(step.name);
-    }
+    let runner = common::load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("household").to_owned();
     let mut coordinator = hub.households().await;
     let before = coordinator

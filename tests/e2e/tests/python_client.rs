@@ -6,14 +6,9 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use chrono::NaiveDate;
-use common::TestHub;
-use futures::StreamExt;
-use rondom_cli::connection::authed;
-use rondom_cli::scenario::{self, Connections, Runner};
+use common::{DevClient, Subscription, TestHub};
+use rondom_cli::scenario;
 use rondom_proto::v1;
-use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -36,44 +31,27 @@ fn generate_stubs() {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn the_python_client_subscribes_as_a_jeugdzorg_partner() {
     generate_stubs();
-    let tokens = DevTokens::generate();
-    let hub = TestHub::start_with_clients(tokens.clients()).await;
-    let channel = hub.raw_channel().await;
-    let mut runner = Runner::new(Connections::from_dev_tokens(&channel, &tokens).expect("tokens"));
-    for step in scenario::family(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")) {
-        runner.run(&step).await.expect(step.name);
-    }
+    let hub = TestHub::start().await;
+    let runner = common::load_family(hub.scenario_connections().await).await;
     hub.wait_applied(runner.position).await;
 
     // What the Rust client receives.
-    let (requests, outgoing) = tokio::sync::mpsc::channel(1);
-    requests
-        .send(v1::SubscribeRequest {
-            request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
-                purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-                ..Default::default()
-            })),
-        })
-        .await
-        .expect("open");
-    let mut deliveries = SubscriptionServiceClient::new(
-        authed(channel, Some(tokens.token(DevClient::Jeugd))).expect("token"),
+    let mut subscription = Subscription::open(
+        hub.client_for(DevClient::Jeugd).await,
+        v1::OpenSubscription {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..Default::default()
+        },
     )
-    .subscribe(tokio_stream::wrappers::ReceiverStream::new(outgoing))
-    .await
-    .expect("subscribed")
-    .into_inner();
+    .await;
     let mut expected = Vec::new();
-    while let Ok(Some(delivery)) =
-        tokio::time::timeout(std::time::Duration::from_secs(3), deliveries.next()).await
-    {
-        let delivery = delivery.expect("delivery");
+    while let Some(delivery) = subscription.next().await {
         expected.push((delivery.position, delivery.kind));
     }
     assert!(!expected.is_empty());
 
     let addr = hub.addr();
-    let token = tokens.token(DevClient::Jeugd).to_owned();
+    let token = hub.token(DevClient::Jeugd).to_owned();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("python3")
             .arg(workspace().join("clients/python/subscribe.py"))

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use common::{DevClient, TestHub, by_id, signal};
-use rondom_cli::scenario::{self, Runner};
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
@@ -17,10 +16,7 @@ use tonic::Code;
 async fn households_whose_period_ended_are_listed_and_erased() {
     let hub = TestHub::start_with_retention("[years]\nwijkteam = 1\nschuldhulp = 1\n").await;
     // The family has open cases: it stays whatever the date.
-    let mut runner = Runner::new(hub.scenario_connections().await);
-    for step in scenario::family(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")) {
-        runner.run(&step).await.expect(step.name);
-    }
+    let runner = common::load_family(hub.scenario_connections().await).await;
     let family = runner.family_household().expect("family").to_owned();
     // A signal only, observed today: due in a year.
     let recent = hub

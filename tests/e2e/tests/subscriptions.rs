@@ -6,89 +6,19 @@ mod common;
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
-use common::TestHub;
-use futures::StreamExt;
-use rondom_cli::connection::{Connection, authed};
-use rondom_cli::scenario::{self, Connections, Runner};
+use common::{DevClient, Subscription, TestHub};
+use rondom_cli::scenario;
 use rondom_proto::v1;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_proto::v1::subscribe_request::Request as Step;
-use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
-use tonic::Streaming;
 
-/// How long a subscription stays quiet before the test takes it as caught up: every event
-/// is applied before the test subscribes, so the hub has nothing left to wait for.
-const QUIET: Duration = Duration::from_secs(3);
-
-async fn loaded() -> (TestHub, DevTokens) {
-    let tokens = DevTokens::generate();
-    let hub = TestHub::start_with_clients(tokens.clients()).await;
-    let channel = hub.raw_channel().await;
-    let mut runner = Runner::new(Connections::from_dev_tokens(&channel, &tokens).expect("tokens"));
-    for step in scenario::family(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date")) {
-        runner.run(&step).await.expect(step.name);
-    }
+async fn loaded() -> TestHub {
+    let hub = TestHub::start().await;
+    let runner = common::load_family(hub.scenario_connections().await).await;
     // Wait until the projector has applied everything: a subscription judges each event
     // against the view, so it would wait anyway; this keeps QUIET meaningful.
     hub.wait_applied(runner.position).await;
-    (hub, tokens)
-}
-
-async fn connection(hub: &TestHub, tokens: &DevTokens, client: DevClient) -> Connection {
-    authed(hub.raw_channel().await, Some(tokens.token(client))).expect("token")
-}
-
-/// An open subscription: its deliveries, and where acknowledgements go.
-struct Subscription {
-    deliveries: Streaming<v1::Delivery>,
-    acks: mpsc::Sender<v1::SubscribeRequest>,
-}
-
-impl Subscription {
-    async fn open(connection: Connection, open: v1::OpenSubscription) -> Self {
-        let (acks, requests) = mpsc::channel(16);
-        acks.send(v1::SubscribeRequest {
-            request: Some(Step::Open(open)),
-        })
-        .await
-        .expect("open");
-        let deliveries = SubscriptionServiceClient::new(connection)
-            .subscribe(ReceiverStream::new(requests))
-            .await
-            .expect("subscribed")
-            .into_inner();
-        Self { deliveries, acks }
-    }
-
-    /// The next delivery, or `None` once the subscription is quiet.
-    async fn next(&mut self) -> Option<v1::Delivery> {
-        match tokio::time::timeout(QUIET, self.deliveries.next()).await {
-            Ok(Some(delivery)) => Some(delivery.expect("delivery")),
-            Ok(None) | Err(_) => None,
-        }
-    }
-
-    async fn rest(&mut self) -> Vec<u64> {
-        let mut positions = Vec::new();
-        while let Some(delivery) = self.next().await {
-            positions.push(delivery.position);
-        }
-        positions
-    }
-
-    async fn ack(&self, position: u64) {
-        self.acks
-            .send(v1::SubscribeRequest {
-                request: Some(Step::Ack(v1::Acknowledge { position })),
-            })
-            .await
-            .expect("ack");
-    }
+    hub
 }
 
 fn jeugd(start: Option<v1::open_subscription::Start>, durable: &str) -> v1::OpenSubscription {
@@ -102,14 +32,11 @@ fn jeugd(start: Option<v1::open_subscription::Start>, durable: &str) -> v1::Open
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest() {
-    let (hub, tokens) = loaded().await;
-    let all = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
-        jeugd(None, ""),
-    )
-    .await
-    .rest()
-    .await;
+    let hub = loaded().await;
+    let all = Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, ""))
+        .await
+        .rest()
+        .await;
     assert!(
         all.len() >= 5,
         "the jeugd partner follows the family: {all:?}"
@@ -127,11 +54,8 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
         cuts.push(1 + (seed >> 33) as usize % (all.len() - 1));
     }
     for cut in cuts {
-        let mut first = Subscription::open(
-            connection(&hub, &tokens, DevClient::Jeugd).await,
-            jeugd(None, ""),
-        )
-        .await;
+        let mut first =
+            Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "")).await;
         let mut received = Vec::new();
         while received.len() < cut {
             received.push(first.next().await.expect("delivery").position);
@@ -139,7 +63,7 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
         drop(first);
         let last = *received.last().expect("one");
         let mut again = Subscription::open(
-            connection(&hub, &tokens, DevClient::Jeugd).await,
+            hub.client_for(DevClient::Jeugd).await,
             jeugd(Some(v1::open_subscription::Start::AfterPosition(last)), ""),
         )
         .await;
@@ -150,21 +74,15 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_restart() {
-    let (mut hub, tokens) = loaded().await;
-    let all = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
-        jeugd(None, ""),
-    )
-    .await
-    .rest()
-    .await;
+    let mut hub = loaded().await;
+    let all = Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, ""))
+        .await
+        .rest()
+        .await;
 
     // Receive three, acknowledge two, go away.
-    let mut durable = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
-        jeugd(None, "hoofd"),
-    )
-    .await;
+    let mut durable =
+        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
     let mut received = Vec::new();
     for _ in 0..3 {
         received.push(durable.next().await.expect("delivery").position);
@@ -175,11 +93,8 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
     drop(durable);
 
     // Back again: the unacknowledged third comes first, then the rest, nothing twice.
-    let mut durable = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
-        jeugd(None, "hoofd"),
-    )
-    .await;
+    let mut durable =
+        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
     let rest = durable.rest().await;
     assert_eq!(
         rest.first(),
@@ -195,7 +110,7 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
 
     // A restart of the hub; meanwhile the jeugd team records something new.
     hub.restart().await;
-    let written = JeugdServiceClient::new(connection(&hub, &tokens, DevClient::Jeugd).await)
+    let written = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await)
         .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
             context: Some(v1::WriteContext {
                 idempotency_key: "vt-na-herstart".into(),
@@ -214,38 +129,27 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
         .await
         .expect("written")
         .into_inner();
-    let mut durable = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
-        jeugd(None, "hoofd"),
-    )
-    .await;
+    let mut durable =
+        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
     assert_eq!(durable.rest().await, [written.position], "only what is new");
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn one_reader_per_durable_subscription_and_filters_are_kept() {
-    let (hub, tokens) = loaded().await;
-    let first = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
-        jeugd(None, "enkel"),
-    )
-    .await;
-    let (acks, requests) = mpsc::channel(1);
-    acks.send(v1::SubscribeRequest {
-        request: Some(Step::Open(jeugd(None, "enkel"))),
-    })
-    .await
-    .expect("open");
-    let second = SubscriptionServiceClient::new(connection(&hub, &tokens, DevClient::Jeugd).await)
-        .subscribe(ReceiverStream::new(requests))
-        .await
-        .expect_err("one reader at a time");
+    let hub = loaded().await;
+    let first =
+        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "enkel")).await;
+    let second =
+        Subscription::try_open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "enkel"))
+            .await
+            .err()
+            .expect("one reader at a time");
     assert_eq!(second.code(), tonic::Code::FailedPrecondition);
     drop(first);
 
     // Filters: only the jeugd pillar's own events, then only one kind of them.
     let mut only_jeugd = Subscription::open(
-        connection(&hub, &tokens, DevClient::Jeugd).await,
+        hub.client_for(DevClient::Jeugd).await,
         v1::OpenSubscription {
             pillars: vec![v1::Pillar::Jeugd as i32],
             kinds: vec!["jeugdhulp_toegewezen".into()],
@@ -268,7 +172,7 @@ async fn one_reader_per_durable_subscription_and_filters_are_kept() {
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn subscriptions_start_live_or_at_a_time() {
-    let (hub, tokens) = loaded().await;
+    let hub = loaded().await;
     let coordinator = |start| v1::OpenSubscription {
         purpose: v1::Purpose::Regie as i32,
         start: Some(start),
@@ -277,7 +181,7 @@ async fn subscriptions_start_live_or_at_a_time() {
     use v1::open_subscription::Start;
     let tomorrow = rondom_proto::convert::timestamp(chrono::Utc::now() + chrono::Duration::days(1));
     let from_tomorrow = Subscription::open(
-        connection(&hub, &tokens, DevClient::Coordinator).await,
+        hub.client_for(DevClient::Coordinator).await,
         coordinator(Start::FromTime(tomorrow)),
     )
     .await
@@ -289,7 +193,7 @@ async fn subscriptions_start_live_or_at_a_time() {
     );
     let epoch = rondom_proto::convert::timestamp(chrono::DateTime::UNIX_EPOCH);
     let from_epoch = Subscription::open(
-        connection(&hub, &tokens, DevClient::Coordinator).await,
+        hub.client_for(DevClient::Coordinator).await,
         coordinator(Start::FromTime(epoch)),
     )
     .await
@@ -298,11 +202,11 @@ async fn subscriptions_start_live_or_at_a_time() {
     assert!(from_epoch.len() > 10, "everything: {from_epoch:?}");
 
     let mut live = Subscription::open(
-        connection(&hub, &tokens, DevClient::Coordinator).await,
+        hub.client_for(DevClient::Coordinator).await,
         coordinator(Start::LiveOnly(true)),
     )
     .await;
-    let posted = SignalServiceClient::new(connection(&hub, &tokens, DevClient::Wijkteam).await)
+    let posted = SignalServiceClient::new(hub.client_for(DevClient::Wijkteam).await)
         .post_signal(common::signal(
             "live-1",
             &[(scenario::MOEDER.bsn, "")],
@@ -324,10 +228,8 @@ async fn subscriptions_start_live_or_at_a_time() {
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_durable_subscription_that_does_not_acknowledge_is_held_back() {
-    let tokens = DevTokens::generate();
-    let hub = TestHub::start_with_clients(tokens.clients()).await;
-    let mut signals =
-        SignalServiceClient::new(connection(&hub, &tokens, DevClient::Wijkteam).await);
+    let hub = TestHub::start().await;
+    let mut signals = SignalServiceClient::new(hub.client_for(DevClient::Wijkteam).await);
     let total = rondom_subscriptions::handler::MAX_ACK_PENDING as u64 + 20;
     let mut last = 0;
     for index in 0..total {
@@ -350,11 +252,7 @@ async fn a_durable_subscription_that_does_not_acknowledge_is_held_back() {
         durable_name: "traag".into(),
         ..Default::default()
     };
-    let mut slow = Subscription::open(
-        connection(&hub, &tokens, DevClient::Coordinator).await,
-        open,
-    )
-    .await;
+    let mut slow = Subscription::open(hub.client_for(DevClient::Coordinator).await, open).await;
     let held_back = slow.rest().await;
     assert_eq!(
         held_back.len() as i64,

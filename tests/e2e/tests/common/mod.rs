@@ -102,10 +102,7 @@ impl TestHub {
 
     /// Writes the bylaw file (if any) and returns its path.
     pub fn bylaws_path(&self) -> Option<PathBuf> {
-        let text = self.bylaws.as_ref()?;
-        let path = self.dir.path().join("bylaws.toml");
-        std::fs::write(&path, text).expect("write the bylaw file");
-        Some(path)
+        self.file("bylaws.toml", self.bylaws.as_deref())
     }
 
     /// Writes `text` (if any) to `name` in the hub's directory and returns its path.
@@ -386,5 +383,83 @@ pub fn zoon() -> v1::PersonRef {
         display_name: rondom_cli::scenario::ZOON.name.into(),
         birth_date: chrono::NaiveDate::from_ymd_opt(year, month, day)
             .map(rondom_proto::convert::proto_date),
+    }
+}
+
+/// The first day of the family scenario in the tests (a Monday).
+pub fn family_start() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date")
+}
+
+/// Loads the family scenario, each step written by its own role over `connections`, and
+/// returns the runner (its household and last position).
+pub async fn load_family(connections: Connections) -> rondom_cli::scenario::Runner {
+    let mut runner = rondom_cli::scenario::Runner::new(connections);
+    for step in rondom_cli::scenario::family(family_start()) {
+        runner.run(&step).await.expect(step.name);
+    }
+    runner
+}
+
+/// How long a subscription stays quiet before a test takes it as caught up: tests subscribe
+/// after the projector applied what they wrote, so the hub has nothing left to wait for.
+pub const QUIET: Duration = Duration::from_secs(3);
+
+/// An open subscription: its deliveries, and where acknowledgements go.
+pub struct Subscription {
+    deliveries: tonic::Streaming<v1::Delivery>,
+    acks: tokio::sync::mpsc::Sender<v1::SubscribeRequest>,
+}
+
+impl Subscription {
+    /// Opens a subscription, or returns why the hub refused it.
+    pub async fn try_open(
+        connection: Connection,
+        open: v1::OpenSubscription,
+    ) -> Result<Self, tonic::Status> {
+        let (acks, requests) = tokio::sync::mpsc::channel(16);
+        acks.send(v1::SubscribeRequest {
+            request: Some(v1::subscribe_request::Request::Open(open)),
+        })
+        .await
+        .expect("open");
+        let deliveries =
+            v1::subscription_service_client::SubscriptionServiceClient::new(connection)
+                .subscribe(tokio_stream::wrappers::ReceiverStream::new(requests))
+                .await?
+                .into_inner();
+        Ok(Self { deliveries, acks })
+    }
+
+    pub async fn open(connection: Connection, open: v1::OpenSubscription) -> Self {
+        Self::try_open(connection, open).await.expect("subscribed")
+    }
+
+    /// The next delivery, or `None` once the subscription is quiet.
+    pub async fn next(&mut self) -> Option<v1::Delivery> {
+        match tokio::time::timeout(QUIET, self.deliveries.next()).await {
+            Ok(Some(delivery)) => Some(delivery.expect("delivery")),
+            Ok(None) | Err(_) => None,
+        }
+    }
+
+    /// The positions of every delivery until the subscription is quiet.
+    pub async fn rest(&mut self) -> Vec<u64> {
+        let mut positions = Vec::new();
+        while let Some(delivery) = self.next().await {
+            positions.push(delivery.position);
+        }
+        positions
+    }
+
+    pub async fn ack(&self, position: u64) {
+        self.acks
+            .send(v1::SubscribeRequest {
+                request: Some(v1::subscribe_request::Request::Ack(v1::Acknowledge {
+                    position,
+                })),
+            })
+            .await
+            .expect("ack");
     }
 }
