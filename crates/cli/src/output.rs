@@ -611,3 +611,33 @@ pub(crate) fn error_report(err: &anyhow::Error) -> String {
     }
     format!("{err:#}")
 }
+
+/// Prints the households whose retention period ended.
+pub(crate) fn retention_due(due: &[v1::RetentionDue], as_json: bool) {
+    if as_json {
+        return print_json(&json!(
+            due.iter()
+                .map(|row| json!({
+                    "household_id": row.household_id,
+                    "since": date_text(row.since.as_ref()),
+                }))
+                .collect::<Vec<_>>()
+        ));
+    }
+    if due.is_empty() {
+        println!("no household is due to be erased");
+        return;
+    }
+    println!("{:<38}  RETENTION ENDED", "HOUSEHOLD");
+    for row in due {
+        println!(
+            "{:<38}  {}",
+            row.household_id,
+            date_text(row.since.as_ref())
+        );
+    }
+    println!(
+        "\n{} household(s) would be erased (reason bewaartermijn_verstreken)",
+        due.len()
+    );
+}

@@ -253,6 +253,16 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     assert_eq!(again["members"], view["members"]);
     assert_eq!(again["event_count"], 1);
 
+    // Nothing is due for erasure now; in 2100 the signal-only household's twenty years ended.
+    let now = rondom(&hub, &["retention", "--dry-run"]);
+    assert!(
+        String::from_utf8_lossy(&now.stdout).contains("no household is due"),
+        "{}",
+        String::from_utf8_lossy(&now.stderr)
+    );
+    let later = rondom(&hub, &["retention", "--dry-run", "--as-of", "2100-01-01"]);
+    assert!(String::from_utf8_lossy(&later.stdout).contains(household.as_str()));
+
     // Erasing asks first; without a 'ja' nothing happens.
     let unconfirmed = rondom(
         &hub,

@@ -8,6 +8,7 @@ use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_runtime::dev_clients::DevClient;
 
 use super::client::ClientArgs;
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RetentionArgs {
@@ -41,35 +42,6 @@ pub(crate) async fn run(args: RetentionArgs) -> anyhow::Result<()> {
         }
         page_token = reply.next_page_token;
     }
-    if args.client.json() {
-        let rows: Vec<serde_json::Value> = due
-            .iter()
-            .map(|row| {
-                serde_json::json!({
-                    "household_id": row.household_id,
-                    "since": row.since.as_ref().and_then(rondom_proto::convert::naive_date).map(|day| day.to_string()),
-                })
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(());
-    }
-    if due.is_empty() {
-        println!("no household is due to be erased");
-        return Ok(());
-    }
-    println!("{:<38}  RETENTION ENDED", "HOUSEHOLD");
-    for row in &due {
-        let since = row
-            .since
-            .as_ref()
-            .and_then(rondom_proto::convert::naive_date)
-            .map_or_else(|| "-".to_owned(), |day| day.to_string());
-        println!("{:<38}  {since}", row.household_id);
-    }
-    println!(
-        "\n{} household(s) would be erased (reason bewaartermijn_verstreken)",
-        due.len()
-    );
+    output::retention_due(&due, args.client.json());
     Ok(())
 }
