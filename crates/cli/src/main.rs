@@ -1,8 +1,9 @@
 //! `rondom`: runs the hub (`up`, `serve`) and talks to it (`signal`, `household`, `timeline`,
 //! `worklist`, `subscribe`, `audit`, `demo`).
 
-mod command;
+#[macro_use]
 mod output;
+mod command;
 
 use clap::Parser;
 

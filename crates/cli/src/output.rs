@@ -1,4 +1,27 @@
 //! What the client commands print: aligned text for people, JSON (`--json`) for scripts.
+//! Everything goes through [`say!`], so `rondom ... | head` ends quietly instead of panicking
+//! on the closed pipe.
+
+/// Prints a line to stdout, like `say!`; when the reader has gone (a closed pipe), the
+/// program ends quietly, as any Unix tool does.
+macro_rules! say {
+    () => {
+        $crate::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
+/// Writes one line to stdout; see [`say!`].
+pub(crate) fn line(text: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(err) = writeln!(std::io::stdout().lock(), "{text}")
+        && err.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
 
 use chrono::SecondsFormat;
 use prost_types::Timestamp;
@@ -91,7 +114,7 @@ fn days_left_text(deadline: &v1::Deadline) -> String {
 }
 
 fn print_json(value: &Value) {
-    println!(
+    say!(
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values serialise")
     );
@@ -107,7 +130,7 @@ pub(crate) fn posted(reply: &v1::PostSignalResponse, idempotency_key: &str, as_j
             "idempotency_key": idempotency_key,
         }));
     }
-    println!(
+    say!(
         "signal published{}",
         if reply.duplicate {
             " (duplicate of an earlier post)"
@@ -115,10 +138,10 @@ pub(crate) fn posted(reply: &v1::PostSignalResponse, idempotency_key: &str, as_j
             ""
         }
     );
-    println!("  event id         {}", reply.event_id);
-    println!("  household id     {}", reply.household_id);
-    println!("  position         {}", reply.position);
-    println!("  idempotency key  {idempotency_key}");
+    say!("  event id         {}", reply.event_id);
+    say!("  household id     {}", reply.household_id);
+    say!("  position         {}", reply.position);
+    say!("  idempotency key  {idempotency_key}");
 }
 
 fn erasure_reason_name(value: i32) -> &'static str {
@@ -186,22 +209,23 @@ fn household_json(household: &v1::Household, position: u64) -> Value {
 
 pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
     let Some(household) = &reply.household else {
-        println!("(no household in reply)");
+        say!("(no household in reply)");
         return;
     };
     if as_json {
         return print_json(&household_json(household, reply.position));
     }
-    println!(
+    say!(
         "household {}  (gemeente {})",
-        household.household_id, household.gemeente_code
+        household.household_id,
+        household.gemeente_code
     );
     let pillars: Vec<&str> = household
         .active_pillars
         .iter()
         .map(|pillar| pillar_name(*pillar))
         .collect();
-    println!(
+    say!(
         "active pillars  {}",
         if pillars.is_empty() {
             "-".to_owned()
@@ -209,16 +233,17 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             pillars.join(", ")
         }
     );
-    println!(
+    say!(
         "last activity   {}",
         time_text(household.last_activity_at.as_ref())
     );
-    println!(
+    say!(
         "events          {} (through position {})",
-        household.event_count, household.last_position
+        household.event_count,
+        household.last_position
     );
     if let Some(erasure) = &household.erasure {
-        println!(
+        say!(
             "ERASED          {} at {} (#{}): no members, no free text",
             erasure_reason_name(erasure.reden),
             time_text(erasure.at.as_ref()),
@@ -226,14 +251,15 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
         );
     }
     match &household.regisseur {
-        Some(regisseur) => println!(
+        Some(regisseur) => say!(
             "regisseur       {} ({})",
-            regisseur.regisseur_id, regisseur.organisatie
+            regisseur.regisseur_id,
+            regisseur.organisatie
         ),
-        None => println!("regisseur       none assigned"),
+        None => say!("regisseur       none assigned"),
     }
     if let Some(plan) = &household.plan {
-        println!(
+        say!(
             "gezinsplan      version {}, goals: {}; evaluation {}{}",
             plan.versie,
             plan.doelen.join(", "),
@@ -251,25 +277,25 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             .iter()
             .map(|flag| risk_name(*flag))
             .collect();
-        println!("risk flags      {}", flags.join(", "));
+        say!("risk flags      {}", flags.join(", "));
     }
-    println!("\nmembers ({})", household.members.len());
+    say!("\nmembers ({})", household.members.len());
     for member in &household.members {
         let name = if member.display_name.is_empty() {
             "(no name)"
         } else {
             &member.display_name
         };
-        println!(
+        say!(
             "  {name:<24} {:<10} {}…",
             member.bsn_masked,
             &member.pseudonym[..member.pseudonym.len().min(12)]
         );
     }
     if !household.trajectories.is_empty() {
-        println!("\ntrajectories ({})", household.trajectories.len());
+        say!("\ntrajectories ({})", household.trajectories.len());
         for trajectory in &household.trajectories {
-            println!(
+            say!(
                 "  {:<12} {:<20} {:<13} {:<32} {}",
                 pillar_name(trajectory.pillar),
                 trajectory.case_id,
@@ -286,9 +312,9 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             deadline.met_on.is_none() && deadline.status != v1::DeadlineStatus::Lapsed as i32
         })
         .collect();
-    println!("\nopen deadlines ({})", open.len());
+    say!("\nopen deadlines ({})", open.len());
     for deadline in &open {
-        println!(
+        say!(
             "  {:<19} due {:<10} {:<18} {:<20} {}",
             deadline.rule,
             date_text(deadline.due.as_ref()),
@@ -297,9 +323,9 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             deadline.article
         );
     }
-    println!("\nopen signals ({})", household.open_signals.len());
+    say!("\nopen signals ({})", household.open_signals.len());
     for signal in &household.open_signals {
-        println!(
+        say!(
             "  #{:<6} {:<20} {:<12} {:<28} {}",
             signal.position,
             time_text(signal.observed_at.as_ref()),
@@ -328,12 +354,17 @@ pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
         }));
     }
     if reply.rows.is_empty() {
-        println!("(no households match)");
+        say!("(no households match)");
         return;
     }
-    println!(
+    say!(
         "{:<36}  {:<4}  {:<19} {:<27} {:<10} {:<34} RISK FLAGS",
-        "HOUSEHOLD", "GEM", "MOST URGENT", "DUE", "REGISSEUR", "PILLARS"
+        "HOUSEHOLD",
+        "GEM",
+        "MOST URGENT",
+        "DUE",
+        "REGISSEUR",
+        "PILLARS"
     );
     for row in &reply.rows {
         let (rule, due, left) = match &row.most_urgent {
@@ -350,7 +381,7 @@ pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
             .map(|pillar| pillar_name(*pillar))
             .collect();
         let flags: Vec<String> = row.risk_flags.iter().map(|flag| risk_name(*flag)).collect();
-        println!(
+        say!(
             "{:<36}  {:<4}  {:<19} {:<10} {:<16} {:<10} {:<34} {}",
             row.household_id,
             row.gemeente_code,
@@ -367,7 +398,7 @@ pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
         );
     }
     if !reply.next_page_token.is_empty() {
-        println!("\nmore: --page-token {}", reply.next_page_token);
+        say!("\nmore: --page-token {}", reply.next_page_token);
     }
 }
 
@@ -391,10 +422,10 @@ pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
         }));
     }
     if reply.entries.is_empty() {
-        println!("(no entries)");
+        say!("(no entries)");
     }
     for entry in &reply.entries {
-        println!(
+        say!(
             "#{:<6} {:<20} {:<12} {}",
             entry.position,
             time_text(entry.occurred_at.as_ref()),
@@ -402,11 +433,11 @@ pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
             entry.title,
         );
         if !entry.summary.is_empty() {
-            println!("        {}", entry.summary);
+            say!("        {}", entry.summary);
         }
     }
     if !reply.next_page_token.is_empty() {
-        println!("\nmore: --page-token {}", reply.next_page_token);
+        say!("\nmore: --page-token {}", reply.next_page_token);
     }
 }
 
@@ -470,7 +501,7 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
                 text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
             }
         }
-        println!("{}", text.trim_end());
+        say!("{}", text.trim_end());
     };
     line(header);
     for row in rows {
@@ -506,7 +537,7 @@ pub(crate) fn audit(reply: &v1::ListAuditRecordsResponse, as_json: bool) {
         }));
     }
     if reply.records.is_empty() {
-        println!("(no audit records match)");
+        say!("(no audit records match)");
         return;
     }
     let rows: Vec<[String; 9]> = reply
@@ -545,7 +576,7 @@ pub(crate) fn audit(reply: &v1::ListAuditRecordsResponse, as_json: bool) {
         &rows,
     );
     if !reply.next_page_token.is_empty() {
-        println!("\nmore: --page-token {}", reply.next_page_token);
+        say!("\nmore: --page-token {}", reply.next_page_token);
     }
 }
 
@@ -573,10 +604,10 @@ pub(crate) fn delivery(delivery: &v1::Delivery, as_json: bool) {
             })).collect::<Vec<_>>(),
             "summary": delivery.summary,
         });
-        println!("{value}");
+        say!("{value}");
         return;
     }
-    println!(
+    say!(
         "#{:<6} {:<36} {:<12} {:<28} {:<6} {}",
         delivery.position,
         delivery.household_id,
@@ -625,18 +656,18 @@ pub(crate) fn retention_due(due: &[v1::RetentionDue], as_json: bool) {
         ));
     }
     if due.is_empty() {
-        println!("no household is due to be erased");
+        say!("no household is due to be erased");
         return;
     }
-    println!("{:<38}  RETENTION ENDED", "HOUSEHOLD");
+    say!("{:<38}  RETENTION ENDED", "HOUSEHOLD");
     for row in due {
-        println!(
+        say!(
             "{:<38}  {}",
             row.household_id,
             date_text(row.since.as_ref())
         );
     }
-    println!(
+    say!(
         "\n{} household(s) would be erased (reason bewaartermijn_verstreken)",
         due.len()
     );

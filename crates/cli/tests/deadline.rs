@@ -140,3 +140,19 @@ fn a_gemeente_bylaw_term_applies_and_a_wrong_file_is_refused() {
     assert!(!ok);
     assert!(stderr.contains("exceeds the statutory maximum"), "{stderr}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // As `rondom deadline --list | head -0`: the pipe is closed before anything is written.
+    let mut child = Command::new(RONDOM)
+        .args(["deadline", "--list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rondom deadline");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -307,12 +307,12 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
                 .await?
                 .into_inner();
             if reply.already_erased {
-                println!(
+                say!(
                     "household {household_id} was erased before (#{})",
                     reply.position
                 );
             } else {
-                println!(
+                say!(
                     "household {household_id} erased (#{}): its key is destroyed",
                     reply.position
                 );

@@ -36,7 +36,7 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
                 }
                 TermSource::ServiceLevel(term) => format!("service level (default {term})"),
             };
-            println!("{:<20} {:<36} {}", rule.code, term, rule.article);
+            say!("{:<20} {:<36} {}", rule.code, term, rule.article);
         }
         return Ok(());
     }
@@ -58,33 +58,33 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
         .transpose()?;
     let configured: Option<Term> = gemeente.and_then(|code| bylaws.term(&code, rule.code));
     let computation = deadline::compute(rule, start, configured, args.suspended_days)?;
-    println!("rule:   {} - {}", rule.code, rule.title);
-    println!(
+    say!("rule:   {} - {}", rule.code, rule.title);
+    say!(
         "basis:  {} ({}, valid from {})",
-        rule.article, rule.source, rule.valid_from
+        rule.article,
+        rule.source,
+        rule.valid_from
     );
-    println!("starts: {}; met by: {}", rule.starts_on, rule.met_by);
+    say!("starts: {}; met by: {}", rule.starts_on, rule.met_by);
     if let (Some(gemeente), TermSource::Bylaw { default, .. } | TermSource::ServiceLevel(default)) =
         (gemeente, rule.term)
     {
         match configured {
-            Some(term) => println!("gemeente {gemeente}: its own term of {term} applies"),
-            None => println!(
-                "gemeente {gemeente}: sets no term of its own; the default {default} applies"
-            ),
+            Some(term) => say!("gemeente {gemeente}: its own term of {term} applies"),
+            None => {
+                say!("gemeente {gemeente}: sets no term of its own; the default {default} applies")
+            }
         }
     }
     if start < rule.valid_from {
-        println!(
-            "note: {start} lies before the valid-from date of the text this rule was read from"
-        );
+        say!("note: {start} lies before the valid-from date of the text this rule was read from");
     }
     if rule.blocking {
-        println!("note: a blocking window; nothing may happen before it ends");
+        say!("note: a blocking window; nothing may happen before it ends");
     }
     for step in &computation.steps {
-        println!("  {step}");
+        say!("  {step}");
     }
-    println!("due: {}", computation.due);
+    say!("due: {}", computation.due);
     Ok(())
 }

@@ -52,13 +52,13 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let connections = Connections::from_dev_tokens(&channel, &tokens)?;
     let mut households = HouseholdServiceClient::new(connections.coordinator.clone());
     let mut runner = Runner::new(connections);
-    println!("Loading the family scenario from {start}:\n");
+    say!("Loading the family scenario from {start}:\n");
     for step in scenario::family(start) {
         let reply = runner
             .run(&step)
             .await
             .with_context(|| format!("step {} failed", step.name))?;
-        println!(
+        say!(
             "  {}  #{:<5} {}{}",
             step.day,
             reply.position,
@@ -86,7 +86,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         })
         .await?
         .into_inner();
-    println!("\nWhat the coordinator sees now (rondom household show {household_id}):\n");
+    say!("\nWhat the coordinator sees now (rondom household show {household_id}):\n");
     output::household(&view, args.endpoint.json);
     let worklist = households
         .list_households(v1::ListHouseholdsRequest {
@@ -97,11 +97,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         })
         .await?
         .into_inner();
-    println!(
+    say!(
         "\nThe gemeente's worklist (rondom worklist --gemeente {}):\n",
         scenario::GEMEENTE
     );
     output::worklist(&worklist, args.endpoint.json);
-    println!("\nThe whole story: rondom timeline {household_id} --oldest-first");
+    say!("\nThe whole story: rondom timeline {household_id} --oldest-first");
     Ok(())
 }

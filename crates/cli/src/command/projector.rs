@@ -49,9 +49,12 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
                 .await
                 .context("rebuild failed (is the hub still running? stop it first); the old read model is untouched")?;
             client.drain().await.context("failed to drain NATS")?;
-            println!(
+            say!(
                 "rebuilt through position {} in {:.1?}: {} events applied, {} duplicates skipped",
-                report.through, report.elapsed, report.applied.events, report.applied.duplicates
+                report.through,
+                report.elapsed,
+                report.applied.events,
+                report.applied.duplicates
             );
             Ok(())
         }

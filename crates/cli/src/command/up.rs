@@ -108,7 +108,7 @@ fn development_clients(data_dir: &Path) -> anyhow::Result<rondom_runtime::auth::
         tokens = %tokens.display(),
         "development credentials in use: a client per role with its token in the data directory; never in production, pass --clients there"
     );
-    println!(
+    say!(
         "Development credentials: a token per role (wijkteam, wmo, jeugd, participatie, \
          schuldhulp, coordinator, operator) is in {tokens}.\n\
          The CLI picks them up from there when run in this directory (or with RONDOM_DATA_DIR={data}).\n\
