@@ -4,14 +4,21 @@
 //! Destroying a key is crypto-shredding: the KV entry is purged (every revision removed from
 //! the bucket's stream, not marked deleted), and every process that cached the key forgets it
 //! as soon as it sees the purge ([`KeyStore::forget_destroyed`]).
+//!
+//! Rotating the master key re-wraps every stored key under the new one ([`KeyStore::rewrap`]),
+//! with compare-and-set so a concurrent erasure always wins. Nothing in the log changes: data
+//! keys stay the same, only their wrapping does. A process that meets a key wrapped under a
+//! master key it does not know reads its keys again ([`ReloadMasters`]), and from then on wraps
+//! new keys under the new master key too.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
 
 use async_nats::jetstream::kv;
+use futures::StreamExt as _;
 use prost::Message;
 use rondom_domain::HouseholdId;
-use rondom_domain::seal::{DataKey, MasterKey, Sealed};
+use rondom_domain::seal::{DataKey, MasterKeys, Sealed};
 use rondom_proto::v1;
 
 use crate::error::{Error, Result};
@@ -19,30 +26,71 @@ use crate::error::{Error, Result};
 /// Unwrapped keys kept in memory before the cache starts over.
 const CACHE_CAPACITY: usize = 65_536;
 
+/// Keys re-wrapped at once: enough to hide the round trips, few enough to leave room for the
+/// hub's own traffic while it runs.
+const REWRAP_CONCURRENCY: usize = 32;
+
+/// The bucket entry (not a household id) whose change tells processes to reload master keys.
+const ROTATION_NOTICE: &str = "rotation";
+
+enum Rewrapped {
+    Now,
+    Already,
+    Destroyed,
+}
+
+/// Reads the installation's master keys again: after a rotation elsewhere the key files hold a
+/// new current key and the old one among the retired.
+pub type ReloadMasters = Arc<dyn Fn() -> std::result::Result<MasterKeys, String> + Send + Sync>;
+
 /// Household data keys, wrapped at rest.
-#[derive(Debug)]
 pub struct KeyStore {
     bucket: kv::Store,
-    master: MasterKey,
+    masters: RwLock<MasterKeys>,
+    reload: Option<ReloadMasters>,
     cache: Mutex<HashMap<HouseholdId, DataKey>>,
 }
 
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("bucket", &self.bucket.name)
+            .field("masters", &self.masters)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`KeyStore::rewrap`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rewrap {
+    /// Keys now wrapped under the current master key that were not before.
+    pub rewrapped: u64,
+    /// Keys that already were.
+    pub current: u64,
+    /// Keys destroyed (households erased) while the pass ran.
+    pub destroyed: u64,
+}
+
 impl KeyStore {
-    /// Returns the store over the `RONDOM_KEYS` bucket.
-    pub fn new(bucket: kv::Store, master: MasterKey) -> Self {
+    /// Returns the store over the `RONDOM_KEYS` bucket; it knows only `masters`.
+    pub fn new(bucket: kv::Store, masters: MasterKeys) -> Self {
         Self {
             bucket,
-            master,
+            masters: RwLock::new(masters),
+            reload: None,
             cache: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Returns a store that forgets keys other processes destroy: a background task follows
-    /// the bucket (and starts following again after a lost connection) for as long as the
-    /// store lives.
-    pub fn following(bucket: kv::Store, master: MasterKey) -> std::sync::Arc<Self> {
-        let store = std::sync::Arc::new(Self::new(bucket, master));
-        let weak = std::sync::Arc::downgrade(&store);
+    /// Returns a store that forgets keys other processes destroy and picks up master keys
+    /// rotated elsewhere (through `reload`): a background task follows the bucket (and starts
+    /// following again after a lost connection) for as long as the store lives.
+    pub fn following(bucket: kv::Store, masters: MasterKeys, reload: ReloadMasters) -> Arc<Self> {
+        let store = Arc::new(Self {
+            reload: Some(reload),
+            ..Self::new(bucket, masters)
+        });
+        let weak = Arc::downgrade(&store);
         tokio::spawn(async move {
             while let Some(store) = weak.upgrade() {
                 if let Err(err) = store.forget_destroyed().await {
@@ -66,12 +114,7 @@ impl KeyStore {
             return Ok(key);
         }
         let key = DataKey::generate();
-        let sealed = self.master.wrap(household, &key);
-        let wrapped = v1::WrappedKey {
-            master_key_id: self.master.id().to_owned(),
-            nonce: sealed.nonce,
-            ciphertext: sealed.ciphertext,
-        };
+        let wrapped = self.wrap(household, &key);
         match self
             .bucket
             .create(household.to_string(), wrapped.encode_to_vec().into())
@@ -106,18 +149,192 @@ impl KeyStore {
         else {
             return Ok(None);
         };
-        let wrapped =
-            v1::WrappedKey::decode(bytes).map_err(|err| Error::corrupt("household key", err))?;
-        let sealed = Sealed {
-            nonce: wrapped.nonce,
-            ciphertext: wrapped.ciphertext,
-        };
-        let key = self
-            .master
-            .unwrap(household, &sealed)
-            .map_err(|err| Error::corrupt("household key", err))?;
+        let key = self.unwrap(household, &decode(&bytes)?)?;
         self.remember(*household, key.clone());
         Ok(Some(key))
+    }
+
+    /// Re-wraps every stored key that is not under the current master key, one by one with
+    /// compare-and-set: a key destroyed meanwhile stays destroyed, and readers never see a
+    /// key they cannot unwrap. Run it again to catch keys created under the old master key by
+    /// processes that had not yet seen the rotation.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when KV cannot be reached (what was re-wrapped stays so; run it
+    /// again); [`Error::Corrupt`] for a key under a master key this process does not have.
+    pub async fn rewrap(&self) -> Result<Rewrap> {
+        let outcomes = futures::stream::iter(self.names().await?)
+            .map(|name| self.rewrap_one(name))
+            .buffer_unordered(REWRAP_CONCURRENCY);
+        futures::pin_mut!(outcomes);
+        let mut report = Rewrap::default();
+        while let Some(outcome) = outcomes.next().await {
+            match outcome? {
+                Some(Rewrapped::Now) => report.rewrapped += 1,
+                Some(Rewrapped::Already) => report.current += 1,
+                Some(Rewrapped::Destroyed) => report.destroyed += 1,
+                None => {}
+            }
+        }
+        Ok(report)
+    }
+
+    async fn rewrap_one(&self, name: String) -> Result<Option<Rewrapped>> {
+        let Ok(household) = name.parse::<HouseholdId>() else {
+            return Ok(None);
+        };
+        loop {
+            let entry = self
+                .bucket
+                .entry(name.as_str())
+                .await
+                .map_err(|err| Error::unavailable("reading a household key", err))?;
+            let Some(entry) = entry.filter(|entry| entry.operation == kv::Operation::Put) else {
+                return Ok(Some(Rewrapped::Destroyed));
+            };
+            let wrapped = decode(&entry.value)?;
+            if wrapped.master_key_id == self.current_master_id() {
+                return Ok(Some(Rewrapped::Already));
+            }
+            let key = self.unwrap(&household, &wrapped)?;
+            let rewrapped = self.wrap(&household, &key);
+            match self
+                .bucket
+                .update(
+                    name.as_str(),
+                    rewrapped.encode_to_vec().into(),
+                    entry.revision,
+                )
+                .await
+            {
+                Ok(_) => return Ok(Some(Rewrapped::Now)),
+                // Changed under us (destroyed, or re-wrapped by another pass): look again.
+                Err(err) if err.kind() == kv::UpdateErrorKind::WrongLastRevision => {}
+                Err(err) => return Err(Error::unavailable("re-wrapping a household key", err)),
+            }
+        }
+    }
+
+    /// Tells every following process that the master key changed, so they wrap new keys under
+    /// the new one even when there is no key to re-wrap yet (a new installation).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when KV cannot be reached.
+    pub async fn announce_rotation(&self) -> Result<()> {
+        let notice = v1::WrappedKey {
+            master_key_id: self.current_master_id(),
+            ..Default::default()
+        };
+        self.bucket
+            .put(ROTATION_NOTICE, notice.encode_to_vec().into())
+            .await
+            .map_err(|err| Error::unavailable("announcing a master key rotation", err))?;
+        Ok(())
+    }
+
+    /// Returns how many stored keys each master key wraps, by master key id.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when KV cannot be reached; [`Error::Corrupt`] for an entry that
+    /// is not a wrapped key.
+    pub async fn census(&self) -> Result<BTreeMap<String, u64>> {
+        let mut counts = BTreeMap::new();
+        for name in self.names().await? {
+            let value = self
+                .bucket
+                .get(name.as_str())
+                .await
+                .map_err(|err| Error::unavailable("reading a household key", err))?;
+            if let Some(bytes) = value
+                && name.parse::<HouseholdId>().is_ok()
+            {
+                *counts.entry(decode(&bytes)?.master_key_id).or_default() += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Returns the id of the master key new data keys are wrapped under.
+    pub fn current_master_id(&self) -> String {
+        self.masters
+            .read()
+            .expect("master keys lock")
+            .current()
+            .id()
+            .to_owned()
+    }
+
+    async fn names(&self) -> Result<Vec<String>> {
+        let keys = self
+            .bucket
+            .keys()
+            .await
+            .map_err(|err| Error::unavailable("listing household keys", err))?;
+        futures::TryStreamExt::try_collect(keys)
+            .await
+            .map_err(|err| Error::unavailable("listing household keys", err))
+    }
+
+    fn wrap(&self, household: &HouseholdId, key: &DataKey) -> v1::WrappedKey {
+        let masters = self.masters.read().expect("master keys lock");
+        let sealed = masters.current().wrap(household, key);
+        v1::WrappedKey {
+            master_key_id: masters.current().id().to_owned(),
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+        }
+    }
+
+    fn unwrap(&self, household: &HouseholdId, wrapped: &v1::WrappedKey) -> Result<DataKey> {
+        if !self.knows(&wrapped.master_key_id) {
+            self.reload_masters();
+        }
+        let masters = self.masters.read().expect("master keys lock");
+        let master = masters.by_id(&wrapped.master_key_id).ok_or_else(|| {
+            Error::corrupt(
+                "household key",
+                format!(
+                    "wrapped under master key {}, which this process does not have",
+                    wrapped.master_key_id
+                ),
+            )
+        })?;
+        let sealed = Sealed {
+            nonce: wrapped.nonce.clone(),
+            ciphertext: wrapped.ciphertext.clone(),
+        };
+        master
+            .unwrap(household, &sealed)
+            .map_err(|err| Error::corrupt("household key", err))
+    }
+
+    fn knows(&self, master_key_id: &str) -> bool {
+        self.masters
+            .read()
+            .expect("master keys lock")
+            .by_id(master_key_id)
+            .is_some()
+    }
+
+    /// Reads the master keys again, so a key rotated elsewhere unwraps here too and new keys
+    /// are wrapped under the new master key. A failed reload keeps the keys this process has.
+    fn reload_masters(&self) {
+        let Some(reload) = &self.reload else {
+            return;
+        };
+        match reload() {
+            Ok(masters) => {
+                let mut held = self.masters.write().expect("master keys lock");
+                if held.current().id() != masters.current().id() {
+                    tracing::info!(
+                        current = masters.current().id(),
+                        "now wrapping new household keys under a rotated master key"
+                    );
+                }
+                *held = masters;
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot reload the master keys"),
+        }
     }
 
     /// Destroys the data key of `household`: its personal data, wherever it is stored sealed,
@@ -134,10 +351,10 @@ impl KeyStore {
         Ok(())
     }
 
-    /// Follows the bucket and drops every destroyed key from this process's cache, until the
-    /// watch ends (NATS gone for good); start it with the process, before keys are cached,
-    /// in every process that holds a [`KeyStore`]. Only changes from now on are watched: a
-    /// new process's cache is empty.
+    /// Follows the bucket and drops every destroyed key from this process's cache, and reloads
+    /// the master keys when a key shows up wrapped under an unknown one, until the watch ends
+    /// (NATS gone for good). Only changes from now on are watched, so it first empties the
+    /// cache and reads the master keys again.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when the watch cannot start.
@@ -147,15 +364,24 @@ impl KeyStore {
             .watch_all()
             .await
             .map_err(|err| Error::unavailable("watching household keys", err))?;
-        while let Some(change) = futures::StreamExt::next(&mut changes).await {
+        // What happened before the watch began (at start, or while NATS was away) is not
+        // watched: start over from what the bucket holds now.
+        self.cache.lock().expect("key cache lock").clear();
+        self.reload_masters();
+        while let Some(change) = changes.next().await {
             // After an error the watch is done for (polling on would panic inside
             // async-nats): [`KeyStore::following`] starts a new one.
             let change =
                 change.map_err(|err| Error::unavailable("watching household keys", err))?;
-            if change.operation != kv::Operation::Put
-                && let Ok(household) = change.key.parse::<HouseholdId>()
+            if change.operation != kv::Operation::Put {
+                if let Ok(household) = change.key.parse::<HouseholdId>() {
+                    self.forget(&household);
+                }
+            } else if let Ok(wrapped) = v1::WrappedKey::decode(change.value)
+                && !self.knows(&wrapped.master_key_id)
             {
-                self.forget(&household);
+                // Another process rotated the master key: wrap new keys under it from now on.
+                self.reload_masters();
             }
         }
         Ok(())
@@ -172,4 +398,8 @@ impl KeyStore {
         }
         cache.insert(household, key);
     }
+}
+
+fn decode(bytes: &[u8]) -> Result<v1::WrappedKey> {
+    v1::WrappedKey::decode(bytes).map_err(|err| Error::corrupt("household key", err))
 }

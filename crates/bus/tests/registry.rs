@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rondom_bus::stream::{self, StreamSettings};
 use rondom_bus::{HouseholdRegistry, KeyStore};
-use rondom_domain::seal::{MasterKey, Purpose};
+use rondom_domain::seal::{MasterKey, MasterKeys, Purpose};
 use rondom_domain::{Bsn, PseudonymKey};
 use rondom_testkit::TestNats;
 
@@ -15,6 +15,11 @@ async fn jetstream(nats: &TestNats) -> async_nats::jetstream::Context {
         .await
         .expect("provision");
     jetstream
+}
+
+/// A keyring of one master key, as an installation that never rotated has.
+fn only(master: MasterKey) -> MasterKeys {
+    MasterKeys::new(master, [])
 }
 
 fn pseudonym(bsn: &str) -> rondom_domain::Pseudonym {
@@ -112,7 +117,7 @@ async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_stor
     let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
         .await
         .expect("bucket");
-    let master = MasterKey::from_bytes([5; 32]);
+    let master = only(MasterKey::from_bytes([5; 32]));
     let household = rondom_domain::HouseholdId::generate();
     let first = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
     let second = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
@@ -131,7 +136,7 @@ async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_stor
     let key_c = fresh.get(&household).await.expect("get").expect("stored");
     assert!(key_c.open(&household, Purpose::Summary, &sealed).is_ok());
 
-    let wrong_master = KeyStore::new(bucket, MasterKey::from_bytes([6; 32]));
+    let wrong_master = KeyStore::new(bucket, only(MasterKey::from_bytes([6; 32])));
     assert!(matches!(
         wrong_master.get(&household).await,
         Err(rondom_bus::Error::Corrupt { .. })
@@ -145,7 +150,7 @@ async fn a_destroyed_key_is_gone_from_the_bucket_and_from_every_cache() {
     let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
         .await
         .expect("bucket");
-    let master = MasterKey::from_bytes([5; 32]);
+    let master = only(MasterKey::from_bytes([5; 32]));
     let household = rondom_domain::HouseholdId::generate();
     let keeper = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
     let elsewhere = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
@@ -189,4 +194,129 @@ async fn a_destroyed_key_is_gone_from_the_bucket_and_from_every_cache() {
         .expect("a new key");
     assert!(fresh.open(&household, Purpose::Summary, &sealed).is_err());
     follower.abort();
+}
+
+#[test_log::test(tokio::test)]
+async fn rotation_rewraps_every_key_and_other_processes_follow_without_a_restart() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let (old, new) = (
+        MasterKey::from_bytes([5; 32]),
+        MasterKey::from_bytes([7; 32]),
+    );
+    // The key files another process would read: the old key until the rotation.
+    let on_disk = Arc::new(std::sync::Mutex::new(only(old.clone())));
+    let reload: rondom_bus::keystore::ReloadMasters = {
+        let on_disk = on_disk.clone();
+        Arc::new(move || Ok(on_disk.lock().expect("lock").clone()))
+    };
+    let running = KeyStore::following(bucket.clone(), only(old.clone()), reload);
+    let households: Vec<_> = (0..20)
+        .map(|_| rondom_domain::HouseholdId::generate())
+        .collect();
+    let mut sealed = Vec::new();
+    for household in &households {
+        let key = running.get_or_create(household).await.expect("key");
+        sealed.push(key.seal(household, Purpose::Summary, b"schulden"));
+    }
+    let erased = households[0];
+    running.destroy(&erased).await.expect("destroy");
+    // Give the follower time to start its watch before the rotation.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    *on_disk.lock().expect("lock") = MasterKeys::new(new.clone(), [old.clone()]);
+    let rotator = KeyStore::new(bucket.clone(), MasterKeys::new(new.clone(), [old.clone()]));
+    let report = rotator.rewrap().await.expect("rewrap");
+    assert_eq!(report.rewrapped, 19);
+    assert_eq!(report.current, 0);
+    let again = rotator.rewrap().await.expect("rewrap again");
+    assert_eq!((again.rewrapped, again.current), (0, 19));
+
+    // Every key is under the new master key, which alone now opens all of them.
+    let census = rotator.census().await.expect("census");
+    assert_eq!(census.len(), 1);
+    assert_eq!(census.get(new.id()), Some(&19));
+    let only_new = KeyStore::new(bucket.clone(), only(new.clone()));
+    for (household, sealed) in households.iter().zip(&sealed).skip(1) {
+        let key = only_new.get(household).await.expect("get").expect("kept");
+        assert_eq!(
+            key.open(household, Purpose::Summary, sealed).as_deref(),
+            Ok(&b"schulden"[..])
+        );
+    }
+    // The erased household's key did not come back.
+    assert!(only_new.get(&erased).await.expect("get").is_none());
+
+    // The running process saw the rotation and wraps new keys under the new master key.
+    let mut switched = false;
+    for _ in 0..100 {
+        if running.current_master_id() == new.id() {
+            switched = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(switched, "the running store reloaded its master keys");
+    let later = rondom_domain::HouseholdId::generate();
+    running.get_or_create(&later).await.expect("key");
+    assert!(only_new.get(&later).await.expect("get").is_some());
+}
+
+#[test_log::test(tokio::test)]
+async fn a_key_under_an_unknown_master_key_is_reported_not_guessed() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let household = rondom_domain::HouseholdId::generate();
+    KeyStore::new(bucket.clone(), only(MasterKey::from_bytes([7; 32])))
+        .get_or_create(&household)
+        .await
+        .expect("key");
+    let stale = KeyStore::new(bucket, only(MasterKey::from_bytes([5; 32])));
+    let err = stale.get(&household).await.expect_err("unknown master key");
+    assert!(
+        err.to_string().contains("does not have") || format!("{err:?}").contains("does not have"),
+        "{err:?}"
+    );
+    assert!(stale.rewrap().await.is_err());
+}
+
+#[test_log::test(tokio::test)]
+async fn a_rotation_with_no_keys_yet_still_reaches_running_processes() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let (old, new) = (
+        MasterKey::from_bytes([5; 32]),
+        MasterKey::from_bytes([7; 32]),
+    );
+    let rotated = MasterKeys::new(new.clone(), [old.clone()]);
+    let reload: rondom_bus::keystore::ReloadMasters = {
+        let rotated = rotated.clone();
+        Arc::new(move || Ok(rotated.clone()))
+    };
+    let running = KeyStore::following(bucket.clone(), only(old), reload);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let rotator = KeyStore::new(bucket, rotated);
+    assert_eq!(rotator.rewrap().await.expect("rewrap"), Default::default());
+    rotator.announce_rotation().await.expect("announce");
+    let mut switched = false;
+    for _ in 0..100 {
+        if running.current_master_id() == new.id() {
+            switched = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(switched, "the running store reloaded its master keys");
+    // The notice is not a household key.
+    assert!(rotator.census().await.expect("census").is_empty());
 }

@@ -253,6 +253,39 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     assert_eq!(again["members"], view["members"]);
     assert_eq!(again["event_count"], 1);
 
+    // The operator rotates the master key while the hub runs; the household stays readable.
+    let keys = |args: &[&str]| {
+        Command::new(RONDOM)
+            .arg("keys")
+            .args(args)
+            .args(["--nats-url", &format!("nats://127.0.0.1:{nats_port}")])
+            .arg("--key-dir")
+            .arg(data.join("keys"))
+            .output()
+            .expect("run rondom keys")
+    };
+    let rotated = keys(&["rotate"]);
+    let text = String::from_utf8_lossy(&rotated.stdout);
+    assert!(
+        rotated.status.success() && text.contains("re-wrapped 1 household keys"),
+        "{text}{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let status = keys(&["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("every household key is under the current master key"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(data.join("keys/retired"))
+            .expect("retired")
+            .count(),
+        1
+    );
+    let after_rotation = json(&rondom(&hub, &["household", "show", &household, "--json"]));
+    assert_eq!(after_rotation["members"], view["members"]);
+
     // Nothing is due for erasure now; in 2100 the signal-only household's twenty years ended.
     let now = rondom(&hub, &["retention", "--dry-run"]);
     assert!(

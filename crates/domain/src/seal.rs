@@ -198,6 +198,37 @@ impl MasterKey {
     }
 }
 
+/// Every master key an installation accepts. The current one wraps new data keys; retired ones
+/// still unwrap what they wrapped, until `rondom keys rotate` has re-wrapped all of it.
+#[derive(Debug, Clone)]
+pub struct MasterKeys {
+    current: MasterKey,
+    retired: Vec<MasterKey>,
+}
+
+impl MasterKeys {
+    /// Returns the keyring; a retired key equal to the current one is dropped.
+    pub fn new(current: MasterKey, retired: impl IntoIterator<Item = MasterKey>) -> Self {
+        let retired = retired
+            .into_iter()
+            .filter(|key| key.id != current.id)
+            .collect();
+        Self { current, retired }
+    }
+
+    /// Returns the key that wraps new data keys.
+    pub fn current(&self) -> &MasterKey {
+        &self.current
+    }
+
+    /// Returns the key with fingerprint `id`, current or retired.
+    pub fn by_id(&self, id: &str) -> Option<&MasterKey> {
+        std::iter::once(&self.current)
+            .chain(&self.retired)
+            .find(|key| key.id == id)
+    }
+}
+
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "MasterKey(id={})", self.id)
@@ -272,6 +303,17 @@ mod tests {
                 .is_err()
         );
         assert!(master.unwrap(&HouseholdId::generate(), &wrapped).is_err());
+    }
+
+    #[test]
+    fn keyring_finds_current_and_retired_keys_by_id() {
+        let old = MasterKey::from_bytes([1; 32]);
+        let new = MasterKey::from_bytes([2; 32]);
+        let keys = MasterKeys::new(new.clone(), [old.clone(), new.clone()]);
+        assert_eq!(keys.current().id(), new.id());
+        assert_eq!(keys.by_id(old.id()).map(MasterKey::id), Some(old.id()));
+        assert_eq!(keys.by_id(new.id()).map(MasterKey::id), Some(new.id()));
+        assert!(keys.by_id(MasterKey::from_bytes([3; 32]).id()).is_none());
     }
 
     #[test]

@@ -168,7 +168,8 @@ pub async fn start(
     ));
     let key_store = KeyStore::following(
         stream::bucket(jetstream, KEYS_BUCKET).await?,
-        keys.master.clone(),
+        keys.masters.clone(),
+        keys.reload(),
     );
     let read = ReadSide {
         model: model.clone(),

@@ -1,13 +1,24 @@
 //! The two secrets of a Rondom installation, each in its own file of 64 hex digits with mode
 //! 0600: `master.key` wraps every household data key, `pseudonym.key` turns BSNs into
 //! pseudonyms. Development installs generate them on first start; production provides them.
+//!
+//! `rondom keys rotate` moves the master key to `retired/<id>.key` and writes a new
+//! `master.key` ([`rotate_master`]); retired keys still unwrap what they wrapped until every
+//! household key is re-wrapped, after which the operator may remove them (but keep them as
+//! long as backups wrapped under them are kept).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use rondom_bus::keystore::ReloadMasters;
 use rondom_domain::PseudonymKey;
-use rondom_domain::seal::{MasterKey, random_key_bytes};
+use rondom_domain::seal::{MasterKey, MasterKeys, random_key_bytes};
+
+const MASTER: &str = "master.key";
+const PSEUDONYM: &str = "pseudonym.key";
+const RETIRED: &str = "retired";
 
 /// A key file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -22,32 +33,125 @@ pub enum Error {
     Permissions { path: PathBuf, mode: u32 },
     #[error("key file {path} must hold exactly 64 hex digits")]
     Format { path: PathBuf },
+    #[error("no master key in {dir}; nothing to rotate")]
+    NoMasterKey { dir: PathBuf },
 }
 
-/// The installation's secrets. `Debug` shows only the master key's public id.
+/// The installation's secrets. `Debug` shows only the master keys' public ids.
 #[derive(Debug, Clone)]
 pub struct Keys {
-    pub master: MasterKey,
+    pub masters: MasterKeys,
     pub pseudonym: PseudonymKey,
+    dir: PathBuf,
 }
 
 impl Keys {
-    /// Loads both keys from `dir`, generating any that are missing.
+    /// Loads the keys from `dir`, generating a missing master or pseudonym key.
     ///
     /// # Errors
     /// [`Error`] when a file cannot be read or written, is readable by group or others, or is
     /// not 64 hex digits.
     pub fn load_or_generate(dir: &Path) -> Result<Keys, Error> {
-        let master = load_or_generate_key(&dir.join("master.key"))?;
-        let pseudonym = load_or_generate_key(&dir.join("pseudonym.key"))?;
+        generate_if_missing(&dir.join(MASTER))?;
+        generate_if_missing(&dir.join(PSEUDONYM))?;
         Ok(Keys {
-            master: MasterKey::from_bytes(master),
-            pseudonym: PseudonymKey::from_bytes(pseudonym),
+            masters: load_masters(dir)?,
+            pseudonym: PseudonymKey::from_bytes(read_key(&dir.join(PSEUDONYM))?),
+            dir: dir.to_owned(),
         })
+    }
+
+    /// Returns how a key store reads this installation's master keys again after a rotation.
+    pub fn reload(&self) -> ReloadMasters {
+        let dir = self.dir.clone();
+        Arc::new(move || load_masters(&dir).map_err(|err| err.to_string()))
     }
 }
 
-fn load_or_generate_key(path: &Path) -> Result<[u8; 32], Error> {
+/// Reads the current master key and every retired one from `dir`.
+///
+/// # Errors
+/// As [`Keys::load_or_generate`]; a missing `master.key` is an I/O error here.
+pub fn load_masters(dir: &Path) -> Result<MasterKeys, Error> {
+    let current = MasterKey::from_bytes(read_key(&dir.join(MASTER))?);
+    let retired_dir = dir.join(RETIRED);
+    let mut retired = Vec::new();
+    if retired_dir.exists() {
+        let entries = fs::read_dir(&retired_dir).map_err(|source| Error::Io {
+            path: retired_dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|source| Error::Io {
+                    path: retired_dir.clone(),
+                    source,
+                })?
+                .path();
+            if path.extension().is_some_and(|ext| ext == "key") {
+                retired.push(MasterKey::from_bytes(read_key(&path)?));
+            }
+        }
+    }
+    Ok(MasterKeys::new(current, retired))
+}
+
+/// A master key rotation: which key retired, which one wraps from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub retired: String,
+    pub current: String,
+}
+
+/// Retires the master key in `dir` (kept as `retired/<id>.key`) and puts a new random one in
+/// its place. The old key is safely stored before the new one replaces it, and the new one
+/// replaces it in one rename, so a crash at any point leaves a usable key directory.
+///
+/// # Errors
+/// [`Error::NoMasterKey`] when `dir` has none; [`Error`] when a file cannot be written.
+pub fn rotate_master(dir: &Path) -> Result<Rotation, Error> {
+    let master_path = dir.join(MASTER);
+    if !master_path.exists() {
+        return Err(Error::NoMasterKey {
+            dir: dir.to_owned(),
+        });
+    }
+    let old = read_key(&master_path)?;
+    let old_id = MasterKey::from_bytes(old).id().to_owned();
+    let retired_dir = dir.join(RETIRED);
+    let io_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    fs::create_dir_all(&retired_dir).map_err(io_error(&retired_dir))?;
+    fs::set_permissions(&retired_dir, fs::Permissions::from_mode(0o700))
+        .map_err(io_error(&retired_dir))?;
+    let retired_path = retired_dir.join(format!("{old_id}.key"));
+    match crate::secret_file::create(&retired_path, &hex::encode(old)) {
+        Ok(()) => {}
+        // Retired before by a rotation that stopped halfway: the same key, same name.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(err) => return Err(io_error(&retired_path)(err)),
+    }
+    let new = random_key_bytes();
+    let next_path = dir.join("master.key.next");
+    match fs::remove_file(&next_path) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(io_error(&next_path)(err)),
+    }
+    crate::secret_file::create(&next_path, &hex::encode(new)).map_err(io_error(&next_path))?;
+    fs::rename(&next_path, &master_path).map_err(io_error(&master_path))?;
+    fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(io_error(dir))?;
+    Ok(Rotation {
+        retired: old_id,
+        current: MasterKey::from_bytes(new).id().to_owned(),
+    })
+}
+
+fn generate_if_missing(path: &Path) -> Result<(), Error> {
     let io_error = |source| Error::Io {
         path: path.to_owned(),
         source,
@@ -65,6 +169,14 @@ fn load_or_generate_key(path: &Path) -> Result<[u8; 32], Error> {
             Err(err) => return Err(io_error(err)),
         }
     }
+    Ok(())
+}
+
+fn read_key(path: &Path) -> Result<[u8; 32], Error> {
+    let io_error = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
     let text = crate::secret_file::read(path).map_err(|err| match err {
         crate::secret_file::ReadError::Io(err) => io_error(err),
         crate::secret_file::ReadError::Exposed(mode) => Error::Permissions {
@@ -91,7 +203,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let first = Keys::load_or_generate(dir.path()).expect("generate");
         let second = Keys::load_or_generate(dir.path()).expect("load");
-        assert_eq!(first.master.id(), second.master.id());
+        assert_eq!(first.masters.current().id(), second.masters.current().id());
         let bsn: Bsn = "111222333".parse().expect("valid");
         assert_eq!(
             first.pseudonym.pseudonym(&bsn),
@@ -102,6 +214,57 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn rotation_retires_the_old_master_key_and_both_keep_unwrapping() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let before = Keys::load_or_generate(dir.path()).expect("generate");
+        let household = rondom_domain::HouseholdId::generate();
+        let data_key = rondom_domain::seal::DataKey::generate();
+        let wrapped = before.masters.current().wrap(&household, &data_key);
+
+        let rotation = rotate_master(dir.path()).expect("rotate");
+        assert_eq!(rotation.retired, before.masters.current().id());
+        let after = Keys::load_or_generate(dir.path()).expect("load");
+        assert_eq!(after.masters.current().id(), rotation.current);
+        assert_ne!(rotation.current, rotation.retired);
+        let old = after
+            .masters
+            .by_id(&rotation.retired)
+            .expect("retired key kept");
+        assert!(old.unwrap(&household, &wrapped).is_ok());
+        let mode = fs::metadata(
+            dir.path()
+                .join("retired")
+                .join(format!("{}.key", rotation.retired)),
+        )
+        .expect("retired file")
+        .permissions()
+        .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // The pseudonym key is not touched.
+        let bsn: Bsn = "111222333".parse().expect("valid");
+        assert_eq!(
+            before.pseudonym.pseudonym(&bsn),
+            after.pseudonym.pseudonym(&bsn)
+        );
+
+        // A second rotation keeps both earlier keys.
+        let again = rotate_master(dir.path()).expect("rotate again");
+        let masters = load_masters(dir.path()).expect("load");
+        assert!(masters.by_id(&rotation.retired).is_some());
+        assert!(masters.by_id(&again.retired).is_some());
+        assert_eq!(masters.current().id(), again.current);
+    }
+
+    #[test]
+    fn rotation_needs_a_master_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(matches!(
+            rotate_master(dir.path()),
+            Err(Error::NoMasterKey { .. })
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`grpc`] — [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
 //! - [`nats_server`] — start and stop a nats-server child process with JetStream
 //! - [`keys`] — the master and pseudonym keys, from files with strict permissions
+//! - [`rotation`] — re-wrapping every household key under a new master key, without downtime
 //! - [`secret_file`] — creating and reading files that hold secrets (mode 0600)
 //!
 //! # Example
@@ -32,6 +33,7 @@ pub mod dev_clients;
 pub mod grpc;
 pub mod keys;
 pub mod nats_server;
+pub mod rotation;
 pub mod secret_file;
 pub mod shutdown;
 pub mod telemetry;

@@ -198,20 +198,6 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
 }
 
 /// Returns the `n`th of a run of BSNs that pass the 11-proef (none of the scenario's).
-fn bsn(n: u32) -> Option<String> {
-    let digits: Vec<u32> = format!("{:08}", 50_000_000 + n)
-        .bytes()
-        .map(|byte| u32::from(byte - b'0'))
-        .collect();
-    let weighted: u32 = digits
-        .iter()
-        .zip((2..=9).rev())
-        .map(|(digit, weight)| digit * weight)
-        .sum();
-    let check = weighted % 11;
-    (check < 10).then(|| format!("{:08}{check}", 50_000_000 + n))
-}
-
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
     let hub = TestHub::start().await;
@@ -230,7 +216,7 @@ async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
         .into_inner();
     hub.wait_applied(target.position).await;
 
-    let bsns: Vec<String> = (0..400).filter_map(bsn).take(150).collect();
+    let bsns = common::valid_bsns(150);
     let mut signals = hub.signals().await;
     let ingest = tokio::spawn({
         let bsns = bsns.clone();

@@ -103,7 +103,8 @@ impl EventWriter {
             registry: HouseholdRegistry::new(stream::bucket(jetstream, PERSONS_BUCKET).await?),
             keys: KeyStore::following(
                 stream::bucket(jetstream, KEYS_BUCKET).await?,
-                keys.master.clone(),
+                keys.masters.clone(),
+                keys.reload(),
             ),
             publisher: EventPublisher::new(jetstream.clone()),
         })

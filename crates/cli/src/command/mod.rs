@@ -4,6 +4,7 @@ mod audit;
 mod client;
 mod deadline;
 mod demo;
+mod keys;
 mod projector;
 mod retention;
 mod serve;
@@ -40,6 +41,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Which households' retention period ended (operators): what the retention task erases.
     Retention(retention::RetentionArgs),
+    /// Rotate the master key (operators), and see which master key wraps the household keys.
+    Keys(keys::KeysArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
     /// Compute a statutory due date and show the reasoning.
@@ -60,6 +63,7 @@ impl Cli {
             Command::Subscribe(args) => subscribe::run(args).await,
             Command::Audit(args) => audit::run(args).await,
             Command::Retention(args) => retention::run(args).await,
+            Command::Keys(args) => keys::run(args).await,
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
             Command::Demo(args) => demo::run(args).await,
