@@ -14,7 +14,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
+use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::kv;
+use async_nats::jetstream::stream::DeleteMessageErrorKind;
 use futures::StreamExt as _;
 use prost::Message;
 use rondom_domain::HouseholdId;
@@ -194,6 +196,8 @@ impl KeyStore {
             };
             let wrapped = decode(&entry.value)?;
             if wrapped.master_key_id == self.current_master_id() {
+                // A pass that stopped after the update may have left the old revision.
+                self.shred(&name, Some(entry.revision)).await?;
                 return Ok(Some(Rewrapped::Already));
             }
             let key = self.unwrap(&household, &wrapped)?;
@@ -207,12 +211,53 @@ impl KeyStore {
                 )
                 .await
             {
-                Ok(_) => return Ok(Some(Rewrapped::Now)),
+                Ok(revision) => {
+                    // The bucket keeps the previous revision so it can be erased for good
+                    // here: under the old master key it would still open.
+                    self.shred(&name, Some(revision)).await?;
+                    return Ok(Some(Rewrapped::Now));
+                }
                 // Changed under us (destroyed, or re-wrapped by another pass): look again.
                 Err(err) if err.kind() == kv::UpdateErrorKind::WrongLastRevision => {}
                 Err(err) => return Err(Error::unavailable("re-wrapping a household key", err)),
             }
         }
+    }
+
+    /// Erases every stored revision of `name` except `keep` from disk (JetStream's secure
+    /// delete overwrites the message).
+    async fn shred(&self, name: &str, keep: Option<u64>) -> Result<()> {
+        let mut revisions = self
+            .bucket
+            .history(name)
+            .await
+            .map_err(|err| Error::unavailable("reading a household key's revisions", err))?;
+        while let Some(entry) = revisions.next().await {
+            let entry = entry
+                .map_err(|err| Error::unavailable("reading a household key's revisions", err))?;
+            if entry.operation != kv::Operation::Put || Some(entry.revision) == keep {
+                continue;
+            }
+            match self.bucket.stream.delete_message(entry.revision).await {
+                Ok(_) => {}
+                Err(err) => match err.kind() {
+                    DeleteMessageErrorKind::JetStream(inner)
+                        if inner.error_code() == ErrorCode::NO_MESSAGE_FOUND => {}
+                    // A bucket from before this was possible (see stream::keys_bucket_config):
+                    // the purge still destroys the key for every reader.
+                    DeleteMessageErrorKind::JetStream(inner)
+                        if inner.error_code() == ErrorCode::STREAM_MESSAGE_DELETE_FAILED =>
+                    {
+                        tracing::warn!(
+                            "RONDOM_KEYS does not allow erasing from disk; purging only"
+                        );
+                        return Ok(());
+                    }
+                    _ => return Err(Error::unavailable("erasing a household key", err)),
+                },
+            }
+        }
+        Ok(())
     }
 
     /// Tells every following process that the master key changed, so they wrap new keys under
@@ -340,9 +385,14 @@ impl KeyStore {
     /// Destroys the data key of `household`: its personal data, wherever it is stored sealed,
     /// can no longer be opened. Destroying a key that is already gone changes nothing.
     ///
+    /// Every stored revision is erased by JetStream first (overwritten on disk, not merely
+    /// dropped from the index: a purge alone leaves the bytes in the stream's block files
+    /// until they are compacted), then the purge leaves the marker that followers watch.
+    ///
     /// # Errors
     /// [`Error::Unavailable`] when KV cannot be reached; the key may then still exist.
     pub async fn destroy(&self, household: &HouseholdId) -> Result<()> {
+        self.shred(&household.to_string(), None).await?;
         self.bucket
             .purge(household.to_string())
             .await

@@ -62,6 +62,55 @@ fn bucket_config(bucket: &str, description: &str, replicas: usize) -> kv::Config
     }
 }
 
+/// Returns the configuration of the stream under `RONDOM_KEYS`: a KV bucket as async-nats
+/// makes one, except that single messages may be deleted, so the key store can erase a
+/// destroyed key from disk (a purge alone leaves its bytes in the block files until they are
+/// compacted), and two revisions are kept, so a re-wrap can erase the previous one itself
+/// (dropped by the history limit, its bytes would linger too).
+pub fn keys_bucket_config(settings: &StreamSettings) -> stream::Config {
+    stream::Config {
+        name: format!("KV_{KEYS_BUCKET}"),
+        description: Some("household id -> wrapped data key".to_owned()),
+        subjects: vec![format!("$KV.{KEYS_BUCKET}.>")],
+        max_messages_per_subject: 2,
+        storage: stream::StorageType::File,
+        allow_rollup: true,
+        deny_delete: false,
+        deny_purge: false,
+        allow_direct: true,
+        num_replicas: settings.replicas,
+        discard: stream::DiscardPolicy::New,
+        ..Default::default()
+    }
+}
+
+async fn provision_keys_bucket(
+    jetstream: &jetstream::Context,
+    settings: &StreamSettings,
+) -> Result<()> {
+    let config = keys_bucket_config(settings);
+    if let Ok(mut existing) = jetstream.get_stream(&config.name).await
+        && existing
+            .info()
+            .await
+            .is_ok_and(|info| info.config.deny_delete)
+    {
+        // JetStream cannot lift deny_delete on a stream; `rondom restore` recreates it.
+        tracing::warn!(
+            "RONDOM_KEYS was created before keys were erased from disk; destroyed keys may stay in its files until compaction (back up and restore to recreate it)"
+        );
+        return Ok(());
+    }
+    jetstream
+        .create_or_update_stream(config)
+        .await
+        .map_err(|err| Error::Provision {
+            what: KEYS_BUCKET,
+            source: err.into(),
+        })?;
+    Ok(())
+}
+
 /// Creates the stream and buckets, or brings them to the current configuration.
 ///
 /// # Errors
@@ -92,17 +141,7 @@ pub async fn provision(jetstream: &jetstream::Context, settings: &StreamSettings
             what: PERSONS_BUCKET,
             source: err.into(),
         })?;
-    jetstream
-        .create_or_update_key_value(bucket_config(
-            KEYS_BUCKET,
-            "household id -> wrapped data key",
-            settings.replicas,
-        ))
-        .await
-        .map_err(|err| Error::Provision {
-            what: KEYS_BUCKET,
-            source: err.into(),
-        })?;
+    provision_keys_bucket(jetstream, settings).await?;
     Ok(())
 }
 

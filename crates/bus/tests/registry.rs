@@ -320,3 +320,87 @@ async fn a_rotation_with_no_keys_yet_still_reaches_running_processes() {
     // The notice is not a household key.
     assert!(rotator.census().await.expect("census").is_empty());
 }
+
+#[test_log::test(tokio::test)]
+async fn destroyed_and_rewrapped_keys_leave_no_bytes_on_disk() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let (old, new) = (
+        MasterKey::from_bytes([5; 32]),
+        MasterKey::from_bytes([7; 32]),
+    );
+    let store = KeyStore::new(bucket.clone(), only(old.clone()));
+    let mut households = Vec::new();
+    for _ in 0..50 {
+        let household = rondom_domain::HouseholdId::generate();
+        store.get_or_create(&household).await.expect("key");
+        households.push(household);
+    }
+    // The tail of a wrapped key is random ciphertext: found on disk only where it is stored.
+    let stored = |household: rondom_domain::HouseholdId| {
+        let bucket = bucket.clone();
+        async move {
+            let wrapped = bucket
+                .get(household.to_string())
+                .await
+                .expect("get")
+                .expect("stored");
+            wrapped[wrapped.len() - 24..].to_vec()
+        }
+    };
+    let (erased, kept) = (households[20], households[30]);
+    let erased_bytes = stored(erased).await;
+    let old_wrapping = stored(kept).await;
+    assert_eq!(
+        on_disk(&nats, &old_wrapping),
+        1,
+        "the scan finds what is there"
+    );
+
+    store.destroy(&erased).await.expect("destroy");
+    KeyStore::new(bucket.clone(), MasterKeys::new(new, [old]))
+        .rewrap()
+        .await
+        .expect("rewrap");
+
+    assert_eq!(
+        on_disk(&nats, &erased_bytes),
+        0,
+        "the destroyed key is erased from disk"
+    );
+    assert_eq!(
+        on_disk(&nats, &old_wrapping),
+        0,
+        "the old wrapping is erased from disk"
+    );
+    assert_eq!(on_disk(&nats, &stored(kept).await), 1);
+}
+
+/// Returns how many files of the server's store hold `needle`.
+fn on_disk(nats: &TestNats, needle: &[u8]) -> usize {
+    fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .expect("store dir")
+            .map(|entry| entry.expect("entry").path())
+            .flat_map(|path| {
+                if path.is_dir() {
+                    files(&path)
+                } else {
+                    vec![path]
+                }
+            })
+            .collect()
+    }
+    files(&nats.store_dir())
+        .iter()
+        .filter(|path| {
+            std::fs::read(path)
+                .expect("read")
+                .windows(needle.len())
+                .any(|window| window == needle)
+        })
+        .count()
+}
