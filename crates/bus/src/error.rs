@@ -25,6 +25,12 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// JetStream refused an operation, saying why (a stream that already exists, ...).
+    #[error("NATS refused {operation}: {reason}")]
+    Refused {
+        operation: &'static str,
+        reason: String,
+    },
     /// A conditional write found the household changed since the position it was based on.
     #[error("the household changed since the expected position")]
     Conflict,

@@ -8,6 +8,7 @@
 //! - [`publisher`] — publish an event and wait for JetStream's acknowledgement
 //! - [`registry`] — which household a person belongs to (atomic create, no double households)
 //! - [`keystore`] — household data keys, wrapped under the master key
+//! - [`snapshot`] — JetStream's own stream snapshot and restore, for backups
 //! - [`audit`] — the append-only audit log of reads and refused calls
 //! - [`error`] — [`Error`] and [`Result`]
 //!
@@ -26,6 +27,7 @@ pub mod error;
 pub mod keystore;
 pub mod publisher;
 pub mod registry;
+pub mod snapshot;
 pub mod stream;
 pub mod subject;
 

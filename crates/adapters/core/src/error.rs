@@ -44,6 +44,7 @@ impl From<Error> for Status {
                 }
                 rondom_bus::Error::Conflict
                 | rondom_bus::Error::Provision { .. }
+                | rondom_bus::Error::Refused { .. }
                 | rondom_bus::Error::Corrupt { .. } => {
                     tracing::error!(
                         error = &bus as &dyn std::error::Error,
