@@ -2,10 +2,12 @@
 //! tests so both run exactly the same thing; and the family scenario both show.
 //!
 //! # Layout
+//! - [`backup`] — `rondom backup` and `rondom restore`, with erasures surviving a restore
 //! - [`connection`] — a channel that carries the caller's bearer token
 //! - [`hub`] — [`hub::HubConfig`] and [`hub::run`]
 //! - [`scenario`] — the family scenario `rondom demo` loads and the scenario test checks
 
+pub mod backup;
 pub mod connection;
 pub mod hub;
 pub mod scenario;

@@ -296,6 +296,22 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     let later = rondom(&hub, &["retention", "--dry-run", "--as-of", "2100-01-01"]);
     assert!(String::from_utf8_lossy(&later.stdout).contains(household.as_str()));
 
+    // A backup while the hub runs, before the erasure below.
+    let backup_dir = dir.path().join("backup");
+    let backed_up = Command::new(RONDOM)
+        .arg("backup")
+        .arg(&backup_dir)
+        .args(["--nats-url", &format!("nats://127.0.0.1:{nats_port}")])
+        .output()
+        .expect("run rondom backup");
+    assert!(
+        backed_up.status.success()
+            && String::from_utf8_lossy(&backed_up.stdout).contains("1 household keys"),
+        "{}{}",
+        String::from_utf8_lossy(&backed_up.stdout),
+        String::from_utf8_lossy(&backed_up.stderr)
+    );
+
     // Erasing asks first; without a 'ja' nothing happens.
     let unconfirmed = rondom(
         &hub,
@@ -335,6 +351,46 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         gone["erasure"]["reden"],
         "ERASURE_REASON_VERZOEK_BETROKKENE"
     );
+    stop(hub);
+
+    // Restoring the backup made before the erasure does not bring the household's data back.
+    let restored = Command::new(RONDOM)
+        .args([
+            "restore",
+            "--yes",
+            "--nats-port",
+            &nats_port.to_string(),
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg(&backup_dir)
+        .output()
+        .expect("run rondom restore");
+    let text = String::from_utf8_lossy(&restored.stdout);
+    assert!(
+        restored.status.success()
+            && text.contains("0 household keys (1 left out")
+            && text.contains("1 erasures made after the backup applied again"),
+        "{text}{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let hub = start(&data, nats_port, grpc_port, "third.log");
+    let still_gone = json(&rondom(
+        &hub,
+        &[
+            "household",
+            "show",
+            &household,
+            "--json",
+            "--min-position",
+            "2",
+        ],
+    ));
+    assert!(
+        still_gone["members"].as_array().is_none_or(Vec::is_empty),
+        "{still_gone}"
+    );
+    assert!(still_gone["erasure"].is_object(), "{still_gone}");
     stop(hub);
 
     for log in ["first.log", "second.log"] {

@@ -56,6 +56,52 @@ pub struct NatsServer {
     log: PathBuf,
 }
 
+/// The NATS a command works on: a server it was pointed at, or the embedded one it started on
+/// the data directory (stopped when this is dropped).
+#[derive(Debug)]
+pub struct NatsTarget {
+    url: String,
+    /// Held for its drop, which stops the server.
+    _embedded: Option<NatsServer>,
+}
+
+impl NatsTarget {
+    /// Returns `url` when given, else starts nats-server with its store in `store_dir` on
+    /// 127.0.0.1:`port` (a port in use means another server, the hub's, runs there).
+    ///
+    /// # Errors
+    /// [`Error`] when the embedded server does not start.
+    pub async fn url_or_embedded(
+        url: Option<&str>,
+        store_dir: PathBuf,
+        port: u16,
+    ) -> Result<Self, Error> {
+        if let Some(url) = url {
+            return Ok(Self {
+                url: url.to_owned(),
+                _embedded: None,
+            });
+        }
+        let options = NatsServerOptions {
+            store_dir,
+            port: Some(port),
+            ready_timeout: Duration::from_secs(30),
+        };
+        let server = tokio::task::spawn_blocking(move || NatsServer::start(&options))
+            .await
+            .expect("starting nats-server does not panic")?;
+        Ok(Self {
+            url: server.url().to_owned(),
+            _embedded: Some(server),
+        })
+    }
+
+    /// Returns the client URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
 impl NatsServer {
     /// Starts nats-server with JetStream and waits until it accepts clients.
     ///

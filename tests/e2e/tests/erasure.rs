@@ -293,3 +293,90 @@ async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
         );
     }
 }
+
+/// The tail of a household's wrapped key as stored in RONDOM_KEYS: random ciphertext, so
+/// found on disk only where that key is.
+async fn wrapped_key_tail(hub: &TestHub, household: &str) -> Vec<u8> {
+    let keys = rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::KEYS_BUCKET)
+        .await
+        .expect("keys bucket");
+    let wrapped = keys.get(household).await.expect("read key").expect("a key");
+    wrapped[wrapped.len() - 24..].to_vec()
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn after_an_erasure_no_file_holds_the_household_key_or_its_personal_data() {
+    let mut hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let erased = signals
+        .post_signal(common::signal(
+            "wis-1",
+            &[("111222333", "Fatima Aziz"), ("123456782", "Yusuf Aziz")],
+            v1::Pillar::Wijkteam,
+            "zorgen_opvoeding",
+            "Yusuf verzuimt school sinds de verhuizing",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    let kept = signals
+        .post_signal(common::signal(
+            "blijft-1",
+            &[("999990342", "Oma Aziz")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "Oma zit veel alleen",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    hub.wait_applied(kept.position).await;
+    let erased_key = wrapped_key_tail(&hub, &erased.household_id).await;
+    let kept_key = wrapped_key_tail(&hub, &kept.household_id).await;
+
+    HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+        .erase_household(erase(
+            &erased.household_id,
+            v1::ErasureReason::VerzoekBetrokkene,
+        ))
+        .await
+        .expect("erased");
+
+    // Flush everything to disk, then read every byte JetStream and sled wrote.
+    hub.stop().await;
+    hub.nats.stop();
+    let files: Vec<_> = common::files_under(&hub.nats.store_dir())
+        .into_iter()
+        .chain(common::files_under(&hub.data_dir().join("projector")))
+        .map(|path| (std::fs::read(&path).expect("read file"), path))
+        .collect();
+    let holding = |needle: &[u8]| {
+        files
+            .iter()
+            .filter(|(bytes, _)| common::contains(bytes, needle))
+            .map(|(_, path)| path.display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        holding(&erased_key).is_empty(),
+        "the destroyed key is still on disk: {:?}",
+        holding(&erased_key)
+    );
+    assert!(
+        !holding(&kept_key).is_empty(),
+        "the scan finds a key that is there"
+    );
+    for secret in [
+        "111222333",
+        "123456782",
+        "Fatima Aziz",
+        "Yusuf Aziz",
+        "verzuimt school",
+    ] {
+        assert!(
+            holding(secret.as_bytes()).is_empty(),
+            "{secret:?} readable in {:?}",
+            holding(secret.as_bytes())
+        );
+    }
+}

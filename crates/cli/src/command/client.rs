@@ -268,19 +268,6 @@ impl From<ErasureReason> for v1::ErasureReason {
     }
 }
 
-/// Asks on the terminal whether to erase `household_id`; only "ja" goes ahead.
-fn confirmed(household_id: &str) -> anyhow::Result<bool> {
-    use std::io::Write as _;
-    eprint!(
-        "Erase household {household_id}? Its members' personal data can never be read again, \
-         also not from backups. Type 'ja' to erase: "
-    );
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(answer.trim() == "ja")
-}
-
 pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
     let (household_id, bsn, min_position, as_of) = match args.command {
         HouseholdCommand::Show {
@@ -294,7 +281,12 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
             reason,
             yes,
         } => {
-            if !yes && !confirmed(&household_id)? {
+            if !yes
+                && !super::confirmed(&format!(
+                    "Erase household {household_id}? Its members' personal data can never be read \
+                 again, also not from backups. Type 'ja' to erase: "
+                ))?
+            {
                 anyhow::bail!("not erased");
             }
             let mut client =

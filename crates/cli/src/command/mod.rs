@@ -1,6 +1,7 @@
 //! The commands of `rondom`.
 
 mod audit;
+mod backup;
 mod client;
 mod deadline;
 mod demo;
@@ -43,6 +44,10 @@ enum Command {
     Retention(retention::RetentionArgs),
     /// Rotate the master key (operators), and see which master key wraps the household keys.
     Keys(keys::KeysArgs),
+    /// Back up the event log, audit log, registry and household keys (the hub may run).
+    Backup(backup::BackupArgs),
+    /// Replace everything with a backup (hub stopped); erasures made since stay erased.
+    Restore(backup::RestoreArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
     /// Compute a statutory due date and show the reasoning.
@@ -64,9 +69,21 @@ impl Cli {
             Command::Audit(args) => audit::run(args).await,
             Command::Retention(args) => retention::run(args).await,
             Command::Keys(args) => keys::run(args).await,
+            Command::Backup(args) => backup::backup(args).await,
+            Command::Restore(args) => backup::restore(args).await,
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
             Command::Demo(args) => demo::run(args).await,
         }
     }
+}
+
+/// Asks `question` on the terminal; only "ja" goes ahead.
+fn confirmed(question: &str) -> anyhow::Result<bool> {
+    use std::io::Write as _;
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer.trim() == "ja")
 }

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use rondom_bus::stream::StreamSettings;
 use rondom_cli::hub::{self, HubConfig};
 use rondom_runtime::dev_clients::{self, DevTokens};
-use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
+use rondom_runtime::nats_server::NatsTarget;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
@@ -55,26 +55,14 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         Some(path) => rondom_runtime::config::load_clients(path)?,
         None => development_clients(&args.data_dir)?,
     };
-    let embedded = match &args.nats_url {
-        Some(_) => None,
-        None => {
-            let options = NatsServerOptions {
-                store_dir: args.data_dir.join("nats"),
-                port: Some(args.nats_port),
-                ready_timeout: Duration::from_secs(30),
-            };
-            let server = tokio::task::spawn_blocking(move || NatsServer::start(&options))
-                .await
-                .expect("starting nats-server does not panic")
-                .context("failed to start the embedded nats-server")?;
-            Some(server)
-        }
-    };
-    let nats_url = match (&args.nats_url, &embedded) {
-        (Some(url), _) => url.clone(),
-        (None, Some(server)) => server.url().to_owned(),
-        (None, None) => unreachable!("an embedded server is started when no URL is given"),
-    };
+    let nats = NatsTarget::url_or_embedded(
+        args.nats_url.as_deref(),
+        args.data_dir.join("nats"),
+        args.nats_port,
+    )
+    .await
+    .context("failed to start the embedded nats-server")?;
+    let nats_url = nats.url().to_owned();
 
     let listener = tokio::net::TcpListener::bind(args.grpc_addr)
         .await
@@ -93,7 +81,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     };
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
-    drop(embedded);
+    drop(nats);
     tracing::info!("rondom stopped");
     result
 }

@@ -158,6 +158,11 @@ impl TestHub {
         self.serve().await;
     }
 
+    /// Starts a hub [`TestHub::stop`] stopped (after a test changed what it runs on).
+    pub async fn start_again(&mut self) {
+        self.serve().await;
+    }
+
     async fn channel(&self) -> Channel {
         Channel::from_shared(format!("http://{}", self.addr))
             .expect("uri")
@@ -305,6 +310,30 @@ impl TestHub {
         }
         raw
     }
+}
+
+/// Returns every file under `dir`, however deep.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                pending.push(path)
+            } else {
+                files.push(path)
+            }
+        }
+    }
+    files
+}
+
+/// Returns whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// A valid PostSignalRequest; tests change what they need.
