@@ -31,6 +31,9 @@ pub enum Error {
         operation: &'static str,
         reason: String,
     },
+    /// The household was erased: its key is destroyed for good and none is made again.
+    #[error("the household was erased")]
+    Erased,
     /// A conditional write found the household changed since the position it was based on.
     #[error("the household changed since the expected position")]
     Conflict,

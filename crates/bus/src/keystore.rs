@@ -1,9 +1,9 @@
 //! Household data keys in KV `RONDOM_KEYS`, each wrapped under the master key. Unwrapped keys
 //! are cached in memory; the cache is bounded so a million households cannot grow it forever.
 //!
-//! Destroying a key is crypto-shredding: the KV entry is purged (every revision removed from
-//! the bucket's stream, not marked deleted), and every process that cached the key forgets it
-//! as soon as it sees the purge ([`KeyStore::forget_destroyed`]).
+//! Destroying a key is crypto-shredding: every revision is erased from the bucket's stream
+//! (overwritten on disk), an empty tombstone takes its place for good, and every process that
+//! cached the key forgets it as soon as it sees the tombstone ([`KeyStore::forget_destroyed`]).
 //!
 //! Rotating the master key re-wraps every stored key under the new one ([`KeyStore::rewrap`]),
 //! with compare-and-set so a concurrent erasure always wins. Nothing in the log changes: data
@@ -34,6 +34,14 @@ const REWRAP_CONCURRENCY: usize = 32;
 
 /// The bucket entry (not a household id) whose change tells processes to reload master keys.
 const ROTATION_NOTICE: &str = "rotation";
+
+/// What the bucket holds for a household.
+enum Stored {
+    Key(DataKey),
+    /// The tombstone of an erasure.
+    Destroyed,
+    Missing,
+}
 
 enum Rewrapped {
     Now,
@@ -112,8 +120,10 @@ impl KeyStore {
     /// [`Error::Unavailable`] when KV cannot be reached; [`Error::Corrupt`] when the stored
     /// key does not unwrap under the master key.
     pub async fn get_or_create(&self, household: &HouseholdId) -> Result<DataKey> {
-        if let Some(key) = self.get(household).await? {
-            return Ok(key);
+        match self.lookup(household).await? {
+            Stored::Key(key) => return Ok(key),
+            Stored::Destroyed => return Err(Error::Erased),
+            Stored::Missing => {}
         }
         let key = DataKey::generate();
         let wrapped = self.wrap(household, &key);
@@ -127,9 +137,14 @@ impl KeyStore {
                 Ok(key)
             }
             Err(err) if err.kind() == kv::CreateErrorKind::AlreadyExists => {
-                self.get(household).await?.ok_or_else(|| {
-                    Error::corrupt("household key", "key vanished after a create conflict")
-                })
+                match self.lookup(household).await? {
+                    Stored::Key(key) => Ok(key),
+                    Stored::Destroyed => Err(Error::Erased),
+                    Stored::Missing => Err(Error::corrupt(
+                        "household key",
+                        "key vanished after a create conflict",
+                    )),
+                }
             }
             Err(err) => Err(Error::unavailable("storing a household key", err)),
         }
@@ -140,8 +155,15 @@ impl KeyStore {
     /// # Errors
     /// As [`KeyStore::get_or_create`].
     pub async fn get(&self, household: &HouseholdId) -> Result<Option<DataKey>> {
+        match self.lookup(household).await? {
+            Stored::Key(key) => Ok(Some(key)),
+            Stored::Destroyed | Stored::Missing => Ok(None),
+        }
+    }
+
+    async fn lookup(&self, household: &HouseholdId) -> Result<Stored> {
         if let Some(key) = self.cache.lock().expect("key cache lock").get(household) {
-            return Ok(Some(key.clone()));
+            return Ok(Stored::Key(key.clone()));
         }
         let Some(bytes) = self
             .bucket
@@ -149,11 +171,14 @@ impl KeyStore {
             .await
             .map_err(|err| Error::unavailable("reading a household key", err))?
         else {
-            return Ok(None);
+            return Ok(Stored::Missing);
         };
+        if bytes.is_empty() {
+            return Ok(Stored::Destroyed);
+        }
         let key = self.unwrap(household, &decode(&bytes)?)?;
         self.remember(*household, key.clone());
-        Ok(Some(key))
+        Ok(Stored::Key(key))
     }
 
     /// Re-wraps every stored key that is not under the current master key, one by one with
@@ -191,7 +216,9 @@ impl KeyStore {
                 .entry(name.as_str())
                 .await
                 .map_err(|err| Error::unavailable("reading a household key", err))?;
-            let Some(entry) = entry.filter(|entry| entry.operation == kv::Operation::Put) else {
+            let Some(entry) = entry
+                .filter(|entry| entry.operation == kv::Operation::Put && !entry.value.is_empty())
+            else {
                 return Ok(Some(Rewrapped::Destroyed));
             };
             let wrapped = decode(&entry.value)?;
@@ -235,7 +262,10 @@ impl KeyStore {
         while let Some(entry) = revisions.next().await {
             let entry = entry
                 .map_err(|err| Error::unavailable("reading a household key's revisions", err))?;
-            if entry.operation != kv::Operation::Put || Some(entry.revision) == keep {
+            if entry.operation != kv::Operation::Put
+                || entry.value.is_empty()
+                || Some(entry.revision) == keep
+            {
                 continue;
             }
             match self.bucket.stream.delete_message(entry.revision).await {
@@ -244,7 +274,7 @@ impl KeyStore {
                     DeleteMessageErrorKind::JetStream(inner)
                         if inner.error_code() == ErrorCode::NO_MESSAGE_FOUND => {}
                     // A bucket from before this was possible (see stream::keys_bucket_config):
-                    // the purge still destroys the key for every reader.
+                    // the tombstone still destroys the key for every reader.
                     DeleteMessageErrorKind::JetStream(inner)
                         if inner.error_code() == ErrorCode::STREAM_MESSAGE_DELETE_FAILED =>
                     {
@@ -291,6 +321,7 @@ impl KeyStore {
                 .await
                 .map_err(|err| Error::unavailable("reading a household key", err))?;
             if let Some(bytes) = value
+                && !bytes.is_empty()
                 && name.parse::<HouseholdId>().is_ok()
             {
                 *counts.entry(decode(&bytes)?.master_key_id).or_default() += 1;
@@ -387,14 +418,17 @@ impl KeyStore {
     ///
     /// Every stored revision is erased by JetStream first (overwritten on disk, not merely
     /// dropped from the index: a purge alone leaves the bytes in the stream's block files
-    /// until they are compacted), then the purge leaves the marker that followers watch.
+    /// until they are compacted), then an empty tombstone takes the key's place: followers
+    /// forget the key when they see it, and the household never gets a key again, so a write
+    /// that raced the erasure cannot seal fresh data for it ([`Error::Erased`]).
     ///
     /// # Errors
     /// [`Error::Unavailable`] when KV cannot be reached; the key may then still exist.
     pub async fn destroy(&self, household: &HouseholdId) -> Result<()> {
-        self.shred(&household.to_string(), None).await?;
+        let name = household.to_string();
+        self.shred(&name, None).await?;
         self.bucket
-            .purge(household.to_string())
+            .put(name.as_str(), bytes::Bytes::new())
             .await
             .map_err(|err| Error::unavailable("destroying a household key", err))?;
         self.forget(household);
@@ -423,7 +457,7 @@ impl KeyStore {
             // async-nats): [`KeyStore::following`] starts a new one.
             let change =
                 change.map_err(|err| Error::unavailable("watching household keys", err))?;
-            if change.operation != kv::Operation::Put {
+            if change.operation != kv::Operation::Put || change.value.is_empty() {
                 if let Ok(household) = change.key.parse::<HouseholdId>() {
                     self.forget(&household);
                 }

@@ -7,7 +7,8 @@
 //! the restored log.
 //!
 //! Erasures outlive a restore. Household keys are not restored as a snapshot but one by one,
-//! leaving out every household erased in the backup's log or in the log being replaced; an
+//! leaving out every household erased in the backup's log or in the log being replaced (each
+//! gets the tombstone an erasure leaves, so it never gets a key again); an
 //! erasure the backup predates is applied again to the restored log (registry entries left,
 //! the erasure event republished), so the projector clears the household as before.
 
@@ -98,9 +99,16 @@ pub async fn backup(client: &async_nats::Client, dir: &Path) -> anyhow::Result<M
     let keys = stream::bucket(&jetstream, KEYS_BUCKET).await?;
     let mut lines = tokio::fs::File::create(dir.join(KEYS_FILE)).await?;
     for (household, wrapped) in stored_keys(&keys).await? {
-        let decoded = <rondom_proto::v1::WrappedKey as prost::Message>::decode(wrapped.as_slice())
-            .with_context(|| format!("the stored key of {household} is not a wrapped key"))?;
-        manifest.master_keys.insert(decoded.master_key_id);
+        // Empty: the tombstone of an erased household, kept so it stays erased.
+        if !wrapped.is_empty() {
+            let decoded =
+                <rondom_proto::v1::WrappedKey as prost::Message>::decode(wrapped.as_slice())
+                    .with_context(|| {
+                        format!("the stored key of {household} is not a wrapped key")
+                    })?;
+            manifest.master_keys.insert(decoded.master_key_id);
+            manifest.keys += 1;
+        }
         let line = KeyLine {
             household: household.to_string(),
             wrapped: hex::encode(&wrapped),
@@ -108,7 +116,6 @@ pub async fn backup(client: &async_nats::Client, dir: &Path) -> anyhow::Result<M
         lines
             .write_all(format!("{}\n", serde_json::to_string(&line)?).as_bytes())
             .await?;
-        manifest.keys += 1;
     }
     lines.sync_all().await?;
 
@@ -195,6 +202,7 @@ pub async fn restore(
         .collect();
     let keys = stream::bucket(&jetstream, KEYS_BUCKET).await?;
     let (mut put_back, mut left_out) = (0, 0);
+    let mut tombstones = erased.clone();
     let text = std::fs::read_to_string(dir.join(KEYS_FILE)).context("the backup has no keys")?;
     for line in text.lines().filter(|line| !line.is_empty()) {
         let line: KeyLine = serde_json::from_str(line).context("a line of keys.jsonl")?;
@@ -202,14 +210,22 @@ pub async fn restore(
             .household
             .parse()
             .context("a household in keys.jsonl")?;
-        if erased.contains(&household) {
+        if line.wrapped.is_empty() {
+            tombstones.insert(household);
+        } else if erased.contains(&household) {
             left_out += 1;
-            continue;
+        } else {
+            keys.put(household.to_string(), hex::decode(&line.wrapped)?.into())
+                .await
+                .context("cannot put a household key back")?;
+            put_back += 1;
         }
-        keys.put(household.to_string(), hex::decode(&line.wrapped)?.into())
+    }
+    // Every erased household keeps its tombstone: it never gets a key again.
+    for household in &tombstones {
+        keys.put(household.to_string(), bytes::Bytes::new())
             .await
-            .context("cannot put a household key back")?;
-        put_back += 1;
+            .context("cannot put an erasure's tombstone back")?;
     }
 
     let mut reapplied = 0;

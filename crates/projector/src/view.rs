@@ -155,7 +155,14 @@ pub fn fold(
     }
     let mut joined = Vec::new();
     let mut left = Vec::new();
-    for mention in &event.persons {
+    // An erased household takes no members again: a write that raced its erasure (sealed
+    // under the destroyed key) leaves nobody behind in it.
+    let mentions = if household.erasure.is_some() {
+        &[][..]
+    } else {
+        &event.persons[..]
+    };
+    for mention in mentions {
         let existing = household
             .members
             .iter()
@@ -362,6 +369,36 @@ mod tests {
             display_name_given: named,
             leaves_household: false,
         }
+    }
+
+    #[test]
+    fn an_erased_household_takes_no_members_again() {
+        let mut household = StoredHousehold::default();
+        fold(
+            &mut household,
+            &received(1, "a", Pillar::Wmo, vec![mention("p1", true, true, 1)], 100),
+            &BylawTerms::default(),
+        );
+        let mut erasure = received(2, "b", Pillar::Regie, Vec::new(), 150);
+        erasure.event.body = Some(v1::event::Body::HuishoudenGewist(v1::HuishoudenGewist {
+            reden: v1::ErasureReason::VerzoekBetrokkene as i32,
+            gewist_door: "dev-operator".into(),
+        }));
+        let Folded { left, erased, .. } = fold(&mut household, &erasure, &BylawTerms::default());
+        assert!(erased);
+        assert_eq!(left, ["p1"]);
+        // A write that raced the erasure: sealed under the destroyed key, nobody stays.
+        let Folded { joined, .. } = fold(
+            &mut household,
+            &received(3, "c", Pillar::Wmo, vec![mention("p1", true, true, 3)], 200),
+            &BylawTerms::default(),
+        );
+        assert!(joined.is_empty());
+        assert!(household.members.is_empty());
+        assert_eq!(
+            household.event_count, 3,
+            "the event still counts as history"
+        );
     }
 
     #[test]

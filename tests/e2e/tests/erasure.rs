@@ -93,14 +93,19 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
     assert!(entries.iter().all(|entry| entry.summary.is_empty()));
     assert_eq!(entries[0].kind, "huishouden_gewist", "newest first");
 
-    // The key is gone from the key store: what the log holds sealed stays sealed.
+    // The key is gone from the key store, only its tombstone is left: what the log holds
+    // sealed stays sealed, and nothing new is sealed for this household.
     let keys = hub
         .jetstream()
         .await
         .get_key_value(rondom_bus::stream::KEYS_BUCKET)
         .await
         .expect("bucket");
-    assert!(keys.get(&household).await.expect("get").is_none());
+    let stored = keys.get(&household).await.expect("get");
+    assert!(
+        stored.is_some_and(|value| value.is_empty()),
+        "only the tombstone"
+    );
     // The erasure event names who and why, and nobody.
     let (_, event) = hub
         .events()
@@ -379,4 +384,118 @@ async fn after_an_erasure_no_file_holds_the_household_key_or_its_personal_data()
             holding(secret.as_bytes())
         );
     }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_household() {
+    let mut hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let first = signals
+        .post_signal(common::signal(
+            "gezin-1",
+            &[("111222333", "Fatima"), ("123456782", "Yusuf")],
+            v1::Pillar::Wijkteam,
+            "zorgen_opvoeding",
+            "eerste zorg",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    hub.wait_applied(first.position).await;
+
+    // Signals about Fatima keep coming while her household is erased.
+    let ingest = tokio::spawn(async move {
+        let mut posted = Vec::new();
+        for index in 0..60 {
+            let reply = signals
+                .post_signal(common::signal(
+                    &format!("race-{index}"),
+                    &[("111222333", "Fatima")],
+                    v1::Pillar::Wijkteam,
+                    "eenzaamheid",
+                    &format!("nieuwe zorg {index}"),
+                ))
+                .await
+                .expect("every signal is taken, erasure or not")
+                .into_inner();
+            posted.push(reply);
+        }
+        posted
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let erased = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+        .erase_household(erase(
+            &first.household_id,
+            v1::ErasureReason::VerzoekBetrokkene,
+        ))
+        .await
+        .expect("erased")
+        .into_inner();
+    let posted = ingest.await.expect("ingest task");
+    let last = posted
+        .iter()
+        .map(|reply| reply.position)
+        .chain([erased.position])
+        .max()
+        .expect("positions");
+    hub.wait_applied(last).await;
+    assert_eq!(hub.stream_messages().await, 1 + 60 + 1, "each signal once");
+
+    // A signal that resolved the household just before its members left may still land in
+    // it, sealed under the key about to be destroyed; nothing of it may stay readable there.
+    let views = async |hub: &TestHub| {
+        let mut coordinator = hub.households().await;
+        let erased_view = coordinator
+            .get_household(by_id(&first.household_id, last))
+            .await
+            .expect("erased household")
+            .into_inner()
+            .household
+            .expect("household");
+        let entries = coordinator
+            .get_timeline(timeline(&first.household_id, last))
+            .await
+            .expect("timeline")
+            .into_inner()
+            .entries;
+        let now = coordinator
+            .get_household(common::by_bsn("111222333", last))
+            .await
+            .expect("Fatima's household now")
+            .into_inner()
+            .household
+            .expect("household");
+        (erased_view, entries, now)
+    };
+    let (erased_view, entries, now) = views(&hub).await;
+    assert!(erased_view.members.is_empty(), "{:?}", erased_view.members);
+    assert!(erased_view.erasure.is_some());
+    assert!(
+        entries.iter().all(|entry| entry.summary.is_empty()),
+        "no text readable in the erased household: {entries:?}"
+    );
+    assert_ne!(now.household_id, first.household_id);
+    assert_eq!(now.members.len(), 1);
+    assert_eq!(now.members[0].display_name, "Fatima");
+    if let Some(newest) = posted.last() {
+        assert_eq!(newest.household_id, now.household_id);
+    }
+
+    // A rebuild from this log, racing writes and all, gives the same views.
+    hub.stop().await;
+    let client = rondom_bus::connect(hub.nats.url()).await.expect("nats");
+    rondom_projector::rebuild::rebuild(
+        &rondom_bus::jetstream(client),
+        &rondom_projector::Generations::new(hub.data_dir().join("projector")),
+        7,
+        rondom_domain::bylaw::BylawTerms::default().into(),
+        false,
+    )
+    .await
+    .expect("rebuild");
+    hub.start_again().await;
+    let (rebuilt_erased, rebuilt_entries, rebuilt_now) = views(&hub).await;
+    assert_eq!(rebuilt_erased, erased_view);
+    assert_eq!(rebuilt_entries, entries);
+    assert_eq!(rebuilt_now, now);
 }

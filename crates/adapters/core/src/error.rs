@@ -33,7 +33,9 @@ impl From<Error> for Status {
                 current,
             ),
             Error::Bus(bus) => match bus {
-                rondom_bus::Error::Connect { .. } | rondom_bus::Error::Unavailable { .. } => {
+                rondom_bus::Error::Connect { .. }
+                | rondom_bus::Error::Unavailable { .. }
+                | rondom_bus::Error::Erased => {
                     tracing::warn!(
                         error = &bus as &dyn std::error::Error,
                         "write not published"

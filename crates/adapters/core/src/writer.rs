@@ -131,9 +131,18 @@ impl EventWriter {
             .collect();
         let (household, members, key) = match draft.target {
             Target::OfPersons => {
-                let resolution = self.registry.resolve(&pseudonyms).await?;
-                let key = self.keys.get_or_create(&resolution.household).await?;
-                (resolution.household, resolution.members, key)
+                // A household erased between resolving and sealing has no key to give; its
+                // members left the registry before its key went, so resolving again finds
+                // the household they have now.
+                let mut attempts = 0;
+                loop {
+                    let resolution = self.registry.resolve(&pseudonyms).await?;
+                    match self.keys.get_or_create(&resolution.household).await {
+                        Ok(key) => break (resolution.household, resolution.members, key),
+                        Err(rondom_bus::Error::Erased) if attempts < 3 => attempts += 1,
+                        Err(err) => return Err(err.into()),
+                    }
+                }
             }
             Target::Household { id, change, .. } => {
                 // Every household with an event has a key: none means no such household.
