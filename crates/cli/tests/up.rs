@@ -286,6 +286,47 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     let after_rotation = json(&rondom(&hub, &["household", "show", &household, "--json"]));
     assert_eq!(after_rotation["members"], view["members"]);
 
+    // A planned pseudonym key rotation: the hub stops, everyone is renewed, the hub starts.
+    stop(hub);
+    let renewed = Command::new(RONDOM)
+        .args([
+            "keys",
+            "rotate-pseudonym",
+            "--yes",
+            "--nats-port",
+            &nats_port.to_string(),
+        ])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--key-dir")
+        .arg(data.join("keys"))
+        .output()
+        .expect("run rondom keys rotate-pseudonym");
+    let text = String::from_utf8_lossy(&renewed.stdout);
+    assert!(
+        renewed.status.success() && text.contains("2 persons in 1 households renewed"),
+        "{text}{}",
+        String::from_utf8_lossy(&renewed.stderr)
+    );
+    let hub = start(&data, nats_port, grpc_port, "renewed.log");
+    let by_bsn = json(&rondom(
+        &hub,
+        &[
+            "household",
+            "show",
+            "--bsn",
+            "111222333",
+            "--json",
+            "--min-position",
+            "2",
+        ],
+    ));
+    assert_eq!(by_bsn["household_id"], household.as_str());
+    assert_ne!(
+        by_bsn["members"][0]["pseudonym"],
+        view["members"][0]["pseudonym"]
+    );
+
     // Nothing is due for erasure now; in 2100 the signal-only household's twenty years ended.
     let now = rondom(&hub, &["retention", "--dry-run"]);
     assert!(
@@ -383,7 +424,7 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
             &household,
             "--json",
             "--min-position",
-            "2",
+            "3",
         ],
     ));
     assert!(

@@ -479,6 +479,15 @@ pub const KINDS: &[EventKind] = &[
         &[],
         &[],
     ),
+    row(
+        Pillar::Regie,
+        "pseudoniemen_vernieuwd",
+        "pseudoniemen vernieuwd (sleutelrotatie)",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
 ];
 
 /// The pillars that publish shared kinds: the four laws.

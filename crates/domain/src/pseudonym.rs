@@ -25,6 +25,14 @@ impl PseudonymKey {
         Self(bytes)
     }
 
+    /// Returns a public fingerprint of the key: tells which key made a pseudonym, reveals
+    /// nothing of it.
+    pub fn id(&self) -> String {
+        use sha2::Digest as _;
+        let digest = Sha256::digest([b"rondom/v1/pseudonym-key-id\0".as_slice(), &self.0].concat());
+        hex::encode(&digest[..8])
+    }
+
     /// Returns the pseudonym of the person with this BSN.
     pub fn pseudonym(&self, bsn: &Bsn) -> Pseudonym {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key size");

@@ -15,6 +15,7 @@
 //! - [`retention`] — households whose retention period ended
 //! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
 //! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
+//! - [`pseudonym_rotation`] — planned re-pseudonymisation under a new pseudonym key
 //! - [`grpc`] — [`HouseholdHandler`]
 //! - [`error`] — [`Error`] and its gRPC status
 //!
@@ -38,6 +39,7 @@ pub mod erasure;
 pub mod error;
 pub mod generation;
 pub mod grpc;
+pub mod pseudonym_rotation;
 pub mod rebuild;
 pub mod retention;
 pub mod store;

@@ -208,6 +208,22 @@ pub fn fold(
         });
     }
 
+    if let Some(v1::event::Body::PseudoniemenVernieuwd(renewed)) = &event.body {
+        // The same persons under their new pseudonyms; the person index follows through
+        // `joined` and `left`. Applying it twice changes nothing.
+        for change in &renewed.changes {
+            if let Some(member) = household
+                .members
+                .iter_mut()
+                .find(|member| member.pseudonym == change.oud)
+            {
+                member.pseudonym.clone_from(&change.nieuw);
+                left.push(change.oud.clone());
+                joined.push(change.nieuw.clone());
+            }
+        }
+    }
+
     let pillar = pillar_from_proto(event.pillar);
     let occurred_on = event
         .occurred_at
@@ -398,6 +414,56 @@ mod tests {
         assert_eq!(
             household.event_count, 3,
             "the event still counts as history"
+        );
+    }
+
+    #[test]
+    fn renewed_pseudonyms_replace_the_old_ones_once() {
+        let mut household = StoredHousehold::default();
+        fold(
+            &mut household,
+            &received(
+                1,
+                "a",
+                Pillar::Wmo,
+                vec![mention("p1", true, true, 1), mention("p2", true, true, 2)],
+                100,
+            ),
+            &BylawTerms::default(),
+        );
+        let mut renewal = received(2, "b", Pillar::Regie, Vec::new(), 150);
+        renewal.event.body = Some(v1::event::Body::PseudoniemenVernieuwd(
+            v1::PseudoniemenVernieuwd {
+                changes: vec![v1::PseudonymChange {
+                    oud: "p1".into(),
+                    nieuw: "q1".into(),
+                }],
+                key_id: "k2".into(),
+            },
+        ));
+        let Folded { joined, left, .. } = fold(&mut household, &renewal, &BylawTerms::default());
+        assert_eq!(
+            (joined, left),
+            (vec!["q1".to_owned()], vec!["p1".to_owned()])
+        );
+        let pseudonyms: Vec<_> = household
+            .members
+            .iter()
+            .map(|m| m.pseudonym.as_str())
+            .collect();
+        assert_eq!(pseudonyms, ["q1", "p2"]);
+        assert_eq!(
+            household.members[0]
+                .identity
+                .as_ref()
+                .map(|sealed| sealed.nonce.clone()),
+            Some(vec![1]),
+            "the same person, identity kept"
+        );
+        let Folded { joined, left, .. } = fold(&mut household, &renewal, &BylawTerms::default());
+        assert!(
+            joined.is_empty() && left.is_empty(),
+            "applying it again changes nothing"
         );
     }
 

@@ -19,6 +19,7 @@ use rondom_domain::seal::{MasterKey, MasterKeys, random_key_bytes};
 const MASTER: &str = "master.key";
 const PSEUDONYM: &str = "pseudonym.key";
 const RETIRED: &str = "retired";
+const PSEUDONYM_NEXT: &str = "pseudonym.key.next";
 
 /// A key file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +150,38 @@ pub fn rotate_master(dir: &Path) -> Result<Rotation, Error> {
         retired: old_id,
         current: MasterKey::from_bytes(new).id().to_owned(),
     })
+}
+
+/// Returns the pseudonym key a re-pseudonymisation moves to: `pseudonym.key.next` in `dir`,
+/// made on first use and read again by a run that continues an interrupted one.
+///
+/// # Errors
+/// As [`Keys::load_or_generate`].
+pub fn next_pseudonym_key(dir: &Path) -> Result<PseudonymKey, Error> {
+    let path = dir.join(PSEUDONYM_NEXT);
+    match crate::secret_file::create(&path, &hex::encode(random_key_bytes())) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(source) => return Err(Error::Io { path, source }),
+    }
+    Ok(PseudonymKey::from_bytes(read_key(&path)?))
+}
+
+/// Makes the next pseudonym key (from [`next_pseudonym_key`]) the one in use, in one rename.
+/// The old key is gone: re-pseudonymising works from BSNs, so nothing needs it again.
+///
+/// # Errors
+/// [`Error::Io`] when the rename fails.
+pub fn promote_pseudonym_key(dir: &Path) -> Result<(), Error> {
+    let io_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    let current = dir.join(PSEUDONYM);
+    fs::rename(dir.join(PSEUDONYM_NEXT), &current).map_err(io_error(&current))?;
+    fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(io_error(dir))
 }
 
 fn generate_if_missing(path: &Path) -> Result<(), Error> {

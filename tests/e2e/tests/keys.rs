@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::{TestHub, by_bsn, timeline};
+use common::{DevClient, TestHub, by_bsn, timeline};
 use rondom_cli::connection::Connection;
 use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::{keys, rotation};
 
@@ -117,4 +118,160 @@ async fn assert_every_household_readable(hub: &TestHub, bsns: &[String], positio
             "household of Inwoner {number}: {entries:?}"
         );
     }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
+    let mut hub = TestHub::start().await;
+    let key_dir = hub.data_dir().join("keys");
+    let mut signals = hub.signals().await;
+    let mut post = async |key: &str, persons: &[(&str, &str)], text: &str| {
+        signals
+            .post_signal(common::signal(
+                key,
+                persons,
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                text,
+            ))
+            .await
+            .expect("posted")
+            .into_inner()
+    };
+    let family = post(
+        "gezin",
+        &[("111222333", "Fatima"), ("123456782", "Yusuf")],
+        "zorgen",
+    )
+    .await;
+    let neighbour = post("buur", &[("999990342", "Buur")], "alleen").await;
+    let gone = post("weg", &[("012345672", "Weg")], "weg").await;
+    HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+        .erase_household(v1::EraseHouseholdRequest {
+            household_id: gone.household_id.clone(),
+            reden: v1::ErasureReason::VerzoekBetrokkene as i32,
+        })
+        .await
+        .expect("erased");
+    let old_key = keys::Keys::load_or_generate(&key_dir)
+        .expect("keys")
+        .pseudonym;
+
+    // Planned: the hub stops, every person is renewed, the new key goes in, the hub starts.
+    hub.stop().await;
+    let client = rondom_bus::connect(hub.nats.url()).await.expect("NATS");
+    let jetstream = rondom_bus::jetstream(client);
+    let new_key = keys::next_pseudonym_key(&key_dir).expect("next key");
+    let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
+    let masters = keys::load_masters(&key_dir).expect("master keys");
+    let renew = async || {
+        rondom_projector::pseudonym_rotation::renew_all(
+            &jetstream,
+            &generations,
+            masters.clone(),
+            &new_key,
+            Default::default(),
+        )
+        .await
+        .expect("renew")
+    };
+    let renewal = renew().await;
+    assert_eq!((renewal.households, renewal.persons), (2, 3), "{renewal:?}");
+    // Run again before the key went in (as after an interruption): the read model catches up
+    // with the renewals first, so nobody is renewed twice.
+    assert_eq!(renew().await, Default::default());
+    keys::promote_pseudonym_key(&key_dir).expect("promote");
+    assert_ne!(old_key.id(), new_key.id());
+    hub.start_again().await;
+
+    let last = hub.events().await.last().expect("events").0;
+    let mut households = hub.households().await;
+    for (bsn, household, name) in [
+        ("111222333", &family.household_id, "Fatima"),
+        ("123456782", &family.household_id, "Yusuf"),
+        ("999990342", &neighbour.household_id, "Buur"),
+    ] {
+        let view = households
+            .get_household(by_bsn(bsn, last))
+            .await
+            .expect("found by BSN under the new key")
+            .into_inner()
+            .household
+            .expect("household");
+        assert_eq!(&view.household_id, household);
+        let member = view
+            .members
+            .iter()
+            .find(|member| member.display_name == name)
+            .expect("member");
+        let bsn: rondom_domain::Bsn = bsn.parse().expect("bsn");
+        assert_eq!(member.pseudonym, new_key.pseudonym(&bsn).to_string());
+    }
+    // The registry holds only the new pseudonyms.
+    let persons =
+        rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::PERSONS_BUCKET)
+            .await
+            .expect("registry");
+    let fatima: rondom_domain::Bsn = "111222333".parse().expect("bsn");
+    assert!(
+        persons
+            .get(old_key.pseudonym(&fatima).to_string())
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert_eq!(
+        persons
+            .get(new_key.pseudonym(&fatima).to_string())
+            .await
+            .expect("get"),
+        Some(family.household_id.clone().into())
+    );
+
+    // A new signal about Yusuf joins his household: no split.
+    let later = hub
+        .signals()
+        .await
+        .post_signal(common::signal(
+            "later",
+            &[("123456782", "Yusuf")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "weer",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    assert_eq!(later.household_id, family.household_id);
+    let view = households
+        .get_household(by_bsn("123456782", later.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(view.members.len(), 2, "still Fatima and Yusuf");
+
+    // A rebuild from the log reaches the same pseudonyms.
+    hub.stop().await;
+    rondom_projector::rebuild::rebuild(
+        &hub.jetstream().await,
+        &generations,
+        3,
+        Default::default(),
+        false,
+    )
+    .await
+    .expect("rebuild");
+    hub.start_again().await;
+    let rebuilt = hub
+        .households()
+        .await
+        .get_household(by_bsn("123456782", later.position))
+        .await
+        .expect("found after a rebuild")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(rebuilt.members, view.members);
 }

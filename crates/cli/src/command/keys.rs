@@ -5,20 +5,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use rondom_runtime::keys;
+use rondom_runtime::nats_server::NatsTarget;
 use rondom_runtime::rotation::{self, Report};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct KeysArgs {
     #[command(subcommand)]
     command: KeysCommand,
-    /// NATS server URL.
-    #[arg(
-        long,
-        global = true,
-        env = "RONDOM_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    nats_url: String,
+    /// NATS server URL (default nats://127.0.0.1:4222; for rotate-pseudonym, the embedded
+    /// nats-server on --data-dir).
+    #[arg(long, global = true, env = "RONDOM_NATS_URL")]
+    nats_url: Option<String>,
     /// Directory holding master.key, pseudonym.key and retired/ (as the hub's --key-dir;
     /// `rondom up` keeps them in data/keys).
     #[arg(
@@ -45,9 +42,47 @@ enum KeysCommand {
     Rewrap,
     /// Show how many household keys each master key wraps.
     Status,
+    /// Give every person a pseudonym under a new pseudonym key (planned: stop the hub first).
+    /// The registry and the read model follow; a run that stopped halfway runs again.
+    RotatePseudonym {
+        /// Data directory as `rondom up` uses it: its nats/ (unless --nats-url) and projector/.
+        #[arg(long, env = "RONDOM_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+        /// Client port of the embedded nats-server; taken means the hub still runs.
+        #[arg(long, env = "RONDOM_NATS_PORT", default_value_t = 4222)]
+        nats_port: u16,
+        /// Directory of the projector's read model; default <data-dir>/projector.
+        #[arg(long, env = "RONDOM_PROJECTOR_DATA_DIR")]
+        read_model: Option<PathBuf>,
+        /// The hub's bylaw file, for a read model that has to catch up with the log first.
+        #[arg(long, env = "RONDOM_BYLAWS")]
+        bylaws: Option<PathBuf>,
+        /// Go ahead without asking.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
+    if let KeysCommand::RotatePseudonym {
+        data_dir,
+        nats_port,
+        read_model,
+        bylaws,
+        yes,
+    } = args.command
+    {
+        return rotate_pseudonym(
+            args.nats_url.as_deref(),
+            &args.key_dir,
+            &data_dir,
+            nats_port,
+            read_model.unwrap_or_else(|| data_dir.join("projector")),
+            bylaws.as_deref(),
+            yes,
+        )
+        .await;
+    }
     if let KeysCommand::Rotate { no_rewrap } = args.command {
         let rotation = keys::rotate_master(&args.key_dir)?;
         say!(
@@ -64,9 +99,10 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    let client = rondom_bus::connect(&args.nats_url)
+    let url = args.nats_url.as_deref().unwrap_or("nats://127.0.0.1:4222");
+    let client = rondom_bus::connect(url)
         .await
-        .with_context(|| format!("cannot reach NATS at {}", args.nats_url))?;
+        .with_context(|| format!("cannot reach NATS at {url}"))?;
     let jetstream = rondom_bus::jetstream(client.clone());
     match args.command {
         KeysCommand::Rotate { .. } | KeysCommand::Rewrap => {
@@ -80,6 +116,7 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
             );
             print_census(&report, &args.key_dir);
         }
+        KeysCommand::RotatePseudonym { .. } => unreachable!("handled above"),
         KeysCommand::Status => {
             let (current, census) = rotation::census(&jetstream, &args.key_dir).await?;
             print_census(
@@ -93,6 +130,56 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
         }
     }
     client.drain().await.context("failed to drain NATS")?;
+    Ok(())
+}
+
+async fn rotate_pseudonym(
+    nats_url: Option<&str>,
+    key_dir: &Path,
+    data_dir: &Path,
+    nats_port: u16,
+    read_model: PathBuf,
+    bylaws: Option<&Path>,
+    yes: bool,
+) -> anyhow::Result<()> {
+    if !yes
+        && !super::confirmed(
+            "Every person gets a new pseudonym; the hub must be stopped meanwhile. Type 'ja' to \
+             rotate the pseudonym key: ",
+        )?
+    {
+        anyhow::bail!("not rotated");
+    }
+    let keys = keys::Keys::load_or_generate(key_dir)?;
+    let bylaws = rondom_projector::config::load_bylaws(bylaws)?;
+    let nats = NatsTarget::url_or_embedded(nats_url, data_dir.join("nats"), nats_port)
+        .await
+        .context(
+            "cannot start the embedded nats-server (is the hub still running? stop it first)",
+        )?;
+    let client = rondom_bus::connect(nats.url()).await?;
+    let new_key = keys::next_pseudonym_key(key_dir)?;
+    let renewal = rondom_projector::pseudonym_rotation::renew_all(
+        &rondom_bus::jetstream(client.clone()),
+        &rondom_projector::Generations::new(&read_model),
+        keys.masters.clone(),
+        &new_key,
+        bylaws.into(),
+    )
+    .await
+    .context("re-pseudonymisation stopped (is the hub still running?); run it again to continue")?;
+    client.drain().await.context("failed to drain NATS")?;
+    keys::promote_pseudonym_key(key_dir)?;
+    say!(
+        "pseudonym key {} in use: {} persons in {} households renewed ({} could not be read:          their household's key is gone)",
+        new_key.id(),
+        renewal.persons,
+        renewal.households,
+        renewal.unreadable
+    );
+    say!(
+        "start the hub: the projector applies the renewals before it answers reads that ask for them"
+    );
     Ok(())
 }
 

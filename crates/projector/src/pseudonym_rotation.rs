@@ -1,0 +1,185 @@
+//! Planned re-pseudonymisation, for `rondom keys rotate-pseudonym`: every member of every
+//! household gets their pseudonym under a new key, computed from their BSN as sealed in the
+//! read model (so the old key is not needed, and a run that stopped halfway simply runs again).
+//!
+//! Per household: the registry learns the new pseudonyms (and forgets the old ones), then a
+//! `pseudoniemen_vernieuwd` event puts the change on the log, so the projector and any later
+//! rebuild rename the members and the person index the same way. The hub is stopped meanwhile
+//! (the adapters would resolve persons under one key while the registry holds the other).
+//!
+//! What it cannot undo: the log keeps the old pseudonyms of earlier events, and each renewal
+//! event pairs old and new within a household. Rotation protects what comes after it (a person
+//! first seen later cannot be found with the old key, and BSN lookups need the new one); it
+//! does not make history unlinkable for someone who holds the old key and a copy of the log.
+
+use prost::Message as _;
+use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore};
+use rondom_domain::id::IdempotencyKey;
+use rondom_domain::seal::{Purpose, Sealed};
+use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, Pseudonym, PseudonymKey, SourceUrn};
+use rondom_proto::v1;
+
+use crate::error::Result;
+use crate::store::ReadModel;
+
+/// The CloudEvents source of renewals.
+const SOURCE: &str = "urn:rondom:hub:pseudonym-rotation";
+
+/// What a re-pseudonymisation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Renewal {
+    /// Households with members whose pseudonyms changed (one event each).
+    pub households: u64,
+    /// Members with a new pseudonym.
+    pub persons: u64,
+    /// Members whose identity could not be opened (their household's key is gone): left as
+    /// they are.
+    pub unreadable: u64,
+}
+
+/// Gives every member their pseudonym under `new_key`: brings the read model in `generations`
+/// up to the end of the log first (a rebuild, with the hub's `bylaws`) when it is behind. The
+/// hub must be stopped.
+///
+/// # Errors
+/// [`crate::Error::Storage`] when the read model is in use (the hub still runs); storage and
+/// bus errors otherwise. What was done stays done, and running it again continues.
+pub async fn renew_all(
+    jetstream: &async_nats::jetstream::Context,
+    generations: &crate::Generations,
+    masters: rondom_domain::seal::MasterKeys,
+    new_key: &PseudonymKey,
+    bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
+) -> Result<Renewal> {
+    let last = jetstream
+        .get_stream(rondom_bus::stream::EVENTS_STREAM)
+        .await
+        .map_err(crate::error::nats("opening the event stream"))?
+        .info()
+        .await
+        .map_err(crate::error::nats("reading the stream state"))?
+        .state
+        .last_sequence;
+    let behind = ReadModel::open(&generations.current()?)?.checkpoint()? < last;
+    if behind {
+        crate::rebuild::rebuild(jetstream, generations, 1024, bylaws, false).await?;
+    }
+    let model = ReadModel::open(&generations.current()?)?;
+    let keys = KeyStore::new(
+        rondom_bus::stream::bucket(jetstream, rondom_bus::stream::KEYS_BUCKET).await?,
+        masters,
+    );
+    let registry = HouseholdRegistry::new(
+        rondom_bus::stream::bucket(jetstream, rondom_bus::stream::PERSONS_BUCKET).await?,
+    );
+    renew(
+        &model,
+        &keys,
+        &registry,
+        &EventPublisher::new(jetstream.clone()),
+        new_key,
+    )
+    .await
+}
+
+/// Gives every member in `model` their pseudonym under `new_key`. The model must be current
+/// with the log and the hub stopped.
+///
+/// # Errors
+/// Storage or bus errors; what was done stays done, and running it again continues.
+pub async fn renew(
+    model: &ReadModel,
+    keys: &KeyStore,
+    registry: &HouseholdRegistry,
+    publisher: &EventPublisher,
+    new_key: &PseudonymKey,
+) -> Result<Renewal> {
+    let mut renewal = Renewal::default();
+    for item in model.households_after(None) {
+        let (id, household) = item?;
+        if household.erasure.is_some() || household.members.is_empty() {
+            continue;
+        }
+        let key = keys.get(&id).await?;
+        let mut changes = Vec::new();
+        for member in &household.members {
+            let bsn = key.as_ref().and_then(|key| {
+                let sealed = Sealed::from(member.identity.clone()?);
+                let opened = key.open(&id, Purpose::Identity, &sealed).ok()?;
+                let identity = v1::PersonIdentity::decode(opened.as_slice()).ok()?;
+                identity.bsn.parse::<Bsn>().ok()
+            });
+            let Some(bsn) = bsn else {
+                renewal.unreadable += 1;
+                continue;
+            };
+            let nieuw = new_key.pseudonym(&bsn).to_string();
+            if nieuw != member.pseudonym {
+                changes.push(v1::PseudonymChange {
+                    oud: member.pseudonym.clone(),
+                    nieuw,
+                });
+            }
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        for change in &changes {
+            let (Ok(oud), Ok(nieuw)) = (
+                change.oud.parse::<Pseudonym>(),
+                change.nieuw.parse::<Pseudonym>(),
+            ) else {
+                continue;
+            };
+            registry.join(&nieuw, id).await?;
+            registry.leave(&oud, id).await?;
+        }
+        renewal.persons += changes.len() as u64;
+        renewal.households += 1;
+        publish(
+            publisher,
+            id,
+            &household.gemeente_code,
+            changes,
+            new_key.id(),
+        )
+        .await?;
+    }
+    Ok(renewal)
+}
+
+async fn publish(
+    publisher: &EventPublisher,
+    household: HouseholdId,
+    gemeente_code: &str,
+    changes: Vec<v1::PseudonymChange>,
+    key_id: String,
+) -> Result<()> {
+    let source: SourceUrn = SOURCE.parse().expect("a valid URN");
+    // One renewal per household and key: a run again within the duplicate window is dropped
+    // by JetStream, after it the fold finds nothing left to rename.
+    let key: IdempotencyKey = format!("{household}.{key_id}")
+        .parse()
+        .expect("a household id and a hex fingerprint make a valid key");
+    let envelope = Envelope {
+        id: EventId::derive(&source, &key),
+        source,
+        event_type: EventType::new(Pillar::Regie, "pseudoniemen_vernieuwd")
+            .expect("a catalogue kind"),
+        subject: household,
+        time: chrono::Utc::now(),
+    };
+    let event = v1::Event {
+        household_id: household.to_string(),
+        pillar: v1::Pillar::Regie as i32,
+        kind: "pseudoniemen_vernieuwd".into(),
+        occurred_at: Some(rondom_proto::convert::timestamp(envelope.time)),
+        gemeente_code: gemeente_code.to_owned(),
+        body: Some(v1::event::Body::PseudoniemenVernieuwd(
+            v1::PseudoniemenVernieuwd { changes, key_id },
+        )),
+        ..Default::default()
+    };
+    publisher.publish(&envelope, &event).await?;
+    Ok(())
+}
