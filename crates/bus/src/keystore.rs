@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::kv;
-use async_nats::jetstream::stream::DeleteMessageErrorKind;
+use async_nats::jetstream::stream::{DeleteMessageErrorKind, DirectGetErrorKind};
 use futures::StreamExt as _;
 use prost::Message;
 use rondom_domain::HouseholdId;
@@ -59,6 +59,9 @@ pub struct KeyStore {
     masters: RwLock<MasterKeys>,
     reload: Option<ReloadMasters>,
     cache: Mutex<HashMap<HouseholdId, DataKey>>,
+    /// Counts forgettings: a key read from the bucket is cached only if nothing was forgotten
+    /// while it was read, so a tombstone seen meanwhile is never undone by the cache.
+    forgotten: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -77,7 +80,7 @@ pub struct Rewrap {
     pub rewrapped: u64,
     /// Keys that already were.
     pub current: u64,
-    /// Keys destroyed (households erased) while the pass ran.
+    /// Households erased (their tombstones), so nothing to re-wrap.
     pub destroyed: u64,
 }
 
@@ -89,6 +92,7 @@ impl KeyStore {
             masters: RwLock::new(masters),
             reload: None,
             cache: Mutex::new(HashMap::new()),
+            forgotten: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -165,6 +169,7 @@ impl KeyStore {
         if let Some(key) = self.cache.lock().expect("key cache lock").get(household) {
             return Ok(Stored::Key(key.clone()));
         }
+        let forgotten = self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
         let Some(bytes) = self
             .bucket
             .get(household.to_string())
@@ -177,7 +182,7 @@ impl KeyStore {
             return Ok(Stored::Destroyed);
         }
         let key = self.unwrap(household, &decode(&bytes)?)?;
-        self.remember(*household, key.clone());
+        self.remember_unless_forgotten(*household, key.clone(), forgotten);
         Ok(Stored::Key(key))
     }
 
@@ -219,6 +224,8 @@ impl KeyStore {
             let Some(entry) = entry
                 .filter(|entry| entry.operation == kv::Operation::Put && !entry.value.is_empty())
             else {
+                // Destroyed meanwhile: make sure no wrapping of it is left on disk.
+                self.shred(&name, None).await?;
                 return Ok(Some(Rewrapped::Destroyed));
             };
             let wrapped = decode(&entry.value)?;
@@ -254,40 +261,61 @@ impl KeyStore {
     /// Erases every stored revision of `name` except `keep` from disk (JetStream's secure
     /// delete overwrites the message).
     async fn shred(&self, name: &str, keep: Option<u64>) -> Result<()> {
-        let mut revisions = self
-            .bucket
-            .history(name)
-            .await
-            .map_err(|err| Error::unavailable("reading a household key's revisions", err))?;
-        while let Some(entry) = revisions.next().await {
-            let entry = entry
-                .map_err(|err| Error::unavailable("reading a household key's revisions", err))?;
-            if entry.operation != kv::Operation::Put
-                || entry.value.is_empty()
-                || Some(entry.revision) == keep
+        // Walked message by message (direct gets): a history consumer stalls for its idle
+        // heartbeat when another shred deletes a revision under it.
+        let subject = format!("{}{name}", self.bucket.prefix);
+        let mut from = 1;
+        loop {
+            let entry = match self
+                .bucket
+                .stream
+                .direct_get_next_for_subject(subject.as_str(), Some(from))
+                .await
             {
+                Ok(message) => message,
+                Err(err) if err.kind() == DirectGetErrorKind::NotFound => return Ok(()),
+                Err(err) => {
+                    return Err(Error::unavailable(
+                        "reading a household key's revisions",
+                        err,
+                    ));
+                }
+            };
+            from = entry.sequence + 1;
+            // Empty: a tombstone or a delete marker, nothing to erase.
+            if entry.payload.is_empty() || Some(entry.sequence) == keep {
                 continue;
             }
-            match self.bucket.stream.delete_message(entry.revision).await {
+            match self.bucket.stream.delete_message(entry.sequence).await {
                 Ok(_) => {}
                 Err(err) => match err.kind() {
+                    // Gone already (another shred of the same key was first).
                     DeleteMessageErrorKind::JetStream(inner)
-                        if inner.error_code() == ErrorCode::NO_MESSAGE_FOUND => {}
+                        if inner.error_code() == ErrorCode::NO_MESSAGE_FOUND
+                            || inner.error_code() == ErrorCode::SEQUENCE_NOT_FOUND => {}
                     // A bucket from before this was possible (see stream::keys_bucket_config):
                     // the tombstone still destroys the key for every reader.
-                    DeleteMessageErrorKind::JetStream(inner)
-                        if inner.error_code() == ErrorCode::STREAM_MESSAGE_DELETE_FAILED =>
+                    DeleteMessageErrorKind::JetStream(_)
+                        if self.bucket.stream.cached_info().config.deny_delete =>
                     {
                         tracing::warn!(
-                            "RONDOM_KEYS does not allow erasing from disk; purging only"
+                            "RONDOM_KEYS does not allow erasing from disk; the tombstone only"
                         );
                         return Ok(());
                     }
+                    // 10057 also says "no message found" when a concurrent erase won.
+                    _ if self
+                        .bucket
+                        .stream
+                        .get_raw_message(entry.sequence)
+                        .await
+                        .is_err_and(|missing| {
+                            missing.kind() == async_nats::jetstream::stream::LastRawMessageErrorKind::NoMessageFound
+                        }) => {}
                     _ => return Err(Error::unavailable("erasing a household key", err)),
                 },
             }
         }
-        Ok(())
     }
 
     /// Tells every following process that the master key changed, so they wrap new keys under
@@ -416,23 +444,24 @@ impl KeyStore {
     /// Destroys the data key of `household`: its personal data, wherever it is stored sealed,
     /// can no longer be opened. Destroying a key that is already gone changes nothing.
     ///
-    /// Every stored revision is erased by JetStream first (overwritten on disk, not merely
-    /// dropped from the index: a purge alone leaves the bytes in the stream's block files
-    /// until they are compacted), then an empty tombstone takes the key's place: followers
-    /// forget the key when they see it, and the household never gets a key again, so a write
-    /// that raced the erasure cannot seal fresh data for it ([`Error::Erased`]).
+    /// An empty tombstone takes the key's place (followers forget the key when they see it, and
+    /// the household never gets a key again, so a write that raced the erasure cannot seal
+    /// fresh data for it: [`Error::Erased`]); then every stored revision is erased by
+    /// JetStream (overwritten on disk, not merely dropped from the index: a purge alone leaves
+    /// the bytes in the stream's block files until they are compacted).
     ///
     /// # Errors
     /// [`Error::Unavailable`] when KV cannot be reached; the key may then still exist.
     pub async fn destroy(&self, household: &HouseholdId) -> Result<()> {
         let name = household.to_string();
-        self.shred(&name, None).await?;
+        // The tombstone first: after it neither a create nor a re-wrap's compare-and-set can
+        // add a revision, so the erasing below leaves nothing behind.
         self.bucket
             .put(name.as_str(), bytes::Bytes::new())
             .await
             .map_err(|err| Error::unavailable("destroying a household key", err))?;
         self.forget(household);
-        Ok(())
+        self.shred(&name, None).await
     }
 
     /// Follows the bucket and drops every destroyed key from this process's cache, and reloads
@@ -450,7 +479,12 @@ impl KeyStore {
             .map_err(|err| Error::unavailable("watching household keys", err))?;
         // What happened before the watch began (at start, or while NATS was away) is not
         // watched: start over from what the bucket holds now.
-        self.cache.lock().expect("key cache lock").clear();
+        {
+            let mut cache = self.cache.lock().expect("key cache lock");
+            self.forgotten
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            cache.clear();
+        }
         self.reload_masters();
         while let Some(change) = changes.next().await {
             // After an error the watch is done for (polling on would panic inside
@@ -472,7 +506,23 @@ impl KeyStore {
     }
 
     fn forget(&self, household: &HouseholdId) {
-        self.cache.lock().expect("key cache lock").remove(household);
+        let mut cache = self.cache.lock().expect("key cache lock");
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        cache.remove(household);
+    }
+
+    /// Caches a key read from the bucket, unless something was forgotten since the read began
+    /// (`forgotten` as it was then): the read may predate a tombstone.
+    fn remember_unless_forgotten(&self, household: HouseholdId, key: DataKey, forgotten: u64) {
+        let mut cache = self.cache.lock().expect("key cache lock");
+        if self.forgotten.load(std::sync::atomic::Ordering::SeqCst) != forgotten {
+            return;
+        }
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(household, key);
     }
 
     fn remember(&self, household: HouseholdId, key: DataKey) {

@@ -65,14 +65,16 @@ fn bucket_config(bucket: &str, description: &str, replicas: usize) -> kv::Config
 /// Returns the configuration of the stream under `RONDOM_KEYS`: a KV bucket as async-nats
 /// makes one, except that single messages may be deleted, so the key store can erase a
 /// destroyed key from disk (a purge alone leaves its bytes in the block files until they are
-/// compacted), and two revisions are kept, so a re-wrap can erase the previous one itself
-/// (dropped by the history limit, its bytes would linger too).
+/// compacted), and revisions are kept until the key store erases them itself (dropped by the
+/// history limit, their bytes would linger too).
 pub fn keys_bucket_config(settings: &StreamSettings) -> stream::Config {
     stream::Config {
         name: format!("KV_{KEYS_BUCKET}"),
         description: Some("household id -> wrapped data key".to_owned()),
         subjects: vec![format!("$KV.{KEYS_BUCKET}.>")],
-        max_messages_per_subject: 2,
+        // Room for every revision until the key store erases it itself: one dropped by this
+        // limit would leave its bytes on disk.
+        max_messages_per_subject: 16,
         storage: stream::StorageType::File,
         allow_rollup: true,
         deny_delete: false,

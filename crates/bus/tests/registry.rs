@@ -404,3 +404,51 @@ fn on_disk(nats: &TestNats, needle: &[u8]) -> usize {
         })
         .count()
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn destroying_while_a_rewrap_runs_and_twice_at_once_leaves_no_key_revision() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket");
+    let (old, new) = (
+        MasterKey::from_bytes([5; 32]),
+        MasterKey::from_bytes([7; 32]),
+    );
+    let store = Arc::new(KeyStore::new(bucket.clone(), only(old.clone())));
+    let mut households = Vec::new();
+    for _ in 0..40 {
+        let household = rondom_domain::HouseholdId::generate();
+        store.get_or_create(&household).await.expect("key");
+        households.push(household);
+    }
+    let rotator = KeyStore::new(bucket.clone(), MasterKeys::new(new, [old]));
+    let destroyer = store.clone();
+    let doomed = households.clone();
+    let (rewrapped, destroyed) = tokio::join!(rotator.rewrap(), async move {
+        for household in &doomed {
+            // Two erasures of one household at once: both succeed.
+            let (first, second) =
+                tokio::join!(destroyer.destroy(household), destroyer.destroy(household));
+            first.expect("destroy");
+            second.expect("destroy again");
+        }
+    });
+    rewrapped.expect("rewrap");
+    let () = destroyed;
+    for household in &households {
+        let mut history = bucket
+            .history(household.to_string())
+            .await
+            .expect("history");
+        while let Some(entry) = futures::StreamExt::next(&mut history).await {
+            let entry = entry.expect("entry");
+            assert!(entry.value.is_empty(), "a key revision survived: {entry:?}");
+        }
+        assert!(matches!(
+            store.get_or_create(household).await,
+            Err(rondom_bus::Error::Erased)
+        ));
+    }
+}

@@ -76,7 +76,8 @@ pub async fn rewrap(
             "re-wrapped household keys"
         );
         total.rewrapped += done.rewrapped;
-        total.destroyed += done.destroyed;
+        // Counts of what is there, not of what this pass did: the last pass's.
+        total.destroyed = done.destroyed;
         total.current = done.current;
         if done.rewrapped == 0 {
             break;

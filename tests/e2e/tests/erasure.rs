@@ -499,3 +499,74 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
     assert_eq!(rebuilt_entries, entries);
     assert_eq!(rebuilt_now, now);
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
+    let mut hub = TestHub::start().await;
+    let posted = hub
+        .signals()
+        .await
+        .post_signal(common::signal(
+            "gezin-1",
+            &[("111222333", "Fatima")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "zit veel alleen",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    hub.wait_applied(posted.position).await;
+    let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
+    let before = generations.current().expect("current generation");
+
+    // The rebuild is offline: tried while the hub runs (and erases), it refuses and touches
+    // nothing, and the erasure goes through.
+    let jetstream = hub.jetstream().await;
+    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let (rebuilt, erased) = tokio::join!(
+        rondom_projector::rebuild::rebuild(
+            &jetstream,
+            &generations,
+            5,
+            rondom_domain::bylaw::BylawTerms::default().into(),
+            false,
+        ),
+        operator.erase_household(erase(
+            &posted.household_id,
+            v1::ErasureReason::VerzoekBetrokkene,
+        )),
+    );
+    assert!(
+        matches!(rebuilt, Err(rondom_projector::Error::Storage(_))),
+        "{rebuilt:?}"
+    );
+    let erased = erased.expect("erased").into_inner();
+    assert_eq!(generations.current().expect("current"), before);
+    let view = async |hub: &TestHub| {
+        hub.households()
+            .await
+            .get_household(by_id(&posted.household_id, erased.position))
+            .await
+            .expect("view")
+            .into_inner()
+            .household
+            .expect("household")
+    };
+    let live = view(&hub).await;
+    assert!(live.members.is_empty() && live.erasure.is_some());
+
+    // Done the right way, hub stopped, the rebuild agrees with what the hub showed.
+    hub.stop().await;
+    rondom_projector::rebuild::rebuild(
+        &jetstream,
+        &generations,
+        5,
+        rondom_domain::bylaw::BylawTerms::default().into(),
+        false,
+    )
+    .await
+    .expect("rebuild");
+    hub.start_again().await;
+    assert_eq!(view(&hub).await, live);
+}

@@ -108,7 +108,7 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
         KeysCommand::Rotate { .. } | KeysCommand::Rewrap => {
             let report = rotation::rewrap(&jetstream, &args.key_dir).await?;
             say!(
-                "re-wrapped {} household keys ({} were already under {}, {} erased meanwhile)",
+                "re-wrapped {} household keys ({} were already under {}; {} erased households have none)",
                 report.rewrap.rewrapped,
                 report.rewrap.current,
                 report.current,
