@@ -135,17 +135,57 @@ pub struct Restored {
     pub erasures_reapplied: u64,
 }
 
+/// What the installation knew of erasures before a restore replaced it, in
+/// `<read-model>/restore-journal.json`: written before anything is deleted and removed only
+/// when the restore is complete, so a restore run again after a failure still knows them.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Journal {
+    /// Household id -> its erasure event as it was on the log.
+    erasures: BTreeMap<String, LoggedEvent>,
+    /// Households whose key was a tombstone.
+    tombstones: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LoggedEvent {
+    subject: String,
+    headers: Vec<(String, String)>,
+    /// Hex.
+    payload: String,
+}
+
+impl LoggedEvent {
+    fn of(message: &jetstream::message::StreamMessage) -> Self {
+        Self {
+            subject: message.subject.to_string(),
+            headers: message
+                .headers
+                .iter()
+                .flat_map(|(name, values)| {
+                    values
+                        .iter()
+                        .map(move |value| (name.to_string(), value.to_string()))
+                })
+                .collect(),
+            payload: hex::encode(&message.payload),
+        }
+    }
+}
+
 /// Replaces the installation on `client` with the backup in `dir` and starts a new, empty
 /// read model generation under `read_model` (the projector replays the restored log at its
-/// next start). Stop the hub first; NATS must run.
+/// next start). Stop the hub first; NATS must run. `key_dir` must hold every master key the
+/// backup's household keys are wrapped under.
 ///
 /// # Errors
-/// When the backup is incomplete or NATS refuses a step. Streams already replaced stay so;
-/// running the restore again finishes it.
+/// When the backup is incomplete or damaged, or a master key is missing, before anything is
+/// changed; when NATS refuses a step after that, running it again finishes it (erasures known
+/// before the first run included).
 pub async fn restore(
     client: &async_nats::Client,
     dir: &Path,
     read_model: &Path,
+    key_dir: &Path,
     settings: &StreamSettings,
 ) -> anyhow::Result<Restored> {
     let manifest: Manifest =
@@ -159,104 +199,162 @@ pub async fn restore(
             manifest.format
         );
     }
-    // Every file there before anything is replaced.
+    // Everything checked before anything is replaced.
+    let mut metas = Vec::new();
     for name in streams() {
         for file in [format!("{name}.json"), format!("{name}.tar.s2")] {
             if !dir.join(&file).is_file() {
                 bail!("the backup lacks {file}; nothing was changed");
             }
         }
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json")))?)
+                .with_context(|| format!("{name}.json is damaged; nothing was changed"))?;
+        metas.push((name, meta));
     }
-    if !dir.join(KEYS_FILE).is_file() {
-        bail!("the backup lacks {KEYS_FILE}; nothing was changed");
+    let backed_up_keys = read_keys_file(&dir.join(KEYS_FILE))?;
+    let masters = rondom_runtime::keys::load_masters(key_dir)
+        .with_context(|| format!("cannot read the master keys in {}", key_dir.display()))?;
+    let missing: Vec<_> = manifest
+        .master_keys
+        .iter()
+        .filter(|id| masters.by_id(id).is_none())
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{} lacks master keys {} that the backup's household keys are wrapped under: put \
+             them in its retired/ directory first; nothing was changed",
+            key_dir.display(),
+            missing.join(", ")
+        );
     }
     let jetstream = rondom_bus::jetstream(client.clone());
 
-    // Erasures the installation knows now, before its log is replaced.
-    let live_erasures = erasures(&jetstream).await?;
+    // What the installation knows of erasures now, kept on disk before its log goes.
+    std::fs::create_dir_all(read_model)?;
+    let journal_path = read_model.join("restore-journal.json");
+    let mut journal: Journal = match std::fs::read(&journal_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).context("the restore journal is damaged")?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Journal::default(),
+        Err(err) => return Err(err).context("cannot read the restore journal"),
+    };
+    for (household, event) in erasures(&jetstream).await? {
+        journal
+            .erasures
+            .insert(household.to_string(), LoggedEvent::of(&event));
+    }
+    if let Ok(keys) = stream::bucket(&jetstream, KEYS_BUCKET).await {
+        for (household, wrapped) in stored_keys(&keys).await? {
+            if wrapped.is_empty() {
+                journal.tombstones.insert(household.to_string());
+            }
+        }
+    }
+    let mut file = std::fs::File::create(&journal_path)?;
+    std::io::Write::write_all(&mut file, &serde_json::to_vec(&journal)?)?;
+    file.sync_all()?;
 
     for name in streams().iter().chain([&format!("KV_{KEYS_BUCKET}")]) {
         match jetstream.delete_stream(name).await {
             Ok(_) => {}
-            Err(err) if err.to_string().contains("not found") => {}
+            Err(err) if is_stream_not_found(&err) => {}
             Err(err) => return Err(err).with_context(|| format!("cannot remove {name}")),
         }
     }
-    for name in streams() {
-        let meta: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json")))?)?;
-        let mut archive = tokio::fs::File::open(dir.join(format!("{name}.tar.s2")))
-            .await
-            .with_context(|| format!("the backup has no snapshot of {name}"))?;
-        snapshot::restore(client, &name, &meta, &mut archive)
+    for (name, meta) in &metas {
+        let mut archive = tokio::fs::File::open(dir.join(format!("{name}.tar.s2"))).await?;
+        snapshot::restore(client, name, meta, &mut archive)
             .await
             .with_context(|| format!("restoring {name}"))?;
     }
     stream::provision(&jetstream, settings).await?;
 
     let restored_erasures = erasures(&jetstream).await?;
-    let erased: BTreeSet<HouseholdId> = live_erasures
-        .keys()
-        .chain(restored_erasures.keys())
-        .copied()
-        .collect();
+    let mut erased: BTreeSet<HouseholdId> = restored_erasures.keys().copied().collect();
+    for household in journal.erasures.keys().chain(&journal.tombstones) {
+        erased.insert(
+            household
+                .parse()
+                .context("a household in the restore journal")?,
+        );
+    }
+    erased.extend(
+        backed_up_keys
+            .iter()
+            .filter(|(_, wrapped)| wrapped.is_empty())
+            .map(|(household, _)| *household),
+    );
     let keys = stream::bucket(&jetstream, KEYS_BUCKET).await?;
     let (mut put_back, mut left_out) = (0, 0);
-    let mut tombstones = erased.clone();
-    let text = std::fs::read_to_string(dir.join(KEYS_FILE)).context("the backup has no keys")?;
-    for line in text.lines().filter(|line| !line.is_empty()) {
-        let line: KeyLine = serde_json::from_str(line).context("a line of keys.jsonl")?;
-        let household: HouseholdId = line
-            .household
-            .parse()
-            .context("a household in keys.jsonl")?;
-        if line.wrapped.is_empty() {
-            tombstones.insert(household);
-        } else if erased.contains(&household) {
-            left_out += 1;
-        } else {
-            keys.put(household.to_string(), hex::decode(&line.wrapped)?.into())
-                .await
-                .context("cannot put a household key back")?;
-            put_back += 1;
+    for (household, wrapped) in &backed_up_keys {
+        if wrapped.is_empty() {
+            continue;
         }
+        if erased.contains(household) {
+            left_out += 1;
+            continue;
+        }
+        keys.put(household.to_string(), wrapped.clone().into())
+            .await
+            .context("cannot put a household key back")?;
+        put_back += 1;
     }
     // Every erased household keeps its tombstone: it never gets a key again.
-    for household in &tombstones {
+    for household in &erased {
         keys.put(household.to_string(), bytes::Bytes::new())
             .await
             .context("cannot put an erasure's tombstone back")?;
     }
 
+    // Erasures the restored log does not hold happen again on it.
     let mut reapplied = 0;
     let persons = stream::bucket(&jetstream, PERSONS_BUCKET).await?;
-    for (household, event) in &live_erasures {
-        if restored_erasures.contains_key(household) {
-            continue;
-        }
+    let publisher = rondom_bus::EventPublisher::new(jetstream.clone());
+    for household in erased
+        .iter()
+        .filter(|household| !restored_erasures.contains_key(household))
+    {
         leave_registry(&persons, household).await?;
-        // As published, minus a condition on a stream position that no longer holds.
-        let mut headers = async_nats::HeaderMap::new();
-        for (name, values) in event.headers.iter() {
-            if !name.to_string().starts_with("Nats-Expected") {
-                for value in values {
-                    headers.append(name.clone(), value.clone());
+        match journal.erasures.get(&household.to_string()) {
+            // As it was published, minus a condition on a position that no longer holds.
+            Some(event) => {
+                let mut headers = async_nats::HeaderMap::new();
+                for (name, value) in &event.headers {
+                    if !name.starts_with("Nats-Expected") {
+                        headers.append(name.as_str(), value.as_str());
+                    }
                 }
+                jetstream
+                    .publish_with_headers(
+                        event.subject.clone(),
+                        headers,
+                        hex::decode(&event.payload)?.into(),
+                    )
+                    .await?
+                    .await
+                    .context("JetStream did not take the erasure event")?;
+            }
+            // Erased while the backup was taken (its key a tombstone, its event after the
+            // log's snapshot), or known only by its tombstone: recorded anew.
+            None => {
+                let (envelope, event) = rondom_projector::erasure::erasure_event(
+                    *household,
+                    "",
+                    rondom_proto::v1::ErasureReason::Unspecified,
+                    "rondom-restore",
+                );
+                publisher.publish(&envelope, &event).await?;
             }
         }
-        jetstream
-            .publish_with_headers(event.subject.clone(), headers, event.payload.clone())
-            .await?
-            .await
-            .context("JetStream did not take the erasure event")?;
         reapplied += 1;
     }
 
     let generations = rondom_projector::Generations::new(read_model);
-    std::fs::create_dir_all(read_model)?;
     let next = generations.prepare_next()?;
     std::fs::create_dir_all(&next)?;
     generations.switch_to_next()?;
+    std::fs::remove_file(&journal_path)?;
 
     Ok(Restored {
         manifest,
@@ -264,6 +362,29 @@ pub async fn restore(
         keys_left_out: left_out,
         erasures_reapplied: reapplied,
     })
+}
+
+/// Reads `keys.jsonl`: per household its wrapped key, empty for an erasure's tombstone.
+fn read_keys_file(path: &Path) -> anyhow::Result<Vec<(HouseholdId, Vec<u8>)>> {
+    let text = std::fs::read_to_string(path).context("the backup has no keys")?;
+    text.lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let line: KeyLine =
+                serde_json::from_str(line).context("keys.jsonl is damaged; nothing was changed")?;
+            let household = line
+                .household
+                .parse()
+                .context("keys.jsonl names a household that is not one; nothing was changed")?;
+            let wrapped = hex::decode(&line.wrapped)
+                .context("keys.jsonl holds a key that is not hex; nothing was changed")?;
+            Ok((household, wrapped))
+        })
+        .collect()
+}
+
+fn is_stream_not_found(err: &impl std::error::Error) -> bool {
+    err.to_string().contains("stream not found")
 }
 
 fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
@@ -298,8 +419,10 @@ async fn stored_keys(keys: &kv::Store) -> anyhow::Result<Vec<(HouseholdId, Vec<u
 async fn erasures(
     jetstream: &jetstream::Context,
 ) -> anyhow::Result<BTreeMap<HouseholdId, jetstream::message::StreamMessage>> {
-    let Ok(events) = jetstream.get_stream(EVENTS_STREAM).await else {
-        return Ok(BTreeMap::new());
+    let events = match jetstream.get_stream(EVENTS_STREAM).await {
+        Ok(events) => events,
+        Err(err) if is_stream_not_found(&err) => return Ok(BTreeMap::new()),
+        Err(err) => return Err(err).context("cannot read the erasures of the event log"),
     };
     let mut info = events.info_with_subjects(ERASURES).await?;
     let mut subjects = Vec::new();

@@ -22,6 +22,41 @@ pub struct Eraser {
     pub registry: HouseholdRegistry,
 }
 
+/// Returns the erasure event of `household`: who erased it and why, nothing personal. Its id
+/// depends only on the household, so publishing it again is a duplicate.
+pub fn erasure_event(
+    household: HouseholdId,
+    gemeente_code: &str,
+    reden: v1::ErasureReason,
+    by: &str,
+) -> (Envelope, v1::Event) {
+    let source: SourceUrn = SOURCE.parse().expect("a valid URN");
+    let key: IdempotencyKey = household
+        .to_string()
+        .parse()
+        .expect("a household id is a valid key");
+    let envelope = Envelope {
+        id: EventId::derive(&source, &key),
+        source,
+        event_type: EventType::new(Pillar::Regie, "huishouden_gewist").expect("a catalogue kind"),
+        subject: household,
+        time: chrono::Utc::now(),
+    };
+    let event = v1::Event {
+        household_id: household.to_string(),
+        pillar: v1::Pillar::Regie as i32,
+        kind: "huishouden_gewist".into(),
+        occurred_at: Some(rondom_proto::convert::timestamp(envelope.time)),
+        gemeente_code: gemeente_code.to_owned(),
+        body: Some(v1::event::Body::HuishoudenGewist(v1::HuishoudenGewist {
+            reden: reden as i32,
+            gewist_door: by.to_owned(),
+        })),
+        ..Default::default()
+    };
+    (envelope, event)
+}
+
 /// Erases `household` for `reden`, on behalf of client `by`.
 ///
 /// # Errors
@@ -51,31 +86,7 @@ pub async fn erase(
     let (position, already_erased) = match &stored.erasure {
         Some(erasure) => (erasure.position, true),
         None => {
-            let source: SourceUrn = SOURCE.parse().expect("a valid URN");
-            let key: IdempotencyKey = household
-                .to_string()
-                .parse()
-                .expect("a household id is a valid key");
-            let envelope = Envelope {
-                id: EventId::derive(&source, &key),
-                source,
-                event_type: EventType::new(Pillar::Regie, "huishouden_gewist")
-                    .expect("a catalogue kind"),
-                subject: household,
-                time: chrono::Utc::now(),
-            };
-            let event = v1::Event {
-                household_id: household.to_string(),
-                pillar: v1::Pillar::Regie as i32,
-                kind: "huishouden_gewist".into(),
-                occurred_at: Some(rondom_proto::convert::timestamp(envelope.time)),
-                gemeente_code: stored.gemeente_code.clone(),
-                body: Some(v1::event::Body::HuishoudenGewist(v1::HuishoudenGewist {
-                    reden: reden as i32,
-                    gewist_door: by.to_owned(),
-                })),
-                ..Default::default()
-            };
+            let (envelope, event) = erasure_event(household, &stored.gemeente_code, reden, by);
             let published = eraser.publisher.publish(&envelope, &event).await?;
             (published.position, false)
         }

@@ -127,25 +127,17 @@ pub fn rotate_master(dir: &Path) -> Result<Rotation, Error> {
     fs::create_dir_all(&retired_dir).map_err(io_error(&retired_dir))?;
     fs::set_permissions(&retired_dir, fs::Permissions::from_mode(0o700))
         .map_err(io_error(&retired_dir))?;
-    let retired_path = retired_dir.join(format!("{old_id}.key"));
-    match crate::secret_file::create(&retired_path, &hex::encode(old)) {
-        Ok(()) => {}
-        // Retired before by a rotation that stopped halfway: the same key, same name.
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(err) => return Err(io_error(&retired_path)(err)),
-    }
-    let new = random_key_bytes();
-    let next_path = dir.join("master.key.next");
-    match fs::remove_file(&next_path) {
-        Ok(()) => {}
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-        Err(err) => return Err(io_error(&next_path)(err)),
-    }
-    crate::secret_file::create(&next_path, &hex::encode(new)).map_err(io_error(&next_path))?;
-    fs::rename(&next_path, &master_path).map_err(io_error(&master_path))?;
     fs::File::open(dir)
         .and_then(|dir| dir.sync_all())
         .map_err(io_error(dir))?;
+    let retired_path = retired_dir.join(format!("{old_id}.key"));
+    // Kept before anything replaces it; a retired file from an interrupted rotation counts
+    // only if it really holds the old key.
+    if read_key(&retired_path).ok() != Some(old) {
+        write_atomically(&retired_path, &old)?;
+    }
+    let new = random_key_bytes();
+    write_atomically(&master_path, &new)?;
     Ok(Rotation {
         retired: old_id,
         current: MasterKey::from_bytes(new).id().to_owned(),
@@ -159,10 +151,8 @@ pub fn rotate_master(dir: &Path) -> Result<Rotation, Error> {
 /// As [`Keys::load_or_generate`].
 pub fn next_pseudonym_key(dir: &Path) -> Result<PseudonymKey, Error> {
     let path = dir.join(PSEUDONYM_NEXT);
-    match crate::secret_file::create(&path, &hex::encode(random_key_bytes())) {
-        Ok(()) => {}
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(source) => return Err(Error::Io { path, source }),
+    if !path.exists() {
+        write_atomically(&path, &random_key_bytes())?;
     }
     Ok(PseudonymKey::from_bytes(read_key(&path)?))
 }
@@ -179,6 +169,27 @@ pub fn promote_pseudonym_key(dir: &Path) -> Result<(), Error> {
     };
     let current = dir.join(PSEUDONYM);
     fs::rename(dir.join(PSEUDONYM_NEXT), &current).map_err(io_error(&current))?;
+    fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(io_error(dir))
+}
+
+/// Puts `key` at `path` whole or not at all: written to a temporary file with mode 0600 and
+/// synced, renamed into place, and the directory synced, so a crash never leaves a partial key.
+fn write_atomically(path: &Path, key: &[u8; 32]) -> Result<(), Error> {
+    let io_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temporary = path.with_extension("tmp");
+    match fs::remove_file(&temporary) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(io_error(&temporary)(err)),
+    }
+    crate::secret_file::create(&temporary, &hex::encode(key)).map_err(io_error(&temporary))?;
+    fs::rename(&temporary, path).map_err(io_error(path))?;
     fs::File::open(dir)
         .and_then(|dir| dir.sync_all())
         .map_err(io_error(dir))
@@ -289,6 +300,29 @@ mod tests {
         assert!(masters.by_id(&rotation.retired).is_some());
         assert!(masters.by_id(&again.retired).is_some());
         assert_eq!(masters.current().id(), again.current);
+    }
+
+    #[test]
+    fn a_rotation_interrupted_while_retiring_loses_no_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let before = Keys::load_or_generate(dir.path()).expect("generate");
+        let old_id = before.masters.current().id().to_owned();
+        // A crash left an empty retired file behind, master.key still the old key.
+        fs::create_dir_all(dir.path().join(RETIRED)).expect("retired dir");
+        fs::write(dir.path().join(RETIRED).join(format!("{old_id}.key")), "").expect("partial");
+        fs::set_permissions(
+            dir.path().join(RETIRED).join(format!("{old_id}.key")),
+            fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+
+        let rotation = rotate_master(dir.path()).expect("rotate");
+        assert_eq!(rotation.retired, old_id);
+        let masters = load_masters(dir.path()).expect("both keys load");
+        assert!(
+            masters.by_id(&old_id).is_some(),
+            "the old key is kept whole"
+        );
     }
 
     #[test]

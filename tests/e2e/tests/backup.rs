@@ -8,6 +8,7 @@ use rondom_bus::stream::{KEYS_BUCKET, StreamSettings};
 use rondom_cli::backup;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_runtime::keys;
 use tonic::Code;
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
@@ -65,10 +66,53 @@ async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
     assert!(anna_line.contains(r#""wrapped":"""#), "{anna_line}");
 
     hub.stop().await;
+    let read_model = hub.data_dir().join("projector");
+    let key_dir = hub.data_dir().join("keys");
+
+    // Without the master key the backup's keys are wrapped under, nothing is replaced.
+    let no_keys = tempfile::tempdir().expect("temp dir");
+    keys::Keys::load_or_generate(no_keys.path()).expect("other keys");
+    let refused = backup::restore(
+        &client,
+        &dir.path().join("voor"),
+        &read_model,
+        no_keys.path(),
+        &StreamSettings::default(),
+    )
+    .await
+    .expect_err("a master key missing");
+    assert!(
+        format!("{refused:#}").contains("nothing was changed"),
+        "{refused:#}"
+    );
+    assert_eq!(hub.events().await.len() as u64, erasure.position);
+
+    // A restore that fails halfway (a damaged archive) has replaced part of the log; run
+    // again, it still knows the erasure the replaced log held.
+    let broken = dir.path().join("kapot");
+    std::fs::create_dir(&broken).expect("dir");
+    for entry in std::fs::read_dir(dir.path().join("voor")).expect("backup") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, broken.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let archive = broken.join("RONDOM_AUDIT.tar.s2");
+    let bytes = std::fs::read(&archive).expect("archive");
+    std::fs::write(&archive, &bytes[..bytes.len() / 2]).expect("damage");
+    backup::restore(
+        &client,
+        &broken,
+        &read_model,
+        &key_dir,
+        &StreamSettings::default(),
+    )
+    .await
+    .expect_err("a damaged archive");
+
     let restored = backup::restore(
         &client,
         &dir.path().join("voor"),
-        &hub.data_dir().join("projector"),
+        &read_model,
+        &key_dir,
         &StreamSettings::default(),
     )
     .await
@@ -174,6 +218,7 @@ async fn a_backup_goes_into_a_new_directory_and_an_incomplete_one_is_not_restore
         &client,
         empty.path(),
         &hub.data_dir().join("projector"),
+        &hub.data_dir().join("keys"),
         &StreamSettings::default(),
     )
     .await;
@@ -190,6 +235,7 @@ async fn a_backup_goes_into_a_new_directory_and_an_incomplete_one_is_not_restore
         &client,
         &whole,
         &hub.data_dir().join("projector"),
+        &hub.data_dir().join("keys"),
         &StreamSettings::default(),
     )
     .await

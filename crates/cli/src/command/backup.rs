@@ -34,7 +34,8 @@ pub(crate) struct RestoreArgs {
     /// Directory of the projector's read model; default <data-dir>/projector.
     #[arg(long, env = "RONDOM_PROJECTOR_DATA_DIR")]
     read_model: Option<PathBuf>,
-    /// Directory of the keys; checked for the master keys the backup's household keys need.
+    /// Directory of the keys; default <data-dir>/keys. It must hold the master keys the
+    /// backup's household keys are wrapped under (retired ones in retired/).
     #[arg(long, env = "RONDOM_KEY_DIR")]
     key_dir: Option<PathBuf>,
     /// Replace what NATS holds now without asking.
@@ -95,9 +96,16 @@ pub(crate) async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let read_model = args
         .read_model
         .unwrap_or_else(|| args.data_dir.join("projector"));
-    let restored = backup::restore(&client, &args.dir, &read_model, &StreamSettings::default())
-        .await
-        .context("restore failed; running it again finishes it")?;
+    let key_dir = args.key_dir.unwrap_or_else(|| args.data_dir.join("keys"));
+    let restored = backup::restore(
+        &client,
+        &args.dir,
+        &read_model,
+        &key_dir,
+        &StreamSettings::default(),
+    )
+    .await
+    .context("restore failed; running it again finishes it")?;
     client.drain().await.context("failed to drain NATS")?;
     drop(nats);
 
@@ -119,30 +127,6 @@ pub(crate) async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
             "  {} erasures made after the backup applied again",
             restored.erasures_reapplied
         );
-    }
-    let key_dir = args.key_dir.unwrap_or_else(|| args.data_dir.join("keys"));
-    match rondom_runtime::keys::load_masters(&key_dir) {
-        Ok(masters) => {
-            let missing: Vec<_> = restored
-                .manifest
-                .master_keys
-                .iter()
-                .filter(|id| masters.by_id(id).is_none())
-                .cloned()
-                .collect();
-            if !missing.is_empty() {
-                say!(
-                    "warning: {} lacks master keys {}: those households' data cannot be opened \
-                     until they are in its retired/ directory",
-                    key_dir.display(),
-                    missing.join(", ")
-                );
-            }
-        }
-        Err(err) => say!(
-            "warning: cannot check the master keys in {}: {err}",
-            key_dir.display()
-        ),
     }
     say!(
         "the read model at {} is new and empty: the projector rebuilds it from the log when the hub starts",

@@ -284,7 +284,8 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
             if !yes
                 && !super::confirmed(&format!(
                     "Erase household {household_id}? Its members' personal data can never be read \
-                 again, also not from backups. Type 'ja' to erase: "
+                 again (a restore leaves it erased; a backup made before now still holds its \
+                 key until that backup is gone). Type 'ja' to erase: "
                 ))?
             {
                 anyhow::bail!("not erased");
