@@ -10,7 +10,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = command::Cli::parse();
-    rondom_runtime::init_tracing();
+    rondom_runtime::init_tracing(cli.log_filter());
     match cli.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -76,9 +76,11 @@ pub async fn rewrap(
             "re-wrapped household keys"
         );
         total.rewrapped += done.rewrapped;
-        // Counts of what is there, not of what this pass did: the last pass's.
-        total.destroyed = done.destroyed;
-        total.current = done.current;
+        // What was there before the rotation: the first pass saw it.
+        if pass == 0 {
+            total.destroyed = done.destroyed;
+            total.current = done.current;
+        }
         if done.rewrapped == 0 {
             break;
         }

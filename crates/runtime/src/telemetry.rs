@@ -2,10 +2,10 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber: `RUST_LOG` filter (default `info`), JSON lines when
+/// Installs the global subscriber: `RUST_LOG` filter (else `default_filter`), JSON lines when
 /// `RONDOM_LOG_FORMAT=json`. Calling it twice is harmless (tests do).
-pub fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+pub fn init_tracing(default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into());
     let json = std::env::var("RONDOM_LOG_FORMAT").is_ok_and(|format| format == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -171,7 +171,7 @@ async fn rotate_pseudonym(
     client.drain().await.context("failed to drain NATS")?;
     keys::promote_pseudonym_key(key_dir)?;
     say!(
-        "pseudonym key {} in use: {} persons in {} households renewed ({} could not be read:          their household's key is gone)",
+        "pseudonym key {} in use: {} persons in {} households renewed ({} could not be read: their household's key is gone)",
         new_key.id(),
         renewal.persons,
         renewal.households,

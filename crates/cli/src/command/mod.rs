@@ -57,6 +57,15 @@ enum Command {
 }
 
 impl Cli {
+    /// The log filter unless RUST_LOG sets one: the hub tells what it does, a command that
+    /// talks to it only warns (its answer is on stdout).
+    pub(crate) fn log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Up(_) | Command::Serve(_) => "info",
+            _ => "warn",
+        }
+    }
+
     pub(crate) async fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Up(args) => up::run(args).await,
