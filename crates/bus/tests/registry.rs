@@ -17,6 +17,24 @@ async fn jetstream(nats: &TestNats) -> async_nats::jetstream::Context {
     jetstream
 }
 
+/// The provisioned `RONDOM_KEYS` bucket.
+async fn keys_bucket(nats: &TestNats) -> async_nats::jetstream::kv::Store {
+    stream::bucket(&jetstream(nats).await, stream::KEYS_BUCKET)
+        .await
+        .expect("bucket")
+}
+
+/// Waits up to two seconds for `store` to wrap new keys under master key `id`.
+async fn switches_to(store: &KeyStore, id: &str) -> bool {
+    for _ in 0..100 {
+        if store.current_master_id() == id {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
 /// A keyring of one master key, as an installation that never rotated has.
 fn only(master: MasterKey) -> MasterKeys {
     MasterKeys::new(master, [])
@@ -113,10 +131,7 @@ async fn co_residents_join_unless_they_have_a_household() {
 #[test_log::test(tokio::test)]
 async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_store() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let master = only(MasterKey::from_bytes([5; 32]));
     let household = rondom_domain::HouseholdId::generate();
     let first = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
@@ -146,10 +161,7 @@ async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_stor
 #[test_log::test(tokio::test)]
 async fn a_destroyed_key_is_gone_from_the_bucket_and_from_every_cache() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let master = only(MasterKey::from_bytes([5; 32]));
     let household = rondom_domain::HouseholdId::generate();
     let keeper = Arc::new(KeyStore::new(bucket.clone(), master.clone()));
@@ -199,10 +211,7 @@ async fn a_destroyed_key_is_gone_from_the_bucket_and_from_every_cache() {
 #[test_log::test(tokio::test)]
 async fn rotation_rewraps_every_key_and_other_processes_follow_without_a_restart() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let (old, new) = (
         MasterKey::from_bytes([5; 32]),
         MasterKey::from_bytes([7; 32]),
@@ -251,15 +260,10 @@ async fn rotation_rewraps_every_key_and_other_processes_follow_without_a_restart
     assert!(only_new.get(&erased).await.expect("get").is_none());
 
     // The running process saw the rotation and wraps new keys under the new master key.
-    let mut switched = false;
-    for _ in 0..100 {
-        if running.current_master_id() == new.id() {
-            switched = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(switched, "the running store reloaded its master keys");
+    assert!(
+        switches_to(&running, new.id()).await,
+        "the running store reloaded its master keys"
+    );
     let later = rondom_domain::HouseholdId::generate();
     running.get_or_create(&later).await.expect("key");
     assert!(only_new.get(&later).await.expect("get").is_some());
@@ -268,10 +272,7 @@ async fn rotation_rewraps_every_key_and_other_processes_follow_without_a_restart
 #[test_log::test(tokio::test)]
 async fn a_key_under_an_unknown_master_key_is_reported_not_guessed() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let household = rondom_domain::HouseholdId::generate();
     KeyStore::new(bucket.clone(), only(MasterKey::from_bytes([7; 32])))
         .get_or_create(&household)
@@ -289,10 +290,7 @@ async fn a_key_under_an_unknown_master_key_is_reported_not_guessed() {
 #[test_log::test(tokio::test)]
 async fn a_rotation_with_no_keys_yet_still_reaches_running_processes() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let (old, new) = (
         MasterKey::from_bytes([5; 32]),
         MasterKey::from_bytes([7; 32]),
@@ -308,15 +306,10 @@ async fn a_rotation_with_no_keys_yet_still_reaches_running_processes() {
     let rotator = KeyStore::new(bucket, rotated);
     assert_eq!(rotator.rewrap().await.expect("rewrap"), Default::default());
     rotator.announce_rotation().await.expect("announce");
-    let mut switched = false;
-    for _ in 0..100 {
-        if running.current_master_id() == new.id() {
-            switched = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(switched, "the running store reloaded its master keys");
+    assert!(
+        switches_to(&running, new.id()).await,
+        "the running store reloaded its master keys"
+    );
     // The notice is not a household key.
     assert!(rotator.census().await.expect("census").is_empty());
 }
@@ -324,10 +317,7 @@ async fn a_rotation_with_no_keys_yet_still_reaches_running_processes() {
 #[test_log::test(tokio::test)]
 async fn destroyed_and_rewrapped_keys_leave_no_bytes_on_disk() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let (old, new) = (
         MasterKey::from_bytes([5; 32]),
         MasterKey::from_bytes([7; 32]),
@@ -408,10 +398,7 @@ fn on_disk(nats: &TestNats, needle: &[u8]) -> usize {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn destroying_while_a_rewrap_runs_and_twice_at_once_leaves_no_key_revision() {
     let nats = TestNats::start();
-    let jetstream = jetstream(&nats).await;
-    let bucket = stream::bucket(&jetstream, stream::KEYS_BUCKET)
-        .await
-        .expect("bucket");
+    let bucket = keys_bucket(&nats).await;
     let (old, new) = (
         MasterKey::from_bytes([5; 32]),
         MasterKey::from_bytes([7; 32]),
