@@ -106,9 +106,24 @@ impl KeyStore {
         });
         let weak = Arc::downgrade(&store);
         tokio::spawn(async move {
+            let mut failed_before = false;
             while let Some(store) = weak.upgrade() {
-                if let Err(err) = store.forget_destroyed().await {
-                    tracing::warn!(error = %err, "cannot follow destroyed household keys");
+                let started = std::time::Instant::now();
+                let ended = store.forget_destroyed().await;
+                if started.elapsed() > std::time::Duration::from_secs(10) {
+                    failed_before = false; // it was following; this is a new failure
+                }
+                match ended {
+                    // A watch that ends once is also how a draining connection looks at
+                    // shutdown: only a second failure in a row is worth a warning.
+                    Err(err) if failed_before => {
+                        tracing::warn!(error = %err, "cannot follow destroyed household keys");
+                    }
+                    Err(err) => {
+                        tracing::debug!(error = %err, "household key watch ended; starting again");
+                        failed_before = true;
+                    }
+                    Ok(()) => failed_before = false,
                 }
                 drop(store);
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;

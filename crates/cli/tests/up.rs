@@ -444,6 +444,11 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
             "{log}: {text}"
         );
         assert!(text.contains("dev-tokens.toml"), "{log}: {text}");
+        // A clean stop says nothing alarming.
+        assert!(
+            !text.contains("cannot follow destroyed household keys"),
+            "{log}: {text}"
+        );
         for secret in ["111222333", "123456782", "Fatima", "Yusuf"] {
             assert!(!text.contains(secret), "{secret} in {log}");
         }
