@@ -570,3 +570,56 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
     hub.start_again().await;
     assert_eq!(view(&hub).await, live);
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_person_still_registered_in_an_erased_household_starts_a_new_one() {
+    let hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let first = signals
+        .post_signal(common::signal(
+            "eerst",
+            &[("111222333", "Fatima")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "eerste zorg",
+        ))
+        .await
+        .expect("posted")
+        .into_inner();
+    // The state an interrupted erasure or an old backup can leave: the household's key is a
+    // tombstone while the registry still places Fatima in it.
+    let jetstream = hub.jetstream().await;
+    let masters = rondom_runtime::keys::load_masters(&hub.data_dir().join("keys")).expect("keys");
+    let keys = rondom_bus::KeyStore::new(
+        rondom_bus::stream::bucket(&jetstream, rondom_bus::stream::KEYS_BUCKET)
+            .await
+            .expect("bucket"),
+        masters,
+    );
+    let household: rondom_domain::HouseholdId = first.household_id.parse().expect("id");
+    keys.destroy(&household).await.expect("destroy");
+
+    let next = signals
+        .post_signal(common::signal(
+            "daarna",
+            &[("111222333", "Fatima")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "nieuwe zorg",
+        ))
+        .await
+        .expect("taken, in a household of its own")
+        .into_inner();
+    assert_ne!(next.household_id, first.household_id);
+    let view = hub
+        .households()
+        .await
+        .get_household(common::by_bsn("111222333", next.position))
+        .await
+        .expect("her household now")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(view.household_id, next.household_id);
+    assert_eq!(view.members[0].display_name, "Fatima");
+}

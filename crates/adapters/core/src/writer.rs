@@ -131,15 +131,21 @@ impl EventWriter {
             .collect();
         let (household, members, key) = match draft.target {
             Target::OfPersons => {
-                // A household erased between resolving and sealing has no key to give; its
-                // members left the registry before its key went, so resolving again finds
-                // the household they have now.
+                // A household erased between resolving and sealing has no key to give. Its
+                // registry entries are stale then (an erasure removes them before it destroys
+                // the key; a restore or a crash may leave some): drop those of these persons
+                // and resolve again, which finds or starts the household they have now.
                 let mut attempts = 0;
                 loop {
                     let resolution = self.registry.resolve(&pseudonyms).await?;
                     match self.keys.get_or_create(&resolution.household).await {
                         Ok(key) => break (resolution.household, resolution.members, key),
-                        Err(rondom_bus::Error::Erased) if attempts < 3 => attempts += 1,
+                        Err(rondom_bus::Error::Erased) if attempts < 3 => {
+                            attempts += 1;
+                            for person in &pseudonyms {
+                                self.registry.leave(person, resolution.household).await?;
+                            }
+                        }
                         Err(err) => return Err(err.into()),
                     }
                 }
