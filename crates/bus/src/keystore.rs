@@ -12,6 +12,7 @@
 //! new keys under the new master key too.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use async_nats::jetstream::ErrorCode;
@@ -61,7 +62,7 @@ pub struct KeyStore {
     cache: Mutex<HashMap<HouseholdId, DataKey>>,
     /// Counts forgettings: a key read from the bucket is cached only if nothing was forgotten
     /// while it was read, so a tombstone seen meanwhile is never undone by the cache.
-    forgotten: std::sync::atomic::AtomicU64,
+    forgotten: AtomicU64,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -92,7 +93,7 @@ impl KeyStore {
             masters: RwLock::new(masters),
             reload: None,
             cache: Mutex::new(HashMap::new()),
-            forgotten: std::sync::atomic::AtomicU64::new(0),
+            forgotten: AtomicU64::new(0),
         }
     }
 
@@ -146,13 +147,14 @@ impl KeyStore {
         }
         let key = DataKey::generate();
         let wrapped = self.wrap(household, &key);
+        let forgotten = self.forgotten.load(Ordering::SeqCst);
         match self
             .bucket
             .create(household.to_string(), wrapped.encode_to_vec().into())
             .await
         {
             Ok(_) => {
-                self.remember(*household, key.clone());
+                self.remember(*household, key.clone(), forgotten);
                 Ok(key)
             }
             Err(err) if err.kind() == kv::CreateErrorKind::AlreadyExists => {
@@ -184,7 +186,7 @@ impl KeyStore {
         if let Some(key) = self.cache.lock().expect("key cache lock").get(household) {
             return Ok(Stored::Key(key.clone()));
         }
-        let forgotten = self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
+        let forgotten = self.forgotten.load(Ordering::SeqCst);
         let Some(bytes) = self
             .bucket
             .get(household.to_string())
@@ -197,7 +199,7 @@ impl KeyStore {
             return Ok(Stored::Destroyed);
         }
         let key = self.unwrap(household, &decode(&bytes)?)?;
-        self.remember_unless_forgotten(*household, key.clone(), forgotten);
+        self.remember(*household, key.clone(), forgotten);
         Ok(Stored::Key(key))
     }
 
@@ -496,8 +498,7 @@ impl KeyStore {
         // watched: start over from what the bucket holds now.
         {
             let mut cache = self.cache.lock().expect("key cache lock");
-            self.forgotten
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.forgotten.fetch_add(1, Ordering::SeqCst);
             cache.clear();
         }
         self.reload_masters();
@@ -522,26 +523,17 @@ impl KeyStore {
 
     fn forget(&self, household: &HouseholdId) {
         let mut cache = self.cache.lock().expect("key cache lock");
-        self.forgotten
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
         cache.remove(household);
     }
 
-    /// Caches a key read from the bucket, unless something was forgotten since the read began
-    /// (`forgotten` as it was then): the read may predate a tombstone.
-    fn remember_unless_forgotten(&self, household: HouseholdId, key: DataKey, forgotten: u64) {
+    /// Caches a key read from (or written to) the bucket, unless something was forgotten since
+    /// that began (`forgotten` as it was then): the read may predate a tombstone.
+    fn remember(&self, household: HouseholdId, key: DataKey, forgotten: u64) {
         let mut cache = self.cache.lock().expect("key cache lock");
-        if self.forgotten.load(std::sync::atomic::Ordering::SeqCst) != forgotten {
+        if self.forgotten.load(Ordering::SeqCst) != forgotten {
             return;
         }
-        if cache.len() >= CACHE_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(household, key);
-    }
-
-    fn remember(&self, household: HouseholdId, key: DataKey) {
-        let mut cache = self.cache.lock().expect("key cache lock");
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
         }
