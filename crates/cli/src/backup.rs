@@ -309,13 +309,14 @@ pub async fn restore(
 
     // Erasures the restored log does not hold happen again on it.
     let mut reapplied = 0;
-    let persons = stream::bucket(&jetstream, PERSONS_BUCKET).await?;
     let publisher = rondom_bus::EventPublisher::new(jetstream.clone());
-    for household in erased
+    let again: BTreeSet<HouseholdId> = erased
         .iter()
         .filter(|household| !restored_erasures.contains_key(household))
-    {
-        leave_registry(&persons, household).await?;
+        .copied()
+        .collect();
+    leave_registry(&stream::bucket(&jetstream, PERSONS_BUCKET).await?, &again).await?;
+    for household in &again {
         match journal.erasures.get(&household.to_string()) {
             // As it was published, minus a condition on a position that no longer holds.
             Some(event) => {
@@ -442,16 +443,21 @@ async fn erasures(
     Ok(found)
 }
 
-/// Removes every person of `household` from the registry, as the erasure did.
-async fn leave_registry(persons: &kv::Store, household: &HouseholdId) -> anyhow::Result<()> {
+/// Removes every person of the `erased` households from the registry, as the erasure did, in
+/// one pass over the registry.
+async fn leave_registry(persons: &kv::Store, erased: &BTreeSet<HouseholdId>) -> anyhow::Result<()> {
+    if erased.is_empty() {
+        return Ok(());
+    }
     let names: Vec<String> = persons.keys().await?.try_collect().await?;
-    let wanted = household.to_string();
     for name in names {
-        if persons
-            .get(&name)
-            .await?
-            .is_some_and(|value| value == wanted.as_bytes())
-        {
+        let household = persons.get(&name).await?.and_then(|value| {
+            std::str::from_utf8(&value)
+                .ok()?
+                .parse::<HouseholdId>()
+                .ok()
+        });
+        if household.is_some_and(|household| erased.contains(&household)) {
             persons.purge(&name).await?;
         }
     }
