@@ -14,22 +14,12 @@ use tonic::Code;
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
     let mut hub = TestHub::start().await;
-    let mut signals = hub.signals().await;
-    let mut post = async |key: &str, bsn: &str, name: &str, text: &str| {
-        signals
-            .post_signal(common::signal(
-                key,
-                &[(bsn, name)],
-                v1::Pillar::Wijkteam,
-                "eenzaamheid",
-                text,
-            ))
-            .await
-            .expect("posted")
-            .into_inner()
-    };
-    let anna = post("a-1", "111222333", "Anna", "Anna zit veel alleen").await;
-    let bram = post("b-1", "123456782", "Bram", "Bram zit veel alleen").await;
+    let anna = hub
+        .post_wijkteam("a-1", &[("111222333", "Anna")], "Anna zit veel alleen")
+        .await;
+    let bram = hub
+        .post_wijkteam("b-1", &[("123456782", "Bram")], "Bram zit veel alleen")
+        .await;
     hub.wait_applied(bram.position).await;
 
     let client = rondom_bus::connect(hub.nats.url()).await.expect("NATS");
@@ -41,7 +31,9 @@ async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
     assert_eq!(manifest.keys, 2);
 
     // After the backup: a new household, and Anna's household is erased.
-    let carla = post("c-1", "999990342", "Carla", "Carla zit veel alleen").await;
+    let carla = hub
+        .post_wijkteam("c-1", &[("999990342", "Carla")], "Carla zit veel alleen")
+        .await;
     let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
     let erasure = operator
         .erase_household(v1::EraseHouseholdRequest {

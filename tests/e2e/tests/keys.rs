@@ -124,28 +124,19 @@ async fn assert_every_household_readable(hub: &TestHub, bsns: &[String], positio
 async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
     let mut hub = TestHub::start().await;
     let key_dir = hub.data_dir().join("keys");
-    let mut signals = hub.signals().await;
-    let mut post = async |key: &str, persons: &[(&str, &str)], text: &str| {
-        signals
-            .post_signal(common::signal(
-                key,
-                persons,
-                v1::Pillar::Wijkteam,
-                "eenzaamheid",
-                text,
-            ))
-            .await
-            .expect("posted")
-            .into_inner()
-    };
-    let family = post(
-        "gezin",
-        &[("111222333", "Fatima"), ("123456782", "Yusuf")],
-        "zorgen",
-    )
-    .await;
-    let neighbour = post("buur", &[("999990342", "Buur")], "alleen").await;
-    let gone = post("weg", &[("012345672", "Weg")], "weg").await;
+    let family = hub
+        .post_wijkteam(
+            "gezin",
+            &[("111222333", "Fatima"), ("123456782", "Yusuf")],
+            "zorgen",
+        )
+        .await;
+    let neighbour = hub
+        .post_wijkteam("buur", &[("999990342", "Buur")], "alleen")
+        .await;
+    let gone = hub
+        .post_wijkteam("weg", &[("012345672", "Weg")], "weg")
+        .await;
     HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
         .erase_household(v1::EraseHouseholdRequest {
             household_id: gone.household_id.clone(),

@@ -198,6 +198,27 @@ impl TestHub {
             .expect("tokens a header can carry")
     }
 
+    /// Posts a wijkteam signal (kind eenzaamheid) about `persons` and returns the reply.
+    pub async fn post_wijkteam(
+        &self,
+        key: &str,
+        persons: &[(&str, &str)],
+        text: &str,
+    ) -> v1::PostSignalResponse {
+        self.signals()
+            .await
+            .post_signal(signal(
+                key,
+                persons,
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                text,
+            ))
+            .await
+            .expect("posted")
+            .into_inner()
+    }
+
     /// The wijkteam's signal service.
     pub async fn signals(&self) -> SignalServiceClient<Connection> {
         SignalServiceClient::new(self.client_for(DevClient::Wijkteam).await)
