@@ -60,7 +60,8 @@ pub fn erasure_event(
 /// Erases `household` for `reden`, on behalf of client `by`.
 ///
 /// # Errors
-/// [`Error::HouseholdNotFound`] for a household the read model does not hold; bus errors when
+/// [`Error::HouseholdNotFound`] for a household neither the log nor the read model holds;
+/// [`Error::NotYetApplied`] when the projector lags behind its events; bus errors when
 /// a step does not complete (a retry continues where it stopped).
 pub async fn erase(
     read: &ReadSide,
@@ -69,10 +70,19 @@ pub async fn erase(
     reden: v1::ErasureReason,
     by: &str,
 ) -> Result<v1::EraseHouseholdResponse> {
-    let stored = read
-        .model
-        .household(&household)?
-        .ok_or_else(|| Error::HouseholdNotFound(household.to_string()))?;
+    let stored = match read.model.household(&household)? {
+        Some(stored) => stored,
+        // The household may be in the log but not yet in the view: an operator erasing right
+        // after a write must not be told it does not exist.
+        None => match eraser.publisher.last_event(&household).await? {
+            Some((position, _)) => {
+                read.wait_for(position).await?;
+                read.model.household(&household)?
+            }
+            None => None,
+        }
+        .ok_or_else(|| Error::HouseholdNotFound(household.to_string()))?,
+    };
     let members: Vec<String> = stored
         .members
         .iter()

@@ -623,3 +623,58 @@ async fn a_person_still_registered_in_an_erased_household_starts_a_new_one() {
     assert_eq!(view.household_id, next.household_id);
     assert_eq!(view.members[0].display_name, "Fatima");
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_household_the_projector_has_not_shown_yet_can_be_erased_at_once() {
+    let hub = TestHub::start().await;
+    let earlier = hub
+        .post_wijkteam("eerder", &[("999990342", "Buur")], "alleen")
+        .await;
+    hub.wait_applied(earlier.position).await;
+    // Hold the projector back (JetStream pauses its consumer), so the household is on the log
+    // but not yet in the view when the operator erases it.
+    let resume = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    let paused: serde_json::Value = hub
+        .jetstream()
+        .await
+        .request(
+            format!(
+                "CONSUMER.PAUSE.{}.{}",
+                rondom_bus::stream::EVENTS_STREAM,
+                rondom_projector::consumer::DURABLE
+            ),
+            &serde_json::json!({ "pause_until": resume.to_rfc3339() }),
+        )
+        .await
+        .expect("pause the projector");
+    assert_eq!(paused["paused"], true, "{paused}");
+    let posted = hub
+        .post_wijkteam("net-binnen", &[("111222333", "Fatima")], "zorgen")
+        .await;
+    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut coordinator = hub.households().await;
+    let not_shown = coordinator
+        .get_household(by_id(&posted.household_id, 0))
+        .await
+        .expect_err("the projector is paused");
+    assert_eq!(not_shown.code(), Code::NotFound);
+
+    let erased = operator
+        .erase_household(erase(
+            &posted.household_id,
+            v1::ErasureReason::VerzoekBetrokkene,
+        ))
+        .await
+        .expect("erased once the projector showed it")
+        .into_inner();
+    assert!(!erased.already_erased);
+    let view = coordinator
+        .get_household(by_id(&posted.household_id, erased.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert!(view.erasure.is_some(), "{view:?}");
+    assert!(view.members.is_empty(), "{view:?}");
+}
