@@ -12,7 +12,7 @@ export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build demo fmt lint clean python-client
+.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
@@ -28,6 +28,22 @@ test: tools
 
 build:
 	$(CARGO) build --workspace
+
+# Benchmarks (issue 6): release builds, their own nats-server, hub and PostgreSQL (the P7 peer);
+# one table, saved to bench/results/<date>.json and BENCHMARKS.md. Never part of `make test`.
+bench: tools postgres
+	$(CARGO) build --release -p rondom-cli -p rondom-bench
+	./target/release/rondom-bench
+
+bench-quick: tools postgres
+	$(CARGO) build --release -p rondom-cli -p rondom-bench
+	./target/release/rondom-bench --quick
+
+# The peer of P7 is Debian's PostgreSQL server, started by the bench itself on loopback.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the P7 peer"; \
+		apt-get install -y --no-install-recommends postgresql >/dev/null; }
 
 tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl $(TOOLS)/py/grpc
 

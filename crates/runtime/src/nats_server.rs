@@ -46,6 +46,9 @@ pub struct NatsServerOptions {
     pub port: Option<u16>,
     /// How long to wait for "ready".
     pub ready_timeout: Duration,
+    /// Sync every JetStream write to disk before acknowledging it (`sync_interval: always`);
+    /// off, the server syncs every two minutes and relies on replicas (its default).
+    pub sync_always: bool,
 }
 
 /// A running nats-server; stopped (SIGTERM, then SIGKILL) when dropped.
@@ -86,6 +89,7 @@ impl NatsTarget {
             store_dir,
             port: Some(port),
             ready_timeout: Duration::from_secs(30),
+            sync_always: false,
         };
         let server = tokio::task::spawn_blocking(move || NatsServer::start(&options))
             .await
@@ -118,7 +122,19 @@ impl NatsServer {
         let port = options
             .port
             .map_or_else(|| "-1".to_owned(), |port| port.to_string());
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        if options.sync_always {
+            // Not a command-line flag: only a config file sets it.
+            let config = options.store_dir.join("sync-always.conf");
+            std::fs::write(&config, "jetstream { sync_interval: always }\n").map_err(|source| {
+                Error::Directory {
+                    path: config.clone(),
+                    source,
+                }
+            })?;
+            command.arg("-c").arg(config);
+        }
+        let child = command
             .args(["-a", "127.0.0.1", "-p", &port, "-js"])
             .arg("-sd")
             .arg(&options.store_dir)

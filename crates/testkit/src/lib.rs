@@ -57,6 +57,7 @@ fn options(dir: &Path, port: Option<u16>) -> NatsServerOptions {
         store_dir: dir.join("nats"),
         port,
         ready_timeout: Duration::from_secs(15),
+        sync_always: false,
     }
 }
 

@@ -1,0 +1,109 @@
+//! P6, fan-out: partner subscribers reading the same events at once, deliveries per second in
+//! all, against as many raw ordered consumers reading the same part of the stream.
+
+use std::time::Instant;
+
+use async_nats::jetstream::{self, consumer};
+use futures::StreamExt;
+use rondom_bus::stream::EVENTS_STREAM;
+use rondom_proto::v1;
+use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
+use rondom_runtime::dev_clients::DevClient;
+use tokio::task::JoinSet;
+
+use crate::sample::Rate;
+use crate::stage::Hub;
+
+/// Partner subscribers at once.
+pub(crate) const SUBSCRIBERS: usize = 50;
+
+/// `SUBSCRIBERS` jeugd partner subscriptions from after `from` until each has received
+/// `expected` events (the jeugd partner's own, written from `from + 1` on).
+pub(crate) async fn subscriptions(hub: &Hub, from: u64, expected: u64) -> anyhow::Result<Rate> {
+    let mut clients = Vec::with_capacity(SUBSCRIBERS);
+    for _ in 0..SUBSCRIBERS {
+        clients.push(SubscriptionServiceClient::new(
+            hub.connect(DevClient::Jeugd).await?,
+        ));
+    }
+    let started = Instant::now();
+    let mut readers = JoinSet::new();
+    for mut client in clients {
+        readers.spawn(async move {
+            let open = v1::SubscribeRequest {
+                request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
+                    purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+                    start: Some(v1::open_subscription::Start::AfterPosition(from)),
+                    pillars: vec![v1::Pillar::Jeugd as i32],
+                    ..Default::default()
+                })),
+            };
+            // The request stream stays open (pending) while the deliveries are read.
+            let requests = futures::stream::iter([open]).chain(futures::stream::pending());
+            let mut deliveries = client.subscribe(requests).await?.into_inner();
+            let mut received = 0;
+            while received < expected {
+                let delivery = deliveries
+                    .next()
+                    .await
+                    .ok_or_else(|| anyhow::anyhow!("the subscription ended early"))??;
+                anyhow::ensure!(delivery.position > from, "delivered before the start");
+                received += 1;
+            }
+            Ok::<_, anyhow::Error>(received)
+        });
+    }
+    let mut count = 0;
+    while let Some(reader) = readers.join_next().await {
+        count += reader??;
+    }
+    Ok(Rate {
+        count,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// `SUBSCRIBERS` ordered consumers reading the jeugd events after `from` until each has
+/// `expected`.
+pub(crate) async fn raw_ordered(
+    jetstream: &jetstream::Context,
+    from: u64,
+    expected: u64,
+) -> anyhow::Result<Rate> {
+    let stream = jetstream.get_stream(EVENTS_STREAM).await?;
+    let started = Instant::now();
+    let mut readers = JoinSet::new();
+    for _ in 0..SUBSCRIBERS {
+        let stream = stream.clone();
+        readers.spawn(async move {
+            let consumer = stream
+                .create_consumer(consumer::pull::OrderedConfig {
+                    deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                        start_sequence: from + 1,
+                    },
+                    filter_subject: format!("{}.*.jeugd.>", rondom_bus::subject::EVENT_PREFIX),
+                    ..Default::default()
+                })
+                .await?;
+            let mut messages = consumer.messages().await?;
+            let mut received = 0;
+            while received < expected {
+                messages
+                    .next()
+                    .await
+                    .ok_or_else(|| anyhow::anyhow!("the consumer ended early"))?
+                    .map_err(|err| anyhow::anyhow!("{err}"))?;
+                received += 1;
+            }
+            Ok::<_, anyhow::Error>(received)
+        });
+    }
+    let mut count = 0;
+    while let Some(reader) = readers.join_next().await {
+        count += reader??;
+    }
+    Ok(Rate {
+        count,
+        elapsed: started.elapsed(),
+    })
+}

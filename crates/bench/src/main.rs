@@ -1,0 +1,424 @@
+//! `rondom-bench` (`make bench`, `make bench-quick`): starts its own nats-server and hub, runs
+//! each measurement of issue 6 against a baseline measured in the same run, and prints one
+//! table, saved as JSON in `bench/results/` and as a section of `BENCHMARKS.md`.
+//!
+//! The hub runs as `rondom up` in its own process; the load comes from this one. Every figure
+//! is a ratio against a baseline of the same run, so the table holds on a noisy machine.
+
+mod fanout;
+mod freshness;
+mod ingest;
+mod peer;
+mod reads;
+mod rebuild;
+mod report;
+mod sample;
+mod stage;
+mod workload;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Parser;
+use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+use rondom_runtime::dev_clients::DevClient;
+use serde::Serialize;
+
+use crate::reads::Read;
+use crate::report::Figure;
+
+#[derive(Debug, Parser)]
+#[command(about = "Measures Rondom against raw baselines in one run")]
+struct Args {
+    /// Small sizes: the whole run in under two minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Where the bench keeps its nats-server, hub and PostgreSQL data (removed afterwards).
+    #[arg(long, default_value = "target/bench-work")]
+    work_dir: PathBuf,
+    /// The repository root: results go to bench/results/ and BENCHMARKS.md there.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Leave out the PostgreSQL peer (P7).
+    #[arg(long)]
+    no_peer: bool,
+}
+
+/// How much each measurement does.
+#[derive(Debug, Clone, Serialize)]
+struct Sizes {
+    /// Households of the small data set (P5's baseline).
+    small_households: u64,
+    /// Households after P1 (P4 reads over these).
+    households: u64,
+    /// Raw JetStream publishes (P1's baseline).
+    raw_publishes: u64,
+    /// Events in the stream for the rebuild and the large data set (P3, P5).
+    events: u64,
+    freshness_rate: u32,
+    freshness_seconds: u64,
+    read_seconds: u64,
+    single_client_calls: u64,
+    /// Jeugd partner events every subscriber reads (P6).
+    fanout_events: u64,
+    /// Events the PostgreSQL peer ingests and rebuilds (P7).
+    peer_events: u64,
+}
+
+impl Sizes {
+    fn quick() -> Self {
+        Self {
+            small_households: 1_000,
+            households: 5_000,
+            raw_publishes: 50_000,
+            events: 20_000,
+            freshness_rate: 1_000,
+            freshness_seconds: 3,
+            read_seconds: 2,
+            single_client_calls: 1_000,
+            fanout_events: 1_000,
+            peer_events: 5_000,
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            small_households: 10_000,
+            households: 100_000,
+            raw_publishes: 200_000,
+            events: 1_000_000,
+            freshness_rate: 1_000,
+            freshness_seconds: 10,
+            read_seconds: 10,
+            single_client_calls: 5_000,
+            fanout_events: 10_000,
+            peer_events: 100_000,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let sizes = if args.quick {
+        Sizes::quick()
+    } else {
+        Sizes::full()
+    };
+    let _ = std::fs::remove_dir_all(&args.work_dir);
+    std::fs::create_dir_all(&args.work_dir)?;
+    let work = tempfile::tempdir_in(&args.work_dir)?;
+    let progress = Progress::new();
+    let mut bench = Bench {
+        sizes,
+        progress,
+        figures: Vec::new(),
+        notes: Vec::new(),
+    };
+    bench.rondom(work.path()).await?;
+    if !args.no_peer {
+        peer::run(&mut bench, work.path()).await?;
+    }
+
+    let run = report::Run {
+        date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        mode: if args.quick { "quick" } else { "full" },
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        machine: report::Machine::read(),
+        sizes: serde_json::to_value(&bench.sizes)?,
+        figures: bench.figures,
+        notes: bench.notes,
+    };
+    println!("\n{}", run.table());
+    let saved = run.save(&args.root)?;
+    println!("saved {} and BENCHMARKS.md", saved.display());
+    Ok(())
+}
+
+/// Prints what the run is doing, with the time since it started.
+#[derive(Debug)]
+struct Progress(Instant);
+
+impl Progress {
+    fn new() -> Self {
+        Self(Instant::now())
+    }
+
+    fn say(&self, what: &str) {
+        eprintln!("[{:>6.1?}] {what}", self.0.elapsed());
+    }
+}
+
+struct Bench {
+    sizes: Sizes,
+    progress: Progress,
+    figures: Vec<Figure>,
+    notes: Vec<String>,
+}
+
+impl Bench {
+    /// P1-P6 on one hub whose data grows from the small set to the large one.
+    async fn rondom(&mut self, work: &std::path::Path) -> anyhow::Result<()> {
+        let sizes = self.sizes.clone();
+        let nats = stage::nats(work, false)?;
+        let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
+        let hub_dir = work.join("hub");
+        std::fs::create_dir_all(&hub_dir)?;
+        let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+
+        self.progress.say(&format!(
+            "loading {} households (the small set)",
+            sizes.small_households
+        ));
+        let small = ingest::post_signals(
+            &hub,
+            "small",
+            sizes.small_households,
+            0,
+            sizes.small_households,
+        )
+        .await?;
+        let mut ids = small.household_ids;
+        let small_ids = Arc::new(ids.clone());
+        self.progress
+            .say("P5 small: reads and memory over the small set");
+        let small_reads = reads::measure(
+            &hub,
+            Read::Household,
+            &small_ids,
+            secs(sizes.read_seconds),
+            sizes.single_client_calls,
+        )
+        .await?;
+        let small_rss = hub.rss_bytes()?;
+
+        let new = sizes.households - sizes.small_households;
+        self.progress.say(&format!(
+            "P1: {new} signals through PostSignal, {} clients",
+            ingest::CLIENTS
+        ));
+        let p1 = ingest::post_signals(&hub, "p1", new, sizes.small_households, new).await?;
+        ids.extend(p1.household_ids);
+        let size = ingest::event_size(&jetstream).await?;
+        self.progress.say(&format!(
+            "P1 baseline: {} raw publishes of {size} bytes",
+            sizes.raw_publishes
+        ));
+        let raw = ingest::raw_publish(&jetstream, sizes.raw_publishes, size).await?;
+        self.figures.push(Figure::against(
+            "P1",
+            format!("ingest: PostSignal, {} clients, signals/s (baseline: raw JetStream publish, async acks, {size} B)", ingest::CLIENTS),
+            p1.run.rate.per_second(),
+            "/s",
+            raw.per_second(),
+            ">= 0.60",
+            0.60,
+        ));
+
+        let ids = Arc::new(ids);
+        self.progress
+            .say(&format!("P4: reads over {} households", ids.len()));
+        let empty = reads::measure(
+            &hub,
+            Read::Empty,
+            &ids,
+            secs(sizes.read_seconds),
+            sizes.single_client_calls,
+        )
+        .await?;
+        for read in [Read::Household, Read::Timeline] {
+            let measured = reads::measure(
+                &hub,
+                read,
+                &ids,
+                secs(sizes.read_seconds),
+                sizes.single_client_calls,
+            )
+            .await?;
+            let name = if read == Read::Household {
+                "GetHousehold"
+            } else {
+                "GetTimeline (first page)"
+            };
+            self.figures.push(Figure::against(
+                "P4",
+                format!(
+                    "{name}, {} clients, req/s (baseline: health check, same server)",
+                    reads::CLIENTS
+                ),
+                measured.per_second,
+                "/s",
+                empty.per_second,
+                ">= 0.70",
+                0.70,
+            ));
+            self.figures.push(Figure::limit(
+                "P4",
+                format!(
+                    "{name}, one client, p99 (p50 {:.2} ms; health check p99 {:.2} ms)",
+                    measured.single_p50_ms, empty.single_p99_ms
+                ),
+                measured.single_p99_ms,
+                "ms",
+                "<= 1 ms",
+                measured.single_p99_ms <= 1.0,
+            ));
+        }
+
+        self.progress.say(&format!(
+            "P2: freshness at {}/s for {} s",
+            sizes.freshness_rate, sizes.freshness_seconds
+        ));
+        let fresh = freshness::measure(
+            &hub,
+            sizes.freshness_rate,
+            secs(sizes.freshness_seconds),
+            sizes.households,
+        )
+        .await?;
+        self.figures.push(Figure::limit(
+            "P2",
+            format!("freshness: PostSignal reply to visible in GetHousehold, p99 (p50 {:.2} ms; {:.0} signals/s sent; PostSignal p99 {:.2} ms)", fresh.p50_ms, fresh.rate, fresh.post_p99_ms),
+            fresh.p99_ms,
+            "ms",
+            "<= 20 ms",
+            fresh.p99_ms <= 20.0,
+        ));
+
+        self.progress.say(&format!(
+            "P6: {} jeugd events, {} partner subscribers",
+            sizes.fanout_events,
+            fanout::SUBSCRIBERS
+        ));
+        let from = last_position(&jetstream).await?;
+        self.write_jeugd_events(&hub, sizes.fanout_events).await?;
+        let delivered = fanout::subscriptions(&hub, from, sizes.fanout_events).await?;
+        let raw = fanout::raw_ordered(&jetstream, from, sizes.fanout_events).await?;
+        self.figures.push(Figure::against(
+            "P6",
+            format!("fan-out: {} jeugd partner subscriptions, deliveries/s in all (baseline: as many raw ordered consumers)", fanout::SUBSCRIBERS),
+            delivered.per_second(),
+            "/s",
+            raw.per_second(),
+            ">= 0.50",
+            0.50,
+        ));
+
+        let have = last_position(&jetstream).await?;
+        let more = sizes.events.saturating_sub(have);
+        self.progress.say(&format!(
+            "loading {more} more signals, to {} events",
+            sizes.events
+        ));
+        let load = ingest::post_signals(&hub, "load", more, 0, sizes.households).await?;
+        self.notes.push(format!(
+            "Loading the large set: {} signals at {:.0}/s (PostSignal, {} clients).",
+            load.run.rate.count,
+            load.run.rate.per_second(),
+            ingest::CLIENTS
+        ));
+        self.progress
+            .say("P5 large: reads and memory over the large set");
+        let large_reads = reads::measure(
+            &hub,
+            Read::Household,
+            &ids,
+            secs(sizes.read_seconds),
+            sizes.single_client_calls,
+        )
+        .await?;
+        let large_rss = hub.rss_bytes()?;
+        let events = last_position(&jetstream).await?;
+        self.figures.push(Figure::limit(
+            "P5",
+            format!(
+                "GetHousehold req/s over {} households / {events} events vs {} households ({:.0} vs {:.0}/s), slowdown",
+                sizes.households, sizes.small_households, large_reads.per_second, small_reads.per_second
+            ),
+            small_reads.per_second / large_reads.per_second,
+            "x",
+            "<= 1.2x",
+            small_reads.per_second / large_reads.per_second <= 1.2,
+        ));
+        self.figures.push(Figure::limit(
+            "P5",
+            format!("hub memory (RSS, projector and all roles) after the large set (small set: {:.0} MiB)", mib(small_rss)),
+            mib(large_rss),
+            "MiB",
+            "<= 512 MiB",
+            mib(large_rss) <= 512.0,
+        ));
+
+        self.progress.say("stopping the hub for the rebuild");
+        hub.stop()?;
+        self.progress.say(&format!(
+            "P3 baseline: durable pull + ack over {events} events"
+        ));
+        let raw = rebuild::raw_consume(&jetstream).await?;
+        self.progress.say(&format!(
+            "P3: rondom projector rebuild over {events} events"
+        ));
+        let rebuilt = rebuild::rebuild(&jetstream, &hub_dir.join("projector")).await?;
+        self.figures.push(Figure::against(
+            "P3",
+            format!("rebuild: events/s applied over {events} events (baseline: durable pull consume + ack)"),
+            rebuilt.per_second(),
+            "/s",
+            raw.per_second(),
+            ">= 0.50",
+            0.50,
+        ));
+        Ok(())
+    }
+
+    /// Writes `count` toewijzingen of jeugdhulp to the jeugd partner, about households `0..count`.
+    async fn write_jeugd_events(&self, hub: &stage::Hub, count: u64) -> anyhow::Result<()> {
+        let households = self.sizes.households;
+        sample::closed_loop(
+            ingest::CLIENTS,
+            count,
+            Duration::from_secs(3_600),
+            || async {
+                Ok(JeugdServiceClient::new(
+                    hub.connect(DevClient::Jeugd).await?,
+                ))
+            },
+            move |client, number| {
+                let mut client = client.clone();
+                async move {
+                    client
+                        .assign_jeugdhulp(workload::toewijzing(
+                            "fanout",
+                            number,
+                            number % households,
+                        ))
+                        .await?;
+                    Ok(())
+                }
+            },
+        )
+        .await
+        .context("writing the jeugd events")?;
+        Ok(())
+    }
+}
+
+async fn last_position(jetstream: &async_nats::jetstream::Context) -> anyhow::Result<u64> {
+    Ok(jetstream
+        .get_stream(rondom_bus::stream::EVENTS_STREAM)
+        .await?
+        .info()
+        .await?
+        .state
+        .last_sequence)
+}
+
+fn secs(seconds: u64) -> Duration {
+    Duration::from_secs(seconds)
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0 / 1024.0
+}

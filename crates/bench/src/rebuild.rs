@@ -1,0 +1,84 @@
+//! P3, rebuild: events per second `rondom projector rebuild` applies over the whole stream,
+//! against a raw durable pull consumer that reads and acknowledges the same stream.
+
+use std::path::Path;
+use std::time::Instant;
+
+use async_nats::jetstream::{self, consumer};
+use futures::StreamExt;
+use rondom_bus::stream::EVENTS_STREAM;
+
+use crate::sample::Rate;
+
+/// Events per sled batch, as `rondom projector rebuild` uses by default.
+pub(crate) const BATCH: usize = 1_024;
+
+/// Rebuilds the read model under `projector_dir` (the hub must be stopped) as the command does.
+pub(crate) async fn rebuild(
+    jetstream: &jetstream::Context,
+    projector_dir: &Path,
+) -> anyhow::Result<Rate> {
+    let bylaws = rondom_projector::config::load_bylaws(None)?;
+    let report = rondom_projector::rebuild::rebuild(
+        jetstream,
+        &rondom_projector::Generations::new(projector_dir),
+        BATCH,
+        bylaws.into(),
+        false,
+    )
+    .await?;
+    Ok(Rate {
+        count: (report.applied.events + report.applied.duplicates) as u64,
+        elapsed: report.elapsed,
+    })
+}
+
+/// Reads every event of the stream through a durable pull consumer, acknowledging each batch
+/// as the projector does (ack-all on the batch's last message).
+pub(crate) async fn raw_consume(jetstream: &jetstream::Context) -> anyhow::Result<Rate> {
+    let stream = jetstream.get_stream(EVENTS_STREAM).await?;
+    let last = stream.cached_info().state.last_sequence;
+    let _ = stream.delete_consumer("bench-raw").await;
+    let consumer: consumer::PullConsumer = stream
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some("bench-raw".to_owned()),
+            ack_policy: consumer::AckPolicy::All,
+            max_ack_pending: (BATCH * 8) as i64,
+            ..Default::default()
+        })
+        .await?;
+    let started = Instant::now();
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(BATCH)
+        .messages()
+        .await?
+        .ready_chunks(BATCH);
+    let mut count = 0u64;
+    let mut through = 0;
+    while through < last {
+        let chunk = messages
+            .next()
+            .await
+            .expect("the stream holds `last` events");
+        let mut newest = None;
+        for message in chunk {
+            let message = message.map_err(|err| anyhow::anyhow!("{err}"))?;
+            through = message
+                .info()
+                .map_err(|err| anyhow::anyhow!("{err}"))?
+                .stream_sequence;
+            count += 1;
+            newest = Some(message);
+        }
+        if let Some(message) = newest {
+            message
+                .ack()
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+        }
+    }
+    let elapsed = started.elapsed();
+    stream.delete_consumer("bench-raw").await?;
+    Ok(Rate { count, elapsed })
+}
