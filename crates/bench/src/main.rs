@@ -29,6 +29,10 @@ use serde::Serialize;
 use crate::reads::Read;
 use crate::report::Figure;
 
+// As the hub: the peer's fold (P7) runs in this process and gets the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(about = "Measures Rondom against raw baselines in one run")]
 struct Args {
@@ -71,9 +75,9 @@ impl Sizes {
     fn quick() -> Self {
         Self {
             small_households: 1_000,
-            households: 5_000,
+            households: 10_000,
             raw_publishes: 50_000,
-            events: 20_000,
+            events: 30_000,
             freshness_rate: 1_000,
             freshness_seconds: 3,
             read_seconds: 2,
@@ -360,7 +364,7 @@ impl Bench {
         self.progress.say(&format!(
             "P3: rondom projector rebuild over {events} events"
         ));
-        let rebuilt = rebuild::rebuild(&jetstream, &hub_dir.join("projector")).await?;
+        let rebuilt = rebuild::rebuild(&jetstream, nats.url(), &hub_dir.join("projector")).await?;
         self.figures.push(Figure::against(
             "P3",
             format!("rebuild: events/s applied over {events} events (baseline: durable pull consume + ack)"),

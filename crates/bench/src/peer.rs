@@ -61,7 +61,7 @@ pub(crate) async fn run(bench: &mut Bench, work: &Path) -> anyhow::Result<()> {
         let households = (events / EVENTS_PER_HOUSEHOLD).max(1);
         let ingested = ingest::post_signals(&hub, "peer", events, 0, households).await?;
         hub.stop()?;
-        let rebuilt = rebuild::rebuild(&jetstream, &hub_dir.join("projector")).await?;
+        let rebuilt = rebuild::rebuild(&jetstream, nats.url(), &hub_dir.join("projector")).await?;
         let log = read_log(&jetstream).await?;
         drop(nats);
 

@@ -10,26 +10,46 @@ use rondom_bus::stream::EVENTS_STREAM;
 
 use crate::sample::Rate;
 
-/// Events per sled batch, as `rondom projector rebuild` uses by default.
+/// Events per sled batch: `rondom projector rebuild`'s default.
 pub(crate) const BATCH: usize = 1_024;
 
-/// Rebuilds the read model under `projector_dir` (the hub must be stopped) as the command does.
+/// Runs `rondom projector rebuild` on the read model under `projector_dir` (the hub must be
+/// stopped) and returns the events of the stream over the time the command took.
 pub(crate) async fn rebuild(
     jetstream: &jetstream::Context,
+    nats_url: &str,
     projector_dir: &Path,
 ) -> anyhow::Result<Rate> {
-    let bylaws = rondom_projector::config::load_bylaws(None)?;
-    let report = rondom_projector::rebuild::rebuild(
-        jetstream,
-        &rondom_projector::Generations::new(projector_dir),
-        BATCH,
-        bylaws.into(),
-        false,
-    )
-    .await?;
+    let events = jetstream
+        .get_stream(EVENTS_STREAM)
+        .await?
+        .info()
+        .await?
+        .state
+        .messages;
+    let started = Instant::now();
+    let output = tokio::process::Command::new(crate::stage::rondom_binary()?)
+        .args([
+            "projector",
+            "rebuild",
+            "--nats-url",
+            nats_url,
+            "--batch-size",
+        ])
+        .arg(BATCH.to_string())
+        .arg("--data-dir")
+        .arg(projector_dir)
+        .output()
+        .await?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        output.status.success(),
+        "rondom projector rebuild failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     Ok(Rate {
-        count: (report.applied.events + report.applied.duplicates) as u64,
-        elapsed: report.elapsed,
+        count: events,
+        elapsed,
     })
 }
 

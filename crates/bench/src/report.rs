@@ -108,7 +108,7 @@ impl Machine {
                 &["--version"],
             ),
             postgres: crate::peer::version(),
-            commit: output("git", &["rev-parse", "--short", "HEAD"]),
+            commit: output("git", &["describe", "--always", "--dirty"]),
         }
     }
 }

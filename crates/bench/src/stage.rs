@@ -126,7 +126,7 @@ impl Drop for Hub {
 }
 
 /// The `rondom` built beside this binary (`make bench` builds both in release).
-fn rondom_binary() -> anyhow::Result<PathBuf> {
+pub(crate) fn rondom_binary() -> anyhow::Result<PathBuf> {
     let path = std::env::current_exe()?.with_file_name("rondom");
     anyhow::ensure!(
         path.exists(),

@@ -7,6 +7,11 @@ mod command;
 
 use clap::Parser;
 
+// The hub allocates and frees many small buffers per event (protobuf, sled nodes, h2 frames);
+// glibc's malloc showed as the largest item of the ingest profile (issue 6, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = command::Cli::parse();
