@@ -6,23 +6,16 @@ use rondom_proto::v1;
 /// The gemeente every benchmark household lives in (the development coordinator's).
 pub(crate) const GEMEENTE: &str = "0363";
 
-/// Returns the BSN of person `number`: a valid one (11-proef), unique per number, far from the
-/// scenario's. The 8th digit is chosen so the check digit exists (at most one of ten fails).
+/// Returns the BSN of person `number`: a valid one (the domain's own 11-proef decides), unique
+/// per number, far from the scenario's. Seven digits come from the number; of the hundred
+/// endings at least one passes.
 pub(crate) fn bsn(number: u64) -> String {
     assert!(number < 4_000_000, "enough BSNs for 2 M households");
     let prefix = 5_000_000 + number;
-    (0..10)
-        .find_map(|eighth| {
-            let digits = format!("{prefix:07}{eighth}");
-            let weighted: u32 = digits
-                .bytes()
-                .zip((2..=9).rev())
-                .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-                .sum();
-            let check = weighted % 11;
-            (check < 10).then(|| format!("{digits}{check}"))
-        })
-        .expect("one of ten eighth digits gives a check digit")
+    (0..100)
+        .map(|ending| format!("{prefix:07}{ending:02}"))
+        .find(|candidate| candidate.parse::<rondom_domain::Bsn>().is_ok())
+        .expect("one of a hundred endings passes the 11-proef")
 }
 
 /// The two people of household `household`: a parent and a child.
