@@ -44,6 +44,7 @@ impl Hub {
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--nats-url", nats_url, "--grpc-addr", &addr.to_string()])
+            .args(["--metrics-addr", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

@@ -11,6 +11,7 @@ use rondom_bus::stream::StreamSettings;
 use rondom_projector::{ProjectionArgs, ProjectorTask, ReadSide};
 use rondom_proto::v1::audit_service_server::AuditServiceServer;
 use rondom_runtime::audit::AuditHandler;
+use rondom_runtime::readiness::{ProjectorProbe, Readiness};
 use rondom_runtime::{CommonArgs, GrpcServices, Keys};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +25,8 @@ pub struct HubConfig {
     pub stream: StreamSettings,
     pub batch_size: usize,
     pub read_wait: Duration,
+    /// Most events the projector may lag before its readers report NOT_SERVING.
+    pub max_lag: u64,
     /// Per-gemeente bylaw terms (TOML), if any.
     pub bylaws: Option<PathBuf>,
     /// The clients allowed to call.
@@ -91,6 +94,7 @@ pub async fn run_reader(
         projector,
         client,
         jetstream,
+        max_lag: projection.max_lag,
     };
     reading.serve(listener, services, shutdown).await
 }
@@ -101,6 +105,7 @@ struct Reading {
     projector: ProjectorTask,
     client: async_nats::Client,
     jetstream: async_nats::jetstream::Context,
+    max_lag: u64,
 }
 
 impl Reading {
@@ -114,7 +119,21 @@ impl Reading {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
-        let services = read_services(services, &self.read, &self.jetstream, &stop);
+        let readiness = Readiness::new(self.client.clone()).with_projector(ProjectorProbe {
+            jetstream: self.jetstream.clone(),
+            applied: self.read.applied.clone(),
+            max_lag: self.max_lag,
+            readers: vec![
+                rondom_proto::v1::household_service_server::SERVICE_NAME,
+                rondom_proto::v1::subscription_service_server::SERVICE_NAME,
+            ],
+        });
+        let services = read_services(
+            services.with_readiness(readiness),
+            &self.read,
+            &self.jetstream,
+            &stop,
+        );
         let served = rondom_runtime::serve(listener, services, ending(shutdown, stop)).await;
         self.projector
             .shutdown()
@@ -144,6 +163,7 @@ pub async fn run(
         data_dir: config.data_dir.join("projector"),
         batch_size: config.batch_size,
         read_wait: config.read_wait,
+        max_lag: config.max_lag,
         bylaws: config.bylaws.clone(),
         retention: config.retention.clone(),
         retention_every: config.retention_every,
@@ -156,6 +176,7 @@ pub async fn run(
         projector,
         client,
         jetstream,
+        max_lag: config.max_lag,
     };
     reading.serve(listener, services, shutdown).await
 }

@@ -25,6 +25,8 @@ fn free_port() -> u16 {
 struct Hub {
     child: Child,
     grpc: String,
+    /// Port of the Prometheus endpoint.
+    metrics: u16,
     /// The data directory whose dev-tokens.toml the CLI reads (when there is one).
     data: PathBuf,
 }
@@ -35,6 +37,7 @@ fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
 
 fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra: &[&str]) -> Hub {
     let log = std::fs::File::create(data.with_file_name(log_name)).expect("log file");
+    let metrics = free_port();
     let child = Command::new(RONDOM)
         .args(["up", "--data-dir"])
         .arg(data)
@@ -44,6 +47,8 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
             &nats_port.to_string(),
             "--grpc-addr",
             &format!("127.0.0.1:{grpc_port}"),
+            "--metrics-addr",
+            &format!("127.0.0.1:{metrics}"),
         ])
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log"))
@@ -54,6 +59,7 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
     Hub {
         child,
         grpc: format!("http://127.0.0.1:{grpc_port}"),
+        metrics,
         data: data.to_owned(),
     }
 }
@@ -94,6 +100,37 @@ fn cli(hub: &Hub, args: &[&str]) -> Command {
 
 fn rondom(hub: &Hub, args: &[&str]) -> Output {
     cli(hub, args).output().expect("run rondom")
+}
+
+/// What Prometheus would scrape from `hub`: the body of `GET /metrics`.
+fn scrape(hub: &Hub) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", hub.metrics)).expect("connect to /metrics");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the reply");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP reply");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("application/openmetrics-text"), "{head}");
+    body.to_owned()
+}
+
+/// Scrapes until `line` appears (some metrics follow once a second).
+fn scrape_until(hub: &Hub, line: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = scrape(hub);
+        if text.lines().any(|candidate| candidate == line) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "no {line:?} in:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn json(output: &Output) -> Value {
@@ -246,6 +283,26 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         stderr.contains("InvalidArgument") && stderr.contains("persons[0].bsn"),
         "{stderr}"
     );
+
+    // The operator's view: what was published, what was refused and why, and that the
+    // projector keeps up; never a BSN or a name.
+    let metrics = scrape_until(&hub, "rondom_projector_lag_events 0");
+    for line in [
+        "rondom_events_published_total{pillar=\"jeugd\",duplicate=\"false\"} 1",
+        "rondom_grpc_calls_total{method=\"/rondom.v1.SignalService/PostSignal\",code=\"OK\"} 1",
+        "rondom_grpc_calls_total{method=\"/rondom.v1.SignalService/PostSignal\",code=\"INVALID_ARGUMENT\"} 1",
+        "rondom_grpc_calls_total{method=\"/rondom.v1.SignalService/PostSignal\",code=\"UNAUTHENTICATED\"} 1",
+        "rondom_nats_connected 1",
+        "rondom_redeliveries_total{consumer=\"projector\"} 0",
+    ] {
+        assert!(
+            metrics.lines().any(|candidate| candidate == line),
+            "no {line:?} in:\n{metrics}"
+        );
+    }
+    for private in ["111222333", "123456782", "Fatima", "Yusuf"] {
+        assert!(!metrics.contains(private), "{private} in the metrics");
+    }
 
     stop(hub);
     let hub = start(&data, nats_port, grpc_port, "second.log");
@@ -502,6 +559,8 @@ fn roles_run_as_separate_processes_against_one_nats() {
     let clients = dir.path().join("clients.toml");
     let serve = |role: &str, port: u16, log: &str| {
         let log = std::fs::File::create(dir.path().join(log)).expect("log");
+        // Roles on one machine each have their own metrics port.
+        let metrics = free_port();
         let child = Command::new(RONDOM)
             .args([
                 "serve",
@@ -511,6 +570,8 @@ fn roles_run_as_separate_processes_against_one_nats() {
                 nats.url(),
                 "--grpc-addr",
                 &format!("127.0.0.1:{port}"),
+                "--metrics-addr",
+                &format!("127.0.0.1:{metrics}"),
             ])
             .arg("--key-dir")
             .arg(&keys)
@@ -527,6 +588,7 @@ fn roles_run_as_separate_processes_against_one_nats() {
         Hub {
             child,
             grpc: format!("http://127.0.0.1:{port}"),
+            metrics,
             data: dir.path().to_owned(),
         }
     };
@@ -566,6 +628,12 @@ fn roles_run_as_separate_processes_against_one_nats() {
         ],
     ));
     assert_eq!(view["members"][0]["display_name"], "Oma");
+    // Each role reports its own part: the adapter what it published, the projector its lag.
+    scrape_until(
+        &wijkteam,
+        "rondom_events_published_total{pillar=\"wmo\",duplicate=\"false\"} 1",
+    );
+    scrape_until(&projector, "rondom_projector_lag_events 0");
     stop(wijkteam);
     stop(projector);
 }

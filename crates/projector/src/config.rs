@@ -23,6 +23,10 @@ pub struct ProjectionArgs {
     /// How long a read with min_position waits for the projector before UNAVAILABLE.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     pub read_wait: Duration,
+    /// Most events the projector may lag behind the stream before HouseholdService and
+    /// SubscriptionService report NOT_SERVING on grpc.health.v1 (they still answer).
+    #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
+    pub max_lag: u64,
     /// TOML file of per-gemeente bylaw terms (e.g. SHV-BESCHIKKING = "6 weeks"); without it
     /// the catalogue's defaults apply.
     #[arg(long, env = "RONDOM_BYLAWS")]

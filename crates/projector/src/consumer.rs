@@ -43,14 +43,21 @@ pub async fn project_chunk<E>(
 where
     E: Into<rondom_bus::error::BoxError>,
 {
+    let redeliveries = rondom_runtime::metrics::metrics()
+        .redeliveries
+        .get_or_create(&rondom_runtime::metrics::ConsumerLabels {
+            consumer: "projector",
+        })
+        .clone();
     let mut events = Vec::with_capacity(chunk.len());
     let mut last = None;
     for item in chunk {
         let message = item.map_err(nats("receiving events"))?;
-        let position = message
-            .info()
-            .map_err(nats("reading message metadata"))?
-            .stream_sequence;
+        let info = message.info().map_err(nats("reading message metadata"))?;
+        let position = info.stream_sequence;
+        if info.delivered > 1 {
+            redeliveries.inc();
+        }
         match ReceivedEvent::decode(position, message.headers.as_ref(), &message.payload) {
             Ok(event) => events.push(event),
             Err(err) => {

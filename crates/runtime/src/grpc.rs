@@ -25,6 +25,7 @@ pub struct GrpcServices {
         tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
     clients: crate::auth::Clients,
     audit: rondom_bus::AuditLog,
+    readiness: Option<crate::readiness::Readiness>,
 }
 
 impl GrpcServices {
@@ -43,7 +44,15 @@ impl GrpcServices {
             health_service,
             clients,
             audit,
+            readiness: None,
         }
+    }
+
+    /// Reports health from `readiness` (NATS, the projector's lag) instead of always SERVING.
+    #[must_use]
+    pub fn with_readiness(mut self, readiness: crate::readiness::Readiness) -> Self {
+        self.readiness = Some(readiness);
+        self
     }
 
     /// Adds a service; it reports SERVING once [`serve`] starts.
@@ -79,13 +88,26 @@ pub async fn serve(
         health_service,
         clients,
         audit,
+        readiness,
     } = services;
-    for name in &names {
-        health
-            .set_service_status(*name, ServingStatus::Serving)
-            .await;
-    }
-    health.set_service_status("", ServingStatus::Serving).await;
+    // Aborted when serving ends (the guard drops).
+    let _readiness = match readiness {
+        Some(readiness) => Some(readiness.start(health.clone(), names.clone()).await),
+        None => {
+            for name in &names {
+                health
+                    .set_service_status(*name, ServingStatus::Serving)
+                    .await;
+            }
+            health.set_service_status("", ServingStatus::Serving).await;
+            None
+        }
+    };
+    let counter = crate::metrics::CallCounter::new(names.iter().copied().chain([
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    ]));
 
     let reflection = || {
         tonic_reflection::server::Builder::configure()
@@ -112,6 +134,7 @@ pub async fn serve(
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+        .layer(counter)
         .layer(crate::auth::AuthLayer::new(clients, audit))
         .add_routes(routes.routes())
         // Without TCP_NODELAY a reply's last frame waits for the client's delayed ACK: ~40 ms

@@ -9,6 +9,8 @@
 //! - [`telemetry`] — [`init_tracing`]
 //! - [`shutdown`] — [`shutdown_signal`]
 //! - [`grpc`] — [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
+//! - [`readiness`] — health that turns NOT_SERVING when NATS is gone or the projector lags
+//! - [`metrics`] — the process's Prometheus metrics and the `/metrics` endpoint
 //! - [`nats_server`] — start and stop a nats-server child process with JetStream
 //! - [`keys`] — the master and pseudonym keys, from files with strict permissions
 //! - [`rotation`] — re-wrapping every household key under a new master key, without downtime
@@ -32,7 +34,9 @@ pub mod config;
 pub mod dev_clients;
 pub mod grpc;
 pub mod keys;
+pub mod metrics;
 pub mod nats_server;
+pub mod readiness;
 pub mod rotation;
 pub mod secret_file;
 pub mod shutdown;

@@ -327,10 +327,25 @@ impl Session {
         seen: &mut Seen,
         out: &mpsc::Sender<Result<v1::Delivery, Status>>,
     ) -> Result<Option<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
-        let position = message
+        let info = message
             .info()
-            .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?
-            .stream_sequence;
+            .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?;
+        let position = info.stream_sequence;
+        let metrics = rondom_runtime::metrics::metrics();
+        metrics
+            .subscription_pending
+            .get_or_create(&rondom_runtime::metrics::ClientLabels {
+                client: self.client.id.clone(),
+            })
+            .set(i64::try_from(info.pending).unwrap_or(i64::MAX));
+        if info.delivered > 1 {
+            metrics
+                .redeliveries
+                .get_or_create(&rondom_runtime::metrics::ConsumerLabels {
+                    consumer: "subscription",
+                })
+                .inc();
+        }
         if let Some(held) = self.held.lock().expect("held lock").get_mut(&position) {
             // Offered again while the partner still has it: keep the newest handle only.
             *held = message;

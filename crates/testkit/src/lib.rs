@@ -46,9 +46,23 @@ impl TestNats {
         self.dir.path().join("nats")
     }
 
-    /// Stops the server for good (tests of an unreachable NATS).
+    /// Stops the server (tests of an unreachable NATS); [`TestNats::restart`] brings it back.
     pub fn stop(&mut self) {
         self.server.stop();
+    }
+
+    /// Starts the server again on the same port and store, as an operator's restart does:
+    /// clients that were connected reconnect by themselves.
+    pub fn restart(&mut self) {
+        self.server.stop();
+        let port = self
+            .url()
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("the URL ends in its port");
+        self.server = NatsServer::start(&options(self.dir.path(), Some(port)))
+            .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
     }
 }
 

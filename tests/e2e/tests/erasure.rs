@@ -633,21 +633,8 @@ async fn a_household_the_projector_has_not_shown_yet_can_be_erased_at_once() {
     hub.wait_applied(earlier.position).await;
     // Hold the projector back (JetStream pauses its consumer), so the household is on the log
     // but not yet in the view when the operator erases it.
-    let resume = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
-    let paused: serde_json::Value = hub
-        .jetstream()
-        .await
-        .request(
-            format!(
-                "CONSUMER.PAUSE.{}.{}",
-                rondom_bus::stream::EVENTS_STREAM,
-                rondom_projector::consumer::DURABLE
-            ),
-            &serde_json::json!({ "pause_until": resume.to_rfc3339() }),
-        )
-        .await
-        .expect("pause the projector");
-    assert_eq!(paused["paused"], true, "{paused}");
+    hub.pause_projector(chrono::Utc::now() + chrono::TimeDelta::seconds(2))
+        .await;
     let posted = hub
         .post_wijkteam("net-binnen", &[("111222333", "Fatima")], "zorgen")
         .await;

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use rondom_bus::stream::StreamSettings;
+use rondom_runtime::readiness::Readiness;
 use rondom_runtime::{CommonArgs, GrpcServices, Keys};
 use tokio::net::TcpListener;
 
@@ -45,7 +46,8 @@ pub async fn run_role(
     let clients = common.load_clients()?;
     let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
     let audit = rondom_bus::AuditLog::new(jetstream.clone());
-    let services = services(GrpcServices::new(clients, audit), writer);
+    let grpc = GrpcServices::new(clients, audit).with_readiness(Readiness::new(client.clone()));
+    let services = services(grpc, writer);
     rondom_runtime::serve(listener, services, shutdown)
         .await
         .context("gRPC server failed")?;

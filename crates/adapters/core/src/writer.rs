@@ -9,6 +9,7 @@ use rondom_domain::{Bsn, EventId, GemeenteCode, HouseholdId, Pillar, PseudonymKe
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_runtime::Keys;
+use rondom_runtime::metrics::PublishedLabels;
 
 use crate::error::{Error, Result};
 
@@ -215,6 +216,7 @@ impl EventWriter {
             subject: household,
             time: Utc::now(),
         };
+        let started = std::time::Instant::now();
         let published = match draft.target {
             Target::OfPersons => self.publisher.publish(&envelope, &event).await?,
             Target::Household {
@@ -240,6 +242,17 @@ impl EventWriter {
                 Err(err) => return Err(err.into()),
             },
         };
+        let metrics = rondom_runtime::metrics::metrics();
+        metrics
+            .publish_seconds
+            .observe(started.elapsed().as_secs_f64());
+        metrics
+            .events_published
+            .get_or_create(&PublishedLabels {
+                pillar: draft.pillar.as_str().into(),
+                duplicate: published.duplicate,
+            })
+            .inc();
         // The event is the record; the registry follows it. A failure here leaves the
         // event published, and the sender's retry (a duplicate) repeats this step.
         if let (

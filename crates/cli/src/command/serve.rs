@@ -16,6 +16,8 @@ pub(crate) struct ServeArgs {
     /// Address of the gRPC listener.
     #[arg(long, env = "RONDOM_GRPC_ADDR", default_value = "127.0.0.1:50051")]
     grpc_addr: SocketAddr,
+    #[command(flatten)]
+    metrics: rondom_runtime::metrics::MetricsArgs,
     /// Read model settings (role projector only).
     #[command(flatten)]
     projection: ProjectionArgs,
@@ -46,6 +48,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
     let shutdown = rondom_runtime::shutdown_signal();
+    // Served for as long as the role runs.
+    let _metrics = args.metrics.start().await?;
     match args.role {
         Role::Wijkteam => {
             let config = rondom_adapter_wijkteam::Config {

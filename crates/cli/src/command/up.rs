@@ -32,6 +32,12 @@ pub(crate) struct UpArgs {
     /// How long a read with min_position waits for the projector.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     read_wait: Duration,
+    /// Most events the projector may lag behind the stream before HouseholdService and
+    /// SubscriptionService report NOT_SERVING on grpc.health.v1.
+    #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
+    max_lag: u64,
+    #[command(flatten)]
+    metrics: rondom_runtime::metrics::MetricsArgs,
     /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes).
     /// Without it the hub uses development credentials: one client per role, created on first
     /// start as <data-dir>/clients.toml with the tokens in <data-dir>/dev-tokens.toml (mode
@@ -74,12 +80,15 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         stream: StreamSettings::default(),
         batch_size: args.batch_size,
         read_wait: args.read_wait,
+        max_lag: args.max_lag,
         bylaws: args.bylaws,
         clients,
         retention: args.retention,
         retention_every: args.retention_every,
     };
+    let metrics = args.metrics.start().await?;
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
+    drop(metrics);
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
     drop(nats);
     tracing::info!("rondom stopped");

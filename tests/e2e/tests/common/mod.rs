@@ -36,6 +36,8 @@ pub struct TestHub {
     retention: Option<String>,
     /// The clients the hub lets call: the development clients unless a test gave its own.
     clients: Clients,
+    /// Most events the projector may lag before its readers report NOT_SERVING.
+    pub max_lag: u64,
     /// The tokens of the development clients.
     tokens: DevTokens,
     dir: TempDir,
@@ -87,6 +89,7 @@ impl TestHub {
             bylaws,
             retention: None,
             clients: clients.unwrap_or(dev_clients),
+            max_lag: 10_000,
             tokens,
             dir,
             token: CancellationToken::new(),
@@ -124,6 +127,7 @@ impl TestHub {
             stream: self.stream.clone(),
             batch_size: 64,
             read_wait: Duration::from_secs(10),
+            max_lag: self.max_lag,
             bylaws: self.bylaws_path(),
             clients: self.clients.clone(),
             retention: self.file("retention.toml", self.retention.as_deref()),
@@ -169,6 +173,45 @@ impl TestHub {
             .connect()
             .await
             .expect("connect to the hub")
+    }
+
+    /// Holds the projector back until `until`: JetStream pauses its consumer, so events are
+    /// on the log but not yet in the views.
+    pub async fn pause_projector(&self, until: chrono::DateTime<chrono::Utc>) {
+        let paused: serde_json::Value = self
+            .jetstream()
+            .await
+            .request(
+                format!(
+                    "CONSUMER.PAUSE.{}.{}",
+                    EVENTS_STREAM,
+                    rondom_projector::consumer::DURABLE
+                ),
+                &serde_json::json!({ "pause_until": until.to_rfc3339() }),
+            )
+            .await
+            .expect("pause the projector");
+        assert_eq!(paused["paused"], true, "{paused}");
+    }
+
+    /// Returns what grpc.health.v1 says of `service` (`""`: the whole process).
+    pub async fn health(&self, service: &str) -> tonic_health::ServingStatus {
+        use tonic_health::pb::health_check_response::ServingStatus as Wire;
+        let mut health =
+            tonic_health::pb::health_client::HealthClient::new(self.raw_channel().await);
+        let status = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .expect("health is always answered")
+            .into_inner()
+            .status();
+        match status {
+            Wire::Serving => tonic_health::ServingStatus::Serving,
+            Wire::NotServing => tonic_health::ServingStatus::NotServing,
+            Wire::Unknown | Wire::ServiceUnknown => tonic_health::ServingStatus::Unknown,
+        }
     }
 
     /// Returns the token of a development client.

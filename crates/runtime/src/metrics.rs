@@ -1,0 +1,346 @@
+//! What an operator watches, in Prometheus form on `GET /metrics`: ingest counts and publish
+//! latency, projector lag and checkpoint age, redeliveries, partner subscription lag, and every
+//! gRPC call by outcome (so rejected inputs show by reason). One set per process, as
+//! Prometheus scrapes processes; no label ever holds personal data (pillars, gRPC methods and
+//! codes, consumer names and client ids only).
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tonic::body::Body;
+use tonic::codegen::Service;
+use tonic::codegen::http::{Request, Response};
+
+/// The content type of the OpenMetrics text format, which Prometheus negotiates.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Events published by a writer, by pillar and whether JetStream had it already.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PublishedLabels {
+    pub pillar: Cow<'static, str>,
+    pub duplicate: bool,
+}
+
+/// gRPC calls by method and the status their reply started with.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub method: Cow<'static, str>,
+    pub code: &'static str,
+}
+
+/// A JetStream consumer of the hub's own (`projector`, `subscription`).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ConsumerLabels {
+    pub consumer: &'static str,
+}
+
+/// A partner client, by its configured id.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClientLabels {
+    pub client: String,
+}
+
+/// Every metric of the process.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub events_published: Family<PublishedLabels, Counter>,
+    /// Seconds from handing an event to JetStream to its acknowledgement.
+    pub publish_seconds: Histogram,
+    pub grpc_calls: Family<CallLabels, Counter>,
+    /// 1 while the NATS connection is up.
+    pub nats_connected: Gauge,
+    /// The last position of `RONDOM_EVENTS` the process has seen.
+    pub stream_position: Gauge,
+    /// The projector's checkpoint.
+    pub projector_position: Gauge,
+    /// Events on the stream the projector has not applied yet.
+    pub projector_lag: Gauge,
+    /// How long the checkpoint has stood still while events wait (0 when caught up).
+    pub checkpoint_age_seconds: Gauge<f64, AtomicU64>,
+    pub redeliveries: Family<ConsumerLabels, Counter>,
+    /// Events left for a partner's subscription to deliver, by client.
+    pub subscription_pending: Family<ClientLabels, Gauge>,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("rondom");
+        let events_published = Family::<PublishedLabels, Counter>::default();
+        registry.register(
+            "events_published",
+            "Events published to RONDOM_EVENTS and acknowledged by JetStream",
+            events_published.clone(),
+        );
+        // 0.25 ms .. 4 s: a healthy publish takes about a millisecond.
+        let publish_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 15));
+        registry.register(
+            "publish_seconds",
+            "Seconds from handing an event to JetStream to its acknowledgement",
+            publish_seconds.clone(),
+        );
+        let grpc_calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "grpc_calls",
+            "gRPC calls by method and the status code their reply started with",
+            grpc_calls.clone(),
+        );
+        let nats_connected = Gauge::default();
+        registry.register(
+            "nats_connected",
+            "1 while the NATS connection is up",
+            nats_connected.clone(),
+        );
+        let stream_position = Gauge::default();
+        registry.register(
+            "stream_position",
+            "Last position of RONDOM_EVENTS seen by this process",
+            stream_position.clone(),
+        );
+        let projector_position = Gauge::default();
+        registry.register(
+            "projector_position",
+            "The projector's checkpoint: the last stream position applied",
+            projector_position.clone(),
+        );
+        let projector_lag = Gauge::default();
+        registry.register(
+            "projector_lag_events",
+            "Events on the stream the projector has not applied yet",
+            projector_lag.clone(),
+        );
+        let checkpoint_age_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "projector_checkpoint_age_seconds",
+            "Seconds the projector's checkpoint has stood still while events wait",
+            checkpoint_age_seconds.clone(),
+        );
+        let redeliveries = Family::<ConsumerLabels, Counter>::default();
+        registry.register(
+            "redeliveries",
+            "Messages JetStream delivered more than once to a consumer of this process",
+            redeliveries.clone(),
+        );
+        let subscription_pending = Family::<ClientLabels, Gauge>::default();
+        registry.register(
+            "subscription_pending_events",
+            "Events a partner's subscription still has to go through",
+            subscription_pending.clone(),
+        );
+        Self {
+            registry,
+            events_published,
+            publish_seconds,
+            grpc_calls,
+            nats_connected,
+            stream_position,
+            projector_position,
+            projector_lag,
+            checkpoint_age_seconds,
+            redeliveries,
+            subscription_pending,
+        }
+    }
+
+    /// Returns every metric in the OpenMetrics text format.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String does not fail");
+        text
+    }
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// Returns the metrics of this process.
+pub fn metrics() -> &'static Metrics {
+    &METRICS
+}
+
+/// Where `/metrics` is served; flattened into every role's config.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsArgs {
+    /// Address of the Prometheus endpoint `GET /metrics` (plain HTTP; port 0 picks one).
+    /// Roles sharing a machine each need their own.
+    #[arg(long, env = "RONDOM_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: std::net::SocketAddr,
+}
+
+impl MetricsArgs {
+    /// Binds the endpoint and serves it in the background until the handle drops.
+    ///
+    /// # Errors
+    /// When the address cannot be bound: the process does not start without its metrics.
+    pub async fn start(&self) -> anyhow::Result<tokio_util::task::AbortOnDropHandle<()>> {
+        use anyhow::Context as _;
+        let listener = TcpListener::bind(self.metrics_addr)
+            .await
+            .with_context(|| format!("failed to bind /metrics on {}", self.metrics_addr))?;
+        Ok(tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
+            async move {
+                if let Err(err) = serve(listener, std::future::pending()).await {
+                    tracing::warn!(error = %err, "/metrics stopped");
+                }
+            },
+        )))
+    }
+}
+
+/// Serves `GET /metrics` on `listener` until `shutdown` resolves.
+///
+/// # Errors
+/// When the listener fails.
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async {
+            (
+                [(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)],
+                metrics().encode(),
+            )
+        }),
+    );
+    tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Counts every gRPC call by method and status. A method outside the served services (or one
+/// they do not implement) counts as `unknown`, so callers cannot grow the label set.
+#[derive(Debug, Clone)]
+pub struct CallCounter {
+    services: Arc<[&'static str]>,
+}
+
+impl CallCounter {
+    /// Counts calls to `services` by name; others are `unknown`.
+    pub fn new(services: impl IntoIterator<Item = &'static str>) -> Self {
+        Self {
+            services: services.into_iter().collect(),
+        }
+    }
+
+    fn method(&self, path: &str, code: &'static str) -> Cow<'static, str> {
+        let service = path
+            .strip_prefix('/')
+            .and_then(|path| path.split_once('/'))
+            .map(|(service, _)| service);
+        match service {
+            Some(service) if code != "UNIMPLEMENTED" && self.services.contains(&service) => {
+                Cow::Owned(path.to_owned())
+            }
+            _ => Cow::Borrowed("unknown"),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for CallCounter {
+    type Service = CountCalls<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CountCalls {
+            counter: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`CallCounter`] wraps around the gRPC routes.
+#[derive(Debug, Clone)]
+pub struct CountCalls<S> {
+    counter: CallCounter,
+    inner: S,
+}
+
+impl<S> Service<Request<Body>> for CountCalls<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let path = request.uri().path().to_owned();
+        let counter = self.counter.clone();
+        let reply = self.inner.call(request);
+        Box::pin(async move {
+            let response = reply.await?;
+            // An error reply carries its status in the head (trailers-only); a reply that
+            // started normally counts as OK.
+            let code = response
+                .headers()
+                .get("grpc-status")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.parse::<i32>().ok())
+                .map_or("OK", |code| {
+                    crate::audit::code_name(tonic::Code::from_i32(code))
+                });
+            metrics()
+                .grpc_calls
+                .get_or_create(&CallLabels {
+                    method: counter.method(&path, code),
+                    code,
+                })
+                .inc();
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_served_methods_name_themselves_in_labels() {
+        let counter = CallCounter::new(["rondom.v1.SignalService"]);
+        assert_eq!(
+            counter.method("/rondom.v1.SignalService/PostSignal", "INVALID_ARGUMENT"),
+            "/rondom.v1.SignalService/PostSignal"
+        );
+        assert_eq!(
+            counter.method("/rondom.v1.SignalService/Nonsense", "UNIMPLEMENTED"),
+            "unknown"
+        );
+        assert_eq!(
+            counter.method("/evil.Service/x", "UNAUTHENTICATED"),
+            "unknown"
+        );
+        assert_eq!(counter.method("no-slash", "OK"), "unknown");
+    }
+
+    #[test]
+    fn the_text_format_names_every_metric_with_its_help() {
+        metrics().projector_lag.set(7);
+        let text = metrics().encode();
+        assert!(
+            text.contains("# HELP rondom_projector_lag_events "),
+            "{text}"
+        );
+        assert!(text.contains("rondom_projector_lag_events 7"), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+}

@@ -1,0 +1,171 @@
+//! The hub when what it stands on fails: NATS goes away during ingest and comes back, the
+//! projector falls behind. Health tells a load balancer the truth meanwhile, callers get a
+//! clear UNAVAILABLE instead of a hang, nothing acknowledged is lost, and the hub recovers by
+//! itself.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestHub, signal, valid_bsns};
+use rondom_proto::v1;
+use rondom_testkit::eventually;
+use tokio_util::sync::CancellationToken;
+use tonic::Code;
+use tonic_health::ServingStatus;
+
+const SIGNALS: &str = "rondom.v1.SignalService";
+const HOUSEHOLDS: &str = "rondom.v1.HouseholdService";
+
+async fn until_health(hub: &TestHub, service: &str, wanted: ServingStatus, within: Duration) {
+    eventually(&format!("{service:?} to be {wanted}"), within, || async {
+        (hub.health(service).await == wanted).then_some(())
+    })
+    .await;
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_nats_outage_during_ingest_loses_no_acknowledged_signal() {
+    let mut hub = TestHub::start().await;
+    until_health(&hub, "", ServingStatus::Serving, Duration::from_secs(10)).await;
+
+    // A wijkteam system posting without pause, as a busy morning does.
+    let stop = CancellationToken::new();
+    let ingest = {
+        let mut client = hub.signals().await;
+        let stop = stop.clone();
+        let bsns = valid_bsns(200);
+        tokio::spawn(async move {
+            let (mut acknowledged, mut refused) = (Vec::new(), 0);
+            let mut number = 0;
+            while !stop.is_cancelled() {
+                let bsn = &bsns[number % bsns.len()];
+                let request = signal(
+                    &format!("storing-{number}"),
+                    &[(bsn.as_str(), "Naam")],
+                    v1::Pillar::Wijkteam,
+                    "eenzaamheid",
+                    "tijdens de storing",
+                );
+                number += 1;
+                let reply =
+                    tokio::time::timeout(Duration::from_secs(20), client.post_signal(request))
+                        .await
+                        .expect("PostSignal answers within its bounded waits, never hangs");
+                match reply {
+                    Ok(reply) => acknowledged.push(reply.into_inner()),
+                    Err(status) => {
+                        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+                        refused += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+            (acknowledged, refused)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    hub.nats.stop();
+    until_health(&hub, "", ServingStatus::NotServing, Duration::from_secs(10)).await;
+    assert_eq!(hub.health(SIGNALS).await, ServingStatus::NotServing);
+    assert_eq!(hub.health(HOUSEHOLDS).await, ServingStatus::NotServing);
+    // Longer than a publish may wait for its acknowledgement: calls are refused, not held.
+    tokio::time::sleep(rondom_bus::JETSTREAM_TIMEOUT + Duration::from_secs(2)).await;
+
+    hub.nats.restart();
+    until_health(&hub, "", ServingStatus::Serving, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.cancel();
+    let (acknowledged, refused) = ingest.await.expect("ingest task");
+    assert!(refused > 0, "calls during the outage were refused");
+
+    // Every acknowledged signal is on the stream, where its reply said.
+    let stored: std::collections::HashMap<u64, String> = hub
+        .events()
+        .await
+        .into_iter()
+        .map(|(position, event)| (position, event.household_id))
+        .collect();
+    for reply in &acknowledged {
+        assert_eq!(
+            stored.get(&reply.position),
+            Some(&reply.household_id),
+            "acknowledged signal {} is on the stream",
+            reply.event_id
+        );
+    }
+
+    // The hub is back by itself: a new signal is acknowledged and reaches the view, so the
+    // projector's consumer runs again.
+    let after = hub
+        .post_wijkteam(
+            "na-de-storing",
+            &[("111222333", "Fatima")],
+            "weer in de lucht",
+        )
+        .await;
+    let view = hub
+        .households()
+        .await
+        .get_household(common::by_id(&after.household_id, after.position))
+        .await
+        .expect("the view after the outage")
+        .into_inner();
+    assert!(view.household.is_some());
+    let newest = acknowledged
+        .iter()
+        .map(|reply| reply.position)
+        .max()
+        .expect("signals were acknowledged");
+    assert!(after.position > newest);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn the_readers_report_not_serving_while_the_projector_lags() {
+    let mut hub = TestHub::start().await;
+    hub.max_lag = 2;
+    hub.restart().await;
+    let first = hub
+        .post_wijkteam("voor", &[("111222333", "Fatima")], "eerste")
+        .await;
+    hub.wait_applied(first.position).await;
+    until_health(
+        &hub,
+        HOUSEHOLDS,
+        ServingStatus::Serving,
+        Duration::from_secs(10),
+    )
+    .await;
+
+    hub.pause_projector(chrono::Utc::now() + chrono::TimeDelta::seconds(6))
+        .await;
+    for number in 0..3 {
+        hub.post_wijkteam(
+            &format!("achter-{number}"),
+            &[("123456782", "Yusuf")],
+            "de projector staat stil",
+        )
+        .await;
+    }
+    until_health(
+        &hub,
+        HOUSEHOLDS,
+        ServingStatus::NotServing,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(hub.health("").await, ServingStatus::NotServing);
+    // Signals do not need the views: wijkteams keep posting.
+    assert_eq!(hub.health(SIGNALS).await, ServingStatus::Serving);
+
+    // The pause ends; the projector catches up and its readers serve again.
+    until_health(
+        &hub,
+        HOUSEHOLDS,
+        ServingStatus::Serving,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(hub.health("").await, ServingStatus::Serving);
+}
