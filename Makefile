@@ -12,7 +12,7 @@ export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres
+.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
@@ -38,6 +38,12 @@ bench: tools postgres
 bench-quick: tools postgres
 	$(CARGO) build --release -p rondom-cli -p rondom-bench
 	./target/release/rondom-bench --quick
+
+# Reliability (issue 7), the long versions of what `make test` runs briefly: 100,000 signals
+# while the projector and the wijkteam adapter are each killed (SIGKILL) at least 20 times.
+soak: tools
+	RONDOM_CRASH_SIGNALS=100000 RONDOM_CRASH_KILLS=20 \
+		$(CARGO) test --release -p rondom-cli --test crashes -- --nocapture
 
 # The peer of P7 is Debian's PostgreSQL server, started by the bench itself on loopback.
 postgres:

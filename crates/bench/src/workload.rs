@@ -6,24 +6,12 @@ use rondom_proto::v1;
 /// The gemeente every benchmark household lives in (the development coordinator's).
 pub(crate) const GEMEENTE: &str = "0363";
 
-/// Returns the BSN of person `number`: a valid one (the domain's own 11-proef decides), unique
-/// per number, far from the scenario's. Seven digits come from the number; of the hundred
-/// endings at least one passes.
-pub(crate) fn bsn(number: u64) -> String {
-    assert!(number < 4_000_000, "enough BSNs for 2 M households");
-    let prefix = 5_000_000 + number;
-    (0..100)
-        .map(|ending| format!("{prefix:07}{ending:02}"))
-        .find(|candidate| candidate.parse::<rondom_domain::Bsn>().is_ok())
-        .expect("one of a hundred endings passes the 11-proef")
-}
-
 /// The two people of household `household`: a parent and a child.
 pub(crate) fn persons(household: u64) -> Vec<v1::PersonRef> {
     [("ouder", 0, 1985), ("kind", 1, 2014)]
         .into_iter()
         .map(|(role, offset, year)| v1::PersonRef {
-            bsn: bsn(household * 2 + offset),
+            bsn: rondom_testkit::bsn(household * 2 + offset),
             display_name: format!("{role} {household}"),
             birth_date: chrono::NaiveDate::from_ymd_opt(year, 1 + (household % 12) as u32, 14)
                 .map(rondom_proto::convert::proto_date),

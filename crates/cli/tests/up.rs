@@ -2,7 +2,6 @@
 //! another (picking up the development tokens `rondom up` wrote); stop with SIGTERM, start
 //! again, and the data is still there.
 
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -10,17 +9,10 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use rondom_testkit::{free_port, wait_for_port};
 use serde_json::Value;
 
 const RONDOM: &str = env!("CARGO_BIN_EXE_rondom");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port()
-}
 
 struct Hub {
     child: Child,
@@ -55,7 +47,7 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
         .stderr(log)
         .spawn()
         .expect("run rondom up");
-    wait_for_port(grpc_port);
+    wait_for_port(grpc_port, Duration::from_secs(60));
     Hub {
         child,
         grpc: format!("http://127.0.0.1:{grpc_port}"),
@@ -537,17 +529,6 @@ fn rondom_bounded(hub: &Hub, args: &[&str], limit: Duration) -> Output {
     child.wait_with_output().expect("output")
 }
 
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "port {port} did not open in time"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn roles_run_as_separate_processes_against_one_nats() {
     let nats = rondom_testkit::TestNats::start();
@@ -584,7 +565,7 @@ fn roles_run_as_separate_processes_against_one_nats() {
             .stderr(log)
             .spawn()
             .expect("run rondom serve");
-        wait_for_port(port);
+        wait_for_port(port, Duration::from_secs(60));
         Hub {
             child,
             grpc: format!("http://127.0.0.1:{port}"),

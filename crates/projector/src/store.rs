@@ -21,6 +21,9 @@ use crate::view::{self, StoredHousehold, StoredTimelineEntry};
 
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 
+/// One stored entry: its tree, key and value.
+pub type Entry = (&'static str, Vec<u8>, Vec<u8>);
+
 /// What applying a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -330,6 +333,31 @@ impl ReadModel {
                 entry.insert(stored)
             }
         })
+    }
+
+    /// Returns every entry of every tree (checkpoint, views, timelines, indexes), tree by tree
+    /// in key order: two models hold the same state exactly when these are equal, which is how
+    /// a model that lived through crashes is held against a clean rebuild.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        let trees = [
+            ("meta", &self.meta),
+            ("households", &self.households),
+            ("timeline", &self.timeline),
+            ("persons", &self.persons),
+            ("event_ids", &self.event_ids),
+            ("deadlines", &self.deadlines),
+        ];
+        let mut entries = Vec::new();
+        for (name, tree) in trees {
+            for entry in tree.iter() {
+                let (key, value) = entry?;
+                entries.push((name, key.to_vec(), value.to_vec()));
+            }
+        }
+        Ok(entries)
     }
 
     /// Returns the stored view of `household`.

@@ -4,6 +4,8 @@
 //! # Layout
 //! - [`TestNats`] — a nats-server that lives as long as the test holds it
 //! - [`eventually`] — poll an async condition until it holds or a deadline passes
+//! - [`free_port`], [`wait_for_port`] — ports for the processes a test starts
+//! - [`bsn`] — a series of valid BSNs for test households
 //!
 //! # Example
 //! ```no_run
@@ -83,6 +85,38 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Returns the `number`th of a series of valid BSNs, none of which the scenario or the
+/// documentation use: a seven-digit prefix of its own and the first two-digit ending that
+/// passes the domain's 11-proef.
+pub fn bsn(number: u64) -> String {
+    assert!(number < 4_000_000, "the series holds 4 M numbers");
+    let prefix = 5_000_000 + number;
+    (0..100)
+        .map(|ending| format!("{prefix:07}{ending:02}"))
+        .find(|candidate| candidate.parse::<rondom_domain::Bsn>().is_ok())
+        .expect("one of a hundred endings passes the 11-proef")
+}
+
+/// Returns a loopback port that was free a moment ago, for a process the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("bind a loopback port")
+        .port()
+}
+
+/// Waits until something listens on loopback `port`, or panics after `timeout`.
+pub fn wait_for_port(port: u16, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} did not open within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.

@@ -430,24 +430,12 @@ pub fn signal(
     }
 }
 
-/// A coordinator's read of a household by id, for purpose regie.
 /// Returns `count` distinct valid BSNs (passing the 11-proef), none of the scenario's.
 pub fn valid_bsns(count: usize) -> Vec<String> {
-    (50_000_000u32..)
-        .filter_map(|number| {
-            let digits = format!("{number:08}");
-            let weighted: u32 = digits
-                .bytes()
-                .zip((2..=9).rev())
-                .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-                .sum();
-            let check = weighted % 11;
-            (check < 10).then(|| format!("{digits}{check}"))
-        })
-        .take(count)
-        .collect()
+    (0..count as u64).map(rondom_testkit::bsn).collect()
 }
 
+/// A coordinator's read of a household by id, for purpose regie.
 pub fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::HouseholdId(id.to_owned())),
