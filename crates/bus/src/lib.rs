@@ -52,21 +52,65 @@ pub fn jetstream(client: async_nats::Client) -> async_nats::jetstream::Context {
         .build(client)
 }
 
-/// Connects to NATS. Keeps retrying in the background after a lost connection; the first
-/// connection must succeed, so a wrong URL fails at start, not on the first request.
+/// Connects to NATS at `url`, or at any of a comma-separated list of URLs (the nodes of a
+/// cluster). Keeps retrying in the background after a lost connection, moving to another node
+/// when one is gone; the first connection must succeed, so a wrong URL fails at start, not on
+/// the first request.
 ///
 /// # Errors
 /// [`Error::Connect`] when NATS cannot be reached.
 pub async fn connect(url: &str) -> Result<async_nats::Client> {
-    async_nats::ConnectOptions::new()
+    let servers: Vec<&str> = url.split(',').map(str::trim).collect();
+    // async-nats does not log in with the user and password of a URL by itself: the role's
+    // NATS user (deploy/nats/accounts.conf) comes from the first URL that names one.
+    let credentials = servers.iter().find_map(|server| {
+        let server: async_nats::ServerAddr = server.parse().ok()?;
+        let user = percent_decode(server.username()?);
+        Some((user, server.password().map(percent_decode)))
+    });
+    let options = match credentials {
+        Some((user, Some(password))) => {
+            async_nats::ConnectOptions::with_user_and_password(user, password)
+        }
+        Some((token, None)) => async_nats::ConnectOptions::with_token(token),
+        None => async_nats::ConnectOptions::new(),
+    };
+    options
         .name("rondom")
         .connection_timeout(std::time::Duration::from_secs(5))
-        .connect(url)
+        .connect(servers)
         .await
         .map_err(|source| Error::Connect {
-            url: url.to_owned(),
+            url: without_passwords(url),
             source,
         })
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Returns `url` (one or a comma-separated list) fit for a log line or an error message:
+/// every password replaced by `***`.
+pub fn without_passwords(url: &str) -> String {
+    url.split(',')
+        .map(|one| {
+            let one = one.trim();
+            let Some((scheme, rest)) = one.split_once("://") else {
+                return one.to_owned();
+            };
+            match rest.split_once('@') {
+                Some((credentials, host)) => match credentials.split_once(':') {
+                    Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+                    None => format!("{scheme}://***@{host}"),
+                },
+                None => one.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Connects to NATS and provisions the stream and buckets: what every role does first.
@@ -81,4 +125,27 @@ pub async fn open(
     let jetstream = jetstream(client.clone());
     stream::provision(&jetstream, settings).await?;
     Ok((client, jetstream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_passwords;
+
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(
+            without_passwords(
+                "nats://rondom-writer:geheim@a:4222, nats://rondom-writer:geheim@b:4223"
+            ),
+            "nats://rondom-writer:***@a:4222,nats://rondom-writer:***@b:4223"
+        );
+        assert_eq!(
+            without_passwords("nats://token@a:4222"),
+            "nats://***@a:4222"
+        );
+        assert_eq!(
+            without_passwords("nats://127.0.0.1:4222"),
+            "nats://127.0.0.1:4222"
+        );
+    }
 }

@@ -85,8 +85,7 @@ pub async fn run_reader(
 ) -> anyhow::Result<()> {
     let clients = common.load_clients()?;
     let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
-    let (client, jetstream) =
-        rondom_bus::open(&common.nats_url, &StreamSettings::default()).await?;
+    let (client, jetstream) = rondom_bus::open(&common.nats_url, &common.stream()).await?;
     let (read, projector) = rondom_projector::start(&jetstream, &keys, projection).await?;
     let services = GrpcServices::new(clients, read.audit.clone());
     let reading = Reading {

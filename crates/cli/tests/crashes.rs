@@ -7,8 +7,6 @@
 //! `make test` runs a short version; `make soak` sets `RONDOM_CRASH_SIGNALS=100000` and
 //! `RONDOM_CRASH_KILLS=20` (kills of each process at least).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,10 +19,12 @@ use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::dev_clients::{DevClient, DevTokens};
-use rondom_testkit::{TestNats, free_port, wait_for_port};
+use rondom_testkit::TestNats;
 use tonic::transport::Channel;
 
-const RONDOM: &str = env!("CARGO_BIN_EXE_rondom");
+mod common;
+use common::Role;
+
 /// Wijkteam systems posting at once.
 const CLIENTS: u64 = 4;
 
@@ -33,89 +33,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .ok()
         .map(|value| value.parse().unwrap_or_else(|_| panic!("{name}={value}")))
         .unwrap_or(default)
-}
-
-/// A role process that can be killed and started again on the same port.
-struct Role {
-    role: &'static str,
-    port: u16,
-    dir: PathBuf,
-    nats_url: String,
-    child: Option<Child>,
-    starts: u32,
-}
-
-impl Role {
-    fn start(role: &'static str, dir: &Path, nats_url: &str) -> Self {
-        let mut process = Role {
-            role,
-            port: free_port(),
-            dir: dir.to_owned(),
-            nats_url: nats_url.to_owned(),
-            child: None,
-            starts: 0,
-        };
-        process.spawn();
-        process
-    }
-
-    fn spawn(&mut self) {
-        self.starts += 1;
-        let log =
-            std::fs::File::create(self.dir.join(format!("{}-{}.log", self.role, self.starts)))
-                .expect("log file");
-        let child = Command::new(RONDOM)
-            .args(["serve", "--role", self.role, "--nats-url", &self.nats_url])
-            .args(["--grpc-addr", &format!("127.0.0.1:{}", self.port)])
-            .args(["--metrics-addr", "127.0.0.1:0"])
-            // Small batches: more checkpoints for a kill to fall between.
-            .args(["--batch-size", "16"])
-            .arg("--key-dir")
-            .arg(self.dir.join("keys"))
-            .arg("--clients")
-            .arg(self.dir.join("clients.toml"))
-            .arg("--data-dir")
-            .arg(self.dir.join("projector"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("run rondom serve");
-        self.child = Some(child);
-        wait_for_port(self.port, Duration::from_secs(60));
-    }
-
-    /// SIGKILL: no drain, no flush, no goodbye.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("SIGKILL");
-            child.wait().expect("reaped");
-        }
-    }
-
-    /// SIGTERM and a clean exit, as an operator stops it.
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .expect("SIGTERM");
-        let status = child.wait().expect("wait");
-        assert!(status.success(), "{} stopped cleanly: {status}", self.role);
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 /// xorshift64: random enough for kill moments, and the seed is printed to replay a failure.
@@ -229,8 +146,10 @@ async fn killed_roles_lose_nothing_and_double_nothing() {
     let nats = TestNats::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let (tokens, _) = DevTokens::load_or_create(dir.path()).expect("development credentials");
-    let mut projector = Role::start("projector", dir.path(), nats.url());
-    let mut adapter = Role::start("wijkteam", dir.path(), nats.url());
+    // Small batches: more checkpoints for a kill to fall between.
+    let batches = ["--batch-size", "16"];
+    let mut projector = Role::start("projector", dir.path(), nats.url(), &batches);
+    let mut adapter = Role::start("wijkteam", dir.path(), nats.url(), &[]);
 
     // The wijkteam systems: CLIENTS of them, each posting its share in order.
     let channel = Channel::from_shared(adapter.url())

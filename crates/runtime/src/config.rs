@@ -16,9 +16,21 @@ pub struct CommonArgs {
     /// writes a development one.
     #[arg(long, env = "RONDOM_CLIENTS")]
     pub clients: PathBuf,
+    /// Copies JetStream keeps of every event, audit record and registry entry: 1 on a single
+    /// node, 3 in a three-node cluster (see deploy/README.md).
+    #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub replicas: u8,
 }
 
 impl CommonArgs {
+    /// The stream settings of this installation.
+    pub fn stream(&self) -> rondom_bus::stream::StreamSettings {
+        rondom_bus::stream::StreamSettings {
+            replicas: usize::from(self.replicas),
+            ..Default::default()
+        }
+    }
+
     /// Reads the clients file.
     ///
     /// # Errors

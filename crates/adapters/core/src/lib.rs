@@ -24,7 +24,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use rondom_bus::stream::StreamSettings;
 use rondom_runtime::readiness::Readiness;
 use rondom_runtime::{CommonArgs, GrpcServices, Keys};
 use tokio::net::TcpListener;
@@ -41,8 +40,7 @@ pub async fn run_role(
     services: impl FnOnce(GrpcServices, Arc<EventWriter>) -> GrpcServices,
 ) -> anyhow::Result<()> {
     let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
-    let (client, jetstream) =
-        rondom_bus::open(&common.nats_url, &StreamSettings::default()).await?;
+    let (client, jetstream) = rondom_bus::open(&common.nats_url, &common.stream()).await?;
     let clients = common.load_clients()?;
     let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
     let audit = rondom_bus::AuditLog::new(jetstream.clone());

@@ -45,9 +45,12 @@ pub(crate) struct RestoreArgs {
 
 pub(crate) async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let dir = args.dir.unwrap_or_else(backup::default_dir);
-    let client = rondom_bus::connect(&args.nats_url)
-        .await
-        .with_context(|| format!("cannot reach NATS at {}", args.nats_url))?;
+    let client = rondom_bus::connect(&args.nats_url).await.with_context(|| {
+        format!(
+            "cannot reach NATS at {}",
+            rondom_bus::without_passwords(&args.nats_url)
+        )
+    })?;
     let manifest = backup::backup(&client, &dir).await?;
     client.drain().await.context("failed to drain NATS")?;
     say!("backup in {}", dir.display());

@@ -32,6 +32,10 @@ pub(crate) struct UpArgs {
     /// How long a read with min_position waits for the projector.
     #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
     read_wait: Duration,
+    /// Copies JetStream keeps of everything: 1 on the embedded single node; 3 with --nats-url
+    /// naming a three-node cluster.
+    #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    replicas: u8,
     /// Most events the projector may lag behind the stream before HouseholdService and
     /// SubscriptionService report NOT_SERVING on grpc.health.v1.
     #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
@@ -73,11 +77,14 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.grpc_addr)
         .await
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
-    tracing::info!(grpc = %args.grpc_addr, nats = %nats_url, data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
+    tracing::info!(grpc = %args.grpc_addr, nats = %rondom_bus::without_passwords(&nats_url), data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
     let config = HubConfig {
         nats_url,
         data_dir: args.data_dir,
-        stream: StreamSettings::default(),
+        stream: StreamSettings {
+            replicas: usize::from(args.replicas),
+            ..Default::default()
+        },
         batch_size: args.batch_size,
         read_wait: args.read_wait,
         max_lag: args.max_lag,

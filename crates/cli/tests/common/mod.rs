@@ -1,0 +1,98 @@
+//! What the process-level tests share: `rondom serve` roles as child processes that can be
+//! killed and started again on the same port.
+
+#![allow(dead_code, unreachable_pub)] // each test file uses its own part of this
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rondom_testkit::{free_port, wait_for_port};
+
+pub const RONDOM: &str = env!("CARGO_BIN_EXE_rondom");
+
+/// A role process that can be killed and started again on the same port.
+pub struct Role {
+    role: &'static str,
+    port: u16,
+    dir: PathBuf,
+    nats_url: String,
+    extra: Vec<String>,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl Role {
+    /// Starts `rondom serve --role <role>` with `extra` arguments, its keys, clients file and
+    /// read model in `dir`.
+    pub fn start(role: &'static str, dir: &Path, nats_url: &str, extra: &[&str]) -> Self {
+        let mut process = Role {
+            role,
+            port: free_port(),
+            dir: dir.to_owned(),
+            nats_url: nats_url.to_owned(),
+            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
+            child: None,
+            starts: 0,
+        };
+        process.spawn();
+        process
+    }
+
+    pub fn spawn(&mut self) {
+        self.starts += 1;
+        let log =
+            std::fs::File::create(self.dir.join(format!("{}-{}.log", self.role, self.starts)))
+                .expect("log file");
+        let child = Command::new(RONDOM)
+            .args(["serve", "--role", self.role, "--nats-url", &self.nats_url])
+            .args(["--grpc-addr", &format!("127.0.0.1:{}", self.port)])
+            .args(["--metrics-addr", "127.0.0.1:0"])
+            .args(&self.extra)
+            .arg("--key-dir")
+            .arg(self.dir.join("keys"))
+            .arg("--clients")
+            .arg(self.dir.join("clients.toml"))
+            .arg("--data-dir")
+            .arg(self.dir.join("projector"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("run rondom serve");
+        self.child = Some(child);
+        wait_for_port(self.port, Duration::from_secs(60));
+    }
+
+    /// SIGKILL: no drain, no flush, no goodbye.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reaped");
+        }
+    }
+
+    /// SIGTERM and a clean exit, as an operator stops it.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .expect("SIGTERM");
+        let status = child.wait().expect("wait");
+        assert!(status.success(), "{} stopped cleanly: {status}", self.role);
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
