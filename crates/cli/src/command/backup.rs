@@ -38,6 +38,10 @@ pub(crate) struct RestoreArgs {
     /// backup's household keys are wrapped under (retired ones in retired/).
     #[arg(long, env = "RONDOM_KEY_DIR")]
     key_dir: Option<PathBuf>,
+    /// Copies JetStream keeps of the restored streams: 3 when restoring into a three-node
+    /// cluster.
+    #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    replicas: u8,
     /// Replace what NATS holds now without asking.
     #[arg(long)]
     yes: bool,
@@ -105,7 +109,10 @@ pub(crate) async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         &args.dir,
         &read_model,
         &key_dir,
-        &StreamSettings::default(),
+        &StreamSettings {
+            replicas: usize::from(args.replicas),
+            ..Default::default()
+        },
     )
     .await
     .context("restore failed; running it again finishes it")?;
