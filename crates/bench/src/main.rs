@@ -13,6 +13,7 @@ mod reads;
 mod rebuild;
 mod report;
 mod sample;
+mod soak;
 mod stage;
 mod workload;
 
@@ -48,6 +49,16 @@ struct Args {
     /// Leave out the PostgreSQL peer (P7).
     #[arg(long)]
     no_peer: bool,
+    /// Instead of the benchmarks: the load soak of issue 7 for this long (e.g. 30m), with
+    /// memory and projector lag sampled; exits non-zero when either grows without bound.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    soak: Option<Duration>,
+    /// Signals per second during the soak (a read beside every fourth).
+    #[arg(long, default_value_t = 300)]
+    soak_rate: u32,
+    /// How often the soak samples.
+    #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
+    sample_every: Duration,
 }
 
 /// How much each measurement does.
@@ -103,6 +114,37 @@ impl Sizes {
     }
 }
 
+/// The load soak on its own nats-server and hub.
+async fn soak(
+    work: &std::path::Path,
+    duration: Duration,
+    rate: u32,
+    every: Duration,
+) -> anyhow::Result<()> {
+    let nats = stage::nats(work, false)?;
+    let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
+    let hub_dir = work.join("hub");
+    std::fs::create_dir_all(&hub_dir)?;
+    let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+    eprintln!(
+        "soak: {rate} signals/s for {}, sampling every {}",
+        humantime::format_duration(duration),
+        humantime::format_duration(every)
+    );
+    let verdict = soak::run(&hub, &jetstream, rate, duration, every, 20_000).await?;
+    hub.stop()?;
+    drop(nats);
+    if verdict.failures.is_empty() {
+        println!(
+            "soak passed: {} samples, memory and projector lag stay bounded",
+            verdict.samples.len()
+        );
+        Ok(())
+    } else {
+        anyhow::bail!("soak failed: {}", verdict.failures.join("; "))
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -114,6 +156,9 @@ async fn main() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&args.work_dir);
     std::fs::create_dir_all(&args.work_dir)?;
     let work = tempfile::tempdir_in(&args.work_dir)?;
+    if let Some(duration) = args.soak {
+        return soak(work.path(), duration, args.soak_rate, args.sample_every).await;
+    }
     let progress = Progress::new();
     let mut bench = Bench {
         sizes,
