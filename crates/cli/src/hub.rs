@@ -121,6 +121,7 @@ impl Reading {
         let readiness = Readiness::new(self.client.clone()).with_projector(ProjectorProbe {
             jetstream: self.jetstream.clone(),
             applied: self.read.applied.clone(),
+            storage_failing: self.read.storage_failing.clone(),
             max_lag: self.max_lag,
             readers: vec![
                 rondom_proto::v1::household_service_server::SERVICE_NAME,

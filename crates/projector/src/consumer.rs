@@ -82,25 +82,49 @@ where
 
 /// Runs until `cancel`: consumes, applies, acks, and publishes each new checkpoint on
 /// `applied`. Reconnects after any failure with a short pause.
+///
+/// When the read model cannot be written (a full disk), `failing` turns true, nothing more is
+/// applied or acknowledged, and the model is opened again each second until it takes writes;
+/// the first batch stored after that turns `failing` false.
 pub async fn run(
     jetstream: jetstream::Context,
     model: ReadModel,
     batch_size: usize,
     applied: watch::Sender<u64>,
+    failing: watch::Sender<bool>,
     cancel: CancellationToken,
 ) {
     while !cancel.is_cancelled() {
-        match consume(&jetstream, &model, batch_size, &applied, &cancel).await {
-            Ok(()) => break,
-            Err(err) => {
-                tracing::warn!(
+        let outcome = consume(&jetstream, &model, batch_size, &applied, &failing, &cancel).await;
+        let Err(err) = outcome else { break };
+        let storage = matches!(err, Error::Storage(_) | Error::Closed);
+        if storage {
+            failing.send_replace(true);
+            tracing::error!(
+                error = &err as &dyn std::error::Error,
+                "the read model cannot be written; applying stops until it can"
+            );
+        } else {
+            tracing::warn!(
+                error = &err as &dyn std::error::Error,
+                "projector consumer interrupted; restarting"
+            );
+        }
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        if storage {
+            // sled refuses every write after a failed one until it is opened again.
+            let model = model.clone();
+            let reopened = tokio::task::spawn_blocking(move || model.reopen())
+                .await
+                .expect("opening sled does not panic");
+            if let Err(err) = reopened {
+                tracing::debug!(
                     error = &err as &dyn std::error::Error,
-                    "projector consumer interrupted; restarting"
+                    "read model not open yet"
                 );
-                tokio::select! {
-                    () = cancel.cancelled() => break,
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
             }
         }
     }
@@ -111,6 +135,7 @@ async fn consume(
     model: &ReadModel,
     batch_size: usize,
     applied: &watch::Sender<u64>,
+    failing: &watch::Sender<bool>,
     cancel: &CancellationToken,
 ) -> Result<()> {
     let start = model.checkpoint()? + 1;
@@ -171,6 +196,12 @@ async fn consume(
             tracing::debug!(error = %err, "ack of a projected batch failed");
         }
         applied.send_replace(through);
+        if failing.send_if_modified(|failing| std::mem::replace(failing, false)) {
+            tracing::info!(
+                through,
+                "the read model takes writes again; applying resumed"
+            );
+        }
         tracing::debug!(
             through,
             events = outcome.events,

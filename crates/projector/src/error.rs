@@ -15,6 +15,10 @@ pub enum Error {
     NotYetApplied { wanted: u64, reached: u64 },
     #[error("read model storage failed")]
     Storage(#[from] sled::Error),
+    #[error(
+        "the read model is closed after a storage failure; it opens again once the disk takes writes"
+    )]
+    Closed,
     #[error("stored {what} is corrupt")]
     Corrupt { what: &'static str },
     #[error("bus operation failed")]
@@ -57,7 +61,7 @@ impl From<Error> for Status {
             // The same answer for a household that does not exist, a BSN nobody knows and a
             // household the reader may not read, so no answer reveals that one exists.
             Error::HouseholdNotFound(_) => status::not_found("household", NOT_YOURS),
-            Error::NotYetApplied { .. } => status::unavailable(err.to_string()),
+            Error::NotYetApplied { .. } | Error::Closed => status::unavailable(err.to_string()),
             Error::Bus(
                 rondom_bus::Error::Unavailable { .. } | rondom_bus::Error::Connect { .. },
             ) => {

@@ -91,6 +91,9 @@ impl ProjectorTask {
 pub struct ReadSide {
     pub model: ReadModel,
     pub applied: watch::Receiver<u64>,
+    /// True while the projector cannot write its read model (a full disk): it stops applying
+    /// and tries again until the disk takes writes.
+    pub storage_failing: watch::Receiver<bool>,
     pub keys: std::sync::Arc<KeyStore>,
     pub pseudonyms: rondom_domain::PseudonymKey,
     /// How long a read with `min_position` waits for the projector.
@@ -160,12 +163,14 @@ pub async fn start(
     let checkpoint = model.checkpoint()?;
     tracing::info!(path = %path.display(), checkpoint, "read model opened");
     let (applied_tx, applied_rx) = watch::channel(checkpoint);
+    let (failing_tx, failing_rx) = watch::channel(false);
     let cancel = CancellationToken::new();
     let handle = tokio::spawn(consumer::run(
         jetstream.clone(),
         model.clone(),
         args.batch_size.max(1),
         applied_tx,
+        failing_tx,
         cancel.child_token(),
     ));
     let key_store = KeyStore::following(
@@ -176,6 +181,7 @@ pub async fn start(
     let read = ReadSide {
         model: model.clone(),
         applied: applied_rx,
+        storage_failing: failing_rx,
         keys: key_store,
         pseudonyms: keys.pseudonym.clone(),
         read_wait: args.read_wait,

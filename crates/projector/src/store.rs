@@ -6,8 +6,8 @@
 //! followed by the stream position.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use prost::Message;
 use rondom_bus::ReceivedEvent;
@@ -55,9 +55,18 @@ pub struct TimelinePage {
     pub next: Option<u64>,
 }
 
-/// The sled read model.
+/// The sled read model. Clones share it.
 #[derive(Debug, Clone)]
 pub struct ReadModel {
+    path: PathBuf,
+    /// `None` between closing after a storage failure and opening again.
+    trees: Arc<RwLock<Option<Arc<Trees>>>>,
+    bylaws: Arc<BylawTerms>,
+}
+
+/// The open database and its trees.
+#[derive(Debug)]
+struct Trees {
     db: sled::Db,
     meta: sled::Tree,
     households: sled::Tree,
@@ -65,7 +74,24 @@ pub struct ReadModel {
     persons: sled::Tree,
     event_ids: sled::Tree,
     deadlines: sled::Tree,
-    bylaws: Arc<BylawTerms>,
+}
+
+impl Trees {
+    fn open(path: &Path) -> Result<Self> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(64 * 1024 * 1024)
+            .open()?;
+        Ok(Self {
+            meta: db.open_tree("meta")?,
+            households: db.open_tree("households")?,
+            timeline: db.open_tree("timeline")?,
+            persons: db.open_tree("persons")?,
+            event_ids: db.open_tree("event_ids")?,
+            deadlines: db.open_tree("deadlines")?,
+            db,
+        })
+    }
 }
 
 /// Returns the timeline key of `position` in `household`.
@@ -153,20 +179,35 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] when sled cannot open it, e.g. because another process holds it.
     pub fn open(path: &Path) -> Result<Self> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(64 * 1024 * 1024)
-            .open()?;
         Ok(Self {
-            meta: db.open_tree("meta")?,
-            households: db.open_tree("households")?,
-            timeline: db.open_tree("timeline")?,
-            persons: db.open_tree("persons")?,
-            event_ids: db.open_tree("event_ids")?,
-            deadlines: db.open_tree("deadlines")?,
+            trees: Arc::new(RwLock::new(Some(Arc::new(Trees::open(path)?)))),
+            path: path.to_owned(),
             bylaws: Arc::new(BylawTerms::default()),
-            db,
         })
+    }
+
+    /// Closes the database and opens it again. After a failed write (a full disk) sled refuses
+    /// every later write until it is opened again; opening recovers the state after the last
+    /// complete transaction, so the checkpoint and the views still agree.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when it cannot be opened (the disk is still full, or a reader still
+    /// holds the old one); the model stays closed ([`Error::Closed`]) until a later try.
+    pub fn reopen(&self) -> Result<()> {
+        let mut slot = self.trees.write().expect("read model lock");
+        // Readers that took the trees before keep them a moment: sled's lock on the
+        // directory goes with the last of them.
+        drop(slot.take());
+        *slot = Some(Arc::new(Trees::open(&self.path)?));
+        Ok(())
+    }
+
+    fn trees(&self) -> Result<Arc<Trees>> {
+        self.trees
+            .read()
+            .expect("read model lock")
+            .clone()
+            .ok_or(Error::Closed)
     }
 
     /// Returns the model counting bylaw terms as `bylaws` sets them per gemeente.
@@ -181,7 +222,8 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
     pub fn checkpoint(&self) -> Result<u64> {
-        match self.meta.get(CHECKPOINT_KEY)? {
+        let trees = self.trees()?;
+        match trees.meta.get(CHECKPOINT_KEY)? {
             None => Ok(0),
             Some(bytes) => {
                 let bytes: [u8; 8] = bytes
@@ -200,6 +242,7 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] when sled fails; nothing was written then.
     pub fn apply(&self, events: &[ReceivedEvent], through: u64) -> Result<Applied> {
+        let trees = self.trees()?;
         let checkpoint = self.checkpoint()?;
         let mut applied = Applied::default();
         let mut households: HashMap<HouseholdId, StoredHousehold> = HashMap::new();
@@ -220,7 +263,7 @@ impl ReadModel {
             let id = received.envelope.id;
             let household_id = received.envelope.subject;
             let household = self.in_batch(&mut households, &mut indexed_before, household_id)?;
-            if !seen_ids.insert(id) || self.event_ids.contains_key(id.as_bytes())? {
+            if !seen_ids.insert(id) || trees.event_ids.contains_key(id.as_bytes())? {
                 // The event is on the stream all the same: a regie write must expect its
                 // position, or it would never match the household's last event again.
                 household.last_position = household.last_position.max(received.position);
@@ -292,12 +335,12 @@ impl ReadModel {
         meta.insert(CHECKPOINT_KEY, &through.max(checkpoint).to_be_bytes());
 
         (
-            &self.meta,
-            &self.households,
-            &self.timeline,
-            &self.persons,
-            &self.event_ids,
-            &self.deadlines,
+            &trees.meta,
+            &trees.households,
+            &trees.timeline,
+            &trees.persons,
+            &trees.event_ids,
+            &trees.deadlines,
         )
             .transaction(
                 |(meta_tx, households_tx, timeline_tx, persons_tx, event_ids_tx, deadlines_tx)| {
@@ -342,13 +385,14 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`].
     pub fn entries(&self) -> Result<Vec<Entry>> {
+        let trees = self.trees()?;
         let trees = [
-            ("meta", &self.meta),
-            ("households", &self.households),
-            ("timeline", &self.timeline),
-            ("persons", &self.persons),
-            ("event_ids", &self.event_ids),
-            ("deadlines", &self.deadlines),
+            ("meta", &trees.meta),
+            ("households", &trees.households),
+            ("timeline", &trees.timeline),
+            ("persons", &trees.persons),
+            ("event_ids", &trees.event_ids),
+            ("deadlines", &trees.deadlines),
         ];
         let mut entries = Vec::new();
         for (name, tree) in trees {
@@ -365,7 +409,9 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
     pub fn household(&self, household: &HouseholdId) -> Result<Option<StoredHousehold>> {
-        self.households
+        let trees = self.trees()?;
+        trees
+            .households
             .get(household.as_bytes())?
             .map(|bytes| {
                 StoredHousehold::decode(bytes.as_ref()).map_err(|_| Error::Corrupt {
@@ -380,7 +426,8 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`].
     pub fn has_household(&self, household: &HouseholdId) -> Result<bool> {
-        Ok(self.households.contains_key(household.as_bytes())?)
+        let trees = self.trees()?;
+        Ok(trees.households.contains_key(household.as_bytes())?)
     }
 
     /// Returns the household `person` belongs to.
@@ -392,7 +439,9 @@ impl ReadModel {
     }
 
     fn household_of_pseudonym(&self, person: &str) -> Result<Option<HouseholdId>> {
-        self.persons
+        let trees = self.trees()?;
+        trees
+            .persons
             .get(person.as_bytes())?
             .map(|bytes| {
                 let bytes: [u8; 16] = bytes.as_ref().try_into().map_err(|_| Error::Corrupt {
@@ -410,8 +459,9 @@ impl ReadModel {
         household: &HouseholdId,
         batch: &mut BTreeMap<[u8; 24], StoredTimelineEntry>,
     ) -> Result<()> {
+        let trees = self.trees()?;
         let range = timeline_key(household, 0)..=timeline_key(household, u64::MAX);
-        for item in self.timeline.range(range.clone()) {
+        for item in trees.timeline.range(range.clone()) {
             let (key, bytes) = item?;
             let Ok(key) = <[u8; 24]>::try_from(key.as_ref()) else {
                 continue;
@@ -436,16 +486,17 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
     pub fn timeline(&self, query: &TimelineQuery) -> Result<TimelinePage> {
+        let trees = self.trees()?;
         let start = timeline_key(&query.household, 0);
         let end = timeline_key(&query.household, u64::MAX);
         let range = match (query.oldest_first, query.after) {
-            (true, Some(after)) => self
+            (true, Some(after)) => trees
                 .timeline
                 .range(timeline_key(&query.household, after.saturating_add(1))..=end),
-            (false, Some(before)) => self
+            (false, Some(before)) => trees
                 .timeline
                 .range(start..timeline_key(&query.household, before)),
-            (_, None) => self.timeline.range(start..=end),
+            (_, None) => trees.timeline.range(start..=end),
         };
         let mut iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
             if query.oldest_first {
@@ -480,13 +531,25 @@ impl ReadModel {
         &self,
         after: Option<&[u8]>,
     ) -> impl Iterator<Item = Result<Vec<u8>>> + use<> {
-        let range = match after {
-            Some(after) => self
-                .deadlines
-                .range::<&[u8], _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
-            None => self.deadlines.iter(),
+        let (closed, range) = match self.trees() {
+            Ok(trees) => (
+                None,
+                Some(match after {
+                    Some(after) => trees.deadlines.range::<&[u8], _>((
+                        std::ops::Bound::Excluded(after),
+                        std::ops::Bound::Unbounded,
+                    )),
+                    None => trees.deadlines.iter(),
+                }),
+            ),
+            Err(err) => (Some(err), None),
         };
-        range.map(|item| item.map(|(key, _)| key.to_vec()).map_err(Error::from))
+        closed.into_iter().map(Err).chain(
+            range
+                .into_iter()
+                .flatten()
+                .map(|item| item.map(|(key, _)| key.to_vec()).map_err(Error::from)),
+        )
     }
 
     /// Returns every household view in id order, starting after `after`.
@@ -494,24 +557,33 @@ impl ReadModel {
         &self,
         after: Option<&HouseholdId>,
     ) -> impl Iterator<Item = Result<(HouseholdId, StoredHousehold)>> + use<> {
-        let range = match after {
-            Some(after) => self.households.range::<&[u8], _>((
-                std::ops::Bound::Excluded(after.as_bytes().as_slice()),
-                std::ops::Bound::Unbounded,
-            )),
-            None => self.households.iter(),
+        let (closed, range) = match self.trees() {
+            Ok(trees) => (
+                None,
+                Some(match after {
+                    Some(after) => trees.households.range::<&[u8], _>((
+                        std::ops::Bound::Excluded(after.as_bytes().as_slice()),
+                        std::ops::Bound::Unbounded,
+                    )),
+                    None => trees.households.iter(),
+                }),
+            ),
+            Err(err) => (Some(err), None),
         };
-        range.map(|item| {
-            let (key, value) = item?;
-            let id: [u8; 16] = key.as_ref().try_into().map_err(|_| Error::Corrupt {
-                what: "household key",
-            })?;
-            let household =
-                StoredHousehold::decode(value.as_ref()).map_err(|_| Error::Corrupt {
-                    what: "household view",
+        closed
+            .into_iter()
+            .map(Err)
+            .chain(range.into_iter().flatten().map(|item| {
+                let (key, value) = item?;
+                let id: [u8; 16] = key.as_ref().try_into().map_err(|_| Error::Corrupt {
+                    what: "household key",
                 })?;
-            Ok((HouseholdId::from_bytes(id), household))
-        })
+                let household =
+                    StoredHousehold::decode(value.as_ref()).map_err(|_| Error::Corrupt {
+                        what: "household view",
+                    })?;
+                Ok((HouseholdId::from_bytes(id), household))
+            }))
     }
 
     /// Writes everything to disk.
@@ -519,7 +591,8 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] when sled cannot flush.
     pub async fn flush(&self) -> Result<()> {
-        self.db.flush_async().await?;
+        let trees = self.trees()?;
+        trees.db.flush_async().await?;
         Ok(())
     }
 }

@@ -70,6 +70,8 @@ pub struct Metrics {
     pub projector_lag: Gauge,
     /// How long the checkpoint has stood still while events wait (0 when caught up).
     pub checkpoint_age_seconds: Gauge<f64, AtomicU64>,
+    /// 1 while the projector cannot write its read model (a full disk).
+    pub projector_storage_failing: Gauge,
     pub redeliveries: Family<ConsumerLabels, Counter>,
     /// Events left for a partner's subscription to deliver, by client.
     pub subscription_pending: Family<ClientLabels, Gauge>,
@@ -127,6 +129,12 @@ impl Metrics {
             "Seconds the projector's checkpoint has stood still while events wait",
             checkpoint_age_seconds.clone(),
         );
+        let projector_storage_failing = Gauge::default();
+        registry.register(
+            "projector_storage_failing",
+            "1 while the projector cannot write its read model (a full disk); it retries each second",
+            projector_storage_failing.clone(),
+        );
         let redeliveries = Family::<ConsumerLabels, Counter>::default();
         registry.register(
             "redeliveries",
@@ -149,6 +157,7 @@ impl Metrics {
             projector_position,
             projector_lag,
             checkpoint_age_seconds,
+            projector_storage_failing,
             redeliveries,
             subscription_pending,
         }

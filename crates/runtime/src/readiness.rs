@@ -1,6 +1,7 @@
 //! Whether a process can do its work, as `grpc.health.v1` reports it: every service turns
 //! NOT_SERVING while NATS is unreachable, and the services that read the projector's views
-//! turn NOT_SERVING while the projector lags more than its threshold behind the stream. The
+//! turn NOT_SERVING while the projector cannot write its read model or lags more than its
+//! threshold behind the stream. The
 //! overall status (service `""`) is NOT_SERVING when any service is. A load balancer or a
 //! Kubernetes probe then sends callers elsewhere until the process recovers by itself.
 
@@ -32,6 +33,8 @@ pub struct ProjectorProbe {
     pub jetstream: jetstream::Context,
     /// The projector's checkpoint as it moves.
     pub applied: watch::Receiver<u64>,
+    /// True while the projector cannot write its read model.
+    pub storage_failing: watch::Receiver<bool>,
     /// Most events the projector may lag before its readers report NOT_SERVING.
     pub max_lag: u64,
     /// The services that answer from the projector's views.
@@ -42,6 +45,7 @@ pub struct ProjectorProbe {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Condition {
     nats: bool,
+    /// The projector's views fall behind: it lags or cannot write.
     lagging: bool,
 }
 
@@ -134,7 +138,7 @@ impl Watch {
                 (true, false) => tracing::info!("ready again: serving every service"),
                 (false, _) => tracing::warn!("NATS is unreachable: reporting NOT_SERVING"),
                 (true, true) => tracing::warn!(
-                    "the projector lags beyond its threshold: its readers report NOT_SERVING"
+                    "the projector lags beyond its threshold or cannot write its read model: its readers report NOT_SERVING"
                 ),
             }
         }
@@ -180,9 +184,11 @@ impl Readiness {
         metrics
             .checkpoint_age_seconds
             .set(still_since.elapsed().as_secs_f64());
+        let failing = *probe.storage_failing.borrow();
+        metrics.projector_storage_failing.set(i64::from(failing));
         Condition {
             nats: true,
-            lagging: lag > probe.max_lag,
+            lagging: lag > probe.max_lag || failing,
         }
     }
 }
