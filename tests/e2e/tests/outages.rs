@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::{TestHub, signal, valid_bsns};
 use rondom_proto::v1;
-use rondom_testkit::eventually;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic_health::ServingStatus;
@@ -17,17 +16,11 @@ use tonic_health::ServingStatus;
 const SIGNALS: &str = "rondom.v1.SignalService";
 const HOUSEHOLDS: &str = "rondom.v1.HouseholdService";
 
-async fn until_health(hub: &TestHub, service: &str, wanted: ServingStatus, within: Duration) {
-    eventually(&format!("{service:?} to be {wanted}"), within, || async {
-        (hub.health(service).await == wanted).then_some(())
-    })
-    .await;
-}
-
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_nats_outage_during_ingest_loses_no_acknowledged_signal() {
     let mut hub = TestHub::start().await;
-    until_health(&hub, "", ServingStatus::Serving, Duration::from_secs(10)).await;
+    hub.until_health("", ServingStatus::Serving, Duration::from_secs(10))
+        .await;
 
     // A wijkteam system posting without pause, as a busy morning does.
     let stop = CancellationToken::new();
@@ -67,14 +60,16 @@ async fn a_nats_outage_during_ingest_loses_no_acknowledged_signal() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     hub.nats.stop();
-    until_health(&hub, "", ServingStatus::NotServing, Duration::from_secs(10)).await;
+    hub.until_health("", ServingStatus::NotServing, Duration::from_secs(10))
+        .await;
     assert_eq!(hub.health(SIGNALS).await, ServingStatus::NotServing);
     assert_eq!(hub.health(HOUSEHOLDS).await, ServingStatus::NotServing);
     // Longer than a publish may wait for its acknowledgement: calls are refused, not held.
     tokio::time::sleep(rondom_bus::JETSTREAM_TIMEOUT + Duration::from_secs(2)).await;
 
     hub.nats.restart();
-    until_health(&hub, "", ServingStatus::Serving, Duration::from_secs(30)).await;
+    hub.until_health("", ServingStatus::Serving, Duration::from_secs(30))
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.cancel();
     let (acknowledged, refused) = ingest.await.expect("ingest task");
@@ -130,13 +125,8 @@ async fn the_readers_report_not_serving_while_the_projector_lags() {
         .post_wijkteam("voor", &[("111222333", "Fatima")], "eerste")
         .await;
     hub.wait_applied(first.position).await;
-    until_health(
-        &hub,
-        HOUSEHOLDS,
-        ServingStatus::Serving,
-        Duration::from_secs(10),
-    )
-    .await;
+    hub.until_health(HOUSEHOLDS, ServingStatus::Serving, Duration::from_secs(10))
+        .await;
 
     hub.pause_projector(chrono::Utc::now() + chrono::TimeDelta::seconds(6))
         .await;
@@ -148,8 +138,7 @@ async fn the_readers_report_not_serving_while_the_projector_lags() {
         )
         .await;
     }
-    until_health(
-        &hub,
+    hub.until_health(
         HOUSEHOLDS,
         ServingStatus::NotServing,
         Duration::from_secs(5),
@@ -160,121 +149,7 @@ async fn the_readers_report_not_serving_while_the_projector_lags() {
     assert_eq!(hub.health(SIGNALS).await, ServingStatus::Serving);
 
     // The pause ends; the projector catches up and its readers serve again.
-    until_health(
-        &hub,
-        HOUSEHOLDS,
-        ServingStatus::Serving,
-        Duration::from_secs(20),
-    )
-    .await;
+    hub.until_health(HOUSEHOLDS, ServingStatus::Serving, Duration::from_secs(20))
+        .await;
     assert_eq!(hub.health("").await, ServingStatus::Serving);
-}
-
-/// The size of the largest file under `dir`.
-fn largest_file(dir: &std::path::Path) -> u64 {
-    common::files_under(dir)
-        .iter()
-        .filter_map(|file| std::fs::metadata(file).ok())
-        .map(|metadata| metadata.len())
-        .max()
-        .expect("sled has files")
-}
-
-#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
-async fn a_full_disk_stops_the_projector_until_space_returns() {
-    use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit, setrlimit};
-    // A file that would grow past the limit fails its write (EFBIG) instead of killing us: as
-    // a full disk fails it with ENOSPC. Only this test's process is limited; nats-server is
-    // a process of its own, so NATS keeps taking events.
-    // SAFETY: ignoring a signal installs no handler; nothing else here handles SIGXFSZ.
-    unsafe {
-        nix::sys::signal::signal(
-            nix::sys::signal::Signal::SIGXFSZ,
-            nix::sys::signal::SigHandler::SigIgn,
-        )
-    }
-    .expect("ignore SIGXFSZ");
-    let mut hub = TestHub::start().await;
-    let first = hub
-        .post_wijkteam("voor-de-volle-schijf", &[("111222333", "Fatima")], "eerste")
-        .await;
-    hub.wait_applied(first.position).await;
-    let read_model = rondom_projector::Generations::new(hub.data_dir().join("projector"))
-        .current()
-        .expect("read model");
-    let (_, hard) = getrlimit(Resource::RLIMIT_FSIZE).expect("getrlimit");
-    setrlimit(Resource::RLIMIT_FSIZE, largest_file(&read_model), hard).expect("limit");
-
-    // Signals keep coming; soon sled needs more room than there is.
-    let bsns = valid_bsns(50);
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let mut number = 0;
-    while hub.health(HOUSEHOLDS).await != ServingStatus::NotServing {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the projector never met the full disk"
-        );
-        for _ in 0..100 {
-            let bsn = &bsns[number % bsns.len()];
-            hub.post_wijkteam(
-                &format!("vol-{number}"),
-                &[(bsn.as_str(), "Naam")],
-                "de schijf loopt vol",
-            )
-            .await;
-            number += 1;
-        }
-    }
-    // Wijkteams are not turned away: their signals are safe in NATS.
-    assert_eq!(hub.health(SIGNALS).await, ServingStatus::Serving);
-    let last = hub
-        .post_wijkteam("tijdens", &[("123456782", "Yusuf")], "nog steeds vol")
-        .await;
-    assert_eq!(hub.health(HOUSEHOLDS).await, ServingStatus::NotServing);
-
-    // Space returns; the projector takes up where its checkpoint stands, by itself.
-    setrlimit(Resource::RLIMIT_FSIZE, RLIM_INFINITY, hard).expect("lift the limit");
-    until_health(
-        &hub,
-        HOUSEHOLDS,
-        ServingStatus::Serving,
-        Duration::from_secs(30),
-    )
-    .await;
-    hub.wait_applied(last.position).await;
-    let view = hub
-        .households()
-        .await
-        .get_household(common::by_id(&last.household_id, last.position))
-        .await
-        .expect("the view after the disk had room again")
-        .into_inner()
-        .household
-        .expect("household");
-    assert_eq!(view.members[0].display_name, "Yusuf");
-
-    // Nothing was lost or applied twice: the model equals a clean rebuild of the stream.
-    hub.stop().await;
-    let rebuilt = hub.data_dir().join("rebuilt");
-    rondom_projector::rebuild::rebuild(
-        &hub.jetstream().await,
-        &rondom_projector::Generations::new(&rebuilt),
-        64,
-        Default::default(),
-        false,
-    )
-    .await
-    .expect("rebuild");
-    let survivor = rondom_projector::ReadModel::open(&read_model).expect("survivor");
-    let clean = rondom_projector::ReadModel::open(
-        &rondom_projector::Generations::new(&rebuilt)
-            .current()
-            .expect("rebuilt"),
-    )
-    .expect("clean");
-    assert_eq!(survivor.checkpoint().expect("checkpoint"), last.position);
-    assert!(
-        survivor.entries().expect("entries") == clean.entries().expect("entries"),
-        "the model that lived through the full disk equals a clean rebuild"
-    );
 }

@@ -214,6 +214,19 @@ impl TestHub {
         }
     }
 
+    /// Waits until grpc.health.v1 says `wanted` of `service`, or panics after `within`.
+    pub async fn until_health(
+        &self,
+        service: &str,
+        wanted: tonic_health::ServingStatus,
+        within: Duration,
+    ) {
+        rondom_testkit::eventually(&format!("{service:?} to be {wanted}"), within, || async {
+            (self.health(service).await == wanted).then_some(())
+        })
+        .await;
+    }
+
     /// Returns the token of a development client.
     pub fn token(&self, client: DevClient) -> &str {
         self.tokens.token(client)
