@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_cli::connection::authed;
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use rondom_testkit::{eventually, free_port, wait_for_port};
@@ -21,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 mod common;
-use common::Role;
+use common::{Role, read_once_applied};
 
 const PASSWORDS: [(&str, &str); 3] = [
     ("RONDOM_NATS_WRITER_PASSWORD", "schrijver-geheim"),
@@ -199,14 +198,7 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut stream = operator.get_stream(EVENTS_STREAM).await.expect("stream");
-    let leader = stream
-        .info()
-        .await
-        .expect("stream info")
-        .cluster
-        .clone()
-        .and_then(|cluster| cluster.leader)
-        .expect("the stream has a leader");
+    let leader = leader_of(&mut stream).await;
     let killed_at = Instant::now();
     let index = nodes
         .iter()
@@ -232,14 +224,7 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
     assert!(after_kill > 0, "ingest goes on after the election");
 
     // Every acknowledged signal is on the stream (read from the two nodes left)...
-    let new_leader = stream
-        .info()
-        .await
-        .expect("stream info")
-        .cluster
-        .clone()
-        .and_then(|cluster| cluster.leader)
-        .expect("a new leader");
+    let new_leader = leader_of(&mut stream).await;
     assert_ne!(new_leader, leader);
     for (_, reply) in &acknowledged {
         let message = stream
@@ -256,31 +241,14 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
         .map(|(_, reply)| reply)
         .max_by_key(|reply| reply.position)
         .expect("replies");
-    let mut households = HouseholdServiceClient::new(
-        authed(
-            Channel::from_shared(projector.url())
-                .expect("uri")
-                .connect()
-                .await
-                .expect("projector"),
-            Some(tokens.token(DevClient::Coordinator)),
-        )
-        .expect("token"),
-    );
-    let mut read = tonic::Request::new(v1::GetHouseholdRequest {
-        key: Some(v1::get_household_request::Key::HouseholdId(
-            newest.household_id.clone(),
-        )),
-        min_position: newest.position,
-        purpose: v1::Purpose::Regie as i32,
-        on_behalf_of: "mw-0001".to_owned(),
-        ..Default::default()
-    });
-    read.set_timeout(Duration::from_secs(60));
-    households
-        .get_household(read)
-        .await
-        .expect("the projector applied every acknowledged signal");
+    read_once_applied(
+        &projector,
+        tokens.token(DevClient::Coordinator),
+        &newest.household_id,
+        newest.position,
+    )
+    .await
+    .expect("the projector applied every acknowledged signal");
     projector.stop();
 
     // The roles did all of this as their own NATS users, within what accounts.conf grants.
@@ -292,6 +260,18 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
             .collect();
         assert!(violations.is_empty(), "node {n}: {violations:#?}");
     }
+}
+
+/// The server that leads `stream` now.
+async fn leader_of(stream: &mut async_nats::jetstream::stream::Stream) -> String {
+    stream
+        .info()
+        .await
+        .expect("stream info")
+        .cluster
+        .clone()
+        .and_then(|cluster| cluster.leader)
+        .expect("the stream has a leader")
 }
 
 fn signal(number: u64) -> v1::PostSignalRequest {

@@ -617,6 +617,20 @@ fn roles_run_as_separate_processes_against_one_nats() {
     scrape_until(&projector, "rondom_projector_lag_events 0");
     stop(wijkteam);
     stop(projector);
+
+    // The operator checks the stopped projector's model against the log.
+    let verified = Command::new(RONDOM)
+        .args(["projector", "verify", "--nats-url", nats.url()])
+        .arg("--data-dir")
+        .arg(dir.path().join("projector"))
+        .output()
+        .expect("run rondom projector verify");
+    let text = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && text.contains("equals a rebuild of the log"),
+        "{text}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }
 
 #[test]

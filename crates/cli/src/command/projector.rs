@@ -31,6 +31,23 @@ enum ProjectorCommand {
         #[arg(long, env = "RONDOM_BYLAWS")]
         bylaws: Option<std::path::PathBuf>,
     },
+    /// Check the read model against the log: rebuild into a scratch directory and compare
+    /// entry by entry (after a crash, a restore or a disk failure). Stop the projector first.
+    Verify {
+        /// NATS server URL.
+        #[arg(long, env = "RONDOM_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+        nats_url: String,
+        /// Directory of the read model.
+        #[arg(
+            long,
+            env = "RONDOM_PROJECTOR_DATA_DIR",
+            default_value = "./data/projector"
+        )]
+        data_dir: std::path::PathBuf,
+        /// The hub's bylaw file: deadlines are counted with the same per-gemeente terms.
+        #[arg(long, env = "RONDOM_BYLAWS")]
+        bylaws: Option<std::path::PathBuf>,
+    },
 }
 
 pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
@@ -57,6 +74,43 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
                 report.applied.duplicates
             );
             Ok(())
+        }
+        ProjectorCommand::Verify {
+            nats_url,
+            data_dir,
+            bylaws,
+        } => {
+            let bylaws = rondom_projector::config::load_bylaws(bylaws.as_deref())?;
+            let client = rondom_bus::connect(&nats_url).await?;
+            let jetstream = rondom_bus::jetstream(client.clone());
+            let model = Generations::new(&data_dir).current()?;
+            // Beside the model, on the same disk, and gone afterwards.
+            let scratch = data_dir.with_extension("verify");
+            let _ = std::fs::remove_dir_all(&scratch);
+            let verified =
+                rondom_projector::rebuild::verify(&jetstream, &model, &scratch, bylaws.into())
+                    .await;
+            let _ = std::fs::remove_dir_all(&scratch);
+            let verified = verified
+                .context("verify failed (is the projector still running? stop it first)")?;
+            client.drain().await.context("failed to drain NATS")?;
+            if verified.same() {
+                say!(
+                    "the read model at {} equals a rebuild of the log: {} entries through position {}",
+                    model.display(),
+                    verified.entries,
+                    verified.checkpoint
+                );
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "the read model differs from a rebuild of the log: {} of {} entries differ ({} in the rebuild), the first at {}; run `rondom projector rebuild`",
+                    verified.differing,
+                    verified.entries,
+                    verified.rebuilt_entries,
+                    verified.first_difference.as_deref().unwrap_or("the end")
+                )
+            }
         }
     }
 }

@@ -96,3 +96,36 @@ impl Drop for Role {
         self.kill();
     }
 }
+
+/// Reads household `household_id` from `projector` as `coordinator` once the projector has
+/// applied `position`, waiting up to a minute.
+pub async fn read_once_applied(
+    projector: &Role,
+    coordinator: &str,
+    household_id: &str,
+    position: u64,
+) -> Result<rondom_proto::v1::GetHouseholdResponse, tonic::Status> {
+    use rondom_proto::v1;
+    let channel = tonic::transport::Channel::from_shared(projector.url())
+        .expect("uri")
+        .connect()
+        .await
+        .map_err(|err| tonic::Status::unavailable(err.to_string()))?;
+    let mut households = v1::household_service_client::HouseholdServiceClient::new(
+        rondom_cli::connection::authed(channel, Some(coordinator)).expect("token"),
+    );
+    let mut read = tonic::Request::new(v1::GetHouseholdRequest {
+        key: Some(v1::get_household_request::Key::HouseholdId(
+            household_id.to_owned(),
+        )),
+        min_position: position,
+        purpose: v1::Purpose::Regie as i32,
+        on_behalf_of: "mw-0001".to_owned(),
+        ..Default::default()
+    });
+    read.set_timeout(Duration::from_secs(60));
+    households
+        .get_household(read)
+        .await
+        .map(tonic::Response::into_inner)
+}
