@@ -205,7 +205,25 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
         .position(|node| node.name == leader)
         .expect("the leader is one of ours");
     drop(nodes.remove(index)); // SIGKILL
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    // Calls that went to the old leader wait out their acknowledgement (5 s) and are refused;
+    // then ingest resumes. Wait for it, within a minute, however loaded the machine.
+    eventually(
+        "ingest to go on after the election",
+        Duration::from_secs(60),
+        || {
+            let acknowledged = acknowledged.clone();
+            async move {
+                let resumed = acknowledged
+                    .lock()
+                    .expect("not poisoned")
+                    .iter()
+                    .filter(|(at, _)| *at > killed_at + Duration::from_secs(1))
+                    .count();
+                (resumed >= 50).then_some(())
+            }
+        },
+    )
+    .await;
     stop.cancel();
     let mut refused = 0;
     for client in ingest {

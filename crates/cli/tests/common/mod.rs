@@ -98,7 +98,9 @@ impl Drop for Role {
 }
 
 /// Reads household `household_id` from `projector` as `coordinator` once the projector has
-/// applied `position`, waiting up to a minute.
+/// applied `position`, waiting up to a minute. An UNAVAILABLE answer is retried, as its
+/// RetryInfo asks (a read is refused while its audit record cannot be stored, e.g. during a
+/// cluster's election of the audit stream's leader).
 pub async fn read_once_applied(
     projector: &Role,
     coordinator: &str,
@@ -114,7 +116,7 @@ pub async fn read_once_applied(
     let mut households = v1::household_service_client::HouseholdServiceClient::new(
         rondom_cli::connection::authed(channel, Some(coordinator)).expect("token"),
     );
-    let mut read = tonic::Request::new(v1::GetHouseholdRequest {
+    let read = tonic::Request::new(v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::HouseholdId(
             household_id.to_owned(),
         )),
@@ -123,9 +125,18 @@ pub async fn read_once_applied(
         on_behalf_of: "mw-0001".to_owned(),
         ..Default::default()
     });
-    read.set_timeout(Duration::from_secs(60));
-    households
-        .get_household(read)
-        .await
-        .map(tonic::Response::into_inner)
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut attempt = tonic::Request::new(read.get_ref().clone());
+        attempt.set_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
+        match households.get_household(attempt).await {
+            Err(status)
+                if status.code() == tonic::Code::Unavailable
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            outcome => return outcome.map(tonic::Response::into_inner),
+        }
+    }
 }
