@@ -27,6 +27,8 @@ pub struct HubConfig {
     pub read_wait: Duration,
     /// Most events the projector may lag before its readers report NOT_SERVING.
     pub max_lag: u64,
+    /// sled's page cache for the read model, in MiB.
+    pub cache_mb: u64,
     /// Per-gemeente bylaw terms (TOML), if any.
     pub bylaws: Option<PathBuf>,
     /// The clients allowed to call.
@@ -164,6 +166,7 @@ pub async fn run(
         batch_size: config.batch_size,
         read_wait: config.read_wait,
         max_lag: config.max_lag,
+        cache_mb: config.cache_mb,
         bylaws: config.bylaws.clone(),
         retention: config.retention.clone(),
         retention_every: config.retention_every,

@@ -27,6 +27,10 @@ pub struct ProjectionArgs {
     /// SubscriptionService report NOT_SERVING on grpc.health.v1 (they still answer).
     #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
     pub max_lag: u64,
+    /// sled's page cache for the read model, in MiB (the process's memory grows by about
+    /// this much beyond its base).
+    #[arg(long = "projector-cache-mb", env = "RONDOM_PROJECTOR_CACHE_MB", default_value_t = crate::store::DEFAULT_CACHE_MB)]
+    pub cache_mb: u64,
     /// TOML file of per-gemeente bylaw terms (e.g. SHV-BESCHIKKING = "6 weeks"); without it
     /// the catalogue's defaults apply.
     #[arg(long, env = "RONDOM_BYLAWS")]

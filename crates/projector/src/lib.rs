@@ -154,8 +154,9 @@ pub async fn start(
     let retention = std::sync::Arc::new(args.load_retention()?);
     let model = {
         let path = path.clone();
+        let cache_mb = args.cache_mb;
         tokio::task::spawn_blocking(move || {
-            ReadModel::open(&path).map(|model| model.with_bylaws(bylaws))
+            ReadModel::open_with_cache(&path, cache_mb).map(|model| model.with_bylaws(bylaws))
         })
         .await
         .expect("opening sled does not panic")?

@@ -21,6 +21,10 @@ use crate::view::{self, StoredHousehold, StoredTimelineEntry};
 
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 
+/// sled's page cache, in MiB, unless the projector is told otherwise: enough to keep the views
+/// of about 100,000 households in memory while a million events stream through.
+pub const DEFAULT_CACHE_MB: u64 = 128;
+
 /// One stored entry: its tree, key and value.
 pub type Entry = (&'static str, Vec<u8>, Vec<u8>);
 
@@ -59,6 +63,7 @@ pub struct TimelinePage {
 #[derive(Debug, Clone)]
 pub struct ReadModel {
     path: PathBuf,
+    cache_bytes: u64,
     /// `None` between closing after a storage failure and opening again.
     trees: Arc<RwLock<Option<Arc<Trees>>>>,
     bylaws: Arc<BylawTerms>,
@@ -77,10 +82,10 @@ struct Trees {
 }
 
 impl Trees {
-    fn open(path: &Path) -> Result<Self> {
+    fn open(path: &Path, cache_bytes: u64) -> Result<Self> {
         let db = sled::Config::new()
             .path(path)
-            .cache_capacity(64 * 1024 * 1024)
+            .cache_capacity(cache_bytes)
             .open()?;
         Ok(Self {
             meta: db.open_tree("meta")?,
@@ -179,9 +184,19 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] when sled cannot open it, e.g. because another process holds it.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_cache(path, DEFAULT_CACHE_MB)
+    }
+
+    /// Opens the read model at `path` with a page cache of `cache_mb` MiB.
+    ///
+    /// # Errors
+    /// As [`ReadModel::open`].
+    pub fn open_with_cache(path: &Path, cache_mb: u64) -> Result<Self> {
+        let cache_bytes = cache_mb.saturating_mul(1024 * 1024);
         Ok(Self {
-            trees: Arc::new(RwLock::new(Some(Arc::new(Trees::open(path)?)))),
+            trees: Arc::new(RwLock::new(Some(Arc::new(Trees::open(path, cache_bytes)?)))),
             path: path.to_owned(),
+            cache_bytes,
             bylaws: Arc::new(BylawTerms::default()),
         })
     }
@@ -198,7 +213,7 @@ impl ReadModel {
         // Readers that took the trees before keep them a moment: sled's lock on the
         // directory goes with the last of them.
         drop(slot.take());
-        *slot = Some(Arc::new(Trees::open(&self.path)?));
+        *slot = Some(Arc::new(Trees::open(&self.path, self.cache_bytes)?));
         Ok(())
     }
 

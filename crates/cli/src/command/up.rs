@@ -40,6 +40,9 @@ pub(crate) struct UpArgs {
     /// SubscriptionService report NOT_SERVING on grpc.health.v1.
     #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
     max_lag: u64,
+    /// sled's page cache for the read model, in MiB.
+    #[arg(long = "projector-cache-mb", env = "RONDOM_PROJECTOR_CACHE_MB", default_value_t = rondom_projector::store::DEFAULT_CACHE_MB)]
+    cache_mb: u64,
     #[command(flatten)]
     metrics: rondom_runtime::metrics::MetricsArgs,
     /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes).
@@ -88,6 +91,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         read_wait: args.read_wait,
         max_lag: args.max_lag,
+        cache_mb: args.cache_mb,
         bylaws: args.bylaws,
         clients,
         retention: args.retention,

@@ -128,6 +128,7 @@ impl TestHub {
             batch_size: 64,
             read_wait: Duration::from_secs(10),
             max_lag: self.max_lag,
+            cache_mb: rondom_projector::store::DEFAULT_CACHE_MB,
             bylaws: self.bylaws_path(),
             clients: self.clients.clone(),
             retention: self.file("retention.toml", self.retention.as_deref()),
