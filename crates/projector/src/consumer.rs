@@ -43,12 +43,7 @@ pub async fn project_chunk<E>(
 where
     E: Into<rondom_bus::error::BoxError>,
 {
-    let redeliveries = rondom_runtime::metrics::metrics()
-        .redeliveries
-        .get_or_create(&rondom_runtime::metrics::ConsumerLabels {
-            consumer: "projector",
-        })
-        .clone();
+    let redeliveries = rondom_runtime::metrics::metrics().redeliveries_of("projector");
     let mut events = Vec::with_capacity(chunk.len());
     let mut last = None;
     for item in chunk {

@@ -13,9 +13,9 @@ use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+pub use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+pub use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
@@ -161,6 +161,22 @@ impl Metrics {
             redeliveries,
             subscription_pending,
         }
+    }
+
+    /// Returns the redelivery counter of `consumer`, to keep beside the consumer.
+    pub fn redeliveries_of(&self, consumer: &'static str) -> Counter {
+        self.redeliveries
+            .get_or_create(&ConsumerLabels { consumer })
+            .clone()
+    }
+
+    /// Returns the backlog gauge of partner `client`, to keep beside its subscription.
+    pub fn subscription_pending_of(&self, client: &str) -> Gauge {
+        self.subscription_pending
+            .get_or_create(&ClientLabels {
+                client: client.to_owned(),
+            })
+            .clone()
     }
 
     /// Returns every metric in the OpenMetrics text format.

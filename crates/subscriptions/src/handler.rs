@@ -28,6 +28,7 @@ use rondom_proto::v1::subscribe_request::Request as Step;
 use rondom_proto::v1::subscription_service_server::SubscriptionService;
 use rondom_runtime::audit::{Caller, ReadAudit, check_read};
 use rondom_runtime::auth::Client;
+use rondom_runtime::metrics::{Counter, Gauge, metrics};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -266,6 +267,9 @@ struct Session {
     durable: bool,
     held: Held,
     stop: CancellationToken,
+    /// This partner's backlog and the subscriptions' redeliveries, looked up once.
+    pending: Gauge,
+    redeliveries: Counter,
 }
 
 impl Session {
@@ -331,20 +335,10 @@ impl Session {
             .info()
             .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?;
         let position = info.stream_sequence;
-        let metrics = rondom_runtime::metrics::metrics();
-        metrics
-            .subscription_pending
-            .get_or_create(&rondom_runtime::metrics::ClientLabels {
-                client: self.client.id.clone(),
-            })
+        self.pending
             .set(i64::try_from(info.pending).unwrap_or(i64::MAX));
         if info.delivered > 1 {
-            metrics
-                .redeliveries
-                .get_or_create(&rondom_runtime::metrics::ConsumerLabels {
-                    consumer: "subscription",
-                })
-                .inc();
+            self.redeliveries.inc();
         }
         if let Some(held) = self.held.lock().expect("held lock").get_mut(&position) {
             // Offered again while the partner still has it: keep the newest handle only.
@@ -513,6 +507,8 @@ impl SubscriptionService for SubscriptionHandler {
             durable: plan.durable.is_some(),
             held: held.clone(),
             stop: self.stop.clone(),
+            pending: metrics().subscription_pending_of(&caller.client.id),
+            redeliveries: metrics().redeliveries_of("subscription"),
         };
         let (out, deliveries) = mpsc::channel(QUEUE);
         let ended = CancellationToken::new();
