@@ -14,54 +14,59 @@ enum ProjectorCommand {
     /// Rebuild the read model from the event log. Stop the hub first; the old model stays in
     /// place until the new one is complete.
     Rebuild {
-        /// NATS server URL.
-        #[arg(long, env = "RONDOM_NATS_URL", default_value = "nats://127.0.0.1:4222")]
-        nats_url: String,
-        /// Directory of the read model.
-        #[arg(
-            long,
-            env = "RONDOM_PROJECTOR_DATA_DIR",
-            default_value = "./data/projector"
-        )]
-        data_dir: std::path::PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Events per sled transaction.
         #[arg(long, default_value_t = 1024)]
         batch_size: usize,
-        /// The hub's bylaw file: deadlines are counted with the same per-gemeente terms.
-        #[arg(long, env = "RONDOM_BYLAWS")]
-        bylaws: Option<std::path::PathBuf>,
     },
     /// Check the read model against the log: rebuild into a scratch directory and compare
     /// entry by entry (after a crash, a restore or a disk failure). Stop the projector first.
     Verify {
-        /// NATS server URL.
-        #[arg(long, env = "RONDOM_NATS_URL", default_value = "nats://127.0.0.1:4222")]
-        nats_url: String,
-        /// Directory of the read model.
-        #[arg(
-            long,
-            env = "RONDOM_PROJECTOR_DATA_DIR",
-            default_value = "./data/projector"
-        )]
-        data_dir: std::path::PathBuf,
-        /// The hub's bylaw file: deadlines are counted with the same per-gemeente terms.
-        #[arg(long, env = "RONDOM_BYLAWS")]
-        bylaws: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
     },
+}
+
+/// Which read model, on which log: what rebuild and verify both need.
+#[derive(Debug, clap::Args)]
+struct ModelArgs {
+    /// NATS server URL.
+    #[arg(long, env = "RONDOM_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
+    /// Directory of the read model.
+    #[arg(
+        long,
+        env = "RONDOM_PROJECTOR_DATA_DIR",
+        default_value = "./data/projector"
+    )]
+    data_dir: std::path::PathBuf,
+    /// The hub's bylaw file: deadlines are counted with the same per-gemeente terms.
+    #[arg(long, env = "RONDOM_BYLAWS")]
+    bylaws: Option<std::path::PathBuf>,
+}
+
+impl ModelArgs {
+    /// Reads the bylaw file and connects to NATS.
+    async fn open(
+        &self,
+    ) -> anyhow::Result<(
+        rondom_domain::bylaw::BylawTerms,
+        async_nats::Client,
+        async_nats::jetstream::Context,
+    )> {
+        let bylaws = rondom_projector::config::load_bylaws(self.bylaws.as_deref())?;
+        let client = rondom_bus::connect(&self.nats_url).await?;
+        let jetstream = rondom_bus::jetstream(client.clone());
+        Ok((bylaws, client, jetstream))
+    }
 }
 
 pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
     match args.command {
-        ProjectorCommand::Rebuild {
-            nats_url,
-            data_dir,
-            batch_size,
-            bylaws,
-        } => {
-            let bylaws = rondom_projector::config::load_bylaws(bylaws.as_deref())?;
-            let client = rondom_bus::connect(&nats_url).await?;
-            let jetstream = rondom_bus::jetstream(client.clone());
-            let generations = Generations::new(&data_dir);
+        ProjectorCommand::Rebuild { model, batch_size } => {
+            let (bylaws, client, jetstream) = model.open().await?;
+            let generations = Generations::new(&model.data_dir);
             let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), bylaws.into(), true)
                 .await
                 .context("rebuild failed (is the hub still running? stop it first); the old read model is untouched")?;
@@ -75,17 +80,11 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        ProjectorCommand::Verify {
-            nats_url,
-            data_dir,
-            bylaws,
-        } => {
-            let bylaws = rondom_projector::config::load_bylaws(bylaws.as_deref())?;
-            let client = rondom_bus::connect(&nats_url).await?;
-            let jetstream = rondom_bus::jetstream(client.clone());
-            let model = Generations::new(&data_dir).current()?;
+        ProjectorCommand::Verify { model: args } => {
+            let (bylaws, client, jetstream) = args.open().await?;
+            let model = Generations::new(&args.data_dir).current()?;
             // Beside the model, on the same disk, and gone afterwards.
-            let scratch = data_dir.with_extension("verify");
+            let scratch = args.data_dir.with_extension("verify");
             let _ = std::fs::remove_dir_all(&scratch);
             let verified =
                 rondom_projector::rebuild::verify(&jetstream, &model, &scratch, bylaws.into())
