@@ -4,9 +4,8 @@
 
 mod common;
 
-use chrono::{Days, Utc};
-use common::{DevClient, TestHub, by_bsn, by_id, signal, worklist};
-use rondom_domain::calendar::today;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use common::{DevClient, TestHub, signal};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
@@ -31,10 +30,50 @@ fn context(
             display_name: String::new(),
             birth_date: born.map(proto_date),
         }],
-        occurred_at: Some(timestamp(Utc::now())),
+        occurred_at: Some(timestamp(now())),
         case_id: case.into(),
         note: String::new(),
     })
+}
+
+/// The day these tests play on: a Monday, fixed, so that no deadline's outcome depends on the
+/// calendar day the suite runs (terms count working days). Writes carry times on this day and
+/// reads judge deadlines `as_of` it; it lies in the past, so the hub takes it as a real time.
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date")
+}
+
+/// Ten in the morning of `today()` in the Netherlands (CET, UTC+1).
+fn now() -> DateTime<Utc> {
+    today()
+        .and_hms_opt(9, 0, 0)
+        .expect("a time")
+        .and_utc()
+}
+
+fn on_test_day() -> Option<v1::Date> {
+    Some(proto_date(today()))
+}
+
+fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
+    v1::GetHouseholdRequest {
+        as_of: on_test_day(),
+        ..common::by_id(id, min_position)
+    }
+}
+
+fn by_bsn(bsn: &str, min_position: u64) -> v1::GetHouseholdRequest {
+    v1::GetHouseholdRequest {
+        as_of: on_test_day(),
+        ..common::by_bsn(bsn, min_position)
+    }
+}
+
+fn worklist() -> v1::ListHouseholdsRequest {
+    v1::ListHouseholdsRequest {
+        as_of: on_test_day(),
+        ..common::worklist()
+    }
 }
 
 fn fields(status: &tonic::Status) -> Vec<String> {
@@ -264,7 +303,7 @@ async fn composition_changes_move_people_in_and_out_of_the_household() {
                 source_system: "coordinator-app".into(),
                 household_id: posted.household_id.clone(),
                 expected_position: expected,
-                occurred_at: Some(timestamp(Utc::now())),
+                occurred_at: Some(timestamp(now())),
                 note: String::new(),
             }),
             person: Some(v1::PersonRef {
@@ -405,7 +444,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
             melding: Some(v1::WmoMeldingOntvangen::default()),
         };
         if let Some(context) = request.context.as_mut() {
-            context.occurred_at = Some(timestamp(Utc::now() - chrono::Duration::days(days as i64)));
+            context.occurred_at = Some(timestamp(now() - chrono::Duration::days(days as i64)));
         }
         let reply = wmo
             .receive_melding(request)
@@ -515,7 +554,7 @@ fn context_ago(
 ) -> Option<v1::WriteContext> {
     let mut context = context(key, bsn, born, case);
     if let Some(context) = context.as_mut() {
-        context.occurred_at = Some(timestamp(Utc::now() - chrono::Duration::days(days)));
+        context.occurred_at = Some(timestamp(now() - chrono::Duration::days(days)));
     }
     context
 }
@@ -782,7 +821,7 @@ async fn a_person_who_joins_another_household_leaves_the_first() {
                 source_system: "coordinator-app".into(),
                 household_id: second.household_id.clone(),
                 expected_position: second.position,
-                occurred_at: Some(timestamp(Utc::now())),
+                occurred_at: Some(timestamp(now())),
                 note: String::new(),
             }),
             person: Some(v1::PersonRef {
