@@ -129,4 +129,57 @@ impl EventPublisher {
             Err(err) => Err(Error::unavailable("reading a household's last event", err)),
         }
     }
+
+    /// Returns the household's first event (the one that started it), `None` when it has
+    /// none. The household's gemeente is the one its first event names.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when NATS does not answer; [`Error::Corrupt`] for a payload that
+    /// is not an event.
+    pub async fn first_event(
+        &self,
+        household: &rondom_domain::HouseholdId,
+    ) -> Result<Option<v1::Event>> {
+        Ok(self
+            .events_on(&household_filter(household), 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Returns up to `limit` events on `subject` (a filter such as
+    /// `rondom.evt.<household>.jeugd.jeugdhulp_toegewezen`), oldest first: for the few facts a
+    /// write must find in the log before it may be published.
+    ///
+    /// # Errors
+    /// As [`EventPublisher::first_event`].
+    pub async fn events_on(&self, subject: &str, limit: usize) -> Result<Vec<v1::Event>> {
+        let stream = self
+            .jetstream
+            .get_stream_no_info(EVENTS_STREAM)
+            .await
+            .map_err(|err| Error::unavailable("opening the event stream", err))?;
+        let mut events = Vec::new();
+        let mut from = 1;
+        while events.len() < limit {
+            match stream.get_first_raw_message_by_subject(subject, from).await {
+                Ok(message) => {
+                    from = message.sequence + 1;
+                    events.push(v1::Event::decode(message.payload.as_ref()).map_err(|err| {
+                        Error::Corrupt {
+                            what: "event",
+                            source: Box::new(err),
+                        }
+                    })?);
+                }
+                Err(err)
+                    if err.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+                {
+                    break;
+                }
+                Err(err) => return Err(Error::unavailable("reading a household's events", err)),
+            }
+        }
+        Ok(events)
+    }
 }

@@ -70,6 +70,7 @@ pub enum Action {
     WmoOnderzoekAfgerond(v1::FinishWmoOnderzoekRequest),
     WmoAanvraag(v1::ReceiveWmoAanvraagRequest),
     WmoBeschikking(v1::IssueWmoBeschikkingRequest),
+    WmoVoorzieningToegewezen(v1::AssignWmoVoorzieningRequest),
     WmoVoorzieningGestart(v1::StartWmoVoorzieningRequest),
     JeugdHulpvraag(v1::ReceiveJeugdHulpvraagRequest),
     JeugdAanvraag(v1::ReceiveJeugdAanvraagRequest),
@@ -485,6 +486,22 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
         },
     );
     b.push(
+        "wmo_toewijzing",
+        59,
+        "The gemeente assigns Riet's home care to a provider.",
+        |b, day| {
+            Action::WmoVoorzieningToegewezen(v1::AssignWmoVoorzieningRequest {
+                context: b.context("wmo_toewijzing", day, &[OMA], CASE_WMO, ""),
+                voorziening: Some(v1::WmoVoorzieningToegewezen {
+                    aanbieder_agb: "87654321".into(),
+                    productcode: "01A01".into(),
+                    begindatum: Some(proto_date(b.day(63))),
+                    einddatum: None,
+                }),
+            })
+        },
+    );
+    b.push(
         "wmo_voorziening",
         63,
         "A home-care provider starts at Riet's.",
@@ -534,15 +551,18 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
 }
 
 /// One connection per role the scenario writes and reads as: the wijkteam signals, each
-/// law's back-office reports its own steps, and the coordinator sets regie (reading the view
-/// for its expected position, for purpose regie).
+/// law's back-office records the college's steps, the Wmo and jeugdhulp providers report the
+/// care they were assigned, and the coordinator sets regie (reading the view for its expected
+/// position, for purpose regie).
 #[derive(Debug, Clone)]
 pub struct Connections {
     pub wijkteam: Connection,
-    pub wmo: Connection,
-    pub jeugd: Connection,
-    pub participatie: Connection,
-    pub schuldhulp: Connection,
+    pub wmo_backoffice: Connection,
+    pub jeugd_backoffice: Connection,
+    pub participatie_backoffice: Connection,
+    pub schuldhulp_backoffice: Connection,
+    pub wmo_provider: Connection,
+    pub jeugd_provider: Connection,
     pub coordinator: Connection,
 }
 
@@ -558,10 +578,12 @@ impl Connections {
         let connect = |client: DevClient| authed(channel.clone(), Some(tokens.token(client)));
         Ok(Self {
             wijkteam: connect(DevClient::Wijkteam)?,
-            wmo: connect(DevClient::Wmo)?,
-            jeugd: connect(DevClient::Jeugd)?,
-            participatie: connect(DevClient::Participatie)?,
-            schuldhulp: connect(DevClient::Schuldhulp)?,
+            wmo_backoffice: connect(DevClient::WmoBackOffice)?,
+            jeugd_backoffice: connect(DevClient::JeugdBackOffice)?,
+            participatie_backoffice: connect(DevClient::ParticipatieBackOffice)?,
+            schuldhulp_backoffice: connect(DevClient::SchuldhulpBackOffice)?,
+            wmo_provider: connect(DevClient::Wmo)?,
+            jeugd_provider: connect(DevClient::Jeugd)?,
             coordinator: connect(DevClient::Coordinator)?,
         })
     }
@@ -572,7 +594,9 @@ impl Connections {
 pub struct Runner {
     signal: SignalServiceClient<Connection>,
     wmo: WmoServiceClient<Connection>,
+    wmo_provider: WmoServiceClient<Connection>,
     jeugd: JeugdServiceClient<Connection>,
+    jeugd_provider: JeugdServiceClient<Connection>,
     participatie: ParticipatieServiceClient<Connection>,
     schuldhulp: SchuldhulpServiceClient<Connection>,
     regie: RegieServiceClient<Connection>,
@@ -589,10 +613,12 @@ impl Runner {
     pub fn new(connections: Connections) -> Self {
         Self {
             signal: SignalServiceClient::new(connections.wijkteam),
-            wmo: WmoServiceClient::new(connections.wmo),
-            jeugd: JeugdServiceClient::new(connections.jeugd),
-            participatie: ParticipatieServiceClient::new(connections.participatie),
-            schuldhulp: SchuldhulpServiceClient::new(connections.schuldhulp),
+            wmo: WmoServiceClient::new(connections.wmo_backoffice),
+            wmo_provider: WmoServiceClient::new(connections.wmo_provider),
+            jeugd: JeugdServiceClient::new(connections.jeugd_backoffice),
+            jeugd_provider: JeugdServiceClient::new(connections.jeugd_provider),
+            participatie: ParticipatieServiceClient::new(connections.participatie_backoffice),
+            schuldhulp: SchuldhulpServiceClient::new(connections.schuldhulp_backoffice),
             regie: RegieServiceClient::new(connections.coordinator.clone()),
             household: HouseholdServiceClient::new(connections.coordinator),
             households: HashMap::new(),
@@ -686,9 +712,13 @@ impl Runner {
             Action::WmoBeschikking(r) => {
                 (primary(&r.context), self.wmo.issue_beschikking(r).await?)
             }
-            Action::WmoVoorzieningGestart(r) => {
-                (primary(&r.context), self.wmo.start_voorziening(r).await?)
+            Action::WmoVoorzieningToegewezen(r) => {
+                (primary(&r.context), self.wmo.assign_voorziening(r).await?)
             }
+            Action::WmoVoorzieningGestart(r) => (
+                primary(&r.context),
+                self.wmo_provider.start_voorziening(r).await?,
+            ),
             Action::JeugdHulpvraag(r) => {
                 (primary(&r.context), self.jeugd.receive_hulpvraag(r).await?)
             }
@@ -701,9 +731,10 @@ impl Runner {
             Action::JeugdhulpToegewezen(r) => {
                 (primary(&r.context), self.jeugd.assign_jeugdhulp(r).await?)
             }
-            Action::JeugdhulpGestart(r) => {
-                (primary(&r.context), self.jeugd.start_jeugdhulp(r).await?)
-            }
+            Action::JeugdhulpGestart(r) => (
+                primary(&r.context),
+                self.jeugd_provider.start_jeugdhulp(r).await?,
+            ),
             Action::PwAanvraag(r) => (
                 primary(&r.context),
                 self.participatie.receive_aanvraag(r).await?,

@@ -154,7 +154,11 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         .filter_map(|line| line.split('"').nth(1))
         .map(str::to_owned)
         .collect();
-    assert_eq!(secrets.len(), 7, "a token per role: {tokens}");
+    assert_eq!(
+        secrets.len(),
+        rondom_runtime::dev_clients::DevClient::ALL.len(),
+        "a token per development client: {tokens}"
+    );
     let clients = std::fs::read_to_string(data.join("clients.toml")).expect("clients");
     assert!(
         secrets
@@ -667,13 +671,13 @@ fn the_demo_tells_the_family_story_once() {
         String::from_utf8_lossy(&again.stderr)
     );
     let again = String::from_utf8_lossy(&again.stdout);
-    assert_eq!(again.matches("(already loaded)").count(), 24, "{again}");
+    assert_eq!(again.matches("(already loaded)").count(), 25, "{again}");
 
     let family = json(&rondom(
         &hub,
         &["household", "show", "--bsn", "111222333", "--json"],
     ));
-    assert_eq!(family["event_count"], 23);
+    assert_eq!(family["event_count"], 24);
 
     // The jeugdhulp provider (the development jeugd partner) follows the family it works
     // with; a durable subscription continues after what it acknowledged.
@@ -733,7 +737,7 @@ fn with_a_clients_file_the_cli_needs_the_right_token() {
     std::fs::write(
         &clients,
         format!(
-            "[[client]]\nid = \"wt\"\nrole = \"wijkteam\"\ntoken_sha256 = \"{}\"\n\
+            "[[client]]\nid = \"wt\"\nrole = \"wijkteam\"\ngemeente = \"0363\"\ntoken_sha256 = \"{}\"\n\
              [[client]]\nid = \"regie\"\nrole = \"coordinator\"\ngemeente = \"0363\"\ntoken_sha256 = \"{}\"\n",
             hash("wijkteam-secret"),
             hash("regie-secret")

@@ -14,8 +14,13 @@ use crate::pillar::Pillar;
 pub enum Role {
     /// A wijkteam system: posts signals, reads nothing.
     Wijkteam,
-    /// A partner organisation working under one law (a Jeugd provider, the debt team, ...).
+    /// A provider (aanbieder) working under one law: a jeugdhulp or Wmo provider, a
+    /// re-integration company, a budget coach. It sees a household only while the gemeente
+    /// involves it, and writes only about care it was assigned.
     Partner(Pillar),
+    /// The gemeente's back-office for one law (the college): aanvragen, beschikkingen,
+    /// toewijzingen, bezwaar. It sees its own law's facts of the households of its gemeenten.
+    BackOffice(Pillar),
     /// A coordinator's application: the integral view of households in its gemeente.
     Coordinator,
     /// The municipality's operators: run the hub, read the audit log, no personal data.
@@ -28,6 +33,7 @@ impl fmt::Display for Role {
         match self {
             Role::Wijkteam => f.write_str("wijkteam"),
             Role::Partner(pillar) => write!(f, "partner:{}", pillar.as_str()),
+            Role::BackOffice(pillar) => write!(f, "backoffice:{}", pillar.as_str()),
             Role::Coordinator => f.write_str("coordinator"),
             Role::Operator => f.write_str("operator"),
         }
@@ -37,7 +43,8 @@ impl fmt::Display for Role {
 /// How a reader stands to one event of one household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
-    /// A partner of the event's own pillar, involved with the household.
+    /// A partner of the event's own pillar, involved with the household, or that pillar's
+    /// back-office of the household's gemeente.
     OwnPillar,
     /// A partner of another pillar, involved with the household.
     OtherPillar,
@@ -101,7 +108,7 @@ pub struct Standing {
     pub involved: bool,
     /// The coordinator is the household's regisseur.
     pub regisseur: bool,
-    /// The coordinator serves the household's gemeente.
+    /// The coordinator or back-office serves the household's gemeente.
     pub same_gemeente: bool,
 }
 
@@ -113,7 +120,13 @@ impl Standing {
             Role::Partner(_) if self.involved => OtherPillar,
             Role::Coordinator if self.regisseur => Regisseur,
             Role::Coordinator if self.same_gemeente => Coordinator,
-            Role::Partner(_) | Role::Coordinator | Role::Wijkteam | Role::Operator => Outsider,
+            // A back-office keeps to its own law: other laws' facts are not its to know.
+            Role::BackOffice(own) if self.same_gemeente && own == pillar => OwnPillar,
+            Role::Partner(_)
+            | Role::BackOffice(_)
+            | Role::Coordinator
+            | Role::Wijkteam
+            | Role::Operator => Outsider,
         }
     }
 
@@ -122,6 +135,7 @@ impl Standing {
         match self.role {
             Role::Partner(_) => self.involved,
             Role::Coordinator => self.regisseur || self.same_gemeente,
+            Role::BackOffice(_) => self.same_gemeente,
             Role::Wijkteam | Role::Operator => false,
         }
     }
@@ -177,7 +191,9 @@ impl Purpose {
     pub fn allowed_for(self, role: Role) -> bool {
         match (role, self) {
             (Role::Coordinator, Purpose::Regie) | (Role::Operator, Purpose::Beheer) => true,
-            (Role::Partner(pillar), purpose) => Some(purpose) == Purpose::of_pillar(pillar),
+            (Role::Partner(pillar) | Role::BackOffice(pillar), purpose) => {
+                Some(purpose) == Purpose::of_pillar(pillar)
+            }
             _ => false,
         }
     }

@@ -180,6 +180,15 @@ pub const KINDS: &[EventKind] = &[
     ),
     row(
         Pillar::Wmo,
+        "voorziening_toegewezen",
+        "Wmo-voorziening toegewezen",
+        Household,
+        None,
+        &[],
+        &[],
+    ),
+    row(
+        Pillar::Wmo,
         "voorziening_gestart",
         "Wmo-voorziening gestart",
         Household,

@@ -240,13 +240,20 @@ pub fn apply(
             }
         }
         Some(Body::Jeugdhulp(jeugdhulp)) => {
+            // Involvement starts with the back-office's toewijzing and ends with the
+            // provider's stop; the provider's start changes nobody's sight.
+            let involvement = match event.kind.as_str() {
+                "jeugdhulp_toegewezen" => Some(true),
+                "jeugdhulp_beeindigd" => Some(false),
+                _ => None,
+            };
             provider(
                 household,
                 received.position,
                 pillar,
                 case_id,
                 &jeugdhulp.aanbieder_agb,
-                event.kind != "jeugdhulp_beeindigd",
+                involvement,
                 &mut effect,
             );
             if event.kind == "jeugdhulp_beeindigd"
@@ -273,6 +280,17 @@ pub fn apply(
                 });
             }
         }
+        Some(Body::WmoVoorzieningToegewezen(voorziening)) => {
+            provider(
+                household,
+                received.position,
+                pillar,
+                case_id,
+                &voorziening.aanbieder_agb,
+                Some(true),
+                &mut effect,
+            );
+        }
         Some(Body::WmoVoorzieningGestart(voorziening)) => {
             provider(
                 household,
@@ -280,7 +298,7 @@ pub fn apply(
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
-                true,
+                None,
                 &mut effect,
             );
         }
@@ -291,7 +309,7 @@ pub fn apply(
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
-                false,
+                Some(false),
                 &mut effect,
             );
         }
@@ -302,7 +320,7 @@ pub fn apply(
                 pillar,
                 case_id,
                 &reintegratie.aanbieder_kvk,
-                event.kind != "reintegratie_beeindigd",
+                Some(event.kind != "reintegratie_beeindigd"),
                 &mut effect,
             );
         }
@@ -485,23 +503,27 @@ fn refused(besluit: i32, stage: &mut Option<Stage>, effect: &mut Effect) {
         .push(enum_words(besluit.as_str_name(), "BESLUIT_"));
 }
 
-/// Records a provider working on a case (`involved`) or having stopped; either way the
-/// timeline names it.
+/// Records a provider assigned to a case (`Some(true)`), having stopped (`Some(false)`), or
+/// reporting without changing its involvement (`None`); either way the timeline names it.
+/// Only the back-office's writes start an involvement (the adapters let a provider report
+/// only under a toewijzing to it).
 fn provider(
     household: &mut StoredHousehold,
     position: u64,
     pillar: Pillar,
     case_id: &str,
     code: &str,
-    involved: bool,
+    involved: Option<bool>,
     effect: &mut Effect,
 ) {
-    let involvement = v1::Involvement {
-        organisatie: code.to_owned(),
-        pillar: v1::Pillar::from(pillar) as i32,
-        case_id: case_id.to_owned(),
-    };
-    involve(household, involvement, involved, position);
+    if let Some(involved) = involved {
+        let involvement = v1::Involvement {
+            organisatie: code.to_owned(),
+            pillar: v1::Pillar::from(pillar) as i32,
+            case_id: case_id.to_owned(),
+        };
+        involve(household, involvement, involved, position);
+    }
     effect.detail.push(format!("aanbieder {code}"));
 }
 

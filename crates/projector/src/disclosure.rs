@@ -18,8 +18,8 @@ use crate::view::StoredHousehold;
 #[derive(Debug, Clone, Copy)]
 pub struct Reader<'a> {
     pub client: &'a Client,
-    /// The staff id the calling application reads for; a coordinator reading for the
-    /// household's regisseur sees what the regisseur may.
+    /// The staff id the calling application says it reads for: an annotation for the audit
+    /// log only. Regisseur sight follows the client's own authenticated staff id.
     pub on_behalf_of: &'a str,
 }
 
@@ -28,36 +28,47 @@ impl Reader<'_> {
     /// (`None`: the household as it is now). A partner whose involvement ended keeps its
     /// sight of what happened up to the end.
     pub fn standing(&self, household: &StoredHousehold, position: Option<u64>) -> Standing {
-        let involved =
-            match (self.client.role, self.client.organisatie.as_deref()) {
-                (Role::Partner(pillar), Some(organisatie)) => {
-                    let pillar = v1::Pillar::from(pillar) as i32;
-                    household.partners.iter().any(|partner| {
-                        partner.organisatie == organisatie && partner.pillar == pillar
-                    }) || position.is_some_and(|position| {
+        let client = self.client;
+        let serves = client.serves(&household.gemeente_code);
+        let involved = match (client.role, client.organisatie.as_deref()) {
+            (Role::Partner(pillar), Some(organisatie)) => {
+                let pillar = v1::Pillar::from(pillar) as i32;
+                household
+                    .partners
+                    .iter()
+                    .any(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
+                    || position.is_some_and(|position| {
                         household.former_partners.iter().any(|former| {
                             former.organisatie == organisatie
                                 && former.pillar == pillar
                                 && position <= former.ended_position
                         })
                     })
-                }
-                _ => false,
-            };
-        let same_gemeente = self.client.role == Role::Coordinator
-            && self
-                .client
-                .gemeente
-                .as_ref()
-                .is_some_and(|gemeente| gemeente.as_str() == household.gemeente_code);
-        let regisseur = same_gemeente
-            && !self.on_behalf_of.is_empty()
-            && household
-                .regisseur
-                .as_ref()
-                .is_some_and(|regisseur| regisseur.regisseur_id == self.on_behalf_of);
+            }
+            _ => false,
+        };
+        // A back-office knows the households of its gemeenten where its own law has a case;
+        // the others are not its business, not even that they exist.
+        let same_gemeente = match client.role {
+            Role::Coordinator => serves,
+            Role::BackOffice(pillar) => {
+                let pillar = v1::Pillar::from(pillar) as i32;
+                serves
+                    && (household.trajectories.iter().any(|t| t.pillar == pillar)
+                        || household.deadlines.iter().any(|d| d.pillar == pillar))
+            }
+            _ => false,
+        };
+        let regisseur = client.role == Role::Coordinator
+            && serves
+            && client.staff_id.as_deref().is_some_and(|staff_id| {
+                household
+                    .regisseur
+                    .as_ref()
+                    .is_some_and(|regisseur| regisseur.regisseur_id == staff_id)
+            });
         Standing {
-            role: self.client.role,
+            role: client.role,
             involved,
             regisseur,
             same_gemeente,
@@ -219,7 +230,18 @@ mod tests {
             id: "c".into(),
             role,
             organisatie: organisatie.map(str::to_owned),
-            gemeente: gemeente.map(|code| code.parse::<GemeenteCode>().expect("code")),
+            gemeenten: gemeente
+                .map(|code| code.parse::<GemeenteCode>().expect("code"))
+                .into_iter()
+                .collect(),
+            staff_id: None,
+        }
+    }
+
+    fn staff(gemeente: &str, staff_id: &str) -> Client {
+        Client {
+            staff_id: Some(staff_id.to_owned()),
+            ..client(Role::Coordinator, None, Some(gemeente))
         }
     }
 
@@ -277,9 +299,8 @@ mod tests {
     }
 
     #[test]
-    fn the_regisseur_is_a_coordinator_of_the_gemeente_reading_for_them() {
+    fn the_regisseur_is_the_authenticated_staff_member_not_a_string() {
         let household = household();
-        let here = client(Role::Coordinator, None, Some("0363"));
         let standing = |client: &Client, on_behalf_of: &str| {
             Reader {
                 client,
@@ -287,12 +308,40 @@ mod tests {
             }
             .standing(&household, None)
         };
-        assert!(standing(&here, "mw-0412").regisseur);
-        assert!(!standing(&here, "mw-9999").regisseur);
-        assert!(standing(&here, "").same_gemeente);
-        let elsewhere = client(Role::Coordinator, None, Some("0518"));
-        assert!(!standing(&elsewhere, "mw-0412").regisseur);
-        assert!(!standing(&elsewhere, "mw-0412").reads_household());
+        assert!(standing(&staff("0363", "mw-0412"), "").regisseur);
+        assert!(!standing(&staff("0363", "mw-9999"), "").regisseur);
+        // A shared coordinator client naming the regisseur gets no regisseur sight.
+        let shared = client(Role::Coordinator, None, Some("0363"));
+        assert!(!standing(&shared, "mw-0412").regisseur);
+        assert!(standing(&shared, "").same_gemeente);
+        let elsewhere = staff("0518", "mw-0412");
+        assert!(!standing(&elsewhere, "").regisseur);
+        assert!(!standing(&elsewhere, "").reads_household());
+    }
+
+    #[test]
+    fn a_back_office_knows_its_gemeenten_households_where_its_law_has_a_case() {
+        let mut household = household();
+        let college = client(Role::BackOffice(Pillar::Jeugd), None, Some("0363"));
+        let reader = Reader {
+            client: &college,
+            on_behalf_of: "",
+        };
+        assert!(!reader.standing(&household, None).reads_household());
+        household.trajectories.push(crate::casework::StoredTrajectory {
+            pillar: v1::Pillar::Jeugd as i32,
+            ..Default::default()
+        });
+        let standing = reader.standing(&household, None);
+        assert!(standing.reads_household());
+        assert_eq!(standing.sight(Pillar::Jeugd, NeedToKnow::Health), Sight::Full);
+        assert_eq!(standing.sight(Pillar::Wmo, NeedToKnow::Household), Sight::Nothing);
+        let elsewhere = client(Role::BackOffice(Pillar::Jeugd), None, Some("0518"));
+        let reader = Reader {
+            client: &elsewhere,
+            on_behalf_of: "",
+        };
+        assert!(!reader.standing(&household, None).reads_household());
     }
 
     #[test]

@@ -386,21 +386,17 @@ impl HouseholdHandler {
         let inner = &self.inner;
         check_read(caller.client.role, request.purpose, &request.on_behalf_of)?;
         let mut query = worklist_query(&request)?;
-        // A coordinator's worklist is its own gemeente's.
-        let own = caller
-            .client
-            .gemeente
-            .as_ref()
-            .map(|gemeente| gemeente.as_str().to_owned())
-            .ok_or_else(|| Status::permission_denied("worklists are for coordinators"))?;
-        match &query.gemeente {
-            Some(asked) if *asked != own => {
+        // A coordinator's worklist holds the gemeenten it serves, or the one of them it asks.
+        query.gemeenten = match query.gemeenten.as_slice() {
+            [] => caller.client.gemeenten.iter().map(ToString::to_string).collect(),
+            [asked] if caller.client.serves(asked) => query.gemeenten,
+            [asked, ..] => {
                 return Err(Status::permission_denied(format!(
-                    "a coordinator of gemeente {own} may not list gemeente {asked}"
+                    "client {} does not serve gemeente {asked}",
+                    caller.client.id
                 )));
             }
-            _ => query.gemeente = Some(own),
-        }
+        };
         inner.wait_for(request.min_position).await?;
         let position = inner.position();
         let model = inner.model.clone();
@@ -643,7 +639,7 @@ fn worklist_query(request: &v1::ListHouseholdsRequest) -> Result<WorklistQuery> 
         size => size.min(MAX_PAGE_SIZE),
     };
     Ok(violations.finish(|| WorklistQuery {
-        gemeente,
+        gemeenten: gemeente.into_iter().collect(),
         pillar,
         regisseur: (!request.regisseur_id.is_empty()).then(|| request.regisseur_id.clone()),
         no_regisseur: request.no_regisseur,

@@ -49,7 +49,8 @@ impl Cursor {
 /// What a coordinator asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorklistQuery {
-    pub gemeente: Option<String>,
+    /// The gemeenten listed; empty lists none (a worklist is always bound to the caller's).
+    pub gemeenten: Vec<String>,
     pub pillar: Option<i32>,
     pub regisseur: Option<String>,
     pub no_regisseur: bool,
@@ -83,11 +84,7 @@ impl WorklistQuery {
     }
 
     fn matches(&self, household: &StoredHousehold) -> bool {
-        if self
-            .gemeente
-            .as_ref()
-            .is_some_and(|code| *code != household.gemeente_code)
-        {
+        if !self.gemeenten.contains(&household.gemeente_code) {
             return false;
         }
         let active = active_pillars(household);

@@ -7,13 +7,30 @@
 //! ```toml
 //! [[client]]
 //! id = "jeugdzorg-noord"
-//! role = "partner"
+//! role = "partner"                       # a provider (aanbieder) of one law
 //! pillar = "jeugd"
 //! organisatie = "12345678"
 //! token_sha256 = "<64 hex digits>"
 //! expires_at = "2027-12-31T23:59:59Z"   # optional
 //! revoked = false                        # optional
+//!
+//! [[client]]
+//! id = "jeugd-backoffice-regio"
+//! role = "backoffice"                    # the college's back-office of one law
+//! pillar = "jeugd"
+//! gemeenten = ["0363", "0437"]           # a regional cooperation serves several
+//! token_sha256 = "<64 hex digits>"
+//!
+//! [[client]]
+//! id = "regiewerkplek-fatima"
+//! role = "coordinator"
+//! gemeenten = ["0363"]
+//! staff_id = "rg-0042"                   # optional: the regisseur this client is
+//! token_sha256 = "<64 hex digits>"
 //! ```
+//!
+//! Wijkteam systems, back-offices and coordinators name the gemeenten they serve (`gemeente =
+//! "0363"` is short for one); every write and read of theirs is bound to them.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,8 +58,19 @@ pub struct Client {
     pub role: Role,
     /// The organisation of a partner (AGB, KvK or OIN), for involvement.
     pub organisatie: Option<String>,
-    /// The gemeente a coordinator serves.
-    pub gemeente: Option<GemeenteCode>,
+    /// The gemeenten the client serves (never empty for a wijkteam system, a back-office or a
+    /// coordinator): its writes and reads stay inside them.
+    pub gemeenten: Vec<GemeenteCode>,
+    /// The staff member a coordinator client is: a regisseur's sight belongs to this id, never
+    /// to a string a request carries.
+    pub staff_id: Option<String>,
+}
+
+impl Client {
+    /// Returns whether the client serves `gemeente` (a CBS code as text).
+    pub fn serves(&self, gemeente: &str) -> bool {
+        self.gemeenten.iter().any(|own| own.as_str() == gemeente)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +123,8 @@ struct ClientEntry {
     pillar: Option<String>,
     organisatie: Option<String>,
     gemeente: Option<String>,
+    gemeenten: Option<Vec<String>>,
+    staff_id: Option<String>,
     token_sha256: String,
     expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -123,28 +153,27 @@ impl Clients {
                     "id is 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit",
                 ));
             }
+            let law = |pillar: &str| match pillar.parse::<Pillar>() {
+                Ok(
+                    pillar @ (Pillar::Wmo | Pillar::Jeugd | Pillar::Participatie | Pillar::Schuldhulp),
+                ) => Ok(pillar),
+                _ => Err(wrong(
+                    "pillar is one of wmo, jeugd, participatie, schuldhulp",
+                )),
+            };
             let role = match (entry.role.as_str(), entry.pillar.as_deref()) {
                 ("wijkteam", None) => Role::Wijkteam,
                 ("coordinator", None) => Role::Coordinator,
                 ("operator", None) => Role::Operator,
-                ("partner", Some(pillar)) => match pillar.parse::<Pillar>() {
-                    Ok(
-                        pillar @ (Pillar::Wmo
-                        | Pillar::Jeugd
-                        | Pillar::Participatie
-                        | Pillar::Schuldhulp),
-                    ) => Role::Partner(pillar),
-                    _ => {
-                        return Err(wrong(
-                            "pillar is one of wmo, jeugd, participatie, schuldhulp",
-                        ));
-                    }
-                },
-                ("partner", None) => return Err(wrong("a partner names its pillar")),
-                (_, Some(_)) => return Err(wrong("only a partner has a pillar")),
+                ("partner", Some(pillar)) => Role::Partner(law(pillar)?),
+                ("backoffice", Some(pillar)) => Role::BackOffice(law(pillar)?),
+                ("partner" | "backoffice", None) => {
+                    return Err(wrong("a partner or back-office names its pillar"));
+                }
+                (_, Some(_)) => return Err(wrong("only a partner or back-office has a pillar")),
                 _ => {
                     return Err(wrong(
-                        "role is one of wijkteam, partner, coordinator, operator",
+                        "role is one of wijkteam, partner, backoffice, coordinator, operator",
                     ));
                 }
             };
@@ -154,14 +183,32 @@ impl Clients {
             if let Some(organisatie) = &entry.organisatie {
                 rondom_domain::code::check_organisation(organisatie).map_err(wrong)?;
             }
-            let gemeente = match (&entry.gemeente, role) {
-                (Some(code), _) => Some(
-                    code.parse::<GemeenteCode>()
-                        .map_err(|_| wrong("gemeente is a 4-digit CBS code"))?,
-                ),
-                (None, Role::Coordinator) => return Err(wrong("a coordinator names its gemeente")),
-                (None, _) => None,
-            };
+            let mut gemeenten = Vec::new();
+            for code in entry.gemeente.iter().chain(entry.gemeenten.iter().flatten()) {
+                let code = code
+                    .parse::<GemeenteCode>()
+                    .map_err(|_| wrong("a gemeente is a 4-digit CBS code"))?;
+                if !gemeenten.contains(&code) {
+                    gemeenten.push(code);
+                }
+            }
+            if gemeenten.is_empty()
+                && matches!(
+                    role,
+                    Role::Wijkteam | Role::BackOffice(_) | Role::Coordinator
+                )
+            {
+                return Err(wrong(
+                    "a wijkteam system, back-office or coordinator names the gemeenten it serves",
+                ));
+            }
+            if let Some(staff_id) = &entry.staff_id {
+                if role != Role::Coordinator {
+                    return Err(wrong("only a coordinator client is a staff member"));
+                }
+                rondom_domain::code::check_staff_id(staff_id)
+                    .map_err(|reason| wrong(&format!("staff_id: {reason}")))?;
+            }
             let hash: [u8; 32] = hex::decode(&entry.token_sha256)
                 .ok()
                 .and_then(|bytes| bytes.try_into().ok())
@@ -170,7 +217,8 @@ impl Clients {
                 id: entry.id.clone(),
                 role,
                 organisatie: entry.organisatie.clone(),
-                gemeente,
+                gemeenten,
+                staff_id: entry.staff_id.clone(),
             };
             if by_hash
                 .insert(
@@ -237,15 +285,39 @@ fn rand_bytes() -> [u8; 32] {
     bytes
 }
 
+/// The RPCs of a law's service that its providers call: the start and end of care the
+/// gemeente assigned to them. Every other RPC of those services records a decision of the
+/// college (aanvragen, beschikkingen, toewijzingen, bezwaar) and is its back-office's.
+pub const PROVIDER_METHODS: &[&str] = &[
+    "/rondom.v1.WmoService/StartVoorziening",
+    "/rondom.v1.WmoService/StopVoorziening",
+    "/rondom.v1.JeugdService/StartJeugdhulp",
+    "/rondom.v1.JeugdService/EndJeugdhulp",
+];
+
+/// Returns the law whose service `path` belongs to.
+fn law_of(path: &str) -> Option<Pillar> {
+    match service_of(path) {
+        "rondom.v1.WmoService" => Some(Pillar::Wmo),
+        "rondom.v1.JeugdService" => Some(Pillar::Jeugd),
+        "rondom.v1.ParticipatieService" => Some(Pillar::Participatie),
+        "rondom.v1.SchuldhulpService" => Some(Pillar::Schuldhulp),
+        _ => None,
+    }
+}
+
 /// Returns whether `role` may call the gRPC method at `path` (`/package.Service/Method`).
 /// Open paths (health, reflection) are not asked: see [`is_open`].
 pub fn may_call(role: Role, path: &str) -> bool {
+    if let Some(law) = law_of(path) {
+        return if PROVIDER_METHODS.contains(&path) {
+            role == Role::Partner(law)
+        } else {
+            role == Role::BackOffice(law)
+        };
+    }
     match service_of(path) {
         "rondom.v1.SignalService" => role == Role::Wijkteam,
-        "rondom.v1.WmoService" => role == Role::Partner(Pillar::Wmo),
-        "rondom.v1.JeugdService" => role == Role::Partner(Pillar::Jeugd),
-        "rondom.v1.ParticipatieService" => role == Role::Partner(Pillar::Participatie),
-        "rondom.v1.SchuldhulpService" => role == Role::Partner(Pillar::Schuldhulp),
         "rondom.v1.RegieService" => role == Role::Coordinator,
         // Worklists span households: a coordination tool, not a partner's.
         "rondom.v1.HouseholdService" if path.ends_with("/ListHouseholds") => {
@@ -257,7 +329,10 @@ pub fn may_call(role: Role, path: &str) -> bool {
             role == Role::Operator
         }
         "rondom.v1.HouseholdService" | "rondom.v1.SubscriptionService" => {
-            matches!(role, Role::Coordinator | Role::Partner(_))
+            matches!(
+                role,
+                Role::Coordinator | Role::Partner(_) | Role::BackOffice(_)
+            )
         }
         "rondom.v1.AuditService" => role == Role::Operator,
         _ => false,
@@ -437,7 +512,7 @@ mod tests {
         format!(
             "[[client]]\nid = \"jz\"\nrole = \"partner\"\npillar = \"jeugd\"\norganisatie = \"12345678\"\ntoken_sha256 = \"{token_hash}\"\n\
              [[client]]\nid = \"old\"\nrole = \"coordinator\"\ngemeente = \"0363\"\ntoken_sha256 = \"{}\"\nexpires_at = \"2026-01-01T00:00:00Z\"\n\
-             [[client]]\nid = \"gone\"\nrole = \"wijkteam\"\ntoken_sha256 = \"{}\"\nrevoked = true\n",
+             [[client]]\nid = \"gone\"\nrole = \"wijkteam\"\ngemeente = \"0363\"\ntoken_sha256 = \"{}\"\nrevoked = true\n",
             hex::encode(token_hash_of("old-token")),
             hex::encode(token_hash_of("gone-token")),
         )
@@ -488,6 +563,14 @@ mod tests {
                 "[[client]]\nid = \"c\"\nrole = \"king\"\ntoken_sha256 = \"00\"\n",
                 "c",
             ),
+            (
+                "[[client]]\nid = \"d\"\nrole = \"backoffice\"\npillar = \"wmo\"\ntoken_sha256 = \"00\"\n",
+                "d",
+            ),
+            (
+                "[[client]]\nid = \"e\"\nrole = \"operator\"\nstaff_id = \"rg-1\"\ntoken_sha256 = \"00\"\n",
+                "e",
+            ),
         ] {
             assert!(
                 matches!(Clients::from_toml(entry), Err(ClientsError::Client { id: found, .. }) if found == id),
@@ -512,6 +595,14 @@ mod tests {
             "/rondom.v1.HouseholdService/GetHousehold"
         ));
         assert!(may_call(jeugd, "/rondom.v1.JeugdService/StartJeugdhulp"));
+        // A provider records the care it gives, never the college's decisions.
+        assert!(!may_call(jeugd, "/rondom.v1.JeugdService/AssignJeugdhulp"));
+        assert!(!may_call(jeugd, "/rondom.v1.JeugdService/IssueBeschikking"));
+        let college = Role::BackOffice(Pillar::Jeugd);
+        assert!(may_call(college, "/rondom.v1.JeugdService/AssignJeugdhulp"));
+        assert!(!may_call(college, "/rondom.v1.JeugdService/StartJeugdhulp"));
+        assert!(!may_call(college, "/rondom.v1.WmoService/IssueBeschikking"));
+        assert!(may_call(college, "/rondom.v1.HouseholdService/GetHousehold"));
         assert!(!may_call(jeugd, "/rondom.v1.WmoService/ReceiveMelding"));
         assert!(may_call(jeugd, "/rondom.v1.HouseholdService/GetHousehold"));
         assert!(may_call(jeugd, "/rondom.v1.SubscriptionService/Subscribe"));

@@ -8,11 +8,11 @@
 //! ```toml
 //! # dev-tokens.toml
 //! wijkteam = "<64 hex digits>"
-//! wmo = "..."
-//! jeugd = "..."
-//! participatie = "..."
-//! schuldhulp = "..."
+//! wmo = "..."                # the Wmo provider
+//! wmo-backoffice = "..."     # the gemeente's Wmo back-office
+//! ...
 //! coordinator = "..."
+//! regisseur = "..."          # a coordinator client bound to staff id mw-0412
 //! operator = "..."
 //! ```
 //!
@@ -33,7 +33,8 @@ pub const CLIENTS_FILE: &str = "clients.toml";
 /// The tokens of the development clients, next to [`CLIENTS_FILE`].
 pub const TOKENS_FILE: &str = "dev-tokens.toml";
 
-/// One of the development clients: every role, and a partner for each of the four laws.
+/// One of the development clients: every role, and for each of the four laws a provider
+/// (`Wmo`, `Jeugd`, ...) and the gemeente's back-office (`WmoBackOffice`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DevClient {
     Wijkteam,
@@ -41,24 +42,38 @@ pub enum DevClient {
     Jeugd,
     Participatie,
     Schuldhulp,
+    WmoBackOffice,
+    JeugdBackOffice,
+    ParticipatieBackOffice,
+    SchuldhulpBackOffice,
     Coordinator,
+    /// A coordinator client bound to the staff id of the demo family's regisseur.
+    Regisseur,
     Operator,
 }
 
 impl DevClient {
     /// Every development client, in the order of the files.
-    pub const ALL: [DevClient; 7] = [
+    pub const ALL: [DevClient; 12] = [
         DevClient::Wijkteam,
         DevClient::Wmo,
         DevClient::Jeugd,
         DevClient::Participatie,
         DevClient::Schuldhulp,
+        DevClient::WmoBackOffice,
+        DevClient::JeugdBackOffice,
+        DevClient::ParticipatieBackOffice,
+        DevClient::SchuldhulpBackOffice,
         DevClient::Coordinator,
+        DevClient::Regisseur,
         DevClient::Operator,
     ];
 
-    /// The gemeente the development coordinator serves (Amsterdam, as in the demo).
+    /// The gemeente the development clients serve (Amsterdam, as in the demo).
     pub const GEMEENTE: &'static str = "0363";
+
+    /// The staff id of the demo family's regisseur, which [`DevClient::Regisseur`] is.
+    pub const REGISSEUR_STAFF_ID: &'static str = "mw-0412";
 
     /// Returns the key of its token in `dev-tokens.toml`, e.g. `jeugd`.
     pub fn name(self) -> &'static str {
@@ -68,7 +83,12 @@ impl DevClient {
             DevClient::Jeugd => "jeugd",
             DevClient::Participatie => "participatie",
             DevClient::Schuldhulp => "schuldhulp",
+            DevClient::WmoBackOffice => "wmo-backoffice",
+            DevClient::JeugdBackOffice => "jeugd-backoffice",
+            DevClient::ParticipatieBackOffice => "participatie-backoffice",
+            DevClient::SchuldhulpBackOffice => "schuldhulp-backoffice",
             DevClient::Coordinator => "coordinator",
+            DevClient::Regisseur => "regisseur",
             DevClient::Operator => "operator",
         }
     }
@@ -86,7 +106,11 @@ impl DevClient {
             DevClient::Jeugd => Role::Partner(Pillar::Jeugd),
             DevClient::Participatie => Role::Partner(Pillar::Participatie),
             DevClient::Schuldhulp => Role::Partner(Pillar::Schuldhulp),
-            DevClient::Coordinator => Role::Coordinator,
+            DevClient::WmoBackOffice => Role::BackOffice(Pillar::Wmo),
+            DevClient::JeugdBackOffice => Role::BackOffice(Pillar::Jeugd),
+            DevClient::ParticipatieBackOffice => Role::BackOffice(Pillar::Participatie),
+            DevClient::SchuldhulpBackOffice => Role::BackOffice(Pillar::Schuldhulp),
+            DevClient::Coordinator | DevClient::Regisseur => Role::Coordinator,
             DevClient::Operator => Role::Operator,
         }
     }
@@ -100,22 +124,41 @@ impl DevClient {
             DevClient::Jeugd => Some("12345678"),
             DevClient::Participatie => Some("00000001002564440000"),
             DevClient::Schuldhulp => Some("41216593"),
-            DevClient::Wijkteam | DevClient::Coordinator | DevClient::Operator => None,
+            _ => None,
         }
     }
 
-    /// Returns the gemeente of the coordinator.
+    /// Returns the gemeente a wijkteam system, back-office or coordinator serves.
     pub fn gemeente(self) -> Option<&'static str> {
-        (self == DevClient::Coordinator).then_some(Self::GEMEENTE)
+        match self.role() {
+            Role::Wijkteam | Role::BackOffice(_) | Role::Coordinator => Some(Self::GEMEENTE),
+            Role::Partner(_) | Role::Operator => None,
+        }
     }
 
-    /// Returns the partner of a law pillar; `None` for wijkteam and regie.
+    /// Returns the staff id a coordinator client is bound to.
+    pub fn staff_id(self) -> Option<&'static str> {
+        (self == DevClient::Regisseur).then_some(Self::REGISSEUR_STAFF_ID)
+    }
+
+    /// Returns the provider of a law pillar; `None` for wijkteam and regie.
     pub fn partner(pillar: Pillar) -> Option<DevClient> {
         match pillar {
             Pillar::Wmo => Some(DevClient::Wmo),
             Pillar::Jeugd => Some(DevClient::Jeugd),
             Pillar::Participatie => Some(DevClient::Participatie),
             Pillar::Schuldhulp => Some(DevClient::Schuldhulp),
+            Pillar::Wijkteam | Pillar::Regie => None,
+        }
+    }
+
+    /// Returns the back-office of a law pillar; `None` for wijkteam and regie.
+    pub fn back_office(pillar: Pillar) -> Option<DevClient> {
+        match pillar {
+            Pillar::Wmo => Some(DevClient::WmoBackOffice),
+            Pillar::Jeugd => Some(DevClient::JeugdBackOffice),
+            Pillar::Participatie => Some(DevClient::ParticipatieBackOffice),
+            Pillar::Schuldhulp => Some(DevClient::SchuldhulpBackOffice),
             Pillar::Wijkteam | Pillar::Regie => None,
         }
     }
@@ -127,18 +170,11 @@ impl fmt::Display for DevClient {
     }
 }
 
-/// The bearer tokens of the development clients. `Debug` leaves the tokens out.
+/// The bearer tokens of the development clients, by [`DevClient::name`]. `Debug` leaves the
+/// tokens out.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DevTokens {
-    pub wijkteam: String,
-    pub wmo: String,
-    pub jeugd: String,
-    pub participatie: String,
-    pub schuldhulp: String,
-    pub coordinator: String,
-    pub operator: String,
-}
+#[serde(transparent)]
+pub struct DevTokens(std::collections::BTreeMap<String, String>);
 
 impl fmt::Debug for DevTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,29 +185,18 @@ impl fmt::Debug for DevTokens {
 impl DevTokens {
     /// Returns new random tokens, one per client.
     pub fn generate() -> Self {
-        let token = || new_token().0;
-        Self {
-            wijkteam: token(),
-            wmo: token(),
-            jeugd: token(),
-            participatie: token(),
-            schuldhulp: token(),
-            coordinator: token(),
-            operator: token(),
-        }
+        Self(
+            DevClient::ALL
+                .into_iter()
+                .map(|client| (client.name().to_owned(), new_token().0))
+                .collect(),
+        )
     }
 
-    /// Returns the token of `client`.
+    /// Returns the token of `client` (empty in a file from before the client existed, which
+    /// [`DevTokens::load_or_create`] refuses).
     pub fn token(&self, client: DevClient) -> &str {
-        match client {
-            DevClient::Wijkteam => &self.wijkteam,
-            DevClient::Wmo => &self.wmo,
-            DevClient::Jeugd => &self.jeugd,
-            DevClient::Participatie => &self.participatie,
-            DevClient::Schuldhulp => &self.schuldhulp,
-            DevClient::Coordinator => &self.coordinator,
-            DevClient::Operator => &self.operator,
-        }
+        self.0.get(client.name()).map_or("", String::as_str)
     }
 
     /// Returns the text of `dev-tokens.toml`.
@@ -200,18 +225,22 @@ impl DevTokens {
                 match client.role() {
                     Role::Wijkteam => "wijkteam",
                     Role::Partner(_) => "partner",
+                    Role::BackOffice(_) => "backoffice",
                     Role::Coordinator => "coordinator",
                     Role::Operator => "operator",
                 }
             ));
-            if let Role::Partner(pillar) = client.role() {
+            if let Role::Partner(pillar) | Role::BackOffice(pillar) = client.role() {
                 text.push_str(&format!("pillar = \"{}\"\n", pillar.as_str()));
             }
             if let Some(organisatie) = client.organisatie() {
                 text.push_str(&format!("organisatie = \"{organisatie}\"\n"));
             }
             if let Some(gemeente) = client.gemeente() {
-                text.push_str(&format!("gemeente = \"{gemeente}\"\n"));
+                text.push_str(&format!("gemeenten = [\"{gemeente}\"]\n"));
+            }
+            if let Some(staff_id) = client.staff_id() {
+                text.push_str(&format!("staff_id = \"{staff_id}\"\n"));
             }
             text.push_str(&format!("token_sha256 = \"{hash}\"\n"));
         }
@@ -381,13 +410,18 @@ mod tests {
             assert_eq!(client.role, dev.role());
             assert_eq!(client.organisatie.as_deref(), dev.organisatie());
             assert_eq!(
-                client.gemeente.map(|gemeente| gemeente.to_string()),
-                dev.gemeente().map(str::to_owned)
+                client
+                    .gemeenten
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+                dev.gemeente().map(str::to_owned).into_iter().collect::<Vec<_>>()
             );
+            assert_eq!(client.staff_id.as_deref(), dev.staff_id());
         }
         let (_, reloaded) = DevTokens::load_or_create(dir.path()).expect("load");
         let coordinator = reloaded
-            .authenticate(Some(&tokens.coordinator), now)
+            .authenticate(Some(tokens.token(DevClient::Coordinator)), now)
             .expect("known after a reload");
         assert_eq!(coordinator.role, Role::Coordinator);
     }
@@ -423,6 +457,6 @@ mod tests {
     #[test]
     fn debug_leaves_the_tokens_out() {
         let tokens = DevTokens::generate();
-        assert!(!format!("{tokens:?}").contains(&tokens.operator));
+        assert!(!format!("{tokens:?}").contains(tokens.token(DevClient::Operator)));
     }
 }

@@ -34,7 +34,7 @@ enum Reader {
     Uninvolved,
     /// A coordinator of the household's gemeente.
     Coordinator,
-    /// The same coordinator application, reading for the household's regisseur.
+    /// The household's regisseur: a coordinator client bound to the regisseur's staff id.
     Regisseur,
     /// A coordinator of another gemeente.
     Elsewhere,
@@ -71,6 +71,8 @@ struct Hub {
     tokens: DevTokens,
     uninvolved: String,
     elsewhere: String,
+    /// The wijkteam of the other gemeente (0599).
+    wijkteam_elsewhere: String,
 }
 
 impl Hub {
@@ -78,11 +80,14 @@ impl Hub {
         let tokens = DevTokens::generate();
         let (uninvolved, uninvolved_hash) = new_token();
         let (elsewhere, elsewhere_hash) = new_token();
+        let (wijkteam_elsewhere, wijkteam_elsewhere_hash) = new_token();
         let file = format!(
             "{}\n[[client]]\nid = \"jeugdzorg-zuid\"\nrole = \"partner\"\npillar = \"jeugd\"\n\
              organisatie = \"99999999\"\ntoken_sha256 = \"{uninvolved_hash}\"\n\n\
              [[client]]\nid = \"regie-rotterdam\"\nrole = \"coordinator\"\ngemeente = \"0599\"\n\
-             token_sha256 = \"{elsewhere_hash}\"\n",
+             staff_id = \"mw-0412\"\ntoken_sha256 = \"{elsewhere_hash}\"\n\n\
+             [[client]]\nid = \"wijkteam-rotterdam\"\nrole = \"wijkteam\"\ngemeente = \"0599\"\n\
+             token_sha256 = \"{wijkteam_elsewhere_hash}\"\n",
             tokens.clients_toml()
         );
         let clients = Clients::from_toml(&file).expect("clients");
@@ -92,6 +97,7 @@ impl Hub {
             tokens,
             uninvolved,
             elsewhere,
+            wijkteam_elsewhere,
         }
     }
 
@@ -101,7 +107,8 @@ impl Hub {
                 .tokens
                 .token(DevClient::partner(pillar).expect("a law pillar")),
             Reader::Uninvolved => &self.uninvolved,
-            Reader::Coordinator | Reader::Regisseur => self.tokens.token(DevClient::Coordinator),
+            Reader::Coordinator => self.tokens.token(DevClient::Coordinator),
+            Reader::Regisseur => self.tokens.token(DevClient::Regisseur),
             Reader::Elsewhere => &self.elsewhere,
             Reader::Operator => self.tokens.token(DevClient::Operator),
             Reader::Wijkteam => self.tokens.token(DevClient::Wijkteam),
@@ -120,8 +127,12 @@ impl Hub {
         let occurred_at = Some(rondom_proto::convert::timestamp(
             day.and_hms_opt(9, 0, 0).expect("time").and_utc(),
         ));
-        let veilig_thuis =
-            JeugdServiceClient::new(self.connection(Reader::Involved(Pillar::Jeugd)).await)
+        let jeugd_backoffice = authed(
+            self.hub.raw_channel().await,
+            Some(self.tokens.token(DevClient::JeugdBackOffice)),
+        )
+        .expect("token");
+        let veilig_thuis = JeugdServiceClient::new(jeugd_backoffice)
                 .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
                     context: Some(v1::WriteContext {
                         idempotency_key: "vt-1".into(),
@@ -361,17 +372,20 @@ async fn every_reader_gets_exactly_what_need_to_know_allows() {
     }
 }
 
-/// Posts the marker signal for another gemeente.
+/// Posts the marker signal for another gemeente, as that gemeente's wijkteam.
 struct HouseholdSignals {
     client: rondom_proto::v1::signal_service_client::SignalServiceClient<Connection>,
 }
 
 impl HouseholdSignals {
     async fn new(hub: &Hub) -> Self {
+        let connection = authed(
+            hub.hub.raw_channel().await,
+            Some(hub.wijkteam_elsewhere.as_str()),
+        )
+        .expect("token");
         Self {
-            client: rondom_proto::v1::signal_service_client::SignalServiceClient::new(
-                hub.connection(Reader::Wijkteam).await,
-            ),
+            client: rondom_proto::v1::signal_service_client::SignalServiceClient::new(connection),
         }
     }
 

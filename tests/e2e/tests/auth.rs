@@ -29,6 +29,7 @@ fn clients() -> (Clients, Tokens) {
 [[client]]
 id = "wijkteam-noord"
 role = "wijkteam"
+gemeente = "0363"
 token_sha256 = "{wijkteam_hash}"
 
 [[client]]
@@ -52,12 +53,14 @@ token_sha256 = "{operator_hash}"
 [[client]]
 id = "old-app"
 role = "wijkteam"
+gemeente = "0363"
 token_sha256 = "{expired}"
 expires_at = "2026-01-01T00:00:00Z"
 
 [[client]]
 id = "stolen-app"
 role = "wijkteam"
+gemeente = "0363"
 token_sha256 = "{revoked}"
 revoked = true
 "#,

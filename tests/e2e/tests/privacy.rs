@@ -45,7 +45,7 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .into_inner();
     // A pillar write names a person and carries a note: both sealed like a signal's.
     let melding = rondom_proto::v1::wmo_service_client::WmoServiceClient::new(
-        hub.client_for(DevClient::Wmo).await,
+        hub.client_for(DevClient::WmoBackOffice).await,
     )
     .receive_melding(v1::ReceiveWmoMeldingRequest {
         context: Some(v1::WriteContext {

@@ -518,7 +518,7 @@ async fn a_family_through_all_four_laws() {
         .await
         .expect("timeline")
         .into_inner();
-    assert_eq!(timeline.entries.len(), 23);
+    assert_eq!(timeline.entries.len(), 24);
     assert_eq!(
         timeline.entries[0].title,
         "signaal: betalingsachterstand of schulden"

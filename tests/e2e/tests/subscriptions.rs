@@ -110,7 +110,7 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
 
     // A restart of the hub; meanwhile the jeugd team records something new.
     hub.restart().await;
-    let written = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await)
+    let written = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await)
         .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
             context: Some(v1::WriteContext {
                 idempotency_key: "vt-na-herstart".into(),

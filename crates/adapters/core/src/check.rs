@@ -16,6 +16,7 @@ pub struct Check {
     occurred_on: Option<NaiveDate>,
     birth_date: Option<NaiveDate>,
     birth_date_given: bool,
+    aanbieder: Option<String>,
 }
 
 impl Check {
@@ -27,7 +28,18 @@ impl Check {
             occurred_on: None,
             birth_date: None,
             birth_date_given: false,
+            aanbieder: None,
         }
+    }
+
+    /// Records the provider a write reports care of (a start or stop): a provider may send it
+    /// only about itself, under a toewijzing to it.
+    pub fn aanbieder(&mut self, code: &str) {
+        self.aanbieder = Some(code.to_owned());
+    }
+
+    pub(crate) fn named_aanbieder(&self) -> Option<&str> {
+        self.aanbieder.as_deref()
     }
 
     pub(crate) fn violations_mut(&mut self) -> &mut Violations {

@@ -14,6 +14,14 @@ pub enum Error {
     /// A regie write based on a view the household has moved past.
     #[error("household changed since the expected position; it is at {current}")]
     Stale { current: u64 },
+    /// The caller may not write this (a gemeente it does not serve, an organisation not its
+    /// own).
+    #[error("permission denied: {0}")]
+    Denied(String),
+    /// A provider's write without a toewijzing of the case to the provider's organisation;
+    /// the same answer whether or not the persons or household exist.
+    #[error("no toewijzing to your organisation for this case")]
+    NotAssigned,
     #[error("bus operation failed")]
     Bus(#[from] rondom_bus::Error),
 }
@@ -26,6 +34,11 @@ impl From<Error> for Status {
         match err {
             Error::Invalid(input) => status::invalid_argument(&input),
             Error::NotFound(household) => status::not_found("household", &household.to_string()),
+            Error::Denied(reason) => Status::permission_denied(reason),
+            Error::NotAssigned => Status::permission_denied(
+                "no toewijzing of this case to your organisation: a provider writes only about \
+                 care the gemeente assigned to it",
+            ),
             Error::Stale { current } => status::aborted(
                 format!(
                     "the household changed since expected_position; it is at {current}: read it again and retry"

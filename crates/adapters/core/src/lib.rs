@@ -17,8 +17,8 @@ pub mod writer;
 
 pub use check::Check;
 pub use error::{Error, Result};
-pub use pillar::PillarWriter;
-pub use writer::{Draft, DraftPerson, EventWriter, Membership, Target, Written};
+pub use pillar::{PillarWriter, split, toewijzing_kind};
+pub use writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target, Written};
 
 use std::future::Future;
 use std::sync::Arc;

@@ -12,9 +12,31 @@ use rondom_proto::convert::datetime;
 use rondom_proto::v1;
 use tonic::{Response, Status};
 
+use rondom_domain::access::Role;
+use rondom_runtime::audit::Caller;
+
 use crate::check::Check;
 use crate::error::Error;
-use crate::writer::{Draft, DraftPerson, EventWriter, Membership, Target};
+use crate::writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target};
+
+/// Returns the authenticated caller of a request and its message.
+///
+/// # Errors
+/// `UNAUTHENTICATED` when no auth layer checked the call (a wiring mistake).
+pub fn split<T>(request: tonic::Request<T>) -> Result<(Caller, T), Status> {
+    let caller = Caller::of(&request)?;
+    Ok((caller, request.into_inner()))
+}
+
+/// Returns the kind of event by which a pillar's back-office assigns care to a provider:
+/// the toewijzing a provider's start or stop must rest on.
+pub fn toewijzing_kind(pillar: Pillar) -> Option<&'static str> {
+    match pillar {
+        Pillar::Wmo => Some("voorziening_toegewezen"),
+        Pillar::Jeugd => Some("jeugdhulp_toegewezen"),
+        Pillar::Participatie | Pillar::Schuldhulp | Pillar::Wijkteam | Pillar::Regie => None,
+    }
+}
 
 /// Writes the events of pillar services through one [`EventWriter`].
 #[derive(Debug, Clone)]
@@ -35,6 +57,7 @@ impl PillarWriter {
     /// The gRPC status of [`Error`].
     pub async fn write(
         &self,
+        caller: &Caller,
         pillar: Pillar,
         kind: &'static str,
         context: Option<v1::WriteContext>,
@@ -84,7 +107,46 @@ impl PillarWriter {
             birth_dates.first().copied().flatten(),
         );
         let body = build(&mut check);
+        let aanbieder = check.named_aanbieder().map(str::to_owned);
         let (header, body) = check.finish(header.zip(body)).map_err(Error::from)?;
+        let client = &caller.client;
+        // Who may write what: the college's back-office for the gemeenten it serves, a
+        // provider only about its own care under a toewijzing to it.
+        let assignment = match client.role {
+            Role::BackOffice(law) if law == pillar => {
+                if !client.serves(header.gemeente.as_str()) {
+                    return Err(Error::Denied(format!(
+                        "client {} does not serve gemeente {}",
+                        client.id, header.gemeente
+                    ))
+                    .into());
+                }
+                None
+            }
+            Role::Partner(law) if law == pillar => {
+                let own = client.organisatie.clone().unwrap_or_default();
+                let (Some(toewijzing), Some(named)) = (toewijzing_kind(pillar), aanbieder) else {
+                    return Err(Error::Denied(format!(
+                        "a provider of {pillar} does not write {kind}; the gemeente's back-office does"
+                    ))
+                    .into());
+                };
+                if named != own {
+                    return Err(Error::Denied(format!(
+                        "client {} is organisation {own} and writes only about its own care, not of {named}",
+                        client.id
+                    ))
+                    .into());
+                }
+                Some(Assignment {
+                    organisatie: own,
+                    toewijzing,
+                })
+            }
+            role => {
+                return Err(Error::Denied(format!("{role} does not write {pillar} events")).into());
+            }
+        };
         let id = header.event_id();
         let persons = header
             .persons
@@ -108,6 +170,8 @@ impl PillarWriter {
             case_id: header.case_id,
             note: header.note,
             body,
+            gemeenten: client.gemeenten.clone(),
+            assignment,
         };
         Ok(Response::new(self.writer.write(draft).await?.into()))
     }
@@ -118,10 +182,11 @@ impl PillarWriter {
     /// As [`PillarWriter::write`].
     pub async fn suspend_term(
         &self,
+        caller: &Caller,
         pillar: Pillar,
         request: v1::SuspendTermRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(pillar, "termijn_opgeschort", request.context, |check| {
+        self.write(caller, pillar, "termijn_opgeschort", request.context, |check| {
             let opschorting = check.required("opschorting", request.opschorting)?;
             check.choice::<v1::OpschortingReden>(
                 "opschorting.reden",
@@ -139,10 +204,11 @@ impl PillarWriter {
     /// As [`PillarWriter::write`].
     pub async fn resume_term(
         &self,
+        caller: &Caller,
         pillar: Pillar,
         request: v1::ResumeTermRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(pillar, "termijn_hervat", request.context, |_| {
+        self.write(caller, pillar, "termijn_hervat", request.context, |_| {
             Some(v1::event::Body::TermijnHervat(
                 request.hervatting.unwrap_or_default(),
             ))
@@ -156,10 +222,11 @@ impl PillarWriter {
     /// As [`PillarWriter::write`].
     pub async fn receive_bezwaar(
         &self,
+        caller: &Caller,
         pillar: Pillar,
         request: v1::ReceiveBezwaarRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(pillar, "bezwaar_ontvangen", request.context, |check| {
+        self.write(caller, pillar, "bezwaar_ontvangen", request.context, |check| {
             let bezwaar = check.required("bezwaar", request.bezwaar)?;
             check.date(
                 "bezwaar.bezwaartermijn_einde",
@@ -176,10 +243,11 @@ impl PillarWriter {
     /// As [`PillarWriter::write`].
     pub async fn decide_bezwaar(
         &self,
+        caller: &Caller,
         pillar: Pillar,
         request: v1::DecideBezwaarRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(pillar, "beslissing_op_bezwaar", request.context, |check| {
+        self.write(caller, pillar, "beslissing_op_bezwaar", request.context, |check| {
             let beslissing = check.required("beslissing", request.beslissing)?;
             check.choice::<v1::BezwaarUitkomst>(
                 "beslissing.uitkomst",
@@ -198,6 +266,7 @@ impl PillarWriter {
     /// The gRPC status of [`Error`]: `ABORTED` when the household changed meanwhile.
     pub async fn write_regie(
         &self,
+        caller: &Caller,
         kind: &'static str,
         context: Option<v1::RegieContext>,
         person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
@@ -252,6 +321,8 @@ impl PillarWriter {
             case_id: String::new(),
             note: header.note,
             body,
+            gemeenten: caller.client.gemeenten.clone(),
+            assignment: None,
         };
         Ok(Response::new(self.writer.write(draft).await?.into()))
     }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use prost::Message as _;
 use rondom_bus::stream::{self, KEYS_BUCKET, PERSONS_BUCKET};
+use rondom_bus::subject::event_subject;
 use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore, Published};
 use rondom_domain::seal::Purpose;
 use rondom_domain::{Bsn, EventId, GemeenteCode, HouseholdId, Pillar, PseudonymKey, SourceUrn};
@@ -42,6 +43,16 @@ pub enum Target {
     },
 }
 
+/// The toewijzing a provider's write rests on: the provider may write about care only where
+/// the gemeente assigned it, in this case, to its own organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The provider's own organisation (from its credentials).
+    pub organisatie: String,
+    /// The kind of event by which the back-office assigns care in this pillar.
+    pub toewijzing: &'static str,
+}
+
 /// A checked write, ready to publish.
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -59,6 +70,12 @@ pub struct Draft {
     /// Free text, sealed.
     pub note: String,
     pub body: v1::event::Body,
+    /// The gemeenten the writing client serves; a write about a household of another gemeente
+    /// is refused as if the household did not exist. Empty for a provider, which is bound by
+    /// `assignment` instead.
+    pub gemeenten: Vec<GemeenteCode>,
+    /// For a provider's write: the toewijzing it must find in the household's log.
+    pub assignment: Option<Assignment>,
 }
 
 /// Where a published write landed.
@@ -77,6 +94,18 @@ impl From<Written> for v1::WriteResponse {
             position: written.published.position,
             duplicate: written.published.duplicate,
         }
+    }
+}
+
+/// The most toewijzingen of one kind a provider's write looks through in a household.
+const MAX_ASSIGNMENTS: usize = 1_000;
+
+/// Returns the organisation a toewijzing event assigns care to.
+fn assigned_to(event: &v1::Event) -> Option<&str> {
+    match event.body.as_ref()? {
+        v1::event::Body::Jeugdhulp(jeugdhulp) => Some(&jeugdhulp.aanbieder_agb),
+        v1::event::Body::WmoVoorzieningToegewezen(toewijzing) => Some(&toewijzing.aanbieder_agb),
+        _ => None,
     }
 }
 
@@ -111,6 +140,39 @@ impl EventWriter {
         })
     }
 
+    /// Returns whether a client serving `gemeenten` may write about `household`: its gemeente
+    /// (the one its first event names) is among them.
+    async fn serves(&self, gemeenten: &[GemeenteCode], household: &HouseholdId) -> Result<bool> {
+        let first = self.publisher.first_event(household).await?;
+        Ok(first.is_some_and(|event| {
+            gemeenten
+                .iter()
+                .any(|own| own.as_str() == event.gemeente_code)
+        }))
+    }
+
+    /// Checks that `household`'s log holds a toewijzing of `draft`'s case to the provider.
+    async fn check_assignment(&self, draft: &Draft, household: HouseholdId) -> Result<()> {
+        let Some(assignment) = &draft.assignment else {
+            return Ok(());
+        };
+        let subject = event_subject(&household, draft.pillar, assignment.toewijzing);
+        let assigned = self
+            .publisher
+            .events_on(&subject, MAX_ASSIGNMENTS)
+            .await?
+            .into_iter()
+            .any(|event| {
+                event.case_id == draft.case_id
+                    && assigned_to(&event).is_some_and(|code| code == assignment.organisatie)
+            });
+        if assigned {
+            Ok(())
+        } else {
+            Err(Error::NotAssigned)
+        }
+    }
+
     /// Publishes `draft` and returns where it landed.
     ///
     /// # Errors
@@ -131,6 +193,21 @@ impl EventWriter {
             .map(|person| self.pseudonyms.pseudonym(&person.bsn))
             .collect();
         let (household, members, key) = match draft.target {
+            Target::OfPersons if draft.assignment.is_some() => {
+                // A provider never starts or joins a household: it writes only into the one
+                // that holds its toewijzing, and leaves the registry as it is.
+                let mut known = Vec::with_capacity(pseudonyms.len());
+                for person in &pseudonyms {
+                    known.push(self.registry.lookup(person).await?);
+                }
+                let Some(household) = known.first().copied().flatten() else {
+                    return Err(Error::NotAssigned);
+                };
+                self.check_assignment(&draft, household).await?;
+                let key = self.keys.get(&household).await?.ok_or(Error::NotAssigned)?;
+                let members = known.iter().map(|k| *k == Some(household)).collect();
+                (household, members, key)
+            }
             Target::OfPersons => {
                 // A household erased between resolving and sealing has no key to give. Its
                 // registry entries are stale then (an erasure removes them before it destroys
@@ -154,6 +231,22 @@ impl EventWriter {
             Target::Household { id, change, .. } => {
                 // Every household with an event has a key: none means no such household.
                 let key = self.keys.get(&id).await?.ok_or(Error::NotFound(id))?;
+                // Another gemeente's household is answered as unknown: not even its position
+                // may reach a client that does not serve it.
+                if !self.serves(&draft.gemeenten, &id).await? {
+                    return Err(Error::NotFound(id));
+                }
+                if change == Some(Membership::Join)
+                    && let Some(person) = pseudonyms.first()
+                    && let Some(current) = self.registry.lookup(person).await?
+                    && current != id
+                    && !self.serves(&draft.gemeenten, &current).await?
+                {
+                    return Err(Error::Denied(
+                        "the person belongs to a household of a gemeente you do not serve"
+                            .to_owned(),
+                    ));
+                }
                 let members = vec![change == Some(Membership::Join); pseudonyms.len()];
                 (id, members, key)
             }

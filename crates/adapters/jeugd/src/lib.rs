@@ -59,9 +59,10 @@ enum Step {
 #[tonic::async_trait]
 impl JeugdService for JeugdHandler {
     async fn receive_hulpvraag(&self, request: Request<v1::ReceiveJeugdHulpvraagRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "hulpvraag_ontvangen",
                 request.context,
@@ -80,9 +81,10 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn receive_aanvraag(&self, request: Request<v1::ReceiveJeugdAanvraagRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "aanvraag_ontvangen",
                 request.context,
@@ -101,9 +103,10 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn issue_beschikking(&self, request: Request<v1::IssueJeugdBeschikkingRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "beschikking_afgegeven",
                 request.context,
@@ -118,9 +121,10 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn assign_jeugdhulp(&self, request: Request<v1::AssignJeugdhulpRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "jeugdhulp_toegewezen",
                 request.context,
@@ -135,15 +139,17 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn start_jeugdhulp(&self, request: Request<v1::StartJeugdhulpRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "jeugdhulp_gestart",
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
                     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+                    check.aanbieder(&jeugdhulp.aanbieder_agb);
                     check_jeugdhulp(check, &jeugdhulp, Step::Started)?;
                     Some(Body::Jeugdhulp(jeugdhulp))
                 },
@@ -152,15 +158,17 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn end_jeugdhulp(&self, request: Request<v1::EndJeugdhulpRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "jeugdhulp_beeindigd",
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
                     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+                    check.aanbieder(&jeugdhulp.aanbieder_agb);
                     check_jeugdhulp(check, &jeugdhulp, Step::Ended)?;
                     Some(Body::Jeugdhulp(jeugdhulp))
                 },
@@ -172,9 +180,10 @@ impl JeugdService for JeugdHandler {
         &self,
         request: Request<v1::RegisterVeiligThuisRequest>,
     ) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "veilig_thuis_betrokken",
                 request.context,
@@ -194,9 +203,10 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn start_maatregel(&self, request: Request<v1::StartMaatregelRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "jeugdbeschermingsmaatregel_gestart",
                 request.context,
@@ -211,9 +221,10 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn end_maatregel(&self, request: Request<v1::EndMaatregelRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Jeugd,
                 "jeugdbeschermingsmaatregel_beeindigd",
                 request.context,
@@ -228,26 +239,30 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .suspend_term(Pillar::Jeugd, request.into_inner())
+            .suspend_term(&caller, Pillar::Jeugd, request)
             .await
     }
 
     async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .resume_term(Pillar::Jeugd, request.into_inner())
+            .resume_term(&caller, Pillar::Jeugd, request)
             .await
     }
 
     async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .receive_bezwaar(Pillar::Jeugd, request.into_inner())
+            .receive_bezwaar(&caller, Pillar::Jeugd, request)
             .await
     }
 
     async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .decide_bezwaar(Pillar::Jeugd, request.into_inner())
+            .decide_bezwaar(&caller, Pillar::Jeugd, request)
             .await
     }
 }

@@ -47,9 +47,10 @@ type Reply = Result<Response<v1::WriteResponse>, Status>;
 #[tonic::async_trait]
 impl ParticipatieService for ParticipatieHandler {
     async fn register_melding(&self, request: Request<v1::RegisterPwMeldingRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "melding_gedaan",
                 request.context,
@@ -59,9 +60,10 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn receive_aanvraag(&self, request: Request<v1::ReceivePwAanvraagRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "aanvraag_ingediend",
                 request.context,
@@ -79,9 +81,10 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn grant_voorschot(&self, request: Request<v1::GrantVoorschotRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "voorschot_verleend",
                 request.context,
@@ -95,9 +98,10 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn take_besluit(&self, request: Request<v1::TakePwBesluitRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "besluit_genomen",
                 request.context,
@@ -111,9 +115,10 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn start_reintegratie(&self, request: Request<v1::StartReintegratieRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "reintegratie_gestart",
                 request.context,
@@ -127,9 +132,10 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn end_reintegratie(&self, request: Request<v1::EndReintegratieRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "reintegratie_beeindigd",
                 request.context,
@@ -143,9 +149,10 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn end_uitkering(&self, request: Request<v1::EndUitkeringRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Participatie,
                 "uitkering_beeindigd",
                 request.context,
@@ -165,26 +172,30 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .suspend_term(Pillar::Participatie, request.into_inner())
+            .suspend_term(&caller, Pillar::Participatie, request)
             .await
     }
 
     async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .resume_term(Pillar::Participatie, request.into_inner())
+            .resume_term(&caller, Pillar::Participatie, request)
             .await
     }
 
     async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .receive_bezwaar(Pillar::Participatie, request.into_inner())
+            .receive_bezwaar(&caller, Pillar::Participatie, request)
             .await
     }
 
     async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .decide_bezwaar(Pillar::Participatie, request.into_inner())
+            .decide_bezwaar(&caller, Pillar::Participatie, request)
             .await
     }
 }

@@ -47,9 +47,9 @@ type Reply = Result<Response<v1::WriteResponse>, Status>;
 #[tonic::async_trait]
 impl RegieService for RegieHandler {
     async fn assign_regisseur(&self, request: Request<v1::AssignRegisseurRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie("regisseur_toegewezen", request.context, None, |check| {
+            .write_regie(&caller, "regisseur_toegewezen", request.context, None, |check| {
                 let regisseur = check.required("regisseur", request.regisseur)?;
                 check.code(
                     "regisseur.regisseur_id",
@@ -67,9 +67,9 @@ impl RegieService for RegieHandler {
     }
 
     async fn set_gezinsplan(&self, request: Request<v1::SetGezinsplanRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie("gezinsplan_vastgesteld", request.context, None, |check| {
+            .write_regie(&caller, "gezinsplan_vastgesteld", request.context, None, |check| {
                 let plan = check.required("plan", request.plan)?;
                 check_plan(check, &plan)?;
                 Some(Body::Gezinsplan(plan))
@@ -78,9 +78,9 @@ impl RegieService for RegieHandler {
     }
 
     async fn register_partner(&self, request: Request<v1::RegisterPartnerRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie("partner_betrokken", request.context, None, |check| {
+            .write_regie(&caller, "partner_betrokken", request.context, None, |check| {
                 let partner = check.required("partner", request.partner)?;
                 check_partner(check, &partner)?;
                 Some(Body::Partner(partner))
@@ -89,9 +89,9 @@ impl RegieService for RegieHandler {
     }
 
     async fn end_partner(&self, request: Request<v1::EndPartnerRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie("partner_beeindigd", request.context, None, |check| {
+            .write_regie(&caller, "partner_beeindigd", request.context, None, |check| {
                 let partner = check.required("partner", request.partner)?;
                 check_partner(check, &partner)?;
                 Some(Body::Partner(partner))
@@ -100,13 +100,14 @@ impl RegieService for RegieHandler {
     }
 
     async fn change_composition(&self, request: Request<v1::ChangeCompositionRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         let membership = request
             .wijziging
             .as_ref()
             .and_then(|wijziging| membership(wijziging.wijziging));
         self.writer
             .write_regie(
+&caller,
                 "samenstelling_gewijzigd",
                 request.context,
                 Some((request.person, membership)),

@@ -53,9 +53,10 @@ impl SchuldhulpService for SchuldhulpHandler {
         &self,
         request: Request<v1::ReceiveVroegsignaalRequest>,
     ) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "vroegsignaal_ontvangen",
                 request.context,
@@ -84,9 +85,10 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn accept_aanbod(&self, request: Request<v1::AcceptAanbodRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "aanbod_geaccepteerd",
                 request.context,
@@ -96,9 +98,10 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn receive_aanmelding(&self, request: Request<v1::ReceiveAanmeldingRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "aanmelding_ontvangen",
                 request.context,
@@ -116,9 +119,10 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn hold_eerste_gesprek(&self, request: Request<v1::HoldEersteGesprekRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "eerste_gesprek_gevoerd",
                 request.context,
@@ -131,9 +135,10 @@ impl SchuldhulpService for SchuldhulpHandler {
         &self,
         request: Request<v1::IssueSchuldBeschikkingRequest>,
     ) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "beschikking_afgegeven",
                 request.context,
@@ -147,9 +152,10 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn reach_stabilisatie(&self, request: Request<v1::ReachStabilisatieRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "stabilisatie_bereikt",
                 request.context,
@@ -162,9 +168,10 @@ impl SchuldhulpService for SchuldhulpHandler {
         &self,
         request: Request<v1::StartSchuldregelingRequest>,
     ) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "schuldregeling_gestart",
                 request.context,
@@ -178,9 +185,10 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn end_schuldregeling(&self, request: Request<v1::EndSchuldregelingRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "schuldregeling_beeindigd",
                 request.context,
@@ -194,9 +202,10 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn close_traject(&self, request: Request<v1::CloseSchuldTrajectRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Schuldhulp,
                 "traject_afgesloten",
                 request.context,
@@ -214,26 +223,30 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .suspend_term(Pillar::Schuldhulp, request.into_inner())
+            .suspend_term(&caller, Pillar::Schuldhulp, request)
             .await
     }
 
     async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .resume_term(Pillar::Schuldhulp, request.into_inner())
+            .resume_term(&caller, Pillar::Schuldhulp, request)
             .await
     }
 
     async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .receive_bezwaar(Pillar::Schuldhulp, request.into_inner())
+            .receive_bezwaar(&caller, Pillar::Schuldhulp, request)
             .await
     }
 
     async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .decide_bezwaar(Pillar::Schuldhulp, request.into_inner())
+            .decide_bezwaar(&caller, Pillar::Schuldhulp, request)
             .await
     }
 }

@@ -29,8 +29,15 @@ impl SignalService for SignalHandler {
         &self,
         request: Request<v1::PostSignalRequest>,
     ) -> Result<Response<v1::PostSignalResponse>, Status> {
-        let signal =
-            Signal::validate(request.into_inner().into(), Utc::now()).map_err(Error::from)?;
+        let (caller, request) = rondom_adapter::split(request)?;
+        let signal = Signal::validate(request.into(), Utc::now()).map_err(Error::from)?;
+        if !caller.client.serves(signal.gemeente.as_str()) {
+            return Err(Error::Denied(format!(
+                "client {} does not serve gemeente {}",
+                caller.client.id, signal.gemeente
+            ))
+            .into());
+        }
         let draft = Draft {
             id: signal.event_id(),
             source: signal.source,
@@ -53,6 +60,8 @@ impl SignalService for SignalHandler {
             body: v1::event::Body::SignalReceived(v1::SignalReceived {
                 urgency: v1::Urgency::from(signal.urgency) as i32,
             }),
+            gemeenten: caller.client.gemeenten,
+            assignment: None,
         };
         let written = self.writer.write(draft).await?;
         Ok(Response::new(v1::PostSignalResponse {

@@ -42,9 +42,9 @@ type Reply = Result<Response<v1::WriteResponse>, Status>;
 #[tonic::async_trait]
 impl WmoService for WmoHandler {
     async fn receive_melding(&self, request: Request<v1::ReceiveWmoMeldingRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(Pillar::Wmo, "melding_ontvangen", request.context, |check| {
+            .write(&caller, Pillar::Wmo, "melding_ontvangen", request.context, |check| {
                 let melding = check.required("melding", request.melding)?;
                 Some(Body::WmoMelding(melding))
             })
@@ -52,9 +52,9 @@ impl WmoService for WmoHandler {
     }
 
     async fn start_onderzoek(&self, request: Request<v1::StartWmoOnderzoekRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(Pillar::Wmo, "onderzoek_gestart", request.context, |_| {
+            .write(&caller, Pillar::Wmo, "onderzoek_gestart", request.context, |_| {
                 Some(Body::WmoOnderzoekGestart(
                     request.onderzoek.unwrap_or_default(),
                 ))
@@ -63,9 +63,10 @@ impl WmoService for WmoHandler {
     }
 
     async fn finish_onderzoek(&self, request: Request<v1::FinishWmoOnderzoekRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Wmo,
                 "onderzoek_afgerond",
                 request.context,
@@ -88,9 +89,10 @@ impl WmoService for WmoHandler {
         &self,
         request: Request<v1::DecideWmoTijdelijkeVoorzieningRequest>,
     ) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Wmo,
                 "tijdelijke_voorziening_besloten",
                 request.context,
@@ -108,9 +110,10 @@ impl WmoService for WmoHandler {
     }
 
     async fn receive_aanvraag(&self, request: Request<v1::ReceiveWmoAanvraagRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Wmo,
                 "aanvraag_ontvangen",
                 request.context,
@@ -133,9 +136,10 @@ impl WmoService for WmoHandler {
     }
 
     async fn issue_beschikking(&self, request: Request<v1::IssueWmoBeschikkingRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Wmo,
                 "beschikking_afgegeven",
                 request.context,
@@ -148,15 +152,44 @@ impl WmoService for WmoHandler {
             .await
     }
 
-    async fn start_voorziening(&self, request: Request<v1::StartWmoVoorzieningRequest>) -> Reply {
-        let request = request.into_inner();
+    async fn assign_voorziening(
+        &self,
+        request: Request<v1::AssignWmoVoorzieningRequest>,
+    ) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
+                Pillar::Wmo,
+                "voorziening_toegewezen",
+                request.context,
+                |check| {
+                    let voorziening = check.required("voorziening", request.voorziening)?;
+                    check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
+                    let start =
+                        check.date("voorziening.begindatum", voorziening.begindatum.as_ref());
+                    let end = check
+                        .optional_date("voorziening.einddatum", voorziening.einddatum.as_ref());
+                    check.not_before("voorziening.einddatum", end.flatten(), start, "the begindatum");
+                    start?;
+                    end?;
+                    Some(Body::WmoVoorzieningToegewezen(voorziening))
+                },
+            )
+            .await
+    }
+
+    async fn start_voorziening(&self, request: Request<v1::StartWmoVoorzieningRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
+        self.writer
+            .write(
+                &caller,
                 Pillar::Wmo,
                 "voorziening_gestart",
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
+                    check.aanbieder(&voorziening.aanbieder_agb);
                     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
                     check.date("voorziening.begindatum", voorziening.begindatum.as_ref())?;
                     Some(Body::WmoVoorzieningGestart(voorziening))
@@ -166,14 +199,16 @@ impl WmoService for WmoHandler {
     }
 
     async fn stop_voorziening(&self, request: Request<v1::StopWmoVoorzieningRequest>) -> Reply {
-        let request = request.into_inner();
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
+                &caller,
                 Pillar::Wmo,
                 "voorziening_gestopt",
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
+                    check.aanbieder(&voorziening.aanbieder_agb);
                     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
                     let start =
                         check.date("voorziening.begindatum", voorziening.begindatum.as_ref());
@@ -193,26 +228,30 @@ impl WmoService for WmoHandler {
     }
 
     async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .suspend_term(Pillar::Wmo, request.into_inner())
+            .suspend_term(&caller, Pillar::Wmo, request)
             .await
     }
 
     async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .resume_term(Pillar::Wmo, request.into_inner())
+            .resume_term(&caller, Pillar::Wmo, request)
             .await
     }
 
     async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .receive_bezwaar(Pillar::Wmo, request.into_inner())
+            .receive_bezwaar(&caller, Pillar::Wmo, request)
             .await
     }
 
     async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .decide_bezwaar(Pillar::Wmo, request.into_inner())
+            .decide_bezwaar(&caller, Pillar::Wmo, request)
             .await
     }
 }
