@@ -75,6 +75,30 @@ pub struct Envelope {
     pub subject: HouseholdId,
     /// When Rondom recorded the event (the real-world time is in the payload).
     pub time: DateTime<Utc>,
+    /// The authenticated client that wrote it (extension attribute `rondomwriter`), or
+    /// [`HUB_WRITER`] for the hub's own events; empty in events from before writers were
+    /// stamped.
+    pub writer: String,
+}
+
+/// The writer of the hub's own events (erasure, pseudonym renewal).
+pub const HUB_WRITER: &str = "rondom";
+
+/// Returns the writer the hub stamps on its own events.
+pub fn hub_writer() -> v1::Writer {
+    v1::Writer {
+        client_id: HUB_WRITER.to_owned(),
+        role: "hub".to_owned(),
+        ..Default::default()
+    }
+}
+
+/// Returns whether `text` can be a writer: a client id (1-64 of a-z, 0-9, `-`, `_`).
+fn is_writer(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// A message on the stream is not a well-formed Rondom event.
@@ -109,6 +133,9 @@ impl Envelope {
         );
         headers.insert("ce-datacontenttype", DATA_CONTENT_TYPE);
         headers.insert("ce-dataschema", DATA_SCHEMA);
+        if !self.writer.is_empty() {
+            headers.insert("ce-rondomwriter", self.writer.as_str());
+        }
         headers.insert(NATS_MSG_ID, self.id.to_string().as_str());
         headers
     }
@@ -142,12 +169,22 @@ impl Envelope {
         let time = DateTime::parse_from_rfc3339(value(headers, "ce-time")?)
             .map_err(|_| EnvelopeError::Invalid { name: "ce-time" })?
             .with_timezone(&Utc);
+        let writer = match headers.get("ce-rondomwriter") {
+            None => String::new(),
+            Some(value) if is_writer(value.as_str()) => value.as_str().to_owned(),
+            Some(_) => {
+                return Err(EnvelopeError::Invalid {
+                    name: "ce-rondomwriter",
+                });
+            }
+        };
         Ok(Envelope {
             id: parse(headers, "ce-id")?,
             source: parse(headers, "ce-source")?,
             event_type: value(headers, "ce-type")?.parse()?,
             subject: parse(headers, "ce-subject")?,
             time,
+            writer,
         })
     }
 }
@@ -184,6 +221,14 @@ impl ReceivedEvent {
         if event.kind != envelope.event_type.kind {
             return Err(EnvelopeError::Mismatch("kind"));
         }
+        if event
+            .writer
+            .as_ref()
+            .map_or("", |writer| writer.client_id.as_str())
+            != envelope.writer
+        {
+            return Err(EnvelopeError::Mismatch("writer"));
+        }
         Ok(ReceivedEvent {
             position,
             envelope,
@@ -200,6 +245,7 @@ mod tests {
     fn envelope(kind: &str, pillar: Pillar, millis: i64) -> Envelope {
         Envelope {
             id: EventId::derive(
+                "wt-noord",
                 &"wijkteam-noord".parse().expect("source"),
                 &"k".parse().expect("key"),
             ),
@@ -207,6 +253,7 @@ mod tests {
             event_type: EventType::new(pillar, kind).expect("snake_case"),
             subject: HouseholdId::generate(),
             time: DateTime::from_timestamp_millis(millis).expect("in range"),
+            writer: "wt-noord".into(),
         }
     }
 
@@ -262,13 +309,18 @@ mod tests {
             household_id: original.subject.to_string(),
             pillar: v1::Pillar::Wmo as i32,
             kind: "eenzaamheid".into(),
+            writer: Some(v1::Writer {
+                client_id: "wt-noord".into(),
+                role: "wijkteam".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let headers = original.to_headers();
         assert!(ReceivedEvent::decode(7, Some(&headers), &event.encode_to_vec()).is_ok());
         let other = v1::Event {
             kind: "schooluitval".into(),
-            ..event
+            ..event.clone()
         };
         assert_eq!(
             ReceivedEvent::decode(7, Some(&headers), &other.encode_to_vec()).map(|_| ()),
@@ -277,6 +329,18 @@ mod tests {
         assert_eq!(
             ReceivedEvent::decode(7, Some(&headers), b"\xff\xff").map(|_| ()),
             Err(EnvelopeError::Payload)
+        );
+        // The writer in the payload is the one the header names.
+        let forged = v1::Event {
+            writer: Some(v1::Writer {
+                client_id: "someone-else".into(),
+                ..Default::default()
+            }),
+            ..event
+        };
+        assert_eq!(
+            ReceivedEvent::decode(7, Some(&headers), &forged.encode_to_vec()).map(|_| ()),
+            Err(EnvelopeError::Mismatch("writer"))
         );
     }
 }

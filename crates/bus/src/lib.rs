@@ -32,7 +32,7 @@ pub mod stream;
 pub mod subject;
 
 pub use audit::AuditLog;
-pub use envelope::{Envelope, EventType, ReceivedEvent};
+pub use envelope::{Envelope, EventType, HUB_WRITER, ReceivedEvent};
 pub use error::{Error, Result};
 pub use keystore::KeyStore;
 pub use publisher::{EventPublisher, Published};

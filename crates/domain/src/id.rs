@@ -10,17 +10,28 @@ const EVENT_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6b1f_3c2e_9a4d_4e7b_8f10_52d3
 
 /// The id of one event: CloudEvents `id` and JetStream `Nats-Msg-Id`.
 ///
-/// Derived from (source, idempotency key) rather than random, so a retry of the same write
-/// yields the same id and is dropped as a duplicate, by JetStream inside its duplicate window
-/// and by the projector after it. (ARCHITECTURE.md asks for UUIDv7, whose random bits would
-/// defeat exactly this; a name-based UUIDv5 keeps the id a valid UUID.)
+/// Derived from (writer, source, idempotency key) rather than random, so a retry of the same
+/// write yields the same id and is dropped as a duplicate, by JetStream inside its duplicate
+/// window and by the projector after it. The writer is the authenticated client: two clients
+/// that pick the same source and key never share an id, so one cannot pre-empt the other's
+/// write. (A random UUIDv7 would defeat the retry; a name-based UUIDv5 keeps it a UUID.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventId(Uuid);
 
 impl EventId {
-    /// Returns the id of the write that `source` sent under `key`.
-    pub fn derive(source: &SourceUrn, key: &IdempotencyKey) -> Self {
-        let name = [source.as_str().as_bytes(), b"\n", key.as_str().as_bytes()].concat();
+    /// Returns the id of the write that client `writer` sent from `source` under `key`. The
+    /// hub's own events (erasure, pseudonym renewal) have no writer: `""`, which keeps the ids
+    /// they always had.
+    pub fn derive(writer: &str, source: &SourceUrn, key: &IdempotencyKey) -> Self {
+        let mut name = Vec::new();
+        if !writer.is_empty() {
+            // Client ids hold no newline, so the separator keeps the parts apart.
+            name.extend_from_slice(writer.as_bytes());
+            name.push(b'\n');
+        }
+        name.extend_from_slice(source.as_str().as_bytes());
+        name.push(b'\n');
+        name.extend_from_slice(key.as_str().as_bytes());
         Self(Uuid::new_v5(&EVENT_ID_NAMESPACE, &name))
     }
 
@@ -236,19 +247,28 @@ mod tests {
     }
 
     #[test]
-    fn event_id_depends_on_source_and_key_only() {
-        let first = EventId::derive(&source("wijkteam-noord"), &key("k-1"));
+    fn event_id_depends_on_writer_source_and_key_only() {
+        let first = EventId::derive("wt-noord", &source("wijkteam-noord"), &key("k-1"));
         assert_eq!(
             first,
-            EventId::derive(&source("wijkteam-noord"), &key("k-1"))
+            EventId::derive("wt-noord", &source("wijkteam-noord"), &key("k-1"))
         );
         assert_ne!(
             first,
-            EventId::derive(&source("wijkteam-zuid"), &key("k-1"))
+            EventId::derive("wt-noord", &source("wijkteam-zuid"), &key("k-1"))
         );
         assert_ne!(
             first,
-            EventId::derive(&source("wijkteam-noord"), &key("k-2"))
+            EventId::derive("wt-noord", &source("wijkteam-noord"), &key("k-2"))
+        );
+        // Another client with the same source and key writes an event of its own.
+        assert_ne!(
+            first,
+            EventId::derive("wt-zuid", &source("wijkteam-noord"), &key("k-1"))
+        );
+        assert_ne!(
+            first,
+            EventId::derive("", &source("wijkteam-noord"), &key("k-1"))
         );
         // The separator keeps ("a", "b\nc") apart from ("a\nb", "c") - neither may hold a newline.
         assert_eq!(first.to_string().parse::<EventId>(), Ok(first));

@@ -312,8 +312,8 @@ impl Signal {
     }
 
     /// Returns the event id this signal publishes under, the same for every retry.
-    pub fn event_id(&self) -> EventId {
-        EventId::derive(&self.source, &self.idempotency_key)
+    pub fn event_id(&self, writer: &str) -> EventId {
+        EventId::derive(writer, &self.source, &self.idempotency_key)
     }
 }
 
@@ -532,7 +532,7 @@ mod tests {
             now(),
         )
         .expect("valid");
-        assert_eq!(first.event_id(), retry.event_id());
+        assert_eq!(first.event_id("wt"), retry.event_id("wt"));
     }
 
     #[test]

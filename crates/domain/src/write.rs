@@ -78,8 +78,8 @@ impl WriteHeader {
     }
 
     /// Returns the event id of this write, the same for every retry.
-    pub fn event_id(&self) -> EventId {
-        EventId::derive(&self.source, &self.idempotency_key)
+    pub fn event_id(&self, writer: &str) -> EventId {
+        EventId::derive(writer, &self.source, &self.idempotency_key)
     }
 
     /// Returns the Dutch date the event happened on.
@@ -151,8 +151,8 @@ impl RegieHeader {
     }
 
     /// Returns the event id of this write, the same for every retry.
-    pub fn event_id(&self) -> EventId {
-        EventId::derive(&self.source, &self.idempotency_key)
+    pub fn event_id(&self, writer: &str) -> EventId {
+        EventId::derive(writer, &self.source, &self.idempotency_key)
     }
 
     /// Returns the Dutch date the event happened on.

@@ -10,6 +10,7 @@
 use chrono::{Datelike, NaiveDate};
 use prost_types::Timestamp;
 use rondom_bus::ReceivedEvent;
+use rondom_domain::access::Role;
 use rondom_domain::bylaw::BylawTerms;
 use rondom_domain::catalogue::{self, EventKind, Stage};
 use rondom_domain::deadline::{self, DeadlineRule};
@@ -243,7 +244,7 @@ pub fn apply(
             // Involvement starts with the back-office's toewijzing and ends with the
             // provider's stop; the provider's start changes nobody's sight.
             let involvement = match event.kind.as_str() {
-                "jeugdhulp_toegewezen" => Some(true),
+                "jeugdhulp_toegewezen" => starts_involvement(event, Role::BackOffice(pillar)),
                 "jeugdhulp_beeindigd" => Some(false),
                 _ => None,
             };
@@ -287,7 +288,7 @@ pub fn apply(
                 pillar,
                 case_id,
                 &voorziening.aanbieder_agb,
-                Some(true),
+                starts_involvement(event, Role::BackOffice(pillar)),
                 &mut effect,
             );
         }
@@ -320,7 +321,11 @@ pub fn apply(
                 pillar,
                 case_id,
                 &reintegratie.aanbieder_kvk,
-                Some(event.kind != "reintegratie_beeindigd"),
+                if event.kind == "reintegratie_beeindigd" {
+                    Some(false)
+                } else {
+                    starts_involvement(event, Role::BackOffice(pillar))
+                },
                 &mut effect,
             );
         }
@@ -354,13 +359,16 @@ pub fn apply(
                 organisatie: partner.organisatie.clone(),
                 pillar: partner.pillar,
                 case_id: String::new(),
+                since_position: 0,
             };
-            involve(
-                household,
-                involvement,
-                event.kind == "partner_betrokken",
-                received.position,
-            );
+            let involved = if event.kind == "partner_betrokken" {
+                starts_involvement(event, Role::Coordinator)
+            } else {
+                Some(false)
+            };
+            if let Some(involved) = involved {
+                involve(household, involvement, involved, received.position);
+            }
             effect.detail.push(partner.organisatie.clone());
         }
         _ => {}
@@ -503,6 +511,17 @@ fn refused(besluit: i32, stage: &mut Option<Stage>, effect: &mut Effect) {
         .push(enum_words(besluit.as_str_name(), "BESLUIT_"));
 }
 
+/// Returns `Some(true)` when `event` may start an involvement: it was written by `role` (the
+/// back-office's toewijzing, the regisseur's registration). Events from before writers were
+/// stamped carry none and count as before. Anything else starts nothing (`None`).
+fn starts_involvement(event: &v1::Event, role: Role) -> Option<bool> {
+    match &event.writer {
+        None => Some(true),
+        Some(writer) if writer.role == role.to_string() => Some(true),
+        Some(_) => None,
+    }
+}
+
 /// Records a provider assigned to a case (`Some(true)`), having stopped (`Some(false)`), or
 /// reporting without changing its involvement (`None`); either way the timeline names it.
 /// Only the back-office's writes start an involvement (the adapters let a provider report
@@ -521,38 +540,61 @@ fn provider(
             organisatie: code.to_owned(),
             pillar: v1::Pillar::from(pillar) as i32,
             case_id: case_id.to_owned(),
+            since_position: 0,
         };
         involve(household, involvement, involved, position);
     }
     effect.detail.push(format!("aanbieder {code}"));
 }
 
-/// Adds an organisation's involvement, or ends it at `position`: what it saw up to its end
-/// stays its to see (the partner receives the event that ends its own involvement).
+/// Adds an organisation's involvement from `position`, or ends it there: what it saw while
+/// involved stays its to see (the partner receives the event that ends its own involvement).
+/// Ending an involvement that was never started changes nothing.
 fn involve(
     household: &mut StoredHousehold,
     involvement: v1::Involvement,
     involved: bool,
     position: u64,
 ) {
-    household.partners.retain(|known| known != &involvement);
+    let same_case = |known: &v1::Involvement| {
+        known.organisatie == involvement.organisatie
+            && known.pillar == involvement.pillar
+            && known.case_id == involvement.case_id
+    };
+    let same_organisation = |known: &v1::Involvement| {
+        known.organisatie == involvement.organisatie && known.pillar == involvement.pillar
+    };
     if involved {
-        household.partners.push(involvement);
+        if !household.partners.iter().any(same_case) {
+            household.partners.push(v1::Involvement {
+                since_position: position,
+                ..involvement
+            });
+        }
         return;
     }
-    let still = household.partners.iter().any(|known| {
-        known.organisatie == involvement.organisatie && known.pillar == involvement.pillar
-    });
-    if !still {
-        household.former_partners.retain(|former| {
-            former.organisatie != involvement.organisatie || former.pillar != involvement.pillar
-        });
-        household.former_partners.push(FormerPartner {
-            organisatie: involvement.organisatie,
-            pillar: involvement.pillar,
-            ended_position: position,
-        });
+    let Some(index) = household.partners.iter().position(same_case) else {
+        return;
+    };
+    let ended = household.partners.remove(index);
+    let mut others = household
+        .partners
+        .iter_mut()
+        .filter(|known| same_organisation(known))
+        .peekable();
+    if others.peek().is_some() {
+        // Still involved through another case: its sight runs on from the earliest start.
+        for other in others {
+            other.since_position = other.since_position.min(ended.since_position);
+        }
+        return;
     }
+    household.former_partners.push(FormerPartner {
+        organisatie: ended.organisatie,
+        pillar: ended.pillar,
+        ended_position: position,
+        started_position: ended.since_position,
+    });
 }
 
 /// Returns `BESLUIT_GEDEELTELIJK_TOEGEKEND` as "gedeeltelijk toegekend".

@@ -33,17 +33,27 @@ impl Reader<'_> {
         let involved = match (client.role, client.organisatie.as_deref()) {
             (Role::Partner(pillar), Some(organisatie)) => {
                 let pillar = v1::Pillar::from(pillar) as i32;
-                household
+                let since = household
                     .partners
                     .iter()
-                    .any(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
-                    || position.is_some_and(|position| {
-                        household.former_partners.iter().any(|former| {
-                            former.organisatie == organisatie
-                                && former.pillar == pillar
-                                && position <= former.ended_position
-                        })
+                    .filter(|partner| {
+                        partner.organisatie == organisatie && partner.pillar == pillar
                     })
+                    .map(|partner| partner.since_position)
+                    .min();
+                match position {
+                    None => since.is_some(),
+                    // What happened while it was involved, and nothing from before or after.
+                    Some(position) => {
+                        since.is_some_and(|since| since <= position)
+                            || household.former_partners.iter().any(|former| {
+                                former.organisatie == organisatie
+                                    && former.pillar == pillar
+                                    && (former.started_position..=former.ended_position)
+                                        .contains(&position)
+                            })
+                    }
+                }
             }
             _ => false,
         };
@@ -78,8 +88,17 @@ impl Reader<'_> {
     /// Returns whether the reader may see anything of `household`, now or up to the end of a
     /// former involvement.
     pub fn reads(&self, household: &StoredHousehold) -> bool {
-        self.standing(household, None).reads_household()
-            || self.standing(household, Some(0)).reads_household()
+        let was_involved = match (self.client.role, self.client.organisatie.as_deref()) {
+            (Role::Partner(pillar), Some(organisatie)) => {
+                let pillar = v1::Pillar::from(pillar) as i32;
+                household
+                    .former_partners
+                    .iter()
+                    .any(|former| former.organisatie == organisatie && former.pillar == pillar)
+            }
+            _ => false,
+        };
+        was_involved || self.standing(household, None).reads_household()
     }
 }
 
@@ -252,10 +271,12 @@ mod tests {
                 organisatie: "12345678".into(),
                 pillar: v1::Pillar::Jeugd as i32,
                 case_id: "JZ-1".into(),
+                since_position: 5,
             }],
             former_partners: vec![crate::view::FormerPartner {
                 organisatie: "87654321".into(),
                 pillar: v1::Pillar::Wmo as i32,
+                started_position: 3,
                 ended_position: 10,
             }],
             regisseur: Some(v1::Regisseur {
@@ -275,6 +296,9 @@ mod tests {
             on_behalf_of: "",
         };
         assert!(reader.standing(&household, None).involved);
+        // It sees what happened from its toewijzing on, nothing from before.
+        assert!(reader.standing(&household, Some(5)).involved);
+        assert!(!reader.standing(&household, Some(4)).involved);
         // The same organisation as a Wmo partner is not involved through a Jeugd case.
         let as_wmo = client(Role::Partner(Pillar::Wmo), Some("12345678"), None);
         let reader = Reader {
@@ -285,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn a_former_partner_sees_up_to_the_end_of_its_involvement() {
+    fn a_former_partner_sees_what_happened_while_it_was_involved() {
         let household = household();
         let wmo = client(Role::Partner(Pillar::Wmo), Some("87654321"), None);
         let reader = Reader {
@@ -293,6 +317,8 @@ mod tests {
             on_behalf_of: "",
         };
         assert!(reader.standing(&household, Some(10)).involved);
+        assert!(reader.standing(&household, Some(3)).involved);
+        assert!(!reader.standing(&household, Some(2)).involved);
         assert!(!reader.standing(&household, Some(11)).involved);
         assert!(!reader.standing(&household, None).involved);
         assert!(reader.reads(&household));
@@ -328,14 +354,22 @@ mod tests {
             on_behalf_of: "",
         };
         assert!(!reader.standing(&household, None).reads_household());
-        household.trajectories.push(crate::casework::StoredTrajectory {
-            pillar: v1::Pillar::Jeugd as i32,
-            ..Default::default()
-        });
+        household
+            .trajectories
+            .push(crate::casework::StoredTrajectory {
+                pillar: v1::Pillar::Jeugd as i32,
+                ..Default::default()
+            });
         let standing = reader.standing(&household, None);
         assert!(standing.reads_household());
-        assert_eq!(standing.sight(Pillar::Jeugd, NeedToKnow::Health), Sight::Full);
-        assert_eq!(standing.sight(Pillar::Wmo, NeedToKnow::Household), Sight::Nothing);
+        assert_eq!(
+            standing.sight(Pillar::Jeugd, NeedToKnow::Health),
+            Sight::Full
+        );
+        assert_eq!(
+            standing.sight(Pillar::Wmo, NeedToKnow::Household),
+            Sight::Nothing
+        );
         let elsewhere = client(Role::BackOffice(Pillar::Jeugd), None, Some("0518"));
         let reader = Reader {
             client: &elsewhere,

@@ -36,11 +36,12 @@ pub fn erasure_event(
         .parse()
         .expect("a household id is a valid key");
     let envelope = Envelope {
-        id: EventId::derive(&source, &key),
+        id: EventId::derive("", &source, &key),
         source,
         event_type: EventType::new(Pillar::Regie, "huishouden_gewist").expect("a catalogue kind"),
         subject: household,
         time: chrono::Utc::now(),
+        writer: rondom_bus::HUB_WRITER.to_owned(),
     };
     let event = v1::Event {
         household_id: household.to_string(),
@@ -52,6 +53,7 @@ pub fn erasure_event(
             reden: reden as i32,
             gewist_door: by.to_owned(),
         })),
+        writer: Some(rondom_bus::envelope::hub_writer()),
         ..Default::default()
     };
     (envelope, event)

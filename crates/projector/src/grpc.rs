@@ -388,7 +388,12 @@ impl HouseholdHandler {
         let mut query = worklist_query(&request)?;
         // A coordinator's worklist holds the gemeenten it serves, or the one of them it asks.
         query.gemeenten = match query.gemeenten.as_slice() {
-            [] => caller.client.gemeenten.iter().map(ToString::to_string).collect(),
+            [] => caller
+                .client
+                .gemeenten
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             [asked] if caller.client.serves(asked) => query.gemeenten,
             [asked, ..] => {
                 return Err(Status::permission_denied(format!(

@@ -162,12 +162,13 @@ async fn publish(
         .parse()
         .expect("a household id and a hex fingerprint make a valid key");
     let envelope = Envelope {
-        id: EventId::derive(&source, &key),
+        id: EventId::derive("", &source, &key),
         source,
         event_type: EventType::new(Pillar::Regie, "pseudoniemen_vernieuwd")
             .expect("a catalogue kind"),
         subject: household,
         time: chrono::Utc::now(),
+        writer: rondom_bus::HUB_WRITER.to_owned(),
     };
     let event = v1::Event {
         household_id: household.to_string(),
@@ -178,6 +179,7 @@ async fn publish(
         body: Some(v1::event::Body::PseudoniemenVernieuwd(
             v1::PseudoniemenVernieuwd { changes, key_id },
         )),
+        writer: Some(rondom_bus::envelope::hub_writer()),
         ..Default::default()
     };
     publisher.publish(&envelope, &event).await?;

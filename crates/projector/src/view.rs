@@ -42,8 +42,8 @@ pub struct StoredHousehold {
     pub plan: Option<v1::GezinsplanStatus>,
     #[prost(message, repeated, tag = "12")]
     pub partners: Vec<v1::Involvement>,
-    /// Organisations whose involvement ended, and where: their sight of the household ends
-    /// there.
+    /// Involvements that ended, from where to where: an organisation sees what happened
+    /// while it was involved, one entry per period.
     #[prost(message, repeated, tag = "13")]
     pub former_partners: Vec<FormerPartner>,
     /// Set once the household's key was destroyed.
@@ -62,6 +62,10 @@ pub struct FormerPartner {
     /// Stream position of the event that ended the involvement.
     #[prost(uint64, tag = "3")]
     pub ended_position: u64,
+    /// Stream position of the write that started it (0 in views from before involvement had
+    /// a start: from the beginning).
+    #[prost(uint64, tag = "4")]
+    pub started_position: u64,
 }
 
 /// A member: pseudonym plus their latest sealed identity.
@@ -348,11 +352,16 @@ mod tests {
         ReceivedEvent {
             position,
             envelope: Envelope {
-                id: EventId::derive(&"wt".parse().expect("source"), &key.parse().expect("key")),
+                id: EventId::derive(
+                    "",
+                    &"wt".parse().expect("source"),
+                    &key.parse().expect("key"),
+                ),
                 source: "wt".parse().expect("source"),
                 event_type: EventType::new(pillar, "eenzaamheid").expect("kind"),
                 subject: household,
                 time: DateTime::from_timestamp(at, 0).expect("time"),
+                writer: String::new(),
             },
             event: v1::Event {
                 household_id: household.to_string(),
@@ -366,6 +375,7 @@ mod tests {
                 persons,
                 summary: None,
                 case_id: String::new(),
+                writer: None,
                 body: Some(v1::event::Body::SignalReceived(v1::SignalReceived {
                     urgency: v1::Urgency::High as i32,
                 })),

@@ -67,6 +67,17 @@ pub struct Client {
 }
 
 impl Client {
+    /// Returns the writer the hub stamps on every event this client writes.
+    pub fn writer(&self) -> v1::Writer {
+        v1::Writer {
+            client_id: self.id.clone(),
+            role: self.role.to_string(),
+            organisatie: self.organisatie.clone().unwrap_or_default(),
+            gemeenten: self.gemeenten.iter().map(ToString::to_string).collect(),
+            staff_id: self.staff_id.clone().unwrap_or_default(),
+        }
+    }
+
     /// Returns whether the client serves `gemeente` (a CBS code as text).
     pub fn serves(&self, gemeente: &str) -> bool {
         self.gemeenten.iter().any(|own| own.as_str() == gemeente)
@@ -155,7 +166,10 @@ impl Clients {
             }
             let law = |pillar: &str| match pillar.parse::<Pillar>() {
                 Ok(
-                    pillar @ (Pillar::Wmo | Pillar::Jeugd | Pillar::Participatie | Pillar::Schuldhulp),
+                    pillar @ (Pillar::Wmo
+                    | Pillar::Jeugd
+                    | Pillar::Participatie
+                    | Pillar::Schuldhulp),
                 ) => Ok(pillar),
                 _ => Err(wrong(
                     "pillar is one of wmo, jeugd, participatie, schuldhulp",
@@ -184,7 +198,11 @@ impl Clients {
                 rondom_domain::code::check_organisation(organisatie).map_err(wrong)?;
             }
             let mut gemeenten = Vec::new();
-            for code in entry.gemeente.iter().chain(entry.gemeenten.iter().flatten()) {
+            for code in entry
+                .gemeente
+                .iter()
+                .chain(entry.gemeenten.iter().flatten())
+            {
                 let code = code
                     .parse::<GemeenteCode>()
                     .map_err(|_| wrong("a gemeente is a 4-digit CBS code"))?;
@@ -602,7 +620,10 @@ mod tests {
         assert!(may_call(college, "/rondom.v1.JeugdService/AssignJeugdhulp"));
         assert!(!may_call(college, "/rondom.v1.JeugdService/StartJeugdhulp"));
         assert!(!may_call(college, "/rondom.v1.WmoService/IssueBeschikking"));
-        assert!(may_call(college, "/rondom.v1.HouseholdService/GetHousehold"));
+        assert!(may_call(
+            college,
+            "/rondom.v1.HouseholdService/GetHousehold"
+        ));
         assert!(!may_call(jeugd, "/rondom.v1.WmoService/ReceiveMelding"));
         assert!(may_call(jeugd, "/rondom.v1.HouseholdService/GetHousehold"));
         assert!(may_call(jeugd, "/rondom.v1.SubscriptionService/Subscribe"));

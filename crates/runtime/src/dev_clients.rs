@@ -415,7 +415,10 @@ mod tests {
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>(),
-                dev.gemeente().map(str::to_owned).into_iter().collect::<Vec<_>>()
+                dev.gemeente()
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect::<Vec<_>>()
             );
             assert_eq!(client.staff_id.as_deref(), dev.staff_id());
         }

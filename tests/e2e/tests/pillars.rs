@@ -45,10 +45,7 @@ fn today() -> NaiveDate {
 
 /// Ten in the morning of `today()` in the Netherlands (CET, UTC+1).
 fn now() -> DateTime<Utc> {
-    today()
-        .and_hms_opt(9, 0, 0)
-        .expect("a time")
-        .and_utc()
+    today().and_hms_opt(9, 0, 0).expect("a time").and_utc()
 }
 
 fn on_test_day() -> Option<v1::Date> {
@@ -96,7 +93,8 @@ async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
     let hub = TestHub::start().await;
     let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
     let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
-    let mut schuldhulp = SchuldhulpServiceClient::new(hub.client_for(DevClient::SchuldhulpBackOffice).await);
+    let mut schuldhulp =
+        SchuldhulpServiceClient::new(hub.client_for(DevClient::SchuldhulpBackOffice).await);
 
     // A beschikking cannot cite an aanvraag received after it.
     let refused = wmo

@@ -17,7 +17,12 @@ use rondom_runtime::audit::Caller;
 
 use crate::check::Check;
 use crate::error::Error;
-use crate::writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target};
+use crate::writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target, Written};
+
+/// Returns the CloudEvents type of a kind, as the audit log names a write.
+pub fn event_type(pillar: Pillar, kind: &str) -> String {
+    format!("nl.rondom.{pillar}.{kind}.v1")
+}
 
 /// Returns the authenticated caller of a request and its message.
 ///
@@ -51,7 +56,7 @@ impl PillarWriter {
     }
 
     /// Checks `context` and the payload `build` makes from it, then publishes an event of
-    /// `kind` in `pillar`.
+    /// `kind` in `pillar` as `caller`; the attempt is audited either way.
     ///
     /// # Errors
     /// The gRPC status of [`Error`].
@@ -63,6 +68,22 @@ impl PillarWriter {
         context: Option<v1::WriteContext>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
+        let result = self.publish(caller, pillar, kind, context, build).await;
+        let written = self
+            .writer
+            .audited(caller, &event_type(pillar, kind), result)
+            .await?;
+        Ok(Response::new(written.into()))
+    }
+
+    async fn publish(
+        &self,
+        caller: &Caller,
+        pillar: Pillar,
+        kind: &'static str,
+        context: Option<v1::WriteContext>,
+        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+    ) -> crate::Result<Written> {
         let context = context.unwrap_or_default();
         let mut check = Check::new(Utc::now());
         let first_birth_date_given = context
@@ -108,7 +129,7 @@ impl PillarWriter {
         );
         let body = build(&mut check);
         let aanbieder = check.named_aanbieder().map(str::to_owned);
-        let (header, body) = check.finish(header.zip(body)).map_err(Error::from)?;
+        let (header, body) = check.finish(header.zip(body))?;
         let client = &caller.client;
         // Who may write what: the college's back-office for the gemeenten it serves, a
         // provider only about its own care under a toewijzing to it.
@@ -118,8 +139,7 @@ impl PillarWriter {
                     return Err(Error::Denied(format!(
                         "client {} does not serve gemeente {}",
                         client.id, header.gemeente
-                    ))
-                    .into());
+                    )));
                 }
                 None
             }
@@ -128,15 +148,13 @@ impl PillarWriter {
                 let (Some(toewijzing), Some(named)) = (toewijzing_kind(pillar), aanbieder) else {
                     return Err(Error::Denied(format!(
                         "a provider of {pillar} does not write {kind}; the gemeente's back-office does"
-                    ))
-                    .into());
+                    )));
                 };
                 if named != own {
                     return Err(Error::Denied(format!(
                         "client {} is organisation {own} and writes only about its own care, not of {named}",
                         client.id
-                    ))
-                    .into());
+                    )));
                 }
                 Some(Assignment {
                     organisatie: own,
@@ -144,10 +162,12 @@ impl PillarWriter {
                 })
             }
             role => {
-                return Err(Error::Denied(format!("{role} does not write {pillar} events")).into());
+                return Err(Error::Denied(format!(
+                    "{role} does not write {pillar} events"
+                )));
             }
         };
-        let id = header.event_id();
+        let id = header.event_id(&client.id);
         let persons = header
             .persons
             .into_iter()
@@ -172,8 +192,9 @@ impl PillarWriter {
             body,
             gemeenten: client.gemeenten.clone(),
             assignment,
+            writer: client.writer(),
         };
-        Ok(Response::new(self.writer.write(draft).await?.into()))
+        self.writer.write(draft).await
     }
 
     /// `termijn_opgeschort`: the case's decision term is suspended (Awb 4:15).
@@ -186,15 +207,21 @@ impl PillarWriter {
         pillar: Pillar,
         request: v1::SuspendTermRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(caller, pillar, "termijn_opgeschort", request.context, |check| {
-            let opschorting = check.required("opschorting", request.opschorting)?;
-            check.choice::<v1::OpschortingReden>(
-                "opschorting.reden",
-                opschorting.reden,
-                "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
-            )?;
-            Some(v1::event::Body::TermijnOpgeschort(opschorting))
-        })
+        self.write(
+            caller,
+            pillar,
+            "termijn_opgeschort",
+            request.context,
+            |check| {
+                let opschorting = check.required("opschorting", request.opschorting)?;
+                check.choice::<v1::OpschortingReden>(
+                    "opschorting.reden",
+                    opschorting.reden,
+                    "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
+                )?;
+                Some(v1::event::Body::TermijnOpgeschort(opschorting))
+            },
+        )
         .await
     }
 
@@ -226,14 +253,20 @@ impl PillarWriter {
         pillar: Pillar,
         request: v1::ReceiveBezwaarRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(caller, pillar, "bezwaar_ontvangen", request.context, |check| {
-            let bezwaar = check.required("bezwaar", request.bezwaar)?;
-            check.date(
-                "bezwaar.bezwaartermijn_einde",
-                bezwaar.bezwaartermijn_einde.as_ref(),
-            )?;
-            Some(v1::event::Body::BezwaarOntvangen(bezwaar))
-        })
+        self.write(
+            caller,
+            pillar,
+            "bezwaar_ontvangen",
+            request.context,
+            |check| {
+                let bezwaar = check.required("bezwaar", request.bezwaar)?;
+                check.date(
+                    "bezwaar.bezwaartermijn_einde",
+                    bezwaar.bezwaartermijn_einde.as_ref(),
+                )?;
+                Some(v1::event::Body::BezwaarOntvangen(bezwaar))
+            },
+        )
         .await
     }
 
@@ -247,15 +280,21 @@ impl PillarWriter {
         pillar: Pillar,
         request: v1::DecideBezwaarRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(caller, pillar, "beslissing_op_bezwaar", request.context, |check| {
-            let beslissing = check.required("beslissing", request.beslissing)?;
-            check.choice::<v1::BezwaarUitkomst>(
-                "beslissing.uitkomst",
-                beslissing.uitkomst,
-                "GEGROND, ONGEGROND, NIET_ONTVANKELIJK, INGETROKKEN",
-            )?;
-            Some(v1::event::Body::BeslissingOpBezwaar(beslissing))
-        })
+        self.write(
+            caller,
+            pillar,
+            "beslissing_op_bezwaar",
+            request.context,
+            |check| {
+                let beslissing = check.required("beslissing", request.beslissing)?;
+                check.choice::<v1::BezwaarUitkomst>(
+                    "beslissing.uitkomst",
+                    beslissing.uitkomst,
+                    "GEGROND, ONGEGROND, NIET_ONTVANKELIJK, INGETROKKEN",
+                )?;
+                Some(v1::event::Body::BeslissingOpBezwaar(beslissing))
+            },
+        )
         .await
     }
 
@@ -272,6 +311,24 @@ impl PillarWriter {
         person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
+        let result = self
+            .publish_regie(caller, kind, context, person, build)
+            .await;
+        let written = self
+            .writer
+            .audited(caller, &event_type(Pillar::Regie, kind), result)
+            .await?;
+        Ok(Response::new(written.into()))
+    }
+
+    async fn publish_regie(
+        &self,
+        caller: &Caller,
+        kind: &'static str,
+        context: Option<v1::RegieContext>,
+        person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
+        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+    ) -> crate::Result<Written> {
         debug_assert!(catalogue::kind(Pillar::Regie, kind).is_some());
         let context = context.unwrap_or_default();
         let mut check = Check::new(Utc::now());
@@ -302,11 +359,9 @@ impl PillarWriter {
             }
         };
         let body = build(&mut check);
-        let ((header, persons), body) = check
-            .finish(header.zip(persons).zip(body))
-            .map_err(Error::from)?;
+        let ((header, persons), body) = check.finish(header.zip(persons).zip(body))?;
         let draft = Draft {
-            id: header.event_id(),
+            id: header.event_id(&caller.client.id),
             source: header.source,
             pillar: Pillar::Regie,
             kind,
@@ -323,8 +378,9 @@ impl PillarWriter {
             body,
             gemeenten: caller.client.gemeenten.clone(),
             assignment: None,
+            writer: caller.client.writer(),
         };
-        Ok(Response::new(self.writer.write(draft).await?.into()))
+        self.writer.write(draft).await
     }
 }
 

@@ -4,13 +4,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use prost::Message as _;
 use rondom_bus::stream::{self, KEYS_BUCKET, PERSONS_BUCKET};
 use rondom_bus::subject::event_subject;
-use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore, Published};
+use rondom_bus::{
+    AuditLog, Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore, Published,
+};
 use rondom_domain::seal::Purpose;
 use rondom_domain::{Bsn, EventId, GemeenteCode, HouseholdId, Pillar, PseudonymKey, SourceUrn};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_runtime::Keys;
+use rondom_runtime::audit::Caller;
 use rondom_runtime::metrics::PublishedLabels;
+use tonic::Status;
 
 use crate::error::{Error, Result};
 
@@ -76,6 +80,8 @@ pub struct Draft {
     pub gemeenten: Vec<GemeenteCode>,
     /// For a provider's write: the toewijzing it must find in the household's log.
     pub assignment: Option<Assignment>,
+    /// The authenticated client, stamped on the event ([`rondom_runtime::auth::Client::writer`]).
+    pub writer: v1::Writer,
 }
 
 /// Where a published write landed.
@@ -117,6 +123,7 @@ pub struct EventWriter {
     registry: HouseholdRegistry,
     keys: std::sync::Arc<KeyStore>,
     publisher: EventPublisher,
+    audit: AuditLog,
 }
 
 impl EventWriter {
@@ -137,7 +144,45 @@ impl EventWriter {
                 keys.reload(),
             ),
             publisher: EventPublisher::new(jetstream.clone()),
+            audit: AuditLog::new(jetstream.clone()),
         })
+    }
+
+    /// Records a write attempt, accepted or refused, in the audit log: who (the caller), what
+    /// kind, which household and where it landed, or why not; nothing personal. The event
+    /// itself names its writer, so a record that cannot be stored is logged, and the answer
+    /// stands.
+    pub async fn audited(
+        &self,
+        caller: &Caller,
+        event_type: &str,
+        result: Result<Written>,
+    ) -> std::result::Result<Written, Status> {
+        let result = result.map_err(Status::from);
+        let record = match &result {
+            Ok(written) => v1::AuditRecord {
+                household_id: written.household.to_string(),
+                event_id: written.event_id.to_string(),
+                position: written.published.position,
+                ..caller.record(0, "")
+            },
+            Err(status) => v1::AuditRecord {
+                outcome: rondom_runtime::audit::code_name(status.code()).to_owned(),
+                reason: status.message().to_owned(),
+                ..caller.record(0, "")
+            },
+        };
+        let record = v1::AuditRecord {
+            event_type: event_type.to_owned(),
+            ..record
+        };
+        if let Err(err) = self.audit.record(&[record]).await {
+            tracing::error!(
+                error = &err as &dyn std::error::Error,
+                "cannot record a write in the audit log"
+            );
+        }
+        result
     }
 
     /// Returns whether a client serving `gemeenten` may write about `household`: its gemeente
@@ -300,6 +345,7 @@ impl EventWriter {
             ),
             case_id: draft.case_id,
             body: Some(draft.body),
+            writer: Some(draft.writer.clone()),
         };
         let envelope = Envelope {
             id: draft.id,
@@ -308,6 +354,7 @@ impl EventWriter {
                 .expect("catalogue kinds are snake_case"),
             subject: household,
             time: Utc::now(),
+            writer: draft.writer.client_id,
         };
         let started = std::time::Instant::now();
         let published = match draft.target {

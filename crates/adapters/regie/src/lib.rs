@@ -49,53 +49,77 @@ impl RegieService for RegieHandler {
     async fn assign_regisseur(&self, request: Request<v1::AssignRegisseurRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie(&caller, "regisseur_toegewezen", request.context, None, |check| {
-                let regisseur = check.required("regisseur", request.regisseur)?;
-                check.code(
-                    "regisseur.regisseur_id",
-                    &regisseur.regisseur_id,
-                    check_staff_id,
-                );
-                check.code(
-                    "regisseur.organisatie",
-                    &regisseur.organisatie,
-                    check_organisation,
-                );
-                Some(Body::Regisseur(regisseur))
-            })
+            .write_regie(
+                &caller,
+                "regisseur_toegewezen",
+                request.context,
+                None,
+                |check| {
+                    let regisseur = check.required("regisseur", request.regisseur)?;
+                    check.code(
+                        "regisseur.regisseur_id",
+                        &regisseur.regisseur_id,
+                        check_staff_id,
+                    );
+                    check.code(
+                        "regisseur.organisatie",
+                        &regisseur.organisatie,
+                        check_organisation,
+                    );
+                    Some(Body::Regisseur(regisseur))
+                },
+            )
             .await
     }
 
     async fn set_gezinsplan(&self, request: Request<v1::SetGezinsplanRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie(&caller, "gezinsplan_vastgesteld", request.context, None, |check| {
-                let plan = check.required("plan", request.plan)?;
-                check_plan(check, &plan)?;
-                Some(Body::Gezinsplan(plan))
-            })
+            .write_regie(
+                &caller,
+                "gezinsplan_vastgesteld",
+                request.context,
+                None,
+                |check| {
+                    let plan = check.required("plan", request.plan)?;
+                    check_plan(check, &plan)?;
+                    Some(Body::Gezinsplan(plan))
+                },
+            )
             .await
     }
 
     async fn register_partner(&self, request: Request<v1::RegisterPartnerRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie(&caller, "partner_betrokken", request.context, None, |check| {
-                let partner = check.required("partner", request.partner)?;
-                check_partner(check, &partner)?;
-                Some(Body::Partner(partner))
-            })
+            .write_regie(
+                &caller,
+                "partner_betrokken",
+                request.context,
+                None,
+                |check| {
+                    let partner = check.required("partner", request.partner)?;
+                    check_partner(check, &partner)?;
+                    Some(Body::Partner(partner))
+                },
+            )
             .await
     }
 
     async fn end_partner(&self, request: Request<v1::EndPartnerRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write_regie(&caller, "partner_beeindigd", request.context, None, |check| {
-                let partner = check.required("partner", request.partner)?;
-                check_partner(check, &partner)?;
-                Some(Body::Partner(partner))
-            })
+            .write_regie(
+                &caller,
+                "partner_beeindigd",
+                request.context,
+                None,
+                |check| {
+                    let partner = check.required("partner", request.partner)?;
+                    check_partner(check, &partner)?;
+                    Some(Body::Partner(partner))
+                },
+            )
             .await
     }
 
@@ -107,7 +131,7 @@ impl RegieService for RegieHandler {
             .and_then(|wijziging| membership(wijziging.wijziging));
         self.writer
             .write_regie(
-&caller,
+                &caller,
                 "samenstelling_gewijzigd",
                 request.context,
                 Some((request.person, membership)),

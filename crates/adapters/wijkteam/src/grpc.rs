@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use rondom_adapter::{Draft, DraftPerson, Error, EventWriter, Target};
-use rondom_domain::Signal;
+use rondom_adapter::{Draft, DraftPerson, Error, EventWriter, Target, Written};
+use rondom_domain::{Pillar, Signal};
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_server::SignalService;
+use rondom_runtime::audit::Caller;
 use tonic::{Request, Response, Status};
 
 /// Implements `rondom.v1.SignalService`.
@@ -30,16 +31,36 @@ impl SignalService for SignalHandler {
         request: Request<v1::PostSignalRequest>,
     ) -> Result<Response<v1::PostSignalResponse>, Status> {
         let (caller, request) = rondom_adapter::split(request)?;
-        let signal = Signal::validate(request.into(), Utc::now()).map_err(Error::from)?;
+        let event_type = rondom_adapter::pillar::event_type(
+            rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
+            &request.kind,
+        );
+        let result = self.publish(&caller, request).await;
+        let written = self.writer.audited(&caller, &event_type, result).await?;
+        Ok(Response::new(v1::PostSignalResponse {
+            event_id: written.event_id.to_string(),
+            household_id: written.household.to_string(),
+            position: written.published.position,
+            duplicate: written.published.duplicate,
+        }))
+    }
+}
+
+impl SignalHandler {
+    async fn publish(
+        &self,
+        caller: &Caller,
+        request: v1::PostSignalRequest,
+    ) -> rondom_adapter::Result<Written> {
+        let signal = Signal::validate(request.into(), Utc::now())?;
         if !caller.client.serves(signal.gemeente.as_str()) {
             return Err(Error::Denied(format!(
                 "client {} does not serve gemeente {}",
                 caller.client.id, signal.gemeente
-            ))
-            .into());
+            )));
         }
         let draft = Draft {
-            id: signal.event_id(),
+            id: signal.event_id(&caller.client.id),
             source: signal.source,
             pillar: signal.pillar,
             kind: signal.kind.as_str(),
@@ -60,15 +81,10 @@ impl SignalService for SignalHandler {
             body: v1::event::Body::SignalReceived(v1::SignalReceived {
                 urgency: v1::Urgency::from(signal.urgency) as i32,
             }),
-            gemeenten: caller.client.gemeenten,
+            gemeenten: caller.client.gemeenten.clone(),
             assignment: None,
+            writer: caller.client.writer(),
         };
-        let written = self.writer.write(draft).await?;
-        Ok(Response::new(v1::PostSignalResponse {
-            event_id: written.event_id.to_string(),
-            household_id: written.household.to_string(),
-            position: written.published.position,
-            duplicate: written.published.duplicate,
-        }))
+        self.writer.write(draft).await
     }
 }

@@ -44,21 +44,33 @@ impl WmoService for WmoHandler {
     async fn receive_melding(&self, request: Request<v1::ReceiveWmoMeldingRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(&caller, Pillar::Wmo, "melding_ontvangen", request.context, |check| {
-                let melding = check.required("melding", request.melding)?;
-                Some(Body::WmoMelding(melding))
-            })
+            .write(
+                &caller,
+                Pillar::Wmo,
+                "melding_ontvangen",
+                request.context,
+                |check| {
+                    let melding = check.required("melding", request.melding)?;
+                    Some(Body::WmoMelding(melding))
+                },
+            )
             .await
     }
 
     async fn start_onderzoek(&self, request: Request<v1::StartWmoOnderzoekRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(&caller, Pillar::Wmo, "onderzoek_gestart", request.context, |_| {
-                Some(Body::WmoOnderzoekGestart(
-                    request.onderzoek.unwrap_or_default(),
-                ))
-            })
+            .write(
+                &caller,
+                Pillar::Wmo,
+                "onderzoek_gestart",
+                request.context,
+                |_| {
+                    Some(Body::WmoOnderzoekGestart(
+                        request.onderzoek.unwrap_or_default(),
+                    ))
+                },
+            )
             .await
     }
 
@@ -152,10 +164,7 @@ impl WmoService for WmoHandler {
             .await
     }
 
-    async fn assign_voorziening(
-        &self,
-        request: Request<v1::AssignWmoVoorzieningRequest>,
-    ) -> Reply {
+    async fn assign_voorziening(&self, request: Request<v1::AssignWmoVoorzieningRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
         self.writer
             .write(
@@ -170,7 +179,12 @@ impl WmoService for WmoHandler {
                         check.date("voorziening.begindatum", voorziening.begindatum.as_ref());
                     let end = check
                         .optional_date("voorziening.einddatum", voorziening.einddatum.as_ref());
-                    check.not_before("voorziening.einddatum", end.flatten(), start, "the begindatum");
+                    check.not_before(
+                        "voorziening.einddatum",
+                        end.flatten(),
+                        start,
+                        "the begindatum",
+                    );
                     start?;
                     end?;
                     Some(Body::WmoVoorzieningToegewezen(voorziening))
@@ -236,9 +250,7 @@ impl WmoService for WmoHandler {
 
     async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
         let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .resume_term(&caller, Pillar::Wmo, request)
-            .await
+        self.writer.resume_term(&caller, Pillar::Wmo, request).await
     }
 
     async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
