@@ -64,7 +64,8 @@ impl Reader<'_> {
             Role::BackOffice(pillar) => {
                 let pillar = v1::Pillar::from(pillar) as i32;
                 serves
-                    && (household.trajectories.iter().any(|t| t.pillar == pillar)
+                    && (household.counts.iter().any(|c| c.pillar == pillar)
+                        || household.trajectories.iter().any(|t| t.pillar == pillar)
                         || household.deadlines.iter().any(|d| d.pillar == pillar))
             }
             _ => false,
@@ -98,7 +99,7 @@ impl Reader<'_> {
             }
             _ => false,
         };
-        was_involved || self.standing(household, None).reads_household()
+        was_involved || visible(household, &self.standing(household, None)).is_some()
     }
 }
 
@@ -161,6 +162,69 @@ impl Tally {
             })
             .collect()
     }
+}
+
+/// Returns the need-to-know class a stored count names; an unknown one is the strictest.
+fn class_from_proto(value: i32) -> NeedToKnow {
+    match v1::NeedToKnow::try_from(value) {
+        Ok(v1::NeedToKnow::Household) => NeedToKnow::Household,
+        Ok(v1::NeedToKnow::Pillar) => NeedToKnow::Pillar,
+        Ok(v1::NeedToKnow::Health) => NeedToKnow::Health,
+        _ => NeedToKnow::Protected,
+    }
+}
+
+/// Returns the household as `standing` may know it: only the facts it may see, so that what
+/// is derived from them (active pillars, counts, activity, risk flags, worklist rows) comes
+/// from visible facts alone. `None` when it may see no fact at all: then, for this reader, the
+/// household does not exist.
+pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHousehold> {
+    if !standing.reads_household() {
+        return None;
+    }
+    let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class) >= Sight::Status;
+    let protected_case = |pillar: i32, case_id: &str| {
+        stored
+            .trajectories
+            .iter()
+            .any(|t| t.pillar == pillar && t.case_id == case_id && t.protected)
+    };
+    let mut known = stored.clone();
+    known
+        .open_signals
+        .retain(|signal| sees(signal.pillar, class_of(signal.pillar, &signal.kind)));
+    known.trajectories.retain(|trajectory| {
+        let class = if trajectory.protected {
+            NeedToKnow::Protected
+        } else {
+            NeedToKnow::Household
+        };
+        sees(trajectory.pillar, class)
+    });
+    // A deadline of a protected case tells what the case is: it stays with the case.
+    known.deadlines.retain(|deadline| {
+        sees(deadline.pillar, NeedToKnow::Pillar)
+            && (!protected_case(deadline.pillar, &deadline.case_id)
+                || sees(deadline.pillar, NeedToKnow::Protected))
+    });
+    known
+        .partners
+        .retain(|partner| sees(partner.pillar, NeedToKnow::Pillar));
+    if stored.counts.is_empty() {
+        // A view from before counts were kept: shown as it was until a rebuild.
+        return Some(known);
+    }
+    known
+        .counts
+        .retain(|count| sees(count.pillar, class_from_proto(count.need_to_know)));
+    known.event_count = known.counts.iter().map(|count| count.count).sum();
+    known.first_activity_at = known.counts.iter().fold(None, |at, count| {
+        crate::view::earlier(at, count.first_activity_at)
+    });
+    known.last_activity_at = known.counts.iter().fold(None, |at, count| {
+        crate::view::later(at, count.last_activity_at)
+    });
+    (known.event_count > 0).then_some(known)
 }
 
 /// Cuts a household view down to what `standing` may see, counting what is left.

@@ -13,6 +13,7 @@ use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;
 use rondom_runtime::audit::{Caller, ReadAudit, check_read};
+use rondom_runtime::auth::Client;
 use tonic::{Request, Response, Status};
 
 use crate::ReadSide;
@@ -56,7 +57,61 @@ impl HouseholdHandler {
 
 type Inner = ReadSide;
 
+/// Returns where a partner's sight of the household's events starts, when not at the start:
+/// its counts then come from the events since, not from the household's whole history.
+fn standing_since(reader: &Reader<'_>, stored: &StoredHousehold) -> Option<u64> {
+    let organisatie = reader.client.organisatie.as_deref()?;
+    let rondom_domain::access::Role::Partner(pillar) = reader.client.role else {
+        return None;
+    };
+    let pillar = v1::Pillar::from(pillar) as i32;
+    stored
+        .partners
+        .iter()
+        .filter(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
+        .map(|partner| partner.since_position)
+        .min()
+        .filter(|since| *since > 0)
+}
+
 impl Inner {
+    /// Counts the events a partner involved since `since` may see of a household, judged as
+    /// its timeline judges them.
+    fn visible_event_count(
+        &self,
+        id: &HouseholdId,
+        reader: &Reader<'_>,
+        stored: &StoredHousehold,
+        since: u64,
+    ) -> Result<u64> {
+        let mut query = TimelineQuery {
+            household: *id,
+            pillars: Vec::new(),
+            oldest_first: true,
+            after: since.checked_sub(1),
+            limit: MAX_PAGE_SIZE,
+        };
+        let mut count = 0;
+        loop {
+            let page = self.model.timeline(&query)?;
+            count += page
+                .entries
+                .iter()
+                .filter(|(position, entry)| {
+                    let standing = reader.standing(stored, Some(*position));
+                    let class = disclosure::class_of(entry.pillar, &entry.kind);
+                    rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
+                        standing.sight(pillar, class) >= rondom_domain::access::Sight::Status
+                    })
+                })
+                .count() as u64;
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(count),
+            }
+        }
+    }
+
     /// Checks the key of a request: a household id, or a BSN as its pseudonym.
     fn household_key(&self, request: &v1::GetHouseholdRequest) -> Result<HouseholdKey> {
         match &request.key {
@@ -269,9 +324,15 @@ impl HouseholdHandler {
             on_behalf_of: &request.on_behalf_of,
         };
         let standing = reader.standing(&stored, None);
-        if !standing.reads_household() {
-            // Told the same as for a household that does not exist.
+        // Everything shown, derived figures included, comes from the facts this reader may
+        // see; with none, it is told the same as for a household that does not exist.
+        let Some(mut stored) = disclosure::visible(&stored, &standing) else {
             return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
+        };
+        if let Some(since) = standing_since(&reader, &stored) {
+            stored.event_count = inner
+                .visible_event_count(&id, &reader, &stored, since)
+                .map_err(refuse(Some(id)))?;
         }
         let key = inner
             .keys
@@ -385,7 +446,7 @@ impl HouseholdHandler {
     ) -> Result<v1::ListHouseholdsResponse, Status> {
         let inner = &self.inner;
         check_read(caller.client.role, request.purpose, &request.on_behalf_of)?;
-        let mut query = worklist_query(&request)?;
+        let mut query = worklist_query(&request, &caller.client)?;
         // A coordinator's worklist holds the gemeenten it serves, or the one of them it asks.
         query.gemeenten = match query.gemeenten.as_slice() {
             [] => caller
@@ -580,7 +641,7 @@ impl HouseholdService for HouseholdHandler {
 }
 
 /// Checks a worklist request and every filter in it at once.
-fn worklist_query(request: &v1::ListHouseholdsRequest) -> Result<WorklistQuery> {
+fn worklist_query(request: &v1::ListHouseholdsRequest, reader: &Client) -> Result<WorklistQuery> {
     let mut violations = rondom_domain::violation::Violations::default();
     let gemeente = (!request.gemeente_code.is_empty()).then(|| request.gemeente_code.clone());
     if let Some(code) = &gemeente
@@ -644,6 +705,7 @@ fn worklist_query(request: &v1::ListHouseholdsRequest) -> Result<WorklistQuery> 
         size => size.min(MAX_PAGE_SIZE),
     };
     Ok(violations.finish(|| WorklistQuery {
+        reader: reader.clone(),
         gemeenten: gemeente.into_iter().collect(),
         pillar,
         regisseur: (!request.regisseur_id.is_empty()).then(|| request.regisseur_id.clone()),

@@ -49,6 +49,28 @@ pub struct StoredHousehold {
     /// Set once the household's key was destroyed.
     #[prost(message, optional, tag = "14")]
     pub erasure: Option<v1::Erasure>,
+    /// How many events of each pillar and need-to-know class, and when: counts and activity
+    /// are shown per reader from the classes it may see. Empty in views from before they
+    /// were kept (a rebuild fills them).
+    #[prost(message, repeated, tag = "15")]
+    pub counts: Vec<ClassCount>,
+}
+
+/// The events of one pillar and need-to-know class in a household.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ClassCount {
+    /// A `v1::Pillar`.
+    #[prost(int32, tag = "1")]
+    pub pillar: i32,
+    /// A `v1::NeedToKnow`.
+    #[prost(int32, tag = "2")]
+    pub need_to_know: i32,
+    #[prost(uint64, tag = "3")]
+    pub count: u64,
+    #[prost(message, optional, tag = "4")]
+    pub first_activity_at: Option<Timestamp>,
+    #[prost(message, optional, tag = "5")]
+    pub last_activity_at: Option<Timestamp>,
 }
 
 /// An organisation no longer involved with a household.
@@ -108,7 +130,7 @@ pub struct StoredTimelineEntry {
     pub case_id: String,
 }
 
-fn later(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
+pub(crate) fn later(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
     match (current, candidate) {
         (Some(current), Some(candidate)) => Some(
             if (candidate.seconds, candidate.nanos) > (current.seconds, current.nanos) {
@@ -121,7 +143,10 @@ fn later(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Tim
     }
 }
 
-fn earlier(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
+pub(crate) fn earlier(
+    current: Option<Timestamp>,
+    candidate: Option<Timestamp>,
+) -> Option<Timestamp> {
     match (current, candidate) {
         (Some(current), Some(candidate)) => Some(
             if (candidate.seconds, candidate.nanos) < (current.seconds, current.nanos) {
@@ -285,6 +310,26 @@ pub fn fold(
     household.last_activity_at = later(household.last_activity_at, event.occurred_at);
     household.last_position = received.position;
     household.event_count += 1;
+    let need_to_know = v1::NeedToKnow::from(class) as i32;
+    let index = match household
+        .counts
+        .iter()
+        .position(|c| c.pillar == event.pillar && c.need_to_know == need_to_know)
+    {
+        Some(index) => index,
+        None => {
+            household.counts.push(ClassCount {
+                pillar: event.pillar,
+                need_to_know,
+                ..ClassCount::default()
+            });
+            household.counts.len() - 1
+        }
+    };
+    let counted = &mut household.counts[index];
+    counted.count += 1;
+    counted.first_activity_at = earlier(counted.first_activity_at, event.occurred_at);
+    counted.last_activity_at = later(counted.last_activity_at, event.occurred_at);
 
     let entry = StoredTimelineEntry {
         event_id: received.envelope.id.to_string(),
@@ -395,6 +440,70 @@ mod tests {
             display_name_given: named,
             leaves_household: false,
         }
+    }
+
+    #[test]
+    fn only_the_back_office_toewijzing_and_the_regisseur_start_an_involvement() {
+        let toewijzing = |position, role: &str| {
+            let mut event = received(
+                position,
+                &format!("t{position}"),
+                Pillar::Jeugd,
+                Vec::new(),
+                100,
+            );
+            event.event.kind = "jeugdhulp_toegewezen".into();
+            event.event.case_id = "JW-1".into();
+            event.event.writer = Some(v1::Writer {
+                client_id: "c".into(),
+                role: role.into(),
+                ..Default::default()
+            });
+            event.event.body = Some(v1::event::Body::Jeugdhulp(v1::Jeugdhulp {
+                aanbieder_agb: "12345678".into(),
+                ..Default::default()
+            }));
+            event
+        };
+        let mut household = StoredHousehold::default();
+        // A toewijzing that did not come from the college (forged, or from before roles were
+        // split): the provider it names is not involved by it.
+        fold(
+            &mut household,
+            &toewijzing(1, "partner:jeugd"),
+            &BylawTerms::default(),
+        );
+        assert!(household.partners.is_empty(), "{:?}", household.partners);
+        fold(
+            &mut household,
+            &toewijzing(2, "backoffice:jeugd"),
+            &BylawTerms::default(),
+        );
+        assert_eq!(
+            household
+                .partners
+                .iter()
+                .map(|p| (p.organisatie.as_str(), p.since_position))
+                .collect::<Vec<_>>(),
+            [("12345678", 2)]
+        );
+        let mut registration = received(3, "r", Pillar::Regie, Vec::new(), 100);
+        registration.event.kind = "partner_betrokken".into();
+        registration.event.writer = Some(v1::Writer {
+            client_id: "c".into(),
+            role: "wijkteam".into(),
+            ..Default::default()
+        });
+        registration.event.body = Some(v1::event::Body::Partner(v1::Partner {
+            organisatie: "41216593".into(),
+            pillar: v1::Pillar::Schuldhulp as i32,
+        }));
+        fold(&mut household, &registration, &BylawTerms::default());
+        assert_eq!(
+            household.partners.len(),
+            1,
+            "a wijkteam system registers no partner"
+        );
     }
 
     #[test]

@@ -10,9 +10,11 @@ use rondom_proto::v1;
 
 use crate::assess;
 use crate::casework::day_number;
+use crate::disclosure::{self, Reader};
 use crate::error::{Error, Result};
 use crate::store::{ReadModel, open_deadline_keys_in, parse_deadline_key};
 use crate::view::{StoredHousehold, active_pillars};
+use rondom_runtime::auth::Client;
 
 /// Where a page ends, to continue after.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +51,8 @@ impl Cursor {
 /// What a coordinator asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorklistQuery {
+    /// Who asks: rows and filters see each household as this reader may know it.
+    pub reader: Client,
     /// The gemeenten listed; empty lists none (a worklist is always bound to the caller's).
     pub gemeenten: Vec<String>,
     pub pillar: Option<i32>,
@@ -81,6 +85,15 @@ impl WorklistQuery {
             (false, Some(days)) => Some(today + days as i32),
             (false, None) => None,
         }
+    }
+
+    /// Returns the household as the reader may know it; `None` when it knows none of it.
+    fn visible(&self, household: &StoredHousehold) -> Option<StoredHousehold> {
+        let reader = Reader {
+            client: &self.reader,
+            on_behalf_of: "",
+        };
+        disclosure::visible(household, &reader.standing(household, None))
     }
 
     fn matches(&self, household: &StoredHousehold) -> bool {
@@ -165,7 +178,10 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
                     what: "deadline index entry without a household",
                 });
             };
-            // Listed once, at its most urgent deadline.
+            // Listed once, at its most urgent deadline the reader may see.
+            let Some(household) = query.visible(&household) else {
+                continue;
+            };
             if open_deadline_keys_in(&id, &household, query.pillar).first() != Some(&key)
                 || !query.matches(&household)
             {
@@ -187,6 +203,9 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
     };
     for item in model.households_after(after.as_ref()) {
         let (id, household) = item?;
+        let Some(household) = query.visible(&household) else {
+            continue;
+        };
         if !open_deadline_keys_in(&id, &household, query.pillar).is_empty()
             || !query.matches(&household)
         {

@@ -72,6 +72,16 @@ impl TestHub {
         Self::start_configured(StreamSettings::default(), None, Some(clients)).await
     }
 
+    /// Starts a hub that lets the development clients call, and the clients of `more` (a
+    /// clients file's `[[client]]` entries).
+    pub async fn start_with_more_clients(more: &str) -> Self {
+        let mut hub = Self::start_configured(StreamSettings::default(), None, None).await;
+        hub.clients = Clients::from_toml(&format!("{}\n{more}", hub.tokens.clients_toml()))
+            .expect("a valid clients file");
+        hub.restart().await;
+        hub
+    }
+
     async fn start_configured(
         stream: StreamSettings,
         bylaws: Option<String>,
