@@ -422,7 +422,8 @@ impl Bench {
         Ok(())
     }
 
-    /// Writes `count` toewijzingen of jeugdhulp to the jeugd partner, about households `0..count`.
+    /// Writes `count` toewijzingen of jeugdhulp to the jeugd partner (as the jeugd back-office),
+    /// about households `0..count`.
     async fn write_jeugd_events(&self, hub: &stage::Hub, count: u64) -> anyhow::Result<()> {
         let households = self.sizes.households;
         sample::closed_loop(
@@ -431,7 +432,7 @@ impl Bench {
             Duration::from_secs(3_600),
             || async {
                 Ok(JeugdServiceClient::new(
-                    hub.connect(DevClient::Jeugd).await?,
+                    hub.connect(DevClient::JeugdBackOffice).await?,
                 ))
             },
             move |client, number| {
