@@ -188,6 +188,18 @@ async fn a_provider_cannot_make_itself_involved_or_write_the_colleges_decisions(
         .await
         .expect_err("another provider's care");
     assert_eq!(other.code(), Code::PermissionDenied, "{other:?}");
+    let mut elsewhere = jeugd_context("start-elsewhere", CASE_JEUGD);
+    if let Some(context) = elsewhere.as_mut() {
+        context.gemeente_code = "0080".into();
+    }
+    let elsewhere = provider
+        .start_jeugdhulp(v1::StartJeugdhulpRequest {
+            context: elsewhere,
+            jeugdhulp: jeugdhulp(provider_agb()),
+        })
+        .await
+        .expect_err("the toewijzing is 0363's");
+    assert_eq!(elsewhere.code(), Code::PermissionDenied, "{elsewhere:?}");
     assert_eq!(hub.stream_messages().await, before, "nothing was published");
     let started = provider
         .start_jeugdhulp(v1::StartJeugdhulpRequest {

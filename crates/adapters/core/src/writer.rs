@@ -196,7 +196,8 @@ impl EventWriter {
         }))
     }
 
-    /// Checks that `household`'s log holds a toewijzing of `draft`'s case to the provider.
+    /// Checks that `household`'s log holds a toewijzing of `draft`'s case, in its gemeente, to
+    /// the provider.
     async fn check_assignment(&self, draft: &Draft, household: HouseholdId) -> Result<()> {
         let Some(assignment) = &draft.assignment else {
             return Ok(());
@@ -208,7 +209,12 @@ impl EventWriter {
             .await?
             .into_iter()
             .any(|event| {
+                // The same case of the same gemeente, assigned to this provider.
                 event.case_id == draft.case_id
+                    && draft
+                        .gemeente
+                        .as_ref()
+                        .is_some_and(|gemeente| gemeente.as_str() == event.gemeente_code)
                     && assigned_to(&event).is_some_and(|code| code == assignment.organisatie)
             });
         if assigned {
