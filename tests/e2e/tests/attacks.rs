@@ -40,6 +40,14 @@ async fn hub() -> TestHub {
     .await
 }
 
+/// A wijkteam signal (eenzaamheid) for Leeuwarden.
+fn in_leeuwarden(key: &str, persons: &[(&str, &str)], summary: &str) -> v1::PostSignalRequest {
+    v1::PostSignalRequest {
+        gemeente_code: "0080".into(),
+        ..common::signal(key, persons, v1::Pillar::Wijkteam, "eenzaamheid", summary)
+    }
+}
+
 async fn as_token(hub: &TestHub, token: &str) -> Connection {
     authed(hub.raw_channel().await, Some(token)).expect("token")
 }
@@ -335,16 +343,7 @@ async fn another_gemeentes_clients_cannot_write_into_a_household_or_learn_it_exi
 
     // Moving a 0363 resident into a Leeuwarden household is refused; her 0363 signals stay home.
     let leeuwarden = SignalServiceClient::new(as_token(&hub, WIJKTEAM_LEEUWARDEN).await)
-        .post_signal(v1::PostSignalRequest {
-            gemeente_code: "0080".into(),
-            ..common::signal(
-                "lw-1",
-                &[("999990342", "")],
-                v1::Pillar::Wijkteam,
-                "eenzaamheid",
-                "",
-            )
-        })
+        .post_signal(in_leeuwarden("lw-1", &[("999990342", "")], ""))
         .await
         .expect("Leeuwarden's own signal")
         .into_inner();
@@ -377,16 +376,7 @@ async fn another_gemeentes_clients_cannot_write_into_a_household_or_learn_it_exi
     let posted = hub
         .signals()
         .await
-        .post_signal(v1::PostSignalRequest {
-            gemeente_code: "0080".into(),
-            ..common::signal(
-                "s-3",
-                &[("999990342", "")],
-                v1::Pillar::Wijkteam,
-                "eenzaamheid",
-                "",
-            )
-        })
+        .post_signal(in_leeuwarden("s-3", &[("999990342", "")], ""))
         .await
         .expect_err("a gemeente it does not serve");
     assert_eq!(posted.code(), Code::PermissionDenied);
@@ -508,16 +498,7 @@ async fn writes_are_the_writers_own_stamped_and_audited() {
     let refused = hub
         .signals()
         .await
-        .post_signal(v1::PostSignalRequest {
-            gemeente_code: "0080".into(),
-            ..common::signal(
-                "k-2",
-                &[(MOEDER.bsn, MOEDER.name)],
-                v1::Pillar::Wijkteam,
-                "eenzaamheid",
-                "geheim",
-            )
-        })
+        .post_signal(in_leeuwarden("k-2", &[(MOEDER.bsn, MOEDER.name)], "geheim"))
         .await
         .expect_err("a gemeente it does not serve");
     assert_eq!(refused.code(), Code::PermissionDenied);
