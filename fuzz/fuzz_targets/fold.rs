@@ -56,6 +56,11 @@ fuzz_target!(|bytes: &[u8]| {
             event_type,
             subject,
             time: chrono::Utc::now(),
+            writer: event
+                .writer
+                .as_ref()
+                .map(|writer| writer.client_id.clone())
+                .unwrap_or_default(),
         },
         event,
     };

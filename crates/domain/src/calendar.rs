@@ -13,13 +13,38 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Amsterdam).date_naive()
 }
 
+/// Returns the dates a write may name: from 1900 (the oldest living person was born after it)
+/// to 2199 (a decision, a term or a care period runs no further). Anything outside is a
+/// typing or encoding error, refused with a field violation before it reaches the log.
+pub fn write_dates() -> std::ops::RangeInclusive<NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+    let last = NaiveDate::from_ymd_opt(2199, 12, 31).expect("a date");
+    first..=last
+}
+
+/// Returns why `date` may not be named in a write, or `None` when it may.
+pub fn out_of_range(date: NaiveDate) -> Option<String> {
+    let dates = write_dates();
+    (!dates.contains(&date))
+        .then(|| format!("{date} lies outside {} to {}", dates.start(), dates.end()))
+}
+
 /// Returns today's date in the Netherlands.
 pub fn today() -> NaiveDate {
     local_date(Utc::now())
 }
 
-/// Returns Easter Sunday of `year` (Gregorian; the anonymous algorithm in Meeus's form).
-pub fn easter_sunday(year: i32) -> NaiveDate {
+/// The years whose holidays this calendar knows: the Gregorian calendar's, to four digits.
+/// Outside them only weekends are non-working days, so a date far out of range (which the
+/// write path refuses, but a log may still hold) never stops a computation.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1583..=9999;
+
+/// Returns Easter Sunday of `year` (Gregorian; the anonymous algorithm in Meeus's form), for
+/// a year of [`YEARS`].
+pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
+    if !YEARS.contains(&year) {
+        return None;
+    }
     let a = year % 19;
     let b = year / 100;
     let c = year % 100;
@@ -34,41 +59,46 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
     let m = (a + 11 * h + 22 * l) / 451;
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
-    NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("Easter falls in March or April")
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32)
 }
 
 /// Returns the day the King's (or Queen's) birthday is celebrated in `year`: 27 April since
 /// 2014, moved to 26 April when the 27th is a Sunday; before 2014 Koninginnedag, 30 April,
-/// moved to the 29th on a Sunday.
-pub fn koningsdag(year: i32) -> NaiveDate {
+/// moved to the 29th on a Sunday. `None` outside [`YEARS`].
+pub fn koningsdag(year: i32) -> Option<NaiveDate> {
+    if !YEARS.contains(&year) {
+        return None;
+    }
     let (day, name_day) = if year >= 2014 { (27, 26) } else { (30, 29) };
-    let date = NaiveDate::from_ymd_opt(year, 4, day).expect("valid April date");
+    let date = NaiveDate::from_ymd_opt(year, 4, day)?;
     if date.weekday() == Weekday::Sun {
-        NaiveDate::from_ymd_opt(year, 4, name_day).expect("valid April date")
+        NaiveDate::from_ymd_opt(year, 4, name_day)
     } else {
-        date
+        Some(date)
     }
 }
 
 /// Returns the name of the Atw general holiday on `date`, if it is one.
 pub fn holiday(date: NaiveDate) -> Option<&'static str> {
     let year = date.year();
-    let easter = easter_sunday(year);
-    let fixed = |month, day| NaiveDate::from_ymd_opt(year, month, day).expect("valid fixed date");
+    let easter = easter_sunday(year)?;
+    let fixed = |month, day| NaiveDate::from_ymd_opt(year, month, day);
+    // Easter lies in March or April: these stay inside the year.
+    let from_easter = |days| easter.checked_add_signed(Duration::days(days));
     let holidays = [
         (fixed(1, 1), "Nieuwjaarsdag"),
-        (easter - Duration::days(2), "Goede Vrijdag"),
-        (easter + Duration::days(1), "tweede Paasdag"),
+        (from_easter(-2), "Goede Vrijdag"),
+        (from_easter(1), "tweede Paasdag"),
         (koningsdag(year), "Koningsdag"),
         (fixed(5, 5), "Bevrijdingsdag"),
-        (easter + Duration::days(39), "Hemelvaartsdag"),
-        (easter + Duration::days(50), "tweede Pinksterdag"),
+        (from_easter(39), "Hemelvaartsdag"),
+        (from_easter(50), "tweede Pinksterdag"),
         (fixed(12, 25), "eerste Kerstdag"),
         (fixed(12, 26), "tweede Kerstdag"),
     ];
     holidays
         .into_iter()
-        .find(|(day, _)| *day == date)
+        .find(|(day, _)| *day == Some(date))
         .map(|(_, name)| name)
 }
 
@@ -106,26 +136,45 @@ mod tests {
             (2038, "2038-04-25"),
             (2285, "2285-03-22"),
         ] {
-            assert_eq!(easter_sunday(year), date(expected), "{year}");
+            assert_eq!(easter_sunday(year), Some(date(expected)), "{year}");
         }
+    }
+
+    #[test]
+    fn every_date_chrono_holds_has_an_answer() {
+        // Far outside the known years only weekends count; nothing panics.
+        for year in [i32::MIN, -262_143, -2, 0, 1582, 10_000, 262_142] {
+            assert_eq!(easter_sunday(year), None, "{year}");
+            assert_eq!(koningsdag(year), None, "{year}");
+        }
+        for day in [
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            date("-0002-12-25"),
+            date("9999-12-31"),
+        ] {
+            let _ = non_working_reason(day);
+        }
+        assert_eq!(holiday(date("-0002-12-25")), None);
+        assert_eq!(holiday(date("9999-12-25")), Some("eerste Kerstdag"));
     }
 
     #[test]
     fn koningsdag_moves_to_saturday_when_the_27th_is_a_sunday() {
         assert_eq!(
             koningsdag(2025),
-            date("2025-04-26"),
+            Some(date("2025-04-26")),
             "27 April 2025 is a Sunday"
         );
-        assert_eq!(koningsdag(2026), date("2026-04-27"));
+        assert_eq!(koningsdag(2026), Some(date("2026-04-27")));
         assert_eq!(
             koningsdag(2031),
-            date("2031-04-26"),
+            Some(date("2031-04-26")),
             "27 April 2031 is a Sunday"
         );
         assert_eq!(
             koningsdag(2013),
-            date("2013-04-30"),
+            Some(date("2013-04-30")),
             "Koninginnedag before 2014"
         );
     }

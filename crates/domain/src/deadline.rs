@@ -442,9 +442,11 @@ pub fn compute(
         }
     }
     if rule.end_rule == EndRule::Atw && term.within_atw() && term.approximate_days() >= 3 {
-        // Atw art. 2: at least two working days inside the term.
+        // Atw art. 2: at least two working days inside the term (two found is enough: a term
+        // of any length, from any date, is looked at only that far).
         let mut working = (1..=(due - start).num_days())
             .filter(|offset| non_working_reason(start + Duration::days(*offset)).is_none())
+            .take(2)
             .count();
         while working < 2 {
             let next = add_days(due, 1)?;

@@ -286,7 +286,13 @@ impl Signal {
                 violations.push("observed_at", "observed_at lies in the future");
                 None
             }
-            Some(at) => Some(at),
+            Some(at) => match crate::calendar::out_of_range(crate::calendar::local_date(at)) {
+                None => Some(at),
+                Some(reason) => {
+                    violations.push("observed_at", reason);
+                    None
+                }
+            },
         };
         if input.summary.len() > MAX_SUMMARY_BYTES {
             violations.push(
@@ -476,6 +482,11 @@ mod tests {
             ..valid_input()
         };
         assert_eq!(fields(future), ["observed_at"]);
+        let ancient = SignalInput {
+            observed_at: Some(DateTime::from_timestamp(-100_000_000_000, 0).expect("year -1200")),
+            ..valid_input()
+        };
+        assert_eq!(fields(ancient), ["observed_at"]);
     }
 
     #[test]

@@ -194,7 +194,13 @@ fn check_occurred_at(
             violations.push(field, "occurred_at lies in the future");
             None
         }
-        Some(at) => Some(at),
+        Some(at) => match crate::calendar::out_of_range(crate::calendar::local_date(at)) {
+            None => Some(at),
+            Some(reason) => {
+                violations.push(field, reason);
+                None
+            }
+        },
     }
 }
 

@@ -442,6 +442,78 @@ mod tests {
         }
     }
 
+    /// A case's event on `day` (any date chrono holds) with `body`, at `seconds` since 1970.
+    fn case_event(
+        position: u64,
+        pillar: Pillar,
+        kind: &str,
+        seconds: i64,
+        body: v1::event::Body,
+    ) -> ReceivedEvent {
+        let mut event = received(position, &format!("e{position}"), pillar, Vec::new(), 0);
+        event.envelope.event_type = EventType::new(pillar, kind).expect("kind");
+        event.event.kind = kind.into();
+        event.event.case_id = "C-1".into();
+        event.event.occurred_at = Some(Timestamp { seconds, nanos: 0 });
+        event.event.body = Some(body);
+        event
+    }
+
+    proptest::proptest! {
+        /// Whatever dates the bus carries, from chrono's first day to its last, the fold of a
+        /// whole case (aanvraag, suspension, resumption, beschikking, objection, a late stop)
+        /// finishes and the view still encodes. (The write path refuses such dates; a log, a
+        /// restore or a forged message may still hold them.)
+        #[test]
+        fn the_fold_takes_any_date(
+            days in proptest::collection::vec(
+                (-262_000i32..262_000, 1u32..=12, 1u32..=31, -8_000_000_000_000i64..8_000_000_000_000),
+                6,
+            ),
+        ) {
+            let date = |index: usize| {
+                let (year, month, day, _) = days[index];
+                v1::Date { year, month: month as i32, day: day as i32 }
+            };
+            let at = |index: usize| days[index].3;
+            let events = [
+                case_event(1, Pillar::Wmo, "aanvraag_ontvangen", at(0),
+                    v1::event::Body::WmoAanvraag(v1::WmoAanvraagOntvangen::default())),
+                case_event(2, Pillar::Wmo, "termijn_opgeschort", at(1),
+                    v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort { reden: 1 })),
+                case_event(3, Pillar::Wmo, "termijn_hervat", at(2),
+                    v1::event::Body::TermijnHervat(v1::TermijnHervat {})),
+                case_event(4, Pillar::Wmo, "beschikking_afgegeven", at(3),
+                    v1::event::Body::WmoBeschikking(v1::WmoBeschikkingAfgegeven {
+                        besluit: 1,
+                        aanvraag_ontvangen_op: Some(date(0)),
+                        ingangsdatum: Some(date(1)),
+                        einddatum: Some(date(2)),
+                        ..Default::default()
+                    })),
+                case_event(5, Pillar::Wmo, "bezwaar_ontvangen", at(4),
+                    v1::event::Body::BezwaarOntvangen(v1::BezwaarOntvangen {
+                        bezwaartermijn_einde: Some(date(3)),
+                        adviescommissie: true,
+                    })),
+                case_event(6, Pillar::Jeugd, "jeugdhulp_beeindigd", at(5),
+                    v1::event::Body::Jeugdhulp(v1::Jeugdhulp {
+                        aanbieder_agb: "12345678".into(),
+                        begindatum: Some(date(4)),
+                        einddatum: Some(date(5)),
+                        ..Default::default()
+                    })),
+            ];
+            let mut household = StoredHousehold::default();
+            for event in &events {
+                fold(&mut household, event, &BylawTerms::default());
+            }
+            let _ = prost::Message::encode_to_vec(&household);
+            let _ = crate::assess::risk_flags(&household, chrono::NaiveDate::MAX);
+            let _ = crate::assess::deadlines(&household, chrono::NaiveDate::MIN);
+        }
+    }
+
     #[test]
     fn only_the_back_office_toewijzing_and_the_regisseur_start_an_involvement() {
         let toewijzing = |position, role: &str| {

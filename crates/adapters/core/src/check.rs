@@ -117,7 +117,8 @@ impl Check {
         }
     }
 
-    /// Returns an optional date: `Some(None)` when absent, `None` when given but impossible.
+    /// Returns an optional date: `Some(None)` when absent, `None` when given but impossible or
+    /// outside [`rondom_domain::calendar::write_dates`].
     pub fn optional_date(
         &mut self,
         field: &str,
@@ -127,7 +128,13 @@ impl Check {
             return Some(None);
         };
         match naive_date(date) {
-            Some(date) => Some(Some(date)),
+            Some(date) => match rondom_domain::calendar::out_of_range(date) {
+                None => Some(Some(date)),
+                Some(reason) => {
+                    self.push(field, reason);
+                    None
+                }
+            },
             None => {
                 self.push(
                     field,

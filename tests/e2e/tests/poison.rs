@@ -1,0 +1,197 @@
+//! No poison events: a date outside the calendar is refused at the door with its field, and an
+//! event that still reaches the log with impossible dates (a forged message, an old log) is
+//! folded like any other: the read model goes on.
+
+mod common;
+
+use common::{DevClient, TestHub, by_id};
+use prost::Message as _;
+use rondom_bus::{Envelope, stream::EVENTS_STREAM};
+use rondom_proto::v1;
+use rondom_proto::v1::wmo_service_client::WmoServiceClient;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+fn context(key: &str) -> Option<v1::WriteContext> {
+    Some(v1::WriteContext {
+        idempotency_key: key.into(),
+        source_system: "suite-wmo".into(),
+        gemeente_code: "0363".into(),
+        persons: vec![v1::PersonRef {
+            bsn: "111222333".into(),
+            display_name: String::new(),
+            birth_date: None,
+        }],
+        occurred_at: Some(rondom_proto::convert::timestamp(
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )),
+        case_id: "WMO-1".into(),
+        note: String::new(),
+    })
+}
+
+fn bezwaar(key: &str, year: i32) -> v1::ReceiveBezwaarRequest {
+    v1::ReceiveBezwaarRequest {
+        context: context(key),
+        bezwaar: Some(v1::BezwaarOntvangen {
+            bezwaartermijn_einde: Some(v1::Date {
+                year,
+                month: 3,
+                day: 1,
+            }),
+            adviescommissie: false,
+        }),
+    }
+}
+
+fn fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("BadRequest detail")
+        .field_violations
+        .into_iter()
+        .map(|violation| violation.field)
+        .collect()
+}
+
+#[test_log::test(tokio::test)]
+async fn a_date_outside_the_calendar_is_refused_with_its_field() {
+    let hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    for year in [-2, 1899, 2200, 262_142] {
+        let refused = wmo
+            .receive_bezwaar(bezwaar(&format!("b{year}"), year))
+            .await
+            .expect_err("a date outside the calendar");
+        assert_eq!(fields(&refused), ["bezwaar.bezwaartermijn_einde"], "{year}");
+    }
+    let mut ancient = bezwaar("b-ancient", 2026);
+    if let Some(context) = ancient.context.as_mut() {
+        context.occurred_at = Some(prost_types::Timestamp {
+            seconds: -5_000_000_000,
+            nanos: 0,
+        });
+        context.persons[0].birth_date = Some(v1::Date {
+            year: 1850,
+            month: 1,
+            day: 1,
+        });
+    }
+    let refused = wmo
+        .receive_bezwaar(ancient)
+        .await
+        .expect_err("dates outside the calendar");
+    assert_eq!(
+        fields(&refused),
+        ["context.persons[0].birth_date", "context.occurred_at"]
+    );
+    assert_eq!(hub.stream_messages().await, 0, "nothing was published");
+    wmo.receive_bezwaar(bezwaar("b-ok", 2026))
+        .await
+        .expect("a date of this world");
+}
+
+#[test_log::test(tokio::test)]
+async fn an_event_with_impossible_dates_on_the_log_does_not_stop_the_read_model() {
+    let hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let written = wmo
+        .receive_bezwaar(bezwaar("b-1", 2026))
+        .await
+        .expect("a bezwaar")
+        .into_inner();
+    // The same event again under another id, with dates no write would be let through with:
+    // what a forged message or an old log could hold.
+    let jetstream = hub.jetstream().await;
+    let stream = jetstream
+        .get_stream_no_info(EVENTS_STREAM)
+        .await
+        .expect("stream");
+    let original = stream
+        .get_raw_message(written.position)
+        .await
+        .expect("the bezwaar on the stream");
+    let mut envelope = Envelope::from_headers(&original.headers).expect("an envelope");
+    let mut event = v1::Event::decode(original.payload.as_ref()).expect("an event");
+    let now = event.occurred_at;
+    let ancient = Some(prost_types::Timestamp {
+        seconds: -8_000_000_000_000,
+        nanos: 0,
+    });
+    // An objection whose term ended in year -2, then an aanvraag whose decision term is
+    // suspended from a day 250,000 years ago: resuming it adds ninety million days.
+    let forged = [
+        (
+            "bezwaar_ontvangen",
+            ancient,
+            v1::event::Body::BezwaarOntvangen(v1::BezwaarOntvangen {
+                bezwaartermijn_einde: Some(v1::Date {
+                    year: -2,
+                    month: 3,
+                    day: 1,
+                }),
+                adviescommissie: true,
+            }),
+        ),
+        (
+            "aanvraag_ontvangen",
+            now,
+            v1::event::Body::WmoAanvraag(v1::WmoAanvraagOntvangen::default()),
+        ),
+        (
+            "termijn_opgeschort",
+            ancient,
+            v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort { reden: 1 }),
+        ),
+    ];
+    for (kind, occurred_at, body) in forged {
+        event.kind = kind.into();
+        event.occurred_at = occurred_at;
+        event.body = Some(body);
+        envelope.event_type =
+            rondom_bus::EventType::new(rondom_domain::Pillar::Wmo, kind).expect("a kind");
+        envelope.id = rondom_domain::EventId::derive(
+            &envelope.writer,
+            &envelope.source,
+            &format!("poison-{kind}").parse().expect("key"),
+        );
+        jetstream
+            .publish_with_headers(
+                rondom_bus::subject::event_subject(
+                    &envelope.subject,
+                    rondom_domain::Pillar::Wmo,
+                    kind,
+                ),
+                envelope.to_headers(),
+                event.encode_to_vec().into(),
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("acknowledged");
+    }
+    // A normal write after them is read back: the projector went on.
+    let after = wmo
+        .resume_term(v1::ResumeTermRequest {
+            context: context("h-1"),
+            hervatting: None,
+        })
+        .await
+        .expect("a write after the poison")
+        .into_inner();
+    let view = hub
+        .households()
+        .await
+        .get_household(by_id(&written.household_id, after.position))
+        .await
+        .expect("the read model followed")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(view.last_position, after.position);
+    assert_eq!(
+        hub.health("rondom.v1.HouseholdService").await,
+        tonic_health::ServingStatus::Serving
+    );
+}
