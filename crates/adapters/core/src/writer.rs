@@ -176,11 +176,24 @@ impl EventWriter {
             event_type: event_type.to_owned(),
             ..record
         };
-        if let Err(err) = self.audit.record(&[record]).await {
-            tracing::error!(
-                error = &err as &dyn std::error::Error,
-                "cannot record a write in the audit log"
-            );
+        let audit = self.audit.clone();
+        let store = async move {
+            if let Err(err) = audit.record(&[record]).await {
+                tracing::error!(
+                    error = &err as &dyn std::error::Error,
+                    "cannot record a write in the audit log"
+                );
+            }
+        };
+        if result
+            .as_ref()
+            .is_err_and(|status| status.code() == tonic::Code::Unavailable)
+        {
+            // NATS is not answering: the sender hears so now, and the record follows when
+            // NATS is back, rather than holding the answer for another timeout.
+            tokio::spawn(store);
+        } else {
+            store.await;
         }
         result
     }
