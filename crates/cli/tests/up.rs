@@ -635,6 +635,19 @@ fn roles_run_as_separate_processes_against_one_nats() {
         "{text}{}",
         String::from_utf8_lossy(&verified.stderr)
     );
+    // And lists what the projector set aside: nothing.
+    let quarantine = Command::new(RONDOM)
+        .args(["projector", "quarantine", "--nats-url", nats.url()])
+        .arg("--data-dir")
+        .arg(dir.path().join("projector"))
+        .output()
+        .expect("run rondom projector quarantine");
+    let text = String::from_utf8_lossy(&quarantine.stdout);
+    assert!(
+        quarantine.status.success() && text.contains("the quarantine is empty"),
+        "{text}{}",
+        String::from_utf8_lossy(&quarantine.stderr)
+    );
 }
 
 #[test]

@@ -484,7 +484,10 @@ fn resume(
     bylaws: &BylawTerms,
 ) -> i32 {
     let days = (day_number(on) - deadline.suspended_since - 1).max(0);
-    deadline.suspended_days += days as u32;
+    // Saturating: a forged or ancient suspension must not overflow the count.
+    deadline.suspended_days = deadline
+        .suspended_days
+        .saturating_add(u32::try_from(days).unwrap_or(u32::MAX));
     deadline.suspended_since = 0;
     if let Some(rule) = deadline::rule(&deadline.rule)
         && let Some(due) = due_date(

@@ -40,6 +40,10 @@ pub enum Error {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// The fold panicked on the event at `index` of a batch: a bug its input reached. The
+    /// batch is applied around it and the event quarantined (see `ReadModel::apply`).
+    #[error("the event at index {index} of the batch cannot be applied: {reason}")]
+    Unappliable { index: usize, reason: String },
     #[error("cannot manage read model directory {path}")]
     Directory {
         path: std::path::PathBuf,
@@ -72,6 +76,7 @@ impl From<Error> for Status {
             | Error::Corrupt { .. }
             | Error::Bus(_)
             | Error::Directory { .. }
+            | Error::Unappliable { .. }
             | Error::BylawFile { .. }
             | Error::Bylaws { .. }
             | Error::RetentionFile { .. } => {

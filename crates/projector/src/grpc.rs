@@ -219,6 +219,7 @@ impl Inner {
             last_activity_at: stored.last_activity_at,
             last_position: stored.last_position,
             event_count: stored.event_count,
+            incomplete: !stored.quarantined.is_empty(),
         }
     }
 

@@ -40,6 +40,7 @@ pub mod error;
 pub mod generation;
 pub mod grpc;
 pub mod pseudonym_rotation;
+pub mod quarantine;
 pub mod rebuild;
 pub mod retention;
 pub mod store;

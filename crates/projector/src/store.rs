@@ -37,6 +37,17 @@ pub struct Applied {
     pub duplicates: usize,
     /// Events skipped because the checkpoint already covered them (a replay).
     pub replayed: usize,
+    /// Events the fold could not apply, set aside in the quarantine.
+    pub quarantined: usize,
+}
+
+impl std::ops::AddAssign for Applied {
+    fn add_assign(&mut self, other: Applied) {
+        self.events += other.events;
+        self.duplicates += other.duplicates;
+        self.replayed += other.replayed;
+        self.quarantined += other.quarantined;
+    }
 }
 
 /// Which part of a household's timeline to read.
@@ -67,7 +78,12 @@ pub struct ReadModel {
     /// `None` between closing after a storage failure and opening again.
     trees: Arc<RwLock<Option<Arc<Trees>>>>,
     bylaws: Arc<BylawTerms>,
+    /// [`view::fold`]; a unit test puts in one that fails, to test the quarantine.
+    fold: Fold,
 }
+
+/// How one event folds into its household's view.
+type Fold = fn(&mut StoredHousehold, &ReceivedEvent, &BylawTerms) -> view::Folded;
 
 /// The open database and its trees.
 #[derive(Debug)]
@@ -79,6 +95,8 @@ struct Trees {
     persons: sled::Tree,
     event_ids: sled::Tree,
     deadlines: sled::Tree,
+    /// Events the fold could not apply, by position ([`crate::quarantine`]).
+    quarantine: sled::Tree,
 }
 
 impl Trees {
@@ -94,9 +112,18 @@ impl Trees {
             persons: db.open_tree("persons")?,
             event_ids: db.open_tree("event_ids")?,
             deadlines: db.open_tree("deadlines")?,
+            quarantine: db.open_tree("quarantine")?,
             db,
         })
     }
+}
+
+/// Sets the metric of quarantined events (health reads it too).
+fn report_quarantine(trees: &Trees) {
+    let count = i64::try_from(trees.quarantine.len()).unwrap_or(i64::MAX);
+    rondom_runtime::metrics::metrics()
+        .projector_quarantined
+        .set(count);
 }
 
 /// Returns the timeline key of `position` in `household`.
@@ -193,11 +220,14 @@ impl ReadModel {
     /// As [`ReadModel::open`].
     pub fn open_with_cache(path: &Path, cache_mb: u64) -> Result<Self> {
         let cache_bytes = cache_mb.saturating_mul(1024 * 1024);
+        let trees = Trees::open(path, cache_bytes)?;
+        report_quarantine(&trees);
         Ok(Self {
-            trees: Arc::new(RwLock::new(Some(Arc::new(Trees::open(path, cache_bytes)?)))),
+            trees: Arc::new(RwLock::new(Some(Arc::new(trees)))),
             path: path.to_owned(),
             cache_bytes,
             bylaws: Arc::new(BylawTerms::default()),
+            fold: view::fold,
         })
     }
 
@@ -250,13 +280,151 @@ impl ReadModel {
         }
     }
 
-    /// Applies `events` (in stream order) and moves the checkpoint to `through`, which covers
-    /// the last message of the batch even when it was not a well-formed event. One
-    /// transaction: all of it is stored, or none.
+    /// Applies `events` (in stream order) and moves the checkpoint to `through`, in sled
+    /// transactions: each part is stored whole, or not at all. An event the fold cannot apply
+    /// (it panicked: a bug its input reached) is set aside in the quarantine with its reason,
+    /// its household marked incomplete, and the events around it applied: one event never
+    /// stops the read model.
     ///
     /// # Errors
-    /// [`Error::Storage`] when sled fails; nothing was written then.
+    /// [`Error::Storage`] when sled fails; nothing of the failing part was written then.
     pub fn apply(&self, events: &[ReceivedEvent], through: u64) -> Result<Applied> {
+        let mut applied = Applied::default();
+        let mut rest = events;
+        loop {
+            match self.apply_batch(rest, through) {
+                Ok(batch) => {
+                    applied += batch;
+                    return Ok(applied);
+                }
+                Err(Error::Unappliable { index, reason }) => {
+                    let (before, after) = rest.split_at(index);
+                    let poisoned = &after[0];
+                    // The fold is pure: what came before folds again as it did.
+                    applied += self.apply_batch(before, poisoned.position.saturating_sub(1))?;
+                    self.quarantine(poisoned, &reason)?;
+                    applied.quarantined += 1;
+                    rest = &after[1..];
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Sets `received` aside with `reason`: the quarantine record, the household's mark and
+    /// the checkpoint past it, in one transaction.
+    fn quarantine(&self, received: &ReceivedEvent, reason: &str) -> Result<()> {
+        let trees = self.trees()?;
+        let household_id = received.envelope.subject;
+        tracing::error!(
+            position = received.position,
+            household = %household_id,
+            r#type = %received.envelope.event_type,
+            reason,
+            "event quarantined: the projector cannot apply it"
+        );
+        let record = crate::quarantine::QuarantinedEvent {
+            position: received.position,
+            household_id: household_id.to_string(),
+            event_id: received.envelope.id.to_string(),
+            event_type: received.envelope.event_type.to_string(),
+            reason: reason.to_owned(),
+        };
+        let mut household = self.household(&household_id)?.unwrap_or_default();
+        if !household.quarantined.contains(&received.position) {
+            household.quarantined.push(received.position);
+        }
+        household.last_position = household.last_position.max(received.position);
+        let checkpoint = self.checkpoint()?.max(received.position);
+        (&trees.meta, &trees.households, &trees.quarantine)
+            .transaction(|(meta_tx, households_tx, quarantine_tx)| {
+                quarantine_tx.insert(&received.position.to_be_bytes(), record.encode_to_vec())?;
+                households_tx.insert(household_id.as_bytes(), household.encode_to_vec())?;
+                meta_tx.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes())?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|err| match err {
+                TransactionError::Storage(storage) => Error::Storage(storage),
+                TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
+            })?;
+        report_quarantine(&trees);
+        Ok(())
+    }
+
+    /// Returns the quarantined events, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] or [`Error::Corrupt`].
+    pub fn quarantined(&self) -> Result<Vec<crate::quarantine::QuarantinedEvent>> {
+        let trees = self.trees()?;
+        trees
+            .quarantine
+            .iter()
+            .map(|entry| {
+                let (_, value) = entry?;
+                crate::quarantine::QuarantinedEvent::decode(value.as_ref()).map_err(|_| {
+                    Error::Corrupt {
+                        what: "quarantine record",
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Takes the record of the event at `position` out of the quarantine and its mark off its
+    /// household, once it was applied after all.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn release(&self, position: u64, household_id: &HouseholdId) -> Result<()> {
+        let trees = self.trees()?;
+        let mut household = self.household(household_id)?.unwrap_or_default();
+        household
+            .quarantined
+            .retain(|quarantined| *quarantined != position);
+        (&trees.households, &trees.quarantine)
+            .transaction(|(households_tx, quarantine_tx)| {
+                quarantine_tx.remove(&position.to_be_bytes())?;
+                households_tx.insert(household_id.as_bytes(), household.encode_to_vec())?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|err| match err {
+                TransactionError::Storage(storage) => Error::Storage(storage),
+                TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
+            })?;
+        report_quarantine(&trees);
+        Ok(())
+    }
+
+    /// Applies `events` and moves the checkpoint to `through`, which covers the last message
+    /// of the batch even when it was not a well-formed event. One transaction: all of it is
+    /// stored, or none.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when sled fails, [`Error::Unappliable`] when the fold panics;
+    /// nothing was written then.
+    fn apply_batch(&self, events: &[ReceivedEvent], through: u64) -> Result<Applied> {
+        self.fold_batch(events, through, false)
+    }
+
+    /// Applies one quarantined event again, behind the checkpoint (see
+    /// [`crate::quarantine::retry`]).
+    ///
+    /// # Errors
+    /// As [`ReadModel::apply_batch`].
+    pub(crate) fn reapply(&self, received: &ReceivedEvent) -> Result<()> {
+        let checkpoint = self.checkpoint()?;
+        self.fold_batch(std::slice::from_ref(received), checkpoint, true)
+            .map(|_| ())
+    }
+
+    /// [`ReadModel::apply_batch`]; `behind_checkpoint` folds events the checkpoint covers too.
+    fn fold_batch(
+        &self,
+        events: &[ReceivedEvent],
+        through: u64,
+        behind_checkpoint: bool,
+    ) -> Result<Applied> {
         let trees = self.trees()?;
         let checkpoint = self.checkpoint()?;
         let mut applied = Applied::default();
@@ -270,8 +438,8 @@ impl ReadModel {
         let mut person_changes: HashMap<String, Option<HouseholdId>> = HashMap::new();
         let mut event_ids = sled::Batch::default();
 
-        for received in events {
-            if received.position <= checkpoint {
+        for (index, received) in events.iter().enumerate() {
+            if received.position <= checkpoint && !behind_checkpoint {
                 applied.replayed += 1;
                 continue;
             }
@@ -285,7 +453,19 @@ impl ReadModel {
                 applied.duplicates += 1;
                 continue;
             }
-            let folded = view::fold(household, received, &self.bylaws);
+            // The fold is total by design; should a bug still panic, the panic is caught here
+            // and the event quarantined by `apply` instead of stopping every household.
+            let folded = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                (self.fold)(household, received, &self.bylaws)
+            })) {
+                Ok(folded) => folded,
+                Err(panic) => {
+                    return Err(Error::Unappliable {
+                        index,
+                        reason: crate::quarantine::panic_reason(panic.as_ref()),
+                    });
+                }
+            };
             if folded.erased {
                 self.erase_free_text(&household_id, &mut timeline)?;
             }
@@ -408,6 +588,7 @@ impl ReadModel {
             ("persons", &trees.persons),
             ("event_ids", &trees.event_ids),
             ("deadlines", &trees.deadlines),
+            ("quarantine", &trees.quarantine),
         ];
         let mut entries = Vec::new();
         for (name, tree) in trees {
@@ -616,6 +797,96 @@ impl ReadModel {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rondom_bus::{Envelope, EventType};
+    use rondom_domain::Pillar;
+    use rondom_proto::v1;
+
+    fn signal(position: u64, household: HouseholdId, kind: &str) -> ReceivedEvent {
+        ReceivedEvent {
+            position,
+            envelope: Envelope {
+                id: rondom_domain::EventId::derive(
+                    "wt",
+                    &"wt".parse().expect("source"),
+                    &format!("k{position}").parse().expect("key"),
+                ),
+                source: "wt".parse().expect("source"),
+                event_type: EventType::new(Pillar::Wijkteam, kind).expect("kind"),
+                subject: household,
+                time: chrono::Utc::now(),
+                writer: "wt".into(),
+            },
+            event: v1::Event {
+                household_id: household.to_string(),
+                pillar: v1::Pillar::Wijkteam as i32,
+                kind: kind.into(),
+                gemeente_code: "0363".into(),
+                body: Some(v1::event::Body::SignalReceived(
+                    v1::SignalReceived::default(),
+                )),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// The fold, but with a bug: it panics on kind `schooluitval`, as a fold would on an
+    /// input nobody foresaw.
+    fn buggy_fold(
+        household: &mut StoredHousehold,
+        received: &ReceivedEvent,
+        bylaws: &BylawTerms,
+    ) -> view::Folded {
+        let folded = view::fold(household, received, bylaws);
+        assert!(received.event.kind != "schooluitval", "a bug in the fold");
+        folded
+    }
+
+    #[test]
+    fn an_event_the_fold_cannot_apply_is_quarantined_and_the_rest_applied() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut model = ReadModel::open(dir.path()).expect("model");
+        model.fold = buggy_fold;
+        let household = HouseholdId::generate();
+        let other = HouseholdId::generate();
+        let events = [
+            signal(1, household, "eenzaamheid"),
+            signal(2, household, "schooluitval"),
+            signal(3, other, "eenzaamheid"),
+            signal(4, household, "eenzaamheid"),
+        ];
+        let applied = model.apply(&events, 4).expect("applied around it");
+        assert_eq!((applied.events, applied.quarantined), (3, 1));
+        assert_eq!(model.checkpoint().expect("checkpoint"), 4);
+        let stored = model
+            .household(&household)
+            .expect("read")
+            .expect("household");
+        assert_eq!(stored.event_count, 2);
+        assert_eq!(stored.quarantined, [2]);
+        assert_eq!(stored.last_position, 4);
+        assert!(model.household(&other).expect("read").is_some());
+        let quarantined = model.quarantined().expect("quarantine");
+        assert_eq!(quarantined.len(), 1);
+        assert_eq!(quarantined[0].position, 2);
+        assert!(
+            quarantined[0].reason.contains("a bug in the fold"),
+            "{quarantined:?}"
+        );
+
+        // Still broken: it stays. Fixed (the real fold): applied, released, complete again.
+        let still = crate::quarantine::retry(&model, &events[1..2]).expect("retry");
+        assert_eq!(still.still.len(), 1);
+        model.fold = view::fold;
+        let retried = crate::quarantine::retry(&model, &events[1..2]).expect("retry");
+        assert_eq!(retried.applied, [2]);
+        let stored = model
+            .household(&household)
+            .expect("read")
+            .expect("household");
+        assert_eq!(stored.event_count, 3);
+        assert!(stored.quarantined.is_empty());
+        assert!(model.quarantined().expect("quarantine").is_empty());
+    }
 
     proptest! {
         #[test]

@@ -54,6 +54,10 @@ pub struct StoredHousehold {
     /// were kept (a rebuild fills them).
     #[prost(message, repeated, tag = "15")]
     pub counts: Vec<ClassCount>,
+    /// Positions of this household's events the fold could not apply (in the quarantine):
+    /// while any is left, the view may lack what they said.
+    #[prost(uint64, repeated, tag = "16")]
+    pub quarantined: Vec<u64>,
 }
 
 /// The events of one pillar and need-to-know class in a household.

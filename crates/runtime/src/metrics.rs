@@ -72,6 +72,8 @@ pub struct Metrics {
     pub checkpoint_age_seconds: Gauge<f64, AtomicU64>,
     /// 1 while the projector cannot write its read model (a full disk).
     pub projector_storage_failing: Gauge,
+    /// Events the projector could not apply and set aside; their households are incomplete.
+    pub projector_quarantined: Gauge,
     pub redeliveries: Family<ConsumerLabels, Counter>,
     /// Events left for a partner's subscription to deliver, by client.
     pub subscription_pending: Family<ClientLabels, Gauge>,
@@ -135,6 +137,12 @@ impl Metrics {
             "1 while the projector cannot write its read model (a full disk); it retries each second",
             projector_storage_failing.clone(),
         );
+        let projector_quarantined = Gauge::default();
+        registry.register(
+            "projector_quarantined_events",
+            "Events the projector could not apply and set aside (rondom projector quarantine); their households are marked incomplete",
+            projector_quarantined.clone(),
+        );
         let redeliveries = Family::<ConsumerLabels, Counter>::default();
         registry.register(
             "redeliveries",
@@ -158,6 +166,7 @@ impl Metrics {
             projector_lag,
             checkpoint_age_seconds,
             projector_storage_failing,
+            projector_quarantined,
             redeliveries,
             subscription_pending,
         }

@@ -128,6 +128,11 @@ impl Watch {
             .values()
             .all(|status| *status == ServingStatus::Serving);
         wanted.insert("", status(condition.nats && all));
+        if readiness.projector.is_some() {
+            // Apart from the overall status: the hub serves, but some household is incomplete.
+            let quarantined = metrics().projector_quarantined.get();
+            wanted.insert(QUARANTINE_SERVICE, status(quarantined == 0));
+        }
         for (&service, &now) in &wanted {
             if reported.get(service) != Some(&now) {
                 health.set_service_status(service, now).await;
@@ -201,6 +206,10 @@ fn unreachable(err: &dyn std::fmt::Display) -> Condition {
         lagging: false,
     }
 }
+
+/// The health service that is `NOT_SERVING` while the projector's quarantine holds an event:
+/// some household's view is incomplete. The overall status does not count it.
+pub const QUARANTINE_SERVICE: &str = "rondom.projector.Quarantine";
 
 fn status(serving: bool) -> ServingStatus {
     if serving {

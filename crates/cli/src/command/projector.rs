@@ -1,4 +1,4 @@
-//! `rondom projector rebuild`.
+//! `rondom projector rebuild`, `verify` and `quarantine`.
 
 use anyhow::Context as _;
 use rondom_projector::Generations;
@@ -25,6 +25,16 @@ enum ProjectorCommand {
     Verify {
         #[command(flatten)]
         model: ModelArgs,
+    },
+    /// List the events the projector could not apply (its quarantine; their households are
+    /// marked incomplete). With --retry, apply them again to their households as they stand
+    /// now, after an upgrade that fixed the cause (`rebuild` folds them in their place). Stop
+    /// the projector first.
+    Quarantine {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long)]
+        retry: bool,
     },
 }
 
@@ -80,6 +90,7 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ProjectorCommand::Quarantine { model: args, retry } => quarantine(&args, retry).await,
         ProjectorCommand::Verify { model: args } => {
             let (bylaws, client, jetstream) = args.open().await?;
             let model = Generations::new(&args.data_dir).current()?;
@@ -111,5 +122,77 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
                 )
             }
         }
+    }
+}
+
+/// Lists the quarantine, or retries it.
+async fn quarantine(args: &ModelArgs, retry: bool) -> anyhow::Result<()> {
+    let (bylaws, client, jetstream) = args.open().await?;
+    let path = Generations::new(&args.data_dir).current()?;
+    let model = rondom_projector::ReadModel::open(&path)
+        .context("cannot open the read model (is the projector still running? stop it first)")?
+        .with_bylaws(bylaws.into());
+    let quarantined = model.quarantined()?;
+    if quarantined.is_empty() {
+        say!("the quarantine is empty: every event on the log was applied");
+        return Ok(());
+    }
+    if !retry {
+        say!(
+            "{:<10}  {:<36}  {:<44}  REASON",
+            "POSITION",
+            "HOUSEHOLD",
+            "TYPE"
+        );
+        for record in &quarantined {
+            say!(
+                "{:<10}  {:<36}  {:<44}  {}",
+                record.position,
+                record.household_id,
+                record.event_type,
+                record.reason
+            );
+        }
+        say!(
+            "{} events set aside; after an upgrade that fixes the cause: rondom projector quarantine --retry",
+            quarantined.len()
+        );
+        return Ok(());
+    }
+    let stream = jetstream
+        .get_stream_no_info(rondom_bus::stream::EVENTS_STREAM)
+        .await
+        .context("cannot open the event stream")?;
+    let mut events = Vec::with_capacity(quarantined.len());
+    for record in &quarantined {
+        let message = stream
+            .get_raw_message(record.position)
+            .await
+            .with_context(|| format!("cannot read the event at position {}", record.position))?;
+        events.push(
+            rondom_bus::ReceivedEvent::decode(
+                record.position,
+                Some(&message.headers),
+                &message.payload,
+            )
+            .with_context(|| format!("the message at position {} is no event", record.position))?,
+        );
+    }
+    let retried = rondom_projector::quarantine::retry(&model, &events)?;
+    client.drain().await.context("failed to drain NATS")?;
+    for position in &retried.applied {
+        say!("{position}: applied, out of the quarantine");
+    }
+    for (position, reason) in &retried.still {
+        say!("{position}: still cannot be applied: {reason}");
+    }
+    if retried.still.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} of {} events still cannot be applied",
+            retried.still.len(),
+            quarantined.len()
+        )
     }
 }
