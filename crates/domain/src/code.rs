@@ -68,9 +68,20 @@ pub fn check_case_id(code: &str) -> Result<(), &'static str> {
         && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:".contains(&b));
-    valid
-        .then_some(())
-        .ok_or("a case_id is 1 to 64 letters, digits or -_./: (the back-office's zaak reference)")
+    if !valid {
+        return Err(
+            "a case_id is 1 to 64 letters, digits or -_./: (the back-office's zaak reference)",
+        );
+    }
+    // A case id travels unsealed (in the log, on the timeline); a BSN in it would too.
+    let holds_bsn = code
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| (8..=9).contains(&run.len()))
+        .any(|run| run.parse::<crate::bsn::Bsn>().is_ok());
+    if holds_bsn {
+        return Err("a case_id may not hold a BSN: use the back-office's own zaak number");
+    }
+    Ok(())
 }
 
 /// A coded value such as a plan goal: snake_case, 1 to 64 characters.
@@ -125,6 +136,12 @@ mod tests {
         assert!(check_productcategorie("45").is_ok());
         assert!(check_case_id("WMO-2026/0042").is_ok());
         assert!(check_case_id("Jan Jansen").is_err());
+        // A BSN (an 11-proef number of 8 or 9 digits) in any part of it is refused.
+        for bsn in ["111222333", "WMO-111222333", "123456782/1", "zaak.12345672"] {
+            assert!(check_case_id(bsn).is_err(), "{bsn}");
+        }
+        assert!(check_case_id("WMO-111222334").is_ok(), "fails the 11-proef");
+        assert!(check_case_id("2026000000001").is_ok(), "thirteen digits");
         assert!(check_case_id("").is_err());
         assert!(check_coded("financien_op_orde").is_ok());
         assert!(check_coded("Financien").is_err());

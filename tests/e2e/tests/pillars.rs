@@ -89,6 +89,22 @@ fn days_ago(days: u64) -> v1::Date {
 }
 
 #[test_log::test(tokio::test)]
+async fn a_case_id_that_holds_a_bsn_is_refused() {
+    let hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let refused = wmo
+        .receive_melding(v1::ReceiveWmoMeldingRequest {
+            // A back-office that files cases under the client's BSN.
+            context: context("m-bsn", "111222333", None, "WMO-111222333"),
+            melding: Some(v1::WmoMeldingOntvangen::default()),
+        })
+        .await
+        .expect_err("a BSN as case id");
+    assert_eq!(fields(&refused), ["context.case_id"]);
+    assert_eq!(hub.stream_messages().await, 0, "nothing was published");
+}
+
+#[test_log::test(tokio::test)]
 async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
     let hub = TestHub::start().await;
     let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
@@ -450,7 +466,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
     let mut last = 0;
     for (bsn, days) in persons.iter().zip([40u64, 30, 20, 10, 5]) {
         let mut request = v1::ReceiveWmoMeldingRequest {
-            context: context(&format!("m-{bsn}"), bsn, None, &format!("WMO-{bsn}")),
+            context: context(&format!("m-{bsn}"), bsn, None, &format!("WMO-{days}")),
             melding: Some(v1::WmoMeldingOntvangen::default()),
         };
         if let Some(context) = request.context.as_mut() {
