@@ -14,6 +14,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Everything this process and its nats-server create (the read model, the log, keys,
+    // backups) is its owner's alone: personal data, even sealed, is not for other accounts.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let cli = command::Cli::parse();
     rondom_runtime::init_tracing(cli.log_filter());
     match cli.run().await {

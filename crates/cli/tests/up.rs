@@ -213,6 +213,38 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
     assert_eq!(names, ["Fatima", "Yusuf"]);
     assert_eq!(view["active_pillars"], serde_json::json!(["jeugd"]));
 
+    // The data directory and all it holds (read model, log, keys) are the owner's alone.
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&data), 0o700);
+    let mut pending = vec![data.clone()];
+    let mut files = 0;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            assert_eq!(
+                mode(&path) & 0o077,
+                0,
+                "{} is open to others",
+                path.display()
+            );
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files += 1;
+            }
+        }
+    }
+    assert!(
+        files > 5,
+        "the read model, the log and the keys are there: {files} files"
+    );
+
     let by_bsn = json(&rondom(
         &hub,
         &["household", "show", "--bsn", "123456782", "--json"],

@@ -63,6 +63,7 @@ pub(crate) struct UpArgs {
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
+    private_dir(&args.data_dir)?;
     // A wrong clients file stops us before anything starts.
     let clients = match &args.clients {
         Some(path) => rondom_runtime::config::load_clients(path)?,
@@ -104,6 +105,14 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     drop(nats);
     tracing::info!("rondom stopped");
     result
+}
+
+/// Creates the data directory, or closes one an older version left open to others: mode 0700.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot make {} private (mode 0700)", dir.display()))
 }
 
 /// Returns the development clients of `data_dir` (creating them on first start) and tells the
