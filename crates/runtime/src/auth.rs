@@ -50,6 +50,7 @@ use tonic::body::Body;
 use tonic::codegen::http::{Request, Response};
 
 use crate::audit::Caller;
+use crate::refusals::{RefusalWindow, Verdict, known_method};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,6 +389,7 @@ fn bearer(request: &Request<Body>) -> Option<&str> {
 pub struct AuthLayer {
     clients: Arc<Clients>,
     audit: AuditLog,
+    refusals: Arc<RefusalWindow>,
 }
 
 impl AuthLayer {
@@ -396,6 +398,7 @@ impl AuthLayer {
         Self {
             clients: Arc::new(clients),
             audit,
+            refusals: Arc::default(),
         }
     }
 }
@@ -408,6 +411,7 @@ impl<S> tower::Layer<S> for AuthLayer {
             inner,
             clients: self.clients.clone(),
             audit: self.audit.clone(),
+            refusals: self.refusals.clone(),
         }
     }
 }
@@ -416,6 +420,8 @@ impl<S> tower::Layer<S> for AuthLayer {
 struct Refusal {
     status: Status,
     record: v1::AuditRecord,
+    /// Where it came from, for bounding the refusals of unauthenticated callers.
+    peer: Option<std::net::IpAddr>,
 }
 
 /// The service [`AuthLayer`] wraps around the routes.
@@ -424,6 +430,7 @@ pub struct Auth<S> {
     inner: S,
     clients: Arc<Clients>,
     audit: AuditLog,
+    refusals: Arc<RefusalWindow>,
 }
 
 impl<S> Auth<S> {
@@ -442,9 +449,15 @@ impl<S> Auth<S> {
             let record = v1::AuditRecord {
                 outcome: crate::audit::code_name(status.code()).to_owned(),
                 reason: status.message().to_owned(),
+                // Only a method Rondom serves is named: a made-up path stays out of the log.
+                method: known_method(&record.method).to_owned(),
                 ..record
             };
-            Err(Box::new(Refusal { status, record }))
+            Err(Box::new(Refusal {
+                status,
+                record,
+                peer: peer.map(|peer| peer.ip()),
+            }))
         };
         match self.clients.authenticate(bearer(request), Utc::now()) {
             Err(err) => refuse(
@@ -491,7 +504,28 @@ where
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
         match self.check(&request) {
             Err(refusal) => {
-                let Refusal { status, record } = *refusal;
+                let Refusal {
+                    status,
+                    mut record,
+                    peer,
+                } = *refusal;
+                if status.code() == tonic::Code::Unauthenticated {
+                    // Anyone can send these: one record per peer and minute, the rest counted.
+                    let minute = Utc::now().timestamp().div_euclid(60);
+                    match self.refusals.judge(peer, status.message(), minute) {
+                        Verdict::Count => {
+                            crate::metrics::metrics().audit_refusals_unrecorded.inc();
+                            return Box::pin(async move { Ok(status.into_http()) });
+                        }
+                        Verdict::Record { unrecorded: 0 } => {}
+                        Verdict::Record { unrecorded } => {
+                            record.reason = format!(
+                                "{}; before it, {unrecorded} more refused calls of this peer were counted, not recorded",
+                                record.reason
+                            );
+                        }
+                    }
+                }
                 tracing::warn!(path = %record.method, code = ?status.code(), "call refused");
                 let audit = self.audit.clone();
                 Box::pin(async move {

@@ -37,6 +37,7 @@ pub mod keys;
 pub mod metrics;
 pub mod nats_server;
 pub mod readiness;
+pub mod refusals;
 pub mod rotation;
 pub mod secret_file;
 pub mod shutdown;

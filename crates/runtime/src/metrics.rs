@@ -75,6 +75,8 @@ pub struct Metrics {
     /// Events the projector could not apply and set aside; their households are incomplete.
     pub projector_quarantined: Gauge,
     pub redeliveries: Family<ConsumerLabels, Counter>,
+    /// Refusals of unauthenticated callers counted but not recorded one by one.
+    pub audit_refusals_unrecorded: Counter,
     /// Events left for a partner's subscription to deliver, by client.
     pub subscription_pending: Family<ClientLabels, Gauge>,
 }
@@ -149,6 +151,12 @@ impl Metrics {
             "Messages JetStream delivered more than once to a consumer of this process",
             redeliveries.clone(),
         );
+        let audit_refusals_unrecorded = Counter::default();
+        registry.register(
+            "audit_refusals_unrecorded",
+            "Refused calls without valid credentials counted but not recorded one by one (one record per peer and minute); a steep rise is a flood",
+            audit_refusals_unrecorded.clone(),
+        );
         let subscription_pending = Family::<ClientLabels, Gauge>::default();
         registry.register(
             "subscription_pending_events",
@@ -168,6 +176,7 @@ impl Metrics {
             projector_storage_failing,
             projector_quarantined,
             redeliveries,
+            audit_refusals_unrecorded,
             subscription_pending,
         }
     }

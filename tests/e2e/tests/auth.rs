@@ -223,3 +223,63 @@ async fn callers_need_a_valid_token_and_the_right_role() {
         tonic_health::pb::health_check_response::ServingStatus::Serving
     );
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_flood_of_unauthenticated_calls_leaves_the_audit_log_bounded() {
+    let hub = common::TestHub::start().await;
+    let calls = 10_000;
+    let mut senders = tokio::task::JoinSet::new();
+    for sender in 0..8 {
+        let mut client = SignalServiceClient::new(hub.connect(None).await);
+        senders.spawn(async move {
+            for number in (sender..calls).step_by(8) {
+                let refused = client
+                    .post_signal(signal(
+                        &format!("flood-{number}"),
+                        &[("999990342", "")],
+                        v1::Pillar::Wijkteam,
+                        "eenzaamheid",
+                        "",
+                    ))
+                    .await
+                    .expect_err("no credentials");
+                assert_eq!(refused.code(), Code::Unauthenticated);
+            }
+        });
+    }
+    while let Some(sender) = senders.join_next().await {
+        sender.expect("sender");
+    }
+
+    // One record per peer and reason and minute: the flood spans a minute boundary at most
+    // a few times, never ten thousand records.
+    let records = AuditServiceClient::new(hub.client_for(common::DevClient::Operator).await)
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: ANONYMOUS.into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the operator reads the log")
+        .into_inner()
+        .records;
+    assert!(
+        (1..=3).contains(&records.len()),
+        "{} records for {calls} refused calls",
+        records.len()
+    );
+    assert!(
+        records
+            .iter()
+            .all(|record| record.method == "/rondom.v1.SignalService/PostSignal")
+    );
+    // What was not recorded one by one is counted, for an alert on a flood.
+    let metrics = rondom_runtime::metrics::metrics().encode();
+    let unrecorded: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("rondom_audit_refusals_unrecorded_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("the metric");
+    assert_eq!(unrecorded as usize + records.len(), calls, "{metrics}");
+}
