@@ -15,9 +15,18 @@ use crate::bsn::Bsn;
 /// Domain separation, so the same key can never yield the same MAC for another purpose.
 const CONTEXT: &[u8] = b"rondom/v1/person-pseudonym\0";
 
-/// The secret key behind every pseudonym. `Debug` never shows it.
+/// The secret key behind every pseudonym. `Debug` never shows it; its bytes are wiped when
+/// it goes.
 #[derive(Clone)]
 pub struct PseudonymKey([u8; 32]);
+
+impl Drop for PseudonymKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for PseudonymKey {}
 
 impl PseudonymKey {
     /// Returns a key from its 32 raw bytes.

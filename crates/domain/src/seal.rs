@@ -11,6 +11,7 @@ use std::fmt;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::id::HouseholdId;
 
@@ -152,6 +153,15 @@ impl DataKey {
     }
 }
 
+impl Drop for DataKey {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
+/// The raw bytes are wiped when the key goes; the cipher (chacha20poly1305) wipes its copy.
+impl ZeroizeOnDrop for DataKey {}
+
 impl fmt::Debug for DataKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DataKey(..)")
@@ -167,13 +177,18 @@ pub struct MasterKey {
 
 impl MasterKey {
     /// Returns the master key from its raw bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+    pub fn from_bytes(mut bytes: [u8; 32]) -> Self {
         // A public fingerprint: tells which master key wrapped a data key, reveals nothing.
-        let digest = Sha256::digest([b"rondom/v1/master-key-id\0".as_slice(), &bytes].concat());
-        Self {
+        let mut named =
+            zeroize::Zeroizing::new([b"rondom/v1/master-key-id\0".as_slice(), &bytes].concat());
+        let digest = Sha256::digest(named.as_slice());
+        named.zeroize();
+        let key = Self {
             id: hex::encode(&digest[..8]),
             cipher: SecretKey::from_bytes(&bytes),
-        }
+        };
+        bytes.zeroize();
+        key
     }
 
     /// Returns the fingerprint stored beside every key it wraps.
@@ -192,8 +207,9 @@ impl MasterKey {
     /// # Errors
     /// [`OpenError`] when another master key or household was used, or the bytes were altered.
     pub fn unwrap(&self, household: &HouseholdId, wrapped: &Sealed) -> Result<DataKey, OpenError> {
-        let bytes = self.cipher.open(household, Purpose::KeyWrap, wrapped)?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| OpenError)?;
+        let bytes =
+            zeroize::Zeroizing::new(self.cipher.open(household, Purpose::KeyWrap, wrapped)?);
+        let bytes: [u8; 32] = bytes.as_slice().try_into().map_err(|_| OpenError)?;
         Ok(DataKey::from_bytes(bytes))
     }
 }
@@ -238,6 +254,15 @@ impl fmt::Debug for MasterKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compiles only while every type that holds key bytes wipes them on drop.
+    #[test]
+    fn keys_wipe_their_bytes_when_they_go() {
+        fn wipes<T: ZeroizeOnDrop>() {}
+        wipes::<DataKey>();
+        wipes::<XChaCha20Poly1305>();
+        wipes::<crate::pseudonym::PseudonymKey>();
+    }
 
     #[test]
     fn sealed_text_opens_with_the_same_key_household_and_purpose() {
