@@ -318,6 +318,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             staff_id: None,
+            expires_at: None,
         }
     }
 

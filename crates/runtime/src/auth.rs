@@ -65,6 +65,8 @@ pub struct Client {
     /// The staff member a coordinator client is: a regisseur's sight belongs to this id, never
     /// to a string a request carries.
     pub staff_id: Option<String>,
+    /// When its token stops being valid: a long call (a subscription) ends then.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Client {
@@ -238,6 +240,7 @@ impl Clients {
                 organisatie: entry.organisatie.clone(),
                 gemeenten,
                 staff_id: entry.staff_id.clone(),
+                expires_at: entry.expires_at,
             };
             if by_hash
                 .insert(

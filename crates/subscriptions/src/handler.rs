@@ -258,6 +258,17 @@ struct Seen {
     disclosed: HashSet<(HouseholdId, NeedToKnow, Sight)>,
 }
 
+/// Resolves when a token valid until `expires_at` expires; never without one.
+async fn expiry(expires_at: Option<chrono::DateTime<chrono::Utc>>) {
+    match expires_at {
+        Some(at) => {
+            let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(left).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// One running subscription.
 struct Session {
     read: ReadSide,
@@ -278,9 +289,19 @@ impl Session {
     /// [`SubscriptionHandler::messages`]).
     async fn run(self, mut messages: Messages, out: mpsc::Sender<Result<v1::Delivery, Status>>) {
         let mut seen = Seen::default();
+        let expiry = expiry(self.client.expires_at);
+        tokio::pin!(expiry);
         loop {
             let next = tokio::select! {
                 () = out.closed() => break,
+                () = &mut expiry => {
+                    // A token that expired no longer opens anything, nor keeps it open.
+                    let _ = out.send(Err(Status::unauthenticated(format!(
+                        "the token of client {} has expired; subscribe again with a valid one",
+                        self.client.id
+                    )))).await;
+                    break;
+                }
                 () = self.stop.cancelled() => {
                     let _ = out.send(Err(status::unavailable("the hub is shutting down; resume later"))).await;
                     break;

@@ -264,3 +264,34 @@ async fn a_durable_subscription_that_does_not_acknowledge_is_held_back() {
     assert_eq!(held_back.len() + rest.len(), total as usize);
     assert_eq!(rest.last(), Some(&last));
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_subscription_ends_when_its_token_expires() {
+    let token = "jeugdzorg-kort-token";
+    // Whole seconds, as the clients file holds it.
+    let expires_at =
+        chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 4, 0).expect("a time");
+    let hub = TestHub::start_with_more_clients(&format!(
+        "[[client]]\nid = \"jeugdzorg-kort\"\nrole = \"partner\"\npillar = \"jeugd\"\n\
+         organisatie = \"12345678\"\ntoken_sha256 = \"{}\"\nexpires_at = \"{}\"\n",
+        hex::encode(rondom_runtime::auth::token_hash(token)),
+        expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ))
+    .await;
+    let mut subscription =
+        Subscription::open(hub.connect(Some(token)).await, jeugd(None, "")).await;
+    let ended = subscription
+        .ended(Duration::from_secs(15))
+        .await
+        .expect("the hub ends it");
+    assert_eq!(ended.code(), tonic::Code::Unauthenticated, "{ended:?}");
+    assert!(
+        chrono::Utc::now() >= expires_at,
+        "not before the token expired"
+    );
+    let again = Subscription::try_open(hub.connect(Some(token)).await, jeugd(None, ""))
+        .await
+        .err()
+        .expect("an expired token opens nothing");
+    assert_eq!(again.code(), tonic::Code::Unauthenticated);
+}

@@ -574,6 +574,20 @@ impl Subscription {
         positions
     }
 
+    /// Waits up to `within` for the hub to end the subscription, passing over deliveries;
+    /// returns the status it ended with (`None`: it did not end in time, or ended cleanly).
+    #[allow(dead_code)] // not every test binary ends subscriptions
+    pub async fn ended(&mut self, within: Duration) -> Option<tonic::Status> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.deliveries.next()).await {
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(status))) => return Some(status),
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+
     pub async fn ack(&self, position: u64) {
         self.acks
             .send(v1::SubscribeRequest {
