@@ -22,6 +22,8 @@ pub enum Purpose {
     Identity,
     /// Free text of a signal or event.
     Summary,
+    /// The free-text fields of an event's payload.
+    Detail,
     /// A household data key, wrapped under the master key.
     KeyWrap,
 }
@@ -31,6 +33,7 @@ impl Purpose {
         match self {
             Purpose::Identity => "identity",
             Purpose::Summary => "summary",
+            Purpose::Detail => "detail",
             Purpose::KeyWrap => "key-wrap",
         }
     }

@@ -425,6 +425,7 @@ mod tests {
                 summary: None,
                 case_id: String::new(),
                 writer: None,
+                detail: None,
                 body: Some(v1::event::Body::SignalReceived(v1::SignalReceived {
                     urgency: v1::Urgency::High as i32,
                 })),

@@ -21,6 +21,7 @@
 
 pub mod codec;
 pub mod convert;
+pub mod free_text;
 pub mod status;
 
 /// Generated code of package `rondom.v1`.

@@ -90,6 +90,15 @@ pub fn delivery(
         .unwrap_or_default();
     let mut payload = event.clone();
     payload.summary = None;
+    if let (Some(body), Some(detail)) = (
+        payload.body.as_mut(),
+        payload
+            .detail
+            .take()
+            .and_then(|sealed| open(Purpose::Detail, &sealed)),
+    ) {
+        rondom_proto::free_text::restore(body, &detail);
+    }
     for mention in &mut payload.persons {
         mention.identity = None;
     }

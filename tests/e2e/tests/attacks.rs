@@ -443,6 +443,27 @@ async fn regisseur_sight_belongs_to_the_staff_member_not_to_a_string() {
         protected_seen(DevClient::Regisseur).await,
         "the regisseur, authenticated as such, does"
     );
+    // Its subscription delivers the Veilig Thuis payload whole: the organisation travels
+    // sealed on the bus and is opened for the regisseur.
+    let mut subscription = Subscription::open(
+        hub.client_for(DevClient::Regisseur).await,
+        v1::OpenSubscription {
+            purpose: v1::Purpose::Regie as i32,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut delivered = None;
+    while let Some(delivery) = subscription.next().await {
+        if delivery.position == veilig_thuis.position {
+            delivered = delivery.event;
+        }
+    }
+    let Some(v1::event::Body::VeiligThuis(delivered)) = delivered.and_then(|event| event.body)
+    else {
+        panic!("the regisseur gets the Veilig Thuis payload");
+    };
+    assert_eq!(delivered.organisatie, "Veilig Thuis Amsterdam-Amstelland");
 }
 
 #[test_log::test(tokio::test)]

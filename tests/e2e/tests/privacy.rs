@@ -6,7 +6,7 @@ mod common;
 use common::{DevClient, TestHub, by_bsn, by_id, contains, files_under, signal};
 use rondom_proto::v1;
 
-const SECRETS: [&str; 9] = [
+const SECRETS: [&str; 11] = [
     "111222333",
     "123456782",
     "999990342",
@@ -16,6 +16,8 @@ const SECRETS: [&str; 9] = [
     "Huurachterstand bij Ymere",
     "verzuimt school",
     "valt vaak in huis",
+    "Veilig Thuis Testregio",
+    "0800-1234 vraag naar Ans",
 ];
 
 #[test_log::test(tokio::test)]
@@ -116,8 +118,38 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
     .expect_err("not involved");
     assert_eq!(refused.code(), tonic::Code::NotFound);
 
+    // A Veilig Thuis registration: its organisation and contact are free text too.
+    rondom_proto::v1::jeugd_service_client::JeugdServiceClient::new(
+        hub.client_for(DevClient::JeugdBackOffice).await,
+    )
+    .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+        context: Some(v1::WriteContext {
+            idempotency_key: "p-4".into(),
+            source_system: "suite-jeugd".into(),
+            gemeente_code: "0363".into(),
+            persons: vec![v1::PersonRef {
+                bsn: "123456782".into(),
+                display_name: String::new(),
+                birth_date: Some(v1::Date {
+                    year: 2014,
+                    month: 5,
+                    day: 4,
+                }),
+            }],
+            occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            case_id: "JW-2026-0001".into(),
+            note: String::new(),
+        }),
+        veilig_thuis: Some(v1::VeiligThuisBetrokken {
+            organisatie: "Veilig Thuis Testregio".into(),
+            contact: "0800-1234 vraag naar Ans".into(),
+        }),
+    })
+    .await
+    .expect("veilig thuis");
+
     let raw = hub.raw_stream().await;
-    assert_eq!(raw.len(), 3);
+    assert_eq!(raw.len(), 4);
     for message in &raw {
         for secret in SECRETS {
             assert!(

@@ -348,6 +348,9 @@ impl EventWriter {
                 }
             })
             .collect();
+        let mut body = draft.body;
+        let detail = rondom_proto::free_text::take(&mut body)
+            .map(|text| key.seal(&household, Purpose::Detail, &text).into());
         let event = v1::Event {
             household_id: household.to_string(),
             pillar: v1::Pillar::from(draft.pillar) as i32,
@@ -363,8 +366,9 @@ impl EventWriter {
                     .into(),
             ),
             case_id: draft.case_id,
-            body: Some(draft.body),
+            body: Some(body),
             writer: Some(draft.writer.clone()),
+            detail,
         };
         let envelope = Envelope {
             id: draft.id,
