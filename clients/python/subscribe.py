@@ -25,6 +25,10 @@ def parse_args():
     add = parser.add_argument
     add("--addr", default="127.0.0.1:50051", help="hub address (default %(default)s)")
     add("--token", default=os.environ.get("RONDOM_TOKEN"), help="bearer token ($RONDOM_TOKEN)")
+    add("--ca", metavar="PEM", help="TLS: the CA certificate that signed the hub's certificate "
+        "(without it the connection is plaintext, for a hub on loopback)")
+    add("--authority", metavar="NAME",
+        help="TLS: the name in the hub's certificate, when --addr is an IP address")
     add("--purpose", default="uitvoering_jeugdwet",
         help="why you read: a Purpose in lowercase, without PURPOSE_ (default %(default)s)")
     add("--on-behalf-of", default="", help="the person or process reading, for the audit log")
@@ -156,7 +160,14 @@ def main():
 
     requests = Requests(subscription_pb2.SubscribeRequest(open=open_request))
     inbox = queue.Queue(maxsize=1)
-    with grpc.insecure_channel(args.addr) as channel:
+    if args.ca:
+        with open(args.ca, "rb") as ca:
+            credentials = grpc.ssl_channel_credentials(root_certificates=ca.read())
+        options = [("grpc.ssl_target_name_override", args.authority)] if args.authority else []
+        channel = grpc.secure_channel(args.addr, credentials, options=options)
+    else:
+        channel = grpc.insecure_channel(args.addr)
+    with channel:
         stub = subscription_pb2_grpc.SubscriptionServiceStub(channel)
         call = stub.Subscribe(iter(requests), metadata=[("authorization", f"Bearer {args.token}")])
         threading.Thread(target=pump, args=(call, inbox), daemon=True).start()

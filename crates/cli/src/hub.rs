@@ -37,6 +37,8 @@ pub struct HubConfig {
     pub retention: Option<PathBuf>,
     /// How often the retention task runs.
     pub retention_every: Duration,
+    /// TLS of the gRPC listener; `None` serves plaintext (loopback only).
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 /// Adds every writing service (wijkteam signals, the four pillars, regie) over one writer.
@@ -86,10 +88,11 @@ pub async fn run_reader(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let clients = common.load_clients()?;
+    let tls = common.tls.server_config(listener.local_addr()?)?;
     let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
     let (client, jetstream) = rondom_bus::open(&common.nats_url, &common.stream()).await?;
     let (read, projector) = rondom_projector::start(&jetstream, &keys, projection).await?;
-    let services = GrpcServices::new(clients, read.audit.clone());
+    let services = GrpcServices::new(clients, read.audit.clone()).with_tls(tls);
     let reading = Reading {
         read,
         projector,
@@ -172,7 +175,8 @@ pub async fn run(
         retention_every: config.retention_every,
     };
     let (read, projector) = rondom_projector::start(&jetstream, &keys, &projection).await?;
-    let grpc = GrpcServices::new(config.clients.clone(), read.audit.clone());
+    let grpc =
+        GrpcServices::new(config.clients.clone(), read.audit.clone()).with_tls(config.tls.clone());
     let services = writer_services(grpc, &writer);
     let reading = Reading {
         read,

@@ -855,3 +855,18 @@ fn with_a_clients_file_the_cli_needs_the_right_token() {
     assert_eq!(view["household_id"], household.as_str());
     stop(hub);
 }
+
+#[test]
+fn plaintext_grpc_is_for_loopback_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(RONDOM)
+        .args(["up", "--grpc-addr", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("run rondom up");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("--tls-cert"),
+        "{stderr}"
+    );
+}

@@ -443,9 +443,17 @@ impl<S> Auth<S> {
         if is_open(path) {
             return Ok(None);
         }
-        let peer = request
-            .extensions()
+        // Over TLS the TCP details sit inside the TLS connection's.
+        let extensions = request.extensions();
+        let peer = extensions
             .get::<tonic::transport::server::TcpConnectInfo>()
+            .or_else(|| {
+                extensions
+                    .get::<tonic::transport::server::TlsConnectInfo<
+                        tonic::transport::server::TcpConnectInfo,
+                    >>()
+                    .map(tonic::transport::server::TlsConnectInfo::get_ref)
+            })
             .and_then(tonic::transport::server::TcpConnectInfo::remote_addr);
         let trace_id = crate::audit::trace_id(request.headers());
         let refuse = |status: Status, record: v1::AuditRecord| {

@@ -20,6 +20,8 @@ pub struct CommonArgs {
     /// node, 3 in a three-node cluster (see deploy/README.md).
     #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub replicas: u8,
+    #[command(flatten)]
+    pub tls: crate::tls::TlsArgs,
 }
 
 impl CommonArgs {

@@ -26,6 +26,7 @@ pub struct GrpcServices {
     clients: crate::auth::Clients,
     audit: rondom_bus::AuditLog,
     readiness: Option<crate::readiness::Readiness>,
+    tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 impl GrpcServices {
@@ -45,7 +46,15 @@ impl GrpcServices {
             clients,
             audit,
             readiness: None,
+            tls: None,
         }
+    }
+
+    /// Serves over TLS with `tls` (see [`crate::tls::TlsArgs`]); `None` leaves it plaintext.
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<tonic::transport::ServerTlsConfig>) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// Reports health from `readiness` (NATS, the projector's lag) instead of always SERVING.
@@ -89,6 +98,7 @@ pub async fn serve(
         clients,
         audit,
         readiness,
+        tls,
     } = services;
     // Aborted when serving ends (the guard drops).
     let _readiness = match readiness {
@@ -128,7 +138,11 @@ pub async fn serve(
 
     let address = listener.local_addr().ok();
     tracing::info!(address = ?address, services = ?names, "serving gRPC");
-    Server::builder()
+    let mut server = Server::builder();
+    if let Some(tls) = tls {
+        server = server.tls_config(tls)?;
+    }
+    server
         // A partner whose connection died silently is noticed, so its subscription (and the
         // durable name it holds) ends.
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))

@@ -42,6 +42,7 @@ pub mod rotation;
 pub mod secret_file;
 pub mod shutdown;
 pub mod telemetry;
+pub mod tls;
 
 pub use config::CommonArgs;
 pub use grpc::{GrpcServices, serve};

@@ -44,7 +44,10 @@ pub async fn run_role(
     let clients = common.load_clients()?;
     let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
     let audit = rondom_bus::AuditLog::new(jetstream.clone());
-    let grpc = GrpcServices::new(clients, audit).with_readiness(Readiness::new(client.clone()));
+    let tls = common.tls.server_config(listener.local_addr()?)?;
+    let grpc = GrpcServices::new(clients, audit)
+        .with_readiness(Readiness::new(client.clone()))
+        .with_tls(tls);
     let services = services(grpc, writer);
     rondom_runtime::serve(listener, services, shutdown)
         .await

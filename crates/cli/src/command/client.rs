@@ -26,23 +26,67 @@ pub(crate) struct Endpoint {
         global = true
     )]
     addr: String,
+    /// For an https:// address: the PEM certificate of the CA that signed the hub's
+    /// certificate (default: the system's trusted roots).
+    #[arg(long, env = "RONDOM_CA", global = true)]
+    ca: Option<PathBuf>,
+    /// For a hub that asks for client certificates: this client's PEM certificate and key.
+    #[arg(
+        long,
+        env = "RONDOM_CLIENT_CERT",
+        global = true,
+        requires = "client_key"
+    )]
+    client_cert: Option<PathBuf>,
+    #[arg(
+        long,
+        env = "RONDOM_CLIENT_KEY",
+        global = true,
+        requires = "client_cert"
+    )]
+    client_key: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
 }
 
 impl Endpoint {
+    /// Returns how to reach the hub: TLS for an https:// address.
+    fn tls(&self) -> anyhow::Result<Option<tonic::transport::ClientTlsConfig>> {
+        if !self.addr.starts_with("https://") {
+            return Ok(None);
+        }
+        let read = |path: &PathBuf| {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        };
+        let mut tls = tonic::transport::ClientTlsConfig::new();
+        tls = match &self.ca {
+            Some(ca) => tls.ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?)),
+            None => tls.with_native_roots(),
+        };
+        if let (Some(cert), Some(key)) = (&self.client_cert, &self.client_key) {
+            tls = tls.identity(tonic::transport::Identity::from_pem(
+                read(cert)?,
+                read(key)?,
+            ));
+        }
+        Ok(Some(tls))
+    }
+
     pub(crate) async fn channel(&self) -> anyhow::Result<Channel> {
-        Channel::from_shared(self.addr.clone())
-            .with_context(|| format!("{:?} is not a valid address", self.addr))?
-            .connect()
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot reach the hub at {}; is `rondom up` running?",
-                    self.addr
-                )
-            })
+        let mut endpoint = Channel::from_shared(self.addr.clone())
+            .with_context(|| format!("{:?} is not a valid address", self.addr))?;
+        if let Some(tls) = self.tls()? {
+            endpoint = endpoint
+                .tls_config(tls)
+                .context("cannot set up TLS to the hub")?;
+        }
+        endpoint.connect().await.with_context(|| {
+            format!(
+                "cannot reach the hub at {}; is `rondom up` running?",
+                self.addr
+            )
+        })
     }
 }
 

@@ -14,6 +14,8 @@ use rondom_runtime::nats_server::NatsTarget;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
+    #[command(flatten)]
+    tls: rondom_runtime::tls::TlsArgs,
     /// Data directory: nats/ (JetStream), projector/ (read model), keys/.
     #[arg(long, env = "RONDOM_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
@@ -63,6 +65,8 @@ pub(crate) struct UpArgs {
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
+    // Plaintext on the network, or a certificate that cannot be read, stops us first.
+    let tls = args.tls.server_config(args.grpc_addr)?;
     private_dir(&args.data_dir)?;
     // A wrong clients file stops us before anything starts.
     let clients = match &args.clients {
@@ -83,6 +87,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
     tracing::info!(grpc = %args.grpc_addr, nats = %rondom_bus::without_passwords(&nats_url), data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
     let config = HubConfig {
+        tls,
         nats_url,
         data_dir: args.data_dir,
         stream: StreamSettings {

@@ -38,6 +38,9 @@ pub struct TestHub {
     clients: Clients,
     /// Most events the projector may lag before its readers report NOT_SERVING.
     pub max_lag: u64,
+    /// TLS of the hub's listener, and how the test's own connections trust it.
+    tls: Option<tonic::transport::ServerTlsConfig>,
+    client_tls: Option<tonic::transport::ClientTlsConfig>,
     /// The tokens of the development clients.
     tokens: DevTokens,
     dir: TempDir,
@@ -72,6 +75,18 @@ impl TestHub {
         Self::start_configured(StreamSettings::default(), None, Some(clients)).await
     }
 
+    /// Starts a hub that serves TLS with `server`; the test's connections use `client`.
+    pub async fn start_with_tls(
+        server: tonic::transport::ServerTlsConfig,
+        client: tonic::transport::ClientTlsConfig,
+    ) -> Self {
+        let mut hub = Self::start_configured(StreamSettings::default(), None, None).await;
+        hub.tls = Some(server);
+        hub.client_tls = Some(client);
+        hub.restart().await;
+        hub
+    }
+
     /// Starts a hub that lets the development clients call, and the clients of `more` (a
     /// clients file's `[[client]]` entries).
     pub async fn start_with_more_clients(more: &str) -> Self {
@@ -100,6 +115,8 @@ impl TestHub {
             retention: None,
             clients: clients.unwrap_or(dev_clients),
             max_lag: 10_000,
+            tls: None,
+            client_tls: None,
             tokens,
             dir,
             token: CancellationToken::new(),
@@ -148,6 +165,7 @@ impl TestHub {
             } else {
                 24 * 60 * 60
             }),
+            tls: self.tls.clone(),
         };
         self.handle = Some(tokio::spawn(hub::run(
             config,
@@ -179,11 +197,14 @@ impl TestHub {
     }
 
     async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect to the hub")
+        let endpoint = match &self.client_tls {
+            None => Channel::from_shared(format!("http://{}", self.addr)).expect("uri"),
+            Some(tls) => Channel::from_shared(format!("https://{}", self.addr))
+                .expect("uri")
+                .tls_config(tls.clone())
+                .expect("client TLS"),
+        };
+        endpoint.connect().await.expect("connect to the hub")
     }
 
     /// Holds the projector back until `until`: JetStream pauses its consumer, so events are

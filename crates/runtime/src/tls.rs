@@ -1,0 +1,75 @@
+//! TLS on the gRPC listener (rustls). With a certificate and key, every call is encrypted;
+//! with a client CA too, a caller must also present a certificate that CA signed (system to
+//! system, the way PKIoverheid certificates are used between government systems), besides its
+//! bearer token. Without TLS the hub serves only on a loopback address: plaintext is for a
+//! developer's own machine.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+
+/// Where the listener's certificate, key and (optionally) client CA are.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain of the gRPC listener (with --tls-key): serve TLS only.
+    #[arg(long, env = "RONDOM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "RONDOM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM certificate(s) of the CA that signs client certificates: callers must present one.
+    #[arg(long, env = "RONDOM_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Returns the server's TLS configuration, `None` without a certificate; refuses to serve
+    /// plaintext on an address other machines can reach.
+    ///
+    /// # Errors
+    /// When a file cannot be read, or `addr` is not loopback and no certificate is given.
+    pub fn server_config(&self, addr: SocketAddr) -> anyhow::Result<Option<ServerTlsConfig>> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            anyhow::ensure!(
+                addr.ip().is_loopback(),
+                "gRPC on {addr} would be plaintext on the network: give --tls-cert and --tls-key, \
+                 or listen on a loopback address for development"
+            );
+            return Ok(None);
+        };
+        let mut config =
+            ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+        if let Some(ca) = &self.tls_client_ca {
+            config = config.client_ca_root(Certificate::from_pem(read(ca)?));
+        }
+        Ok(Some(config))
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_only_on_loopback() {
+        let none = TlsArgs::default();
+        assert!(matches!(
+            none.server_config("127.0.0.1:50051".parse().expect("addr")),
+            Ok(None)
+        ));
+        assert!(matches!(
+            none.server_config("[::1]:50051".parse().expect("addr")),
+            Ok(None)
+        ));
+        let open = none
+            .server_config("0.0.0.0:50051".parse().expect("addr"))
+            .expect_err("plaintext on the network");
+        assert!(open.to_string().contains("--tls-cert"), "{open}");
+    }
+}
