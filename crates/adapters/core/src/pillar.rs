@@ -131,42 +131,7 @@ impl PillarWriter {
         let aanbieder = check.named_aanbieder().map(str::to_owned);
         let (header, body) = check.finish(header.zip(body))?;
         let client = &caller.client;
-        // Who may write what: the college's back-office for the gemeenten it serves, a
-        // provider only about its own care under a toewijzing to it.
-        let assignment = match client.role {
-            Role::BackOffice(law) if law == pillar => {
-                if !client.serves(header.gemeente.as_str()) {
-                    return Err(Error::Denied(format!(
-                        "client {} does not serve gemeente {}",
-                        client.id, header.gemeente
-                    )));
-                }
-                None
-            }
-            Role::Partner(law) if law == pillar => {
-                let own = client.organisatie.clone().unwrap_or_default();
-                let (Some(toewijzing), Some(named)) = (toewijzing_kind(pillar), aanbieder) else {
-                    return Err(Error::Denied(format!(
-                        "a provider of {pillar} does not write {kind}; the gemeente's back-office does"
-                    )));
-                };
-                if named != own {
-                    return Err(Error::Denied(format!(
-                        "client {} is organisation {own} and writes only about its own care, not of {named}",
-                        client.id
-                    )));
-                }
-                Some(Assignment {
-                    organisatie: own,
-                    toewijzing,
-                })
-            }
-            role => {
-                return Err(Error::Denied(format!(
-                    "{role} does not write {pillar} events"
-                )));
-            }
-        };
+        let assignment = may_write(client, pillar, kind, &header.gemeente, aanbieder)?;
         let id = header.event_id(&client.id);
         let persons = header
             .persons
@@ -381,6 +346,54 @@ impl PillarWriter {
             writer: caller.client.writer(),
         };
         self.writer.write(draft).await
+    }
+}
+
+/// Who may write what in a law's pillar: its back-office for the gemeenten it serves, and a
+/// provider only about its own care (`aanbieder`, the organisation the payload names), under
+/// the toewijzing returned, which the writer must find in the household's log.
+///
+/// # Errors
+/// [`Error::Denied`] for anyone and anything else.
+fn may_write(
+    client: &rondom_runtime::auth::Client,
+    pillar: Pillar,
+    kind: &str,
+    gemeente: &rondom_domain::GemeenteCode,
+    aanbieder: Option<String>,
+) -> crate::Result<Option<Assignment>> {
+    match client.role {
+        Role::BackOffice(law) if law == pillar => {
+            if client.serves(gemeente.as_str()) {
+                Ok(None)
+            } else {
+                Err(Error::Denied(format!(
+                    "client {} does not serve gemeente {gemeente}",
+                    client.id
+                )))
+            }
+        }
+        Role::Partner(law) if law == pillar => {
+            let own = client.organisatie.clone().unwrap_or_default();
+            let (Some(toewijzing), Some(named)) = (toewijzing_kind(pillar), aanbieder) else {
+                return Err(Error::Denied(format!(
+                    "a provider of {pillar} does not write {kind}; the gemeente's back-office does"
+                )));
+            };
+            if named != own {
+                return Err(Error::Denied(format!(
+                    "client {} is organisation {own} and writes only about its own care, not of {named}",
+                    client.id
+                )));
+            }
+            Ok(Some(Assignment {
+                organisatie: own,
+                toewijzing,
+            }))
+        }
+        role => Err(Error::Denied(format!(
+            "{role} does not write {pillar} events"
+        ))),
     }
 }
 
