@@ -195,3 +195,107 @@ async fn an_event_with_impossible_dates_on_the_log_does_not_stop_the_read_model(
         tonic_health::ServingStatus::Serving
     );
 }
+
+/// Any date, instant and number the API carries, from chrono's first day to its last and
+/// beyond: every write is answered OK or INVALID_ARGUMENT, never an internal error, and the
+/// read model stays current and complete.
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn writes_with_any_values_are_answered_and_the_read_model_stays_whole() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+    use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
+
+    let hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
+    let mut schuld =
+        SchuldhulpServiceClient::new(hub.client_for(DevClient::SchuldhulpBackOffice).await);
+    let date = (
+        proptest::prop_oneof![-300_000i32..300_000, 1890i32..2210],
+        -2i32..15,
+        -2i32..34,
+    )
+        .prop_map(|(year, month, day)| v1::Date { year, month, day });
+    let values = (
+        proptest::collection::vec(proptest::option::of(date), 4),
+        proptest::prop_oneof![proptest::num::i64::ANY, -10_000_000_000i64..10_000_000_000],
+        proptest::num::u32::ANY,
+        proptest::num::i32::ANY,
+    );
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut last = 0;
+    for number in 0..150 {
+        let (dates, seconds, weeks, besluit) =
+            values.new_tree(&mut runner).expect("values").current();
+        let mut context = context(&format!("fuzz-{number}"));
+        if let Some(context) = context.as_mut() {
+            context.occurred_at = Some(prost_types::Timestamp { seconds, nanos: 0 });
+            context.persons[0].birth_date = dates[3];
+        }
+        let answers = [
+            wmo.issue_beschikking(v1::IssueWmoBeschikkingRequest {
+                context: context.clone(),
+                beschikking: Some(v1::WmoBeschikkingAfgegeven {
+                    besluit,
+                    productcategorie: "01".into(),
+                    aanvraag_ontvangen_op: dates[0],
+                    ingangsdatum: dates[1],
+                    einddatum: dates[2],
+                    ..Default::default()
+                }),
+            })
+            .await,
+            jeugd
+                .issue_beschikking(v1::IssueJeugdBeschikkingRequest {
+                    context: context.clone(),
+                    beschikking: Some(v1::JeugdBeschikkingAfgegeven {
+                        besluit,
+                        productcategorie: "45".into(),
+                        aanvraag_ontvangen_op: dates[0],
+                        ingangsdatum: dates[1],
+                        einddatum: dates[2],
+                    }),
+                })
+                .await,
+            schuld
+                .issue_beschikking(v1::IssueSchuldBeschikkingRequest {
+                    context: context.clone(),
+                    beschikking: Some(v1::SchuldBeschikking {
+                        besluit,
+                        eerste_gesprek_op: dates[0],
+                        verwachte_duur_weken: weeks,
+                    }),
+                })
+                .await,
+            wmo.receive_bezwaar(v1::ReceiveBezwaarRequest {
+                context,
+                bezwaar: Some(v1::BezwaarOntvangen {
+                    bezwaartermijn_einde: dates[2],
+                    adviescommissie: weeks % 2 == 0,
+                }),
+            })
+            .await,
+        ];
+        for answer in answers {
+            match answer {
+                Ok(reply) => last = last.max(reply.into_inner().position),
+                Err(status) => assert_eq!(status.code(), Code::InvalidArgument, "{status:?}"),
+            }
+        }
+    }
+    assert!(last > 0, "some of them were valid");
+    let view = hub
+        .households()
+        .await
+        .get_household(common::by_bsn("111222333", last))
+        .await
+        .expect("the read model followed every accepted write")
+        .into_inner()
+        .household
+        .expect("household");
+    assert!(!view.incomplete, "nothing was quarantined");
+    assert_eq!(
+        hub.health("rondom.v1.HouseholdService").await,
+        tonic_health::ServingStatus::Serving
+    );
+}
