@@ -118,6 +118,14 @@ impl Trees {
     }
 }
 
+/// Returns the error of a sled transaction that failed; ours never abort themselves.
+fn storage_error(err: TransactionError<()>) -> Error {
+    match err {
+        TransactionError::Storage(storage) => Error::Storage(storage),
+        TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
+    }
+}
+
 /// Sets the metric of quarantined events (health reads it too).
 fn report_quarantine(trees: &Trees) {
     let count = i64::try_from(trees.quarantine.len()).unwrap_or(i64::MAX);
@@ -343,10 +351,7 @@ impl ReadModel {
                 meta_tx.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes())?;
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
-            .map_err(|err| match err {
-                TransactionError::Storage(storage) => Error::Storage(storage),
-                TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
-            })?;
+            .map_err(storage_error)?;
         report_quarantine(&trees);
         Ok(())
     }
@@ -388,10 +393,7 @@ impl ReadModel {
                 households_tx.insert(household_id.as_bytes(), household.encode_to_vec())?;
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
-            .map_err(|err| match err {
-                TransactionError::Storage(storage) => Error::Storage(storage),
-                TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
-            })?;
+            .map_err(storage_error)?;
         report_quarantine(&trees);
         Ok(())
     }
@@ -548,10 +550,7 @@ impl ReadModel {
                     Ok::<(), ConflictableTransactionError<()>>(())
                 },
             )
-            .map_err(|err| match err {
-                TransactionError::Storage(storage) => Error::Storage(storage),
-                TransactionError::Abort(()) => unreachable!("the transaction never aborts itself"),
-            })?;
+            .map_err(storage_error)?;
         Ok(applied)
     }
 
