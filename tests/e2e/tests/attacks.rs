@@ -93,7 +93,7 @@ fn household_read(bsn: &str, purpose: v1::Purpose) -> v1::GetHouseholdRequest {
 #[test_log::test(tokio::test)]
 async fn a_provider_cannot_make_itself_involved_or_write_the_colleges_decisions() {
     let hub = hub().await;
-    // The household exists, with a protected fact the provider must never see.
+    // The household exists: the wijkteam wrote about the son.
     hub.post_wijkteam("s-1", &[(ZOON.bsn, ZOON.name)], "zorgen om Daan")
         .await;
     let mut provider = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await);
