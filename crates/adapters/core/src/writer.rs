@@ -103,6 +103,9 @@ impl From<Written> for v1::WriteResponse {
     }
 }
 
+/// How long a write's answer waits for its audit record to be stored.
+const AUDIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The most toewijzingen of one kind a provider's write looks through in a household.
 const MAX_ASSIGNMENTS: usize = 1_000;
 
@@ -185,15 +188,16 @@ impl EventWriter {
                 );
             }
         };
-        if result
+        // The record is stored before the answer as long as NATS answers promptly, so the log
+        // keeps the order of events. When it does not (an outage), the sender is answered
+        // anyway and the record follows when NATS is back: the event itself, already
+        // acknowledged, names its writer.
+        let stored = tokio::spawn(store);
+        let unreachable = result
             .as_ref()
-            .is_err_and(|status| status.code() == tonic::Code::Unavailable)
-        {
-            // NATS is not answering: the sender hears so now, and the record follows when
-            // NATS is back, rather than holding the answer for another timeout.
-            tokio::spawn(store);
-        } else {
-            store.await;
+            .is_err_and(|status| status.code() == tonic::Code::Unavailable);
+        if !unreachable {
+            let _ = tokio::time::timeout(AUDIT_WAIT, stored).await;
         }
         result
     }
