@@ -20,6 +20,8 @@ pub(crate) fn nats(dir: &Path, sync_always: bool) -> anyhow::Result<NatsServer> 
         port: None,
         ready_timeout: Duration::from_secs(30),
         sync_always,
+        // The bench compares against raw NATS on the same server: no users to log in with.
+        users: None,
     })
     .context("failed to start nats-server (run `make tools`)")
 }

@@ -18,6 +18,18 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A stream or bucket is not there and this role could not create it: on a locked bus
+    /// only the operator may.
+    #[error(
+        "{what} does not exist and could not be created with this NATS user; the operator \
+         creates the streams and buckets with `rondom provision --nats-url \
+         nats://rondom-operator:...@host:4222` (rondom up does so itself)"
+    )]
+    Missing {
+        what: &'static str,
+        #[source]
+        source: Box<Error>,
+    },
     /// NATS did not complete an operation: down, slow, or no stream. Retrying may succeed.
     #[error("NATS did not complete {operation}")]
     Unavailable {

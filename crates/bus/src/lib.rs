@@ -2,7 +2,7 @@
 //! publishing with deduplication, the person-to-household registry and the household key store.
 //!
 //! # Layout
-//! - [`stream`] — names and idempotent provisioning of `RONDOM_EVENTS`, `RONDOM_AUDIT`, `RONDOM_PERSONS`, `RONDOM_KEYS`
+//! - [`stream`] — names, and provisioning (the operator's) or checking (a role's) of `RONDOM_EVENTS`, `RONDOM_AUDIT`, `RONDOM_PERSONS`, `RONDOM_KEYS`
 //! - [`subject`] — `rondom.evt.<household>.<pillar>.<kind>`
 //! - [`envelope`] — CloudEvents 1.0 binary-mode headers, and decoding a received event
 //! - [`publisher`] — publish an event and wait for JetStream's acknowledgement
@@ -113,17 +113,18 @@ pub fn without_passwords(url: &str) -> String {
         .join(",")
 }
 
-/// Connects to NATS and provisions the stream and buckets: what every role does first.
+/// Connects to NATS and checks that the stream and buckets are there ([`stream::ensure`]):
+/// what every role does first.
 ///
 /// # Errors
-/// [`Error::Connect`] or [`Error::Provision`].
+/// [`Error::Connect`], [`Error::Provision`] or [`Error::Missing`].
 pub async fn open(
     url: &str,
     settings: &stream::StreamSettings,
 ) -> Result<(async_nats::Client, async_nats::jetstream::Context)> {
     let client = connect(url).await?;
     let jetstream = jetstream(client.clone());
-    stream::provision(&jetstream, settings).await?;
+    stream::ensure(&jetstream, settings).await?;
     Ok((client, jetstream))
 }
 

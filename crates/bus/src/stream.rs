@@ -1,4 +1,6 @@
-//! The stream and buckets Rondom needs, created or updated idempotently at every start.
+//! The stream and buckets Rondom needs. The operator creates or updates them ([`provision`],
+//! `rondom provision`, and `rondom up` at every start); a role only checks that they are there
+//! ([`ensure`]), since on a locked bus it may not change them.
 
 use std::time::Duration;
 
@@ -144,6 +146,47 @@ pub async fn provision(jetstream: &jetstream::Context, settings: &StreamSettings
             source: err.into(),
         })?;
     provision_keys_bucket(jetstream, settings).await?;
+    Ok(())
+}
+
+/// Checks that the stream and buckets exist, creating one that does not (on a bus that lets
+/// this user do so): what every role does at start. One that exists is left as it is:
+/// bringing it to the current configuration is [`provision`]'s job, the operator's.
+///
+/// # Errors
+/// [`Error::Provision`] naming what is missing and could not be created.
+pub async fn ensure(jetstream: &jetstream::Context, settings: &StreamSettings) -> Result<()> {
+    let streams = [
+        (EVENTS_STREAM, EVENTS_STREAM.to_owned()),
+        (
+            crate::audit::AUDIT_STREAM,
+            crate::audit::AUDIT_STREAM.to_owned(),
+        ),
+        (PERSONS_BUCKET, format!("KV_{PERSONS_BUCKET}")),
+        (KEYS_BUCKET, format!("KV_{KEYS_BUCKET}")),
+    ];
+    for (what, stream) in streams {
+        match jetstream.get_stream(&stream).await {
+            Ok(_) => continue,
+            Err(err)
+                if matches!(err.kind(), jetstream::context::GetStreamErrorKind::JetStream(inner)
+                    if inner.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND) => {}
+            Err(err) => {
+                return Err(Error::Provision {
+                    what,
+                    source: err.into(),
+                });
+            }
+        }
+        tracing::info!(stream, "not there yet; creating it");
+        provision(jetstream, settings)
+            .await
+            .map_err(|err| Error::Missing {
+                what,
+                source: Box::new(err),
+            })?;
+        return Ok(());
+    }
     Ok(())
 }
 

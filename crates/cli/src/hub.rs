@@ -16,10 +16,44 @@ use rondom_runtime::{CommonArgs, GrpcServices, Keys};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+/// The NATS URL each part of the hub connects with: on a locked bus, each as its own user
+/// (`deploy/nats/accounts.conf`).
+#[derive(Clone)]
+pub struct HubNats {
+    /// Creates or updates the streams and buckets at start.
+    pub operator: String,
+    /// The writing services.
+    pub writer: String,
+    /// The projector and the reading services.
+    pub projector: String,
+}
+
+impl HubNats {
+    /// Every part with the same URL (a bus that is not locked, or an operator's URL).
+    pub fn same(url: &str) -> Self {
+        Self {
+            operator: url.to_owned(),
+            writer: url.to_owned(),
+            projector: url.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for HubNats {
+    /// Leaves the passwords out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubNats")
+            .field("operator", &rondom_bus::without_passwords(&self.operator))
+            .field("writer", &rondom_bus::without_passwords(&self.writer))
+            .field("projector", &rondom_bus::without_passwords(&self.projector))
+            .finish()
+    }
+}
+
 /// What the hub needs besides its listener.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
-    pub nats_url: String,
+    pub nats: HubNats,
     /// Holds keys/ and projector/.
     pub data_dir: PathBuf,
     pub stream: StreamSettings,
@@ -98,6 +132,7 @@ pub async fn run_reader(
         projector,
         client,
         jetstream,
+        writer_client: None,
         max_lag: projection.max_lag,
     };
     reading.serve(listener, services, shutdown).await
@@ -109,6 +144,8 @@ struct Reading {
     projector: ProjectorTask,
     client: async_nats::Client,
     jetstream: async_nats::jetstream::Context,
+    /// The writing services' own connection, in a process that has them.
+    writer_client: Option<async_nats::Client>,
     max_lag: u64,
 }
 
@@ -144,6 +181,9 @@ impl Reading {
             .shutdown()
             .await
             .context("failed to stop the projector cleanly")?;
+        if let Some(writer) = self.writer_client {
+            writer.drain().await.context("failed to drain NATS")?;
+        }
         self.client.drain().await.context("failed to drain NATS")?;
         served.context("gRPC server failed")
     }
@@ -161,9 +201,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let keys =
         Keys::load_or_generate(&config.data_dir.join("keys")).context("failed to load keys")?;
-    let (client, jetstream) = rondom_bus::open(&config.nats_url, &config.stream).await?;
-
-    let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
+    provision(&config.nats.operator, &config.stream).await?;
+    let (writer_client, writer_jetstream) =
+        rondom_bus::open(&config.nats.writer, &config.stream).await?;
+    let writer = Arc::new(EventWriter::open(&writer_jetstream, &keys).await?);
+    let (client, jetstream) = rondom_bus::open(&config.nats.projector, &config.stream).await?;
     let projection = ProjectionArgs {
         data_dir: config.data_dir.join("projector"),
         batch_size: config.batch_size,
@@ -183,7 +225,20 @@ pub async fn run(
         projector,
         client,
         jetstream,
+        writer_client: Some(writer_client),
         max_lag: config.max_lag,
     };
     reading.serve(listener, services, shutdown).await
+}
+
+/// Creates the streams and buckets, or brings them to this version's configuration, as the
+/// operator: `rondom provision`, and `rondom up` at every start.
+///
+/// # Errors
+/// When NATS cannot be reached or refuses.
+pub async fn provision(operator_url: &str, settings: &StreamSettings) -> anyhow::Result<()> {
+    let client = rondom_bus::connect(operator_url).await?;
+    rondom_bus::stream::provision(&rondom_bus::jetstream(client.clone()), settings).await?;
+    client.drain().await.context("failed to drain NATS")?;
+    Ok(())
 }

@@ -17,6 +17,7 @@ use rondom_bus::stream::EVENTS_STREAM;
 use rondom_cli::connection::authed;
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
+use rondom_runtime::bus_users::BusUser;
 use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use rondom_testkit::TestNats;
 use tonic::transport::Channel;
@@ -147,8 +148,17 @@ async fn killed_roles_lose_nothing_and_double_nothing() {
     let (tokens, _) = DevTokens::load_or_create(dir.path()).expect("development credentials");
     // Small batches: more checkpoints for a kill to fall between.
     let batches = ["--batch-size", "16"];
-    let mut projector = Role::start("projector", dir.path(), nats.url(), &batches);
-    let mut adapter = Role::start("wijkteam", dir.path(), nats.url(), &[]);
+    // The operator provisions; each role logs in as its own NATS user, as in production.
+    rondom_cli::hub::provision(nats.url(), &Default::default())
+        .await
+        .expect("provision");
+    let mut projector = Role::start(
+        "projector",
+        dir.path(),
+        &nats.url_for(BusUser::Projector),
+        &batches,
+    );
+    let mut adapter = Role::start("wijkteam", dir.path(), &nats.url_for(BusUser::Writer), &[]);
 
     // The wijkteam systems: CLIENTS of them, each posting its share in order.
     let channel = Channel::from_shared(adapter.url())

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use rondom_runtime::bus_users::BusUser;
 use rondom_testkit::{free_port, wait_for_port};
 use serde_json::Value;
 
@@ -165,6 +166,27 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
             .iter()
             .all(|token| !clients.contains(token.as_str()))
     );
+
+    // Its NATS is locked: the passwords are the owner's only, and a client without them (or
+    // with a guessed one) is refused.
+    let users_mode = std::fs::metadata(data.join("nats-users.toml"))
+        .expect("rondom up wrote nats-users.toml")
+        .permissions()
+        .mode();
+    assert_eq!(users_mode & 0o777, 0o600);
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            for url in [
+                format!("nats://127.0.0.1:{nats_port}"),
+                format!("nats://rondom-operator:guessed@127.0.0.1:{nats_port}"),
+            ] {
+                assert!(
+                    rondom_bus::connect(&url).await.is_err(),
+                    "{url} got into the hub's NATS"
+                );
+            }
+        });
 
     let post = |args: &[&str]| {
         let mut all = vec!["signal", "post", "--gemeente", "0363", "--json"];
@@ -344,6 +366,8 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
             .arg("keys")
             .args(args)
             .args(["--nats-url", &format!("nats://127.0.0.1:{nats_port}")])
+            // The locked bus: the operator's password comes from the data directory.
+            .env("RONDOM_DATA_DIR", &data)
             .arg("--key-dir")
             .arg(data.join("keys"))
             .output()
@@ -428,6 +452,7 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         .arg("backup")
         .arg(&backup_dir)
         .args(["--nats-url", &format!("nats://127.0.0.1:{nats_port}")])
+        .env("RONDOM_DATA_DIR", &data)
         .output()
         .expect("run rondom backup");
     assert!(
@@ -574,7 +599,22 @@ fn roles_run_as_separate_processes_against_one_nats() {
     rondom_runtime::dev_clients::DevTokens::load_or_create(dir.path())
         .expect("development credentials");
     let clients = dir.path().join("clients.toml");
+    // The operator provisions the streams; each role then logs in as its own NATS user.
+    let provisioned = Command::new(RONDOM)
+        .args(["provision", "--nats-url", nats.url()])
+        .output()
+        .expect("run rondom provision");
+    assert!(
+        provisioned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&provisioned.stderr)
+    );
     let serve = |role: &str, port: u16, log: &str| {
+        let user = if role == "projector" {
+            BusUser::Projector
+        } else {
+            BusUser::Writer
+        };
         let log = std::fs::File::create(dir.path().join(log)).expect("log");
         // Roles on one machine each have their own metrics port.
         let metrics = free_port();
@@ -584,7 +624,7 @@ fn roles_run_as_separate_processes_against_one_nats() {
                 "--role",
                 role,
                 "--nats-url",
-                nats.url(),
+                &nats.url_for(user),
                 "--grpc-addr",
                 &format!("127.0.0.1:{port}"),
                 "--metrics-addr",

@@ -11,6 +11,7 @@
 //! - [`grpc`] — [`GrpcServices`] and [`serve`], with health and reflection (v1 and v1alpha)
 //! - [`readiness`] — health that turns NOT_SERVING when NATS is gone or the projector lags
 //! - [`metrics`] — the process's Prometheus metrics and the `/metrics` endpoint
+//! - [`bus_users`] — the NATS users of a locked bus, their generated passwords, their URLs
 //! - [`nats_server`] — start and stop a nats-server child process with JetStream
 //! - [`keys`] — the master and pseudonym keys, from files with strict permissions
 //! - [`rotation`] — re-wrapping every household key under a new master key, without downtime
@@ -30,6 +31,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bus_users;
 pub mod config;
 pub mod dev_clients;
 pub mod grpc;

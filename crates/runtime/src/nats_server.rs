@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use crate::bus_users::{ACCOUNTS_CONF, BusUser, BusUsers};
+
 /// Why a nats-server could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -49,6 +51,9 @@ pub struct NatsServerOptions {
     /// Sync every JetStream write to disk before acknowledging it (`sync_interval: always`);
     /// off, the server syncs every two minutes and relies on replicas (its default).
     pub sync_always: bool,
+    /// Lock the server with these users and the permissions of `deploy/nats/accounts.conf`;
+    /// `None` lets anyone on loopback in (tests of the bus itself).
+    pub users: Option<BusUsers>,
 }
 
 /// A running nats-server; stopped (SIGTERM, then SIGKILL) when dropped.
@@ -57,6 +62,7 @@ pub struct NatsServer {
     child: Child,
     url: String,
     log: PathBuf,
+    users: Option<BusUsers>,
 }
 
 /// The NATS a command works on: a server it was pointed at, or the embedded one it started on
@@ -64,45 +70,59 @@ pub struct NatsServer {
 #[derive(Debug)]
 pub struct NatsTarget {
     url: String,
-    /// Held for its drop, which stops the server.
-    _embedded: Option<NatsServer>,
+    embedded: Option<NatsServer>,
 }
 
 impl NatsTarget {
-    /// Returns `url` when given, else starts nats-server with its store in `store_dir` on
-    /// 127.0.0.1:`port` (a port in use means another server, the hub's, runs there).
+    /// Returns `url` when given, else starts nats-server with its store in `<data_dir>/nats`
+    /// on 127.0.0.1:`port` (a port in use means another server, the hub's, runs there),
+    /// locked with the users of `data_dir` (created on first start).
     ///
     /// # Errors
     /// [`Error`] when the embedded server does not start.
     pub async fn url_or_embedded(
         url: Option<&str>,
-        store_dir: PathBuf,
+        data_dir: &Path,
         port: u16,
     ) -> Result<Self, Error> {
         if let Some(url) = url {
             return Ok(Self {
                 url: url.to_owned(),
-                _embedded: None,
+                embedded: None,
             });
         }
+        let users = BusUsers::load_or_create(data_dir).map_err(|source| Error::Directory {
+            path: crate::bus_users::path(data_dir),
+            source: std::io::Error::other(source),
+        })?;
         let options = NatsServerOptions {
-            store_dir,
+            store_dir: data_dir.join("nats"),
             port: Some(port),
             ready_timeout: Duration::from_secs(30),
             sync_always: false,
+            users: Some(users),
         };
         let server = tokio::task::spawn_blocking(move || NatsServer::start(&options))
             .await
             .expect("starting nats-server does not panic")?;
         Ok(Self {
             url: server.url().to_owned(),
-            _embedded: Some(server),
+            embedded: Some(server),
         })
     }
 
-    /// Returns the client URL.
-    pub fn url(&self) -> &str {
-        &self.url
+    /// Returns the URL `user` connects with: the embedded server's with that user's
+    /// password, or the URL the command was given (which names its own user, if any).
+    pub fn url_for(&self, user: BusUser) -> String {
+        match &self.embedded {
+            Some(server) => server.url_for(user),
+            None => self.url.clone(),
+        }
+    }
+
+    /// Returns the URL the operator's work connects with.
+    pub fn url(&self) -> String {
+        self.url_for(BusUser::Operator)
     }
 }
 
@@ -123,16 +143,11 @@ impl NatsServer {
             .port
             .map_or_else(|| "-1".to_owned(), |port| port.to_string());
         let mut command = Command::new(&binary);
-        if options.sync_always {
-            // Not a command-line flag: only a config file sets it.
-            let config = options.store_dir.join("sync-always.conf");
-            std::fs::write(&config, "jetstream { sync_interval: always }\n").map_err(|source| {
-                Error::Directory {
-                    path: config.clone(),
-                    source,
-                }
-            })?;
+        if let Some(config) = write_config(options)? {
             command.arg("-c").arg(config);
+        }
+        if let Some(users) = &options.users {
+            command.envs(users.environment());
         }
         let child = command
             .args(["-a", "127.0.0.1", "-p", &port, "-js"])
@@ -157,15 +172,24 @@ impl NatsServer {
             child,
             url: String::new(),
             log,
+            users: options.users.clone(),
         };
         server.url = server.wait_until_ready(&binary, &run_dir, options.ready_timeout)?;
         tracing::info!(url = %server.url, store = %options.store_dir.display(), "nats-server ready");
         Ok(server)
     }
 
-    /// Returns the client URL, e.g. `nats://127.0.0.1:4222`.
+    /// Returns the client URL, e.g. `nats://127.0.0.1:4222`, without a user.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Returns the URL `user` connects with: with its password when the server is locked.
+    pub fn url_for(&self, user: BusUser) -> String {
+        match &self.users {
+            Some(users) => users.url(user, &self.url),
+            None => self.url.clone(),
+        }
     }
 
     /// Stops the server: SIGTERM so JetStream closes its files, SIGKILL after 10 s.
@@ -230,6 +254,30 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Writes the configuration file the options need beyond command-line flags, if any: the
+/// accounts of `deploy/nats/accounts.conf` for a locked server, `sync_interval: always`.
+fn write_config(options: &NatsServerOptions) -> Result<Option<PathBuf>, Error> {
+    if options.users.is_none() && !options.sync_always {
+        return Ok(None);
+    }
+    let write = |name: &str, text: &str| {
+        let path = options.store_dir.join(name);
+        std::fs::write(&path, text)
+            .map(|()| path.clone())
+            .map_err(|source| Error::Directory { path, source })
+    };
+    let mut config = String::from("# Written by rondom at every start of its nats-server.\n");
+    if options.sync_always {
+        // Not a command-line flag: only a config file sets it.
+        config.push_str("jetstream { sync_interval: always }\n");
+    }
+    if options.users.is_some() {
+        write("accounts.conf", ACCOUNTS_CONF)?;
+        config.push_str("include ./accounts.conf\n");
+    }
+    write("rondom-nats.conf", &config).map(Some)
 }
 
 /// What `--ports_file_dir` writes: `{"nats":["nats://127.0.0.1:PORT"], ...}`.

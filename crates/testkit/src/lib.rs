@@ -17,14 +17,18 @@ use std::future::Future;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use rondom_runtime::bus_users::{BusUser, BusUsers};
 use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
 use tempfile::TempDir;
 
-/// A nats-server with JetStream on a random port and a temporary store; killed on drop.
+/// A nats-server with JetStream on a random port and a temporary store, locked as production
+/// is (`deploy/nats/accounts.conf`, a generated password per user); killed on drop.
 #[derive(Debug)]
 pub struct TestNats {
     // Field order matters: the server stops before its directory is removed.
     server: NatsServer,
+    users: BusUsers,
+    operator_url: String,
     dir: TempDir,
 }
 
@@ -33,13 +37,30 @@ impl TestNats {
     /// a test that needs NATS fails, it never skips.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("create temp dir for nats-server");
-        let server = NatsServer::start(&options(dir.path(), None))
+        let users = BusUsers::generate();
+        let server = NatsServer::start(&options(dir.path(), None, &users))
             .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
-        TestNats { server, dir }
+        let operator_url = server.url_for(BusUser::Operator);
+        TestNats {
+            server,
+            users,
+            operator_url,
+            dir,
+        }
     }
 
-    /// Returns the client URL.
+    /// Returns the URL of the operator, who may do anything: for a test's own look at NATS.
     pub fn url(&self) -> &str {
+        &self.operator_url
+    }
+
+    /// Returns the URL `user` connects with.
+    pub fn url_for(&self, user: BusUser) -> String {
+        self.server.url_for(user)
+    }
+
+    /// Returns the client URL without a user (refused by the server).
+    pub fn anonymous_url(&self) -> &str {
         self.server.url()
     }
 
@@ -58,22 +79,23 @@ impl TestNats {
     pub fn restart(&mut self) {
         self.server.stop();
         let port = self
-            .url()
+            .anonymous_url()
             .rsplit(':')
             .next()
             .and_then(|port| port.parse().ok())
             .expect("the URL ends in its port");
-        self.server = NatsServer::start(&options(self.dir.path(), Some(port)))
+        self.server = NatsServer::start(&options(self.dir.path(), Some(port), &self.users))
             .unwrap_or_else(|err| panic!("{}", error_chain(&err)));
     }
 }
 
-fn options(dir: &Path, port: Option<u16>) -> NatsServerOptions {
+fn options(dir: &Path, port: Option<u16>, users: &BusUsers) -> NatsServerOptions {
     NatsServerOptions {
         store_dir: dir.join("nats"),
         port,
         ready_timeout: Duration::from_secs(15),
         sync_always: false,
+        users: Some(users.clone()),
     }
 }
 

@@ -49,7 +49,11 @@ pub(crate) struct RestoreArgs {
 
 pub(crate) async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let dir = args.dir.unwrap_or_else(backup::default_dir);
-    let client = rondom_bus::connect(&args.nats_url).await.with_context(|| {
+    let url = rondom_runtime::bus_users::operator_url(
+        &args.nats_url,
+        &rondom_runtime::bus_users::default_data_dir(),
+    )?;
+    let client = rondom_bus::connect(&url).await.with_context(|| {
         format!(
             "cannot reach NATS at {}",
             rondom_bus::without_passwords(&args.nats_url)
@@ -89,17 +93,19 @@ pub(crate) async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("not restored");
     }
-    let nats = NatsTarget::url_or_embedded(
-        args.nats_url.as_deref(),
-        args.data_dir.join("nats"),
-        args.nats_port,
-    )
-    .await
-    .context("cannot start the embedded nats-server (is the hub still running? stop it first)")?;
-    let url = nats.url().to_owned();
-    let client = rondom_bus::connect(&url)
-        .await
-        .with_context(|| format!("cannot reach NATS at {url}"))?;
+    let nats =
+        NatsTarget::url_or_embedded(args.nats_url.as_deref(), &args.data_dir, args.nats_port)
+            .await
+            .context(
+                "cannot start the embedded nats-server (is the hub still running? stop it first)",
+            )?;
+    let url = nats.url();
+    let client = rondom_bus::connect(&url).await.with_context(|| {
+        format!(
+            "cannot reach NATS at {}",
+            rondom_bus::without_passwords(&url)
+        )
+    })?;
     let read_model = args
         .read_model
         .unwrap_or_else(|| args.data_dir.join("projector"));

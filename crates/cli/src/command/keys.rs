@@ -99,10 +99,17 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    let url = args.nats_url.as_deref().unwrap_or("nats://127.0.0.1:4222");
-    let client = rondom_bus::connect(url)
-        .await
-        .with_context(|| format!("cannot reach NATS at {url}"))?;
+    let given = args.nats_url.as_deref().unwrap_or("nats://127.0.0.1:4222");
+    let url = rondom_runtime::bus_users::operator_url(
+        given,
+        &rondom_runtime::bus_users::default_data_dir(),
+    )?;
+    let client = rondom_bus::connect(&url).await.with_context(|| {
+        format!(
+            "cannot reach NATS at {}",
+            rondom_bus::without_passwords(given)
+        )
+    })?;
     let jetstream = rondom_bus::jetstream(client.clone());
     match args.command {
         KeysCommand::Rotate { .. } | KeysCommand::Rewrap => {
@@ -152,12 +159,12 @@ async fn rotate_pseudonym(
     }
     let keys = keys::Keys::load_or_generate(key_dir)?;
     let bylaws = rondom_projector::config::load_bylaws(bylaws)?;
-    let nats = NatsTarget::url_or_embedded(nats_url, data_dir.join("nats"), nats_port)
+    let nats = NatsTarget::url_or_embedded(nats_url, data_dir, nats_port)
         .await
         .context(
             "cannot start the embedded nats-server (is the hub still running? stop it first)",
         )?;
-    let client = rondom_bus::connect(nats.url()).await?;
+    let client = rondom_bus::connect(&nats.url()).await?;
     let new_key = keys::next_pseudonym_key(key_dir)?;
     let renewal = rondom_projector::pseudonym_rotation::renew_all(
         &rondom_bus::jetstream(client.clone()),

@@ -7,6 +7,7 @@ mod deadline;
 mod demo;
 mod keys;
 mod projector;
+mod provision;
 mod retention;
 mod serve;
 mod subscribe;
@@ -50,6 +51,8 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// Operate the projector's read model.
     Projector(projector::ProjectorArgs),
+    /// Create the streams and buckets, or bring them up to date (operators; once per upgrade).
+    Provision(provision::ProvisionArgs),
     /// Compute a statutory due date and show the reasoning.
     Deadline(deadline::DeadlineArgs),
     /// Load the family scenario into a running hub and show the coordinator's view.
@@ -78,6 +81,7 @@ impl Cli {
             Command::Audit(args) => audit::run(args).await,
             Command::Retention(args) => retention::run(args).await,
             Command::Keys(args) => keys::run(args).await,
+            Command::Provision(args) => provision::run(args).await,
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
             Command::Projector(args) => projector::run(args).await,

@@ -66,7 +66,11 @@ impl ModelArgs {
         async_nats::jetstream::Context,
     )> {
         let bylaws = rondom_projector::config::load_bylaws(self.bylaws.as_deref())?;
-        let client = rondom_bus::connect(&self.nats_url).await?;
+        let url = rondom_runtime::bus_users::operator_url(
+            &self.nats_url,
+            &rondom_runtime::bus_users::default_data_dir(),
+        )?;
+        let client = rondom_bus::connect(&url).await?;
         let jetstream = rondom_bus::jetstream(client.clone());
         Ok((bylaws, client, jetstream))
     }

@@ -1,6 +1,6 @@
 //! `rondom up`: the embedded default. Starts nats-server with JetStream under the data
-//! directory (unless `--nats-url` names an existing one) and every role in one process, all
-//! services on one gRPC port.
+//! directory (unless `--nats-url` names an existing one), locked with a user per kind of
+//! process, and every role in one process, all services on one gRPC port.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use rondom_bus::stream::StreamSettings;
-use rondom_cli::hub::{self, HubConfig};
+use rondom_cli::hub::{self, HubConfig, HubNats};
+use rondom_runtime::bus_users::BusUser;
 use rondom_runtime::dev_clients::{self, DevTokens};
 use rondom_runtime::nats_server::NatsTarget;
 
@@ -73,14 +74,20 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         Some(path) => rondom_runtime::config::load_clients(path)?,
         None => development_clients(&args.data_dir)?,
     };
-    let nats = NatsTarget::url_or_embedded(
-        args.nats_url.as_deref(),
-        args.data_dir.join("nats"),
-        args.nats_port,
-    )
-    .await
-    .context("failed to start the embedded nats-server")?;
-    let nats_url = nats.url().to_owned();
+    let nats =
+        NatsTarget::url_or_embedded(args.nats_url.as_deref(), &args.data_dir, args.nats_port)
+            .await
+            .context("failed to start the embedded nats-server")?;
+    let nats_url = nats.url_for(BusUser::Writer);
+    if args.nats_url.is_none() {
+        say!(
+            "NATS on 127.0.0.1:{port} is locked: a user per kind of process, passwords in {users} \
+             (mode 0600). The operator's commands (keys, backup, restore, projector, provision) \
+             take the operator's from there when run in this directory.",
+            port = args.nats_port,
+            users = rondom_runtime::bus_users::path(&args.data_dir).display(),
+        );
+    }
 
     let listener = tokio::net::TcpListener::bind(args.grpc_addr)
         .await
@@ -88,7 +95,11 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     tracing::info!(grpc = %args.grpc_addr, nats = %rondom_bus::without_passwords(&nats_url), data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
     let config = HubConfig {
         tls,
-        nats_url,
+        nats: HubNats {
+            operator: nats.url_for(BusUser::Operator),
+            writer: nats.url_for(BusUser::Writer),
+            projector: nats.url_for(BusUser::Projector),
+        },
         data_dir: args.data_dir,
         stream: StreamSettings {
             replicas: usize::from(args.replicas),

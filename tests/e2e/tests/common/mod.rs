@@ -12,12 +12,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use rondom_bus::stream::{EVENTS_STREAM, StreamSettings};
 use rondom_cli::connection::{Connection, authed};
-use rondom_cli::hub::{self, HubConfig};
+use rondom_cli::hub::{self, HubConfig, HubNats};
 use rondom_cli::scenario::Connections;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::auth::Clients;
+use rondom_runtime::bus_users::BusUser;
 pub use rondom_runtime::dev_clients::DevClient;
 use rondom_runtime::dev_clients::DevTokens;
 use rondom_testkit::TestNats;
@@ -149,7 +150,11 @@ impl TestHub {
         self.addr = listener.local_addr().expect("local address");
         self.token = CancellationToken::new();
         let config = HubConfig {
-            nats_url: self.nats.url().to_owned(),
+            nats: HubNats {
+                operator: self.nats.url_for(BusUser::Operator),
+                writer: self.nats.url_for(BusUser::Writer),
+                projector: self.nats.url_for(BusUser::Projector),
+            },
             data_dir: self.data_dir(),
             stream: self.stream.clone(),
             batch_size: 64,
