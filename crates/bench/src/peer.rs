@@ -14,8 +14,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use async_nats::jetstream;
 use futures::StreamExt;
-use rondom_bus::ReceivedEvent;
 use rondom_bus::stream::EVENTS_STREAM;
+use rondom_bus::{EventSigner, ReceivedEvent};
 use tokio::task::JoinSet;
 
 use crate::report::Figure;
@@ -70,7 +70,8 @@ pub(crate) async fn run(bench: &mut Bench, work: &Path) -> anyhow::Result<()> {
         ));
         let postgres = Postgres::start(&dir.join("pg"), strict)?;
         let peer_ingest = postgres.append(Arc::new(log)).await?;
-        let peer_rebuild = postgres.rebuild(&dir.join("peer-model")).await?;
+        let signer = rondom_runtime::keys::load_signer(&hub_dir.join("keys"))?;
+        let peer_rebuild = postgres.rebuild(&dir.join("peer-model"), &signer).await?;
         let durability = if strict {
             "sync_interval always vs synchronous_commit=on"
         } else {
@@ -281,7 +282,7 @@ impl Postgres {
 
     /// Reads the events in order, a page at a time, and applies them with the projector's own
     /// fold to a new sled read model, batch by batch as `rondom projector rebuild` does.
-    async fn rebuild(&self, model_dir: &Path) -> anyhow::Result<Rate> {
+    async fn rebuild(&self, model_dir: &Path, signer: &EventSigner) -> anyhow::Result<Rate> {
         let client = self.connect().await?;
         let model = rondom_projector::ReadModel::open(model_dir)?
             .with_bylaws(rondom_projector::config::load_bylaws(None)?.into());
@@ -311,10 +312,12 @@ impl Postgres {
                 for (name, value) in headers.as_object().context("headers are an object")? {
                     map.insert(name.as_str(), value.as_str().unwrap_or_default());
                 }
+                // Checked as the projector checks it: the same work per event on both sides.
                 events.push(ReceivedEvent::decode(
                     position as u64,
                     Some(&map),
                     &payload,
+                    signer,
                 )?);
             }
             count += events.len() as u64;

@@ -39,6 +39,9 @@ pub(crate) async fn rebuild(
         .arg(BATCH.to_string())
         .arg("--data-dir")
         .arg(projector_dir)
+        // The hub's keys beside its read model: the rebuild checks every event's signature.
+        .arg("--key-dir")
+        .arg(projector_dir.with_file_name("keys"))
         .output()
         .await?;
     let elapsed = started.elapsed();

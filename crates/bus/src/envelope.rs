@@ -114,6 +114,8 @@ pub enum EnvelopeError {
     Payload,
     #[error("payload does not match the headers ({0})")]
     Mismatch(&'static str),
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
 }
 
 impl Envelope {
@@ -199,16 +201,21 @@ pub struct ReceivedEvent {
 }
 
 impl ReceivedEvent {
-    /// Decodes a message of the stream and checks that payload and headers agree.
+    /// Decodes a message of the stream, checks that `signer`'s hub signed it and that payload
+    /// and headers agree.
     ///
     /// # Errors
-    /// [`EnvelopeError`] for a message that is not a well-formed Rondom event.
+    /// [`EnvelopeError`] for a message that is not a well-formed Rondom event, or
+    /// [`EnvelopeError::Signature`] for one this hub did not sign.
     pub fn decode(
         position: u64,
         headers: Option<&HeaderMap>,
         payload: &[u8],
+        signer: &crate::EventSigner,
     ) -> Result<Self, EnvelopeError> {
-        let envelope = Envelope::from_headers(headers.ok_or(EnvelopeError::Missing("ce-id"))?)?;
+        let headers = headers.ok_or(EnvelopeError::Missing("ce-id"))?;
+        signer.verify(headers, payload)?;
+        let envelope = Envelope::from_headers(headers)?;
         let event = v1::Event::decode(payload).map_err(|_| EnvelopeError::Payload)?;
         if event.household_id != envelope.subject.to_string() {
             return Err(EnvelopeError::Mismatch("household"));
@@ -316,20 +323,26 @@ mod tests {
             }),
             ..Default::default()
         };
-        let headers = original.to_headers();
-        assert!(ReceivedEvent::decode(7, Some(&headers), &event.encode_to_vec()).is_ok());
+        // Each payload signed as the hub would: what is tested here is that it must agree.
+        let signer = crate::EventSigner::new([1; 32]);
+        let signed = |payload: &[u8]| {
+            let mut headers = original.to_headers();
+            signer.sign(&mut headers, payload);
+            headers
+        };
+        let decode = |payload: &[u8]| {
+            ReceivedEvent::decode(7, Some(&signed(payload)), payload, &signer).map(|_| ())
+        };
+        assert_eq!(decode(&event.encode_to_vec()), Ok(()));
         let other = v1::Event {
             kind: "schooluitval".into(),
             ..event.clone()
         };
         assert_eq!(
-            ReceivedEvent::decode(7, Some(&headers), &other.encode_to_vec()).map(|_| ()),
+            decode(&other.encode_to_vec()),
             Err(EnvelopeError::Mismatch("kind"))
         );
-        assert_eq!(
-            ReceivedEvent::decode(7, Some(&headers), b"\xff\xff").map(|_| ()),
-            Err(EnvelopeError::Payload)
-        );
+        assert_eq!(decode(b"\xff\xff"), Err(EnvelopeError::Payload));
         // The writer in the payload is the one the header names.
         let forged = v1::Event {
             writer: Some(v1::Writer {
@@ -339,8 +352,16 @@ mod tests {
             ..event
         };
         assert_eq!(
-            ReceivedEvent::decode(7, Some(&headers), &forged.encode_to_vec()).map(|_| ()),
+            decode(&forged.encode_to_vec()),
             Err(EnvelopeError::Mismatch("writer"))
+        );
+        // And nothing is believed that the hub did not sign.
+        let payload = other.encode_to_vec();
+        assert_eq!(
+            ReceivedEvent::decode(7, Some(&original.to_headers()), &payload, &signer).map(|_| ()),
+            Err(EnvelopeError::Signature(
+                crate::signature::SignatureError::Missing
+            ))
         );
     }
 }

@@ -8,6 +8,7 @@
 //! - [`publisher`] — publish an event and wait for JetStream's acknowledgement
 //! - [`registry`] — which household a person belongs to (atomic create, no double households)
 //! - [`keystore`] — household data keys, wrapped under the master key
+//! - [`signature`] — every event signed by the hub, and checked by everything that reads it
 //! - [`snapshot`] — JetStream's own stream snapshot and restore, for backups
 //! - [`audit`] — the append-only audit log of reads and refused calls
 //! - [`error`] — [`Error`] and [`Result`]
@@ -27,6 +28,7 @@ pub mod error;
 pub mod keystore;
 pub mod publisher;
 pub mod registry;
+pub mod signature;
 pub mod snapshot;
 pub mod stream;
 pub mod subject;
@@ -37,6 +39,7 @@ pub use error::{Error, Result};
 pub use keystore::KeyStore;
 pub use publisher::{EventPublisher, Published};
 pub use registry::{HouseholdRegistry, Resolution};
+pub use signature::EventSigner;
 
 /// How long a JetStream request or publish acknowledgement may take before the caller gets
 /// UNAVAILABLE instead of waiting on a NATS that is gone.

@@ -6,6 +6,7 @@ use rondom_proto::v1;
 
 use crate::envelope::Envelope;
 use crate::error::{Error, Result};
+use crate::signature::EventSigner;
 use crate::stream::EVENTS_STREAM;
 use crate::subject::{event_subject, household_filter};
 
@@ -18,16 +19,17 @@ pub struct Published {
     pub duplicate: bool,
 }
 
-/// Publishes events on `RONDOM_EVENTS`.
+/// Publishes events on `RONDOM_EVENTS`, each signed by the hub.
 #[derive(Debug, Clone)]
 pub struct EventPublisher {
     jetstream: jetstream::Context,
+    signer: EventSigner,
 }
 
 impl EventPublisher {
-    /// Returns a publisher on this JetStream context.
-    pub fn new(jetstream: jetstream::Context) -> Self {
-        Self { jetstream }
+    /// Returns a publisher on this JetStream context that signs with `signer`.
+    pub fn new(jetstream: jetstream::Context, signer: EventSigner) -> Self {
+        Self { jetstream, signer }
     }
 
     /// Publishes `event` under `envelope` and waits for JetStream's acknowledgement.
@@ -66,6 +68,8 @@ impl EventPublisher {
             &envelope.event_type.kind,
         );
         let mut headers = envelope.to_headers();
+        let payload = event.encode_to_vec();
+        self.signer.sign(&mut headers, &payload);
         if let Some(expected) = expected_position {
             headers.insert(
                 async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
@@ -78,7 +82,7 @@ impl EventPublisher {
         }
         let ack = self
             .jetstream
-            .publish_with_headers(subject, headers, event.encode_to_vec().into())
+            .publish_with_headers(subject, headers, payload.into())
             .await
             .map_err(|err| Error::unavailable("publishing an event", err))?
             .await
@@ -149,7 +153,8 @@ impl EventPublisher {
 
     /// Returns up to `limit` events on `subject` (a filter such as
     /// `rondom.evt.<household>.jeugd.jeugdhulp_toegewezen`), oldest first: for the few facts a
-    /// write must find in the log before it may be published.
+    /// write must find in the log before it may be published. An event the hub did not sign
+    /// is passed over: a forged toewijzing grants nothing.
     ///
     /// # Errors
     /// As [`EventPublisher::first_event`].
@@ -165,6 +170,14 @@ impl EventPublisher {
             match stream.get_first_raw_message_by_subject(subject, from).await {
                 Ok(message) => {
                     from = message.sequence + 1;
+                    if let Err(err) = self.signer.verify(&message.headers, &message.payload) {
+                        tracing::error!(
+                            position = message.sequence,
+                            error = %err,
+                            "an event on the log is not this hub's; passed over"
+                        );
+                        continue;
+                    }
                     events.push(v1::Event::decode(message.payload.as_ref()).map_err(|err| {
                         Error::Corrupt {
                             what: "event",

@@ -309,7 +309,10 @@ pub async fn restore(
 
     // Erasures the restored log does not hold happen again on it.
     let mut reapplied = 0;
-    let publisher = rondom_bus::EventPublisher::new(jetstream.clone());
+    let publisher = rondom_bus::EventPublisher::new(
+        jetstream.clone(),
+        rondom_runtime::keys::load_signer(key_dir)?,
+    );
     let again: BTreeSet<HouseholdId> = erased
         .iter()
         .filter(|household| !restored_erasures.contains_key(household))

@@ -271,6 +271,8 @@ async fn killed_roles_lose_nothing_and_double_nothing() {
         &survivor,
         &dir.path().join("rebuilt"),
         Default::default(),
+        &rondom_runtime::keys::load_signer(&dir.path().join("keys"))
+            .expect("the hub's event-signing key"),
     )
     .await
     .expect("verify");

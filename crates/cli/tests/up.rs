@@ -699,6 +699,8 @@ fn roles_run_as_separate_processes_against_one_nats() {
         .args(["projector", "verify", "--nats-url", nats.url()])
         .arg("--data-dir")
         .arg(dir.path().join("projector"))
+        .arg("--key-dir")
+        .arg(&keys)
         .output()
         .expect("run rondom projector verify");
     let text = String::from_utf8_lossy(&verified.stdout);
@@ -712,6 +714,8 @@ fn roles_run_as_separate_processes_against_one_nats() {
         .args(["projector", "quarantine", "--nats-url", nats.url()])
         .arg("--data-dir")
         .arg(dir.path().join("projector"))
+        .arg("--key-dir")
+        .arg(&keys)
         .output()
         .expect("run rondom projector quarantine");
     let text = String::from_utf8_lossy(&quarantine.stdout);

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer};
 use futures::StreamExt;
-use rondom_bus::ReceivedEvent;
+use rondom_bus::envelope::EnvelopeError;
 use rondom_bus::stream::EVENTS_STREAM;
+use rondom_bus::{EventSigner, ReceivedEvent};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -38,12 +39,14 @@ pub struct ProjectedChunk {
 /// [`Error::Bus`] for a failed delivery, [`Error::Storage`] when the write fails.
 pub async fn project_chunk<E>(
     model: &ReadModel,
+    signer: &EventSigner,
     chunk: Vec<std::result::Result<jetstream::Message, E>>,
 ) -> Result<Option<ProjectedChunk>>
 where
     E: Into<rondom_bus::error::BoxError>,
 {
     let redeliveries = rondom_runtime::metrics::metrics().redeliveries_of("projector");
+    let refused = rondom_runtime::metrics::metrics().refused_events_of("projector");
     let mut events = Vec::with_capacity(chunk.len());
     let mut last = None;
     for item in chunk {
@@ -53,8 +56,14 @@ where
         if info.delivered > 1 {
             redeliveries.inc();
         }
-        match ReceivedEvent::decode(position, message.headers.as_ref(), &message.payload) {
+        match ReceivedEvent::decode(position, message.headers.as_ref(), &message.payload, signer) {
             Ok(event) => events.push(event),
+            Err(EnvelopeError::Signature(err)) => {
+                // Put on the bus with a NATS password but not by this hub (or under another
+                // event-signing key): never folded.
+                refused.inc();
+                tracing::error!(position, error = %err, "refusing an event this hub did not sign");
+            }
             Err(err) => {
                 tracing::warn!(position, error = %err, "skipping a malformed message on the event stream");
             }
@@ -87,10 +96,14 @@ pub async fn run(
     batch_size: usize,
     applied: watch::Sender<u64>,
     failing: watch::Sender<bool>,
+    signer: EventSigner,
     cancel: CancellationToken,
 ) {
     while !cancel.is_cancelled() {
-        let outcome = consume(&jetstream, &model, batch_size, &applied, &failing, &cancel).await;
+        let outcome = consume(
+            &jetstream, &model, &signer, batch_size, &applied, &failing, &cancel,
+        )
+        .await;
         let Err(err) = outcome else { break };
         let storage = matches!(err, Error::Storage(_) | Error::Closed);
         if storage {
@@ -128,6 +141,7 @@ pub async fn run(
 async fn consume(
     jetstream: &jetstream::Context,
     model: &ReadModel,
+    signer: &EventSigner,
     batch_size: usize,
     applied: &watch::Sender<u64>,
     failing: &watch::Sender<bool>,
@@ -181,7 +195,7 @@ async fn consume(
             through,
             last,
             applied: outcome,
-        }) = project_chunk(model, chunk).await?
+        }) = project_chunk(model, signer, chunk).await?
         else {
             continue;
         };

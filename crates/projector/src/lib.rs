@@ -97,6 +97,8 @@ pub struct ReadSide {
     pub storage_failing: watch::Receiver<bool>,
     pub keys: std::sync::Arc<KeyStore>,
     pub pseudonyms: rondom_domain::PseudonymKey,
+    /// Checks that the hub signed each event a partner subscription sends.
+    pub signer: rondom_bus::EventSigner,
     /// How long a read with `min_position` waits for the projector.
     pub read_wait: std::time::Duration,
     pub audit: AuditLog,
@@ -173,6 +175,7 @@ pub async fn start(
         args.batch_size.max(1),
         applied_tx,
         failing_tx,
+        keys.signer.clone(),
         cancel.child_token(),
     ));
     let key_store = KeyStore::following(
@@ -186,10 +189,11 @@ pub async fn start(
         storage_failing: failing_rx,
         keys: key_store,
         pseudonyms: keys.pseudonym.clone(),
+        signer: keys.signer.clone(),
         read_wait: args.read_wait,
         audit: AuditLog::new(jetstream.clone()),
         eraser: erasure::Eraser {
-            publisher: rondom_bus::EventPublisher::new(jetstream.clone()),
+            publisher: rondom_bus::EventPublisher::new(jetstream.clone(), keys.signer.clone()),
             registry: rondom_bus::HouseholdRegistry::new(
                 stream::bucket(jetstream, stream::PERSONS_BUCKET).await?,
             ),

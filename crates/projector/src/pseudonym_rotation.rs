@@ -50,6 +50,7 @@ pub async fn renew_all(
     masters: rondom_domain::seal::MasterKeys,
     new_key: &PseudonymKey,
     bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
+    signer: &rondom_bus::EventSigner,
 ) -> Result<Renewal> {
     let last = jetstream
         .get_stream(rondom_bus::stream::EVENTS_STREAM)
@@ -62,7 +63,7 @@ pub async fn renew_all(
         .last_sequence;
     let behind = ReadModel::open(&generations.current()?)?.checkpoint()? < last;
     if behind {
-        crate::rebuild::rebuild(jetstream, generations, 1024, bylaws, false).await?;
+        crate::rebuild::rebuild(jetstream, generations, 1024, bylaws, signer, false).await?;
     }
     let model = ReadModel::open(&generations.current()?)?;
     let keys = KeyStore::new(
@@ -76,7 +77,7 @@ pub async fn renew_all(
         &model,
         &keys,
         &registry,
-        &EventPublisher::new(jetstream.clone()),
+        &EventPublisher::new(jetstream.clone(), signer.clone()),
         new_key,
     )
     .await

@@ -33,6 +33,7 @@ pub async fn rebuild(
     generations: &Generations,
     batch_size: usize,
     bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
+    signer: &rondom_bus::EventSigner,
     show_progress: bool,
 ) -> Result<RebuildReport> {
     let started = Instant::now();
@@ -84,7 +85,7 @@ pub async fn rebuild(
                     "stream ended early",
                 )));
             };
-            let Some(projected) = project_chunk(&target, chunk).await? else {
+            let Some(projected) = project_chunk(&target, signer, chunk).await? else {
                 continue;
             };
             through = projected.through;
@@ -139,9 +140,10 @@ pub async fn verify(
     model: &std::path::Path,
     scratch: &std::path::Path,
     bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
+    signer: &rondom_bus::EventSigner,
 ) -> Result<Verification> {
     let generations = Generations::new(scratch);
-    rebuild(jetstream, &generations, 1024, bylaws, false).await?;
+    rebuild(jetstream, &generations, 1024, bylaws, signer, false).await?;
     let model = ReadModel::open(model)?;
     let rebuilt = ReadModel::open(&generations.current()?)?;
     let (ours, clean) = (model.entries()?, rebuilt.entries()?);

@@ -1,6 +1,8 @@
-//! The two secrets of a Rondom installation, each in its own file of 64 hex digits with mode
+//! The three secrets of a Rondom installation, each in its own file of 64 hex digits with mode
 //! 0600: `master.key` wraps every household data key, `pseudonym.key` turns BSNs into
-//! pseudonyms. Development installs generate them on first start; production provides them.
+//! pseudonyms, `event-signing.key` signs every event (kept for good: the log's events are
+//! checked against it at every rebuild). Development installs generate them on first start;
+//! production provides them, the same in every process.
 //!
 //! `rondom keys rotate` moves the master key to `retired/<id>.key` and writes a new
 //! `master.key` ([`rotate_master`]); retired keys still unwrap what they wrapped until every
@@ -12,12 +14,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rondom_bus::EventSigner;
 use rondom_bus::keystore::ReloadMasters;
 use rondom_domain::PseudonymKey;
 use rondom_domain::seal::{MasterKey, MasterKeys, random_key_bytes};
 
 const MASTER: &str = "master.key";
 const PSEUDONYM: &str = "pseudonym.key";
+const EVENT_SIGNING: &str = "event-signing.key";
 const RETIRED: &str = "retired";
 const PSEUDONYM_NEXT: &str = "pseudonym.key.next";
 
@@ -43,6 +47,7 @@ pub enum Error {
 pub struct Keys {
     pub masters: MasterKeys,
     pub pseudonym: PseudonymKey,
+    pub signer: EventSigner,
     dir: PathBuf,
 }
 
@@ -55,9 +60,11 @@ impl Keys {
     pub fn load_or_generate(dir: &Path) -> Result<Keys, Error> {
         generate_if_missing(&dir.join(MASTER))?;
         generate_if_missing(&dir.join(PSEUDONYM))?;
+        generate_if_missing(&dir.join(EVENT_SIGNING))?;
         Ok(Keys {
             masters: load_masters(dir)?,
             pseudonym: PseudonymKey::from_bytes(read_key(&dir.join(PSEUDONYM))?),
+            signer: EventSigner::new(read_key(&dir.join(EVENT_SIGNING))?),
             dir: dir.to_owned(),
         })
     }
@@ -67,6 +74,16 @@ impl Keys {
         let dir = self.dir.clone();
         Arc::new(move || load_masters(&dir).map_err(|err| err.to_string()))
     }
+}
+
+/// Reads the event-signing key of `dir`, for an operator's command that reads or writes the
+/// log beside the hub; never generates one (events signed under a new key would not be the
+/// hub's).
+///
+/// # Errors
+/// As [`Keys::load_or_generate`]; a missing `event-signing.key` is an I/O error here.
+pub fn load_signer(dir: &Path) -> Result<EventSigner, Error> {
+    Ok(EventSigner::new(read_key(&dir.join(EVENT_SIGNING))?))
 }
 
 /// Reads the current master key and every retired one from `dir`.

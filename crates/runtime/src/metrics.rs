@@ -75,6 +75,8 @@ pub struct Metrics {
     /// Events the projector could not apply and set aside; their households are incomplete.
     pub projector_quarantined: Gauge,
     pub redeliveries: Family<ConsumerLabels, Counter>,
+    /// Events on the log this process would not believe: not signed by this hub.
+    pub refused_events: Family<ConsumerLabels, Counter>,
     /// Refusals of unauthenticated callers counted but not recorded one by one.
     pub audit_refusals_unrecorded: Counter,
     /// Events left for a partner's subscription to deliver, by client.
@@ -151,6 +153,12 @@ impl Metrics {
             "Messages JetStream delivered more than once to a consumer of this process",
             redeliveries.clone(),
         );
+        let refused_events = Family::<ConsumerLabels, Counter>::default();
+        registry.register(
+            "refused_events",
+            "Events on the log a consumer of this process refused: not signed by this hub (a forgery, or another event-signing key)",
+            refused_events.clone(),
+        );
         let audit_refusals_unrecorded = Counter::default();
         registry.register(
             "audit_refusals_unrecorded",
@@ -176,9 +184,17 @@ impl Metrics {
             projector_storage_failing,
             projector_quarantined,
             redeliveries,
+            refused_events,
             audit_refusals_unrecorded,
             subscription_pending,
         }
+    }
+
+    /// Returns the counter of events `consumer` refused, to keep beside the consumer.
+    pub fn refused_events_of(&self, consumer: &'static str) -> Counter {
+        self.refused_events
+            .get_or_create(&ConsumerLabels { consumer })
+            .clone()
     }
 
     /// Returns the redelivery counter of `consumer`, to keep beside the consumer.

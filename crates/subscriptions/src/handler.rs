@@ -383,15 +383,20 @@ impl Session {
                 reached.map_err(|_| Some(status::unavailable("the projector stopped; resume later")))?;
             }
         }
-        let received =
-            match ReceivedEvent::decode(position, message.headers.as_ref(), &message.payload) {
-                Ok(received) => received,
-                Err(err) => {
-                    tracing::warn!(position, error = %err, "skipping a malformed message");
-                    self.settle(message).await;
-                    return Ok(None);
-                }
-            };
+        let received = match ReceivedEvent::decode(
+            position,
+            message.headers.as_ref(),
+            &message.payload,
+            &self.read.signer,
+        ) {
+            Ok(received) => received,
+            Err(err) => {
+                // A malformed message, or one this hub did not sign: no partner is sent it.
+                tracing::warn!(position, error = %err, "skipping a message that is not this hub's event");
+                self.settle(message).await;
+                return Ok(None);
+            }
+        };
         let household = received.envelope.subject;
         let stored = self
             .read

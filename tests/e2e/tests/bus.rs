@@ -264,3 +264,72 @@ async fn a_role_may_not_create_a_missing_stream_the_operator_does() {
         .await
         .expect("and so does the projector");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_hub_did_not_sign_is_never_believed() {
+    let hub = TestHub::start().await;
+    let posted = hub
+        .post_wijkteam("signed-1", &[(&rondom_testkit::bsn(2), "Oma")], "eenzaam")
+        .await;
+    hub.wait_applied(posted.position).await;
+    let refused_before = rondom_runtime::metrics::metrics()
+        .refused_events_of("projector")
+        .get();
+
+    // With the writer's password (stolen), the household's signal is published again as a
+    // new event: once with the old signature, once with none. JetStream takes both.
+    let original = hub
+        .jetstream()
+        .await
+        .get_stream_no_info(EVENTS_STREAM)
+        .await
+        .expect("stream")
+        .get_raw_message(posted.position)
+        .await
+        .expect("the signal");
+    let writer = as_user(&hub, BusUser::Writer).await;
+    let mut last = 0;
+    for (n, keep_signature) in [(1, true), (2, false)] {
+        let mut headers = async_nats::HeaderMap::new();
+        for (name, values) in original.headers.iter() {
+            let name: &str = name.as_ref();
+            if name == rondom_bus::signature::SIGNATURE_HEADER && !keep_signature {
+                continue;
+            }
+            for value in values {
+                headers.append(name, value.as_str());
+            }
+        }
+        let id = format!("0195f0c2-7b7e-7000-8000-00000000000{n}");
+        headers.insert("ce-id", id.as_str());
+        headers.insert("Nats-Msg-Id", id.as_str());
+        last = writer
+            .publish_with_headers(original.subject.clone(), headers, original.payload.clone())
+            .await
+            .expect("published")
+            .await
+            .expect("JetStream takes it: the password is right")
+            .sequence;
+    }
+
+    // The projector passed over both: it went on to the end of the log, the household still
+    // holds one event, and the metric counts the two.
+    hub.wait_applied(last).await;
+    let view = hub
+        .households()
+        .await
+        .get_household(common::by_id(&posted.household_id, last))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(view.event_count, 1, "a forged event was folded");
+    assert_eq!(
+        rondom_runtime::metrics::metrics()
+            .refused_events_of("projector")
+            .get()
+            - refused_before,
+        2
+    );
+}

@@ -131,6 +131,7 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
         &generations,
         5,
         rondom_domain::bylaw::BylawTerms::default().into(),
+        &hub.signer(),
         false,
     )
     .await
@@ -489,6 +490,7 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
         &rondom_projector::Generations::new(hub.data_dir().join("projector")),
         7,
         rondom_domain::bylaw::BylawTerms::default().into(),
+        &hub.signer(),
         false,
     )
     .await
@@ -523,6 +525,7 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
     // The rebuild is offline: tried while the hub runs (and erases), it refuses and touches
     // nothing, and the erasure goes through.
     let jetstream = hub.jetstream().await;
+    let signer = hub.signer();
     let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
     let (rebuilt, erased) = tokio::join!(
         rondom_projector::rebuild::rebuild(
@@ -530,6 +533,7 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
             &generations,
             5,
             rondom_domain::bylaw::BylawTerms::default().into(),
+            &signer,
             false,
         ),
         operator.erase_household(erase(
@@ -563,6 +567,7 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
         &generations,
         5,
         rondom_domain::bylaw::BylawTerms::default().into(),
+        &hub.signer(),
         false,
     )
     .await

@@ -97,6 +97,7 @@ async fn a_full_disk_stops_the_projector_until_space_returns() {
         &read_model,
         &hub.data_dir().join("rebuilt"),
         Default::default(),
+        &hub.signer(),
     )
     .await
     .expect("verify");

@@ -382,6 +382,7 @@ async fn a_rebuilt_read_model_gives_the_same_views() {
         &generations,
         5,
         Default::default(),
+        &hub.signer(),
         false,
     )
     .await

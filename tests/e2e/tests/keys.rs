@@ -162,6 +162,7 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
             masters.clone(),
             &new_key,
             Default::default(),
+            &hub.signer(),
         )
         .await
         .expect("renew")
@@ -250,6 +251,7 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
         &generations,
         3,
         Default::default(),
+        &hub.signer(),
         false,
     )
     .await

@@ -551,6 +551,7 @@ async fn a_family_through_all_four_laws() {
         &generations,
         7,
         bylaws.into(),
+        &c.hub.signer(),
         false,
     )
     .await

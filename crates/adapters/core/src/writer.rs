@@ -146,7 +146,7 @@ impl EventWriter {
                 keys.masters.clone(),
                 keys.reload(),
             ),
-            publisher: EventPublisher::new(jetstream.clone()),
+            publisher: EventPublisher::new(jetstream.clone(), keys.signer.clone()),
             audit: AuditLog::new(jetstream.clone()),
         })
     }

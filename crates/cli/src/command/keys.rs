@@ -172,6 +172,7 @@ async fn rotate_pseudonym(
         keys.masters.clone(),
         &new_key,
         bylaws.into(),
+        &keys.signer,
     )
     .await
     .context("re-pseudonymisation stopped (is the hub still running?); run it again to continue")?;

@@ -54,34 +54,39 @@ struct ModelArgs {
     /// The hub's bylaw file: deadlines are counted with the same per-gemeente terms.
     #[arg(long, env = "RONDOM_BYLAWS")]
     bylaws: Option<std::path::PathBuf>,
+    /// The hub's key directory: its event-signing.key tells the hub's events from others.
+    #[arg(long, env = "RONDOM_KEY_DIR", default_value = "./data/keys")]
+    key_dir: std::path::PathBuf,
 }
 
 impl ModelArgs {
-    /// Reads the bylaw file and connects to NATS.
+    /// Reads the bylaw file and the event-signing key, and connects to NATS.
     async fn open(
         &self,
     ) -> anyhow::Result<(
         rondom_domain::bylaw::BylawTerms,
+        rondom_bus::EventSigner,
         async_nats::Client,
         async_nats::jetstream::Context,
     )> {
         let bylaws = rondom_projector::config::load_bylaws(self.bylaws.as_deref())?;
+        let signer = rondom_runtime::keys::load_signer(&self.key_dir)?;
         let url = rondom_runtime::bus_users::operator_url(
             &self.nats_url,
             &rondom_runtime::bus_users::default_data_dir(),
         )?;
         let client = rondom_bus::connect(&url).await?;
         let jetstream = rondom_bus::jetstream(client.clone());
-        Ok((bylaws, client, jetstream))
+        Ok((bylaws, signer, client, jetstream))
     }
 }
 
 pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
     match args.command {
         ProjectorCommand::Rebuild { model, batch_size } => {
-            let (bylaws, client, jetstream) = model.open().await?;
+            let (bylaws, signer, client, jetstream) = model.open().await?;
             let generations = Generations::new(&model.data_dir);
-            let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), bylaws.into(), true)
+            let report = rondom_projector::rebuild::rebuild(&jetstream, &generations, batch_size.max(1), bylaws.into(), &signer, true)
                 .await
                 .context("rebuild failed (is the hub still running? stop it first); the old read model is untouched")?;
             client.drain().await.context("failed to drain NATS")?;
@@ -96,14 +101,19 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
         }
         ProjectorCommand::Quarantine { model: args, retry } => quarantine(&args, retry).await,
         ProjectorCommand::Verify { model: args } => {
-            let (bylaws, client, jetstream) = args.open().await?;
+            let (bylaws, signer, client, jetstream) = args.open().await?;
             let model = Generations::new(&args.data_dir).current()?;
             // Beside the model, on the same disk, and gone afterwards.
             let scratch = args.data_dir.with_extension("verify");
             let _ = std::fs::remove_dir_all(&scratch);
-            let verified =
-                rondom_projector::rebuild::verify(&jetstream, &model, &scratch, bylaws.into())
-                    .await;
+            let verified = rondom_projector::rebuild::verify(
+                &jetstream,
+                &model,
+                &scratch,
+                bylaws.into(),
+                &signer,
+            )
+            .await;
             let _ = std::fs::remove_dir_all(&scratch);
             let verified = verified
                 .context("verify failed (is the projector still running? stop it first)")?;
@@ -131,7 +141,7 @@ pub(crate) async fn run(args: ProjectorArgs) -> anyhow::Result<()> {
 
 /// Lists the quarantine, or retries it.
 async fn quarantine(args: &ModelArgs, retry: bool) -> anyhow::Result<()> {
-    let (bylaws, client, jetstream) = args.open().await?;
+    let (bylaws, signer, client, jetstream) = args.open().await?;
     let path = Generations::new(&args.data_dir).current()?;
     let model = rondom_projector::ReadModel::open(&path)
         .context("cannot open the read model (is the projector still running? stop it first)")?
@@ -178,6 +188,7 @@ async fn quarantine(args: &ModelArgs, retry: bool) -> anyhow::Result<()> {
                 record.position,
                 Some(&message.headers),
                 &message.payload,
+                &signer,
             )
             .with_context(|| format!("the message at position {} is no event", record.position))?,
         );

@@ -132,6 +132,12 @@ impl TestHub {
     }
 
     /// Writes the bylaw file (if any) and returns its path.
+    /// The hub's event-signing key: what an operator's command reads from the key directory.
+    pub fn signer(&self) -> rondom_bus::EventSigner {
+        rondom_runtime::keys::load_signer(&self.data_dir().join("keys"))
+            .expect("the hub's event-signing key")
+    }
+
     pub fn bylaws_path(&self) -> Option<PathBuf> {
         self.file("bylaws.toml", self.bylaws.as_deref())
     }
