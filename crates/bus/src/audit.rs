@@ -23,9 +23,14 @@ pub const NONE: &str = "_";
 /// The most records one page returns.
 pub const MAX_PAGE: usize = 1000;
 
-/// Returns the configuration of `RONDOM_AUDIT`: file storage, append-only like the event log.
-pub fn audit_stream_config(replicas: usize) -> stream::Config {
+/// Returns the configuration of `RONDOM_AUDIT`: file storage, append-only like the event log,
+/// and at most `max_bytes` (`None`: as much as JetStream holds). A full log takes no new record,
+/// and since a read is answered only once its record is stored, reads then fail closed:
+/// nothing is ever dropped to make room.
+pub fn audit_stream_config(replicas: usize, max_bytes: Option<u64>) -> stream::Config {
     stream::Config {
+        max_bytes: max_bytes.map_or(-1, |bytes| i64::try_from(bytes).unwrap_or(i64::MAX)),
+        discard: stream::DiscardPolicy::New,
         name: AUDIT_STREAM.to_owned(),
         description: Some("Rondom audit log: reads of personal data and refused calls".into()),
         subjects: vec![format!("{AUDIT_PREFIX}.>")],

@@ -23,6 +23,9 @@ pub struct StreamSettings {
     /// How long JetStream drops a republished event id itself. Later retries are dropped by the
     /// projector, so this only bounds how often a duplicate reaches the log at all.
     pub duplicate_window: Duration,
+    /// The most bytes the audit log may hold (`None`: no limit of its own). JetStream reserves
+    /// it on disk, so it must fit; watch `rondom_audit_stream_bytes` against it.
+    pub audit_max_bytes: Option<u64>,
 }
 
 impl Default for StreamSettings {
@@ -30,6 +33,7 @@ impl Default for StreamSettings {
         Self {
             replicas: 1,
             duplicate_window: Duration::from_secs(10 * 60),
+            audit_max_bytes: None,
         }
     }
 }
@@ -128,7 +132,10 @@ pub async fn provision(jetstream: &jetstream::Context, settings: &StreamSettings
             source: err.into(),
         })?;
     jetstream
-        .create_or_update_stream(crate::audit::audit_stream_config(settings.replicas))
+        .create_or_update_stream(crate::audit::audit_stream_config(
+            settings.replicas,
+            settings.audit_max_bytes,
+        ))
         .await
         .map_err(|err| Error::Provision {
             what: crate::audit::AUDIT_STREAM,

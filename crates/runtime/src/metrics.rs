@@ -74,6 +74,9 @@ pub struct Metrics {
     pub projector_storage_failing: Gauge,
     /// Events the projector could not apply and set aside; their households are incomplete.
     pub projector_quarantined: Gauge,
+    /// Bytes the audit log holds, and the most it may (0: no limit of its own).
+    pub audit_stream_bytes: Gauge,
+    pub audit_stream_max_bytes: Gauge,
     pub redeliveries: Family<ConsumerLabels, Counter>,
     /// Events on the log this process would not believe: not signed by this hub.
     pub refused_events: Family<ConsumerLabels, Counter>,
@@ -147,6 +150,18 @@ impl Metrics {
             "Events the projector could not apply and set aside (rondom projector quarantine); their households are marked incomplete",
             projector_quarantined.clone(),
         );
+        let audit_stream_bytes = Gauge::default();
+        registry.register(
+            "audit_stream_bytes",
+            "Bytes the audit log (RONDOM_AUDIT) holds; alert well before audit_stream_max_bytes",
+            audit_stream_bytes.clone(),
+        );
+        let audit_stream_max_bytes = Gauge::default();
+        registry.register(
+            "audit_stream_max_bytes",
+            "The most bytes the audit log may hold (0: no limit of its own); when full, reads are refused rather than left unrecorded",
+            audit_stream_max_bytes.clone(),
+        );
         let redeliveries = Family::<ConsumerLabels, Counter>::default();
         registry.register(
             "redeliveries",
@@ -183,6 +198,8 @@ impl Metrics {
             checkpoint_age_seconds,
             projector_storage_failing,
             projector_quarantined,
+            audit_stream_bytes,
+            audit_stream_max_bytes,
             redeliveries,
             refused_events,
             audit_refusals_unrecorded,

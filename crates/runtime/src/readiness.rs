@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::connection::State;
 use async_nats::jetstream;
+use rondom_bus::audit::AUDIT_STREAM;
 use rondom_bus::stream::EVENTS_STREAM;
 use tokio::sync::watch;
 use tonic_health::ServingStatus;
@@ -191,6 +192,16 @@ impl Readiness {
             .set(still_since.elapsed().as_secs_f64());
         let failing = *probe.storage_failing.borrow();
         metrics.projector_storage_failing.set(i64::from(failing));
+        // The audit log fills with every read: how full it is, for an alert before it is.
+        if let Ok(audit) = probe.jetstream.get_stream(AUDIT_STREAM).await {
+            let info = audit.cached_info();
+            metrics
+                .audit_stream_bytes
+                .set(saturating_i64(info.state.bytes));
+            metrics
+                .audit_stream_max_bytes
+                .set(info.config.max_bytes.max(0));
+        }
         Condition {
             nats: true,
             lagging: lag > probe.max_lag || failing,

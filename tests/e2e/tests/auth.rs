@@ -283,3 +283,79 @@ async fn a_flood_of_unauthenticated_calls_leaves_the_audit_log_bounded() {
         .expect("the metric");
     assert_eq!(unrecorded as usize + records.len(), calls, "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_audit_log_refuses_reads_and_drops_no_record() {
+    let limit: u64 = 64 * 1024;
+    let hub = TestHub::start_with(rondom_bus::stream::StreamSettings {
+        audit_max_bytes: Some(limit),
+        ..Default::default()
+    })
+    .await;
+    let posted = hub
+        .post_wijkteam("full-audit", &[("999990342", "Oma")], "eenzaam")
+        .await;
+    let mut reader = hub.households().await;
+    // Reads until the log is full: every read answered is one on record.
+    let mut answered = 0u64;
+    let refused = loop {
+        match reader
+            .get_household(by_id(&posted.household_id, posted.position))
+            .await
+        {
+            Ok(_) => answered += 1,
+            Err(status) => break status,
+        }
+        assert!(answered < 10_000, "the audit log never filled");
+    };
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+
+    let audit = hub
+        .jetstream()
+        .await
+        .get_stream(rondom_bus::audit::AUDIT_STREAM)
+        .await
+        .expect("the audit log")
+        .cached_info()
+        .clone();
+    assert!(audit.state.bytes <= limit, "{} bytes", audit.state.bytes);
+    // What is stored: every answered read and the one write, nothing dropped for room.
+    assert_eq!(
+        audit.state.messages,
+        answered + 1,
+        "{answered} reads answered"
+    );
+    let records = AuditServiceClient::new(hub.client_for(common::DevClient::Operator).await)
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: "dev-coordinator".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the operator reads the full log")
+        .into_inner()
+        .records;
+    assert_eq!(records.len() as u64, answered);
+    assert!(records.iter().all(|record| record.outcome == "OK"));
+
+    // And the operator sees it coming: the gauges say how full it is.
+    rondom_testkit::eventually(
+        "the audit gauges",
+        std::time::Duration::from_secs(10),
+        || async {
+            let metrics = rondom_runtime::metrics::metrics().encode();
+            let gauge = |name: &str| {
+                metrics
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .and_then(|value| value.trim().parse::<u64>().ok())
+            };
+            (gauge("rondom_audit_stream_max_bytes ") == Some(limit)
+                && gauge("rondom_audit_stream_bytes ")
+                    .is_some_and(|bytes| (audit.state.bytes..=limit).contains(&bytes)))
+            .then_some(())
+        },
+    )
+    .await;
+}

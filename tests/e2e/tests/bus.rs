@@ -134,7 +134,7 @@ async fn each_role_is_refused_what_its_job_does_not_need() {
     };
     let cut_to_five = jetstream::stream::Config {
         max_messages: 5,
-        ..rondom_bus::audit::audit_stream_config(1)
+        ..rondom_bus::audit::audit_stream_config(1, None)
     };
     let ordered = || consumer::pull::OrderedConfig::default();
 

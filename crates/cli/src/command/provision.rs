@@ -15,12 +15,18 @@ pub(crate) struct ProvisionArgs {
     /// Copies JetStream keeps of everything: 3 on a three-node cluster.
     #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
     replicas: u8,
+    /// The most the audit log may hold, in MiB (0: no limit of its own). Size it to the
+    /// retention of the audit log (a record takes some 200 bytes); JetStream reserves it on
+    /// disk. When it is full, reads are refused rather than answered unrecorded.
+    #[arg(long, env = "RONDOM_AUDIT_MAX_MB", default_value_t = 10 * 1024)]
+    audit_max_mb: u64,
 }
 
 pub(crate) async fn run(args: ProvisionArgs) -> anyhow::Result<()> {
     let url = bus_users::operator_url(&args.nats_url, &bus_users::default_data_dir())?;
     let settings = StreamSettings {
         replicas: usize::from(args.replicas),
+        audit_max_bytes: super::up::mebibytes(args.audit_max_mb),
         ..Default::default()
     };
     rondom_cli::hub::provision(&url, &settings).await?;

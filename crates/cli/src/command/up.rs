@@ -39,6 +39,11 @@ pub(crate) struct UpArgs {
     /// naming a three-node cluster.
     #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
     replicas: u8,
+    /// The most the audit log may hold, in MiB (0: no limit of its own). JetStream reserves it
+    /// on disk. When it is full, reads are refused rather than answered unrecorded; watch
+    /// rondom_audit_stream_bytes.
+    #[arg(long, env = "RONDOM_AUDIT_MAX_MB", default_value_t = 1024)]
+    audit_max_mb: u64,
     /// Most events the projector may lag behind the stream before HouseholdService and
     /// SubscriptionService report NOT_SERVING on grpc.health.v1.
     #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
@@ -103,6 +108,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         stream: StreamSettings {
             replicas: usize::from(args.replicas),
+            audit_max_bytes: mebibytes(args.audit_max_mb),
             ..Default::default()
         },
         batch_size: args.batch_size,
@@ -121,6 +127,11 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     drop(nats);
     tracing::info!("rondom stopped");
     result
+}
+
+/// Returns `mb` MiB as bytes, `None` for 0 (no limit).
+pub(crate) fn mebibytes(mb: u64) -> Option<u64> {
+    (mb > 0).then(|| mb.saturating_mul(1024 * 1024))
 }
 
 /// Creates the data directory, or closes one an older version left open to others: mode 0700.
