@@ -65,8 +65,8 @@ pub struct HubConfig {
     pub cache_mb: u64,
     /// Per-gemeente bylaw terms (TOML), if any.
     pub bylaws: Option<PathBuf>,
-    /// The clients allowed to call.
-    pub clients: rondom_runtime::auth::Clients,
+    /// The clients allowed to call, as they are in force.
+    pub clients: rondom_runtime::live_clients::LiveClients,
     /// Retention periods per pillar (TOML), if any.
     pub retention: Option<PathBuf>,
     /// How often the retention task runs.

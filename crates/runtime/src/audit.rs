@@ -29,6 +29,8 @@ pub struct Caller {
     pub peer: Option<SocketAddr>,
     /// The W3C trace id from `traceparent`, when the caller sent one.
     pub trace_id: String,
+    /// Tells a long call when the caller's token stops being valid.
+    pub credentials: crate::live_clients::Credentials,
 }
 
 impl Caller {

@@ -39,6 +39,8 @@ use std::task::{Context, Poll};
 
 use std::sync::Arc;
 
+use crate::live_clients::LiveClients;
+
 use chrono::{DateTime, Utc};
 use rondom_bus::AuditLog;
 use rondom_domain::access::Role;
@@ -272,10 +274,19 @@ impl Clients {
             .filter(|token| !token.is_empty())
             .ok_or(AuthError::Missing)?;
         // Hashes are compared, never tokens: a timing difference tells nothing about a token.
-        let entry = self
-            .by_hash
-            .get(&token_hash(token))
-            .ok_or(AuthError::Unknown)?;
+        self.authenticate_hash(&token_hash(token), now)
+    }
+
+    /// Returns the client whose token has the hash `token`, if it is valid at `now`.
+    ///
+    /// # Errors
+    /// [`AuthError`] saying why not.
+    pub fn authenticate_hash(
+        &self,
+        token: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<&Client, AuthError> {
+        let entry = self.by_hash.get(token).ok_or(AuthError::Unknown)?;
         if entry.revoked {
             return Err(AuthError::Revoked(entry.client.id.clone()));
         }
@@ -390,16 +401,16 @@ fn bearer(request: &Request<Body>) -> Option<&str> {
 /// refusal in the audit log.
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
-    clients: Arc<Clients>,
+    clients: LiveClients,
     audit: AuditLog,
     refusals: Arc<RefusalWindow>,
 }
 
 impl AuthLayer {
     /// Returns the layer over `clients`, recording refusals in `audit`.
-    pub fn new(clients: Clients, audit: AuditLog) -> Self {
+    pub fn new(clients: LiveClients, audit: AuditLog) -> Self {
         Self {
-            clients: Arc::new(clients),
+            clients,
             audit,
             refusals: Arc::default(),
         }
@@ -431,7 +442,7 @@ struct Refusal {
 #[derive(Debug, Clone)]
 pub struct Auth<S> {
     inner: S,
-    clients: Arc<Clients>,
+    clients: LiveClients,
     audit: AuditLog,
     refusals: Arc<RefusalWindow>,
 }
@@ -470,7 +481,9 @@ impl<S> Auth<S> {
                 peer: peer.map(|peer| peer.ip()),
             }))
         };
-        match self.clients.authenticate(bearer(request), Utc::now()) {
+        let clients = self.clients.current();
+        let token = bearer(request);
+        match clients.authenticate(token, Utc::now()) {
             Err(err) => refuse(
                 Status::unauthenticated(err.to_string()),
                 crate::audit::anonymous(path, peer, &trace_id),
@@ -481,6 +494,9 @@ impl<S> Auth<S> {
                     method: path.to_owned(),
                     peer,
                     trace_id,
+                    credentials: self
+                        .clients
+                        .credentials(token_hash(token.unwrap_or_default())),
                 };
                 if may_call(client.role, path) {
                     Ok(Some(caller))

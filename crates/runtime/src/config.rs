@@ -33,12 +33,12 @@ impl CommonArgs {
         }
     }
 
-    /// Reads the clients file.
+    /// Reads the clients file, and follows it: a change is in force within a second.
     ///
     /// # Errors
     /// When the file cannot be read or is wrong: the process does not start.
-    pub fn load_clients(&self) -> anyhow::Result<crate::auth::Clients> {
-        load_clients(&self.clients)
+    pub fn load_clients(&self) -> anyhow::Result<crate::live_clients::LiveClients> {
+        crate::live_clients::LiveClients::following(&self.clients)
     }
 }
 

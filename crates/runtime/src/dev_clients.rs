@@ -348,6 +348,11 @@ impl DevTokens {
     }
 }
 
+/// Returns where the development clients file of `data_dir` is.
+pub fn clients_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(CLIENTS_FILE)
+}
+
 /// Returns where the development tokens of `data_dir` are.
 pub fn tokens_path(data_dir: &Path) -> PathBuf {
     data_dir.join(TOKENS_FILE)

@@ -23,7 +23,7 @@ pub struct GrpcServices {
     health: HealthReporter,
     health_service:
         tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
-    clients: crate::auth::Clients,
+    clients: crate::live_clients::LiveClients,
     audit: rondom_bus::AuditLog,
     readiness: Option<crate::readiness::Readiness>,
     tls: Option<tonic::transport::ServerTlsConfig>,
@@ -33,7 +33,10 @@ impl GrpcServices {
     /// Returns an empty set with health and reflection ready. Every call must carry a bearer
     /// token of one of `clients` with a role that may call the service (health and reflection
     /// stay open); refusals are recorded in `audit`.
-    pub fn new(clients: crate::auth::Clients, audit: rondom_bus::AuditLog) -> Self {
+    pub fn new(
+        clients: impl Into<crate::live_clients::LiveClients>,
+        audit: rondom_bus::AuditLog,
+    ) -> Self {
         let health = HealthReporter::new();
         let health_service = tonic_health::pb::health_server::HealthServer::new(
             tonic_health::server::HealthService::from_health_reporter(health.clone()),
@@ -43,7 +46,7 @@ impl GrpcServices {
             names: Vec::new(),
             health,
             health_service,
-            clients,
+            clients: clients.into(),
             audit,
             readiness: None,
             tls: None,

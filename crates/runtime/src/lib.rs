@@ -5,6 +5,7 @@
 //! - [`config`] — settings every role shares ([`CommonArgs`])
 //! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
 //! - [`auth`] — clients, bearer tokens (stored as hashes), roles per service, the auth layer
+//! - [`live_clients`] — the clients in force, followed in their file: revocation without a restart
 //! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
 //! - [`telemetry`] — [`init_tracing`]
 //! - [`shutdown`] — [`shutdown_signal`]
@@ -36,6 +37,7 @@ pub mod config;
 pub mod dev_clients;
 pub mod grpc;
 pub mod keys;
+pub mod live_clients;
 pub mod metrics;
 pub mod nats_server;
 pub mod readiness;

@@ -28,6 +28,7 @@ use rondom_proto::v1::subscribe_request::Request as Step;
 use rondom_proto::v1::subscription_service_server::SubscriptionService;
 use rondom_runtime::audit::{Caller, ReadAudit, check_read};
 use rondom_runtime::auth::Client;
+use rondom_runtime::live_clients::Credentials;
 use rondom_runtime::metrics::{Counter, Gauge, metrics};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -258,21 +259,12 @@ struct Seen {
     disclosed: HashSet<(HouseholdId, NeedToKnow, Sight)>,
 }
 
-/// Resolves when a token valid until `expires_at` expires; never without one.
-async fn expiry(expires_at: Option<chrono::DateTime<chrono::Utc>>) {
-    match expires_at {
-        Some(at) => {
-            let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
-            tokio::time::sleep(left).await;
-        }
-        None => std::future::pending().await,
-    }
-}
-
 /// One running subscription.
 struct Session {
     read: ReadSide,
     client: Client,
+    /// Ends the subscription when the token stops being valid.
+    credentials: Credentials,
     on_behalf_of: String,
     audit: ReadAudit,
     durable: bool,
@@ -289,16 +281,17 @@ impl Session {
     /// [`SubscriptionHandler::messages`]).
     async fn run(self, mut messages: Messages, out: mpsc::Sender<Result<v1::Delivery, Status>>) {
         let mut seen = Seen::default();
-        let expiry = expiry(self.client.expires_at);
-        tokio::pin!(expiry);
+        let mut credentials = self.credentials.clone();
+        let invalidated = credentials.invalidated();
+        tokio::pin!(invalidated);
         loop {
             let next = tokio::select! {
                 () = out.closed() => break,
-                () = &mut expiry => {
-                    // A token that expired no longer opens anything, nor keeps it open.
+                why = &mut invalidated => {
+                    // A token that expired or was revoked no longer opens anything, nor keeps
+                    // it open.
                     let _ = out.send(Err(Status::unauthenticated(format!(
-                        "the token of client {} has expired; subscribe again with a valid one",
-                        self.client.id
+                        "{why}; subscribe again with a valid one"
                     )))).await;
                     break;
                 }
@@ -528,6 +521,7 @@ impl SubscriptionService for SubscriptionHandler {
         let session = Session {
             read: self.read.clone(),
             client: caller.client.clone(),
+            credentials: caller.credentials.clone(),
             on_behalf_of,
             audit,
             durable: plan.durable.is_some(),

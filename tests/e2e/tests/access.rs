@@ -18,7 +18,7 @@ use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::regie_service_client::RegieServiceClient;
-use rondom_runtime::auth::{Clients, new_token};
+use rondom_runtime::auth::new_token;
 use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use tonic::Code;
 
@@ -118,8 +118,7 @@ impl Hub {
              token_sha256 = \"{wijkteam_elsewhere_hash}\"\n",
             tokens.clients_toml()
         );
-        let clients = Clients::from_toml(&file).expect("clients");
-        let hub = TestHub::start_with_clients(clients).await;
+        let hub = TestHub::start_with_clients(&file).await;
         Self {
             hub,
             tokens,

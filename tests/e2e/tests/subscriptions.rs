@@ -295,3 +295,42 @@ async fn a_subscription_ends_when_its_token_expires() {
         .expect("an expired token opens nothing");
     assert_eq!(again.code(), tonic::Code::Unauthenticated);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_token_in_the_clients_file_ends_its_subscription_without_a_restart() {
+    let token = "jeugdzorg-gelekt-token";
+    let entry = |revoked: bool| {
+        format!(
+            "[[client]]\nid = \"jeugdzorg-gelekt\"\nrole = \"partner\"\npillar = \"jeugd\"\n\
+             organisatie = \"12345678\"\ntoken_sha256 = \"{}\"\nrevoked = {revoked}\n",
+            hex::encode(rondom_runtime::auth::token_hash(token)),
+        )
+    };
+    let hub = TestHub::start_with_more_clients(&entry(false)).await;
+    let mut subscription =
+        Subscription::open(hub.connect(Some(token)).await, jeugd(None, "")).await;
+
+    // The operator marks the token revoked in the clients file, as after a leak.
+    let file = std::fs::read_to_string(hub.clients_file()).expect("clients file");
+    let revoked = file.replace(&entry(false), &entry(true));
+    assert_ne!(file, revoked);
+    std::fs::write(hub.clients_file(), revoked).expect("write the clients file");
+
+    let ended = subscription
+        .ended(Duration::from_secs(15))
+        .await
+        .expect("the hub ends it");
+    assert_eq!(ended.code(), tonic::Code::Unauthenticated, "{ended:?}");
+    assert!(ended.message().contains("revoked"), "{ended:?}");
+    let again = Subscription::try_open(hub.connect(Some(token)).await, jeugd(None, ""))
+        .await
+        .err()
+        .expect("a revoked token opens nothing");
+    assert_eq!(again.code(), tonic::Code::Unauthenticated);
+    // The other clients were read again with it and still call.
+    hub.households()
+        .await
+        .list_households(common::worklist())
+        .await
+        .expect("the coordinator still reads");
+}

@@ -74,11 +74,13 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     // Plaintext on the network, or a certificate that cannot be read, stops us first.
     let tls = args.tls.server_config(args.grpc_addr)?;
     private_dir(&args.data_dir)?;
-    // A wrong clients file stops us before anything starts.
-    let clients = match &args.clients {
-        Some(path) => rondom_runtime::config::load_clients(path)?,
+    // A wrong clients file stops us before anything starts; a change to it later is in force
+    // within a second (a revoked token is refused, its subscriptions end).
+    let clients_file = match &args.clients {
+        Some(path) => path.clone(),
         None => development_clients(&args.data_dir)?,
     };
+    let clients = rondom_runtime::live_clients::LiveClients::following(&clients_file)?;
     let nats =
         NatsTarget::url_or_embedded(args.nats_url.as_deref(), &args.data_dir, args.nats_port)
             .await
@@ -142,11 +144,10 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot make {} private (mode 0700)", dir.display()))
 }
 
-/// Returns the development clients of `data_dir` (creating them on first start) and tells the
-/// newcomer where their tokens are.
-fn development_clients(data_dir: &Path) -> anyhow::Result<rondom_runtime::auth::Clients> {
-    let (_, clients) = DevTokens::load_or_create(data_dir)
-        .context("failed to set up the development credentials")?;
+/// Returns the file of the development clients of `data_dir` (creating them on first start)
+/// and tells the newcomer where their tokens are.
+fn development_clients(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    DevTokens::load_or_create(data_dir).context("failed to set up the development credentials")?;
     let tokens = dev_clients::tokens_path(data_dir);
     tracing::warn!(
         tokens = %tokens.display(),
@@ -162,5 +163,5 @@ fn development_clients(data_dir: &Path) -> anyhow::Result<rondom_runtime::auth::
         tokens = tokens.display(),
         data = data_dir.display(),
     );
-    Ok(clients)
+    Ok(dev_clients::clients_path(data_dir))
 }

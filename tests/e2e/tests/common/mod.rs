@@ -35,8 +35,9 @@ pub struct TestHub {
     bylaws: Option<String>,
     /// Text of the retention file the hub reads, if any.
     retention: Option<String>,
-    /// The clients the hub lets call: the development clients unless a test gave its own.
-    clients: Clients,
+    /// The clients file the hub follows (`clients.toml` in its directory): the development
+    /// clients unless a test gave its own; a test may change it while the hub runs.
+    clients_file: PathBuf,
     /// Most events the projector may lag before its readers report NOT_SERVING.
     pub max_lag: u64,
     /// TLS of the hub's listener, and how the test's own connections trust it.
@@ -71,8 +72,9 @@ impl TestHub {
         hub
     }
 
-    /// Starts a hub that lets only `clients` call (the development tokens do not work).
-    pub async fn start_with_clients(clients: Clients) -> Self {
+    /// Starts a hub that lets only the clients of the clients file `clients` call (the
+    /// development tokens do not work).
+    pub async fn start_with_clients(clients: &str) -> Self {
         Self::start_configured(StreamSettings::default(), None, Some(clients)).await
     }
 
@@ -91,30 +93,38 @@ impl TestHub {
     /// Starts a hub that lets the development clients call, and the clients of `more` (a
     /// clients file's `[[client]]` entries).
     pub async fn start_with_more_clients(more: &str) -> Self {
-        let mut hub = Self::start_configured(StreamSettings::default(), None, None).await;
-        hub.clients = Clients::from_toml(&format!("{}\n{more}", hub.tokens.clients_toml()))
-            .expect("a valid clients file");
-        hub.restart().await;
+        let tokens = DevTokens::generate();
+        let mut hub = Self::start_configured(
+            StreamSettings::default(),
+            None,
+            Some(&format!("{}\n{more}", tokens.clients_toml())),
+        )
+        .await;
+        hub.tokens = tokens;
         hub
     }
 
     async fn start_configured(
         stream: StreamSettings,
         bylaws: Option<String>,
-        clients: Option<Clients>,
+        clients: Option<&str>,
     ) -> Self {
         let nats = TestNats::start();
         let dir = tempfile::tempdir().expect("temp dir for the hub");
         // As `rondom up` without --clients: clients.toml and dev-tokens.toml in the data dir.
-        let (tokens, dev_clients) =
-            DevTokens::load_or_create(dir.path()).expect("development credentials");
+        let (tokens, _) = DevTokens::load_or_create(dir.path()).expect("development credentials");
+        let clients_file = rondom_runtime::dev_clients::clients_path(dir.path());
+        if let Some(clients) = clients {
+            Clients::from_toml(clients).expect("a valid clients file");
+            std::fs::write(&clients_file, clients).expect("write the clients file");
+        }
         let mut hub = TestHub {
             nats,
             addr: "127.0.0.1:0".parse().expect("address"),
             stream,
             bylaws,
             retention: None,
-            clients: clients.unwrap_or(dev_clients),
+            clients_file,
             max_lag: 10_000,
             tls: None,
             client_tls: None,
@@ -131,13 +141,18 @@ impl TestHub {
         self.dir.path().to_owned()
     }
 
-    /// Writes the bylaw file (if any) and returns its path.
+    /// The clients file the hub follows: a test changes it as an operator would.
+    pub fn clients_file(&self) -> &std::path::Path {
+        &self.clients_file
+    }
+
     /// The hub's event-signing key: what an operator's command reads from the key directory.
     pub fn signer(&self) -> rondom_bus::EventSigner {
         rondom_runtime::keys::load_signer(&self.data_dir().join("keys"))
             .expect("the hub's event-signing key")
     }
 
+    /// Writes the bylaw file (if any) and returns its path.
     pub fn bylaws_path(&self) -> Option<PathBuf> {
         self.file("bylaws.toml", self.bylaws.as_deref())
     }
@@ -168,7 +183,8 @@ impl TestHub {
             max_lag: self.max_lag,
             cache_mb: rondom_projector::store::DEFAULT_CACHE_MB,
             bylaws: self.bylaws_path(),
-            clients: self.clients.clone(),
+            clients: rondom_runtime::live_clients::LiveClients::following(&self.clients_file)
+                .expect("the clients file"),
             retention: self.file("retention.toml", self.retention.as_deref()),
             // With a retention file the task runs every second, so a test sees it work.
             retention_every: Duration::from_secs(if self.retention.is_some() {
