@@ -35,6 +35,13 @@ impl EventId {
         Self(Uuid::new_v5(&EVENT_ID_NAMESPACE, &name))
     }
 
+    /// Returns the id of an event the hub writes as `part` of this one (a move's departure
+    /// from the previous household): the same on every retry of the write.
+    pub fn part(&self, part: &str) -> Self {
+        let name = [self.0.as_bytes().as_slice(), b"\n", part.as_bytes()].concat();
+        Self(Uuid::new_v5(&EVENT_ID_NAMESPACE, &name))
+    }
+
     /// Returns the 16 raw bytes (sled keys use these).
     pub fn as_bytes(&self) -> &[u8; 16] {
         self.0.as_bytes()

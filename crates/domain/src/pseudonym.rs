@@ -1,8 +1,11 @@
-//! Person pseudonyms: HMAC-SHA256 of the BSN under a secret key.
+//! Person pseudonyms: HMAC-SHA256 of the BSN under a secret key. Without the key a pseudonym
+//! cannot be turned back into a BSN, not even by trying all 10^9 numbers.
 //!
-//! The pseudonym is the only person key that leaves Rondom's trust boundary (NATS KV keys,
-//! event payloads, the read model). Without the key it cannot be turned back into a BSN, not
-//! even by trying all 10^9 numbers.
+//! Two kinds, so the append-only log never links households: the registry (which household a
+//! person is in now) keys persons by [`PseudonymKey::pseudonym`], the same everywhere; events,
+//! views and deliveries name them by [`PseudonymKey::in_household`], a different one in every
+//! household. An erased household's events keep their pseudonyms, but nothing ties those to
+//! the same person's later household.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,6 +17,7 @@ use crate::bsn::Bsn;
 
 /// Domain separation, so the same key can never yield the same MAC for another purpose.
 const CONTEXT: &[u8] = b"rondom/v1/person-pseudonym\0";
+const IN_HOUSEHOLD: &[u8] = b"rondom/v1/household-person-pseudonym\0";
 
 /// The secret key behind every pseudonym. `Debug` never shows it; its bytes are wiped when
 /// it goes.
@@ -42,10 +46,21 @@ impl PseudonymKey {
         hex::encode(&digest[..8])
     }
 
-    /// Returns the pseudonym of the person with this BSN.
+    /// Returns the pseudonym of the person with this BSN in the registry (the one key of a
+    /// person across households; never written into an event).
     pub fn pseudonym(&self, bsn: &Bsn) -> Pseudonym {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key size");
         mac.update(CONTEXT);
+        mac.update(bsn.as_str().as_bytes());
+        Pseudonym(mac.finalize().into_bytes().into())
+    }
+
+    /// Returns the pseudonym of the person with this BSN in the events and view of
+    /// `household`: unlinkable to the same person's pseudonym in any other household.
+    pub fn in_household(&self, bsn: &Bsn, household: &crate::HouseholdId) -> Pseudonym {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key size");
+        mac.update(IN_HOUSEHOLD);
+        mac.update(household.as_bytes());
         mac.update(bsn.as_str().as_bytes());
         Pseudonym(mac.finalize().into_bytes().into())
     }
@@ -116,6 +131,25 @@ mod tests {
             key.pseudonym(&bsn("111222333")),
             key.pseudonym(&bsn("111222333"))
         );
+    }
+
+    #[test]
+    fn each_household_has_its_own_pseudonym_of_a_person() {
+        let key = PseudonymKey::from_bytes([1; 32]);
+        let person = bsn("111222333");
+        let (first, second) = (
+            crate::HouseholdId::from_bytes([1; 16]),
+            crate::HouseholdId::from_bytes([2; 16]),
+        );
+        assert_eq!(
+            key.in_household(&person, &first),
+            key.in_household(&person, &first)
+        );
+        assert_ne!(
+            key.in_household(&person, &first),
+            key.in_household(&person, &second)
+        );
+        assert_ne!(key.in_household(&person, &first), key.pseudonym(&person));
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! (who and why, no personal data), the household's key is destroyed, and the call waits
 //! until the projector has cleared the views.
 
+use prost::Message as _;
 use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry};
 use rondom_domain::id::IdempotencyKey;
-use rondom_domain::{EventId, HouseholdId, Pillar, Pseudonym, SourceUrn};
+use rondom_domain::seal::{Purpose, Sealed};
+use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, SourceUrn};
 use rondom_proto::v1;
 
 use crate::ReadSide;
@@ -85,14 +87,23 @@ pub async fn erase(
         }
         .ok_or_else(|| Error::HouseholdNotFound(household.to_string()))?,
     };
-    let members: Vec<String> = stored
-        .members
-        .iter()
-        .map(|member| member.pseudonym.clone())
-        .collect();
-    for member in members {
-        if let Ok(pseudonym) = member.parse::<Pseudonym>() {
-            eraser.registry.leave(&pseudonym, household).await?;
+    // The registry knows the members by their BSN's pseudonym, which only their sealed
+    // identity leads to: opened now, while the household's key still exists.
+    if let Some(key) = read.keys.get(&household).await? {
+        for member in &stored.members {
+            let bsn = member.identity.clone().and_then(|sealed| {
+                let opened = key
+                    .open(&household, Purpose::Identity, &Sealed::from(sealed))
+                    .ok()?;
+                let identity = v1::PersonIdentity::decode(opened.as_slice()).ok()?;
+                identity.bsn.parse::<Bsn>().ok()
+            });
+            if let Some(bsn) = bsn {
+                eraser
+                    .registry
+                    .leave(&read.pseudonyms.pseudonym(&bsn), household)
+                    .await?;
+            }
         }
     }
     let (position, already_erased) = match &stored.erasure {

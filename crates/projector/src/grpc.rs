@@ -129,13 +129,17 @@ impl Inner {
     }
 
     /// Finds the household of a key; call it after waiting for `min_position`, so a person
-    /// who just joined is found.
-    fn household_id(&self, key: HouseholdKey) -> Result<HouseholdId> {
+    /// who just joined is found. A person is found through the registry (which household
+    /// they are in now): events and views know them only by their pseudonym in each
+    /// household, which no BSN leads to without the household.
+    async fn household_id(&self, key: HouseholdKey) -> Result<HouseholdId> {
         match key {
             HouseholdKey::Id(id) => Ok(id),
             HouseholdKey::Person(pseudonym) => self
-                .model
-                .household_of(&pseudonym)?
+                .eraser
+                .registry
+                .lookup(&pseudonym)
+                .await?
                 .ok_or_else(|| Error::HouseholdNotFound("for this BSN".to_owned())),
         }
     }
@@ -313,7 +317,7 @@ impl HouseholdHandler {
             .wait_for(request.min_position)
             .await
             .map_err(refuse(None))?;
-        let id = inner.household_id(key).map_err(refuse(None))?;
+        let id = inner.household_id(key).await.map_err(refuse(None))?;
         let position = inner.position();
         let stored = inner
             .model

@@ -16,7 +16,7 @@ use prost::Message as _;
 use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore};
 use rondom_domain::id::IdempotencyKey;
 use rondom_domain::seal::{Purpose, Sealed};
-use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, Pseudonym, PseudonymKey, SourceUrn};
+use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, PseudonymKey, SourceUrn};
 use rondom_proto::v1;
 
 use crate::error::Result;
@@ -37,9 +37,9 @@ pub struct Renewal {
     pub unreadable: u64,
 }
 
-/// Gives every member their pseudonym under `new_key`: brings the read model in `generations`
-/// up to the end of the log first (a rebuild, with the hub's `bylaws`) when it is behind. The
-/// hub must be stopped.
+/// Gives every member their pseudonym under `new_key` instead of the one of `keys`: brings the
+/// read model in `generations` up to the end of the log first (a rebuild, with the hub's
+/// `bylaws`) when it is behind. The hub must be stopped.
 ///
 /// # Errors
 /// [`crate::Error::Storage`] when the read model is in use (the hub still runs); storage and
@@ -47,10 +47,9 @@ pub struct Renewal {
 pub async fn renew_all(
     jetstream: &async_nats::jetstream::Context,
     generations: &crate::Generations,
-    masters: rondom_domain::seal::MasterKeys,
+    keys: &rondom_runtime::Keys,
     new_key: &PseudonymKey,
     bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
-    signer: &rondom_bus::EventSigner,
 ) -> Result<Renewal> {
     let last = jetstream
         .get_stream(rondom_bus::stream::EVENTS_STREAM)
@@ -63,28 +62,30 @@ pub async fn renew_all(
         .last_sequence;
     let behind = ReadModel::open(&generations.current()?)?.checkpoint()? < last;
     if behind {
-        crate::rebuild::rebuild(jetstream, generations, 1024, bylaws, signer, false).await?;
+        crate::rebuild::rebuild(jetstream, generations, 1024, bylaws, &keys.signer, false).await?;
     }
     let model = ReadModel::open(&generations.current()?)?;
-    let keys = KeyStore::new(
+    let key_store = KeyStore::new(
         rondom_bus::stream::bucket(jetstream, rondom_bus::stream::KEYS_BUCKET).await?,
-        masters,
+        keys.masters.clone(),
     );
     let registry = HouseholdRegistry::new(
         rondom_bus::stream::bucket(jetstream, rondom_bus::stream::PERSONS_BUCKET).await?,
     );
     renew(
         &model,
-        &keys,
+        &key_store,
         &registry,
-        &EventPublisher::new(jetstream.clone(), signer.clone()),
+        &EventPublisher::new(jetstream.clone(), keys.signer.clone()),
+        &keys.pseudonym,
         new_key,
     )
     .await
 }
 
-/// Gives every member in `model` their pseudonym under `new_key`. The model must be current
-/// with the log and the hub stopped.
+/// Gives every member in `model` their pseudonym under `new_key` (in the registry and in
+/// their household's events) instead of under `old_key`. The model must be current with the
+/// log and the hub stopped.
 ///
 /// # Errors
 /// Storage or bus errors; what was done stays done, and running it again continues.
@@ -93,6 +94,7 @@ pub async fn renew(
     keys: &KeyStore,
     registry: &HouseholdRegistry,
     publisher: &EventPublisher,
+    old_key: &PseudonymKey,
     new_key: &PseudonymKey,
 ) -> Result<Renewal> {
     let mut renewal = Renewal::default();
@@ -103,6 +105,7 @@ pub async fn renew(
         }
         let key = keys.get(&id).await?;
         let mut changes = Vec::new();
+        let mut persons = Vec::new();
         for member in &household.members {
             let bsn = key.as_ref().and_then(|key| {
                 let sealed = Sealed::from(member.identity.clone()?);
@@ -114,26 +117,25 @@ pub async fn renew(
                 renewal.unreadable += 1;
                 continue;
             };
-            let nieuw = new_key.pseudonym(&bsn).to_string();
+            let nieuw = new_key.in_household(&bsn, &id).to_string();
             if nieuw != member.pseudonym {
                 changes.push(v1::PseudonymChange {
                     oud: member.pseudonym.clone(),
                     nieuw,
                 });
+                persons.push(bsn);
             }
         }
         if changes.is_empty() {
             continue;
         }
-        for change in &changes {
-            let (Ok(oud), Ok(nieuw)) = (
-                change.oud.parse::<Pseudonym>(),
-                change.nieuw.parse::<Pseudonym>(),
-            ) else {
-                continue;
-            };
-            registry.join(&nieuw, id).await?;
-            registry.leave(&oud, id).await?;
+        // The registry's key of each: the same person, found by the new key's pseudonym.
+        for bsn in &persons {
+            registry.join(&new_key.pseudonym(bsn), id).await?;
+            let old = old_key.pseudonym(bsn);
+            if old != new_key.pseudonym(bsn) {
+                registry.leave(&old, id).await?;
+            }
         }
         renewal.persons += changes.len() as u64;
         renewal.households += 1;

@@ -11,8 +11,8 @@ use std::sync::{Arc, RwLock};
 
 use prost::Message;
 use rondom_bus::ReceivedEvent;
+use rondom_domain::HouseholdId;
 use rondom_domain::bylaw::BylawTerms;
-use rondom_domain::{HouseholdId, Pseudonym};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
@@ -92,7 +92,6 @@ struct Trees {
     meta: sled::Tree,
     households: sled::Tree,
     timeline: sled::Tree,
-    persons: sled::Tree,
     event_ids: sled::Tree,
     deadlines: sled::Tree,
     /// Events the fold could not apply, by position ([`crate::quarantine`]).
@@ -109,7 +108,6 @@ impl Trees {
             meta: db.open_tree("meta")?,
             households: db.open_tree("households")?,
             timeline: db.open_tree("timeline")?,
-            persons: db.open_tree("persons")?,
             event_ids: db.open_tree("event_ids")?,
             deadlines: db.open_tree("deadlines")?,
             quarantine: db.open_tree("quarantine")?,
@@ -436,8 +434,6 @@ impl ReadModel {
         let mut seen_ids = HashSet::new();
         // Timeline entries written by this batch, by key (an erasure rewrites earlier ones).
         let mut timeline: BTreeMap<[u8; 24], StoredTimelineEntry> = BTreeMap::new();
-        // Person index changes of this batch: Some(household) joins, None leaves.
-        let mut person_changes: HashMap<String, Option<HouseholdId>> = HashMap::new();
         let mut event_ids = sled::Batch::default();
 
         for (index, received) in events.iter().enumerate() {
@@ -472,42 +468,10 @@ impl ReadModel {
                 self.erase_free_text(&household_id, &mut timeline)?;
             }
             timeline.insert(timeline_key(&household_id, received.position), folded.entry);
-            for pseudonym in folded.joined {
-                let previous = match person_changes.get(&pseudonym) {
-                    Some(pending) => *pending,
-                    None => self.household_of_pseudonym(&pseudonym)?,
-                };
-                if let Some(previous) = previous
-                    && previous != household_id
-                {
-                    // Moved in from another household (a regie join): gone from that one.
-                    let other = self.in_batch(&mut households, &mut indexed_before, previous)?;
-                    other.members.retain(|member| member.pseudonym != pseudonym);
-                }
-                person_changes.insert(pseudonym, Some(household_id));
-            }
-            for pseudonym in folded.left {
-                // Only when the index still points here: they may have joined another
-                // household first.
-                let current = match person_changes.get(&pseudonym) {
-                    Some(pending) => *pending,
-                    None => self.household_of_pseudonym(&pseudonym)?,
-                };
-                if current == Some(household_id) {
-                    person_changes.insert(pseudonym, None);
-                }
-            }
             event_ids.insert(id.as_bytes(), &received.position.to_be_bytes());
             applied.events += 1;
         }
 
-        let mut persons = sled::Batch::default();
-        for (pseudonym, household) in &person_changes {
-            match household {
-                Some(household) => persons.insert(pseudonym.as_bytes(), household.as_bytes()),
-                None => persons.remove(pseudonym.as_bytes()),
-            }
-        }
         let mut household_batch = sled::Batch::default();
         let mut deadline_batch = sled::Batch::default();
         for (id, household) in &households {
@@ -535,15 +499,13 @@ impl ReadModel {
             &trees.meta,
             &trees.households,
             &trees.timeline,
-            &trees.persons,
             &trees.event_ids,
             &trees.deadlines,
         )
             .transaction(
-                |(meta_tx, households_tx, timeline_tx, persons_tx, event_ids_tx, deadlines_tx)| {
+                |(meta_tx, households_tx, timeline_tx, event_ids_tx, deadlines_tx)| {
                     households_tx.apply_batch(&household_batch)?;
                     timeline_tx.apply_batch(&timeline_batch)?;
-                    persons_tx.apply_batch(&persons)?;
                     event_ids_tx.apply_batch(&event_ids)?;
                     deadlines_tx.apply_batch(&deadline_batch)?;
                     meta_tx.apply_batch(&meta)?;
@@ -584,7 +546,6 @@ impl ReadModel {
             ("meta", &trees.meta),
             ("households", &trees.households),
             ("timeline", &trees.timeline),
-            ("persons", &trees.persons),
             ("event_ids", &trees.event_ids),
             ("deadlines", &trees.deadlines),
             ("quarantine", &trees.quarantine),
@@ -623,28 +584,6 @@ impl ReadModel {
     pub fn has_household(&self, household: &HouseholdId) -> Result<bool> {
         let trees = self.trees()?;
         Ok(trees.households.contains_key(household.as_bytes())?)
-    }
-
-    /// Returns the household `person` belongs to.
-    ///
-    /// # Errors
-    /// [`Error::Storage`] or [`Error::Corrupt`].
-    pub fn household_of(&self, person: &Pseudonym) -> Result<Option<HouseholdId>> {
-        self.household_of_pseudonym(&person.to_string())
-    }
-
-    fn household_of_pseudonym(&self, person: &str) -> Result<Option<HouseholdId>> {
-        let trees = self.trees()?;
-        trees
-            .persons
-            .get(person.as_bytes())?
-            .map(|bytes| {
-                let bytes: [u8; 16] = bytes.as_ref().try_into().map_err(|_| Error::Corrupt {
-                    what: "person index",
-                })?;
-                Ok(HouseholdId::from_bytes(bytes))
-            })
-            .transpose()
     }
 
     /// Clears the sealed free text of every timeline entry of `household`, stored or written

@@ -167,10 +167,6 @@ pub(crate) fn earlier(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Folded {
     pub entry: StoredTimelineEntry,
-    /// Pseudonyms that became members.
-    pub joined: Vec<String>,
-    /// Pseudonyms that left the household.
-    pub left: Vec<String>,
     /// The household's personal data was erased: the store clears it from every entry.
     pub erased: bool,
 }
@@ -186,8 +182,6 @@ pub fn fold(
     if household.gemeente_code.is_empty() {
         household.gemeente_code.clone_from(&event.gemeente_code);
     }
-    let mut joined = Vec::new();
-    let mut left = Vec::new();
     // An erased household takes no members again: a write that raced its erasure (sealed
     // under the destroyed key) leaves nobody behind in it.
     let mentions = if household.erasure.is_some() {
@@ -203,7 +197,6 @@ pub fn fold(
         if mention.leaves_household {
             if let Some(index) = existing {
                 household.members.remove(index);
-                left.push(mention.pseudonym.clone());
             }
             continue;
         }
@@ -224,7 +217,6 @@ pub fn fold(
                     identity: mention.identity.clone(),
                     joined_position: received.position,
                 });
-                joined.push(mention.pseudonym.clone());
             }
         }
     }
@@ -233,7 +225,7 @@ pub fn fold(
     if let Some(v1::event::Body::HuishoudenGewist(gewist)) = &event.body {
         // Crypto-shredded: what was sealed is unreadable anyway; the members (their
         // pseudonyms too) and the sealed blobs go from the read model as well.
-        left.extend(household.members.drain(..).map(|member| member.pseudonym));
+        household.members.clear();
         household.erasure = Some(v1::Erasure {
             reden: gewist.reden,
             at: Some(rondom_proto::convert::timestamp(received.envelope.time)),
@@ -242,8 +234,7 @@ pub fn fold(
     }
 
     if let Some(v1::event::Body::PseudoniemenVernieuwd(renewed)) = &event.body {
-        // The same persons under their new pseudonyms; the person index follows through
-        // `joined` and `left`. Applying it twice changes nothing.
+        // The same persons under their new pseudonyms. Applying it twice changes nothing.
         for change in &renewed.changes {
             if let Some(member) = household
                 .members
@@ -251,8 +242,6 @@ pub fn fold(
                 .find(|member| member.pseudonym == change.oud)
             {
                 member.pseudonym.clone_from(&change.nieuw);
-                left.push(change.oud.clone());
-                joined.push(change.nieuw.clone());
             }
         }
     }
@@ -348,12 +337,7 @@ pub fn fold(
         need_to_know: v1::NeedToKnow::from(class) as i32,
         case_id: event.case_id.clone(),
     };
-    Folded {
-        entry,
-        joined,
-        left,
-        erased,
-    }
+    Folded { entry, erased }
 }
 
 /// Returns the pillars with an open signal, a case that has not ended, or an open duty (an
@@ -596,16 +580,15 @@ mod tests {
             reden: v1::ErasureReason::VerzoekBetrokkene as i32,
             gewist_door: "dev-operator".into(),
         }));
-        let Folded { left, erased, .. } = fold(&mut household, &erasure, &BylawTerms::default());
+        let Folded { erased, .. } = fold(&mut household, &erasure, &BylawTerms::default());
         assert!(erased);
-        assert_eq!(left, ["p1"]);
+        assert!(household.members.is_empty());
         // A write that raced the erasure: sealed under the destroyed key, nobody stays.
-        let Folded { joined, .. } = fold(
+        fold(
             &mut household,
             &received(3, "c", Pillar::Wmo, vec![mention("p1", true, true, 3)], 200),
             &BylawTerms::default(),
         );
-        assert!(joined.is_empty());
         assert!(household.members.is_empty());
         assert_eq!(
             household.event_count, 3,
@@ -637,11 +620,7 @@ mod tests {
                 key_id: "k2".into(),
             },
         ));
-        let Folded { joined, left, .. } = fold(&mut household, &renewal, &BylawTerms::default());
-        assert_eq!(
-            (joined, left),
-            (vec!["q1".to_owned()], vec!["p1".to_owned()])
-        );
+        fold(&mut household, &renewal, &BylawTerms::default());
         let pseudonyms: Vec<_> = household
             .members
             .iter()
@@ -656,17 +635,26 @@ mod tests {
             Some(vec![1]),
             "the same person, identity kept"
         );
-        let Folded { joined, left, .. } = fold(&mut household, &renewal, &BylawTerms::default());
-        assert!(
-            joined.is_empty() && left.is_empty(),
+        let before = household.members.clone();
+        fold(&mut household, &renewal, &BylawTerms::default());
+        assert_eq!(
+            household.members, before,
             "applying it again changes nothing"
         );
+    }
+
+    fn members(household: &StoredHousehold) -> Vec<&str> {
+        household
+            .members
+            .iter()
+            .map(|member| member.pseudonym.as_str())
+            .collect()
     }
 
     #[test]
     fn members_join_once_and_keep_their_latest_named_identity() {
         let mut household = StoredHousehold::default();
-        let Folded { joined, .. } = fold(
+        fold(
             &mut household,
             &received(
                 1,
@@ -677,8 +665,8 @@ mod tests {
             ),
             &BylawTerms::default(),
         );
-        assert_eq!(joined, ["p1"]);
-        let Folded { joined, .. } = fold(
+        assert_eq!(members(&household), ["p1"]);
+        fold(
             &mut household,
             &received(
                 2,
@@ -689,8 +677,8 @@ mod tests {
             ),
             &BylawTerms::default(),
         );
-        assert!(joined.is_empty());
-        let Folded { joined, .. } = fold(
+        assert_eq!(members(&household), ["p1"], "known already");
+        fold(
             &mut household,
             &received(
                 3,
@@ -701,7 +689,7 @@ mod tests {
             ),
             &BylawTerms::default(),
         );
-        assert_eq!(joined, ["p3"]);
+        assert_eq!(members(&household), ["p1", "p3"]);
 
         assert_eq!(household.members.len(), 2);
         assert_eq!(

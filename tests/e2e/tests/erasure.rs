@@ -670,3 +670,51 @@ async fn a_household_the_projector_has_not_shown_yet_can_be_erased_at_once() {
     assert!(view.erasure.is_some(), "{view:?}");
     assert!(view.members.is_empty(), "{view:?}");
 }
+
+/// The pseudonyms each household's events name its persons by.
+async fn pseudonyms_in(hub: &TestHub, household: &str) -> std::collections::BTreeSet<String> {
+    hub.events()
+        .await
+        .into_iter()
+        .filter(|(_, event)| event.household_id == household)
+        .flat_map(|(_, event)| event.persons)
+        .map(|mention| mention.pseudonym)
+        .collect()
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_erased_households_events_link_nobody_to_a_later_household() {
+    let hub = TestHub::start().await;
+    let first = hub
+        .post_wijkteam("voor", &[("111222333", "Fatima")], "eerste zorg")
+        .await;
+    HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+        .erase_household(v1::EraseHouseholdRequest {
+            household_id: first.household_id.clone(),
+            reden: v1::ErasureReason::VerzoekBetrokkene as i32,
+        })
+        .await
+        .expect("erased");
+    let later = hub
+        .post_wijkteam("na", &[("111222333", "Fatima")], "nieuwe zorg")
+        .await;
+    assert_ne!(later.household_id, first.household_id);
+
+    // The erased household's events stay on the log with their pseudonyms, but Fatima's
+    // pseudonym in her new household is another: nothing on the log joins the two.
+    let (before, after) = (
+        pseudonyms_in(&hub, &first.household_id).await,
+        pseudonyms_in(&hub, &later.household_id).await,
+    );
+    assert_eq!((before.len(), after.len()), (1, 1));
+    assert!(before.is_disjoint(&after), "{before:?} {after:?}");
+    // Nor does the registry's key of her (which the erasure removed) appear on the log.
+    let registry_key = rondom_runtime::keys::Keys::load_or_generate(&hub.data_dir().join("keys"))
+        .expect("keys")
+        .pseudonym
+        .pseudonym(&"111222333".parse().expect("bsn"))
+        .to_string();
+    assert!(!before.contains(&registry_key) && !after.contains(&registry_key));
+    let log = hub.raw_stream().await.concat();
+    assert!(!common::contains(&log, registry_key.as_bytes()));
+}

@@ -144,9 +144,8 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
         })
         .await
         .expect("erased");
-    let old_key = keys::Keys::load_or_generate(&key_dir)
-        .expect("keys")
-        .pseudonym;
+    let old_keys = keys::Keys::load_or_generate(&key_dir).expect("keys");
+    let old_key = old_keys.pseudonym.clone();
 
     // Planned: the hub stops, every person is renewed, the new key goes in, the hub starts.
     hub.stop().await;
@@ -154,15 +153,13 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
     let jetstream = rondom_bus::jetstream(client);
     let new_key = keys::next_pseudonym_key(&key_dir).expect("next key");
     let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
-    let masters = keys::load_masters(&key_dir).expect("master keys");
     let renew = async || {
         rondom_projector::pseudonym_rotation::renew_all(
             &jetstream,
             &generations,
-            masters.clone(),
+            &old_keys,
             &new_key,
             Default::default(),
-            &hub.signer(),
         )
         .await
         .expect("renew")
@@ -197,7 +194,11 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
             .find(|member| member.display_name == name)
             .expect("member");
         let bsn: rondom_domain::Bsn = bsn.parse().expect("bsn");
-        assert_eq!(member.pseudonym, new_key.pseudonym(&bsn).to_string());
+        let household = household.parse().expect("household id");
+        assert_eq!(
+            member.pseudonym,
+            new_key.in_household(&bsn, &household).to_string()
+        );
     }
     // The registry holds only the new pseudonyms.
     let persons =

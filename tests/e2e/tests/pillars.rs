@@ -886,6 +886,26 @@ async fn a_person_who_joins_another_household_leaves_the_first() {
     };
     assert_eq!(names(&old), ["Fatima"]);
     assert_eq!(names(&new), ["Riet", "Daan"]);
+    // The old household's log says Daan left by an event of its own, and no event names him
+    // by a pseudonym the other household knows him by.
+    let events = hub.events().await;
+    let mentions = |household: &str| {
+        events
+            .iter()
+            .filter(|(_, event)| event.household_id == household)
+            .flat_map(|(_, event)| event.persons.clone())
+            .collect::<Vec<_>>()
+    };
+    let left: Vec<_> = mentions(&first.household_id)
+        .into_iter()
+        .filter(|mention| mention.leaves_household)
+        .collect();
+    assert_eq!(left.len(), 1, "one departure from the old household");
+    assert!(
+        mentions(&second.household_id)
+            .iter()
+            .all(|mention| mention.pseudonym != left[0].pseudonym)
+    );
     let found = households
         .get_household(by_bsn("123456782", moved.position))
         .await

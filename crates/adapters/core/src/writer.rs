@@ -255,11 +255,15 @@ impl EventWriter {
             draft.pillar,
             draft.kind
         );
+        // The registry's keys of the persons; the event names them by their pseudonym in the
+        // household it lands in.
         let pseudonyms: Vec<_> = draft
             .persons
             .iter()
             .map(|person| self.pseudonyms.pseudonym(&person.bsn))
             .collect();
+        // The household a joining person leaves by it, if another.
+        let mut moved_from = None;
         let (household, members, key) = match draft.target {
             Target::OfPersons if draft.assignment.is_some() => {
                 // A provider never starts or joins a household: it writes only into the one
@@ -308,12 +312,14 @@ impl EventWriter {
                     && let Some(person) = pseudonyms.first()
                     && let Some(current) = self.registry.lookup(person).await?
                     && current != id
-                    && !self.serves(&draft.gemeenten, &current).await?
                 {
-                    return Err(Error::Denied(
-                        "the person belongs to a household of a gemeente you do not serve"
-                            .to_owned(),
-                    ));
+                    if !self.serves(&draft.gemeenten, &current).await? {
+                        return Err(Error::Denied(
+                            "the person belongs to a household of a gemeente you do not serve"
+                                .to_owned(),
+                        ));
+                    }
+                    moved_from = Some(current);
                 }
                 let members = vec![change == Some(Membership::Join); pseudonyms.len()];
                 (id, members, key)
@@ -330,26 +336,13 @@ impl EventWriter {
         let persons = draft
             .persons
             .iter()
-            .zip(&pseudonyms)
             .zip(&members)
             .enumerate()
-            .map(|(index, ((person, pseudonym), member))| {
-                let identity = v1::PersonIdentity {
-                    bsn: person.bsn.as_str().to_owned(),
-                    display_name: person.display_name.clone(),
-                    birth_date: person.birth_date.map(proto_date),
-                };
-                v1::PersonMention {
-                    pseudonym: pseudonym.to_string(),
-                    household_member: *member,
-                    identity: Some(
-                        key.seal(&household, Purpose::Identity, &identity.encode_to_vec())
-                            .into(),
-                    ),
-                    primary: index == 0,
-                    display_name_given: !person.display_name.is_empty(),
-                    leaves_household: leaves && index == 0,
-                }
+            .map(|(index, (person, member))| v1::PersonMention {
+                household_member: *member,
+                primary: index == 0,
+                leaves_household: leaves && index == 0,
+                ..self.mention(person, household, &key)
             })
             .collect();
         let mut body = draft.body;
@@ -381,8 +374,30 @@ impl EventWriter {
                 .expect("catalogue kinds are snake_case"),
             subject: household,
             time: Utc::now(),
-            writer: draft.writer.client_id,
+            writer: draft.writer.client_id.clone(),
         };
+        // A person joining from another household leaves that one by an event of its own, so
+        // no event links the two households. It goes first, so a read of the old household
+        // at the join's position sees it; and only once the join is sure to find the position
+        // it expects. A retry (the registry still naming the old household until the join
+        // is done) publishes it again, which JetStream or the projector drops as a duplicate.
+        if let (
+            Some(previous),
+            Some(person),
+            Target::Household {
+                expected_position, ..
+            },
+        ) = (moved_from, draft.persons.first(), draft.target)
+        {
+            match self.publisher.last_event(&household).await? {
+                Some((position, _)) if position == expected_position => {}
+                Some((_, id)) if id == envelope.id.to_string() => {}
+                Some((current, _)) => return Err(Error::Stale { current }),
+                None => return Err(Error::NotFound(household)),
+            }
+            self.leave_previous(&envelope, &draft.writer, person, previous)
+                .await?;
+        }
         let started = std::time::Instant::now();
         let published = match draft.target {
             Target::OfPersons => self.publisher.publish(&envelope, &event).await?,
@@ -448,5 +463,81 @@ impl EventWriter {
             household,
             published,
         })
+    }
+
+    /// Returns how an event of `household` names `person`: by their pseudonym in that
+    /// household, with their identity sealed under its key.
+    fn mention(
+        &self,
+        person: &DraftPerson,
+        household: HouseholdId,
+        key: &rondom_domain::seal::DataKey,
+    ) -> v1::PersonMention {
+        let identity = v1::PersonIdentity {
+            bsn: person.bsn.as_str().to_owned(),
+            display_name: person.display_name.clone(),
+            birth_date: person.birth_date.map(proto_date),
+        };
+        v1::PersonMention {
+            pseudonym: self
+                .pseudonyms
+                .in_household(&person.bsn, &household)
+                .to_string(),
+            identity: Some(
+                key.seal(&household, Purpose::Identity, &identity.encode_to_vec())
+                    .into(),
+            ),
+            display_name_given: !person.display_name.is_empty(),
+            ..Default::default()
+        }
+    }
+
+    /// Publishes that `person` left `previous` by joining another household with the write
+    /// `joined`, as the same writer. Nothing when `previous` was erased meanwhile.
+    async fn leave_previous(
+        &self,
+        joined: &Envelope,
+        writer: &v1::Writer,
+        person: &DraftPerson,
+        previous: HouseholdId,
+    ) -> Result<()> {
+        let Some(key) = self.keys.get(&previous).await? else {
+            return Ok(());
+        };
+        let gemeente = self
+            .publisher
+            .first_event(&previous)
+            .await?
+            .map(|first| first.gemeente_code)
+            .unwrap_or_default();
+        let event = v1::Event {
+            household_id: previous.to_string(),
+            pillar: v1::Pillar::Regie as i32,
+            kind: "samenstelling_gewijzigd".into(),
+            occurred_at: Some(timestamp(joined.time)),
+            gemeente_code: gemeente,
+            persons: vec![v1::PersonMention {
+                primary: true,
+                leaves_household: true,
+                ..self.mention(person, previous, &key)
+            }],
+            body: Some(v1::event::Body::Samenstelling(v1::SamenstellingGewijzigd {
+                wijziging: v1::SamenstellingWijziging::Vertrokken as i32,
+                reden: v1::SamenstellingReden::Overig as i32,
+            })),
+            writer: Some(writer.clone()),
+            ..Default::default()
+        };
+        let envelope = Envelope {
+            id: joined.id.part("left-previous-household"),
+            source: joined.source.clone(),
+            event_type: EventType::new(Pillar::Regie, "samenstelling_gewijzigd")
+                .expect("a catalogue kind"),
+            subject: previous,
+            time: joined.time,
+            writer: joined.writer.clone(),
+        };
+        self.publisher.publish(&envelope, &event).await?;
+        Ok(())
     }
 }

@@ -169,10 +169,9 @@ async fn rotate_pseudonym(
     let renewal = rondom_projector::pseudonym_rotation::renew_all(
         &rondom_bus::jetstream(client.clone()),
         &rondom_projector::Generations::new(&read_model),
-        keys.masters.clone(),
+        &keys,
         &new_key,
         bylaws.into(),
-        &keys.signer,
     )
     .await
     .context("re-pseudonymisation stopped (is the hub still running?); run it again to continue")?;
