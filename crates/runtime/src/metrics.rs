@@ -62,6 +62,8 @@ pub struct Metrics {
     pub grpc_calls: Family<CallLabels, Counter>,
     /// 1 while the NATS connection is up.
     pub nats_connected: Gauge,
+    /// 1 while the process serves every service (its overall gRPC health), for `/ready`.
+    pub ready: Gauge,
     /// The last position of `RONDOM_EVENTS` the process has seen.
     pub stream_position: Gauge,
     /// The projector's checkpoint.
@@ -107,6 +109,12 @@ impl Metrics {
             "grpc_calls",
             "gRPC calls by method and the status code their reply started with",
             grpc_calls.clone(),
+        );
+        let ready = Gauge::default();
+        registry.register(
+            "ready",
+            "1 while this process serves every service (its overall grpc.health.v1 status); GET /ready says the same",
+            ready.clone(),
         );
         let nats_connected = Gauge::default();
         registry.register(
@@ -192,6 +200,7 @@ impl Metrics {
             publish_seconds,
             grpc_calls,
             nats_connected,
+            ready,
             stream_position,
             projector_position,
             projector_lag,
@@ -249,25 +258,36 @@ pub fn metrics() -> &'static Metrics {
 /// Where `/metrics` is served; flattened into every role's config.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MetricsArgs {
-    /// Address of the Prometheus endpoint `GET /metrics` (plain HTTP; port 0 picks one).
-    /// Roles sharing a machine each need their own.
+    /// Address of the Prometheus endpoint `GET /metrics` and the readiness check `GET /ready`
+    /// (port 0 picks one): HTTPS with the process's --tls-cert, plain HTTP only on a loopback
+    /// address. Roles sharing a machine each need their own.
     #[arg(long, env = "RONDOM_METRICS_ADDR", default_value = "127.0.0.1:9464")]
     pub metrics_addr: std::net::SocketAddr,
 }
 
 impl MetricsArgs {
-    /// Binds the endpoint and serves it in the background until the handle drops.
+    /// Binds the endpoint and serves it in the background until the handle drops: over TLS
+    /// with the certificate of `tls` (the gRPC listener's), else plaintext on loopback only.
     ///
     /// # Errors
-    /// When the address cannot be bound: the process does not start without its metrics.
-    pub async fn start(&self) -> anyhow::Result<tokio_util::task::AbortOnDropHandle<()>> {
+    /// When the address cannot be bound, a certificate cannot be read, or plaintext would
+    /// reach the network: the process does not start without its metrics.
+    pub async fn start(
+        &self,
+        tls: &crate::tls::TlsArgs,
+    ) -> anyhow::Result<tokio_util::task::AbortOnDropHandle<()>> {
         use anyhow::Context as _;
+        let tls = tls.https_config(self.metrics_addr, "/metrics")?;
         let listener = TcpListener::bind(self.metrics_addr)
             .await
             .with_context(|| format!("failed to bind /metrics on {}", self.metrics_addr))?;
         Ok(tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
             async move {
-                if let Err(err) = serve(listener, std::future::pending()).await {
+                let served = match tls {
+                    Some(tls) => serve_tls(listener, tls).await,
+                    None => serve(listener, std::future::pending()).await,
+                };
+                if let Err(err) = served {
                     tracing::warn!(error = %err, "/metrics stopped");
                 }
             },
@@ -283,19 +303,62 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(|| async {
-            (
-                [(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)],
-                metrics().encode(),
-            )
-        }),
-    );
-    tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics");
-    axum::serve(listener, app)
+    tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics and /ready");
+    axum::serve(listener, app())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// `GET /metrics` and `GET /ready` (200 while the process serves every service, else 503:
+/// for a supervisor's readiness check, which cannot speak gRPC health over TLS).
+fn app() -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)],
+                    metrics().encode(),
+                )
+            }),
+        )
+        .route(
+            "/ready",
+            axum::routing::get(|| async {
+                if metrics().ready.get() == 1 {
+                    (axum::http::StatusCode::OK, "ready\n")
+                } else {
+                    (axum::http::StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+                }
+            }),
+        )
+}
+
+/// Serves [`app`] over TLS on `listener`, each connection on its own task.
+async fn serve_tls(listener: TcpListener, tls: Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+    tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics and /ready over TLS");
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let service = hyper_util::service::TowerToHyperService::new(app());
+    loop {
+        let (tcp, peer) = listener.accept().await?;
+        let (acceptor, service) = (acceptor.clone(), service.clone());
+        tokio::spawn(async move {
+            let stream = match acceptor.accept(tcp).await {
+                Ok(stream) => stream,
+                Err(err) => {
+                    tracing::debug!(%peer, error = %err, "TLS handshake on /metrics failed");
+                    return;
+                }
+            };
+            let connection =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            if let Err(err) = connection {
+                tracing::debug!(%peer, error = %err, "/metrics connection ended");
+            }
+        });
+    }
 }
 
 /// Counts every gRPC call by method and status. A method outside the served services (or one
@@ -418,5 +481,102 @@ mod tests {
         );
         assert!(text.contains("rondom_projector_lag_events 7"), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod over_tls {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    use crate::tls::TlsArgs;
+
+    /// Sends `GET path` over `stream` and returns the whole response.
+    async fn get<S>(mut stream: S, path: &str) -> String
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("request");
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response).await;
+        String::from_utf8_lossy(&response).into_owned()
+    }
+
+    #[tokio::test]
+    async fn metrics_and_readiness_are_served_over_tls_and_plaintext_stays_on_loopback() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("certificate");
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert, certified.cert.pem()).expect("write");
+        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write");
+        let tls = TlsArgs {
+            tls_cert: Some(cert),
+            tls_key: Some(key),
+            tls_client_ca: None,
+        };
+        let network: std::net::SocketAddr = "0.0.0.0:9464".parse().expect("address");
+        assert!(
+            TlsArgs::default()
+                .https_config(network, "/metrics")
+                .is_err(),
+            "plaintext on the network"
+        );
+        let config = tls
+            .https_config(network, "/metrics")
+            .expect("read")
+            .expect("a TLS config");
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let _server = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(super::serve_tls(
+            listener, config,
+        )));
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(certified.cert.der().clone()).expect("root");
+        let client = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client));
+        let connect = async || {
+            let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            connector
+                .connect("localhost".try_into().expect("name"), tcp)
+                .await
+                .expect("TLS handshake")
+        };
+        let metrics = get(connect().await, "/metrics").await;
+        assert!(
+            metrics.starts_with("HTTP/1.1 200") && metrics.contains("rondom_ready"),
+            "{metrics}"
+        );
+        super::metrics().ready.set(0);
+        assert!(
+            get(connect().await, "/ready")
+                .await
+                .starts_with("HTTP/1.1 503")
+        );
+        super::metrics().ready.set(1);
+        assert!(
+            get(connect().await, "/ready")
+                .await
+                .starts_with("HTTP/1.1 200")
+        );
+
+        // Plain HTTP to the TLS port gets no answer.
+        let plain = get(
+            tokio::net::TcpStream::connect(addr).await.expect("connect"),
+            "/metrics",
+        )
+        .await;
+        assert!(!plain.contains("rondom_"), "{plain}");
     }
 }

@@ -129,6 +129,7 @@ impl Watch {
             .values()
             .all(|status| *status == ServingStatus::Serving);
         wanted.insert("", status(condition.nats && all));
+        metrics().ready.set(i64::from(condition.nats && all));
         if readiness.projector.is_some() {
             // Apart from the overall status: the hub serves, but some household is incomplete.
             let quarantined = metrics().projector_quarantined.get();

@@ -1,4 +1,4 @@
-//! TLS on the gRPC listener (rustls). With a certificate and key, every call is encrypted;
+//! TLS on the gRPC listener and on `/metrics` (rustls). With a certificate and key, every call is encrypted;
 //! with a client CA too, a caller must also present a certificate that CA signed (system to
 //! system, the way PKIoverheid certificates are used between government systems), besides its
 //! bearer token. Without TLS the hub serves only on a loopback address: plaintext is for a
@@ -45,6 +45,45 @@ impl TlsArgs {
             config = config.client_ca_root(Certificate::from_pem(read(ca)?));
         }
         Ok(Some(config))
+    }
+}
+
+impl TlsArgs {
+    /// Returns the TLS configuration of an HTTP listener of the process (`/metrics`), with the
+    /// gRPC listener's certificate and without client certificates (it serves no personal
+    /// data); `None` without a certificate, and then only on a loopback address.
+    ///
+    /// # Errors
+    /// When a file cannot be read or parsed, or `addr` is not loopback and no certificate is
+    /// given.
+    pub fn https_config(
+        &self,
+        addr: SocketAddr,
+        what: &str,
+    ) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            anyhow::ensure!(
+                addr.ip().is_loopback(),
+                "{what} on {addr} would be plaintext on the network: give --tls-cert and \
+                 --tls-key, or listen on a loopback address"
+            );
+            return Ok(None);
+        };
+        let chain = CertificateDer::pem_slice_iter(&read(cert)?)
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("{} holds no PEM certificate chain", cert.display()))?;
+        let key = PrivateKeyDer::from_pem_slice(&read(key)?)
+            .with_context(|| format!("{} holds no PEM private key", key.display()))?;
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .context("the TLS certificate and key do not make a server identity")?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Some(std::sync::Arc::new(config)))
     }
 }
 

@@ -49,7 +49,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
     let shutdown = rondom_runtime::shutdown_signal();
     // Served for as long as the role runs.
-    let _metrics = args.metrics.start().await?;
+    let _metrics = args.metrics.start(&args.common.tls).await?;
     match args.role {
         Role::Wijkteam => {
             let config = rondom_adapter_wijkteam::Config {

@@ -122,7 +122,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         retention: args.retention,
         retention_every: args.retention_every,
     };
-    let metrics = args.metrics.start().await?;
+    let metrics = args.metrics.start(&args.tls).await?;
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
     drop(metrics);
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
