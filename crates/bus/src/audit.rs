@@ -1,5 +1,5 @@
-//! The audit log: every read of personal data and every refused call, each an
-//! [`v1::AuditRecord`] on its own append-only stream `RONDOM_AUDIT` (NEN 7513, DOMAIN.md 4.3).
+//! The audit log: every read of personal data, every write and every refused call, each an
+//! [`v1::AuditRecord`] on its own append-only stream `RONDOM_AUDIT` (NEN 7513, docs/domain.md).
 //! Subjects `rondom.audit.<client>.<household>` let an operator find the records of one client
 //! or one household without reading the rest. Records hold no BSN, name or free text.
 
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 pub const AUDIT_STREAM: &str = "RONDOM_AUDIT";
 /// Subject prefix of audit records.
 pub const AUDIT_PREFIX: &str = "rondom.audit";
-/// CloudEvents type of a record (DOMAIN.md 6.1).
+/// CloudEvents type of a record (docs/domain.md, The audit log).
 pub const AUDIT_TYPE: &str = "nl.sociaal-domein.inzage-gelogd";
 /// Stands in a subject for "no client" (not authenticated) or "no household": asking for
 /// client `_` lists the attempts of callers that could not be authenticated.
@@ -32,7 +32,9 @@ pub fn audit_stream_config(replicas: usize, max_bytes: Option<u64>) -> stream::C
         max_bytes: max_bytes.map_or(-1, |bytes| i64::try_from(bytes).unwrap_or(i64::MAX)),
         discard: stream::DiscardPolicy::New,
         name: AUDIT_STREAM.to_owned(),
-        description: Some("Rondom audit log: reads of personal data and refused calls".into()),
+        description: Some(
+            "Rondom audit log: reads of personal data, writes and refused calls".into(),
+        ),
         subjects: vec![format!("{AUDIT_PREFIX}.>")],
         storage: stream::StorageType::File,
         retention: stream::RetentionPolicy::Limits,

@@ -10,7 +10,7 @@
 //! - [`keystore`] — household data keys, wrapped under the master key
 //! - [`signature`] — every event signed by the hub, and checked by everything that reads it
 //! - [`snapshot`] — JetStream's own stream snapshot and restore, for backups
-//! - [`audit`] — the append-only audit log of reads and refused calls
+//! - [`audit`] — the append-only audit log of reads, writes and refused calls
 //! - [`error`] — [`Error`] and [`Result`]
 //!
 //! # Example

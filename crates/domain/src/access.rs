@@ -1,4 +1,4 @@
-//! Who may see what (need-to-know, DOMAIN.md 4.6) and for which purpose (doelbinding, AVG
+//! Who may see what (need-to-know, docs/domain.md) and for which purpose (doelbinding, AVG
 //! art. 5(1)(b)). One table, [`POLICY`], decides per audience and need-to-know class how much
 //! of an event a reader gets; partners see nothing of a household they are not involved in.
 //! The gRPC layer and partner subscriptions apply it; nothing else decides visibility.

@@ -2,7 +2,7 @@
 //!
 //! A BSN has 9 digits d1..d9 (8-digit numbers get a leading zero) and is well-formed when
 //! `9·d1 + 8·d2 + 7·d3 + 6·d4 + 5·d5 + 4·d6 + 3·d7 + 2·d8 − 1·d9` is a multiple of 11 and not
-//! zero (RvIG Logisch Ontwerp BSN; DOMAIN.md 4.2). Well-formed is not verified: identity is
+//! zero (RvIG Logisch Ontwerp BSN; docs/domain.md, Persons and the BSN). Well-formed is not verified: identity is
 //! checked against the BRP by the sending system.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The event catalogue: every kind a pillar service publishes, with its one-line title, who
-//! may see it (need-to-know, DOMAIN.md 4.6), the stage it moves its trajectory to, and the
+//! may see it (need-to-know, docs/domain.md), the stage it moves its trajectory to, and the
 //! deadlines (rule codes of [`crate::deadline::RULES`]) it starts and meets. One table, read by
 //! the adapters (which kinds exist), the projector (trajectories, deadlines) and, later,
 //! partner subscriptions (need-to-know).
@@ -9,7 +9,7 @@
 
 use crate::pillar::Pillar;
 
-/// Who may see events of a kind (DOMAIN.md 4.6).
+/// Who may see events of a kind (docs/domain.md, Need to know).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NeedToKnow {
     /// Layer 0: the fact and its status, for every authorised partner of the household.
@@ -106,7 +106,7 @@ const fn shared(
 use NeedToKnow::{Health, Household, Pillar as OwnPillar, Protected};
 use Stage::{Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek};
 
-/// The catalogue (DOMAIN.md 6). Names never change; a new meaning is a new kind.
+/// The catalogue (docs/domain.md, The event catalogue). Names never change; a new meaning is a new kind.
 pub const KINDS: &[EventKind] = &[
     // Shared by Wmo, Jeugd, Participatie and Schuldhulp.
     shared(

@@ -1,4 +1,4 @@
-//! Statutory deadlines (termijnen): the catalogue of DOMAIN.md 1.6 as one table, and the
+//! Statutory deadlines (termijnen): the catalogue of docs/domain.md as one table, and the
 //! arithmetic that turns a start date into a due date the way the law counts.
 //!
 //! Counting: a term "binnen N weken na" an event starts the day after that event, so the due
@@ -110,7 +110,7 @@ pub enum EndRule {
 /// One row of the deadline catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeadlineRule {
-    /// Code from DOMAIN.md 1.6, e.g. `WMO-ONDERZOEK`.
+    /// Code from the catalogue (docs/domain.md), e.g. `WMO-ONDERZOEK`.
     pub code: &'static str,
     pub title: &'static str,
     /// Article the term comes from.
@@ -134,7 +134,7 @@ const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     }
 }
 
-/// The catalogue (DOMAIN.md 1.6). Add rows here; never change a code.
+/// The catalogue (docs/domain.md, The deadline catalogue). Add rows here; never change a code.
 pub const RULES: &[DeadlineRule] = &[
     DeadlineRule {
         code: "WMO-ONDERZOEK",
@@ -598,7 +598,7 @@ mod tests {
                 rule.code
             );
         }
-        // The 15 rows of DOMAIN.md 1.6 (BEZWAAR split by advisory committee), plus SHV-AANBOD,
+        // The 15 rows of the catalogue in docs/domain.md (BEZWAAR split by advisory committee), plus SHV-AANBOD,
         // the gemeente's own norm for an offer after a vroegsignaal.
         assert_eq!(RULES.len(), 16);
     }

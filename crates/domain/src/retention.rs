@@ -1,4 +1,4 @@
-//! How long a household's personal data is kept (DOMAIN.md 4.4): per pillar a retention
+//! How long a household's personal data is kept (docs/domain.md, Retention and erasure): per pillar a retention
 //! period counted from the end of that pillar's last trajectory; the household's data goes
 //! when every pillar's period has ended and no trajectory is open.
 //!

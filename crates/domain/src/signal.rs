@@ -71,7 +71,7 @@ impl SignalKind {
         SignalKind::InkomenWeggevallen,
     ];
 
-    /// Returns who may know of such a signal (DOMAIN.md 4.6): a suspicion of domestic
+    /// Returns who may know of such a signal (docs/domain.md, Need to know): a suspicion of domestic
     /// violence is protected (Veilig Thuis territory), mental health and addiction are health
     /// data; the rest tells only that there is a concern about the household.
     pub fn need_to_know(self) -> crate::catalogue::NeedToKnow {

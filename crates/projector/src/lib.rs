@@ -12,6 +12,7 @@
 //! - [`generation`] — read model generations, switched atomically by a rebuild
 //! - [`consumer`] — the durable pull loop
 //! - [`rebuild`] — rebuild the read model from the log
+//! - [`quarantine`] — events the fold could not apply, set aside with their reason
 //! - [`retention`] — households whose retention period ended
 //! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
 //! - [`erasure`] — `EraseHousehold`: crypto-shredding a household

@@ -1,10 +1,11 @@
 //! Planned re-pseudonymisation, for `rondom keys rotate-pseudonym`: every member of every
-//! household gets their pseudonym under a new key, computed from their BSN as sealed in the
-//! read model (so the old key is not needed, and a run that stopped halfway simply runs again).
+//! household gets their pseudonyms (in the registry and in their household) under a new key,
+//! computed from their BSN as sealed in the read model; a run that stopped halfway simply runs
+//! again.
 //!
-//! Per household: the registry learns the new pseudonyms (and forgets the old ones), then a
+//! Per household: the registry learns the new pseudonyms (and forgets the old key's), then a
 //! `pseudoniemen_vernieuwd` event puts the change on the log, so the projector and any later
-//! rebuild rename the members and the person index the same way. The hub is stopped meanwhile
+//! rebuild rename the members the same way. The hub is stopped meanwhile
 //! (the adapters would resolve persons under one key while the registry holds the other).
 //!
 //! What it cannot undo: the log keeps the old pseudonyms of earlier events, and each renewal

@@ -42,7 +42,7 @@ enum Reader {
     Wijkteam,
 }
 
-/// What a reader gets of one event, written out from DOMAIN.md 4.6 (not computed by the
+/// What a reader gets of one event, written out from docs/domain.md (Need to know) (not computed by the
 /// code under test): `None` is nothing, `Some(false)` the status only, `Some(true)` all.
 fn expected(reader: Reader, pillar: Pillar, class: NeedToKnow) -> Option<bool> {
     use NeedToKnow::{Health, Household, Pillar as Own, Protected};

@@ -190,7 +190,8 @@ impl EventWriter {
         };
         // The record is stored before the answer as long as NATS answers promptly, so the log
         // keeps the order of events. When it does not (an outage), the sender is answered
-        // anyway and the record follows when NATS is back: the event itself, already
+        // anyway and the record is still tried in the background (stored if NATS answers
+        // within the publish timeout, else the failure is logged): the event itself, already
         // acknowledged, names its writer.
         let stored = tokio::spawn(store);
         let unreachable = result
