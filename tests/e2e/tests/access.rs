@@ -3,15 +3,13 @@
 //! against the need-to-know rules written out below, event by event: nothing leaks, nothing
 //! is missing. Every attempt, refused or not, is in the audit log.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Subscription, TestHub};
 use rondom_cli::connection::{Connection, authed};
 use rondom_cli::scenario::{self, Connections};
 use rondom_domain::Pillar;
 use rondom_domain::catalogue::{self, NeedToKnow};
+use rondom_e2e::{Subscription, TestHub};
 use rondom_proto::convert::pillar_from_proto;
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
@@ -148,9 +146,9 @@ impl Hub {
     async fn load(&self) -> (String, u64) {
         let channel = self.hub.raw_channel().await;
         let connections = Connections::from_dev_tokens(&channel, &self.tokens).expect("tokens");
-        let runner = common::load_family(connections).await;
+        let runner = rondom_e2e::load_family(connections).await;
         let household = runner.family_household().expect("household").to_owned();
-        let day = common::family_start() + chrono::Days::new(80);
+        let day = rondom_e2e::family_start() + chrono::Days::new(80);
         let occurred_at = Some(rondom_proto::convert::timestamp(
             day.and_hms_opt(9, 0, 0).expect("time").and_utc(),
         ));
@@ -165,7 +163,7 @@ impl Hub {
                     idempotency_key: "vt-1".into(),
                     source_system: "jeugd-backoffice".into(),
                     gemeente_code: scenario::GEMEENTE.into(),
-                    persons: vec![common::zoon()],
+                    persons: vec![rondom_e2e::zoon()],
                     occurred_at,
                     case_id: scenario::CASE_JEUGD.into(),
                     note: "melding over de thuissituatie".into(),
@@ -418,7 +416,7 @@ impl HouseholdSignals {
     }
 
     async fn elsewhere(&mut self) -> u64 {
-        let mut request = common::signal(
+        let mut request = rondom_e2e::signal(
             "elders-1",
             &[("999999990", "Iemand Elders")],
             v1::Pillar::Schuldhulp,

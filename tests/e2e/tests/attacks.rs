@@ -3,11 +3,9 @@
 //! writes were guarded. Each attempt is refused, publishes nothing and reveals nothing; the
 //! legitimate path next to it still works.
 
-mod common;
-
-use common::{DevClient, Subscription, TestHub, by_bsn, by_id, timeline, worklist};
 use rondom_cli::connection::{Connection, authed};
 use rondom_cli::scenario::{self, CASE_JEUGD, MOEDER, OMA, ZOON};
+use rondom_e2e::{DevClient, Subscription, TestHub, by_bsn, by_id, timeline, worklist};
 use rondom_proto::convert::timestamp;
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
@@ -44,7 +42,7 @@ async fn hub() -> TestHub {
 fn in_leeuwarden(key: &str, persons: &[(&str, &str)], summary: &str) -> v1::PostSignalRequest {
     v1::PostSignalRequest {
         gemeente_code: "0080".into(),
-        ..common::signal(key, persons, v1::Pillar::Wijkteam, "eenzaamheid", summary)
+        ..rondom_e2e::signal(key, persons, v1::Pillar::Wijkteam, "eenzaamheid", summary)
     }
 }
 
@@ -58,7 +56,7 @@ fn jeugd_context(key: &str, case: &str) -> Option<v1::WriteContext> {
         idempotency_key: key.into(),
         source_system: "aanbieder-app".into(),
         gemeente_code: scenario::GEMEENTE.into(),
-        persons: vec![common::zoon()],
+        persons: vec![rondom_e2e::zoon()],
         occurred_at: Some(timestamp(chrono::Utc::now() - chrono::Duration::hours(1))),
         case_id: case.into(),
         note: String::new(),
@@ -234,7 +232,7 @@ async fn a_provider_cannot_make_itself_involved_or_write_the_colleges_decisions(
 #[test_log::test(tokio::test)]
 async fn a_provider_sees_only_what_happened_while_it_was_involved() {
     let hub = TestHub::start().await;
-    let runner = common::load_family(hub.scenario_connections().await).await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("family").to_owned();
     hub.wait_applied(runner.position).await;
     let events = hub.events().await;
@@ -403,7 +401,7 @@ async fn another_gemeentes_clients_cannot_write_into_a_household_or_learn_it_exi
 #[test_log::test(tokio::test)]
 async fn regisseur_sight_belongs_to_the_staff_member_not_to_a_string() {
     let hub = TestHub::start().await;
-    let runner = common::load_family(hub.scenario_connections().await).await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("family").to_owned();
     let veilig_thuis = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await)
         .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
@@ -474,7 +472,7 @@ async fn writes_are_the_writers_own_stamped_and_audited() {
         .post_wijkteam("k-1", &[(MOEDER.bsn, MOEDER.name)], "eerste")
         .await;
     let second = SignalServiceClient::new(as_token(&hub, WIJKTEAM_ZUID).await)
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "k-1",
             &[(OMA.bsn, OMA.name)],
             v1::Pillar::Wijkteam,

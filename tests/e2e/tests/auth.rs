@@ -1,10 +1,8 @@
 //! Every caller is authenticated and may call only its role's services; health and
 //! reflection stay open for tools.
 
-mod common;
-
-use common::{TestHub, by_id, signal};
 use rondom_bus::audit::NONE as ANONYMOUS;
+use rondom_e2e::{TestHub, by_id, signal};
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
@@ -226,7 +224,7 @@ async fn callers_need_a_valid_token_and_the_right_role() {
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_flood_of_unauthenticated_calls_leaves_the_audit_log_bounded() {
-    let hub = common::TestHub::start().await;
+    let hub = rondom_e2e::TestHub::start().await;
     let calls = 10_000;
     let mut senders = tokio::task::JoinSet::new();
     for sender in 0..8 {
@@ -253,7 +251,7 @@ async fn a_flood_of_unauthenticated_calls_leaves_the_audit_log_bounded() {
 
     // One record per peer and reason and minute: the flood spans a minute boundary at most
     // a few times, never ten thousand records.
-    let records = AuditServiceClient::new(hub.client_for(common::DevClient::Operator).await)
+    let records = AuditServiceClient::new(hub.client_for(rondom_e2e::DevClient::Operator).await)
         .list_audit_records(v1::ListAuditRecordsRequest {
             purpose: v1::Purpose::Beheer as i32,
             client_id: ANONYMOUS.into(),

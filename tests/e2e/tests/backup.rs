@@ -1,11 +1,9 @@
 //! `rondom backup` and `rondom restore`: the restored hub has what the backup had, with the same
 //! positions, and an erasure made after the backup stays an erasure.
 
-mod common;
-
-use common::{DevClient, TestHub, by_bsn, by_id, timeline};
 use rondom_bus::stream::{KEYS_BUCKET, StreamSettings};
 use rondom_cli::backup;
+use rondom_e2e::{DevClient, TestHub, by_bsn, by_id, timeline};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_runtime::keys;
@@ -169,7 +167,7 @@ async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
     // Ingest goes on from the restored position.
     let mut signals = hub.signals().await;
     let next = signals
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "d-1",
             &[("123456782", "Bram")],
             v1::Pillar::Wijkteam,
@@ -188,7 +186,7 @@ async fn a_backup_goes_into_a_new_directory_and_an_incomplete_one_is_not_restore
     let hub = TestHub::start().await;
     hub.signals()
         .await
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "a-1",
             &[("111222333", "Anna")],
             v1::Pillar::Wijkteam,

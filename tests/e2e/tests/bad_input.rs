@@ -1,11 +1,9 @@
 //! Bad input gets a clear error and changes nothing; a missing NATS is UNAVAILABLE.
 
-mod common;
-
 use std::time::Duration;
 
 use bytes::{Buf, BufMut};
-use common::{DevClient, TestHub, by_bsn, by_id, signal, timeline};
+use rondom_e2e::{DevClient, TestHub, by_bsn, by_id, signal, timeline};
 use rondom_proto::v1;
 use tonic::Code;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};

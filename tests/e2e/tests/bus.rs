@@ -3,16 +3,14 @@
 //! `deploy/nats/accounts.conf`, the file production and `rondom up` run with. Each attempt is
 //! refused by the server (its log names the subject), and changed nothing.
 
-mod common;
-
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer};
-use common::TestHub;
 use futures::future::BoxFuture;
 use rondom_bus::stream::{EVENTS_STREAM, KEYS_BUCKET};
 use rondom_bus::{Envelope, EventType};
 use rondom_domain::{EventId, HouseholdId, Pillar};
+use rondom_e2e::TestHub;
 use rondom_proto::v1;
 use rondom_runtime::bus_users::BusUser;
 
@@ -318,7 +316,7 @@ async fn an_event_the_hub_did_not_sign_is_never_believed() {
     let view = hub
         .households()
         .await
-        .get_household(common::by_id(&posted.household_id, last))
+        .get_household(rondom_e2e::by_id(&posted.household_id, last))
         .await
         .expect("view")
         .into_inner()

@@ -2,10 +2,8 @@
 //! key store holds anything of its members, the erasure itself is on the log with who and why,
 //! and a later signal about a former member starts afresh.
 
-mod common;
-
-use common::{DevClient, TestHub, by_id, timeline};
 use rondom_cli::scenario;
+use rondom_e2e::{DevClient, TestHub, by_id, timeline};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use tonic::Code;
@@ -20,7 +18,7 @@ fn erase(household: &str, reden: v1::ErasureReason) -> v1::EraseHouseholdRequest
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn an_erased_household_keeps_its_history_but_no_personal_data() {
     let hub = TestHub::start().await;
-    let runner = common::load_family(hub.scenario_connections().await).await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("household").to_owned();
     let mut coordinator = hub.households().await;
     let before = coordinator
@@ -181,7 +179,7 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
         .entries;
     assert!(entries.iter().all(|entry| entry.summary.is_empty()));
     let by_bsn = coordinator
-        .get_household(common::by_bsn(scenario::ZOON.bsn, 0))
+        .get_household(rondom_e2e::by_bsn(scenario::ZOON.bsn, 0))
         .await
         .expect_err("no person leads to it any more");
     assert_eq!(by_bsn.code(), Code::NotFound);
@@ -190,7 +188,7 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
     let posted = hub
         .signals()
         .await
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "na-wissen-1",
             &[(scenario::MOEDER.bsn, "Fatima")],
             v1::Pillar::Schuldhulp,
@@ -210,7 +208,7 @@ async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
     let target = hub
         .signals()
         .await
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "doel-1",
             &[("111222333", "Fatima"), ("123456782", "Yusuf")],
             v1::Pillar::Jeugd,
@@ -222,7 +220,7 @@ async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
         .into_inner();
     hub.wait_applied(target.position).await;
 
-    let bsns = common::valid_bsns(150);
+    let bsns = rondom_e2e::valid_bsns(150);
     let mut signals = hub.signals().await;
     let ingest = tokio::spawn({
         let bsns = bsns.clone();
@@ -230,7 +228,7 @@ async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
             let mut posted = Vec::new();
             for (index, bsn) in bsns.iter().enumerate() {
                 let reply = signals
-                    .post_signal(common::signal(
+                    .post_signal(rondom_e2e::signal(
                         &format!("druk-{index}"),
                         &[(bsn.as_str(), "Buur")],
                         v1::Pillar::Wijkteam,
@@ -315,7 +313,7 @@ async fn after_an_erasure_no_file_holds_the_household_key_or_its_personal_data()
     let mut hub = TestHub::start().await;
     let mut signals = hub.signals().await;
     let erased = signals
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "wis-1",
             &[("111222333", "Fatima Aziz"), ("123456782", "Yusuf Aziz")],
             v1::Pillar::Wijkteam,
@@ -326,7 +324,7 @@ async fn after_an_erasure_no_file_holds_the_household_key_or_its_personal_data()
         .expect("posted")
         .into_inner();
     let kept = signals
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "blijft-1",
             &[("999990342", "Oma Aziz")],
             v1::Pillar::Wijkteam,
@@ -351,15 +349,15 @@ async fn after_an_erasure_no_file_holds_the_household_key_or_its_personal_data()
     // Flush everything to disk, then read every byte JetStream and sled wrote.
     hub.stop().await;
     hub.nats.stop();
-    let files: Vec<_> = common::files_under(&hub.nats.store_dir())
+    let files: Vec<_> = rondom_e2e::files_under(&hub.nats.store_dir())
         .into_iter()
-        .chain(common::files_under(&hub.data_dir().join("projector")))
+        .chain(rondom_e2e::files_under(&hub.data_dir().join("projector")))
         .map(|path| (std::fs::read(&path).expect("read file"), path))
         .collect();
     let holding = |needle: &[u8]| {
         files
             .iter()
-            .filter(|(bytes, _)| common::contains(bytes, needle))
+            .filter(|(bytes, _)| rondom_e2e::contains(bytes, needle))
             .map(|(_, path)| path.display().to_string())
             .collect::<Vec<_>>()
     };
@@ -392,7 +390,7 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
     let mut hub = TestHub::start().await;
     let mut signals = hub.signals().await;
     let first = signals
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "gezin-1",
             &[("111222333", "Fatima"), ("123456782", "Yusuf")],
             v1::Pillar::Wijkteam,
@@ -409,7 +407,7 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
         let mut posted = Vec::new();
         for index in 0..60 {
             let reply = signals
-                .post_signal(common::signal(
+                .post_signal(rondom_e2e::signal(
                     &format!("race-{index}"),
                     &[("111222333", "Fatima")],
                     v1::Pillar::Wijkteam,
@@ -460,7 +458,7 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
             .into_inner()
             .entries;
         let now = coordinator
-            .get_household(common::by_bsn("111222333", last))
+            .get_household(rondom_e2e::by_bsn("111222333", last))
             .await
             .expect("Fatima's household now")
             .into_inner()
@@ -508,7 +506,7 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
     let posted = hub
         .signals()
         .await
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "gezin-1",
             &[("111222333", "Fatima")],
             v1::Pillar::Wijkteam,
@@ -581,7 +579,7 @@ async fn a_person_still_registered_in_an_erased_household_starts_a_new_one() {
     let hub = TestHub::start().await;
     let mut signals = hub.signals().await;
     let first = signals
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "eerst",
             &[("111222333", "Fatima")],
             v1::Pillar::Wijkteam,
@@ -605,7 +603,7 @@ async fn a_person_still_registered_in_an_erased_household_starts_a_new_one() {
     keys.destroy(&household).await.expect("destroy");
 
     let next = signals
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "daarna",
             &[("111222333", "Fatima")],
             v1::Pillar::Wijkteam,
@@ -619,7 +617,7 @@ async fn a_person_still_registered_in_an_erased_household_starts_a_new_one() {
     let view = hub
         .households()
         .await
-        .get_household(common::by_bsn("111222333", next.position))
+        .get_household(rondom_e2e::by_bsn("111222333", next.position))
         .await
         .expect("her household now")
         .into_inner()
@@ -716,5 +714,5 @@ async fn an_erased_households_events_link_nobody_to_a_later_household() {
         .to_string();
     assert!(!before.contains(&registry_key) && !after.contains(&registry_key));
     let log = hub.raw_stream().await.concat();
-    assert!(!common::contains(&log, registry_key.as_bytes()));
+    assert!(!rondom_e2e::contains(&log, registry_key.as_bytes()));
 }

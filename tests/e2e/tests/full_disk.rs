@@ -2,11 +2,9 @@
 //! process (RLIMIT_FSIZE), which makes sled's writes fail as they would on a full disk, without
 //! root; it lives in a binary of its own, as the limit holds for the whole process.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestHub, valid_bsns};
+use rondom_e2e::{TestHub, valid_bsns};
 use tonic_health::ServingStatus;
 
 const SIGNALS: &str = "rondom.v1.SignalService";
@@ -14,7 +12,7 @@ const HOUSEHOLDS: &str = "rondom.v1.HouseholdService";
 
 /// The size of the largest file under `dir`.
 fn largest_file(dir: &std::path::Path) -> u64 {
-    common::files_under(dir)
+    rondom_e2e::files_under(dir)
         .iter()
         .filter_map(|file| std::fs::metadata(file).ok())
         .map(|metadata| metadata.len())
@@ -82,7 +80,7 @@ async fn a_full_disk_stops_the_projector_until_space_returns() {
     let view = hub
         .households()
         .await
-        .get_household(common::by_id(&last.household_id, last.position))
+        .get_household(rondom_e2e::by_id(&last.household_id, last.position))
         .await
         .expect("the view after the disk had room again")
         .into_inner()

@@ -1,11 +1,9 @@
 //! A wijkteam posts signals; a coordinator reads the household and its timeline.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestHub, by_bsn, by_id, signal, timeline};
 use rondom_bus::stream::StreamSettings;
+use rondom_e2e::{TestHub, by_bsn, by_id, signal, timeline};
 use rondom_proto::v1;
 
 const MOTHER: &str = "111222333";

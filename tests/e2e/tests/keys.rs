@@ -1,10 +1,8 @@
 //! Master key rotation while the hub runs and signals stream in: nothing is lost, every
 //! household stays readable, and afterwards the old master key is no longer needed.
 
-mod common;
-
-use common::{DevClient, TestHub, by_bsn, timeline};
 use rondom_cli::connection::Connection;
+use rondom_e2e::{DevClient, TestHub, by_bsn, timeline};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
@@ -18,7 +16,7 @@ async fn post(
     let mut posted = Vec::new();
     for (key, bsn, number) in keys {
         let reply = signals
-            .post_signal(common::signal(
+            .post_signal(rondom_e2e::signal(
                 &key,
                 &[(bsn.as_str(), &format!("Inwoner {number}"))],
                 v1::Pillar::Wijkteam,
@@ -37,7 +35,7 @@ async fn post(
 async fn rotating_the_master_key_under_load_loses_nothing_and_keeps_every_household_readable() {
     let mut hub = TestHub::start().await;
     let key_dir = hub.data_dir().join("keys");
-    let bsns = common::valid_bsns(160);
+    let bsns = rondom_e2e::valid_bsns(160);
     let numbered = |range: std::ops::Range<usize>, tag: &str| {
         range
             .map(|number| (format!("{tag}-{number}"), bsns[number].clone(), number))
@@ -225,7 +223,7 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
     let later = hub
         .signals()
         .await
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "later",
             &[("123456782", "Yusuf")],
             v1::Pillar::Wijkteam,

@@ -3,11 +3,9 @@
 //! clear UNAVAILABLE instead of a hang, nothing acknowledged is lost, and the hub recovers by
 //! itself.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestHub, signal, valid_bsns};
+use rondom_e2e::{TestHub, signal, valid_bsns};
 use rondom_proto::v1;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
@@ -103,7 +101,7 @@ async fn a_nats_outage_during_ingest_loses_no_acknowledged_signal() {
     let view = hub
         .households()
         .await
-        .get_household(common::by_id(&after.household_id, after.position))
+        .get_household(rondom_e2e::by_id(&after.household_id, after.position))
         .await
         .expect("the view after the outage")
         .into_inner();

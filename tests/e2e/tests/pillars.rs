@@ -2,10 +2,8 @@
 //! field that is wrong and publishes nothing; regie writes change the household's
 //! composition, and an unknown household is NOT_FOUND.
 
-mod common;
-
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use common::{DevClient, TestHub, signal};
+use rondom_e2e::{DevClient, TestHub, signal};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
@@ -55,21 +53,21 @@ fn on_test_day() -> Option<v1::Date> {
 fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         as_of: on_test_day(),
-        ..common::by_id(id, min_position)
+        ..rondom_e2e::by_id(id, min_position)
     }
 }
 
 fn by_bsn(bsn: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {
         as_of: on_test_day(),
-        ..common::by_bsn(bsn, min_position)
+        ..rondom_e2e::by_bsn(bsn, min_position)
     }
 }
 
 fn worklist() -> v1::ListHouseholdsRequest {
     v1::ListHouseholdsRequest {
         as_of: on_test_day(),
-        ..common::worklist()
+        ..rondom_e2e::worklist()
     }
 }
 

@@ -2,11 +2,9 @@
 //! event that still reaches the log with impossible dates (a forged message, an old log) is
 //! folded like any other: the read model goes on.
 
-mod common;
-
-use common::{DevClient, TestHub, by_id};
 use prost::Message as _;
 use rondom_bus::{Envelope, stream::EVENTS_STREAM};
+use rondom_e2e::{DevClient, TestHub, by_id};
 use rondom_proto::v1;
 use rondom_proto::v1::wmo_service_client::WmoServiceClient;
 use tonic::Code;
@@ -278,7 +276,7 @@ async fn writes_with_any_values_are_answered_and_the_read_model_stays_whole() {
     let view = hub
         .households()
         .await
-        .get_household(common::by_bsn("111222333", last))
+        .get_household(rondom_e2e::by_bsn("111222333", last))
         .await
         .expect("the read model followed every accepted write")
         .into_inner()

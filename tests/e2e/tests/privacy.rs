@@ -1,9 +1,7 @@
 //! No BSN, name or free text in plaintext anywhere outside the hub's trust boundary: not in
 //! subjects or headers or payloads on the bus, not in JetStream's files, not in the read model.
 
-mod common;
-
-use common::{DevClient, TestHub, by_bsn, by_id, contains, files_under, signal};
+use rondom_e2e::{DevClient, TestHub, by_bsn, by_id, contains, files_under, signal};
 use rondom_proto::v1;
 
 const SECRETS: [&str; 11] = [

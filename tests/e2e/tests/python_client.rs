@@ -1,13 +1,11 @@
 //! The Python client generated from the proto files (clients/python, grpcio-tools) follows
 //! the family as a jeugdzorg partner, exactly as a Rust client does.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{DevClient, Subscription, TestHub};
 use rondom_cli::scenario;
+use rondom_e2e::{DevClient, Subscription, TestHub};
 use rondom_proto::v1;
 
 fn workspace() -> PathBuf {
@@ -32,7 +30,7 @@ fn generate_stubs() {
 async fn the_python_client_subscribes_as_a_jeugdzorg_partner() {
     generate_stubs();
     let hub = TestHub::start().await;
-    let runner = common::load_family(hub.scenario_connections().await).await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     hub.wait_applied(runner.position).await;
 
     // What the Rust client receives.

@@ -1,12 +1,10 @@
 //! Retention: a household whose period ended is listed for operators and erased by the
 //! retention task; one with an open case, or whose period runs, stays.
 
-mod common;
-
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
-use common::{DevClient, TestHub, by_id, signal};
+use rondom_e2e::{DevClient, TestHub, by_id, signal};
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
@@ -16,7 +14,7 @@ use tonic::Code;
 async fn households_whose_period_ended_are_listed_and_erased() {
     let hub = TestHub::start_with_retention("[years]\nwijkteam = 1\nschuldhulp = 1\n").await;
     // The family has open cases: it stays whatever the date.
-    let runner = common::load_family(hub.scenario_connections().await).await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     let family = runner.family_household().expect("family").to_owned();
     // A signal only, observed today: due in a year.
     let recent = hub

@@ -7,13 +7,11 @@
 //! 3 April, Easter Monday 6 April, Koningsdag Monday 27 April, Bevrijdingsdag Tuesday 5 May,
 //! Ascension 14 May and Whit Monday 25 May.
 
-mod common;
-
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use common::{DevClient, TestHub, worklist};
 use rondom_cli::scenario::{self, BUURMAN, Runner, Step};
+use rondom_e2e::{DevClient, TestHub, worklist};
 use rondom_proto::convert::{naive_date, proto_date};
 use rondom_proto::v1;
 use tonic_types::StatusExt;

@@ -2,19 +2,17 @@
 //! repetition: from the last position they received, or server-side through a durable
 //! subscription they acknowledge, also across a restart of the hub.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{DevClient, Subscription, TestHub};
 use rondom_cli::scenario;
+use rondom_e2e::{DevClient, Subscription, TestHub};
 use rondom_proto::v1;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 
 async fn loaded() -> TestHub {
     let hub = TestHub::start().await;
-    let runner = common::load_family(hub.scenario_connections().await).await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     // Wait until the projector has applied everything: a subscription judges each event
     // against the view, so it would wait anyway; this keeps QUIET meaningful.
     hub.wait_applied(runner.position).await;
@@ -94,7 +92,7 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
 
     // Back again: the unacknowledged third comes first, then the rest, nothing twice.
     let mut durable =
-        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
+        Subscription::reopen(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
     let rest = durable.rest().await;
     assert_eq!(
         rest.first(),
@@ -116,7 +114,7 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
                 idempotency_key: "vt-na-herstart".into(),
                 source_system: "jeugd-backoffice".into(),
                 gemeente_code: scenario::GEMEENTE.into(),
-                persons: vec![common::zoon()],
+                persons: vec![rondom_e2e::zoon()],
                 occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
                 case_id: scenario::CASE_JEUGD.into(),
                 note: String::new(),
@@ -142,8 +140,7 @@ async fn one_reader_per_durable_subscription_and_filters_are_kept() {
     let second =
         Subscription::try_open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "enkel"))
             .await
-            .err()
-            .expect("one reader at a time");
+            .expect_err("one reader at a time");
     assert_eq!(second.code(), tonic::Code::FailedPrecondition);
     drop(first);
 
@@ -207,7 +204,7 @@ async fn subscriptions_start_live_or_at_a_time() {
     )
     .await;
     let posted = SignalServiceClient::new(hub.client_for(DevClient::Wijkteam).await)
-        .post_signal(common::signal(
+        .post_signal(rondom_e2e::signal(
             "live-1",
             &[(scenario::MOEDER.bsn, "")],
             v1::Pillar::Schuldhulp,
@@ -234,7 +231,7 @@ async fn a_durable_subscription_that_does_not_acknowledge_is_held_back() {
     let mut last = 0;
     for index in 0..total {
         last = signals
-            .post_signal(common::signal(
+            .post_signal(rondom_e2e::signal(
                 &format!("druk-{index}"),
                 &[(scenario::MOEDER.bsn, "")],
                 v1::Pillar::Schuldhulp,
@@ -291,8 +288,7 @@ async fn a_subscription_ends_when_its_token_expires() {
     );
     let again = Subscription::try_open(hub.connect(Some(token)).await, jeugd(None, ""))
         .await
-        .err()
-        .expect("an expired token opens nothing");
+        .expect_err("an expired token opens nothing");
     assert_eq!(again.code(), tonic::Code::Unauthenticated);
 }
 
@@ -324,13 +320,12 @@ async fn revoking_a_token_in_the_clients_file_ends_its_subscription_without_a_re
     assert!(ended.message().contains("revoked"), "{ended:?}");
     let again = Subscription::try_open(hub.connect(Some(token)).await, jeugd(None, ""))
         .await
-        .err()
-        .expect("a revoked token opens nothing");
+        .expect_err("a revoked token opens nothing");
     assert_eq!(again.code(), tonic::Code::Unauthenticated);
     // The other clients were read again with it and still call.
     hub.households()
         .await
-        .list_households(common::worklist())
+        .list_households(rondom_e2e::worklist())
         .await
         .expect("the coordinator still reads");
 }

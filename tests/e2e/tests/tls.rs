@@ -2,15 +2,13 @@
 //! gets nowhere; grpcurl and the Python client speak it with the CA's certificate; with a
 //! client CA, a system must also present a certificate that CA signed.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{DevClient, TestHub, signal};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
 };
+use rondom_e2e::{DevClient, TestHub, signal};
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
