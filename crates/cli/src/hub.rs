@@ -1,4 +1,5 @@
-//! Every role in one process, all services on one gRPC listener.
+//! The one place roles are composed: every role in one process (`rondom up`), the writing
+//! roles and the reading role of `rondom serve`, all on one gRPC listener each.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -101,6 +102,36 @@ pub fn read_services(
         .with_service(AuditServiceServer::new(AuditHandler::new(
             read.audit.clone(),
         )))
+}
+
+/// Runs writing services as their own role (`rondom serve --role wijkteam|wmo|...|adapters`)
+/// on `listener` until `shutdown` resolves: `services` adds the role's services over one
+/// shared writer.
+///
+/// # Errors
+/// When NATS, the stream, the key files or the clients file cannot be set up, or serving
+/// fails.
+pub async fn run_writer(
+    common: &CommonArgs,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    services: impl FnOnce(GrpcServices, Arc<EventWriter>) -> GrpcServices,
+) -> anyhow::Result<()> {
+    let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
+    let (client, jetstream) = rondom_bus::open(&common.nats_url, &common.stream()).await?;
+    let clients = common.load_clients()?;
+    let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
+    let audit = rondom_bus::AuditLog::new(jetstream.clone());
+    let tls = common.tls.server_config(listener.local_addr()?)?;
+    let grpc = GrpcServices::new(clients, audit)
+        .with_readiness(Readiness::new(client.clone()))
+        .with_tls(tls);
+    rondom_runtime::serve(listener, services(grpc, writer), shutdown)
+        .await
+        .context("gRPC server failed")?;
+    // In-flight calls finished with their acks; flush whatever the client still buffers.
+    client.flush().await.context("failed to flush NATS")?;
+    Ok(())
 }
 
 /// Resolves with `shutdown`, first ending the subscriptions behind `stop`.

@@ -51,22 +51,22 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Served for as long as the role runs.
     let _metrics = args.metrics.start(&args.common.tls).await?;
     match args.role {
-        Role::Wijkteam => {
-            let config = rondom_adapter_wijkteam::Config {
-                common: args.common,
-                grpc_addr: args.grpc_addr,
-            };
-            rondom_adapter_wijkteam::run(config, listener, shutdown).await
-        }
-        Role::Wmo
+        Role::Wijkteam
+        | Role::Wmo
         | Role::Jeugd
         | Role::Participatie
         | Role::Schuldhulp
         | Role::Regie
         | Role::Adapters => {
             let role = args.role;
-            rondom_adapter::run_role(&args.common, listener, shutdown, move |services, writer| {
-                match role {
+            rondom_cli::hub::run_writer(
+                &args.common,
+                listener,
+                shutdown,
+                move |services, writer| match role {
+                    Role::Wijkteam => {
+                        services.with_service(rondom_adapter_wijkteam::service(writer))
+                    }
                     Role::Wmo => services.with_service(rondom_adapter_wmo::service(writer)),
                     Role::Jeugd => services.with_service(rondom_adapter_jeugd::service(writer)),
                     Role::Participatie => {
@@ -77,8 +77,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     }
                     Role::Regie => services.with_service(rondom_adapter_regie::service(writer)),
                     _ => rondom_cli::hub::writer_services(services, &writer),
-                }
-            })
+                },
+            )
             .await
         }
         Role::Projector => {
