@@ -413,3 +413,43 @@ fn person(check: &mut Check, person: v1::PersonRef) -> Option<DraftPerson> {
         birth_date,
     })
 }
+
+/// Implements the RPCs every law's service shares (suspend and resume a decision term, receive
+/// and decide an objection) inside `impl <Law>Service for <Handler>`, through the handler's
+/// `writer: PillarWriter`, for the law `pillar`: one implementation instead of a copy per law.
+/// The signatures are what `#[tonic::async_trait]` makes of the trait's methods, since that
+/// attribute does not see into a macro.
+#[macro_export]
+macro_rules! shared_rpcs {
+    ($pillar:expr) => {
+        $crate::shared_rpcs!(@rpc $pillar, suspend_term, SuspendTermRequest);
+        $crate::shared_rpcs!(@rpc $pillar, resume_term, ResumeTermRequest);
+        $crate::shared_rpcs!(@rpc $pillar, receive_bezwaar, ReceiveBezwaarRequest);
+        $crate::shared_rpcs!(@rpc $pillar, decide_bezwaar, DecideBezwaarRequest);
+    };
+    (@rpc $pillar:expr, $method:ident, $request:ident) => {
+        fn $method<'life0, 'async_trait>(
+            &'life0 self,
+            request: ::tonic::Request<::rondom_proto::v1::$request>,
+        ) -> ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<
+                        Output = ::std::result::Result<
+                            ::tonic::Response<::rondom_proto::v1::WriteResponse>,
+                            ::tonic::Status,
+                        >,
+                    > + ::std::marker::Send
+                    + 'async_trait,
+            >,
+        >
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            ::std::boxed::Box::pin(async move {
+                let (caller, request) = $crate::split(request)?;
+                self.writer.$method(&caller, $pillar, request).await
+            })
+        }
+    };
+}

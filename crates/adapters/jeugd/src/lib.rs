@@ -238,33 +238,7 @@ impl JeugdService for JeugdHandler {
             .await
     }
 
-    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .suspend_term(&caller, Pillar::Jeugd, request)
-            .await
-    }
-
-    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .resume_term(&caller, Pillar::Jeugd, request)
-            .await
-    }
-
-    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .receive_bezwaar(&caller, Pillar::Jeugd, request)
-            .await
-    }
-
-    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .decide_bezwaar(&caller, Pillar::Jeugd, request)
-            .await
-    }
+    rondom_adapter::shared_rpcs!(Pillar::Jeugd);
 }
 
 /// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,

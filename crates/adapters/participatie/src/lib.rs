@@ -171,33 +171,7 @@ impl ParticipatieService for ParticipatieHandler {
             .await
     }
 
-    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .suspend_term(&caller, Pillar::Participatie, request)
-            .await
-    }
-
-    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .resume_term(&caller, Pillar::Participatie, request)
-            .await
-    }
-
-    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .receive_bezwaar(&caller, Pillar::Participatie, request)
-            .await
-    }
-
-    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .decide_bezwaar(&caller, Pillar::Participatie, request)
-            .await
-    }
+    rondom_adapter::shared_rpcs!(Pillar::Participatie);
 }
 
 /// A besluit cites its aanvraag (not after the besluit itself) and, unless refused, says

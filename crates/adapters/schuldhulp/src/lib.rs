@@ -222,33 +222,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .await
     }
 
-    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .suspend_term(&caller, Pillar::Schuldhulp, request)
-            .await
-    }
-
-    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .resume_term(&caller, Pillar::Schuldhulp, request)
-            .await
-    }
-
-    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .receive_bezwaar(&caller, Pillar::Schuldhulp, request)
-            .await
-    }
-
-    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .decide_bezwaar(&caller, Pillar::Schuldhulp, request)
-            .await
-    }
+    rondom_adapter::shared_rpcs!(Pillar::Schuldhulp);
 }
 
 /// A beschikking follows the first conversation (not after the beschikking itself) and,

@@ -241,31 +241,7 @@ impl WmoService for WmoHandler {
             .await
     }
 
-    async fn suspend_term(&self, request: Request<v1::SuspendTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .suspend_term(&caller, Pillar::Wmo, request)
-            .await
-    }
-
-    async fn resume_term(&self, request: Request<v1::ResumeTermRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer.resume_term(&caller, Pillar::Wmo, request).await
-    }
-
-    async fn receive_bezwaar(&self, request: Request<v1::ReceiveBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .receive_bezwaar(&caller, Pillar::Wmo, request)
-            .await
-    }
-
-    async fn decide_bezwaar(&self, request: Request<v1::DecideBezwaarRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
-        self.writer
-            .decide_bezwaar(&caller, Pillar::Wmo, request)
-            .await
-    }
+    rondom_adapter::shared_rpcs!(Pillar::Wmo);
 }
 
 /// A provision is delivered by a provider (AGB code) as an iWmo product.
