@@ -4,12 +4,11 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use rondom_adapter::EventWriter;
 use rondom_bus::stream::StreamSettings;
-use rondom_projector::{ProjectionArgs, ProjectorTask, ReadSide};
+use rondom_projector::{ProjectionSettings, ProjectorTask, ReadSide};
 use rondom_proto::v1::audit_service_server::AuditServiceServer;
 use rondom_runtime::audit::AuditHandler;
 use rondom_runtime::readiness::{ProjectorProbe, Readiness};
@@ -55,23 +54,13 @@ impl std::fmt::Debug for HubNats {
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     pub nats: HubNats,
-    /// Holds keys/ and projector/.
+    /// Holds keys/ (the read model's directory is `projection.data_dir`).
     pub data_dir: PathBuf,
     pub stream: StreamSettings,
-    pub batch_size: usize,
-    pub read_wait: Duration,
-    /// Most events the projector may lag before its readers report NOT_SERVING.
-    pub max_lag: u64,
-    /// sled's page cache for the read model, in MiB.
-    pub cache_mb: u64,
-    /// Per-gemeente bylaw terms (TOML), if any.
-    pub bylaws: Option<PathBuf>,
+    /// The read model and how the projector reads.
+    pub projection: ProjectionSettings,
     /// The clients allowed to call, as they are in force.
     pub clients: rondom_runtime::live_clients::LiveClients,
-    /// Retention periods per pillar (TOML), if any.
-    pub retention: Option<PathBuf>,
-    /// How often the retention task runs.
-    pub retention_every: Duration,
     /// TLS of the gRPC listener; `None` serves plaintext (loopback only).
     pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
@@ -148,7 +137,7 @@ async fn ending(shutdown: impl Future<Output = ()>, stop: CancellationToken) {
 /// serving fails.
 pub async fn run_reader(
     common: &CommonArgs,
-    projection: &ProjectionArgs,
+    projection: &ProjectionSettings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -237,17 +226,7 @@ pub async fn run(
         rondom_bus::open(&config.nats.writer, &config.stream).await?;
     let writer = Arc::new(EventWriter::open(&writer_jetstream, &keys).await?);
     let (client, jetstream) = rondom_bus::open(&config.nats.projector, &config.stream).await?;
-    let projection = ProjectionArgs {
-        data_dir: config.data_dir.join("projector"),
-        batch_size: config.batch_size,
-        read_wait: config.read_wait,
-        max_lag: config.max_lag,
-        cache_mb: config.cache_mb,
-        bylaws: config.bylaws.clone(),
-        retention: config.retention.clone(),
-        retention_every: config.retention_every,
-    };
-    let (read, projector) = rondom_projector::start(&jetstream, &keys, &projection).await?;
+    let (read, projector) = rondom_projector::start(&jetstream, &keys, &config.projection).await?;
     let grpc =
         GrpcServices::new(config.clients.clone(), read.audit.clone()).with_tls(config.tls.clone());
     let services = writer_services(grpc, &writer);
@@ -257,7 +236,7 @@ pub async fn run(
         client,
         jetstream,
         writer_client: Some(writer_client),
-        max_lag: config.max_lag,
+        max_lag: config.projection.max_lag,
     };
     reading.serve(listener, services, shutdown).await
 }

@@ -3,7 +3,7 @@
 //! each reader seeing what the need-to-know policy lets it see.
 //!
 //! # Layout
-//! - [`config`] — [`ProjectionArgs`]
+//! - [`config`] — [`ProjectionSettings`]
 //! - [`view`] — the stored views and the pure fold of one event into them
 //! - [`casework`] — trajectories, deadlines, regisseur, plan and partners from pillar events
 //! - [`assess`] — how a view stands on a given day: deadline states, risk flags
@@ -22,7 +22,7 @@
 //!
 //! # Example
 //! ```no_run
-//! # async fn example(keys: rondom_runtime::Keys, args: rondom_projector::ProjectionArgs) -> anyhow::Result<()> {
+//! # async fn example(keys: rondom_runtime::Keys, args: rondom_projector::ProjectionSettings) -> anyhow::Result<()> {
 //! let nats = rondom_bus::connect("nats://127.0.0.1:4222").await?;
 //! let jetstream = rondom_bus::jetstream(nats);
 //! let (read, task) = rondom_projector::start(&jetstream, &keys, &args).await?;
@@ -56,7 +56,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::ProjectionArgs;
+pub use config::ProjectionSettings;
 pub use error::{Error, Result};
 pub use generation::Generations;
 pub use grpc::HouseholdHandler;
@@ -151,7 +151,7 @@ impl ReadSide {
 pub async fn start(
     jetstream: &async_nats::jetstream::Context,
     keys: &Keys,
-    args: &ProjectionArgs,
+    args: &ProjectionSettings,
 ) -> Result<(ReadSide, ProjectorTask)> {
     let path = Generations::new(&args.data_dir).current()?;
     let bylaws = args.load_bylaws()?;

@@ -179,20 +179,23 @@ impl TestHub {
             },
             data_dir: self.data_dir(),
             stream: self.stream.clone(),
-            batch_size: 64,
-            read_wait: Duration::from_secs(10),
-            max_lag: self.max_lag,
-            cache_mb: rondom_projector::store::DEFAULT_CACHE_MB,
-            bylaws: self.bylaws_path(),
+            projection: rondom_projector::ProjectionSettings {
+                data_dir: self.data_dir().join("projector"),
+                batch_size: 64,
+                read_wait: Duration::from_secs(10),
+                max_lag: self.max_lag,
+                cache_mb: rondom_projector::store::DEFAULT_CACHE_MB,
+                bylaws: self.bylaws_path(),
+                retention: self.file("retention.toml", self.retention.as_deref()),
+                // With a retention file the task runs every second, so a test sees it work.
+                retention_every: Duration::from_secs(if self.retention.is_some() {
+                    1
+                } else {
+                    24 * 60 * 60
+                }),
+            },
             clients: rondom_runtime::live_clients::LiveClients::following(&self.clients_file)
                 .expect("the clients file"),
-            retention: self.file("retention.toml", self.retention.as_deref()),
-            // With a retention file the task runs every second, so a test sees it work.
-            retention_every: Duration::from_secs(if self.retention.is_some() {
-                1
-            } else {
-                24 * 60 * 60
-            }),
             tls: self.tls.clone(),
         };
         self.handle = Some(tokio::spawn(hub::run(

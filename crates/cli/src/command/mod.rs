@@ -6,6 +6,7 @@ mod client;
 mod deadline;
 mod demo;
 mod keys;
+mod projection;
 mod projector;
 mod provision;
 mod retention;

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use rondom_projector::ProjectionArgs;
 use rondom_runtime::CommonArgs;
 
 #[derive(Debug, clap::Args)]
@@ -18,9 +17,16 @@ pub(crate) struct ServeArgs {
     grpc_addr: SocketAddr,
     #[command(flatten)]
     metrics: rondom_runtime::metrics::MetricsArgs,
+    /// Directory of the sled read model (role projector only).
+    #[arg(
+        long,
+        env = "RONDOM_PROJECTOR_DATA_DIR",
+        default_value = "./data/projector"
+    )]
+    data_dir: std::path::PathBuf,
     /// Read model settings (role projector only).
     #[command(flatten)]
-    projection: ProjectionArgs,
+    projection: super::projection::ProjectionArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -82,7 +88,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await
         }
         Role::Projector => {
-            rondom_cli::hub::run_reader(&args.common, &args.projection, listener, shutdown).await
+            let projection = args.projection.settings(args.data_dir);
+            rondom_cli::hub::run_reader(&args.common, &projection, listener, shutdown).await
         }
     }
 }

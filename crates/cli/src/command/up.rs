@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context as _;
 use rondom_bus::stream::StreamSettings;
@@ -29,12 +28,6 @@ pub(crate) struct UpArgs {
     /// Address of the gRPC listener for every service.
     #[arg(long, env = "RONDOM_GRPC_ADDR", default_value = "127.0.0.1:50051")]
     grpc_addr: SocketAddr,
-    /// Most events applied in one sled transaction.
-    #[arg(long, env = "RONDOM_PROJECTOR_BATCH_SIZE", default_value_t = 256)]
-    batch_size: usize,
-    /// How long a read with min_position waits for the projector.
-    #[arg(long, env = "RONDOM_PROJECTOR_READ_WAIT", default_value = "5s", value_parser = humantime::parse_duration)]
-    read_wait: Duration,
     /// Copies JetStream keeps of everything: 1 on the embedded single node; 3 with --nats-url
     /// naming a three-node cluster.
     #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
@@ -44,13 +37,8 @@ pub(crate) struct UpArgs {
     /// rondom_audit_stream_bytes.
     #[arg(long, env = "RONDOM_AUDIT_MAX_MB", default_value_t = 1024)]
     audit_max_mb: u64,
-    /// Most events the projector may lag behind the stream before HouseholdService and
-    /// SubscriptionService report NOT_SERVING on grpc.health.v1.
-    #[arg(long, env = "RONDOM_PROJECTOR_MAX_LAG", default_value_t = 10_000)]
-    max_lag: u64,
-    /// sled's page cache for the read model, in MiB.
-    #[arg(long = "projector-cache-mb", env = "RONDOM_PROJECTOR_CACHE_MB", default_value_t = rondom_projector::store::DEFAULT_CACHE_MB)]
-    cache_mb: u64,
+    #[command(flatten)]
+    projection: super::projection::ProjectionArgs,
     #[command(flatten)]
     metrics: rondom_runtime::metrics::MetricsArgs,
     /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes).
@@ -59,15 +47,6 @@ pub(crate) struct UpArgs {
     /// 0600). Never use those in production.
     #[arg(long, env = "RONDOM_CLIENTS")]
     clients: Option<PathBuf>,
-    /// TOML file of per-gemeente bylaw terms (see `rondom deadline --list`).
-    #[arg(long, env = "RONDOM_BYLAWS")]
-    bylaws: Option<PathBuf>,
-    /// TOML file of retention periods per pillar in years; default twenty years each.
-    #[arg(long, env = "RONDOM_RETENTION")]
-    retention: Option<PathBuf>,
-    /// How often the retention task erases households whose period ended.
-    #[arg(long, env = "RONDOM_RETENTION_EVERY", default_value = "24h", value_parser = humantime::parse_duration)]
-    retention_every: Duration,
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -100,6 +79,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
     tracing::info!(grpc = %args.grpc_addr, nats = %rondom_bus::without_passwords(&nats_url), data = %args.data_dir.display(), "rondom is up; Ctrl-C stops it");
+    let projection = args.projection.settings(args.data_dir.join("projector"));
     let config = HubConfig {
         tls,
         nats: HubNats {
@@ -113,14 +93,8 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
             audit_max_bytes: mebibytes(args.audit_max_mb),
             ..Default::default()
         },
-        batch_size: args.batch_size,
-        read_wait: args.read_wait,
-        max_lag: args.max_lag,
-        cache_mb: args.cache_mb,
-        bylaws: args.bylaws,
+        projection,
         clients,
-        retention: args.retention,
-        retention_every: args.retention_every,
     };
     let metrics = args.metrics.start(&args.tls).await?;
     let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
