@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use prost::Message as _;
 use rondom_bus::{Envelope, EventType, ReceivedEvent};
-use rondom_projector::view::{StoredHousehold, fold};
+use rondom_fold::{StoredHousehold, fold};
 use rondom_proto::v1;
 
 /// The input: the position (8 bytes, big-endian), the stored view's length (2 bytes) and the

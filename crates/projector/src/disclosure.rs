@@ -12,7 +12,7 @@ use rondom_proto::convert::pillar_from_proto;
 use rondom_proto::v1;
 use rondom_runtime::auth::Client;
 
-use crate::view::StoredHousehold;
+use rondom_fold::StoredHousehold;
 
 /// A reader: the authenticated client and the person it reads for.
 #[derive(Debug, Clone, Copy)]
@@ -219,10 +219,10 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         .retain(|count| sees(count.pillar, class_from_proto(count.need_to_know)));
     known.event_count = known.counts.iter().map(|count| count.count).sum();
     known.first_activity_at = known.counts.iter().fold(None, |at, count| {
-        crate::view::earlier(at, count.first_activity_at)
+        rondom_fold::model::earlier(at, count.first_activity_at)
     });
     known.last_activity_at = known.counts.iter().fold(None, |at, count| {
-        crate::view::later(at, count.last_activity_at)
+        rondom_fold::model::later(at, count.last_activity_at)
     });
     (known.event_count > 0).then_some(known)
 }
@@ -338,7 +338,7 @@ mod tests {
                 case_id: "JZ-1".into(),
                 since_position: 5,
             }],
-            former_partners: vec![crate::view::FormerPartner {
+            former_partners: vec![rondom_fold::FormerPartner {
                 organisatie: "87654321".into(),
                 pillar: v1::Pillar::Wmo as i32,
                 started_position: 3,
@@ -419,12 +419,10 @@ mod tests {
             on_behalf_of: "",
         };
         assert!(!reader.standing(&household, None).reads_household());
-        household
-            .trajectories
-            .push(crate::casework::StoredTrajectory {
-                pillar: v1::Pillar::Jeugd as i32,
-                ..Default::default()
-            });
+        household.trajectories.push(rondom_fold::StoredTrajectory {
+            pillar: v1::Pillar::Jeugd as i32,
+            ..Default::default()
+        });
         let standing = reader.standing(&household, None);
         assert!(standing.reads_household());
         assert_eq!(

@@ -17,12 +17,12 @@ use rondom_runtime::auth::Client;
 use tonic::{Request, Response, Status};
 
 use crate::ReadSide;
-use crate::assess;
 use crate::disclosure::{self, Reader, Tally};
 use crate::error::{Error, Result};
 use crate::store::TimelineQuery;
-use crate::view::{self, StoredHousehold, StoredMember, StoredTimelineEntry};
 use crate::worklist::{self, Cursor, WorklistQuery};
+use rondom_fold::assess;
+use rondom_fold::{StoredHousehold, StoredMember, StoredTimelineEntry};
 
 /// Default and largest timeline page.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -217,7 +217,7 @@ impl Inner {
                 .iter()
                 .map(|member| self.member(id, key, member))
                 .collect(),
-            active_pillars: view::active_pillars(&stored),
+            active_pillars: rondom_fold::active_pillars(&stored),
             open_signals: stored.open_signals,
             first_activity_at: stored.first_activity_at,
             last_activity_at: stored.last_activity_at,

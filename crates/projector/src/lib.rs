@@ -1,12 +1,9 @@
 //! The household projector: folds every event of `RONDOM_EVENTS` into one integral view per
-//! household in sled, and serves `rondom.v1.HouseholdService` to coordinators and partners,
+//! household in sled (the fold itself is `rondom_fold`'s), and serves `rondom.v1.HouseholdService` to coordinators and partners,
 //! each reader seeing what the need-to-know policy lets it see.
 //!
 //! # Layout
 //! - [`config`] — [`ProjectionSettings`]
-//! - [`view`] — the stored views and the pure fold of one event into them
-//! - [`casework`] — trajectories, deadlines, regisseur, plan and partners from pillar events
-//! - [`assess`] — how a view stands on a given day: deadline states, risk flags
 //! - [`worklist`] — `ListHouseholds`: filtered households, most urgent deadline first
 //! - [`store`] — [`ReadModel`], sled trees written in one transaction with the checkpoint
 //! - [`generation`] — read model generations, switched atomically by a rebuild
@@ -31,8 +28,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod assess;
-pub mod casework;
 pub mod config;
 pub mod consumer;
 pub mod disclosure;
@@ -45,7 +40,6 @@ pub mod quarantine;
 pub mod rebuild;
 pub mod retention;
 pub mod store;
-pub mod view;
 pub mod worklist;
 
 use rondom_bus::stream::{self, KEYS_BUCKET};

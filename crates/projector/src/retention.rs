@@ -10,7 +10,7 @@ use rondom_proto::v1;
 
 use crate::error::Result;
 use crate::store::ReadModel;
-use crate::view::StoredHousehold;
+use rondom_fold::StoredHousehold;
 
 /// A household whose retention period ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +146,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::casework::StoredTrajectory;
+    use rondom_fold::StoredTrajectory;
 
     fn at(year: i32, month: u32, day: u32) -> Option<prost_types::Timestamp> {
         let time = NaiveDate::from_ymd_opt(year, month, day)?

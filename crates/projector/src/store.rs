@@ -17,7 +17,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::error::{Error, Result};
-use crate::view::{self, StoredHousehold, StoredTimelineEntry};
+use rondom_fold::{StoredHousehold, StoredTimelineEntry};
 
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 
@@ -78,12 +78,12 @@ pub struct ReadModel {
     /// `None` between closing after a storage failure and opening again.
     trees: Arc<RwLock<Option<Arc<Trees>>>>,
     bylaws: Arc<BylawTerms>,
-    /// [`view::fold`]; a unit test puts in one that fails, to test the quarantine.
+    /// [`rondom_fold::fold`]; a unit test puts in one that fails, to test the quarantine.
     fold: Fold,
 }
 
 /// How one event folds into its household's view.
-type Fold = fn(&mut StoredHousehold, &ReceivedEvent, &BylawTerms) -> view::Folded;
+type Fold = fn(&mut StoredHousehold, &ReceivedEvent, &BylawTerms) -> rondom_fold::Folded;
 
 /// The open database and its trees.
 #[derive(Debug)]
@@ -233,7 +233,7 @@ impl ReadModel {
             path: path.to_owned(),
             cache_bytes,
             bylaws: Arc::new(BylawTerms::default()),
-            fold: view::fold,
+            fold: rondom_fold::fold,
         })
     }
 
@@ -773,8 +773,8 @@ mod tests {
         household: &mut StoredHousehold,
         received: &ReceivedEvent,
         bylaws: &BylawTerms,
-    ) -> view::Folded {
-        let folded = view::fold(household, received, bylaws);
+    ) -> rondom_fold::Folded {
+        let folded = rondom_fold::fold(household, received, bylaws);
         assert!(received.event.kind != "schooluitval", "a bug in the fold");
         folded
     }
@@ -814,7 +814,7 @@ mod tests {
         // Still broken: it stays. Fixed (the real fold): applied, released, complete again.
         let still = crate::quarantine::retry(&model, &events[1..2]).expect("retry");
         assert_eq!(still.still.len(), 1);
-        model.fold = view::fold;
+        model.fold = rondom_fold::fold;
         let retried = crate::quarantine::retry(&model, &events[1..2]).expect("retry");
         assert_eq!(retried.applied, [2]);
         let stored = model

@@ -8,12 +8,12 @@ use chrono::NaiveDate;
 use rondom_domain::HouseholdId;
 use rondom_proto::v1;
 
-use crate::assess;
-use crate::casework::day_number;
 use crate::disclosure::{self, Reader};
 use crate::error::{Error, Result};
 use crate::store::{ReadModel, open_deadline_keys_in, parse_deadline_key};
-use crate::view::{StoredHousehold, active_pillars};
+use rondom_fold::assess;
+use rondom_fold::day_number;
+use rondom_fold::{StoredHousehold, active_pillars};
 use rondom_runtime::auth::Client;
 
 /// Where a page ends, to continue after.

@@ -8,8 +8,8 @@ use rondom_domain::deadline;
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
 
-use crate::casework::{StoredDeadline, date_of, day_number};
-use crate::view::{StoredHousehold, active_pillars};
+use crate::fold::active_pillars;
+use crate::model::{StoredDeadline, StoredHousehold, date_of, day_number};
 
 /// An open deadline due within this many days is at risk.
 pub const AT_RISK_DAYS: i32 = 3;

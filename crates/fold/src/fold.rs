@@ -1,10 +1,7 @@
-//! The household view and timeline entries as stored in sled, and how one event folds into
-//! them. Pure: no I/O, so the fold is tested without a database.
-//!
-//! Personal data stays sealed in the read model too: names and summaries are opened only when
-//! a reader asks, so destroying a household's key also blinds every copy here.
+//! How one event folds into a household's stored view and gives its timeline entry. Pure:
+//! no I/O, so the fold is tested without a database. Members, signals and counts are kept
+//! here; the pillar story (cases, deadlines, partners) is the `casework` module's.
 
-use prost_types::Timestamp;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::bylaw::BylawTerms;
 use rondom_domain::calendar::local_date;
@@ -13,155 +10,10 @@ use rondom_domain::{Pillar, SignalKind};
 use rondom_proto::convert::{datetime, pillar_from_proto};
 use rondom_proto::v1;
 
-use crate::casework::{self, StoredDeadline, StoredTrajectory};
-
-/// A household as the projector keeps it (sled tree `households`).
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct StoredHousehold {
-    #[prost(string, tag = "1")]
-    pub gemeente_code: String,
-    #[prost(message, repeated, tag = "2")]
-    pub members: Vec<StoredMember>,
-    #[prost(message, repeated, tag = "3")]
-    pub open_signals: Vec<v1::OpenSignal>,
-    #[prost(message, optional, tag = "4")]
-    pub first_activity_at: Option<Timestamp>,
-    #[prost(message, optional, tag = "5")]
-    pub last_activity_at: Option<Timestamp>,
-    #[prost(uint64, tag = "6")]
-    pub last_position: u64,
-    #[prost(uint64, tag = "7")]
-    pub event_count: u64,
-    #[prost(message, repeated, tag = "8")]
-    pub trajectories: Vec<StoredTrajectory>,
-    #[prost(message, repeated, tag = "9")]
-    pub deadlines: Vec<StoredDeadline>,
-    #[prost(message, optional, tag = "10")]
-    pub regisseur: Option<v1::Regisseur>,
-    #[prost(message, optional, tag = "11")]
-    pub plan: Option<v1::GezinsplanStatus>,
-    #[prost(message, repeated, tag = "12")]
-    pub partners: Vec<v1::Involvement>,
-    /// Involvements that ended, from where to where: an organisation sees what happened
-    /// while it was involved, one entry per period.
-    #[prost(message, repeated, tag = "13")]
-    pub former_partners: Vec<FormerPartner>,
-    /// Set once the household's key was destroyed.
-    #[prost(message, optional, tag = "14")]
-    pub erasure: Option<v1::Erasure>,
-    /// How many events of each pillar and need-to-know class, and when: counts and activity
-    /// are shown per reader from the classes it may see. Empty in views from before they
-    /// were kept (a rebuild fills them).
-    #[prost(message, repeated, tag = "15")]
-    pub counts: Vec<ClassCount>,
-    /// Positions of this household's events the fold could not apply (in the quarantine):
-    /// while any is left, the view may lack what they said.
-    #[prost(uint64, repeated, tag = "16")]
-    pub quarantined: Vec<u64>,
-}
-
-/// The events of one pillar and need-to-know class in a household.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct ClassCount {
-    /// A `v1::Pillar`.
-    #[prost(int32, tag = "1")]
-    pub pillar: i32,
-    /// A `v1::NeedToKnow`.
-    #[prost(int32, tag = "2")]
-    pub need_to_know: i32,
-    #[prost(uint64, tag = "3")]
-    pub count: u64,
-    #[prost(message, optional, tag = "4")]
-    pub first_activity_at: Option<Timestamp>,
-    #[prost(message, optional, tag = "5")]
-    pub last_activity_at: Option<Timestamp>,
-}
-
-/// An organisation no longer involved with a household.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct FormerPartner {
-    #[prost(string, tag = "1")]
-    pub organisatie: String,
-    /// A `v1::Pillar`.
-    #[prost(int32, tag = "2")]
-    pub pillar: i32,
-    /// Stream position of the event that ended the involvement.
-    #[prost(uint64, tag = "3")]
-    pub ended_position: u64,
-    /// Stream position of the write that started it (0 in views from before involvement had
-    /// a start: from the beginning).
-    #[prost(uint64, tag = "4")]
-    pub started_position: u64,
-}
-
-/// A member: pseudonym plus their latest sealed identity.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct StoredMember {
-    #[prost(string, tag = "1")]
-    pub pseudonym: String,
-    #[prost(message, optional, tag = "2")]
-    pub identity: Option<v1::Sealed>,
-    #[prost(uint64, tag = "3")]
-    pub joined_position: u64,
-}
-
-/// One timeline entry (sled tree `timeline`, keyed by household and position).
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct StoredTimelineEntry {
-    #[prost(string, tag = "1")]
-    pub event_id: String,
-    #[prost(message, optional, tag = "2")]
-    pub occurred_at: Option<Timestamp>,
-    #[prost(int32, tag = "3")]
-    pub pillar: i32,
-    #[prost(string, tag = "4")]
-    pub kind: String,
-    #[prost(string, tag = "5")]
-    pub source: String,
-    #[prost(message, optional, tag = "6")]
-    pub summary: Option<v1::Sealed>,
-    #[prost(int32, tag = "7")]
-    pub urgency: i32,
-    #[prost(string, tag = "8")]
-    pub event_type: String,
-    /// One line for people, from the catalogue and the payload; no personal data.
-    #[prost(string, tag = "9")]
-    pub title: String,
-    /// A `v1::NeedToKnow`.
-    #[prost(int32, tag = "10")]
-    pub need_to_know: i32,
-    #[prost(string, tag = "11")]
-    pub case_id: String,
-}
-
-pub(crate) fn later(current: Option<Timestamp>, candidate: Option<Timestamp>) -> Option<Timestamp> {
-    match (current, candidate) {
-        (Some(current), Some(candidate)) => Some(
-            if (candidate.seconds, candidate.nanos) > (current.seconds, current.nanos) {
-                candidate
-            } else {
-                current
-            },
-        ),
-        (current, candidate) => current.or(candidate),
-    }
-}
-
-pub(crate) fn earlier(
-    current: Option<Timestamp>,
-    candidate: Option<Timestamp>,
-) -> Option<Timestamp> {
-    match (current, candidate) {
-        (Some(current), Some(candidate)) => Some(
-            if (candidate.seconds, candidate.nanos) < (current.seconds, current.nanos) {
-                candidate
-            } else {
-                current
-            },
-        ),
-        (current, candidate) => current.or(candidate),
-    }
-}
+use crate::casework;
+use crate::model::{
+    ClassCount, StoredHousehold, StoredMember, StoredTimelineEntry, earlier, later,
+};
 
 /// What folding one event produced besides the changed view.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,146 +36,13 @@ pub fn fold(
     }
     // An erased household takes no members again: a write that raced its erasure (sealed
     // under the destroyed key) leaves nobody behind in it.
-    let mentions = if household.erasure.is_some() {
-        &[][..]
-    } else {
-        &event.persons[..]
-    };
-    for mention in mentions {
-        let existing = household
-            .members
-            .iter()
-            .position(|member| member.pseudonym == mention.pseudonym);
-        if mention.leaves_household {
-            if let Some(index) = existing {
-                household.members.remove(index);
-            }
-            continue;
-        }
-        if !mention.household_member {
-            continue;
-        }
-        match existing {
-            Some(index) => {
-                if mention.display_name_given {
-                    household.members[index]
-                        .identity
-                        .clone_from(&mention.identity);
-                }
-            }
-            None => {
-                household.members.push(StoredMember {
-                    pseudonym: mention.pseudonym.clone(),
-                    identity: mention.identity.clone(),
-                    joined_position: received.position,
-                });
-            }
-        }
+    if household.erasure.is_none() {
+        members(household, received);
     }
-
-    let erased = matches!(event.body, Some(v1::event::Body::HuishoudenGewist(_)));
-    if let Some(v1::event::Body::HuishoudenGewist(gewist)) = &event.body {
-        // Crypto-shredded: what was sealed is unreadable anyway; the members (their
-        // pseudonyms too) and the sealed blobs go from the read model as well.
-        household.members.clear();
-        household.erasure = Some(v1::Erasure {
-            reden: gewist.reden,
-            at: Some(rondom_proto::convert::timestamp(received.envelope.time)),
-            position: received.position,
-        });
-    }
-
-    if let Some(v1::event::Body::PseudoniemenVernieuwd(renewed)) = &event.body {
-        // The same persons under their new pseudonyms. Applying it twice changes nothing.
-        for change in &renewed.changes {
-            if let Some(member) = household
-                .members
-                .iter_mut()
-                .find(|member| member.pseudonym == change.oud)
-            {
-                member.pseudonym.clone_from(&change.nieuw);
-            }
-        }
-    }
-
-    let pillar = pillar_from_proto(event.pillar);
-    let occurred_on = event
-        .occurred_at
-        .as_ref()
-        .and_then(datetime)
-        .unwrap_or(received.envelope.time);
-    let occurred_on = local_date(occurred_on);
-    let mut urgency = v1::Urgency::Unspecified as i32;
-    let (title, class) = match (&event.body, pillar) {
-        (Some(v1::event::Body::SignalReceived(signal)), _) => {
-            household.open_signals.push(v1::OpenSignal {
-                position: received.position,
-                event_id: received.envelope.id.to_string(),
-                pillar: event.pillar,
-                kind: event.kind.clone(),
-                urgency: signal.urgency,
-                observed_at: event.occurred_at,
-            });
-            urgency = signal.urgency;
-            let what = event.kind.parse::<SignalKind>().map_or_else(
-                |_| event.kind.replace('_', " "),
-                |kind| kind.description().to_owned(),
-            );
-            let class = pillar.map_or(NeedToKnow::Protected, |pillar| {
-                catalogue::class_of(pillar, &event.kind)
-            });
-            (format!("signaal: {what}"), class)
-        }
-        (_, Some(pillar)) => match catalogue::kind(pillar, &event.kind) {
-            Some(row) => {
-                if pillar != Pillar::Regie && pillar != Pillar::Wijkteam && row.stage.is_some() {
-                    // The pillar moved a case: it took the household's signals up, they are
-                    // part of its case now. (A suspension or an objection does not.)
-                    household
-                        .open_signals
-                        .retain(|signal| signal.pillar != event.pillar);
-                }
-                let effect = casework::apply(household, received, row, occurred_on, bylaws);
-                let title = if effect.detail.is_empty() {
-                    row.title.to_owned()
-                } else {
-                    format!("{}: {}", row.title, effect.detail.join(", "))
-                };
-                (title, row.need_to_know)
-            }
-            // A kind this projector does not know (a newer version): keep it on the timeline.
-            None => (
-                event.kind.replace('_', " "),
-                catalogue::class_of(pillar, &event.kind),
-            ),
-        },
-        (_, None) => (event.kind.replace('_', " "), NeedToKnow::Pillar),
-    };
-    household.first_activity_at = earlier(household.first_activity_at, event.occurred_at);
-    household.last_activity_at = later(household.last_activity_at, event.occurred_at);
-    household.last_position = received.position;
-    household.event_count += 1;
-    let need_to_know = v1::NeedToKnow::from(class) as i32;
-    let index = match household
-        .counts
-        .iter()
-        .position(|c| c.pillar == event.pillar && c.need_to_know == need_to_know)
-    {
-        Some(index) => index,
-        None => {
-            household.counts.push(ClassCount {
-                pillar: event.pillar,
-                need_to_know,
-                ..ClassCount::default()
-            });
-            household.counts.len() - 1
-        }
-    };
-    let counted = &mut household.counts[index];
-    counted.count += 1;
-    counted.first_activity_at = earlier(counted.first_activity_at, event.occurred_at);
-    counted.last_activity_at = later(counted.last_activity_at, event.occurred_at);
-
+    let erased = erase(household, received);
+    renew_pseudonyms(household, event);
+    let (title, class, urgency) = story(household, received, bylaws);
+    count(household, received, class);
     let entry = StoredTimelineEntry {
         event_id: received.envelope.id.to_string(),
         occurred_at: event.occurred_at,
@@ -338,6 +57,151 @@ pub fn fold(
         case_id: event.case_id.clone(),
     };
     Folded { entry, erased }
+}
+
+/// Persons who join, leave, or are named anew.
+fn members(household: &mut StoredHousehold, received: &ReceivedEvent) {
+    for mention in &received.event.persons {
+        let existing = household
+            .members
+            .iter()
+            .position(|member| member.pseudonym == mention.pseudonym);
+        match existing {
+            Some(index) if mention.leaves_household => {
+                household.members.remove(index);
+            }
+            _ if mention.leaves_household || !mention.household_member => {}
+            Some(index) => {
+                if mention.display_name_given {
+                    household.members[index]
+                        .identity
+                        .clone_from(&mention.identity);
+                }
+            }
+            None => household.members.push(StoredMember {
+                pseudonym: mention.pseudonym.clone(),
+                identity: mention.identity.clone(),
+                joined_position: received.position,
+            }),
+        }
+    }
+}
+
+/// Crypto-shredded: what was sealed is unreadable anyway; the members (their pseudonyms too)
+/// and the sealed blobs go from the read model as well. Returns whether it was an erasure.
+fn erase(household: &mut StoredHousehold, received: &ReceivedEvent) -> bool {
+    let Some(v1::event::Body::HuishoudenGewist(gewist)) = &received.event.body else {
+        return false;
+    };
+    household.members.clear();
+    household.erasure = Some(v1::Erasure {
+        reden: gewist.reden,
+        at: Some(rondom_proto::convert::timestamp(received.envelope.time)),
+        position: received.position,
+    });
+    true
+}
+
+/// The same persons under their new pseudonyms. Applying it twice changes nothing.
+fn renew_pseudonyms(household: &mut StoredHousehold, event: &v1::Event) {
+    let Some(v1::event::Body::PseudoniemenVernieuwd(renewed)) = &event.body else {
+        return;
+    };
+    for change in &renewed.changes {
+        if let Some(member) = household
+            .members
+            .iter_mut()
+            .find(|member| member.pseudonym == change.oud)
+        {
+            member.pseudonym.clone_from(&change.nieuw);
+        }
+    }
+}
+
+/// Applies a signal or a case event; returns the entry's title, its need-to-know class and
+/// its urgency.
+fn story(
+    household: &mut StoredHousehold,
+    received: &ReceivedEvent,
+    bylaws: &BylawTerms,
+) -> (String, NeedToKnow, i32) {
+    let event = &received.event;
+    let pillar = pillar_from_proto(event.pillar);
+    let occurred_on = event
+        .occurred_at
+        .as_ref()
+        .and_then(datetime)
+        .unwrap_or(received.envelope.time);
+    let occurred_on = local_date(occurred_on);
+    let unknown = || event.kind.replace('_', " ");
+    let calm = v1::Urgency::Unspecified as i32;
+    match (&event.body, pillar) {
+        (Some(v1::event::Body::SignalReceived(signal)), _) => {
+            household.open_signals.push(v1::OpenSignal {
+                position: received.position,
+                event_id: received.envelope.id.to_string(),
+                pillar: event.pillar,
+                kind: event.kind.clone(),
+                urgency: signal.urgency,
+                observed_at: event.occurred_at,
+            });
+            let what = event
+                .kind
+                .parse::<SignalKind>()
+                .map_or_else(|_| unknown(), |kind| kind.description().to_owned());
+            let class = pillar.map_or(NeedToKnow::Protected, |pillar| {
+                catalogue::class_of(pillar, &event.kind)
+            });
+            (format!("signaal: {what}"), class, signal.urgency)
+        }
+        (_, Some(pillar)) => {
+            let Some(row) = catalogue::kind(pillar, &event.kind) else {
+                // A kind this projector does not know (a newer version): keep it on the timeline.
+                return (unknown(), catalogue::class_of(pillar, &event.kind), calm);
+            };
+            if pillar != Pillar::Regie && pillar != Pillar::Wijkteam && row.stage.is_some() {
+                // The pillar moved a case: it took the household's signals up, they are part
+                // of its case now. (A suspension or an objection does not.)
+                household
+                    .open_signals
+                    .retain(|signal| signal.pillar != event.pillar);
+            }
+            let effect = casework::apply(household, received, row, occurred_on, bylaws);
+            let title = if effect.detail.is_empty() {
+                row.title.to_owned()
+            } else {
+                format!("{}: {}", row.title, effect.detail.join(", "))
+            };
+            (title, row.need_to_know, calm)
+        }
+        (_, None) => (unknown(), NeedToKnow::Pillar, calm),
+    }
+}
+
+/// Counts the event in its pillar and class, with when it happened.
+fn count(household: &mut StoredHousehold, received: &ReceivedEvent, class: NeedToKnow) {
+    let event = &received.event;
+    household.first_activity_at = earlier(household.first_activity_at, event.occurred_at);
+    household.last_activity_at = later(household.last_activity_at, event.occurred_at);
+    household.last_position = received.position;
+    household.event_count += 1;
+    let need_to_know = v1::NeedToKnow::from(class) as i32;
+    let index = household
+        .counts
+        .iter()
+        .position(|c| c.pillar == event.pillar && c.need_to_know == need_to_know)
+        .unwrap_or_else(|| {
+            household.counts.push(ClassCount {
+                pillar: event.pillar,
+                need_to_know,
+                ..ClassCount::default()
+            });
+            household.counts.len() - 1
+        });
+    let counted = &mut household.counts[index];
+    counted.count += 1;
+    counted.first_activity_at = earlier(counted.first_activity_at, event.occurred_at);
+    counted.last_activity_at = later(counted.last_activity_at, event.occurred_at);
 }
 
 /// Returns the pillars with an open signal, a case that has not ended, or an open duty (an
@@ -371,6 +235,7 @@ pub fn active_pillars(household: &StoredHousehold) -> Vec<i32> {
 mod tests {
     use super::*;
     use chrono::DateTime;
+    use prost_types::Timestamp;
     use rondom_bus::{Envelope, EventType};
     use rondom_domain::{EventId, HouseholdId, Pillar};
 

@@ -1,0 +1,165 @@
+//! The statutory deadlines of a case: started, met, lapsed, suspended and resumed as its
+//! events arrive. Which rules a kind starts and meets is the catalogue's; how a due date is
+//! counted is the domain's `deadline` module, with the gemeente's own terms where its bylaw
+//! set them.
+
+use chrono::NaiveDate;
+use rondom_domain::GemeenteCode;
+use rondom_domain::bylaw::BylawTerms;
+use rondom_domain::deadline::{self, DeadlineRule};
+use rondom_proto::v1;
+
+use crate::casework::Step;
+use crate::model::{StoredDeadline, StoredHousehold, date_of, day_number};
+
+/// Meets the open deadlines `codes` of the step's case. Meet comes before start: a voorschot
+/// meets the running PW-VOORSCHOT and starts the next.
+pub(crate) fn meet(household: &mut StoredHousehold, step: &Step<'_>, codes: &[&str]) {
+    let event = step.event();
+    for code in codes {
+        for deadline in household.deadlines.iter_mut().filter(|deadline| {
+            deadline.rule == *code
+                && (deadline.open_in(event.pillar, step.case_id)
+                    // Whatever case number the aanmelding gets, it answers the vroegsignaal.
+                    || (*code == "SHV-AANBOD" && deadline.is_open() && deadline.pillar == event.pillar))
+        }) {
+            if deadline.suspended_since != 0 {
+                // Met while suspended: the suspension counts up to this day (Awb 4:15).
+                resume(deadline, step.on, step.gemeente.as_ref(), step.bylaws);
+            }
+            let late = day_number(step.on) > deadline.due;
+            deadline.state = if late {
+                v1::DeadlineStatus::MetLate
+            } else {
+                v1::DeadlineStatus::Met
+            } as i32;
+            deadline.met_on = day_number(step.on);
+            deadline.suspended_since = 0;
+        }
+    }
+}
+
+/// The case ended (refused, withdrawn, stopped, closed): its duties lapse.
+pub(crate) fn lapse(household: &mut StoredHousehold, step: &Step<'_>) {
+    let event = step.event();
+    for deadline in household
+        .deadlines
+        .iter_mut()
+        .filter(|deadline| deadline.open_in(event.pillar, step.case_id) && !deadline.blocking)
+    {
+        deadline.state = v1::DeadlineStatus::Lapsed as i32;
+        deadline.met_on = day_number(step.on);
+        deadline.suspended_since = 0;
+    }
+}
+
+/// Lapses the open deadline `code` of the step's case (a duty the law drops).
+pub(crate) fn lapse_rule(household: &mut StoredHousehold, step: &Step<'_>, code: &str) {
+    let event = step.event();
+    for deadline in household
+        .deadlines
+        .iter_mut()
+        .filter(|deadline| deadline.open_in(event.pillar, step.case_id) && deadline.rule == code)
+    {
+        deadline.state = v1::DeadlineStatus::Lapsed as i32;
+        deadline.met_on = day_number(step.on);
+    }
+}
+
+/// Starts the step's deadlines. A code the catalogue does not know, or a due date that cannot
+/// be counted, starts nothing.
+pub(crate) fn start(household: &mut StoredHousehold, step: &Step<'_>) {
+    for (code, from) in &step.starts {
+        let Some(rule) = deadline::rule(code) else {
+            continue;
+        };
+        let Some(due) = due_date(rule, *from, step.gemeente.as_ref(), step.bylaws, 0) else {
+            continue;
+        };
+        household.deadlines.push(StoredDeadline {
+            rule: rule.code.to_owned(),
+            pillar: step.event().pillar,
+            case_id: step.case_id.to_owned(),
+            start: day_number(*from),
+            due: day_number(due),
+            state: v1::DeadlineStatus::Open as i32,
+            started_position: step.received.position,
+            blocking: rule.blocking,
+            ..StoredDeadline::default()
+        });
+    }
+}
+
+/// Records a deadline that is opened and closed by the same event (a stop message is itself
+/// what IJW-STOP waits for): met when the event came on time, met late otherwise.
+pub(crate) fn met_at_once(
+    household: &mut StoredHousehold,
+    step: &Step<'_>,
+    code: &str,
+    from: NaiveDate,
+) {
+    let Some(rule) = deadline::rule(code) else {
+        return;
+    };
+    let Some(due) = due_date(rule, from, step.gemeente.as_ref(), step.bylaws, 0) else {
+        return;
+    };
+    let state = if step.on <= due {
+        v1::DeadlineStatus::Met
+    } else {
+        v1::DeadlineStatus::MetLate
+    };
+    household.deadlines.push(StoredDeadline {
+        rule: rule.code.to_owned(),
+        pillar: step.event().pillar,
+        case_id: step.case_id.to_owned(),
+        start: day_number(from),
+        due: day_number(due),
+        state: state as i32,
+        met_on: day_number(step.on),
+        started_position: step.received.position,
+        ..StoredDeadline::default()
+    });
+}
+
+/// Ends a suspension on `on` (Awb 4:15: suspended from the day after the request until, not
+/// including, the day the term runs again), moves the due date, and returns the days added.
+pub(crate) fn resume(
+    deadline: &mut StoredDeadline,
+    on: NaiveDate,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) -> i32 {
+    let days = (day_number(on) - deadline.suspended_since - 1).max(0);
+    // Saturating: a forged or ancient suspension must not overflow the count.
+    deadline.suspended_days = deadline
+        .suspended_days
+        .saturating_add(u32::try_from(days).unwrap_or(u32::MAX));
+    deadline.suspended_since = 0;
+    if let Some(rule) = deadline::rule(&deadline.rule)
+        && let Some(due) = due_date(
+            rule,
+            date_of(deadline.start),
+            gemeente,
+            bylaws,
+            deadline.suspended_days,
+        )
+    {
+        deadline.due = day_number(due);
+    }
+    days
+}
+
+/// Computes a due date with the gemeente's own term where it set one.
+pub(crate) fn due_date(
+    rule: &DeadlineRule,
+    start: NaiveDate,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+    suspended_days: u32,
+) -> Option<NaiveDate> {
+    let configured = gemeente.and_then(|gemeente| bylaws.term(gemeente, rule.code));
+    deadline::compute(rule, start, configured, suspended_days)
+        .map(|computation| computation.due)
+        .ok()
+}

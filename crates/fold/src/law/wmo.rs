@@ -1,0 +1,129 @@
+//! Wmo 2015: a spoed melding starts WMO-SPOED; a refusal ends the case; a provider is
+//! involved from the back-office's toewijzing to its stop.
+
+use rondom_proto::v1::event::Body;
+
+use crate::casework::{Step, refused};
+use crate::involvement::{self, assigned_by_back_office};
+use crate::model::StoredHousehold;
+
+pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
+    match body {
+        Body::WmoMelding(melding) if melding.spoed => {
+            // Wmo 2.3.3: in an urgent case a temporary provision without delay.
+            step.starts.push(("WMO-SPOED", step.on));
+            step.detail("spoed");
+        }
+        Body::WmoBeschikking(beschikking) => refused(beschikking.besluit, step),
+        Body::WmoVoorzieningToegewezen(voorziening) => {
+            let involved = assigned_by_back_office(step);
+            involvement::provider(household, step, &voorziening.aanbieder_agb, involved);
+        }
+        Body::WmoVoorzieningGestart(voorziening) => {
+            involvement::provider(household, step, &voorziening.aanbieder_agb, None);
+        }
+        Body::WmoVoorzieningGestopt(voorziening) => {
+            involvement::provider(household, step, &voorziening.aanbieder_agb, Some(false));
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rondom_domain::Pillar;
+    use rondom_proto::v1;
+    use rondom_proto::v1::event::Body;
+
+    use crate::involvement::is_involved;
+    use crate::law::testing::{MONDAY, deadline, event, fold_all};
+
+    const AGB: &str = "12345678";
+
+    fn toegewezen(role: &str) -> rondom_bus::ReceivedEvent {
+        let body = Body::WmoVoorzieningToegewezen(v1::WmoVoorzieningToegewezen {
+            aanbieder_agb: AGB.into(),
+            ..v1::WmoVoorzieningToegewezen::default()
+        });
+        event(1, Pillar::Wmo, "voorziening_toegewezen", role, MONDAY, body)
+    }
+
+    #[test]
+    fn a_spoed_melding_starts_the_urgent_term_and_a_refusal_lapses_it() {
+        let melding = Body::WmoMelding(v1::WmoMeldingOntvangen {
+            spoed: true,
+            mantelzorger_betrokken: false,
+        });
+        let refusal = Body::WmoBeschikking(v1::WmoBeschikkingAfgegeven {
+            besluit: v1::Besluit::Afgewezen as i32,
+            ..v1::WmoBeschikkingAfgegeven::default()
+        });
+        let open = fold_all(&[event(
+            1,
+            Pillar::Wmo,
+            "melding_ontvangen",
+            "backoffice:wmo",
+            MONDAY,
+            melding.clone(),
+        )]);
+        assert_eq!(
+            deadline(&open, "WMO-SPOED").state,
+            v1::DeadlineStatus::Open as i32
+        );
+        let refused = fold_all(&[
+            event(
+                1,
+                Pillar::Wmo,
+                "melding_ontvangen",
+                "backoffice:wmo",
+                MONDAY,
+                melding,
+            ),
+            event(
+                2,
+                Pillar::Wmo,
+                "beschikking_afgegeven",
+                "backoffice:wmo",
+                MONDAY,
+                refusal,
+            ),
+        ]);
+        // The beschikking meets the urgent term; the refusal ends the case and its duties.
+        assert_eq!(
+            deadline(&refused, "WMO-SPOED").state,
+            v1::DeadlineStatus::Met as i32
+        );
+        assert_eq!(
+            deadline(&refused, "WMO-ONDERZOEK").state,
+            v1::DeadlineStatus::Lapsed as i32
+        );
+        assert_eq!(
+            refused.trajectories[0].stage,
+            v1::TrajectoryState::Beeindigd as i32
+        );
+    }
+
+    #[test]
+    fn only_the_back_office_toewijzing_involves_a_provider_and_its_stop_ends_it() {
+        assert!(!is_involved(&fold_all(&[toegewezen("partner:wmo")]), AGB));
+        assert!(is_involved(&fold_all(&[toegewezen("backoffice:wmo")]), AGB));
+        let gestopt = Body::WmoVoorzieningGestopt(v1::WmoVoorzieningGestopt {
+            aanbieder_agb: AGB.into(),
+            ..v1::WmoVoorzieningGestopt::default()
+        });
+        let stopped = fold_all(&[
+            toegewezen("backoffice:wmo"),
+            event(
+                2,
+                Pillar::Wmo,
+                "voorziening_gestopt",
+                "partner:wmo",
+                MONDAY,
+                gestopt,
+            ),
+        ]);
+        assert!(!is_involved(&stopped, AGB));
+        assert_eq!(stopped.former_partners[0].started_position, 1);
+        assert_eq!(stopped.former_partners[0].ended_position, 2);
+    }
+}

@@ -1,0 +1,26 @@
+//! The pure fold: how each event changes a household's stored view, and how that view stands
+//! on a given day. No I/O and no clock: the projector stores what this crate computes, and
+//! every rule here is tested without NATS or sled.
+//!
+//! # Layout
+//! - [`model`] — the stored household, timeline entry, trajectory and deadline
+//! - [`fold`] — one event into the view: members, signals, counts, the timeline entry
+//! - `casework` — what every case event does: deadlines met, lapsed and started, the case moved
+//! - `law` — what each law's payloads add, one module per law (and the kinds they share)
+//! - `deadlines` — deadlines started, met, lapsed, suspended and resumed
+//! - `involvement` — who is involved with a household, from where to where
+//! - [`assess`] — how a view stands on a day: deadline states, risk flags
+
+pub mod assess;
+mod casework;
+mod deadlines;
+pub mod fold;
+mod involvement;
+mod law;
+pub mod model;
+
+pub use fold::{Folded, active_pillars, fold};
+pub use model::{
+    ClassCount, FormerPartner, StoredDeadline, StoredHousehold, StoredMember, StoredTimelineEntry,
+    StoredTrajectory, date_of, day_number,
+};
