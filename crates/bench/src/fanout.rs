@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use async_nats::jetstream::{self, consumer};
 use futures::StreamExt;
+use rondom_access::dev_clients::DevClient;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_proto::v1;
 use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 use tokio::task::JoinSet;
 
 use crate::sample::Rate;

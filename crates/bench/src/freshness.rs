@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 use serde::Serialize;
 use tokio::task::JoinSet;
 

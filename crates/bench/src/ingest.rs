@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_nats::jetstream::{self, stream};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 
 use crate::sample::{Loop, Rate, closed_loop};
 use crate::stage::Hub;

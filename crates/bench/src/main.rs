@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::Parser;
+use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 use serde::Serialize;
 
 use crate::reads::Read;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 use serde::Serialize;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;

@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
+use rondom_access::dev_clients::DevClient;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 use tokio::task::JoinSet;
 
 use crate::stage::Hub;

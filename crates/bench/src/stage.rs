@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_cli::connection::{Connection, authed};
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
 use tonic::transport::Channel;
 

@@ -5,14 +5,16 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::common::CommonArgs;
 use anyhow::Context as _;
+use rondom_access::GrpcServices;
+use rondom_access::audit::AuditHandler;
 use rondom_adapter::EventWriter;
 use rondom_bus::stream::StreamSettings;
 use rondom_projector::{ProjectionSettings, ProjectorTask, ReadSide};
 use rondom_proto::v1::audit_service_server::AuditServiceServer;
-use rondom_runtime::audit::AuditHandler;
+use rondom_runtime::Keys;
 use rondom_runtime::readiness::{ProjectorProbe, Readiness};
-use rondom_runtime::{CommonArgs, GrpcServices, Keys};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -60,7 +62,7 @@ pub struct HubConfig {
     /// The read model and how the projector reads.
     pub projection: ProjectionSettings,
     /// The clients allowed to call, as they are in force.
-    pub clients: rondom_runtime::live_clients::LiveClients,
+    pub clients: rondom_access::live_clients::LiveClients,
     /// TLS of the gRPC listener; `None` serves plaintext (loopback only).
     pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
@@ -115,7 +117,7 @@ pub async fn run_writer(
     let grpc = GrpcServices::new(clients, audit)
         .with_readiness(Readiness::new(client.clone()))
         .with_tls(tls);
-    rondom_runtime::serve(listener, services(grpc, writer), shutdown)
+    rondom_access::serve(listener, services(grpc, writer), shutdown)
         .await
         .context("gRPC server failed")?;
     // In-flight calls finished with their acks; flush whatever the client still buffers.
@@ -196,7 +198,7 @@ impl Reading {
             &self.jetstream,
             &stop,
         );
-        let served = rondom_runtime::serve(listener, services, ending(shutdown, stop)).await;
+        let served = rondom_access::serve(listener, services, ending(shutdown, stop)).await;
         self.projector
             .shutdown()
             .await

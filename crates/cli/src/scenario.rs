@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::connection::{Connection, authed};
 use chrono::{Days, NaiveDate, NaiveTime};
+use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
@@ -20,7 +21,6 @@ use rondom_proto::v1::regie_service_client::RegieServiceClient;
 use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_proto::v1::wmo_service_client::WmoServiceClient;
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
 
 /// Amsterdam.
 pub const GEMEENTE: &str = "0363";

@@ -10,11 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_cli::connection::authed;
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use rondom_testkit::{eventually, free_port, wait_for_port};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;

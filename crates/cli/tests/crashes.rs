@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::consumer;
 use futures::StreamExt as _;
+use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_cli::connection::authed;
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::bus_users::BusUser;
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use rondom_testkit::TestNats;
 use tonic::transport::Channel;
 

@@ -157,7 +157,7 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         .collect();
     assert_eq!(
         secrets.len(),
-        rondom_runtime::dev_clients::DevClient::ALL.len(),
+        rondom_access::dev_clients::DevClient::ALL.len(),
         "a token per development client: {tokens}"
     );
     let clients = std::fs::read_to_string(data.join("clients.toml")).expect("clients");
@@ -596,7 +596,7 @@ fn roles_run_as_separate_processes_against_one_nats() {
     let dir = tempfile::tempdir().expect("temp dir");
     let keys = dir.path().join("keys");
     // Every role reads the same clients file; the CLI finds the tokens next to it.
-    rondom_runtime::dev_clients::DevTokens::load_or_create(dir.path())
+    rondom_access::dev_clients::DevTokens::load_or_create(dir.path())
         .expect("development credentials");
     let clients = dir.path().join("clients.toml");
     // The operator provisions the streams; each role then logs in as its own NATS user.

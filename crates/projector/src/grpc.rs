@@ -1,5 +1,5 @@
 //! `HouseholdHandler`: coordinators and partners read household views and timelines, each
-//! cut down to what the reader may see ([`crate::disclosure`]), each read stating its purpose
+//! cut down to what the reader may see ([`rondom_access::disclosure`]), each read stating its purpose
 //! and recorded in the audit log before it is answered.
 //!
 //! Personal data is opened here, per request, with the household's key: the read model only
@@ -8,19 +8,19 @@
 use std::sync::Arc;
 
 use prost::Message;
+use rondom_access::audit::{Caller, ReadAudit, check_read};
+use rondom_access::auth::Client;
 use rondom_domain::seal::{DataKey, Purpose, Sealed};
 use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;
-use rondom_runtime::audit::{Caller, ReadAudit, check_read};
-use rondom_runtime::auth::Client;
 use tonic::{Request, Response, Status};
 
 use crate::ReadSide;
-use crate::disclosure::{self, Reader, Tally};
 use crate::error::{Error, Result};
 use crate::store::TimelineQuery;
 use crate::worklist::{self, Cursor, WorklistQuery};
+use rondom_access::disclosure::{self, Reader, Tally};
 use rondom_fold::assess;
 use rondom_fold::{StoredHousehold, StoredMember, StoredTimelineEntry};
 

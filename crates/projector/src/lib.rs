@@ -11,7 +11,6 @@
 //! - [`rebuild`] — rebuild the read model from the log
 //! - [`quarantine`] — events the fold could not apply, set aside with their reason
 //! - [`retention`] — households whose retention period ended
-//! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
 //! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
 //! - [`pseudonym_rotation`] — planned re-pseudonymisation under a new pseudonym key
 //! - [`grpc`] — [`HouseholdHandler`]
@@ -23,14 +22,13 @@
 //! let nats = rondom_bus::connect("nats://127.0.0.1:4222").await?;
 //! let jetstream = rondom_bus::jetstream(nats);
 //! let (read, task) = rondom_projector::start(&jetstream, &keys, &args).await?;
-//! let households = read.household_service(); // serve it with rondom_runtime::serve
+//! let households = read.household_service(); // serve it with rondom_access::serve
 //! task.shutdown().await?;
 //! # Ok(()) }
 //! ```
 
 pub mod config;
 pub mod consumer;
-pub mod disclosure;
 pub mod erasure;
 pub mod error;
 pub mod generation;

@@ -8,13 +8,13 @@ use chrono::NaiveDate;
 use rondom_domain::HouseholdId;
 use rondom_proto::v1;
 
-use crate::disclosure::{self, Reader};
 use crate::error::{Error, Result};
 use crate::store::{ReadModel, open_deadline_keys_in, parse_deadline_key};
+use rondom_access::auth::Client;
+use rondom_access::disclosure::{self, Reader};
 use rondom_fold::assess;
 use rondom_fold::day_number;
 use rondom_fold::{StoredHousehold, active_pillars};
-use rondom_runtime::auth::Client;
 
 /// Where a page ends, to continue after.
 #[derive(Debug, Clone, PartialEq, Eq)]

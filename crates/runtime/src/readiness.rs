@@ -68,7 +68,7 @@ impl Readiness {
 
     /// Reports the statuses of `services` on `health` now (before the first call can ask), then
     /// keeps them up to date in the background until the returned handle drops.
-    pub(crate) async fn start(
+    pub async fn start(
         self,
         health: HealthReporter,
         services: Vec<&'static str>,

@@ -3,12 +3,12 @@
 //! opened for this reader and the sealed fields themselves left out.
 
 use prost::Message;
+use rondom_access::disclosure::general_title;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::HouseholdId;
 use rondom_domain::access::Sight;
 use rondom_domain::catalogue::NeedToKnow;
 use rondom_domain::seal::{DataKey, Purpose, Sealed};
-use rondom_projector::disclosure::general_title;
 use rondom_proto::convert::timestamp;
 use rondom_proto::v1;
 

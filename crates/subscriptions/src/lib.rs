@@ -15,7 +15,7 @@
 //! let stop = tokio_util::sync::CancellationToken::new();
 //! let service = rondom_subscriptions::service(&read, &jetstream, stop.clone());
 //! // stop.cancel() at shutdown ends every subscription, so the server can drain
-//! // add it to rondom_runtime::GrpcServices with .with_service(service)
+//! // add it to rondom_access::GrpcServices with .with_service(service)
 //! # }
 //! ```
 

@@ -1,6 +1,6 @@
 //! The hub as the end-to-end tests in `tests/` run it: a real nats-server, the real roles
 //! composed as `rondom up` composes them, sled in a temp dir, gRPC on a loopback port, and the
-//! development clients `rondom up` creates (one per role, see `rondom_runtime::dev_clients`),
+//! development clients `rondom up` creates (one per role, see `rondom_access::dev_clients`),
 //! so each test calls as the role that would make the call. A library, so it is compiled once
 //! for every test binary.
 
@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt;
+use rondom_access::auth::Clients;
+pub use rondom_access::dev_clients::DevClient;
+use rondom_access::dev_clients::DevTokens;
 use rondom_bus::stream::{EVENTS_STREAM, StreamSettings};
 use rondom_cli::connection::{Connection, authed};
 use rondom_cli::hub::{self, HubConfig, HubNats};
@@ -16,10 +19,7 @@ use rondom_cli::scenario::Connections;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::auth::Clients;
 use rondom_runtime::bus_users::BusUser;
-pub use rondom_runtime::dev_clients::DevClient;
-use rondom_runtime::dev_clients::DevTokens;
 use rondom_testkit::TestNats;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
@@ -114,7 +114,7 @@ impl TestHub {
         let dir = tempfile::tempdir().expect("temp dir for the hub");
         // As `rondom up` without --clients: clients.toml and dev-tokens.toml in the data dir.
         let (tokens, _) = DevTokens::load_or_create(dir.path()).expect("development credentials");
-        let clients_file = rondom_runtime::dev_clients::clients_path(dir.path());
+        let clients_file = rondom_access::dev_clients::clients_path(dir.path());
         if let Some(clients) = clients {
             Clients::from_toml(clients).expect("a valid clients file");
             std::fs::write(&clients_file, clients).expect("write the clients file");
@@ -194,7 +194,7 @@ impl TestHub {
                     24 * 60 * 60
                 }),
             },
-            clients: rondom_runtime::live_clients::LiveClients::following(&self.clients_file)
+            clients: rondom_access::live_clients::LiveClients::following(&self.clients_file)
                 .expect("the clients file"),
             tls: self.tls.clone(),
         };

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use rondom_access::auth::new_token;
+use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_cli::connection::{Connection, authed};
 use rondom_cli::scenario::{self, Connections};
 use rondom_domain::Pillar;
@@ -16,8 +18,6 @@ use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::regie_service_client::RegieServiceClient;
-use rondom_runtime::auth::new_token;
-use rondom_runtime::dev_clients::{DevClient, DevTokens};
 use tonic::Code;
 
 /// The regisseur the scenario assigns.

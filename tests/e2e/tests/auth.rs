@@ -1,13 +1,13 @@
 //! Every caller is authenticated and may call only its role's services; health and
 //! reflection stay open for tools.
 
+use rondom_access::auth::{new_token, token_hash};
 use rondom_bus::audit::NONE as ANONYMOUS;
 use rondom_e2e::{TestHub, by_id, signal};
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::auth::{new_token, token_hash};
 use tonic::Code;
 
 struct Tokens {

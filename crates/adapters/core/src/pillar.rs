@@ -12,8 +12,8 @@ use rondom_proto::convert::datetime;
 use rondom_proto::v1;
 use tonic::{Response, Status};
 
+use rondom_access::audit::Caller;
 use rondom_domain::access::Role;
-use rondom_runtime::audit::Caller;
 
 use crate::check::Check;
 use crate::error::Error;
@@ -356,7 +356,7 @@ impl PillarWriter {
 /// # Errors
 /// [`Error::Denied`] for anyone and anything else.
 fn may_write(
-    client: &rondom_runtime::auth::Client,
+    client: &rondom_access::auth::Client,
     pillar: Pillar,
     kind: &str,
     gemeente: &rondom_domain::GemeenteCode,

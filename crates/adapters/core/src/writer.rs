@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use prost::Message as _;
+use rondom_access::audit::Caller;
 use rondom_bus::stream::{self, KEYS_BUCKET, PERSONS_BUCKET};
 use rondom_bus::subject::event_subject;
 use rondom_bus::{
@@ -12,7 +13,6 @@ use rondom_domain::{Bsn, EventId, GemeenteCode, HouseholdId, Pillar, PseudonymKe
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_runtime::Keys;
-use rondom_runtime::audit::Caller;
 use rondom_runtime::metrics::PublishedLabels;
 use tonic::Status;
 
@@ -80,7 +80,7 @@ pub struct Draft {
     pub gemeenten: Vec<GemeenteCode>,
     /// For a provider's write: the toewijzing it must find in the household's log.
     pub assignment: Option<Assignment>,
-    /// The authenticated client, stamped on the event ([`rondom_runtime::auth::Client::writer`]).
+    /// The authenticated client, stamped on the event ([`rondom_access::auth::Client::writer`]).
     pub writer: v1::Writer,
 }
 
@@ -170,7 +170,7 @@ impl EventWriter {
                 ..caller.record(0, "")
             },
             Err(status) => v1::AuditRecord {
-                outcome: rondom_runtime::audit::code_name(status.code()).to_owned(),
+                outcome: rondom_runtime::metrics::code_name(status.code()).to_owned(),
                 reason: status.message().to_owned(),
                 ..caller.record(0, "")
             },

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use rondom_access::audit::Caller;
 use rondom_adapter::{Draft, DraftPerson, Error, EventWriter, Target, Written};
 use rondom_domain::{Pillar, Signal};
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_server::SignalService;
-use rondom_runtime::audit::Caller;
 use tonic::{Request, Response, Status};
 
 /// Implements `rondom.v1.SignalService`.

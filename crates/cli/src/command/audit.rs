@@ -1,9 +1,9 @@
 //! `rondom audit`: an operator reads the audit log, every read of a household and every
 //! refused call, for purpose beheer.
 
+use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 
 use super::client::ClientArgs;
 use crate::output;

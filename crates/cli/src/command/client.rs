@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use rondom_access::dev_clients::{self, DevClient, DevTokens};
 use rondom_domain::access::Purpose;
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::dev_clients::{self, DevClient, DevTokens};
 use tonic::transport::Channel;
 
 use crate::output;

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::{Datelike, Days, NaiveDate};
+use rondom_access::dev_clients::{self, DevTokens};
 use rondom_cli::scenario::{self, Connections, Runner};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
-use rondom_runtime::dev_clients::{self, DevTokens};
 
 use super::client::Endpoint;
 use crate::output;

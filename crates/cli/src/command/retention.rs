@@ -2,10 +2,10 @@
 //! which the hub's retention task erases on its next run.
 
 use chrono::NaiveDate;
+use rondom_access::dev_clients::DevClient;
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 
 use super::client::ClientArgs;
 use crate::output;

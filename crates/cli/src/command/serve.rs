@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use rondom_runtime::CommonArgs;
+use rondom_cli::common::CommonArgs;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use rondom_access::dev_clients::DevClient;
 use rondom_domain::Pillar;
 use rondom_domain::access::Purpose;
 use rondom_proto::convert::timestamp;
 use rondom_proto::v1;
 use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
-use rondom_runtime::dev_clients::DevClient;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::client::ClientArgs;

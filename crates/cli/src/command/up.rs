@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rondom_access::dev_clients::{self, DevTokens};
 use rondom_bus::stream::StreamSettings;
 use rondom_cli::hub::{self, HubConfig, HubNats};
 use rondom_runtime::bus_users::BusUser;
-use rondom_runtime::dev_clients::{self, DevTokens};
 use rondom_runtime::nats_server::NatsTarget;
 
 #[derive(Debug, clap::Args)]
@@ -59,7 +59,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => development_clients(&args.data_dir)?,
     };
-    let clients = rondom_runtime::live_clients::LiveClients::following(&clients_file)?;
+    let clients = rondom_access::live_clients::LiveClients::following(&clients_file)?;
     let nats =
         NatsTarget::url_or_embedded(args.nats_url.as_deref(), &args.data_dir, args.nats_port)
             .await

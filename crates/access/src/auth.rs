@@ -469,7 +469,7 @@ impl<S> Auth<S> {
         let trace_id = crate::audit::trace_id(request.headers());
         let refuse = |status: Status, record: v1::AuditRecord| {
             let record = v1::AuditRecord {
-                outcome: crate::audit::code_name(status.code()).to_owned(),
+                outcome: rondom_runtime::metrics::code_name(status.code()).to_owned(),
                 reason: status.message().to_owned(),
                 // Only a method Rondom serves is named: a made-up path stays out of the log.
                 method: known_method(&record.method).to_owned(),
@@ -541,7 +541,9 @@ where
                     let minute = Utc::now().timestamp().div_euclid(60);
                     match self.refusals.judge(peer, status.message(), minute) {
                         Verdict::Count => {
-                            crate::metrics::metrics().audit_refusals_unrecorded.inc();
+                            rondom_runtime::metrics::metrics()
+                                .audit_refusals_unrecorded
+                                .inc();
                             return Box::pin(async move { Ok(status.into_http()) });
                         }
                         Verdict::Record { unrecorded: 0 } => {}
@@ -581,6 +583,17 @@ where
             }
         }
     }
+}
+
+/// Reads a clients file.
+///
+/// # Errors
+/// When the file cannot be read or is wrong.
+pub fn load_clients(path: &std::path::Path) -> anyhow::Result<Clients> {
+    use anyhow::Context as _;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the clients file {}", path.display()))?;
+    Clients::from_toml(&text).with_context(|| format!("clients file {} is wrong", path.display()))
 }
 
 #[cfg(test)]

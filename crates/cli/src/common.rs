@@ -21,7 +21,7 @@ pub struct CommonArgs {
     #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub replicas: u8,
     #[command(flatten)]
-    pub tls: crate::tls::TlsArgs,
+    pub tls: rondom_runtime::tls::TlsArgs,
 }
 
 impl CommonArgs {
@@ -37,19 +37,7 @@ impl CommonArgs {
     ///
     /// # Errors
     /// When the file cannot be read or is wrong: the process does not start.
-    pub fn load_clients(&self) -> anyhow::Result<crate::live_clients::LiveClients> {
-        crate::live_clients::LiveClients::following(&self.clients)
+    pub fn load_clients(&self) -> anyhow::Result<rondom_access::live_clients::LiveClients> {
+        rondom_access::live_clients::LiveClients::following(&self.clients)
     }
-}
-
-/// Reads a clients file.
-///
-/// # Errors
-/// When the file cannot be read or is wrong.
-pub fn load_clients(path: &std::path::Path) -> anyhow::Result<crate::auth::Clients> {
-    use anyhow::Context as _;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the clients file {}", path.display()))?;
-    crate::auth::Clients::from_toml(&text)
-        .with_context(|| format!("clients file {} is wrong", path.display()))
 }

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::auth::Client;
 use rondom_domain::Pillar;
 use rondom_domain::access::{Role, Sight, Standing};
 use rondom_domain::catalogue::{self, NeedToKnow};
 use rondom_proto::convert::pillar_from_proto;
 use rondom_proto::v1;
-use rondom_runtime::auth::Client;
 
 use rondom_fold::StoredHousehold;
 

@@ -25,7 +25,7 @@ pub struct GrpcServices {
         tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
     clients: crate::live_clients::LiveClients,
     audit: rondom_bus::AuditLog,
-    readiness: Option<crate::readiness::Readiness>,
+    readiness: Option<rondom_runtime::readiness::Readiness>,
     tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
@@ -53,7 +53,7 @@ impl GrpcServices {
         }
     }
 
-    /// Serves over TLS with `tls` (see [`crate::tls::TlsArgs`]); `None` leaves it plaintext.
+    /// Serves over TLS with `tls` (see [`rondom_runtime::tls::TlsArgs`]); `None` leaves it plaintext.
     #[must_use]
     pub fn with_tls(mut self, tls: Option<tonic::transport::ServerTlsConfig>) -> Self {
         self.tls = tls;
@@ -62,7 +62,7 @@ impl GrpcServices {
 
     /// Reports health from `readiness` (NATS, the projector's lag) instead of always SERVING.
     #[must_use]
-    pub fn with_readiness(mut self, readiness: crate::readiness::Readiness) -> Self {
+    pub fn with_readiness(mut self, readiness: rondom_runtime::readiness::Readiness) -> Self {
         self.readiness = Some(readiness);
         self
     }
@@ -116,7 +116,7 @@ pub async fn serve(
             None
         }
     };
-    let counter = crate::metrics::CallCounter::new(names.iter().copied().chain([
+    let counter = rondom_runtime::metrics::CallCounter::new(names.iter().copied().chain([
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",

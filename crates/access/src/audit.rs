@@ -17,6 +17,7 @@ use tonic::codegen::http::HeaderMap;
 use tonic::{Code, Request, Response, Status};
 
 use crate::auth::Client;
+use rondom_runtime::metrics::code_name;
 
 /// Who is calling, from where, and which method: put in each request's extensions by the
 /// auth layer.
@@ -88,29 +89,6 @@ pub fn trace_id(headers: &HeaderMap) -> String {
         .filter(|id| id.len() == 32 && id.bytes().all(|byte| byte.is_ascii_hexdigit()))
         .unwrap_or_default()
         .to_owned()
-}
-
-/// Returns the canonical name of a status code, as in `google.rpc.Code`.
-pub fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
 }
 
 /// Checks what every read states: its purpose, which must be given (`INVALID_ARGUMENT`) and

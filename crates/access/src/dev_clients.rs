@@ -258,12 +258,12 @@ impl DevTokens {
     /// # Errors
     /// When the file cannot be read, is readable by group or others, or is not a tokens file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = crate::secret_file::read(path).map_err(|err| match err {
-            crate::secret_file::ReadError::Exposed(mode) => anyhow::anyhow!(
+        let text = rondom_runtime::secret_file::read(path).map_err(|err| match err {
+            rondom_runtime::secret_file::ReadError::Exposed(mode) => anyhow::anyhow!(
                 "the development tokens {} are readable by others (mode {mode:o}); run chmod 600 on it",
                 path.display()
             ),
-            crate::secret_file::ReadError::Io(err) => anyhow::Error::new(err).context(format!(
+            rondom_runtime::secret_file::ReadError::Io(err) => anyhow::Error::new(err).context(format!(
                 "cannot read the development tokens {}",
                 path.display()
             )),
@@ -289,7 +289,7 @@ impl DevTokens {
         match (clients_path.exists(), tokens_path.exists()) {
             (true, true) => {
                 let tokens = Self::load(&tokens_path)?;
-                let clients = crate::config::load_clients(&clients_path)?;
+                let clients = crate::auth::load_clients(&clients_path)?;
                 tokens.check(&clients).with_context(|| {
                     format!(
                         "{} does not match {}; delete both to generate new development credentials",
@@ -360,7 +360,7 @@ pub fn tokens_path(data_dir: &Path) -> PathBuf {
 
 /// Creates `path` with `text` as a secret file (mode 0600); fails if it exists.
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    crate::secret_file::create(path, text)
+    rondom_runtime::secret_file::create(path, text)
         .with_context(|| format!("cannot create {}", path.display()))
 }
 

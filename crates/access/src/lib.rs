@@ -1,0 +1,36 @@
+//! Who may call Rondom and what each caller sees: one home for authentication, the audit of
+//! every read and refusal, the development credentials, and disclosure (what a reader may
+//! see of a household), next to the need-to-know policy of `rondom_domain::access`. The gRPC
+//! door is here too, because every call passes the auth layer. The read service and the
+//! subscriptions depend on this crate, not on each other.
+//!
+//! # Layout
+//! - [`auth`] — clients, bearer tokens (stored as hashes), roles per service, the auth layer
+//! - [`live_clients`] — the clients in force, followed in their file: revocation without a restart
+//! - [`refusals`] — a bounded record of refusals, so unauthenticated calls cannot flood the audit log
+//! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
+//! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
+//! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
+//! - [`serve`] — [`GrpcServices`] and [`serve()`], with health and reflection (v1 and v1alpha)
+//!
+//! # Example
+//! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
+//! let clients = rondom_access::auth::load_clients("clients.toml".as_ref())?;
+//! let nats = rondom_bus::connect("nats://127.0.0.1:4222").await?;
+//! let audit = rondom_bus::AuditLog::new(rondom_bus::jetstream(nats));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let services = rondom_access::GrpcServices::new(clients, audit);
+//! rondom_access::serve(listener, services, rondom_runtime::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod audit;
+pub mod auth;
+pub mod dev_clients;
+pub mod disclosure;
+pub mod live_clients;
+pub mod refusals;
+pub mod serve;
+
+pub use serve::{GrpcServices, serve};
