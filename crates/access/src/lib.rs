@@ -11,7 +11,7 @@
 //! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
 //! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
 //! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
-//! - [`serve`] — [`GrpcServices`] and [`serve()`], with health and reflection (v1 and v1alpha)
+//! - [`mod@serve`] — [`GrpcServices`] and [`serve()`], with health and reflection (v1 and v1alpha)
 //!
 //! # Example
 //! ```no_run

@@ -4,7 +4,7 @@
 //!
 //! # Layout
 //! - [`model`] — the stored household, timeline entry, trajectory and deadline
-//! - [`fold`] — one event into the view: members, signals, counts, the timeline entry
+//! - [`mod@fold`] — one event into the view: members, signals, counts, the timeline entry
 //! - `casework` — what every case event does: deadlines met, lapsed and started, the case moved
 //! - `law` — what each law's payloads add, one module per law (and the kinds they share)
 //! - `deadlines` — deadlines started, met, lapsed, suspended and resumed
