@@ -39,6 +39,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod code;
 pub mod deadline;
+mod header;
 pub mod id;
 pub mod pillar;
 pub mod pseudonym;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::bsn::{Bsn, BsnError};
+use crate::header::HeaderChecks;
 use crate::id::{EventId, GemeenteCode, IdempotencyKey, SourceUrn};
 use crate::pillar::Pillar;
 use crate::violation::{InvalidInput, Violations};
@@ -220,95 +221,23 @@ impl Signal {
     /// [`InvalidInput`] naming each field that breaks a rule.
     pub fn validate(input: SignalInput, now: DateTime<Utc>) -> Result<Signal, InvalidInput> {
         let mut violations = Violations::default();
-
-        let (idempotency_key, source) = crate::write::check_sender(
-            &input.idempotency_key,
-            &input.source_system,
-            &|name: &str| name.to_owned(),
-            &mut violations,
-        );
-        let gemeente = input
-            .gemeente_code
-            .parse::<GemeenteCode>()
-            .map_err(|err| violations.push("gemeente_code", err.to_string()))
-            .ok();
-
-        let persons = validate_persons(&input.persons, &mut violations);
-
-        let pillar = match input.pillar {
-            None => {
-                violations.push(
-                    "pillar",
-                    "pillar is required: wijkteam, wmo, jeugd, participatie or schuldhulp",
-                );
-                None
-            }
-            Some(pillar) if !pillar.accepts_signals() => {
-                violations.push("pillar", format!("pillar {pillar} takes no signals"));
-                None
-            }
-            Some(pillar) => Some(pillar),
-        };
-        let kind = input
-            .kind
-            .parse::<SignalKind>()
-            .map_err(|err| {
-                let known: Vec<&str> = SignalKind::ALL.iter().map(|kind| kind.as_str()).collect();
-                violations.push("kind", format!("{err}; known kinds: {}", known.join(", ")));
-            })
-            .ok();
-        if let (Some(pillar), Some(kind)) = (pillar, kind)
-            && !kind.fits(pillar)
-        {
-            let fitting: Vec<&str> = kind
-                .pillars()
-                .iter()
-                .map(|pillar| pillar.as_str())
-                .collect();
-            violations.push(
-                "kind",
-                format!(
-                    "{kind} is not a {pillar} signal; file it under {} or wijkteam",
-                    fitting.join(", ")
-                ),
-            );
-        }
+        let mut checks = HeaderChecks::new("", &mut violations);
+        let (idempotency_key, source) = checks.sender(&input.idempotency_key, &input.source_system);
+        let gemeente = checks.gemeente(&input.gemeente_code);
+        let persons = checks.persons(&input.persons);
+        let (pillar, kind) = check_kind(input.pillar, &input.kind, checks.violations);
         let urgency = input.urgency.or_else(|| {
+            let violations = &mut *checks.violations;
             violations.push("urgency", "urgency is required: normal, high or crisis");
             None
         });
-        let observed_at = match input.observed_at {
-            None => {
-                violations.push("observed_at", "observed_at is required");
-                None
-            }
-            Some(at) if at > now + CLOCK_SKEW => {
-                violations.push("observed_at", "observed_at lies in the future");
-                None
-            }
-            Some(at) => match crate::calendar::out_of_range(crate::calendar::local_date(at)) {
-                None => Some(at),
-                Some(reason) => {
-                    violations.push("observed_at", reason);
-                    None
-                }
-            },
-        };
-        if input.summary.len() > MAX_SUMMARY_BYTES {
-            violations.push(
-                "summary",
-                format!(
-                    "summary has {} bytes; at most {MAX_SUMMARY_BYTES}",
-                    input.summary.len()
-                ),
-            );
-        }
-
+        let observed_at = checks.happened_at("observed_at", input.observed_at, now);
+        checks.free_text("summary", &input.summary);
         violations.finish(|| Signal {
             idempotency_key: idempotency_key.expect("checked above"),
             source: source.expect("checked above"),
             gemeente: gemeente.expect("checked above"),
-            persons,
+            persons: persons.expect("checked above"),
             pillar: pillar.expect("checked above"),
             kind: kind.expect("checked above"),
             urgency: urgency.expect("checked above"),
@@ -323,11 +252,50 @@ impl Signal {
     }
 }
 
-pub(crate) fn validate_persons(
-    persons: &[(String, String)],
+/// Checks the pillar a signal is filed under and its kind, and that the two fit.
+fn check_kind(
+    pillar: Option<Pillar>,
+    kind: &str,
     violations: &mut Violations,
-) -> Vec<SignalPerson> {
-    validate_persons_at("persons", persons, violations)
+) -> (Option<Pillar>, Option<SignalKind>) {
+    let pillar = match pillar {
+        None => {
+            violations.push(
+                "pillar",
+                "pillar is required: wijkteam, wmo, jeugd, participatie or schuldhulp",
+            );
+            None
+        }
+        Some(pillar) if !pillar.accepts_signals() => {
+            violations.push("pillar", format!("pillar {pillar} takes no signals"));
+            None
+        }
+        Some(pillar) => Some(pillar),
+    };
+    let kind = kind
+        .parse::<SignalKind>()
+        .map_err(|err| {
+            let known: Vec<&str> = SignalKind::ALL.iter().map(|kind| kind.as_str()).collect();
+            violations.push("kind", format!("{err}; known kinds: {}", known.join(", ")));
+        })
+        .ok();
+    if let (Some(pillar), Some(kind)) = (pillar, kind)
+        && !kind.fits(pillar)
+    {
+        let fitting: Vec<&str> = kind
+            .pillars()
+            .iter()
+            .map(|pillar| pillar.as_str())
+            .collect();
+        violations.push(
+            "kind",
+            format!(
+                "{kind} is not a {pillar} signal; file it under {} or wijkteam",
+                fitting.join(", ")
+            ),
+        );
+    }
+    (pillar, kind)
 }
 
 /// Checks the persons of a write whose list field is named `field`.

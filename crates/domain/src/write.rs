@@ -1,13 +1,14 @@
-//! What every write to a pillar carries besides its payload: who sends it under which key,
-//! about whom, when, and in which case. Checked here once for all pillar services; the
-//! payload rules live with each pillar's adapter.
+//! What every write to a pillar or to regie carries besides its payload: who sends it under
+//! which key, about whom or which household, when, and in which case. Checked by the same
+//! [`crate::header`] checks as a signal; the payload rules live with each pillar's adapter.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::calendar::local_date;
 use crate::code::check_case_id;
+use crate::header::HeaderChecks;
 use crate::id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};
-use crate::signal::{CLOCK_SKEW, MAX_SUMMARY_BYTES, SignalPerson, validate_persons_at};
+use crate::signal::SignalPerson;
 use crate::violation::Violations;
 
 /// A write's context as the sender filled it in, before any check.
@@ -45,32 +46,23 @@ impl WriteHeader {
         prefix: &str,
         violations: &mut Violations,
     ) -> Option<WriteHeader> {
-        let field = |name: &str| format!("{prefix}.{name}");
-        let (idempotency_key, source) = check_sender(
-            &input.idempotency_key,
-            &input.source_system,
-            &field,
-            violations,
-        );
-        let gemeente = input
-            .gemeente_code
-            .parse::<GemeenteCode>()
-            .map_err(|err| violations.push(field("gemeente_code"), err.to_string()))
-            .ok();
-        let before = violations.len();
-        let persons = validate_persons_at(&field("persons"), &input.persons, violations);
-        let persons_valid = violations.len() == before;
-        let occurred_at =
-            check_occurred_at(input.occurred_at, now, &field("occurred_at"), violations);
+        let mut checks = HeaderChecks::new(prefix, violations);
+        let (idempotency_key, source) = checks.sender(&input.idempotency_key, &input.source_system);
+        let gemeente = checks.gemeente(&input.gemeente_code);
+        let persons = checks.persons(&input.persons);
+        let occurred_at = checks.happened_at("occurred_at", input.occurred_at, now);
         let case_id = check_case_id(&input.case_id)
-            .map_err(|err| violations.push(field("case_id"), err))
+            .map_err(|err| {
+                let field = checks.field("case_id");
+                checks.violations.push(field, err);
+            })
             .ok();
-        check_note(&input.note, &field("note"), violations);
+        checks.free_text("note", &input.note);
         Some(WriteHeader {
             idempotency_key: idempotency_key?,
             source: source?,
             gemeente: gemeente?,
-            persons: persons_valid.then_some(persons)?,
+            persons: persons?,
             occurred_at: occurred_at?,
             case_id: case_id.map(|()| input.case_id)?,
             note: input.note,
@@ -119,27 +111,25 @@ impl RegieHeader {
         prefix: &str,
         violations: &mut Violations,
     ) -> Option<RegieHeader> {
-        let field = |name: &str| format!("{prefix}.{name}");
-        let (idempotency_key, source) = check_sender(
-            &input.idempotency_key,
-            &input.source_system,
-            &field,
-            violations,
-        );
+        let mut checks = HeaderChecks::new(prefix, violations);
+        let (idempotency_key, source) = checks.sender(&input.idempotency_key, &input.source_system);
         let household = input
             .household_id
             .parse::<HouseholdId>()
-            .map_err(|err| violations.push(field("household_id"), err.to_string()))
+            .map_err(|err| {
+                let field = checks.field("household_id");
+                checks.violations.push(field, err.to_string());
+            })
             .ok();
         if input.expected_position == 0 {
-            violations.push(
-                field("expected_position"),
+            let field = checks.field("expected_position");
+            checks.violations.push(
+                field,
                 "give the household's last_position from GetHousehold; the write is refused if the household changed since",
             );
         }
-        let occurred_at =
-            check_occurred_at(input.occurred_at, now, &field("occurred_at"), violations);
-        check_note(&input.note, &field("note"), violations);
+        let occurred_at = checks.happened_at("occurred_at", input.occurred_at, now);
+        checks.free_text("note", &input.note);
         Some(RegieHeader {
             idempotency_key: idempotency_key?,
             source: source?,
@@ -158,58 +148,6 @@ impl RegieHeader {
     /// Returns the Dutch date the event happened on.
     pub fn occurred_on(&self) -> NaiveDate {
         local_date(self.occurred_at)
-    }
-}
-
-/// Checks who sends a write: the sender's idempotency key and its source system.
-pub(crate) fn check_sender(
-    idempotency_key: &str,
-    source_system: &str,
-    field: &dyn Fn(&str) -> String,
-    violations: &mut Violations,
-) -> (Option<IdempotencyKey>, Option<SourceUrn>) {
-    let idempotency_key = idempotency_key
-        .parse::<IdempotencyKey>()
-        .map_err(|err| violations.push(field("idempotency_key"), err.to_string()))
-        .ok();
-    let source = source_system
-        .parse::<SourceUrn>()
-        .map_err(|err| violations.push(field("source_system"), err.to_string()))
-        .ok();
-    (idempotency_key, source)
-}
-
-fn check_occurred_at(
-    at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-    field: &str,
-    violations: &mut Violations,
-) -> Option<DateTime<Utc>> {
-    match at {
-        None => {
-            violations.push(field, "occurred_at is required");
-            None
-        }
-        Some(at) if at > now + CLOCK_SKEW => {
-            violations.push(field, "occurred_at lies in the future");
-            None
-        }
-        Some(at) => match crate::calendar::out_of_range(crate::calendar::local_date(at)) {
-            None => Some(at),
-            Some(reason) => {
-                violations.push(field, reason);
-                None
-            }
-        },
-    }
-}
-
-fn check_note(note: &str, field: &str, violations: &mut Violations) {
-    if note.len() > MAX_SUMMARY_BYTES {
-        violations.push(
-            field,
-            format!("note has {} bytes; at most {MAX_SUMMARY_BYTES}", note.len()),
-        );
     }
 }
 

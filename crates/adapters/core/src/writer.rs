@@ -9,7 +9,9 @@ use rondom_bus::{
     AuditLog, Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore, Published,
 };
 use rondom_domain::seal::Purpose;
-use rondom_domain::{Bsn, EventId, GemeenteCode, HouseholdId, Pillar, PseudonymKey, SourceUrn};
+use rondom_domain::{
+    Bsn, EventId, GemeenteCode, HouseholdId, Pillar, Pseudonym, PseudonymKey, SourceUrn,
+};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_runtime::Keys;
@@ -116,6 +118,44 @@ fn assigned_to(event: &v1::Event) -> Option<&str> {
         v1::event::Body::WmoVoorzieningToegewezen(toewijzing) => Some(&toewijzing.aanbieder_agb),
         _ => None,
     }
+}
+
+/// The household a write lands in, with its key, which persons are members by it, and the
+/// household a joining person leaves by it.
+struct Placement {
+    household: HouseholdId,
+    members: Vec<bool>,
+    key: rondom_domain::seal::DataKey,
+    /// The first person leaves the household by this write.
+    leaves: bool,
+    moved_from: Option<HouseholdId>,
+}
+
+impl Placement {
+    fn new(household: HouseholdId, members: Vec<bool>, key: rondom_domain::seal::DataKey) -> Self {
+        Self {
+            household,
+            members,
+            key,
+            leaves: false,
+            moved_from: None,
+        }
+    }
+}
+
+/// Counts a published event and how long its publish took.
+fn count_published(pillar: Pillar, published: Published, started: std::time::Instant) {
+    let metrics = rondom_runtime::metrics::metrics();
+    metrics
+        .publish_seconds
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .events_published
+        .get_or_create(&PublishedLabels {
+            pillar: pillar.as_str().into(),
+            duplicate: published.duplicate,
+        })
+        .inc();
 }
 
 /// Publishes drafts: pseudonymise, resolve, seal, publish, then (for composition changes)
@@ -263,179 +303,23 @@ impl EventWriter {
             .iter()
             .map(|person| self.pseudonyms.pseudonym(&person.bsn))
             .collect();
-        // The household a joining person leaves by it, if another.
-        let mut moved_from = None;
-        let (household, members, key) = match draft.target {
+        let place = match draft.target {
             Target::OfPersons if draft.assignment.is_some() => {
-                // A provider never starts or joins a household: it writes only into the one
-                // that holds its toewijzing, and leaves the registry as it is.
-                let mut known = Vec::with_capacity(pseudonyms.len());
-                for person in &pseudonyms {
-                    known.push(self.registry.lookup(person).await?);
-                }
-                let Some(household) = known.first().copied().flatten() else {
-                    return Err(Error::NotAssigned);
-                };
-                self.check_assignment(&draft, household).await?;
-                let key = self.keys.get(&household).await?.ok_or(Error::NotAssigned)?;
-                let members = known.iter().map(|k| *k == Some(household)).collect();
-                (household, members, key)
+                self.place_assigned(&draft, &pseudonyms).await?
             }
-            Target::OfPersons => {
-                // A household erased between resolving and sealing has no key to give. Its
-                // registry entries are stale then (an erasure removes them before it destroys
-                // the key; a restore or a crash may leave some): drop those of these persons
-                // and resolve again, which finds or starts the household they have now.
-                let mut attempts = 0;
-                loop {
-                    let resolution = self.registry.resolve(&pseudonyms).await?;
-                    match self.keys.get_or_create(&resolution.household).await {
-                        Ok(key) => break (resolution.household, resolution.members, key),
-                        Err(rondom_bus::Error::Erased) if attempts < 3 => {
-                            attempts += 1;
-                            for person in &pseudonyms {
-                                self.registry.leave(person, resolution.household).await?;
-                            }
-                        }
-                        Err(err) => return Err(err.into()),
-                    }
-                }
-            }
+            Target::OfPersons => self.place_of_persons(&pseudonyms).await?,
             Target::Household { id, change, .. } => {
-                // Every household with an event has a key: none means no such household.
-                let key = self.keys.get(&id).await?.ok_or(Error::NotFound(id))?;
-                // Another gemeente's household is answered as unknown: not even its position
-                // may reach a client that does not serve it.
-                if !self.serves(&draft.gemeenten, &id).await? {
-                    return Err(Error::NotFound(id));
-                }
-                if change == Some(Membership::Join)
-                    && let Some(person) = pseudonyms.first()
-                    && let Some(current) = self.registry.lookup(person).await?
-                    && current != id
-                {
-                    if !self.serves(&draft.gemeenten, &current).await? {
-                        return Err(Error::Denied(
-                            "the person belongs to a household of a gemeente you do not serve"
-                                .to_owned(),
-                        ));
-                    }
-                    moved_from = Some(current);
-                }
-                let members = vec![change == Some(Membership::Join); pseudonyms.len()];
-                (id, members, key)
+                self.place_in_household(&draft, &pseudonyms, id, change)
+                    .await?
             }
         };
-        let leaves = matches!(
-            draft.target,
-            Target::Household {
-                change: Some(Membership::Leave),
-                ..
-            }
-        );
-
-        let persons = draft
-            .persons
-            .iter()
-            .zip(&members)
-            .enumerate()
-            .map(|(index, (person, member))| v1::PersonMention {
-                household_member: *member,
-                primary: index == 0,
-                leaves_household: leaves && index == 0,
-                ..self.mention(person, household, &key)
-            })
-            .collect();
-        let mut body = draft.body;
-        let detail = rondom_proto::free_text::take(&mut body)
-            .map(|text| key.seal(&household, Purpose::Detail, &text).into());
-        let event = v1::Event {
-            household_id: household.to_string(),
-            pillar: v1::Pillar::from(draft.pillar) as i32,
-            kind: draft.kind.to_owned(),
-            occurred_at: Some(timestamp(draft.occurred_at)),
-            gemeente_code: draft
-                .gemeente
-                .map(|code| code.to_string())
-                .unwrap_or_default(),
-            persons,
-            summary: Some(
-                key.seal(&household, Purpose::Summary, draft.note.as_bytes())
-                    .into(),
-            ),
-            case_id: draft.case_id,
-            body: Some(body),
-            writer: Some(draft.writer.clone()),
-            detail,
-        };
-        let envelope = Envelope {
-            id: draft.id,
-            source: draft.source,
-            event_type: EventType::new(draft.pillar, draft.kind)
-                .expect("catalogue kinds are snake_case"),
-            subject: household,
-            time: Utc::now(),
-            writer: draft.writer.client_id.clone(),
-        };
-        // A person joining from another household leaves that one by an event of its own, so
-        // no event links the two households. It goes first, so a read of the old household
-        // at the join's position sees it; and only once the join is sure to find the position
-        // it expects. A retry (the registry still naming the old household until the join
-        // is done) publishes it again, which JetStream or the projector drops as a duplicate.
-        if let (
-            Some(previous),
-            Some(person),
-            Target::Household {
-                expected_position, ..
-            },
-        ) = (moved_from, draft.persons.first(), draft.target)
-        {
-            match self.publisher.last_event(&household).await? {
-                Some((position, _)) if position == expected_position => {}
-                Some((_, id)) if id == envelope.id.to_string() => {}
-                Some((current, _)) => return Err(Error::Stale { current }),
-                None => return Err(Error::NotFound(household)),
-            }
-            self.leave_previous(&envelope, &draft.writer, person, previous)
-                .await?;
+        let (envelope, event) = self.event(&draft, &place);
+        if let Some(previous) = place.moved_from {
+            self.move_out_first(&draft, &envelope, previous).await?;
         }
         let started = std::time::Instant::now();
-        let published = match draft.target {
-            Target::OfPersons => self.publisher.publish(&envelope, &event).await?,
-            Target::Household {
-                expected_position, ..
-            } => match self
-                .publisher
-                .publish_expecting(&envelope, &event, expected_position)
-                .await
-            {
-                Ok(published) => published,
-                Err(rondom_bus::Error::Conflict) => {
-                    match self.publisher.last_event(&household).await? {
-                        None => return Err(Error::NotFound(household)),
-                        // Our own write, retried after the duplicate window: it stands, and
-                        // the registry step below is repeated in case it failed the first time.
-                        Some((position, id)) if id == envelope.id.to_string() => Published {
-                            position,
-                            duplicate: true,
-                        },
-                        Some((current, _)) => return Err(Error::Stale { current }),
-                    }
-                }
-                Err(err) => return Err(err.into()),
-            },
-        };
-        let metrics = rondom_runtime::metrics::metrics();
-        metrics
-            .publish_seconds
-            .observe(started.elapsed().as_secs_f64());
-        metrics
-            .events_published
-            .get_or_create(&PublishedLabels {
-                pillar: draft.pillar.as_str().into(),
-                duplicate: published.duplicate,
-            })
-            .inc();
+        let published = self.publish(&draft, &envelope, &event).await?;
+        count_published(draft.pillar, published, started);
         // The event is the record; the registry follows it. A failure here leaves the
         // event published, and the sender's retry (a duplicate) repeats this step.
         if let (
@@ -447,13 +331,13 @@ impl EventWriter {
         ) = (draft.target, pseudonyms.first())
         {
             match change {
-                Membership::Join => self.registry.join(person, household).await?,
-                Membership::Leave => self.registry.leave(person, household).await?,
+                Membership::Join => self.registry.join(person, place.household).await?,
+                Membership::Leave => self.registry.leave(person, place.household).await?,
             }
         }
         tracing::info!(
             event_id = %envelope.id,
-            household = %household,
+            household = %place.household,
             position = published.position,
             duplicate = published.duplicate,
             r#type = %envelope.event_type,
@@ -461,9 +345,203 @@ impl EventWriter {
         );
         Ok(Written {
             event_id: envelope.id,
-            household,
+            household: place.household,
             published,
         })
+    }
+
+    /// A provider never starts or joins a household: it writes only into the one that holds
+    /// its toewijzing, and leaves the registry as it is.
+    async fn place_assigned(&self, draft: &Draft, pseudonyms: &[Pseudonym]) -> Result<Placement> {
+        let mut known = Vec::with_capacity(pseudonyms.len());
+        for person in pseudonyms {
+            known.push(self.registry.lookup(person).await?);
+        }
+        let Some(household) = known.first().copied().flatten() else {
+            return Err(Error::NotAssigned);
+        };
+        self.check_assignment(draft, household).await?;
+        let key = self.keys.get(&household).await?.ok_or(Error::NotAssigned)?;
+        let members = known.iter().map(|k| *k == Some(household)).collect();
+        Ok(Placement::new(household, members, key))
+    }
+
+    /// The household of the persons, started for a first write. A household erased between
+    /// resolving and sealing has no key to give. Its registry entries are stale then (an
+    /// erasure removes them before it destroys the key; a restore or a crash may leave some):
+    /// drop those of these persons and resolve again, which finds or starts the household
+    /// they have now.
+    async fn place_of_persons(&self, pseudonyms: &[Pseudonym]) -> Result<Placement> {
+        let mut attempts = 0;
+        loop {
+            let resolution = self.registry.resolve(pseudonyms).await?;
+            match self.keys.get_or_create(&resolution.household).await {
+                Ok(key) => {
+                    return Ok(Placement::new(
+                        resolution.household,
+                        resolution.members,
+                        key,
+                    ));
+                }
+                Err(rondom_bus::Error::Erased) if attempts < 3 => {
+                    attempts += 1;
+                    for person in pseudonyms {
+                        self.registry.leave(person, resolution.household).await?;
+                    }
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// A household named by id (a regie write), in a gemeente the client serves; a person
+    /// joining it from another household is noted as moving.
+    async fn place_in_household(
+        &self,
+        draft: &Draft,
+        pseudonyms: &[Pseudonym],
+        id: HouseholdId,
+        change: Option<Membership>,
+    ) -> Result<Placement> {
+        // Every household with an event has a key: none means no such household.
+        let key = self.keys.get(&id).await?.ok_or(Error::NotFound(id))?;
+        // Another gemeente's household is answered as unknown: not even its position may
+        // reach a client that does not serve it.
+        if !self.serves(&draft.gemeenten, &id).await? {
+            return Err(Error::NotFound(id));
+        }
+        let joins = change == Some(Membership::Join);
+        let mut placement = Placement::new(id, vec![joins; pseudonyms.len()], key);
+        placement.leaves = change == Some(Membership::Leave);
+        if joins
+            && let Some(person) = pseudonyms.first()
+            && let Some(current) = self.registry.lookup(person).await?
+            && current != id
+        {
+            if !self.serves(&draft.gemeenten, &current).await? {
+                return Err(Error::Denied(
+                    "the person belongs to a household of a gemeente you do not serve".to_owned(),
+                ));
+            }
+            placement.moved_from = Some(current);
+        }
+        Ok(placement)
+    }
+
+    /// Builds the event of `draft` in its household: persons named by their pseudonym there,
+    /// personal data and free text sealed under its key.
+    fn event(&self, draft: &Draft, place: &Placement) -> (Envelope, v1::Event) {
+        let household = place.household;
+        let persons = draft
+            .persons
+            .iter()
+            .zip(&place.members)
+            .enumerate()
+            .map(|(index, (person, member))| v1::PersonMention {
+                household_member: *member,
+                primary: index == 0,
+                leaves_household: place.leaves && index == 0,
+                ..self.mention(person, household, &place.key)
+            })
+            .collect();
+        let mut body = draft.body.clone();
+        let detail = rondom_proto::free_text::take(&mut body)
+            .map(|text| place.key.seal(&household, Purpose::Detail, &text).into());
+        let summary = place
+            .key
+            .seal(&household, Purpose::Summary, draft.note.as_bytes());
+        let event = v1::Event {
+            household_id: household.to_string(),
+            pillar: v1::Pillar::from(draft.pillar) as i32,
+            kind: draft.kind.to_owned(),
+            occurred_at: Some(timestamp(draft.occurred_at)),
+            gemeente_code: draft
+                .gemeente
+                .map(|code| code.to_string())
+                .unwrap_or_default(),
+            persons,
+            summary: Some(summary.into()),
+            case_id: draft.case_id.clone(),
+            body: Some(body),
+            writer: Some(draft.writer.clone()),
+            detail,
+        };
+        let envelope = Envelope {
+            id: draft.id,
+            source: draft.source.clone(),
+            event_type: EventType::new(draft.pillar, draft.kind)
+                .expect("catalogue kinds are snake_case"),
+            subject: household,
+            time: Utc::now(),
+            writer: draft.writer.client_id.clone(),
+        };
+        (envelope, event)
+    }
+
+    /// A person joining from another household leaves that one by an event of its own, so
+    /// no event links the two households. It goes first, so a read of the old household at
+    /// the join's position sees it; and only once the join is sure to find the position it
+    /// expects. A retry (the registry still naming the old household until the join is
+    /// done) publishes it again, which JetStream or the projector drops as a duplicate.
+    async fn move_out_first(
+        &self,
+        draft: &Draft,
+        joined: &Envelope,
+        previous: HouseholdId,
+    ) -> Result<()> {
+        let (
+            Some(person),
+            Target::Household {
+                expected_position, ..
+            },
+        ) = (draft.persons.first(), draft.target)
+        else {
+            return Ok(());
+        };
+        match self.publisher.last_event(&joined.subject).await? {
+            Some((position, _)) if position == expected_position => {}
+            Some((_, id)) if id == joined.id.to_string() => {}
+            Some((current, _)) => return Err(Error::Stale { current }),
+            None => return Err(Error::NotFound(joined.subject)),
+        }
+        self.leave_previous(joined, &draft.writer, person, previous)
+            .await
+    }
+
+    /// Publishes the event: a write about persons unconditionally, a regie write only if
+    /// the household is still at the position it was based on.
+    async fn publish(
+        &self,
+        draft: &Draft,
+        envelope: &Envelope,
+        event: &v1::Event,
+    ) -> Result<Published> {
+        let Target::Household {
+            expected_position, ..
+        } = draft.target
+        else {
+            return Ok(self.publisher.publish(envelope, event).await?);
+        };
+        match self
+            .publisher
+            .publish_expecting(envelope, event, expected_position)
+            .await
+        {
+            Ok(published) => Ok(published),
+            Err(rondom_bus::Error::Conflict) => {
+                match self.publisher.last_event(&envelope.subject).await? {
+                    None => Err(Error::NotFound(envelope.subject)),
+                    // Our own write, retried after the duplicate window: it stands, and the
+                    // registry step after it is repeated in case it failed the first time.
+                    Some((position, id)) if id == envelope.id.to_string() => Ok(Published {
+                        position,
+                        duplicate: true,
+                    }),
+                    Some((current, _)) => Err(Error::Stale { current }),
+                }
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Returns how an event of `household` names `person`: by their pseudonym in that

@@ -1,0 +1,110 @@
+//! The fields every write carries, checked one way whether it is a signal, a pillar write or
+//! a regie write: who sends it under which key, for which gemeente, about whom, when it
+//! happened, and its free text. Each check records a violation under the write's own field
+//! name (`observed_at` for a signal, `context.occurred_at` for a pillar write).
+
+use chrono::{DateTime, Utc};
+
+use crate::calendar::{local_date, out_of_range};
+use crate::id::{GemeenteCode, IdempotencyKey, SourceUrn};
+use crate::signal::{CLOCK_SKEW, MAX_SUMMARY_BYTES, SignalPerson, validate_persons_at};
+use crate::violation::Violations;
+
+/// The checks of one write's header, recording violations under `prefix` (empty for fields
+/// at the top of the request).
+#[derive(Debug)]
+pub(crate) struct HeaderChecks<'v> {
+    prefix: &'v str,
+    pub(crate) violations: &'v mut Violations,
+}
+
+impl<'v> HeaderChecks<'v> {
+    pub(crate) fn new(prefix: &'v str, violations: &'v mut Violations) -> Self {
+        Self { prefix, violations }
+    }
+
+    /// Returns the full field name of `name`.
+    pub(crate) fn field(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    /// Checks who sends the write: its idempotency key and its source system.
+    pub(crate) fn sender(
+        &mut self,
+        idempotency_key: &str,
+        source_system: &str,
+    ) -> (Option<IdempotencyKey>, Option<SourceUrn>) {
+        let idempotency_key = idempotency_key
+            .parse::<IdempotencyKey>()
+            .map_err(|err| {
+                let field = self.field("idempotency_key");
+                self.violations.push(field, err.to_string());
+            })
+            .ok();
+        let source = source_system
+            .parse::<SourceUrn>()
+            .map_err(|err| {
+                let field = self.field("source_system");
+                self.violations.push(field, err.to_string());
+            })
+            .ok();
+        (idempotency_key, source)
+    }
+
+    /// Checks the gemeente code (four digits).
+    pub(crate) fn gemeente(&mut self, code: &str) -> Option<GemeenteCode> {
+        code.parse::<GemeenteCode>()
+            .map_err(|err| {
+                let field = self.field("gemeente_code");
+                self.violations.push(field, err.to_string());
+            })
+            .ok()
+    }
+
+    /// Checks the persons; returns them only when every one is valid.
+    pub(crate) fn persons(&mut self, persons: &[(String, String)]) -> Option<Vec<SignalPerson>> {
+        let before = self.violations.len();
+        let field = self.field("persons");
+        let checked = validate_persons_at(&field, persons, self.violations);
+        (self.violations.len() == before).then_some(checked)
+    }
+
+    /// Checks when the write says it happened (field `name`): given, not in the future
+    /// beyond the clock skew we allow, and a day the calendar can count with.
+    pub(crate) fn happened_at(
+        &mut self,
+        name: &str,
+        at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let field = self.field(name);
+        let reason = match at {
+            None => format!("{name} is required"),
+            Some(at) if at > now + CLOCK_SKEW => format!("{name} lies in the future"),
+            Some(at) => match out_of_range(local_date(at)) {
+                None => return Some(at),
+                Some(reason) => reason,
+            },
+        };
+        self.violations.push(field, reason);
+        None
+    }
+
+    /// Checks the free text of field `name`: at most [`MAX_SUMMARY_BYTES`].
+    pub(crate) fn free_text(&mut self, name: &str, text: &str) {
+        if text.len() > MAX_SUMMARY_BYTES {
+            let field = self.field(name);
+            self.violations.push(
+                field,
+                format!(
+                    "{name} has {} bytes; at most {MAX_SUMMARY_BYTES}",
+                    text.len()
+                ),
+            );
+        }
+    }
+}
