@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "../../proto/rondom/v1/regie.proto",
                 "../../proto/rondom/v1/subscription.proto",
                 "../../proto/rondom/v1/audit.proto",
+                "../../proto/rondom/v1/operator.proto",
             ],
             &["../../proto"],
         )?;

@@ -356,18 +356,13 @@ pub fn may_call(role: Role, path: &str) -> bool {
         "rondom.v1.HouseholdService" if path.ends_with("/ListHouseholds") => {
             role == Role::Coordinator
         }
-        "rondom.v1.HouseholdService"
-            if path.ends_with("/EraseHousehold") || path.ends_with("/ListRetentionDue") =>
-        {
-            role == Role::Operator
-        }
         "rondom.v1.HouseholdService" | "rondom.v1.SubscriptionService" => {
             matches!(
                 role,
                 Role::Coordinator | Role::Partner(_) | Role::BackOffice(_)
             )
         }
-        "rondom.v1.AuditService" => role == Role::Operator,
+        "rondom.v1.AuditService" | "rondom.v1.OperatorService" => role == Role::Operator,
         _ => false,
     }
 }

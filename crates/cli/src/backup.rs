@@ -342,7 +342,7 @@ pub async fn restore(
             // Erased while the backup was taken (its key a tombstone, its event after the
             // log's snapshot), or known only by its tombstone: recorded anew.
             None => {
-                let (envelope, event) = rondom_projector::erasure::erasure_event(
+                let (envelope, event) = rondom_lifecycle::erasure::erasure_event(
                     *household,
                     "",
                     rondom_proto::v1::ErasureReason::Unspecified,

@@ -11,6 +11,7 @@ use rondom_access::GrpcServices;
 use rondom_access::audit::AuditHandler;
 use rondom_adapter::EventWriter;
 use rondom_bus::stream::StreamSettings;
+use rondom_lifecycle::{Lifecycle, LifecycleSettings};
 use rondom_projector::{ProjectionSettings, ProjectorTask, ReadSide};
 use rondom_proto::v1::audit_service_server::AuditServiceServer;
 use rondom_runtime::Keys;
@@ -61,6 +62,8 @@ pub struct HubConfig {
     pub stream: StreamSettings,
     /// The read model and how the projector reads.
     pub projection: ProjectionSettings,
+    /// How long personal data is kept.
+    pub lifecycle: LifecycleSettings,
     /// The clients allowed to call, as they are in force.
     pub clients: rondom_access::live_clients::LiveClients,
     /// TLS of the gRPC listener; `None` serves plaintext (loopback only).
@@ -79,16 +82,19 @@ pub fn writer_services(services: GrpcServices, writer: &Arc<EventWriter>) -> Grp
 }
 
 /// Adds every reading service over the projector's read side: households for coordinators
-/// and partners, subscriptions for partners, the audit log for operators.
-/// `stop` ends open subscriptions, which would otherwise keep the server from draining.
+/// and partners, subscriptions for partners, the audit log, erasure and retention for
+/// operators. `stop` ends open subscriptions, which would otherwise keep the server from
+/// draining.
 pub fn read_services(
     services: GrpcServices,
     read: &ReadSide,
+    lifecycle: &Lifecycle,
     jetstream: &async_nats::jetstream::Context,
     stop: &CancellationToken,
 ) -> GrpcServices {
     services
         .with_service(read.household_service())
+        .with_service(lifecycle.operator_service())
         .with_service(rondom_subscriptions::service(read, jetstream, stop.clone()))
         .with_service(AuditServiceServer::new(AuditHandler::new(
             read.audit.clone(),
@@ -140,6 +146,7 @@ async fn ending(shutdown: impl Future<Output = ()>, stop: CancellationToken) {
 pub async fn run_reader(
     common: &CommonArgs,
     projection: &ProjectionSettings,
+    lifecycle: &LifecycleSettings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -151,6 +158,8 @@ pub async fn run_reader(
     let services = GrpcServices::new(clients, read.audit.clone()).with_tls(tls);
     let reading = Reading {
         read,
+        lifecycle: lifecycle.clone(),
+        keys,
         projector,
         client,
         jetstream,
@@ -163,6 +172,8 @@ pub async fn run_reader(
 /// The projector's side of a process, and the NATS connection it runs on.
 struct Reading {
     read: ReadSide,
+    lifecycle: LifecycleSettings,
+    keys: Keys,
     projector: ProjectorTask,
     client: async_nats::Client,
     jetstream: async_nats::jetstream::Context,
@@ -190,11 +201,22 @@ impl Reading {
             readers: vec![
                 rondom_proto::v1::household_service_server::SERVICE_NAME,
                 rondom_proto::v1::subscription_service_server::SERVICE_NAME,
+                rondom_proto::v1::operator_service_server::SERVICE_NAME,
             ],
         });
+        // The retention task ends with `stop` too.
+        let lifecycle = rondom_lifecycle::start(
+            &self.jetstream,
+            &self.keys,
+            &self.read,
+            &self.lifecycle,
+            stop.clone(),
+        )
+        .await?;
         let services = read_services(
             services.with_readiness(readiness),
             &self.read,
+            &lifecycle,
             &self.jetstream,
             &stop,
         );
@@ -234,6 +256,8 @@ pub async fn run(
     let services = writer_services(grpc, &writer);
     let reading = Reading {
         read,
+        lifecycle: config.lifecycle.clone(),
+        keys,
         projector,
         client,
         jetstream,

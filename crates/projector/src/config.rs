@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rondom_domain::bylaw::BylawTerms;
-use rondom_domain::retention::RetentionTerms;
 
 /// Where the read model lives and how the projector reads. The command line that fills it is
 /// the CLI's (`rondom serve --role projector`, `rondom up`).
@@ -24,10 +23,6 @@ pub struct ProjectionSettings {
     pub cache_mb: u64,
     /// TOML file of per-gemeente bylaw terms; without it the catalogue's defaults apply.
     pub bylaws: Option<PathBuf>,
-    /// TOML file of retention periods per pillar in years; without it twenty years each.
-    pub retention: Option<PathBuf>,
-    /// How often the retention task erases households whose period ended.
-    pub retention_every: Duration,
 }
 
 impl ProjectionSettings {
@@ -38,23 +33,6 @@ impl ProjectionSettings {
     /// wrong file rather than count a term wrong later.
     pub fn load_bylaws(&self) -> crate::Result<Arc<BylawTerms>> {
         load_bylaws(self.bylaws.as_deref()).map(Arc::new)
-    }
-
-    /// Reads and checks the retention file, if one is set.
-    ///
-    /// # Errors
-    /// [`crate::Error::RetentionFile`]: the hub does not start on a wrong file rather than
-    /// erase on a wrong term.
-    pub fn load_retention(&self) -> crate::Result<RetentionTerms> {
-        let Some(path) = self.retention.as_deref() else {
-            return Ok(RetentionTerms::default());
-        };
-        let wrong = |reason: String| crate::Error::RetentionFile {
-            path: path.to_owned(),
-            reason,
-        };
-        let text = std::fs::read_to_string(path).map_err(|err| wrong(err.to_string()))?;
-        RetentionTerms::from_toml(&text).map_err(|err| wrong(err.to_string()))
     }
 }
 

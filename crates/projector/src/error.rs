@@ -88,7 +88,7 @@ impl From<Error> for Status {
 }
 
 /// Returns a mapper from any async-nats error to [`Error::Bus`] for `operation`.
-pub(crate) fn nats<E>(operation: &'static str) -> impl FnOnce(E) -> Error
+pub fn nats<E>(operation: &'static str) -> impl FnOnce(E) -> Error
 where
     E: Into<rondom_bus::error::BoxError>,
 {

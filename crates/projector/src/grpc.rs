@@ -33,7 +33,7 @@ const MAX_PAGES_SCANNED: usize = 20;
 /// The furthest a worklist looks ahead.
 const MAX_DUE_WITHIN_DAYS: u32 = 3650;
 /// Page tokens carry a version so their format can change without confusing old clients.
-const PAGE_TOKEN_PREFIX: &str = "v1.";
+pub const PAGE_TOKEN_PREFIX: &str = "v1.";
 
 /// Implements `rondom.v1.HouseholdService`.
 #[derive(Debug, Clone)]
@@ -136,7 +136,6 @@ impl Inner {
         match key {
             HouseholdKey::Id(id) => Ok(id),
             HouseholdKey::Person(pseudonym) => self
-                .eraser
                 .registry
                 .lookup(&pseudonym)
                 .await?
@@ -266,7 +265,8 @@ enum HouseholdKey {
     Person(rondom_domain::Pseudonym),
 }
 
-fn parse_household_id(field: &str, text: &str) -> Result<HouseholdId> {
+/// Parses a household id given in request field `field`.
+pub fn parse_household_id(field: &str, text: &str) -> Result<HouseholdId> {
     text.parse()
         .map_err(|err: rondom_domain::id::InvalidHouseholdId| {
             InvalidInput::single(field, err.to_string()).into()
@@ -274,7 +274,7 @@ fn parse_household_id(field: &str, text: &str) -> Result<HouseholdId> {
 }
 
 /// Returns the day a request judges deadlines on: its `as_of`, or today in the Netherlands.
-fn as_of(field: &str, date: Option<&v1::Date>) -> Result<chrono::NaiveDate> {
+pub fn as_of(field: &str, date: Option<&v1::Date>) -> Result<chrono::NaiveDate> {
     match date {
         None => Ok(rondom_domain::calendar::today()),
         Some(date) => rondom_proto::convert::naive_date(date).ok_or_else(|| {
@@ -507,107 +507,6 @@ async fn answer<T>(
 
 #[tonic::async_trait]
 impl HouseholdService for HouseholdHandler {
-    #[tracing::instrument(skip_all)]
-    async fn list_retention_due(
-        &self,
-        request: Request<v1::ListRetentionDueRequest>,
-    ) -> Result<Response<v1::ListRetentionDueResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let request = request.into_inner();
-        let audit = self.audit(&caller, v1::Purpose::Beheer as i32, "");
-        let checked = (|| {
-            let as_of = as_of("as_of", request.as_of.as_ref())?;
-            let after = match request.page_token.strip_prefix(PAGE_TOKEN_PREFIX) {
-                _ if request.page_token.is_empty() => None,
-                Some(id) => Some(parse_household_id("page_token", id)?),
-                None => {
-                    return Err(Error::from(InvalidInput::single(
-                        "page_token",
-                        "not a token from a previous ListRetentionDue reply",
-                    )));
-                }
-            };
-            let limit = match request.page_size as usize {
-                0 => 100,
-                size => size.min(1000),
-            };
-            Ok((as_of, after, limit))
-        })();
-        let (as_of, after, limit) = match checked {
-            Ok(checked) => checked,
-            Err(err) => return Err(audit.refused(None, err.into()).await),
-        };
-        let model = self.inner.model.clone();
-        let terms = self.inner.retention.clone();
-        let (due, next) = tokio::task::spawn_blocking(move || {
-            crate::retention::due_on(&model, &terms, as_of, after, limit)
-        })
-        .await
-        .map_err(|_| Status::internal("internal error"))??;
-        // Which households are due is itself about them: on record, one per household.
-        audit
-            .answered(
-                due.iter()
-                    .map(|due| (due.household.to_string(), Vec::new())),
-            )
-            .await?;
-        Ok(Response::new(v1::ListRetentionDueResponse {
-            households: due
-                .into_iter()
-                .map(|due| v1::RetentionDue {
-                    household_id: due.household.to_string(),
-                    since: Some(rondom_proto::convert::proto_date(due.since)),
-                })
-                .collect(),
-            next_page_token: next
-                .map(|id| format!("{PAGE_TOKEN_PREFIX}{id}"))
-                .unwrap_or_default(),
-        }))
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn erase_household(
-        &self,
-        request: Request<v1::EraseHouseholdRequest>,
-    ) -> Result<Response<v1::EraseHouseholdResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let request = request.into_inner();
-        let audit = self.audit(&caller, v1::Purpose::Beheer as i32, "");
-        let id = match parse_household_id("household_id", &request.household_id) {
-            Ok(id) => id,
-            Err(err) => return Err(audit.refused(None, err.into()).await),
-        };
-        let reden = match v1::ErasureReason::try_from(request.reden) {
-            Ok(v1::ErasureReason::Unspecified) | Err(_) => {
-                let input = InvalidInput::single(
-                    "reden",
-                    "give the legal reason: verzoek_betrokkene, bewaartermijn_verstreken or \
-                     onrechtmatig_verwerkt",
-                );
-                return Err(audit
-                    .refused(Some(&id.to_string()), Error::from(input).into())
-                    .await);
-            }
-            Ok(reden) => reden,
-        };
-        match crate::erasure::erase(
-            &self.inner,
-            &self.inner.eraser,
-            id,
-            reden,
-            &caller.client.id,
-        )
-        .await
-        {
-            Ok(response) => {
-                audit.answered([(id.to_string(), Vec::new())]).await?;
-                tracing::info!(household = %id, reden = ?reden, client = %caller.client.id, "household erased");
-                Ok(Response::new(response))
-            }
-            Err(err) => Err(audit.refused(Some(&id.to_string()), err.into()).await),
-        }
-    }
-
     #[tracing::instrument(skip_all)]
     async fn get_household(
         &self,

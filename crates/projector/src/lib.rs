@@ -10,9 +10,6 @@
 //! - [`consumer`] — the durable pull loop
 //! - [`rebuild`] — rebuild the read model from the log
 //! - [`quarantine`] — events the fold could not apply, set aside with their reason
-//! - [`retention`] — households whose retention period ended
-//! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
-//! - [`pseudonym_rotation`] — planned re-pseudonymisation under a new pseudonym key
 //! - [`grpc`] — [`HouseholdHandler`]
 //! - [`error`] — [`Error`] and its gRPC status
 //!
@@ -29,14 +26,11 @@
 
 pub mod config;
 pub mod consumer;
-pub mod erasure;
 pub mod error;
 pub mod generation;
 pub mod grpc;
-pub mod pseudonym_rotation;
 pub mod quarantine;
 pub mod rebuild;
-pub mod retention;
 pub mod store;
 pub mod worklist;
 
@@ -95,8 +89,8 @@ pub struct ReadSide {
     /// How long a read with `min_position` waits for the projector.
     pub read_wait: std::time::Duration,
     pub audit: AuditLog,
-    pub eraser: erasure::Eraser,
-    pub retention: std::sync::Arc<rondom_domain::retention::RetentionTerms>,
+    /// Which household a person is in now: a read by BSN finds it here.
+    pub registry: rondom_bus::HouseholdRegistry,
 }
 
 impl ReadSide {
@@ -147,7 +141,6 @@ pub async fn start(
 ) -> Result<(ReadSide, ProjectorTask)> {
     let path = Generations::new(&args.data_dir).current()?;
     let bylaws = args.load_bylaws()?;
-    let retention = std::sync::Arc::new(args.load_retention()?);
     let model = {
         let path = path.clone();
         let cache_mb = args.cache_mb;
@@ -185,19 +178,10 @@ pub async fn start(
         signer: keys.signer.clone(),
         read_wait: args.read_wait,
         audit: AuditLog::new(jetstream.clone()),
-        eraser: erasure::Eraser {
-            publisher: rondom_bus::EventPublisher::new(jetstream.clone(), keys.signer.clone()),
-            registry: rondom_bus::HouseholdRegistry::new(
-                stream::bucket(jetstream, stream::PERSONS_BUCKET).await?,
-            ),
-        },
-        retention,
+        registry: rondom_bus::HouseholdRegistry::new(
+            stream::bucket(jetstream, stream::PERSONS_BUCKET).await?,
+        ),
     };
-    tokio::spawn(retention::run(
-        read.clone(),
-        args.retention_every,
-        cancel.child_token(),
-    ));
     Ok((
         read,
         ProjectorTask {

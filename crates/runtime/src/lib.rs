@@ -12,7 +12,6 @@
 //! - [`bus_users`] — the NATS users of a locked bus, their generated passwords, their URLs
 //! - [`nats_server`] — start and stop a nats-server child process with JetStream
 //! - [`keys`] — the master and pseudonym keys, from files with strict permissions
-//! - [`rotation`] — re-wrapping every household key under a new master key, without downtime
 //! - [`secret_file`] — creating and reading files that hold secrets (mode 0600)
 
 pub mod bus_users;
@@ -20,7 +19,6 @@ pub mod keys;
 pub mod metrics;
 pub mod nats_server;
 pub mod readiness;
-pub mod rotation;
 pub mod secret_file;
 pub mod shutdown;
 pub mod telemetry;

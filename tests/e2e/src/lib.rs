@@ -186,6 +186,8 @@ impl TestHub {
                 max_lag: self.max_lag,
                 cache_mb: rondom_projector::store::DEFAULT_CACHE_MB,
                 bylaws: self.bylaws_path(),
+            },
+            lifecycle: rondom_lifecycle::LifecycleSettings {
                 retention: self.file("retention.toml", self.retention.as_deref()),
                 // With a retention file the task runs every second, so a test sees it work.
                 retention_every: Duration::from_secs(if self.retention.is_some() {

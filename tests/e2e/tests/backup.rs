@@ -5,7 +5,7 @@ use rondom_bus::stream::{KEYS_BUCKET, StreamSettings};
 use rondom_cli::backup;
 use rondom_e2e::{DevClient, TestHub, by_bsn, by_id, timeline};
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use rondom_runtime::keys;
 use tonic::Code;
 
@@ -32,7 +32,7 @@ async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
     let carla = hub
         .post_wijkteam("c-1", &[("999990342", "Carla")], "Carla zit veel alleen")
         .await;
-    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let erasure = operator
         .erase_household(v1::EraseHouseholdRequest {
             household_id: anna.household_id.clone(),

@@ -5,7 +5,7 @@
 use rondom_cli::scenario;
 use rondom_e2e::{DevClient, TestHub, by_id, timeline};
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use tonic::Code;
 
 fn erase(household: &str, reden: v1::ErasureReason) -> v1::EraseHouseholdRequest {
@@ -31,12 +31,12 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
     assert_eq!(before.members.len(), 3);
 
     // Only an operator erases, only with a legal reason, only what exists.
-    let refused = coordinator
+    let refused = OperatorServiceClient::new(hub.client_for(DevClient::Coordinator).await)
         .erase_household(erase(&household, v1::ErasureReason::VerzoekBetrokkene))
         .await
         .expect_err("a coordinator may not erase");
     assert_eq!(refused.code(), Code::PermissionDenied);
-    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let no_reason = operator
         .erase_household(erase(&household, v1::ErasureReason::Unspecified))
         .await
@@ -243,7 +243,7 @@ async fn erasing_during_live_ingest_leaves_every_other_household_whole() {
             posted
         }
     });
-    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let erased = operator
         .erase_household(erase(
             &target.household_id,
@@ -338,7 +338,7 @@ async fn after_an_erasure_no_file_holds_the_household_key_or_its_personal_data()
     let erased_key = wrapped_key_tail(&hub, &erased.household_id).await;
     let kept_key = wrapped_key_tail(&hub, &kept.household_id).await;
 
-    HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+    OperatorServiceClient::new(hub.client_for(DevClient::Operator).await)
         .erase_household(erase(
             &erased.household_id,
             v1::ErasureReason::VerzoekBetrokkene,
@@ -422,7 +422,7 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
         posted
     });
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    let erased = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+    let erased = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await)
         .erase_household(erase(
             &first.household_id,
             v1::ErasureReason::VerzoekBetrokkene,
@@ -524,7 +524,7 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
     // nothing, and the erasure goes through.
     let jetstream = hub.jetstream().await;
     let signer = hub.signer();
-    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let (rebuilt, erased) = tokio::join!(
         rondom_projector::rebuild::rebuild(
             &jetstream,
@@ -641,7 +641,7 @@ async fn a_household_the_projector_has_not_shown_yet_can_be_erased_at_once() {
     let posted = hub
         .post_wijkteam("net-binnen", &[("111222333", "Fatima")], "zorgen")
         .await;
-    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let mut coordinator = hub.households().await;
     let not_shown = coordinator
         .get_household(by_id(&posted.household_id, 0))
@@ -686,7 +686,7 @@ async fn an_erased_households_events_link_nobody_to_a_later_household() {
     let first = hub
         .post_wijkteam("voor", &[("111222333", "Fatima")], "eerste zorg")
         .await;
-    HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+    OperatorServiceClient::new(hub.client_for(DevClient::Operator).await)
         .erase_household(v1::EraseHouseholdRequest {
             household_id: first.household_id.clone(),
             reden: v1::ErasureReason::VerzoekBetrokkene as i32,

@@ -3,10 +3,11 @@
 
 use rondom_cli::connection::Connection;
 use rondom_e2e::{DevClient, TestHub, by_bsn, timeline};
+use rondom_lifecycle::master_key as rotation;
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_runtime::{keys, rotation};
+use rondom_runtime::keys;
 
 /// Posts one wijkteam signal per (idempotency key, BSN, number), in order.
 async fn post(
@@ -135,7 +136,7 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
     let gone = hub
         .post_wijkteam("weg", &[("012345672", "Weg")], "weg")
         .await;
-    HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await)
+    OperatorServiceClient::new(hub.client_for(DevClient::Operator).await)
         .erase_household(v1::EraseHouseholdRequest {
             household_id: gone.household_id.clone(),
             reden: v1::ErasureReason::VerzoekBetrokkene as i32,
@@ -152,7 +153,7 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
     let new_key = keys::next_pseudonym_key(&key_dir).expect("next key");
     let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
     let renew = async || {
-        rondom_projector::pseudonym_rotation::renew_all(
+        rondom_lifecycle::pseudonyms::renew_all(
             &jetstream,
             &generations,
             &old_keys,

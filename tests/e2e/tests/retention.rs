@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 use rondom_e2e::{DevClient, TestHub, by_id, signal};
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use tonic::Code;
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
@@ -50,7 +50,7 @@ async fn households_whose_period_ended_are_listed_and_erased() {
         .into_inner();
     hub.wait_applied(old.position.max(recent.position)).await;
 
-    let mut operator = HouseholdServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let due_on = |day: NaiveDate| v1::ListRetentionDueRequest {
         as_of: Some(proto_date(day)),
         ..Default::default()
@@ -73,9 +73,7 @@ async fn households_whose_period_ended_are_listed_and_erased() {
             .iter()
             .all(|id| *id == recent.household_id || *id == old.household_id)
     );
-    let refused = hub
-        .households()
-        .await
+    let refused = OperatorServiceClient::new(hub.client_for(DevClient::Coordinator).await)
         .list_retention_due(due_on(in_two_years))
         .await
         .expect_err("coordinators do not");

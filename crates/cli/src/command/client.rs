@@ -9,6 +9,7 @@ use rondom_domain::access::Purpose;
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use tonic::transport::Channel;
 
@@ -335,7 +336,7 @@ pub(crate) async fn household(args: HouseholdArgs) -> anyhow::Result<()> {
                 anyhow::bail!("not erased");
             }
             let mut client =
-                HouseholdServiceClient::new(args.client.connect(DevClient::Operator).await?);
+                OperatorServiceClient::new(args.client.connect(DevClient::Operator).await?);
             let reply = client
                 .erase_household(v1::EraseHouseholdRequest {
                     household_id: household_id.clone(),

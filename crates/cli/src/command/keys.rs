@@ -1,12 +1,12 @@
 //! `rondom keys`: rotate the master key and see which master key wraps the household keys.
-//! The procedure itself is [`rondom_runtime::rotation`].
+//! The procedure itself is [`rondom_lifecycle::master_key`].
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rondom_lifecycle::master_key::{self, Report};
 use rondom_runtime::keys;
 use rondom_runtime::nats_server::NatsTarget;
-use rondom_runtime::rotation::{self, Report};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct KeysArgs {
@@ -113,7 +113,7 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
     let jetstream = rondom_bus::jetstream(client.clone());
     match args.command {
         KeysCommand::Rotate { .. } | KeysCommand::Rewrap => {
-            let report = rotation::rewrap(&jetstream, &args.key_dir).await?;
+            let report = master_key::rewrap(&jetstream, &args.key_dir).await?;
             say!(
                 "re-wrapped {} household keys ({} were already under {}; {} erased households have none)",
                 report.rewrap.rewrapped,
@@ -125,7 +125,7 @@ pub(crate) async fn run(args: KeysArgs) -> anyhow::Result<()> {
         }
         KeysCommand::RotatePseudonym { .. } => unreachable!("handled above"),
         KeysCommand::Status => {
-            let (current, census) = rotation::census(&jetstream, &args.key_dir).await?;
+            let (current, census) = master_key::census(&jetstream, &args.key_dir).await?;
             print_census(
                 &Report {
                     current,
@@ -166,7 +166,7 @@ async fn rotate_pseudonym(
         )?;
     let client = rondom_bus::connect(&nats.url()).await?;
     let new_key = keys::next_pseudonym_key(key_dir)?;
-    let renewal = rondom_projector::pseudonym_rotation::renew_all(
+    let renewal = rondom_lifecycle::pseudonyms::renew_all(
         &rondom_bus::jetstream(client.clone()),
         &rondom_projector::Generations::new(&read_model),
         &keys,

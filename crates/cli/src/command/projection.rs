@@ -1,10 +1,11 @@
 //! The projector's settings on the command line, shared by `rondom up` and
-//! `rondom serve --role projector`; the projector itself takes a plain
-//! [`ProjectionSettings`].
+//! `rondom serve --role projector`; the projector and the lifecycle take plain
+//! [`ProjectionSettings`] and [`LifecycleSettings`].
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rondom_lifecycle::LifecycleSettings;
 use rondom_projector::ProjectionSettings;
 
 /// How the projector reads and keeps its read model (the directory is the command's own).
@@ -47,6 +48,12 @@ impl ProjectionArgs {
             max_lag: self.max_lag,
             cache_mb: self.cache_mb,
             bylaws: self.bylaws.clone(),
+        }
+    }
+
+    /// Returns the settings of the personal data's lifecycle (retention).
+    pub(crate) fn lifecycle(&self) -> LifecycleSettings {
+        LifecycleSettings {
             retention: self.retention.clone(),
             retention_every: self.retention_every,
         }

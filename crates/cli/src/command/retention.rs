@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rondom_access::dev_clients::DevClient;
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 
 use super::client::ClientArgs;
 use crate::output;
@@ -24,7 +24,7 @@ pub(crate) struct RetentionArgs {
 }
 
 pub(crate) async fn run(args: RetentionArgs) -> anyhow::Result<()> {
-    let mut client = HouseholdServiceClient::new(args.client.connect(DevClient::Operator).await?);
+    let mut client = OperatorServiceClient::new(args.client.connect(DevClient::Operator).await?);
     let mut page_token = String::new();
     let mut due = Vec::new();
     loop {

@@ -89,7 +89,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         Role::Projector => {
             let projection = args.projection.settings(args.data_dir);
-            rondom_cli::hub::run_reader(&args.common, &projection, listener, shutdown).await
+            let lifecycle = args.projection.lifecycle();
+            rondom_cli::hub::run_reader(&args.common, &projection, &lifecycle, listener, shutdown)
+                .await
         }
     }
 }

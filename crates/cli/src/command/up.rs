@@ -94,6 +94,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
         projection,
+        lifecycle: args.projection.lifecycle(),
         clients,
     };
     let metrics = args.metrics.start(&args.tls).await?;

@@ -22,7 +22,7 @@ use rondom_bus::KeyStore;
 use rondom_bus::keystore::Rewrap;
 use rondom_bus::stream::{self, KEYS_BUCKET};
 
-use crate::keys;
+use rondom_runtime::keys;
 
 /// Re-wrap passes before giving up on processes that keep wrapping under an old key.
 const PASSES: usize = 10;

@@ -8,9 +8,9 @@ use rondom_domain::retention::RetentionTerms;
 use rondom_proto::convert::{datetime, pillar_from_proto};
 use rondom_proto::v1;
 
-use crate::error::Result;
-use crate::store::ReadModel;
 use rondom_fold::StoredHousehold;
+use rondom_projector::ReadModel;
+use rondom_projector::error::Result;
 
 /// A household whose retention period ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub fn due(household: &StoredHousehold, terms: &RetentionTerms) -> Option<NaiveD
 /// scan stopped (`None` at the end).
 ///
 /// # Errors
-/// [`crate::Error::Storage`] when sled fails.
+/// [`rondom_projector::Error::Storage`] when sled fails.
 pub fn due_on(
     model: &ReadModel,
     terms: &RetentionTerms,
@@ -85,7 +85,7 @@ pub const RETENTION_CLIENT: &str = "rondom-retention";
 /// Every `every` (first after a minute), erases the households whose retention period ended
 /// by today, and says what it did; until `cancel`.
 pub async fn run(
-    read: crate::ReadSide,
+    lifecycle: crate::Lifecycle,
     every: std::time::Duration,
     cancel: tokio_util::sync::CancellationToken,
 ) {
@@ -100,8 +100,8 @@ pub async fn run(
         let mut erased = 0usize;
         let mut after = None;
         loop {
-            let model = read.model.clone();
-            let terms = read.retention.clone();
+            let model = lifecycle.read.model.clone();
+            let terms = lifecycle.retention.clone();
             let page =
                 tokio::task::spawn_blocking(move || due_on(&model, &terms, today, after, 100))
                     .await
@@ -118,8 +118,8 @@ pub async fn run(
             };
             for household in due {
                 match crate::erasure::erase(
-                    &read,
-                    &read.eraser,
+                    &lifecycle.read,
+                    &lifecycle.eraser,
                     household.household,
                     v1::ErasureReason::BewaartermijnVerstreken,
                     RETENTION_CLIENT,

@@ -11,8 +11,8 @@ use rondom_domain::seal::{Purpose, Sealed};
 use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, SourceUrn};
 use rondom_proto::v1;
 
-use crate::ReadSide;
-use crate::error::{Error, Result};
+use rondom_projector::ReadSide;
+use rondom_projector::error::{Error, Result};
 
 /// The CloudEvents source of erasures.
 const SOURCE: &str = "urn:rondom:hub:erasure";

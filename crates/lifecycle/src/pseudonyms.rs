@@ -20,8 +20,8 @@ use rondom_domain::seal::{Purpose, Sealed};
 use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, PseudonymKey, SourceUrn};
 use rondom_proto::v1;
 
-use crate::error::Result;
-use crate::store::ReadModel;
+use rondom_projector::ReadModel;
+use rondom_projector::error::Result;
 
 /// The CloudEvents source of renewals.
 const SOURCE: &str = "urn:rondom:hub:pseudonym-rotation";
@@ -47,7 +47,7 @@ pub struct Renewal {
 /// bus errors otherwise. What was done stays done, and running it again continues.
 pub async fn renew_all(
     jetstream: &async_nats::jetstream::Context,
-    generations: &crate::Generations,
+    generations: &rondom_projector::Generations,
     keys: &rondom_runtime::Keys,
     new_key: &PseudonymKey,
     bylaws: std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
@@ -55,15 +55,23 @@ pub async fn renew_all(
     let last = jetstream
         .get_stream(rondom_bus::stream::EVENTS_STREAM)
         .await
-        .map_err(crate::error::nats("opening the event stream"))?
+        .map_err(rondom_projector::error::nats("opening the event stream"))?
         .info()
         .await
-        .map_err(crate::error::nats("reading the stream state"))?
+        .map_err(rondom_projector::error::nats("reading the stream state"))?
         .state
         .last_sequence;
     let behind = ReadModel::open(&generations.current()?)?.checkpoint()? < last;
     if behind {
-        crate::rebuild::rebuild(jetstream, generations, 1024, bylaws, &keys.signer, false).await?;
+        rondom_projector::rebuild::rebuild(
+            jetstream,
+            generations,
+            1024,
+            bylaws,
+            &keys.signer,
+            false,
+        )
+        .await?;
     }
     let model = ReadModel::open(&generations.current()?)?;
     let key_store = KeyStore::new(
