@@ -3,12 +3,10 @@
 //!
 //! # Layout
 //! - [`common`] — [`common::CommonArgs`], the settings every server role shares
-//! - [`backup`] — `rondom backup` and `rondom restore`, with erasures surviving a restore
 //! - [`connection`] — a channel that carries the caller's bearer token
 //! - [`hub`] — [`hub::HubConfig`] and [`hub::run`]
 //! - [`scenario`] — the family scenario `rondom demo` loads and the scenario test checks
 
-pub mod backup;
 pub mod common;
 pub mod connection;
 pub mod hub;

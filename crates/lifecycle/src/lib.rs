@@ -1,10 +1,12 @@
 //! The lifecycle of personal data, in one home: erasure (crypto-shredding a household),
 //! retention (erasing households whose period ended), re-pseudonymisation under a new
-//! pseudonym key, re-wrapping household keys under a new master key, and the operator
+//! pseudonym key, re-wrapping household keys under a new master key, backup and restore (erasures survive
+//! a restore), and the operator
 //! service that exposes erasure and retention. It writes its events to the log; the projector
 //! only reads and folds them.
 //!
 //! # Layout
+//! - [`backup`] — `rondom backup` and `rondom restore`, with erasures surviving a restore
 //! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
 //! - [`retention`] — households whose retention period ended, and the task that erases them
 //! - [`pseudonyms`] — planned re-pseudonymisation under a new pseudonym key
@@ -25,6 +27,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backup;
 pub mod erasure;
 pub mod grpc;
 pub mod master_key;

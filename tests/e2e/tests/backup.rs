@@ -2,8 +2,8 @@
 //! positions, and an erasure made after the backup stays an erasure.
 
 use rondom_bus::stream::{KEYS_BUCKET, StreamSettings};
-use rondom_cli::backup;
 use rondom_e2e::{DevClient, TestHub, by_bsn, by_id, timeline};
+use rondom_lifecycle::backup;
 use rondom_proto::v1;
 use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use rondom_runtime::keys;

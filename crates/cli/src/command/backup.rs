@@ -1,10 +1,10 @@
-//! `rondom backup` and `rondom restore`; what they do is [`rondom_cli::backup`].
+//! `rondom backup` and `rondom restore`; what they do is [`rondom_lifecycle::backup`].
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use rondom_bus::stream::StreamSettings;
-use rondom_cli::backup;
+use rondom_lifecycle::backup;
 use rondom_runtime::nats_server::NatsTarget;
 
 #[derive(Debug, clap::Args)]

@@ -188,73 +188,164 @@ pub async fn restore(
     key_dir: &Path,
     settings: &StreamSettings,
 ) -> anyhow::Result<Restored> {
-    let manifest: Manifest =
-        serde_json::from_slice(&std::fs::read(dir.join(MANIFEST)).with_context(|| {
-            format!("{} has no {MANIFEST}: not a complete backup", dir.display())
-        })?)
-        .context("the backup's manifest cannot be read")?;
-    if manifest.format != 1 {
-        bail!(
-            "backup format {} is not known to this rondom",
-            manifest.format
-        );
-    }
-    // Everything checked before anything is replaced.
-    let mut metas = Vec::new();
-    for name in streams() {
-        for file in [format!("{name}.json"), format!("{name}.tar.s2")] {
-            if !dir.join(&file).is_file() {
-                bail!("the backup lacks {file}; nothing was changed");
-            }
-        }
-        let meta: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json")))?)
-                .with_context(|| format!("{name}.json is damaged; nothing was changed"))?;
-        metas.push((name, meta));
-    }
-    let backed_up_keys = read_keys_file(&dir.join(KEYS_FILE))?;
-    let masters = rondom_runtime::keys::load_masters(key_dir)
-        .with_context(|| format!("cannot read the master keys in {}", key_dir.display()))?;
-    let missing: Vec<_> = manifest
-        .master_keys
-        .iter()
-        .filter(|id| masters.by_id(id).is_none())
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{} lacks master keys {} that the backup's household keys are wrapped under: put \
-             them in its retired/ directory first; nothing was changed",
-            key_dir.display(),
-            missing.join(", ")
-        );
-    }
+    let backup = Backup::check(dir, key_dir)?;
     let jetstream = rondom_bus::jetstream(client.clone());
-
     // What the installation knows of erasures now, kept on disk before its log goes.
     std::fs::create_dir_all(read_model)?;
     let journal_path = read_model.join("restore-journal.json");
-    let mut journal: Journal = match std::fs::read(&journal_path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).context("the restore journal is damaged")?,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Journal::default(),
-        Err(err) => return Err(err).context("cannot read the restore journal"),
-    };
-    for (household, event) in erasures(&jetstream).await? {
-        journal
-            .erasures
-            .insert(household.to_string(), LoggedEvent::of(&event));
+    let journal = Journal::keep(&jetstream, &journal_path).await?;
+    replace_streams(client, &jetstream, dir, &backup.metas).await?;
+    stream::provision(&jetstream, settings).await?;
+
+    let restored_erasures = erasures(&jetstream).await?;
+    let erased = journal.erased(&restored_erasures, &backup.keys)?;
+    let (keys, keys_left_out) = put_keys_back(&jetstream, &backup.keys, &erased).await?;
+    // Erasures the restored log does not hold happen again on it.
+    let again: BTreeSet<HouseholdId> = erased
+        .iter()
+        .filter(|household| !restored_erasures.contains_key(household))
+        .copied()
+        .collect();
+    leave_registry(&stream::bucket(&jetstream, PERSONS_BUCKET).await?, &again).await?;
+    let signer = rondom_runtime::keys::load_signer(key_dir)?;
+    let erasures_reapplied = reapply_erasures(&jetstream, signer, &journal, &again).await?;
+
+    let generations = rondom_projector::Generations::new(read_model);
+    let next = generations.prepare_next()?;
+    std::fs::create_dir_all(&next)?;
+    generations.switch_to_next()?;
+    std::fs::remove_file(&journal_path)?;
+    Ok(Restored {
+        manifest: backup.manifest,
+        keys,
+        keys_left_out,
+        erasures_reapplied,
+    })
+}
+
+/// A backup directory, checked whole before anything is replaced.
+struct Backup {
+    manifest: Manifest,
+    /// Per stream its snapshot's metadata.
+    metas: Vec<(String, serde_json::Value)>,
+    /// Per household its wrapped key, empty for an erasure's tombstone.
+    keys: Vec<(HouseholdId, Vec<u8>)>,
+}
+
+impl Backup {
+    /// Reads the manifest, the snapshots' metadata and the keys, and checks that `key_dir`
+    /// holds every master key the keys are wrapped under.
+    fn check(dir: &Path, key_dir: &Path) -> anyhow::Result<Self> {
+        let manifest: Manifest =
+            serde_json::from_slice(&std::fs::read(dir.join(MANIFEST)).with_context(|| {
+                format!("{} has no {MANIFEST}: not a complete backup", dir.display())
+            })?)
+            .context("the backup's manifest cannot be read")?;
+        if manifest.format != 1 {
+            bail!(
+                "backup format {} is not known to this rondom",
+                manifest.format
+            );
+        }
+        let mut metas = Vec::new();
+        for name in streams() {
+            for file in [format!("{name}.json"), format!("{name}.tar.s2")] {
+                if !dir.join(&file).is_file() {
+                    bail!("the backup lacks {file}; nothing was changed");
+                }
+            }
+            let meta: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json")))?)
+                    .with_context(|| format!("{name}.json is damaged; nothing was changed"))?;
+            metas.push((name, meta));
+        }
+        let keys = read_keys_file(&dir.join(KEYS_FILE))?;
+        let masters = rondom_runtime::keys::load_masters(key_dir)
+            .with_context(|| format!("cannot read the master keys in {}", key_dir.display()))?;
+        let missing: Vec<_> = manifest
+            .master_keys
+            .iter()
+            .filter(|id| masters.by_id(id).is_none())
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "{} lacks master keys {} that the backup's household keys are wrapped under: \
+                 put them in its retired/ directory first; nothing was changed",
+                key_dir.display(),
+                missing.join(", ")
+            );
+        }
+        Ok(Self {
+            manifest,
+            metas,
+            keys,
+        })
     }
-    if let Ok(keys) = stream::bucket(&jetstream, KEYS_BUCKET).await {
-        for (household, wrapped) in stored_keys(&keys).await? {
-            if wrapped.is_empty() {
-                journal.tombstones.insert(household.to_string());
+}
+
+impl Journal {
+    /// Adds what the installation on `jetstream` knows of erasures to the journal at `path`
+    /// (kept from an earlier, failed run) and writes it to disk.
+    async fn keep(jetstream: &jetstream::Context, path: &Path) -> anyhow::Result<Self> {
+        let mut journal: Journal = match std::fs::read(path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).context("the restore journal is damaged")?
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Journal::default(),
+            Err(err) => return Err(err).context("cannot read the restore journal"),
+        };
+        for (household, event) in erasures(jetstream).await? {
+            journal
+                .erasures
+                .insert(household.to_string(), LoggedEvent::of(&event));
+        }
+        if let Ok(keys) = stream::bucket(jetstream, KEYS_BUCKET).await {
+            for (household, wrapped) in stored_keys(&keys).await? {
+                if wrapped.is_empty() {
+                    journal.tombstones.insert(household.to_string());
+                }
             }
         }
+        let mut file = std::fs::File::create(path)?;
+        std::io::Write::write_all(&mut file, &serde_json::to_vec(&journal)?)?;
+        file.sync_all()?;
+        Ok(journal)
     }
-    let mut file = std::fs::File::create(&journal_path)?;
-    std::io::Write::write_all(&mut file, &serde_json::to_vec(&journal)?)?;
-    file.sync_all()?;
 
+    /// Returns every household erased anywhere: in the restored log, in the journal, or by a
+    /// tombstone in the backup's keys.
+    fn erased(
+        &self,
+        restored: &BTreeMap<HouseholdId, jetstream::message::StreamMessage>,
+        backed_up_keys: &[(HouseholdId, Vec<u8>)],
+    ) -> anyhow::Result<BTreeSet<HouseholdId>> {
+        let mut erased: BTreeSet<HouseholdId> = restored.keys().copied().collect();
+        for household in self.erasures.keys().chain(&self.tombstones) {
+            erased.insert(
+                household
+                    .parse()
+                    .context("a household in the restore journal")?,
+            );
+        }
+        erased.extend(
+            backed_up_keys
+                .iter()
+                .filter(|(_, wrapped)| wrapped.is_empty())
+                .map(|(household, _)| *household),
+        );
+        Ok(erased)
+    }
+}
+
+/// Removes the installation's log, registry, audit log and keys, and restores the backup's
+/// snapshots in their place.
+async fn replace_streams(
+    client: &async_nats::Client,
+    jetstream: &jetstream::Context,
+    dir: &Path,
+    metas: &[(String, serde_json::Value)],
+) -> anyhow::Result<()> {
     for name in streams().iter().chain([&format!("KV_{KEYS_BUCKET}")]) {
         match jetstream.delete_stream(name).await {
             Ok(_) => {}
@@ -262,32 +353,25 @@ pub async fn restore(
             Err(err) => return Err(err).with_context(|| format!("cannot remove {name}")),
         }
     }
-    for (name, meta) in &metas {
+    for (name, meta) in metas {
         let mut archive = tokio::fs::File::open(dir.join(format!("{name}.tar.s2"))).await?;
         snapshot::restore(client, name, meta, &mut archive)
             .await
             .with_context(|| format!("restoring {name}"))?;
     }
-    stream::provision(&jetstream, settings).await?;
+    Ok(())
+}
 
-    let restored_erasures = erasures(&jetstream).await?;
-    let mut erased: BTreeSet<HouseholdId> = restored_erasures.keys().copied().collect();
-    for household in journal.erasures.keys().chain(&journal.tombstones) {
-        erased.insert(
-            household
-                .parse()
-                .context("a household in the restore journal")?,
-        );
-    }
-    erased.extend(
-        backed_up_keys
-            .iter()
-            .filter(|(_, wrapped)| wrapped.is_empty())
-            .map(|(household, _)| *household),
-    );
-    let keys = stream::bucket(&jetstream, KEYS_BUCKET).await?;
+/// Puts the backed-up keys back, except those of `erased` households, which keep their
+/// tombstone so they never get a key again. Returns how many were put back and left out.
+async fn put_keys_back(
+    jetstream: &jetstream::Context,
+    backed_up: &[(HouseholdId, Vec<u8>)],
+    erased: &BTreeSet<HouseholdId>,
+) -> anyhow::Result<(u64, u64)> {
+    let keys = stream::bucket(jetstream, KEYS_BUCKET).await?;
     let (mut put_back, mut left_out) = (0, 0);
-    for (household, wrapped) in &backed_up_keys {
+    for (household, wrapped) in backed_up {
         if wrapped.is_empty() {
             continue;
         }
@@ -300,26 +384,25 @@ pub async fn restore(
             .context("cannot put a household key back")?;
         put_back += 1;
     }
-    // Every erased household keeps its tombstone: it never gets a key again.
-    for household in &erased {
+    for household in erased {
         keys.put(household.to_string(), bytes::Bytes::new())
             .await
             .context("cannot put an erasure's tombstone back")?;
     }
+    Ok((put_back, left_out))
+}
 
-    // Erasures the restored log does not hold happen again on it.
+/// Publishes the erasure of each of `again` on the restored log: as it was published where
+/// the journal has it, else recorded anew. Returns how many.
+async fn reapply_erasures(
+    jetstream: &jetstream::Context,
+    signer: rondom_bus::EventSigner,
+    journal: &Journal,
+    again: &BTreeSet<HouseholdId>,
+) -> anyhow::Result<u64> {
+    let publisher = rondom_bus::EventPublisher::new(jetstream.clone(), signer);
     let mut reapplied = 0;
-    let publisher = rondom_bus::EventPublisher::new(
-        jetstream.clone(),
-        rondom_runtime::keys::load_signer(key_dir)?,
-    );
-    let again: BTreeSet<HouseholdId> = erased
-        .iter()
-        .filter(|household| !restored_erasures.contains_key(household))
-        .copied()
-        .collect();
-    leave_registry(&stream::bucket(&jetstream, PERSONS_BUCKET).await?, &again).await?;
-    for household in &again {
+    for household in again {
         match journal.erasures.get(&household.to_string()) {
             // As it was published, minus a condition on a position that no longer holds.
             Some(event) => {
@@ -342,7 +425,7 @@ pub async fn restore(
             // Erased while the backup was taken (its key a tombstone, its event after the
             // log's snapshot), or known only by its tombstone: recorded anew.
             None => {
-                let (envelope, event) = rondom_lifecycle::erasure::erasure_event(
+                let (envelope, event) = crate::erasure::erasure_event(
                     *household,
                     "",
                     rondom_proto::v1::ErasureReason::Unspecified,
@@ -353,19 +436,7 @@ pub async fn restore(
         }
         reapplied += 1;
     }
-
-    let generations = rondom_projector::Generations::new(read_model);
-    let next = generations.prepare_next()?;
-    std::fs::create_dir_all(&next)?;
-    generations.switch_to_next()?;
-    std::fs::remove_file(&journal_path)?;
-
-    Ok(Restored {
-        manifest,
-        keys: put_back,
-        keys_left_out: left_out,
-        erasures_reapplied: reapplied,
-    })
+    Ok(reapplied)
 }
 
 /// Reads `keys.jsonl`: per household its wrapped key, empty for an erasure's tombstone.
