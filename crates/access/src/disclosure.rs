@@ -1,7 +1,8 @@
 //! What a reader may see of a household: its standing, worked out from the view (involvement
-//! of its organisation, the regisseur, the gemeente), and the household view, timeline entries
-//! and events cut down to the sight `rondom_domain::access::POLICY` gives it. Reads and
-//! subscriptions both go through here; nothing else decides visibility.
+//! of its organisation, the regisseur, the gemeente), the facts of the household it may know
+//! ([`visible`]), and the sight `rondom_domain::access::POLICY` gives it of each item. Reads
+//! and subscriptions both go through here and through [`crate::render`], which fills views,
+//! timeline entries and deliveries from these judgements; nothing else decides visibility.
 
 use std::collections::BTreeMap;
 
@@ -131,7 +132,8 @@ fn pillar_label(pillar: Pillar) -> &'static str {
     }
 }
 
-fn sight(standing: &Standing, pillar: i32, class: NeedToKnow) -> Sight {
+/// Returns the sight `standing` gives of an item of `pillar` and `class`.
+pub(crate) fn sight(standing: &Standing, pillar: i32, class: NeedToKnow) -> Sight {
     pillar_from_proto(pillar).map_or(Sight::Nothing, |pillar| standing.sight(pillar, class))
 }
 
@@ -225,82 +227,6 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         rondom_fold::model::later(at, count.last_activity_at)
     });
     (known.event_count > 0).then_some(known)
-}
-
-/// Cuts a household view down to what `standing` may see, counting what is left.
-pub fn household(view: &mut v1::Household, standing: &Standing, tally: &mut Tally) {
-    let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
-    view.active_pillars
-        .retain(|&pillar| sees(pillar, NeedToKnow::Household) >= Sight::Status);
-    view.open_signals.retain(|signal| {
-        let class = class_of(signal.pillar, &signal.kind);
-        let given = sees(signal.pillar, class);
-        tally.add(class, given);
-        given >= Sight::Status
-    });
-    view.trajectories.retain_mut(|trajectory| {
-        // That a trajectory exists is household-level, unless the case is protected; what it
-        // is about is the pillar's.
-        let class = if trajectory.protected {
-            NeedToKnow::Protected
-        } else {
-            NeedToKnow::Household
-        };
-        let exists = sees(trajectory.pillar, class);
-        tally.add(class, exists);
-        if sees(
-            trajectory.pillar,
-            class_of(trajectory.pillar, &trajectory.last_kind),
-        ) == Sight::Nothing
-        {
-            trajectory.last_kind.clear();
-        }
-        if sees(trajectory.pillar, NeedToKnow::Pillar) == Sight::Nothing {
-            trajectory.providers.clear();
-            trajectory.case_id.clear();
-        }
-        exists >= Sight::Status
-    });
-    view.deadlines.retain(|deadline| {
-        let given = sees(deadline.pillar, NeedToKnow::Pillar);
-        tally.add(NeedToKnow::Pillar, given);
-        given >= Sight::Status
-    });
-    view.partners
-        .retain(|partner| sees(partner.pillar, NeedToKnow::Pillar) >= Sight::Status);
-    if let Some(plan) = view.plan.as_mut()
-        && sees(v1::Pillar::Regie as i32, NeedToKnow::Household) < Sight::Full
-    {
-        plan.doelen.clear();
-    }
-    // Risk flags weigh every pillar together: a coordination tool.
-    if standing.role != Role::Coordinator {
-        view.risk_flags.clear();
-    }
-}
-
-/// Cuts a timeline entry down to what `standing` may see; `None` when nothing of it.
-pub fn timeline_entry(
-    mut entry: v1::TimelineEntry,
-    standing: &Standing,
-    tally: &mut Tally,
-) -> Option<v1::TimelineEntry> {
-    let class = class_of(entry.pillar, &entry.kind);
-    let given = sight(standing, entry.pillar, class);
-    tally.add(class, given);
-    entry.sight = v1::Sight::from(given) as i32;
-    match given {
-        Sight::Nothing => None,
-        Sight::Status => {
-            entry.summary.clear();
-            entry.case_id.clear();
-            // The sending system would name the provider.
-            entry.source.clear();
-            entry.title = general_title(entry.pillar, &entry.kind);
-            Some(entry)
-        }
-        Sight::Full => Some(entry),
-    }
 }
 
 #[cfg(test)]
@@ -439,35 +365,5 @@ mod tests {
             on_behalf_of: "",
         };
         assert!(!reader.standing(&household, None).reads_household());
-    }
-
-    #[test]
-    fn status_entries_lose_free_text_case_and_payload_detail() {
-        let standing = Standing {
-            role: Role::Partner(Pillar::Schuldhulp),
-            involved: true,
-            regisseur: false,
-            same_gemeente: false,
-        };
-        let entry = v1::TimelineEntry {
-            pillar: v1::Pillar::Jeugd as i32,
-            kind: "jeugdhulp_toegewezen".into(),
-            summary: "moeder overbelast".into(),
-            case_id: "JZ-1".into(),
-            title: "Jeugd: jeugdhulp toegewezen, aanbieder 12345678".into(),
-            ..Default::default()
-        };
-        assert_eq!(class_of(entry.pillar, &entry.kind), NeedToKnow::Household);
-        let mut tally = Tally::default();
-        let seen = timeline_entry(entry, &standing, &mut tally).expect("status");
-        assert!(seen.summary.is_empty() && seen.case_id.is_empty());
-        assert_eq!(seen.title, "Jeugd: jeugdhulp toegewezen");
-        assert_eq!(tally.disclosures().len(), 1);
-        let protected = v1::TimelineEntry {
-            pillar: v1::Pillar::Jeugd as i32,
-            kind: "veilig_thuis_betrokken".into(),
-            ..Default::default()
-        };
-        assert!(timeline_entry(protected, &standing, &mut tally).is_none());
     }
 }

@@ -9,7 +9,8 @@
 //! - [`live_clients`] — the clients in force, followed in their file: revocation without a restart
 //! - [`refusals`] — a bounded record of refusals, so unauthenticated calls cannot flood the audit log
 //! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
-//! - [`disclosure`] — what a reader may see: standing, redaction of views and entries
+//! - [`disclosure`] — what a reader may see: its standing, the facts it may know, its sight
+//! - [`render`] — views, timeline entries and deliveries filled from what the reader may see
 //! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
 //! - [`mod@serve`] — [`GrpcServices`] and [`serve()`], with health and reflection (v1 and v1alpha)
 //!
@@ -31,6 +32,7 @@ pub mod dev_clients;
 pub mod disclosure;
 pub mod live_clients;
 pub mod refusals;
+pub mod render;
 pub mod serve;
 
 pub use serve::{GrpcServices, serve};

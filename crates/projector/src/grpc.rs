@@ -1,16 +1,14 @@
 //! `HouseholdHandler`: coordinators and partners read household views and timelines, each
-//! cut down to what the reader may see ([`rondom_access::disclosure`]), each read stating its purpose
-//! and recorded in the audit log before it is answered.
+//! rendered from what the reader may see ([`rondom_access::render`]), each read stating its
+//! purpose and recorded in the audit log before it is answered.
 //!
-//! Personal data is opened here, per request, with the household's key: the read model only
-//! holds it sealed.
+//! Personal data is opened per request, with the household's key, by the render and only
+//! where the reader's sight allows it: the read model only holds it sealed.
 
 use std::sync::Arc;
 
-use prost::Message;
 use rondom_access::audit::{Caller, ReadAudit, check_read};
 use rondom_access::auth::Client;
-use rondom_domain::seal::{DataKey, Purpose, Sealed};
 use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;
@@ -21,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::store::TimelineQuery;
 use crate::worklist::{self, Cursor, WorklistQuery};
 use rondom_access::disclosure::{self, Reader, Tally};
-use rondom_fold::assess;
-use rondom_fold::{StoredHousehold, StoredMember, StoredTimelineEntry};
+use rondom_access::render;
+use rondom_fold::StoredHousehold;
 
 /// Default and largest timeline page.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -142,121 +140,6 @@ impl Inner {
                 .ok_or_else(|| Error::HouseholdNotFound("for this BSN".to_owned())),
         }
     }
-
-    fn member(
-        &self,
-        household: &HouseholdId,
-        key: Option<&DataKey>,
-        member: &StoredMember,
-    ) -> v1::Member {
-        let identity = key
-            .zip(member.identity.clone())
-            .and_then(|(key, sealed)| {
-                key.open(household, Purpose::Identity, &Sealed::from(sealed))
-                    .ok()
-            })
-            .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok());
-        let (display_name, bsn_masked) = match identity {
-            Some(identity) => {
-                let masked = identity
-                    .bsn
-                    .parse::<Bsn>()
-                    .map(|bsn| bsn.masked())
-                    .unwrap_or_default();
-                (identity.display_name, masked)
-            }
-            None => (String::new(), String::new()),
-        };
-        v1::Member {
-            pseudonym: member.pseudonym.clone(),
-            display_name,
-            bsn_masked,
-            joined_position: member.joined_position,
-        }
-    }
-
-    fn household(
-        &self,
-        id: &HouseholdId,
-        stored: StoredHousehold,
-        key: Option<&DataKey>,
-        as_of: chrono::NaiveDate,
-    ) -> v1::Household {
-        let deadlines = assess::deadlines(&stored, as_of);
-        let risk_flags = assess::risk_flags(&stored, as_of)
-            .into_iter()
-            .map(|flag| flag as i32)
-            .collect();
-        let trajectories = stored
-            .trajectories
-            .iter()
-            .map(|trajectory| v1::Trajectory {
-                pillar: trajectory.pillar,
-                case_id: trajectory.case_id.clone(),
-                state: trajectory.stage,
-                last_kind: trajectory.last_kind.clone(),
-                opened_at: trajectory.opened_at,
-                updated_at: trajectory.updated_at,
-                providers: trajectory.providers.clone(),
-                protected: trajectory.protected,
-            })
-            .collect();
-        v1::Household {
-            erasure: stored.erasure,
-            trajectories,
-            deadlines,
-            regisseur: stored.regisseur.clone(),
-            plan: stored.plan.clone(),
-            partners: stored.partners.clone(),
-            risk_flags,
-            household_id: id.to_string(),
-            gemeente_code: stored.gemeente_code.clone(),
-            members: stored
-                .members
-                .iter()
-                .map(|member| self.member(id, key, member))
-                .collect(),
-            active_pillars: rondom_fold::active_pillars(&stored),
-            open_signals: stored.open_signals,
-            first_activity_at: stored.first_activity_at,
-            last_activity_at: stored.last_activity_at,
-            last_position: stored.last_position,
-            event_count: stored.event_count,
-            incomplete: !stored.quarantined.is_empty(),
-        }
-    }
-
-    fn timeline_entry(
-        household: &HouseholdId,
-        key: Option<&DataKey>,
-        position: u64,
-        entry: StoredTimelineEntry,
-    ) -> v1::TimelineEntry {
-        let summary = key
-            .zip(entry.summary)
-            .and_then(|(key, sealed)| {
-                key.open(household, Purpose::Summary, &Sealed::from(sealed))
-                    .ok()
-            })
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .unwrap_or_default();
-        v1::TimelineEntry {
-            position,
-            event_id: entry.event_id,
-            occurred_at: entry.occurred_at,
-            pillar: entry.pillar,
-            kind: entry.kind,
-            source: entry.source,
-            summary,
-            urgency: entry.urgency,
-            r#type: entry.event_type,
-            title: entry.title,
-            need_to_know: entry.need_to_know,
-            case_id: entry.case_id,
-            // Set by the disclosure to this reader.
-            sight: v1::Sight::Unspecified as i32,
-        }
-    }
 }
 
 /// How a request names a household.
@@ -344,9 +227,8 @@ impl HouseholdHandler {
             .get(&id)
             .await
             .map_err(|err| (Some(id), Status::from(Error::from(err))))?;
-        let mut household = inner.household(&id, stored, key.as_ref(), as_of);
         let mut tally = Tally::default();
-        disclosure::household(&mut household, &standing, &mut tally);
+        let household = render::household(&id, stored, &standing, key.as_ref(), as_of, &mut tally);
         audit
             .answered([(id.to_string(), tally.disclosures())])
             .await
@@ -422,8 +304,14 @@ impl HouseholdHandler {
             let page = inner.model.timeline(&query).map_err(refuse(Some(id)))?;
             for (position, entry) in page.entries {
                 let standing = reader.standing(&stored, Some(position));
-                let entry = Inner::timeline_entry(&id, key.as_ref(), position, entry);
-                entries.extend(disclosure::timeline_entry(entry, &standing, &mut tally));
+                entries.extend(render::timeline_entry(
+                    &id,
+                    key.as_ref(),
+                    position,
+                    entry,
+                    &standing,
+                    &mut tally,
+                ));
             }
             next = page.next;
             match next {

@@ -36,8 +36,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::delivery::delivery;
 use crate::request::{self, From, Plan};
+use rondom_access::render::delivery;
 
 /// Deliveries queued per subscription before the consumer stops pulling.
 pub const QUEUE: usize = 64;

@@ -6,7 +6,6 @@
 //!
 //! # Layout
 //! - [`request`] — checking what a partner asks for: start, durable name, filters
-//! - [`delivery`] — one event as a reader may see it
 //! - [`handler`] — [`SubscriptionHandler`]: consumers, judging, backpressure, acknowledgements
 //!
 //! # Example
@@ -19,7 +18,6 @@
 //! # }
 //! ```
 
-pub mod delivery;
 pub mod handler;
 pub mod request;
 

@@ -2,8 +2,8 @@
 //! a general title); under SIGHT_FULL also the payload, with the sealed persons and free text
 //! opened for this reader and the sealed fields themselves left out.
 
+use crate::disclosure::general_title;
 use prost::Message;
-use rondom_access::disclosure::general_title;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::HouseholdId;
 use rondom_domain::access::Sight;

@@ -1,0 +1,526 @@
+//! Views rendered from what the reader may see. A household view, a timeline entry and a
+//! subscription delivery are each built up from empty: a field is filled only by a rule that
+//! names the sight it needs, and sealed personal data is opened only when that rule lets it
+//! through. A field without a rule is never shown: [`HOUSEHOLD_FIELDS`] and
+//! [`ENTRY_FIELDS`] name every field the render may fill, and the tests fail on any other.
+
+mod delivery;
+
+use chrono::NaiveDate;
+use prost::Message as _;
+use rondom_domain::access::{Role, Sight, Standing};
+use rondom_domain::catalogue::NeedToKnow;
+use rondom_domain::seal::{DataKey, Purpose, Sealed};
+use rondom_domain::{Bsn, HouseholdId};
+use rondom_fold::{StoredHousehold, StoredMember, StoredTimelineEntry, assess};
+use rondom_proto::v1;
+
+use crate::disclosure::{Tally, class_of, general_title, sight};
+
+pub use delivery::delivery;
+
+/// Who a field of a view is shown to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Every reader of the household: that it exists and where, its members, its regisseur.
+    ToReaders,
+    /// Item by item, by the item's pillar and need-to-know class; figures derived from items
+    /// (counts, activity, active pillars) come from the items the reader may see.
+    PerItem,
+    /// Coordinators only: it weighs every pillar together.
+    ToCoordinators,
+}
+
+/// Every field of `rondom.v1.Household` the render fills, by protobuf tag, with its rule.
+pub const HOUSEHOLD_FIELDS: &[(u32, &str, Shown)] = &[
+    (1, "household_id", Shown::ToReaders),
+    (2, "gemeente_code", Shown::ToReaders),
+    (3, "members", Shown::ToReaders),
+    (4, "active_pillars", Shown::PerItem),
+    (5, "open_signals", Shown::PerItem),
+    (6, "first_activity_at", Shown::PerItem),
+    (7, "last_activity_at", Shown::PerItem),
+    (8, "last_position", Shown::ToReaders),
+    (9, "event_count", Shown::PerItem),
+    (10, "trajectories", Shown::PerItem),
+    (11, "deadlines", Shown::PerItem),
+    (12, "regisseur", Shown::ToReaders),
+    (13, "plan", Shown::PerItem),
+    (14, "partners", Shown::PerItem),
+    (15, "risk_flags", Shown::ToCoordinators),
+    (16, "erasure", Shown::ToReaders),
+    (17, "incomplete", Shown::ToReaders),
+];
+
+/// Every field of `rondom.v1.TimelineEntry` the render fills, by protobuf tag, with the
+/// sight it needs: under status that something happened, under full sight what.
+pub const ENTRY_FIELDS: &[(u32, &str, Sight)] = &[
+    (1, "position", Sight::Status),
+    (2, "event_id", Sight::Status),
+    (3, "occurred_at", Sight::Status),
+    (4, "pillar", Sight::Status),
+    (5, "kind", Sight::Status),
+    // The sending system would name the provider.
+    (6, "source", Sight::Full),
+    (7, "summary", Sight::Full),
+    (8, "urgency", Sight::Status),
+    (9, "type", Sight::Status),
+    // Under status the general title of the kind; under full sight with payload detail.
+    (10, "title", Sight::Status),
+    (11, "need_to_know", Sight::Status),
+    (12, "case_id", Sight::Full),
+    (13, "sight", Sight::Status),
+];
+
+/// Renders the household `stored` (as [`crate::disclosure::visible`] left it for this
+/// reader) for `standing`, judging deadlines on `as_of` and counting what it shows.
+pub fn household(
+    id: &HouseholdId,
+    stored: StoredHousehold,
+    standing: &Standing,
+    key: Option<&DataKey>,
+    as_of: NaiveDate,
+    tally: &mut Tally,
+) -> v1::Household {
+    let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
+    let mut view = v1::Household {
+        household_id: id.to_string(),
+        gemeente_code: stored.gemeente_code.clone(),
+        members: stored
+            .members
+            .iter()
+            .map(|stored| member(id, key, stored))
+            .collect(),
+        first_activity_at: stored.first_activity_at,
+        last_activity_at: stored.last_activity_at,
+        last_position: stored.last_position,
+        event_count: stored.event_count,
+        regisseur: stored.regisseur.clone(),
+        erasure: stored.erasure,
+        incomplete: !stored.quarantined.is_empty(),
+        ..v1::Household::default()
+    };
+    view.active_pillars = rondom_fold::active_pillars(&stored)
+        .into_iter()
+        .filter(|&pillar| sees(pillar, NeedToKnow::Household) >= Sight::Status)
+        .collect();
+    view.open_signals = stored
+        .open_signals
+        .iter()
+        .filter(|signal| {
+            let class = class_of(signal.pillar, &signal.kind);
+            let given = sees(signal.pillar, class);
+            tally.add(class, given);
+            given >= Sight::Status
+        })
+        .cloned()
+        .collect();
+    view.trajectories = trajectories(&stored, standing, tally);
+    view.deadlines = assess::deadlines(&stored, as_of)
+        .into_iter()
+        .filter(|deadline| {
+            let given = sees(deadline.pillar, NeedToKnow::Pillar);
+            tally.add(NeedToKnow::Pillar, given);
+            given >= Sight::Status
+        })
+        .collect();
+    view.partners = stored
+        .partners
+        .iter()
+        .filter(|partner| sees(partner.pillar, NeedToKnow::Pillar) >= Sight::Status)
+        .cloned()
+        .collect();
+    view.plan = stored.plan.clone().map(|plan| {
+        let goals = sees(v1::Pillar::Regie as i32, NeedToKnow::Household) >= Sight::Full;
+        v1::GezinsplanStatus {
+            doelen: if goals { plan.doelen } else { Vec::new() },
+            ..plan
+        }
+    });
+    if standing.role == Role::Coordinator {
+        view.risk_flags = assess::risk_flags(&stored, as_of)
+            .into_iter()
+            .map(|flag| flag as i32)
+            .collect();
+    }
+    view
+}
+
+/// The household's cases: that one exists is household-level unless it is protected; what
+/// it is about (its last kind) is that kind's class; its number and providers the pillar's.
+fn trajectories(
+    stored: &StoredHousehold,
+    standing: &Standing,
+    tally: &mut Tally,
+) -> Vec<v1::Trajectory> {
+    let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
+    let mut shown = Vec::new();
+    for trajectory in &stored.trajectories {
+        let class = if trajectory.protected {
+            NeedToKnow::Protected
+        } else {
+            NeedToKnow::Household
+        };
+        let exists = sees(trajectory.pillar, class);
+        tally.add(class, exists);
+        if exists < Sight::Status {
+            continue;
+        }
+        let mut rendered = v1::Trajectory {
+            pillar: trajectory.pillar,
+            state: trajectory.stage,
+            opened_at: trajectory.opened_at,
+            updated_at: trajectory.updated_at,
+            protected: trajectory.protected,
+            ..v1::Trajectory::default()
+        };
+        if sees(
+            trajectory.pillar,
+            class_of(trajectory.pillar, &trajectory.last_kind),
+        ) > Sight::Nothing
+        {
+            rendered.last_kind.clone_from(&trajectory.last_kind);
+        }
+        if sees(trajectory.pillar, NeedToKnow::Pillar) > Sight::Nothing {
+            rendered.case_id.clone_from(&trajectory.case_id);
+            rendered.providers.clone_from(&trajectory.providers);
+        }
+        shown.push(rendered);
+    }
+    shown
+}
+
+/// A member as every reader of the household sees them: their name and a masked BSN.
+fn member(household: &HouseholdId, key: Option<&DataKey>, member: &StoredMember) -> v1::Member {
+    let identity = key
+        .zip(member.identity.clone())
+        .and_then(|(key, sealed)| {
+            key.open(household, Purpose::Identity, &Sealed::from(sealed))
+                .ok()
+        })
+        .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok());
+    let (display_name, bsn_masked) = match identity {
+        Some(identity) => {
+            let masked = identity
+                .bsn
+                .parse::<Bsn>()
+                .map(|bsn| bsn.masked())
+                .unwrap_or_default();
+            (identity.display_name, masked)
+        }
+        None => (String::new(), String::new()),
+    };
+    v1::Member {
+        pseudonym: member.pseudonym.clone(),
+        display_name,
+        bsn_masked,
+        joined_position: member.joined_position,
+    }
+}
+
+/// Renders the timeline entry at `position` for `standing`; `None` when it may see nothing
+/// of it. The note is opened only under full sight.
+pub fn timeline_entry(
+    household: &HouseholdId,
+    key: Option<&DataKey>,
+    position: u64,
+    entry: StoredTimelineEntry,
+    standing: &Standing,
+    tally: &mut Tally,
+) -> Option<v1::TimelineEntry> {
+    let class = class_of(entry.pillar, &entry.kind);
+    let given = sight(standing, entry.pillar, class);
+    tally.add(class, given);
+    if given == Sight::Nothing {
+        return None;
+    }
+    let mut shown = v1::TimelineEntry {
+        position,
+        event_id: entry.event_id,
+        occurred_at: entry.occurred_at,
+        pillar: entry.pillar,
+        title: general_title(entry.pillar, &entry.kind),
+        kind: entry.kind,
+        urgency: entry.urgency,
+        r#type: entry.event_type,
+        need_to_know: entry.need_to_know,
+        sight: v1::Sight::from(given) as i32,
+        ..v1::TimelineEntry::default()
+    };
+    if given == Sight::Full {
+        shown.title = entry.title;
+        shown.source = entry.source;
+        shown.case_id = entry.case_id;
+        shown.summary = key
+            .zip(entry.summary)
+            .and_then(|(key, sealed)| {
+                key.open(household, Purpose::Summary, &Sealed::from(sealed))
+                    .ok()
+            })
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default();
+    }
+    Some(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rondom_domain::Pillar;
+
+    /// The top-level field tags present in an encoded message.
+    fn tags(bytes: &[u8]) -> Vec<u32> {
+        fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+            let mut value = 0;
+            for shift in (0..64).step_by(7) {
+                let byte = bytes[*at];
+                *at += 1;
+                value |= u64::from(byte & 0x7f) << shift;
+                if byte < 0x80 {
+                    break;
+                }
+            }
+            value
+        }
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let key = varint(bytes, &mut at);
+            found.push(u32::try_from(key >> 3).expect("a tag"));
+            match key & 7 {
+                0 => {
+                    varint(bytes, &mut at);
+                }
+                1 => at += 8,
+                2 => at += usize::try_from(varint(bytes, &mut at)).expect("a length"),
+                5 => at += 4,
+                wire => panic!("wire type {wire}"),
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    fn at(seconds: i64) -> Option<prost_types::Timestamp> {
+        Some(prost_types::Timestamp { seconds, nanos: 0 })
+    }
+
+    /// A household with every stored fact filled, in the Jeugd pillar.
+    fn full_household(id: &HouseholdId, key: &DataKey) -> StoredHousehold {
+        let jeugd = v1::Pillar::Jeugd as i32;
+        let identity = v1::PersonIdentity {
+            bsn: "111222333".into(),
+            display_name: "Oma".into(),
+            birth_date: None,
+        };
+        StoredHousehold {
+            gemeente_code: "0363".into(),
+            members: vec![StoredMember {
+                pseudonym: "p".into(),
+                identity: Some(
+                    key.seal(id, Purpose::Identity, &identity.encode_to_vec())
+                        .into(),
+                ),
+                joined_position: 1,
+            }],
+            open_signals: vec![v1::OpenSignal {
+                pillar: jeugd,
+                kind: "zorgen_opvoeding".into(),
+                ..v1::OpenSignal::default()
+            }],
+            first_activity_at: at(1),
+            last_activity_at: at(2),
+            last_position: 9,
+            event_count: 3,
+            trajectories: vec![rondom_fold::StoredTrajectory {
+                pillar: jeugd,
+                case_id: "JZ-1".into(),
+                stage: v1::TrajectoryState::Actief as i32,
+                last_kind: "jeugdhulp_gestart".into(),
+                opened_at: at(1),
+                updated_at: at(2),
+                providers: vec!["12345678".into()],
+                protected: false,
+            }],
+            deadlines: vec![rondom_fold::StoredDeadline {
+                rule: "JW-BESCHIKKING".into(),
+                pillar: jeugd,
+                case_id: "JZ-1".into(),
+                state: v1::DeadlineStatus::Open as i32,
+                start: 739_000,
+                due: 739_050,
+                ..rondom_fold::StoredDeadline::default()
+            }],
+            regisseur: Some(v1::Regisseur {
+                regisseur_id: "mw-0412".into(),
+                ..v1::Regisseur::default()
+            }),
+            plan: Some(v1::GezinsplanStatus {
+                versie: 1,
+                doelen: vec!["veilig_opgroeien".into()],
+                ..v1::GezinsplanStatus::default()
+            }),
+            partners: vec![v1::Involvement {
+                organisatie: "12345678".into(),
+                pillar: jeugd,
+                case_id: "JZ-1".into(),
+                since_position: 1,
+            }],
+            erasure: Some(v1::Erasure::default()),
+            quarantined: vec![4],
+            ..StoredHousehold::default()
+        }
+    }
+
+    fn standing(role: Role) -> Standing {
+        Standing {
+            role,
+            involved: matches!(role, Role::Partner(_)),
+            regisseur: role == Role::Coordinator,
+            same_gemeente: matches!(role, Role::Coordinator | Role::BackOffice(_)),
+        }
+    }
+
+    #[test]
+    fn a_household_shows_only_fields_with_a_rule() {
+        let id = HouseholdId::from_bytes([3; 16]);
+        let key = DataKey::generate();
+        let stored = full_household(&id, &key);
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date");
+        let ruled = |allowed: &dyn Fn(Shown) -> bool| -> Vec<u32> {
+            HOUSEHOLD_FIELDS
+                .iter()
+                .filter(|(_, _, shown)| allowed(*shown))
+                .map(|(tag, _, _)| *tag)
+                .collect()
+        };
+        for role in [
+            Role::Coordinator,
+            Role::Partner(Pillar::Jeugd),
+            Role::BackOffice(Pillar::Jeugd),
+            Role::Partner(Pillar::Wmo),
+        ] {
+            let mut tally = Tally::default();
+            let view = household(
+                &id,
+                stored.clone(),
+                &standing(role),
+                Some(&key),
+                as_of,
+                &mut tally,
+            );
+            let shown = tags(&view.encode_to_vec());
+            let allowed = ruled(&|rule| role == Role::Coordinator || rule != Shown::ToCoordinators);
+            let unruled: Vec<_> = shown.iter().filter(|tag| !allowed.contains(tag)).collect();
+            assert!(
+                unruled.is_empty(),
+                "{role}: fields {unruled:?} shown without a rule"
+            );
+        }
+        // The coordinator sees every field the rules give it: the table is not too wide.
+        let mut tally = Tally::default();
+        let view = household(
+            &id,
+            stored,
+            &standing(Role::Coordinator),
+            Some(&key),
+            as_of,
+            &mut tally,
+        );
+        assert_eq!(view.members[0].display_name, "Oma");
+        assert_eq!(view.members[0].bsn_masked, "*****2333");
+        assert_eq!(view.plan.expect("plan").doelen, ["veilig_opgroeien"]);
+        assert_eq!(view.deadlines.len(), 1);
+        assert_eq!(view.trajectories[0].case_id, "JZ-1");
+    }
+
+    #[test]
+    fn another_law_sees_that_a_case_exists_not_what_it_is() {
+        let id = HouseholdId::from_bytes([3; 16]);
+        let key = DataKey::generate();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date");
+        let mut tally = Tally::default();
+        let view = household(
+            &id,
+            full_household(&id, &key),
+            &standing(Role::Partner(Pillar::Wmo)),
+            Some(&key),
+            as_of,
+            &mut tally,
+        );
+        let case = &view.trajectories[0];
+        assert!(
+            case.case_id.is_empty() && case.providers.is_empty(),
+            "{case:?}"
+        );
+        assert!(view.deadlines.is_empty() && view.partners.is_empty());
+        assert!(view.risk_flags.is_empty());
+        assert!(view.plan.expect("plan").doelen.is_empty());
+    }
+
+    #[test]
+    fn a_timeline_entry_shows_only_what_its_sight_allows() {
+        let id = HouseholdId::from_bytes([3; 16]);
+        let key = DataKey::generate();
+        let entry = StoredTimelineEntry {
+            event_id: "e".into(),
+            occurred_at: at(1),
+            pillar: v1::Pillar::Jeugd as i32,
+            kind: "jeugdhulp_toegewezen".into(),
+            source: "urn:jeugd:suite".into(),
+            summary: Some(key.seal(&id, Purpose::Summary, b"moeder overbelast").into()),
+            urgency: v1::Urgency::High as i32,
+            event_type: "nl.rondom.jeugd.jeugdhulp_toegewezen".into(),
+            title: "jeugdhulp toegewezen: aanbieder 12345678".into(),
+            need_to_know: v1::NeedToKnow::Household as i32,
+            case_id: "JZ-1".into(),
+        };
+        let mut tally = Tally::default();
+        // A partner of another law sees that it happened.
+        let status = timeline_entry(
+            &id,
+            Some(&key),
+            7,
+            entry.clone(),
+            &standing(Role::Partner(Pillar::Schuldhulp)),
+            &mut tally,
+        )
+        .expect("status");
+        let at_status: Vec<u32> = ENTRY_FIELDS
+            .iter()
+            .filter(|(_, _, sight)| *sight == Sight::Status)
+            .map(|(tag, _, _)| *tag)
+            .collect();
+        let shown = tags(&status.encode_to_vec());
+        assert!(shown.iter().all(|tag| at_status.contains(tag)), "{shown:?}");
+        assert_eq!(status.title, "Jeugd: jeugdhulp toegewezen");
+        assert!(status.summary.is_empty() && status.case_id.is_empty() && status.source.is_empty());
+        // The involved partner of the law sees all of it, the note opened.
+        let full = timeline_entry(
+            &id,
+            Some(&key),
+            7,
+            entry.clone(),
+            &standing(Role::Partner(Pillar::Jeugd)),
+            &mut tally,
+        )
+        .expect("full");
+        let all: Vec<u32> = ENTRY_FIELDS.iter().map(|(tag, _, _)| *tag).collect();
+        assert!(
+            tags(&full.encode_to_vec())
+                .iter()
+                .all(|tag| all.contains(tag))
+        );
+        assert_eq!(full.summary, "moeder overbelast");
+        assert_eq!(full.case_id, "JZ-1");
+        assert_eq!(tally.disclosures().len(), 2);
+        // A protected kind is not shown to another law at all.
+        let protected = StoredTimelineEntry {
+            kind: "veilig_thuis_betrokken".into(),
+            ..entry
+        };
+        let standing = standing(Role::Partner(Pillar::Schuldhulp));
+        assert!(timeline_entry(&id, Some(&key), 8, protected, &standing, &mut tally).is_none());
+    }
+}
