@@ -318,35 +318,15 @@ fn rand_bytes() -> [u8; 32] {
     bytes
 }
 
-/// The RPCs of a law's service that its providers call: the start and end of care the
-/// gemeente assigned to them. Every other RPC of those services records a decision of the
-/// college (aanvragen, beschikkingen, toewijzingen, bezwaar) and is its back-office's.
-pub const PROVIDER_METHODS: &[&str] = &[
-    "/rondom.v1.WmoService/StartVoorziening",
-    "/rondom.v1.WmoService/StopVoorziening",
-    "/rondom.v1.JeugdService/StartJeugdhulp",
-    "/rondom.v1.JeugdService/EndJeugdhulp",
-];
-
-/// Returns the law whose service `path` belongs to.
-fn law_of(path: &str) -> Option<Pillar> {
-    match service_of(path) {
-        "rondom.v1.WmoService" => Some(Pillar::Wmo),
-        "rondom.v1.JeugdService" => Some(Pillar::Jeugd),
-        "rondom.v1.ParticipatieService" => Some(Pillar::Participatie),
-        "rondom.v1.SchuldhulpService" => Some(Pillar::Schuldhulp),
-        _ => None,
-    }
-}
-
 /// Returns whether `role` may call the gRPC method at `path` (`/package.Service/Method`).
 /// Open paths (health, reflection) are not asked: see [`is_open`].
 pub fn may_call(role: Role, path: &str) -> bool {
-    if let Some(law) = law_of(path) {
-        return if PROVIDER_METHODS.contains(&path) {
-            role == Role::Partner(law)
+    if let Some(law) = rondom_domain::law::by_service(service_of(path)) {
+        let method = path.rsplit('/').next().unwrap_or_default();
+        return if law.provider_calls(method) {
+            role == Role::Partner(law.pillar)
         } else {
-            role == Role::BackOffice(law)
+            role == Role::BackOffice(law.pillar)
         };
     }
     match service_of(path) {

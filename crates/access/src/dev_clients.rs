@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use rondom_domain::Pillar;
 use rondom_domain::access::Role;
+use rondom_domain::law::{self, LAWS};
 
 use crate::auth::{Clients, new_token};
 
@@ -33,19 +34,15 @@ pub const CLIENTS_FILE: &str = "clients.toml";
 /// The tokens of the development clients, next to [`CLIENTS_FILE`].
 pub const TOKENS_FILE: &str = "dev-tokens.toml";
 
-/// One of the development clients: every role, and for each of the four laws a provider
-/// (`Wmo`, `Jeugd`, ...) and the gemeente's back-office (`WmoBackOffice`, ...).
+/// One of the development clients: every role, and for each law of
+/// [`rondom_domain::law::LAWS`] a provider and the gemeente's back-office.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DevClient {
     Wijkteam,
-    Wmo,
-    Jeugd,
-    Participatie,
-    Schuldhulp,
-    WmoBackOffice,
-    JeugdBackOffice,
-    ParticipatieBackOffice,
-    SchuldhulpBackOffice,
+    /// The provider of a law: its development partner organisation.
+    Partner(Pillar),
+    /// The gemeente's back-office of a law.
+    BackOffice(Pillar),
     Coordinator,
     /// A coordinator client bound to the staff id of the demo family's regisseur.
     Regisseur,
@@ -53,43 +50,37 @@ pub enum DevClient {
 }
 
 impl DevClient {
-    /// Every development client, in the order of the files.
-    pub const ALL: [DevClient; 12] = [
-        DevClient::Wijkteam,
-        DevClient::Wmo,
-        DevClient::Jeugd,
-        DevClient::Participatie,
-        DevClient::Schuldhulp,
-        DevClient::WmoBackOffice,
-        DevClient::JeugdBackOffice,
-        DevClient::ParticipatieBackOffice,
-        DevClient::SchuldhulpBackOffice,
-        DevClient::Coordinator,
-        DevClient::Regisseur,
-        DevClient::Operator,
-    ];
-
     /// The gemeente the development clients serve (Amsterdam, as in the demo).
     pub const GEMEENTE: &'static str = "0363";
 
     /// The staff id of the demo family's regisseur, which [`DevClient::Regisseur`] is.
     pub const REGISSEUR_STAFF_ID: &'static str = "mw-0412";
 
-    /// Returns the key of its token in `dev-tokens.toml`, e.g. `jeugd`.
-    pub fn name(self) -> &'static str {
+    /// Every development client, in the order of the files: the wijkteam, a provider per
+    /// law, a back-office per law, the coordinators and the operator.
+    pub fn all() -> Vec<DevClient> {
+        let partners = LAWS.iter().map(|law| DevClient::Partner(law.pillar));
+        let back_offices = LAWS.iter().map(|law| DevClient::BackOffice(law.pillar));
+        std::iter::once(DevClient::Wijkteam)
+            .chain(partners)
+            .chain(back_offices)
+            .chain([
+                DevClient::Coordinator,
+                DevClient::Regisseur,
+                DevClient::Operator,
+            ])
+            .collect()
+    }
+
+    /// Returns the key of its token in `dev-tokens.toml`, e.g. `jeugd` or `jeugd-backoffice`.
+    pub fn name(self) -> String {
         match self {
-            DevClient::Wijkteam => "wijkteam",
-            DevClient::Wmo => "wmo",
-            DevClient::Jeugd => "jeugd",
-            DevClient::Participatie => "participatie",
-            DevClient::Schuldhulp => "schuldhulp",
-            DevClient::WmoBackOffice => "wmo-backoffice",
-            DevClient::JeugdBackOffice => "jeugd-backoffice",
-            DevClient::ParticipatieBackOffice => "participatie-backoffice",
-            DevClient::SchuldhulpBackOffice => "schuldhulp-backoffice",
-            DevClient::Coordinator => "coordinator",
-            DevClient::Regisseur => "regisseur",
-            DevClient::Operator => "operator",
+            DevClient::Wijkteam => "wijkteam".to_owned(),
+            DevClient::Partner(pillar) => pillar.as_str().to_owned(),
+            DevClient::BackOffice(pillar) => format!("{pillar}-backoffice"),
+            DevClient::Coordinator => "coordinator".to_owned(),
+            DevClient::Regisseur => "regisseur".to_owned(),
+            DevClient::Operator => "operator".to_owned(),
         }
     }
 
@@ -102,28 +93,18 @@ impl DevClient {
     pub fn role(self) -> Role {
         match self {
             DevClient::Wijkteam => Role::Wijkteam,
-            DevClient::Wmo => Role::Partner(Pillar::Wmo),
-            DevClient::Jeugd => Role::Partner(Pillar::Jeugd),
-            DevClient::Participatie => Role::Partner(Pillar::Participatie),
-            DevClient::Schuldhulp => Role::Partner(Pillar::Schuldhulp),
-            DevClient::WmoBackOffice => Role::BackOffice(Pillar::Wmo),
-            DevClient::JeugdBackOffice => Role::BackOffice(Pillar::Jeugd),
-            DevClient::ParticipatieBackOffice => Role::BackOffice(Pillar::Participatie),
-            DevClient::SchuldhulpBackOffice => Role::BackOffice(Pillar::Schuldhulp),
+            DevClient::Partner(pillar) => Role::Partner(pillar),
+            DevClient::BackOffice(pillar) => Role::BackOffice(pillar),
             DevClient::Coordinator | DevClient::Regisseur => Role::Coordinator,
             DevClient::Operator => Role::Operator,
         }
     }
 
-    /// Returns the organisation of a partner: the providers of the demo family where it has
-    /// one (the Wmo home-care provider and the jeugdhulp provider, by AGB), so the family
-    /// involves them.
+    /// Returns the organisation of a partner: its law's development partner (the providers
+    /// of the demo family where it has one, so the family involves them).
     pub fn organisatie(self) -> Option<&'static str> {
         match self {
-            DevClient::Wmo => Some("87654321"),
-            DevClient::Jeugd => Some("12345678"),
-            DevClient::Participatie => Some("00000001002564440000"),
-            DevClient::Schuldhulp => Some("41216593"),
+            DevClient::Partner(pillar) => law::of(pillar).map(|law| law.dev_partner),
             _ => None,
         }
     }
@@ -143,30 +124,18 @@ impl DevClient {
 
     /// Returns the provider of a law pillar; `None` for wijkteam and regie.
     pub fn partner(pillar: Pillar) -> Option<DevClient> {
-        match pillar {
-            Pillar::Wmo => Some(DevClient::Wmo),
-            Pillar::Jeugd => Some(DevClient::Jeugd),
-            Pillar::Participatie => Some(DevClient::Participatie),
-            Pillar::Schuldhulp => Some(DevClient::Schuldhulp),
-            Pillar::Wijkteam | Pillar::Regie => None,
-        }
+        law::of(pillar).map(|law| DevClient::Partner(law.pillar))
     }
 
     /// Returns the back-office of a law pillar; `None` for wijkteam and regie.
     pub fn back_office(pillar: Pillar) -> Option<DevClient> {
-        match pillar {
-            Pillar::Wmo => Some(DevClient::WmoBackOffice),
-            Pillar::Jeugd => Some(DevClient::JeugdBackOffice),
-            Pillar::Participatie => Some(DevClient::ParticipatieBackOffice),
-            Pillar::Schuldhulp => Some(DevClient::SchuldhulpBackOffice),
-            Pillar::Wijkteam | Pillar::Regie => None,
-        }
+        law::of(pillar).map(|law| DevClient::BackOffice(law.pillar))
     }
 }
 
 impl fmt::Display for DevClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(&self.name())
     }
 }
 
@@ -186,9 +155,9 @@ impl DevTokens {
     /// Returns new random tokens, one per client.
     pub fn generate() -> Self {
         Self(
-            DevClient::ALL
+            DevClient::all()
                 .into_iter()
-                .map(|client| (client.name().to_owned(), new_token().0))
+                .map(|client| (client.name(), new_token().0))
                 .collect(),
         )
     }
@@ -196,7 +165,7 @@ impl DevTokens {
     /// Returns the token of `client` (empty in a file from before the client existed, which
     /// [`DevTokens::load_or_create`] refuses).
     pub fn token(&self, client: DevClient) -> &str {
-        self.0.get(client.name()).map_or("", String::as_str)
+        self.0.get(&client.name()).map_or("", String::as_str)
     }
 
     /// Returns the text of `dev-tokens.toml`.
@@ -205,7 +174,7 @@ impl DevTokens {
             "# Development tokens of `rondom up` (one per role); clients.toml holds their hashes.\n\
              # Anyone who can read this file can act as every role: never use it in production.\n",
         );
-        for client in DevClient::ALL {
+        for client in DevClient::all() {
             text.push_str(&format!("{} = \"{}\"\n", client.name(), self.token(client)));
         }
         text
@@ -217,7 +186,7 @@ impl DevTokens {
             "# Development clients of `rondom up`; their tokens are in dev-tokens.toml.\n\
              # For production write your own clients file and pass it with --clients.\n",
         );
-        for client in DevClient::ALL {
+        for client in DevClient::all() {
             let hash = hex::encode(crate::auth::token_hash(self.token(client)));
             text.push_str(&format!(
                 "\n[[client]]\nid = \"{}\"\nrole = \"{}\"\n",
@@ -332,7 +301,7 @@ impl DevTokens {
     /// Checks that every token authenticates as its development client.
     fn check(&self, clients: &Clients) -> anyhow::Result<()> {
         let now = chrono::Utc::now();
-        for dev in DevClient::ALL {
+        for dev in DevClient::all() {
             let client = clients
                 .authenticate(Some(self.token(dev)), now)
                 .with_context(|| format!("the {dev} token"))?;
@@ -378,7 +347,7 @@ mod tests {
         let (loaded, _) = DevTokens::load_or_create(&data).expect("load");
         assert_eq!(loaded, created);
         let clients = fs::read_to_string(data.join(CLIENTS_FILE)).expect("clients file");
-        for client in DevClient::ALL {
+        for client in DevClient::all() {
             assert!(
                 !clients.contains(created.token(client)),
                 "the clients file holds hashes only"
@@ -407,7 +376,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let (tokens, clients) = DevTokens::load_or_create(dir.path()).expect("create");
         let now = chrono::Utc::now();
-        for dev in DevClient::ALL {
+        for dev in DevClient::all() {
             let client = clients
                 .authenticate(Some(tokens.token(dev)), now)
                 .expect("known token");

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use crate::auth::Client;
-use rondom_domain::Pillar;
 use rondom_domain::access::{Role, Sight, Standing};
 use rondom_domain::catalogue::{self, NeedToKnow};
 use rondom_proto::convert::pillar_from_proto;
@@ -118,18 +117,7 @@ pub fn general_title(pillar: i32, kind: &str) -> String {
         return kind.replace('_', " ");
     };
     let title = catalogue::kind(pillar, kind).map_or(kind, |row| row.title);
-    format!("{}: {title}", pillar_label(pillar))
-}
-
-fn pillar_label(pillar: Pillar) -> &'static str {
-    match pillar {
-        Pillar::Wijkteam => "Wijkteam",
-        Pillar::Wmo => "Wmo",
-        Pillar::Jeugd => "Jeugd",
-        Pillar::Participatie => "Participatie",
-        Pillar::Schuldhulp => "Schuldhulp",
-        Pillar::Regie => "Regie",
-    }
+    format!("{}: {title}", pillar.label())
 }
 
 /// Returns the sight `standing` gives of an item of `pillar` and `class`.
@@ -232,7 +220,7 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rondom_domain::GemeenteCode;
+    use rondom_domain::{GemeenteCode, Pillar};
 
     fn client(role: Role, organisatie: Option<&str>, gemeente: Option<&str>) -> Client {
         Client {

@@ -1,6 +1,7 @@
 //! P6, fan-out: partner subscribers reading the same events at once, deliveries per second in
 //! all, against as many raw ordered consumers reading the same part of the stream.
 
+use rondom_domain::Pillar;
 use std::time::Instant;
 
 use async_nats::jetstream::{self, consumer};
@@ -23,7 +24,7 @@ pub(crate) async fn subscriptions(hub: &Hub, from: u64, expected: u64) -> anyhow
     let mut clients = Vec::with_capacity(SUBSCRIBERS);
     for _ in 0..SUBSCRIBERS {
         clients.push(SubscriptionServiceClient::new(
-            hub.connect(DevClient::Jeugd).await?,
+            hub.connect(DevClient::Partner(Pillar::Jeugd)).await?,
         ));
     }
     let started = Instant::now();

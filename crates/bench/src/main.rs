@@ -17,6 +17,7 @@ mod soak;
 mod stage;
 mod workload;
 
+use rondom_domain::Pillar;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -432,7 +433,7 @@ impl Bench {
             Duration::from_secs(3_600),
             || async {
                 Ok(JeugdServiceClient::new(
-                    hub.connect(DevClient::JeugdBackOffice).await?,
+                    hub.connect(DevClient::BackOffice(Pillar::Jeugd)).await?,
                 ))
             },
             move |client, number| {

@@ -70,15 +70,37 @@ pub struct HubConfig {
     pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
-/// Adds every writing service (wijkteam signals, the four pillars, regie) over one writer.
+/// Adds one writing service over a shared writer.
+pub type AddWriter = fn(GrpcServices, Arc<EventWriter>) -> GrpcServices;
+
+/// The writing services, each by the name of its role (`rondom serve --role <name>`): the
+/// wijkteam's signals, one service per law of `rondom_domain::law::LAWS`, and regie.
+pub const WRITERS: &[(&str, AddWriter)] = &[
+    ("wijkteam", |services, writer| {
+        services.with_service(rondom_adapter_wijkteam::service(writer))
+    }),
+    ("wmo", |services, writer| {
+        services.with_service(rondom_adapter_wmo::service(writer))
+    }),
+    ("jeugd", |services, writer| {
+        services.with_service(rondom_adapter_jeugd::service(writer))
+    }),
+    ("participatie", |services, writer| {
+        services.with_service(rondom_adapter_participatie::service(writer))
+    }),
+    ("schuldhulp", |services, writer| {
+        services.with_service(rondom_adapter_schuldhulp::service(writer))
+    }),
+    ("regie", |services, writer| {
+        services.with_service(rondom_adapter_regie::service(writer))
+    }),
+];
+
+/// Adds every writing service of [`WRITERS`] over one writer.
 pub fn writer_services(services: GrpcServices, writer: &Arc<EventWriter>) -> GrpcServices {
-    services
-        .with_service(rondom_adapter_wijkteam::service(writer.clone()))
-        .with_service(rondom_adapter_wmo::service(writer.clone()))
-        .with_service(rondom_adapter_jeugd::service(writer.clone()))
-        .with_service(rondom_adapter_participatie::service(writer.clone()))
-        .with_service(rondom_adapter_schuldhulp::service(writer.clone()))
-        .with_service(rondom_adapter_regie::service(writer.clone()))
+    WRITERS
+        .iter()
+        .fold(services, |services, (_, add)| add(services, writer.clone()))
 }
 
 /// Adds every reading service over the projector's read side: households for coordinators

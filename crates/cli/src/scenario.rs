@@ -578,12 +578,16 @@ impl Connections {
         let connect = |client: DevClient| authed(channel.clone(), Some(tokens.token(client)));
         Ok(Self {
             wijkteam: connect(DevClient::Wijkteam)?,
-            wmo_backoffice: connect(DevClient::WmoBackOffice)?,
-            jeugd_backoffice: connect(DevClient::JeugdBackOffice)?,
-            participatie_backoffice: connect(DevClient::ParticipatieBackOffice)?,
-            schuldhulp_backoffice: connect(DevClient::SchuldhulpBackOffice)?,
-            wmo_provider: connect(DevClient::Wmo)?,
-            jeugd_provider: connect(DevClient::Jeugd)?,
+            wmo_backoffice: connect(DevClient::BackOffice(rondom_domain::Pillar::Wmo))?,
+            jeugd_backoffice: connect(DevClient::BackOffice(rondom_domain::Pillar::Jeugd))?,
+            participatie_backoffice: connect(DevClient::BackOffice(
+                rondom_domain::Pillar::Participatie,
+            ))?,
+            schuldhulp_backoffice: connect(DevClient::BackOffice(
+                rondom_domain::Pillar::Schuldhulp,
+            ))?,
+            wmo_provider: connect(DevClient::Partner(rondom_domain::Pillar::Wmo))?,
+            jeugd_provider: connect(DevClient::Partner(rondom_domain::Pillar::Jeugd))?,
             coordinator: connect(DevClient::Coordinator)?,
         })
     }

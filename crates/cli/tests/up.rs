@@ -157,7 +157,7 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
         .collect();
     assert_eq!(
         secrets.len(),
-        rondom_access::dev_clients::DevClient::ALL.len(),
+        rondom_access::dev_clients::DevClient::all().len(),
         "a token per development client: {tokens}"
     );
     let clients = std::fs::read_to_string(data.join("clients.toml")).expect("clients");

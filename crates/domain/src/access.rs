@@ -200,13 +200,7 @@ impl Purpose {
 
     /// Returns the task purpose of a law pillar.
     pub fn of_pillar(pillar: Pillar) -> Option<Purpose> {
-        match pillar {
-            Pillar::Wmo => Some(Purpose::UitvoeringWmo),
-            Pillar::Jeugd => Some(Purpose::UitvoeringJeugdwet),
-            Pillar::Schuldhulp => Some(Purpose::Schuldhulpverlening),
-            Pillar::Participatie => Some(Purpose::Bijstandsverlening),
-            Pillar::Wijkteam | Pillar::Regie => None,
-        }
+        crate::law::of(pillar).map(|law| law.purpose)
     }
 }
 

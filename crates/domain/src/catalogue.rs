@@ -500,12 +500,7 @@ pub const KINDS: &[EventKind] = &[
 ];
 
 /// The pillars that publish shared kinds: the four laws.
-pub const LAW_PILLARS: [Pillar; 4] = [
-    Pillar::Wmo,
-    Pillar::Jeugd,
-    Pillar::Participatie,
-    Pillar::Schuldhulp,
-];
+pub use crate::law::LAW_PILLARS;
 
 /// Returns the row of `name` in `pillar`.
 pub fn kind(pillar: Pillar, name: &str) -> Option<&'static EventKind> {
@@ -533,13 +528,7 @@ pub fn class_of(pillar: Pillar, name: &str) -> NeedToKnow {
 
 /// Returns the rule of a pillar's decision on an application: the term Awb 4:15 suspends.
 pub fn decision_rule(pillar: Pillar) -> Option<&'static str> {
-    match pillar {
-        Pillar::Wmo => Some("WMO-BESCHIKKING"),
-        Pillar::Jeugd => Some("JW-BESCHIKKING"),
-        Pillar::Participatie => Some("PW-BESLUIT"),
-        Pillar::Schuldhulp => Some("SHV-BESCHIKKING"),
-        Pillar::Wijkteam | Pillar::Regie => None,
-    }
+    crate::law::of(pillar).map(|law| law.decision_rule)
 }
 
 #[cfg(test)]

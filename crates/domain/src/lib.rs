@@ -41,6 +41,7 @@ pub mod code;
 pub mod deadline;
 mod header;
 pub mod id;
+pub mod law;
 pub mod pillar;
 pub mod pseudonym;
 pub mod retention;

@@ -43,6 +43,18 @@ impl Pillar {
         }
     }
 
+    /// Returns the name people read, e.g. `Wmo` or `Wijkteam`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pillar::Wijkteam => "Wijkteam",
+            Pillar::Wmo => "Wmo",
+            Pillar::Jeugd => "Jeugd",
+            Pillar::Participatie => "Participatie",
+            Pillar::Schuldhulp => "Schuldhulp",
+            Pillar::Regie => "Regie",
+        }
+    }
+
     /// Returns whether a wijkteam signal may be filed under this pillar. Regie events come
     /// from coordinators, not from signals.
     pub fn accepts_signals(self) -> bool {

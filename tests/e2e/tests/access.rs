@@ -154,7 +154,7 @@ impl Hub {
         ));
         let jeugd_backoffice = authed(
             self.hub.raw_channel().await,
-            Some(self.tokens.token(DevClient::JeugdBackOffice)),
+            Some(self.tokens.token(DevClient::BackOffice(Pillar::Jeugd))),
         )
         .expect("token");
         let veilig_thuis = JeugdServiceClient::new(jeugd_backoffice)
@@ -187,7 +187,10 @@ impl Hub {
                     note: "schuldhulp sluit aan bij het gezinsplan".into(),
                 }),
                 partner: Some(v1::Partner {
-                    organisatie: DevClient::Schuldhulp.organisatie().expect("org").into(),
+                    organisatie: DevClient::Partner(Pillar::Schuldhulp)
+                        .organisatie()
+                        .expect("org")
+                        .into(),
                     pillar: v1::Pillar::Schuldhulp as i32,
                 }),
             })
@@ -549,7 +552,7 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
     let records = audit
         .list_audit_records(v1::ListAuditRecordsRequest {
             purpose: v1::Purpose::Beheer as i32,
-            client_id: DevClient::Jeugd.id(),
+            client_id: DevClient::Partner(Pillar::Jeugd).id(),
             ..Default::default()
         })
         .await

@@ -5,6 +5,7 @@
 
 use rondom_cli::connection::{Connection, authed};
 use rondom_cli::scenario::{self, CASE_JEUGD, MOEDER, OMA, ZOON};
+use rondom_domain::Pillar;
 use rondom_e2e::{DevClient, Subscription, TestHub, by_bsn, by_id, timeline, worklist};
 use rondom_proto::convert::timestamp;
 use rondom_proto::v1;
@@ -76,7 +77,7 @@ fn jeugdhulp(aanbieder: &str) -> Option<v1::Jeugdhulp> {
 
 /// The jeugd provider of the development clients (organisatie 12345678).
 fn provider_agb() -> &'static str {
-    DevClient::Jeugd
+    DevClient::Partner(Pillar::Jeugd)
         .organisatie()
         .expect("a provider organisation")
 }
@@ -94,7 +95,8 @@ async fn a_provider_cannot_make_itself_involved_or_write_the_colleges_decisions(
     // The household exists: the wijkteam wrote about the son.
     hub.post_wijkteam("s-1", &[(ZOON.bsn, ZOON.name)], "zorgen om Daan")
         .await;
-    let mut provider = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await);
+    let mut provider =
+        JeugdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Jeugd)).await);
     let before = hub.stream_messages().await;
 
     // The college's decisions are the back-office's: the provider may not assign itself.
@@ -142,7 +144,8 @@ async fn a_provider_cannot_make_itself_involved_or_write_the_colleges_decisions(
     assert_eq!(hub.stream_messages().await, before, "nothing was published");
 
     // It reads nothing of the household: not the view, not through a subscription.
-    let mut households = HouseholdServiceClient::new(hub.client_for(DevClient::Jeugd).await);
+    let mut households =
+        HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Jeugd)).await);
     let read = households
         .get_household(household_read(ZOON.bsn, v1::Purpose::UitvoeringJeugdwet))
         .await
@@ -151,7 +154,8 @@ async fn a_provider_cannot_make_itself_involved_or_write_the_colleges_decisions(
 
     // Assigned by the back-office to another provider: still not its to start, not even
     // naming the other provider's code.
-    let mut college = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
+    let mut college =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
     college
         .assign_jeugdhulp(v1::AssignJeugdhulpRequest {
             context: jeugd_context("toewijzing-ander", CASE_JEUGD),
@@ -242,17 +246,18 @@ async fn a_provider_sees_only_what_happened_while_it_was_involved() {
         .map(|(at, _)| *at)
         .expect("the family's jeugdhulp is assigned");
 
-    let entries = HouseholdServiceClient::new(hub.client_for(DevClient::Jeugd).await)
-        .get_timeline(v1::GetTimelineRequest {
-            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-            oldest_first: true,
-            page_size: 500,
-            ..timeline(&household, runner.position)
-        })
-        .await
-        .expect("the jeugd provider reads its family")
-        .into_inner()
-        .entries;
+    let entries =
+        HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Jeugd)).await)
+            .get_timeline(v1::GetTimelineRequest {
+                purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+                oldest_first: true,
+                page_size: 500,
+                ..timeline(&household, runner.position)
+            })
+            .await
+            .expect("the jeugd provider reads its family")
+            .into_inner()
+            .entries;
     assert!(!entries.is_empty());
     assert!(
         entries.iter().all(|entry| entry.position >= assigned),
@@ -262,7 +267,7 @@ async fn a_provider_sees_only_what_happened_while_it_was_involved() {
 
     // Its subscription from the start delivers the same: nothing from before.
     let mut subscription = Subscription::open(
-        hub.client_for(DevClient::Jeugd).await,
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
         v1::OpenSubscription {
             purpose: v1::Purpose::UitvoeringJeugdwet as i32,
             ..Default::default()
@@ -378,7 +383,7 @@ async fn another_gemeentes_clients_cannot_write_into_a_household_or_learn_it_exi
         .await
         .expect_err("a gemeente it does not serve");
     assert_eq!(posted.code(), Code::PermissionDenied);
-    let melding = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await)
+    let melding = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await)
         .receive_melding(v1::ReceiveWmoMeldingRequest {
             context: Some(v1::WriteContext {
                 gemeente_code: "0080".into(),
@@ -403,17 +408,18 @@ async fn regisseur_sight_belongs_to_the_staff_member_not_to_a_string() {
     let hub = TestHub::start().await;
     let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("family").to_owned();
-    let veilig_thuis = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await)
-        .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
-            context: jeugd_context("vt-1", CASE_JEUGD),
-            veilig_thuis: Some(v1::VeiligThuisBetrokken {
-                organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
-                contact: String::new(),
-            }),
-        })
-        .await
-        .expect("veilig thuis")
-        .into_inner();
+    let veilig_thuis =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+            .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+                context: jeugd_context("vt-1", CASE_JEUGD),
+                veilig_thuis: Some(v1::VeiligThuisBetrokken {
+                    organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
+                    contact: String::new(),
+                }),
+            })
+            .await
+            .expect("veilig thuis")
+            .into_inner();
     let protected_seen = |client: DevClient| {
         let household = household.clone();
         let hub = &hub;
@@ -569,17 +575,18 @@ async fn writes_are_the_writers_own_stamped_and_audited() {
 async fn what_a_reader_may_not_see_derives_nothing_it_sees() {
     let hub = TestHub::start().await;
     // A household whose only fact is protected: for the coordinator it does not exist.
-    let protected = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await)
-        .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
-            context: jeugd_context("vt-1", "JW-VT"),
-            veilig_thuis: Some(v1::VeiligThuisBetrokken {
-                organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
-                contact: String::new(),
-            }),
-        })
-        .await
-        .expect("veilig thuis")
-        .into_inner();
+    let protected =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+            .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+                context: jeugd_context("vt-1", "JW-VT"),
+                veilig_thuis: Some(v1::VeiligThuisBetrokken {
+                    organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
+                    contact: String::new(),
+                }),
+            })
+            .await
+            .expect("veilig thuis")
+            .into_inner();
     let mut households = hub.households().await;
     let read = households
         .get_household(by_id(&protected.household_id, protected.position))
@@ -649,16 +656,17 @@ async fn what_a_reader_may_not_see_derives_nothing_it_sees() {
     );
 
     // The Jeugd back-office sees its own law's fact, and counts only that.
-    let college = HouseholdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await)
-        .get_household(v1::GetHouseholdRequest {
-            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-            ..by_id(&signal.household_id, signal.position)
-        })
-        .await
-        .expect("the jeugd back-office knows its case")
-        .into_inner()
-        .household
-        .expect("household");
+    let college =
+        HouseholdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+            .get_household(v1::GetHouseholdRequest {
+                purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+                ..by_id(&signal.household_id, signal.position)
+            })
+            .await
+            .expect("the jeugd back-office knows its case")
+            .into_inner()
+            .household
+            .expect("household");
     assert_eq!(college.event_count, 1);
     assert!(
         college.open_signals.is_empty(),

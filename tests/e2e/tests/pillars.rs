@@ -3,6 +3,7 @@
 //! composition, and an unknown household is NOT_FOUND.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use rondom_domain::Pillar;
 use rondom_e2e::{DevClient, TestHub, signal};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
@@ -89,7 +90,7 @@ fn days_ago(days: u64) -> v1::Date {
 #[test_log::test(tokio::test)]
 async fn a_case_id_that_holds_a_bsn_is_refused() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
     let refused = wmo
         .receive_melding(v1::ReceiveWmoMeldingRequest {
             // A back-office that files cases under the client's BSN.
@@ -105,10 +106,13 @@ async fn a_case_id_that_holds_a_bsn_is_refused() {
 #[test_log::test(tokio::test)]
 async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
-    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
-    let mut schuldhulp =
-        SchuldhulpServiceClient::new(hub.client_for(DevClient::SchuldhulpBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    let mut schuldhulp = SchuldhulpServiceClient::new(
+        hub.client_for(DevClient::BackOffice(Pillar::Schuldhulp))
+            .await,
+    );
 
     // A beschikking cannot cite an aanvraag received after it.
     let refused = wmo
@@ -131,7 +135,7 @@ async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
     );
 
     // A voorziening cannot stop before it started; the provider is an AGB code.
-    let refused = WmoServiceClient::new(hub.client_for(DevClient::Wmo).await)
+    let refused = WmoServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Wmo)).await)
         .stop_voorziening(v1::StopWmoVoorzieningRequest {
             context: context("w-2", "111222333", None, "WMO-1"),
             voorziening: Some(v1::WmoVoorzieningGestopt {
@@ -219,7 +223,8 @@ async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
 #[test_log::test(tokio::test)]
 async fn a_late_stop_message_and_an_objection_are_tracked() {
     let hub = TestHub::start().await;
-    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
     let young = Some(today() - Days::new(12 * 365));
     let ended = today() - Days::new(30);
     jeugd
@@ -234,7 +239,7 @@ async fn a_late_stop_message_and_an_objection_are_tracked() {
         })
         .await
         .expect("toewijzing");
-    let reply = JeugdServiceClient::new(hub.client_for(DevClient::Jeugd).await)
+    let reply = JeugdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Jeugd)).await)
         .end_jeugdhulp(v1::EndJeugdhulpRequest {
             context: context("stop-1", "123456782", young, "JW-9"),
             jeugdhulp: Some(v1::Jeugdhulp {
@@ -446,10 +451,11 @@ async fn composition_changes_move_people_in_and_out_of_the_household() {
 #[test_log::test(tokio::test)]
 async fn worklists_page_in_urgency_order_and_list_each_household_once() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
     let mut participatie =
         rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
-            hub.client_for(DevClient::ParticipatieBackOffice).await,
+            hub.client_for(DevClient::BackOffice(Pillar::Participatie))
+                .await,
         );
     // Five households with a Wmo melding 40, 30, 20, 10 and 5 days ago: their assessments fall
     // due in that order (the Atw moves a due date by at most a few days, never past the next).
@@ -604,10 +610,12 @@ fn find<'a>(view: &'a v1::Household, rule: &str, pillar: v1::Pillar) -> &'a v1::
 #[test_log::test(tokio::test)]
 async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
-    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
     let mut pw = rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
-        hub.client_for(DevClient::ParticipatieBackOffice).await,
+        hub.client_for(DevClient::BackOffice(Pillar::Participatie))
+            .await,
     );
     let mother = "111222333";
     let child = "123456782";

@@ -4,6 +4,7 @@
 
 use prost::Message as _;
 use rondom_bus::{Envelope, stream::EVENTS_STREAM};
+use rondom_domain::Pillar;
 use rondom_e2e::{DevClient, TestHub, by_id};
 use rondom_proto::v1;
 use rondom_proto::v1::wmo_service_client::WmoServiceClient;
@@ -56,7 +57,7 @@ fn fields(status: &tonic::Status) -> Vec<String> {
 #[test_log::test(tokio::test)]
 async fn a_date_outside_the_calendar_is_refused_with_its_field() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
     for year in [-2, 1899, 2200, 262_142] {
         let refused = wmo
             .receive_bezwaar(bezwaar(&format!("b{year}"), year))
@@ -93,7 +94,7 @@ async fn a_date_outside_the_calendar_is_refused_with_its_field() {
 #[test_log::test(tokio::test)]
 async fn an_event_with_impossible_dates_on_the_log_does_not_stop_the_read_model() {
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
     let written = wmo
         .receive_bezwaar(bezwaar("b-1", 2026))
         .await
@@ -195,10 +196,13 @@ async fn writes_with_any_values_are_answered_and_the_read_model_stays_whole() {
     use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
 
     let hub = TestHub::start().await;
-    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::WmoBackOffice).await);
-    let mut jeugd = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await);
-    let mut schuld =
-        SchuldhulpServiceClient::new(hub.client_for(DevClient::SchuldhulpBackOffice).await);
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    let mut schuld = SchuldhulpServiceClient::new(
+        hub.client_for(DevClient::BackOffice(Pillar::Schuldhulp))
+            .await,
+    );
     let date = (
         proptest::prop_oneof![-300_000i32..300_000, 1890i32..2210],
         -2i32..15,

@@ -1,6 +1,7 @@
 //! No BSN, name or free text in plaintext anywhere outside the hub's trust boundary: not in
 //! subjects or headers or payloads on the bus, not in JetStream's files, not in the read model.
 
+use rondom_domain::Pillar;
 use rondom_e2e::{DevClient, TestHub, by_bsn, by_id, contains, files_under, signal};
 use rondom_proto::v1;
 
@@ -45,7 +46,7 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .into_inner();
     // A pillar write names a person and carries a note: both sealed like a signal's.
     let melding = rondom_proto::v1::wmo_service_client::WmoServiceClient::new(
-        hub.client_for(DevClient::WmoBackOffice).await,
+        hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await,
     )
     .receive_melding(v1::ReceiveWmoMeldingRequest {
         context: Some(v1::WriteContext {
@@ -106,7 +107,7 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
         .await
         .expect("by BSN");
     let refused = rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
-        hub.client_for(DevClient::Jeugd).await,
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
     )
     .get_household(v1::GetHouseholdRequest {
         purpose: v1::Purpose::UitvoeringJeugdwet as i32,
@@ -118,7 +119,7 @@ async fn personal_data_never_appears_in_plaintext_on_the_bus_or_on_disk() {
 
     // A Veilig Thuis registration: its organisation and contact are free text too.
     rondom_proto::v1::jeugd_service_client::JeugdServiceClient::new(
-        hub.client_for(DevClient::JeugdBackOffice).await,
+        hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await,
     )
     .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
         context: Some(v1::WriteContext {

@@ -1,6 +1,7 @@
 //! The Python client generated from the proto files (clients/python, grpcio-tools) follows
 //! the family as a jeugdzorg partner, exactly as a Rust client does.
 
+use rondom_domain::Pillar;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -35,7 +36,7 @@ async fn the_python_client_subscribes_as_a_jeugdzorg_partner() {
 
     // What the Rust client receives.
     let mut subscription = Subscription::open(
-        hub.client_for(DevClient::Jeugd).await,
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
         v1::OpenSubscription {
             purpose: v1::Purpose::UitvoeringJeugdwet as i32,
             ..Default::default()
@@ -49,7 +50,7 @@ async fn the_python_client_subscribes_as_a_jeugdzorg_partner() {
     assert!(!expected.is_empty());
 
     let addr = hub.addr();
-    let token = hub.token(DevClient::Jeugd).to_owned();
+    let token = hub.token(DevClient::Partner(Pillar::Jeugd)).to_owned();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("python3")
             .arg(workspace().join("clients/python/subscribe.py"))

@@ -2,6 +2,7 @@
 //! repetition: from the last position they received, or server-side through a durable
 //! subscription they acknowledge, also across a restart of the hub.
 
+use rondom_domain::Pillar;
 use std::time::Duration;
 
 use rondom_cli::scenario;
@@ -31,10 +32,13 @@ fn jeugd(start: Option<v1::open_subscription::Start>, durable: &str) -> v1::Open
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest() {
     let hub = loaded().await;
-    let all = Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, ""))
-        .await
-        .rest()
-        .await;
+    let all = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await
+    .rest()
+    .await;
     assert!(
         all.len() >= 5,
         "the jeugd partner follows the family: {all:?}"
@@ -52,8 +56,11 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
         cuts.push(1 + (seed >> 33) as usize % (all.len() - 1));
     }
     for cut in cuts {
-        let mut first =
-            Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "")).await;
+        let mut first = Subscription::open(
+            hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+            jeugd(None, ""),
+        )
+        .await;
         let mut received = Vec::new();
         while received.len() < cut {
             received.push(first.next().await.expect("delivery").position);
@@ -61,7 +68,7 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
         drop(first);
         let last = *received.last().expect("one");
         let mut again = Subscription::open(
-            hub.client_for(DevClient::Jeugd).await,
+            hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
             jeugd(Some(v1::open_subscription::Start::AfterPosition(last)), ""),
         )
         .await;
@@ -73,14 +80,20 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_restart() {
     let mut hub = loaded().await;
-    let all = Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, ""))
-        .await
-        .rest()
-        .await;
+    let all = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await
+    .rest()
+    .await;
 
     // Receive three, acknowledge two, go away.
-    let mut durable =
-        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
+    let mut durable = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, "hoofd"),
+    )
+    .await;
     let mut received = Vec::new();
     for _ in 0..3 {
         received.push(durable.next().await.expect("delivery").position);
@@ -91,8 +104,11 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
     drop(durable);
 
     // Back again: the unacknowledged third comes first, then the rest, nothing twice.
-    let mut durable =
-        Subscription::reopen(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
+    let mut durable = Subscription::reopen(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, "hoofd"),
+    )
+    .await;
     let rest = durable.rest().await;
     assert_eq!(
         rest.first(),
@@ -108,45 +124,54 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
 
     // A restart of the hub; meanwhile the jeugd team records something new.
     hub.restart().await;
-    let written = JeugdServiceClient::new(hub.client_for(DevClient::JeugdBackOffice).await)
-        .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
-            context: Some(v1::WriteContext {
-                idempotency_key: "vt-na-herstart".into(),
-                source_system: "jeugd-backoffice".into(),
-                gemeente_code: scenario::GEMEENTE.into(),
-                persons: vec![rondom_e2e::zoon()],
-                occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
-                case_id: scenario::CASE_JEUGD.into(),
-                note: String::new(),
-            }),
-            veilig_thuis: Some(v1::VeiligThuisBetrokken {
-                organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
-                contact: String::new(),
-            }),
-        })
-        .await
-        .expect("written")
-        .into_inner();
-    let mut durable =
-        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "hoofd")).await;
+    let written =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+            .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+                context: Some(v1::WriteContext {
+                    idempotency_key: "vt-na-herstart".into(),
+                    source_system: "jeugd-backoffice".into(),
+                    gemeente_code: scenario::GEMEENTE.into(),
+                    persons: vec![rondom_e2e::zoon()],
+                    occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                    case_id: scenario::CASE_JEUGD.into(),
+                    note: String::new(),
+                }),
+                veilig_thuis: Some(v1::VeiligThuisBetrokken {
+                    organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
+                    contact: String::new(),
+                }),
+            })
+            .await
+            .expect("written")
+            .into_inner();
+    let mut durable = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, "hoofd"),
+    )
+    .await;
     assert_eq!(durable.rest().await, [written.position], "only what is new");
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn one_reader_per_durable_subscription_and_filters_are_kept() {
     let hub = loaded().await;
-    let first =
-        Subscription::open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "enkel")).await;
-    let second =
-        Subscription::try_open(hub.client_for(DevClient::Jeugd).await, jeugd(None, "enkel"))
-            .await
-            .expect_err("one reader at a time");
+    let first = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, "enkel"),
+    )
+    .await;
+    let second = Subscription::try_open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, "enkel"),
+    )
+    .await
+    .expect_err("one reader at a time");
     assert_eq!(second.code(), tonic::Code::FailedPrecondition);
     drop(first);
 
     // Filters: only the jeugd pillar's own events, then only one kind of them.
     let mut only_jeugd = Subscription::open(
-        hub.client_for(DevClient::Jeugd).await,
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
         v1::OpenSubscription {
             pillars: vec![v1::Pillar::Jeugd as i32],
             kinds: vec!["jeugdhulp_toegewezen".into()],

@@ -2,6 +2,7 @@
 //! gets nowhere; grpcurl and the Python client speak it with the CA's certificate; with a
 //! client CA, a system must also present a certificate that CA signed.
 
+use rondom_domain::Pillar;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -139,7 +140,7 @@ async fn calls_are_encrypted_and_grpcurl_and_python_speak_it() {
         .arg("--ca")
         .arg(&ca)
         .args(["--authority", "localhost"])
-        .env("RONDOM_TOKEN", hub.token(DevClient::Jeugd))
+        .env("RONDOM_TOKEN", hub.token(DevClient::Partner(Pillar::Jeugd)))
         .output()
         .expect("python3 runs");
     assert!(

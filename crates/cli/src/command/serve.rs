@@ -8,8 +8,8 @@ use rondom_cli::common::CommonArgs;
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     /// The role this process plays.
-    #[arg(long, env = "RONDOM_ROLE", value_enum)]
-    role: Role,
+    #[arg(long, env = "RONDOM_ROLE", value_parser = roles())]
+    role: String,
     #[command(flatten)]
     common: CommonArgs,
     /// Address of the gRPC listener.
@@ -29,25 +29,32 @@ pub(crate) struct ServeArgs {
     projection: super::projection::ProjectionArgs,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Role {
-    /// SignalService for wijkteam systems.
-    Wijkteam,
-    /// WmoService for Wmo back-offices.
-    Wmo,
-    /// JeugdService for Jeugdwet back-offices and providers.
-    Jeugd,
-    /// ParticipatieService for Werk & Inkomen.
-    Participatie,
-    /// SchuldhulpService for schuldhulpverlening and vroegsignalering.
-    Schuldhulp,
-    /// RegieService for coordinators (regisseur, plan, partners, composition).
-    Regie,
-    /// Every writing service above in one process.
-    Adapters,
-    /// The household projector with HouseholdService, SubscriptionService and AuditService.
-    Projector,
+/// The roles: every writing service by its own name, all of them together, and the projector.
+fn roles() -> clap::builder::PossibleValuesParser {
+    let writer_help = |name: &str| match name {
+        "wijkteam" => "SignalService for wijkteam systems".to_owned(),
+        "regie" => {
+            "RegieService for coordinators (regisseur, plan, partners, composition)".to_owned()
+        }
+        law => law
+            .parse()
+            .ok()
+            .and_then(rondom_domain::law::of)
+            .map_or_else(String::new, |law| law.serves.to_owned()),
+    };
+    let writers = rondom_cli::hub::WRITERS
+        .iter()
+        .map(|(name, _)| clap::builder::PossibleValue::new(*name).help(writer_help(name)));
+    clap::builder::PossibleValuesParser::new(writers.chain([
+        clap::builder::PossibleValue::new(ADAPTERS).help("Every writing service above in one process"),
+        clap::builder::PossibleValue::new(PROJECTOR).help(
+            "The household projector with HouseholdService, SubscriptionService, OperatorService and AuditService",
+        ),
+    ]))
 }
+
+const ADAPTERS: &str = "adapters";
+const PROJECTOR: &str = "projector";
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.grpc_addr)
@@ -56,42 +63,31 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = rondom_runtime::shutdown_signal();
     // Served for as long as the role runs.
     let _metrics = args.metrics.start(&args.common.tls).await?;
-    match args.role {
-        Role::Wijkteam
-        | Role::Wmo
-        | Role::Jeugd
-        | Role::Participatie
-        | Role::Schuldhulp
-        | Role::Regie
-        | Role::Adapters => {
-            let role = args.role;
-            rondom_cli::hub::run_writer(
-                &args.common,
-                listener,
-                shutdown,
-                move |services, writer| match role {
-                    Role::Wijkteam => {
-                        services.with_service(rondom_adapter_wijkteam::service(writer))
-                    }
-                    Role::Wmo => services.with_service(rondom_adapter_wmo::service(writer)),
-                    Role::Jeugd => services.with_service(rondom_adapter_jeugd::service(writer)),
-                    Role::Participatie => {
-                        services.with_service(rondom_adapter_participatie::service(writer))
-                    }
-                    Role::Schuldhulp => {
-                        services.with_service(rondom_adapter_schuldhulp::service(writer))
-                    }
-                    Role::Regie => services.with_service(rondom_adapter_regie::service(writer)),
-                    _ => rondom_cli::hub::writer_services(services, &writer),
-                },
-            )
-            .await
-        }
-        Role::Projector => {
-            let projection = args.projection.settings(args.data_dir);
-            let lifecycle = args.projection.lifecycle();
-            rondom_cli::hub::run_reader(&args.common, &projection, &lifecycle, listener, shutdown)
-                .await
-        }
+    if args.role == PROJECTOR {
+        let projection = args.projection.settings(args.data_dir);
+        let lifecycle = args.projection.lifecycle();
+        return rondom_cli::hub::run_reader(
+            &args.common,
+            &projection,
+            &lifecycle,
+            listener,
+            shutdown,
+        )
+        .await;
     }
+    // One writing service by its name, or all of them.
+    let add = rondom_cli::hub::WRITERS
+        .iter()
+        .find(|(name, _)| *name == args.role)
+        .map(|(_, add)| *add);
+    rondom_cli::hub::run_writer(
+        &args.common,
+        listener,
+        shutdown,
+        move |services, writer| match add {
+            Some(add) => add(services, writer),
+            None => rondom_cli::hub::writer_services(services, &writer),
+        },
+    )
+    .await
 }

@@ -21,34 +21,22 @@ use crate::output;
 /// How long a durable subscription stays connected after its last acknowledgement.
 const ACK_GRACE: Duration = Duration::from_secs(1);
 
-/// The partner the CLI subscribes as, without `--token`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Partner {
-    Wmo,
-    Jeugd,
-    Participatie,
-    Schuldhulp,
-}
-
-impl Partner {
-    fn pillar(self) -> Pillar {
-        match self {
-            Partner::Wmo => Pillar::Wmo,
-            Partner::Jeugd => Pillar::Jeugd,
-            Partner::Participatie => Pillar::Participatie,
-            Partner::Schuldhulp => Pillar::Schuldhulp,
-        }
-    }
+/// The laws a partner may subscribe under, by the wire name of their pillar.
+fn laws() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        rondom_domain::law::LAWS
+            .iter()
+            .map(|law| clap::builder::PossibleValue::new(law.pillar.as_str()).help(law.title)),
+    )
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct SubscribeArgs {
     /// The partner to subscribe as: its development token (without --token) and its law's
     /// purpose (without --purpose).
-    #[arg(long = "as", value_enum, default_value = "jeugd")]
-    partner: Partner,
-    /// Why you read; default the partner's own law's task (uitvoering_wmo,
-    /// uitvoering_jeugdwet, bijstandsverlening or schuldhulpverlening).
+    #[arg(long = "as", value_parser = laws(), default_value = "jeugd")]
+    partner: String,
+    /// Why you read; default the task of the partner's own law.
     #[arg(long, env = "RONDOM_PURPOSE")]
     purpose: Option<Purpose>,
     /// The person or process in your system that reads, for the audit log.
@@ -84,7 +72,10 @@ pub(crate) struct SubscribeArgs {
 }
 
 pub(crate) async fn run(args: SubscribeArgs) -> anyhow::Result<()> {
-    let pillar = args.partner.pillar();
+    let pillar: Pillar = args
+        .partner
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{} is not a law", args.partner))?;
     let purpose = match args.purpose {
         Some(purpose) => purpose,
         None => Purpose::of_pillar(pillar).expect("every partner pillar is a law with a task"),
