@@ -169,16 +169,19 @@ impl Clients {
                     "id is 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit",
                 ));
             }
-            let law = |pillar: &str| match pillar.parse::<Pillar>() {
-                Ok(
-                    pillar @ (Pillar::Wmo
-                    | Pillar::Jeugd
-                    | Pillar::Participatie
-                    | Pillar::Schuldhulp),
-                ) => Ok(pillar),
-                _ => Err(wrong(
-                    "pillar is one of wmo, jeugd, participatie, schuldhulp",
-                )),
+            let law = |pillar: &str| {
+                pillar
+                    .parse::<Pillar>()
+                    .ok()
+                    .and_then(rondom_domain::law::of)
+                    .map(|law| law.pillar)
+                    .ok_or_else(|| {
+                        let laws: Vec<&str> = rondom_domain::law::LAW_PILLARS
+                            .iter()
+                            .map(|pillar| pillar.as_str())
+                            .collect();
+                        wrong(&format!("pillar is one of {}", laws.join(", ")))
+                    })
             };
             let role = match (entry.role.as_str(), entry.pillar.as_deref()) {
                 ("wijkteam", None) => Role::Wijkteam,

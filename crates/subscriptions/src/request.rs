@@ -10,7 +10,7 @@ use rondom_proto::v1;
 use rondom_proto::v1::open_subscription::Start;
 
 /// The most pillars and kinds one subscription may filter on.
-const MAX_PILLARS: usize = 6;
+const MAX_PILLARS: usize = rondom_domain::Pillar::ALL.len();
 const MAX_KINDS: usize = 32;
 
 /// Where a new subscription starts.

@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use rondom_adapter::{Check, EventWriter, Membership, PillarWriter};
+use rondom_domain::Pillar;
 use rondom_domain::code::{check_coded, check_organisation, check_staff_id};
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -231,14 +232,9 @@ fn check_partner(check: &mut Check, partner: &v1::Partner) -> Option<()> {
 /// Returns the pillar of a wire value when it is one that can take part in a household's
 /// plan or partnership: not unspecified, not regie itself, not an unknown number.
 fn taking_part(value: i32) -> Option<v1::Pillar> {
-    match v1::Pillar::try_from(value).ok()? {
-        pillar @ (v1::Pillar::Wijkteam
-        | v1::Pillar::Wmo
-        | v1::Pillar::Jeugd
-        | v1::Pillar::Participatie
-        | v1::Pillar::Schuldhulp) => Some(pillar),
-        v1::Pillar::Unspecified | v1::Pillar::Regie => None,
-    }
+    let pillar = rondom_proto::convert::pillar_from_proto(value)?;
+    (pillar == Pillar::Wijkteam || rondom_domain::law::of(pillar).is_some())
+        .then(|| v1::Pillar::from(pillar))
 }
 
 #[cfg(test)]
