@@ -11,13 +11,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::deadline::{self, DeadlineError, Term, TermSource};
+use crate::deadline::{self, DeadlineError, RuleCode, Term, TermSource};
 use crate::id::{GemeenteCode, InvalidGemeenteCode};
 
 /// Per-gemeente terms for the configurable rules of the catalogue.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BylawTerms {
-    terms: BTreeMap<GemeenteCode, BTreeMap<&'static str, Term>>,
+    terms: BTreeMap<GemeenteCode, BTreeMap<RuleCode, Term>>,
 }
 
 /// The bylaw file is not valid.
@@ -82,8 +82,8 @@ impl BylawTerms {
     }
 
     /// Returns the gemeente's own term for `rule`, if it set one.
-    pub fn term(&self, gemeente: &GemeenteCode, rule: &str) -> Option<Term> {
-        self.terms.get(gemeente)?.get(rule).copied()
+    pub fn term(&self, gemeente: &GemeenteCode, rule: RuleCode) -> Option<Term> {
+        self.terms.get(gemeente)?.get(&rule).copied()
     }
 
     /// Returns whether no gemeente configured anything.
@@ -105,14 +105,14 @@ mod tests {
         let amsterdam: GemeenteCode = "0363".parse().expect("code");
         let utrecht: GemeenteCode = "0344".parse().expect("code");
         assert_eq!(
-            terms.term(&amsterdam, "SHV-BESCHIKKING"),
+            terms.term(&amsterdam, RuleCode::ShvBeschikking),
             Some(Term::Weeks(6))
         );
         assert_eq!(
-            terms.term(&amsterdam, "SHV-AANBOD"),
+            terms.term(&amsterdam, RuleCode::ShvAanbod),
             Some(Term::WorkingDays(5))
         );
-        assert_eq!(terms.term(&utrecht, "SHV-BESCHIKKING"), None);
+        assert_eq!(terms.term(&utrecht, RuleCode::ShvBeschikking), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! Effects that depend on the payload (a spoed melding, a threatening situation, a refusal)
 //! are applied by the projector on top of these rows.
 
+use crate::deadline::RuleCode;
 use crate::pillar::Pillar;
 
 /// Who may see events of a kind (docs/domain.md, Need to know).
@@ -61,9 +62,9 @@ pub struct EventKind {
     /// The stage the case moves to; `None` leaves it where it is.
     pub stage: Option<Stage>,
     /// Deadline rules this kind starts, by code.
-    pub starts: &'static [&'static str],
+    pub starts: &'static [RuleCode],
     /// Deadline rules of the same case this kind meets.
-    pub meets: &'static [&'static str],
+    pub meets: &'static [RuleCode],
 }
 
 const fn row(
@@ -72,8 +73,8 @@ const fn row(
     title: &'static str,
     need_to_know: NeedToKnow,
     stage: Option<Stage>,
-    starts: &'static [&'static str],
-    meets: &'static [&'static str],
+    starts: &'static [RuleCode],
+    meets: &'static [RuleCode],
 ) -> EventKind {
     EventKind {
         pillar: Some(pillar),
@@ -89,8 +90,8 @@ const fn row(
 const fn shared(
     name: &'static str,
     title: &'static str,
-    starts: &'static [&'static str],
-    meets: &'static [&'static str],
+    starts: &'static [RuleCode],
+    meets: &'static [RuleCode],
 ) -> EventKind {
     EventKind {
         pillar: None,
@@ -104,6 +105,7 @@ const fn shared(
 }
 
 use NeedToKnow::{Health, Household, Pillar as OwnPillar, Protected};
+use RuleCode::*;
 use Stage::{Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek};
 
 /// The catalogue (docs/domain.md, The event catalogue). Names never change; a new meaning is a new kind.
@@ -116,12 +118,12 @@ pub const KINDS: &[EventKind] = &[
         &[],
     ),
     shared("termijn_hervat", "beslistermijn loopt weer", &[], &[]),
-    shared("bezwaar_ontvangen", "bezwaar ontvangen", &["BEZWAAR"], &[]),
+    shared("bezwaar_ontvangen", "bezwaar ontvangen", &[Bezwaar], &[]),
     shared(
         "beslissing_op_bezwaar",
         "beslissing op bezwaar",
         &[],
-        &["BEZWAAR", "BEZWAAR-COMMISSIE"],
+        &[Bezwaar, BezwaarCommissie],
     ),
     // Wmo 2015.
     row(
@@ -130,7 +132,7 @@ pub const KINDS: &[EventKind] = &[
         "Wmo-melding ontvangen",
         Household,
         Some(Aangemeld),
-        &["WMO-ONDERZOEK", "WMO-PLAN"],
+        &[WmoOnderzoek, WmoPlan],
         &[],
     ),
     row(
@@ -149,7 +151,7 @@ pub const KINDS: &[EventKind] = &[
         Health,
         Some(InOnderzoek),
         &[],
-        &["WMO-ONDERZOEK"],
+        &[WmoOnderzoek],
     ),
     row(
         Pillar::Wmo,
@@ -158,7 +160,7 @@ pub const KINDS: &[EventKind] = &[
         Household,
         None,
         &[],
-        &["WMO-SPOED"],
+        &[WmoSpoed],
     ),
     row(
         Pillar::Wmo,
@@ -166,7 +168,7 @@ pub const KINDS: &[EventKind] = &[
         "Wmo-aanvraag ontvangen",
         Household,
         Some(InOnderzoek),
-        &["WMO-BESCHIKKING"],
+        &[WmoBeschikking],
         &[],
     ),
     row(
@@ -176,7 +178,7 @@ pub const KINDS: &[EventKind] = &[
         Health,
         Some(Besloten),
         &[],
-        &["WMO-BESCHIKKING", "WMO-SPOED"],
+        &[WmoBeschikking, WmoSpoed],
     ),
     row(
         Pillar::Wmo,
@@ -221,7 +223,7 @@ pub const KINDS: &[EventKind] = &[
         "aanvraag jeugdhulp ontvangen",
         Household,
         Some(InOnderzoek),
-        &["JW-BESCHIKKING"],
+        &[JwBeschikking],
         &[],
     ),
     row(
@@ -231,7 +233,7 @@ pub const KINDS: &[EventKind] = &[
         Health,
         Some(Besloten),
         &[],
-        &["JW-BESCHIKKING"],
+        &[JwBeschikking],
     ),
     row(
         Pillar::Jeugd,
@@ -303,7 +305,7 @@ pub const KINDS: &[EventKind] = &[
         "aanvraag bijstand ingediend",
         Household,
         Some(InOnderzoek),
-        &["PW-VOORSCHOT", "PW-BESLUIT"],
+        &[PwVoorschot, PwBesluit],
         &[],
     ),
     row(
@@ -312,8 +314,8 @@ pub const KINDS: &[EventKind] = &[
         "voorschot bijstand verleend",
         OwnPillar,
         None,
-        &["PW-VOORSCHOT"],
-        &["PW-VOORSCHOT"],
+        &[PwVoorschot],
+        &[PwVoorschot],
     ),
     row(
         Pillar::Participatie,
@@ -322,7 +324,7 @@ pub const KINDS: &[EventKind] = &[
         Household,
         Some(Actief),
         &[],
-        &["PW-BESLUIT"],
+        &[PwBesluit],
     ),
     row(
         Pillar::Participatie,
@@ -358,7 +360,7 @@ pub const KINDS: &[EventKind] = &[
         "vroegsignaal betalingsachterstand ontvangen",
         OwnPillar,
         Some(Gesignaleerd),
-        &["SHV-AANBOD"],
+        &[ShvAanbod],
         &[],
     ),
     row(
@@ -367,8 +369,8 @@ pub const KINDS: &[EventKind] = &[
         "aanbod schuldhulp geaccepteerd",
         Household,
         Some(Aangemeld),
-        &["SHV-EERSTE-GESPREK"],
-        &["SHV-AANBOD"],
+        &[ShvEersteGesprek],
+        &[ShvAanbod],
     ),
     row(
         Pillar::Schuldhulp,
@@ -376,8 +378,8 @@ pub const KINDS: &[EventKind] = &[
         "aanmelding schuldhulp ontvangen",
         Household,
         Some(Aangemeld),
-        &["SHV-EERSTE-GESPREK"],
-        &["SHV-AANBOD"],
+        &[ShvEersteGesprek],
+        &[ShvAanbod],
     ),
     row(
         Pillar::Schuldhulp,
@@ -385,8 +387,8 @@ pub const KINDS: &[EventKind] = &[
         "eerste gesprek schuldhulp gevoerd",
         Household,
         Some(InOnderzoek),
-        &["SHV-BESCHIKKING"],
-        &["SHV-EERSTE-GESPREK", "SHV-CRISIS"],
+        &[ShvBeschikking],
+        &[ShvEersteGesprek, ShvCrisis],
     ),
     row(
         Pillar::Schuldhulp,
@@ -395,7 +397,7 @@ pub const KINDS: &[EventKind] = &[
         Household,
         Some(Besloten),
         &[],
-        &["SHV-BESCHIKKING"],
+        &[ShvBeschikking],
     ),
     row(
         Pillar::Schuldhulp,
@@ -527,31 +529,13 @@ pub fn class_of(pillar: Pillar, name: &str) -> NeedToKnow {
 }
 
 /// Returns the rule of a pillar's decision on an application: the term Awb 4:15 suspends.
-pub fn decision_rule(pillar: Pillar) -> Option<&'static str> {
+pub fn decision_rule(pillar: Pillar) -> Option<RuleCode> {
     crate::law::of(pillar).map(|law| law.decision_rule)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deadline;
-
-    #[test]
-    fn every_deadline_code_in_the_catalogue_is_a_rule() {
-        for kind in KINDS {
-            for code in kind.starts.iter().chain(kind.meets) {
-                assert!(
-                    deadline::rule(code).is_some(),
-                    "{}: unknown rule {code}",
-                    kind.name
-                );
-            }
-        }
-        for pillar in LAW_PILLARS {
-            let rule = decision_rule(pillar).expect("every law decides");
-            assert!(deadline::rule(rule).is_some());
-        }
-    }
 
     #[test]
     fn names_are_snake_case_and_unique_per_pillar() {
@@ -585,8 +569,8 @@ mod tests {
         // A deadline nobody can close would sit in every worklist forever.
         for kind in KINDS {
             for code in kind.starts {
-                let closable = KINDS.iter().any(|other| other.meets.contains(code))
-                    || deadline::rule(code).is_some_and(|rule| rule.blocking);
+                let closable =
+                    KINDS.iter().any(|other| other.meets.contains(code)) || code.rule().blocking;
                 assert!(closable, "{code} started by {} is never met", kind.name);
             }
         }
@@ -599,7 +583,7 @@ mod tests {
         assert!(kind(Pillar::Wmo, "jeugdhulp_gestart").is_none());
         assert_eq!(
             kind(Pillar::Schuldhulp, "beschikking_afgegeven").map(|kind| kind.meets),
-            Some(&["SHV-BESCHIKKING"][..])
+            Some(&[ShvBeschikking][..])
         );
     }
 }

@@ -107,11 +107,98 @@ pub enum EndRule {
     None,
 }
 
+/// The code of a deadline rule. Code names a rule by its variant, so a misspelt code does not
+/// compile; stored views and bylaw files keep the text ([`RuleCode::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleCode {
+    WmoOnderzoek,
+    WmoPlan,
+    WmoBeschikking,
+    WmoSpoed,
+    JwBeschikking,
+    PwVoorschot,
+    PwZoektermijn,
+    PwBesluit,
+    ShvEersteGesprek,
+    ShvCrisis,
+    ShvAanbod,
+    ShvBeschikking,
+    Bezwaar,
+    BezwaarCommissie,
+    IjwStop,
+    AvgVerzoek,
+}
+
+impl RuleCode {
+    /// Every code, in the order of [`RULES`].
+    pub const ALL: [RuleCode; 16] = [
+        RuleCode::WmoOnderzoek,
+        RuleCode::WmoPlan,
+        RuleCode::WmoBeschikking,
+        RuleCode::WmoSpoed,
+        RuleCode::JwBeschikking,
+        RuleCode::PwVoorschot,
+        RuleCode::PwZoektermijn,
+        RuleCode::PwBesluit,
+        RuleCode::ShvEersteGesprek,
+        RuleCode::ShvCrisis,
+        RuleCode::ShvAanbod,
+        RuleCode::ShvBeschikking,
+        RuleCode::Bezwaar,
+        RuleCode::BezwaarCommissie,
+        RuleCode::IjwStop,
+        RuleCode::AvgVerzoek,
+    ];
+
+    /// Returns the code as text, e.g. `WMO-ONDERZOEK`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleCode::WmoOnderzoek => "WMO-ONDERZOEK",
+            RuleCode::WmoPlan => "WMO-PLAN",
+            RuleCode::WmoBeschikking => "WMO-BESCHIKKING",
+            RuleCode::WmoSpoed => "WMO-SPOED",
+            RuleCode::JwBeschikking => "JW-BESCHIKKING",
+            RuleCode::PwVoorschot => "PW-VOORSCHOT",
+            RuleCode::PwZoektermijn => "PW-ZOEKTERMIJN",
+            RuleCode::PwBesluit => "PW-BESLUIT",
+            RuleCode::ShvEersteGesprek => "SHV-EERSTE-GESPREK",
+            RuleCode::ShvCrisis => "SHV-CRISIS",
+            RuleCode::ShvAanbod => "SHV-AANBOD",
+            RuleCode::ShvBeschikking => "SHV-BESCHIKKING",
+            RuleCode::Bezwaar => "BEZWAAR",
+            RuleCode::BezwaarCommissie => "BEZWAAR-COMMISSIE",
+            RuleCode::IjwStop => "IJW-STOP",
+            RuleCode::AvgVerzoek => "AVG-VERZOEK",
+        }
+    }
+
+    /// Returns the rule of this code.
+    pub fn rule(self) -> &'static DeadlineRule {
+        RULES
+            .iter()
+            .find(|rule| rule.code == self)
+            .expect("every code has its row in RULES")
+    }
+}
+
+impl fmt::Display for RuleCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // pad, not write_str: a table's column width applies.
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<RuleCode> for String {
+    fn eq(&self, code: &RuleCode) -> bool {
+        self == code.as_str()
+    }
+}
+
 /// One row of the deadline catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeadlineRule {
     /// Code from the catalogue (docs/domain.md), e.g. `WMO-ONDERZOEK`.
-    pub code: &'static str,
+    pub code: RuleCode,
     pub title: &'static str,
     /// Article the term comes from.
     pub article: &'static str,
@@ -137,7 +224,7 @@ const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
 /// The catalogue (docs/domain.md, The deadline catalogue). Add rows here; never change a code.
 pub const RULES: &[DeadlineRule] = &[
     DeadlineRule {
-        code: "WMO-ONDERZOEK",
+        code: RuleCode::WmoOnderzoek,
         title: "onderzoek na een melding",
         article: "Wmo 2015 art. 2.3.2 lid 1",
         source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.2",
@@ -149,7 +236,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "WMO-PLAN",
+        code: RuleCode::WmoPlan,
         title: "gelegenheid tot indienen persoonlijk plan",
         article: "Wmo 2015 art. 2.3.2 lid 2",
         source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.2",
@@ -161,7 +248,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: true,
     },
     DeadlineRule {
-        code: "WMO-BESCHIKKING",
+        code: RuleCode::WmoBeschikking,
         title: "beschikking op een aanvraag",
         article: "Wmo 2015 art. 2.3.5 lid 2",
         source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.5",
@@ -173,7 +260,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "WMO-SPOED",
+        code: RuleCode::WmoSpoed,
         title: "tijdelijke voorziening in spoedeisende gevallen (onverwijld)",
         article: "Wmo 2015 art. 2.3.3",
         source: "https://wetten.overheid.nl/BWBR0035362/2026-01-01#Artikel2.3.3",
@@ -185,7 +272,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "JW-BESCHIKKING",
+        code: RuleCode::JwBeschikking,
         title: "beschikking jeugdhulp (redelijke termijn, ten hoogste 8 weken)",
         article: "Awb art. 4:13",
         source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
@@ -197,7 +284,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "PW-VOORSCHOT",
+        code: RuleCode::PwVoorschot,
         title: "voorschot op bijstand (daarna telkens na 4 weken)",
         article: "Participatiewet art. 52 lid 1",
         source: "https://wetten.overheid.nl/BWBR0015703/2026-01-01#Artikel52",
@@ -209,7 +296,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "PW-ZOEKTERMIJN",
+        code: RuleCode::PwZoektermijn,
         title: "zoektermijn jongeren onder 27 (aanvraag niet eerder)",
         article: "Participatiewet art. 41 lid 4",
         source: "https://wetten.overheid.nl/BWBR0015703/2026-01-01#Artikel41",
@@ -221,7 +308,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: true,
     },
     DeadlineRule {
-        code: "PW-BESLUIT",
+        code: RuleCode::PwBesluit,
         title: "besluit op een bijstandsaanvraag (ten hoogste 8 weken)",
         article: "Awb art. 4:13",
         source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
@@ -233,7 +320,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "SHV-EERSTE-GESPREK",
+        code: RuleCode::ShvEersteGesprek,
         title: "eerste gesprek schuldhulpverlening",
         article: "Wgs art. 4 lid 1",
         source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel4",
@@ -245,7 +332,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "SHV-CRISIS",
+        code: RuleCode::ShvCrisis,
         title: "eerste gesprek bij een bedreigende situatie",
         article: "Wgs art. 4 lid 2",
         source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel4",
@@ -257,7 +344,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "SHV-AANBOD",
+        code: RuleCode::ShvAanbod,
         title: "aanbod na een vroegsignaal (geen wettelijke termijn; gemeentelijke norm)",
         article: "Wgs art. 3 lid 1 onder b (aanbod; termijn uit het gemeentelijk plan, art. 2 lid 4)",
         source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel3",
@@ -269,7 +356,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "SHV-BESCHIKKING",
+        code: RuleCode::ShvBeschikking,
         title: "beschikking na het eerste gesprek (plan van aanpak of weigering)",
         article: "Wgs art. 4a lid 3",
         source: "https://wetten.overheid.nl/BWBR0031331/2026-01-01#Artikel4a",
@@ -284,7 +371,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "BEZWAAR",
+        code: RuleCode::Bezwaar,
         title: "beslissing op bezwaar (zonder adviescommissie)",
         article: "Awb art. 7:10 lid 1",
         source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
@@ -296,7 +383,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "BEZWAAR-COMMISSIE",
+        code: RuleCode::BezwaarCommissie,
         title: "beslissing op bezwaar met een adviescommissie",
         article: "Awb art. 7:10 lid 1",
         source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
@@ -308,7 +395,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "IJW-STOP",
+        code: RuleCode::IjwStop,
         title: "stopbericht (JW307) na het einde van de jeugdhulp",
         article: "iJw 3.2 bedrijfsregel OP272",
         source: "https://informatiemodel.istandaarden.nl/informatiemodel/ijw/3.2/regels/bedrijfsregel/op272",
@@ -320,7 +407,7 @@ pub const RULES: &[DeadlineRule] = &[
         blocking: false,
     },
     DeadlineRule {
-        code: "AVG-VERZOEK",
+        code: RuleCode::AvgVerzoek,
         title: "antwoord op een verzoek van de betrokkene (verlenging met 2 maanden aan te kondigen)",
         article: "AVG art. 12 lid 3; UAVG art. 34",
         source: "https://eur-lex.europa.eu/eli/reg/2016/679/oj (art. 12(3))",
@@ -335,7 +422,7 @@ pub const RULES: &[DeadlineRule] = &[
 
 /// Returns the rule with this code.
 pub fn rule(code: &str) -> Option<&'static DeadlineRule> {
-    RULES.iter().find(|rule| rule.code == code)
+    RULES.iter().find(|rule| rule.code.as_str() == code)
 }
 
 /// A term could not be computed.
@@ -468,6 +555,16 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_has_one_rule_and_reads_back_from_its_text() {
+        assert_eq!(RULES.len(), RuleCode::ALL.len());
+        for (code, row) in RuleCode::ALL.into_iter().zip(RULES) {
+            assert_eq!(row.code, code, "RULES is in the order of RuleCode::ALL");
+            assert_eq!(code.rule(), row);
+            assert_eq!(rule(code.as_str()), Some(row));
+        }
+    }
 
     fn day(text: &str) -> NaiveDate {
         text.parse().expect("ISO date")

@@ -3,6 +3,7 @@
 //! texts). A law is added here, in the catalogue's rows, and in its adapter crate.
 
 use crate::access::Purpose;
+use crate::deadline::RuleCode;
 use crate::pillar::Pillar;
 
 /// One law and what Rondom knows of it.
@@ -18,7 +19,7 @@ pub struct Law {
     /// What the service does and for whom, for help texts.
     pub serves: &'static str,
     /// The rule of its decision on an application: the term Awb 4:15 suspends.
-    pub decision_rule: &'static str,
+    pub decision_rule: RuleCode,
     /// Methods of its service a provider calls (about care assigned to it); the
     /// back-office calls the rest.
     pub provider_methods: &'static [&'static str],
@@ -35,7 +36,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::UitvoeringWmo,
         service: "rondom.v1.WmoService",
         serves: "WmoService for Wmo back-offices and providers",
-        decision_rule: "WMO-BESCHIKKING",
+        decision_rule: RuleCode::WmoBeschikking,
         provider_methods: &["StartVoorziening", "StopVoorziening"],
         dev_partner: "87654321",
     },
@@ -45,7 +46,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::UitvoeringJeugdwet,
         service: "rondom.v1.JeugdService",
         serves: "JeugdService for Jeugdwet back-offices and providers",
-        decision_rule: "JW-BESCHIKKING",
+        decision_rule: RuleCode::JwBeschikking,
         provider_methods: &["StartJeugdhulp", "EndJeugdhulp"],
         dev_partner: "12345678",
     },
@@ -55,7 +56,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::Bijstandsverlening,
         service: "rondom.v1.ParticipatieService",
         serves: "ParticipatieService for Werk & Inkomen",
-        decision_rule: "PW-BESLUIT",
+        decision_rule: RuleCode::PwBesluit,
         provider_methods: &[],
         dev_partner: "00000001002564440000",
     },
@@ -65,7 +66,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::Schuldhulpverlening,
         service: "rondom.v1.SchuldhulpService",
         serves: "SchuldhulpService for schuldhulpverlening and vroegsignalering",
-        decision_rule: "SHV-BESCHIKKING",
+        decision_rule: RuleCode::ShvBeschikking,
         provider_methods: &[],
         dev_partner: "41216593",
     },
@@ -105,8 +106,9 @@ mod tests {
         for law in &LAWS {
             assert_eq!(of(law.pillar), Some(law));
             assert_eq!(by_service(law.service), Some(law));
-            assert!(
-                crate::deadline::rule(law.decision_rule).is_some(),
+            assert_eq!(
+                law.decision_rule.rule().code,
+                law.decision_rule,
                 "{}",
                 law.title
             );

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::bylaw::BylawTerms;
 use rondom_domain::catalogue::{EventKind, NeedToKnow, Stage};
+use rondom_domain::deadline::RuleCode;
 use rondom_domain::{GemeenteCode, Pillar};
 use rondom_proto::convert::pillar_from_proto;
 use rondom_proto::v1;
@@ -37,7 +38,7 @@ pub(crate) struct Step<'a> {
     /// Where the case goes; `None` leaves it where it is.
     pub(crate) stage: Option<Stage>,
     /// Deadline rules to start, by code, and the day each counts from.
-    pub(crate) starts: Vec<(&'static str, NaiveDate)>,
+    pub(crate) starts: Vec<(RuleCode, NaiveDate)>,
     pub(crate) effect: Effect,
 }
 

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use rondom_domain::GemeenteCode;
 use rondom_domain::bylaw::BylawTerms;
-use rondom_domain::deadline::{self, DeadlineRule};
+use rondom_domain::deadline::{self, DeadlineRule, RuleCode};
 use rondom_proto::v1;
 
 use crate::casework::Step;
@@ -14,14 +14,16 @@ use crate::model::{StoredDeadline, StoredHousehold, date_of, day_number};
 
 /// Meets the open deadlines `codes` of the step's case. Meet comes before start: a voorschot
 /// meets the running PW-VOORSCHOT and starts the next.
-pub(crate) fn meet(household: &mut StoredHousehold, step: &Step<'_>, codes: &[&str]) {
+pub(crate) fn meet(household: &mut StoredHousehold, step: &Step<'_>, codes: &[RuleCode]) {
     let event = step.event();
     for code in codes {
         for deadline in household.deadlines.iter_mut().filter(|deadline| {
             deadline.rule == *code
                 && (deadline.open_in(event.pillar, step.case_id)
                     // Whatever case number the aanmelding gets, it answers the vroegsignaal.
-                    || (*code == "SHV-AANBOD" && deadline.is_open() && deadline.pillar == event.pillar))
+                    || (*code == RuleCode::ShvAanbod
+                        && deadline.is_open()
+                        && deadline.pillar == event.pillar))
         }) {
             if deadline.suspended_since != 0 {
                 // Met while suspended: the suspension counts up to this day (Awb 4:15).
@@ -54,7 +56,7 @@ pub(crate) fn lapse(household: &mut StoredHousehold, step: &Step<'_>) {
 }
 
 /// Lapses the open deadline `code` of the step's case (a duty the law drops).
-pub(crate) fn lapse_rule(household: &mut StoredHousehold, step: &Step<'_>, code: &str) {
+pub(crate) fn lapse_rule(household: &mut StoredHousehold, step: &Step<'_>, code: RuleCode) {
     let event = step.event();
     for deadline in household
         .deadlines
@@ -70,14 +72,12 @@ pub(crate) fn lapse_rule(household: &mut StoredHousehold, step: &Step<'_>, code:
 /// be counted, starts nothing.
 pub(crate) fn start(household: &mut StoredHousehold, step: &Step<'_>) {
     for (code, from) in &step.starts {
-        let Some(rule) = deadline::rule(code) else {
-            continue;
-        };
+        let rule = code.rule();
         let Some(due) = due_date(rule, *from, step.gemeente.as_ref(), step.bylaws, 0) else {
             continue;
         };
         household.deadlines.push(StoredDeadline {
-            rule: rule.code.to_owned(),
+            rule: rule.code.as_str().to_owned(),
             pillar: step.event().pillar,
             case_id: step.case_id.to_owned(),
             start: day_number(*from),
@@ -95,12 +95,10 @@ pub(crate) fn start(household: &mut StoredHousehold, step: &Step<'_>) {
 pub(crate) fn met_at_once(
     household: &mut StoredHousehold,
     step: &Step<'_>,
-    code: &str,
+    code: RuleCode,
     from: NaiveDate,
 ) {
-    let Some(rule) = deadline::rule(code) else {
-        return;
-    };
+    let rule = code.rule();
     let Some(due) = due_date(rule, from, step.gemeente.as_ref(), step.bylaws, 0) else {
         return;
     };
@@ -110,7 +108,7 @@ pub(crate) fn met_at_once(
         v1::DeadlineStatus::MetLate
     };
     household.deadlines.push(StoredDeadline {
-        rule: rule.code.to_owned(),
+        rule: rule.code.as_str().to_owned(),
         pillar: step.event().pillar,
         case_id: step.case_id.to_owned(),
         start: day_number(from),

@@ -44,7 +44,7 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
         anyhow::bail!("give --rule and --start, or --list");
     };
     let rule = deadline::rule(&code).ok_or_else(|| {
-        let codes: Vec<&str> = RULES.iter().map(|rule| rule.code).collect();
+        let codes: Vec<&str> = RULES.iter().map(|rule| rule.code.as_str()).collect();
         anyhow::anyhow!("unknown rule {code:?}; known rules: {}", codes.join(", "))
     })?;
     let bylaws = rondom_projector::config::load_bylaws(args.bylaws.as_deref())?;

@@ -1,6 +1,7 @@
 //! Jeugdwet: a refusal ends the case; a provider is involved from the back-office's
 //! toewijzing to its stop, and the stop message itself is what IJW-STOP waits for.
 
+use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1::event::Body;
 
@@ -24,7 +25,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             if step.event().kind == "jeugdhulp_beeindigd"
                 && let Some(end) = jeugdhulp.einddatum.as_ref().and_then(naive_date)
             {
-                deadlines::met_at_once(household, step, "IJW-STOP", end);
+                deadlines::met_at_once(household, step, RuleCode::IjwStop, end);
             }
         }
         _ => {}

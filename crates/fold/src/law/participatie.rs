@@ -2,6 +2,7 @@
 //! the voorschot duty (Pw 52); a re-integration provider is involved from the back-office's
 //! assignment to its end.
 
+use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
 use crate::casework::{Step, refused};
@@ -12,13 +13,13 @@ use crate::model::StoredHousehold;
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
     match body {
         Body::PwMelding(melding) if melding.jonger_dan_27 => {
-            step.starts.push(("PW-ZOEKTERMIJN", step.on));
+            step.starts.push((RuleCode::PwZoektermijn, step.on));
             step.detail("jonger dan 27: zoektermijn");
         }
         Body::PwBesluit(besluit) => {
             refused(besluit.besluit, step);
             // Pw 52: a voorschot is due only while the right is not established.
-            deadlines::lapse_rule(household, step, "PW-VOORSCHOT");
+            deadlines::lapse_rule(household, step, RuleCode::PwVoorschot);
         }
         Body::Reintegratie(reintegratie) if !reintegratie.aanbieder_kvk.is_empty() => {
             let involved = if step.event().kind == "reintegratie_beeindigd" {
@@ -36,12 +37,12 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
 pub(super) fn after_voorschot(household: &StoredHousehold, step: &mut Step<'_>) {
     let (pillar, case_id) = (step.event().pillar, step.case_id);
     if step.event().kind == "voorschot_verleend"
-        && !household
-            .deadlines
-            .iter()
-            .any(|deadline| deadline.open_in(pillar, case_id) && deadline.rule == "PW-BESLUIT")
+        && !household.deadlines.iter().any(|deadline| {
+            deadline.open_in(pillar, case_id) && deadline.rule == RuleCode::PwBesluit
+        })
     {
-        step.starts.retain(|(code, _)| *code != "PW-VOORSCHOT");
+        step.starts
+            .retain(|(code, _)| *code != RuleCode::PwVoorschot);
     }
 }
 

@@ -3,6 +3,7 @@
 //! conversation gets no beschikking (Wgs 4a); a refusal ends the case.
 
 use rondom_domain::catalogue::Stage;
+use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
@@ -18,8 +19,8 @@ pub(super) fn apply(step: &mut Step<'_>, body: &Body) {
                 v1::BedreigendeSituatie::Geen | v1::BedreigendeSituatie::Unspecified
             ) {
                 for start in &mut step.starts {
-                    if start.0 == "SHV-EERSTE-GESPREK" {
-                        start.0 = "SHV-CRISIS";
+                    if start.0 == RuleCode::ShvEersteGesprek {
+                        start.0 = RuleCode::ShvCrisis;
                     }
                 }
                 let words = enum_words(threat.as_str_name(), "BEDREIGENDE_SITUATIE_");
@@ -27,7 +28,8 @@ pub(super) fn apply(step: &mut Step<'_>, body: &Body) {
             }
         }
         Body::EersteGesprek(gesprek) if gesprek.hulpvraag_ingetrokken => {
-            step.starts.retain(|(code, _)| *code != "SHV-BESCHIKKING");
+            step.starts
+                .retain(|(code, _)| *code != RuleCode::ShvBeschikking);
             step.stage = Some(Stage::Beeindigd);
             step.detail("hulpvraag ingetrokken");
         }

@@ -2,6 +2,7 @@
 //! objection that starts the term of the decision on it (Awb 7:10).
 
 use rondom_domain::catalogue;
+use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1::event::Body;
 
@@ -19,9 +20,9 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 .and_then(naive_date)
                 .unwrap_or(step.on);
             let rule = if bezwaar.adviescommissie {
-                "BEZWAAR-COMMISSIE"
+                RuleCode::BezwaarCommissie
             } else {
-                "BEZWAAR"
+                RuleCode::Bezwaar
             };
             step.starts = vec![(rule, from)];
         }
@@ -49,7 +50,7 @@ fn suspend(household: &mut StoredHousehold, step: &mut Step<'_>) {
             continue;
         }
         deadline.suspended_since = today;
-        step.effect.detail.push(rule.to_owned());
+        step.effect.detail.push(rule.to_string());
     }
 }
 

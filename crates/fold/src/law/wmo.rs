@@ -1,6 +1,7 @@
 //! Wmo 2015: a spoed melding starts WMO-SPOED; a refusal ends the case; a provider is
 //! involved from the back-office's toewijzing to its stop.
 
+use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
 use crate::casework::{Step, refused};
@@ -11,7 +12,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
     match body {
         Body::WmoMelding(melding) if melding.spoed => {
             // Wmo 2.3.3: in an urgent case a temporary provision without delay.
-            step.starts.push(("WMO-SPOED", step.on));
+            step.starts.push((RuleCode::WmoSpoed, step.on));
             step.detail("spoed");
         }
         Body::WmoBeschikking(beschikking) => refused(beschikking.besluit, step),
