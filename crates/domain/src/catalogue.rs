@@ -104,29 +104,43 @@ const fn shared(
     }
 }
 
-use NeedToKnow::{Health, Household, Pillar as OwnPillar, Protected};
-use RuleCode::*;
-use Stage::{Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek};
+/// What the rows of the catalogue are written with.
+mod rows {
+    pub(super) use super::NeedToKnow::{Health, Household, Pillar as OwnPillar, Protected};
+    pub(super) use super::RuleCode::*;
+    pub(super) use super::Stage::{
+        Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek,
+    };
+    pub(super) use super::{EventKind, Pillar, row, shared};
+}
 
-/// The catalogue (docs/domain.md, The event catalogue). Names never change; a new meaning is a new kind.
-pub const KINDS: &[EventKind] = &[
-    // Shared by Wmo, Jeugd, Participatie and Schuldhulp.
-    shared(
+/// Kinds every law publishes: suspension, resumption, objection.
+pub mod shared {
+    use super::rows::*;
+
+    pub const TERMIJN_OPGESCHORT: EventKind = shared(
         "termijn_opgeschort",
         "beslistermijn opgeschort (Awb 4:15)",
         &[],
         &[],
-    ),
-    shared("termijn_hervat", "beslistermijn loopt weer", &[], &[]),
-    shared("bezwaar_ontvangen", "bezwaar ontvangen", &[Bezwaar], &[]),
-    shared(
+    );
+    pub const TERMIJN_HERVAT: EventKind =
+        shared("termijn_hervat", "beslistermijn loopt weer", &[], &[]);
+    pub const BEZWAAR_ONTVANGEN: EventKind =
+        shared("bezwaar_ontvangen", "bezwaar ontvangen", &[Bezwaar], &[]);
+    pub const BESLISSING_OP_BEZWAAR: EventKind = shared(
         "beslissing_op_bezwaar",
         "beslissing op bezwaar",
         &[],
         &[Bezwaar, BezwaarCommissie],
-    ),
-    // Wmo 2015.
-    row(
+    );
+}
+
+/// Wmo 2015.
+pub mod wmo {
+    use super::rows::*;
+
+    pub const MELDING_ONTVANGEN: EventKind = row(
         Pillar::Wmo,
         "melding_ontvangen",
         "Wmo-melding ontvangen",
@@ -134,8 +148,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Aangemeld),
         &[WmoOnderzoek, WmoPlan],
         &[],
-    ),
-    row(
+    );
+    pub const ONDERZOEK_GESTART: EventKind = row(
         Pillar::Wmo,
         "onderzoek_gestart",
         "Wmo-onderzoek gestart",
@@ -143,8 +157,8 @@ pub const KINDS: &[EventKind] = &[
         Some(InOnderzoek),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const ONDERZOEK_AFGEROND: EventKind = row(
         Pillar::Wmo,
         "onderzoek_afgerond",
         "Wmo-onderzoek afgerond",
@@ -152,8 +166,8 @@ pub const KINDS: &[EventKind] = &[
         Some(InOnderzoek),
         &[],
         &[WmoOnderzoek],
-    ),
-    row(
+    );
+    pub const TIJDELIJKE_VOORZIENING_BESLOTEN: EventKind = row(
         Pillar::Wmo,
         "tijdelijke_voorziening_besloten",
         "tijdelijke Wmo-voorziening besloten",
@@ -161,8 +175,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[WmoSpoed],
-    ),
-    row(
+    );
+    pub const AANVRAAG_ONTVANGEN: EventKind = row(
         Pillar::Wmo,
         "aanvraag_ontvangen",
         "Wmo-aanvraag ontvangen",
@@ -170,8 +184,8 @@ pub const KINDS: &[EventKind] = &[
         Some(InOnderzoek),
         &[WmoBeschikking],
         &[],
-    ),
-    row(
+    );
+    pub const BESCHIKKING_AFGEGEVEN: EventKind = row(
         Pillar::Wmo,
         "beschikking_afgegeven",
         "Wmo-beschikking afgegeven",
@@ -179,8 +193,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Besloten),
         &[],
         &[WmoBeschikking, WmoSpoed],
-    ),
-    row(
+    );
+    pub const VOORZIENING_TOEGEWEZEN: EventKind = row(
         Pillar::Wmo,
         "voorziening_toegewezen",
         "Wmo-voorziening toegewezen",
@@ -188,8 +202,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const VOORZIENING_GESTART: EventKind = row(
         Pillar::Wmo,
         "voorziening_gestart",
         "Wmo-voorziening gestart",
@@ -197,8 +211,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const VOORZIENING_GESTOPT: EventKind = row(
         Pillar::Wmo,
         "voorziening_gestopt",
         "Wmo-voorziening gestopt",
@@ -206,9 +220,14 @@ pub const KINDS: &[EventKind] = &[
         Some(Beeindigd),
         &[],
         &[],
-    ),
-    // Jeugdwet.
-    row(
+    );
+}
+
+/// Jeugdwet.
+pub mod jeugd {
+    use super::rows::*;
+
+    pub const HULPVRAAG_ONTVANGEN: EventKind = row(
         Pillar::Jeugd,
         "hulpvraag_ontvangen",
         "hulpvraag jeugd ontvangen",
@@ -216,8 +235,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Aangemeld),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const AANVRAAG_ONTVANGEN: EventKind = row(
         Pillar::Jeugd,
         "aanvraag_ontvangen",
         "aanvraag jeugdhulp ontvangen",
@@ -225,8 +244,8 @@ pub const KINDS: &[EventKind] = &[
         Some(InOnderzoek),
         &[JwBeschikking],
         &[],
-    ),
-    row(
+    );
+    pub const BESCHIKKING_AFGEGEVEN: EventKind = row(
         Pillar::Jeugd,
         "beschikking_afgegeven",
         "beschikking jeugdhulp afgegeven",
@@ -234,8 +253,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Besloten),
         &[],
         &[JwBeschikking],
-    ),
-    row(
+    );
+    pub const JEUGDHULP_TOEGEWEZEN: EventKind = row(
         Pillar::Jeugd,
         "jeugdhulp_toegewezen",
         "jeugdhulp toegewezen",
@@ -243,8 +262,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const JEUGDHULP_GESTART: EventKind = row(
         Pillar::Jeugd,
         "jeugdhulp_gestart",
         "jeugdhulp gestart",
@@ -252,8 +271,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const JEUGDHULP_BEEINDIGD: EventKind = row(
         Pillar::Jeugd,
         "jeugdhulp_beeindigd",
         "jeugdhulp beeindigd",
@@ -261,8 +280,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Beeindigd),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const VEILIG_THUIS_BETROKKEN: EventKind = row(
         Pillar::Jeugd,
         "veilig_thuis_betrokken",
         "Veilig Thuis betrokken",
@@ -270,8 +289,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const JEUGDBESCHERMINGSMAATREGEL_GESTART: EventKind = row(
         Pillar::Jeugd,
         "jeugdbeschermingsmaatregel_gestart",
         "jeugdbeschermingsmaatregel gestart",
@@ -279,8 +298,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const JEUGDBESCHERMINGSMAATREGEL_BEEINDIGD: EventKind = row(
         Pillar::Jeugd,
         "jeugdbeschermingsmaatregel_beeindigd",
         "jeugdbeschermingsmaatregel beeindigd",
@@ -288,9 +307,14 @@ pub const KINDS: &[EventKind] = &[
         Some(Beeindigd),
         &[],
         &[],
-    ),
-    // Participatiewet.
-    row(
+    );
+}
+
+/// Participatiewet.
+pub mod participatie {
+    use super::rows::*;
+
+    pub const MELDING_GEDAAN: EventKind = row(
         Pillar::Participatie,
         "melding_gedaan",
         "melding bijstand gedaan",
@@ -298,8 +322,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Aangemeld),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const AANVRAAG_INGEDIEND: EventKind = row(
         Pillar::Participatie,
         "aanvraag_ingediend",
         "aanvraag bijstand ingediend",
@@ -307,8 +331,8 @@ pub const KINDS: &[EventKind] = &[
         Some(InOnderzoek),
         &[PwVoorschot, PwBesluit],
         &[],
-    ),
-    row(
+    );
+    pub const VOORSCHOT_VERLEEND: EventKind = row(
         Pillar::Participatie,
         "voorschot_verleend",
         "voorschot bijstand verleend",
@@ -316,8 +340,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[PwVoorschot],
         &[PwVoorschot],
-    ),
-    row(
+    );
+    pub const BESLUIT_GENOMEN: EventKind = row(
         Pillar::Participatie,
         "besluit_genomen",
         "besluit op bijstandsaanvraag",
@@ -325,8 +349,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[PwBesluit],
-    ),
-    row(
+    );
+    pub const REINTEGRATIE_GESTART: EventKind = row(
         Pillar::Participatie,
         "reintegratie_gestart",
         "re-integratietraject gestart",
@@ -334,8 +358,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const REINTEGRATIE_BEEINDIGD: EventKind = row(
         Pillar::Participatie,
         "reintegratie_beeindigd",
         "re-integratietraject beeindigd",
@@ -343,8 +367,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Beeindigd),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const UITKERING_BEEINDIGD: EventKind = row(
         Pillar::Participatie,
         "uitkering_beeindigd",
         "bijstandsuitkering beeindigd",
@@ -352,9 +376,14 @@ pub const KINDS: &[EventKind] = &[
         Some(Beeindigd),
         &[],
         &[],
-    ),
-    // Schuldhulpverlening.
-    row(
+    );
+}
+
+/// Wet gemeentelijke schuldhulpverlening.
+pub mod schuldhulp {
+    use super::rows::*;
+
+    pub const VROEGSIGNAAL_ONTVANGEN: EventKind = row(
         Pillar::Schuldhulp,
         "vroegsignaal_ontvangen",
         "vroegsignaal betalingsachterstand ontvangen",
@@ -362,8 +391,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Gesignaleerd),
         &[ShvAanbod],
         &[],
-    ),
-    row(
+    );
+    pub const AANBOD_GEACCEPTEERD: EventKind = row(
         Pillar::Schuldhulp,
         "aanbod_geaccepteerd",
         "aanbod schuldhulp geaccepteerd",
@@ -371,8 +400,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Aangemeld),
         &[ShvEersteGesprek],
         &[ShvAanbod],
-    ),
-    row(
+    );
+    pub const AANMELDING_ONTVANGEN: EventKind = row(
         Pillar::Schuldhulp,
         "aanmelding_ontvangen",
         "aanmelding schuldhulp ontvangen",
@@ -380,8 +409,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Aangemeld),
         &[ShvEersteGesprek],
         &[ShvAanbod],
-    ),
-    row(
+    );
+    pub const EERSTE_GESPREK_GEVOERD: EventKind = row(
         Pillar::Schuldhulp,
         "eerste_gesprek_gevoerd",
         "eerste gesprek schuldhulp gevoerd",
@@ -389,8 +418,8 @@ pub const KINDS: &[EventKind] = &[
         Some(InOnderzoek),
         &[ShvBeschikking],
         &[ShvEersteGesprek, ShvCrisis],
-    ),
-    row(
+    );
+    pub const BESCHIKKING_AFGEGEVEN: EventKind = row(
         Pillar::Schuldhulp,
         "beschikking_afgegeven",
         "beschikking schuldhulp afgegeven",
@@ -398,8 +427,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Besloten),
         &[],
         &[ShvBeschikking],
-    ),
-    row(
+    );
+    pub const STABILISATIE_BEREIKT: EventKind = row(
         Pillar::Schuldhulp,
         "stabilisatie_bereikt",
         "stabilisatie bereikt",
@@ -407,8 +436,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const SCHULDREGELING_GESTART: EventKind = row(
         Pillar::Schuldhulp,
         "schuldregeling_gestart",
         "schuldregeling gestart",
@@ -416,8 +445,8 @@ pub const KINDS: &[EventKind] = &[
         Some(Actief),
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const SCHULDREGELING_BEEINDIGD: EventKind = row(
         Pillar::Schuldhulp,
         "schuldregeling_beeindigd",
         "schuldregeling beeindigd",
@@ -425,8 +454,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const TRAJECT_AFGESLOTEN: EventKind = row(
         Pillar::Schuldhulp,
         "traject_afgesloten",
         "schuldhulptraject afgesloten",
@@ -434,9 +463,14 @@ pub const KINDS: &[EventKind] = &[
         Some(Beeindigd),
         &[],
         &[],
-    ),
-    // Regie.
-    row(
+    );
+}
+
+/// Regie: the regisseur, the plan, partners, composition, erasure and renewal.
+pub mod regie {
+    use super::rows::*;
+
+    pub const REGISSEUR_TOEGEWEZEN: EventKind = row(
         Pillar::Regie,
         "regisseur_toegewezen",
         "regisseur toegewezen",
@@ -444,8 +478,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const GEZINSPLAN_VASTGESTELD: EventKind = row(
         Pillar::Regie,
         "gezinsplan_vastgesteld",
         "gezinsplan vastgesteld",
@@ -453,8 +487,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const PARTNER_BETROKKEN: EventKind = row(
         Pillar::Regie,
         "partner_betrokken",
         "partner betrokken",
@@ -462,8 +496,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const PARTNER_BEEINDIGD: EventKind = row(
         Pillar::Regie,
         "partner_beeindigd",
         "betrokkenheid partner beeindigd",
@@ -471,8 +505,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const SAMENSTELLING_GEWIJZIGD: EventKind = row(
         Pillar::Regie,
         "samenstelling_gewijzigd",
         "samenstelling huishouden gewijzigd",
@@ -480,8 +514,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const HUISHOUDEN_GEWIST: EventKind = row(
         Pillar::Regie,
         "huishouden_gewist",
         "persoonsgegevens van het huishouden gewist",
@@ -489,8 +523,8 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
-    row(
+    );
+    pub const PSEUDONIEMEN_VERNIEUWD: EventKind = row(
         Pillar::Regie,
         "pseudoniemen_vernieuwd",
         "pseudoniemen vernieuwd (sleutelrotatie)",
@@ -498,7 +532,57 @@ pub const KINDS: &[EventKind] = &[
         None,
         &[],
         &[],
-    ),
+    );
+}
+
+/// The catalogue (docs/domain.md, The event catalogue), every kind by its constant above.
+/// Names never change; a new meaning is a new kind.
+pub const KINDS: &[EventKind] = &[
+    shared::TERMIJN_OPGESCHORT,
+    shared::TERMIJN_HERVAT,
+    shared::BEZWAAR_ONTVANGEN,
+    shared::BESLISSING_OP_BEZWAAR,
+    wmo::MELDING_ONTVANGEN,
+    wmo::ONDERZOEK_GESTART,
+    wmo::ONDERZOEK_AFGEROND,
+    wmo::TIJDELIJKE_VOORZIENING_BESLOTEN,
+    wmo::AANVRAAG_ONTVANGEN,
+    wmo::BESCHIKKING_AFGEGEVEN,
+    wmo::VOORZIENING_TOEGEWEZEN,
+    wmo::VOORZIENING_GESTART,
+    wmo::VOORZIENING_GESTOPT,
+    jeugd::HULPVRAAG_ONTVANGEN,
+    jeugd::AANVRAAG_ONTVANGEN,
+    jeugd::BESCHIKKING_AFGEGEVEN,
+    jeugd::JEUGDHULP_TOEGEWEZEN,
+    jeugd::JEUGDHULP_GESTART,
+    jeugd::JEUGDHULP_BEEINDIGD,
+    jeugd::VEILIG_THUIS_BETROKKEN,
+    jeugd::JEUGDBESCHERMINGSMAATREGEL_GESTART,
+    jeugd::JEUGDBESCHERMINGSMAATREGEL_BEEINDIGD,
+    participatie::MELDING_GEDAAN,
+    participatie::AANVRAAG_INGEDIEND,
+    participatie::VOORSCHOT_VERLEEND,
+    participatie::BESLUIT_GENOMEN,
+    participatie::REINTEGRATIE_GESTART,
+    participatie::REINTEGRATIE_BEEINDIGD,
+    participatie::UITKERING_BEEINDIGD,
+    schuldhulp::VROEGSIGNAAL_ONTVANGEN,
+    schuldhulp::AANBOD_GEACCEPTEERD,
+    schuldhulp::AANMELDING_ONTVANGEN,
+    schuldhulp::EERSTE_GESPREK_GEVOERD,
+    schuldhulp::BESCHIKKING_AFGEGEVEN,
+    schuldhulp::STABILISATIE_BEREIKT,
+    schuldhulp::SCHULDREGELING_GESTART,
+    schuldhulp::SCHULDREGELING_BEEINDIGD,
+    schuldhulp::TRAJECT_AFGESLOTEN,
+    regie::REGISSEUR_TOEGEWEZEN,
+    regie::GEZINSPLAN_VASTGESTELD,
+    regie::PARTNER_BETROKKEN,
+    regie::PARTNER_BEEINDIGD,
+    regie::SAMENSTELLING_GEWIJZIGD,
+    regie::HUISHOUDEN_GEWIST,
+    regie::PSEUDONIEMEN_VERNIEUWD,
 ];
 
 /// The pillars that publish shared kinds: the four laws.
@@ -583,7 +667,7 @@ mod tests {
         assert!(kind(Pillar::Wmo, "jeugdhulp_gestart").is_none());
         assert_eq!(
             kind(Pillar::Schuldhulp, "beschikking_afgegeven").map(|kind| kind.meets),
-            Some(&[ShvBeschikking][..])
+            Some(&[RuleCode::ShvBeschikking][..])
         );
     }
 }

@@ -5,10 +5,10 @@
 //! until the projector has cleared the views.
 
 use prost::Message as _;
-use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry};
-use rondom_domain::id::IdempotencyKey;
+use rondom_bus::{Envelope, EventPublisher, HouseholdRegistry};
+use rondom_domain::catalogue;
 use rondom_domain::seal::{Purpose, Sealed};
-use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, SourceUrn};
+use rondom_domain::{Bsn, HouseholdId};
 use rondom_proto::v1;
 
 use rondom_projector::ReadSide;
@@ -32,33 +32,13 @@ pub fn erasure_event(
     reden: v1::ErasureReason,
     by: &str,
 ) -> (Envelope, v1::Event) {
-    let source: SourceUrn = SOURCE.parse().expect("a valid URN");
-    let key: IdempotencyKey = household
-        .to_string()
-        .parse()
-        .expect("a household id is a valid key");
-    let envelope = Envelope {
-        id: EventId::derive("", &source, &key),
-        source,
-        event_type: EventType::new(Pillar::Regie, "huishouden_gewist").expect("a catalogue kind"),
-        subject: household,
-        time: chrono::Utc::now(),
-        writer: rondom_bus::HUB_WRITER.to_owned(),
-    };
-    let event = v1::Event {
-        household_id: household.to_string(),
-        pillar: v1::Pillar::Regie as i32,
-        kind: "huishouden_gewist".into(),
-        occurred_at: Some(rondom_proto::convert::timestamp(envelope.time)),
-        gemeente_code: gemeente_code.to_owned(),
-        body: Some(v1::event::Body::HuishoudenGewist(v1::HuishoudenGewist {
-            reden: reden as i32,
-            gewist_door: by.to_owned(),
-        })),
-        writer: Some(rondom_bus::envelope::hub_writer()),
-        ..Default::default()
-    };
-    (envelope, event)
+    let body = v1::event::Body::HuishoudenGewist(v1::HuishoudenGewist {
+        reden: reden as i32,
+        gewist_door: by.to_owned(),
+    });
+    let key = household.to_string();
+    let kind = &catalogue::regie::HUISHOUDEN_GEWIST;
+    crate::hub_event::hub_event(kind, SOURCE, &key, household, gemeente_code, body)
 }
 
 /// Erases `household` for `reden`, on behalf of client `by`.

@@ -11,6 +11,7 @@
 //! - [`retention`] — households whose retention period ended, and the task that erases them
 //! - [`pseudonyms`] — planned re-pseudonymisation under a new pseudonym key
 //! - [`master_key`] — re-wrapping every household key under a new master key, without downtime
+//! - `hub_event` — the events the hub itself writes, of a catalogue kind
 //! - [`grpc`] — [`OperatorHandler`]: `rondom.v1.OperatorService`
 //!
 //! # Example
@@ -30,6 +31,7 @@
 pub mod backup;
 pub mod erasure;
 pub mod grpc;
+mod hub_event;
 pub mod master_key;
 pub mod pseudonyms;
 pub mod retention;

@@ -14,10 +14,10 @@
 //! does not make history unlinkable for someone who holds the old key and a copy of the log.
 
 use prost::Message as _;
-use rondom_bus::{Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore};
-use rondom_domain::id::IdempotencyKey;
+use rondom_bus::{EventPublisher, HouseholdRegistry, KeyStore};
+use rondom_domain::catalogue;
 use rondom_domain::seal::{Purpose, Sealed};
-use rondom_domain::{Bsn, EventId, HouseholdId, Pillar, PseudonymKey, SourceUrn};
+use rondom_domain::{Bsn, HouseholdId, PseudonymKey};
 use rondom_proto::v1;
 
 use rondom_projector::ReadModel;
@@ -167,33 +167,14 @@ async fn publish(
     changes: Vec<v1::PseudonymChange>,
     key_id: String,
 ) -> Result<()> {
-    let source: SourceUrn = SOURCE.parse().expect("a valid URN");
     // One renewal per household and key: a run again within the duplicate window is dropped
     // by JetStream, after it the fold finds nothing left to rename.
-    let key: IdempotencyKey = format!("{household}.{key_id}")
-        .parse()
-        .expect("a household id and a hex fingerprint make a valid key");
-    let envelope = Envelope {
-        id: EventId::derive("", &source, &key),
-        source,
-        event_type: EventType::new(Pillar::Regie, "pseudoniemen_vernieuwd")
-            .expect("a catalogue kind"),
-        subject: household,
-        time: chrono::Utc::now(),
-        writer: rondom_bus::HUB_WRITER.to_owned(),
-    };
-    let event = v1::Event {
-        household_id: household.to_string(),
-        pillar: v1::Pillar::Regie as i32,
-        kind: "pseudoniemen_vernieuwd".into(),
-        occurred_at: Some(rondom_proto::convert::timestamp(envelope.time)),
-        gemeente_code: gemeente_code.to_owned(),
-        body: Some(v1::event::Body::PseudoniemenVernieuwd(
-            v1::PseudoniemenVernieuwd { changes, key_id },
-        )),
-        writer: Some(rondom_bus::envelope::hub_writer()),
-        ..Default::default()
-    };
+    let key = format!("{household}.{key_id}");
+    let body =
+        v1::event::Body::PseudoniemenVernieuwd(v1::PseudoniemenVernieuwd { changes, key_id });
+    let kind = &catalogue::regie::PSEUDONIEMEN_VERNIEUWD;
+    let (envelope, event) =
+        crate::hub_event::hub_event(kind, SOURCE, &key, household, gemeente_code, body);
     publisher.publish(&envelope, &event).await?;
     Ok(())
 }

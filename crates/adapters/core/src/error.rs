@@ -24,6 +24,10 @@ pub enum Error {
     NotAssigned,
     #[error("bus operation failed")]
     Bus(#[from] rondom_bus::Error),
+    /// A mistake in Rondom itself (an adapter writing another pillar's kind); logged where
+    /// it happens.
+    #[error("internal error")]
+    Internal,
 }
 
 /// Result of an adapter.
@@ -39,6 +43,7 @@ impl From<Error> for Status {
                 "no toewijzing of this case to your organisation: a provider writes only about \
                  care the gemeente assigned to it",
             ),
+            Error::Internal => Status::internal("internal error"),
             Error::Stale { current } => status::aborted(
                 format!(
                     "the household changed since expected_position; it is at {current}: read it again and retry"

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use rondom_domain::Pillar;
 use rondom_domain::calendar::local_date;
+use rondom_domain::catalogue::{self, EventKind};
 use rondom_domain::write::{RegieHeader, RegieInput, WriteHeader, WriteInput};
-use rondom_domain::{Pillar, catalogue};
 use rondom_proto::convert::datetime;
 use rondom_proto::v1;
 use tonic::{Response, Status};
@@ -37,8 +38,8 @@ pub fn split<T>(request: tonic::Request<T>) -> Result<(Caller, T), Status> {
 /// the toewijzing a provider's start or stop must rest on.
 pub fn toewijzing_kind(pillar: Pillar) -> Option<&'static str> {
     match pillar {
-        Pillar::Wmo => Some("voorziening_toegewezen"),
-        Pillar::Jeugd => Some("jeugdhulp_toegewezen"),
+        Pillar::Wmo => Some(catalogue::wmo::VOORZIENING_TOEGEWEZEN.name),
+        Pillar::Jeugd => Some(catalogue::jeugd::JEUGDHULP_TOEGEWEZEN.name),
         Pillar::Participatie | Pillar::Schuldhulp | Pillar::Wijkteam | Pillar::Regie => None,
     }
 }
@@ -64,14 +65,14 @@ impl PillarWriter {
         &self,
         caller: &Caller,
         pillar: Pillar,
-        kind: &'static str,
+        kind: &'static EventKind,
         context: Option<v1::WriteContext>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let result = self.publish(caller, pillar, kind, context, build).await;
         let written = self
             .writer
-            .audited(caller, &event_type(pillar, kind), result)
+            .audited(caller, &event_type(pillar, kind.name), result)
             .await?;
         Ok(Response::new(written.into()))
     }
@@ -80,10 +81,11 @@ impl PillarWriter {
         &self,
         caller: &Caller,
         pillar: Pillar,
-        kind: &'static str,
+        kind: &'static EventKind,
         context: Option<v1::WriteContext>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> crate::Result<Written> {
+        of_pillar(kind, pillar)?;
         let context = context.unwrap_or_default();
         let mut check = Check::new(Utc::now());
         let first_birth_date_given = context
@@ -131,7 +133,7 @@ impl PillarWriter {
         let aanbieder = check.named_aanbieder().map(str::to_owned);
         let (header, body) = check.finish(header.zip(body))?;
         let client = &caller.client;
-        let assignment = may_write(client, pillar, kind, &header.gemeente, aanbieder)?;
+        let assignment = may_write(client, pillar, kind.name, &header.gemeente, aanbieder)?;
         let id = header.event_id(&client.id);
         let persons = header
             .persons
@@ -147,7 +149,7 @@ impl PillarWriter {
             id,
             source: header.source,
             pillar,
-            kind,
+            kind: kind.name,
             gemeente: Some(header.gemeente),
             persons,
             target: Target::OfPersons,
@@ -175,7 +177,7 @@ impl PillarWriter {
         self.write(
             caller,
             pillar,
-            "termijn_opgeschort",
+            &catalogue::shared::TERMIJN_OPGESCHORT,
             request.context,
             |check| {
                 let opschorting = check.required("opschorting", request.opschorting)?;
@@ -200,11 +202,17 @@ impl PillarWriter {
         pillar: Pillar,
         request: v1::ResumeTermRequest,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(caller, pillar, "termijn_hervat", request.context, |_| {
-            Some(v1::event::Body::TermijnHervat(
-                request.hervatting.unwrap_or_default(),
-            ))
-        })
+        self.write(
+            caller,
+            pillar,
+            &catalogue::shared::TERMIJN_HERVAT,
+            request.context,
+            |_| {
+                Some(v1::event::Body::TermijnHervat(
+                    request.hervatting.unwrap_or_default(),
+                ))
+            },
+        )
         .await
     }
 
@@ -221,7 +229,7 @@ impl PillarWriter {
         self.write(
             caller,
             pillar,
-            "bezwaar_ontvangen",
+            &catalogue::shared::BEZWAAR_ONTVANGEN,
             request.context,
             |check| {
                 let bezwaar = check.required("bezwaar", request.bezwaar)?;
@@ -248,7 +256,7 @@ impl PillarWriter {
         self.write(
             caller,
             pillar,
-            "beslissing_op_bezwaar",
+            &catalogue::shared::BESLISSING_OP_BEZWAAR,
             request.context,
             |check| {
                 let beslissing = check.required("beslissing", request.beslissing)?;
@@ -271,7 +279,7 @@ impl PillarWriter {
     pub async fn write_regie(
         &self,
         caller: &Caller,
-        kind: &'static str,
+        kind: &'static EventKind,
         context: Option<v1::RegieContext>,
         person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
@@ -281,7 +289,7 @@ impl PillarWriter {
             .await;
         let written = self
             .writer
-            .audited(caller, &event_type(Pillar::Regie, kind), result)
+            .audited(caller, &event_type(Pillar::Regie, kind.name), result)
             .await?;
         Ok(Response::new(written.into()))
     }
@@ -289,12 +297,12 @@ impl PillarWriter {
     async fn publish_regie(
         &self,
         caller: &Caller,
-        kind: &'static str,
+        kind: &'static EventKind,
         context: Option<v1::RegieContext>,
         person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> crate::Result<Written> {
-        debug_assert!(catalogue::kind(Pillar::Regie, kind).is_some());
+        of_pillar(kind, Pillar::Regie)?;
         let context = context.unwrap_or_default();
         let mut check = Check::new(Utc::now());
         let now = check.now();
@@ -329,7 +337,7 @@ impl PillarWriter {
             id: header.event_id(&caller.client.id),
             source: header.source,
             pillar: Pillar::Regie,
-            kind,
+            kind: kind.name,
             gemeente: None,
             persons,
             target: Target::Household {
@@ -346,6 +354,19 @@ impl PillarWriter {
             writer: caller.client.writer(),
         };
         self.writer.write(draft).await
+    }
+}
+
+/// Checks that a service writes a kind of its own pillar: a kind of another pillar is a
+/// wiring mistake in an adapter, refused rather than published.
+fn of_pillar(kind: &EventKind, pillar: Pillar) -> crate::Result<()> {
+    if kind.pillar.is_none_or(|own| own == pillar)
+        && (kind.pillar.is_some() || catalogue::LAW_PILLARS.contains(&pillar))
+    {
+        Ok(())
+    } else {
+        tracing::error!(kind = kind.name, %pillar, "an adapter writes a kind of another pillar");
+        Err(Error::Internal)
     }
 }
 
@@ -452,4 +473,18 @@ macro_rules! shared_rpcs {
             })
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_writes_only_kinds_of_its_own_pillar() {
+        assert!(of_pillar(&catalogue::wmo::MELDING_ONTVANGEN, Pillar::Wmo).is_ok());
+        assert!(of_pillar(&catalogue::jeugd::JEUGDHULP_GESTART, Pillar::Wmo).is_err());
+        // The kinds every law shares, in any law but not in regie.
+        assert!(of_pillar(&catalogue::shared::BEZWAAR_ONTVANGEN, Pillar::Schuldhulp).is_ok());
+        assert!(of_pillar(&catalogue::shared::BEZWAAR_ONTVANGEN, Pillar::Regie).is_err());
+    }
 }

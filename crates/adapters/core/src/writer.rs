@@ -8,6 +8,7 @@ use rondom_bus::subject::event_subject;
 use rondom_bus::{
     AuditLog, Envelope, EventPublisher, EventType, HouseholdRegistry, KeyStore, Published,
 };
+use rondom_domain::catalogue;
 use rondom_domain::seal::Purpose;
 use rondom_domain::{
     Bsn, EventId, GemeenteCode, HouseholdId, Pillar, Pseudonym, PseudonymKey, SourceUrn,
@@ -592,7 +593,7 @@ impl EventWriter {
         let event = v1::Event {
             household_id: previous.to_string(),
             pillar: v1::Pillar::Regie as i32,
-            kind: "samenstelling_gewijzigd".into(),
+            kind: catalogue::regie::SAMENSTELLING_GEWIJZIGD.name.into(),
             occurred_at: Some(timestamp(joined.time)),
             gemeente_code: gemeente,
             persons: vec![v1::PersonMention {
@@ -610,8 +611,11 @@ impl EventWriter {
         let envelope = Envelope {
             id: joined.id.part("left-previous-household"),
             source: joined.source.clone(),
-            event_type: EventType::new(Pillar::Regie, "samenstelling_gewijzigd")
-                .expect("a catalogue kind"),
+            event_type: EventType::new(
+                Pillar::Regie,
+                catalogue::regie::SAMENSTELLING_GEWIJZIGD.name,
+            )
+            .expect("a catalogue kind"),
             subject: previous,
             time: joined.time,
             writer: joined.writer.clone(),

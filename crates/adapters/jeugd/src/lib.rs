@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use rondom_adapter::{Check, EventWriter, PillarWriter};
 use rondom_domain::Pillar;
+use rondom_domain::catalogue;
 use rondom_domain::code::{
     check_agb, check_organisation, check_productcategorie, check_productcode,
 };
@@ -64,7 +65,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "hulpvraag_ontvangen",
+                &catalogue::jeugd::HULPVRAAG_ONTVANGEN,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -86,7 +87,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "aanvraag_ontvangen",
+                &catalogue::jeugd::AANVRAAG_ONTVANGEN,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -108,7 +109,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "beschikking_afgegeven",
+                &catalogue::jeugd::BESCHIKKING_AFGEGEVEN,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -126,7 +127,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "jeugdhulp_toegewezen",
+                &catalogue::jeugd::JEUGDHULP_TOEGEWEZEN,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -144,7 +145,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "jeugdhulp_gestart",
+                &catalogue::jeugd::JEUGDHULP_GESTART,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -163,7 +164,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "jeugdhulp_beeindigd",
+                &catalogue::jeugd::JEUGDHULP_BEEINDIGD,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -185,7 +186,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "veilig_thuis_betrokken",
+                &catalogue::jeugd::VEILIG_THUIS_BETROKKEN,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -208,7 +209,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "jeugdbeschermingsmaatregel_gestart",
+                &catalogue::jeugd::JEUGDBESCHERMINGSMAATREGEL_GESTART,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);
@@ -226,7 +227,7 @@ impl JeugdService for JeugdHandler {
             .write(
                 &caller,
                 Pillar::Jeugd,
-                "jeugdbeschermingsmaatregel_beeindigd",
+                &catalogue::jeugd::JEUGDBESCHERMINGSMAATREGEL_BEEINDIGD,
                 request.context,
                 |check| {
                     check.younger_than(23, JEUGDWET);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use rondom_adapter::{Check, EventWriter, PillarWriter};
 use rondom_domain::Pillar;
+use rondom_domain::catalogue;
 use rondom_domain::code::check_kvk;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -52,7 +53,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "melding_gedaan",
+                &catalogue::participatie::MELDING_GEDAAN,
                 request.context,
                 |_| Some(Body::PwMelding(request.melding.unwrap_or_default())),
             )
@@ -65,7 +66,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "aanvraag_ingediend",
+                &catalogue::participatie::AANVRAAG_INGEDIEND,
                 request.context,
                 |check| {
                     let aanvraag = check.required("aanvraag", request.aanvraag)?;
@@ -86,7 +87,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "voorschot_verleend",
+                &catalogue::participatie::VOORSCHOT_VERLEEND,
                 request.context,
                 |check| {
                     let voorschot = check.required("voorschot", request.voorschot)?;
@@ -103,7 +104,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "besluit_genomen",
+                &catalogue::participatie::BESLUIT_GENOMEN,
                 request.context,
                 |check| {
                     let besluit = check.required("besluit", request.besluit)?;
@@ -120,7 +121,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "reintegratie_gestart",
+                &catalogue::participatie::REINTEGRATIE_GESTART,
                 request.context,
                 |check| {
                     let reintegratie = check.required("reintegratie", request.reintegratie)?;
@@ -137,7 +138,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "reintegratie_beeindigd",
+                &catalogue::participatie::REINTEGRATIE_BEEINDIGD,
                 request.context,
                 |check| {
                     let reintegratie = check.required("reintegratie", request.reintegratie)?;
@@ -154,7 +155,7 @@ impl ParticipatieService for ParticipatieHandler {
             .write(
                 &caller,
                 Pillar::Participatie,
-                "uitkering_beeindigd",
+                &catalogue::participatie::UITKERING_BEEINDIGD,
                 request.context,
                 |check| {
                     let uitkering = check.required("uitkering", request.uitkering)?;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use rondom_adapter::{Check, EventWriter, Membership, PillarWriter};
 use rondom_domain::Pillar;
+use rondom_domain::catalogue;
 use rondom_domain::code::{check_coded, check_organisation, check_staff_id};
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -52,7 +53,7 @@ impl RegieService for RegieHandler {
         self.writer
             .write_regie(
                 &caller,
-                "regisseur_toegewezen",
+                &catalogue::regie::REGISSEUR_TOEGEWEZEN,
                 request.context,
                 None,
                 |check| {
@@ -78,7 +79,7 @@ impl RegieService for RegieHandler {
         self.writer
             .write_regie(
                 &caller,
-                "gezinsplan_vastgesteld",
+                &catalogue::regie::GEZINSPLAN_VASTGESTELD,
                 request.context,
                 None,
                 |check| {
@@ -95,7 +96,7 @@ impl RegieService for RegieHandler {
         self.writer
             .write_regie(
                 &caller,
-                "partner_betrokken",
+                &catalogue::regie::PARTNER_BETROKKEN,
                 request.context,
                 None,
                 |check| {
@@ -112,7 +113,7 @@ impl RegieService for RegieHandler {
         self.writer
             .write_regie(
                 &caller,
-                "partner_beeindigd",
+                &catalogue::regie::PARTNER_BEEINDIGD,
                 request.context,
                 None,
                 |check| {
@@ -133,7 +134,7 @@ impl RegieService for RegieHandler {
         self.writer
             .write_regie(
                 &caller,
-                "samenstelling_gewijzigd",
+                &catalogue::regie::SAMENSTELLING_GEWIJZIGD,
                 request.context,
                 Some((request.person, membership)),
                 |check| {

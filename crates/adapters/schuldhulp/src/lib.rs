@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use rondom_adapter::{Check, EventWriter, PillarWriter};
 use rondom_domain::Pillar;
+use rondom_domain::catalogue;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 use rondom_proto::v1::schuldhulp_service_server::{SchuldhulpService, SchuldhulpServiceServer};
@@ -58,7 +59,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "vroegsignaal_ontvangen",
+                &catalogue::schuldhulp::VROEGSIGNAAL_ONTVANGEN,
                 request.context,
                 |check| {
                     let vroegsignaal = check.required("vroegsignaal", request.vroegsignaal)?;
@@ -90,7 +91,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "aanbod_geaccepteerd",
+                &catalogue::schuldhulp::AANBOD_GEACCEPTEERD,
                 request.context,
                 |_| Some(Body::AanbodGeaccepteerd(request.aanbod.unwrap_or_default())),
             )
@@ -103,7 +104,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "aanmelding_ontvangen",
+                &catalogue::schuldhulp::AANMELDING_ONTVANGEN,
                 request.context,
                 |check| {
                     let aanmelding = check.required("aanmelding", request.aanmelding)?;
@@ -124,7 +125,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "eerste_gesprek_gevoerd",
+                &catalogue::schuldhulp::EERSTE_GESPREK_GEVOERD,
                 request.context,
                 |_| Some(Body::EersteGesprek(request.gesprek.unwrap_or_default())),
             )
@@ -140,7 +141,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "beschikking_afgegeven",
+                &catalogue::schuldhulp::BESCHIKKING_AFGEGEVEN,
                 request.context,
                 |check| {
                     let beschikking = check.required("beschikking", request.beschikking)?;
@@ -157,7 +158,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "stabilisatie_bereikt",
+                &catalogue::schuldhulp::STABILISATIE_BEREIKT,
                 request.context,
                 |_| Some(Body::Stabilisatie(request.stabilisatie.unwrap_or_default())),
             )
@@ -173,7 +174,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "schuldregeling_gestart",
+                &catalogue::schuldhulp::SCHULDREGELING_GESTART,
                 request.context,
                 |check| {
                     let regeling = check.required("schuldregeling", request.schuldregeling)?;
@@ -190,7 +191,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "schuldregeling_beeindigd",
+                &catalogue::schuldhulp::SCHULDREGELING_BEEINDIGD,
                 request.context,
                 |check| {
                     let regeling = check.required("schuldregeling", request.schuldregeling)?;
@@ -207,7 +208,7 @@ impl SchuldhulpService for SchuldhulpHandler {
             .write(
                 &caller,
                 Pillar::Schuldhulp,
-                "traject_afgesloten",
+                &catalogue::schuldhulp::TRAJECT_AFGESLOTEN,
                 request.context,
                 |check| {
                     let afsluiting = check.required("afsluiting", request.afsluiting)?;

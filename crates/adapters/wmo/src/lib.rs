@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use rondom_adapter::{Check, EventWriter, PillarWriter};
 use rondom_domain::Pillar;
+use rondom_domain::catalogue;
 use rondom_domain::code::{check_agb, check_productcategorie, check_productcode};
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -47,7 +48,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "melding_ontvangen",
+                &catalogue::wmo::MELDING_ONTVANGEN,
                 request.context,
                 |check| {
                     let melding = check.required("melding", request.melding)?;
@@ -63,7 +64,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "onderzoek_gestart",
+                &catalogue::wmo::ONDERZOEK_GESTART,
                 request.context,
                 |_| {
                     Some(Body::WmoOnderzoekGestart(
@@ -80,7 +81,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "onderzoek_afgerond",
+                &catalogue::wmo::ONDERZOEK_AFGEROND,
                 request.context,
                 |check| {
                     let onderzoek = request.onderzoek.unwrap_or_default();
@@ -106,7 +107,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "tijdelijke_voorziening_besloten",
+                &catalogue::wmo::TIJDELIJKE_VOORZIENING_BESLOTEN,
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
@@ -127,7 +128,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "aanvraag_ontvangen",
+                &catalogue::wmo::AANVRAAG_ONTVANGEN,
                 request.context,
                 |check| {
                     let aanvraag = check.required("aanvraag", request.aanvraag)?;
@@ -153,7 +154,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "beschikking_afgegeven",
+                &catalogue::wmo::BESCHIKKING_AFGEGEVEN,
                 request.context,
                 |check| {
                     let beschikking = check.required("beschikking", request.beschikking)?;
@@ -170,7 +171,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "voorziening_toegewezen",
+                &catalogue::wmo::VOORZIENING_TOEGEWEZEN,
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
@@ -199,7 +200,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "voorziening_gestart",
+                &catalogue::wmo::VOORZIENING_GESTART,
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
@@ -218,7 +219,7 @@ impl WmoService for WmoHandler {
             .write(
                 &caller,
                 Pillar::Wmo,
-                "voorziening_gestopt",
+                &catalogue::wmo::VOORZIENING_GESTOPT,
                 request.context,
                 |check| {
                     let voorziening = check.required("voorziening", request.voorziening)?;

@@ -1,6 +1,7 @@
 //! Jeugdwet: a refusal ends the case; a provider is involved from the back-office's
 //! toewijzing to its stop, and the stop message itself is what IJW-STOP waits for.
 
+use rondom_domain::catalogue::jeugd;
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1::event::Body;
@@ -16,13 +17,16 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
         Body::Jeugdhulp(jeugdhulp) => {
             // Involvement starts with the back-office's toewijzing and ends with the
             // provider's stop; the provider's start changes nobody's sight.
-            let involved = match step.event().kind.as_str() {
-                "jeugdhulp_toegewezen" => assigned_by_back_office(step),
-                "jeugdhulp_beeindigd" => Some(false),
-                _ => None,
+            let kind = step.event().kind.as_str();
+            let involved = if kind == jeugd::JEUGDHULP_TOEGEWEZEN.name {
+                assigned_by_back_office(step)
+            } else if kind == jeugd::JEUGDHULP_BEEINDIGD.name {
+                Some(false)
+            } else {
+                None
             };
             involvement::provider(household, step, &jeugdhulp.aanbieder_agb, involved);
-            if step.event().kind == "jeugdhulp_beeindigd"
+            if step.event().kind == jeugd::JEUGDHULP_BEEINDIGD.name
                 && let Some(end) = jeugdhulp.einddatum.as_ref().and_then(naive_date)
             {
                 deadlines::met_at_once(household, step, RuleCode::IjwStop, end);

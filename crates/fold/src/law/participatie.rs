@@ -2,6 +2,7 @@
 //! the voorschot duty (Pw 52); a re-integration provider is involved from the back-office's
 //! assignment to its end.
 
+use rondom_domain::catalogue;
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
@@ -22,11 +23,12 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             deadlines::lapse_rule(household, step, RuleCode::PwVoorschot);
         }
         Body::Reintegratie(reintegratie) if !reintegratie.aanbieder_kvk.is_empty() => {
-            let involved = if step.event().kind == "reintegratie_beeindigd" {
-                Some(false)
-            } else {
-                assigned_by_back_office(step)
-            };
+            let involved =
+                if step.event().kind == catalogue::participatie::REINTEGRATIE_BEEINDIGD.name {
+                    Some(false)
+                } else {
+                    assigned_by_back_office(step)
+                };
             involvement::provider(household, step, &reintegratie.aanbieder_kvk, involved);
         }
         _ => {}
@@ -36,7 +38,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
 /// Pw 52: the next voorschot is due only while the besluit is still to come.
 pub(super) fn after_voorschot(household: &StoredHousehold, step: &mut Step<'_>) {
     let (pillar, case_id) = (step.event().pillar, step.case_id);
-    if step.event().kind == "voorschot_verleend"
+    if step.event().kind == catalogue::participatie::VOORSCHOT_VERLEEND.name
         && !household.deadlines.iter().any(|deadline| {
             deadline.open_in(pillar, case_id) && deadline.rule == RuleCode::PwBesluit
         })

@@ -2,6 +2,7 @@
 //! coordinator's registration starts a partner's involvement.
 
 use rondom_domain::access::Role;
+use rondom_domain::catalogue;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
@@ -31,7 +32,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             step.detail(format!("versie {}", plan.versie));
         }
         Body::Partner(partner) => {
-            let involved = if event.kind == "partner_betrokken" {
+            let involved = if event.kind == catalogue::regie::PARTNER_BETROKKEN.name {
                 involvement::starts(event, Role::Coordinator)
             } else {
                 Some(false)
