@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    let _ = rondom_access::auth::Clients::from_toml(text);
+    let _ = rondom_access::clients::Clients::from_toml(text);
     let _ = rondom_domain::bylaw::BylawTerms::from_toml(text);
     let _ = rondom_domain::retention::RetentionTerms::from_toml(text);
 });

@@ -16,7 +16,7 @@ use rondom_proto::v1::audit_service_server::AuditService;
 use tonic::codegen::http::HeaderMap;
 use tonic::{Code, Request, Response, Status};
 
-use crate::auth::Client;
+use crate::clients::Client;
 use rondom_runtime::metrics::code_name;
 
 /// Who is calling, from where, and which method: put in each request's extensions by the

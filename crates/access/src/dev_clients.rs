@@ -27,7 +27,7 @@ use rondom_domain::Pillar;
 use rondom_domain::access::Role;
 use rondom_domain::law::{self, LAWS};
 
-use crate::auth::{Clients, new_token};
+use crate::clients::{Clients, new_token};
 
 /// The clients file `rondom up` writes when it is given none.
 pub const CLIENTS_FILE: &str = "clients.toml";
@@ -187,7 +187,7 @@ impl DevTokens {
              # For production write your own clients file and pass it with --clients.\n",
         );
         for client in DevClient::all() {
-            let hash = hex::encode(crate::auth::token_hash(self.token(client)));
+            let hash = hex::encode(crate::clients::token_hash(self.token(client)));
             text.push_str(&format!(
                 "\n[[client]]\nid = \"{}\"\nrole = \"{}\"\n",
                 client.id(),
@@ -258,7 +258,7 @@ impl DevTokens {
         match (clients_path.exists(), tokens_path.exists()) {
             (true, true) => {
                 let tokens = Self::load(&tokens_path)?;
-                let clients = crate::auth::load_clients(&clients_path)?;
+                let clients = crate::clients::load_clients(&clients_path)?;
                 tokens.check(&clients).with_context(|| {
                     format!(
                         "{} does not match {}; delete both to generate new development credentials",

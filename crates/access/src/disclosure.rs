@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::auth::Client;
+use crate::clients::Client;
 use rondom_domain::access::{Role, Sight, Standing};
 use rondom_domain::catalogue::{self, NeedToKnow};
 use rondom_proto::convert::pillar_from_proto;

@@ -5,7 +5,8 @@
 //! subscriptions depend on this crate, not on each other.
 //!
 //! # Layout
-//! - [`auth`] — clients, bearer tokens (stored as hashes), roles per service, the auth layer
+//! - [`clients`] — the clients and their bearer tokens (stored as hashes), from a TOML file
+//! - [`auth`] — the auth layer, and which role may call which service
 //! - [`live_clients`] — the clients in force, followed in their file: revocation without a restart
 //! - [`refusals`] — a bounded record of refusals, so unauthenticated calls cannot flood the audit log
 //! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
@@ -17,7 +18,7 @@
 //! # Example
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
-//! let clients = rondom_access::auth::load_clients("clients.toml".as_ref())?;
+//! let clients = rondom_access::clients::load_clients("clients.toml".as_ref())?;
 //! let nats = rondom_bus::connect("nats://127.0.0.1:4222").await?;
 //! let audit = rondom_bus::AuditLog::new(rondom_bus::jetstream(nats));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -28,6 +29,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clients;
 pub mod dev_clients;
 pub mod disclosure;
 pub mod live_clients;

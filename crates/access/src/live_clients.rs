@@ -12,7 +12,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio_util::task::AbortOnDropHandle;
 
-use crate::auth::{AuthError, Clients};
+use crate::clients::{AuthError, Clients};
 
 /// How often the clients file is looked at.
 const EVERY: Duration = Duration::from_secs(1);
@@ -171,10 +171,10 @@ mod tests {
     async fn a_revoked_token_is_refused_and_its_credentials_end() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("clients.toml");
-        let (token, hash) = crate::auth::new_token();
+        let (token, hash) = crate::clients::new_token();
         std::fs::write(&path, file(&hash, false)).expect("write");
         let clients = LiveClients::following(&path).expect("valid");
-        let mut credentials = clients.credentials(crate::auth::token_hash(&token));
+        let mut credentials = clients.credentials(crate::clients::token_hash(&token));
         assert!(
             clients
                 .current()

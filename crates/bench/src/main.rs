@@ -176,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
         date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         mode: if args.quick { "quick" } else { "full" },
         command: std::env::args().collect::<Vec<_>>().join(" "),
-        machine: report::Machine::read(),
+        machine: report::Machine::read(peer::version()),
         sizes: serde_json::to_value(&bench.sizes)?,
         figures: bench.figures,
         notes: bench.notes,

@@ -84,7 +84,9 @@ pub(crate) struct Machine {
 }
 
 impl Machine {
-    pub(crate) fn read() -> Self {
+    /// Reads this machine; `postgres` is the version of the peer's server, or why there is
+    /// none.
+    pub(crate) fn read(postgres: String) -> Self {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let memory_kib: f64 = meminfo
@@ -107,7 +109,7 @@ impl Machine {
                 &rondom_runtime::nats_server::binary_path().to_string_lossy(),
                 &["--version"],
             ),
-            postgres: crate::peer::version(),
+            postgres,
             commit: output("git", &["describe", "--always", "--dirty"]),
         }
     }

@@ -4,10 +4,22 @@
 //! The gRPC layer and partner subscriptions apply it; nothing else decides visibility.
 
 use std::fmt;
-use std::str::FromStr;
 
-use crate::catalogue::NeedToKnow;
 use crate::pillar::Pillar;
+pub use crate::purpose::{Purpose, UnknownPurpose};
+
+/// Who may see events of a kind (docs/domain.md, Need to know).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NeedToKnow {
+    /// Layer 0: the fact and its status, for every authorised partner of the household.
+    Household,
+    /// Layer 1: the pillar's own professionals.
+    Pillar,
+    /// Special-category (health) data: the pillar's own professionals, never shared onward.
+    Health,
+    /// Veilig Thuis and child protection: the regisseur and the directly involved only.
+    Protected,
+}
 
 /// What a caller is, as its credentials say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,42 +162,8 @@ impl Standing {
     }
 }
 
-/// Why a reader reads: every read states one (doelbinding), and it is audited with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    /// Coordinating support around the household ("1 gezin, 1 plan, 1 regisseur").
-    Regie,
-    UitvoeringWmo,
-    UitvoeringJeugdwet,
-    Schuldhulpverlening,
-    Bijstandsverlening,
-    /// Running the hub: health, audit; never personal data.
-    Beheer,
-}
-
+/// Who may read for which purpose.
 impl Purpose {
-    /// Every purpose, in wire order.
-    pub const ALL: [Purpose; 6] = [
-        Purpose::Regie,
-        Purpose::UitvoeringWmo,
-        Purpose::UitvoeringJeugdwet,
-        Purpose::Schuldhulpverlening,
-        Purpose::Bijstandsverlening,
-        Purpose::Beheer,
-    ];
-
-    /// Returns the wire name, e.g. `uitvoering_jeugdwet`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Regie => "regie",
-            Purpose::UitvoeringWmo => "uitvoering_wmo",
-            Purpose::UitvoeringJeugdwet => "uitvoering_jeugdwet",
-            Purpose::Schuldhulpverlening => "schuldhulpverlening",
-            Purpose::Bijstandsverlening => "bijstandsverlening",
-            Purpose::Beheer => "beheer",
-        }
-    }
-
     /// Returns whether `role` may read for this purpose: a partner only for its own law's
     /// task, a coordinator for regie, an operator for beheer.
     pub fn allowed_for(self, role: Role) -> bool {
@@ -196,35 +174,6 @@ impl Purpose {
             }
             _ => false,
         }
-    }
-
-    /// Returns the task purpose of a law pillar.
-    pub fn of_pillar(pillar: Pillar) -> Option<Purpose> {
-        crate::law::of(pillar).map(|law| law.purpose)
-    }
-}
-
-impl fmt::Display for Purpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The text is not one of the purposes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown purpose {0:?}; one of regie, uitvoering_wmo, uitvoering_jeugdwet, schuldhulpverlening, bijstandsverlening, beheer"
-)]
-pub struct UnknownPurpose(pub String);
-
-impl FromStr for Purpose {
-    type Err = UnknownPurpose;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Purpose::ALL
-            .into_iter()
-            .find(|purpose| purpose.as_str() == text)
-            .ok_or_else(|| UnknownPurpose(text.to_owned()))
     }
 }
 

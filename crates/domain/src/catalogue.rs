@@ -7,21 +7,9 @@
 //! Effects that depend on the payload (a spoed melding, a threatening situation, a refusal)
 //! are applied by the projector on top of these rows.
 
+pub use crate::access::NeedToKnow;
 use crate::deadline::RuleCode;
 use crate::pillar::Pillar;
-
-/// Who may see events of a kind (docs/domain.md, Need to know).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NeedToKnow {
-    /// Layer 0: the fact and its status, for every authorised partner of the household.
-    Household,
-    /// Layer 1: the pillar's own professionals.
-    Pillar,
-    /// Special-category (health) data: the pillar's own professionals, never shared onward.
-    Health,
-    /// Veilig Thuis and child protection: the regisseur and the directly involved only.
-    Protected,
-}
 
 /// Where a trajectory (one pillar case) stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,12 +3,28 @@
 //! happened, and its free text. Each check records a violation under the write's own field
 //! name (`observed_at` for a signal, `context.occurred_at` for a pillar write).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use crate::bsn::{Bsn, BsnError};
 use crate::calendar::{local_date, out_of_range};
 use crate::id::{GemeenteCode, IdempotencyKey, SourceUrn};
-use crate::signal::{CLOCK_SKEW, MAX_SUMMARY_BYTES, SignalPerson, validate_persons_at};
 use crate::violation::Violations;
+
+/// Longest summary accepted, in bytes of UTF-8.
+pub const MAX_SUMMARY_BYTES: usize = 4096;
+/// Most persons one signal may name.
+pub const MAX_PERSONS: usize = 20;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
+/// How far a sender's clock may run ahead of ours before an observation counts as future.
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// A person named in a signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalPerson {
+    pub bsn: Bsn,
+    pub display_name: String,
+}
 
 /// The checks of one write's header, recording violations under `prefix` (empty for fields
 /// at the top of the request).
@@ -107,4 +123,75 @@ impl<'v> HeaderChecks<'v> {
             );
         }
     }
+}
+
+/// Checks the persons of a write whose list field is named `field`.
+pub(crate) fn validate_persons_at(
+    field: &str,
+    persons: &[(String, String)],
+    violations: &mut Violations,
+) -> Vec<SignalPerson> {
+    if persons.is_empty() {
+        violations.push(
+            field,
+            "name at least one person: the person the write is about",
+        );
+        return Vec::new();
+    }
+    if persons.len() > MAX_PERSONS {
+        violations.push(field, format!("at most {MAX_PERSONS} persons per write"));
+        return Vec::new();
+    }
+    let mut checked: Vec<SignalPerson> = Vec::with_capacity(persons.len());
+    for (index, (bsn, display_name)) in persons.iter().enumerate() {
+        let path = format!("{field}[{index}]");
+        let Some(person) = check_person(&path, bsn, display_name, violations) else {
+            continue;
+        };
+        if checked.iter().any(|other| other.bsn == person.bsn) {
+            violations.push(format!("{path}.bsn"), "this person is named twice");
+            continue;
+        }
+        checked.push(person);
+    }
+    checked
+}
+
+/// Checks one person at `path` (e.g. `person` or `persons[2]`): the BSN's 11-proef and the
+/// display name's length and characters.
+pub fn check_person(
+    path: &str,
+    bsn: &str,
+    display_name: &str,
+    violations: &mut Violations,
+) -> Option<SignalPerson> {
+    let bsn = match bsn.parse::<Bsn>() {
+        Ok(bsn) => Some(bsn),
+        Err(err) => {
+            let hint = match err {
+                BsnError::ElevenTest => " (check for a typing error)",
+                BsnError::Length | BsnError::NotDigits => "",
+            };
+            violations.push(format!("{path}.bsn"), format!("{err}{hint}"));
+            None
+        }
+    };
+    let mut name_valid = true;
+    if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        violations.push(
+            format!("{path}.display_name"),
+            format!("a display name has at most {MAX_DISPLAY_NAME_CHARS} characters"),
+        );
+        name_valid = false;
+    } else if display_name.chars().any(char::is_control) {
+        violations.push(
+            format!("{path}.display_name"),
+            "a display name has no control characters",
+        );
+        name_valid = false;
+    }
+    Some(SignalPerson {
+        bsn: bsn?,
+        display_name: name_valid.then(|| display_name.trim().to_owned())?,
+    })
 }

@@ -2,9 +2,9 @@
 //! Rondom derives from it (authorization, purposes, deadlines, development credentials, help
 //! texts). A law is added here, in the catalogue's rows, and in its adapter crate.
 
-use crate::access::Purpose;
 use crate::deadline::RuleCode;
 use crate::pillar::Pillar;
+use crate::purpose::Purpose;
 
 /// One law and what Rondom knows of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,14 @@ impl Law {
     /// Returns whether a provider calls `method` (a method name, `StartJeugdhulp`).
     pub fn provider_calls(&self, method: &str) -> bool {
         self.provider_methods.contains(&method)
+    }
+}
+
+/// The task purpose of each law.
+impl Purpose {
+    /// Returns the task purpose of a law pillar.
+    pub fn of_pillar(pillar: Pillar) -> Option<Purpose> {
+        of(pillar).map(|law| law.purpose)
     }
 }
 

@@ -9,8 +9,8 @@ use rondom_domain::bylaw::BylawTerms;
 use rondom_domain::deadline::{self, DeadlineRule, RuleCode};
 use rondom_proto::v1;
 
-use crate::casework::Step;
 use crate::model::{StoredDeadline, StoredHousehold, date_of, day_number};
+use crate::step::Step;
 
 /// Meets the open deadlines `codes` of the step's case. Meet comes before start: a voorschot
 /// meets the running PW-VOORSCHOT and starts the next.

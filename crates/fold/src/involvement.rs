@@ -5,8 +5,8 @@
 use rondom_domain::access::Role;
 use rondom_proto::v1;
 
-use crate::casework::Step;
 use crate::model::{FormerPartner, StoredHousehold};
+use crate::step::Step;
 
 /// Returns `Some(true)` when `event` may start an involvement: it was written by `role` (the
 /// back-office's toewijzing, the regisseur's registration). Events from before writers were

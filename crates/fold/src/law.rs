@@ -11,8 +11,8 @@ mod wmo;
 
 use rondom_domain::Pillar;
 
-use crate::casework::Step;
 use crate::model::StoredHousehold;
+use crate::step::Step;
 
 /// Applies the payload rules of the step's law.
 pub(crate) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>) {

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`model`] — the stored household, timeline entry, trajectory and deadline
 //! - [`mod@fold`] — one event into the view: members, signals, counts, the timeline entry
+//! - `step` — one case event under way, and what the laws' rules share
 //! - `casework` — what every case event does: deadlines met, lapsed and started, the case moved
 //! - `law` — what each law's payloads add, one module per law (and the kinds they share)
 //! - `deadlines` — deadlines started, met, lapsed, suspended and resumed
@@ -18,6 +19,7 @@ pub mod fold;
 mod involvement;
 mod law;
 pub mod model;
+mod step;
 
 pub use fold::{Folded, active_pillars, fold};
 pub use model::{

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use rondom_access::audit::{Caller, ReadAudit, check_read};
-use rondom_access::auth::Client;
+use rondom_access::clients::Client;
 use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;

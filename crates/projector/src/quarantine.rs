@@ -1,15 +1,10 @@
 //! The quarantine: events the fold could not apply, set aside with the reason so the read
 //! model goes on. Each one marks its household incomplete (`StoredHousehold::quarantined`);
 //! an operator lists them (`rondom projector quarantine`) and, after an upgrade that fixes
-//! the cause, retries them or rebuilds.
+//! the cause, retries them (`ReadModel::retry_quarantined`) or rebuilds. Kept and retried by
+//! the store; this module holds what is set aside and why.
 
 use std::any::Any;
-
-use rondom_bus::ReceivedEvent;
-use rondom_domain::HouseholdId;
-
-use crate::error::{Error, Result};
-use crate::store::ReadModel;
 
 /// An event set aside (sled tree `quarantine`, keyed by position). Nothing personal: ids,
 /// the event type and the reason, which names the failing rule, never a value.
@@ -43,28 +38,4 @@ pub struct Retried {
     pub applied: Vec<u64>,
     /// Still not applicable: (position, reason).
     pub still: Vec<(u64, String)>,
-}
-
-/// Applies each quarantined event of `events` (read back from the log at their positions)
-/// to its household as it stands now, and releases those that apply. An event applied late
-/// is folded after what came after it; `rondom projector rebuild` folds it in its place.
-///
-/// # Errors
-/// [`Error::Storage`] or [`Error::Corrupt`].
-pub fn retry(model: &ReadModel, events: &[ReceivedEvent]) -> Result<Retried> {
-    let mut retried = Retried::default();
-    for received in events {
-        let household: HouseholdId = received.envelope.subject;
-        match model.reapply(received) {
-            Ok(()) => {
-                model.release(received.position, &household)?;
-                retried.applied.push(received.position);
-            }
-            Err(Error::Unappliable { reason, .. }) => {
-                retried.still.push((received.position, reason));
-            }
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(retried)
 }

@@ -17,6 +17,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::error::{Error, Result};
+use crate::quarantine::{QuarantinedEvent, Retried, panic_reason};
 use rondom_fold::{StoredHousehold, StoredTimelineEntry};
 
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
@@ -329,7 +330,7 @@ impl ReadModel {
             reason,
             "event quarantined: the projector cannot apply it"
         );
-        let record = crate::quarantine::QuarantinedEvent {
+        let record = QuarantinedEvent {
             position: received.position,
             household_id: household_id.to_string(),
             event_id: received.envelope.id.to_string(),
@@ -357,18 +358,41 @@ impl ReadModel {
     /// Returns the quarantined events, oldest first.
     ///
     /// # Errors
+    /// Applies each quarantined event of `events` (read back from the log at their
+    /// positions) to its household as it stands now, and releases those that apply. An event
+    /// applied late is folded after what came after it; `rondom projector rebuild` folds it
+    /// in its place.
+    ///
+    /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
-    pub fn quarantined(&self) -> Result<Vec<crate::quarantine::QuarantinedEvent>> {
+    pub fn retry_quarantined(&self, events: &[ReceivedEvent]) -> Result<Retried> {
+        let mut retried = Retried::default();
+        for received in events {
+            let household: HouseholdId = received.envelope.subject;
+            match self.reapply(received) {
+                Ok(()) => {
+                    self.release(received.position, &household)?;
+                    retried.applied.push(received.position);
+                }
+                Err(Error::Unappliable { reason, .. }) => {
+                    retried.still.push((received.position, reason));
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(retried)
+    }
+
+    /// [`Error::Storage`] or [`Error::Corrupt`].
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedEvent>> {
         let trees = self.trees()?;
         trees
             .quarantine
             .iter()
             .map(|entry| {
                 let (_, value) = entry?;
-                crate::quarantine::QuarantinedEvent::decode(value.as_ref()).map_err(|_| {
-                    Error::Corrupt {
-                        what: "quarantine record",
-                    }
+                QuarantinedEvent::decode(value.as_ref()).map_err(|_| Error::Corrupt {
+                    what: "quarantine record",
                 })
             })
             .collect()
@@ -408,7 +432,7 @@ impl ReadModel {
     }
 
     /// Applies one quarantined event again, behind the checkpoint (see
-    /// [`crate::quarantine::retry`]).
+    /// [`ReadModel::retry_quarantined`]).
     ///
     /// # Errors
     /// As [`ReadModel::apply_batch`].
@@ -460,7 +484,7 @@ impl ReadModel {
                 Err(panic) => {
                     return Err(Error::Unappliable {
                         index,
-                        reason: crate::quarantine::panic_reason(panic.as_ref()),
+                        reason: panic_reason(panic.as_ref()),
                     });
                 }
             };
@@ -812,10 +836,10 @@ mod tests {
         );
 
         // Still broken: it stays. Fixed (the real fold): applied, released, complete again.
-        let still = crate::quarantine::retry(&model, &events[1..2]).expect("retry");
+        let still = model.retry_quarantined(&events[1..2]).expect("retry");
         assert_eq!(still.still.len(), 1);
         model.fold = rondom_fold::fold;
-        let retried = crate::quarantine::retry(&model, &events[1..2]).expect("retry");
+        let retried = model.retry_quarantined(&events[1..2]).expect("retry");
         assert_eq!(retried.applied, [2]);
         let stored = model
             .household(&household)

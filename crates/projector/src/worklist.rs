@@ -10,7 +10,7 @@ use rondom_proto::v1;
 
 use crate::error::{Error, Result};
 use crate::store::{ReadModel, open_deadline_keys_in, parse_deadline_key};
-use rondom_access::auth::Client;
+use rondom_access::clients::Client;
 use rondom_access::disclosure::{self, Reader};
 use rondom_fold::assess;
 use rondom_fold::day_number;

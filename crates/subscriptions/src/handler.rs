@@ -16,7 +16,7 @@ use async_nats::jetstream::context::ConsumerInfoErrorKind;
 use async_nats::jetstream::{self, consumer};
 use futures::{Stream, StreamExt};
 use rondom_access::audit::{Caller, ReadAudit, check_read};
-use rondom_access::auth::Client;
+use rondom_access::clients::Client;
 use rondom_access::disclosure::{Reader, Tally, class_of};
 use rondom_access::live_clients::Credentials;
 use rondom_bus::ReceivedEvent;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt;
-use rondom_access::auth::Clients;
+use rondom_access::clients::Clients;
 pub use rondom_access::dev_clients::DevClient;
 use rondom_access::dev_clients::DevTokens;
 use rondom_bus::stream::{EVENTS_STREAM, StreamSettings};

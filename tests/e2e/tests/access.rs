@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rondom_access::auth::new_token;
+use rondom_access::clients::new_token;
 use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_cli::connection::{Connection, authed};
 use rondom_cli::scenario::{self, Connections};

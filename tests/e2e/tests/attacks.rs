@@ -24,7 +24,7 @@ const WIJKTEAM_LEEUWARDEN: &str = "wijkteam-leeuwarden-token";
 const WIJKTEAM_ZUID: &str = "wijkteam-zuid-token";
 
 async fn hub() -> TestHub {
-    let hash = |token: &str| hex::encode(rondom_access::auth::token_hash(token));
+    let hash = |token: &str| hex::encode(rondom_access::clients::token_hash(token));
     TestHub::start_with_more_clients(&format!(
         "[[client]]\nid = \"regie-leeuwarden\"\nrole = \"coordinator\"\ngemeenten = [\"0080\"]\n\
          token_sha256 = \"{}\"\n\n\

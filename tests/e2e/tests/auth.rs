@@ -1,7 +1,7 @@
 //! Every caller is authenticated and may call only its role's services; health and
 //! reflection stay open for tools.
 
-use rondom_access::auth::{new_token, token_hash};
+use rondom_access::clients::{new_token, token_hash};
 use rondom_bus::audit::NONE as ANONYMOUS;
 use rondom_e2e::{TestHub, by_id, signal};
 use rondom_proto::v1;

@@ -296,7 +296,7 @@ async fn a_subscription_ends_when_its_token_expires() {
     let hub = TestHub::start_with_more_clients(&format!(
         "[[client]]\nid = \"jeugdzorg-kort\"\nrole = \"partner\"\npillar = \"jeugd\"\n\
          organisatie = \"12345678\"\ntoken_sha256 = \"{}\"\nexpires_at = \"{}\"\n",
-        hex::encode(rondom_access::auth::token_hash(token)),
+        hex::encode(rondom_access::clients::token_hash(token)),
         expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     ))
     .await;
@@ -324,7 +324,7 @@ async fn revoking_a_token_in_the_clients_file_ends_its_subscription_without_a_re
         format!(
             "[[client]]\nid = \"jeugdzorg-gelekt\"\nrole = \"partner\"\npillar = \"jeugd\"\n\
              organisatie = \"12345678\"\ntoken_sha256 = \"{}\"\nrevoked = {revoked}\n",
-            hex::encode(rondom_access::auth::token_hash(token)),
+            hex::encode(rondom_access::clients::token_hash(token)),
         )
     };
     let hub = TestHub::start_with_more_clients(&entry(false)).await;

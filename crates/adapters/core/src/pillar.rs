@@ -377,7 +377,7 @@ fn of_pillar(kind: &EventKind, pillar: Pillar) -> crate::Result<()> {
 /// # Errors
 /// [`Error::Denied`] for anyone and anything else.
 fn may_write(
-    client: &rondom_access::auth::Client,
+    client: &rondom_access::clients::Client,
     pillar: Pillar,
     kind: &str,
     gemeente: &rondom_domain::GemeenteCode,

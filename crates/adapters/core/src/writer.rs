@@ -83,7 +83,7 @@ pub struct Draft {
     pub gemeenten: Vec<GemeenteCode>,
     /// For a provider's write: the toewijzing it must find in the household's log.
     pub assignment: Option<Assignment>,
-    /// The authenticated client, stamped on the event ([`rondom_access::auth::Client::writer`]).
+    /// The authenticated client, stamped on the event ([`rondom_access::clients::Client::writer`]).
     pub writer: v1::Writer,
 }
 

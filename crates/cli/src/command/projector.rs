@@ -193,7 +193,7 @@ async fn quarantine(args: &ModelArgs, retry: bool) -> anyhow::Result<()> {
             .with_context(|| format!("the message at position {} is no event", record.position))?,
         );
     }
-    let retried = rondom_projector::quarantine::retry(&model, &events)?;
+    let retried = model.retry_quarantined(&events)?;
     client.drain().await.context("failed to drain NATS")?;
     for position in &retried.applied {
         say!("{position}: applied, out of the quarantine");

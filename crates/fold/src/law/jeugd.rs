@@ -6,10 +6,10 @@ use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1::event::Body;
 
-use crate::casework::{Step, refused};
 use crate::deadlines;
 use crate::involvement::{self, assigned_by_back_office};
 use crate::model::StoredHousehold;
+use crate::step::{Step, refused};
 
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
     match body {

@@ -6,9 +6,9 @@ use rondom_domain::catalogue;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
-use crate::casework::Step;
 use crate::involvement;
 use crate::model::StoredHousehold;
+use crate::step::Step;
 
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
     let event = step.event();

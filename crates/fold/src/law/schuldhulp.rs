@@ -7,7 +7,7 @@ use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
-use crate::casework::{Step, enum_words, refused};
+use crate::step::{Step, enum_words, refused};
 
 pub(super) fn apply(step: &mut Step<'_>, body: &Body) {
     match body {

@@ -6,9 +6,9 @@ use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1::event::Body;
 
-use crate::casework::Step;
 use crate::deadlines;
 use crate::model::{StoredHousehold, day_number};
+use crate::step::Step;
 
 /// Applies a shared kind; returns `false` for a body that is not one.
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) -> bool {
