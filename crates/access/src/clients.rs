@@ -131,6 +131,104 @@ struct ClientEntry {
     revoked: bool,
 }
 
+impl ClientEntry {
+    /// Checks the entry; returns its token hash and the client it authenticates as, or why
+    /// not.
+    fn checked(&self) -> Result<([u8; 32], Client), String> {
+        // Client ids name subjects of the audit log and durable subscriptions.
+        if !rondom_bus::audit::is_subject_token(&self.id)
+            || !self.id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        {
+            return Err(
+                "id is 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit".into(),
+            );
+        }
+        let role = self.role()?;
+        if matches!(role, Role::Partner(_)) && self.organisatie.is_none() {
+            return Err("a partner names its organisatie (AGB, KvK or OIN)".into());
+        }
+        if let Some(organisatie) = &self.organisatie {
+            rondom_domain::code::check_organisation(organisatie).map_err(str::to_owned)?;
+        }
+        let gemeenten = self.gemeenten(role)?;
+        if let Some(staff_id) = &self.staff_id {
+            if role != Role::Coordinator {
+                return Err("only a coordinator client is a staff member".into());
+            }
+            rondom_domain::code::check_staff_id(staff_id)
+                .map_err(|reason| format!("staff_id: {reason}"))?;
+        }
+        let hash: [u8; 32] = hex::decode(&self.token_sha256)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or("token_sha256 is 64 hex digits: the SHA-256 of the token")?;
+        let client = Client {
+            id: self.id.clone(),
+            role,
+            organisatie: self.organisatie.clone(),
+            gemeenten,
+            staff_id: self.staff_id.clone(),
+            expires_at: self.expires_at,
+        };
+        Ok((hash, client))
+    }
+
+    /// The role, with the law of a partner or back-office.
+    fn role(&self) -> Result<Role, String> {
+        let law = |pillar: &str| {
+            pillar
+                .parse::<Pillar>()
+                .ok()
+                .and_then(rondom_domain::law::of)
+                .map(|law| law.pillar)
+                .ok_or_else(|| {
+                    let laws: Vec<&str> = rondom_domain::law::LAW_PILLARS
+                        .iter()
+                        .map(|pillar| pillar.as_str())
+                        .collect();
+                    format!("pillar is one of {}", laws.join(", "))
+                })
+        };
+        match (self.role.as_str(), self.pillar.as_deref()) {
+            ("wijkteam", None) => Ok(Role::Wijkteam),
+            ("coordinator", None) => Ok(Role::Coordinator),
+            ("operator", None) => Ok(Role::Operator),
+            ("partner", Some(pillar)) => Ok(Role::Partner(law(pillar)?)),
+            ("backoffice", Some(pillar)) => Ok(Role::BackOffice(law(pillar)?)),
+            ("partner" | "backoffice", None) => {
+                Err("a partner or back-office names its pillar".into())
+            }
+            (_, Some(_)) => Err("only a partner or back-office has a pillar".into()),
+            _ => Err("role is one of wijkteam, partner, backoffice, coordinator, operator".into()),
+        }
+    }
+
+    /// The gemeenten the client serves (`gemeente` and `gemeenten` together), required of a
+    /// wijkteam system, a back-office and a coordinator.
+    fn gemeenten(&self, role: Role) -> Result<Vec<GemeenteCode>, String> {
+        let mut gemeenten = Vec::new();
+        for code in self.gemeente.iter().chain(self.gemeenten.iter().flatten()) {
+            let code = code
+                .parse::<GemeenteCode>()
+                .map_err(|_| "a gemeente is a 4-digit CBS code")?;
+            if !gemeenten.contains(&code) {
+                gemeenten.push(code);
+            }
+        }
+        let serves_a_gemeente = matches!(
+            role,
+            Role::Wijkteam | Role::BackOffice(_) | Role::Coordinator
+        );
+        if gemeenten.is_empty() && serves_a_gemeente {
+            return Err(
+                "a wijkteam system, back-office or coordinator names the gemeenten it serves"
+                    .into(),
+            );
+        }
+        Ok(gemeenten)
+    }
+}
+
 impl Clients {
     /// Parses and checks a clients file.
     ///
@@ -145,103 +243,13 @@ impl Clients {
                 id: entry.id.clone(),
                 reason: reason.to_owned(),
             };
-            // Client ids name subjects of the audit log and durable subscriptions.
-            if !rondom_bus::audit::is_subject_token(&entry.id)
-                || !entry.id.starts_with(|c: char| c.is_ascii_alphanumeric())
-            {
-                return Err(wrong(
-                    "id is 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit",
-                ));
-            }
-            let law = |pillar: &str| {
-                pillar
-                    .parse::<Pillar>()
-                    .ok()
-                    .and_then(rondom_domain::law::of)
-                    .map(|law| law.pillar)
-                    .ok_or_else(|| {
-                        let laws: Vec<&str> = rondom_domain::law::LAW_PILLARS
-                            .iter()
-                            .map(|pillar| pillar.as_str())
-                            .collect();
-                        wrong(&format!("pillar is one of {}", laws.join(", ")))
-                    })
-            };
-            let role = match (entry.role.as_str(), entry.pillar.as_deref()) {
-                ("wijkteam", None) => Role::Wijkteam,
-                ("coordinator", None) => Role::Coordinator,
-                ("operator", None) => Role::Operator,
-                ("partner", Some(pillar)) => Role::Partner(law(pillar)?),
-                ("backoffice", Some(pillar)) => Role::BackOffice(law(pillar)?),
-                ("partner" | "backoffice", None) => {
-                    return Err(wrong("a partner or back-office names its pillar"));
-                }
-                (_, Some(_)) => return Err(wrong("only a partner or back-office has a pillar")),
-                _ => {
-                    return Err(wrong(
-                        "role is one of wijkteam, partner, backoffice, coordinator, operator",
-                    ));
-                }
-            };
-            if matches!(role, Role::Partner(_)) && entry.organisatie.is_none() {
-                return Err(wrong("a partner names its organisatie (AGB, KvK or OIN)"));
-            }
-            if let Some(organisatie) = &entry.organisatie {
-                rondom_domain::code::check_organisation(organisatie).map_err(wrong)?;
-            }
-            let mut gemeenten = Vec::new();
-            for code in entry
-                .gemeente
-                .iter()
-                .chain(entry.gemeenten.iter().flatten())
-            {
-                let code = code
-                    .parse::<GemeenteCode>()
-                    .map_err(|_| wrong("a gemeente is a 4-digit CBS code"))?;
-                if !gemeenten.contains(&code) {
-                    gemeenten.push(code);
-                }
-            }
-            if gemeenten.is_empty()
-                && matches!(
-                    role,
-                    Role::Wijkteam | Role::BackOffice(_) | Role::Coordinator
-                )
-            {
-                return Err(wrong(
-                    "a wijkteam system, back-office or coordinator names the gemeenten it serves",
-                ));
-            }
-            if let Some(staff_id) = &entry.staff_id {
-                if role != Role::Coordinator {
-                    return Err(wrong("only a coordinator client is a staff member"));
-                }
-                rondom_domain::code::check_staff_id(staff_id)
-                    .map_err(|reason| wrong(&format!("staff_id: {reason}")))?;
-            }
-            let hash: [u8; 32] = hex::decode(&entry.token_sha256)
-                .ok()
-                .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| wrong("token_sha256 is 64 hex digits: the SHA-256 of the token"))?;
-            let client = Client {
-                id: entry.id.clone(),
-                role,
-                organisatie: entry.organisatie.clone(),
-                gemeenten,
-                staff_id: entry.staff_id.clone(),
+            let (hash, client) = entry.checked().map_err(|reason| wrong(&reason))?;
+            let entry = Entry {
+                client,
                 expires_at: entry.expires_at,
+                revoked: entry.revoked,
             };
-            if by_hash
-                .insert(
-                    hash,
-                    Entry {
-                        client,
-                        expires_at: entry.expires_at,
-                        revoked: entry.revoked,
-                    },
-                )
-                .is_some()
-            {
+            if by_hash.insert(hash, entry).is_some() {
                 return Err(wrong("two clients share one token"));
             }
         }

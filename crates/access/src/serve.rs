@@ -53,7 +53,7 @@ impl GrpcServices {
         }
     }
 
-    /// Serves over TLS with `tls` (see [`rondom_runtime::tls::TlsArgs`]); `None` leaves it plaintext.
+    /// Serves over TLS with `tls` (see [`rondom_runtime::tls::TlsFiles`]); `None` leaves it plaintext.
     #[must_use]
     pub fn with_tls(mut self, tls: Option<tonic::transport::ServerTlsConfig>) -> Self {
         self.tls = tls;

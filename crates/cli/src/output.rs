@@ -215,6 +215,13 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
     if as_json {
         return print_json(&household_json(household, reply.position));
     }
+    household_summary(household);
+    household_people_and_cases(household);
+    household_open_items(household);
+}
+
+/// The household's heading: where, how active, its regisseur, plan and risk flags.
+fn household_summary(household: &v1::Household) {
     say!(
         "household {}  (gemeente {})",
         household.household_id,
@@ -279,6 +286,10 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             .collect();
         say!("risk flags      {}", flags.join(", "));
     }
+}
+
+/// The members and the cases of each law.
+fn household_people_and_cases(household: &v1::Household) {
     say!("\nmembers ({})", household.members.len());
     for member in &household.members {
         let name = if member.display_name.is_empty() {
@@ -305,6 +316,10 @@ pub(crate) fn household(reply: &v1::GetHouseholdResponse, as_json: bool) {
             );
         }
     }
+}
+
+/// What is still open: deadlines and signals.
+fn household_open_items(household: &v1::Household) {
     let open: Vec<&v1::Deadline> = household
         .deadlines
         .iter()

@@ -123,7 +123,6 @@ fn person_ref(person: Person) -> v1::PersonRef {
 #[derive(Debug)]
 struct Builder {
     base: NaiveDate,
-    steps: Vec<Step>,
 }
 
 impl Builder {
@@ -149,42 +148,32 @@ impl Builder {
             note: note.into(),
         })
     }
-
-    fn push(
-        &mut self,
-        name: &'static str,
-        offset: u64,
-        story: &'static str,
-        action: impl FnOnce(&Self, NaiveDate) -> Action,
-    ) {
-        let day = self.day(offset);
-        let action = action(self, day);
-        self.steps.push(Step {
-            name,
-            day,
-            story,
-            action,
-        });
-    }
 }
 
-/// Returns the family scenario starting on `base` (best a Monday), in order.
-pub fn family(base: NaiveDate) -> Vec<Step> {
-    let mut b = Builder {
-        base,
-        steps: Vec::new(),
-    };
-    let family = [MOEDER, ZOON, OMA];
-    b.push(
-        "signaal",
-        0,
-        "The wijkteam hears from Fatima that the rent is months behind.",
-        |b, day| {
+/// One step as data: its name, its day counted from the first, what happened, and how its
+/// write is made on that day.
+struct StepSpec {
+    name: &'static str,
+    offset: u64,
+    story: &'static str,
+    action: fn(&Builder, NaiveDate) -> Action,
+}
+
+/// The family the scenario is about.
+const FAMILY: [Person; 3] = [MOEDER, ZOON, OMA];
+
+/// The family scenario, as data.
+const FAMILY_STEPS: &[StepSpec] = &[
+    StepSpec {
+        name: "signaal",
+        offset: 0,
+        story: "The wijkteam hears from Fatima that the rent is months behind.",
+        action: |b, day| {
             Action::Signal(v1::PostSignalRequest {
                 idempotency_key: format!("scenario-{}-signaal", b.base),
                 source_system: "rondom-demo".into(),
                 gemeente_code: GEMEENTE.into(),
-                persons: family.iter().copied().map(person_ref).collect(),
+                persons: FAMILY.iter().copied().map(person_ref).collect(),
                 pillar: v1::Pillar::Schuldhulp as i32,
                 kind: "betalingsachterstand".into(),
                 urgency: v1::Urgency::High as i32,
@@ -192,12 +181,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 summary: "Moeder vertelt over huurachterstand en brieven van de verhuurder.".into(),
             })
         },
-    );
-    b.push(
-        "vroegsignaal",
-        1,
-        "The housing corporation's early-warning signal arrives: three months of rent.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "vroegsignaal",
+        offset: 1,
+        story: "The housing corporation's early-warning signal arrives: three months of rent.",
+        action: |b, day| {
             Action::Vroegsignaal(v1::ReceiveVroegsignaalRequest {
                 context: b.context("vroegsignaal", day, &[MOEDER], CASE_SCHULD, ""),
                 vroegsignaal: Some(v1::Vroegsignaal {
@@ -207,12 +196,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "wmo_melding",
-        2,
-        "Riet reports that she can no longer manage the household alone.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_melding",
+        offset: 2,
+        story: "Riet reports that she can no longer manage the household alone.",
+        action: |b, day| {
             Action::WmoMelding(v1::ReceiveWmoMeldingRequest {
                 context: b.context(
                     "wmo_melding",
@@ -227,12 +216,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "buurman_melding",
-        4,
-        "A neighbour in another household reports a Wmo need of his own.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "buurman_melding",
+        offset: 4,
+        story: "A neighbour in another household reports a Wmo need of his own.",
+        action: |b, day| {
             Action::WmoMelding(v1::ReceiveWmoMeldingRequest {
                 context: b.context("buurman_melding", day, &[BUURMAN], "WMO-2026-015", ""),
                 melding: Some(v1::WmoMeldingOntvangen {
@@ -241,12 +230,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "jeugd_hulpvraag",
-        3,
-        "The GP refers Daan for youth care.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "jeugd_hulpvraag",
+        offset: 3,
+        story: "The GP refers Daan for youth care.",
+        action: |b, day| {
             Action::JeugdHulpvraag(v1::ReceiveJeugdHulpvraagRequest {
                 context: b.context("jeugd_hulpvraag", day, &[ZOON, MOEDER], CASE_JEUGD, ""),
                 hulpvraag: Some(v1::JeugdHulpvraagOntvangen {
@@ -254,12 +243,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "jeugd_aanvraag",
-        7,
-        "Fatima applies for youth care for Daan.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "jeugd_aanvraag",
+        offset: 7,
+        story: "Fatima applies for youth care for Daan.",
+        action: |b, day| {
             Action::JeugdAanvraag(v1::ReceiveJeugdAanvraagRequest {
                 context: b.context("jeugd_aanvraag", day, &[ZOON, MOEDER], CASE_JEUGD, ""),
                 aanvraag: Some(v1::JeugdAanvraagOntvangen {
@@ -267,12 +256,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "wmo_onderzoek",
-        10,
-        "The Wmo consultant starts the assessment at Riet's home.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_onderzoek",
+        offset: 10,
+        story: "The Wmo consultant starts the assessment at Riet's home.",
+        action: |b, day| {
             Action::WmoOnderzoekGestart(v1::StartWmoOnderzoekRequest {
                 context: b.context("wmo_onderzoek", day, &[OMA], CASE_WMO, ""),
                 onderzoek: Some(v1::WmoOnderzoekGestart {
@@ -280,12 +269,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "aanmelding",
-        17,
-        "Fatima asks for debt help herself: the landlord has started eviction.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "aanmelding",
+        offset: 17,
+        story: "Fatima asks for debt help herself: the landlord has started eviction.",
+        action: |b, day| {
             Action::Aanmelding(v1::ReceiveAanmeldingRequest {
                 context: b.context("aanmelding", day, &[MOEDER], CASE_SCHULD, ""),
                 aanmelding: Some(v1::SchuldAanmelding {
@@ -293,12 +282,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "eerste_gesprek",
-        22,
-        "The debt counsellor holds the first conversation, on the last working day allowed.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "eerste_gesprek",
+        offset: 22,
+        story: "The debt counsellor holds the first conversation, on the last working day allowed.",
+        action: |b, day| {
             Action::EersteGesprek(v1::HoldEersteGesprekRequest {
                 context: b.context("eerste_gesprek", day, &[MOEDER], CASE_SCHULD, ""),
                 gesprek: Some(v1::EersteGesprek {
@@ -306,23 +295,23 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "regisseur",
-        23,
-        "With three laws involved, the wijkteam assigns one regisseur.",
-        |_, _| {
+    },
+    StepSpec {
+        name: "regisseur",
+        offset: 23,
+        story: "With three laws involved, the wijkteam assigns one regisseur.",
+        action: |_, _| {
             Action::Regisseur(v1::RegisseurToegewezen {
                 regisseur_id: "mw-0412".into(),
                 organisatie: "00000001234567890000".into(),
             })
         },
-    );
-    b.push(
-        "pw_aanvraag",
-        24,
-        "Fatima applies for bijstand as a single parent.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "pw_aanvraag",
+        offset: 24,
+        story: "Fatima applies for bijstand as a single parent.",
+        action: |b, day| {
             Action::PwAanvraag(v1::ReceivePwAanvraagRequest {
                 context: b.context("pw_aanvraag", day, &[MOEDER, ZOON], CASE_PW, ""),
                 aanvraag: Some(v1::PwAanvraagIngediend {
@@ -330,12 +319,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "gezinsplan",
-        25,
-        "Regisseur and family agree on one plan.",
-        |_, day| {
+    },
+    StepSpec {
+        name: "gezinsplan",
+        offset: 25,
+        story: "Regisseur and family agree on one plan.",
+        action: |_, day| {
             Action::Gezinsplan(v1::Gezinsplan {
                 versie: 1,
                 doelen: vec![
@@ -353,12 +342,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 huishouden_akkoord: true,
             })
         },
-    );
-    b.push(
-        "pw_opgeschort",
-        28,
-        "Werk & Inkomen asks for bank statements: the decision term is suspended.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "pw_opgeschort",
+        offset: 28,
+        story: "Werk & Inkomen asks for bank statements: the decision term is suspended.",
+        action: |b, day| {
             Action::PwOpgeschort(v1::SuspendTermRequest {
                 context: b.context("pw_opgeschort", day, &[MOEDER], CASE_PW, ""),
                 opschorting: Some(v1::TermijnOpgeschort {
@@ -366,23 +355,23 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "pw_hervat",
-        38,
-        "The statements arrive: the term runs again.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "pw_hervat",
+        offset: 38,
+        story: "The statements arrive: the term runs again.",
+        action: |b, day| {
             Action::PwHervat(v1::ResumeTermRequest {
                 context: b.context("pw_hervat", day, &[MOEDER], CASE_PW, ""),
                 hervatting: Some(v1::TermijnHervat {}),
             })
         },
-    );
-    b.push(
-        "wmo_verslag",
-        44,
-        "The Wmo assessment is finished on its last day.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_verslag",
+        offset: 44,
+        story: "The Wmo assessment is finished on its last day.",
+        action: |b, day| {
             Action::WmoOnderzoekAfgerond(v1::FinishWmoOnderzoekRequest {
                 context: b.context("wmo_verslag", day, &[OMA], CASE_WMO, ""),
                 onderzoek: Some(v1::WmoOnderzoekAfgerond {
@@ -390,12 +379,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "wmo_aanvraag",
-        45,
-        "Riet applies for help in the household.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_aanvraag",
+        offset: 45,
+        story: "Riet applies for help in the household.",
+        action: |b, day| {
             Action::WmoAanvraag(v1::ReceiveWmoAanvraagRequest {
                 context: b.context("wmo_aanvraag", day, &[OMA], CASE_WMO, ""),
                 aanvraag: Some(v1::WmoAanvraagOntvangen {
@@ -404,12 +393,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "jeugd_beschikking",
-        49,
-        "Daan is granted ambulant youth care.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "jeugd_beschikking",
+        offset: 49,
+        story: "Daan is granted ambulant youth care.",
+        action: |b, day| {
             Action::JeugdBeschikking(v1::IssueJeugdBeschikkingRequest {
                 context: b.context("jeugd_beschikking", day, &[ZOON, MOEDER], CASE_JEUGD, ""),
                 beschikking: Some(v1::JeugdBeschikkingAfgegeven {
@@ -421,12 +410,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "jeugdhulp_toegewezen",
-        50,
-        "The youth care provider is assigned.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "jeugdhulp_toegewezen",
+        offset: 50,
+        story: "The youth care provider is assigned.",
+        action: |b, day| {
             Action::JeugdhulpToegewezen(v1::AssignJeugdhulpRequest {
                 context: b.context("jeugdhulp_toegewezen", day, &[ZOON], CASE_JEUGD, ""),
                 jeugdhulp: Some(v1::Jeugdhulp {
@@ -437,12 +426,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "pw_voorschot",
-        52,
-        "An advance on bijstand is paid on the last day of its term.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "pw_voorschot",
+        offset: 52,
+        story: "An advance on bijstand is paid on the last day of its term.",
+        action: |b, day| {
             Action::PwVoorschot(v1::GrantVoorschotRequest {
                 context: b.context("pw_voorschot", day, &[MOEDER], CASE_PW, ""),
                 voorschot: Some(v1::PwVoorschotVerleend {
@@ -450,12 +439,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "jeugdhulp_gestart",
-        53,
-        "Daan's youth care starts.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "jeugdhulp_gestart",
+        offset: 53,
+        story: "Daan's youth care starts.",
+        action: |b, day| {
             Action::JeugdhulpGestart(v1::StartJeugdhulpRequest {
                 context: b.context("jeugdhulp_gestart", day, &[ZOON], CASE_JEUGD, ""),
                 jeugdhulp: Some(v1::Jeugdhulp {
@@ -466,12 +455,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "wmo_beschikking",
-        58,
-        "Riet is granted help in the household.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_beschikking",
+        offset: 58,
+        story: "Riet is granted help in the household.",
+        action: |b, day| {
             Action::WmoBeschikking(v1::IssueWmoBeschikkingRequest {
                 context: b.context("wmo_beschikking", day, &[OMA], CASE_WMO, ""),
                 beschikking: Some(v1::WmoBeschikkingAfgegeven {
@@ -484,12 +473,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "wmo_toewijzing",
-        59,
-        "The gemeente assigns Riet's home care to a provider.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_toewijzing",
+        offset: 59,
+        story: "The gemeente assigns Riet's home care to a provider.",
+        action: |b, day| {
             Action::WmoVoorzieningToegewezen(v1::AssignWmoVoorzieningRequest {
                 context: b.context("wmo_toewijzing", day, &[OMA], CASE_WMO, ""),
                 voorziening: Some(v1::WmoVoorzieningToegewezen {
@@ -500,12 +489,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "wmo_voorziening",
-        63,
-        "A home-care provider starts at Riet's.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "wmo_voorziening",
+        offset: 63,
+        story: "A home-care provider starts at Riet's.",
+        action: |b, day| {
             Action::WmoVoorzieningGestart(v1::StartWmoVoorzieningRequest {
                 context: b.context("wmo_voorziening", day, &[OMA], CASE_WMO, ""),
                 voorziening: Some(v1::WmoVoorzieningGestart {
@@ -515,12 +504,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "schuld_beschikking",
-        65,
-        "The plan van aanpak for the debts is set.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "schuld_beschikking",
+        offset: 65,
+        story: "The plan van aanpak for the debts is set.",
+        action: |b, day| {
             Action::SchuldBeschikking(v1::IssueSchuldBeschikkingRequest {
                 context: b.context("schuld_beschikking", day, &[MOEDER], CASE_SCHULD, ""),
                 beschikking: Some(v1::SchuldBeschikking {
@@ -530,12 +519,12 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.push(
-        "pw_besluit",
-        71,
-        "Bijstand is granted; no further advance is due.",
-        |b, day| {
+    },
+    StepSpec {
+        name: "pw_besluit",
+        offset: 71,
+        story: "Bijstand is granted; no further advance is due.",
+        action: |b, day| {
             Action::PwBesluit(v1::TakePwBesluitRequest {
                 context: b.context("pw_besluit", day, &[MOEDER], CASE_PW, ""),
                 besluit: Some(v1::PwBesluitGenomen {
@@ -545,9 +534,26 @@ pub fn family(base: NaiveDate) -> Vec<Step> {
                 }),
             })
         },
-    );
-    b.steps.sort_by_key(|step| step.day);
-    b.steps
+    },
+];
+
+/// Returns the family scenario starting on `base` (best a Monday), in order.
+pub fn family(base: NaiveDate) -> Vec<Step> {
+    let builder = Builder { base };
+    let mut steps: Vec<Step> = FAMILY_STEPS
+        .iter()
+        .map(|spec| {
+            let day = builder.day(spec.offset);
+            Step {
+                name: spec.name,
+                day,
+                story: spec.story,
+                action: (spec.action)(&builder, day),
+            }
+        })
+        .collect();
+    steps.sort_by_key(|step| step.day);
+    steps
 }
 
 /// One connection per role the scenario writes and reads as: the wijkteam signals, each

@@ -88,131 +88,40 @@ pub struct Metrics {
     pub subscription_pending: Family<ClientLabels, Gauge>,
 }
 
+/// Registers `$metric` under `$name` with `$help`, and returns it.
+macro_rules! registered {
+    ($registry:ident, $name:literal, $help:literal, $metric:expr) => {{
+        let metric = $metric;
+        $registry.register($name, $help, metric.clone());
+        metric
+    }};
+}
+
 impl Metrics {
+    // One line per metric: the registrations read as a table.
+    #[rustfmt::skip]
     fn new() -> Self {
         let mut registry = Registry::with_prefix("rondom");
-        let events_published = Family::<PublishedLabels, Counter>::default();
-        registry.register(
-            "events_published",
-            "Events published to RONDOM_EVENTS and acknowledged by JetStream",
-            events_published.clone(),
-        );
-        // 0.25 ms .. 4 s: a healthy publish takes about a millisecond.
-        let publish_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 15));
-        registry.register(
-            "publish_seconds",
-            "Seconds from handing an event to JetStream to its acknowledgement",
-            publish_seconds.clone(),
-        );
-        let grpc_calls = Family::<CallLabels, Counter>::default();
-        registry.register(
-            "grpc_calls",
-            "gRPC calls by method and the status code their reply started with",
-            grpc_calls.clone(),
-        );
-        let ready = Gauge::default();
-        registry.register(
-            "ready",
-            "1 while this process serves every service (its overall grpc.health.v1 status); GET /ready says the same",
-            ready.clone(),
-        );
-        let nats_connected = Gauge::default();
-        registry.register(
-            "nats_connected",
-            "1 while the NATS connection is up",
-            nats_connected.clone(),
-        );
-        let stream_position = Gauge::default();
-        registry.register(
-            "stream_position",
-            "Last position of RONDOM_EVENTS seen by this process",
-            stream_position.clone(),
-        );
-        let projector_position = Gauge::default();
-        registry.register(
-            "projector_position",
-            "The projector's checkpoint: the last stream position applied",
-            projector_position.clone(),
-        );
-        let projector_lag = Gauge::default();
-        registry.register(
-            "projector_lag_events",
-            "Events on the stream the projector has not applied yet",
-            projector_lag.clone(),
-        );
-        let checkpoint_age_seconds = Gauge::<f64, AtomicU64>::default();
-        registry.register(
-            "projector_checkpoint_age_seconds",
-            "Seconds the projector's checkpoint has stood still while events wait",
-            checkpoint_age_seconds.clone(),
-        );
-        let projector_storage_failing = Gauge::default();
-        registry.register(
-            "projector_storage_failing",
-            "1 while the projector cannot write its read model (a full disk); it retries each second",
-            projector_storage_failing.clone(),
-        );
-        let projector_quarantined = Gauge::default();
-        registry.register(
-            "projector_quarantined_events",
-            "Events the projector could not apply and set aside (rondom projector quarantine); their households are marked incomplete",
-            projector_quarantined.clone(),
-        );
-        let audit_stream_bytes = Gauge::default();
-        registry.register(
-            "audit_stream_bytes",
-            "Bytes the audit log (RONDOM_AUDIT) holds; alert well before audit_stream_max_bytes",
-            audit_stream_bytes.clone(),
-        );
-        let audit_stream_max_bytes = Gauge::default();
-        registry.register(
-            "audit_stream_max_bytes",
-            "The most bytes the audit log may hold (0: no limit of its own); when full, reads are refused rather than left unrecorded",
-            audit_stream_max_bytes.clone(),
-        );
-        let redeliveries = Family::<ConsumerLabels, Counter>::default();
-        registry.register(
-            "redeliveries",
-            "Messages JetStream delivered more than once to a consumer of this process",
-            redeliveries.clone(),
-        );
-        let refused_events = Family::<ConsumerLabels, Counter>::default();
-        registry.register(
-            "refused_events",
-            "Events on the log a consumer of this process refused: not signed by this hub (a forgery, or another event-signing key)",
-            refused_events.clone(),
-        );
-        let audit_refusals_unrecorded = Counter::default();
-        registry.register(
-            "audit_refusals_unrecorded",
-            "Refused calls without valid credentials counted but not recorded one by one (one record per peer and minute); a steep rise is a flood",
-            audit_refusals_unrecorded.clone(),
-        );
-        let subscription_pending = Family::<ClientLabels, Gauge>::default();
-        registry.register(
-            "subscription_pending_events",
-            "Events a partner's subscription still has to go through",
-            subscription_pending.clone(),
-        );
         Self {
+            events_published: registered!(registry, "events_published", "Events published to RONDOM_EVENTS and acknowledged by JetStream", Family::<PublishedLabels, Counter>::default()),
+            // 0.25 ms .. 4 s: a healthy publish takes about a millisecond.
+            publish_seconds: registered!(registry, "publish_seconds", "Seconds from handing an event to JetStream to its acknowledgement", Histogram::new(exponential_buckets(0.000_25, 2.0, 15))),
+            grpc_calls: registered!(registry, "grpc_calls", "gRPC calls by method and the status code their reply started with", Family::<CallLabels, Counter>::default()),
+            ready: registered!(registry, "ready", "1 while this process serves every service (its overall grpc.health.v1 status); GET /ready says the same", Gauge::default()),
+            nats_connected: registered!(registry, "nats_connected", "1 while the NATS connection is up", Gauge::default()),
+            stream_position: registered!(registry, "stream_position", "Last position of RONDOM_EVENTS seen by this process", Gauge::default()),
+            projector_position: registered!(registry, "projector_position", "The projector's checkpoint: the last stream position applied", Gauge::default()),
+            projector_lag: registered!(registry, "projector_lag_events", "Events on the stream the projector has not applied yet", Gauge::default()),
+            checkpoint_age_seconds: registered!(registry, "projector_checkpoint_age_seconds", "Seconds the projector's checkpoint has stood still while events wait", Gauge::<f64, AtomicU64>::default()),
+            projector_storage_failing: registered!(registry, "projector_storage_failing", "1 while the projector cannot write its read model (a full disk); it retries each second", Gauge::default()),
+            projector_quarantined: registered!(registry, "projector_quarantined_events", "Events the projector could not apply and set aside (rondom projector quarantine); their households are marked incomplete", Gauge::default()),
+            audit_stream_bytes: registered!(registry, "audit_stream_bytes", "Bytes the audit log (RONDOM_AUDIT) holds; alert well before audit_stream_max_bytes", Gauge::default()),
+            audit_stream_max_bytes: registered!(registry, "audit_stream_max_bytes", "The most bytes the audit log may hold (0: no limit of its own); when full, reads are refused rather than left unrecorded", Gauge::default()),
+            redeliveries: registered!(registry, "redeliveries", "Messages JetStream delivered more than once to a consumer of this process", Family::<ConsumerLabels, Counter>::default()),
+            refused_events: registered!(registry, "refused_events", "Events on the log a consumer of this process refused: not signed by this hub (a forgery, or another event-signing key)", Family::<ConsumerLabels, Counter>::default()),
+            audit_refusals_unrecorded: registered!(registry, "audit_refusals_unrecorded", "Refused calls without valid credentials counted but not recorded one by one (one record per peer and minute); a steep rise is a flood", Counter::default()),
+            subscription_pending: registered!(registry, "subscription_pending_events", "Events a partner's subscription still has to go through", Family::<ClientLabels, Gauge>::default()),
             registry,
-            events_published,
-            publish_seconds,
-            grpc_calls,
-            nats_connected,
-            ready,
-            stream_position,
-            projector_position,
-            projector_lag,
-            checkpoint_age_seconds,
-            projector_storage_failing,
-            projector_quarantined,
-            audit_stream_bytes,
-            audit_stream_max_bytes,
-            redeliveries,
-            refused_events,
-            audit_refusals_unrecorded,
-            subscription_pending,
         }
     }
 
@@ -255,44 +164,33 @@ pub fn metrics() -> &'static Metrics {
     &METRICS
 }
 
-/// Where `/metrics` is served; flattened into every role's config.
-#[derive(Debug, Clone, clap::Args)]
-pub struct MetricsArgs {
-    /// Address of the Prometheus endpoint `GET /metrics` and the readiness check `GET /ready`
-    /// (port 0 picks one): HTTPS with the process's --tls-cert, plain HTTP only on a loopback
-    /// address. Roles sharing a machine each need their own.
-    #[arg(long, env = "RONDOM_METRICS_ADDR", default_value = "127.0.0.1:9464")]
-    pub metrics_addr: std::net::SocketAddr,
-}
-
-impl MetricsArgs {
-    /// Binds the endpoint and serves it in the background until the handle drops: over TLS
-    /// with the certificate of `tls` (the gRPC listener's), else plaintext on loopback only.
-    ///
-    /// # Errors
-    /// When the address cannot be bound, a certificate cannot be read, or plaintext would
-    /// reach the network: the process does not start without its metrics.
-    pub async fn start(
-        &self,
-        tls: &crate::tls::TlsArgs,
-    ) -> anyhow::Result<tokio_util::task::AbortOnDropHandle<()>> {
-        use anyhow::Context as _;
-        let tls = tls.https_config(self.metrics_addr, "/metrics")?;
-        let listener = TcpListener::bind(self.metrics_addr)
-            .await
-            .with_context(|| format!("failed to bind /metrics on {}", self.metrics_addr))?;
-        Ok(tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
-            async move {
-                let served = match tls {
-                    Some(tls) => serve_tls(listener, tls).await,
-                    None => serve(listener, std::future::pending()).await,
-                };
-                if let Err(err) = served {
-                    tracing::warn!(error = %err, "/metrics stopped");
-                }
-            },
-        )))
-    }
+/// Binds `GET /metrics` and `GET /ready` on `addr` and serves them in the background until
+/// the handle drops: over TLS with the certificate of `tls` (the gRPC listener's), else
+/// plaintext on loopback only.
+///
+/// # Errors
+/// When the address cannot be bound, a certificate cannot be read, or plaintext would reach
+/// the network: the process does not start without its metrics.
+pub async fn start(
+    addr: std::net::SocketAddr,
+    tls: &crate::tls::TlsFiles,
+) -> anyhow::Result<tokio_util::task::AbortOnDropHandle<()>> {
+    use anyhow::Context as _;
+    let tls = tls.https_config(addr, "/metrics")?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("failed to bind /metrics on {addr}"))?;
+    Ok(tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
+        async move {
+            let served = match tls {
+                Some(tls) => serve_tls(listener, tls).await,
+                None => serve(listener, std::future::pending()).await,
+            };
+            if let Err(err) = served {
+                tracing::warn!(error = %err, "/metrics stopped");
+            }
+        },
+    )))
 }
 
 /// Serves `GET /metrics` on `listener` until `shutdown` resolves.
@@ -509,7 +407,7 @@ mod tests {
 mod over_tls {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    use crate::tls::TlsArgs;
+    use crate::tls::TlsFiles;
 
     /// Sends `GET path` over `stream` and returns the whole response.
     async fn get<S>(mut stream: S, path: &str) -> String
@@ -532,14 +430,14 @@ mod over_tls {
         let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
         std::fs::write(&cert, certified.cert.pem()).expect("write");
         std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write");
-        let tls = TlsArgs {
+        let tls = TlsFiles {
             tls_cert: Some(cert),
             tls_key: Some(key),
             tls_client_ca: None,
         };
         let network: std::net::SocketAddr = "0.0.0.0:9464".parse().expect("address");
         assert!(
-            TlsArgs::default()
+            TlsFiles::default()
                 .https_config(network, "/metrics")
                 .is_err(),
             "plaintext on the network"

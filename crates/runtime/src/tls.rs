@@ -10,21 +10,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
-/// Where the listener's certificate, key and (optionally) client CA are.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct TlsArgs {
-    /// PEM certificate chain of the gRPC listener (with --tls-key): serve TLS only.
-    #[arg(long, env = "RONDOM_TLS_CERT", requires = "tls_key")]
+/// Where the listener's certificate, key and (optionally) client CA are. The command line
+/// that fills it is the CLI's (`--tls-cert`, `--tls-key`, `--tls-client-ca`).
+#[derive(Debug, Clone, Default)]
+pub struct TlsFiles {
+    /// PEM certificate chain of the listener; with `tls_key`, it serves TLS only.
     pub tls_cert: Option<PathBuf>,
-    /// PEM private key of --tls-cert.
-    #[arg(long, env = "RONDOM_TLS_KEY", requires = "tls_cert")]
+    /// PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
     /// PEM certificate(s) of the CA that signs client certificates: callers must present one.
-    #[arg(long, env = "RONDOM_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
 }
 
-impl TlsArgs {
+impl TlsFiles {
     /// Returns the server's TLS configuration, `None` without a certificate; refuses to serve
     /// plaintext on an address other machines can reach.
     ///
@@ -48,7 +46,7 @@ impl TlsArgs {
     }
 }
 
-impl TlsArgs {
+impl TlsFiles {
     /// Returns the TLS configuration of an HTTP listener of the process (`/metrics`), with the
     /// gRPC listener's certificate and without client certificates (it serves no personal
     /// data); `None` without a certificate, and then only on a loopback address.
@@ -97,7 +95,7 @@ mod tests {
 
     #[test]
     fn plaintext_only_on_loopback() {
-        let none = TlsArgs::default();
+        let none = TlsFiles::default();
         assert!(matches!(
             none.server_config("127.0.0.1:50051".parse().expect("addr")),
             Ok(None)

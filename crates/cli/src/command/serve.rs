@@ -16,7 +16,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "RONDOM_GRPC_ADDR", default_value = "127.0.0.1:50051")]
     grpc_addr: SocketAddr,
     #[command(flatten)]
-    metrics: rondom_runtime::metrics::MetricsArgs,
+    metrics: rondom_cli::common::MetricsArgs,
     /// Directory of the sled read model (role projector only).
     #[arg(
         long,

@@ -15,7 +15,7 @@ use rondom_runtime::nats_server::NatsTarget;
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
     #[command(flatten)]
-    tls: rondom_runtime::tls::TlsArgs,
+    tls: rondom_cli::common::TlsArgs,
     /// Data directory: nats/ (JetStream), projector/ (read model), keys/.
     #[arg(long, env = "RONDOM_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
@@ -40,7 +40,7 @@ pub(crate) struct UpArgs {
     #[command(flatten)]
     projection: super::projection::ProjectionArgs,
     #[command(flatten)]
-    metrics: rondom_runtime::metrics::MetricsArgs,
+    metrics: rondom_cli::common::MetricsArgs,
     /// TOML file of the clients allowed to call (bearer tokens stored as SHA-256 hashes).
     /// Without it the hub uses development credentials: one client per role, created on first
     /// start as <data-dir>/clients.toml with the tokens in <data-dir>/dev-tokens.toml (mode
