@@ -222,6 +222,58 @@ impl AuditHandler {
 const PAGE_TOKEN_PREFIX: &str = "v1.";
 const DEFAULT_PAGE: usize = 100;
 
+/// Checks what a `ListAuditRecords` request asks for: a household, a client or both, and
+/// where a page starts.
+fn audit_query(
+    request: &v1::ListAuditRecordsRequest,
+) -> Result<AuditQuery, rondom_domain::InvalidInput> {
+    let mut violations = rondom_domain::violation::Violations::default();
+    let client_id = (!request.client_id.is_empty()).then(|| request.client_id.clone());
+    let household_id = (!request.household_id.is_empty()).then(|| {
+        if request
+            .household_id
+            .parse::<rondom_domain::HouseholdId>()
+            .is_err()
+        {
+            violations.push("household_id", "not a household id");
+        }
+        request.household_id.clone()
+    });
+    if let Some(id) = &client_id
+        && !rondom_bus::audit::is_subject_token(id)
+    {
+        violations.push("client_id", "not a client id (a-z, 0-9, '-' and '_')");
+    }
+    if client_id.is_none() && household_id.is_none() {
+        violations.push("household_id", "give household_id or client_id (or both)");
+    }
+    let after = if request.page_token.is_empty() {
+        Some(0)
+    } else {
+        request
+            .page_token
+            .strip_prefix(PAGE_TOKEN_PREFIX)
+            .and_then(|position| position.parse().ok())
+            .or_else(|| {
+                violations.push(
+                    "page_token",
+                    "not a token from a previous ListAuditRecords reply",
+                );
+                None
+            })
+    };
+    let limit = match request.page_size as usize {
+        0 => DEFAULT_PAGE,
+        size => size.min(MAX_PAGE),
+    };
+    violations.finish(|| AuditQuery {
+        client_id,
+        household_id,
+        after: after.unwrap_or_default(),
+        limit,
+    })
+}
+
 #[tonic::async_trait]
 impl AuditService for AuditHandler {
     #[tracing::instrument(skip_all)]
@@ -235,51 +287,8 @@ impl AuditService for AuditHandler {
         if let Err(refusal) = check_read(caller.client.role, request.purpose, "") {
             return Err(audit.refused(None, refusal).await);
         }
-        let mut violations = rondom_domain::violation::Violations::default();
-        let client_id = (!request.client_id.is_empty()).then(|| request.client_id.clone());
-        let household_id = (!request.household_id.is_empty()).then(|| {
-            if request
-                .household_id
-                .parse::<rondom_domain::HouseholdId>()
-                .is_err()
-            {
-                violations.push("household_id", "not a household id");
-            }
-            request.household_id.clone()
-        });
-        if let Some(id) = &client_id
-            && !rondom_bus::audit::is_subject_token(id)
-        {
-            violations.push("client_id", "not a client id (a-z, 0-9, '-' and '_')");
-        }
-        if client_id.is_none() && household_id.is_none() {
-            violations.push("household_id", "give household_id or client_id (or both)");
-        }
-        let after = if request.page_token.is_empty() {
-            Some(0)
-        } else {
-            request
-                .page_token
-                .strip_prefix(PAGE_TOKEN_PREFIX)
-                .and_then(|position| position.parse().ok())
-                .or_else(|| {
-                    violations.push(
-                        "page_token",
-                        "not a token from a previous ListAuditRecords reply",
-                    );
-                    None
-                })
-        };
-        let limit = match request.page_size as usize {
-            0 => DEFAULT_PAGE,
-            size => size.min(MAX_PAGE),
-        };
-        let query = match violations.finish(|| AuditQuery {
-            client_id,
-            household_id: household_id.clone(),
-            after: after.unwrap_or_default(),
-            limit,
-        }) {
+        let household_id = (!request.household_id.is_empty()).then(|| request.household_id.clone());
+        let query = match audit_query(&request) {
             Ok(query) => query,
             Err(input) => {
                 return Err(audit

@@ -91,6 +91,36 @@ pub enum Action {
     Gezinsplan(v1::Gezinsplan),
 }
 
+impl Action {
+    /// The write context of a pillar write; `None` for a signal and for regie writes.
+    fn context(&self) -> Option<&v1::WriteContext> {
+        match self {
+            Action::WmoMelding(r) => r.context.as_ref(),
+            Action::WmoOnderzoekGestart(r) => r.context.as_ref(),
+            Action::WmoOnderzoekAfgerond(r) => r.context.as_ref(),
+            Action::WmoAanvraag(r) => r.context.as_ref(),
+            Action::WmoBeschikking(r) => r.context.as_ref(),
+            Action::WmoVoorzieningToegewezen(r) => r.context.as_ref(),
+            Action::WmoVoorzieningGestart(r) => r.context.as_ref(),
+            Action::JeugdHulpvraag(r) => r.context.as_ref(),
+            Action::JeugdAanvraag(r) => r.context.as_ref(),
+            Action::JeugdBeschikking(r) => r.context.as_ref(),
+            Action::JeugdhulpToegewezen(r) => r.context.as_ref(),
+            Action::JeugdhulpGestart(r) => r.context.as_ref(),
+            Action::PwAanvraag(r) => r.context.as_ref(),
+            Action::PwOpgeschort(r) => r.context.as_ref(),
+            Action::PwHervat(r) => r.context.as_ref(),
+            Action::PwVoorschot(r) => r.context.as_ref(),
+            Action::PwBesluit(r) => r.context.as_ref(),
+            Action::Vroegsignaal(r) => r.context.as_ref(),
+            Action::Aanmelding(r) => r.context.as_ref(),
+            Action::EersteGesprek(r) => r.context.as_ref(),
+            Action::SchuldBeschikking(r) => r.context.as_ref(),
+            Action::Signal(_) | Action::Regisseur(_) | Action::Gezinsplan(_) => None,
+        }
+    }
+}
+
 /// A step: on which day, what happens, and the write that records it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -704,85 +734,37 @@ impl Runner {
         &mut self,
         action: Action,
     ) -> Result<(Option<String>, v1::WriteResponse), tonic::Status> {
-        fn primary(context: &Option<v1::WriteContext>) -> Option<String> {
-            context
-                .as_ref()
-                .and_then(|c| c.persons.first())
-                .map(|p| p.bsn.clone())
-        }
+        let primary = action
+            .context()
+            .and_then(|context| context.persons.first())
+            .map(|person| person.bsn.clone());
         let reply = match action {
-            Action::WmoMelding(r) => (primary(&r.context), self.wmo.receive_melding(r).await?),
-            Action::WmoOnderzoekGestart(r) => {
-                (primary(&r.context), self.wmo.start_onderzoek(r).await?)
-            }
-            Action::WmoOnderzoekAfgerond(r) => {
-                (primary(&r.context), self.wmo.finish_onderzoek(r).await?)
-            }
-            Action::WmoAanvraag(r) => (primary(&r.context), self.wmo.receive_aanvraag(r).await?),
-            Action::WmoBeschikking(r) => {
-                (primary(&r.context), self.wmo.issue_beschikking(r).await?)
-            }
-            Action::WmoVoorzieningToegewezen(r) => {
-                (primary(&r.context), self.wmo.assign_voorziening(r).await?)
-            }
-            Action::WmoVoorzieningGestart(r) => (
-                primary(&r.context),
-                self.wmo_provider.start_voorziening(r).await?,
-            ),
-            Action::JeugdHulpvraag(r) => {
-                (primary(&r.context), self.jeugd.receive_hulpvraag(r).await?)
-            }
-            Action::JeugdAanvraag(r) => {
-                (primary(&r.context), self.jeugd.receive_aanvraag(r).await?)
-            }
-            Action::JeugdBeschikking(r) => {
-                (primary(&r.context), self.jeugd.issue_beschikking(r).await?)
-            }
-            Action::JeugdhulpToegewezen(r) => {
-                (primary(&r.context), self.jeugd.assign_jeugdhulp(r).await?)
-            }
-            Action::JeugdhulpGestart(r) => (
-                primary(&r.context),
-                self.jeugd_provider.start_jeugdhulp(r).await?,
-            ),
-            Action::PwAanvraag(r) => (
-                primary(&r.context),
-                self.participatie.receive_aanvraag(r).await?,
-            ),
-            Action::PwOpgeschort(r) => (
-                primary(&r.context),
-                self.participatie.suspend_term(r).await?,
-            ),
-            Action::PwHervat(r) => (primary(&r.context), self.participatie.resume_term(r).await?),
-            Action::PwVoorschot(r) => (
-                primary(&r.context),
-                self.participatie.grant_voorschot(r).await?,
-            ),
-            Action::PwBesluit(r) => (
-                primary(&r.context),
-                self.participatie.take_besluit(r).await?,
-            ),
-            Action::Vroegsignaal(r) => (
-                primary(&r.context),
-                self.schuldhulp.receive_vroegsignaal(r).await?,
-            ),
-            Action::Aanmelding(r) => (
-                primary(&r.context),
-                self.schuldhulp.receive_aanmelding(r).await?,
-            ),
-            Action::EersteGesprek(r) => (
-                primary(&r.context),
-                self.schuldhulp.hold_eerste_gesprek(r).await?,
-            ),
-            Action::SchuldBeschikking(r) => (
-                primary(&r.context),
-                self.schuldhulp.issue_beschikking(r).await?,
-            ),
+            Action::WmoMelding(r) => self.wmo.receive_melding(r).await?,
+            Action::WmoOnderzoekGestart(r) => self.wmo.start_onderzoek(r).await?,
+            Action::WmoOnderzoekAfgerond(r) => self.wmo.finish_onderzoek(r).await?,
+            Action::WmoAanvraag(r) => self.wmo.receive_aanvraag(r).await?,
+            Action::WmoBeschikking(r) => self.wmo.issue_beschikking(r).await?,
+            Action::WmoVoorzieningToegewezen(r) => self.wmo.assign_voorziening(r).await?,
+            Action::WmoVoorzieningGestart(r) => self.wmo_provider.start_voorziening(r).await?,
+            Action::JeugdHulpvraag(r) => self.jeugd.receive_hulpvraag(r).await?,
+            Action::JeugdAanvraag(r) => self.jeugd.receive_aanvraag(r).await?,
+            Action::JeugdBeschikking(r) => self.jeugd.issue_beschikking(r).await?,
+            Action::JeugdhulpToegewezen(r) => self.jeugd.assign_jeugdhulp(r).await?,
+            Action::JeugdhulpGestart(r) => self.jeugd_provider.start_jeugdhulp(r).await?,
+            Action::PwAanvraag(r) => self.participatie.receive_aanvraag(r).await?,
+            Action::PwOpgeschort(r) => self.participatie.suspend_term(r).await?,
+            Action::PwHervat(r) => self.participatie.resume_term(r).await?,
+            Action::PwVoorschot(r) => self.participatie.grant_voorschot(r).await?,
+            Action::PwBesluit(r) => self.participatie.take_besluit(r).await?,
+            Action::Vroegsignaal(r) => self.schuldhulp.receive_vroegsignaal(r).await?,
+            Action::Aanmelding(r) => self.schuldhulp.receive_aanmelding(r).await?,
+            Action::EersteGesprek(r) => self.schuldhulp.hold_eerste_gesprek(r).await?,
+            Action::SchuldBeschikking(r) => self.schuldhulp.issue_beschikking(r).await?,
             Action::Signal(_) | Action::Regisseur(_) | Action::Gezinsplan(_) => {
                 unreachable!("handled by Runner::run")
             }
         };
-        Ok((reply.0, reply.1.into_inner()))
+        Ok((primary, reply.into_inner()))
     }
 
     /// A regie write is based on the family's view as it stands after our last write.

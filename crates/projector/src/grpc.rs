@@ -166,6 +166,16 @@ pub fn as_of(field: &str, date: Option<&v1::Date>) -> Result<chrono::NaiveDate> 
     }
 }
 
+/// Checks the pillars a timeline is filtered on.
+fn timeline_pillars(pillars: &[i32]) -> Result<Vec<i32>> {
+    for (index, pillar) in pillars.iter().enumerate() {
+        if rondom_proto::convert::pillar_from_proto(*pillar).is_none() {
+            return Err(InvalidInput::single(format!("pillars[{index}]"), "unknown pillar").into());
+        }
+    }
+    Ok(pillars.to_vec())
+}
+
 fn parse_page_token(token: &str) -> Result<Option<u64>> {
     if token.is_empty() {
         return Ok(None);
@@ -251,16 +261,7 @@ impl HouseholdHandler {
             .map_err(|status| (None, status))?;
         let id = parse_household_id("household_id", &request.household_id).map_err(refuse(None))?;
         let after = parse_page_token(&request.page_token).map_err(refuse(Some(id)))?;
-        let mut pillars = Vec::with_capacity(request.pillars.len());
-        for (index, pillar) in request.pillars.iter().enumerate() {
-            if rondom_proto::convert::pillar_from_proto(*pillar).is_none() {
-                return Err(refuse(Some(id))(Error::from(InvalidInput::single(
-                    format!("pillars[{index}]"),
-                    "unknown pillar",
-                ))));
-            }
-            pillars.push(*pillar);
-        }
+        let pillars = timeline_pillars(&request.pillars).map_err(refuse(Some(id)))?;
         inner
             .wait_for(request.min_position)
             .await

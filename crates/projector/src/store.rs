@@ -212,6 +212,16 @@ fn position_of(key: &[u8]) -> Result<u64> {
     Ok(u64::from_be_bytes(bytes))
 }
 
+/// What one batch folded, ready to be written together.
+struct Batch {
+    households: HashMap<HouseholdId, StoredHousehold>,
+    /// Each household's deadline index keys before the batch touched it.
+    indexed_before: HashMap<HouseholdId, BTreeSet<Vec<u8>>>,
+    timeline: BTreeMap<[u8; 24], StoredTimelineEntry>,
+    event_ids: sled::Batch,
+    checkpoint: u64,
+}
+
 impl ReadModel {
     /// Opens (or creates) the read model at `path`.
     ///
@@ -496,15 +506,29 @@ impl ReadModel {
             applied.events += 1;
         }
 
+        let batch = Batch {
+            households,
+            indexed_before,
+            timeline,
+            event_ids,
+            checkpoint: through.max(checkpoint),
+        };
+        Self::commit(&trees, batch)?;
+        Ok(applied)
+    }
+
+    /// Writes what a batch folded in one sled transaction: the views, their deadline index
+    /// keys, the timeline entries, the event ids and the checkpoint.
+    fn commit(trees: &Trees, mut batch: Batch) -> Result<()> {
         let mut household_batch = sled::Batch::default();
         let mut deadline_batch = sled::Batch::default();
-        for (id, household) in &households {
+        for (id, household) in &batch.households {
             if household.event_count == 0 {
                 continue; // only duplicates of a household this model never saw
             }
             household_batch.insert(id.as_bytes(), household.encode_to_vec());
             let after = open_deadline_keys(id, household);
-            let before = indexed_before.remove(id).unwrap_or_default();
+            let before = batch.indexed_before.remove(id).unwrap_or_default();
             for gone in before.difference(&after) {
                 deadline_batch.remove(gone.as_slice());
             }
@@ -513,11 +537,11 @@ impl ReadModel {
             }
         }
         let mut timeline_batch = sled::Batch::default();
-        for (key, entry) in &timeline {
+        for (key, entry) in &batch.timeline {
             timeline_batch.insert(key, entry.encode_to_vec());
         }
         let mut meta = sled::Batch::default();
-        meta.insert(CHECKPOINT_KEY, &through.max(checkpoint).to_be_bytes());
+        meta.insert(CHECKPOINT_KEY, &batch.checkpoint.to_be_bytes());
 
         (
             &trees.meta,
@@ -530,14 +554,14 @@ impl ReadModel {
                 |(meta_tx, households_tx, timeline_tx, event_ids_tx, deadlines_tx)| {
                     households_tx.apply_batch(&household_batch)?;
                     timeline_tx.apply_batch(&timeline_batch)?;
-                    event_ids_tx.apply_batch(&event_ids)?;
+                    event_ids_tx.apply_batch(&batch.event_ids)?;
                     deadlines_tx.apply_batch(&deadline_batch)?;
                     meta_tx.apply_batch(&meta)?;
                     Ok::<(), ConflictableTransactionError<()>>(())
                 },
             )
             .map_err(storage_error)?;
-        Ok(applied)
+        Ok(())
     }
 
     /// Returns the batch's copy of `id`'s view, loading it (and its index keys as they were)

@@ -179,68 +179,7 @@ impl SubscriptionHandler {
             inactive_threshold: INACTIVE_THRESHOLD,
             ..Default::default()
         };
-        let consumer = match stream.consumer_info(&name).await {
-            Err(err) if err.kind() != ConsumerInfoErrorKind::NotFound => {
-                return Err(unavailable("cannot look up the subscription", err));
-            }
-            Ok(info) => {
-                let mut existing = info.config.filter_subjects.clone();
-                if !info.config.filter_subject.is_empty() {
-                    existing.push(info.config.filter_subject.clone());
-                }
-                existing.sort();
-                if existing != plan.subjects {
-                    return Err(Status::failed_precondition(format!(
-                        "durable subscription {durable} exists with other pillar or kind \
-                         filters; use a new name for new filters"
-                    )));
-                }
-                // Continue strictly after the last acknowledged event and in order: what
-                // was delivered but not acknowledged (the partner went away, or the hub
-                // stopped) comes again first. JetStream alone would offer it again only
-                // after the others.
-                let floor = info.ack_floor.stream_sequence;
-                if info.delivered.stream_sequence > floor {
-                    stream
-                        .delete_consumer(&name)
-                        .await
-                        .map_err(|err| unavailable("cannot resume the subscription", err))?;
-                    let resumed = consumer::pull::Config {
-                        deliver_policy: if floor == 0 {
-                            info.config.deliver_policy
-                        } else {
-                            consumer::DeliverPolicy::ByStartSequence {
-                                start_sequence: floor + 1,
-                            }
-                        },
-                        ..config
-                    };
-                    // Retried: between the delete and a create the place is kept only here.
-                    let mut attempt = 0;
-                    loop {
-                        match stream.create_consumer(resumed.clone()).await {
-                            Ok(consumer) => break consumer,
-                            Err(err) if attempt >= 4 => {
-                                return Err(unavailable("cannot resume the subscription", err));
-                            }
-                            Err(_) => {
-                                attempt += 1;
-                                tokio::time::sleep(Duration::from_millis(250)).await;
-                            }
-                        }
-                    }
-                } else {
-                    stream
-                        .get_consumer::<consumer::pull::Config>(&name)
-                        .await
-                        .map_err(|err| unavailable("cannot resume the subscription", err))?
-                }
-            }
-            Err(_) => stream
-                .create_consumer(config)
-                .await
-                .map_err(|err| unavailable("cannot start the subscription", err))?,
-        };
+        let consumer = durable_consumer(&stream, &name, durable, config, &plan.subjects).await?;
         let messages = consumer
             .messages()
             .await
@@ -248,6 +187,81 @@ impl SubscriptionHandler {
         let messages: Messages = Box::pin(messages.map(|item| item.map_err(Into::into)));
         Ok((messages, Some(connected)))
     }
+}
+
+/// Opens the durable consumer `name` of subscription `durable` with `config`: created the
+/// first time, reused with the same filters after, and recreated from its ack floor when it
+/// holds deliveries the partner never acknowledged.
+async fn durable_consumer(
+    stream: &async_nats::jetstream::stream::Stream,
+    name: &str,
+    durable: &str,
+    config: consumer::pull::Config,
+    subjects: &[String],
+) -> Result<consumer::Consumer<consumer::pull::Config>, Status> {
+    let consumer = match stream.consumer_info(name).await {
+        Err(err) if err.kind() != ConsumerInfoErrorKind::NotFound => {
+            return Err(unavailable("cannot look up the subscription", err));
+        }
+        Ok(info) => {
+            let mut existing = info.config.filter_subjects.clone();
+            if !info.config.filter_subject.is_empty() {
+                existing.push(info.config.filter_subject.clone());
+            }
+            existing.sort();
+            if existing != subjects {
+                return Err(Status::failed_precondition(format!(
+                    "durable subscription {durable} exists with other pillar or kind \
+                     filters; use a new name for new filters"
+                )));
+            }
+            // Continue strictly after the last acknowledged event and in order: what
+            // was delivered but not acknowledged (the partner went away, or the hub
+            // stopped) comes again first. JetStream alone would offer it again only
+            // after the others.
+            let floor = info.ack_floor.stream_sequence;
+            if info.delivered.stream_sequence > floor {
+                stream
+                    .delete_consumer(name)
+                    .await
+                    .map_err(|err| unavailable("cannot resume the subscription", err))?;
+                let resumed = consumer::pull::Config {
+                    deliver_policy: if floor == 0 {
+                        info.config.deliver_policy
+                    } else {
+                        consumer::DeliverPolicy::ByStartSequence {
+                            start_sequence: floor + 1,
+                        }
+                    },
+                    ..config
+                };
+                // Retried: between the delete and a create the place is kept only here.
+                let mut attempt = 0;
+                loop {
+                    match stream.create_consumer(resumed.clone()).await {
+                        Ok(consumer) => break consumer,
+                        Err(err) if attempt >= 4 => {
+                            return Err(unavailable("cannot resume the subscription", err));
+                        }
+                        Err(_) => {
+                            attempt += 1;
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                        }
+                    }
+                }
+            } else {
+                stream
+                    .get_consumer::<consumer::pull::Config>(name)
+                    .await
+                    .map_err(|err| unavailable("cannot resume the subscription", err))?
+            }
+        }
+        Err(_) => stream
+            .create_consumer(config)
+            .await
+            .map_err(|err| unavailable("cannot start the subscription", err))?,
+    };
+    Ok(consumer)
 }
 
 /// What a subscription has sent so far.
@@ -366,16 +380,7 @@ impl Session {
             return Ok(None);
         }
         // The view must include this event before it can say who may see it.
-        let mut applied = self.read.applied.clone();
-        tokio::select! {
-            () = out.closed() => return Err(None),
-            () = self.stop.cancelled() => {
-                return Err(Some(status::unavailable("the hub is shutting down; resume later")));
-            }
-            reached = applied.wait_for(|applied| *applied >= position) => {
-                reached.map_err(|_| Some(status::unavailable("the projector stopped; resume later")))?;
-            }
-        }
+        self.applied(position, out).await?;
         let received = match ReceivedEvent::decode(
             position,
             message.headers.as_ref(),
@@ -424,16 +429,47 @@ impl Session {
         if seen.disclosed.insert((household, class, sight)) {
             // The first event of each class and sight of a household in this subscription
             // puts that disclosure on record before it goes out.
-            let mut tally = Tally::default();
-            tally.add(class, sight);
-            self.audit
-                .answered([(household.to_string(), tally.disclosures())])
-                .await
-                .map_err(Some)?;
+            self.record(household, class, sight).await.map_err(Some)?;
         }
         let own_law = standing.audience(pillar) == Audience::OwnPillar;
         let delivery = delivery(&received, &household, class, sight, own_law, key.as_ref());
         Ok(Some((delivery, self.durable.then_some(message))))
+    }
+
+    /// Waits until the projector has applied `position`; ends with the partner's stream or
+    /// the hub.
+    async fn applied(
+        &self,
+        position: u64,
+        out: &mpsc::Sender<Result<v1::Delivery, Status>>,
+    ) -> Result<(), Option<Status>> {
+        let mut applied = self.read.applied.clone();
+        tokio::select! {
+            () = out.closed() => Err(None),
+            () = self.stop.cancelled() => {
+                Err(Some(status::unavailable("the hub is shutting down; resume later")))
+            }
+            reached = applied.wait_for(|applied| *applied >= position) => {
+                reached
+                    .map(|_| ())
+                    .map_err(|_| Some(status::unavailable("the projector stopped; resume later")))
+            }
+        }
+    }
+
+    /// Puts on record that this subscription discloses events of `class` at `sight` of
+    /// `household`.
+    async fn record(
+        &self,
+        household: rondom_domain::HouseholdId,
+        class: NeedToKnow,
+        sight: Sight,
+    ) -> Result<(), Status> {
+        let mut tally = Tally::default();
+        tally.add(class, sight);
+        self.audit
+            .answered([(household.to_string(), tally.disclosures())])
+            .await
     }
 
     /// Acknowledges an event the partner does not get, so it never counts against it.

@@ -53,7 +53,39 @@ pub fn delivery(
                 .ok()
         })
     };
-    delivery.persons = event
+    delivery.persons = persons(event, own_law, &open);
+    delivery.summary = event
+        .summary
+        .as_ref()
+        .and_then(|sealed| open(Purpose::Summary, sealed))
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default();
+    let mut payload = event.clone();
+    payload.summary = None;
+    if let (Some(body), Some(detail)) = (
+        payload.body.as_mut(),
+        payload
+            .detail
+            .take()
+            .and_then(|sealed| open(Purpose::Detail, &sealed)),
+    ) {
+        rondom_proto::free_text::restore(body, &detail);
+    }
+    for mention in &mut payload.persons {
+        mention.identity = None;
+    }
+    delivery.event = Some(payload);
+    delivery
+}
+
+/// The persons an event names, opened for a reader under full sight: whole BSNs and birth
+/// dates only for a partner of the event's own law, else a masked BSN.
+fn persons(
+    event: &v1::Event,
+    own_law: bool,
+    open: &dyn Fn(Purpose, &v1::Sealed) -> Option<Vec<u8>>,
+) -> Vec<v1::DeliveredPerson> {
+    event
         .persons
         .iter()
         .map(|mention| {
@@ -81,27 +113,5 @@ pub fn delivery(
                 primary: mention.primary,
             }
         })
-        .collect();
-    delivery.summary = event
-        .summary
-        .as_ref()
-        .and_then(|sealed| open(Purpose::Summary, sealed))
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .unwrap_or_default();
-    let mut payload = event.clone();
-    payload.summary = None;
-    if let (Some(body), Some(detail)) = (
-        payload.body.as_mut(),
-        payload
-            .detail
-            .take()
-            .and_then(|sealed| open(Purpose::Detail, &sealed)),
-    ) {
-        rondom_proto::free_text::restore(body, &detail);
-    }
-    for mention in &mut payload.persons {
-        mention.identity = None;
-    }
-    delivery.event = Some(payload);
-    delivery
+        .collect()
 }

@@ -92,23 +92,7 @@ impl PillarWriter {
             .persons
             .first()
             .is_some_and(|person| person.birth_date.is_some());
-        let birth_dates: Vec<_> = context
-            .persons
-            .iter()
-            .enumerate()
-            .map(|(index, person)| {
-                let field = format!("context.persons[{index}].birth_date");
-                let date = check
-                    .optional_date(&field, person.birth_date.as_ref())
-                    .flatten();
-                if let Some(date) = date
-                    && date > local_date(check.now())
-                {
-                    check.push(field, "a birth date lies in the past");
-                }
-                date
-            })
-            .collect();
+        let birth_dates = birth_dates(&context.persons, &mut check);
         let input = WriteInput {
             idempotency_key: context.idempotency_key,
             source_system: context.source_system,
@@ -355,6 +339,27 @@ impl PillarWriter {
         };
         self.writer.write(draft).await
     }
+}
+
+/// Checks the birth dates of `persons` (optional; never in the future) and returns them in
+/// order, `None` where none or no valid one was given.
+fn birth_dates(persons: &[v1::PersonRef], check: &mut Check) -> Vec<Option<chrono::NaiveDate>> {
+    persons
+        .iter()
+        .enumerate()
+        .map(|(index, person)| {
+            let field = format!("context.persons[{index}].birth_date");
+            let date = check
+                .optional_date(&field, person.birth_date.as_ref())
+                .flatten();
+            if let Some(date) = date
+                && date > local_date(check.now())
+            {
+                check.push(field, "a birth date lies in the past");
+            }
+            date
+        })
+        .collect()
 }
 
 /// Checks that a service writes a kind of its own pillar: a kind of another pillar is a
