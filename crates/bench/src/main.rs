@@ -217,13 +217,30 @@ impl Bench {
         let hub_dir = work.join("hub");
         std::fs::create_dir_all(&hub_dir)?;
         let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+        let (ids, small_reads, small_rss) = self.ingest(&hub, &jetstream, &sizes).await?;
+        let ids = Arc::new(ids);
+        self.reads(&hub, &ids, &sizes).await?;
+        self.freshness(&hub, &sizes).await?;
+        self.fanout(&hub, &jetstream, &sizes).await?;
+        self.large(&hub, &jetstream, &ids, &sizes, (small_reads, small_rss))
+            .await?;
+        self.rebuild(hub, &jetstream, nats.url(), &hub_dir).await
+    }
 
+    /// P1, with the small set's reads and memory (P5) on the way: loads the small set, reads
+    /// over it, then posts the rest of the households.
+    async fn ingest(
+        &mut self,
+        hub: &stage::Hub,
+        jetstream: &async_nats::jetstream::Context,
+        sizes: &Sizes,
+    ) -> anyhow::Result<(Vec<String>, reads::Reads, u64)> {
         self.progress.say(&format!(
             "loading {} households (the small set)",
             sizes.small_households
         ));
         let small = ingest::post_signals(
-            &hub,
+            hub,
             "small",
             sizes.small_households,
             0,
@@ -235,7 +252,7 @@ impl Bench {
         self.progress
             .say("P5 small: reads and memory over the small set");
         let small_reads = reads::measure(
-            &hub,
+            hub,
             Read::Household,
             &small_ids,
             secs(sizes.read_seconds),
@@ -249,14 +266,14 @@ impl Bench {
             "P1: {new} signals through PostSignal, {} clients",
             ingest::CLIENTS
         ));
-        let p1 = ingest::post_signals(&hub, "p1", new, sizes.small_households, new).await?;
+        let p1 = ingest::post_signals(hub, "p1", new, sizes.small_households, new).await?;
         ids.extend(p1.household_ids);
-        let size = ingest::event_size(&jetstream).await?;
+        let size = ingest::event_size(jetstream).await?;
         self.progress.say(&format!(
             "P1 baseline: {} raw publishes of {size} bytes",
             sizes.raw_publishes
         ));
-        let raw = ingest::raw_publish(&jetstream, sizes.raw_publishes, size).await?;
+        let raw = ingest::raw_publish(jetstream, sizes.raw_publishes, size).await?;
         self.figures.push(Figure::against(
             "P1",
             format!("ingest: PostSignal, {} clients, signals/s (baseline: raw JetStream publish, async acks, {size} B)", ingest::CLIENTS),
@@ -267,22 +284,31 @@ impl Bench {
             0.60,
         ));
 
-        let ids = Arc::new(ids);
+        Ok((ids, small_reads, small_rss))
+    }
+
+    /// P4: GetHousehold and GetTimeline against a health check on the same server.
+    async fn reads(
+        &mut self,
+        hub: &stage::Hub,
+        ids: &Arc<Vec<String>>,
+        sizes: &Sizes,
+    ) -> anyhow::Result<()> {
         self.progress
             .say(&format!("P4: reads over {} households", ids.len()));
         let empty = reads::measure(
-            &hub,
+            hub,
             Read::Empty,
-            &ids,
+            ids,
             secs(sizes.read_seconds),
             sizes.single_client_calls,
         )
         .await?;
         for read in [Read::Household, Read::Timeline] {
             let measured = reads::measure(
-                &hub,
+                hub,
                 read,
-                &ids,
+                ids,
                 secs(sizes.read_seconds),
                 sizes.single_client_calls,
             )
@@ -317,12 +343,17 @@ impl Bench {
             ));
         }
 
+        Ok(())
+    }
+
+    /// P2: how soon a written signal is visible in GetHousehold.
+    async fn freshness(&mut self, hub: &stage::Hub, sizes: &Sizes) -> anyhow::Result<()> {
         self.progress.say(&format!(
             "P2: freshness at {}/s for {} s",
             sizes.freshness_rate, sizes.freshness_seconds
         ));
         let fresh = freshness::measure(
-            &hub,
+            hub,
             sizes.freshness_rate,
             secs(sizes.freshness_seconds),
             sizes.households,
@@ -337,15 +368,25 @@ impl Bench {
             fresh.p99_ms <= 20.0,
         ));
 
+        Ok(())
+    }
+
+    /// P6: partner subscriptions against raw ordered consumers.
+    async fn fanout(
+        &mut self,
+        hub: &stage::Hub,
+        jetstream: &async_nats::jetstream::Context,
+        sizes: &Sizes,
+    ) -> anyhow::Result<()> {
         self.progress.say(&format!(
             "P6: {} jeugd events, {} partner subscribers",
             sizes.fanout_events,
             fanout::SUBSCRIBERS
         ));
-        let from = last_position(&jetstream).await?;
-        self.write_jeugd_events(&hub, sizes.fanout_events).await?;
-        let delivered = fanout::subscriptions(&hub, from, sizes.fanout_events).await?;
-        let raw = fanout::raw_ordered(&jetstream, from, sizes.fanout_events).await?;
+        let from = last_position(jetstream).await?;
+        self.write_jeugd_events(hub, sizes.fanout_events).await?;
+        let delivered = fanout::subscriptions(hub, from, sizes.fanout_events).await?;
+        let raw = fanout::raw_ordered(jetstream, from, sizes.fanout_events).await?;
         self.figures.push(Figure::against(
             "P6",
             format!("fan-out: {} jeugd partner subscriptions, deliveries/s in all (baseline: as many raw ordered consumers)", fanout::SUBSCRIBERS),
@@ -356,13 +397,25 @@ impl Bench {
             0.50,
         ));
 
-        let have = last_position(&jetstream).await?;
+        Ok(())
+    }
+
+    /// P5: loads the large set, then reads and memory over it against the small set's.
+    async fn large(
+        &mut self,
+        hub: &stage::Hub,
+        jetstream: &async_nats::jetstream::Context,
+        ids: &Arc<Vec<String>>,
+        sizes: &Sizes,
+        (small_reads, small_rss): (reads::Reads, u64),
+    ) -> anyhow::Result<()> {
+        let have = last_position(jetstream).await?;
         let more = sizes.events.saturating_sub(have);
         self.progress.say(&format!(
             "loading {more} more signals, to {} events",
             sizes.events
         ));
-        let load = ingest::post_signals(&hub, "load", more, 0, sizes.households).await?;
+        let load = ingest::post_signals(hub, "load", more, 0, sizes.households).await?;
         self.notes.push(format!(
             "Loading the large set: {} signals at {:.0}/s (PostSignal, {} clients).",
             load.run.rate.count,
@@ -372,15 +425,15 @@ impl Bench {
         self.progress
             .say("P5 large: reads and memory over the large set");
         let large_reads = reads::measure(
-            &hub,
+            hub,
             Read::Household,
-            &ids,
+            ids,
             secs(sizes.read_seconds),
             sizes.single_client_calls,
         )
         .await?;
         let large_rss = hub.rss_bytes()?;
-        let events = last_position(&jetstream).await?;
+        let events = last_position(jetstream).await?;
         self.figures.push(Figure::limit(
             "P5",
             format!(
@@ -401,16 +454,28 @@ impl Bench {
             mib(large_rss) <= 512.0,
         ));
 
+        Ok(())
+    }
+
+    /// P3: a rebuild of the read model against a raw durable consumer, with the hub stopped.
+    async fn rebuild(
+        &mut self,
+        hub: stage::Hub,
+        jetstream: &async_nats::jetstream::Context,
+        nats_url: &str,
+        hub_dir: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        let events = last_position(jetstream).await?;
         self.progress.say("stopping the hub for the rebuild");
         hub.stop()?;
         self.progress.say(&format!(
             "P3 baseline: durable pull + ack over {events} events"
         ));
-        let raw = rebuild::raw_consume(&jetstream).await?;
+        let raw = rebuild::raw_consume(jetstream).await?;
         self.progress.say(&format!(
             "P3: rondom projector rebuild over {events} events"
         ));
-        let rebuilt = rebuild::rebuild(&jetstream, nats.url(), &hub_dir.join("projector")).await?;
+        let rebuilt = rebuild::rebuild(jetstream, nats_url, &hub_dir.join("projector")).await?;
         self.figures.push(Figure::against(
             "P3",
             format!("rebuild: events/s applied over {events} events (baseline: durable pull consume + ack)"),

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use rondom_access::dev_clients::DevClient;
 use rondom_bus::stream::EVENTS_STREAM;
+use rondom_cli::connection::Connection;
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
@@ -75,35 +76,11 @@ pub(crate) async fn run(
                 while calls.len() >= IN_FLIGHT {
                     calls.join_next().await;
                 }
-                let (mut signals, mut reads) = pairs[number as usize % CONNECTIONS].clone();
+                let (signals, reads) = pairs[number as usize % CONNECTIONS].clone();
                 let request = workload::signal("soak", number, number * 7_919 % households);
                 let read = number.is_multiple_of(4);
                 let counts = counts.clone();
-                calls.spawn(async move {
-                    let outcome = async {
-                        let posted = signals.post_signal(request).await?.into_inner();
-                        counts[0].fetch_add(1, Ordering::Relaxed);
-                        if read {
-                            reads
-                                .get_household(v1::GetHouseholdRequest {
-                                    key: Some(v1::get_household_request::Key::HouseholdId(
-                                        posted.household_id,
-                                    )),
-                                    min_position: posted.position,
-                                    purpose: v1::Purpose::Regie as i32,
-                                    on_behalf_of: "mw-0001".to_owned(),
-                                    ..Default::default()
-                                })
-                                .await?;
-                            counts[1].fetch_add(1, Ordering::Relaxed);
-                        }
-                        Ok::<_, tonic::Status>(())
-                    }
-                    .await;
-                    if outcome.is_err() {
-                        counts[2].fetch_add(1, Ordering::Relaxed);
-                    }
-                });
+                calls.spawn(one_call(signals, reads, request, read, counts));
                 number += 1;
             }
             while calls.join_next().await.is_some() {}
@@ -132,6 +109,40 @@ pub(crate) async fn run(
     load.await?;
     let failures = judge(&samples, rate);
     Ok(Verdict { samples, failures })
+}
+
+/// Posts one signal and, for every fourth, reads its household back as the regisseur;
+/// counts signals, reads and errors in `counts`.
+async fn one_call(
+    mut signals: SignalServiceClient<Connection>,
+    mut reads: HouseholdServiceClient<Connection>,
+    request: v1::PostSignalRequest,
+    read: bool,
+    counts: Arc<[AtomicU64; 3]>,
+) {
+    let outcome = async {
+        let posted = signals.post_signal(request).await?.into_inner();
+        counts[0].fetch_add(1, Ordering::Relaxed);
+        if read {
+            reads
+                .get_household(v1::GetHouseholdRequest {
+                    key: Some(v1::get_household_request::Key::HouseholdId(
+                        posted.household_id,
+                    )),
+                    min_position: posted.position,
+                    purpose: v1::Purpose::Regie as i32,
+                    on_behalf_of: "mw-0001".to_owned(),
+                    ..Default::default()
+                })
+                .await?;
+            counts[1].fetch_add(1, Ordering::Relaxed);
+        }
+        Ok::<_, tonic::Status>(())
+    }
+    .await;
+    if outcome.is_err() {
+        counts[2].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Events the projector's durable consumer has not acknowledged.

@@ -245,10 +245,18 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
     let new_leader = leader_of(&mut stream).await;
     assert_ne!(new_leader, leader);
     for (_, reply) in &acknowledged {
-        let message = stream
-            .get_raw_message(reply.position)
-            .await
-            .unwrap_or_else(|err| panic!("position {} is gone: {err}", reply.position));
+        // Right after an election the cluster may answer 503 (system temporarily
+        // unavailable) for a while: asked again until it answers. A message that is gone
+        // stays gone, and fails here after the wait.
+        let message = eventually(
+            &format!("position {} to be read back", reply.position),
+            Duration::from_secs(30),
+            || {
+                let stream = stream.clone();
+                async move { stream.get_raw_message(reply.position).await.ok() }
+            },
+        )
+        .await;
         let id = message.headers.get("ce-id").expect("ce-id").to_string();
         assert_eq!(id, reply.event_id);
     }

@@ -458,31 +458,64 @@ pub fn compute(
     configured: Option<Term>,
     suspended_days: u32,
 ) -> Result<Computation, DeadlineError> {
-    let term = match (rule.term, configured) {
-        (TermSource::Statute(term), None) => term,
-        (TermSource::Statute(_), Some(_)) => return Err(DeadlineError::NotConfigurable),
-        (TermSource::Bylaw { default, .. }, None) | (TermSource::ServiceLevel(default), None) => {
-            default
+    let term = term_in_force(rule.term, configured)?;
+    let mut steps = vec![format!("{start} start; the term counts from the next day")];
+    let mut due = end_of_term(term, start, &mut steps)?;
+    steps.push(format!("{due} end of {term} from {start}"));
+    if suspended_days > 0 {
+        due = add_days(due, suspended_days)?;
+        steps.push(format!(
+            "{due} after {suspended_days} days of suspension (Awb art. 4:15)"
+        ));
+    }
+    due = shift_off_non_working_days(rule.end_rule, term, due, &mut steps)?;
+    if rule.end_rule == EndRule::Atw && term.within_atw() && term.approximate_days() >= 3 {
+        due = two_working_days(start, due, &mut steps)?;
+    }
+    Ok(Computation {
+        start,
+        term,
+        due,
+        steps,
+    })
+}
+
+/// Returns the term that applies: the statute's, or the gemeente's own where the rule lets
+/// it set one (within the statutory maximum).
+fn term_in_force(source: TermSource, configured: Option<Term>) -> Result<Term, DeadlineError> {
+    match (source, configured) {
+        (TermSource::Statute(term), None) => Ok(term),
+        (TermSource::Statute(_), Some(_)) => Err(DeadlineError::NotConfigurable),
+        (TermSource::Bylaw { default, .. } | TermSource::ServiceLevel(default), None) => {
+            Ok(default)
         }
         (TermSource::Bylaw { max, .. }, Some(given)) => {
             if given.approximate_days() > max.approximate_days() {
                 return Err(DeadlineError::OverMaximum { given, max });
             }
-            given
+            Ok(given)
         }
-        (TermSource::ServiceLevel(_), Some(given)) => given,
-    };
-    let mut steps = Vec::new();
-    let add_days = |date: NaiveDate, days: u32| {
-        date.checked_add_signed(Duration::days(i64::from(days)))
-            .ok_or(DeadlineError::OutOfRange)
-    };
-    let mut due = match term {
-        Term::Days(n) => add_days(start, n)?,
-        Term::Weeks(n) => add_days(start, n * 7)?,
+        (TermSource::ServiceLevel(_), Some(given)) => Ok(given),
+    }
+}
+
+fn add_days(date: NaiveDate, days: u32) -> Result<NaiveDate, DeadlineError> {
+    date.checked_add_signed(Duration::days(i64::from(days)))
+        .ok_or(DeadlineError::OutOfRange)
+}
+
+/// Returns the last day of `term` from `start`, noting each day a working-day term skips.
+fn end_of_term(
+    term: Term,
+    start: NaiveDate,
+    steps: &mut Vec<String>,
+) -> Result<NaiveDate, DeadlineError> {
+    match term {
+        Term::Days(n) => add_days(start, n),
+        Term::Weeks(n) => add_days(start, n * 7),
         Term::Months(n) => start
             .checked_add_months(Months::new(n))
-            .ok_or(DeadlineError::OutOfRange)?,
+            .ok_or(DeadlineError::OutOfRange),
         Term::WorkingDays(n) => {
             let mut day = start;
             let mut counted = 0;
@@ -493,63 +526,62 @@ pub fn compute(
                     None => counted += 1,
                 }
             }
-            day
+            Ok(day)
         }
-    };
-    steps.insert(
-        0,
-        format!("{start} start; the term counts from the next day"),
-    );
-    steps.push(format!("{due} end of {term} from {start}"));
-    if suspended_days > 0 {
-        due = add_days(due, suspended_days)?;
-        steps.push(format!(
-            "{due} after {suspended_days} days of suspension (Awb art. 4:15)"
-        ));
     }
+}
 
-    let shift_basis = match rule.end_rule {
-        EndRule::Atw if term.within_atw() => Some("Atw art. 1"),
+/// Moves an end that falls on a day that is not a working day to the next working day,
+/// where the end rule says so (Atw art. 1, Verordening 1182/71 art. 3 lid 4).
+fn shift_off_non_working_days(
+    end_rule: EndRule,
+    term: Term,
+    mut due: NaiveDate,
+    steps: &mut Vec<String>,
+) -> Result<NaiveDate, DeadlineError> {
+    let basis = match end_rule {
+        EndRule::Atw if term.within_atw() => "Atw art. 1",
         EndRule::Atw => {
             steps.push(format!(
                 "no shift: the Atw does not apply to a term of {term} (Atw art. 4)"
             ));
-            None
+            return Ok(due);
         }
-        EndRule::EuRegulation1182 => Some("Verordening 1182/71 art. 3 lid 4"),
-        EndRule::None => None,
+        EndRule::EuRegulation1182 => "Verordening 1182/71 art. 3 lid 4",
+        EndRule::None => return Ok(due),
     };
-    if let Some(basis) = shift_basis {
-        while let Some(reason) = non_working_reason(due) {
-            let next = add_days(due, 1)?;
-            steps.push(format!(
-                "{due} is not a working day ({reason}): moved to {next} ({basis})"
-            ));
-            due = next;
-        }
+    while let Some(reason) = non_working_reason(due) {
+        let next = add_days(due, 1)?;
+        steps.push(format!(
+            "{due} is not a working day ({reason}): moved to {next} ({basis})"
+        ));
+        due = next;
     }
-    if rule.end_rule == EndRule::Atw && term.within_atw() && term.approximate_days() >= 3 {
-        // Atw art. 2: at least two working days inside the term (two found is enough: a term
-        // of any length, from any date, is looked at only that far).
-        let mut working = (1..=(due - start).num_days())
-            .filter(|offset| non_working_reason(start + Duration::days(*offset)).is_none())
-            .take(2)
-            .count();
-        while working < 2 {
-            let next = add_days(due, 1)?;
-            if non_working_reason(next).is_none() {
-                working += 1;
-            }
-            steps.push(format!("{due} leaves fewer than two working days in the term: extended to {next} (Atw art. 2)"));
-            due = next;
+    Ok(due)
+}
+
+/// Atw art. 2: at least two working days inside the term (two found is enough: a term of any
+/// length, from any date, is looked at only that far).
+fn two_working_days(
+    start: NaiveDate,
+    mut due: NaiveDate,
+    steps: &mut Vec<String>,
+) -> Result<NaiveDate, DeadlineError> {
+    let mut working = (1..=(due - start).num_days())
+        .filter(|offset| non_working_reason(start + Duration::days(*offset)).is_none())
+        .take(2)
+        .count();
+    while working < 2 {
+        let next = add_days(due, 1)?;
+        if non_working_reason(next).is_none() {
+            working += 1;
         }
+        steps.push(format!(
+            "{due} leaves fewer than two working days in the term: extended to {next} (Atw art. 2)"
+        ));
+        due = next;
     }
-    Ok(Computation {
-        start,
-        term,
-        due,
-        steps,
-    })
+    Ok(due)
 }
 
 #[cfg(test)]

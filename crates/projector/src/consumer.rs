@@ -138,25 +138,21 @@ pub async fn run(
     }
 }
 
-async fn consume(
+/// Creates the projector's durable consumer, starting at `start`: recreated at every start
+/// so it begins exactly after the read model's checkpoint.
+async fn projector_consumer(
     jetstream: &jetstream::Context,
-    model: &ReadModel,
-    signer: &EventSigner,
+    start: u64,
     batch_size: usize,
-    applied: &watch::Sender<u64>,
-    failing: &watch::Sender<bool>,
-    cancel: &CancellationToken,
-) -> Result<()> {
-    let start = model.checkpoint()? + 1;
+) -> Result<consumer::PullConsumer> {
     let stream = jetstream
         .get_stream(EVENTS_STREAM)
         .await
         .map_err(nats("opening the event stream"))?;
-    // Recreated at every start so it begins exactly after the read model's checkpoint.
     if let Err(err) = stream.delete_consumer(DURABLE).await {
         tracing::debug!(error = %err, "no previous projector consumer to delete");
     }
-    let consumer: consumer::PullConsumer = stream
+    stream
         .create_consumer(consumer::pull::Config {
             durable_name: Some(DURABLE.to_owned()),
             description: Some("Rondom household projector".to_owned()),
@@ -168,7 +164,20 @@ async fn consume(
             ..Default::default()
         })
         .await
-        .map_err(nats("creating the projector consumer"))?;
+        .map_err(nats("creating the projector consumer"))
+}
+
+async fn consume(
+    jetstream: &jetstream::Context,
+    model: &ReadModel,
+    signer: &EventSigner,
+    batch_size: usize,
+    applied: &watch::Sender<u64>,
+    failing: &watch::Sender<bool>,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let start = model.checkpoint()? + 1;
+    let consumer = projector_consumer(jetstream, start, batch_size).await?;
     tracing::info!(start, "projector consuming");
     let mut messages = consumer
         .stream()

@@ -142,6 +142,40 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// Returns up to `query.limit` timeline entries as `reader` may see them, and where the
+    /// next page starts. A reader who sees few entries gets them from further pages, within
+    /// a bound.
+    fn visible_timeline(
+        &self,
+        mut query: TimelineQuery,
+        reader: &Reader<'_>,
+        stored: &StoredHousehold,
+        key: Option<&rondom_domain::seal::DataKey>,
+        tally: &mut Tally,
+    ) -> Result<(Vec<v1::TimelineEntry>, Option<u64>)> {
+        let (id, limit) = (query.household, query.limit);
+        let mut entries = Vec::new();
+        let mut next = None;
+        for _ in 0..MAX_PAGES_SCANNED {
+            query.limit = limit - entries.len();
+            let page = self.model.timeline(&query)?;
+            for (position, entry) in page.entries {
+                let standing = reader.standing(stored, Some(position));
+                entries.extend(render::timeline_entry(
+                    &id, key, position, entry, &standing, tally,
+                ));
+            }
+            next = page.next;
+            match next {
+                Some(position) if entries.len() < limit => query.after = Some(position),
+                _ => break,
+            }
+        }
+        Ok((entries, next))
+    }
+}
+
 /// How a request names a household.
 enum HouseholdKey {
     Id(HouseholdId),
@@ -289,37 +323,17 @@ impl HouseholdHandler {
             .get(&id)
             .await
             .map_err(|err| (Some(id), Status::from(Error::from(err))))?;
-        let mut query = TimelineQuery {
+        let query = TimelineQuery {
             household: id,
             pillars,
             oldest_first: request.oldest_first,
             after,
             limit,
         };
-        let mut entries = Vec::new();
         let mut tally = Tally::default();
-        let mut next = None;
-        // A reader who sees few entries gets them from further pages, within a bound.
-        for _ in 0..MAX_PAGES_SCANNED {
-            query.limit = limit - entries.len();
-            let page = inner.model.timeline(&query).map_err(refuse(Some(id)))?;
-            for (position, entry) in page.entries {
-                let standing = reader.standing(&stored, Some(position));
-                entries.extend(render::timeline_entry(
-                    &id,
-                    key.as_ref(),
-                    position,
-                    entry,
-                    &standing,
-                    &mut tally,
-                ));
-            }
-            next = page.next;
-            match next {
-                Some(position) if entries.len() < limit => query.after = Some(position),
-                _ => break,
-            }
-        }
+        let (entries, next) = inner
+            .visible_timeline(query, &reader, &stored, key.as_ref(), &mut tally)
+            .map_err(refuse(Some(id)))?;
         audit
             .answered([(id.to_string(), tally.disclosures())])
             .await

@@ -381,19 +381,9 @@ impl Session {
         }
         // The view must include this event before it can say who may see it.
         self.applied(position, out).await?;
-        let received = match ReceivedEvent::decode(
-            position,
-            message.headers.as_ref(),
-            &message.payload,
-            &self.read.signer,
-        ) {
-            Ok(received) => received,
-            Err(err) => {
-                // A malformed message, or one this hub did not sign: no partner is sent it.
-                tracing::warn!(position, error = %err, "skipping a message that is not this hub's event");
-                self.settle(message).await;
-                return Ok(None);
-            }
+        let Some(received) = self.decode(position, &message) else {
+            self.settle(message).await;
+            return Ok(None);
         };
         let household = received.envelope.subject;
         let stored = self
@@ -434,6 +424,21 @@ impl Session {
         let own_law = standing.audience(pillar) == Audience::OwnPillar;
         let delivery = delivery(&received, &household, class, sight, own_law, key.as_ref());
         Ok(Some((delivery, self.durable.then_some(message))))
+    }
+
+    /// Decodes the event at `position`; `None` for a malformed message or one this hub did
+    /// not sign, which no partner is sent.
+    fn decode(&self, position: u64, message: &jetstream::Message) -> Option<ReceivedEvent> {
+        ReceivedEvent::decode(
+            position,
+            message.headers.as_ref(),
+            &message.payload,
+            &self.read.signer,
+        )
+        .map_err(|err| {
+            tracing::warn!(position, error = %err, "skipping a message that is not this hub's event");
+        })
+        .ok()
     }
 
     /// Waits until the projector has applied `position`; ends with the partner's stream or

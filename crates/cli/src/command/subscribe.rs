@@ -71,15 +71,8 @@ pub(crate) struct SubscribeArgs {
     client: ClientArgs,
 }
 
-pub(crate) async fn run(args: SubscribeArgs) -> anyhow::Result<()> {
-    let pillar: Pillar = args
-        .partner
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{} is not a law", args.partner))?;
-    let purpose = match args.purpose {
-        Some(purpose) => purpose,
-        None => Purpose::of_pillar(pillar).expect("every partner pillar is a law with a task"),
-    };
+/// Returns the request that opens the subscription `args` ask for.
+fn open_request(args: &SubscribeArgs, purpose: Purpose) -> anyhow::Result<v1::OpenSubscription> {
     let pillars = args
         .pillars
         .iter()
@@ -95,15 +88,27 @@ pub(crate) async fn run(args: SubscribeArgs) -> anyhow::Result<()> {
         (None, false, Some(from)) => Some(v1::open_subscription::Start::FromTime(timestamp(from))),
         (None, false, None) => None,
     };
-    let durable = args.durable.is_some();
-    let open = v1::OpenSubscription {
+    Ok(v1::OpenSubscription {
         purpose: v1::Purpose::from(purpose) as i32,
-        on_behalf_of: args.on_behalf_of.unwrap_or_default(),
+        on_behalf_of: args.on_behalf_of.clone().unwrap_or_default(),
         start,
-        durable_name: args.durable.unwrap_or_default(),
+        durable_name: args.durable.clone().unwrap_or_default(),
         pillars,
-        kinds: args.kinds,
+        kinds: args.kinds.clone(),
+    })
+}
+
+pub(crate) async fn run(args: SubscribeArgs) -> anyhow::Result<()> {
+    let pillar: Pillar = args
+        .partner
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{} is not a law", args.partner))?;
+    let purpose = match args.purpose {
+        Some(purpose) => purpose,
+        None => Purpose::of_pillar(pillar).expect("every partner pillar is a law with a task"),
     };
+    let durable = args.durable.is_some();
+    let open = open_request(&args, purpose)?;
     let partner = DevClient::partner(pillar).expect("every partner pillar has a dev client");
     let connection = args.client.connect(partner).await?;
     let json = args.client.json();
