@@ -10,30 +10,23 @@ use rondom_domain::{Pillar, Urgency};
 
 use crate::v1;
 
+// Pillars and purposes are numbered on the wire in the order of `Pillar::ALL` and
+// `Purpose::ALL` (a test holds the names to it), so a new one needs no arm here.
+
 impl From<Pillar> for v1::Pillar {
     fn from(pillar: Pillar) -> Self {
-        match pillar {
-            Pillar::Wijkteam => v1::Pillar::Wijkteam,
-            Pillar::Wmo => v1::Pillar::Wmo,
-            Pillar::Jeugd => v1::Pillar::Jeugd,
-            Pillar::Participatie => v1::Pillar::Participatie,
-            Pillar::Schuldhulp => v1::Pillar::Schuldhulp,
-            Pillar::Regie => v1::Pillar::Regie,
-        }
+        let index = Pillar::ALL.iter().position(|known| *known == pillar);
+        index
+            .and_then(|index| i32::try_from(index + 1).ok())
+            .and_then(|value| v1::Pillar::try_from(value).ok())
+            .unwrap_or(v1::Pillar::Unspecified)
     }
 }
 
 /// Returns the pillar of a wire value; `None` for unspecified or unknown numbers.
 pub fn pillar_from_proto(value: i32) -> Option<Pillar> {
-    match v1::Pillar::try_from(value).ok()? {
-        v1::Pillar::Unspecified => None,
-        v1::Pillar::Wijkteam => Some(Pillar::Wijkteam),
-        v1::Pillar::Wmo => Some(Pillar::Wmo),
-        v1::Pillar::Jeugd => Some(Pillar::Jeugd),
-        v1::Pillar::Participatie => Some(Pillar::Participatie),
-        v1::Pillar::Schuldhulp => Some(Pillar::Schuldhulp),
-        v1::Pillar::Regie => Some(Pillar::Regie),
-    }
+    let index = usize::try_from(value).ok()?.checked_sub(1)?;
+    Pillar::ALL.get(index).copied()
 }
 
 impl From<Urgency> for v1::Urgency {
@@ -58,28 +51,18 @@ pub fn urgency_from_proto(value: i32) -> Option<Urgency> {
 
 impl From<Purpose> for v1::Purpose {
     fn from(purpose: Purpose) -> Self {
-        match purpose {
-            Purpose::Regie => v1::Purpose::Regie,
-            Purpose::UitvoeringWmo => v1::Purpose::UitvoeringWmo,
-            Purpose::UitvoeringJeugdwet => v1::Purpose::UitvoeringJeugdwet,
-            Purpose::Schuldhulpverlening => v1::Purpose::Schuldhulpverlening,
-            Purpose::Bijstandsverlening => v1::Purpose::Bijstandsverlening,
-            Purpose::Beheer => v1::Purpose::Beheer,
-        }
+        let index = Purpose::ALL.iter().position(|known| *known == purpose);
+        index
+            .and_then(|index| i32::try_from(index + 1).ok())
+            .and_then(|value| v1::Purpose::try_from(value).ok())
+            .unwrap_or(v1::Purpose::Unspecified)
     }
 }
 
 /// Returns the purpose of a wire value; `None` for unspecified or unknown numbers.
 pub fn purpose_from_proto(value: i32) -> Option<Purpose> {
-    match v1::Purpose::try_from(value).ok()? {
-        v1::Purpose::Unspecified => None,
-        v1::Purpose::Regie => Some(Purpose::Regie),
-        v1::Purpose::UitvoeringWmo => Some(Purpose::UitvoeringWmo),
-        v1::Purpose::UitvoeringJeugdwet => Some(Purpose::UitvoeringJeugdwet),
-        v1::Purpose::Schuldhulpverlening => Some(Purpose::Schuldhulpverlening),
-        v1::Purpose::Bijstandsverlening => Some(Purpose::Bijstandsverlening),
-        v1::Purpose::Beheer => Some(Purpose::Beheer),
-    }
+    let index = usize::try_from(value).ok()?.checked_sub(1)?;
+    Purpose::ALL.get(index).copied()
 }
 
 impl From<NeedToKnow> for v1::NeedToKnow {
@@ -177,6 +160,30 @@ impl From<v1::Sealed> for seal::Sealed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pillars_and_purposes_are_numbered_on_the_wire_in_their_order() {
+        for pillar in Pillar::ALL {
+            let wire = v1::Pillar::from(pillar);
+            assert_eq!(
+                wire.as_str_name(),
+                format!("PILLAR_{}", pillar.as_str().to_uppercase())
+            );
+            assert_eq!(pillar_from_proto(wire as i32), Some(pillar));
+        }
+        for purpose in Purpose::ALL {
+            let wire = v1::Purpose::from(purpose);
+            assert_eq!(
+                wire.as_str_name(),
+                format!("PURPOSE_{}", purpose.as_str().to_uppercase())
+            );
+            assert_eq!(purpose_from_proto(wire as i32), Some(purpose));
+        }
+        for unknown in [0, -1, 7, i32::MAX, i32::MIN] {
+            assert_eq!(pillar_from_proto(unknown), None);
+            assert_eq!(purpose_from_proto(unknown), None);
+        }
+    }
     use proptest::prelude::*;
 
     #[test]
