@@ -44,6 +44,60 @@ pub fn toewijzing_kind(pillar: Pillar) -> Option<&'static str> {
     }
 }
 
+/// A request of a pillar service: a write context and a payload.
+pub trait WriteRequest {
+    /// Takes the write context out, leaving the payload.
+    fn take_context(&mut self) -> Option<v1::WriteContext>;
+}
+
+/// Implements [`WriteRequest`] for requests with a `context` field.
+macro_rules! write_requests {
+    ($($request:ident),* $(,)?) => {
+        $(impl WriteRequest for v1::$request {
+            fn take_context(&mut self) -> Option<v1::WriteContext> {
+                self.context.take()
+            }
+        })*
+    };
+}
+
+write_requests!(
+    AcceptAanbodRequest,
+    AssignJeugdhulpRequest,
+    AssignWmoVoorzieningRequest,
+    CloseSchuldTrajectRequest,
+    DecideWmoTijdelijkeVoorzieningRequest,
+    EndJeugdhulpRequest,
+    EndMaatregelRequest,
+    EndReintegratieRequest,
+    EndSchuldregelingRequest,
+    EndUitkeringRequest,
+    FinishWmoOnderzoekRequest,
+    GrantVoorschotRequest,
+    HoldEersteGesprekRequest,
+    IssueJeugdBeschikkingRequest,
+    IssueSchuldBeschikkingRequest,
+    IssueWmoBeschikkingRequest,
+    ReachStabilisatieRequest,
+    ReceiveAanmeldingRequest,
+    ReceiveJeugdAanvraagRequest,
+    ReceiveJeugdHulpvraagRequest,
+    ReceivePwAanvraagRequest,
+    ReceiveVroegsignaalRequest,
+    ReceiveWmoAanvraagRequest,
+    ReceiveWmoMeldingRequest,
+    RegisterPwMeldingRequest,
+    RegisterVeiligThuisRequest,
+    StartJeugdhulpRequest,
+    StartMaatregelRequest,
+    StartReintegratieRequest,
+    StartSchuldregelingRequest,
+    StartWmoOnderzoekRequest,
+    StartWmoVoorzieningRequest,
+    StopWmoVoorzieningRequest,
+    TakePwBesluitRequest,
+);
+
 /// Writes the events of pillar services through one [`EventWriter`].
 #[derive(Debug, Clone)]
 pub struct PillarWriter {
@@ -54,6 +108,27 @@ impl PillarWriter {
     /// Returns a pillar writer over `writer`.
     pub fn new(writer: Arc<EventWriter>) -> Self {
         Self { writer }
+    }
+
+    /// Handles an RPC of a pillar service: the authenticated caller writes an event of `kind`
+    /// in `pillar` with the request's context and the payload `build` makes of the rest of
+    /// the request (see [`PillarWriter::write`]).
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write`].
+    pub async fn handle<R: WriteRequest>(
+        &self,
+        request: tonic::Request<R>,
+        pillar: Pillar,
+        kind: &'static EventKind,
+        build: impl FnOnce(&mut Check, R) -> Option<v1::event::Body>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let (caller, mut request) = split(request)?;
+        let context = request.take_context();
+        self.write(&caller, pillar, kind, context, |check| {
+            build(check, request)
+        })
+        .await
     }
 
     /// Checks `context` and the payload `build` makes from it, then publishes an event of

@@ -60,14 +60,12 @@ enum Step {
 #[tonic::async_trait]
 impl JeugdService for JeugdHandler {
     async fn receive_hulpvraag(&self, request: Request<v1::ReceiveJeugdHulpvraagRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::HULPVRAAG_ONTVANGEN,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let hulpvraag = check.required("hulpvraag", request.hulpvraag)?;
                     check.choice::<v1::Verwijzer>(
@@ -82,14 +80,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn receive_aanvraag(&self, request: Request<v1::ReceiveJeugdAanvraagRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::AANVRAAG_ONTVANGEN,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let aanvraag = check.required("aanvraag", request.aanvraag)?;
                     check.code(
@@ -104,14 +100,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn issue_beschikking(&self, request: Request<v1::IssueJeugdBeschikkingRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::BESCHIKKING_AFGEGEVEN,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let beschikking = check.required("beschikking", request.beschikking)?;
                     check_beschikking(check, &beschikking)?;
@@ -122,14 +116,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn assign_jeugdhulp(&self, request: Request<v1::AssignJeugdhulpRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::JEUGDHULP_TOEGEWEZEN,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
                     check_jeugdhulp(check, &jeugdhulp, Step::Assigned)?;
@@ -140,14 +132,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn start_jeugdhulp(&self, request: Request<v1::StartJeugdhulpRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::JEUGDHULP_GESTART,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
                     check.aanbieder(&jeugdhulp.aanbieder_agb);
@@ -159,14 +149,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn end_jeugdhulp(&self, request: Request<v1::EndJeugdhulpRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::JEUGDHULP_BEEINDIGD,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
                     check.aanbieder(&jeugdhulp.aanbieder_agb);
@@ -181,14 +169,12 @@ impl JeugdService for JeugdHandler {
         &self,
         request: Request<v1::RegisterVeiligThuisRequest>,
     ) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::VEILIG_THUIS_BETROKKEN,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let veilig_thuis = check.required("veilig_thuis", request.veilig_thuis)?;
                     check.code(
@@ -204,14 +190,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn start_maatregel(&self, request: Request<v1::StartMaatregelRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::JEUGDBESCHERMINGSMAATREGEL_GESTART,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let maatregel = check.required("maatregel", request.maatregel)?;
                     check_maatregel(check, &maatregel, false)?;
@@ -222,14 +206,12 @@ impl JeugdService for JeugdHandler {
     }
 
     async fn end_maatregel(&self, request: Request<v1::EndMaatregelRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Jeugd,
                 &catalogue::jeugd::JEUGDBESCHERMINGSMAATREGEL_BEEINDIGD,
-                request.context,
-                |check| {
+                |check, request| {
                     check.younger_than(23, JEUGDWET);
                     let maatregel = check.required("maatregel", request.maatregel)?;
                     check_maatregel(check, &maatregel, true)?;

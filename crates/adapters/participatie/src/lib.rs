@@ -48,27 +48,23 @@ type Reply = Result<Response<v1::WriteResponse>, Status>;
 #[tonic::async_trait]
 impl ParticipatieService for ParticipatieHandler {
     async fn register_melding(&self, request: Request<v1::RegisterPwMeldingRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::MELDING_GEDAAN,
-                request.context,
-                |_| Some(Body::PwMelding(request.melding.unwrap_or_default())),
+                |_, request| Some(Body::PwMelding(request.melding.unwrap_or_default())),
             )
             .await
     }
 
     async fn receive_aanvraag(&self, request: Request<v1::ReceivePwAanvraagRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::AANVRAAG_INGEDIEND,
-                request.context,
-                |check| {
+                |check, request| {
                     let aanvraag = check.required("aanvraag", request.aanvraag)?;
                     check.choice::<v1::Leefvorm>(
                         "aanvraag.leefvorm",
@@ -82,14 +78,12 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn grant_voorschot(&self, request: Request<v1::GrantVoorschotRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::VOORSCHOT_VERLEEND,
-                request.context,
-                |check| {
+                |check, request| {
                     let voorschot = check.required("voorschot", request.voorschot)?;
                     check.positive_cents("voorschot.bedrag_cent", voorschot.bedrag_cent);
                     Some(Body::PwVoorschot(voorschot))
@@ -99,14 +93,12 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn take_besluit(&self, request: Request<v1::TakePwBesluitRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::BESLUIT_GENOMEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let besluit = check.required("besluit", request.besluit)?;
                     check_besluit(check, &besluit)?;
                     Some(Body::PwBesluit(besluit))
@@ -116,14 +108,12 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn start_reintegratie(&self, request: Request<v1::StartReintegratieRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::REINTEGRATIE_GESTART,
-                request.context,
-                |check| {
+                |check, request| {
                     let reintegratie = check.required("reintegratie", request.reintegratie)?;
                     check_reintegratie(check, &reintegratie, false)?;
                     Some(Body::Reintegratie(reintegratie))
@@ -133,14 +123,12 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn end_reintegratie(&self, request: Request<v1::EndReintegratieRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::REINTEGRATIE_BEEINDIGD,
-                request.context,
-                |check| {
+                |check, request| {
                     let reintegratie = check.required("reintegratie", request.reintegratie)?;
                     check_reintegratie(check, &reintegratie, true)?;
                     Some(Body::Reintegratie(reintegratie))
@@ -150,14 +138,12 @@ impl ParticipatieService for ParticipatieHandler {
     }
 
     async fn end_uitkering(&self, request: Request<v1::EndUitkeringRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Participatie,
                 &catalogue::participatie::UITKERING_BEEINDIGD,
-                request.context,
-                |check| {
+                |check, request| {
                     let uitkering = check.required("uitkering", request.uitkering)?;
                     let reden = check.choice::<v1::UitkeringEindeReden>(
                         "uitkering.reden",

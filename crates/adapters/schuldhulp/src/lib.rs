@@ -54,14 +54,12 @@ impl SchuldhulpService for SchuldhulpHandler {
         &self,
         request: Request<v1::ReceiveVroegsignaalRequest>,
     ) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::VROEGSIGNAAL_ONTVANGEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let vroegsignaal = check.required("vroegsignaal", request.vroegsignaal)?;
                     let schuldeiser = check.choice::<v1::Schuldeiser>(
                         "vroegsignaal.schuldeiser",
@@ -86,27 +84,23 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn accept_aanbod(&self, request: Request<v1::AcceptAanbodRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::AANBOD_GEACCEPTEERD,
-                request.context,
-                |_| Some(Body::AanbodGeaccepteerd(request.aanbod.unwrap_or_default())),
+                |_, request| Some(Body::AanbodGeaccepteerd(request.aanbod.unwrap_or_default())),
             )
             .await
     }
 
     async fn receive_aanmelding(&self, request: Request<v1::ReceiveAanmeldingRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::AANMELDING_ONTVANGEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let aanmelding = check.required("aanmelding", request.aanmelding)?;
                     check.choice::<v1::BedreigendeSituatie>(
                         "aanmelding.bedreigende_situatie",
@@ -120,14 +114,12 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn hold_eerste_gesprek(&self, request: Request<v1::HoldEersteGesprekRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::EERSTE_GESPREK_GEVOERD,
-                request.context,
-                |_| Some(Body::EersteGesprek(request.gesprek.unwrap_or_default())),
+                |_, request| Some(Body::EersteGesprek(request.gesprek.unwrap_or_default())),
             )
             .await
     }
@@ -136,14 +128,12 @@ impl SchuldhulpService for SchuldhulpHandler {
         &self,
         request: Request<v1::IssueSchuldBeschikkingRequest>,
     ) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::BESCHIKKING_AFGEGEVEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let beschikking = check.required("beschikking", request.beschikking)?;
                     check_beschikking(check, &beschikking)?;
                     Some(Body::SchuldBeschikking(beschikking))
@@ -153,14 +143,12 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn reach_stabilisatie(&self, request: Request<v1::ReachStabilisatieRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::STABILISATIE_BEREIKT,
-                request.context,
-                |_| Some(Body::Stabilisatie(request.stabilisatie.unwrap_or_default())),
+                |_, request| Some(Body::Stabilisatie(request.stabilisatie.unwrap_or_default())),
             )
             .await
     }
@@ -169,14 +157,12 @@ impl SchuldhulpService for SchuldhulpHandler {
         &self,
         request: Request<v1::StartSchuldregelingRequest>,
     ) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::SCHULDREGELING_GESTART,
-                request.context,
-                |check| {
+                |check, request| {
                     let regeling = check.required("schuldregeling", request.schuldregeling)?;
                     check_schuldregeling(check, &regeling, false)?;
                     Some(Body::Schuldregeling(regeling))
@@ -186,14 +172,12 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn end_schuldregeling(&self, request: Request<v1::EndSchuldregelingRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::SCHULDREGELING_BEEINDIGD,
-                request.context,
-                |check| {
+                |check, request| {
                     let regeling = check.required("schuldregeling", request.schuldregeling)?;
                     check_schuldregeling(check, &regeling, true)?;
                     Some(Body::Schuldregeling(regeling))
@@ -203,14 +187,12 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     async fn close_traject(&self, request: Request<v1::CloseSchuldTrajectRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Schuldhulp,
                 &catalogue::schuldhulp::TRAJECT_AFGESLOTEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let afsluiting = check.required("afsluiting", request.afsluiting)?;
                     check.choice::<v1::AfsluitReden>(
                         "afsluiting.reden",

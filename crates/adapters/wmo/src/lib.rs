@@ -43,14 +43,12 @@ type Reply = Result<Response<v1::WriteResponse>, Status>;
 #[tonic::async_trait]
 impl WmoService for WmoHandler {
     async fn receive_melding(&self, request: Request<v1::ReceiveWmoMeldingRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::MELDING_ONTVANGEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let melding = check.required("melding", request.melding)?;
                     Some(Body::WmoMelding(melding))
                 },
@@ -59,14 +57,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn start_onderzoek(&self, request: Request<v1::StartWmoOnderzoekRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::ONDERZOEK_GESTART,
-                request.context,
-                |_| {
+                |_, request| {
                     Some(Body::WmoOnderzoekGestart(
                         request.onderzoek.unwrap_or_default(),
                     ))
@@ -76,14 +72,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn finish_onderzoek(&self, request: Request<v1::FinishWmoOnderzoekRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::ONDERZOEK_AFGEROND,
-                request.context,
-                |check| {
+                |check, request| {
                     let onderzoek = request.onderzoek.unwrap_or_default();
                     let sent = check
                         .optional_date(
@@ -102,14 +96,12 @@ impl WmoService for WmoHandler {
         &self,
         request: Request<v1::DecideWmoTijdelijkeVoorzieningRequest>,
     ) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::TIJDELIJKE_VOORZIENING_BESLOTEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
                     check.code(
                         "voorziening.productcategorie",
@@ -123,14 +115,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn receive_aanvraag(&self, request: Request<v1::ReceiveWmoAanvraagRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::AANVRAAG_ONTVANGEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let aanvraag = check.required("aanvraag", request.aanvraag)?;
                     check.code(
                         "aanvraag.productcategorie",
@@ -149,14 +139,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn issue_beschikking(&self, request: Request<v1::IssueWmoBeschikkingRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::BESCHIKKING_AFGEGEVEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let beschikking = check.required("beschikking", request.beschikking)?;
                     check_beschikking(check, &beschikking)?;
                     Some(Body::WmoBeschikking(beschikking))
@@ -166,14 +154,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn assign_voorziening(&self, request: Request<v1::AssignWmoVoorzieningRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::VOORZIENING_TOEGEWEZEN,
-                request.context,
-                |check| {
+                |check, request| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
                     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
                     let start =
@@ -195,14 +181,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn start_voorziening(&self, request: Request<v1::StartWmoVoorzieningRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::VOORZIENING_GESTART,
-                request.context,
-                |check| {
+                |check, request| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
                     check.aanbieder(&voorziening.aanbieder_agb);
                     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
@@ -214,14 +198,12 @@ impl WmoService for WmoHandler {
     }
 
     async fn stop_voorziening(&self, request: Request<v1::StopWmoVoorzieningRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
         self.writer
-            .write(
-                &caller,
+            .handle(
+                request,
                 Pillar::Wmo,
                 &catalogue::wmo::VOORZIENING_GESTOPT,
-                request.context,
-                |check| {
+                |check, request| {
                     let voorziening = check.required("voorziening", request.voorziening)?;
                     check.aanbieder(&voorziening.aanbieder_agb);
                     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
