@@ -12,26 +12,20 @@
 //! # }
 //! ```
 
-use std::sync::Arc;
+mod rules;
 
-use rondom_adapter::{Check, EventWriter, PillarWriter};
+use rondom_adapter::{EventWriter, PillarWriter};
 use rondom_domain::Pillar;
 use rondom_domain::catalogue;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 use rondom_proto::v1::schuldhulp_service_server::{SchuldhulpService, SchuldhulpServiceServer};
+use rules::{
+    ACHTERSTAND_MAANDEN, AFSLUIT_REDENEN, BEDREIGENDE_SITUATIES, SCHULDEISERS, check_beschikking,
+    check_schuldregeling,
+};
+use std::sync::Arc;
 use tonic::{Request, Response, Status};
-
-const SCHULDEISERS: &str = "HUUR, ENERGIE, WATER, ZORGVERZEKERING";
-const BEDREIGENDE_SITUATIES: &str =
-    "GEEN, HUISUITZETTING, AFSLUITING_ENERGIE_OF_WATER, BEEINDIGING_ZORGVERZEKERING";
-const REGELING_SOORTEN: &str = "MINNELIJK, SANERINGSKREDIET, WSNP_VERWIJZING";
-const REGELING_RESULTATEN: &str = "AFGEROND, VOORTIJDIG_BEEINDIGD";
-const AFSLUIT_REDENEN: &str = "SCHULDENVRIJ, NAZORG_AFGEROND, UITVAL, DOORVERWEZEN";
-/// Months in arrears a vroegsignaal may report.
-const ACHTERSTAND_MAANDEN: std::ops::RangeInclusive<u32> = 1..=120;
-/// Weeks a plan van aanpak may expect until its result (Wgs 4(3)).
-const VERWACHTE_DUUR_WEKEN: std::ops::RangeInclusive<u32> = 1..=260;
 
 /// Returns the gRPC service publishing through `writer`.
 pub fn service(writer: Arc<EventWriter>) -> SchuldhulpServiceServer<SchuldhulpHandler> {
@@ -206,52 +200,4 @@ impl SchuldhulpService for SchuldhulpHandler {
     }
 
     rondom_adapter::shared_rpcs!(Pillar::Schuldhulp);
-}
-
-/// A beschikking follows the first conversation (not after the beschikking itself) and,
-/// unless refused, sets a plan van aanpak with the weeks expected until its result.
-fn check_beschikking(check: &mut Check, beschikking: &v1::SchuldBeschikking) -> Option<()> {
-    let besluit = check.decision(
-        "beschikking",
-        beschikking.besluit,
-        "eerste_gesprek_op",
-        beschikking.eerste_gesprek_op.as_ref(),
-    );
-    if besluit != Some(v1::Besluit::Afgewezen)
-        && !VERWACHTE_DUUR_WEKEN.contains(&beschikking.verwachte_duur_weken)
-    {
-        check.push(
-            "beschikking.verwachte_duur_weken",
-            "a plan van aanpak expects its result in 1 to 260 weeks (Wgs 4(3))",
-        );
-    }
-    besluit.map(|_| ())
-}
-
-/// A schuldregeling has a kind and starts on a day; an ended one has a result and does not
-/// end before it started.
-fn check_schuldregeling(
-    check: &mut Check,
-    regeling: &v1::Schuldregeling,
-    ended: bool,
-) -> Option<()> {
-    let soort = check.choice::<v1::SchuldregelingSoort>(
-        "schuldregeling.soort",
-        regeling.soort,
-        REGELING_SOORTEN,
-    );
-    let start = check.date("schuldregeling.begindatum", regeling.begindatum.as_ref());
-    if ended {
-        let end = check.date("schuldregeling.einddatum", regeling.einddatum.as_ref());
-        check.not_before("schuldregeling.einddatum", end, start, "the begindatum");
-        let resultaat = check.choice::<v1::SchuldregelingResultaat>(
-            "schuldregeling.resultaat",
-            regeling.resultaat,
-            REGELING_RESULTATEN,
-        );
-        end?;
-        resultaat?;
-    }
-    soort?;
-    start.map(|_| ())
 }

@@ -10,20 +10,18 @@
 //! # }
 //! ```
 
-use std::sync::Arc;
+mod rules;
 
-use rondom_adapter::{Check, EventWriter, PillarWriter};
+use rondom_adapter::{EventWriter, PillarWriter};
 use rondom_domain::Pillar;
 use rondom_domain::catalogue;
-use rondom_domain::code::{check_agb, check_productcategorie, check_productcode};
+use rondom_domain::code::check_productcategorie;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 use rondom_proto::v1::wmo_service_server::{WmoService, WmoServiceServer};
+use rules::{LEVERINGSVORMEN, STOP_REDENEN, check_beschikking, check_levering};
+use std::sync::Arc;
 use tonic::{Request, Response, Status};
-
-const LEVERINGSVORMEN: &str = "ZIN, PGB";
-const STOP_REDENEN: &str =
-    "DOEL_BEREIKT, VERHUISD, OVERLEDEN, ANDERE_VOORZIENING, OP_VERZOEK_CLIENT, OVERIG";
 
 /// Returns the gRPC service publishing through `writer`.
 pub fn service(writer: Arc<EventWriter>) -> WmoServiceServer<WmoHandler> {
@@ -225,39 +223,4 @@ impl WmoService for WmoHandler {
     }
 
     rondom_adapter::shared_rpcs!(Pillar::Wmo);
-}
-
-/// A provision is delivered by a provider (AGB code) as an iWmo product.
-fn check_levering(check: &mut Check, aanbieder_agb: &str, productcode: &str) {
-    check.code("voorziening.aanbieder_agb", aanbieder_agb, check_agb);
-    check.code("voorziening.productcode", productcode, check_productcode);
-}
-
-/// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
-/// grants a period that does not end before it starts.
-fn check_beschikking(check: &mut Check, beschikking: &v1::WmoBeschikkingAfgegeven) -> Option<()> {
-    let besluit = check.decision(
-        "beschikking",
-        beschikking.besluit,
-        "aanvraag_ontvangen_op",
-        beschikking.aanvraag_ontvangen_op.as_ref(),
-    );
-    check.code(
-        "beschikking.productcategorie",
-        &beschikking.productcategorie,
-        check_productcategorie,
-    );
-    if besluit != Some(v1::Besluit::Afgewezen) {
-        check.choice::<v1::Leveringsvorm>(
-            "beschikking.leveringsvorm",
-            beschikking.leveringsvorm,
-            LEVERINGSVORMEN,
-        );
-        check.granted_period(
-            "beschikking",
-            beschikking.ingangsdatum.as_ref(),
-            beschikking.einddatum.as_ref(),
-        );
-    }
-    besluit.map(|_| ())
 }

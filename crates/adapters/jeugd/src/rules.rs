@@ -1,0 +1,169 @@
+//! The Jeugdwet service's payload rules: ages, beschikkingen, jeugdhulp, maatregelen and
+//! Veilig Thuis. Pure: the handlers in `lib.rs` call them before they write.
+
+use rondom_adapter::Check;
+use rondom_domain::code::{
+    check_agb, check_organisation, check_productcategorie, check_productcode,
+};
+use rondom_proto::v1;
+
+/// Where a jeugdhulp stands in the message that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Assigned,
+    Started,
+    Ended,
+}
+
+pub(crate) const JEUGDWET: &str = "the Jeugdwet";
+pub(crate) const VERWIJZERS: &str =
+    "GEMEENTE, HUISARTS, JEUGDARTS, MEDISCH_SPECIALIST, GECERTIFICEERDE_INSTELLING, RECHTER, ZELF";
+pub(crate) const STOP_REDENEN: &str =
+    "DOEL_BEREIKT, VERHUISD, OVERLEDEN, ANDERE_VOORZIENING, OP_VERZOEK_CLIENT, OVERIG";
+pub(crate) const MAATREGELEN: &str = "OTS, VOOGDIJ, JEUGDRECLASSERING";
+/// Longest organisation name or contact of a Veilig Thuis message, in characters.
+pub(crate) const MAX_TEXT: usize = 200;
+
+/// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
+/// grants a period that does not end before it starts.
+pub(crate) fn check_beschikking(
+    check: &mut Check,
+    beschikking: &v1::JeugdBeschikkingAfgegeven,
+) -> Option<()> {
+    let besluit = check.decision(
+        "beschikking",
+        beschikking.besluit,
+        "aanvraag_ontvangen_op",
+        beschikking.aanvraag_ontvangen_op.as_ref(),
+    );
+    check.code(
+        "beschikking.productcategorie",
+        &beschikking.productcategorie,
+        check_productcategorie,
+    );
+    if besluit != Some(v1::Besluit::Afgewezen) {
+        check.granted_period(
+            "beschikking",
+            beschikking.ingangsdatum.as_ref(),
+            beschikking.einddatum.as_ref(),
+        );
+    }
+    besluit.map(|_| ())
+}
+
+/// Jeugdhulp names its provider and product and starts on a day; it ends (optional on a
+/// toewijzing or start, required with a reason when ended) not before that day, and an
+/// ended jeugdhulp did not end after the stop message reporting it.
+pub(crate) fn check_jeugdhulp(
+    check: &mut Check,
+    jeugdhulp: &v1::Jeugdhulp,
+    step: Step,
+) -> Option<()> {
+    check.code(
+        "jeugdhulp.aanbieder_agb",
+        &jeugdhulp.aanbieder_agb,
+        check_agb,
+    );
+    check.code(
+        "jeugdhulp.productcode",
+        &jeugdhulp.productcode,
+        check_productcode,
+    );
+    let start = check.date("jeugdhulp.begindatum", jeugdhulp.begindatum.as_ref());
+    let end = if step == Step::Ended {
+        let end = check.date("jeugdhulp.einddatum", jeugdhulp.einddatum.as_ref());
+        check.not_after_event("jeugdhulp.einddatum", end);
+        end.map(Some)
+    } else {
+        check.optional_date("jeugdhulp.einddatum", jeugdhulp.einddatum.as_ref())
+    };
+    check.not_before(
+        "jeugdhulp.einddatum",
+        end.flatten(),
+        start,
+        "the begindatum",
+    );
+    if step == Step::Ended {
+        check.choice::<v1::StopReden>("jeugdhulp.reden", jeugdhulp.reden, STOP_REDENEN)?;
+    }
+    start?;
+    end?;
+    Some(())
+}
+
+/// A measure has a kind and a gecertificeerde instelling and starts on a day; an ended one
+/// does not end before it started. An OTS or voogdij starts before the jeugdige turns 18;
+/// jeugdreclassering keeps the Jeugdwet's 23.
+pub(crate) fn check_maatregel(
+    check: &mut Check,
+    maatregel: &v1::Jeugdbeschermingsmaatregel,
+    ended: bool,
+) -> Option<()> {
+    let soort =
+        check.choice::<v1::Maatregel>("maatregel.maatregel", maatregel.maatregel, MAATREGELEN);
+    check.code(
+        "maatregel.gecertificeerde_instelling",
+        &maatregel.gecertificeerde_instelling,
+        check_organisation,
+    );
+    let start = check.date("maatregel.begindatum", maatregel.begindatum.as_ref());
+    if matches!(soort, Some(v1::Maatregel::Ots | v1::Maatregel::Voogdij))
+        && let (Some(born), Some(start)) = (check.birth_date(), start)
+        && start.years_since(born).is_some_and(|age| age >= 18)
+    {
+        check.push(
+            "context.persons[0].birth_date",
+            format!(
+                "a child protection measure applies to persons younger than 18; born {born}, the person was older on the begindatum {start}"
+            ),
+        );
+    }
+    if ended {
+        let end = check.date("maatregel.einddatum", maatregel.einddatum.as_ref());
+        check.not_before("maatregel.einddatum", end, start, "the begindatum");
+        end?;
+    }
+    soort?;
+    start?;
+    Some(())
+}
+
+/// The name of a Veilig Thuis organisation: 1 to 200 characters, on one line.
+pub(crate) fn check_organisatie_naam(name: &str) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        Err("the Veilig Thuis organisation is required")
+    } else if name.chars().count() > MAX_TEXT {
+        Err("an organisation name is at most 200 characters")
+    } else if name.chars().any(char::is_control) {
+        Err("an organisation name has no control characters (such as line breaks)")
+    } else {
+        Ok(())
+    }
+}
+
+/// A professional contact (e.g. a team's phone number): at most 200 characters.
+pub(crate) fn check_contact(contact: &str) -> Result<(), &'static str> {
+    if contact.chars().count() > MAX_TEXT {
+        Err("a contact is at most 200 characters")
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn veilig_thuis_texts() {
+        assert!(check_organisatie_naam("Veilig Thuis Amsterdam-Amstelland").is_ok());
+        assert!(check_organisatie_naam("").is_err());
+        assert!(check_organisatie_naam("   ").is_err());
+        assert!(check_organisatie_naam("Veilig Thuis\nAmsterdam").is_err());
+        assert!(check_organisatie_naam(&"é".repeat(200)).is_ok());
+        assert!(check_organisatie_naam(&"a".repeat(201)).is_err());
+        assert!(check_contact("").is_ok());
+        assert!(check_contact("020 123 45 67").is_ok());
+        assert!(check_contact(&"1".repeat(201)).is_err());
+    }
+}
