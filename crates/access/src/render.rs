@@ -1,7 +1,8 @@
 //! Views rendered from what the reader may see. A household view, a timeline entry and a
 //! subscription delivery are each built up from empty: a field is filled only by a rule that
 //! names the sight it needs, and sealed personal data is opened only when that rule lets it
-//! through. A field without a rule is never shown: [`HOUSEHOLD_FIELDS`] and
+//! through. A field without a rule is never shown: the household view names every field (a
+//! new one does not compile until it is given one), [`HOUSEHOLD_FIELDS`] and
 //! [`ENTRY_FIELDS`] name every field the render may fill, and the tests fail on any other.
 
 mod delivery;
@@ -83,40 +84,13 @@ pub fn household(
     tally: &mut Tally,
 ) -> v1::Household {
     let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
-    let mut view = v1::Household {
-        household_id: id.to_string(),
-        gemeente_code: stored.gemeente_code.clone(),
-        members: stored
-            .members
-            .iter()
-            .map(|stored| member(id, key, stored))
-            .collect(),
-        first_activity_at: stored.first_activity_at,
-        last_activity_at: stored.last_activity_at,
-        last_position: stored.last_position,
-        event_count: stored.event_count,
-        regisseur: stored.regisseur.clone(),
-        erasure: stored.erasure,
-        incomplete: !stored.quarantined.is_empty(),
-        ..v1::Household::default()
-    };
-    view.active_pillars = rondom_fold::active_pillars(&stored)
+    // What is derived from the facts first; then the facts themselves move into the view.
+    let active_pillars = rondom_fold::active_pillars(&stored)
         .into_iter()
         .filter(|&pillar| sees(pillar, NeedToKnow::Household) >= Sight::Status)
         .collect();
-    view.open_signals = stored
-        .open_signals
-        .iter()
-        .filter(|signal| {
-            let class = class_of(signal.pillar, &signal.kind);
-            let given = sees(signal.pillar, class);
-            tally.add(class, given);
-            given >= Sight::Status
-        })
-        .cloned()
-        .collect();
-    view.trajectories = trajectories(&stored, standing, tally);
-    view.deadlines = assess::deadlines(&stored, as_of)
+    let trajectories = trajectories(&stored, standing, tally);
+    let deadlines = assess::deadlines(&stored, as_of)
         .into_iter()
         .filter(|deadline| {
             let given = sees(deadline.pillar, NeedToKnow::Pillar);
@@ -124,26 +98,58 @@ pub fn household(
             given >= Sight::Status
         })
         .collect();
-    view.partners = stored
-        .partners
-        .iter()
-        .filter(|partner| sees(partner.pillar, NeedToKnow::Pillar) >= Sight::Status)
-        .cloned()
-        .collect();
-    view.plan = stored.plan.clone().map(|plan| {
-        let goals = sees(v1::Pillar::Regie as i32, NeedToKnow::Household) >= Sight::Full;
-        v1::GezinsplanStatus {
-            doelen: if goals { plan.doelen } else { Vec::new() },
-            ..plan
-        }
-    });
-    if standing.role == Role::Coordinator {
-        view.risk_flags = assess::risk_flags(&stored, as_of)
+    let risk_flags = if standing.role == Role::Coordinator {
+        assess::risk_flags(&stored, as_of)
             .into_iter()
             .map(|flag| flag as i32)
-            .collect();
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let members = stored
+        .members
+        .iter()
+        .map(|stored| member(id, key, stored))
+        .collect();
+    let open_signals = stored
+        .open_signals
+        .into_iter()
+        .filter(|signal| {
+            let class = class_of(signal.pillar, &signal.kind);
+            let given = sees(signal.pillar, class);
+            tally.add(class, given);
+            given >= Sight::Status
+        })
+        .collect();
+    let partners = stored
+        .partners
+        .into_iter()
+        .filter(|partner| sees(partner.pillar, NeedToKnow::Pillar) >= Sight::Status)
+        .collect();
+    let goals = sees(v1::Pillar::Regie as i32, NeedToKnow::Household) >= Sight::Full;
+    let plan = stored.plan.map(|plan| v1::GezinsplanStatus {
+        doelen: if goals { plan.doelen } else { Vec::new() },
+        ..plan
+    });
+    v1::Household {
+        household_id: id.to_string(),
+        gemeente_code: stored.gemeente_code,
+        members,
+        active_pillars,
+        open_signals,
+        first_activity_at: stored.first_activity_at,
+        last_activity_at: stored.last_activity_at,
+        last_position: stored.last_position,
+        event_count: stored.event_count,
+        trajectories,
+        deadlines,
+        regisseur: stored.regisseur,
+        plan,
+        partners,
+        risk_flags,
+        erasure: stored.erasure,
+        incomplete: !stored.quarantined.is_empty(),
     }
-    view
 }
 
 /// The household's cases: that one exists is household-level unless it is protected; what
