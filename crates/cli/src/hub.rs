@@ -206,8 +206,8 @@ struct Reading {
 
 impl Reading {
     /// Serves `services` plus the reading services until `shutdown` resolves, then stops in
-    /// order: subscriptions end and RPCs finish, the projector applies its batch and flushes
-    /// sled, and the NATS client drains.
+    /// order: subscriptions end and RPCs finish, the retention task ends, the projector applies
+    /// its batch and flushes sled, and the NATS client drains.
     async fn serve(
         self,
         listener: TcpListener,
@@ -226,8 +226,8 @@ impl Reading {
                 rondom_proto::v1::operator_service_server::SERVICE_NAME,
             ],
         });
-        // The retention task ends with `stop` too.
-        let lifecycle = rondom_lifecycle::start(
+        // The retention task ends with `stop` too, and is awaited before the read model closes.
+        let (lifecycle, retention) = rondom_lifecycle::start(
             &self.jetstream,
             &self.keys,
             &self.read,
@@ -242,7 +242,12 @@ impl Reading {
             &self.jetstream,
             &stop,
         );
-        let served = rondom_access::serve(listener, services, ending(shutdown, stop)).await;
+        let served = rondom_access::serve(listener, services, ending(shutdown, stop.clone())).await;
+        // Also when serving failed before a shutdown was asked for.
+        stop.cancel();
+        if let Err(err) = retention.await {
+            tracing::error!(error = %err, "the retention task failed");
+        }
         self.projector
             .shutdown()
             .await

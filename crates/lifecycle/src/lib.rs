@@ -23,8 +23,11 @@
 //! # ) -> anyhow::Result<()> {
 //! let settings = rondom_lifecycle::LifecycleSettings::default();
 //! let stop = tokio_util::sync::CancellationToken::new();
-//! let lifecycle = rondom_lifecycle::start(&jetstream, &keys, &read, &settings, stop).await?;
+//! let (lifecycle, retention) =
+//!     rondom_lifecycle::start(&jetstream, &keys, &read, &settings, stop.clone()).await?;
 //! let operators = lifecycle.operator_service(); // serve it with rondom_access::serve
+//! stop.cancel();
+//! retention.await?;
 //! # Ok(()) }
 //! ```
 
@@ -40,7 +43,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rondom_bus::stream;
 use rondom_domain::retention::RetentionTerms;
 use rondom_projector::{Error, ReadSide, Result};
 use rondom_proto::v1::operator_service_server::OperatorServiceServer;
@@ -102,31 +104,30 @@ impl Lifecycle {
     }
 }
 
-/// Checks the settings, starts the retention task (until `stop`) and returns the lifecycle.
+/// Checks the settings, starts the retention task (until `stop`) and returns the lifecycle
+/// with the task, to await after `stop` so no erasure runs on once the read model closes.
 ///
 /// # Errors
-/// When the retention file is wrong or the person registry cannot be reached.
+/// When the retention file is wrong.
 pub async fn start(
     jetstream: &async_nats::jetstream::Context,
     keys: &Keys,
     read: &ReadSide,
     settings: &LifecycleSettings,
     stop: CancellationToken,
-) -> Result<Lifecycle> {
+) -> Result<(Lifecycle, tokio::task::JoinHandle<()>)> {
     let lifecycle = Lifecycle {
         read: read.clone(),
         eraser: erasure::Eraser {
             publisher: rondom_bus::EventPublisher::new(jetstream.clone(), keys.signer.clone()),
-            registry: rondom_bus::HouseholdRegistry::new(
-                stream::bucket(jetstream, stream::PERSONS_BUCKET).await?,
-            ),
+            registry: read.registry.clone(),
         },
         retention: Arc::new(settings.load_retention()?),
     };
-    tokio::spawn(retention::run(
+    let retention = tokio::spawn(retention::run(
         lifecycle.clone(),
         settings.retention_every,
         stop,
     ));
-    Ok(lifecycle)
+    Ok((lifecycle, retention))
 }
