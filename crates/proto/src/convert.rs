@@ -10,16 +10,13 @@ use rondom_domain::{Pillar, Urgency};
 
 use crate::v1;
 
-// Pillars and purposes are numbered on the wire in the order of `Pillar::ALL` and
-// `Purpose::ALL` (a test holds the names to it), so a new one needs no arm here.
+// Pillars and purposes are numbered on the wire in their declaration order, which is also
+// the order of `Pillar::ALL` and `Purpose::ALL` (a test holds each name to its number), so a
+// new one needs no arm here.
 
 impl From<Pillar> for v1::Pillar {
     fn from(pillar: Pillar) -> Self {
-        let index = Pillar::ALL.iter().position(|known| *known == pillar);
-        index
-            .and_then(|index| i32::try_from(index + 1).ok())
-            .and_then(|value| v1::Pillar::try_from(value).ok())
-            .unwrap_or(v1::Pillar::Unspecified)
+        v1::Pillar::try_from(pillar as i32 + 1).unwrap_or(v1::Pillar::Unspecified)
     }
 }
 
@@ -51,11 +48,7 @@ pub fn urgency_from_proto(value: i32) -> Option<Urgency> {
 
 impl From<Purpose> for v1::Purpose {
     fn from(purpose: Purpose) -> Self {
-        let index = Purpose::ALL.iter().position(|known| *known == purpose);
-        index
-            .and_then(|index| i32::try_from(index + 1).ok())
-            .and_then(|value| v1::Purpose::try_from(value).ok())
-            .unwrap_or(v1::Purpose::Unspecified)
+        v1::Purpose::try_from(purpose as i32 + 1).unwrap_or(v1::Purpose::Unspecified)
     }
 }
 
