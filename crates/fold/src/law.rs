@@ -29,9 +29,6 @@ pub(crate) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>) {
             Pillar::Wijkteam => {}
         }
     }
-    if step.pillar == Pillar::Participatie {
-        participatie::after_voorschot(household, step);
-    }
 }
 
 #[cfg(test)]

@@ -31,12 +31,13 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 };
             involvement::provider(household, step, &reintegratie.aanbieder_kvk, involved);
         }
+        Body::PwVoorschot(_) => after_voorschot(household, step),
         _ => {}
     }
 }
 
 /// Pw 52: the next voorschot is due only while the besluit is still to come.
-pub(super) fn after_voorschot(household: &StoredHousehold, step: &mut Step<'_>) {
+fn after_voorschot(household: &StoredHousehold, step: &mut Step<'_>) {
     let (pillar, case_id) = (step.event().pillar, step.case_id);
     if step.event().kind == catalogue::participatie::VOORSCHOT_VERLEEND.name
         && !household.deadlines.iter().any(|deadline| {
