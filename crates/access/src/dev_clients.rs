@@ -126,11 +126,6 @@ impl DevClient {
     pub fn partner(pillar: Pillar) -> Option<DevClient> {
         law::of(pillar).map(|law| DevClient::Partner(law.pillar))
     }
-
-    /// Returns the back-office of a law pillar; `None` for wijkteam and regie.
-    pub fn back_office(pillar: Pillar) -> Option<DevClient> {
-        law::of(pillar).map(|law| DevClient::BackOffice(law.pillar))
-    }
 }
 
 impl fmt::Display for DevClient {
