@@ -231,6 +231,34 @@ impl Check {
         self.not_before(&end_field, end, start, "the ingangsdatum");
     }
 
+    /// Checks a beschikking on care (Wmo, Jeugdwet) at `prefix`: a decision citing its
+    /// `aanvraag_ontvangen_op`, a productcategorie and, unless refused, the period it grants.
+    pub fn care_decision(
+        &mut self,
+        prefix: &str,
+        besluit: i32,
+        aanvraag_ontvangen_op: Option<&v1::Date>,
+        productcategorie: &str,
+        ingangsdatum: Option<&v1::Date>,
+        einddatum: Option<&v1::Date>,
+    ) -> Option<v1::Besluit> {
+        let outcome = self.decision(
+            prefix,
+            besluit,
+            "aanvraag_ontvangen_op",
+            aanvraag_ontvangen_op,
+        );
+        self.code(
+            &format!("{prefix}.productcategorie"),
+            productcategorie,
+            rondom_domain::code::check_productcategorie,
+        );
+        if outcome != Some(v1::Besluit::Afgewezen) {
+            self.granted_period(prefix, ingangsdatum, einddatum);
+        }
+        outcome
+    }
+
     /// Records a violation for an amount in cents that is not above zero (or absurdly large).
     pub fn positive_cents(&mut self, field: &str, cents: i64) {
         if cents <= 0 {

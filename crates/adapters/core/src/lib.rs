@@ -8,14 +8,19 @@
 //! - [`check`] — [`Check`]: field violations of a context and its typed payload, all at once
 //! - [`writer`] — [`EventWriter`] and [`Draft`]: from a checked write to an acknowledged event
 //! - [`pillar`] — [`PillarWriter`]: one call per RPC of a pillar service
+//! - [`service`] — [`law_service!`]: a law's gRPC service as a table of RPCs and rules
+//! - [`shared`] — the rules of the RPCs every law shares
 //! - [`error`] — [`Error`] and its gRPC status
 
 pub mod check;
 pub mod error;
 pub mod pillar;
+pub mod service;
+pub mod shared;
 pub mod writer;
 
 pub use check::Check;
 pub use error::{Error, Result};
 pub use pillar::{PillarWriter, split, toewijzing_kind};
+pub use service::Reply;
 pub use writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target, Written};

@@ -40,7 +40,7 @@ pub fn toewijzing_kind(pillar: Pillar) -> Option<&'static str> {
     match pillar {
         Pillar::Wmo => Some(catalogue::wmo::VOORZIENING_TOEGEWEZEN.name),
         Pillar::Jeugd => Some(catalogue::jeugd::JEUGDHULP_TOEGEWEZEN.name),
-        Pillar::Participatie | Pillar::Schuldhulp | Pillar::Wijkteam | Pillar::Regie => None,
+        _ => None,
     }
 }
 
@@ -62,6 +62,10 @@ macro_rules! write_requests {
 }
 
 write_requests!(
+    DecideBezwaarRequest,
+    ReceiveBezwaarRequest,
+    ResumeTermRequest,
+    SuspendTermRequest,
     AcceptAanbodRequest,
     AssignJeugdhulpRequest,
     AssignWmoVoorzieningRequest,
@@ -96,6 +100,30 @@ write_requests!(
     StartWmoVoorzieningRequest,
     StopWmoVoorzieningRequest,
     TakePwBesluitRequest,
+);
+
+/// A request of the regie service: a regie context and a payload.
+pub trait RegieRequest {
+    /// Takes the regie context out, leaving the payload.
+    fn take_context(&mut self) -> Option<v1::RegieContext>;
+}
+
+/// Implements [`RegieRequest`] for requests with a `context` field.
+macro_rules! regie_requests {
+    ($($request:ident),* $(,)?) => {
+        $(impl RegieRequest for v1::$request {
+            fn take_context(&mut self) -> Option<v1::RegieContext> {
+                self.context.take()
+            }
+        })*
+    };
+}
+
+regie_requests!(
+    AssignRegisseurRequest,
+    EndPartnerRequest,
+    RegisterPartnerRequest,
+    SetGezinsplanRequest,
 );
 
 /// Writes the events of pillar services through one [`EventWriter`].
@@ -223,111 +251,22 @@ impl PillarWriter {
         self.writer.write(draft).await
     }
 
-    /// `termijn_opgeschort`: the case's decision term is suspended (Awb 4:15).
+    /// Handles an RPC of the regie service that names no person: the authenticated caller
+    /// writes an event of `kind` with the request's context and the payload `build` makes of
+    /// the rest (see [`PillarWriter::write_regie`]).
     ///
     /// # Errors
-    /// As [`PillarWriter::write`].
-    pub async fn suspend_term(
+    /// As [`PillarWriter::write_regie`].
+    pub async fn handle_regie<R: RegieRequest>(
         &self,
-        caller: &Caller,
-        pillar: Pillar,
-        request: v1::SuspendTermRequest,
+        request: tonic::Request<R>,
+        kind: &'static EventKind,
+        build: impl FnOnce(&mut Check, R) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(
-            caller,
-            pillar,
-            &catalogue::shared::TERMIJN_OPGESCHORT,
-            request.context,
-            |check| {
-                let opschorting = check.required("opschorting", request.opschorting)?;
-                check.choice::<v1::OpschortingReden>(
-                    "opschorting.reden",
-                    opschorting.reden,
-                    "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
-                )?;
-                Some(v1::event::Body::TermijnOpgeschort(opschorting))
-            },
-        )
-        .await
-    }
-
-    /// `termijn_hervat`: the decision term runs again.
-    ///
-    /// # Errors
-    /// As [`PillarWriter::write`].
-    pub async fn resume_term(
-        &self,
-        caller: &Caller,
-        pillar: Pillar,
-        request: v1::ResumeTermRequest,
-    ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(
-            caller,
-            pillar,
-            &catalogue::shared::TERMIJN_HERVAT,
-            request.context,
-            |_| {
-                Some(v1::event::Body::TermijnHervat(
-                    request.hervatting.unwrap_or_default(),
-                ))
-            },
-        )
-        .await
-    }
-
-    /// `bezwaar_ontvangen`: an objection, which starts BEZWAAR (Awb 7:10).
-    ///
-    /// # Errors
-    /// As [`PillarWriter::write`].
-    pub async fn receive_bezwaar(
-        &self,
-        caller: &Caller,
-        pillar: Pillar,
-        request: v1::ReceiveBezwaarRequest,
-    ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(
-            caller,
-            pillar,
-            &catalogue::shared::BEZWAAR_ONTVANGEN,
-            request.context,
-            |check| {
-                let bezwaar = check.required("bezwaar", request.bezwaar)?;
-                check.date(
-                    "bezwaar.bezwaartermijn_einde",
-                    bezwaar.bezwaartermijn_einde.as_ref(),
-                )?;
-                Some(v1::event::Body::BezwaarOntvangen(bezwaar))
-            },
-        )
-        .await
-    }
-
-    /// `beslissing_op_bezwaar`: meets BEZWAAR.
-    ///
-    /// # Errors
-    /// As [`PillarWriter::write`].
-    pub async fn decide_bezwaar(
-        &self,
-        caller: &Caller,
-        pillar: Pillar,
-        request: v1::DecideBezwaarRequest,
-    ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.write(
-            caller,
-            pillar,
-            &catalogue::shared::BESLISSING_OP_BEZWAAR,
-            request.context,
-            |check| {
-                let beslissing = check.required("beslissing", request.beslissing)?;
-                check.choice::<v1::BezwaarUitkomst>(
-                    "beslissing.uitkomst",
-                    beslissing.uitkomst,
-                    "GEGROND, ONGEGROND, NIET_ONTVANKELIJK, INGETROKKEN",
-                )?;
-                Some(v1::event::Body::BeslissingOpBezwaar(beslissing))
-            },
-        )
-        .await
+        let (caller, mut request) = split(request)?;
+        let context = request.take_context();
+        self.write_regie(&caller, kind, context, None, |check| build(check, request))
+            .await
     }
 
     /// Checks a regie `context` (plus an optional person joining or leaving) and publishes an
@@ -513,46 +452,6 @@ fn person(check: &mut Check, person: v1::PersonRef) -> Option<DraftPerson> {
         display_name: checked.display_name,
         birth_date,
     })
-}
-
-/// Implements the RPCs every law's service shares (suspend and resume a decision term, receive
-/// and decide an objection) inside `impl <Law>Service for <Handler>`, through the handler's
-/// `writer: PillarWriter`, for the law `pillar`: one implementation instead of a copy per law.
-/// The signatures are what `#[tonic::async_trait]` makes of the trait's methods, since that
-/// attribute does not see into a macro.
-#[macro_export]
-macro_rules! shared_rpcs {
-    ($pillar:expr) => {
-        $crate::shared_rpcs!(@rpc $pillar, suspend_term, SuspendTermRequest);
-        $crate::shared_rpcs!(@rpc $pillar, resume_term, ResumeTermRequest);
-        $crate::shared_rpcs!(@rpc $pillar, receive_bezwaar, ReceiveBezwaarRequest);
-        $crate::shared_rpcs!(@rpc $pillar, decide_bezwaar, DecideBezwaarRequest);
-    };
-    (@rpc $pillar:expr, $method:ident, $request:ident) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            request: ::tonic::Request<::rondom_proto::v1::$request>,
-        ) -> ::std::pin::Pin<
-            ::std::boxed::Box<
-                dyn ::std::future::Future<
-                        Output = ::std::result::Result<
-                            ::tonic::Response<::rondom_proto::v1::WriteResponse>,
-                            ::tonic::Status,
-                        >,
-                    > + ::std::marker::Send
-                    + 'async_trait,
-            >,
-        >
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            ::std::boxed::Box::pin(async move {
-                let (caller, request) = $crate::split(request)?;
-                self.writer.$method(&caller, $pillar, request).await
-            })
-        }
-    };
 }
 
 #[cfg(test)]

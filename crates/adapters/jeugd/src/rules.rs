@@ -6,6 +6,7 @@ use rondom_domain::code::{
     check_agb, check_organisation, check_productcategorie, check_productcode,
 };
 use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
 
 /// Where a jeugdhulp stands in the message that reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,31 +25,21 @@ pub(crate) const MAATREGELEN: &str = "OTS, VOOGDIJ, JEUGDRECLASSERING";
 /// Longest organisation name or contact of a Veilig Thuis message, in characters.
 pub(crate) const MAX_TEXT: usize = 200;
 
-/// A beschikking cites its aanvraag (not after the beschikking itself) and, unless refused,
-/// grants a period that does not end before it starts.
+/// A beschikking is a care decision: see [`Check::care_decision`].
 pub(crate) fn check_beschikking(
     check: &mut Check,
     beschikking: &v1::JeugdBeschikkingAfgegeven,
 ) -> Option<()> {
-    let besluit = check.decision(
-        "beschikking",
-        beschikking.besluit,
-        "aanvraag_ontvangen_op",
-        beschikking.aanvraag_ontvangen_op.as_ref(),
-    );
-    check.code(
-        "beschikking.productcategorie",
-        &beschikking.productcategorie,
-        check_productcategorie,
-    );
-    if besluit != Some(v1::Besluit::Afgewezen) {
-        check.granted_period(
+    check
+        .care_decision(
             "beschikking",
+            beschikking.besluit,
+            beschikking.aanvraag_ontvangen_op.as_ref(),
+            &beschikking.productcategorie,
             beschikking.ingangsdatum.as_ref(),
             beschikking.einddatum.as_ref(),
-        );
-    }
-    besluit.map(|_| ())
+        )
+        .map(|_| ())
 }
 
 /// Jeugdhulp names its provider and product and starts on a day; it ends (optional on a
@@ -148,6 +139,110 @@ pub(crate) fn check_contact(contact: &str) -> Result<(), &'static str> {
     } else {
         Ok(())
     }
+}
+
+/// The `hulpvraag_ontvangen` event of `receive_hulpvraag`, if its payload keeps the rules.
+pub(crate) fn receive_hulpvraag(
+    check: &mut Check,
+    request: v1::ReceiveJeugdHulpvraagRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let hulpvraag = check.required("hulpvraag", request.hulpvraag)?;
+    check.choice::<v1::Verwijzer>("hulpvraag.verwijzer", hulpvraag.verwijzer, VERWIJZERS)?;
+    Some(Body::JeugdHulpvraag(hulpvraag))
+}
+
+/// The `aanvraag_ontvangen` event of `receive_aanvraag`, if its payload keeps the rules.
+pub(crate) fn receive_aanvraag(
+    check: &mut Check,
+    request: v1::ReceiveJeugdAanvraagRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let aanvraag = check.required("aanvraag", request.aanvraag)?;
+    check.code(
+        "aanvraag.productcategorie",
+        &aanvraag.productcategorie,
+        check_productcategorie,
+    );
+    Some(Body::JeugdAanvraag(aanvraag))
+}
+
+/// The `beschikking_afgegeven` event of `issue_beschikking`, if its payload keeps the rules.
+pub(crate) fn issue_beschikking(
+    check: &mut Check,
+    request: v1::IssueJeugdBeschikkingRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let beschikking = check.required("beschikking", request.beschikking)?;
+    check_beschikking(check, &beschikking)?;
+    Some(Body::JeugdBeschikking(beschikking))
+}
+
+/// The `jeugdhulp_toegewezen` event of `assign_jeugdhulp`, if its payload keeps the rules.
+pub(crate) fn assign_jeugdhulp(
+    check: &mut Check,
+    request: v1::AssignJeugdhulpRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+    check_jeugdhulp(check, &jeugdhulp, Step::Assigned)?;
+    Some(Body::Jeugdhulp(jeugdhulp))
+}
+
+/// The `jeugdhulp_gestart` event of `start_jeugdhulp`, if its payload keeps the rules.
+pub(crate) fn start_jeugdhulp(
+    check: &mut Check,
+    request: v1::StartJeugdhulpRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+    check.aanbieder(&jeugdhulp.aanbieder_agb);
+    check_jeugdhulp(check, &jeugdhulp, Step::Started)?;
+    Some(Body::Jeugdhulp(jeugdhulp))
+}
+
+/// The `jeugdhulp_beeindigd` event of `end_jeugdhulp`, if its payload keeps the rules.
+pub(crate) fn end_jeugdhulp(check: &mut Check, request: v1::EndJeugdhulpRequest) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
+    check.aanbieder(&jeugdhulp.aanbieder_agb);
+    check_jeugdhulp(check, &jeugdhulp, Step::Ended)?;
+    Some(Body::Jeugdhulp(jeugdhulp))
+}
+
+/// The `veilig_thuis_betrokken` event of `register_veilig_thuis`, if its payload keeps the rules.
+pub(crate) fn register_veilig_thuis(
+    check: &mut Check,
+    request: v1::RegisterVeiligThuisRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let veilig_thuis = check.required("veilig_thuis", request.veilig_thuis)?;
+    check.code(
+        "veilig_thuis.organisatie",
+        &veilig_thuis.organisatie,
+        check_organisatie_naam,
+    );
+    check.code("veilig_thuis.contact", &veilig_thuis.contact, check_contact);
+    Some(Body::VeiligThuis(veilig_thuis))
+}
+
+/// The `jeugdbeschermingsmaatregel_gestart` event of `start_maatregel`, if its payload keeps the rules.
+pub(crate) fn start_maatregel(
+    check: &mut Check,
+    request: v1::StartMaatregelRequest,
+) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let maatregel = check.required("maatregel", request.maatregel)?;
+    check_maatregel(check, &maatregel, false)?;
+    Some(Body::Jeugdbeschermingsmaatregel(maatregel))
+}
+
+/// The `jeugdbeschermingsmaatregel_beeindigd` event of `end_maatregel`, if its payload keeps the rules.
+pub(crate) fn end_maatregel(check: &mut Check, request: v1::EndMaatregelRequest) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    let maatregel = check.required("maatregel", request.maatregel)?;
+    check_maatregel(check, &maatregel, true)?;
+    Some(Body::Jeugdbeschermingsmaatregel(maatregel))
 }
 
 #[cfg(test)]

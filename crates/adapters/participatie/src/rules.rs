@@ -4,6 +4,7 @@
 use rondom_adapter::Check;
 use rondom_domain::code::check_kvk;
 use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
 
 pub(crate) const LEEFVORMEN: &str = "ALLEENSTAANDE, ALLEENSTAANDE_OUDER, GEHUWDEN";
 pub(crate) const REINTEGRATIE_SOORTEN: &str =
@@ -60,4 +61,69 @@ pub(crate) fn check_reintegratie(
     }
     soort?;
     start.map(|_| ())
+}
+
+/// The `melding_gedaan` event of `register_melding`, if its payload keeps the rules.
+pub(crate) fn register_melding(
+    _: &mut Check,
+    request: v1::RegisterPwMeldingRequest,
+) -> Option<Body> {
+    Some(Body::PwMelding(request.melding.unwrap_or_default()))
+}
+
+/// The `aanvraag_ingediend` event of `receive_aanvraag`, if its payload keeps the rules.
+pub(crate) fn receive_aanvraag(
+    check: &mut Check,
+    request: v1::ReceivePwAanvraagRequest,
+) -> Option<Body> {
+    let aanvraag = check.required("aanvraag", request.aanvraag)?;
+    check.choice::<v1::Leefvorm>("aanvraag.leefvorm", aanvraag.leefvorm, LEEFVORMEN)?;
+    Some(Body::PwAanvraag(aanvraag))
+}
+
+/// The `voorschot_verleend` event of `grant_voorschot`, if its payload keeps the rules.
+pub(crate) fn grant_voorschot(
+    check: &mut Check,
+    request: v1::GrantVoorschotRequest,
+) -> Option<Body> {
+    let voorschot = check.required("voorschot", request.voorschot)?;
+    check.positive_cents("voorschot.bedrag_cent", voorschot.bedrag_cent);
+    Some(Body::PwVoorschot(voorschot))
+}
+
+/// The `besluit_genomen` event of `take_besluit`, if its payload keeps the rules.
+pub(crate) fn take_besluit(check: &mut Check, request: v1::TakePwBesluitRequest) -> Option<Body> {
+    let besluit = check.required("besluit", request.besluit)?;
+    check_besluit(check, &besluit)?;
+    Some(Body::PwBesluit(besluit))
+}
+
+/// The `reintegratie_gestart` event of `start_reintegratie`, if its payload keeps the rules.
+pub(crate) fn start_reintegratie(
+    check: &mut Check,
+    request: v1::StartReintegratieRequest,
+) -> Option<Body> {
+    let reintegratie = check.required("reintegratie", request.reintegratie)?;
+    check_reintegratie(check, &reintegratie, false)?;
+    Some(Body::Reintegratie(reintegratie))
+}
+
+/// The `reintegratie_beeindigd` event of `end_reintegratie`, if its payload keeps the rules.
+pub(crate) fn end_reintegratie(
+    check: &mut Check,
+    request: v1::EndReintegratieRequest,
+) -> Option<Body> {
+    let reintegratie = check.required("reintegratie", request.reintegratie)?;
+    check_reintegratie(check, &reintegratie, true)?;
+    Some(Body::Reintegratie(reintegratie))
+}
+
+/// The `uitkering_beeindigd` event of `end_uitkering`, if its payload keeps the rules.
+pub(crate) fn end_uitkering(check: &mut Check, request: v1::EndUitkeringRequest) -> Option<Body> {
+    let uitkering = check.required("uitkering", request.uitkering)?;
+    let reden =
+        check.choice::<v1::UitkeringEindeReden>("uitkering.reden", uitkering.reden, EINDE_REDENEN);
+    check.date("uitkering.einddatum", uitkering.einddatum.as_ref())?;
+    reden?;
+    Some(Body::PwUitkeringBeeindigd(uitkering))
 }

@@ -17,11 +17,9 @@ mod rules;
 
 use rondom_adapter::{EventWriter, PillarWriter};
 use rondom_domain::catalogue;
-use rondom_domain::code::{check_organisation, check_staff_id};
 use rondom_proto::v1;
-use rondom_proto::v1::event::Body;
 use rondom_proto::v1::regie_service_server::{RegieService, RegieServiceServer};
-use rules::{SAMENSTELLING_REDENEN, WIJZIGINGEN, check_partner, check_plan, membership};
+use rules::membership;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -43,79 +41,34 @@ type Reply = Result<Response<v1::WriteResponse>, Status>;
 #[tonic::async_trait]
 impl RegieService for RegieHandler {
     async fn assign_regisseur(&self, request: Request<v1::AssignRegisseurRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
+        let kind = &catalogue::regie::REGISSEUR_TOEGEWEZEN;
         self.writer
-            .write_regie(
-                &caller,
-                &catalogue::regie::REGISSEUR_TOEGEWEZEN,
-                request.context,
-                None,
-                |check| {
-                    let regisseur = check.required("regisseur", request.regisseur)?;
-                    check.code(
-                        "regisseur.regisseur_id",
-                        &regisseur.regisseur_id,
-                        check_staff_id,
-                    );
-                    check.code(
-                        "regisseur.organisatie",
-                        &regisseur.organisatie,
-                        check_organisation,
-                    );
-                    Some(Body::Regisseur(regisseur))
-                },
-            )
+            .handle_regie(request, kind, rules::assign_regisseur)
             .await
     }
 
     async fn set_gezinsplan(&self, request: Request<v1::SetGezinsplanRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
+        let kind = &catalogue::regie::GEZINSPLAN_VASTGESTELD;
         self.writer
-            .write_regie(
-                &caller,
-                &catalogue::regie::GEZINSPLAN_VASTGESTELD,
-                request.context,
-                None,
-                |check| {
-                    let plan = check.required("plan", request.plan)?;
-                    check_plan(check, &plan)?;
-                    Some(Body::Gezinsplan(plan))
-                },
-            )
+            .handle_regie(request, kind, rules::set_gezinsplan)
             .await
     }
 
     async fn register_partner(&self, request: Request<v1::RegisterPartnerRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
+        let kind = &catalogue::regie::PARTNER_BETROKKEN;
         self.writer
-            .write_regie(
-                &caller,
-                &catalogue::regie::PARTNER_BETROKKEN,
-                request.context,
-                None,
-                |check| {
-                    let partner = check.required("partner", request.partner)?;
-                    check_partner(check, &partner)?;
-                    Some(Body::Partner(partner))
-                },
-            )
+            .handle_regie(request, kind, |check, request| {
+                rules::partner(check, request.partner)
+            })
             .await
     }
 
     async fn end_partner(&self, request: Request<v1::EndPartnerRequest>) -> Reply {
-        let (caller, request) = rondom_adapter::split(request)?;
+        let kind = &catalogue::regie::PARTNER_BEEINDIGD;
         self.writer
-            .write_regie(
-                &caller,
-                &catalogue::regie::PARTNER_BEEINDIGD,
-                request.context,
-                None,
-                |check| {
-                    let partner = check.required("partner", request.partner)?;
-                    check_partner(check, &partner)?;
-                    Some(Body::Partner(partner))
-                },
-            )
+            .handle_regie(request, kind, |check, request| {
+                rules::partner(check, request.partner)
+            })
             .await
     }
 
@@ -131,21 +84,7 @@ impl RegieService for RegieHandler {
                 &catalogue::regie::SAMENSTELLING_GEWIJZIGD,
                 request.context,
                 Some((request.person, membership)),
-                |check| {
-                    let wijziging = check.required("wijziging", request.wijziging)?;
-                    let soort = check.choice::<v1::SamenstellingWijziging>(
-                        "wijziging.wijziging",
-                        wijziging.wijziging,
-                        WIJZIGINGEN,
-                    );
-                    check.choice::<v1::SamenstellingReden>(
-                        "wijziging.reden",
-                        wijziging.reden,
-                        SAMENSTELLING_REDENEN,
-                    )?;
-                    soort?;
-                    Some(Body::Samenstelling(wijziging))
-                },
+                |check| rules::change_composition(check, request.wijziging),
             )
             .await
     }

@@ -3,8 +3,9 @@
 
 use rondom_adapter::{Check, Membership};
 use rondom_domain::Pillar;
-use rondom_domain::code::{check_coded, check_organisation};
+use rondom_domain::code::{check_coded, check_organisation, check_staff_id};
 use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
 
 pub(crate) const PIJLERS: &str = "WIJKTEAM, WMO, JEUGD, PARTICIPATIE, SCHULDHULP";
 pub(crate) const WIJZIGINGEN: &str = "TOEGETREDEN, VERTROKKEN";
@@ -92,6 +93,59 @@ pub(crate) fn taking_part(value: i32) -> Option<v1::Pillar> {
     let pillar = rondom_proto::convert::pillar_from_proto(value)?;
     (pillar == Pillar::Wijkteam || rondom_domain::law::of(pillar).is_some())
         .then(|| v1::Pillar::from(pillar))
+}
+
+/// The `regisseur_toegewezen` event: a regisseur (a staff id) of an organisation.
+pub(crate) fn assign_regisseur(
+    check: &mut Check,
+    request: v1::AssignRegisseurRequest,
+) -> Option<Body> {
+    let regisseur = check.required("regisseur", request.regisseur)?;
+    check.code(
+        "regisseur.regisseur_id",
+        &regisseur.regisseur_id,
+        check_staff_id,
+    );
+    check.code(
+        "regisseur.organisatie",
+        &regisseur.organisatie,
+        check_organisation,
+    );
+    Some(Body::Regisseur(regisseur))
+}
+
+/// The `gezinsplan_vastgesteld` event: see [`check_plan`].
+pub(crate) fn set_gezinsplan(check: &mut Check, request: v1::SetGezinsplanRequest) -> Option<Body> {
+    let plan = check.required("plan", request.plan)?;
+    check_plan(check, &plan)?;
+    Some(Body::Gezinsplan(plan))
+}
+
+/// The `partner_betrokken` or `partner_beeindigd` event: see [`check_partner`].
+pub(crate) fn partner(check: &mut Check, partner: Option<v1::Partner>) -> Option<Body> {
+    let partner = check.required("partner", partner)?;
+    check_partner(check, &partner)?;
+    Some(Body::Partner(partner))
+}
+
+/// The `samenstelling_gewijzigd` event: a person joins or leaves, for a known reason.
+pub(crate) fn change_composition(
+    check: &mut Check,
+    wijziging: Option<v1::SamenstellingGewijzigd>,
+) -> Option<Body> {
+    let wijziging = check.required("wijziging", wijziging)?;
+    let soort = check.choice::<v1::SamenstellingWijziging>(
+        "wijziging.wijziging",
+        wijziging.wijziging,
+        WIJZIGINGEN,
+    );
+    check.choice::<v1::SamenstellingReden>(
+        "wijziging.reden",
+        wijziging.reden,
+        SAMENSTELLING_REDENEN,
+    )?;
+    soort?;
+    Some(Body::Samenstelling(wijziging))
 }
 
 #[cfg(test)]

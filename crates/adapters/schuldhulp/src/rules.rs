@@ -3,6 +3,7 @@
 
 use rondom_adapter::Check;
 use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
 
 pub(crate) const SCHULDEISERS: &str = "HUUR, ENERGIE, WATER, ZORGVERZEKERING";
 pub(crate) const BEDREIGENDE_SITUATIES: &str =
@@ -64,4 +65,104 @@ pub(crate) fn check_schuldregeling(
     }
     soort?;
     start.map(|_| ())
+}
+
+/// The `vroegsignaal_ontvangen` event of `receive_vroegsignaal`, if its payload keeps the rules.
+pub(crate) fn receive_vroegsignaal(
+    check: &mut Check,
+    request: v1::ReceiveVroegsignaalRequest,
+) -> Option<Body> {
+    let vroegsignaal = check.required("vroegsignaal", request.vroegsignaal)?;
+    let schuldeiser = check.choice::<v1::Schuldeiser>(
+        "vroegsignaal.schuldeiser",
+        vroegsignaal.schuldeiser,
+        SCHULDEISERS,
+    );
+    check.positive_cents(
+        "vroegsignaal.achterstand_cent",
+        vroegsignaal.achterstand_cent,
+    );
+    if !ACHTERSTAND_MAANDEN.contains(&vroegsignaal.achterstand_maanden) {
+        check.push(
+            "vroegsignaal.achterstand_maanden",
+            "the months in arrears are 1 to 120",
+        );
+    }
+    schuldeiser?;
+    Some(Body::Vroegsignaal(vroegsignaal))
+}
+
+/// The `aanbod_geaccepteerd` event of `accept_aanbod`, if its payload keeps the rules.
+pub(crate) fn accept_aanbod(_: &mut Check, request: v1::AcceptAanbodRequest) -> Option<Body> {
+    Some(Body::AanbodGeaccepteerd(request.aanbod.unwrap_or_default()))
+}
+
+/// The `aanmelding_ontvangen` event of `receive_aanmelding`, if its payload keeps the rules.
+pub(crate) fn receive_aanmelding(
+    check: &mut Check,
+    request: v1::ReceiveAanmeldingRequest,
+) -> Option<Body> {
+    let aanmelding = check.required("aanmelding", request.aanmelding)?;
+    check.choice::<v1::BedreigendeSituatie>(
+        "aanmelding.bedreigende_situatie",
+        aanmelding.bedreigende_situatie,
+        BEDREIGENDE_SITUATIES,
+    )?;
+    Some(Body::SchuldAanmelding(aanmelding))
+}
+
+/// The `eerste_gesprek_gevoerd` event of `hold_eerste_gesprek`, if its payload keeps the rules.
+pub(crate) fn hold_eerste_gesprek(
+    _: &mut Check,
+    request: v1::HoldEersteGesprekRequest,
+) -> Option<Body> {
+    Some(Body::EersteGesprek(request.gesprek.unwrap_or_default()))
+}
+
+/// The `beschikking_afgegeven` event of `issue_beschikking`, if its payload keeps the rules.
+pub(crate) fn issue_beschikking(
+    check: &mut Check,
+    request: v1::IssueSchuldBeschikkingRequest,
+) -> Option<Body> {
+    let beschikking = check.required("beschikking", request.beschikking)?;
+    check_beschikking(check, &beschikking)?;
+    Some(Body::SchuldBeschikking(beschikking))
+}
+
+/// The `stabilisatie_bereikt` event of `reach_stabilisatie`, if its payload keeps the rules.
+pub(crate) fn reach_stabilisatie(
+    _: &mut Check,
+    request: v1::ReachStabilisatieRequest,
+) -> Option<Body> {
+    Some(Body::Stabilisatie(request.stabilisatie.unwrap_or_default()))
+}
+
+/// The `schuldregeling_gestart` event of `start_schuldregeling`, if its payload keeps the rules.
+pub(crate) fn start_schuldregeling(
+    check: &mut Check,
+    request: v1::StartSchuldregelingRequest,
+) -> Option<Body> {
+    let regeling = check.required("schuldregeling", request.schuldregeling)?;
+    check_schuldregeling(check, &regeling, false)?;
+    Some(Body::Schuldregeling(regeling))
+}
+
+/// The `schuldregeling_beeindigd` event of `end_schuldregeling`, if its payload keeps the rules.
+pub(crate) fn end_schuldregeling(
+    check: &mut Check,
+    request: v1::EndSchuldregelingRequest,
+) -> Option<Body> {
+    let regeling = check.required("schuldregeling", request.schuldregeling)?;
+    check_schuldregeling(check, &regeling, true)?;
+    Some(Body::Schuldregeling(regeling))
+}
+
+/// The `traject_afgesloten` event of `close_traject`, if its payload keeps the rules.
+pub(crate) fn close_traject(
+    check: &mut Check,
+    request: v1::CloseSchuldTrajectRequest,
+) -> Option<Body> {
+    let afsluiting = check.required("afsluiting", request.afsluiting)?;
+    check.choice::<v1::AfsluitReden>("afsluiting.reden", afsluiting.reden, AFSLUIT_REDENEN)?;
+    Some(Body::SchuldTrajectAfgesloten(afsluiting))
 }

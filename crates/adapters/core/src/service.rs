@@ -1,0 +1,107 @@
+//! [`law_service!`](crate::law_service): a law's gRPC service written as a table. Each row
+//! names an RPC, its request, the kind of event it writes and the pure rule that checks the
+//! payload; the macro makes the handler, its constructor and every RPC (the rows and the
+//! ones every law shares, [`crate::shared`]) one call of [`crate::PillarWriter::handle`].
+
+/// The reply of every write RPC.
+pub type Reply = Result<tonic::Response<rondom_proto::v1::WriteResponse>, tonic::Status>;
+
+/// Declares a law's gRPC service: `service(writer)`, the handler type and its trait
+/// implementation.
+///
+/// ```ignore
+/// rondom_adapter::law_service! {
+///     /// Implements `rondom.v1.WmoService`.
+///     WmoHandler: WmoService served by WmoServiceServer, in Pillar::Wmo;
+///     receive_melding(ReceiveWmoMeldingRequest) writes wmo::MELDING_ONTVANGEN by rules::melding;
+/// }
+/// ```
+#[macro_export]
+macro_rules! law_service {
+    (
+        $(#[$doc:meta])*
+        $handler:ident: $service:ident served by $server:ident, in $pillar:expr;
+        $( $method:ident($request:ident) writes $kind:path, by $rule:path; )*
+    ) => {
+        /// Returns the gRPC service publishing through `writer`.
+        pub fn service(writer: ::std::sync::Arc<$crate::EventWriter>) -> $server<$handler> {
+            $server::new($handler {
+                writer: $crate::PillarWriter::new(writer),
+            })
+        }
+
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $handler {
+            writer: $crate::PillarWriter,
+        }
+
+        #[::tonic::async_trait]
+        impl $service for $handler {
+            $(
+                async fn $method(
+                    &self,
+                    request: ::tonic::Request<::rondom_proto::v1::$request>,
+                ) -> $crate::Reply {
+                    self.writer.handle(request, $pillar, &$kind, $rule).await
+                }
+            )*
+
+            async fn suspend_term(
+                &self,
+                request: ::tonic::Request<::rondom_proto::v1::SuspendTermRequest>,
+            ) -> $crate::Reply {
+                self.writer
+                    .handle(
+                        request,
+                        $pillar,
+                        &::rondom_domain::catalogue::shared::TERMIJN_OPGESCHORT,
+                        $crate::shared::suspend_term,
+                    )
+                    .await
+            }
+
+            async fn resume_term(
+                &self,
+                request: ::tonic::Request<::rondom_proto::v1::ResumeTermRequest>,
+            ) -> $crate::Reply {
+                self.writer
+                    .handle(
+                        request,
+                        $pillar,
+                        &::rondom_domain::catalogue::shared::TERMIJN_HERVAT,
+                        $crate::shared::resume_term,
+                    )
+                    .await
+            }
+
+            async fn receive_bezwaar(
+                &self,
+                request: ::tonic::Request<::rondom_proto::v1::ReceiveBezwaarRequest>,
+            ) -> $crate::Reply {
+                self.writer
+                    .handle(
+                        request,
+                        $pillar,
+                        &::rondom_domain::catalogue::shared::BEZWAAR_ONTVANGEN,
+                        $crate::shared::receive_bezwaar,
+                    )
+                    .await
+            }
+
+            async fn decide_bezwaar(
+                &self,
+                request: ::tonic::Request<::rondom_proto::v1::DecideBezwaarRequest>,
+            ) -> $crate::Reply {
+                self.writer
+                    .handle(
+                        request,
+                        $pillar,
+                        &::rondom_domain::catalogue::shared::BESLISSING_OP_BEZWAAR,
+                        $crate::shared::decide_bezwaar,
+                    )
+                    .await
+            }
+        }
+    };
+}

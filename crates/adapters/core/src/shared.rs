@@ -1,0 +1,45 @@
+//! The payload rules of the RPCs every law's service shares: suspend and resume a decision
+//! term (Awb 4:15), receive and decide an objection (Awb 7:10). Pure: [`crate::law_service`]
+//! wires them into each law's service.
+
+use crate::check::Check;
+use rondom_proto::v1;
+use rondom_proto::v1::event::Body;
+
+/// `termijn_opgeschort`: the case's decision term is suspended, for a reason the Awb knows.
+pub fn suspend_term(check: &mut Check, request: v1::SuspendTermRequest) -> Option<Body> {
+    let opschorting = check.required("opschorting", request.opschorting)?;
+    check.choice::<v1::OpschortingReden>(
+        "opschorting.reden",
+        opschorting.reden,
+        "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
+    )?;
+    Some(Body::TermijnOpgeschort(opschorting))
+}
+
+/// `termijn_hervat`: the decision term runs again.
+pub fn resume_term(_: &mut Check, request: v1::ResumeTermRequest) -> Option<Body> {
+    Some(Body::TermijnHervat(request.hervatting.unwrap_or_default()))
+}
+
+/// `bezwaar_ontvangen`: an objection, which starts BEZWAAR; it names when the objection
+/// period ends.
+pub fn receive_bezwaar(check: &mut Check, request: v1::ReceiveBezwaarRequest) -> Option<Body> {
+    let bezwaar = check.required("bezwaar", request.bezwaar)?;
+    check.date(
+        "bezwaar.bezwaartermijn_einde",
+        bezwaar.bezwaartermijn_einde.as_ref(),
+    )?;
+    Some(Body::BezwaarOntvangen(bezwaar))
+}
+
+/// `beslissing_op_bezwaar`: meets BEZWAAR, with one of the outcomes of an objection.
+pub fn decide_bezwaar(check: &mut Check, request: v1::DecideBezwaarRequest) -> Option<Body> {
+    let beslissing = check.required("beslissing", request.beslissing)?;
+    check.choice::<v1::BezwaarUitkomst>(
+        "beslissing.uitkomst",
+        beslissing.uitkomst,
+        "GEGROND, ONGEGROND, NIET_ONTVANKELIJK, INGETROKKEN",
+    )?;
+    Some(Body::BeslissingOpBezwaar(beslissing))
+}
