@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use crate::pillar::Pillar;
-pub use crate::purpose::{Purpose, UnknownPurpose};
+use crate::law::Pillar;
+pub use crate::law::{Purpose, UnknownPurpose};
 
 /// Who may see events of a kind (docs/domain.md, Need to know).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

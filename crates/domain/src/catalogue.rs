@@ -9,7 +9,7 @@
 
 pub use crate::access::NeedToKnow;
 use crate::deadline::RuleCode;
-use crate::pillar::Pillar;
+use crate::law::Pillar;
 
 /// Where a trajectory (one pillar case) stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -602,7 +602,7 @@ pub fn class_of(pillar: Pillar, name: &str) -> NeedToKnow {
 
 /// Returns the rule of a pillar's decision on an application: the term Awb 4:15 suspends.
 pub fn decision_rule(pillar: Pillar) -> Option<RuleCode> {
-    crate::law::of(pillar).map(|law| law.decision_rule)
+    crate::law::of(pillar).and_then(|law| law.decision_rule)
 }
 
 #[cfg(test)]

@@ -1,10 +1,155 @@
-//! The registry of the laws: for each of the four laws of the sociaal domein what the rest of
-//! Rondom derives from it (authorization, purposes, deadlines, development credentials, help
-//! texts). A law is added here, in the catalogue's rows, and in its adapter crate.
+//! The registry of the laws. The pillars (the four laws of the sociaal domein, the wijkteam
+//! and regie), the purposes a reader states (doelbinding), and for each law what the rest of
+//! Rondom derives from it: authorization, purposes, deadlines, development credentials, help
+//! texts and wire conversions. A new law is a variant of [`Pillar`] and of [`Purpose`] (each
+//! at the end, in wire order) and a row of [`LAWS`], all in this file; then rows in the
+//! catalogue and its adapter crate (docs/architecture.md, "Where a change goes").
+//! Which role may read for which purpose is the access policy's (`Purpose::allowed_for`).
+
+use std::fmt;
+use std::str::FromStr;
 
 use crate::deadline::RuleCode;
-use crate::pillar::Pillar;
-use crate::purpose::Purpose;
+
+/// Where an event belongs. The wire name is used in subjects and CloudEvents types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pillar {
+    /// The neighbourhood team, usually the first to notice.
+    Wijkteam,
+    /// Wet maatschappelijke ondersteuning 2015.
+    Wmo,
+    /// Jeugdwet.
+    Jeugd,
+    /// Participatiewet (bijstand, re-integratie).
+    Participatie,
+    /// Wet gemeentelijke schuldhulpverlening.
+    Schuldhulp,
+    /// Coordination around the household: regisseur, plan, composition.
+    Regie,
+}
+
+impl Pillar {
+    /// Every pillar, in wire order.
+    pub const ALL: [Pillar; 6] = [
+        Pillar::Wijkteam,
+        Pillar::Wmo,
+        Pillar::Jeugd,
+        Pillar::Participatie,
+        Pillar::Schuldhulp,
+        Pillar::Regie,
+    ];
+
+    /// Returns the name used in subjects and types: `wijkteam`, `wmo`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pillar::Wijkteam => "wijkteam",
+            Pillar::Wmo => "wmo",
+            Pillar::Jeugd => "jeugd",
+            Pillar::Participatie => "participatie",
+            Pillar::Schuldhulp => "schuldhulp",
+            Pillar::Regie => "regie",
+        }
+    }
+
+    /// Returns the name people read, e.g. `Wmo` or `Wijkteam`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pillar::Wijkteam => "Wijkteam",
+            Pillar::Wmo => "Wmo",
+            Pillar::Jeugd => "Jeugd",
+            Pillar::Participatie => "Participatie",
+            Pillar::Schuldhulp => "Schuldhulp",
+            Pillar::Regie => "Regie",
+        }
+    }
+
+    /// Returns whether a wijkteam signal may be filed under this pillar. Regie events come
+    /// from coordinators, not from signals.
+    pub fn accepts_signals(self) -> bool {
+        !matches!(self, Pillar::Regie)
+    }
+}
+
+impl fmt::Display for Pillar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name is not one of the pillars.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown pillar {0:?}")]
+pub struct UnknownPillar(pub String);
+
+impl FromStr for Pillar {
+    type Err = UnknownPillar;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Pillar::ALL
+            .into_iter()
+            .find(|pillar| pillar.as_str() == name)
+            .ok_or_else(|| UnknownPillar(name.to_owned()))
+    }
+}
+
+/// Why a reader reads: every read states one (doelbinding), and it is audited with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Coordinating support around the household ("1 gezin, 1 plan, 1 regisseur").
+    Regie,
+    UitvoeringWmo,
+    UitvoeringJeugdwet,
+    Schuldhulpverlening,
+    Bijstandsverlening,
+    /// Running the hub: health, audit; never personal data.
+    Beheer,
+}
+
+impl Purpose {
+    /// Every purpose, in wire order.
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Regie,
+        Purpose::UitvoeringWmo,
+        Purpose::UitvoeringJeugdwet,
+        Purpose::Schuldhulpverlening,
+        Purpose::Bijstandsverlening,
+        Purpose::Beheer,
+    ];
+
+    /// Returns the wire name, e.g. `uitvoering_jeugdwet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Regie => "regie",
+            Purpose::UitvoeringWmo => "uitvoering_wmo",
+            Purpose::UitvoeringJeugdwet => "uitvoering_jeugdwet",
+            Purpose::Schuldhulpverlening => "schuldhulpverlening",
+            Purpose::Bijstandsverlening => "bijstandsverlening",
+            Purpose::Beheer => "beheer",
+        }
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text is not one of the purposes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown purpose {0:?}; one of {names}", names = Purpose::ALL.map(Purpose::as_str).join(", "))]
+pub struct UnknownPurpose(pub String);
+
+impl FromStr for Purpose {
+    type Err = UnknownPurpose;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Purpose::ALL
+            .into_iter()
+            .find(|purpose| purpose.as_str() == text)
+            .ok_or_else(|| UnknownPurpose(text.to_owned()))
+    }
+}
 
 /// One law and what Rondom knows of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +164,7 @@ pub struct Law {
     /// What the service does and for whom, for help texts.
     pub serves: &'static str,
     /// The rule of its decision on an application: the term Awb 4:15 suspends.
-    pub decision_rule: RuleCode,
+    pub decision_rule: Option<RuleCode>,
     /// Methods of its service a provider calls (about care assigned to it); the
     /// back-office calls the rest.
     pub provider_methods: &'static [&'static str],
@@ -36,7 +181,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::UitvoeringWmo,
         service: "rondom.v1.WmoService",
         serves: "WmoService for Wmo back-offices and providers",
-        decision_rule: RuleCode::WmoBeschikking,
+        decision_rule: Some(RuleCode::WmoBeschikking),
         provider_methods: &["StartVoorziening", "StopVoorziening"],
         dev_partner: "87654321",
     },
@@ -46,7 +191,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::UitvoeringJeugdwet,
         service: "rondom.v1.JeugdService",
         serves: "JeugdService for Jeugdwet back-offices and providers",
-        decision_rule: RuleCode::JwBeschikking,
+        decision_rule: Some(RuleCode::JwBeschikking),
         provider_methods: &["StartJeugdhulp", "EndJeugdhulp"],
         dev_partner: "12345678",
     },
@@ -56,7 +201,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::Bijstandsverlening,
         service: "rondom.v1.ParticipatieService",
         serves: "ParticipatieService for Werk & Inkomen",
-        decision_rule: RuleCode::PwBesluit,
+        decision_rule: Some(RuleCode::PwBesluit),
         provider_methods: &[],
         dev_partner: "00000001002564440000",
     },
@@ -66,7 +211,7 @@ pub const LAWS: [Law; 4] = [
         purpose: Purpose::Schuldhulpverlening,
         service: "rondom.v1.SchuldhulpService",
         serves: "SchuldhulpService for schuldhulpverlening and vroegsignalering",
-        decision_rule: RuleCode::ShvBeschikking,
+        decision_rule: Some(RuleCode::ShvBeschikking),
         provider_methods: &[],
         dev_partner: "41216593",
     },
@@ -110,16 +255,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_law_is_found_by_its_pillar_and_service_and_has_a_decision_rule() {
+    fn wire_names_round_trip() {
+        for pillar in Pillar::ALL {
+            assert_eq!(pillar.as_str().parse::<Pillar>(), Ok(pillar));
+        }
+        assert!("wgs".parse::<Pillar>().is_err());
+    }
+
+    #[test]
+    fn regie_takes_no_signals() {
+        assert!(!Pillar::Regie.accepts_signals());
+        assert!(Pillar::Schuldhulp.accepts_signals());
+    }
+
+    #[test]
+    fn every_law_is_found_by_its_pillar_and_service_and_its_decision_rule_exists() {
         for law in &LAWS {
             assert_eq!(of(law.pillar), Some(law));
             assert_eq!(by_service(law.service), Some(law));
-            assert_eq!(
-                law.decision_rule.rule().code,
-                law.decision_rule,
-                "{}",
-                law.title
-            );
+            let rule = law
+                .decision_rule
+                .expect("each of the four laws has a decision term");
+            assert_eq!(rule.rule().code, rule, "{}", law.title);
         }
         assert!(of(Pillar::Regie).is_none() && of(Pillar::Wijkteam).is_none());
     }

@@ -5,7 +5,8 @@
 //! these types.
 //!
 //! # Layout
-//! - [`pillar`] — the five pillars plus regie, with their wire names
+//! - [`law`] — the registry of the laws: pillars, purposes, and what derives from each law
+//! - [`header`] — one validator for the header of every write
 //! - [`bsn`] — the burgerservicenummer and its 11-proef
 //! - [`access`] — the need-to-know policy table and the purposes a read may state
 //! - [`bylaw`] — terms a gemeente sets itself, read from a TOML file
@@ -42,9 +43,7 @@ pub mod deadline;
 pub mod header;
 pub mod id;
 pub mod law;
-pub mod pillar;
 pub mod pseudonym;
-pub mod purpose;
 pub mod retention;
 pub mod seal;
 pub mod signal;
@@ -53,7 +52,7 @@ pub mod write;
 
 pub use bsn::Bsn;
 pub use id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};
-pub use pillar::Pillar;
+pub use law::{Pillar, Purpose};
 pub use pseudonym::{Pseudonym, PseudonymKey};
 pub use signal::{Signal, SignalKind, SignalPerson, Urgency};
 pub use violation::{FieldViolation, InvalidInput};

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
 
-use crate::pillar::Pillar;
+use crate::law::Pillar;
 
 /// Years, per pillar, that personal data is kept after the pillar's last trajectory ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

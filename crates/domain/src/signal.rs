@@ -10,7 +10,7 @@ pub use crate::header::{
     CLOCK_SKEW, MAX_DISPLAY_NAME_CHARS, MAX_PERSONS, MAX_SUMMARY_BYTES, SignalPerson, check_person,
 };
 use crate::id::{EventId, GemeenteCode, IdempotencyKey, SourceUrn};
-use crate::pillar::Pillar;
+use crate::law::Pillar;
 use crate::violation::{InvalidInput, Violations};
 
 /// How urgent a signal is, as the sender judges it.
@@ -246,9 +246,14 @@ fn check_kind(
 ) -> (Option<Pillar>, Option<SignalKind>) {
     let pillar = match pillar {
         None => {
+            let pillars: Vec<&str> = Pillar::ALL
+                .into_iter()
+                .filter(|pillar| pillar.accepts_signals())
+                .map(Pillar::as_str)
+                .collect();
             violations.push(
                 "pillar",
-                "pillar is required: wijkteam, wmo, jeugd, participatie or schuldhulp",
+                format!("pillar is required: one of {}", pillars.join(", ")),
             );
             None
         }

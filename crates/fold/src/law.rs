@@ -26,7 +26,8 @@ pub(crate) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>) {
             Pillar::Participatie => participatie::apply(household, step, body),
             Pillar::Schuldhulp => schuldhulp::apply(step, body),
             Pillar::Regie => regie::apply(household, step, body),
-            Pillar::Wijkteam => {}
+            // The wijkteam's signals, and a law whose payloads add no rules of their own.
+            _ => {}
         }
     }
 }

@@ -36,6 +36,27 @@ macro_rules! law_service {
             writer: $crate::PillarWriter,
         }
 
+        $crate::law_service! {
+            @rpcs $handler: $service, in $pillar;
+            $( $method($request) writes $kind, by $rule; )*
+            suspend_term(SuspendTermRequest)
+                writes ::rondom_domain::catalogue::shared::TERMIJN_OPGESCHORT,
+                by $crate::shared::suspend_term;
+            resume_term(ResumeTermRequest)
+                writes ::rondom_domain::catalogue::shared::TERMIJN_HERVAT,
+                by $crate::shared::resume_term;
+            receive_bezwaar(ReceiveBezwaarRequest)
+                writes ::rondom_domain::catalogue::shared::BEZWAAR_ONTVANGEN,
+                by $crate::shared::receive_bezwaar;
+            decide_bezwaar(DecideBezwaarRequest)
+                writes ::rondom_domain::catalogue::shared::BESLISSING_OP_BEZWAAR,
+                by $crate::shared::decide_bezwaar;
+        }
+    };
+    (
+        @rpcs $handler:ident: $service:ident, in $pillar:expr;
+        $( $method:ident($request:ident) writes $kind:path, by $rule:path; )*
+    ) => {
         #[::tonic::async_trait]
         impl $service for $handler {
             $(
@@ -46,62 +67,6 @@ macro_rules! law_service {
                     self.writer.handle(request, $pillar, &$kind, $rule).await
                 }
             )*
-
-            async fn suspend_term(
-                &self,
-                request: ::tonic::Request<::rondom_proto::v1::SuspendTermRequest>,
-            ) -> $crate::Reply {
-                self.writer
-                    .handle(
-                        request,
-                        $pillar,
-                        &::rondom_domain::catalogue::shared::TERMIJN_OPGESCHORT,
-                        $crate::shared::suspend_term,
-                    )
-                    .await
-            }
-
-            async fn resume_term(
-                &self,
-                request: ::tonic::Request<::rondom_proto::v1::ResumeTermRequest>,
-            ) -> $crate::Reply {
-                self.writer
-                    .handle(
-                        request,
-                        $pillar,
-                        &::rondom_domain::catalogue::shared::TERMIJN_HERVAT,
-                        $crate::shared::resume_term,
-                    )
-                    .await
-            }
-
-            async fn receive_bezwaar(
-                &self,
-                request: ::tonic::Request<::rondom_proto::v1::ReceiveBezwaarRequest>,
-            ) -> $crate::Reply {
-                self.writer
-                    .handle(
-                        request,
-                        $pillar,
-                        &::rondom_domain::catalogue::shared::BEZWAAR_ONTVANGEN,
-                        $crate::shared::receive_bezwaar,
-                    )
-                    .await
-            }
-
-            async fn decide_bezwaar(
-                &self,
-                request: ::tonic::Request<::rondom_proto::v1::DecideBezwaarRequest>,
-            ) -> $crate::Reply {
-                self.writer
-                    .handle(
-                        request,
-                        $pillar,
-                        &::rondom_domain::catalogue::shared::BESLISSING_OP_BEZWAAR,
-                        $crate::shared::decide_bezwaar,
-                    )
-                    .await
-            }
         }
     };
 }

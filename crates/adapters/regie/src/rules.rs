@@ -7,12 +7,21 @@ use rondom_domain::code::{check_coded, check_organisation, check_staff_id};
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
-pub(crate) const PIJLERS: &str = "WIJKTEAM, WMO, JEUGD, PARTICIPATIE, SCHULDHULP";
 pub(crate) const WIJZIGINGEN: &str = "TOEGETREDEN, VERTROKKEN";
 pub(crate) const SAMENSTELLING_REDENEN: &str =
     "GEBOORTE, VERHUIZING, OVERLIJDEN, SCHEIDING, SAMENWONEN, OVERIG";
 /// Most goals one gezinsplan may have.
 pub(crate) const MAX_DOELEN: usize = 20;
+
+/// The pillars a plan or partner may name, as the wire spells them: every one but regie.
+fn pillar_names() -> String {
+    let names: Vec<String> = Pillar::ALL
+        .into_iter()
+        .filter(|&pillar| pillar != Pillar::Regie)
+        .map(|pillar| pillar.as_str().to_uppercase())
+        .collect();
+    names.join(", ")
+}
 
 /// Returns whether a person joins or leaves the household with a wijziging (a wire value).
 pub(crate) fn membership(wijziging: i32) -> Option<Membership> {
@@ -56,13 +65,13 @@ pub(crate) fn pijler_violations(pijlers: &[i32]) -> Vec<(String, String)> {
     if pijlers.is_empty() {
         violations.push((
             "plan.pijlers".to_owned(),
-            format!("a plan names at least one pillar: {PIJLERS}"),
+            format!("a plan names at least one pillar: {}", pillar_names()),
         ));
     }
     for (index, &pijler) in pijlers.iter().enumerate() {
         let field = format!("plan.pijlers[{index}]");
         if taking_part(pijler).is_none() {
-            violations.push((field, format!("a pillar is one of {PIJLERS}")));
+            violations.push((field, format!("a pillar is one of {}", pillar_names())));
         } else if pijlers[..index].contains(&pijler) {
             violations.push((field, "a pillar is named once".to_owned()));
         }
@@ -81,7 +90,7 @@ pub(crate) fn check_partner(check: &mut Check, partner: &v1::Partner) -> Option<
     if pillar.is_none() {
         check.push(
             "partner.pillar",
-            format!("partner.pillar is required: one of {PIJLERS}"),
+            format!("partner.pillar is required: one of {}", pillar_names()),
         );
     }
     pillar.map(|_| ())

@@ -177,8 +177,8 @@ struct PostArgs {
     /// co-residents; the first is the person the signal is about.
     #[arg(long = "person", required = true)]
     persons: Vec<String>,
-    /// Pillar: wijkteam, wmo, jeugd, participatie or schuldhulp.
-    #[arg(long)]
+    /// The pillar the signal is filed under.
+    #[arg(long, value_parser = super::subscribe::pillars(rondom_domain::Pillar::accepts_signals))]
     pillar: String,
     /// Kind from the signal catalogue, e.g. zorgen_opvoeding or betalingsachterstand.
     #[arg(long)]

@@ -129,12 +129,16 @@ fn development_clients(data_dir: &Path) -> anyhow::Result<PathBuf> {
         "development credentials in use: a client per role with its token in the data directory; never in production, pass --clients there"
     );
     say!(
-        "Development credentials: a token per role (wijkteam, wmo, jeugd, participatie, \
-         schuldhulp, coordinator, operator) is in {tokens}.\n\
+        "Development credentials: a token per client ({names}) is in {tokens}.\n\
          The CLI picks them up from there when run in this directory (or with RONDOM_DATA_DIR={data}).\n\
          For grpcurl or another client:\n  \
          export RONDOM_TOKEN=$(grep '^coordinator' {tokens} | cut -d'\"' -f2)\n  \
          grpcurl -plaintext -H \"authorization: Bearer $RONDOM_TOKEN\" ...",
+        names = dev_clients::DevClient::all()
+            .into_iter()
+            .map(dev_clients::DevClient::name)
+            .collect::<Vec<_>>()
+            .join(", "),
         tokens = tokens.display(),
         data = data_dir.display(),
     );
