@@ -10,10 +10,11 @@ mod delivery;
 use chrono::NaiveDate;
 use prost::Message as _;
 use rondom_domain::access::{Role, Sight, Standing};
-use rondom_domain::catalogue::NeedToKnow;
+use rondom_domain::catalogue::{self, NeedToKnow};
 use rondom_domain::seal::{DataKey, Purpose, Sealed};
 use rondom_domain::{Bsn, HouseholdId};
 use rondom_fold::{StoredHousehold, StoredMember, StoredTimelineEntry, assess};
+use rondom_proto::convert::pillar_from_proto;
 use rondom_proto::v1;
 
 use crate::disclosure::{Tally, class_of, general_title, sight};
@@ -71,6 +72,8 @@ pub const ENTRY_FIELDS: &[(u32, &str, Sight)] = &[
     (11, "need_to_know", Sight::Status),
     (12, "case_id", Sight::Full),
     (13, "sight", Sight::Status),
+    // The payload through the one redaction: under status only the kind's status fields.
+    (14, "event", Sight::Status),
 ];
 
 /// Renders the household `stored` (as [`crate::disclosure::visible`] left it for this
@@ -240,6 +243,10 @@ pub fn timeline_entry(
     if given == Sight::Nothing {
         return None;
     }
+    let event = entry
+        .payload
+        .and_then(|event| event.body)
+        .and_then(|body| payload(&body, entry.pillar, &entry.kind, standing, given));
     let mut shown = v1::TimelineEntry {
         position,
         event_id: entry.event_id,
@@ -251,6 +258,7 @@ pub fn timeline_entry(
         r#type: entry.event_type,
         need_to_know: entry.need_to_know,
         sight: v1::Sight::from(given) as i32,
+        event,
         ..v1::TimelineEntry::default()
     };
     if given == Sight::Full {
@@ -267,6 +275,31 @@ pub fn timeline_entry(
             .unwrap_or_default();
     }
     Some(shown)
+}
+
+/// Returns what a reader of `standing`, with `given` sight of the event, sees of its payload
+/// `body` (a kind `kind` of `pillar`): the one redaction of payloads, as an event with only
+/// its body; `None` when nothing. A kind this version does not know (a newer one) shows its
+/// payload only under full sight.
+pub(crate) fn payload(
+    body: &v1::event::Body,
+    pillar: i32,
+    kind: &str,
+    standing: &Standing,
+    given: Sight,
+) -> Option<v1::Event> {
+    let row =
+        pillar_from_proto(pillar).and_then(|pillar| Some((pillar, catalogue::kind(pillar, kind)?)));
+    let body = match row {
+        Some((pillar, row)) => {
+            rondom_proto::payload::redact(row, body, |class| standing.sight(pillar, class))
+        }
+        None => (given == Sight::Full).then(|| body.clone()),
+    }?;
+    Some(v1::Event {
+        body: Some(body),
+        ..v1::Event::default()
+    })
 }
 
 #[cfg(test)]
@@ -481,6 +514,14 @@ mod tests {
             title: "jeugdhulp toegewezen: aanbieder 12345678".into(),
             need_to_know: v1::NeedToKnow::Household as i32,
             case_id: "JZ-1".into(),
+            payload: Some(v1::Event {
+                body: Some(v1::event::Body::Jeugdhulp(v1::Jeugdhulp {
+                    aanbieder_agb: "12345678".into(),
+                    productcode: "45A01".into(),
+                    ..v1::Jeugdhulp::default()
+                })),
+                ..v1::Event::default()
+            }),
         };
         let mut tally = Tally::default();
         // A partner of another law sees that it happened.
@@ -502,6 +543,8 @@ mod tests {
         assert!(shown.iter().all(|tag| at_status.contains(tag)), "{shown:?}");
         assert_eq!(status.title, "Jeugd: jeugdhulp toegewezen");
         assert!(status.summary.is_empty() && status.case_id.is_empty() && status.source.is_empty());
+        // The kind has no status rendering: nothing of its payload.
+        assert_eq!(status.event, None);
         // The involved partner of the law sees all of it, the note opened.
         let full = timeline_entry(
             &id,
@@ -520,6 +563,27 @@ mod tests {
         );
         assert_eq!(full.summary, "moeder overbelast");
         assert_eq!(full.case_id, "JZ-1");
+        let jeugdhulp = |entry: v1::TimelineEntry| match entry.event.and_then(|event| event.body) {
+            Some(v1::event::Body::Jeugdhulp(jeugdhulp)) => jeugdhulp,
+            other => panic!("no jeugdhulp: {other:?}"),
+        };
+        assert_eq!(jeugdhulp(full).productcode, "45A01");
+        // The regisseur sees the household-level toewijzing in full, but not which care: the
+        // catalogue classes its product code as health.
+        let regisseur = timeline_entry(
+            &id,
+            Some(&key),
+            7,
+            entry.clone(),
+            &standing(Role::Coordinator),
+            &mut tally,
+        )
+        .expect("full");
+        let seen = jeugdhulp(regisseur);
+        assert_eq!(
+            (seen.aanbieder_agb.as_str(), seen.productcode.as_str()),
+            ("12345678", "")
+        );
         assert_eq!(tally.disclosures().len(), 2);
         // A protected kind is not shown to another law at all.
         let protected = StoredTimelineEntry {

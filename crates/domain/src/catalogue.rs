@@ -1,8 +1,9 @@
 //! The event catalogue: every kind a pillar service publishes, with its one-line title, who
-//! may see it (need-to-know, docs/domain.md), the stage it moves its trajectory to, and the
-//! deadlines (rule codes of [`crate::deadline::RULES`]) it starts and meets. One table, read by
-//! the adapters (which kinds exist), the projector (trajectories, deadlines) and, later,
-//! partner subscriptions (need-to-know).
+//! may see it (need-to-know, docs/domain.md), what a reader sees of its payload field by field,
+//! the stage it moves its trajectory to, and the deadlines (rule codes of
+//! [`crate::deadline::RULES`]) it starts and meets. One table, read by the adapters (which
+//! kinds exist), the projector (trajectories, deadlines), and the read side and partner
+//! subscriptions (need-to-know, through one redaction of payloads).
 //!
 //! Effects that depend on the payload (a spoed melding, a threatening situation, a refusal)
 //! are applied by the projector on top of these rows.
@@ -53,6 +54,38 @@ pub struct EventKind {
     pub starts: &'static [RuleCode],
     /// Deadline rules of the same case this kind meets.
     pub meets: &'static [RuleCode],
+    /// Its status rendering: the payload fields (by their protobuf names) a reader with
+    /// status sight of the kind sees beside its title. None unless named here.
+    pub status_fields: &'static [&'static str],
+    /// Payload fields of a stricter class than the kind's own: a reader sees such a field
+    /// only with full sight of that class too.
+    pub field_classes: &'static [(&'static str, NeedToKnow)],
+}
+
+impl EventKind {
+    /// Returns the row with `fields` shown under status sight.
+    pub const fn at_status(self, fields: &'static [&'static str]) -> Self {
+        Self {
+            status_fields: fields,
+            ..self
+        }
+    }
+
+    /// Returns the row with `fields` given classes of their own.
+    pub const fn classed(self, fields: &'static [(&'static str, NeedToKnow)]) -> Self {
+        Self {
+            field_classes: fields,
+            ..self
+        }
+    }
+
+    /// Returns the need-to-know class of the payload field `name`.
+    pub fn class_of_field(&self, name: &str) -> NeedToKnow {
+        self.field_classes
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map_or(self.need_to_know, |(_, class)| *class)
+    }
 }
 
 const fn row(
@@ -72,6 +105,8 @@ const fn row(
         stage,
         starts,
         meets,
+        status_fields: &[],
+        field_classes: &[],
     }
 }
 
@@ -89,6 +124,8 @@ const fn shared(
         stage: None,
         starts,
         meets,
+        status_fields: &[],
+        field_classes: &[],
     }
 }
 
@@ -100,6 +137,11 @@ mod rows {
         Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek,
     };
     pub(super) use super::{EventKind, Pillar, row, shared};
+
+    /// Which care a product code names (iWmo, iJw) says something of a person's health: a
+    /// reader who sees the rest of the kind in full does not see it without health sight.
+    pub(super) const CARE_PRODUCT: &[(&str, super::NeedToKnow)] =
+        &[("productcode", Health), ("productcategorie", Health)];
 }
 
 /// Kinds every law publishes: suspension, resumption, objection.
@@ -163,7 +205,8 @@ pub mod wmo {
         None,
         &[],
         &[WmoSpoed],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const AANVRAAG_ONTVANGEN: EventKind = row(
         Pillar::Wmo,
         "aanvraag_ontvangen",
@@ -172,7 +215,8 @@ pub mod wmo {
         Some(InOnderzoek),
         &[WmoBeschikking],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const BESCHIKKING_AFGEGEVEN: EventKind = row(
         Pillar::Wmo,
         "beschikking_afgegeven",
@@ -190,7 +234,8 @@ pub mod wmo {
         None,
         &[],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const VOORZIENING_GESTART: EventKind = row(
         Pillar::Wmo,
         "voorziening_gestart",
@@ -199,7 +244,8 @@ pub mod wmo {
         Some(Actief),
         &[],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const VOORZIENING_GESTOPT: EventKind = row(
         Pillar::Wmo,
         "voorziening_gestopt",
@@ -208,7 +254,8 @@ pub mod wmo {
         Some(Beeindigd),
         &[],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
 }
 
 /// Jeugdwet.
@@ -232,7 +279,8 @@ pub mod jeugd {
         Some(InOnderzoek),
         &[JwBeschikking],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const BESCHIKKING_AFGEGEVEN: EventKind = row(
         Pillar::Jeugd,
         "beschikking_afgegeven",
@@ -250,7 +298,8 @@ pub mod jeugd {
         None,
         &[],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const JEUGDHULP_GESTART: EventKind = row(
         Pillar::Jeugd,
         "jeugdhulp_gestart",
@@ -259,7 +308,8 @@ pub mod jeugd {
         Some(Actief),
         &[],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const JEUGDHULP_BEEINDIGD: EventKind = row(
         Pillar::Jeugd,
         "jeugdhulp_beeindigd",
@@ -268,7 +318,8 @@ pub mod jeugd {
         Some(Beeindigd),
         &[],
         &[],
-    );
+    )
+    .classed(CARE_PRODUCT);
     pub const VEILIG_THUIS_BETROKKEN: EventKind = row(
         Pillar::Jeugd,
         "veilig_thuis_betrokken",

@@ -55,6 +55,10 @@ pub fn fold(
         title,
         need_to_know: v1::NeedToKnow::from(class) as i32,
         case_id: event.case_id.clone(),
+        payload: event.body.clone().map(|body| v1::Event {
+            body: Some(body),
+            ..v1::Event::default()
+        }),
     };
     Folded { entry, erased }
 }

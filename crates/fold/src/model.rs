@@ -126,6 +126,9 @@ pub struct StoredTimelineEntry {
     pub need_to_know: i32,
     #[prost(string, tag = "11")]
     pub case_id: String,
+    /// The event's payload (only `body`): codes and dates, its free text sealed apart.
+    #[prost(message, optional, tag = "12")]
+    pub payload: Option<v1::Event>,
 }
 
 /// Returns the later of two times (either may be missing).

@@ -7,6 +7,8 @@
 //! - [`codec`] — the gRPC codec (malformed protobuf becomes `INVALID_ARGUMENT`)
 //! - [`convert`] — enums, timestamps and sealed values between proto and domain
 //! - [`status`] — domain errors as gRPC statuses with `google.rpc` details
+//! - [`payload`] — what a reader sees of a payload, field by field, as the catalogue says
+//! - [`free_text`] — free text out of a payload before sealing, and back in for a reader
 //!
 //! # Example
 //! ```
@@ -22,6 +24,7 @@
 pub mod codec;
 pub mod convert;
 pub mod free_text;
+pub mod payload;
 pub mod status;
 
 /// Generated code of package `rondom.v1`.

@@ -22,7 +22,7 @@ use rondom_access::live_clients::Credentials;
 use rondom_bus::ReceivedEvent;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
-use rondom_domain::access::{Audience, Sight};
+use rondom_domain::access::Sight;
 use rondom_domain::catalogue::NeedToKnow;
 use rondom_projector::ReadSide;
 use rondom_proto::status;
@@ -421,8 +421,7 @@ impl Session {
             // puts that disclosure on record before it goes out.
             self.record(household, class, sight).await.map_err(Some)?;
         }
-        let own_law = standing.audience(pillar) == Audience::OwnPillar;
-        let delivery = delivery(&received, &household, class, sight, own_law, key.as_ref());
+        let delivery = delivery(&received, &household, &standing, class, sight, key.as_ref());
         Ok(Some((delivery, self.durable.then_some(message))))
     }
 

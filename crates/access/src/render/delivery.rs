@@ -1,31 +1,37 @@
 //! One event as a reader may see it: under SIGHT_STATUS that it happened (pillar, kind, time,
-//! a general title); under SIGHT_FULL also the payload, with the sealed persons and free text
-//! opened for this reader and the sealed fields themselves left out.
+//! a general title) and the payload fields of the kind's status rendering; under SIGHT_FULL
+//! also the payload, with the sealed persons and free text opened for this reader and the
+//! sealed fields themselves left out. The payload goes through the one redaction of payloads
+//! ([`rondom_proto::payload::redact`]), field by field as the catalogue declares.
 
 use crate::disclosure::general_title;
+use crate::render::payload;
 use prost::Message;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::HouseholdId;
-use rondom_domain::access::Sight;
+use rondom_domain::access::{Audience, Sight, Standing};
 use rondom_domain::catalogue::NeedToKnow;
 use rondom_domain::seal::{DataKey, Purpose, Sealed};
 use rondom_proto::convert::timestamp;
 use rondom_proto::v1;
 
-/// Returns the delivery of `received` at `sight` (not [`Sight::Nothing`]); `key` opens its
-/// personal data under [`Sight::Full`]. Only a partner of the event's own law (`own_law`)
-/// gets whole BSNs and birth dates, which it works with; others see a masked BSN, as in a
-/// household view.
+/// Returns the delivery of `received` to a reader of `standing`, which gets `sight` (not
+/// [`Sight::Nothing`]) of the event's `class`; `key` opens its personal data under
+/// [`Sight::Full`]. Only a partner of the event's own law gets whole BSNs and birth dates,
+/// which it works with; others see a masked BSN, as in a household view.
 pub fn delivery(
     received: &ReceivedEvent,
     household: &HouseholdId,
+    standing: &Standing,
     class: NeedToKnow,
     sight: Sight,
-    own_law: bool,
     key: Option<&DataKey>,
 ) -> v1::Delivery {
     let event = &received.event;
     let envelope = &received.envelope;
+    let pillar = envelope.event_type.pillar;
+    let own_law = standing.audience(pillar) == Audience::OwnPillar;
+    let shown = |body: &v1::event::Body| payload(body, event.pillar, &event.kind, standing, sight);
     let mut delivery = v1::Delivery {
         position: received.position,
         id: envelope.id.to_string(),
@@ -45,6 +51,7 @@ pub fn delivery(
     if sight < Sight::Full {
         // The sending system would name the provider.
         delivery.source.clear();
+        delivery.event = event.body.as_ref().and_then(shown);
         return delivery;
     }
     let open = |purpose: Purpose, sealed: &v1::Sealed| {
@@ -74,6 +81,11 @@ pub fn delivery(
     for mention in &mut payload.persons {
         mention.identity = None;
     }
+    payload.body = payload
+        .body
+        .as_ref()
+        .and_then(shown)
+        .and_then(|shown| shown.body);
     delivery.event = Some(payload);
     delivery
 }
