@@ -44,88 +44,6 @@ pub fn toewijzing_kind(pillar: Pillar) -> Option<&'static str> {
     }
 }
 
-/// A request of a pillar service: a write context and a payload.
-pub trait WriteRequest {
-    /// Takes the write context out, leaving the payload.
-    fn take_context(&mut self) -> Option<v1::WriteContext>;
-}
-
-/// Implements [`WriteRequest`] for requests with a `context` field.
-macro_rules! write_requests {
-    ($($request:ident),* $(,)?) => {
-        $(impl WriteRequest for v1::$request {
-            fn take_context(&mut self) -> Option<v1::WriteContext> {
-                self.context.take()
-            }
-        })*
-    };
-}
-
-write_requests!(
-    DecideBezwaarRequest,
-    ReceiveBezwaarRequest,
-    ResumeTermRequest,
-    SuspendTermRequest,
-    AcceptAanbodRequest,
-    AssignJeugdhulpRequest,
-    AssignWmoVoorzieningRequest,
-    CloseSchuldTrajectRequest,
-    DecideWmoTijdelijkeVoorzieningRequest,
-    EndJeugdhulpRequest,
-    EndMaatregelRequest,
-    EndReintegratieRequest,
-    EndSchuldregelingRequest,
-    EndUitkeringRequest,
-    FinishWmoOnderzoekRequest,
-    GrantVoorschotRequest,
-    HoldEersteGesprekRequest,
-    IssueJeugdBeschikkingRequest,
-    IssueSchuldBeschikkingRequest,
-    IssueWmoBeschikkingRequest,
-    ReachStabilisatieRequest,
-    ReceiveAanmeldingRequest,
-    ReceiveJeugdAanvraagRequest,
-    ReceiveJeugdHulpvraagRequest,
-    ReceivePwAanvraagRequest,
-    ReceiveVroegsignaalRequest,
-    ReceiveWmoAanvraagRequest,
-    ReceiveWmoMeldingRequest,
-    RegisterPwMeldingRequest,
-    RegisterVeiligThuisRequest,
-    StartJeugdhulpRequest,
-    StartMaatregelRequest,
-    StartReintegratieRequest,
-    StartSchuldregelingRequest,
-    StartWmoOnderzoekRequest,
-    StartWmoVoorzieningRequest,
-    StopWmoVoorzieningRequest,
-    TakePwBesluitRequest,
-);
-
-/// A request of the regie service: a regie context and a payload.
-pub trait RegieRequest {
-    /// Takes the regie context out, leaving the payload.
-    fn take_context(&mut self) -> Option<v1::RegieContext>;
-}
-
-/// Implements [`RegieRequest`] for requests with a `context` field.
-macro_rules! regie_requests {
-    ($($request:ident),* $(,)?) => {
-        $(impl RegieRequest for v1::$request {
-            fn take_context(&mut self) -> Option<v1::RegieContext> {
-                self.context.take()
-            }
-        })*
-    };
-}
-
-regie_requests!(
-    AssignRegisseurRequest,
-    EndPartnerRequest,
-    RegisterPartnerRequest,
-    SetGezinsplanRequest,
-);
-
 /// Writes the events of pillar services through one [`EventWriter`].
 #[derive(Debug, Clone)]
 pub struct PillarWriter {
@@ -139,20 +57,21 @@ impl PillarWriter {
     }
 
     /// Handles an RPC of a pillar service: the authenticated caller writes an event of `kind`
-    /// in `pillar` with the request's context and the payload `build` makes of the rest of
-    /// the request (see [`PillarWriter::write`]).
+    /// in `pillar` with the request's context (`context` takes it out) and the payload `build`
+    /// makes of the rest of the request (see [`PillarWriter::write`]).
     ///
     /// # Errors
     /// As [`PillarWriter::write`].
-    pub async fn handle<R: WriteRequest>(
+    pub async fn handle<R>(
         &self,
         request: tonic::Request<R>,
         pillar: Pillar,
         kind: &'static EventKind,
+        context: impl FnOnce(&mut R) -> Option<v1::WriteContext>,
         build: impl FnOnce(&mut Check, R) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let (caller, mut request) = split(request)?;
-        let context = request.take_context();
+        let context = context(&mut request);
         self.write(&caller, pillar, kind, context, |check| {
             build(check, request)
         })
@@ -252,19 +171,20 @@ impl PillarWriter {
     }
 
     /// Handles an RPC of the regie service that names no person: the authenticated caller
-    /// writes an event of `kind` with the request's context and the payload `build` makes of
-    /// the rest (see [`PillarWriter::write_regie`]).
+    /// writes an event of `kind` with the request's context (`context` takes it out) and the
+    /// payload `build` makes of the rest (see [`PillarWriter::write_regie`]).
     ///
     /// # Errors
     /// As [`PillarWriter::write_regie`].
-    pub async fn handle_regie<R: RegieRequest>(
+    pub async fn handle_regie<R>(
         &self,
         request: tonic::Request<R>,
         kind: &'static EventKind,
+        context: impl FnOnce(&mut R) -> Option<v1::RegieContext>,
         build: impl FnOnce(&mut Check, R) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let (caller, mut request) = split(request)?;
-        let context = request.take_context();
+        let context = context(&mut request);
         self.write_regie(&caller, kind, context, None, |check| build(check, request))
             .await
     }

@@ -64,7 +64,9 @@ macro_rules! law_service {
                     &self,
                     request: ::tonic::Request<::rondom_proto::v1::$request>,
                 ) -> $crate::Reply {
-                    self.writer.handle(request, $pillar, &$kind, $rule).await
+                    // Every write request carries its context in `context`.
+                    let context = |request: &mut ::rondom_proto::v1::$request| request.context.take();
+                    self.writer.handle(request, $pillar, &$kind, context, $rule).await
                 }
             )*
         }

@@ -43,32 +43,48 @@ impl RegieService for RegieHandler {
     async fn assign_regisseur(&self, request: Request<v1::AssignRegisseurRequest>) -> Reply {
         let kind = &catalogue::regie::REGISSEUR_TOEGEWEZEN;
         self.writer
-            .handle_regie(request, kind, rules::assign_regisseur)
+            .handle_regie(
+                request,
+                kind,
+                |request| request.context.take(),
+                rules::assign_regisseur,
+            )
             .await
     }
 
     async fn set_gezinsplan(&self, request: Request<v1::SetGezinsplanRequest>) -> Reply {
         let kind = &catalogue::regie::GEZINSPLAN_VASTGESTELD;
         self.writer
-            .handle_regie(request, kind, rules::set_gezinsplan)
+            .handle_regie(
+                request,
+                kind,
+                |request| request.context.take(),
+                rules::set_gezinsplan,
+            )
             .await
     }
 
     async fn register_partner(&self, request: Request<v1::RegisterPartnerRequest>) -> Reply {
         let kind = &catalogue::regie::PARTNER_BETROKKEN;
         self.writer
-            .handle_regie(request, kind, |check, request| {
-                rules::partner(check, request.partner)
-            })
+            .handle_regie(
+                request,
+                kind,
+                |request| request.context.take(),
+                |check, request| rules::partner(check, request.partner),
+            )
             .await
     }
 
     async fn end_partner(&self, request: Request<v1::EndPartnerRequest>) -> Reply {
         let kind = &catalogue::regie::PARTNER_BEEINDIGD;
         self.writer
-            .handle_regie(request, kind, |check, request| {
-                rules::partner(check, request.partner)
-            })
+            .handle_regie(
+                request,
+                kind,
+                |request| request.context.take(),
+                |check, request| rules::partner(check, request.partner),
+            )
             .await
     }
 
