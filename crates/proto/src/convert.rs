@@ -172,7 +172,11 @@ mod tests {
             );
             assert_eq!(purpose_from_proto(wire as i32), Some(purpose));
         }
-        for unknown in [0, -1, 7, i32::MAX, i32::MIN] {
+        // One past the last of each, and what is never a number of either.
+        let beyond = |count: usize| i32::try_from(count + 1).expect("a few");
+        assert_eq!(pillar_from_proto(beyond(Pillar::ALL.len())), None);
+        assert_eq!(purpose_from_proto(beyond(Purpose::ALL.len())), None);
+        for unknown in [0, -1, i32::MAX, i32::MIN] {
             assert_eq!(pillar_from_proto(unknown), None);
             assert_eq!(purpose_from_proto(unknown), None);
         }
