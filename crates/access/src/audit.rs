@@ -1,5 +1,6 @@
 //! Recording access attempts (who called what, for which household and purpose, what went
-//! out or why not) and `AuditService`, through which operators read the log back.
+//! out or why not) and `AuditService`, through which operators read the log back. What a
+//! read states is checked in [`crate::read_request`].
 //!
 //! A read is answered only after its record is stored: when the audit log cannot be written
 //! the caller gets `UNAVAILABLE` and no data (fail closed).
@@ -7,9 +8,6 @@
 use std::net::SocketAddr;
 
 use rondom_bus::AuditLog;
-use rondom_bus::audit::{AuditQuery, MAX_PAGE};
-use rondom_domain::access::{Purpose, Role};
-use rondom_proto::convert::purpose_from_proto;
 use rondom_proto::status;
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_server::AuditService;
@@ -17,6 +15,7 @@ use tonic::codegen::http::HeaderMap;
 use tonic::{Code, Request, Response, Status};
 
 use crate::clients::Client;
+use crate::read_request::{self, check_read, staff_id};
 use rondom_runtime::metrics::code_name;
 
 /// Who is calling, from where, and which method: put in each request's extensions by the
@@ -89,45 +88,6 @@ pub fn trace_id(headers: &HeaderMap) -> String {
         .filter(|id| id.len() == 32 && id.bytes().all(|byte| byte.is_ascii_hexdigit()))
         .unwrap_or_default()
         .to_owned()
-}
-
-/// Checks what every read states: its purpose, which must be given (`INVALID_ARGUMENT`) and
-/// be a task of the caller's role (`PERMISSION_DENIED`), and whom it reads for, which is a
-/// staff id, never a name.
-///
-/// # Errors
-/// The status to answer with.
-pub fn check_read(role: Role, purpose: i32, on_behalf_of: &str) -> Result<Purpose, Status> {
-    let mut violations = rondom_domain::violation::Violations::default();
-    let purpose = purpose_from_proto(purpose);
-    if purpose.is_none() {
-        violations.push(
-            "purpose",
-            "state why you read: one of regie, uitvoering_wmo, uitvoering_jeugdwet, \
-             schuldhulpverlening, bijstandsverlening, beheer",
-        );
-    }
-    if let Err(reason) = staff_id(on_behalf_of) {
-        violations.push("on_behalf_of", reason);
-    }
-    let purpose = violations
-        .finish(|| purpose.expect("checked above"))
-        .map_err(|input| status::invalid_argument(&input))?;
-    if !purpose.allowed_for(role) {
-        return Err(Status::permission_denied(format!(
-            "{role} may not read for purpose {purpose}"
-        )));
-    }
-    Ok(purpose)
-}
-
-/// Checks an optional staff id.
-fn staff_id(on_behalf_of: &str) -> Result<(), &'static str> {
-    if on_behalf_of.is_empty() {
-        Ok(())
-    } else {
-        rondom_domain::code::check_staff_id(on_behalf_of)
-    }
 }
 
 /// Writes the records of one read: the refusal, or what went out per household.
@@ -219,61 +179,6 @@ impl AuditHandler {
     }
 }
 
-const PAGE_TOKEN_PREFIX: &str = "v1.";
-const DEFAULT_PAGE: usize = 100;
-
-/// Checks what a `ListAuditRecords` request asks for: a household, a client or both, and
-/// where a page starts.
-fn audit_query(
-    request: &v1::ListAuditRecordsRequest,
-) -> Result<AuditQuery, rondom_domain::InvalidInput> {
-    let mut violations = rondom_domain::violation::Violations::default();
-    let client_id = (!request.client_id.is_empty()).then(|| request.client_id.clone());
-    let household_id = (!request.household_id.is_empty()).then(|| {
-        if request
-            .household_id
-            .parse::<rondom_domain::HouseholdId>()
-            .is_err()
-        {
-            violations.push("household_id", "not a household id");
-        }
-        request.household_id.clone()
-    });
-    if let Some(id) = &client_id
-        && !rondom_bus::audit::is_subject_token(id)
-    {
-        violations.push("client_id", "not a client id (a-z, 0-9, '-' and '_')");
-    }
-    if client_id.is_none() && household_id.is_none() {
-        violations.push("household_id", "give household_id or client_id (or both)");
-    }
-    let after = if request.page_token.is_empty() {
-        Some(0)
-    } else {
-        request
-            .page_token
-            .strip_prefix(PAGE_TOKEN_PREFIX)
-            .and_then(|position| position.parse().ok())
-            .or_else(|| {
-                violations.push(
-                    "page_token",
-                    "not a token from a previous ListAuditRecords reply",
-                );
-                None
-            })
-    };
-    let limit = match request.page_size as usize {
-        0 => DEFAULT_PAGE,
-        size => size.min(MAX_PAGE),
-    };
-    violations.finish(|| AuditQuery {
-        client_id,
-        household_id,
-        after: after.unwrap_or_default(),
-        limit,
-    })
-}
-
 #[tonic::async_trait]
 impl AuditService for AuditHandler {
     #[tracing::instrument(skip_all)]
@@ -288,7 +193,7 @@ impl AuditService for AuditHandler {
             return Err(audit.refused(None, refusal).await);
         }
         let household_id = (!request.household_id.is_empty()).then(|| request.household_id.clone());
-        let query = match audit_query(&request) {
+        let query = match read_request::audit_query(&request) {
             Ok(query) => query,
             Err(input) => {
                 return Err(audit
@@ -311,7 +216,7 @@ impl AuditService for AuditHandler {
             records: page.records,
             next_page_token: page
                 .next
-                .map(|position| format!("{PAGE_TOKEN_PREFIX}{position}"))
+                .map(|position| format!("{}{position}", read_request::AUDIT_PAGE_TOKEN_PREFIX))
                 .unwrap_or_default(),
         }))
     }
@@ -320,39 +225,6 @@ impl AuditService for AuditHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rondom_domain::Pillar;
-
-    #[test]
-    fn a_read_states_a_purpose_of_its_role_and_reads_for_an_id() {
-        let missing = check_read(Role::Coordinator, 0, "").expect_err("no purpose");
-        assert_eq!(
-            check_read(
-                Role::Coordinator,
-                v1::Purpose::Regie as i32,
-                "Fatima Jansen"
-            )
-            .expect_err("a name")
-            .code(),
-            Code::InvalidArgument
-        );
-        assert_eq!(missing.code(), Code::InvalidArgument);
-        let wrong = check_read(
-            Role::Partner(Pillar::Jeugd),
-            v1::Purpose::Schuldhulpverlening as i32,
-            "mw-1",
-        )
-        .expect_err("not its task");
-        assert_eq!(wrong.code(), Code::PermissionDenied);
-        assert_eq!(
-            check_read(
-                Role::Partner(Pillar::Jeugd),
-                v1::Purpose::UitvoeringJeugdwet as i32,
-                "",
-            )
-            .ok(),
-            Some(Purpose::UitvoeringJeugdwet)
-        );
-    }
 
     #[test]
     fn trace_ids_come_from_traceparent_only_when_well_formed() {

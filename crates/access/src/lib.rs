@@ -9,7 +9,8 @@
 //! - [`auth`] — the auth layer, and which role may call which service
 //! - [`live_clients`] — the clients in force, followed in their file: revocation without a restart
 //! - [`refusals`] — a bounded record of refusals, so unauthenticated calls cannot flood the audit log
-//! - [`audit`] — recording every read and refusal, purpose checks, `AuditService`
+//! - [`audit`] — recording every read and refusal, `AuditService`
+//! - [`read_request`] — what a read states (purpose, on-behalf-of, audit query), checked
 //! - [`disclosure`] — what a reader may see: its standing, the facts it may know, its sight
 //! - [`render`] — views, timeline entries and deliveries filled from what the reader may see
 //! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
@@ -33,6 +34,7 @@ pub mod clients;
 pub mod dev_clients;
 pub mod disclosure;
 pub mod live_clients;
+pub mod read_request;
 pub mod refusals;
 pub mod render;
 pub mod serve;

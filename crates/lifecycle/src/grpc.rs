@@ -4,7 +4,7 @@
 use rondom_access::audit::{Caller, ReadAudit};
 use rondom_domain::InvalidInput;
 use rondom_projector::Error;
-use rondom_projector::grpc::{PAGE_TOKEN_PREFIX, as_of, parse_household_id};
+use rondom_projector::request::{PAGE_TOKEN_PREFIX, as_of, parse_household_id};
 use rondom_proto::v1;
 use rondom_proto::v1::operator_service_server::OperatorService;
 use tonic::{Request, Response, Status};

@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use rondom_access::audit::{Caller, ReadAudit, check_read};
-use rondom_access::clients::Client;
+use rondom_access::audit::{Caller, ReadAudit};
+use rondom_access::read_request::check_read;
 use rondom_domain::{Bsn, HouseholdId, InvalidInput};
 use rondom_proto::v1;
 use rondom_proto::v1::household_service_server::HouseholdService;
@@ -16,22 +16,18 @@ use tonic::{Request, Response, Status};
 
 use crate::ReadSide;
 use crate::error::{Error, Result};
+use crate::request::{
+    self, as_of, parse_household_id, parse_page_token, timeline_pillars, worklist_query,
+};
 use crate::store::TimelineQuery;
-use crate::worklist::{self, Cursor, WorklistQuery};
+use crate::worklist;
 use rondom_access::disclosure::{self, Reader, Tally};
 use rondom_access::render;
 use rondom_fold::StoredHousehold;
 
-/// Default and largest timeline page.
-const DEFAULT_PAGE_SIZE: usize = 50;
-const MAX_PAGE_SIZE: usize = 500;
 /// The most stored pages one timeline read looks through to fill a page for a reader who
 /// sees few entries; the next page token continues from there.
 const MAX_PAGES_SCANNED: usize = 20;
-/// The furthest a worklist looks ahead.
-const MAX_DUE_WITHIN_DAYS: u32 = 3650;
-/// Page tokens carry a version so their format can change without confusing old clients.
-pub const PAGE_TOKEN_PREFIX: &str = "v1.";
 
 /// Implements `rondom.v1.HouseholdService`.
 #[derive(Debug, Clone)]
@@ -87,7 +83,7 @@ impl Inner {
             pillars: Vec::new(),
             oldest_first: true,
             after: since.checked_sub(1),
-            limit: MAX_PAGE_SIZE,
+            limit: request::MAX_PAGE_SIZE,
         };
         let mut count = 0;
         loop {
@@ -182,51 +178,6 @@ enum HouseholdKey {
     Person(rondom_domain::Pseudonym),
 }
 
-/// Parses a household id given in request field `field`.
-pub fn parse_household_id(field: &str, text: &str) -> Result<HouseholdId> {
-    text.parse()
-        .map_err(|err: rondom_domain::id::InvalidHouseholdId| {
-            InvalidInput::single(field, err.to_string()).into()
-        })
-}
-
-/// Returns the day a request judges deadlines on: its `as_of`, or today in the Netherlands.
-pub fn as_of(field: &str, date: Option<&v1::Date>) -> Result<chrono::NaiveDate> {
-    match date {
-        None => Ok(rondom_domain::calendar::today()),
-        Some(date) => rondom_proto::convert::naive_date(date).ok_or_else(|| {
-            InvalidInput::single(field, "not a date; give year, month and day").into()
-        }),
-    }
-}
-
-/// Checks the pillars a timeline is filtered on.
-fn timeline_pillars(pillars: &[i32]) -> Result<Vec<i32>> {
-    for (index, pillar) in pillars.iter().enumerate() {
-        if rondom_proto::convert::pillar_from_proto(*pillar).is_none() {
-            return Err(InvalidInput::single(format!("pillars[{index}]"), "unknown pillar").into());
-        }
-    }
-    Ok(pillars.to_vec())
-}
-
-fn parse_page_token(token: &str) -> Result<Option<u64>> {
-    if token.is_empty() {
-        return Ok(None);
-    }
-    token
-        .strip_prefix(PAGE_TOKEN_PREFIX)
-        .and_then(|position| position.parse().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            InvalidInput::single(
-                "page_token",
-                "not a token from a previous GetTimeline reply",
-            )
-            .into()
-        })
-}
-
 impl HouseholdHandler {
     async fn read_household(
         &self,
@@ -313,11 +264,7 @@ impl HouseholdHandler {
             // Told the same as for a household that does not exist.
             return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
         }
-        // AIP-158: zero means the default, larger than the maximum means the maximum.
-        let limit = match request.page_size as usize {
-            0 => DEFAULT_PAGE_SIZE,
-            size => size.min(MAX_PAGE_SIZE),
-        };
+        let limit = request::page_size(request.page_size);
         let key = inner
             .keys
             .get(&id)
@@ -341,7 +288,7 @@ impl HouseholdHandler {
         Ok(v1::GetTimelineResponse {
             entries,
             next_page_token: next
-                .map(|position| format!("{PAGE_TOKEN_PREFIX}{position}"))
+                .map(|position| format!("{}{position}", request::PAGE_TOKEN_PREFIX))
                 .unwrap_or_default(),
         })
     }
@@ -445,84 +392,4 @@ impl HouseholdService for HouseholdHandler {
             Err(status) => Err(audit.refused(None, status).await),
         }
     }
-}
-
-/// Checks a worklist request and every filter in it at once.
-fn worklist_query(request: &v1::ListHouseholdsRequest, reader: &Client) -> Result<WorklistQuery> {
-    let mut violations = rondom_domain::violation::Violations::default();
-    let gemeente = (!request.gemeente_code.is_empty()).then(|| request.gemeente_code.clone());
-    if let Some(code) = &gemeente
-        && code.parse::<rondom_domain::GemeenteCode>().is_err()
-    {
-        violations.push("gemeente_code", "a gemeentecode is 4 digits, e.g. 0363");
-    }
-    let pillar = match request.pillar {
-        0 => None,
-        value if rondom_proto::convert::pillar_from_proto(value).is_none() => {
-            violations.push("pillar", "unknown pillar");
-            None
-        }
-        value => Some(value),
-    };
-    if request.no_regisseur && !request.regisseur_id.is_empty() {
-        violations.push(
-            "no_regisseur",
-            "give regisseur_id or no_regisseur, not both",
-        );
-    }
-    if request.overdue && request.due_within_days > 0 {
-        violations.push(
-            "due_within_days",
-            "give overdue or due_within_days, not both",
-        );
-    }
-    if request.due_within_days > MAX_DUE_WITHIN_DAYS {
-        violations.push(
-            "due_within_days",
-            format!("at most {MAX_DUE_WITHIN_DAYS} days (ten years)"),
-        );
-    }
-    let risk_flag = match request.risk_flag {
-        0 => None,
-        value => v1::RiskFlag::try_from(value).ok().or_else(|| {
-            violations.push("risk_flag", "unknown risk flag");
-            None
-        }),
-    };
-    let as_of = match request.as_of.as_ref() {
-        None => Some(rondom_domain::calendar::today()),
-        Some(date) => rondom_proto::convert::naive_date(date).or_else(|| {
-            violations.push("as_of", "not a date; give year, month and day");
-            None
-        }),
-    };
-    let after = if request.page_token.is_empty() {
-        None
-    } else {
-        Cursor::parse(&request.page_token).or_else(|| {
-            violations.push(
-                "page_token",
-                "not a token from a previous ListHouseholds reply",
-            );
-            None
-        })
-    };
-    let limit = match request.page_size as usize {
-        0 => DEFAULT_PAGE_SIZE,
-        size => size.min(MAX_PAGE_SIZE),
-    };
-    Ok(violations.finish(|| WorklistQuery {
-        reader: reader.clone(),
-        gemeenten: gemeente.into_iter().collect(),
-        pillar,
-        regisseur: (!request.regisseur_id.is_empty()).then(|| request.regisseur_id.clone()),
-        no_regisseur: request.no_regisseur,
-        overdue: request.overdue,
-        due_within_days: (request.due_within_days > 0).then_some(request.due_within_days),
-        min_active_pillars: request.min_active_pillars,
-        risk_flag,
-        as_of: as_of.expect("checked above"),
-        limit,
-        after,
-    })?)
 }

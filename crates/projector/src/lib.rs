@@ -1,6 +1,7 @@
 //! The household projector: folds every event of `RONDOM_EVENTS` into one integral view per
-//! household in sled (the fold itself is `rondom_fold`'s), and serves `rondom.v1.HouseholdService` to coordinators and partners,
-//! each reader seeing what the need-to-know policy lets it see.
+//! household in sled (the fold itself is `rondom_fold`'s), and serves
+//! `rondom.v1.HouseholdService` to coordinators and partners, each reader seeing what the
+//! need-to-know policy lets it see.
 //!
 //! # Layout
 //! - [`config`] — [`ProjectionSettings`]
@@ -10,6 +11,7 @@
 //! - [`consumer`] — the durable pull loop
 //! - [`rebuild`] — rebuild the read model from the log
 //! - [`quarantine`] — events the fold could not apply, set aside with their reason
+//! - [`request`] — the read requests checked against their ranges (pure)
 //! - [`grpc`] — [`HouseholdHandler`]
 //! - [`error`] — [`Error`] and its gRPC status
 //!
@@ -31,6 +33,7 @@ pub mod generation;
 pub mod grpc;
 pub mod quarantine;
 pub mod rebuild;
+pub mod request;
 pub mod store;
 pub mod worklist;
 
