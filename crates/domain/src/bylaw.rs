@@ -1,23 +1,35 @@
-//! Terms a gemeente sets itself: bylaw terms (the Wgs 4a beschikking, at most 8 weeks) and
-//! service levels (an offer after a vroegsignaal, a spoed Wmo provision). Read from a TOML
-//! file, checked against the catalogue when read, so a wrong file stops the hub at start
-//! rather than skewing a deadline later.
+//! Terms this hub counts with beyond the statute's text: the terms a gemeente sets itself,
+//! bylaw terms (the Wgs 4a beschikking, at most 8 weeks) and service levels (an offer after a
+//! vroegsignaal, a spoed Wmo provision), and the days later royal decrees make equal to a
+//! holiday (Atw art. 3 lid 3), which an operator adds here when one is published. Read from
+//! a TOML file, checked against the catalogue and the calendar when read, so a wrong file
+//! stops the hub at start rather than skewing a deadline later.
 //!
 //! ```toml
 //! [gemeente.0363]
 //! SHV-BESCHIKKING = "6 weeks"
 //! SHV-AANBOD = "5 working days"
+//!
+//! [[gelijkstelling]]
+//! besluit = "Besluit gelijkstelling van 11 mei 2029 ... met een algemeen erkende feestdag"
+//! van = "2029-01-01"
+//! tot_en_met = "2031-12-31"
+//! dagen = ["2029-05-11"]
 //! ```
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
+use crate::calendar::{Calendar, Decree};
 use crate::deadline::{self, DeadlineError, RuleCode, Term, TermSource};
 use crate::id::{GemeenteCode, InvalidGemeenteCode};
 
-/// Per-gemeente terms for the configurable rules of the catalogue.
+/// Per-gemeente terms for the configurable rules of the catalogue, and the calendar.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BylawTerms {
     terms: BTreeMap<GemeenteCode, BTreeMap<RuleCode, Term>>,
+    calendar: Calendar,
 }
 
 /// The bylaw file is not valid.
@@ -33,6 +45,8 @@ pub enum BylawError {
         rule: String,
         reason: String,
     },
+    #[error("gelijkstelling {besluit:?}: {reason}")]
+    Decree { besluit: String, reason: String },
 }
 
 #[derive(serde::Deserialize)]
@@ -40,6 +54,42 @@ pub enum BylawError {
 struct File {
     #[serde(default)]
     gemeente: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    gelijkstelling: Vec<DecreeFile>,
+}
+
+/// A decree under Atw art. 3 lid 3 as the file names it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecreeFile {
+    besluit: String,
+    van: String,
+    tot_en_met: String,
+    dagen: Vec<String>,
+}
+
+impl DecreeFile {
+    /// Returns the decree, its dates read.
+    fn decree(self) -> Result<Decree, BylawError> {
+        let wrong = |reason: String| BylawError::Decree {
+            besluit: self.besluit.clone(),
+            reason,
+        };
+        let date = |field: &str, text: &str| {
+            text.parse::<NaiveDate>()
+                .map_err(|_| wrong(format!("{field} {text:?} is not a date (YYYY-MM-DD)")))
+        };
+        Ok(Decree {
+            first: date("van", &self.van)?,
+            last: date("tot_en_met", &self.tot_en_met)?,
+            days: self
+                .dagen
+                .iter()
+                .map(|day| date("dagen", day))
+                .collect::<Result<_, _>>()?,
+            title: self.besluit,
+        })
+    }
 }
 
 impl BylawTerms {
@@ -70,7 +120,7 @@ impl BylawTerms {
                     return Err(wrong(DeadlineError::NotConfigurable.to_string()));
                 }
                 // Checks the statutory maximum the same way a computation does.
-                deadline::compute(rule, rule.valid_from, Some(term), 0)
+                deadline::compute(rule, rule.valid_from, Some(term), 0, &Calendar::default())
                     .map_err(|err| wrong(err.to_string()))?;
                 terms
                     .entry(gemeente)
@@ -78,7 +128,23 @@ impl BylawTerms {
                     .insert(rule.code, term);
             }
         }
-        Ok(Self { terms })
+        let mut calendar = Calendar::default();
+        for decree in file.gelijkstelling {
+            let besluit = decree.besluit.clone();
+            calendar = calendar
+                .with(decree.decree()?)
+                .map_err(|err| BylawError::Decree {
+                    besluit,
+                    reason: err.to_string(),
+                })?;
+        }
+        Ok(Self { terms, calendar })
+    }
+
+    /// Returns the calendar terms are counted in: the statute's holidays and every decree
+    /// under Atw art. 3 lid 3, the known ones and those this file adds.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// Returns the gemeente's own term for `rule`, if it set one.
@@ -86,9 +152,9 @@ impl BylawTerms {
         self.terms.get(gemeente)?.get(&rule).copied()
     }
 
-    /// Returns whether no gemeente configured anything.
+    /// Returns whether no gemeente configured anything and no decree was added.
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.terms.is_empty() && self.calendar == Calendar::default()
     }
 }
 
@@ -129,5 +195,32 @@ mod tests {
         assert!(bad_term.is_err());
         let bad_code = BylawTerms::from_toml("[gemeente.amsterdam]\nSHV-AANBOD = \"1 week\"\n");
         assert!(matches!(bad_code, Err(BylawError::Gemeente(..))));
+    }
+
+    #[test]
+    fn an_operator_adds_a_decree_of_atw_art_3_lid_3_without_a_new_build() {
+        let file = |day: &str| {
+            format!(
+                "[[gelijkstelling]]\nbesluit = \"Besluit gelijkstelling van 11 mei 2029\"\n\
+                 van = \"2029-01-01\"\ntot_en_met = \"2031-12-31\"\ndagen = [\"{day}\"]\n"
+            )
+        };
+        let friday = "2029-05-11".parse::<NaiveDate>().expect("a date");
+        let terms = BylawTerms::from_toml(&file("2029-05-11")).expect("valid");
+        assert!(!terms.calendar().is_working_day(friday));
+        assert!(BylawTerms::default().calendar().is_working_day(friday));
+        assert_ne!(
+            terms.calendar().digest(),
+            BylawTerms::default().calendar().digest()
+        );
+        assert!(!terms.is_empty());
+        let saturday = BylawTerms::from_toml(&file("2029-05-12"));
+        assert!(
+            matches!(saturday, Err(BylawError::Decree { reason, .. }) if reason.contains("weekend"))
+        );
+        let garbled = BylawTerms::from_toml(&file("11 mei 2029"));
+        assert!(
+            matches!(garbled, Err(BylawError::Decree { reason, .. }) if reason.contains("not a date"))
+        );
     }
 }

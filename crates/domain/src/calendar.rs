@@ -3,7 +3,10 @@
 //! Atw art. 3 (BWBR0002448, valid from 2010-10-10) recognises as general holidays: Nieuwjaarsdag,
 //! Goede Vrijdag, tweede Paasdag, Hemelvaartsdag, tweede Pinksterdag, the day the King's
 //! birthday is celebrated, 5 May (Bevrijdingsdag) and both Christmas days. Easter Sunday and
-//! Whit Sunday are Sundays anyway. A working day is Monday to Friday and not one of these.
+//! Whit Sunday are Sundays anyway. Art. 3 lid 3 lets a royal decree make other days equal to
+//! them, every three years for the next three (bridging days): [`Calendar`] holds the decrees
+//! Rondom knows ([`KNOWN_DECREES`]) and those an operator adds. A working day is Monday to
+//! Friday and none of these.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 
@@ -78,6 +81,176 @@ pub fn koningsdag(year: i32) -> Option<NaiveDate> {
     }
 }
 
+/// A royal decree under Atw art. 3 lid 3: days made equal to a general holiday, for the
+/// period it was made for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Decree {
+    /// Its title, as the Staatsblad publishes it.
+    pub title: String,
+    /// The period it covers: the days it names lie in it, and terms ending after it may meet
+    /// days of a decree not yet made.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub days: Vec<NaiveDate>,
+}
+
+/// The decrees Rondom knows, as (title, first day, last day, days made equal).
+pub const KNOWN_DECREES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "Besluit gelijkstelling van 28 april 2023, 19 mei 2023, 10 mei 2024, 27 december 2024 \
+         en 30 mei 2025 met een algemeen erkende feestdag",
+        "2023-01-01",
+        "2025-12-31",
+        &[
+            "2023-04-28",
+            "2023-05-19",
+            "2024-05-10",
+            "2024-12-27",
+            "2025-05-30",
+        ],
+    ),
+    (
+        "Besluit gelijkstelling van 2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en \
+         26 mei 2028 met een algemeen erkende feestdag",
+        "2026-01-01",
+        "2028-12-31",
+        &[
+            "2026-01-02",
+            "2026-05-15",
+            "2027-05-07",
+            "2028-04-28",
+            "2028-05-26",
+        ],
+    ),
+];
+
+/// The working-day calendar terms are counted in: the statute's holidays and the days the
+/// decrees it holds made equal to them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Calendar {
+    decrees: Vec<Decree>,
+}
+
+impl Default for Calendar {
+    /// The calendar of the decrees Rondom knows.
+    fn default() -> Self {
+        let date = |text: &str| text.parse::<NaiveDate>().expect("a known decree's date");
+        Self {
+            decrees: KNOWN_DECREES
+                .iter()
+                .map(|(title, first, last, days)| Decree {
+                    title: (*title).to_owned(),
+                    first: date(first),
+                    last: date(last),
+                    days: days.iter().map(|day| date(day)).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A decree an operator adds does not fit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecreeError {
+    #[error("{title}: its period ends before it starts")]
+    Period { title: String },
+    #[error("{title}: {day} lies outside its period {first} to {last}")]
+    DayOutside {
+        title: String,
+        day: NaiveDate,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
+    #[error("{title}: {day} is a weekend day or a holiday already")]
+    NotAWorkingDay { title: String, day: NaiveDate },
+}
+
+impl Calendar {
+    /// Returns the calendar with `decree` added, checked: its days lie in its period and are
+    /// working days of the calendar without it.
+    ///
+    /// # Errors
+    /// [`DecreeError`] naming what does not fit.
+    pub fn with(mut self, decree: Decree) -> Result<Self, DecreeError> {
+        let title = decree.title.clone();
+        if decree.last < decree.first {
+            return Err(DecreeError::Period { title });
+        }
+        for &day in &decree.days {
+            if day < decree.first || day > decree.last {
+                return Err(DecreeError::DayOutside {
+                    title,
+                    day,
+                    first: decree.first,
+                    last: decree.last,
+                });
+            }
+            if self.non_working_reason(day).is_some() {
+                return Err(DecreeError::NotAWorkingDay { title, day });
+            }
+        }
+        self.decrees.push(decree);
+        Ok(self)
+    }
+
+    /// Returns a digest of the decrees: a read model folded under another calendar is folded
+    /// again, so deadlines already computed follow a decree added later.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        for decree in &self.decrees {
+            hasher.update(format!(
+                "{}|{}|{}|",
+                decree.title, decree.first, decree.last
+            ));
+            for day in &decree.days {
+                hasher.update(day.to_string());
+            }
+            hasher.update(b"\n");
+        }
+        hasher.finalize().into()
+    }
+
+    /// Returns the decrees, the known ones first.
+    pub fn decrees(&self) -> &[Decree] {
+        &self.decrees
+    }
+
+    /// Returns the last day a decree covers: a term ending later may meet a day made equal
+    /// to a holiday by a decree not yet made.
+    pub fn known_until(&self) -> Option<NaiveDate> {
+        self.decrees.iter().map(|decree| decree.last).max()
+    }
+
+    /// Returns why `date` is not a working day (the holiday, the decree that made it equal
+    /// to one, else `zaterdag` or `zondag`), or `None` for a working day.
+    pub fn non_working_reason(&self, date: NaiveDate) -> Option<String> {
+        if let Some(name) = holiday(date) {
+            return Some(name.to_owned());
+        }
+        if let Some(decree) = self
+            .decrees
+            .iter()
+            .find(|decree| decree.days.contains(&date))
+        {
+            return Some(format!(
+                "gelijkgesteld met een feestdag (Atw art. 3 lid 3, {})",
+                decree.title
+            ));
+        }
+        match date.weekday() {
+            Weekday::Sat => Some("zaterdag".to_owned()),
+            Weekday::Sun => Some("zondag".to_owned()),
+            Weekday::Mon | Weekday::Tue | Weekday::Wed | Weekday::Thu | Weekday::Fri => None,
+        }
+    }
+
+    /// Returns whether `date` is a working day.
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        self.non_working_reason(date).is_none()
+    }
+}
+
 /// Returns the name of the Atw general holiday on `date`, if it is one.
 pub fn holiday(date: NaiveDate) -> Option<&'static str> {
     let year = date.year();
@@ -100,21 +273,6 @@ pub fn holiday(date: NaiveDate) -> Option<&'static str> {
         .into_iter()
         .find(|(day, _)| *day == Some(date))
         .map(|(_, name)| name)
-}
-
-/// Returns why `date` is not a working day (the holiday, else `zaterdag` or `zondag`), or
-/// `None` for a working day. A holiday on a weekend is named by its holiday.
-pub fn non_working_reason(date: NaiveDate) -> Option<&'static str> {
-    holiday(date).or(match date.weekday() {
-        Weekday::Sat => Some("zaterdag"),
-        Weekday::Sun => Some("zondag"),
-        Weekday::Mon | Weekday::Tue | Weekday::Wed | Weekday::Thu | Weekday::Fri => None,
-    })
-}
-
-/// Returns whether `date` is a working day.
-pub fn is_working_day(date: NaiveDate) -> bool {
-    non_working_reason(date).is_none()
 }
 
 #[cfg(test)]
@@ -147,13 +305,14 @@ mod tests {
             assert_eq!(easter_sunday(year), None, "{year}");
             assert_eq!(koningsdag(year), None, "{year}");
         }
+        let calendar = Calendar::default();
         for day in [
             NaiveDate::MIN,
             NaiveDate::MAX,
             date("-0002-12-25"),
             date("9999-12-31"),
         ] {
-            let _ = non_working_reason(day);
+            let _ = calendar.non_working_reason(day);
         }
         assert_eq!(holiday(date("-0002-12-25")), None);
         assert_eq!(holiday(date("9999-12-25")), Some("eerste Kerstdag"));
@@ -198,7 +357,76 @@ mod tests {
             assert_eq!(holiday(date(day)), Some(name), "{day}");
         }
         assert_eq!(holiday(date("2026-04-07")), None);
-        assert!(is_working_day(date("2026-11-23")), "an ordinary Monday");
-        assert_eq!(non_working_reason(date("2026-11-22")), Some("zondag"));
+        let calendar = Calendar::default();
+        assert!(
+            calendar.is_working_day(date("2026-11-23")),
+            "an ordinary Monday"
+        );
+        assert_eq!(
+            calendar.non_working_reason(date("2026-11-22")).as_deref(),
+            Some("zondag")
+        );
+    }
+
+    #[test]
+    fn days_a_decree_made_equal_to_a_holiday_are_not_working_days() {
+        // Atw art. 3 lid 3; Besluit gelijkstelling van 2 januari 2026, 15 mei 2026, 7 mei 2027,
+        // 28 april 2028 en 26 mei 2028 met een algemeen erkende feestdag: Friday 2 January 2026
+        // and the Fridays after Hemelvaartsdag (14 May 2026, 6 May 2027, 25 May 2028) and after
+        // Koningsdag 2028 (Thursday 27 April).
+        let calendar = Calendar::default();
+        for day in [
+            "2026-01-02",
+            "2026-05-15",
+            "2027-05-07",
+            "2028-04-28",
+            "2028-05-26",
+        ] {
+            let reason = calendar.non_working_reason(date(day)).expect(day);
+            assert!(reason.contains("2 januari 2026"), "{day}: {reason}");
+            assert_eq!(
+                holiday(date(day)),
+                None,
+                "{day} is no holiday of art. 3 lid 1"
+            );
+        }
+        // The decree before it, for 2023 to 2025: the day after Koningsdag 2023 (Thursday 27
+        // April), the Fridays after Hemelvaartsdag, and Friday 27 December 2024.
+        for day in [
+            "2023-04-28",
+            "2023-05-19",
+            "2024-05-10",
+            "2024-12-27",
+            "2025-05-30",
+        ] {
+            assert!(!calendar.is_working_day(date(day)), "{day}");
+        }
+        // A Friday after Hemelvaartsdag that no decree names is a working day.
+        assert!(calendar.is_working_day(date("2022-05-27")));
+        assert_eq!(calendar.known_until(), Some(date("2028-12-31")));
+    }
+
+    #[test]
+    fn an_operator_adds_the_next_decree_and_a_wrong_one_is_refused() {
+        let decree = |days: &[&str]| Decree {
+            title: "Besluit gelijkstelling van 11 mei 2029 met een algemeen erkende feestdag"
+                .into(),
+            first: date("2029-01-01"),
+            last: date("2031-12-31"),
+            days: days.iter().map(|day| date(day)).collect(),
+        };
+        let calendar = Calendar::default()
+            .with(decree(&["2029-05-11"]))
+            .expect("a Friday after Hemelvaartsdag 2029");
+        assert!(!calendar.is_working_day(date("2029-05-11")));
+        assert_eq!(calendar.known_until(), Some(date("2031-12-31")));
+        assert!(matches!(
+            Calendar::default().with(decree(&["2032-05-07"])),
+            Err(DecreeError::DayOutside { .. })
+        ));
+        assert!(matches!(
+            Calendar::default().with(decree(&["2029-05-12"])),
+            Err(DecreeError::NotAWorkingDay { .. })
+        ));
     }
 }

@@ -13,7 +13,7 @@ use std::fmt;
 
 use chrono::{Duration, Months, NaiveDate};
 
-use crate::calendar::non_working_reason;
+use crate::calendar::Calendar;
 
 /// The length of a term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -446,9 +446,9 @@ pub struct Computation {
     pub steps: Vec<String>,
 }
 
-/// Computes the due date of `rule` for an event on `start`. `configured` is a gemeente's own
-/// term for a bylaw or service-level rule; `suspended_days` the days the term was suspended
-/// (Awb 4:15).
+/// Computes the due date of `rule` for an event on `start`, counting working days in
+/// `calendar`. `configured` is a gemeente's own term for a bylaw or service-level rule;
+/// `suspended_days` the days the term was suspended (Awb 4:15).
 ///
 /// # Errors
 /// [`DeadlineError`] for a configured term the rule does not allow, or a date out of range.
@@ -457,10 +457,11 @@ pub fn compute(
     start: NaiveDate,
     configured: Option<Term>,
     suspended_days: u32,
+    calendar: &Calendar,
 ) -> Result<Computation, DeadlineError> {
     let term = term_in_force(rule.term, configured)?;
     let mut steps = vec![format!("{start} start; the term counts from the next day")];
-    let mut due = end_of_term(term, start, &mut steps)?;
+    let mut due = end_of_term(term, start, calendar, &mut steps)?;
     steps.push(format!("{due} end of {term} from {start}"));
     if suspended_days > 0 {
         due = add_days(due, suspended_days)?;
@@ -468,9 +469,17 @@ pub fn compute(
             "{due} after {suspended_days} days of suspension (Awb art. 4:15)"
         ));
     }
-    due = shift_off_non_working_days(rule.end_rule, term, due, &mut steps)?;
+    due = shift_off_non_working_days(rule.end_rule, term, due, calendar, &mut steps)?;
     if rule.end_rule == EndRule::Atw && term.within_atw() && term.approximate_days() >= 3 {
-        due = two_working_days(start, due, &mut steps)?;
+        due = two_working_days(start, due, calendar, &mut steps)?;
+    }
+    if let Some(known) = calendar.known_until()
+        && due > known
+    {
+        steps.push(format!(
+            "warning: {due} lies after {known}, the last day a known decree under Atw art. 3 \
+             lid 3 covers; a day a later decree makes equal to a holiday may move it"
+        ));
     }
     Ok(Computation {
         start,
@@ -508,6 +517,7 @@ fn add_days(date: NaiveDate, days: u32) -> Result<NaiveDate, DeadlineError> {
 fn end_of_term(
     term: Term,
     start: NaiveDate,
+    calendar: &Calendar,
     steps: &mut Vec<String>,
 ) -> Result<NaiveDate, DeadlineError> {
     match term {
@@ -521,7 +531,7 @@ fn end_of_term(
             let mut counted = 0;
             while counted < n {
                 day = add_days(day, 1)?;
-                match non_working_reason(day) {
+                match calendar.non_working_reason(day) {
                     Some(reason) => steps.push(format!("{day} skipped: {reason}")),
                     None => counted += 1,
                 }
@@ -537,6 +547,7 @@ fn shift_off_non_working_days(
     end_rule: EndRule,
     term: Term,
     mut due: NaiveDate,
+    calendar: &Calendar,
     steps: &mut Vec<String>,
 ) -> Result<NaiveDate, DeadlineError> {
     let basis = match end_rule {
@@ -550,7 +561,7 @@ fn shift_off_non_working_days(
         EndRule::EuRegulation1182 => "Verordening 1182/71 art. 3 lid 4",
         EndRule::None => return Ok(due),
     };
-    while let Some(reason) = non_working_reason(due) {
+    while let Some(reason) = calendar.non_working_reason(due) {
         let next = add_days(due, 1)?;
         steps.push(format!(
             "{due} is not a working day ({reason}): moved to {next} ({basis})"
@@ -565,15 +576,16 @@ fn shift_off_non_working_days(
 fn two_working_days(
     start: NaiveDate,
     mut due: NaiveDate,
+    calendar: &Calendar,
     steps: &mut Vec<String>,
 ) -> Result<NaiveDate, DeadlineError> {
     let mut working = (1..=(due - start).num_days())
-        .filter(|offset| non_working_reason(start + Duration::days(*offset)).is_none())
+        .filter(|offset| calendar.is_working_day(start + Duration::days(*offset)))
         .take(2)
         .count();
     while working < 2 {
         let next = add_days(due, 1)?;
-        if non_working_reason(next).is_none() {
+        if calendar.is_working_day(next) {
             working += 1;
         }
         steps.push(format!(
@@ -604,7 +616,7 @@ mod tests {
 
     fn due(code: &str, start: &str) -> String {
         let rule = rule(code).expect("rule in the catalogue");
-        compute(rule, day(start), None, 0)
+        compute(rule, day(start), None, 0, &Calendar::default())
             .expect("computes")
             .due
             .to_string()
@@ -633,8 +645,10 @@ mod tests {
         (
             "WMO-BESCHIKKING",
             "2026-04-30",
-            "2026-05-15",
-            "ends on Hemelvaartsdag 14 May 2026",
+            "2026-05-18",
+            "ends on Hemelvaartsdag 14 May 2026; Friday 15 May is made equal to a holiday \
+             (Atw art. 3 lid 3, Besluit gelijkstelling van 2 januari 2026, 15 mei 2026, ...), \
+             then the weekend: Monday 18 May",
         ),
         (
             "JW-BESCHIKKING",
@@ -693,8 +707,9 @@ mod tests {
         (
             "IJW-STOP",
             "2026-05-13",
-            "2026-05-21",
-            "OP272: five working days across Hemelvaartsdag 14 May",
+            "2026-05-22",
+            "OP272: five working days across Hemelvaartsdag 14 May and Friday 15 May, made \
+             equal to a holiday by the Besluit gelijkstelling (Atw art. 3 lid 3): 18 to 22 May",
         ),
         (
             "AVG-VERZOEK",
@@ -703,6 +718,24 @@ mod tests {
             "AVG 12(3): one month from 31 January ends 28 February, a Saturday; EU rule moves it",
         ),
     ];
+
+    #[test]
+    fn a_term_past_the_last_known_decree_warns_that_it_may_move() {
+        // The known decrees of Atw art. 3 lid 3 cover up to 31 December 2028; six weeks from
+        // 1 December 2028 end in January 2029, which a decree not yet made may touch.
+        let rule = RuleCode::WmoOnderzoek.rule();
+        let day = |text: &str| text.parse::<NaiveDate>().expect("a date");
+        let late = compute(rule, day("2028-12-01"), None, 0, &Calendar::default()).expect("due");
+        assert!(
+            late.steps
+                .iter()
+                .any(|step| step.starts_with("warning:") && step.contains("2028-12-31")),
+            "{:?}",
+            late.steps
+        );
+        let early = compute(rule, day("2028-10-02"), None, 0, &Calendar::default()).expect("due");
+        assert!(early.steps.iter().all(|step| !step.starts_with("warning:")));
+    }
 
     #[test]
     fn catalogue_cases_follow_the_law() {
@@ -738,14 +771,14 @@ mod tests {
         // Eight weeks from 2026-01-05 end Monday 2 March; ten days of suspension reach
         // Thursday 12 March.
         assert_eq!(
-            compute(rule, day("2026-01-05"), None, 10)
+            compute(rule, day("2026-01-05"), None, 10, &Calendar::default())
                 .expect("computes")
                 .due,
             day("2026-03-12")
         );
         // Twelve days reach Saturday 14 March: moved to Monday 16 March.
         assert_eq!(
-            compute(rule, day("2026-01-05"), None, 12)
+            compute(rule, day("2026-01-05"), None, 12, &Calendar::default())
                 .expect("computes")
                 .due,
             day("2026-03-16")
@@ -756,18 +789,36 @@ mod tests {
     fn bylaw_terms_are_configurable_up_to_the_maximum() {
         let rule = rule("SHV-BESCHIKKING").expect("rule");
         assert_eq!(
-            compute(rule, day("2026-06-01"), Some(Term::Weeks(6)), 0)
-                .expect("six weeks")
-                .due,
+            compute(
+                rule,
+                day("2026-06-01"),
+                Some(Term::Weeks(6)),
+                0,
+                &Calendar::default()
+            )
+            .expect("six weeks")
+            .due,
             day("2026-07-13")
         );
         assert!(matches!(
-            compute(rule, day("2026-06-01"), Some(Term::Weeks(9)), 0),
+            compute(
+                rule,
+                day("2026-06-01"),
+                Some(Term::Weeks(9)),
+                0,
+                &Calendar::default()
+            ),
             Err(DeadlineError::OverMaximum { .. })
         ));
         let statutory = super::rule("WMO-ONDERZOEK").expect("rule");
         assert_eq!(
-            compute(statutory, day("2026-06-01"), Some(Term::Weeks(3)), 0),
+            compute(
+                statutory,
+                day("2026-06-01"),
+                Some(Term::Weeks(3)),
+                0,
+                &Calendar::default()
+            ),
             Err(DeadlineError::NotConfigurable)
         );
     }
@@ -775,7 +826,8 @@ mod tests {
     #[test]
     fn the_reasoning_names_each_skipped_day() {
         let rule = rule("SHV-CRISIS").expect("rule");
-        let computation = compute(rule, day("2026-12-23"), None, 0).expect("computes");
+        let computation =
+            compute(rule, day("2026-12-23"), None, 0, &Calendar::default()).expect("computes");
         let text = computation.steps.join("\n");
         assert!(
             text.contains("2026-12-25 skipped: eerste Kerstdag"),

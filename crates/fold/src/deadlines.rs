@@ -157,7 +157,7 @@ pub(crate) fn due_date(
     suspended_days: u32,
 ) -> Option<NaiveDate> {
     let configured = gemeente.and_then(|gemeente| bylaws.term(gemeente, rule.code));
-    deadline::compute(rule, start, configured, suspended_days)
+    deadline::compute(rule, start, configured, suspended_days, bylaws.calendar())
         .map(|computation| computation.due)
         .ok()
 }

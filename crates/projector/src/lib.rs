@@ -131,8 +131,37 @@ impl ReadSide {
     }
 }
 
+/// Warns the operator when the decrees under Atw art. 3 lid 3 it knows end within a year:
+/// terms ending later may meet a day the next decree makes equal to a holiday.
+fn warn_when_the_calendar_runs_out(calendar: &rondom_domain::calendar::Calendar) {
+    let horizon = rondom_domain::calendar::today() + chrono::Days::new(365);
+    if let Some(known) = calendar.known_until()
+        && known < horizon
+    {
+        tracing::warn!(
+            %known,
+            "the last known decree of days made equal to holidays (Atw art. 3 lid 3) ends within a year: add the next one to the bylaw file ([[gelijkstelling]]) when it is published"
+        );
+    }
+}
+
+/// Opens the read model at `path` counting with `bylaws`.
+async fn open(
+    path: &std::path::Path,
+    cache_mb: u64,
+    bylaws: &std::sync::Arc<rondom_domain::bylaw::BylawTerms>,
+) -> Result<ReadModel> {
+    let (path, bylaws) = (path.to_owned(), bylaws.clone());
+    tokio::task::spawn_blocking(move || {
+        ReadModel::open_with_cache(&path, cache_mb).map(|model| model.with_bylaws(bylaws))
+    })
+    .await
+    .expect("opening sled does not panic")
+}
+
 /// Opens the read model, starts consuming and returns what the read services need, with the
-/// task.
+/// task. A read model folded under another calendar of working days (a decree added) is
+/// folded again from the log first, so due dates already computed follow.
 ///
 /// # Errors
 /// When the read model cannot be opened (another process may hold it) or the key bucket
@@ -142,17 +171,33 @@ pub async fn start(
     keys: &Keys,
     args: &ProjectionSettings,
 ) -> Result<(ReadSide, ProjectorTask)> {
-    let path = Generations::new(&args.data_dir).current()?;
+    let generations = Generations::new(&args.data_dir);
     let bylaws = args.load_bylaws()?;
-    let model = {
-        let path = path.clone();
-        let cache_mb = args.cache_mb;
-        tokio::task::spawn_blocking(move || {
-            ReadModel::open_with_cache(&path, cache_mb).map(|model| model.with_bylaws(bylaws))
-        })
-        .await
-        .expect("opening sled does not panic")?
-    };
+    let calendar = bylaws.calendar().digest();
+    warn_when_the_calendar_runs_out(bylaws.calendar());
+    let mut path = generations.current()?;
+    let mut model = open(&path, args.cache_mb, &bylaws).await?;
+    if !model.folded_with_calendar(calendar)? {
+        // A decree under Atw art. 3 lid 3 was added (or the model predates recording one):
+        // due dates already computed must follow, so the log is folded again first.
+        tracing::warn!(
+            path = %path.display(),
+            "the calendar of working days changed since the read model was folded: rebuilding it"
+        );
+        drop(model);
+        let batch = args.batch_size.max(1);
+        rebuild::rebuild(
+            jetstream,
+            &generations,
+            batch,
+            bylaws.clone(),
+            &keys.signer,
+            false,
+        )
+        .await?;
+        path = generations.current()?;
+        model = open(&path, args.cache_mb, &bylaws).await?;
+    }
     let checkpoint = model.checkpoint()?;
     tracing::info!(path = %path.display(), checkpoint, "read model opened");
     let (applied_tx, applied_rx) = watch::channel(checkpoint);

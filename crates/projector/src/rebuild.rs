@@ -39,7 +39,9 @@ pub async fn rebuild(
     let started = Instant::now();
     // Held open until the switch: nobody starts a projector on it meanwhile.
     let current = ReadModel::open(&generations.current()?)?;
+    let calendar = bylaws.calendar().digest();
     let target = ReadModel::open(&generations.prepare_next()?)?.with_bylaws(bylaws);
+    target.folded_with_calendar(calendar)?;
 
     let mut stream = jetstream
         .get_stream(EVENTS_STREAM)

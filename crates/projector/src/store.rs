@@ -21,6 +21,8 @@ use crate::quarantine::{QuarantinedEvent, Retried, panic_reason};
 use rondom_fold::{StoredHousehold, StoredTimelineEntry};
 
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
+/// The digest of the calendar the model was folded with (`Calendar::digest`).
+const CALENDAR_KEY: &[u8] = b"calendar";
 
 /// sled's page cache, in MiB, unless the projector is told otherwise: enough to keep the views
 /// of about 100,000 households in memory while a million events stream through.
@@ -277,6 +279,21 @@ impl ReadModel {
     pub fn with_bylaws(mut self, bylaws: Arc<BylawTerms>) -> Self {
         self.bylaws = bylaws;
         self
+    }
+
+    /// Returns whether the model was folded with the calendar whose digest is `digest`; an
+    /// empty model takes it on now. A model folded with another calendar (or before the
+    /// calendar was recorded) must be folded again for its due dates to be right.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn folded_with_calendar(&self, digest: [u8; 32]) -> Result<bool> {
+        let trees = self.trees()?;
+        if trees.meta.get(CHECKPOINT_KEY)?.is_none() {
+            trees.meta.insert(CALENDAR_KEY, &digest)?;
+            return Ok(true);
+        }
+        Ok(trees.meta.get(CALENDAR_KEY)?.as_deref() == Some(digest.as_slice()))
     }
 
     /// Returns the last stream position applied (0 for an empty model).

@@ -154,6 +154,11 @@ impl TestHub {
     }
 
     /// Writes the bylaw file (if any) and returns its path.
+    /// Makes the hub read `bylaws` as its bylaw file from its next start.
+    pub fn set_bylaws(&mut self, bylaws: &str) {
+        self.bylaws = Some(bylaws.to_owned());
+    }
+
     pub fn bylaws_path(&self) -> Option<PathBuf> {
         self.file("bylaws.toml", self.bylaws.as_deref())
     }

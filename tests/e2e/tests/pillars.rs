@@ -922,3 +922,67 @@ async fn a_person_who_joins_another_household_leaves_the_first() {
         Some(second.household_id)
     );
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_decree_the_operator_adds_moves_due_dates_already_computed() {
+    // Atw art. 3 lid 3: a royal decree makes days equal to a holiday. A melding on Friday
+    // 16 October 2026 starts WMO-ONDERZOEK (Wmo 2.3.2 lid 1, six weeks): Friday 27 November.
+    let mut hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
+    let melding_day = NaiveDate::from_ymd_opt(2026, 10, 16).expect("a date");
+    let mut write = context("decree-1", "111222333", None, "WMO-77");
+    if let Some(context) = write.as_mut() {
+        context.occurred_at = Some(timestamp(
+            melding_day.and_hms_opt(8, 0, 0).expect("a time").and_utc(),
+        ));
+    }
+    let written = wmo
+        .receive_melding(v1::ReceiveWmoMeldingRequest {
+            context: write,
+            melding: Some(v1::WmoMeldingOntvangen::default()),
+        })
+        .await
+        .expect("melding")
+        .into_inner();
+    let due = |view: v1::GetHouseholdResponse| {
+        view.household
+            .expect("a household")
+            .deadlines
+            .into_iter()
+            .find(|deadline| deadline.rule == "WMO-ONDERZOEK")
+            .and_then(|deadline| deadline.due)
+            .map(|due| (due.year, due.month, due.day))
+    };
+    let view = hub
+        .households()
+        .await
+        .get_household(by_bsn("111222333", written.position))
+        .await
+        .expect("view")
+        .into_inner();
+    assert_eq!(due(view), Some((2026, 11, 27)), "a working day");
+
+    // The operator adds a decree naming that Friday to the bylaw file and restarts the hub,
+    // without a new build: the read model is folded again and the term ends on the next
+    // working day, Monday 30 November.
+    hub.set_bylaws(
+        "[[gelijkstelling]]\n\
+         besluit = \"Besluit gelijkstelling van 27 november 2026 met een algemeen erkende feestdag\"\n\
+         van = \"2026-01-01\"\n\
+         tot_en_met = \"2026-12-31\"\n\
+         dagen = [\"2026-11-27\"]\n",
+    );
+    hub.restart().await;
+    let view = hub
+        .households()
+        .await
+        .get_household(by_bsn("111222333", written.position))
+        .await
+        .expect("view after the restart")
+        .into_inner();
+    assert_eq!(
+        due(view),
+        Some((2026, 11, 30)),
+        "moved off the day made a holiday"
+    );
+}

@@ -57,7 +57,13 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
         })
         .transpose()?;
     let configured: Option<Term> = gemeente.and_then(|code| bylaws.term(&code, rule.code));
-    let computation = deadline::compute(rule, start, configured, args.suspended_days)?;
+    let computation = deadline::compute(
+        rule,
+        start,
+        configured,
+        args.suspended_days,
+        bylaws.calendar(),
+    )?;
     say!("rule:   {} - {}", rule.code, rule.title);
     say!(
         "basis:  {} ({}, valid from {})",
