@@ -431,6 +431,35 @@ pub mod schuldhulp {
         &[ShvAanbod],
         &[],
     );
+    pub const CONTACTPOGING_GEDAAN: EventKind = row(
+        Pillar::Schuldhulp,
+        "contactpoging_gedaan",
+        "contactpoging na vroegsignaal",
+        OwnPillar,
+        None,
+        &[],
+        &[],
+    );
+    /// The gemeente's offer after a vroegsignaal: its duty (Wgs 3(1)(b)) is met when it makes
+    /// the offer, whatever the resident answers.
+    pub const AANBOD_GEDAAN: EventKind = row(
+        Pillar::Schuldhulp,
+        "aanbod_gedaan",
+        "aanbod schuldhulp gedaan",
+        OwnPillar,
+        None,
+        &[],
+        &[ShvAanbod],
+    );
+    pub const AANBOD_AFGEWEZEN: EventKind = row(
+        Pillar::Schuldhulp,
+        "aanbod_afgewezen",
+        "aanbod schuldhulp afgewezen",
+        OwnPillar,
+        Some(Beeindigd),
+        &[],
+        &[],
+    );
     pub const AANBOD_GEACCEPTEERD: EventKind = row(
         Pillar::Schuldhulp,
         "aanbod_geaccepteerd",
@@ -438,7 +467,7 @@ pub mod schuldhulp {
         Household,
         Some(Aangemeld),
         &[ShvEersteGesprek],
-        &[ShvAanbod],
+        &[],
     );
     pub const AANMELDING_ONTVANGEN: EventKind = row(
         Pillar::Schuldhulp,
@@ -607,6 +636,9 @@ pub const KINDS: &[EventKind] = &[
     participatie::REINTEGRATIE_BEEINDIGD,
     participatie::UITKERING_BEEINDIGD,
     schuldhulp::VROEGSIGNAAL_ONTVANGEN,
+    schuldhulp::CONTACTPOGING_GEDAAN,
+    schuldhulp::AANBOD_GEDAAN,
+    schuldhulp::AANBOD_AFGEWEZEN,
     schuldhulp::AANBOD_GEACCEPTEERD,
     schuldhulp::AANMELDING_ONTVANGEN,
     schuldhulp::EERSTE_GESPREK_GEVOERD,

@@ -986,3 +986,69 @@ async fn a_decree_the_operator_adds_moves_due_dates_already_computed() {
         "moved off the day made a holiday"
     );
 }
+
+#[test_log::test(tokio::test)]
+async fn the_offer_after_a_vroegsignaal_is_met_when_the_gemeente_makes_it() {
+    // Wgs art. 3 lid 1 onder b: after a vroegsignaal the gemeente offers help; its norm
+    // (SHV-AANBOD) is met by the offer, not by a contact attempt.
+    let hub = TestHub::start().await;
+    let mut schuldhulp = SchuldhulpServiceClient::new(
+        hub.client_for(DevClient::BackOffice(Pillar::Schuldhulp))
+            .await,
+    );
+    schuldhulp
+        .receive_vroegsignaal(v1::ReceiveVroegsignaalRequest {
+            context: context("vs-1", "111222333", None, "SHV-9"),
+            vroegsignaal: Some(v1::Vroegsignaal {
+                schuldeiser: v1::Schuldeiser::Huur as i32,
+                achterstand_cent: 120_000,
+                achterstand_maanden: 2,
+            }),
+        })
+        .await
+        .expect("vroegsignaal");
+    let refused = schuldhulp
+        .make_aanbod(v1::MakeAanbodRequest {
+            context: context("vs-2", "111222333", None, "SHV-9"),
+            aanbod: Some(v1::Aanbod::default()),
+        })
+        .await
+        .expect_err("an offer names its form");
+    assert_eq!(fields(&refused), ["aanbod.vorm"]);
+    schuldhulp
+        .record_contactpoging(v1::RecordContactpogingRequest {
+            context: context("vs-3", "111222333", None, "SHV-9"),
+            contactpoging: Some(v1::ContactpogingGedaan {
+                vorm: v1::Contactvorm::Brief as i32,
+                bereikt: false,
+            }),
+        })
+        .await
+        .expect("contact attempt");
+    let offered = schuldhulp
+        .make_aanbod(v1::MakeAanbodRequest {
+            context: context("vs-4", "111222333", None, "SHV-9"),
+            aanbod: Some(v1::Aanbod {
+                vorm: v1::Contactvorm::Huisbezoek as i32,
+            }),
+        })
+        .await
+        .expect("offer")
+        .into_inner();
+    let view = hub
+        .households()
+        .await
+        .get_household(by_bsn("111222333", offered.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("a household");
+    let aanbod = view
+        .deadlines
+        .iter()
+        .find(|deadline| deadline.rule == "SHV-AANBOD")
+        .expect("SHV-AANBOD");
+    assert_eq!(aanbod.status, v1::DeadlineStatus::Met as i32);
+    assert_eq!(aanbod.met_on, on_test_day());
+}

@@ -23,6 +23,12 @@ rondom_adapter::law_service! {
     SchuldhulpHandler: SchuldhulpService served by SchuldhulpServiceServer, in Pillar::Schuldhulp;
     receive_vroegsignaal(ReceiveVroegsignaalRequest)
         writes catalogue::schuldhulp::VROEGSIGNAAL_ONTVANGEN, by rules::receive_vroegsignaal;
+    record_contactpoging(RecordContactpogingRequest)
+        writes catalogue::schuldhulp::CONTACTPOGING_GEDAAN, by rules::record_contactpoging;
+    make_aanbod(MakeAanbodRequest)
+        writes catalogue::schuldhulp::AANBOD_GEDAAN, by rules::make_aanbod;
+    decline_aanbod(DeclineAanbodRequest)
+        writes catalogue::schuldhulp::AANBOD_AFGEWEZEN, by rules::decline_aanbod;
     accept_aanbod(AcceptAanbodRequest)
         writes catalogue::schuldhulp::AANBOD_GEACCEPTEERD, by rules::accept_aanbod;
     receive_aanmelding(ReceiveAanmeldingRequest)

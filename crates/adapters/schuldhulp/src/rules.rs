@@ -8,6 +8,7 @@ use rondom_proto::v1::event::Body;
 pub(crate) const SCHULDEISERS: &str = "HUUR, ENERGIE, WATER, ZORGVERZEKERING";
 pub(crate) const BEDREIGENDE_SITUATIES: &str =
     "GEEN, HUISUITZETTING, AFSLUITING_ENERGIE_OF_WATER, BEEINDIGING_ZORGVERZEKERING";
+pub(crate) const CONTACTVORMEN: &str = "BRIEF, TELEFOON, HUISBEZOEK, EMAIL";
 pub(crate) const REGELING_SOORTEN: &str = "MINNELIJK, SANERINGSKREDIET, WSNP_VERWIJZING";
 pub(crate) const REGELING_RESULTATEN: &str = "AFGEROND, VOORTIJDIG_BEEINDIGD";
 pub(crate) const AFSLUIT_REDENEN: &str = "SCHULDENVRIJ, NAZORG_AFGEROND, UITVAL, DOORVERWEZEN";
@@ -93,8 +94,44 @@ pub(crate) fn receive_vroegsignaal(
 }
 
 /// The `aanbod_geaccepteerd` event of `accept_aanbod`, if its payload keeps the rules.
-pub(crate) fn accept_aanbod(_: &mut Check, request: v1::AcceptAanbodRequest) -> Option<Body> {
-    Some(Body::AanbodGeaccepteerd(request.aanbod.unwrap_or_default()))
+pub(crate) fn accept_aanbod(check: &mut Check, request: v1::AcceptAanbodRequest) -> Option<Body> {
+    let aanbod = request.aanbod.unwrap_or_default();
+    // Optional: a resident who accepts need not be in a threatening situation.
+    if aanbod.bedreigende_situatie != 0 {
+        check.choice::<v1::BedreigendeSituatie>(
+            "aanbod.bedreigende_situatie",
+            aanbod.bedreigende_situatie,
+            BEDREIGENDE_SITUATIES,
+        )?;
+    }
+    Some(Body::AanbodGeaccepteerd(aanbod))
+}
+
+/// The `contactpoging_gedaan` event: how the gemeente tried to reach the resident.
+pub(crate) fn record_contactpoging(
+    check: &mut Check,
+    request: v1::RecordContactpogingRequest,
+) -> Option<Body> {
+    let poging = check.required("contactpoging", request.contactpoging)?;
+    check.choice::<v1::Contactvorm>("contactpoging.vorm", poging.vorm, CONTACTVORMEN)?;
+    Some(Body::Contactpoging(poging))
+}
+
+/// The `aanbod_gedaan` event: the gemeente offered help, in some form.
+pub(crate) fn make_aanbod(check: &mut Check, request: v1::MakeAanbodRequest) -> Option<Body> {
+    aanbod(check, request.aanbod)
+}
+
+/// The `aanbod_afgewezen` event: the resident declined the offer made in some form.
+pub(crate) fn decline_aanbod(check: &mut Check, request: v1::DeclineAanbodRequest) -> Option<Body> {
+    aanbod(check, request.aanbod)
+}
+
+/// An offer names the form it was made in.
+fn aanbod(check: &mut Check, aanbod: Option<v1::Aanbod>) -> Option<Body> {
+    let aanbod = check.required("aanbod", aanbod)?;
+    check.choice::<v1::Contactvorm>("aanbod.vorm", aanbod.vorm, CONTACTVORMEN)?;
+    Some(Body::Aanbod(aanbod))
 }
 
 /// The `aanmelding_ontvangen` event of `receive_aanmelding`, if its payload keeps the rules.
