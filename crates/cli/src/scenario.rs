@@ -270,6 +270,7 @@ const FAMILY_STEPS: &[StepSpec] = &[
                 context: b.context("jeugd_hulpvraag", day, &[ZOON, MOEDER], CASE_JEUGD, ""),
                 hulpvraag: Some(v1::JeugdHulpvraagOntvangen {
                     verwijzer: v1::Verwijzer::Huisarts as i32,
+                    voortzetting: false,
                 }),
             })
         },

@@ -116,7 +116,7 @@ impl BylawTerms {
                 let term: Term = text
                     .parse()
                     .map_err(|err: deadline::TermParseError| wrong(err.to_string()))?;
-                if let TermSource::Statute(_) = rule.term {
+                if let TermSource::Statute(_) | TermSource::Standard(_) = rule.term {
                     return Err(wrong(DeadlineError::NotConfigurable.to_string()));
                 }
                 // Checks the statutory maximum the same way a computation does.
@@ -189,6 +189,9 @@ mod tests {
         // A statutory term is not the gemeente's to change.
         let statute = BylawTerms::from_toml("[gemeente.0363]\nWMO-ONDERZOEK = \"8 weeks\"\n");
         assert!(matches!(statute, Err(BylawError::Rule { rule, .. }) if rule == "WMO-ONDERZOEK"));
+        // Nor is a rule of an information standard (iJw OP272).
+        let standard = BylawTerms::from_toml("[gemeente.0363]\nIJW-STOP = \"10 working days\"\n");
+        assert!(matches!(standard, Err(BylawError::Rule { rule, .. }) if rule == "IJW-STOP"));
         let unknown = BylawTerms::from_toml("[gemeente.0363]\nSHV-NOPE = \"1 week\"\n");
         assert!(unknown.is_err());
         let bad_term = BylawTerms::from_toml("[gemeente.0363]\nSHV-AANBOD = \"soon\"\n");

@@ -93,6 +93,9 @@ pub enum TermSource {
     Bylaw { default: Term, max: Term },
     /// "Onverwijld" or a service level: not statutory, configured per gemeente.
     ServiceLevel(Term),
+    /// A rule of an information standard (iStandaarden), agreed between the parties who
+    /// exchange its messages: not a statute, and not the gemeente's to change.
+    Standard(Term),
 }
 
 /// What happens when a term ends on a day that is not a working day.
@@ -397,12 +400,12 @@ pub const RULES: &[DeadlineRule] = &[
     DeadlineRule {
         code: RuleCode::IjwStop,
         title: "stopbericht (JW307) na het einde van de jeugdhulp",
-        article: "iJw 3.2 bedrijfsregel OP272",
+        article: "iJw 3.2 bedrijfsregel OP272 (an iStandaarden rule, not a statute)",
         source: "https://informatiemodel.istandaarden.nl/informatiemodel/ijw/3.2/regels/bedrijfsregel/op272",
         valid_from: date(2026, 1, 1),
         starts_on: "actual end of care (einddatum of jeugd.jeugdhulp_beeindigd)",
         met_by: "jeugd.jeugdhulp_beeindigd (the JW307 stop message)",
-        term: TermSource::Statute(Term::WorkingDays(5)),
+        term: TermSource::Standard(Term::WorkingDays(5)),
         end_rule: EndRule::None,
         blocking: false,
     },
@@ -493,8 +496,10 @@ pub fn compute(
 /// it set one (within the statutory maximum).
 fn term_in_force(source: TermSource, configured: Option<Term>) -> Result<Term, DeadlineError> {
     match (source, configured) {
-        (TermSource::Statute(term), None) => Ok(term),
-        (TermSource::Statute(_), Some(_)) => Err(DeadlineError::NotConfigurable),
+        (TermSource::Statute(term) | TermSource::Standard(term), None) => Ok(term),
+        (TermSource::Statute(_) | TermSource::Standard(_), Some(_)) => {
+            Err(DeadlineError::NotConfigurable)
+        }
         (TermSource::Bylaw { default, .. } | TermSource::ServiceLevel(default), None) => {
             Ok(default)
         }

@@ -159,6 +159,7 @@ async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
         context: context(key, "123456782", born, "JW-1"),
         hulpvraag: Some(v1::JeugdHulpvraagOntvangen {
             verwijzer: v1::Verwijzer::Huisarts as i32,
+            voortzetting: true,
         }),
     };
     let refused = jeugd
@@ -1051,4 +1052,41 @@ async fn the_offer_after_a_vroegsignaal_is_met_when_the_gemeente_makes_it() {
         .expect("SHV-AANBOD");
     assert_eq!(aanbod.status, v1::DeadlineStatus::Met as i32);
     assert_eq!(aanbod.met_on, on_test_day());
+}
+
+#[test_log::test(tokio::test)]
+async fn the_jeugdwet_from_18_only_continues_care_and_veilig_thuis_has_no_age_limit() {
+    let hub = TestHub::start().await;
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    let born = |years: u64| Some(today() - Days::new(years * 366));
+    let hulpvraag = |key: &str, voortzetting: bool| v1::ReceiveJeugdHulpvraagRequest {
+        context: context(key, "111222333", born(19), "JZ-19"),
+        hulpvraag: Some(v1::JeugdHulpvraagOntvangen {
+            verwijzer: v1::Verwijzer::Huisarts as i32,
+            voortzetting,
+        }),
+    };
+    // Jeugdwet art. 1.1 (jeugdige onder b and c): at 19 only care that continues or resumes.
+    let refused = jeugd
+        .receive_hulpvraag(hulpvraag("jz-19-a", false))
+        .await
+        .expect_err("a first hulpvraag at 19");
+    assert_eq!(fields(&refused), ["hulpvraag.voortzetting"]);
+    jeugd
+        .receive_hulpvraag(hulpvraag("jz-19-b", true))
+        .await
+        .expect("continued care at 19");
+    // Veilig Thuis also handles violence against adults (Wmo 2015 art. 4.1.1): a report
+    // about a woman of 40 is taken.
+    jeugd
+        .register_veilig_thuis(v1::RegisterVeiligThuisRequest {
+            context: context("vt-40", "123456782", born(40), "VT-40"),
+            veilig_thuis: Some(v1::VeiligThuisBetrokken {
+                organisatie: "Veilig Thuis Amsterdam-Amstelland".into(),
+                contact: "020 123 45 67".into(),
+            }),
+        })
+        .await
+        .expect("Veilig Thuis for an adult");
 }

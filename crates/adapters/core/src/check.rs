@@ -83,6 +83,13 @@ impl Check {
         }
     }
 
+    /// Returns the age in whole years of the first person on the day of the event, when both
+    /// dates were given and valid.
+    pub fn age_on_event(&self) -> Option<u32> {
+        let (born, on) = (self.birth_date?, self.occurred_on?);
+        on.years_since(born)
+    }
+
     /// Returns the Dutch date the event happened on, when the context gave a valid one.
     pub fn occurred_on(&self) -> Option<NaiveDate> {
         self.occurred_on

@@ -149,6 +149,19 @@ pub(crate) fn receive_hulpvraag(
     check.younger_than(23, JEUGDWET);
     let hulpvraag = check.required("hulpvraag", request.hulpvraag)?;
     check.choice::<v1::Verwijzer>("hulpvraag.verwijzer", hulpvraag.verwijzer, VERWIJZERS)?;
+    // Jeugdwet art. 1.1 (jeugdige): from 18 only care that continues or resumes.
+    if check
+        .age_on_event()
+        .is_some_and(|age| (18..23).contains(&age))
+        && !hulpvraag.voortzetting
+    {
+        check.push(
+            "hulpvraag.voortzetting",
+            "from 18 the Jeugdwet covers only care that continues or resumes (art. 1.1, \
+             jeugdige onder b and c): set voortzetting, or refer to the Wmo",
+        );
+        return None;
+    }
     Some(Body::JeugdHulpvraag(hulpvraag))
 }
 
@@ -215,7 +228,8 @@ pub(crate) fn register_veilig_thuis(
     check: &mut Check,
     request: v1::RegisterVeiligThuisRequest,
 ) -> Option<Body> {
-    check.younger_than(23, JEUGDWET);
+    // No age limit: Veilig Thuis also handles violence against adults (partners, elders;
+    // Wmo 2015 art. 4.1.1), so the Jeugdwet's 23 does not apply to it.
     let veilig_thuis = check.required("veilig_thuis", request.veilig_thuis)?;
     check.code(
         "veilig_thuis.organisatie",

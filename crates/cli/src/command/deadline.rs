@@ -35,6 +35,7 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
                     format!("bylaw, at most {max} (default {default})")
                 }
                 TermSource::ServiceLevel(term) => format!("service level (default {term})"),
+                TermSource::Standard(term) => format!("{term} (iStandaarden rule, not a statute)"),
             };
             say!("{:<20} {:<36} {}", rule.code, term, rule.article);
         }
