@@ -383,6 +383,7 @@ const FAMILY_STEPS: &[StepSpec] = &[
                 context: b.context("pw_opgeschort", day, &[MOEDER], CASE_PW, ""),
                 opschorting: Some(v1::TermijnOpgeschort {
                     reden: v1::OpschortingReden::AanvullingGevraagd as i32,
+                    hersteltermijn_einde: None,
                 }),
             })
         },

@@ -165,6 +165,9 @@ pub struct Law {
     pub serves: &'static str,
     /// The rule of its decision on an application: the term Awb 4:15 suspends.
     pub decision_rule: Option<RuleCode>,
+    /// Other terms of the law that do not run while the application is incomplete by the
+    /// applicant's doing (a suspension for AANVULLING_GEVRAAGD or VERTRAGING_AANVRAGER).
+    pub stopped_by_applicant: &'static [RuleCode],
     /// Methods of its service a provider calls (about care assigned to it); the
     /// back-office calls the rest.
     pub provider_methods: &'static [&'static str],
@@ -182,6 +185,7 @@ pub const LAWS: [Law; 4] = [
         service: "rondom.v1.WmoService",
         serves: "WmoService for Wmo back-offices and providers",
         decision_rule: Some(RuleCode::WmoBeschikking),
+        stopped_by_applicant: &[],
         provider_methods: &["StartVoorziening", "StopVoorziening"],
         dev_partner: "87654321",
     },
@@ -192,6 +196,7 @@ pub const LAWS: [Law; 4] = [
         service: "rondom.v1.JeugdService",
         serves: "JeugdService for Jeugdwet back-offices and providers",
         decision_rule: Some(RuleCode::JwBeschikking),
+        stopped_by_applicant: &[],
         provider_methods: &["StartJeugdhulp", "EndJeugdhulp"],
         dev_partner: "12345678",
     },
@@ -202,6 +207,9 @@ pub const LAWS: [Law; 4] = [
         service: "rondom.v1.ParticipatieService",
         serves: "ParticipatieService for Werk & Inkomen",
         decision_rule: Some(RuleCode::PwBesluit),
+        // Pw art. 52: no voorschot is due while the applicant keeps the application
+        // incomplete.
+        stopped_by_applicant: &[RuleCode::PwVoorschot],
         provider_methods: &[],
         dev_partner: "00000001002564440000",
     },
@@ -212,6 +220,7 @@ pub const LAWS: [Law; 4] = [
         service: "rondom.v1.SchuldhulpService",
         serves: "SchuldhulpService for schuldhulpverlening and vroegsignalering",
         decision_rule: Some(RuleCode::ShvBeschikking),
+        stopped_by_applicant: &[],
         provider_methods: &[],
         dev_partner: "41216593",
     },

@@ -134,6 +134,54 @@ pub(crate) fn resume(
         .suspended_days
         .saturating_add(u32::try_from(days).unwrap_or(u32::MAX));
     deadline.suspended_since = 0;
+    recompute_due(deadline, gemeente, bylaws);
+    days
+}
+
+/// Suspends the term from the day after `on` up to and including `until`, when the
+/// applicant's time to complete the application runs out and the term runs again by itself
+/// (Awb 4:15 lid 1 onder a). The days are counted now; returns them.
+pub(crate) fn suspend_until(
+    deadline: &mut StoredDeadline,
+    on: NaiveDate,
+    until: NaiveDate,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) -> i32 {
+    let days = (day_number(until) - day_number(on)).max(0);
+    deadline.suspended_days = deadline
+        .suspended_days
+        .saturating_add(u32::try_from(days).unwrap_or(u32::MAX));
+    deadline.suspension_from = day_number(on);
+    deadline.suspension_until = day_number(until);
+    recompute_due(deadline, gemeente, bylaws);
+    days
+}
+
+/// Ends a suspension that would have ended by itself earlier, on `on` (the application was
+/// completed): the days it will no longer run are taken off again. Returns the days it ran.
+pub(crate) fn resume_early(
+    deadline: &mut StoredDeadline,
+    on: NaiveDate,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) -> i32 {
+    let (from, until) = (deadline.suspension_from, deadline.suspension_until);
+    let ran = (day_number(on) - from - 1).clamp(0, until - from);
+    let unused = u32::try_from(until - from - ran).unwrap_or(0);
+    deadline.suspended_days = deadline.suspended_days.saturating_sub(unused);
+    deadline.suspension_from = 0;
+    deadline.suspension_until = 0;
+    recompute_due(deadline, gemeente, bylaws);
+    ran
+}
+
+/// Sets the due date from the start, the term in force and the days suspended.
+fn recompute_due(
+    deadline: &mut StoredDeadline,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) {
     if let Some(rule) = deadline::rule(&deadline.rule)
         && let Some(due) = due_date(
             rule,
@@ -145,7 +193,6 @@ pub(crate) fn resume(
     {
         deadline.due = day_number(due);
     }
-    days
 }
 
 /// Computes a due date with the gemeente's own term where it set one.

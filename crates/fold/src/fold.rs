@@ -55,10 +55,14 @@ pub fn fold(
         title,
         need_to_know: v1::NeedToKnow::from(class) as i32,
         case_id: event.case_id.clone(),
-        payload: event.body.clone().map(|body| v1::Event {
-            body: Some(body),
-            ..v1::Event::default()
-        }),
+        // A signal's payload is its urgency, which the entry holds already.
+        payload: match &event.body {
+            None | Some(v1::event::Body::SignalReceived(_)) => None,
+            Some(body) => Some(v1::Event {
+                body: Some(body.clone()),
+                ..v1::Event::default()
+            }),
+        },
     };
     Folded { entry, erased }
 }
@@ -338,7 +342,10 @@ mod tests {
                 case_event(1, Pillar::Wmo, "aanvraag_ontvangen", at(0),
                     v1::event::Body::WmoAanvraag(v1::WmoAanvraagOntvangen::default())),
                 case_event(2, Pillar::Wmo, "termijn_opgeschort", at(1),
-                    v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort { reden: 1 })),
+                    v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort {
+                        reden: 1,
+                        ..v1::TermijnOpgeschort::default()
+                    })),
                 case_event(3, Pillar::Wmo, "termijn_hervat", at(2),
                     v1::event::Body::TermijnHervat(v1::TermijnHervat {})),
                 case_event(4, Pillar::Wmo, "beschikking_afgegeven", at(3),

@@ -211,6 +211,13 @@ pub struct StoredDeadline {
     pub started_position: u64,
     #[prost(bool, tag = "11")]
     pub blocking: bool,
+    /// A suspension that ends by itself (Awb 4:15 lid 1 onder a): suspended from the day after
+    /// `suspension_from` up to and including `suspension_until`, whose days are counted in
+    /// `suspended_days` already; 0 and 0 when there is none.
+    #[prost(int32, tag = "12")]
+    pub suspension_from: i32,
+    #[prost(int32, tag = "13")]
+    pub suspension_until: i32,
 }
 
 impl StoredDeadline {

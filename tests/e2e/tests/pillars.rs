@@ -722,6 +722,7 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         context: context_ago("p-2", mother, None, "PW-7", 60),
         opschorting: Some(v1::TermijnOpgeschort {
             reden: v1::OpschortingReden::AanvullingGevraagd as i32,
+            hersteltermijn_einde: None,
         }),
     })
     .await
@@ -780,6 +781,7 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
             context: context("j-2", child, young, "JW-7"),
             opschorting: Some(v1::TermijnOpgeschort {
                 reden: v1::OpschortingReden::Overmacht as i32,
+                hersteltermijn_einde: None,
             }),
         })
         .await

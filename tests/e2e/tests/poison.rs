@@ -141,7 +141,10 @@ async fn an_event_with_impossible_dates_on_the_log_does_not_stop_the_read_model(
         (
             "termijn_opgeschort",
             ancient,
-            v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort { reden: 1 }),
+            v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort {
+                reden: 1,
+                ..v1::TermijnOpgeschort::default()
+            }),
         ),
     ];
     for (kind, occurred_at, body) in forged {

@@ -9,11 +9,25 @@ use rondom_proto::v1::event::Body;
 /// `termijn_opgeschort`: the case's decision term is suspended, for a reason the Awb knows.
 pub fn suspend_term(check: &mut Check, request: v1::SuspendTermRequest) -> Option<Body> {
     let opschorting = check.required("opschorting", request.opschorting)?;
-    check.choice::<v1::OpschortingReden>(
+    let reden = check.choice::<v1::OpschortingReden>(
         "opschorting.reden",
         opschorting.reden,
         "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
     )?;
+    let field = "opschorting.hersteltermijn_einde";
+    let einde = check.optional_date(field, opschorting.hersteltermijn_einde.as_ref())?;
+    match (reden, einde) {
+        (v1::OpschortingReden::AanvullingGevraagd, Some(einde)) => {
+            if check.occurred_on().is_some_and(|on| einde <= on) {
+                check.push(field, "the hersteltermijn ends after the day it was given");
+            }
+        }
+        (_, Some(_)) => check.push(
+            field,
+            "only a request to complete (AANVULLING_GEVRAAGD) has a hersteltermijn",
+        ),
+        (_, None) => {}
+    }
     Some(Body::TermijnOpgeschort(opschorting))
 }
 

@@ -1,9 +1,10 @@
 //! The kinds every law shares: a decision term suspended and resumed (Awb 4:15), and an
 //! objection that starts the term of the decision on it (Awb 7:10).
 
-use rondom_domain::catalogue;
+use rondom_domain::Pillar;
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
+use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
 use crate::deadlines;
@@ -26,49 +27,118 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             };
             step.starts = vec![(rule, from)];
         }
-        Body::TermijnOpgeschort(_) => suspend(household, step),
+        Body::TermijnOpgeschort(opschorting) => suspend(household, step, opschorting),
         Body::TermijnHervat(_) => resume(household, step),
         _ => return false,
     }
     true
 }
 
-/// Suspends the running decision term of the case. A term that has run out cannot be
-/// suspended any more: it stays overdue.
-fn suspend(household: &mut StoredHousehold, step: &mut Step<'_>) {
-    let Some(rule) = catalogue::decision_rule(step.pillar) else {
-        return;
+/// Returns the terms of the case a suspension for `reden` stops: the decision term, and the
+/// law's other terms that do not run while the applicant keeps the application incomplete.
+fn suspended_rules(pillar: Pillar, reden: i32) -> Vec<RuleCode> {
+    let Some(law) = rondom_domain::law::of(pillar) else {
+        return Vec::new();
     };
+    let by_applicant = [
+        v1::OpschortingReden::AanvullingGevraagd as i32,
+        v1::OpschortingReden::VertragingAanvrager as i32,
+    ]
+    .contains(&reden);
+    let also = if by_applicant {
+        law.stopped_by_applicant
+    } else {
+        &[]
+    };
+    law.decision_rule
+        .into_iter()
+        .chain(also.iter().copied())
+        .collect()
+}
+
+/// Suspends the running terms of the case (Awb 4:15). A request to complete the application
+/// with a hersteltermijn ends by itself after it (lid 1 onder a): its days are counted at
+/// once. A term that has run out cannot be suspended any more: it stays overdue.
+fn suspend(
+    household: &mut StoredHousehold,
+    step: &mut Step<'_>,
+    opschorting: &v1::TermijnOpgeschort,
+) {
+    let rules = suspended_rules(step.pillar, opschorting.reden);
+    let until = opschorting
+        .hersteltermijn_einde
+        .as_ref()
+        .and_then(naive_date)
+        .filter(|einde| {
+            opschorting.reden == v1::OpschortingReden::AanvullingGevraagd as i32 && *einde > step.on
+        });
     let (pillar, today) = (step.event().pillar, day_number(step.on));
     for deadline in household.deadlines.iter_mut().filter(|deadline| {
         deadline.open_in(pillar, step.case_id)
-            && deadline.rule == rule
+            && rules.iter().any(|rule| deadline.rule == rule.as_str())
             && deadline.suspended_since == 0
+            && deadline.suspension_until == 0
     }) {
+        let rule = deadline.rule.clone();
         if today > deadline.due {
             step.effect.detail.push(format!("{rule} was al verstreken"));
             continue;
         }
-        deadline.suspended_since = today;
-        step.effect.detail.push(rule.to_string());
+        match until {
+            None => {
+                deadline.suspended_since = today;
+                step.effect.detail.push(rule);
+            }
+            Some(einde) => {
+                let days = deadlines::suspend_until(
+                    deadline,
+                    step.on,
+                    einde,
+                    step.gemeente.as_ref(),
+                    step.bylaws,
+                );
+                step.effect.detail.push(format!(
+                    "{rule}: opgeschort tot en met {einde} ({days} dagen)"
+                ));
+            }
+        }
     }
 }
 
-/// Lets the suspended decision term run again, the days in between added.
+/// Lets the suspended terms of the case run again, the days in between added; a suspension
+/// that would have ended by itself later ends now, its unused days taken off.
 fn resume(household: &mut StoredHousehold, step: &mut Step<'_>) {
-    let Some(rule) = catalogue::decision_rule(step.pillar) else {
+    let Some(law) = rondom_domain::law::of(step.pillar) else {
         return;
     };
-    let pillar = step.event().pillar;
+    let rules: Vec<RuleCode> = law
+        .decision_rule
+        .into_iter()
+        .chain(law.stopped_by_applicant.iter().copied())
+        .collect();
+    let (pillar, today) = (step.event().pillar, day_number(step.on));
     for deadline in household.deadlines.iter_mut().filter(|deadline| {
         deadline.open_in(pillar, step.case_id)
-            && deadline.rule == rule
-            && deadline.suspended_since != 0
+            && rules.iter().any(|rule| deadline.rule == rule.as_str())
+            && (deadline.suspended_since != 0 || deadline.suspension_until != 0)
     }) {
-        let days = deadlines::resume(deadline, step.on, step.gemeente.as_ref(), step.bylaws);
-        step.effect
-            .detail
-            .push(format!("{rule}: {days} dagen opgeschort"));
+        let rule = deadline.rule.clone();
+        let (gemeente, bylaws) = (step.gemeente.as_ref(), step.bylaws);
+        if deadline.suspended_since != 0 {
+            let days = deadlines::resume(deadline, step.on, gemeente, bylaws);
+            step.effect
+                .detail
+                .push(format!("{rule}: {days} dagen opgeschort"));
+        } else if today <= deadline.suspension_until {
+            let days = deadlines::resume_early(deadline, step.on, gemeente, bylaws);
+            step.effect
+                .detail
+                .push(format!("{rule}: {days} dagen opgeschort"));
+        } else {
+            // The hersteltermijn had run out: the term already runs again.
+            deadline.suspension_from = 0;
+            deadline.suspension_until = 0;
+        }
     }
 }
 
@@ -140,5 +210,99 @@ mod tests {
         assert_eq!(term.start, day("2026-12-07"));
         // No trajectory is opened for a case that only has an objection.
         assert!(household.trajectories.is_empty());
+    }
+
+    fn wmo(position: u64, kind: &str, at: i64, body: v1::event::Body) -> rondom_bus::ReceivedEvent {
+        event(position, Pillar::Wmo, kind, "backoffice:wmo", at, body)
+    }
+
+    fn opschorting(reden: v1::OpschortingReden, einde: Option<&str>) -> v1::event::Body {
+        v1::event::Body::TermijnOpgeschort(v1::TermijnOpgeschort {
+            reden: reden as i32,
+            hersteltermijn_einde: einde
+                .map(|text| rondom_proto::convert::proto_date(text.parse().expect("a date"))),
+        })
+    }
+
+    #[test]
+    fn a_request_to_complete_ends_its_suspension_by_itself_after_the_hersteltermijn() {
+        // Awb 4:15 lid 1 onder a: suspended from the day after the request (Tuesday 1
+        // December) up to the end of the hersteltermijn, Friday 11 December, when it lapses
+        // unused: ten days, counted at once. The Wmo decision (2.3.5, two weeks from Monday
+        // 30 November: 14 December) moves to Thursday 24 December.
+        let aanvraag = v1::event::Body::WmoAanvraag(v1::WmoAanvraagOntvangen::default());
+        let events = [
+            wmo(1, "aanvraag_ontvangen", MONDAY, aanvraag),
+            wmo(
+                2,
+                "termijn_opgeschort",
+                MONDAY + DAY,
+                opschorting(v1::OpschortingReden::AanvullingGevraagd, Some("2026-12-11")),
+            ),
+        ];
+        let household = fold_all(&events);
+        let besluit = deadline(&household, "WMO-BESCHIKKING");
+        assert_eq!(besluit.suspended_days, 10);
+        assert_eq!(besluit.due, day("2026-12-24"));
+        let on =
+            |date: &str| crate::assess::deadline(besluit, date.parse().expect("a date")).status;
+        assert_eq!(on("2026-12-07"), v1::DeadlineStatus::Suspended as i32);
+        assert_eq!(
+            on("2026-12-14"),
+            v1::DeadlineStatus::Open as i32,
+            "ran again by itself"
+        );
+
+        // Completed on Friday 4 December: suspended on 2 and 3 December only, the term runs
+        // again, due Wednesday 16 December.
+        let hervat = v1::event::Body::TermijnHervat(v1::TermijnHervat {});
+        let mut early = events.to_vec();
+        early.push(wmo(3, "termijn_hervat", MONDAY + 4 * DAY, hervat));
+        let household = fold_all(&early);
+        let besluit = deadline(&household, "WMO-BESCHIKKING");
+        assert_eq!(besluit.suspended_days, 2);
+        assert_eq!(besluit.due, day("2026-12-16"));
+        assert_eq!(besluit.suspension_until, 0);
+    }
+
+    #[test]
+    fn the_voorschot_does_not_run_while_the_applicant_keeps_the_application_incomplete() {
+        // Pw art. 52: the four weeks for a voorschot stop with the decision term when the
+        // application is incomplete by the applicant's doing; force majeure stops only the
+        // decision term (Awb 4:15 lid 2 onder c).
+        let suspended = |reden: v1::OpschortingReden| {
+            let aanvraag = v1::event::Body::PwAanvraag(v1::PwAanvraagIngediend::default());
+            let household = fold_all(&[
+                event(
+                    1,
+                    Pillar::Participatie,
+                    "aanvraag_ingediend",
+                    "backoffice:participatie",
+                    MONDAY,
+                    aanvraag,
+                ),
+                event(
+                    2,
+                    Pillar::Participatie,
+                    "termijn_opgeschort",
+                    "backoffice:participatie",
+                    MONDAY + DAY,
+                    opschorting(reden, None),
+                ),
+            ]);
+            let mut stopped: Vec<String> = household
+                .deadlines
+                .iter()
+                .filter(|deadline| deadline.suspended_since != 0)
+                .map(|deadline| deadline.rule.clone())
+                .collect();
+            stopped.sort();
+            stopped
+        };
+        assert_eq!(
+            suspended(v1::OpschortingReden::AanvullingGevraagd),
+            ["PW-BESLUIT", "PW-VOORSCHOT"]
+        );
+        assert_eq!(suspended(v1::OpschortingReden::Overmacht), ["PW-BESLUIT"]);
     }
 }
