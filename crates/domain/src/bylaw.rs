@@ -120,8 +120,14 @@ impl BylawTerms {
                     return Err(wrong(DeadlineError::NotConfigurable.to_string()));
                 }
                 // Checks the statutory maximum the same way a computation does.
-                deadline::compute(rule, rule.valid_from, Some(term), 0, &Calendar::default())
-                    .map_err(|err| wrong(err.to_string()))?;
+                deadline::compute(
+                    rule,
+                    rule.valid_from,
+                    Some(term),
+                    deadline::Added::default(),
+                    &Calendar::default(),
+                )
+                .map_err(|err| wrong(err.to_string()))?;
                 terms
                     .entry(gemeente)
                     .or_insert_with(BTreeMap::new)

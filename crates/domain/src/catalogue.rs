@@ -158,6 +158,13 @@ pub mod shared {
         shared("termijn_hervat", "beslistermijn loopt weer", &[], &[]);
     pub const BEZWAAR_ONTVANGEN: EventKind =
         shared("bezwaar_ontvangen", "bezwaar ontvangen", &[Bezwaar], &[]);
+    /// Adds weeks to the term of the decision on the objection (Awb 7:10 lid 3 and 4).
+    pub const BESLISSING_VERDAAGD: EventKind = shared(
+        "beslissing_verdaagd",
+        "beslissing op bezwaar verdaagd",
+        &[],
+        &[],
+    );
     pub const BESLISSING_OP_BEZWAAR: EventKind = shared(
         "beslissing_op_bezwaar",
         "beslissing op bezwaar",
@@ -609,6 +616,7 @@ pub const KINDS: &[EventKind] = &[
     shared::TERMIJN_OPGESCHORT,
     shared::TERMIJN_HERVAT,
     shared::BEZWAAR_ONTVANGEN,
+    shared::BESLISSING_VERDAAGD,
     shared::BESLISSING_OP_BEZWAAR,
     wmo::MELDING_ONTVANGEN,
     wmo::ONDERZOEK_GESTART,

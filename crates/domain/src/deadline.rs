@@ -449,9 +449,29 @@ pub struct Computation {
     pub steps: Vec<String>,
 }
 
+/// Days added to a term after it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Added {
+    /// Days the term was suspended (Awb 4:15, 7:10 lid 2).
+    pub suspended_days: u32,
+    /// Days the decision on an objection was put off (Awb 7:10 lid 3 and 4).
+    pub extended_days: u32,
+}
+
+impl Added {
+    /// Only days of suspension.
+    pub fn suspended(days: u32) -> Self {
+        Self {
+            suspended_days: days,
+            extended_days: 0,
+        }
+    }
+}
+
 /// Computes the due date of `rule` for an event on `start`, counting working days in
 /// `calendar`. `configured` is a gemeente's own term for a bylaw or service-level rule;
-/// `suspended_days` the days the term was suspended (Awb 4:15).
+/// `added` the days the term was suspended (Awb 4:15, 7:10 lid 2) and extended (7:10 lid
+/// 3 and 4).
 ///
 /// # Errors
 /// [`DeadlineError`] for a configured term the rule does not allow, or a date out of range.
@@ -459,17 +479,31 @@ pub fn compute(
     rule: &DeadlineRule,
     start: NaiveDate,
     configured: Option<Term>,
-    suspended_days: u32,
+    added: Added,
     calendar: &Calendar,
 ) -> Result<Computation, DeadlineError> {
     let term = term_in_force(rule.term, configured)?;
     let mut steps = vec![format!("{start} start; the term counts from the next day")];
     let mut due = end_of_term(term, start, calendar, &mut steps)?;
     steps.push(format!("{due} end of {term} from {start}"));
-    if suspended_days > 0 {
-        due = add_days(due, suspended_days)?;
+    let objection = matches!(rule.code, RuleCode::Bezwaar | RuleCode::BezwaarCommissie);
+    if added.suspended_days > 0 {
+        due = add_days(due, added.suspended_days)?;
+        let article = if objection {
+            "Awb art. 7:10 lid 2"
+        } else {
+            "Awb art. 4:15"
+        };
         steps.push(format!(
-            "{due} after {suspended_days} days of suspension (Awb art. 4:15)"
+            "{due} after {} days of suspension ({article})",
+            added.suspended_days
+        ));
+    }
+    if added.extended_days > 0 {
+        due = add_days(due, added.extended_days)?;
+        steps.push(format!(
+            "{due} after {} days of adjournment (Awb art. 7:10 lid 3 and 4)",
+            added.extended_days
         ));
     }
     due = shift_off_non_working_days(rule.end_rule, term, due, calendar, &mut steps)?;
@@ -621,10 +655,16 @@ mod tests {
 
     fn due(code: &str, start: &str) -> String {
         let rule = rule(code).expect("rule in the catalogue");
-        compute(rule, day(start), None, 0, &Calendar::default())
-            .expect("computes")
-            .due
-            .to_string()
+        compute(
+            rule,
+            day(start),
+            None,
+            Added::suspended(0),
+            &Calendar::default(),
+        )
+        .expect("computes")
+        .due
+        .to_string()
     }
 
     /// (rule, start, due, why) - each case names the article and the calendar fact it checks.
@@ -730,7 +770,14 @@ mod tests {
         // 1 December 2028 end in January 2029, which a decree not yet made may touch.
         let rule = RuleCode::WmoOnderzoek.rule();
         let day = |text: &str| text.parse::<NaiveDate>().expect("a date");
-        let late = compute(rule, day("2028-12-01"), None, 0, &Calendar::default()).expect("due");
+        let late = compute(
+            rule,
+            day("2028-12-01"),
+            None,
+            Added::suspended(0),
+            &Calendar::default(),
+        )
+        .expect("due");
         assert!(
             late.steps
                 .iter()
@@ -738,7 +785,14 @@ mod tests {
             "{:?}",
             late.steps
         );
-        let early = compute(rule, day("2028-10-02"), None, 0, &Calendar::default()).expect("due");
+        let early = compute(
+            rule,
+            day("2028-10-02"),
+            None,
+            Added::suspended(0),
+            &Calendar::default(),
+        )
+        .expect("due");
         assert!(early.steps.iter().all(|step| !step.starts_with("warning:")));
     }
 
@@ -776,16 +830,28 @@ mod tests {
         // Eight weeks from 2026-01-05 end Monday 2 March; ten days of suspension reach
         // Thursday 12 March.
         assert_eq!(
-            compute(rule, day("2026-01-05"), None, 10, &Calendar::default())
-                .expect("computes")
-                .due,
+            compute(
+                rule,
+                day("2026-01-05"),
+                None,
+                Added::suspended(10),
+                &Calendar::default()
+            )
+            .expect("computes")
+            .due,
             day("2026-03-12")
         );
         // Twelve days reach Saturday 14 March: moved to Monday 16 March.
         assert_eq!(
-            compute(rule, day("2026-01-05"), None, 12, &Calendar::default())
-                .expect("computes")
-                .due,
+            compute(
+                rule,
+                day("2026-01-05"),
+                None,
+                Added::suspended(12),
+                &Calendar::default()
+            )
+            .expect("computes")
+            .due,
             day("2026-03-16")
         );
     }
@@ -798,7 +864,7 @@ mod tests {
                 rule,
                 day("2026-06-01"),
                 Some(Term::Weeks(6)),
-                0,
+                Added::default(),
                 &Calendar::default()
             )
             .expect("six weeks")
@@ -810,7 +876,7 @@ mod tests {
                 rule,
                 day("2026-06-01"),
                 Some(Term::Weeks(9)),
-                0,
+                Added::default(),
                 &Calendar::default()
             ),
             Err(DeadlineError::OverMaximum { .. })
@@ -821,7 +887,7 @@ mod tests {
                 statutory,
                 day("2026-06-01"),
                 Some(Term::Weeks(3)),
-                0,
+                Added::default(),
                 &Calendar::default()
             ),
             Err(DeadlineError::NotConfigurable)
@@ -831,8 +897,14 @@ mod tests {
     #[test]
     fn the_reasoning_names_each_skipped_day() {
         let rule = rule("SHV-CRISIS").expect("rule");
-        let computation =
-            compute(rule, day("2026-12-23"), None, 0, &Calendar::default()).expect("computes");
+        let computation = compute(
+            rule,
+            day("2026-12-23"),
+            None,
+            Added::suspended(0),
+            &Calendar::default(),
+        )
+        .expect("computes");
         let text = computation.steps.join("\n");
         assert!(
             text.contains("2026-12-25 skipped: eerste Kerstdag"),

@@ -73,7 +73,13 @@ pub(crate) fn lapse_rule(household: &mut StoredHousehold, step: &Step<'_>, code:
 pub(crate) fn start(household: &mut StoredHousehold, step: &Step<'_>) {
     for (code, from) in &step.starts {
         let rule = code.rule();
-        let Some(due) = due_date(rule, *from, step.gemeente.as_ref(), step.bylaws, 0) else {
+        let Some(due) = due_date(
+            rule,
+            *from,
+            step.gemeente.as_ref(),
+            step.bylaws,
+            deadline::Added::default(),
+        ) else {
             continue;
         };
         household.deadlines.push(StoredDeadline {
@@ -99,7 +105,13 @@ pub(crate) fn met_at_once(
     from: NaiveDate,
 ) {
     let rule = code.rule();
-    let Some(due) = due_date(rule, from, step.gemeente.as_ref(), step.bylaws, 0) else {
+    let Some(due) = due_date(
+        rule,
+        from,
+        step.gemeente.as_ref(),
+        step.bylaws,
+        deadline::Added::default(),
+    ) else {
         return;
     };
     let state = if step.on <= due {
@@ -188,11 +200,28 @@ fn recompute_due(
             date_of(deadline.start),
             gemeente,
             bylaws,
-            deadline.suspended_days,
+            deadline::Added {
+                suspended_days: deadline.suspended_days,
+                extended_days: deadline.extended_days,
+            },
         )
     {
         deadline.due = day_number(due);
     }
+}
+
+/// Puts the decision on an objection off by `weeks` (Awb 7:10 lid 3 and 4) and moves its
+/// due date.
+pub(crate) fn adjourn(
+    deadline: &mut StoredDeadline,
+    weeks: u32,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) {
+    deadline.extended_days = deadline
+        .extended_days
+        .saturating_add(weeks.saturating_mul(7));
+    recompute_due(deadline, gemeente, bylaws);
 }
 
 /// Computes a due date with the gemeente's own term where it set one.
@@ -201,10 +230,10 @@ pub(crate) fn due_date(
     start: NaiveDate,
     gemeente: Option<&GemeenteCode>,
     bylaws: &BylawTerms,
-    suspended_days: u32,
+    added: deadline::Added,
 ) -> Option<NaiveDate> {
     let configured = gemeente.and_then(|gemeente| bylaws.term(gemeente, rule.code));
-    deadline::compute(rule, start, configured, suspended_days, bylaws.calendar())
+    deadline::compute(rule, start, configured, added, bylaws.calendar())
         .map(|computation| computation.due)
         .ok()
 }

@@ -218,6 +218,12 @@ pub struct StoredDeadline {
     pub suspension_from: i32,
     #[prost(int32, tag = "13")]
     pub suspension_until: i32,
+    /// Days added by adjourning the decision on an objection (Awb 7:10 lid 3 and 4).
+    #[prost(uint32, tag = "14")]
+    pub extended_days: u32,
+    /// The one adjournment without the objector's consent (Awb 7:10 lid 3) was used.
+    #[prost(bool, tag = "15")]
+    pub adjourned: bool,
 }
 
 impl StoredDeadline {

@@ -48,6 +48,9 @@ macro_rules! law_service {
             receive_bezwaar(ReceiveBezwaarRequest)
                 writes ::rondom_domain::catalogue::shared::BEZWAAR_ONTVANGEN,
                 by $crate::shared::receive_bezwaar;
+            adjourn_bezwaar(AdjournBezwaarRequest)
+                writes ::rondom_domain::catalogue::shared::BESLISSING_VERDAAGD,
+                by $crate::shared::adjourn_bezwaar;
             decide_bezwaar(DecideBezwaarRequest)
                 writes ::rondom_domain::catalogue::shared::BESLISSING_OP_BEZWAAR,
                 by $crate::shared::decide_bezwaar;

@@ -1,5 +1,5 @@
 //! The payload rules of the RPCs every law's service shares: suspend and resume a decision
-//! term (Awb 4:15), receive and decide an objection (Awb 7:10). Pure: [`crate::law_service`]
+//! term (Awb 4:15), receive, adjourn and decide an objection (Awb 7:10). Pure: [`crate::law_service`]
 //! wires them into each law's service.
 
 use crate::check::Check;
@@ -12,19 +12,24 @@ pub fn suspend_term(check: &mut Check, request: v1::SuspendTermRequest) -> Optio
     let reden = check.choice::<v1::OpschortingReden>(
         "opschorting.reden",
         opschorting.reden,
-        "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT",
+        "AANVULLING_GEVRAAGD, UITSTEL_MET_INSTEMMING, VERTRAGING_AANVRAGER, OVERMACHT, \
+         HERSTEL_VERZUIM",
     )?;
     let field = "opschorting.hersteltermijn_einde";
     let einde = check.optional_date(field, opschorting.hersteltermijn_einde.as_ref())?;
     match (reden, einde) {
-        (v1::OpschortingReden::AanvullingGevraagd, Some(einde)) => {
+        (
+            v1::OpschortingReden::AanvullingGevraagd | v1::OpschortingReden::HerstelVerzuim,
+            Some(einde),
+        ) => {
             if check.occurred_on().is_some_and(|on| einde <= on) {
                 check.push(field, "the hersteltermijn ends after the day it was given");
             }
         }
         (_, Some(_)) => check.push(
             field,
-            "only a request to complete (AANVULLING_GEVRAAGD) has a hersteltermijn",
+            "only a request to complete or repair (AANVULLING_GEVRAAGD, HERSTEL_VERZUIM) has a \
+             hersteltermijn",
         ),
         (_, None) => {}
     }
@@ -45,6 +50,24 @@ pub fn receive_bezwaar(check: &mut Check, request: v1::ReceiveBezwaarRequest) ->
         bezwaar.bezwaartermijn_einde.as_ref(),
     )?;
     Some(Body::BezwaarOntvangen(bezwaar))
+}
+
+/// `beslissing_verdaagd`: the decision on an objection put off by whole weeks, at most six
+/// on the gemeente's own account (Awb 7:10 lid 3), up to a year with the objector's consent
+/// (lid 4). Whether a delay without consent was used already is the fold's to judge.
+pub fn adjourn_bezwaar(check: &mut Check, request: v1::AdjournBezwaarRequest) -> Option<Body> {
+    let verdaging = check.required("verdaging", request.verdaging)?;
+    let most = if verdaging.met_instemming { 52 } else { 6 };
+    if !(1..=most).contains(&verdaging.weken) {
+        let why = if verdaging.met_instemming {
+            "with consent at most 52 weeks"
+        } else {
+            "at most six weeks without the objector's consent (Awb 7:10 lid 3)"
+        };
+        check.push("verdaging.weken", format!("1 to {most} weeks: {why}"));
+        return None;
+    }
+    Some(Body::Verdaging(verdaging))
 }
 
 /// `beslissing_op_bezwaar`: meets BEZWAAR, with one of the outcomes of an objection.

@@ -62,7 +62,7 @@ pub(crate) fn run(args: DeadlineArgs) -> anyhow::Result<()> {
         rule,
         start,
         configured,
-        args.suspended_days,
+        deadline::Added::suspended(args.suspended_days),
         bylaws.calendar(),
     )?;
     say!("rule:   {} - {}", rule.code, rule.title);

@@ -29,17 +29,25 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
         }
         Body::TermijnOpgeschort(opschorting) => suspend(household, step, opschorting),
         Body::TermijnHervat(_) => resume(household, step),
+        Body::Verdaging(verdaging) => adjourn(household, step, verdaging),
         _ => return false,
     }
     true
 }
 
-/// Returns the terms of the case a suspension for `reden` stops: the decision term, and the
-/// law's other terms that do not run while the applicant keeps the application incomplete.
+/// The terms of the decision on an objection (Awb 7:10).
+const OBJECTION: [RuleCode; 2] = [RuleCode::Bezwaar, RuleCode::BezwaarCommissie];
+
+/// Returns the terms of the case a suspension for `reden` stops: for a request to repair an
+/// objection, the decision on it (Awb 7:10 lid 2); else the decision term, and the law's
+/// other terms that do not run while the applicant keeps the application incomplete.
 fn suspended_rules(pillar: Pillar, reden: i32) -> Vec<RuleCode> {
     let Some(law) = rondom_domain::law::of(pillar) else {
         return Vec::new();
     };
+    if reden == v1::OpschortingReden::HerstelVerzuim as i32 {
+        return OBJECTION.to_vec();
+    }
     let by_applicant = [
         v1::OpschortingReden::AanvullingGevraagd as i32,
         v1::OpschortingReden::VertragingAanvrager as i32,
@@ -70,7 +78,12 @@ fn suspend(
         .as_ref()
         .and_then(naive_date)
         .filter(|einde| {
-            opschorting.reden == v1::OpschortingReden::AanvullingGevraagd as i32 && *einde > step.on
+            [
+                v1::OpschortingReden::AanvullingGevraagd as i32,
+                v1::OpschortingReden::HerstelVerzuim as i32,
+            ]
+            .contains(&opschorting.reden)
+                && *einde > step.on
         });
     let (pillar, today) = (step.event().pillar, day_number(step.on));
     for deadline in household.deadlines.iter_mut().filter(|deadline| {
@@ -115,6 +128,7 @@ fn resume(household: &mut StoredHousehold, step: &mut Step<'_>) {
         .decision_rule
         .into_iter()
         .chain(law.stopped_by_applicant.iter().copied())
+        .chain(OBJECTION)
         .collect();
     let (pillar, today) = (step.event().pillar, day_number(step.on));
     for deadline in household.deadlines.iter_mut().filter(|deadline| {
@@ -139,6 +153,33 @@ fn resume(household: &mut StoredHousehold, step: &mut Step<'_>) {
             deadline.suspension_from = 0;
             deadline.suspension_until = 0;
         }
+    }
+}
+
+/// Puts the decision on the case's objection off (Awb 7:10): once by at most six weeks on
+/// the gemeente's own account (lid 3), further only with the objector's consent (lid 4). A
+/// second delay without consent does not move the term: the entry says why.
+fn adjourn(household: &mut StoredHousehold, step: &mut Step<'_>, verdaging: &v1::Verdaging) {
+    let pillar = step.event().pillar;
+    let (gemeente, bylaws) = (step.gemeente, step.bylaws);
+    for deadline in household.deadlines.iter_mut().filter(|deadline| {
+        deadline.open_in(pillar, step.case_id)
+            && OBJECTION.iter().any(|rule| deadline.rule == rule.as_str())
+    }) {
+        let rule = deadline.rule.clone();
+        if !verdaging.met_instemming {
+            if deadline.adjourned || verdaging.weken > 6 {
+                step.effect.detail.push(format!(
+                    "{rule}: niet verdaagd, verder uitstel alleen met instemming (Awb 7:10 lid 4)"
+                ));
+                continue;
+            }
+            deadline.adjourned = true;
+        }
+        deadlines::adjourn(deadline, verdaging.weken, gemeente.as_ref(), bylaws);
+        step.effect
+            .detail
+            .push(format!("{rule}: {} weken verdaagd", verdaging.weken));
     }
 }
 
@@ -304,5 +345,67 @@ mod tests {
             ["PW-BESLUIT", "PW-VOORSCHOT"]
         );
         assert_eq!(suspended(v1::OpschortingReden::Overmacht), ["PW-BESLUIT"]);
+    }
+
+    /// An objection whose period ended on Monday 30 November 2026: the decision on it is due
+    /// six weeks later, Monday 11 January 2027 (Awb 7:10 lid 1).
+    fn objection() -> rondom_bus::ReceivedEvent {
+        let bezwaar = v1::event::Body::BezwaarOntvangen(v1::BezwaarOntvangen {
+            bezwaartermijn_einde: Some(v1::Date {
+                year: 2026,
+                month: 11,
+                day: 30,
+            }),
+            adviescommissie: false,
+        });
+        wmo(1, "bezwaar_ontvangen", MONDAY, bezwaar)
+    }
+
+    fn verdaging(position: u64, weken: u32, met_instemming: bool) -> rondom_bus::ReceivedEvent {
+        let body = v1::event::Body::Verdaging(v1::Verdaging {
+            weken,
+            met_instemming,
+        });
+        wmo(position, "beslissing_verdaagd", MONDAY + DAY, body)
+    }
+
+    #[test]
+    fn an_objection_is_adjourned_once_on_the_gemeentes_account_and_further_only_with_consent() {
+        let due = |events: &[rondom_bus::ReceivedEvent]| deadline(&fold_all(events), "BEZWAAR").due;
+        assert_eq!(due(&[objection()]), day("2027-01-11"));
+        // Awb 7:10 lid 3: put off by six weeks, to Monday 22 February 2027.
+        let adjourned = [objection(), verdaging(2, 6, false)];
+        assert_eq!(due(&adjourned), day("2027-02-22"));
+        // A second delay without consent does not move it (lid 4)...
+        let again = [objection(), verdaging(2, 6, false), verdaging(3, 4, false)];
+        assert_eq!(due(&again), day("2027-02-22"));
+        // ...with the objector's consent it does: four weeks more, Monday 22 March.
+        let agreed = [objection(), verdaging(2, 6, false), verdaging(3, 4, true)];
+        assert_eq!(due(&agreed), day("2027-03-22"));
+    }
+
+    #[test]
+    fn a_request_to_repair_the_objection_suspends_the_decision_on_it() {
+        // Awb 7:10 lid 2: suspended from the day after the request (Tuesday 1 December) up to
+        // the end of the term given to repair it, Tuesday 15 December: fourteen days, so the
+        // decision is due Monday 25 January 2027. A request to complete an application
+        // (Awb 4:15) leaves the objection's term alone.
+        let herstel = wmo(
+            2,
+            "termijn_opgeschort",
+            MONDAY + DAY,
+            opschorting(v1::OpschortingReden::HerstelVerzuim, Some("2026-12-15")),
+        );
+        let household = fold_all(&[objection(), herstel]);
+        let term = deadline(&household, "BEZWAAR");
+        assert_eq!((term.suspended_days, term.due), (14, day("2027-01-25")));
+        let aanvulling = wmo(
+            2,
+            "termijn_opgeschort",
+            MONDAY + DAY,
+            opschorting(v1::OpschortingReden::AanvullingGevraagd, Some("2026-12-15")),
+        );
+        let household = fold_all(&[objection(), aanvulling]);
+        assert_eq!(deadline(&household, "BEZWAAR").due, day("2027-01-11"));
     }
 }
