@@ -188,6 +188,21 @@ mod tests {
     }
 
     #[test]
+    fn a_verordening_sets_the_decision_term_where_the_awb_lets_it() {
+        // Awb 4:13 lid 1: a term set by a wettelijk voorschrift, such as the gemeente's
+        // verordening jeugdhulp, instead of the reasonable term of at most eight weeks.
+        let terms = BylawTerms::from_toml("[gemeente.0363]\nJW-BESCHIKKING = \"6 weeks\"\n")
+            .expect("valid");
+        let amsterdam: GemeenteCode = "0363".parse().expect("code");
+        assert_eq!(
+            terms.term(&amsterdam, RuleCode::JwBeschikking),
+            Some(Term::Weeks(6))
+        );
+        // The Wmo's own two weeks (art. 2.3.5) are the statute's.
+        assert!(BylawTerms::from_toml("[gemeente.0363]\nWMO-BESCHIKKING = \"6 weeks\"\n").is_err());
+    }
+
+    #[test]
     fn refuses_terms_the_law_does_not_allow() {
         // Wgs 4a(3): the bylaw term is at most eight weeks.
         let over = BylawTerms::from_toml("[gemeente.0363]\nSHV-BESCHIKKING = \"9 weeks\"\n");

@@ -158,6 +158,20 @@ pub mod shared {
         shared("termijn_hervat", "beslistermijn loopt weer", &[], &[]);
     pub const BEZWAAR_ONTVANGEN: EventKind =
         shared("bezwaar_ontvangen", "bezwaar ontvangen", &[Bezwaar], &[]);
+    /// A notice under Awb 4:14: the decision is due by a later day.
+    pub const BESLISTERMIJN_VERLENGD: EventKind = shared(
+        "beslistermijn_verlengd",
+        "beslistermijn verlengd (Awb 4:14)",
+        &[],
+        &[],
+    );
+    /// Notice of default after the decision term ran out (Awb 4:17): starts the dwangsom.
+    pub const INGEBREKESTELLING_ONTVANGEN: EventKind = shared(
+        "ingebrekestelling_ontvangen",
+        "ingebrekestelling ontvangen (Awb 4:17)",
+        &[AwbDwangsom],
+        &[],
+    );
     /// Adds weeks to the term of the decision on the objection (Awb 7:10 lid 3 and 4).
     pub const BESLISSING_VERDAAGD: EventKind = shared(
         "beslissing_verdaagd",
@@ -231,7 +245,7 @@ pub mod wmo {
         Health,
         Some(Besloten),
         &[],
-        &[WmoBeschikking, WmoSpoed],
+        &[WmoBeschikking, WmoSpoed, AwbDwangsom],
     );
     pub const VOORZIENING_TOEGEWEZEN: EventKind = row(
         Pillar::Wmo,
@@ -295,7 +309,7 @@ pub mod jeugd {
         Health,
         Some(Besloten),
         &[],
-        &[JwBeschikking],
+        &[JwBeschikking, AwbDwangsom],
     );
     pub const JEUGDHULP_TOEGEWEZEN: EventKind = row(
         Pillar::Jeugd,
@@ -394,7 +408,7 @@ pub mod participatie {
         Household,
         Some(Actief),
         &[],
-        &[PwBesluit],
+        &[PwBesluit, AwbDwangsom],
     );
     pub const REINTEGRATIE_GESTART: EventKind = row(
         Pillar::Participatie,
@@ -501,7 +515,7 @@ pub mod schuldhulp {
         Household,
         Some(Besloten),
         &[],
-        &[ShvBeschikking],
+        &[ShvBeschikking, AwbDwangsom],
     );
     pub const STABILISATIE_BEREIKT: EventKind = row(
         Pillar::Schuldhulp,
@@ -616,6 +630,8 @@ pub const KINDS: &[EventKind] = &[
     shared::TERMIJN_OPGESCHORT,
     shared::TERMIJN_HERVAT,
     shared::BEZWAAR_ONTVANGEN,
+    shared::BESLISTERMIJN_VERLENGD,
+    shared::INGEBREKESTELLING_ONTVANGEN,
     shared::BESLISSING_VERDAAGD,
     shared::BESLISSING_OP_BEZWAAR,
     wmo::MELDING_ONTVANGEN,
@@ -746,7 +762,7 @@ mod tests {
         assert!(kind(Pillar::Wmo, "jeugdhulp_gestart").is_none());
         assert_eq!(
             kind(Pillar::Schuldhulp, "beschikking_afgegeven").map(|kind| kind.meets),
-            Some(&[RuleCode::ShvBeschikking][..])
+            Some(&[RuleCode::ShvBeschikking, RuleCode::AwbDwangsom][..])
         );
     }
 }

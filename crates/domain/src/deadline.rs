@@ -130,11 +130,12 @@ pub enum RuleCode {
     BezwaarCommissie,
     IjwStop,
     AvgVerzoek,
+    AwbDwangsom,
 }
 
 impl RuleCode {
     /// Every code, in the order of [`RULES`].
-    pub const ALL: [RuleCode; 16] = [
+    pub const ALL: [RuleCode; 17] = [
         RuleCode::WmoOnderzoek,
         RuleCode::WmoPlan,
         RuleCode::WmoBeschikking,
@@ -151,6 +152,7 @@ impl RuleCode {
         RuleCode::BezwaarCommissie,
         RuleCode::IjwStop,
         RuleCode::AvgVerzoek,
+        RuleCode::AwbDwangsom,
     ];
 
     /// Returns the code as text, e.g. `WMO-ONDERZOEK`.
@@ -172,6 +174,7 @@ impl RuleCode {
             RuleCode::BezwaarCommissie => "BEZWAAR-COMMISSIE",
             RuleCode::IjwStop => "IJW-STOP",
             RuleCode::AvgVerzoek => "AVG-VERZOEK",
+            RuleCode::AwbDwangsom => "AWB-DWANGSOM",
         }
     }
 
@@ -276,13 +279,13 @@ pub const RULES: &[DeadlineRule] = &[
     },
     DeadlineRule {
         code: RuleCode::JwBeschikking,
-        title: "beschikking jeugdhulp (redelijke termijn, ten hoogste 8 weken)",
+        title: "beschikking jeugdhulp (termijn uit de verordening, anders redelijk, ten hoogste 8 weken)",
         article: "Awb art. 4:13",
         source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
         valid_from: date(2026, 1, 1),
         starts_on: "jeugd.aanvraag_ontvangen",
         met_by: "jeugd.beschikking_afgegeven",
-        term: TermSource::Statute(Term::Weeks(8)),
+        term: DECISION_BY_REGULATION,
         end_rule: EndRule::Atw,
         blocking: false,
     },
@@ -312,13 +315,13 @@ pub const RULES: &[DeadlineRule] = &[
     },
     DeadlineRule {
         code: RuleCode::PwBesluit,
-        title: "besluit op een bijstandsaanvraag (ten hoogste 8 weken)",
+        title: "besluit op een bijstandsaanvraag (termijn uit de verordening, anders ten hoogste 8 weken)",
         article: "Awb art. 4:13",
         source: "Circulaire Wet dwangsom (BWBR0035667), bijlage Wettelijke en redelijke termijn",
         valid_from: date(2026, 1, 1),
         starts_on: "participatie.aanvraag_ingediend",
         met_by: "participatie.besluit_genomen",
-        term: TermSource::Statute(Term::Weeks(8)),
+        term: DECISION_BY_REGULATION,
         end_rule: EndRule::Atw,
         blocking: false,
     },
@@ -421,7 +424,43 @@ pub const RULES: &[DeadlineRule] = &[
         end_rule: EndRule::EuRegulation1182,
         blocking: false,
     },
+    DeadlineRule {
+        code: RuleCode::AwbDwangsom,
+        title: "dwangsom bij niet tijdig beslissen: verbeurd vanaf twee weken na de ingebrekestelling",
+        article: "Awb art. 4:17 lid 1 en 3",
+        source: "https://wetten.overheid.nl/BWBR0005537/2026-01-01#Hoofdstuk4_Titeldeel4.1_Afdeling4.1.3_Paragraaf4.1.3.2",
+        valid_from: date(2009, 10, 1),
+        starts_on: "ingebrekestelling_ontvangen after the decision term ran out",
+        met_by: "the decision (the case's beschikking or besluit)",
+        term: TermSource::Statute(Term::Days(14)),
+        end_rule: EndRule::None,
+        blocking: false,
+    },
 ];
+
+/// A decision term a gemeente's verordening may set (Awb 4:13 lid 1, "bij wettelijk
+/// voorschrift bepaald"); without one a reasonable term of at most eight weeks (lid 2). No
+/// statute caps what a verordening sets: a year bounds what is credible.
+const DECISION_BY_REGULATION: TermSource = TermSource::Bylaw {
+    default: Term::Weeks(8),
+    max: Term::Weeks(52),
+};
+
+/// Awb 4:17 lid 2 and 3: the dwangsom per day, in euro, for the 14 days of each step, 42
+/// days at most.
+pub const DWANGSOM_EURO_PER_DAY: [(u32, u32); 3] = [(14, 23), (14, 35), (14, 45)];
+
+/// Returns the dwangsom forfeited after `days` days (Awb 4:17 lid 2), in euro cents.
+pub fn dwangsom_cent(days: u32) -> i64 {
+    let mut left = days;
+    let mut euro = 0;
+    for (step_days, per_day) in DWANGSOM_EURO_PER_DAY {
+        let counted = left.min(step_days);
+        euro += i64::from(counted) * i64::from(per_day);
+        left -= counted;
+    }
+    euro * 100
+}
 
 /// Returns the rule with this code.
 pub fn rule(code: &str) -> Option<&'static DeadlineRule> {
@@ -797,6 +836,18 @@ mod tests {
     }
 
     #[test]
+    fn the_dwangsom_grows_in_three_steps_to_at_most_1442_euro() {
+        // Awb 4:17 lid 2: € 23 a day for the first fourteen days, € 35 for the next fourteen,
+        // € 45 for the rest; lid 3: at most 42 days.
+        assert_eq!(dwangsom_cent(0), 0);
+        assert_eq!(dwangsom_cent(1), 2_300);
+        assert_eq!(dwangsom_cent(14), 32_200);
+        assert_eq!(dwangsom_cent(15), 35_700);
+        assert_eq!(dwangsom_cent(42), 144_200);
+        assert_eq!(dwangsom_cent(400), 144_200);
+    }
+
+    #[test]
     fn catalogue_cases_follow_the_law() {
         for (code, start, expected, why) in CASES {
             assert_eq!(due(code, start), *expected, "{code} from {start}: {why}");
@@ -819,9 +870,10 @@ mod tests {
                 rule.code
             );
         }
-        // The 15 rows of the catalogue in docs/domain.md (BEZWAAR split by advisory committee), plus SHV-AANBOD,
-        // the gemeente's own norm for an offer after a vroegsignaal.
-        assert_eq!(RULES.len(), 16);
+        // The rows of the catalogue in docs/domain.md (BEZWAAR split by advisory committee),
+        // SHV-AANBOD (the gemeente's own norm for an offer after a vroegsignaal) and
+        // AWB-DWANGSOM (Awb 4:17).
+        assert_eq!(RULES.len(), 17);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use rondom_domain::catalogue::LAW_PILLARS;
-use rondom_domain::deadline;
+use rondom_domain::deadline::{self, RuleCode};
 use rondom_proto::convert::proto_date;
 use rondom_proto::v1;
 
@@ -55,7 +55,25 @@ pub fn deadline(stored: &StoredDeadline, as_of: NaiveDate) -> v1::Deadline {
         met_on: (stored.met_on != 0).then(|| proto_date(date_of(stored.met_on))),
         suspended_days: stored.suspended_days,
         started_position: stored.started_position,
+        dwangsom_cent: dwangsom(stored, today),
     }
+}
+
+/// Returns the dwangsom forfeited on an AWB-DWANGSOM by `today`, or by the decision that met
+/// it: it runs from its due day (two weeks after the notice of default) until the decision
+/// (Awb 4:17).
+fn dwangsom(stored: &StoredDeadline, today: i32) -> i64 {
+    if stored.rule != RuleCode::AwbDwangsom.as_str() {
+        return 0;
+    }
+    let until = if stored.is_open() {
+        today
+    } else {
+        stored.met_on
+    };
+    u32::try_from(until - stored.due)
+        .map(deadline::dwangsom_cent)
+        .unwrap_or(0)
 }
 
 /// Returns the household's deadlines: open ones most urgent first, then closed ones, the

@@ -206,8 +206,19 @@ fn recompute_due(
             },
         )
     {
-        deadline.due = day_number(due);
+        deadline.due = day_number(due).max(deadline.postponed_to);
     }
+}
+
+/// Makes the decision due no earlier than `day` (a notice under Awb 4:14).
+pub(crate) fn postpone(
+    deadline: &mut StoredDeadline,
+    day: NaiveDate,
+    gemeente: Option<&GemeenteCode>,
+    bylaws: &BylawTerms,
+) {
+    deadline.postponed_to = deadline.postponed_to.max(day_number(day));
+    recompute_due(deadline, gemeente, bylaws);
 }
 
 /// Puts the decision on an objection off by `weeks` (Awb 7:10 lid 3 and 4) and moves its

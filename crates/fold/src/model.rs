@@ -224,6 +224,9 @@ pub struct StoredDeadline {
     /// The one adjournment without the objector's consent (Awb 7:10 lid 3) was used.
     #[prost(bool, tag = "15")]
     pub adjourned: bool,
+    /// A notice under Awb 4:14 made the decision due no earlier than this day; 0 for none.
+    #[prost(int32, tag = "16")]
+    pub postponed_to: i32,
 }
 
 impl StoredDeadline {

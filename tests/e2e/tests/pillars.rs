@@ -1092,3 +1092,38 @@ async fn the_jeugdwet_from_18_only_continues_care_and_veilig_thuis_has_no_age_li
         .await
         .expect("Veilig Thuis for an adult");
 }
+
+#[test_log::test(tokio::test)]
+async fn a_notice_of_default_after_the_decision_term_shows_the_dwangsom_forfeited() {
+    // A Wmo aanvraag on Wednesday 21 October 2026 is due Wednesday 4 November (Wmo 2.3.5).
+    // The notice of default on 10 November starts the dwangsom on 24 November (Awb 4:17 lid
+    // 3); on the test day, Monday 30 November, six days at 23 euro are forfeited (lid 2).
+    let hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Wmo)).await);
+    let bsn = "999990342";
+    wmo.receive_aanvraag(v1::ReceiveWmoAanvraagRequest {
+        context: context_ago("dw-1", bsn, None, "WMO-DW", 40),
+        aanvraag: Some(v1::WmoAanvraagOntvangen {
+            productcategorie: "01".into(),
+            leveringsvorm: v1::Leveringsvorm::Zin as i32,
+        }),
+    })
+    .await
+    .expect("aanvraag");
+    let notice = wmo
+        .receive_ingebrekestelling(v1::ReceiveIngebrekestellingRequest {
+            context: context_ago("dw-2", bsn, None, "WMO-DW", 20),
+            ingebrekestelling: Some(v1::Ingebrekestelling {}),
+        })
+        .await
+        .expect("notice of default")
+        .into_inner();
+    let view = view_of(&hub, bsn, notice.position).await;
+    let dwangsom = view
+        .deadlines
+        .iter()
+        .find(|deadline| deadline.rule == "AWB-DWANGSOM")
+        .expect("the dwangsom clock runs");
+    assert_eq!(dwangsom.due, Some(proto_date(today() - Days::new(6))));
+    assert_eq!(dwangsom.dwangsom_cent, 13_800);
+}

@@ -48,6 +48,12 @@ macro_rules! law_service {
             receive_bezwaar(ReceiveBezwaarRequest)
                 writes ::rondom_domain::catalogue::shared::BEZWAAR_ONTVANGEN,
                 by $crate::shared::receive_bezwaar;
+            extend_decision_term(ExtendDecisionTermRequest)
+                writes ::rondom_domain::catalogue::shared::BESLISTERMIJN_VERLENGD,
+                by $crate::shared::extend_decision_term;
+            receive_ingebrekestelling(ReceiveIngebrekestellingRequest)
+                writes ::rondom_domain::catalogue::shared::INGEBREKESTELLING_ONTVANGEN,
+                by $crate::shared::receive_ingebrekestelling;
             adjourn_bezwaar(AdjournBezwaarRequest)
                 writes ::rondom_domain::catalogue::shared::BESLISSING_VERDAAGD,
                 by $crate::shared::adjourn_bezwaar;

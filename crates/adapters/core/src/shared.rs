@@ -1,5 +1,6 @@
 //! The payload rules of the RPCs every law's service shares: suspend and resume a decision
-//! term (Awb 4:15), receive, adjourn and decide an objection (Awb 7:10). Pure: [`crate::law_service`]
+//! term (Awb 4:15), extend a decision term and receive a notice of default (Awb 4:14,
+//! 4:17), receive, adjourn and decide an objection (Awb 7:10). Pure: [`crate::law_service`]
 //! wires them into each law's service.
 
 use crate::check::Check;
@@ -50,6 +51,33 @@ pub fn receive_bezwaar(check: &mut Check, request: v1::ReceiveBezwaarRequest) ->
         bezwaar.bezwaartermijn_einde.as_ref(),
     )?;
     Some(Body::BezwaarOntvangen(bezwaar))
+}
+
+/// `beslistermijn_verlengd`: a notice under Awb 4:14 names the later day the decision is
+/// due, which lies after the day of the notice.
+pub fn extend_decision_term(
+    check: &mut Check,
+    request: v1::ExtendDecisionTermRequest,
+) -> Option<Body> {
+    let verlenging = check.required("verlenging", request.verlenging)?;
+    let field = "verlenging.nieuwe_termijn";
+    let day = check.date(field, verlenging.nieuwe_termijn.as_ref())?;
+    if check.occurred_on().is_some_and(|on| day <= on) {
+        check.push(field, "the new term ends after the day of the notice");
+        return None;
+    }
+    Some(Body::Verlenging(verlenging))
+}
+
+/// `ingebrekestelling_ontvangen`: the applicant's notice of default; whether the decision
+/// term had run out is the fold's to judge (Awb 4:17 lid 1).
+pub fn receive_ingebrekestelling(
+    _: &mut Check,
+    request: v1::ReceiveIngebrekestellingRequest,
+) -> Option<Body> {
+    Some(Body::Ingebrekestelling(
+        request.ingebrekestelling.unwrap_or_default(),
+    ))
 }
 
 /// `beslissing_verdaagd`: the decision on an objection put off by whole weeks, at most six

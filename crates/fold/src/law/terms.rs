@@ -2,6 +2,7 @@
 //! objection that starts the term of the decision on it (Awb 7:10).
 
 use rondom_domain::Pillar;
+use rondom_domain::catalogue;
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1;
@@ -30,6 +31,8 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
         Body::TermijnOpgeschort(opschorting) => suspend(household, step, opschorting),
         Body::TermijnHervat(_) => resume(household, step),
         Body::Verdaging(verdaging) => adjourn(household, step, verdaging),
+        Body::Verlenging(verlenging) => extend(household, step, verlenging),
+        Body::Ingebrekestelling(_) => in_default(household, step),
         _ => return false,
     }
     true
@@ -153,6 +156,47 @@ fn resume(household: &mut StoredHousehold, step: &mut Step<'_>) {
             deadline.suspension_from = 0;
             deadline.suspension_until = 0;
         }
+    }
+}
+
+/// Makes the case's decision due by the day a notice under Awb 4:14 names, if later.
+fn extend(household: &mut StoredHousehold, step: &mut Step<'_>, verlenging: &v1::Verlenging) {
+    let Some(rule) = catalogue::decision_rule(step.pillar) else {
+        return;
+    };
+    let Some(day) = verlenging.nieuwe_termijn.as_ref().and_then(naive_date) else {
+        return;
+    };
+    let pillar = step.event().pillar;
+    let (gemeente, bylaws) = (step.gemeente, step.bylaws);
+    for deadline in household
+        .deadlines
+        .iter_mut()
+        .filter(|deadline| deadline.open_in(pillar, step.case_id) && deadline.rule == rule.as_str())
+    {
+        deadlines::postpone(deadline, day, gemeente.as_ref(), bylaws);
+        step.effect.detail.push(format!("{rule} tot {day}"));
+    }
+}
+
+/// A notice of default starts the dwangsom clock only when the case's decision term has run
+/// out (Awb 4:17 lid 1); before that it starts nothing.
+fn in_default(household: &StoredHousehold, step: &mut Step<'_>) {
+    let today = day_number(step.on);
+    let pillar = step.event().pillar;
+    let late = catalogue::decision_rule(step.pillar).is_some_and(|rule| {
+        household.deadlines.iter().any(|deadline| {
+            deadline.open_in(pillar, step.case_id)
+                && deadline.rule == rule.as_str()
+                && today > deadline.due
+        })
+    });
+    if !late {
+        step.starts
+            .retain(|(code, _)| *code != RuleCode::AwbDwangsom);
+        step.effect
+            .detail
+            .push("beslistermijn niet verstreken: geen dwangsom (Awb 4:17 lid 1)".to_owned());
     }
 }
 
@@ -407,5 +451,75 @@ mod tests {
         );
         let household = fold_all(&[objection(), aanvulling]);
         assert_eq!(deadline(&household, "BEZWAAR").due, day("2027-01-11"));
+    }
+
+    fn aanvraag() -> rondom_bus::ReceivedEvent {
+        let body = v1::event::Body::WmoAanvraag(v1::WmoAanvraagOntvangen::default());
+        wmo(1, "aanvraag_ontvangen", MONDAY, body)
+    }
+
+    fn date(text: &str) -> Option<v1::Date> {
+        Some(rondom_proto::convert::proto_date(
+            text.parse().expect("a date"),
+        ))
+    }
+
+    #[test]
+    fn a_notice_under_awb_4_14_makes_the_decision_due_later() {
+        // Wmo aanvraag on Monday 30 November 2026: due 14 December (Wmo 2.3.5). On 10
+        // December the gemeente names a later term, Friday 8 January 2027 (Awb 4:14).
+        let notice = v1::event::Body::Verlenging(v1::Verlenging {
+            nieuwe_termijn: date("2027-01-08"),
+        });
+        let household = fold_all(&[
+            aanvraag(),
+            wmo(2, "beslistermijn_verlengd", MONDAY + 10 * DAY, notice),
+        ]);
+        assert_eq!(
+            deadline(&household, "WMO-BESCHIKKING").due,
+            day("2027-01-08")
+        );
+    }
+
+    #[test]
+    fn a_notice_of_default_after_the_term_starts_the_dwangsom_two_weeks_later() {
+        let notice = |at: i64| {
+            wmo(
+                2,
+                "ingebrekestelling_ontvangen",
+                at,
+                v1::event::Body::Ingebrekestelling(v1::Ingebrekestelling {}),
+            )
+        };
+        // Before the decision term ran out (14 December), a notice starts nothing (Awb 4:17
+        // lid 1).
+        let early = fold_all(&[aanvraag(), notice(MONDAY + 10 * DAY)]);
+        assert!(early.deadlines.iter().all(|d| d.rule != "AWB-DWANGSOM"));
+        // Received on Wednesday 16 December: the dwangsom runs from 30 December (lid 3).
+        let late = [aanvraag(), notice(MONDAY + 16 * DAY)];
+        let household = fold_all(&late);
+        let dwangsom = deadline(&household, "AWB-DWANGSOM");
+        assert_eq!(dwangsom.due, day("2026-12-30"));
+        // On 5 January 2027, six days at 23 euro (lid 2).
+        let on = |stored: &crate::StoredDeadline, date: &str| {
+            crate::assess::deadline(stored, date.parse().expect("a date")).dwangsom_cent
+        };
+        assert_eq!(on(dwangsom, "2027-01-05"), 13_800);
+        // The beschikking on Friday 8 January ends it: nine days, 207 euro, whenever read.
+        let beschikking = v1::event::Body::WmoBeschikking(v1::WmoBeschikkingAfgegeven {
+            besluit: v1::Besluit::Toegekend as i32,
+            ..v1::WmoBeschikkingAfgegeven::default()
+        });
+        let mut decided = late.to_vec();
+        decided.push(wmo(
+            3,
+            "beschikking_afgegeven",
+            MONDAY + 39 * DAY,
+            beschikking,
+        ));
+        let household = fold_all(&decided);
+        let dwangsom = deadline(&household, "AWB-DWANGSOM");
+        assert_eq!(dwangsom.met_on, day("2027-01-08"));
+        assert_eq!(on(dwangsom, "2027-06-01"), 20_700);
     }
 }
