@@ -14,13 +14,13 @@ export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak fuzz
+.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak fuzz xmllint
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
 	./target/release/rondom up
 
-test: tools
+test: tools xmllint
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -73,6 +73,13 @@ postgres:
 		apt-get install -y --no-install-recommends postgresql >/dev/null; }
 
 tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl $(TOOLS)/py/grpc
+
+# The iStandaarden tests check every message the adapter accepts against its XSD with
+# Debian's xmllint (libxml2-utils); installed when missing (CI runs as root).
+xmllint:
+	@command -v xmllint >/dev/null 2>&1 || { \
+		echo "installing Debian's libxml2-utils for xmllint"; \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends libxml2-utils; } >/dev/null; }
 
 $(TOOLS)/bin/nats-server:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/py/nats \

@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use chrono::Utc;
 use rondom_bus::AuditLog;
+use rondom_domain::Pillar;
 use rondom_domain::access::Role;
 use rondom_proto::v1;
 use tonic::Status;
@@ -47,6 +48,13 @@ pub fn may_call(role: Role, path: &str) -> bool {
             )
         }
         "rondom.v1.AuditService" | "rondom.v1.OperatorService" => role == Role::Operator,
+        // The iWmo and iJw messages of back-offices (301) and providers (305, 307); which of
+        // them may send which message is the adapter's to check.
+        "rondom.v1.IStandaardService" => matches!(
+            role,
+            Role::BackOffice(Pillar::Wmo | Pillar::Jeugd)
+                | Role::Partner(Pillar::Wmo | Pillar::Jeugd)
+        ),
         _ => false,
     }
 }

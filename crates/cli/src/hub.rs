@@ -94,6 +94,9 @@ pub const WRITERS: &[(&str, AddWriter)] = &[
     ("regie", |services, writer| {
         services.with_service(rondom_adapter_regie::service(writer))
     }),
+    ("istandaard", |services, writer| {
+        services.with_service(rondom_adapter_istandaard::service(writer))
+    }),
 ];
 
 /// Adds every writing service of [`WRITERS`] over one writer.

@@ -22,6 +22,22 @@ pub struct RebuildReport {
     pub elapsed: Duration,
 }
 
+/// A progress bar over `events` events, drawn only when `shown`.
+fn progress_bar(shown: bool, events: u64) -> ProgressBar {
+    let progress = if shown {
+        ProgressBar::new(events)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} events ({per_sec}, eta {eta})",
+        )
+        .expect("valid progress template"),
+    );
+    progress
+}
+
 /// Rebuilds the read model under `data_dir` from the whole stream. The projector must not be
 /// running: sled's lock on the current model makes this fail fast if it is.
 ///
@@ -53,17 +69,7 @@ pub async fn rebuild(
         .map_err(nats("reading the stream state"))?
         .state
         .last_sequence;
-    let progress = if show_progress {
-        ProgressBar::new(last)
-    } else {
-        ProgressBar::hidden()
-    };
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} events ({per_sec}, eta {eta})",
-        )
-        .expect("valid progress template"),
-    );
+    let progress = progress_bar(show_progress, last);
 
     let mut total = Applied::default();
     let mut through = 0;

@@ -12,7 +12,7 @@
 //! # }
 //! ```
 
-mod rules;
+pub mod rules;
 
 use rondom_domain::Pillar;
 use rondom_domain::catalogue;

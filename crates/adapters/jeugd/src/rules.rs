@@ -192,10 +192,7 @@ pub(crate) fn issue_beschikking(
 }
 
 /// The `jeugdhulp_toegewezen` event of `assign_jeugdhulp`, if its payload keeps the rules.
-pub(crate) fn assign_jeugdhulp(
-    check: &mut Check,
-    request: v1::AssignJeugdhulpRequest,
-) -> Option<Body> {
+pub fn assign_jeugdhulp(check: &mut Check, request: v1::AssignJeugdhulpRequest) -> Option<Body> {
     check.younger_than(23, JEUGDWET);
     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
     check_jeugdhulp(check, &jeugdhulp, Step::Assigned)?;
@@ -203,10 +200,7 @@ pub(crate) fn assign_jeugdhulp(
 }
 
 /// The `jeugdhulp_gestart` event of `start_jeugdhulp`, if its payload keeps the rules.
-pub(crate) fn start_jeugdhulp(
-    check: &mut Check,
-    request: v1::StartJeugdhulpRequest,
-) -> Option<Body> {
+pub fn start_jeugdhulp(check: &mut Check, request: v1::StartJeugdhulpRequest) -> Option<Body> {
     check.younger_than(23, JEUGDWET);
     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
     check.aanbieder(&jeugdhulp.aanbieder_agb);
@@ -215,7 +209,7 @@ pub(crate) fn start_jeugdhulp(
 }
 
 /// The `jeugdhulp_beeindigd` event of `end_jeugdhulp`, if its payload keeps the rules.
-pub(crate) fn end_jeugdhulp(check: &mut Check, request: v1::EndJeugdhulpRequest) -> Option<Body> {
+pub fn end_jeugdhulp(check: &mut Check, request: v1::EndJeugdhulpRequest) -> Option<Body> {
     check.younger_than(23, JEUGDWET);
     let jeugdhulp = check.required("jeugdhulp", request.jeugdhulp)?;
     check.aanbieder(&jeugdhulp.aanbieder_agb);

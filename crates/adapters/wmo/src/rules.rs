@@ -119,7 +119,7 @@ pub(crate) fn issue_beschikking(
 }
 
 /// The `voorziening_toegewezen` event of `assign_voorziening`, if its payload keeps the rules.
-pub(crate) fn assign_voorziening(
+pub fn assign_voorziening(
     check: &mut Check,
     request: v1::AssignWmoVoorzieningRequest,
 ) -> Option<Body> {
@@ -139,7 +139,7 @@ pub(crate) fn assign_voorziening(
 }
 
 /// The `voorziening_gestart` event of `start_voorziening`, if its payload keeps the rules.
-pub(crate) fn start_voorziening(
+pub fn start_voorziening(
     check: &mut Check,
     request: v1::StartWmoVoorzieningRequest,
 ) -> Option<Body> {
@@ -151,10 +151,7 @@ pub(crate) fn start_voorziening(
 }
 
 /// The `voorziening_gestopt` event of `stop_voorziening`, if its payload keeps the rules.
-pub(crate) fn stop_voorziening(
-    check: &mut Check,
-    request: v1::StopWmoVoorzieningRequest,
-) -> Option<Body> {
+pub fn stop_voorziening(check: &mut Check, request: v1::StopWmoVoorzieningRequest) -> Option<Body> {
     let voorziening = check.required("voorziening", request.voorziening)?;
     check.aanbieder(&voorziening.aanbieder_agb);
     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);

@@ -5,6 +5,7 @@ mod backup;
 mod client;
 mod deadline;
 mod demo;
+mod istandaard;
 mod keys;
 mod projection;
 mod projector;
@@ -58,6 +59,8 @@ enum Command {
     Deadline(deadline::DeadlineArgs),
     /// Load the family scenario into a running hub and show the coordinator's view.
     Demo(demo::DemoArgs),
+    /// iWmo 3.2 and iJw 3.2 messages: `rondom istandaard submit FILE...`.
+    Istandaard(istandaard::IStandaardArgs),
 }
 
 impl Cli {
@@ -88,6 +91,7 @@ impl Cli {
             Command::Projector(args) => projector::run(args).await,
             Command::Deadline(args) => deadline::run(args),
             Command::Demo(args) => demo::run(args).await,
+            Command::Istandaard(args) => istandaard::run(args).await,
         }
     }
 }

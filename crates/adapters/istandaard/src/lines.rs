@@ -1,0 +1,315 @@
+//! From one product line of a message to the event it means, through the law's own payload
+//! rules: a 301 line is a toewijzing, a 305 line a start and a 307 line a stop of care, in the
+//! Wmo or the Jeugd pillar. The gemeente, the provider and the idempotency key come from the
+//! message; whether the caller may send it (the gemeente's back-office of the law for a 301,
+//! the provider the message names as Afzender for a 305 or 307) is the shared write path's.
+
+use chrono::NaiveDate;
+use rondom_access::audit::Caller;
+use rondom_adapter::PillarWriter;
+use rondom_adapter_jeugd::rules as jeugd;
+use rondom_adapter_wmo::rules as wmo;
+use rondom_domain::access::Role;
+use rondom_domain::{InvalidInput, Pillar, catalogue};
+use rondom_proto::convert::{proto_date, timestamp};
+use rondom_proto::v1;
+use tonic::{Response, Status};
+
+use crate::message::{Kind, Message, ProductLine, Standard};
+
+/// The write of one product line.
+#[derive(Debug, Clone, Copy)]
+pub struct Write<'m> {
+    message: &'m Message,
+    line: &'m ProductLine,
+    /// Its place in the message, from 0.
+    index: usize,
+}
+
+impl<'m> Write<'m> {
+    /// Returns the write of `line`, at `index` in `message`.
+    pub fn of(message: &'m Message, line: &'m ProductLine, index: usize) -> Self {
+        Self {
+            message,
+            line,
+            index,
+        }
+    }
+
+    /// Writes the event of the line as `caller`.
+    ///
+    /// # Errors
+    /// As the law services: `INVALID_ARGUMENT` for a line the law's rules refuse,
+    /// `PERMISSION_DENIED` for a sender who may not write it.
+    pub async fn send(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        self.may_send(caller)?;
+        let context = Some(self.context()?);
+        let (message, line) = (self.message, self.line);
+        let product = line.code.clone().unwrap_or_default();
+        let (begin, end) = (
+            Some(proto_date(line.begindatum)),
+            line.einddatum.map(proto_date),
+        );
+        match (message.standard, message.kind) {
+            (Standard::Iwmo, Kind::Toewijzing) => {
+                let voorziening = v1::WmoVoorzieningToegewezen {
+                    aanbieder_agb: message.ontvanger.clone(),
+                    productcode: product,
+                    begindatum: begin,
+                    einddatum: end,
+                };
+                let request = v1::AssignWmoVoorzieningRequest {
+                    context: None,
+                    voorziening: Some(voorziening),
+                };
+                let kind = &catalogue::wmo::VOORZIENING_TOEGEWEZEN;
+                writer
+                    .write(caller, Pillar::Wmo, kind, context, |check| {
+                        wmo::assign_voorziening(check, request)
+                    })
+                    .await
+            }
+            (Standard::Iwmo, Kind::Start) => {
+                let voorziening = v1::WmoVoorzieningGestart {
+                    aanbieder_agb: message.afzender.clone(),
+                    productcode: product,
+                    begindatum: begin,
+                };
+                let request = v1::StartWmoVoorzieningRequest {
+                    context: None,
+                    voorziening: Some(voorziening),
+                };
+                let kind = &catalogue::wmo::VOORZIENING_GESTART;
+                writer
+                    .write(caller, Pillar::Wmo, kind, context, |check| {
+                        wmo::start_voorziening(check, request)
+                    })
+                    .await
+            }
+            (Standard::Iwmo, Kind::Stop) => {
+                let voorziening = v1::WmoVoorzieningGestopt {
+                    aanbieder_agb: message.afzender.clone(),
+                    productcode: product,
+                    begindatum: begin,
+                    einddatum: end,
+                    reden: stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32,
+                };
+                let request = v1::StopWmoVoorzieningRequest {
+                    context: None,
+                    voorziening: Some(voorziening),
+                };
+                let kind = &catalogue::wmo::VOORZIENING_GESTOPT;
+                writer
+                    .write(caller, Pillar::Wmo, kind, context, |check| {
+                        wmo::stop_voorziening(check, request)
+                    })
+                    .await
+            }
+            (Standard::Ijw, kind) => self.send_jeugd(writer, caller, kind, context).await,
+        }
+    }
+
+    /// Writes a Jeugdwet line: the same jeugdhulp payload for a toewijzing, a start and an end.
+    async fn send_jeugd(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        kind: Kind,
+        context: Option<v1::WriteContext>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let (message, line) = (self.message, self.line);
+        let provider = match kind {
+            Kind::Toewijzing => &message.ontvanger,
+            Kind::Start | Kind::Stop => &message.afzender,
+        };
+        let jeugdhulp = v1::Jeugdhulp {
+            aanbieder_agb: provider.clone(),
+            productcode: line.code.clone().unwrap_or_default(),
+            begindatum: Some(proto_date(line.begindatum)),
+            einddatum: line.einddatum.map(proto_date),
+            reden: match kind {
+                Kind::Stop => {
+                    stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32
+                }
+                Kind::Toewijzing | Kind::Start => 0,
+            },
+        };
+        let pillar = Pillar::Jeugd;
+        match kind {
+            Kind::Toewijzing => {
+                let request = v1::AssignJeugdhulpRequest {
+                    context: None,
+                    jeugdhulp: Some(jeugdhulp),
+                };
+                let kind = &catalogue::jeugd::JEUGDHULP_TOEGEWEZEN;
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        jeugd::assign_jeugdhulp(check, request)
+                    })
+                    .await
+            }
+            Kind::Start => {
+                let request = v1::StartJeugdhulpRequest {
+                    context: None,
+                    jeugdhulp: Some(jeugdhulp),
+                };
+                let kind = &catalogue::jeugd::JEUGDHULP_GESTART;
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        jeugd::start_jeugdhulp(check, request)
+                    })
+                    .await
+            }
+            Kind::Stop => {
+                let request = v1::EndJeugdhulpRequest {
+                    context: None,
+                    jeugdhulp: Some(jeugdhulp),
+                };
+                let kind = &catalogue::jeugd::JEUGDHULP_BEEINDIGD;
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        jeugd::end_jeugdhulp(check, request)
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// A 301 comes from the law's back-office, a 305 or 307 from a provider of the law (the
+    /// law services draw the same line per method; here one service carries all three).
+    fn may_send(&self, caller: &Caller) -> Result<(), Status> {
+        let pillar = match self.message.standard {
+            Standard::Iwmo => Pillar::Wmo,
+            Standard::Ijw => Pillar::Jeugd,
+        };
+        let sender = match self.message.kind {
+            Kind::Toewijzing => Role::BackOffice(pillar),
+            Kind::Start | Kind::Stop => Role::Partner(pillar),
+        };
+        if caller.client.role == sender {
+            return Ok(());
+        }
+        Err(Status::permission_denied(format!(
+            "a {} is sent by {sender}, not by client {} ({})",
+            code(self.message),
+            caller.client.id,
+            caller.client.role
+        )))
+    }
+
+    /// The write context of the line: the client, the gemeente whose case it is, the day of
+    /// the message, the toewijzing as the case, and a key that is the same whenever the same
+    /// sender sends the same message again.
+    fn context(&self) -> Result<v1::WriteContext, Status> {
+        let message = self.message;
+        let Some(nummer) = self.line.toewijzing_nummer else {
+            let path = format!(
+                "{}[{}]/ToewijzingNummer",
+                lines_path(message.kind),
+                self.index + 1
+            );
+            let input = InvalidInput::single(path, "a start or stop names its toewijzing");
+            return Err(rondom_proto::status::invalid_argument(&input));
+        };
+        let gemeente = match message.kind {
+            Kind::Toewijzing => &message.afzender,
+            Kind::Start | Kind::Stop => &message.ontvanger,
+        };
+        // The identificatie may hold any character but blanks only: written out in hex, the
+        // key stays within what an idempotency key may hold.
+        let identificatie: String = message
+            .identificatie
+            .bytes()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Ok(v1::WriteContext {
+            idempotency_key: format!(
+                "istandaard-{}-{}-{identificatie}-{}",
+                code(message),
+                message.afzender,
+                self.index + 1
+            ),
+            source_system: format!("istandaard-{}", message.afzender),
+            gemeente_code: gemeente.clone(),
+            persons: vec![v1::PersonRef {
+                bsn: message.bsn.clone(),
+                display_name: String::new(),
+                birth_date: Some(proto_date(message.geboortedatum)),
+            }],
+            occurred_at: Some(timestamp(noon(message.dagtekening))),
+            case_id: format!("toewijzing-{nummer}"),
+            note: String::new(),
+        })
+    }
+}
+
+/// The message's number in its standard, e.g. `WMO301` or `JW307`.
+fn code(message: &Message) -> String {
+    let standard = match message.standard {
+        Standard::Iwmo => "WMO",
+        Standard::Ijw => "JW",
+    };
+    let number = match message.kind {
+        Kind::Toewijzing => 301,
+        Kind::Start => 305,
+        Kind::Stop => 307,
+    };
+    format!("{standard}{number}")
+}
+
+/// The element path of the product lines of a message of `kind`.
+fn lines_path(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Toewijzing => "Client/ToegewezenProducten/ToegewezenProduct",
+        Kind::Start => "Client/StartProducten/StartProduct",
+        Kind::Stop => "Client/StopProducten/StopProduct",
+    }
+}
+
+/// Noon on `day`, UTC: the message names a day, the event a time within it.
+fn noon(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_hms_opt(11, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// The reason care stopped, from the standard's RedenBeeindiging (whose codes differ between
+/// iWmo and iJw: 31 is a move in iWmo, the plan completed in iJw).
+fn stop_reden(standard: Standard, code: Option<&str>) -> v1::StopReden {
+    use v1::StopReden::{
+        AndereVoorziening, DoelBereikt, OpVerzoekClient, Overig, Overleden, Verhuisd,
+    };
+    match (standard, code.unwrap_or_default()) {
+        (_, "02") => Overleden,
+        (Standard::Iwmo, "19") | (Standard::Ijw, "31") => DoelBereikt,
+        (Standard::Iwmo, "31") => Verhuisd,
+        (Standard::Iwmo, "21") | (Standard::Ijw, "32") => OpVerzoekClient,
+        (_, "38" | "39") => AndereVoorziening,
+        _ => Overig,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_reason_reads_by_its_own_standard() {
+        // 31 is "Verhuizing naar een andere gemeente" in iWmo, "volgens plan beeindigd" in iJw.
+        assert_eq!(
+            stop_reden(Standard::Iwmo, Some("31")),
+            v1::StopReden::Verhuisd
+        );
+        assert_eq!(
+            stop_reden(Standard::Ijw, Some("31")),
+            v1::StopReden::DoelBereikt
+        );
+        assert_eq!(
+            stop_reden(Standard::Ijw, Some("02")),
+            v1::StopReden::Overleden
+        );
+        assert_eq!(stop_reden(Standard::Iwmo, None), v1::StopReden::Overig);
+    }
+}

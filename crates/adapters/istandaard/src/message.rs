@@ -1,0 +1,1748 @@
+//! Reading one iWmo 3.2 or iJw 3.2 message: the 301 (toewijzing), 305 (start) and 307 (stop)
+//! become a typed [`Message`]; anything else becomes a [`Refused`] a back-office understands.
+//!
+//! The message is parsed namespace-aware (roxmltree, no DTD, no I/O). The namespace of the root
+//! decides the standard, the release and the message; a declaration or a message Rondom does
+//! not read is refused on its namespace alone, before any of its content is looked at. The
+//! three messages read are checked against the rules of the standard one message can show
+//! (XSD types and content models, plus the cheap rules within one message), and every
+//! violation is reported at once. Rules are stated without the offending value, so a
+//! refusal never repeats a BSN or a birth date. Names, addresses and relations in the message
+//! are never read.
+//!
+//! Source of every rule: the XSDs of iWmo and iJw release 3.2 (Zorginstituut Nederland), with
+//! their basisschema; the tests read the published schemas and example messages.
+
+use chrono::NaiveDate;
+use rondom_domain::{Bsn, calendar};
+use roxmltree::Node;
+
+/// Which standard a message is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standard {
+    /// iWmo (Wet maatschappelijke ondersteuning 2015).
+    Iwmo,
+    /// iJw (Jeugdwet).
+    Ijw,
+}
+
+/// The messages Rondom turns into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 301: the gemeente assigns products to a provider.
+    Toewijzing,
+    /// 305: the provider reports the start of care.
+    Start,
+    /// 307: the provider reports the end of care.
+    Stop,
+}
+
+/// One message read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The standard of the message namespace.
+    pub standard: Standard,
+    /// The message of the message namespace.
+    pub kind: Kind,
+    /// Header/Afzender: a gemeentecode (4 digits) for 301, an AGB code (8 digits) for 305/307.
+    pub afzender: String,
+    /// Header/Ontvanger: the AGB code for 301, the gemeentecode for 305/307.
+    pub ontvanger: String,
+    /// Header/BerichtIdentificatie/Identificatie (1..12 characters).
+    pub identificatie: String,
+    /// Header/BerichtIdentificatie/Dagtekening.
+    pub dagtekening: NaiveDate,
+    /// Client/Bsn, 9 digits passing the 11-proef.
+    pub bsn: String,
+    /// Client/Geboortedatum/Datum.
+    pub geboortedatum: NaiveDate,
+    /// The product lines: ToegewezenProducten/ToegewezenProduct (301),
+    /// StartProducten/StartProduct (305), StopProducten/StopProduct (307). Never empty.
+    pub products: Vec<ProductLine>,
+}
+
+/// One product line of a 301, 305 or 307.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductLine {
+    /// ToewijzingNummer (an integer in the XSD: "0101" reads as 101). Always there in a 301
+    /// (required by its XSD); optional in the 305/307 XSD, so `None` there means the sender
+    /// left it out (the standard's retourcode for a start or stop that cannot be linked to a
+    /// toewijzing is 9019).
+    pub toewijzing_nummer: Option<u64>,
+    /// Product/Categorie, when the line has a Product.
+    pub categorie: Option<String>,
+    /// Product/Code, when the line has one.
+    pub code: Option<String>,
+    /// The first day: Ingangsdatum (301), Begindatum (305, 307). Required by the XSD in all
+    /// three, hence not an `Option`.
+    pub begindatum: NaiveDate,
+    /// The last day: Einddatum (optional in a 301, required in a 307, absent in a 305).
+    pub einddatum: Option<NaiveDate>,
+    /// 301: RedenWijziging when present (e.g. "13" Verwijderd, "14" Administratieve correctie).
+    pub reden_wijziging: Option<String>,
+    /// 307: RedenBeeindiging (its meaning differs between iWmo and iJw, e.g. "31").
+    pub reden_beeindiging: Option<String>,
+    /// 305/307: StatusAanlevering (1 first delivery, 2 changed, 3 delete, 9 unchanged).
+    pub status_aanlevering: Option<u8>,
+}
+
+/// Why a message is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The bytes are not well-formed XML in UTF-8 (a DTD is refused too).
+    #[error("not well-formed XML: {0}")]
+    NotXml(String),
+    /// The root is not a `Bericht` of an iWmo 3.2 / iJw 3.2 message namespace Rondom knows.
+    #[error("not an iWmo 3.2 or iJw 3.2 message: {0}")]
+    Unknown(String),
+    /// A message of an older release (iWmo 2.x, ...): the text names the release expected.
+    #[error("{0}")]
+    OldRelease(String),
+    /// 323 and 325 (declarations and their answers) carry billing data the household view
+    /// does not need: purpose limitation (AVG art. 5 lid 1 onder b).
+    #[error("{0}")]
+    Declaration(String),
+    /// A message type Rondom recognises but does not read (yet): 315, 317, 319 and retour
+    /// messages. The text names the message.
+    #[error("{0}")]
+    NotRead(String),
+    /// The message breaks the standard's rules: every violation, each with its element path
+    /// and the rule broken in the standard's terms.
+    #[error("the message breaks {} rule(s)", .0.len())]
+    Invalid(Vec<Violation>),
+}
+
+/// One rule a message breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Element path from below Bericht, 1-based indexes for repeated elements, e.g.
+    /// `Client/ToegewezenProducten/ToegewezenProduct[1]/Einddatum`. Empty for the Bericht
+    /// element itself.
+    pub path: String,
+    /// The rule broken, e.g. "not a date (LDT_Datum)".
+    pub rule: String,
+    /// The retourcode of the standard for this kind of error: 0001 (technically refused) for
+    /// a breach of the XSD, 9332 for a ToewijzingNummer twice in one 301; `None` where the
+    /// standard gives none (the 11-proef, a period ending before it begins, a date Rondom does
+    /// not accept).
+    pub retourcode: Option<String>,
+}
+
+/// Reads one message.
+///
+/// # Errors
+/// A [`Refused`] for bytes that are not XML, a message Rondom does not know or does not read,
+/// and for a 301, 305 or 307 that breaks the standard's rules: all its violations at once.
+pub fn read(xml: &[u8]) -> Result<Message, Refused> {
+    let text =
+        std::str::from_utf8(xml).map_err(|error| Refused::NotXml(format!("not UTF-8: {error}")))?;
+    let document =
+        roxmltree::Document::parse(text).map_err(|error| Refused::NotXml(error.to_string()))?;
+    let root = document.root_element();
+    let spec = identify(root)?;
+    Walk::new(&spec).message(root)
+}
+
+const SITE: &str = "http://www.istandaarden.nl/";
+
+/// Retourcode 0001 "Bericht is afgekeurd om technische redenen": what a breach of the XSD gets.
+const TECHNICAL: Option<&str> = Some("0001");
+
+const CATEGORIE_IWMO: &[&str] = &[
+    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16",
+    "17", "18",
+];
+const CATEGORIE_IJW: &[&str] = &[
+    "31", "32", "33", "34", "35", "36", "37", "38", "40", "41", "42", "43", "44", "45", "46", "47",
+    "48", "49", "50", "51", "52", "53", "54", "55",
+];
+const REDEN_BEEINDIGING_IWMO: &[&str] = &[
+    "02", "19", "20", "21", "22", "23", "31", "36", "37", "38", "39",
+];
+const REDEN_BEEINDIGING_IJW: &[&str] = &[
+    "02", "20", "31", "32", "33", "34", "35", "36", "37", "38", "39",
+];
+const REDEN_WIJZIGING: &[&str] = &[
+    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14",
+];
+
+impl Standard {
+    fn label(self) -> &'static str {
+        match self {
+            Standard::Iwmo => "iWmo",
+            Standard::Ijw => "iJw",
+        }
+    }
+
+    /// The namespace segment of the standard and the prefix of its message names.
+    fn segments(self) -> (&'static str, &'static str) {
+        match self {
+            Standard::Iwmo => ("iwmo", "wmo"),
+            Standard::Ijw => ("ijw", "jw"),
+        }
+    }
+
+    fn categorieen(self) -> &'static [&'static str] {
+        match self {
+            Standard::Iwmo => CATEGORIE_IWMO,
+            Standard::Ijw => CATEGORIE_IJW,
+        }
+    }
+
+    fn redenen_beeindiging(self) -> &'static [&'static str] {
+        match self {
+            Standard::Iwmo => REDEN_BEEINDIGING_IWMO,
+            Standard::Ijw => REDEN_BEEINDIGING_IJW,
+        }
+    }
+}
+
+impl Kind {
+    fn number(self) -> u16 {
+        match self {
+            Kind::Toewijzing => 301,
+            Kind::Start => 305,
+            Kind::Stop => 307,
+        }
+    }
+
+    /// The list element under Client and its repeated line element.
+    fn lines(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Toewijzing => ("ToegewezenProducten", "ToegewezenProduct"),
+            Kind::Start => ("StartProducten", "StartProduct"),
+            Kind::Stop => ("StopProducten", "StopProduct"),
+        }
+    }
+}
+
+/// The message a namespace names.
+#[derive(Debug)]
+struct Spec {
+    standard: Standard,
+    kind: Kind,
+    /// "WMO301", "JW307": how the standard names the message.
+    name: String,
+    namespace: String,
+    basis: String,
+}
+
+impl Spec {
+    fn new(standard: Standard, kind: Kind) -> Self {
+        Spec {
+            standard,
+            kind,
+            name: message_name(standard, kind.number()),
+            namespace: namespace(standard, kind.number()),
+            basis: format!("{SITE}{}/3_2/basisschema/schema", standard.segments().0),
+        }
+    }
+
+    /// The fixed BerichtCode (the `xs:pattern` of Header/BerichtCode in the message XSD).
+    fn berichtcode(&self) -> &'static str {
+        match (self.standard, self.kind) {
+            (Standard::Iwmo, Kind::Toewijzing) => "414",
+            (Standard::Iwmo, Kind::Start) => "418",
+            (Standard::Iwmo, Kind::Stop) => "420",
+            (Standard::Ijw, Kind::Toewijzing) => "436",
+            (Standard::Ijw, Kind::Start) => "438",
+            (Standard::Ijw, Kind::Stop) => "440",
+        }
+    }
+}
+
+fn message_name(standard: Standard, number: u16) -> String {
+    format!("{}{number}", standard.segments().1.to_uppercase())
+}
+
+fn namespace(standard: Standard, number: u16) -> String {
+    let (domain, prefix) = standard.segments();
+    format!("{SITE}{domain}/3_2/{prefix}{number}/schema")
+}
+
+/// What the root namespace says: standard, release and message.
+struct Named {
+    standard: Standard,
+    release: (u32, u32),
+    number: Option<u16>,
+    /// The 3.x form: `.../schema` with no trailing version segment (2.x has one).
+    exact: bool,
+}
+
+/// Parses `http://www.istandaarden.nl/<iwmo|ijw>/<M>_<m>/<wmo|jw><NNN>/schema[/<M>_<m>]`.
+fn parse_namespace(uri: &str) -> Option<Named> {
+    let mut parts = uri.strip_prefix(SITE)?.split('/');
+    let standard = match parts.next()? {
+        "iwmo" => Standard::Iwmo,
+        "ijw" => Standard::Ijw,
+        _ => return None,
+    };
+    let (major, minor) = parts.next()?.split_once('_')?;
+    let release = (release_part(major)?, release_part(minor)?);
+    let message = parts.next();
+    let schema = parts.next();
+    let rest: Vec<&str> = parts.collect();
+    let number = message
+        .and_then(|message| message.strip_prefix(standard.segments().1))
+        .filter(|digits| digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse().ok());
+    Some(Named {
+        standard,
+        release,
+        number,
+        exact: schema == Some("schema") && rest.is_empty(),
+    })
+}
+
+fn release_part(text: &str) -> Option<u32> {
+    (!text.is_empty() && text.len() <= 3 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// Decides from the root alone what the message is, refusing all Rondom does not read.
+fn identify(root: Node) -> Result<Spec, Refused> {
+    let tag = root.tag_name();
+    let uri = tag.namespace().unwrap_or("");
+    if tag.name() != "Bericht" {
+        return Err(Refused::Unknown(format!(
+            "the root element is {} (namespace {uri:?}), not Bericht",
+            tag.name()
+        )));
+    }
+    let Some(named) = parse_namespace(uri) else {
+        return Err(Refused::Unknown(format!(
+            "namespace {uri:?} is not an iStandaarden message namespace"
+        )));
+    };
+    let label = named.standard.label();
+    let (major, minor) = named.release;
+    if named.release < (3, 2) {
+        let expected = namespace(named.standard, named.number.unwrap_or(301));
+        return Err(Refused::OldRelease(format!(
+            "{label} release {major}.{minor} (namespace {uri}) is not read: Rondom reads release \
+             3.2 only (namespaces like {expected})"
+        )));
+    }
+    let Some(number) = named
+        .number
+        .filter(|_| named.release == (3, 2) && named.exact)
+    else {
+        return Err(Refused::Unknown(format!(
+            "namespace {uri:?} ({label} release {major}.{minor}) is not one Rondom knows"
+        )));
+    };
+    dispatch(named.standard, number)
+}
+
+/// The 3.2 message a number names: read, or refused with the reason.
+fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
+    let name = message_name(standard, number);
+    let read = "Rondom reads 301 (toewijzing), 305 (start) and 307 (stop)";
+    match number {
+        301 => Ok(Spec::new(standard, Kind::Toewijzing)),
+        305 => Ok(Spec::new(standard, Kind::Start)),
+        307 => Ok(Spec::new(standard, Kind::Stop)),
+        323 | 325 => {
+            let what = if number == 323 {
+                "declaratie"
+            } else {
+                "declaratieantwoord"
+            };
+            Err(Refused::Declaration(format!(
+                "{name} ({what}) is not read: it carries billing data the household view does \
+                 not need (purpose limitation, AVG art. 5 lid 1 onder b)"
+            )))
+        }
+        315 | 317 | 319 => {
+            let what = match number {
+                315 => "verzoek om toewijzing",
+                317 => "verzoek om wijziging",
+                _ => "antwoordbericht",
+            };
+            Err(Refused::NotRead(format!(
+                "{name} ({what}) is not read (yet): {read}"
+            )))
+        }
+        302 | 306 | 308 | 316 | 318 | 320 => {
+            let heen = message_name(standard, number - 1);
+            Err(Refused::NotRead(format!(
+                "{name} (retourbericht on {heen}) is not read: {read}"
+            )))
+        }
+        _ => Err(Refused::Unknown(format!(
+            "{name} is not a message of {} 3.2 Rondom knows",
+            standard.label()
+        ))),
+    }
+}
+
+/// Which namespace an element of the content model is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    /// The message namespace: elements the message XSD declares.
+    Message,
+    /// The basisschema namespace: children of the CDT_* types.
+    Basis,
+}
+
+/// One element of a content model (an `xs:sequence`; order is not checked).
+#[derive(Debug, Clone, Copy)]
+struct Elem {
+    name: &'static str,
+    ns: Ns,
+    repeats: bool,
+}
+
+const fn msg(name: &'static str) -> Elem {
+    Elem {
+        name,
+        ns: Ns::Message,
+        repeats: false,
+    }
+}
+
+const fn basis(name: &'static str) -> Elem {
+    Elem {
+        name,
+        ns: Ns::Basis,
+        repeats: false,
+    }
+}
+
+const fn many(name: &'static str) -> Elem {
+    Elem {
+        name,
+        ns: Ns::Message,
+        repeats: true,
+    }
+}
+
+const BERICHT: &[Elem] = &[msg("Header"), msg("Client")];
+const HEADER: &[Elem] = &[
+    msg("BerichtCode"),
+    msg("BerichtVersie"),
+    msg("BerichtSubversie"),
+    msg("Afzender"),
+    msg("Ontvanger"),
+    msg("BerichtIdentificatie"),
+    msg("XsdVersie"),
+];
+const BERICHT_IDENTIFICATIE: &[Elem] = &[basis("Identificatie"), basis("Dagtekening")];
+const XSD_VERSIE: &[Elem] = &[basis("BasisschemaXsdVersie"), basis("BerichtXsdVersie")];
+const GEBOORTEDATUM: &[Elem] = &[basis("Datum"), basis("DatumGebruik")];
+const PRODUCT: &[Elem] = &[basis("Categorie"), basis("Code")];
+const CLIENT_301: &[Elem] = &[
+    msg("Bsn"),
+    msg("Geboortedatum"),
+    msg("Geslacht"),
+    msg("Naam"),
+    msg("Communicatie"),
+    msg("JuridischeStatus"),
+    msg("WettelijkeVertegenwoordiging"),
+    msg("Commentaar"),
+    msg("Relaties"),
+    msg("Contactgegevens"),
+    msg("ToegewezenProducten"),
+];
+const CLIENT_305: &[Elem] = &[
+    msg("Bsn"),
+    msg("Geboortedatum"),
+    msg("Geslacht"),
+    msg("Naam"),
+    msg("StartProducten"),
+];
+const CLIENT_307: &[Elem] = &[
+    msg("Bsn"),
+    msg("Geboortedatum"),
+    msg("Geslacht"),
+    msg("Naam"),
+    msg("StopProducten"),
+];
+const TOEGEWEZEN_PRODUCT: &[Elem] = &[
+    msg("ToewijzingNummer"),
+    msg("ReferentieAanbieder"),
+    msg("Product"),
+    msg("Toewijzingsdatum"),
+    msg("Toewijzingstijd"),
+    msg("Ingangsdatum"),
+    msg("Einddatum"),
+    msg("RedenWijziging"),
+    msg("Omvang"),
+    msg("Budget"),
+    msg("Commentaar"),
+];
+const START_PRODUCT: &[Elem] = &[
+    msg("ToewijzingNummer"),
+    msg("Product"),
+    msg("ToewijzingIngangsdatum"),
+    msg("Begindatum"),
+    msg("StatusAanlevering"),
+];
+const STOP_PRODUCT: &[Elem] = &[
+    msg("ToewijzingNummer"),
+    msg("Product"),
+    msg("ToewijzingIngangsdatum"),
+    msg("Begindatum"),
+    msg("RedenBeeindiging"),
+    msg("Einddatum"),
+    msg("StatusAanlevering"),
+];
+
+impl Kind {
+    fn client_model(self) -> &'static [Elem] {
+        match self {
+            Kind::Toewijzing => CLIENT_301,
+            Kind::Start => CLIENT_305,
+            Kind::Stop => CLIENT_307,
+        }
+    }
+
+    fn line_model(self) -> &'static [Elem] {
+        match self {
+            Kind::Toewijzing => TOEGEWEZEN_PRODUCT,
+            Kind::Start => START_PRODUCT,
+            Kind::Stop => STOP_PRODUCT,
+        }
+    }
+}
+
+/// A rule a value breaks, and the retourcode of that kind of breach.
+#[derive(Debug)]
+struct Rule {
+    text: String,
+    retourcode: Option<&'static str>,
+}
+
+impl Rule {
+    /// A breach of the XSD.
+    fn xsd(text: impl Into<String>) -> Self {
+        Rule {
+            text: text.into(),
+            retourcode: TECHNICAL,
+        }
+    }
+
+    /// A breach of a rule outside the XSD that the standard gives no retourcode for.
+    fn other(text: impl Into<String>) -> Self {
+        Rule {
+            text: text.into(),
+            retourcode: None,
+        }
+    }
+}
+
+/// XML Schema's whitespace (`\s`): space, tab, newline, carriage return.
+fn xsd_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// xs:date and xs:integer collapse whitespace: surrounding whitespace is not part of the value.
+fn collapse(text: &str) -> &str {
+    text.trim_matches(xsd_space)
+}
+
+/// LDT_Datum: an xs:date without a time zone (pattern `[^:Z]*`), a real day, and one a write
+/// may name.
+fn date(text: &str) -> Result<NaiveDate, Rule> {
+    let value = collapse(text);
+    if value.contains([':', 'Z']) {
+        return Err(Rule::xsd(
+            "a time zone is not allowed (LDT_Datum pattern [^:Z]*)",
+        ));
+    }
+    let bytes = value.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let day = shaped
+        .then(|| {
+            let number = |range: std::ops::Range<usize>| value.get(range)?.parse::<u32>().ok();
+            let year = i32::try_from(number(0..4)?).ok()?;
+            NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+        })
+        .flatten()
+        .ok_or_else(|| Rule::xsd("not a date (LDT_Datum)"))?;
+    match calendar::out_of_range(day) {
+        None => Ok(day),
+        Some(_) => {
+            let dates = calendar::write_dates();
+            Err(Rule::other(format!(
+                "outside the dates Rondom accepts ({} to {})",
+                dates.start(),
+                dates.end()
+            )))
+        }
+    }
+}
+
+/// LDT_Nummer: an xs:integer from 0 to 999999999 (so "0101" is 101 and "+7" is 7).
+fn nummer(text: &str) -> Result<u64, Rule> {
+    let value = collapse(text);
+    let (negative, digits) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value.strip_prefix('+').unwrap_or(value)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rule::xsd("not an integer (LDT_Nummer)"));
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return Ok(0);
+    }
+    if negative {
+        return Err(Rule::xsd("below 0 (LDT_Nummer minInclusive 0)"));
+    }
+    if significant.len() > 9 {
+        return Err(Rule::xsd(
+            "above 999999999 (LDT_Nummer maxInclusive 999999999)",
+        ));
+    }
+    significant
+        .parse()
+        .map_err(|_| Rule::xsd("not an integer (LDT_Nummer)"))
+}
+
+/// `count` ASCII digits exactly (xs:string types keep whitespace, so none is allowed).
+fn digits(text: &str, count: usize, rule: &str) -> Result<String, Rule> {
+    if text.len() == count && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(Rule::xsd(rule))
+    }
+}
+
+/// A check of a code in the header.
+type Code = fn(&str) -> Result<String, Rule>;
+
+fn gemeente(text: &str) -> Result<String, Rule> {
+    digits(
+        text,
+        4,
+        "not a gemeentecode of 4 digits (LDT_Gemeente pattern [0-9]{4})",
+    )
+}
+
+fn agb(text: &str) -> Result<String, Rule> {
+    digits(
+        text,
+        8,
+        "not an AGB code of 8 digits (LDT_AgbCode pattern [0-9]{8})",
+    )
+}
+
+/// LDT_BurgerServicenummer: 9 digits by the XSD, and the 11-proef the XSD leaves out.
+fn bsn(text: &str) -> Result<String, Rule> {
+    let digits = digits(
+        text,
+        9,
+        "not 9 digits (LDT_BurgerServicenummer pattern [0-9]{9})",
+    )?;
+    match digits.parse::<Bsn>() {
+        Ok(_) => Ok(digits),
+        Err(_) => Err(Rule::other("11-proef fails (LDT_BurgerServicenummer)")),
+    }
+}
+
+/// A string of 1..`max` characters matching `.*[^\s].*`: not blank, and on one line (XSD's
+/// `.` matches neither newline nor carriage return).
+fn text_line(text: &str, max: usize, ldt: &str) -> Result<String, Rule> {
+    let length = text.chars().count();
+    let fits =
+        (1..=max).contains(&length) && !text.contains(['\n', '\r']) && !text.chars().all(xsd_space);
+    if fits {
+        Ok(text.to_owned())
+    } else {
+        Err(Rule::xsd(format!(
+            "1 to {max} characters, not blank ({ldt})"
+        )))
+    }
+}
+
+/// LDT_Versie: three numbers without leading zeros, separated by dots.
+fn versie(text: &str) -> Result<String, Rule> {
+    let number = |part: &str| {
+        part == "0"
+            || (!part.starts_with('0')
+                && !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() == 3 && parts.iter().all(|part| number(part)) {
+        Ok(text.to_owned())
+    } else {
+        Err(Rule::xsd("not a version like 1.0.0 (LDT_Versie)"))
+    }
+}
+
+fn one_of(text: &str, values: &[&str], rule: String) -> Result<String, Rule> {
+    if values.contains(&text) {
+        Ok(text.to_owned())
+    } else {
+        Err(Rule::xsd(rule))
+    }
+}
+
+fn status_aanlevering(text: &str) -> Result<u8, Rule> {
+    match text {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        "3" => Ok(3),
+        "9" => Ok(9),
+        _ => Err(Rule::xsd("not 1, 2, 3 or 9 (LDT_StatusAanlevering)")),
+    }
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// What the header gives a [`Message`].
+#[derive(Debug, Default)]
+struct HeaderParts {
+    afzender: Option<String>,
+    ontvanger: Option<String>,
+    identificatie: Option<String>,
+    dagtekening: Option<NaiveDate>,
+}
+
+/// What the client gives a [`Message`].
+#[derive(Debug, Default)]
+struct ClientParts {
+    bsn: Option<String>,
+    geboortedatum: Option<NaiveDate>,
+    products: Option<Vec<ProductLine>>,
+}
+
+/// One pass over a message, collecting every violation.
+#[derive(Debug)]
+struct Walk<'s> {
+    spec: &'s Spec,
+    violations: Vec<Violation>,
+}
+
+impl<'s> Walk<'s> {
+    fn new(spec: &'s Spec) -> Self {
+        Walk {
+            spec,
+            violations: Vec::new(),
+        }
+    }
+
+    fn flag(&mut self, path: &str, rule: impl Into<String>, retourcode: Option<&str>) {
+        self.violations.push(Violation {
+            path: path.to_owned(),
+            rule: rule.into(),
+            retourcode: retourcode.map(str::to_owned),
+        });
+    }
+
+    fn uri(&self, ns: Ns) -> &'s str {
+        match ns {
+            Ns::Message => &self.spec.namespace,
+            Ns::Basis => &self.spec.basis,
+        }
+    }
+
+    /// The first child element `name` in namespace `ns`.
+    fn find<'a, 'i>(&self, parent: Node<'a, 'i>, name: &str, ns: Ns) -> Option<Node<'a, 'i>> {
+        let uri = self.uri(ns);
+        parent.children().find(|child| {
+            child.is_element()
+                && child.tag_name().name() == name
+                && child.tag_name().namespace() == Some(uri)
+        })
+    }
+
+    /// A child element the XSD requires; flags its absence.
+    fn required<'a, 'i>(
+        &mut self,
+        parent: Node<'a, 'i>,
+        path: &str,
+        name: &str,
+    ) -> Option<Node<'a, 'i>> {
+        let found = self.find(parent, name, Ns::Message);
+        if found.is_none() {
+            let rule = format!("required in {} (minOccurs 1)", self.spec.name);
+            self.flag(&join(path, name), rule, TECHNICAL);
+        }
+        found
+    }
+
+    /// Checks the children of a complex element against its content model: no element it
+    /// does not have, none twice that may occur once, no text between them.
+    fn model(&mut self, node: Node, path: &str, model: &[Elem]) {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut twice: Vec<&str> = Vec::new();
+        let mut text = false;
+        for child in node.children() {
+            if child.is_text() {
+                text |= child.text().is_some_and(|t| !t.chars().all(xsd_space));
+                continue;
+            }
+            if !child.is_element() {
+                continue;
+            }
+            let tag = child.tag_name();
+            let known = model
+                .iter()
+                .find(|elem| elem.name == tag.name() && tag.namespace() == Some(self.uri(elem.ns)));
+            match known {
+                None => self.unknown(child, path, model),
+                Some(elem) if elem.repeats => {}
+                Some(elem) if !seen.contains(&elem.name) => seen.push(elem.name),
+                Some(elem) if !twice.contains(&elem.name) => twice.push(elem.name),
+                Some(_) => {}
+            }
+        }
+        for name in twice {
+            let rule = format!("occurs more than once (maxOccurs 1 in {})", self.spec.name);
+            self.flag(&join(path, name), rule, TECHNICAL);
+        }
+        if text {
+            let rule = format!(
+                "text is not allowed here (element-only content in {})",
+                self.spec.name
+            );
+            self.flag(path, rule, TECHNICAL);
+        }
+    }
+
+    fn unknown(&mut self, child: Node, path: &str, model: &[Elem]) {
+        let name = child.tag_name().name();
+        let mut rule = format!("not an element of {}", self.spec.name);
+        if let Some(elem) = model.iter().find(|elem| elem.name == name) {
+            rule = format!("{rule}: {name} belongs in namespace {}", self.uri(elem.ns));
+        }
+        self.flag(&join(path, name), rule, TECHNICAL);
+    }
+
+    /// The text of a simple-typed element; flags child elements.
+    fn leaf(&mut self, node: Node, path: &str) -> Option<String> {
+        if node.children().any(|child| child.is_element()) {
+            let rule = format!(
+                "child elements are not allowed (simple content in {})",
+                self.spec.name
+            );
+            self.flag(path, rule, TECHNICAL);
+            return None;
+        }
+        Some(
+            node.children()
+                .filter(Node::is_text)
+                .filter_map(|child| child.text())
+                .collect(),
+        )
+    }
+
+    /// Reads and checks the simple-typed child `name`: absent is a violation when `required`.
+    fn field<T>(
+        &mut self,
+        parent: Node,
+        path: &str,
+        (name, ns): (&str, Ns),
+        required: bool,
+        parse: impl FnOnce(&str) -> Result<T, Rule>,
+    ) -> Option<T> {
+        let at = join(path, name);
+        let Some(node) = self.find(parent, name, ns) else {
+            if required {
+                let rule = format!("required in {} (minOccurs 1)", self.spec.name);
+                self.flag(&at, rule, TECHNICAL);
+            }
+            return None;
+        };
+        let text = self.leaf(node, &at)?;
+        parse(&text)
+            .map_err(|rule| self.flag(&at, rule.text, rule.retourcode))
+            .ok()
+    }
+
+    fn message(mut self, root: Node) -> Result<Message, Refused> {
+        self.model(root, "", BERICHT);
+        let header = match self.required(root, "", "Header") {
+            Some(node) => self.header(node),
+            None => HeaderParts::default(),
+        };
+        let client = match self.required(root, "", "Client") {
+            Some(node) => self.client(node),
+            None => ClientParts::default(),
+        };
+        if !self.violations.is_empty() {
+            return Err(Refused::Invalid(self.violations));
+        }
+        let spec = self.spec;
+        let message = assemble(spec, header, client);
+        // Every absent part flags a violation; this only guards against a gap in that.
+        message.ok_or_else(|| {
+            Refused::Invalid(vec![Violation {
+                path: String::new(),
+                rule: format!("incomplete {}", spec.name),
+                retourcode: TECHNICAL.map(str::to_owned),
+            }])
+        })
+    }
+
+    fn header(&mut self, node: Node) -> HeaderParts {
+        let path = "Header";
+        let m = Ns::Message;
+        self.model(node, path, HEADER);
+        let (name, code) = (self.spec.name.clone(), self.spec.berichtcode());
+        self.field(node, path, ("BerichtCode", m), true, |text| {
+            one_of(text, &[code], format!("BerichtCode is {code} for {name}"))
+        });
+        let release = format!("{} 3.2", self.spec.standard.label());
+        self.field(node, path, ("BerichtVersie", m), true, |text| {
+            one_of(
+                collapse(text),
+                &["3"],
+                format!("BerichtVersie is 3 in {release} (LDT_BerichtVersie pattern 3)"),
+            )
+        });
+        self.field(node, path, ("BerichtSubversie", m), true, |text| {
+            one_of(
+                collapse(text),
+                &["2"],
+                format!("BerichtSubversie is 2 in {release} (LDT_BerichtSubversie pattern 2)"),
+            )
+        });
+        // 301 goes from gemeente to aanbieder, 305 and 307 the other way.
+        let (from, to): (Code, Code) = match self.spec.kind {
+            Kind::Toewijzing => (gemeente, agb),
+            Kind::Start | Kind::Stop => (agb, gemeente),
+        };
+        let afzender = self.field(node, path, ("Afzender", m), true, from);
+        let ontvanger = self.field(node, path, ("Ontvanger", m), true, to);
+        let (identificatie, dagtekening) = match self.required(node, path, "BerichtIdentificatie") {
+            Some(child) => self.bericht_identificatie(child),
+            None => (None, None),
+        };
+        if let Some(child) = self.required(node, path, "XsdVersie") {
+            let at = "Header/XsdVersie";
+            self.model(child, at, XSD_VERSIE);
+            self.field(child, at, ("BasisschemaXsdVersie", Ns::Basis), true, versie);
+            self.field(child, at, ("BerichtXsdVersie", Ns::Basis), true, versie);
+        }
+        HeaderParts {
+            afzender,
+            ontvanger,
+            identificatie,
+            dagtekening,
+        }
+    }
+
+    fn bericht_identificatie(&mut self, node: Node) -> (Option<String>, Option<NaiveDate>) {
+        let path = "Header/BerichtIdentificatie";
+        self.model(node, path, BERICHT_IDENTIFICATIE);
+        let identificatie = self.field(node, path, ("Identificatie", Ns::Basis), true, |text| {
+            text_line(text, 12, "LDT_IdentificatieBericht")
+        });
+        let dagtekening = self.field(node, path, ("Dagtekening", Ns::Basis), true, date);
+        (identificatie, dagtekening)
+    }
+
+    fn client(&mut self, node: Node) -> ClientParts {
+        let path = "Client";
+        self.model(node, path, self.spec.kind.client_model());
+        let bsn = self.field(node, path, ("Bsn", Ns::Message), true, bsn);
+        let geboortedatum = self
+            .required(node, path, "Geboortedatum")
+            .and_then(|child| {
+                let at = "Client/Geboortedatum";
+                self.model(child, at, GEBOORTEDATUM);
+                self.field(child, at, ("Datum", Ns::Basis), true, date)
+            });
+        let products = self.products(node);
+        ClientParts {
+            bsn,
+            geboortedatum,
+            products,
+        }
+    }
+
+    fn products(&mut self, client: Node) -> Option<Vec<ProductLine>> {
+        let (list, line) = self.spec.kind.lines();
+        let wrapper = self.required(client, "Client", list)?;
+        let list_path = format!("Client/{list}");
+        self.model(wrapper, &list_path, &[many(line)]);
+        let uri = self.uri(Ns::Message);
+        let nodes: Vec<Node> = wrapper
+            .children()
+            .filter(|child| {
+                child.is_element()
+                    && child.tag_name().name() == line
+                    && child.tag_name().namespace() == Some(uri)
+            })
+            .collect();
+        if nodes.is_empty() {
+            let rule = format!("at least one {line} (minOccurs 1 in {})", self.spec.name);
+            self.flag(&join(&list_path, line), rule, TECHNICAL);
+            return None;
+        }
+        let lines: Vec<Option<ProductLine>> = nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| self.line(*node, &format!("{list_path}/{line}[{}]", index + 1)))
+            .collect();
+        self.unique_numbers(&list_path, line, &lines);
+        lines.into_iter().collect()
+    }
+
+    fn line(&mut self, node: Node, path: &str) -> Option<ProductLine> {
+        self.model(node, path, self.spec.kind.line_model());
+        let toewijzing_nummer = self.toewijzing_nummer(node, path);
+        let (categorie, code) = self.product(node, path);
+        // Checked for its form only: Rondom does not keep it.
+        let toewijzing_dag = match self.spec.kind {
+            Kind::Toewijzing => "Toewijzingsdatum",
+            Kind::Start | Kind::Stop => "ToewijzingIngangsdatum",
+        };
+        self.field(node, path, (toewijzing_dag, Ns::Message), false, date);
+        let common = Common {
+            toewijzing_nummer,
+            categorie,
+            code,
+        };
+        match self.spec.kind {
+            Kind::Toewijzing => self.toegewezen(node, path, common),
+            Kind::Start => self.start(node, path, common),
+            Kind::Stop => self.stop(node, path, common),
+        }
+    }
+
+    /// ToewijzingNummer: required by the 301 XSD, optional in the 305/307 XSD.
+    fn toewijzing_nummer(&mut self, node: Node, path: &str) -> Option<u64> {
+        let required = self.spec.kind == Kind::Toewijzing;
+        self.field(
+            node,
+            path,
+            ("ToewijzingNummer", Ns::Message),
+            required,
+            nummer,
+        )
+    }
+
+    /// Product (CDT_Product, optional): Categorie of the standard's list, Code optional.
+    fn product(&mut self, line: Node, path: &str) -> (Option<String>, Option<String>) {
+        let Some(node) = self.find(line, "Product", Ns::Message) else {
+            return (None, None);
+        };
+        let at = join(path, "Product");
+        self.model(node, &at, PRODUCT);
+        let standard = self.spec.standard;
+        let categorie = self.field(node, &at, ("Categorie", Ns::Basis), true, |text| {
+            let rule = format!(
+                "not a ProductCategorie of {} 3.2 (LDT_ProductCategorie)",
+                standard.label()
+            );
+            one_of(text, standard.categorieen(), rule)
+        });
+        let code = self.field(node, &at, ("Code", Ns::Basis), false, |text| {
+            text_line(text, 5, "LDT_ProductCode")
+        });
+        (categorie, code)
+    }
+
+    /// A 301 line.
+    fn toegewezen(&mut self, node: Node, path: &str, common: Common) -> Option<ProductLine> {
+        let m = Ns::Message;
+        let begin = self.field(node, path, ("Ingangsdatum", m), true, date);
+        let einddatum = self.field(node, path, ("Einddatum", m), false, date);
+        let reden_wijziging = self.field(node, path, ("RedenWijziging", m), false, |text| {
+            one_of(
+                text,
+                REDEN_WIJZIGING,
+                "not a RedenWijziging 01 to 14 (LDT_RedenWijziging)".to_owned(),
+            )
+        });
+        self.period(path, "Ingangsdatum", begin, einddatum);
+        Some(ProductLine {
+            toewijzing_nummer: Some(common.toewijzing_nummer?),
+            categorie: common.categorie,
+            code: common.code,
+            begindatum: begin?,
+            einddatum,
+            reden_wijziging,
+            reden_beeindiging: None,
+            status_aanlevering: None,
+        })
+    }
+
+    /// A 305 line.
+    fn start(&mut self, node: Node, path: &str, common: Common) -> Option<ProductLine> {
+        let m = Ns::Message;
+        let begin = self.field(node, path, ("Begindatum", m), true, date);
+        let status = self.field(
+            node,
+            path,
+            ("StatusAanlevering", m),
+            true,
+            status_aanlevering,
+        );
+        Some(ProductLine {
+            toewijzing_nummer: common.toewijzing_nummer,
+            categorie: common.categorie,
+            code: common.code,
+            begindatum: begin?,
+            einddatum: None,
+            reden_wijziging: None,
+            reden_beeindiging: None,
+            status_aanlevering: Some(status?),
+        })
+    }
+
+    /// A 307 line.
+    fn stop(&mut self, node: Node, path: &str, common: Common) -> Option<ProductLine> {
+        let m = Ns::Message;
+        let standard = self.spec.standard;
+        let begin = self.field(node, path, ("Begindatum", m), true, date);
+        let reden = self.field(node, path, ("RedenBeeindiging", m), true, |text| {
+            let rule = format!(
+                "not a RedenBeeindiging of {} 3.2 (LDT_RedenBeeindiging)",
+                standard.label()
+            );
+            one_of(text, standard.redenen_beeindiging(), rule)
+        });
+        let einddatum = self.field(node, path, ("Einddatum", m), true, date);
+        let status = self.field(
+            node,
+            path,
+            ("StatusAanlevering", m),
+            true,
+            status_aanlevering,
+        );
+        self.period(path, "Begindatum", begin, einddatum);
+        Some(ProductLine {
+            toewijzing_nummer: common.toewijzing_nummer,
+            categorie: common.categorie,
+            code: common.code,
+            begindatum: begin?,
+            einddatum: Some(einddatum?),
+            reden_wijziging: None,
+            reden_beeindiging: Some(reden?),
+            status_aanlevering: Some(status?),
+        })
+    }
+
+    /// A period of care ends on or after the day it begins.
+    fn period(
+        &mut self,
+        path: &str,
+        begin_name: &str,
+        begin: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    ) {
+        if let (Some(begin), Some(end)) = (begin, end)
+            && end < begin
+        {
+            let rule = format!(
+                "Einddatum lies before {begin_name}: a period ends on or after its first day"
+            );
+            self.flag(&join(path, "Einddatum"), rule, None);
+        }
+    }
+
+    /// 301: one toewijzing, one number (retourcode 9332, "Toewijzing heeft geen uniek nummer
+    /// binnen wettelijk domein"); two lines of one message with the same number break it.
+    fn unique_numbers(&mut self, list_path: &str, line: &str, lines: &[Option<ProductLine>]) {
+        if self.spec.kind != Kind::Toewijzing {
+            return;
+        }
+        let mut first: Vec<(u64, usize)> = Vec::new();
+        for (index, product) in lines.iter().enumerate() {
+            let Some(number) = product.as_ref().and_then(|line| line.toewijzing_nummer) else {
+                continue;
+            };
+            match first.iter().find(|(seen, _)| *seen == number) {
+                Some((_, earlier)) => {
+                    let at = format!("{list_path}/{line}[{}]/ToewijzingNummer", index + 1);
+                    let rule = format!(
+                        "the same ToewijzingNummer as {line}[{}]: a toewijzing has a unique number",
+                        earlier + 1
+                    );
+                    self.flag(&at, rule, Some("9332"));
+                }
+                None => first.push((number, index)),
+            }
+        }
+    }
+}
+
+/// The fields every kind of line shares, read before the kind's own.
+#[derive(Debug)]
+struct Common {
+    toewijzing_nummer: Option<u64>,
+    categorie: Option<String>,
+    code: Option<String>,
+}
+
+/// The message from its parts, once no violation was found (then every part is there).
+fn assemble(spec: &Spec, header: HeaderParts, client: ClientParts) -> Option<Message> {
+    Some(Message {
+        standard: spec.standard,
+        kind: spec.kind,
+        afzender: header.afzender?,
+        ontvanger: header.ontvanger?,
+        identificatie: header.identificatie?,
+        dagtekening: header.dagtekening?,
+        bsn: client.bsn?,
+        geboortedatum: client.geboortedatum?,
+        products: client.products?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../../shared/fixtures/istandaarden-3.2/"
+    );
+    const IWMO2: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../../shared/fixtures/iwmo2/"
+    );
+
+    /// The bytes of a fixture; a missing fixture fails the test, it never skips it.
+    fn load(dir: &str, file: &str) -> Vec<u8> {
+        let path = format!("{dir}{file}");
+        std::fs::read(&path).unwrap_or_else(|error| {
+            panic!("fixture {path} is missing ({error}): these tests need ../shared/fixtures beside the repository")
+        })
+    }
+
+    fn fixture(file: &str) -> Vec<u8> {
+        load(FIXTURES, file)
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date in the test")
+    }
+
+    fn read_ok(file: &str) -> Message {
+        read(&fixture(file)).unwrap_or_else(|refused| panic!("{file} refused: {refused:?}"))
+    }
+
+    /// WMO301 with `from` replaced by `to` (which must occur).
+    fn wmo301_with(edits: &[(&str, &str)]) -> Vec<u8> {
+        let mut text = String::from_utf8(fixture("iwmo/berichten/WMO301.xml")).expect("UTF-8");
+        for (from, to) in edits {
+            assert!(text.contains(from), "WMO301 has no {from}");
+            text = text.replacen(from, to, 1);
+        }
+        text.into_bytes()
+    }
+
+    fn violations(xml: &[u8]) -> Vec<Violation> {
+        match read(xml) {
+            Err(Refused::Invalid(violations)) => violations,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    fn paths(violations: &[Violation]) -> Vec<&str> {
+        violations.iter().map(|v| v.path.as_str()).collect()
+    }
+
+    const LINE_301: &str = "Client/ToegewezenProducten/ToegewezenProduct[1]";
+
+    #[test]
+    fn wmo301_reads() {
+        let message = read_ok("iwmo/berichten/WMO301.xml");
+        assert_eq!(
+            (message.standard, message.kind),
+            (Standard::Iwmo, Kind::Toewijzing)
+        );
+        assert_eq!(message.afzender, "0384");
+        assert_eq!(message.ontvanger, "42420001");
+        assert_eq!(message.identificatie, "123456789012");
+        assert_eq!(message.dagtekening, day("2023-08-13"));
+        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.geboortedatum, day("1967-08-13"));
+        assert_eq!(
+            message.products,
+            vec![ProductLine {
+                toewijzing_nummer: Some(101),
+                categorie: Some("01".into()),
+                code: Some("01A01".into()),
+                begindatum: day("2023-01-01"),
+                einddatum: Some(day("2023-12-31")),
+                reden_wijziging: None,
+                reden_beeindiging: None,
+                status_aanlevering: None,
+            }]
+        );
+    }
+
+    #[test]
+    fn wmo305_reads() {
+        let message = read_ok("iwmo/berichten/WMO305.xml");
+        assert_eq!(
+            (message.standard, message.kind),
+            (Standard::Iwmo, Kind::Start)
+        );
+        assert_eq!(
+            (message.afzender.as_str(), message.ontvanger.as_str()),
+            ("65656055", "0363")
+        );
+        assert_eq!(message.identificatie, "123456789013");
+        assert_eq!(message.dagtekening, day("2025-04-05"));
+        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.geboortedatum, day("1967-08-13"));
+        assert_eq!(message.products.len(), 2);
+        let first = &message.products[0];
+        assert_eq!(first.toewijzing_nummer, Some(300201));
+        assert_eq!(
+            (first.categorie.as_deref(), first.code.as_deref()),
+            (Some("01"), Some("01A11"))
+        );
+        assert_eq!(first.begindatum, day("2025-04-03"));
+        assert_eq!((first.einddatum, first.status_aanlevering), (None, Some(1)));
+        assert_eq!(message.products[1].toewijzing_nummer, Some(300202));
+        assert_eq!(message.products[1].begindatum, day("2025-04-04"));
+    }
+
+    #[test]
+    fn wmo307_reads() {
+        let message = read_ok("iwmo/berichten/WMO307.xml");
+        assert_eq!(
+            (message.standard, message.kind),
+            (Standard::Iwmo, Kind::Stop)
+        );
+        assert_eq!(
+            (message.afzender.as_str(), message.ontvanger.as_str()),
+            ("65656055", "0363")
+        );
+        assert_eq!(message.identificatie, "123456789014");
+        assert_eq!(message.dagtekening, day("2025-07-21"));
+        assert_eq!(message.bsn, "999900006");
+        let first = &message.products[0];
+        assert_eq!(first.toewijzing_nummer, Some(300201));
+        assert_eq!(first.begindatum, day("2025-04-03"));
+        assert_eq!(first.einddatum, Some(day("2025-07-18")));
+        assert_eq!(first.reden_beeindiging.as_deref(), Some("31"));
+        assert_eq!(first.status_aanlevering, Some(1));
+        assert_eq!(message.products[1].begindatum, day("2025-04-15"));
+    }
+
+    #[test]
+    fn jw301_reads() {
+        let message = read_ok("ijw/berichten/JW301.xml");
+        assert_eq!(
+            (message.standard, message.kind),
+            (Standard::Ijw, Kind::Toewijzing)
+        );
+        assert_eq!(
+            (message.afzender.as_str(), message.ontvanger.as_str()),
+            ("0384", "42420001")
+        );
+        assert_eq!(message.identificatie, "123456789012");
+        assert_eq!(message.dagtekening, day("2026-04-01"));
+        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.geboortedatum, day("2010-02-14"));
+        assert_eq!(message.products.len(), 2);
+        let first = &message.products[0];
+        assert_eq!(first.toewijzing_nummer, Some(300201));
+        assert_eq!(
+            (first.categorie.as_deref(), first.code.as_deref()),
+            (Some("55"), Some("55A11"))
+        );
+        assert_eq!(first.begindatum, day("2026-04-01"));
+        assert_eq!(first.einddatum, Some(day("2026-07-14")));
+        assert_eq!(message.products[1].einddatum, Some(day("2026-07-19")));
+    }
+
+    #[test]
+    fn jw305_reads() {
+        let message = read_ok("ijw/berichten/JW305.xml");
+        assert_eq!(
+            (message.standard, message.kind),
+            (Standard::Ijw, Kind::Start)
+        );
+        assert_eq!(
+            (message.afzender.as_str(), message.ontvanger.as_str()),
+            ("65656055", "0363")
+        );
+        assert_eq!(message.identificatie, "123456789012");
+        assert_eq!(message.dagtekening, day("2026-04-15"));
+        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.geboortedatum, day("2010-02-14"));
+        assert_eq!(message.products[0].toewijzing_nummer, Some(300201));
+        assert_eq!(message.products[0].begindatum, day("2026-04-03"));
+        assert_eq!(message.products[1].begindatum, day("2026-04-15"));
+        assert_eq!(message.products[1].status_aanlevering, Some(1));
+    }
+
+    #[test]
+    fn jw307_reads() {
+        let message = read_ok("ijw/berichten/JW307.xml");
+        assert_eq!(
+            (message.standard, message.kind),
+            (Standard::Ijw, Kind::Stop)
+        );
+        assert_eq!(
+            (message.afzender.as_str(), message.ontvanger.as_str()),
+            ("65656055", "0363")
+        );
+        assert_eq!(message.dagtekening, day("2026-07-20"));
+        assert_eq!(message.bsn, "999900006");
+        let first = &message.products[0];
+        assert_eq!(first.toewijzing_nummer, Some(300201));
+        assert_eq!(first.begindatum, day("2026-04-03"));
+        assert_eq!(first.einddatum, Some(day("2026-07-17")));
+        // 31 is "volgens plan beeindigd" in iJw (it is "verhuizing" in iWmo).
+        assert_eq!(first.reden_beeindiging.as_deref(), Some("31"));
+    }
+
+    #[test]
+    fn declarations_are_refused_for_purpose_limitation() {
+        for file in [
+            "iwmo/berichten/WMO323.xml",
+            "ijw/berichten/JW323.xml",
+            "ijw/berichten/JW325.xml",
+        ] {
+            match read(&fixture(file)) {
+                Err(Refused::Declaration(text)) => assert!(text.contains("AVG art. 5"), "{text}"),
+                other => panic!("{file}: expected Declaration, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn verzoek_and_retour_messages_are_not_read() {
+        // JW315 is also invalid (2027-06-31); it is refused before its content is read.
+        let cases = [
+            ("iwmo/berichten/WMO315.xml", "WMO315"),
+            ("ijw/berichten/JW315.xml", "JW315"),
+            ("ijw/berichten/JW302.xml", "JW302"),
+            ("ijw/berichten/JW318.xml", "JW318"),
+            ("ijw/berichten/JW320.xml", "JW320"),
+        ];
+        for (file, name) in cases {
+            match read(&fixture(file)) {
+                Err(Refused::NotRead(text)) => assert!(text.starts_with(name), "{text}"),
+                other => panic!("{file}: expected NotRead, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn iwmo2_messages_are_an_old_release() {
+        let files = [
+            ("CasusA-01-WMO315_verzoek.xml", 315),
+            ("CasusA-02-WMO301_toewijzing.xml", 301),
+            ("CasusA-04-WMO301_intrekking.xml", 301),
+            ("CasusB-01-WMO301_toewijzing.xml", 301),
+            ("CasusB-02-WMO305_start.xml", 305),
+            ("CasusB-04-WMO307_stop.xml", 307),
+        ];
+        for (file, number) in files {
+            match read(&load(IWMO2, file)) {
+                Err(Refused::OldRelease(text)) => {
+                    let expected =
+                        format!("http://www.istandaarden.nl/iwmo/3_2/wmo{number}/schema");
+                    assert!(
+                        text.contains("iWmo release 2.0") && text.contains(&expected),
+                        "{text}"
+                    );
+                }
+                other => panic!("{file}: expected OldRelease, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_impossible_date_is_refused() {
+        let xml = wmo301_with(&[(
+            "<wmo301:Einddatum>2023-12-31<",
+            "<wmo301:Einddatum>2023-02-30<",
+        )]);
+        let found = violations(&xml);
+        assert_eq!(paths(&found), [format!("{LINE_301}/Einddatum")]);
+        assert_eq!(found[0].rule, "not a date (LDT_Datum)");
+        assert_eq!(found[0].retourcode.as_deref(), Some("0001"));
+    }
+
+    #[test]
+    fn a_bsn_failing_the_11_proef_is_refused() {
+        let found = violations(&wmo301_with(&[(
+            "<wmo301:Bsn>999900006<",
+            "<wmo301:Bsn>999900007<",
+        )]));
+        assert_eq!(paths(&found), ["Client/Bsn"]);
+        assert_eq!(found[0].rule, "11-proef fails (LDT_BurgerServicenummer)");
+        assert!(
+            !found[0].rule.contains("99990000"),
+            "a rule never repeats the BSN"
+        );
+    }
+
+    #[test]
+    fn a_wrong_berichtcode_is_refused() {
+        let found = violations(&wmo301_with(&[(">414<", ">436<")]));
+        assert_eq!(paths(&found), ["Header/BerichtCode"]);
+        assert_eq!(found[0].rule, "BerichtCode is 414 for WMO301");
+    }
+
+    #[test]
+    fn an_einddatum_before_the_ingangsdatum_is_refused() {
+        let found = violations(&wmo301_with(&[(
+            "<wmo301:Einddatum>2023-12-31<",
+            "<wmo301:Einddatum>2022-12-31<",
+        )]));
+        assert_eq!(paths(&found), [format!("{LINE_301}/Einddatum")]);
+        assert!(
+            found[0]
+                .rule
+                .starts_with("Einddatum lies before Ingangsdatum"),
+            "{}",
+            found[0].rule
+        );
+    }
+
+    #[test]
+    fn every_violation_is_reported_at_once() {
+        let xml = wmo301_with(&[
+            (">414<", ">436<"),
+            ("<wmo301:BerichtVersie>3<", "<wmo301:BerichtVersie>03<"),
+            ("<wmo301:Afzender>0384<", "<wmo301:Afzender>384<"),
+            ("<wmo301:Bsn>999900006<", "<wmo301:Bsn>99990000<"),
+            ("<iwmo:Datum>1967-08-13<", "<iwmo:Datum>1967-08-13Z<"),
+            (
+                "<wmo301:Einddatum>2023-12-31<",
+                "<wmo301:Einddatum>2023-02-30<",
+            ),
+            ("<iwmo:Categorie>01<", "<iwmo:Categorie>55<"),
+            (
+                "<wmo301:ToewijzingNummer>101<",
+                "<wmo301:ToewijzingNummer>1000000000<",
+            ),
+        ]);
+        let found = violations(&xml);
+        assert_eq!(
+            paths(&found),
+            [
+                "Header/BerichtCode".to_owned(),
+                "Header/BerichtVersie".to_owned(),
+                "Header/Afzender".to_owned(),
+                "Client/Bsn".to_owned(),
+                "Client/Geboortedatum/Datum".to_owned(),
+                format!("{LINE_301}/ToewijzingNummer"),
+                format!("{LINE_301}/Product/Categorie"),
+                format!("{LINE_301}/Einddatum"),
+            ]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|v| v.retourcode.as_deref() == Some("0001"))
+        );
+    }
+
+    #[test]
+    fn an_element_outside_the_content_model_is_refused() {
+        let xml = wmo301_with(&[
+            (
+                "<wmo301:BerichtCode>",
+                "<wmo301:Extra>1</wmo301:Extra><wmo301:BerichtCode>",
+            ),
+            ("<wmo301:Bsn>", "<iwmo:Bsn>999900006</iwmo:Bsn><wmo301:Bsn>"),
+            (
+                "<wmo301:Ingangsdatum>",
+                "<wmo301:Begindatum>2023-01-01</wmo301:Begindatum><wmo301:Ingangsdatum>",
+            ),
+        ]);
+        let found = violations(&xml);
+        assert_eq!(
+            paths(&found),
+            [
+                "Header/Extra".to_owned(),
+                "Client/Bsn".to_owned(),
+                format!("{LINE_301}/Begindatum")
+            ]
+        );
+        assert_eq!(found[0].rule, "not an element of WMO301");
+        assert!(
+            found[1]
+                .rule
+                .contains("belongs in namespace http://www.istandaarden.nl/iwmo/3_2/wmo301/schema")
+        );
+    }
+
+    #[test]
+    fn a_missing_element_and_a_doubled_one_are_refused() {
+        let xml = wmo301_with(&[
+            ("<wmo301:Ontvanger>42420001</wmo301:Ontvanger>", ""),
+            (
+                "<wmo301:Bsn>999900006</wmo301:Bsn>",
+                "<wmo301:Bsn>999900006</wmo301:Bsn><wmo301:Bsn>999900018</wmo301:Bsn>",
+            ),
+        ]);
+        let found = violations(&xml);
+        assert_eq!(paths(&found), ["Header/Ontvanger", "Client/Bsn"]);
+        assert_eq!(found[0].rule, "required in WMO301 (minOccurs 1)");
+        assert_eq!(
+            found[1].rule,
+            "occurs more than once (maxOccurs 1 in WMO301)"
+        );
+    }
+
+    #[test]
+    fn toewijzingnummer_is_an_integer() {
+        let xml = wmo301_with(&[(
+            "<wmo301:ToewijzingNummer>101<",
+            "<wmo301:ToewijzingNummer> 0101 <",
+        )]);
+        let message = read(&xml).expect("0101 is the integer 101");
+        assert_eq!(message.products[0].toewijzing_nummer, Some(101));
+    }
+
+    #[test]
+    fn at_least_one_product_line() {
+        let mut text = String::from_utf8(fixture("iwmo/berichten/WMO301.xml")).expect("UTF-8");
+        let start = text.find("<wmo301:ToegewezenProduct>").expect("a line");
+        let end = text.find("</wmo301:ToegewezenProduct>").expect("a line")
+            + "</wmo301:ToegewezenProduct>".len();
+        text.replace_range(start..end, "");
+        let found = violations(text.as_bytes());
+        assert_eq!(
+            paths(&found),
+            ["Client/ToegewezenProducten/ToegewezenProduct"]
+        );
+    }
+
+    #[test]
+    fn a_doubled_toewijzingnummer_is_refused_with_9332() {
+        let mut text = String::from_utf8(fixture("ijw/berichten/JW301.xml")).expect("UTF-8");
+        text = text.replacen(">300202<", ">300201<", 1);
+        let found = violations(text.as_bytes());
+        assert_eq!(
+            paths(&found),
+            ["Client/ToegewezenProducten/ToegewezenProduct[2]/ToewijzingNummer"]
+        );
+        assert_eq!(found[0].retourcode.as_deref(), Some("9332"));
+    }
+
+    #[test]
+    fn a_start_without_toewijzingnummer_reads_as_none() {
+        // Optional in the 305 XSD: the reader keeps the message; whether a line without it
+        // can be written is the write path's decision.
+        let text = String::from_utf8(fixture("iwmo/berichten/WMO305.xml")).expect("UTF-8");
+        let text = text.replacen(
+            "<wmo305:ToewijzingNummer>300201</wmo305:ToewijzingNummer>",
+            "",
+            1,
+        );
+        let message = read(text.as_bytes()).expect("valid without ToewijzingNummer");
+        assert_eq!(message.products[0].toewijzing_nummer, None);
+        assert_eq!(message.products[1].toewijzing_nummer, Some(300202));
+    }
+
+    #[test]
+    fn a_toewijzing_without_toewijzingnummer_is_refused() {
+        let found = violations(&wmo301_with(&[(
+            "<wmo301:ToewijzingNummer>101</wmo301:ToewijzingNummer>",
+            "",
+        )]));
+        assert_eq!(paths(&found), [format!("{LINE_301}/ToewijzingNummer")]);
+        assert_eq!(found[0].rule, "required in WMO301 (minOccurs 1)");
+    }
+
+    #[test]
+    fn stop_rules_of_the_standard() {
+        let text = String::from_utf8(fixture("ijw/berichten/JW307.xml")).expect("UTF-8");
+        let text = text
+            .replacen(
+                "<jw307:RedenBeeindiging>31<",
+                "<jw307:RedenBeeindiging>19<",
+                1,
+            )
+            .replacen(
+                "<jw307:Einddatum>2026-07-17<",
+                "<jw307:Einddatum>2026-04-02<",
+                1,
+            )
+            .replacen(
+                "<jw307:StatusAanlevering>1<",
+                "<jw307:StatusAanlevering>4<",
+                1,
+            );
+        let found = violations(text.as_bytes());
+        let line = "Client/StopProducten/StopProduct[1]";
+        assert_eq!(
+            paths(&found),
+            [
+                format!("{line}/RedenBeeindiging"),
+                format!("{line}/StatusAanlevering"),
+                format!("{line}/Einddatum")
+            ]
+        );
+        assert_eq!(
+            found[0].rule,
+            "not a RedenBeeindiging of iJw 3.2 (LDT_RedenBeeindiging)"
+        );
+    }
+
+    #[test]
+    fn a_date_outside_what_a_write_may_name_is_refused() {
+        let found = violations(&wmo301_with(&[(
+            "<iwmo:Datum>1967-08-13<",
+            "<iwmo:Datum>1867-08-13<",
+        )]));
+        assert_eq!(paths(&found), ["Client/Geboortedatum/Datum"]);
+        assert_eq!(found[0].retourcode, None);
+    }
+
+    #[test]
+    fn garbage_is_not_xml() {
+        for bytes in [
+            &b"\x00\x01garbage<<"[..],
+            b"",
+            b"\xff\xfe<a/>",
+            b"<Bericht>",
+            b"<!DOCTYPE x [<!ENTITY a 'b'>]><x/>",
+        ] {
+            assert!(matches!(read(bytes), Err(Refused::NotXml(_))), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_foreign_namespace_is_unknown() {
+        let cases = [
+            r#"<Bericht xmlns="http://example.org/wmo301/schema"/>"#,
+            r#"<Bericht/>"#,
+            r#"<x:Melding xmlns:x="http://www.istandaarden.nl/iwmo/3_2/wmo301/schema"/>"#,
+            r#"<Bericht xmlns="http://www.istandaarden.nl/iwmo/3_3/wmo301/schema"/>"#,
+            r#"<Bericht xmlns="http://www.istandaarden.nl/iwmo/3_2/jw301/schema"/>"#,
+            r#"<Bericht xmlns="http://www.istandaarden.nl/iwmo/3_2/wmo399/schema"/>"#,
+            r#"<Bericht xmlns="http://www.istandaarden.nl/iwmo/3_2/wmo301/schema/3_2"/>"#,
+        ];
+        for xml in cases {
+            assert!(
+                matches!(read(xml.as_bytes()), Err(Refused::Unknown(_))),
+                "{xml}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_input_makes_it_panic() {
+        let bytes = fixture("iwmo/berichten/WMO301.xml");
+        for end in (0..bytes.len()).step_by(13) {
+            let _ = read(&bytes[..end]);
+        }
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        for (index, _) in text.match_indices('>').step_by(3) {
+            let mut broken = text.clone();
+            broken.insert_str(index + 1, "<wmo301:X>\u{1F600}\r\n</wmo301:X>");
+            let _ = read(broken.as_bytes());
+        }
+    }
+}

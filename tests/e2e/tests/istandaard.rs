@@ -1,0 +1,272 @@
+//! iWmo 3.2 and iJw 3.2 messages through `IStandaardService/Submit` into households, with the
+//! example messages of the standard (read from `../shared`, never copied into the repository):
+//! what they become, who may send them, what is refused and why, and that every message the
+//! adapter accepts validates against its XSD (Debian's xmllint).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rondom_e2e::TestHub;
+use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::i_standaard_service_client::IStandaardServiceClient;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+const JEUGD_BACKOFFICE: &str = "istandaard-test-jeugd-backoffice";
+const JEUGD_PROVIDER: &str = "istandaard-test-jeugd-aanbieder";
+const WMO_BACKOFFICE: &str = "istandaard-test-wmo-backoffice";
+
+/// The fixtures of the standard, beside the repository.
+fn fixtures() -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/istandaarden-3.2");
+    assert!(
+        dir.is_dir(),
+        "the iStandaarden fixtures are missing at {}: the tests read them from ../shared",
+        dir.display()
+    );
+    dir
+}
+
+fn example(standard: &str, name: &str) -> Vec<u8> {
+    let path = fixtures().join(standard).join("berichten").join(name);
+    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Checks `xml` against the XSD of its message with xmllint, as a receiver would.
+fn validates(standard: &str, xsd: &str, xml: &[u8]) {
+    let dir = fixtures().join(standard).join("xsd");
+    let file = tempfile::NamedTempFile::new().expect("a temp file");
+    std::fs::write(file.path(), xml).expect("write the message");
+    let output = Command::new("xmllint")
+        .current_dir(&dir)
+        .args(["--noout", "--schema", xsd])
+        .arg(file.path())
+        .output()
+        .unwrap_or_else(|err| {
+            panic!("xmllint (Debian's libxml2-utils) is needed: run `make xmllint` ({err})")
+        });
+    assert!(
+        output.status.success(),
+        "an accepted message must validate against {xsd}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn hub() -> TestHub {
+    let client = |id: &str, lines: &str| {
+        let token_hash = hex::encode(rondom_access::clients::token_hash(id));
+        format!("[[client]]\nid = \"{id}\"\n{lines}\ntoken_sha256 = \"{token_hash}\"\n\n")
+    };
+    TestHub::start_with_more_clients(
+        &[
+            client(
+                JEUGD_BACKOFFICE,
+                "role = \"backoffice\"\npillar = \"jeugd\"\ngemeenten = [\"0363\", \"0384\"]",
+            ),
+            client(
+                JEUGD_PROVIDER,
+                "role = \"partner\"\npillar = \"jeugd\"\norganisatie = \"65656055\"",
+            ),
+            client(
+                WMO_BACKOFFICE,
+                "role = \"backoffice\"\npillar = \"wmo\"\ngemeenten = [\"0363\", \"0384\"]",
+            ),
+        ]
+        .concat(),
+    )
+    .await
+}
+
+async fn submit(
+    hub: &TestHub,
+    token: &str,
+    xml: &[u8],
+) -> Result<v1::SubmitResponse, tonic::Status> {
+    IStandaardServiceClient::new(hub.connect(Some(token)).await)
+        .submit(v1::SubmitRequest { xml: xml.to_vec() })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("BadRequest detail")
+        .field_violations
+        .into_iter()
+        .map(|violation| (violation.field, violation.description))
+        .collect()
+}
+
+/// The JW301 example, sent by the gemeente of the JW305 and JW307 examples (0363) to their
+/// provider (65656055): the toewijzing their start and stop rest on.
+fn toewijzing_for_the_examples() -> Vec<u8> {
+    let text = String::from_utf8(example("ijw", "JW301.xml")).expect("UTF-8");
+    text.replace(">0384<", ">0363<")
+        .replace(">42420001<", ">65656055<")
+        .into_bytes()
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn the_jeugd_examples_become_a_toewijzing_its_start_and_its_stop() {
+    let hub = hub().await;
+    let toewijzing = toewijzing_for_the_examples();
+    validates("ijw", "JW301.xsd", &toewijzing);
+    let assigned = submit(&hub, JEUGD_BACKOFFICE, &toewijzing)
+        .await
+        .expect("JW301");
+    assert_eq!(assigned.events.len(), 2, "one event per ToegewezenProduct");
+    let start = example("ijw", "JW305.xml");
+    validates("ijw", "JW305.xsd", &start);
+    let started = submit(&hub, JEUGD_PROVIDER, &start).await.expect("JW305");
+    let stop = example("ijw", "JW307.xml");
+    validates("ijw", "JW307.xsd", &stop);
+    let stopped = submit(&hub, JEUGD_PROVIDER, &stop).await.expect("JW307");
+    assert_eq!((started.events.len(), stopped.events.len()), (2, 2));
+    // Idempotent per sender and BerichtIdentificatie: the same message again writes nothing.
+    let again = submit(&hub, JEUGD_PROVIDER, &start)
+        .await
+        .expect("JW305 again");
+    assert!(again.events.iter().all(|event| event.duplicate));
+    assert_eq!(again.events[0].event_id, started.events[0].event_id);
+
+    // The jeugd back-office of 0363 reads the household of the client (BSN 999900006).
+    let position = stopped.events[1].position;
+    let mut households = HouseholdServiceClient::new(hub.connect(Some(JEUGD_BACKOFFICE)).await);
+    let view = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..rondom_e2e::by_bsn("999900006", position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    assert_eq!(view.gemeente_code, "0363");
+    let jeugd = view
+        .trajectories
+        .iter()
+        .find(|trajectory| trajectory.pillar == v1::Pillar::Jeugd as i32)
+        .expect("a jeugd trajectory");
+    assert_eq!(jeugd.last_kind, "jeugdhulp_beeindigd");
+    let timeline = households
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            oldest_first: true,
+            ..rondom_e2e::timeline(&view.household_id, position)
+        })
+        .await
+        .expect("the timeline")
+        .into_inner();
+    let entries: Vec<(&str, &str)> = timeline
+        .entries
+        .iter()
+        .map(|entry| (entry.kind.as_str(), entry.case_id.as_str()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("jeugdhulp_toegewezen", "toewijzing-300201"),
+            ("jeugdhulp_toegewezen", "toewijzing-300202"),
+            ("jeugdhulp_gestart", "toewijzing-300201"),
+            ("jeugdhulp_gestart", "toewijzing-300202"),
+            ("jeugdhulp_beeindigd", "toewijzing-300201"),
+            ("jeugdhulp_beeindigd", "toewijzing-300202"),
+        ]
+    );
+    // The first stop, field by field: provider, product, the days and the reason (iJw 31,
+    // "volgens plan beeindigd").
+    let stop = timeline.entries[4]
+        .event
+        .as_ref()
+        .and_then(|event| event.body.clone());
+    let Some(v1::event::Body::Jeugdhulp(jeugdhulp)) = stop else {
+        panic!("a jeugdhulp payload: {stop:?}");
+    };
+    assert_eq!(jeugdhulp.aanbieder_agb, "65656055");
+    assert_eq!(jeugdhulp.productcode, "55A11");
+    assert_eq!(
+        jeugdhulp.begindatum,
+        Some(v1::Date {
+            year: 2026,
+            month: 4,
+            day: 3
+        })
+    );
+    assert_eq!(
+        jeugdhulp.einddatum,
+        Some(v1::Date {
+            year: 2026,
+            month: 7,
+            day: 17
+        })
+    );
+    assert_eq!(jeugdhulp.reden, v1::StopReden::DoelBereikt as i32);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_message_is_taken_only_from_its_sender_and_a_wrong_one_gets_its_reasons() {
+    let hub = hub().await;
+    // The WMO301 example as it is: gemeente 0384 assigns to 42420001.
+    let wmo301 = example("iwmo", "WMO301.xml");
+    validates("iwmo", "WMO301.xsd", &wmo301);
+    let assigned = submit(&hub, WMO_BACKOFFICE, &wmo301).await.expect("WMO301");
+    assert_eq!(assigned.events.len(), 1);
+
+    // A provider does not send a toewijzing, and a back-office does not start care.
+    let denied = submit(&hub, JEUGD_PROVIDER, &example("ijw", "JW301.xml"))
+        .await
+        .expect_err("a provider's 301");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let denied = submit(&hub, JEUGD_BACKOFFICE, &example("ijw", "JW305.xml"))
+        .await
+        .expect_err("a back-office's 305");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+
+    // Declarations carry billing data the household view does not need.
+    for (standard, name) in [("iwmo", "WMO323.xml"), ("ijw", "JW323.xml")] {
+        let refused = submit(&hub, WMO_BACKOFFICE, &example(standard, name))
+            .await
+            .expect_err("a declaration");
+        let reasons = violations(&refused);
+        assert!(
+            reasons
+                .iter()
+                .any(|(_, why)| why.contains("purpose") || why.contains("doelbinding")),
+            "{name}: {reasons:?}"
+        );
+    }
+
+    // A broken date is named by its element path.
+    let broken = String::from_utf8(wmo301.clone()).expect("UTF-8").replace(
+        "<wmo301:Einddatum>2023-12-31<",
+        "<wmo301:Einddatum>2023-02-30<",
+    );
+    let refused = submit(&hub, WMO_BACKOFFICE, broken.as_bytes())
+        .await
+        .expect_err("30 February");
+    let reasons = violations(&refused);
+    assert!(
+        reasons.iter().any(|(path, _)| path.ends_with("Einddatum")),
+        "{reasons:?}"
+    );
+
+    // An iWmo 2.0 message is of an older release.
+    let old = std::fs::read(fixtures().join("../iwmo2/CasusA-02-WMO301_toewijzing.xml"))
+        .expect("the iWmo 2.0 example");
+    let refused = submit(&hub, WMO_BACKOFFICE, &old)
+        .await
+        .expect_err("iWmo 2.0");
+    let reasons = violations(&refused);
+    assert!(
+        reasons.iter().any(|(_, why)| why.contains("3.2")),
+        "{reasons:?}"
+    );
+
+    // Nothing of the refused messages was written: the hub holds the one toewijzing.
+    assert_eq!(hub.stream_messages().await, 1);
+}
