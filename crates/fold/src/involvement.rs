@@ -3,6 +3,7 @@
 //! the writer the law gives that power starts an involvement.
 
 use rondom_domain::access::Role;
+use rondom_proto::convert::naive_date;
 use rondom_proto::v1;
 
 use crate::model::{FormerPartner, StoredHousehold};
@@ -23,6 +24,21 @@ pub(crate) fn starts(event: &v1::Event, role: Role) -> Option<bool> {
 /// back-office.
 pub(crate) fn assigned_by_back_office(step: &Step<'_>) -> Option<bool> {
     starts(step.event(), Role::BackOffice(step.pillar))
+}
+
+/// Returns what a toewijzing does to its provider's involvement: it starts it when written by
+/// the law's back-office, unless its einddatum lies before the day it was written: then it
+/// withdraws or shortens an assignment that has ended (iWmo/iJw 301 with an einddatum in the
+/// past), and ends the involvement.
+pub(crate) fn assignment(step: &mut Step<'_>, einddatum: Option<&v1::Date>) -> Option<bool> {
+    let assigned = assigned_by_back_office(step)?;
+    match einddatum.and_then(naive_date) {
+        Some(end) if end < step.on => {
+            step.detail(format!("toewijzing beeindigd per {end}"));
+            Some(false)
+        }
+        _ => Some(assigned),
+    }
 }
 
 /// Records a provider assigned to the step's case (`Some(true)`), having stopped

@@ -270,3 +270,46 @@ async fn a_message_is_taken_only_from_its_sender_and_a_wrong_one_gets_its_reason
     // Nothing of the refused messages was written: the hub holds the one toewijzing.
     assert_eq!(hub.stream_messages().await, 1);
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_toewijzing_withdrawn_by_a_later_301_leaves_the_provider_without_sight() {
+    let hub = hub().await;
+    let toewijzing = toewijzing_for_the_examples();
+    let assigned = submit(&hub, JEUGD_BACKOFFICE, &toewijzing)
+        .await
+        .expect("JW301");
+    let read = |position: u64| {
+        let hub = &hub;
+        async move {
+            HouseholdServiceClient::new(hub.connect(Some(JEUGD_PROVIDER)).await)
+                .get_household(v1::GetHouseholdRequest {
+                    purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+                    ..rondom_e2e::by_bsn("999900006", position)
+                })
+                .await
+        }
+    };
+    read(assigned.events[1].position)
+        .await
+        .expect("the provider assigned to the household reads it");
+
+    // On 1 May the gemeente sends the toewijzing again with an einddatum of 20 April, before
+    // the day of the message: the assignment is withdrawn, and with it the provider's sight.
+    let withdrawal = String::from_utf8(toewijzing)
+        .expect("UTF-8")
+        .replace(">123456789012<", ">123456789013<")
+        .replace(
+            ">2026-04-01</ijw:Dagtekening>",
+            ">2026-05-01</ijw:Dagtekening>",
+        )
+        .replace(">2026-07-14<", ">2026-04-20<")
+        .replace(">2026-07-19<", ">2026-04-20<");
+    validates("ijw", "JW301.xsd", withdrawal.as_bytes());
+    let withdrawn = submit(&hub, JEUGD_BACKOFFICE, withdrawal.as_bytes())
+        .await
+        .expect("the withdrawal");
+    let refused = read(withdrawn.events[1].position)
+        .await
+        .expect_err("no sight after the withdrawal");
+    assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+}

@@ -7,7 +7,7 @@ use rondom_proto::convert::naive_date;
 use rondom_proto::v1::event::Body;
 
 use crate::deadlines;
-use crate::involvement::{self, assigned_by_back_office};
+use crate::involvement;
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 
@@ -19,7 +19,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             // provider's stop; the provider's start changes nobody's sight.
             let kind = step.event().kind.as_str();
             let involved = if kind == jeugd::JEUGDHULP_TOEGEWEZEN.name {
-                assigned_by_back_office(step)
+                involvement::assignment(step, jeugdhulp.einddatum.as_ref())
             } else if kind == jeugd::JEUGDHULP_BEEINDIGD.name {
                 Some(false)
             } else {

@@ -4,7 +4,7 @@
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
-use crate::involvement::{self, assigned_by_back_office};
+use crate::involvement;
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 
@@ -17,7 +17,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
         }
         Body::WmoBeschikking(beschikking) => refused(beschikking.besluit, step),
         Body::WmoVoorzieningToegewezen(voorziening) => {
-            let involved = assigned_by_back_office(step);
+            let involved = involvement::assignment(step, voorziening.einddatum.as_ref());
             involvement::provider(household, step, &voorziening.aanbieder_agb, involved);
         }
         Body::WmoVoorzieningGestart(voorziening) => {
@@ -126,5 +126,35 @@ mod tests {
         assert!(!is_involved(&stopped, AGB));
         assert_eq!(stopped.former_partners[0].started_position, 1);
         assert_eq!(stopped.former_partners[0].ended_position, 2);
+    }
+
+    #[test]
+    fn a_toewijzing_whose_end_has_passed_withdraws_the_assignment() {
+        // A 301 sent again with an einddatum before its own day (an intrekking or a shortened
+        // assignment) ends the provider's involvement instead of starting it.
+        let withdrawn = |end: (i32, i32, i32)| {
+            let body = Body::WmoVoorzieningToegewezen(v1::WmoVoorzieningToegewezen {
+                aanbieder_agb: AGB.into(),
+                einddatum: Some(v1::Date {
+                    year: end.0,
+                    month: end.1,
+                    day: end.2,
+                }),
+                ..v1::WmoVoorzieningToegewezen::default()
+            });
+            event(
+                2,
+                Pillar::Wmo,
+                "voorziening_toegewezen",
+                "backoffice:wmo",
+                MONDAY,
+                body,
+            )
+        };
+        // MONDAY is 30 November 2026.
+        let ended = fold_all(&[toegewezen("backoffice:wmo"), withdrawn((2026, 11, 29))]);
+        assert!(!is_involved(&ended, AGB));
+        let running = fold_all(&[toegewezen("backoffice:wmo"), withdrawn((2026, 11, 30))]);
+        assert!(is_involved(&running, AGB), "care ending today runs today");
     }
 }
