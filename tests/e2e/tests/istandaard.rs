@@ -255,6 +255,21 @@ async fn a_message_is_taken_only_from_its_sender_and_a_wrong_one_gets_its_reason
         "{reasons:?}"
     );
 
+    // The Jeugdwet's own rules hold too, and name the element: a client of 36 is past 23.
+    let adult = String::from_utf8(example("ijw", "JW305.xml"))
+        .expect("UTF-8")
+        .replace(">2010-02-14<", ">1990-02-14<");
+    let refused = submit(&hub, JEUGD_PROVIDER, adult.as_bytes())
+        .await
+        .expect_err("the Jeugdwet stops at 23");
+    let reasons = violations(&refused);
+    assert!(
+        reasons
+            .iter()
+            .any(|(path, _)| path == "Client/Geboortedatum/Datum"),
+        "{reasons:?}"
+    );
+
     // An iWmo 2.0 message is of an older release.
     let old = std::fs::read(fixtures().join("../iwmo2/CasusA-02-WMO301_toewijzing.xml"))
         .expect("the iWmo 2.0 example");

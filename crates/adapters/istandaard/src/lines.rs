@@ -10,10 +10,11 @@ use rondom_adapter::PillarWriter;
 use rondom_adapter_jeugd::rules as jeugd;
 use rondom_adapter_wmo::rules as wmo;
 use rondom_domain::access::Role;
-use rondom_domain::{InvalidInput, Pillar, catalogue};
+use rondom_domain::{FieldViolation, InvalidInput, Pillar, catalogue};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use tonic::{Response, Status};
+use tonic_types::StatusExt as _;
 
 use crate::message::{Kind, Message, ProductLine, Standard};
 
@@ -47,6 +48,17 @@ impl<'m> Write<'m> {
         caller: &Caller,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         self.may_send(caller)?;
+        self.write(writer, caller)
+            .await
+            .map_err(|status| self.in_message_terms(status))
+    }
+
+    /// Writes the line's event through the law's own rules.
+    async fn write(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
         let context = Some(self.context()?);
         let (message, line) = (self.message, self.line);
         let product = line.code.clone().unwrap_or_default();
@@ -176,6 +188,51 @@ impl<'m> Write<'m> {
                     })
                     .await
             }
+        }
+    }
+
+    /// Returns a refusal by the law's rules with each field named as the message names it (the
+    /// element path), so the sender finds it in its own message; other errors as they are.
+    fn in_message_terms(&self, status: Status) -> Status {
+        let Some(bad_request) = status.get_details_bad_request() else {
+            return status;
+        };
+        let violations: Vec<FieldViolation> = bad_request
+            .field_violations
+            .into_iter()
+            .map(|violation| {
+                FieldViolation::new(self.element(&violation.field), violation.description)
+            })
+            .collect();
+        if violations.is_empty() {
+            return status;
+        }
+        rondom_proto::status::invalid_argument(&InvalidInput::new(violations))
+    }
+
+    /// Returns the element of the message a field of the law's request came from.
+    fn element(&self, field: &str) -> String {
+        let kind = self.message.kind;
+        let line = format!("{}[{}]", lines_path(kind), self.index + 1);
+        let provider = match kind {
+            Kind::Toewijzing => "Header/Ontvanger",
+            Kind::Start | Kind::Stop => "Header/Afzender",
+        };
+        if field.starts_with("context.persons[0].birth_date") {
+            return "Client/Geboortedatum/Datum".to_owned();
+        }
+        if field.starts_with("context.persons") {
+            return "Client/Bsn".to_owned();
+        }
+        match (field.split_once('.').map_or(field, |(_, rest)| rest), kind) {
+            ("occurred_at", _) => "Header/BerichtIdentificatie/Dagtekening".to_owned(),
+            ("begindatum", Kind::Toewijzing) => format!("{line}/Ingangsdatum"),
+            ("begindatum", _) => format!("{line}/Begindatum"),
+            ("einddatum", _) => format!("{line}/Einddatum"),
+            ("productcode", _) => format!("{line}/Product/Code"),
+            ("reden", _) => format!("{line}/RedenBeeindiging"),
+            ("aanbieder_agb", _) => provider.to_owned(),
+            _ => field.to_owned(),
         }
     }
 
