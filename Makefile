@@ -75,11 +75,16 @@ postgres:
 tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl $(TOOLS)/py/grpc
 
 # The iStandaarden tests check every message the adapter accepts against its XSD with
-# Debian's xmllint (libxml2-utils); installed when missing (CI runs as root).
+# Debian's xmllint (libxml2-utils); installed when missing and run as root (as CI is),
+# otherwise named so the developer installs it once.
 xmllint:
 	@command -v xmllint >/dev/null 2>&1 || { \
-		echo "installing Debian's libxml2-utils for xmllint"; \
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends libxml2-utils; } >/dev/null; }
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's libxml2-utils for xmllint"; \
+			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends libxml2-utils; } >/dev/null; \
+		else \
+			echo "xmllint is missing: install Debian's libxml2-utils (sudo apt-get install libxml2-utils); the iStandaarden tests fail without it"; \
+		fi; }
 
 $(TOOLS)/bin/nats-server:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/py/nats \

@@ -270,6 +270,25 @@ async fn a_message_is_taken_only_from_its_sender_and_a_wrong_one_gets_its_reason
         "{reasons:?}"
     );
 
+    // A deletion of an earlier stop (StatusAanlevering 3) is not read yet: refused, not
+    // written as a stop.
+    let deletion = String::from_utf8(example("ijw", "JW307.xml"))
+        .expect("UTF-8")
+        .replacen(
+            ">1</jw307:StatusAanlevering>",
+            ">3</jw307:StatusAanlevering>",
+            1,
+        );
+    let refused = submit(&hub, JEUGD_PROVIDER, deletion.as_bytes())
+        .await
+        .expect_err("a deletion");
+    let reasons = violations(&refused);
+    assert_eq!(
+        reasons.first().map(|(path, _)| path.as_str()),
+        Some("Client/StopProducten/StopProduct[1]/StatusAanlevering"),
+        "{reasons:?}"
+    );
+
     // An iWmo 2.0 message is of an older release.
     let old = std::fs::read(fixtures().join("../iwmo2/CasusA-02-WMO301_toewijzing.xml"))
         .expect("the iWmo 2.0 example");

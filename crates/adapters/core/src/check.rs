@@ -74,11 +74,11 @@ impl Check {
             return; // an impossible date was reported already
         };
         if born > on {
-            self.push(FIELD, format!("born {born}, after the event ({on})"));
+            self.push(FIELD, "the birth date lies after the day of the event");
         } else if on.years_since(born).is_some_and(|age| age >= years) {
             self.push(
                 FIELD,
-                format!("{law} applies to persons younger than {years}; born {born}, the person was older on {on}"),
+                format!("{law} applies to persons younger than {years}; the person was older on the day of the event"),
             );
         }
     }

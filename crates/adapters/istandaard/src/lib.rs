@@ -47,6 +47,7 @@ impl IStandaardService for IStandaardHandler {
     ) -> Result<Response<v1::SubmitResponse>, Status> {
         let (caller, request) = rondom_adapter::split(request)?;
         let message = message::read(&request.xml).map_err(|refused| refusal(&refused))?;
+        lines::read_as_first_delivery(&message)?;
         let mut events = Vec::with_capacity(message.products.len());
         for (index, line) in message.products.iter().enumerate() {
             let write = lines::Write::of(&message, line, index);

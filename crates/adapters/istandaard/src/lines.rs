@@ -304,6 +304,51 @@ impl<'m> Write<'m> {
     }
 }
 
+/// Refuses a message with lines Rondom does not read yet: a correction or deletion of an
+/// earlier delivery (StatusAanlevering other than 1 in a 305 or 307; RedenWijziging 13
+/// "Verwijderd" or 14 "Administratieve correctie" in a 301). Written as new events they would
+/// say the opposite of what the sender meant, so nothing of such a message is written.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` naming each such line.
+pub fn read_as_first_delivery(message: &Message) -> Result<(), Status> {
+    let path = lines_path(message.kind);
+    let violations: Vec<FieldViolation> = message
+        .products
+        .iter()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let at = format!("{path}[{}]", index + 1);
+            if let Some(status) = line.status_aanlevering.filter(|status| *status != 1) {
+                return Some(FieldViolation::new(
+                    format!("{at}/StatusAanlevering"),
+                    format!(
+                        "StatusAanlevering {status} (a correction or deletion) is not read yet: \
+                         Rondom reads first deliveries (1)"
+                    ),
+                ));
+            }
+            match line.reden_wijziging.as_deref() {
+                Some(reden @ ("13" | "14")) => Some(FieldViolation::new(
+                    format!("{at}/RedenWijziging"),
+                    format!(
+                        "RedenWijziging {reden} (a deletion or administrative correction) is not \
+                         read yet"
+                    ),
+                )),
+                _ => None,
+            }
+        })
+        .collect();
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(rondom_proto::status::invalid_argument(&InvalidInput::new(
+            violations,
+        )))
+    }
+}
+
 /// The message's number in its standard, e.g. `WMO301` or `JW307`.
 fn code(message: &Message) -> String {
     let standard = match message.standard {
@@ -327,9 +372,11 @@ fn lines_path(kind: Kind) -> &'static str {
     }
 }
 
-/// Noon on `day`, UTC: the message names a day, the event a time within it.
+/// Noon on `day` (UTC), or now for a message dated today before noon: the message names a
+/// day, the event a time within it that has come.
 fn noon(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    day.and_hms_opt(11, 0, 0).unwrap_or_default().and_utc()
+    let noon = day.and_hms_opt(11, 0, 0).unwrap_or_default().and_utc();
+    noon.min(chrono::Utc::now())
 }
 
 /// The reason care stopped, from the standard's RedenBeeindiging (whose codes differ between

@@ -104,9 +104,8 @@ pub(crate) fn check_maatregel(
     {
         check.push(
             "context.persons[0].birth_date",
-            format!(
-                "a child protection measure applies to persons younger than 18; born {born}, the person was older on the begindatum {start}"
-            ),
+            "a child protection measure applies to persons younger than 18; the person was older \
+             on the begindatum",
         );
     }
     if ended {

@@ -3,7 +3,7 @@
 
 use rondom_domain::Pillar;
 use rondom_domain::catalogue;
-use rondom_domain::deadline::RuleCode;
+use rondom_domain::deadline::{RuleCode, TermSource};
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -89,6 +89,13 @@ fn suspend(
                 && *einde > step.on
         });
     let (pillar, today) = (step.event().pillar, day_number(step.on));
+    // A suspension that ended by itself is over: a new one may follow.
+    for deadline in &mut household.deadlines {
+        if deadline.suspension_until != 0 && deadline.suspension_until < today {
+            deadline.suspension_from = 0;
+            deadline.suspension_until = 0;
+        }
+    }
     for deadline in household.deadlines.iter_mut().filter(|deadline| {
         deadline.open_in(pillar, step.case_id)
             && rules.iter().any(|rule| deadline.rule == rule.as_str())
@@ -159,7 +166,9 @@ fn resume(household: &mut StoredHousehold, step: &mut Step<'_>) {
     }
 }
 
-/// Makes the case's decision due by the day a notice under Awb 4:14 names, if later.
+/// Makes the case's decision due by the day a notice under Awb 4:14 names, if later: only a
+/// reasonable term (Awb 4:13 lid 2; the notice of 4:14 lid 3), not one a statute sets (a
+/// notice under lid 1 leaves that term, and the decision late), and only before it ran out.
 fn extend(household: &mut StoredHousehold, step: &mut Step<'_>, verlenging: &v1::Verlenging) {
     let Some(rule) = catalogue::decision_rule(step.pillar) else {
         return;
@@ -167,13 +176,23 @@ fn extend(household: &mut StoredHousehold, step: &mut Step<'_>, verlenging: &v1:
     let Some(day) = verlenging.nieuwe_termijn.as_ref().and_then(naive_date) else {
         return;
     };
-    let pillar = step.event().pillar;
+    if !matches!(rule.rule().term, TermSource::Bylaw { .. }) || rule == RuleCode::ShvBeschikking {
+        step.effect.detail.push(format!(
+            "{rule}: een wettelijke termijn, de mededeling verlengt hem niet (Awb 4:14 lid 1)"
+        ));
+        return;
+    }
+    let (pillar, today) = (step.event().pillar, day_number(step.on));
     let (gemeente, bylaws) = (step.gemeente, step.bylaws);
     for deadline in household
         .deadlines
         .iter_mut()
         .filter(|deadline| deadline.open_in(pillar, step.case_id) && deadline.rule == rule.as_str())
     {
+        if today > deadline.due {
+            step.effect.detail.push(format!("{rule} was al verstreken"));
+            continue;
+        }
         deadlines::postpone(deadline, day, gemeente.as_ref(), bylaws);
         step.effect.detail.push(format!("{rule} tot {day}"));
     }
@@ -189,8 +208,20 @@ fn in_default(household: &StoredHousehold, step: &mut Step<'_>) {
             deadline.open_in(pillar, step.case_id)
                 && deadline.rule == rule.as_str()
                 && today > deadline.due
+                // A suspended term has not run out: its due day is not known yet.
+                && deadline.suspended_since == 0
+                && !(deadline.suspension_from < today && today <= deadline.suspension_until)
         })
     });
+    let running = household.deadlines.iter().any(|deadline| {
+        deadline.open_in(pillar, step.case_id) && deadline.rule == RuleCode::AwbDwangsom.as_str()
+    });
+    if running {
+        // A reminder starts no second clock: one dwangsom per late decision.
+        step.starts
+            .retain(|(code, _)| *code != RuleCode::AwbDwangsom);
+        return;
+    }
     if !late {
         step.starts
             .retain(|(code, _)| *code != RuleCode::AwbDwangsom);
@@ -211,6 +242,10 @@ fn adjourn(household: &mut StoredHousehold, step: &mut Step<'_>, verdaging: &v1:
             && OBJECTION.iter().any(|rule| deadline.rule == rule.as_str())
     }) {
         let rule = deadline.rule.clone();
+        if day_number(step.on) > deadline.due {
+            step.effect.detail.push(format!("{rule} was al verstreken"));
+            continue;
+        }
         if !verdaging.met_instemming {
             if deadline.adjourned || verdaging.weken > 6 {
                 step.effect.detail.push(format!(
@@ -465,23 +500,6 @@ mod tests {
     }
 
     #[test]
-    fn a_notice_under_awb_4_14_makes_the_decision_due_later() {
-        // Wmo aanvraag on Monday 30 November 2026: due 14 December (Wmo 2.3.5). On 10
-        // December the gemeente names a later term, Friday 8 January 2027 (Awb 4:14).
-        let notice = v1::event::Body::Verlenging(v1::Verlenging {
-            nieuwe_termijn: date("2027-01-08"),
-        });
-        let household = fold_all(&[
-            aanvraag(),
-            wmo(2, "beslistermijn_verlengd", MONDAY + 10 * DAY, notice),
-        ]);
-        assert_eq!(
-            deadline(&household, "WMO-BESCHIKKING").due,
-            day("2027-01-08")
-        );
-    }
-
-    #[test]
     fn a_notice_of_default_after_the_term_starts_the_dwangsom_two_weeks_later() {
         let notice = |at: i64| {
             wmo(
@@ -521,5 +539,112 @@ mod tests {
         let dwangsom = deadline(&household, "AWB-DWANGSOM");
         assert_eq!(dwangsom.met_on, day("2027-01-08"));
         assert_eq!(on(dwangsom, "2027-06-01"), 20_700);
+    }
+
+    #[test]
+    fn the_limits_of_suspension_notice_and_dwangsom_hold() {
+        let notice = |position: u64, at: i64| {
+            wmo(
+                position,
+                "ingebrekestelling_ontvangen",
+                at,
+                v1::event::Body::Ingebrekestelling(v1::Ingebrekestelling {}),
+            )
+        };
+        let clocks = |household: &crate::StoredHousehold| {
+            household
+                .deadlines
+                .iter()
+                .filter(|d| d.rule == "AWB-DWANGSOM")
+                .count()
+        };
+        // A reminder starts no second dwangsom (Awb 4:17: one per late decision).
+        let reminded = fold_all(&[
+            aanvraag(),
+            notice(2, MONDAY + 16 * DAY),
+            notice(3, MONDAY + 23 * DAY),
+        ]);
+        assert_eq!(clocks(&reminded), 1);
+        // While the term is suspended it has not run out: a notice starts nothing.
+        let suspended = fold_all(&[
+            aanvraag(),
+            wmo(
+                2,
+                "termijn_opgeschort",
+                MONDAY + 10 * DAY,
+                opschorting(v1::OpschortingReden::Overmacht, None),
+            ),
+            notice(3, MONDAY + 20 * DAY),
+        ]);
+        assert_eq!(clocks(&suspended), 0);
+        // A suspension that ended by itself does not block the next one.
+        let again = fold_all(&[
+            aanvraag(),
+            wmo(
+                2,
+                "termijn_opgeschort",
+                MONDAY + DAY,
+                opschorting(v1::OpschortingReden::AanvullingGevraagd, Some("2026-12-04")),
+            ),
+            wmo(
+                3,
+                "termijn_opgeschort",
+                MONDAY + 8 * DAY,
+                opschorting(v1::OpschortingReden::Overmacht, None),
+            ),
+        ]);
+        assert_ne!(deadline(&again, "WMO-BESCHIKKING").suspended_since, 0);
+        // The Wmo's two weeks are the statute's: a notice under Awb 4:14 does not move them.
+        let notice_of_later = v1::event::Body::Verlenging(v1::Verlenging {
+            nieuwe_termijn: date("2027-01-08"),
+        });
+        let statutory = fold_all(&[
+            aanvraag(),
+            wmo(
+                2,
+                "beslistermijn_verlengd",
+                MONDAY + 10 * DAY,
+                notice_of_later,
+            ),
+        ]);
+        assert_eq!(
+            deadline(&statutory, "WMO-BESCHIKKING").due,
+            day("2026-12-14")
+        );
+        // An objection's term that ran out (11 January 2027) is not adjourned afterwards.
+        let late = wmo(
+            2,
+            "beslissing_verdaagd",
+            MONDAY + 50 * DAY,
+            v1::event::Body::Verdaging(v1::Verdaging {
+                weken: 6,
+                met_instemming: false,
+            }),
+        );
+        assert_eq!(
+            deadline(&fold_all(&[objection(), late]), "BEZWAAR").due,
+            day("2027-01-11")
+        );
+    }
+
+    #[test]
+    fn a_notice_under_awb_4_14_lid_3_sets_the_reasonable_term_of_a_jeugd_decision() {
+        // Jeugdwet: no term of its own, a reasonable term of at most eight weeks (Awb 4:13);
+        // a notice before it ran out names a later one (4:14 lid 3).
+        let jeugd = |position: u64, kind: &str, at: i64, body: v1::event::Body| {
+            event(position, Pillar::Jeugd, kind, "backoffice:jeugd", at, body)
+        };
+        let aanvraag = v1::event::Body::JeugdAanvraag(v1::JeugdAanvraagOntvangen::default());
+        let notice = v1::event::Body::Verlenging(v1::Verlenging {
+            nieuwe_termijn: date("2027-03-01"),
+        });
+        let household = fold_all(&[
+            jeugd(1, "aanvraag_ontvangen", MONDAY, aanvraag),
+            jeugd(2, "beslistermijn_verlengd", MONDAY + 20 * DAY, notice),
+        ]);
+        assert_eq!(
+            deadline(&household, "JW-BESCHIKKING").due,
+            day("2027-03-01")
+        );
     }
 }
