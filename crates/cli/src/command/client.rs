@@ -17,6 +17,18 @@ use crate::output;
 use rondom_cli::connection::{Connection, authed};
 
 /// Where the hub listens and how to print.
+/// The pillars `keep` keeps, by their wire names.
+pub(crate) fn pillars(
+    keep: fn(rondom_domain::Pillar) -> bool,
+) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        rondom_domain::Pillar::ALL
+            .into_iter()
+            .filter(|&pillar| keep(pillar))
+            .map(rondom_domain::Pillar::as_str),
+    )
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Endpoint {
     /// Address of the hub's gRPC endpoint.
@@ -178,7 +190,7 @@ struct PostArgs {
     #[arg(long = "person", required = true)]
     persons: Vec<String>,
     /// The pillar the signal is filed under.
-    #[arg(long, value_parser = super::subscribe::pillars(rondom_domain::Pillar::accepts_signals))]
+    #[arg(long, value_parser = pillars(rondom_domain::Pillar::accepts_signals))]
     pillar: String,
     /// Kind from the signal catalogue, e.g. zorgen_opvoeding or betalingsachterstand.
     #[arg(long)]

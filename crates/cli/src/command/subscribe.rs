@@ -21,16 +21,6 @@ use crate::output;
 /// How long a durable subscription stays connected after its last acknowledgement.
 const ACK_GRACE: Duration = Duration::from_secs(1);
 
-/// The pillars `keep` keeps, by their wire names.
-pub(crate) fn pillars(keep: fn(Pillar) -> bool) -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(
-        Pillar::ALL
-            .into_iter()
-            .filter(|&pillar| keep(pillar))
-            .map(Pillar::as_str),
-    )
-}
-
 /// The laws a partner may subscribe under, by the wire name of their pillar.
 fn laws() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
@@ -68,7 +58,7 @@ pub(crate) struct SubscribeArgs {
     #[arg(long)]
     durable: Option<String>,
     /// Only events of this pillar (repeatable).
-    #[arg(long = "pillar", value_parser = pillars(|_| true))]
+    #[arg(long = "pillar", value_parser = super::client::pillars(|_| true))]
     pillars: Vec<String>,
     /// Only events of this kind from the catalogue (repeatable), e.g. jeugdhulp_gestart.
     #[arg(long = "kind")]
