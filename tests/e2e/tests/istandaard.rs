@@ -8,6 +8,7 @@ use std::process::Command;
 
 use rondom_e2e::TestHub;
 use rondom_proto::v1;
+use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::i_standaard_service_client::IStandaardServiceClient;
 use tonic::Code;
@@ -226,6 +227,30 @@ async fn a_message_is_taken_only_from_its_sender_and_a_wrong_one_gets_its_reason
         .await
         .expect_err("a back-office's 305");
     assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+
+    // The refusal is on record under its sender, with the event type of the message.
+    let records = AuditServiceClient::new(hub.client_for(rondom_e2e::DevClient::Operator).await)
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: JEUGD_PROVIDER.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .expect("the operator reads the log")
+        .into_inner()
+        .records;
+    let refusals: Vec<(&str, &str)> = records
+        .iter()
+        .map(|record| (record.event_type.as_str(), record.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        refusals,
+        [(
+            "nl.rondom.jeugd.jeugdhulp_toegewezen.v1",
+            "PERMISSION_DENIED"
+        )],
+        "{records:?}"
+    );
 
     // Declarations carry billing data the household view does not need.
     for (standard, name) in [("iwmo", "WMO323.xml"), ("ijw", "JW323.xml")] {

@@ -78,6 +78,12 @@ impl PillarWriter {
         .await
     }
 
+    /// Records a write an adapter refused by its own check (before [`PillarWriter::write`]) in
+    /// the audit log, under `event_type`; returns `refusal`.
+    pub async fn refused(&self, caller: &Caller, event_type: &str, refusal: Status) -> Status {
+        self.writer.refused(caller, event_type, refusal).await
+    }
+
     /// Checks `context` and the payload `build` makes from it, then publishes an event of
     /// `kind` in `pillar` as `caller`; the attempt is audited either way.
     ///

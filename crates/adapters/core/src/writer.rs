@@ -202,7 +202,26 @@ impl EventWriter {
         event_type: &str,
         result: Result<Written>,
     ) -> std::result::Result<Written, Status> {
-        let result = result.map_err(Status::from);
+        self.record(caller, event_type, result.map_err(Status::from))
+            .await
+    }
+
+    /// Records a write refused before it reached this writer (by an adapter's own check) in
+    /// the audit log, as [`EventWriter::audited`] records those it refuses; returns `refusal`.
+    pub async fn refused(&self, caller: &Caller, event_type: &str, refusal: Status) -> Status {
+        match self.record(caller, event_type, Err(refusal)).await {
+            Err(status) => status,
+            Ok(_) => Status::internal("a refusal recorded as a write"),
+        }
+    }
+
+    /// Stores the audit record of a write attempt and returns its outcome.
+    async fn record(
+        &self,
+        caller: &Caller,
+        event_type: &str,
+        result: std::result::Result<Written, Status>,
+    ) -> std::result::Result<Written, Status> {
         let record = match &result {
             Ok(written) => v1::AuditRecord {
                 household_id: written.household.to_string(),

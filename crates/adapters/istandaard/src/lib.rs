@@ -26,6 +26,9 @@ use tonic::{Request, Response, Status};
 
 use message::Refused;
 
+/// The audit log's name for a message refused before any of its lines was written.
+const UNREAD: &str = "nl.rondom.istandaard.bericht.v1";
+
 /// Returns the gRPC service publishing through `writer`.
 pub fn service(writer: Arc<EventWriter>) -> IStandaardServiceServer<IStandaardHandler> {
     IStandaardServiceServer::new(IStandaardHandler {
@@ -46,8 +49,16 @@ impl IStandaardService for IStandaardHandler {
         request: Request<v1::SubmitRequest>,
     ) -> Result<Response<v1::SubmitResponse>, Status> {
         let (caller, request) = rondom_adapter::split(request)?;
-        let message = message::read(&request.xml).map_err(|refused| refusal(&refused))?;
-        lines::read_as_first_delivery(&message)?;
+        let message = match message::read(&request.xml) {
+            Ok(message) => message,
+            Err(refused) => {
+                let status = refusal(&refused);
+                return Err(self.writer.refused(&caller, UNREAD, status).await);
+            }
+        };
+        if let Err(status) = lines::read_as_first_delivery(&message) {
+            return Err(self.writer.refused(&caller, UNREAD, status).await);
+        }
         let mut events = Vec::with_capacity(message.products.len());
         for (index, line) in message.products.iter().enumerate() {
             let write = lines::Write::of(&message, line, index);

@@ -47,10 +47,29 @@ impl<'m> Write<'m> {
         writer: &PillarWriter,
         caller: &Caller,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        self.may_send(caller)?;
+        if let Err(refusal) = self.may_send(caller) {
+            return Err(writer.refused(caller, &self.event_type(), refusal).await);
+        }
         self.write(writer, caller)
             .await
             .map_err(|status| self.in_message_terms(status))
+    }
+
+    /// The CloudEvents type of the line's event, as the audit log names a write.
+    fn event_type(&self) -> String {
+        let (pillar, kind) = match (self.message.standard, self.message.kind) {
+            (Standard::Iwmo, Kind::Toewijzing) => {
+                (Pillar::Wmo, &catalogue::wmo::VOORZIENING_TOEGEWEZEN)
+            }
+            (Standard::Iwmo, Kind::Start) => (Pillar::Wmo, &catalogue::wmo::VOORZIENING_GESTART),
+            (Standard::Iwmo, Kind::Stop) => (Pillar::Wmo, &catalogue::wmo::VOORZIENING_GESTOPT),
+            (Standard::Ijw, Kind::Toewijzing) => {
+                (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_TOEGEWEZEN)
+            }
+            (Standard::Ijw, Kind::Start) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_GESTART),
+            (Standard::Ijw, Kind::Stop) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_BEEINDIGD),
+        };
+        rondom_adapter::pillar::event_type(pillar, kind.name)
     }
 
     /// Writes the line's event through the law's own rules.
@@ -59,7 +78,10 @@ impl<'m> Write<'m> {
         writer: &PillarWriter,
         caller: &Caller,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let context = Some(self.context()?);
+        let context = match self.context() {
+            Ok(context) => Some(context),
+            Err(refusal) => return Err(writer.refused(caller, &self.event_type(), refusal).await),
+        };
         let (message, line) = (self.message, self.line);
         let product = line.code.clone().unwrap_or_default();
         let (begin, end) = (
