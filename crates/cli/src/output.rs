@@ -120,6 +120,52 @@ fn print_json(value: &Value) {
     );
 }
 
+/// Prints what became of one iStandaarden message file: the event of each line, or why the
+/// hub refused it.
+pub(crate) fn submitted(
+    file: &str,
+    answer: &Result<v1::SubmitResponse, tonic::Status>,
+    as_json: bool,
+) {
+    match (answer, as_json) {
+        (Ok(reply), true) => print_json(&json!({
+            "file": file,
+            "events": reply.events.iter().map(|event| json!({
+                "event_id": event.event_id,
+                "household_id": event.household_id,
+                "position": event.position,
+                "duplicate": event.duplicate,
+            })).collect::<Vec<_>>(),
+        })),
+        (Ok(reply), false) => {
+            let positions: Vec<String> = reply
+                .events
+                .iter()
+                .map(|event| {
+                    let again = if event.duplicate { " (again)" } else { "" };
+                    format!("#{}{again}", event.position)
+                })
+                .collect();
+            say!("{file}: {}", positions.join(", "));
+        }
+        (Err(status), true) => print_json(&json!({
+            "file": file,
+            "refused": format!("{:?}", status.code()),
+            "violations": status
+                .get_details_bad_request()
+                .map(|bad| bad.field_violations.into_iter().map(|violation| json!({
+                    "field": violation.field,
+                    "description": violation.description,
+                })).collect::<Vec<_>>())
+                .unwrap_or_default(),
+            "message": status.message(),
+        })),
+        (Err(status), false) => {
+            say!("{file}: {}", error_report(&status.clone().into()));
+        }
+    }
+}
+
 pub(crate) fn posted(reply: &v1::PostSignalResponse, idempotency_key: &str, as_json: bool) {
     if as_json {
         return print_json(&json!({

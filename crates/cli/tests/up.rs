@@ -914,3 +914,76 @@ fn plaintext_grpc_is_for_loopback_only() {
         "{stderr}"
     );
 }
+
+#[test]
+fn istandaard_files_go_with_the_token_of_their_sender() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let hub = start(&data, free_port(), free_port(), "istandaard.log");
+    // The iJw examples of the standard, addressed to the development gemeente (0363) and its
+    // jeugd provider (12345678); the declaration as it is.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/istandaarden-3.2/ijw/berichten");
+    let read = |name: &str| {
+        std::fs::read_to_string(examples.join(name))
+            .unwrap_or_else(|err| panic!("the iJw example {name} is needed from ../shared: {err}"))
+    };
+    let files = [
+        (
+            "JW301.xml",
+            read("JW301.xml")
+                .replace(">0384<", ">0363<")
+                .replace(">42420001<", ">12345678<"),
+        ),
+        (
+            "JW305.xml",
+            read("JW305.xml").replace(">65656055<", ">12345678<"),
+        ),
+        ("JW323.xml", read("JW323.xml")),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("write a message file");
+    }
+    let path = |name: &str| dir.path().join(name).display().to_string();
+
+    // The back-office's token for the 301, the provider's for the 305, without --token.
+    let sent = rondom(
+        &hub,
+        &[
+            "istandaard",
+            "submit",
+            &path("JW301.xml"),
+            &path("JW305.xml"),
+            &path("JW323.xml"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&sent.stdout);
+    assert!(!sent.status.success(), "one of three refused: {stdout}");
+    assert!(stdout.contains("JW301.xml: #1, #2"), "{stdout}");
+    assert!(stdout.contains("JW305.xml: #3, #4"), "{stdout}");
+    assert!(stdout.contains("purpose limitation"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&sent.stderr).contains("1 of 3 messages refused"),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+
+    // Again, as JSON: the same events, recognised.
+    let again = rondom(
+        &hub,
+        &["istandaard", "submit", "--json", &path("JW305.xml")],
+    );
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let reply = json(&again);
+    let events = reply["events"].as_array().expect("events");
+    assert_eq!(events.len(), 2);
+    assert!(
+        events.iter().all(|event| event["duplicate"] == true),
+        "{reply}"
+    );
+    stop(hub);
+}

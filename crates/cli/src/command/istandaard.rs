@@ -82,32 +82,13 @@ async fn submit(args: SubmitArgs) -> anyhow::Result<()> {
             (None, None) => String::new(),
         };
         let mut service = IStandaardServiceClient::new(authed(channel.clone(), Some(&token))?);
-        let answer = service.submit(v1::SubmitRequest { xml }).await;
-        progress.suspend(|| match answer {
-            Ok(reply) => {
-                let positions: Vec<String> = reply
-                    .into_inner()
-                    .events
-                    .iter()
-                    .map(|event| {
-                        format!(
-                            "#{}{}",
-                            event.position,
-                            if event.duplicate { " (again)" } else { "" }
-                        )
-                    })
-                    .collect();
-                say!("{}: {}", file.display(), positions.join(", "));
-            }
-            Err(status) => {
-                refused += 1;
-                say!(
-                    "{}: {}",
-                    file.display(),
-                    output::error_report(&status.into())
-                );
-            }
-        });
+        let answer = service
+            .submit(v1::SubmitRequest { xml })
+            .await
+            .map(tonic::Response::into_inner);
+        refused += usize::from(answer.is_err());
+        let name = file.display().to_string();
+        progress.suspend(|| output::submitted(&name, &answer, args.endpoint.json));
         progress.inc(1);
     }
     progress.finish_and_clear();
