@@ -185,7 +185,7 @@ impl Calendar {
                     last: decree.last,
                 });
             }
-            if self.non_working_reason(day).is_some() {
+            if !self.is_working_day(day) {
                 return Err(DecreeError::NotAWorkingDay { title, day });
             }
         }
@@ -245,9 +245,12 @@ impl Calendar {
         }
     }
 
-    /// Returns whether `date` is a working day.
+    /// Returns whether `date` is a working day; without the reason's text, as the deadline
+    /// arithmetic asks it for every day of a term.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
-        self.non_working_reason(date).is_none()
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+            && holiday(date).is_none()
+            && !self.decrees.iter().any(|decree| decree.days.contains(&date))
     }
 }
 
