@@ -250,7 +250,10 @@ impl Calendar {
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
             && holiday(date).is_none()
-            && !self.decrees.iter().any(|decree| decree.days.contains(&date))
+            && !self
+                .decrees
+                .iter()
+                .any(|decree| decree.days.contains(&date))
     }
 }
 

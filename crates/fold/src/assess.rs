@@ -26,9 +26,7 @@ pub fn deadline(stored: &StoredDeadline, as_of: NaiveDate) -> v1::Deadline {
         } else {
             v1::DeadlineStatus::WindowOpen
         }
-    } else if stored.suspended_since != 0
-        || (stored.suspension_from < today && today <= stored.suspension_until)
-    {
+    } else if stored.suspended_on(today) {
         v1::DeadlineStatus::Suspended
     } else if today > stored.due {
         v1::DeadlineStatus::Overdue

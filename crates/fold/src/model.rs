@@ -235,6 +235,12 @@ impl StoredDeadline {
         self.state == v1::DeadlineStatus::Open as i32
     }
 
+    /// Returns whether it is suspended on the day numbered `day`: open-ended, or within a
+    /// suspension that ends by itself (Awb 4:15 lid 1 onder a).
+    pub fn suspended_on(&self, day: i32) -> bool {
+        self.suspended_since != 0 || (self.suspension_from < day && day <= self.suspension_until)
+    }
+
     /// Returns whether it is open and belongs to this case of this pillar (case ids are the
     /// pillar's own, so two pillars may use the same one).
     pub fn open_in(&self, pillar: i32, case_id: &str) -> bool {

@@ -209,8 +209,7 @@ fn in_default(household: &StoredHousehold, step: &mut Step<'_>) {
                 && deadline.rule == rule.as_str()
                 && today > deadline.due
                 // A suspended term has not run out: its due day is not known yet.
-                && deadline.suspended_since == 0
-                && !(deadline.suspension_from < today && today <= deadline.suspension_until)
+                && !deadline.suspended_on(today)
         })
     });
     let running = household.deadlines.iter().any(|deadline| {
