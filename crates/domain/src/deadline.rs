@@ -441,7 +441,7 @@ pub const RULES: &[DeadlineRule] = &[
 /// A decision term a gemeente's verordening may set (Awb 4:13 lid 1, "bij wettelijk
 /// voorschrift bepaald"); without one a reasonable term of at most eight weeks (lid 2). No
 /// statute caps what a verordening sets: a year bounds what is credible.
-const DECISION_BY_REGULATION: TermSource = TermSource::Bylaw {
+pub const DECISION_BY_REGULATION: TermSource = TermSource::Bylaw {
     default: Term::Weeks(8),
     max: Term::Weeks(52),
 };

@@ -3,7 +3,7 @@
 
 use rondom_domain::Pillar;
 use rondom_domain::catalogue;
-use rondom_domain::deadline::{RuleCode, TermSource};
+use rondom_domain::deadline::{DECISION_BY_REGULATION, RuleCode};
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -176,7 +176,7 @@ fn extend(household: &mut StoredHousehold, step: &mut Step<'_>, verlenging: &v1:
     let Some(day) = verlenging.nieuwe_termijn.as_ref().and_then(naive_date) else {
         return;
     };
-    if !matches!(rule.rule().term, TermSource::Bylaw { .. }) || rule == RuleCode::ShvBeschikking {
+    if rule.rule().term != DECISION_BY_REGULATION {
         step.effect.detail.push(format!(
             "{rule}: een wettelijke termijn, de mededeling verlengt hem niet (Awb 4:14 lid 1)"
         ));
