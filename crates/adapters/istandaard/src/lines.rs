@@ -10,6 +10,7 @@ use rondom_adapter::PillarWriter;
 use rondom_adapter_jeugd::rules as jeugd;
 use rondom_adapter_wmo::rules as wmo;
 use rondom_domain::access::Role;
+use rondom_domain::catalogue::EventKind;
 use rondom_domain::{FieldViolation, InvalidInput, Pillar, catalogue};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
@@ -55,9 +56,9 @@ impl<'m> Write<'m> {
             .map_err(|status| self.in_message_terms(status))
     }
 
-    /// The CloudEvents type of the line's event, as the audit log names a write.
-    fn event_type(&self) -> String {
-        let (pillar, kind) = match (self.message.standard, self.message.kind) {
+    /// The pillar and kind of the line's event.
+    fn target(&self) -> (Pillar, &'static EventKind) {
+        match (self.message.standard, self.message.kind) {
             (Standard::Iwmo, Kind::Toewijzing) => {
                 (Pillar::Wmo, &catalogue::wmo::VOORZIENING_TOEGEWEZEN)
             }
@@ -68,7 +69,12 @@ impl<'m> Write<'m> {
             }
             (Standard::Ijw, Kind::Start) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_GESTART),
             (Standard::Ijw, Kind::Stop) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_BEEINDIGD),
-        };
+        }
+    }
+
+    /// The CloudEvents type of the line's event, as the audit log names a write.
+    fn event_type(&self) -> String {
+        let (pillar, kind) = self.target();
         rondom_adapter::pillar::event_type(pillar, kind.name)
     }
 
@@ -83,6 +89,7 @@ impl<'m> Write<'m> {
             Err(refusal) => return Err(writer.refused(caller, &self.event_type(), refusal).await),
         };
         let (message, line) = (self.message, self.line);
+        let (pillar, kind) = self.target();
         let product = line.code.clone().unwrap_or_default();
         let (begin, end) = (
             Some(proto_date(line.begindatum)),
@@ -100,9 +107,8 @@ impl<'m> Write<'m> {
                     context: None,
                     voorziening: Some(voorziening),
                 };
-                let kind = &catalogue::wmo::VOORZIENING_TOEGEWEZEN;
                 writer
-                    .write(caller, Pillar::Wmo, kind, context, |check| {
+                    .write(caller, pillar, kind, context, |check| {
                         wmo::assign_voorziening(check, request)
                     })
                     .await
@@ -117,9 +123,8 @@ impl<'m> Write<'m> {
                     context: None,
                     voorziening: Some(voorziening),
                 };
-                let kind = &catalogue::wmo::VOORZIENING_GESTART;
                 writer
-                    .write(caller, Pillar::Wmo, kind, context, |check| {
+                    .write(caller, pillar, kind, context, |check| {
                         wmo::start_voorziening(check, request)
                     })
                     .await
@@ -136,9 +141,8 @@ impl<'m> Write<'m> {
                     context: None,
                     voorziening: Some(voorziening),
                 };
-                let kind = &catalogue::wmo::VOORZIENING_GESTOPT;
                 writer
-                    .write(caller, Pillar::Wmo, kind, context, |check| {
+                    .write(caller, pillar, kind, context, |check| {
                         wmo::stop_voorziening(check, request)
                     })
                     .await
@@ -172,16 +176,15 @@ impl<'m> Write<'m> {
                 Kind::Toewijzing | Kind::Start => 0,
             },
         };
-        let pillar = Pillar::Jeugd;
+        let (pillar, event) = self.target();
         match kind {
             Kind::Toewijzing => {
                 let request = v1::AssignJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
                 };
-                let kind = &catalogue::jeugd::JEUGDHULP_TOEGEWEZEN;
                 writer
-                    .write(caller, pillar, kind, context, |check| {
+                    .write(caller, pillar, event, context, |check| {
                         jeugd::assign_jeugdhulp(check, request)
                     })
                     .await
@@ -191,9 +194,8 @@ impl<'m> Write<'m> {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
                 };
-                let kind = &catalogue::jeugd::JEUGDHULP_GESTART;
                 writer
-                    .write(caller, pillar, kind, context, |check| {
+                    .write(caller, pillar, event, context, |check| {
                         jeugd::start_jeugdhulp(check, request)
                     })
                     .await
@@ -203,9 +205,8 @@ impl<'m> Write<'m> {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
                 };
-                let kind = &catalogue::jeugd::JEUGDHULP_BEEINDIGD;
                 writer
-                    .write(caller, pillar, kind, context, |check| {
+                    .write(caller, pillar, event, context, |check| {
                         jeugd::end_jeugdhulp(check, request)
                     })
                     .await
