@@ -143,6 +143,16 @@ pub fn read(xml: &[u8]) -> Result<Message, Refused> {
     Walk::new(&spec).message(root)
 }
 
+/// Returns the standard and the message number the root of `xml` names in its namespace, of
+/// any release, without checking anything else: what a sender's tool needs to pick the
+/// credentials a message goes with. `None` for what is no iStandaarden message.
+pub fn addressed(xml: &[u8]) -> Option<(Standard, u16)> {
+    let text = std::str::from_utf8(xml).ok()?;
+    let document = roxmltree::Document::parse(text).ok()?;
+    let named = parse_namespace(document.root_element().tag_name().namespace()?)?;
+    Some((named.standard, named.number?))
+}
+
 const SITE: &str = "http://www.istandaarden.nl/";
 
 /// Retourcode 0001 "Bericht is afgekeurd om technische redenen": what a breach of the XSD gets.

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rondom_access::dev_clients::{self, DevClient, DevTokens};
+use rondom_adapter_istandaard::message::{self, Standard};
 use rondom_domain::Pillar;
 use rondom_proto::v1;
 use rondom_proto::v1::i_standaard_service_client::IStandaardServiceClient;
@@ -102,18 +103,13 @@ async fn submit(args: SubmitArgs) -> anyhow::Result<()> {
 /// comes from the law's back-office, every other message from its provider; `None` when the
 /// message is of neither standard (the hub then says why it refuses it).
 fn sender(xml: &[u8]) -> Option<DevClient> {
-    let text = std::str::from_utf8(xml).ok()?;
-    let (pillar, rest) = [
-        ("/iwmo/3_2/wmo", Pillar::Wmo),
-        ("/ijw/3_2/jw", Pillar::Jeugd),
-    ]
-    .into_iter()
-    .find_map(|(marker, pillar)| {
-        text.find(marker)
-            .map(|at| (pillar, &text[at + marker.len()..]))
-    })?;
-    match rest.get(..3)? {
-        "301" | "319" => Some(DevClient::BackOffice(pillar)),
+    let (standard, number) = message::addressed(xml)?;
+    let pillar = match standard {
+        Standard::Iwmo => Pillar::Wmo,
+        Standard::Ijw => Pillar::Jeugd,
+    };
+    match number {
+        301 | 319 => Some(DevClient::BackOffice(pillar)),
         _ => Some(DevClient::Partner(pillar)),
     }
 }
