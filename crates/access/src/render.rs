@@ -246,7 +246,7 @@ pub fn timeline_entry(
     let event = entry
         .payload
         .and_then(|event| event.body)
-        .and_then(|body| payload(&body, entry.pillar, &entry.kind, standing, given));
+        .and_then(|body| payload(body, entry.pillar, &entry.kind, standing, given));
     let mut shown = v1::TimelineEntry {
         position,
         event_id: entry.event_id,
@@ -282,7 +282,7 @@ pub fn timeline_entry(
 /// its body; `None` when nothing. A kind this version does not know (a newer one) shows its
 /// payload only under full sight.
 pub(crate) fn payload(
-    body: &v1::event::Body,
+    body: v1::event::Body,
     pillar: i32,
     kind: &str,
     standing: &Standing,
@@ -294,7 +294,7 @@ pub(crate) fn payload(
         Some((pillar, row)) => {
             rondom_proto::payload::redact(row, body, |class| standing.sight(pillar, class))
         }
-        None => (given == Sight::Full).then(|| body.clone()),
+        None => (given == Sight::Full).then_some(body),
     }?;
     Some(v1::Event {
         body: Some(body),

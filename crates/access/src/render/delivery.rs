@@ -31,7 +31,7 @@ pub fn delivery(
     let envelope = &received.envelope;
     let pillar = envelope.event_type.pillar;
     let own_law = standing.audience(pillar) == Audience::OwnPillar;
-    let shown = |body: &v1::event::Body| payload(body, event.pillar, &event.kind, standing, sight);
+    let shown = |body: v1::event::Body| payload(body, event.pillar, &event.kind, standing, sight);
     let mut delivery = v1::Delivery {
         position: received.position,
         id: envelope.id.to_string(),
@@ -51,7 +51,7 @@ pub fn delivery(
     if sight < Sight::Full {
         // The sending system would name the provider.
         delivery.source.clear();
-        delivery.event = event.body.as_ref().and_then(shown);
+        delivery.event = event.body.clone().and_then(shown);
         return delivery;
     }
     let open = |purpose: Purpose, sealed: &v1::Sealed| {
@@ -83,7 +83,7 @@ pub fn delivery(
     }
     payload.body = payload
         .body
-        .as_ref()
+        .take()
         .and_then(shown)
         .and_then(|shown| shown.body);
     delivery.event = Some(payload);
