@@ -18,6 +18,17 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// JetStream cannot reserve the audit log's size on its disk: the operator lowers the
+    /// limit or gives nats-server more storage.
+    #[error(
+        "JetStream cannot reserve {mib} MiB for the audit log (RONDOM_AUDIT): give nats-server \
+         more storage (jetstream max_file_store) or lower --audit-max-mb"
+    )]
+    AuditTooLarge {
+        mib: u64,
+        #[source]
+        source: BoxError,
+    },
     /// A stream or bucket is not there and this role could not create it: on a locked bus
     /// only the operator may.
     #[error(

@@ -137,9 +137,19 @@ pub async fn provision(jetstream: &jetstream::Context, settings: &StreamSettings
             settings.audit_max_bytes,
         ))
         .await
-        .map_err(|err| Error::Provision {
-            what: crate::audit::AUDIT_STREAM,
-            source: err.into(),
+        .map_err(|err| match (err.kind(), settings.audit_max_bytes) {
+            (jetstream::context::CreateStreamErrorKind::JetStream(inner), Some(bytes))
+                if inner.error_code() == jetstream::ErrorCode::STORAGE_RESOURCES_EXCEEDED =>
+            {
+                Error::AuditTooLarge {
+                    mib: bytes / (1024 * 1024),
+                    source: err.into(),
+                }
+            }
+            _ => Error::Provision {
+                what: crate::audit::AUDIT_STREAM,
+                source: err.into(),
+            },
         })?;
     jetstream
         .create_or_update_key_value(bucket_config(

@@ -599,9 +599,16 @@ fn roles_run_as_separate_processes_against_one_nats() {
     rondom_access::dev_clients::DevTokens::load_or_create(dir.path())
         .expect("development credentials");
     let clients = dir.path().join("clients.toml");
-    // The operator provisions the streams; each role then logs in as its own NATS user.
+    // The operator provisions the streams; each role then logs in as its own NATS user. The
+    // audit log's size is one any test machine's disk holds (JetStream reserves it).
     let provisioned = Command::new(RONDOM)
-        .args(["provision", "--nats-url", nats.url()])
+        .args([
+            "provision",
+            "--nats-url",
+            nats.url(),
+            "--audit-max-mb",
+            "64",
+        ])
         .output()
         .expect("run rondom provision");
     assert!(

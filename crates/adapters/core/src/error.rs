@@ -64,6 +64,7 @@ impl From<Error> for Status {
                 }
                 rondom_bus::Error::Conflict
                 | rondom_bus::Error::Provision { .. }
+                | rondom_bus::Error::AuditTooLarge { .. }
                 | rondom_bus::Error::Missing { .. }
                 | rondom_bus::Error::Refused { .. }
                 | rondom_bus::Error::Corrupt { .. } => {
