@@ -517,7 +517,7 @@ const FAMILY_STEPS: &[StepSpec] = &[
                     aanbieder_agb: "87654321".into(),
                     productcode: "01A01".into(),
                     begindatum: Some(proto_date(b.day(63))),
-                    einddatum: None,
+                    ..Default::default()
                 }),
             })
         },
@@ -533,6 +533,7 @@ const FAMILY_STEPS: &[StepSpec] = &[
                     aanbieder_agb: "87654321".into(),
                     productcode: "01A01".into(),
                     begindatum: Some(proto_date(day)),
+                    ..Default::default()
                 }),
             })
         },

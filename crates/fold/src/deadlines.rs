@@ -96,6 +96,15 @@ pub(crate) fn start(household: &mut StoredHousehold, step: &Step<'_>) {
     }
 }
 
+/// Forgets the deadlines `code` of the step's case: the event that started them was
+/// withdrawn (a stop message taken back is no stop message).
+pub(crate) fn forget(household: &mut StoredHousehold, step: &Step<'_>, code: RuleCode) {
+    let pillar = step.event().pillar;
+    household.deadlines.retain(|deadline| {
+        !(deadline.rule == code && deadline.pillar == pillar && deadline.case_id == step.case_id)
+    });
+}
+
 /// Records a deadline that is opened and closed by the same event (a stop message is itself
 /// what IJW-STOP waits for): met when the event came on time, met late otherwise.
 pub(crate) fn met_at_once(

@@ -9,12 +9,14 @@
 //! - `casework` — what every case event does: deadlines met, lapsed and started, the case moved
 //! - `law` — what each law's payloads add, one module per law (and the kinds they share)
 //! - `deadlines` — deadlines started, met, lapsed, suspended and resumed
+//! - `delivery` — a toewijzing, start or stop of care, corrected or withdrawn
 //! - `involvement` — who is involved with a household, from where to where
 //! - [`assess`] — how a view stands on a day: deadline states, risk flags
 
 pub mod assess;
 mod casework;
 mod deadlines;
+mod delivery;
 pub mod fold;
 mod involvement;
 mod law;

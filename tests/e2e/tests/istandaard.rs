@@ -295,18 +295,17 @@ async fn a_message_is_taken_only_from_its_sender_and_a_wrong_one_gets_its_reason
         "{reasons:?}"
     );
 
-    // A deletion of an earlier stop (StatusAanlevering 3) is not read yet: refused, not
-    // written as a stop.
-    let deletion = String::from_utf8(example("ijw", "JW307.xml"))
+    // StatusAanlevering 9 ("niet van toepassing") is no delivery of a stop line.
+    let unchanged = String::from_utf8(example("ijw", "JW307.xml"))
         .expect("UTF-8")
         .replacen(
             ">1</jw307:StatusAanlevering>",
-            ">3</jw307:StatusAanlevering>",
+            ">9</jw307:StatusAanlevering>",
             1,
         );
-    let refused = submit(&hub, JEUGD_PROVIDER, deletion.as_bytes())
+    let refused = submit(&hub, JEUGD_PROVIDER, unchanged.as_bytes())
         .await
-        .expect_err("a deletion");
+        .expect_err("status 9");
     let reasons = violations(&refused);
     assert_eq!(
         reasons.first().map(|(path, _)| path.as_str()),
@@ -371,4 +370,135 @@ async fn a_toewijzing_withdrawn_by_a_later_301_leaves_the_provider_without_sight
         .await
         .expect_err("no sight after the withdrawal");
     assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+}
+
+/// `text` as a new message of its sender: another BerichtIdentificatie.
+fn resent(text: &str, identificatie: &str) -> String {
+    text.replace(">123456789012<", &format!(">{identificatie}<"))
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn corrections_and_deletions_replace_or_withdraw_the_delivery_they_name() {
+    let hub = hub().await;
+    let toewijzing = String::from_utf8(toewijzing_for_the_examples()).expect("UTF-8");
+    submit(&hub, JEUGD_BACKOFFICE, toewijzing.as_bytes())
+        .await
+        .expect("JW301");
+    let start = String::from_utf8(example("ijw", "JW305.xml")).expect("UTF-8");
+    submit(&hub, JEUGD_PROVIDER, start.as_bytes())
+        .await
+        .expect("JW305");
+    let stop = String::from_utf8(example("ijw", "JW307.xml")).expect("UTF-8");
+    submit(&hub, JEUGD_PROVIDER, stop.as_bytes())
+        .await
+        .expect("JW307");
+
+    // The provider takes its stop back (StatusAanlevering 3) and corrects its start (2).
+    let deleted_stop = resent(&stop, "907").replace(
+        ">1</jw307:StatusAanlevering>",
+        ">3</jw307:StatusAanlevering>",
+    );
+    validates("ijw", "JW307.xsd", deleted_stop.as_bytes());
+    submit(&hub, JEUGD_PROVIDER, deleted_stop.as_bytes())
+        .await
+        .expect("the deletion of the stop");
+    let corrected_start = resent(&start, "905").replace(
+        ">1</jw305:StatusAanlevering>",
+        ">2</jw305:StatusAanlevering>",
+    );
+    validates("ijw", "JW305.xsd", corrected_start.as_bytes());
+    let corrected = submit(&hub, JEUGD_PROVIDER, corrected_start.as_bytes())
+        .await
+        .expect("the correction of the start");
+
+    let position = corrected.events[1].position;
+    let mut households = HouseholdServiceClient::new(hub.connect(Some(JEUGD_BACKOFFICE)).await);
+    let view = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..rondom_e2e::by_bsn("999900006", position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    // Care did not end after all: both cases are active again, and the stop message IJW-STOP
+    // waited for is no stop message any more.
+    let states: Vec<(&str, i32)> = view
+        .trajectories
+        .iter()
+        .map(|trajectory| (trajectory.case_id.as_str(), trajectory.state))
+        .collect();
+    let active = v1::TrajectoryState::Actief as i32;
+    assert_eq!(
+        states,
+        [("toewijzing-300201", active), ("toewijzing-300202", active)]
+    );
+    assert!(
+        view.deadlines
+            .iter()
+            .all(|deadline| deadline.rule != "IJW-STOP"),
+        "{:?}",
+        view.deadlines
+    );
+    let timeline = households
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            oldest_first: true,
+            ..rondom_e2e::timeline(&view.household_id, position)
+        })
+        .await
+        .expect("the timeline")
+        .into_inner();
+    let titles: Vec<&str> = timeline.entries[6..]
+        .iter()
+        .map(|entry| entry.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "jeugdhulp beeindigd: stop verwijderd, aanbieder 65656055",
+            "jeugdhulp beeindigd: stop verwijderd, aanbieder 65656055",
+            "jeugdhulp gestart: gecorrigeerd, aanbieder 65656055",
+            "jeugdhulp gestart: gecorrigeerd, aanbieder 65656055",
+        ]
+    );
+
+    // The gemeente deletes the toewijzing (RedenWijziging 13): the provider loses its sight
+    // and may not write about the case any more.
+    let deleted = with_reden_wijziging(&resent(&toewijzing, "901"), "13");
+    validates("ijw", "JW301.xsd", deleted.as_bytes());
+    let withdrawn = submit(&hub, JEUGD_BACKOFFICE, deleted.as_bytes())
+        .await
+        .expect("the deletion of the toewijzing");
+    let refused = HouseholdServiceClient::new(hub.connect(Some(JEUGD_PROVIDER)).await)
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..rondom_e2e::by_bsn("999900006", withdrawn.events[1].position)
+        })
+        .await
+        .expect_err("no sight after the deletion");
+    assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+    let refused = submit(&hub, JEUGD_PROVIDER, resent(&stop, "908").as_bytes())
+        .await
+        .expect_err("a stop on a deleted toewijzing");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+}
+
+/// A 301 with a RedenWijziging on every ToegewezenProduct, in the place its XSD gives it
+/// (after the Einddatum).
+fn with_reden_wijziging(text: &str, reden: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("</jw301:Einddatum>") {
+        let end = at + "</jw301:Einddatum>".len();
+        out.push_str(&rest[..end]);
+        out.push_str(&format!(
+            "<jw301:RedenWijziging>{reden}</jw301:RedenWijziging>"
+        ));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }

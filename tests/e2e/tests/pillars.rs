@@ -144,6 +144,7 @@ async fn each_pillar_refuses_nonsense_with_its_field_and_publishes_nothing() {
                 begindatum: Some(days_ago(5)),
                 einddatum: Some(days_ago(9)),
                 reden: v1::StopReden::DoelBereikt as i32,
+                ..Default::default()
             }),
         })
         .await
@@ -249,6 +250,7 @@ async fn a_late_stop_message_and_an_objection_are_tracked() {
                 begindatum: Some(proto_date(ended - Days::new(200))),
                 einddatum: Some(proto_date(ended)),
                 reden: v1::StopReden::DoelBereikt as i32,
+                ..Default::default()
             }),
         })
         .await

@@ -168,6 +168,18 @@ impl Check {
         known
     }
 
+    /// Records a violation when `value` is not an [`v1::Aanlevering`]: how a delivery of
+    /// care (toewijzing, start, stop) relates to the earlier one of its case. 0 is a fact of
+    /// its own.
+    pub fn aanlevering(&mut self, field: &str, value: i32) {
+        if v1::Aanlevering::try_from(value).is_err() {
+            self.push(
+                field,
+                format!("{field} is one of UNSPECIFIED, GECORRIGEERD, VERWIJDERD"),
+            );
+        }
+    }
+
     /// Records a violation when `value` does not have the form `rule` checks.
     pub fn code(&mut self, field: &str, value: &str, rule: fn(&str) -> Result<(), &'static str>) {
         if let Err(description) = rule(value) {

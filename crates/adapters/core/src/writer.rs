@@ -112,13 +112,17 @@ const AUDIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// The most toewijzingen of one kind a provider's write looks through in a household.
 const MAX_ASSIGNMENTS: usize = 1_000;
 
-/// Returns the organisation a toewijzing event assigns care to.
+/// Returns the organisation a toewijzing event assigns care to; `None` for a withdrawn one
+/// (iWmo/iJw 301 with RedenWijziging 13), which assigns nothing.
 fn assigned_to(event: &v1::Event) -> Option<&str> {
-    match event.body.as_ref()? {
-        v1::event::Body::Jeugdhulp(jeugdhulp) => Some(&jeugdhulp.aanbieder_agb),
-        v1::event::Body::WmoVoorzieningToegewezen(toewijzing) => Some(&toewijzing.aanbieder_agb),
-        _ => None,
-    }
+    let (provider, aanlevering) = match event.body.as_ref()? {
+        v1::event::Body::Jeugdhulp(jeugdhulp) => (&jeugdhulp.aanbieder_agb, jeugdhulp.aanlevering),
+        v1::event::Body::WmoVoorzieningToegewezen(toewijzing) => {
+            (&toewijzing.aanbieder_agb, toewijzing.aanlevering)
+        }
+        _ => return None,
+    };
+    (aanlevering != v1::Aanlevering::Verwijderd as i32).then_some(provider.as_str())
 }
 
 /// The household a write lands in, with its key, which persons are members by it, and the
@@ -274,8 +278,8 @@ impl EventWriter {
         }))
     }
 
-    /// Checks that `household`'s log holds a toewijzing of `draft`'s case, in its gemeente, to
-    /// the provider.
+    /// Checks that the latest toewijzing of `draft`'s case in `household`'s log, in its
+    /// gemeente, assigns it to the provider (and was not withdrawn since).
     async fn check_assignment(&self, draft: &Draft, household: HouseholdId) -> Result<()> {
         let Some(assignment) = &draft.assignment else {
             return Ok(());
@@ -286,14 +290,16 @@ impl EventWriter {
             .events_on(&subject, MAX_ASSIGNMENTS)
             .await?
             .into_iter()
-            .any(|event| {
-                // The same case of the same gemeente, assigned to this provider.
+            .rfind(|event| {
+                // The same case of the same gemeente.
                 event.case_id == draft.case_id
                     && draft
                         .gemeente
                         .as_ref()
                         .is_some_and(|gemeente| gemeente.as_str() == event.gemeente_code)
-                    && assigned_to(&event).is_some_and(|code| code == assignment.organisatie)
+            })
+            .is_some_and(|latest| {
+                assigned_to(&latest).is_some_and(|code| code == assignment.organisatie)
             });
         if assigned {
             Ok(())

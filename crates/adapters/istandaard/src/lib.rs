@@ -56,7 +56,7 @@ impl IStandaardService for IStandaardHandler {
                 return Err(self.writer.refused(&caller, UNREAD, status).await);
             }
         };
-        if let Err(status) = lines::read_as_first_delivery(&message) {
+        if let Err(status) = lines::read_as_delivery(&message) {
             return Err(self.writer.refused(&caller, UNREAD, status).await);
         }
         let mut events = Vec::with_capacity(message.products.len());

@@ -102,6 +102,7 @@ impl<'m> Write<'m> {
                     productcode: product,
                     begindatum: begin,
                     einddatum: end,
+                    aanlevering: self.aanlevering() as i32,
                 };
                 let request = v1::AssignWmoVoorzieningRequest {
                     context: None,
@@ -118,6 +119,7 @@ impl<'m> Write<'m> {
                     aanbieder_agb: message.afzender.clone(),
                     productcode: product,
                     begindatum: begin,
+                    aanlevering: self.aanlevering() as i32,
                 };
                 let request = v1::StartWmoVoorzieningRequest {
                     context: None,
@@ -136,6 +138,7 @@ impl<'m> Write<'m> {
                     begindatum: begin,
                     einddatum: end,
                     reden: stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32,
+                    aanlevering: self.aanlevering() as i32,
                 };
                 let request = v1::StopWmoVoorzieningRequest {
                     context: None,
@@ -175,6 +178,7 @@ impl<'m> Write<'m> {
                 }
                 Kind::Toewijzing | Kind::Start => 0,
             },
+            aanlevering: self.aanlevering() as i32,
         };
         let (pillar, event) = self.target();
         match kind {
@@ -211,6 +215,20 @@ impl<'m> Write<'m> {
                     })
                     .await
             }
+        }
+    }
+
+    /// What the line does to the earlier delivery of its case: a 305 or 307 says so in its
+    /// StatusAanlevering (2 changed, 3 deleted), a 301 in its RedenWijziging (14
+    /// administratieve correctie, 13 verwijderd); any other 301 is a toewijzing of its own.
+    fn aanlevering(&self) -> v1::Aanlevering {
+        match (
+            self.line.status_aanlevering,
+            self.line.reden_wijziging.as_deref(),
+        ) {
+            (Some(2), _) | (_, Some("14")) => v1::Aanlevering::Gecorrigeerd,
+            (Some(3), _) | (_, Some("13")) => v1::Aanlevering::Verwijderd,
+            _ => v1::Aanlevering::Unspecified,
         }
     }
 
@@ -327,40 +345,25 @@ impl<'m> Write<'m> {
     }
 }
 
-/// Refuses a message with lines Rondom does not read yet: a correction or deletion of an
-/// earlier delivery (StatusAanlevering other than 1 in a 305 or 307; RedenWijziging 13
-/// "Verwijderd" or 14 "Administratieve correctie" in a 301). Written as new events they would
-/// say the opposite of what the sender meant, so nothing of such a message is written.
+/// Refuses a 305 or 307 with a line of StatusAanlevering 9 ("niet van toepassing"): a start
+/// or stop line is a delivery (1), its change (2) or its deletion (3), so nothing of such a
+/// message is written.
 ///
 /// # Errors
 /// `INVALID_ARGUMENT` naming each such line.
-pub fn read_as_first_delivery(message: &Message) -> Result<(), Status> {
+pub fn read_as_delivery(message: &Message) -> Result<(), Status> {
     let path = lines_path(message.kind);
     let violations: Vec<FieldViolation> = message
         .products
         .iter()
         .enumerate()
-        .filter_map(|(index, line)| {
-            let at = format!("{path}[{}]", index + 1);
-            if let Some(status) = line.status_aanlevering.filter(|status| *status != 1) {
-                return Some(FieldViolation::new(
-                    format!("{at}/StatusAanlevering"),
-                    format!(
-                        "StatusAanlevering {status} (a correction or deletion) is not read yet: \
-                         Rondom reads first deliveries (1)"
-                    ),
-                ));
-            }
-            match line.reden_wijziging.as_deref() {
-                Some(reden @ ("13" | "14")) => Some(FieldViolation::new(
-                    format!("{at}/RedenWijziging"),
-                    format!(
-                        "RedenWijziging {reden} (a deletion or administrative correction) is not \
-                         read yet"
-                    ),
-                )),
-                _ => None,
-            }
+        .filter(|(_, line)| line.status_aanlevering == Some(9))
+        .map(|(index, _)| {
+            FieldViolation::new(
+                format!("{path}[{}]/StatusAanlevering", index + 1),
+                "StatusAanlevering 9 (niet van toepassing) does not fit a start or stop line: \
+                 1 delivers it, 2 changes it, 3 deletes it",
+            )
         })
         .collect();
     if violations.is_empty() {

@@ -74,6 +74,7 @@ pub(crate) fn check_jeugdhulp(
         start,
         "the begindatum",
     );
+    check.aanlevering("jeugdhulp.aanlevering", jeugdhulp.aanlevering);
     if step == Step::Ended {
         check.choice::<v1::StopReden>("jeugdhulp.reden", jeugdhulp.reden, STOP_REDENEN)?;
     }

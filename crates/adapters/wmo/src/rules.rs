@@ -133,6 +133,7 @@ pub fn assign_voorziening(
         start,
         "the begindatum",
     );
+    check.aanlevering("voorziening.aanlevering", voorziening.aanlevering);
     start?;
     end?;
     Some(Body::WmoVoorzieningToegewezen(voorziening))
@@ -146,6 +147,7 @@ pub fn start_voorziening(
     let voorziening = check.required("voorziening", request.voorziening)?;
     check.aanbieder(&voorziening.aanbieder_agb);
     check_levering(check, &voorziening.aanbieder_agb, &voorziening.productcode);
+    check.aanlevering("voorziening.aanlevering", voorziening.aanlevering);
     check.date("voorziening.begindatum", voorziening.begindatum.as_ref())?;
     Some(Body::WmoVoorzieningGestart(voorziening))
 }
@@ -158,6 +160,7 @@ pub fn stop_voorziening(check: &mut Check, request: v1::StopWmoVoorzieningReques
     let start = check.date("voorziening.begindatum", voorziening.begindatum.as_ref());
     let end = check.date("voorziening.einddatum", voorziening.einddatum.as_ref());
     check.not_before("voorziening.einddatum", end, start, "the begindatum");
+    check.aanlevering("voorziening.aanlevering", voorziening.aanlevering);
     check.choice::<v1::StopReden>("voorziening.reden", voorziening.reden, STOP_REDENEN)?;
     start?;
     end?;

@@ -4,10 +4,11 @@
 use rondom_domain::catalogue::jeugd;
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::convert::naive_date;
+use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
 use crate::deadlines;
-use crate::involvement;
+use crate::delivery::{self, Care};
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 
@@ -18,18 +19,27 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             // Involvement starts with the back-office's toewijzing and ends with the
             // provider's stop; the provider's start changes nobody's sight.
             let kind = step.event().kind.as_str();
-            let involved = if kind == jeugd::JEUGDHULP_TOEGEWEZEN.name {
-                involvement::assignment(step, jeugdhulp.einddatum.as_ref())
+            let care = if kind == jeugd::JEUGDHULP_TOEGEWEZEN.name {
+                Care::Toewijzing
             } else if kind == jeugd::JEUGDHULP_BEEINDIGD.name {
-                Some(false)
+                Care::Stop
             } else {
-                None
+                Care::Start
             };
-            involvement::provider(household, step, &jeugdhulp.aanbieder_agb, involved);
-            if step.event().kind == jeugd::JEUGDHULP_BEEINDIGD.name
-                && let Some(end) = jeugdhulp.einddatum.as_ref().and_then(naive_date)
-            {
-                deadlines::met_at_once(household, step, RuleCode::IjwStop, end);
+            let (provider, end) = (&jeugdhulp.aanbieder_agb, jeugdhulp.einddatum.as_ref());
+            let withdrawn =
+                delivery::apply(household, step, care, provider, end, jeugdhulp.aanlevering);
+            let first = jeugdhulp.aanlevering == v1::Aanlevering::Unspecified as i32;
+            match care {
+                // The first stop message is what IJW-STOP waits for; a correction of it does
+                // not count again, a withdrawal takes back that care ended.
+                Care::Stop if first => {
+                    if let Some(end) = jeugdhulp.einddatum.as_ref().and_then(naive_date) {
+                        deadlines::met_at_once(household, step, RuleCode::IjwStop, end);
+                    }
+                }
+                Care::Stop if withdrawn => deadlines::forget(household, step, RuleCode::IjwStop),
+                _ => {}
             }
         }
         _ => {}
@@ -96,5 +106,76 @@ mod tests {
             deadline(&late, "IJW-STOP").state,
             v1::DeadlineStatus::MetLate as i32
         );
+    }
+
+    fn delivered(
+        position: u64,
+        kind: &str,
+        role: &str,
+        aanlevering: v1::Aanlevering,
+    ) -> rondom_bus::ReceivedEvent {
+        let mut received = jeugdhulp(position, kind, role, MONDAY);
+        if let Some(Body::Jeugdhulp(jeugdhulp)) = received.event.body.as_mut() {
+            jeugdhulp.aanlevering = aanlevering as i32;
+        }
+        received
+    }
+
+    fn state(household: &crate::model::StoredHousehold) -> i32 {
+        household.trajectories.first().map_or(0, |case| case.stage)
+    }
+
+    #[test]
+    fn a_withdrawn_stop_reopens_the_case_and_is_no_stop_message() {
+        use v1::Aanlevering::{Unspecified, Verwijderd};
+        let withdrawn = fold_all(&[
+            delivered(1, "jeugdhulp_toegewezen", "backoffice:jeugd", Unspecified),
+            delivered(2, "jeugdhulp_gestart", "partner:jeugd", Unspecified),
+            delivered(3, "jeugdhulp_beeindigd", "partner:jeugd", Unspecified),
+            delivered(4, "jeugdhulp_beeindigd", "partner:jeugd", Verwijderd),
+        ]);
+        assert_eq!(state(&withdrawn), v1::TrajectoryState::Actief as i32);
+        assert!(withdrawn.deadlines.iter().all(|d| d.rule != "IJW-STOP"));
+        // Its sight returns with the gemeente's toewijzing, not by the provider's own word.
+        assert!(!is_involved(&withdrawn, AGB));
+        // A withdrawn start puts the case back to decided.
+        let unstarted = fold_all(&[
+            delivered(1, "jeugdhulp_toegewezen", "backoffice:jeugd", Unspecified),
+            delivered(2, "jeugdhulp_gestart", "partner:jeugd", Unspecified),
+            delivered(3, "jeugdhulp_gestart", "partner:jeugd", Verwijderd),
+        ]);
+        assert_eq!(state(&unstarted), v1::TrajectoryState::Besloten as i32);
+        // A withdrawal of a case the view does not hold opens nothing.
+        let stray = fold_all(&[delivered(
+            1,
+            "jeugdhulp_gestart",
+            "partner:jeugd",
+            Verwijderd,
+        )]);
+        assert!(stray.trajectories.is_empty());
+    }
+
+    #[test]
+    fn only_the_back_office_withdraws_a_toewijzing_and_a_correction_counts_once() {
+        use v1::Aanlevering::{Gecorrigeerd, Unspecified, Verwijderd};
+        let assigned = delivered(1, "jeugdhulp_toegewezen", "backoffice:jeugd", Unspecified);
+        let withdrawn = fold_all(&[
+            assigned.clone(),
+            delivered(2, "jeugdhulp_toegewezen", "backoffice:jeugd", Verwijderd),
+        ]);
+        assert!(!is_involved(&withdrawn, AGB));
+        let by_provider = fold_all(&[
+            assigned.clone(),
+            delivered(2, "jeugdhulp_toegewezen", "partner:jeugd", Verwijderd),
+        ]);
+        assert!(is_involved(&by_provider, AGB));
+        // A corrected stop does not meet IJW-STOP a second time.
+        let corrected = fold_all(&[
+            assigned,
+            delivered(2, "jeugdhulp_beeindigd", "partner:jeugd", Unspecified),
+            delivered(3, "jeugdhulp_beeindigd", "partner:jeugd", Gecorrigeerd),
+        ]);
+        let stops = corrected.deadlines.iter().filter(|d| d.rule == "IJW-STOP");
+        assert_eq!(stops.count(), 1);
     }
 }

@@ -4,7 +4,7 @@
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
-use crate::involvement;
+use crate::delivery::{self, Care};
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 
@@ -17,14 +17,37 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
         }
         Body::WmoBeschikking(beschikking) => refused(beschikking.besluit, step),
         Body::WmoVoorzieningToegewezen(voorziening) => {
-            let involved = involvement::assignment(step, voorziening.einddatum.as_ref());
-            involvement::provider(household, step, &voorziening.aanbieder_agb, involved);
+            let (provider, end) = (&voorziening.aanbieder_agb, voorziening.einddatum.as_ref());
+            delivery::apply(
+                household,
+                step,
+                Care::Toewijzing,
+                provider,
+                end,
+                voorziening.aanlevering,
+            );
         }
         Body::WmoVoorzieningGestart(voorziening) => {
-            involvement::provider(household, step, &voorziening.aanbieder_agb, None);
+            let provider = &voorziening.aanbieder_agb;
+            delivery::apply(
+                household,
+                step,
+                Care::Start,
+                provider,
+                None,
+                voorziening.aanlevering,
+            );
         }
         Body::WmoVoorzieningGestopt(voorziening) => {
-            involvement::provider(household, step, &voorziening.aanbieder_agb, Some(false));
+            let provider = &voorziening.aanbieder_agb;
+            delivery::apply(
+                household,
+                step,
+                Care::Stop,
+                provider,
+                None,
+                voorziening.aanlevering,
+            );
         }
         _ => {}
     }
