@@ -60,6 +60,9 @@ pub struct EventKind {
     /// Payload fields of a stricter class than the kind's own: a reader sees such a field
     /// only with full sight of that class too.
     pub field_classes: &'static [(&'static str, NeedToKnow)],
+    /// A provider's request to the gemeente (iWmo/iJw 315, 317): a provider of the pillar
+    /// writes it about its own organisation before any toewijzing, and gets no sight by it.
+    pub asked_by_provider: bool,
 }
 
 impl EventKind {
@@ -75,6 +78,14 @@ impl EventKind {
     pub const fn classed(self, fields: &'static [(&'static str, NeedToKnow)]) -> Self {
         Self {
             field_classes: fields,
+            ..self
+        }
+    }
+
+    /// Returns the row as a provider's request (see [`EventKind::asked_by_provider`]).
+    pub const fn asked_by_provider(self) -> Self {
+        Self {
+            asked_by_provider: true,
             ..self
         }
     }
@@ -107,6 +118,7 @@ const fn row(
         meets,
         status_fields: &[],
         field_classes: &[],
+        asked_by_provider: false,
     }
 }
 
@@ -126,6 +138,7 @@ const fn shared(
         meets,
         status_fields: &[],
         field_classes: &[],
+        asked_by_provider: false,
     }
 }
 
@@ -277,6 +290,27 @@ pub mod wmo {
         &[],
     )
     .classed(CARE_PRODUCT);
+    pub const TOEWIJZING_GEVRAAGD: EventKind = row(
+        Pillar::Wmo,
+        "toewijzing_gevraagd",
+        "verzoek om toewijzing (WMO315) ontvangen",
+        Household,
+        Some(Aangemeld),
+        &[],
+        &[],
+    )
+    .classed(CARE_PRODUCT)
+    .asked_by_provider();
+    pub const WIJZIGING_GEVRAAGD: EventKind = row(
+        Pillar::Wmo,
+        "wijziging_gevraagd",
+        "verzoek om wijziging (WMO317) ontvangen",
+        Household,
+        Some(Aangemeld),
+        &[],
+        &[],
+    )
+    .asked_by_provider();
 }
 
 /// Jeugdwet.
@@ -341,6 +375,27 @@ pub mod jeugd {
         &[],
     )
     .classed(CARE_PRODUCT);
+    pub const TOEWIJZING_GEVRAAGD: EventKind = row(
+        Pillar::Jeugd,
+        "toewijzing_gevraagd",
+        "verzoek om toewijzing (JW315) ontvangen",
+        Household,
+        Some(Aangemeld),
+        &[],
+        &[],
+    )
+    .classed(CARE_PRODUCT)
+    .asked_by_provider();
+    pub const WIJZIGING_GEVRAAGD: EventKind = row(
+        Pillar::Jeugd,
+        "wijziging_gevraagd",
+        "verzoek om wijziging (JW317) ontvangen",
+        Household,
+        Some(Aangemeld),
+        &[],
+        &[],
+    )
+    .asked_by_provider();
     pub const VEILIG_THUIS_BETROKKEN: EventKind = row(
         Pillar::Jeugd,
         "veilig_thuis_betrokken",
@@ -643,12 +698,16 @@ pub const KINDS: &[EventKind] = &[
     wmo::VOORZIENING_TOEGEWEZEN,
     wmo::VOORZIENING_GESTART,
     wmo::VOORZIENING_GESTOPT,
+    wmo::TOEWIJZING_GEVRAAGD,
+    wmo::WIJZIGING_GEVRAAGD,
     jeugd::HULPVRAAG_ONTVANGEN,
     jeugd::AANVRAAG_ONTVANGEN,
     jeugd::BESCHIKKING_AFGEGEVEN,
     jeugd::JEUGDHULP_TOEGEWEZEN,
     jeugd::JEUGDHULP_GESTART,
     jeugd::JEUGDHULP_BEEINDIGD,
+    jeugd::TOEWIJZING_GEVRAAGD,
+    jeugd::WIJZIGING_GEVRAAGD,
     jeugd::VEILIG_THUIS_BETROKKEN,
     jeugd::JEUGDBESCHERMINGSMAATREGEL_GESTART,
     jeugd::JEUGDBESCHERMINGSMAATREGEL_BEEINDIGD,

@@ -41,21 +41,17 @@ pub fn check_productcategorie(code: &str) -> Result<(), &'static str> {
         .ok_or("a productcategorie is 2 digits, e.g. 01")
 }
 
-/// iWmo/iJw productcode: 5 characters, the 2-digit category then 3 digits or capitals
-/// (e.g. 01A01).
+/// iWmo/iJw productcode (LDT_ProductCode): 1 to 5 letters or digits. The standard sets no
+/// form beyond its length (`01A01`, `31ABC` and `ABCDE` are all codes); which codes exist is
+/// the product list of the gemeente or region.
 ///
 /// # Errors
 /// A description of the expected form.
 pub fn check_productcode(code: &str) -> Result<(), &'static str> {
-    let bytes = code.as_bytes();
-    let valid = bytes.len() == 5
-        && bytes[..2].iter().all(u8::is_ascii_digit)
-        && bytes[2..]
-            .iter()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    let valid = (1..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
     valid
         .then_some(())
-        .ok_or("a productcode is 5 characters: 2 digits of the category, then 3 digits or capitals (e.g. 01A01)")
+        .ok_or("a productcode is 1 to 5 letters or digits (iWmo/iJw LDT_ProductCode, e.g. 01A01)")
 }
 
 /// A pillar's case reference: 1 to 64 of letters, digits and `-_./:`.
@@ -131,8 +127,10 @@ mod tests {
         assert!(check_organisation("123456789").is_err());
         assert!(check_productcode("01A01").is_ok());
         assert!(check_productcode("07A03").is_ok());
-        assert!(check_productcode("1A01").is_err());
-        assert!(check_productcode("01a01").is_err());
+        assert!(check_productcode("ABCDE").is_ok());
+        assert!(check_productcode("").is_err());
+        assert!(check_productcode("01A011").is_err());
+        assert!(check_productcode("01 A1").is_err());
         assert!(check_productcategorie("45").is_ok());
         assert!(check_case_id("WMO-2026/0042").is_ok());
         assert!(check_case_id("Jan Jansen").is_err());

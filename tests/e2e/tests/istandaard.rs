@@ -17,6 +17,7 @@ use tonic_types::StatusExt;
 const JEUGD_BACKOFFICE: &str = "istandaard-test-jeugd-backoffice";
 const JEUGD_PROVIDER: &str = "istandaard-test-jeugd-aanbieder";
 const WMO_BACKOFFICE: &str = "istandaard-test-wmo-backoffice";
+const WMO_PROVIDER: &str = "istandaard-test-wmo-aanbieder";
 
 /// The fixtures of the standard, beside the repository.
 fn fixtures() -> PathBuf {
@@ -73,6 +74,10 @@ async fn hub() -> TestHub {
             client(
                 WMO_BACKOFFICE,
                 "role = \"backoffice\"\npillar = \"wmo\"\ngemeenten = [\"0363\", \"0384\"]",
+            ),
+            client(
+                WMO_PROVIDER,
+                "role = \"partner\"\npillar = \"wmo\"\norganisatie = \"42420001\"",
             ),
         ]
         .concat(),
@@ -501,4 +506,105 @@ fn with_reden_wijziging(text: &str, reden: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_providers_request_reaches_the_gemeente_and_gives_the_provider_no_sight() {
+    let hub = hub().await;
+    let wmo315 = example("iwmo", "WMO315.xml");
+    validates("iwmo", "WMO315.xsd", &wmo315);
+    // Only a provider of the law asks, and only for itself.
+    let denied = submit(&hub, WMO_BACKOFFICE, &wmo315)
+        .await
+        .expect_err("a back-office's 315");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let asked = submit(&hub, WMO_PROVIDER, &wmo315).await.expect("WMO315");
+    // The answer does not say which household the request went to.
+    assert_eq!(asked.events.len(), 2, "one event per AangevraagdProduct");
+    assert!(
+        asked
+            .events
+            .iter()
+            .all(|event| event.household_id.is_empty() && event.position == 0),
+        "{asked:?}"
+    );
+    let position = hub.stream_messages().await;
+    let refused = HouseholdServiceClient::new(hub.connect(Some(WMO_PROVIDER)).await)
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::by_bsn("999900006", position)
+        })
+        .await
+        .expect_err("a request gives no sight");
+    assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+
+    // The gemeente's back-office (0384) sees two requests, each a case of its own.
+    let mut households = HouseholdServiceClient::new(hub.connect(Some(WMO_BACKOFFICE)).await);
+    let view = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::by_bsn("999900006", position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    assert_eq!(view.gemeente_code, "0384");
+    // Its case is the provider's AGB code and a digest of its reference: no free text.
+    let aangemeld = v1::TrajectoryState::Aangemeld as i32;
+    assert_eq!(view.trajectories.len(), 2, "{:?}", view.trajectories);
+    for trajectory in &view.trajectories {
+        let digest = trajectory
+            .case_id
+            .strip_prefix("verzoek-42420001-")
+            .unwrap_or_else(|| panic!("{}", trajectory.case_id));
+        assert!(digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(trajectory.state, aangemeld);
+    }
+    let first = view.trajectories[0].case_id.clone();
+    assert_ne!(first, view.trajectories[1].case_id);
+    let timeline = households
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            oldest_first: true,
+            ..rondom_e2e::timeline(&view.household_id, position)
+        })
+        .await
+        .expect("the timeline")
+        .into_inner();
+    let entry = &timeline.entries[0];
+    assert_eq!(
+        (entry.kind.as_str(), entry.case_id.as_str()),
+        ("toewijzing_gevraagd", first.as_str())
+    );
+    let body = entry.event.as_ref().and_then(|event| event.body.clone());
+    let date = |year, month, day| Some(v1::Date { year, month, day });
+    assert_eq!(
+        body,
+        Some(v1::event::Body::ToewijzingGevraagd(
+            v1::ToewijzingGevraagd {
+                aanbieder_agb: "42420001".into(),
+                productcategorie: "01".into(),
+                productcode: "ABCDE".into(),
+                begindatum: date(2023, 6, 1),
+                einddatum: date(2023, 6, 30),
+                verwijzer: v1::Verwijzer::GecertificeerdeInstelling as i32,
+            }
+        ))
+    );
+
+    // The JW315 example asks for a toewijzing ending on 31 June: refused, by that element.
+    let refused = submit(&hub, JEUGD_PROVIDER, &example("ijw", "JW315.xml"))
+        .await
+        .expect_err("JW315");
+    let reasons = violations(&refused);
+    let paths: Vec<&str> = reasons.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "Client/AangevraagdeProducten/AangevraagdProduct[1]/ToewijzingEinddatum",
+            "Client/AangevraagdeProducten/AangevraagdProduct[2]/ToewijzingEinddatum",
+        ]
+    );
 }

@@ -102,7 +102,14 @@ impl PillarWriter {
             .writer
             .audited(caller, &event_type(pillar, kind.name), result)
             .await?;
-        Ok(Response::new(written.into()))
+        let mut response = v1::WriteResponse::from(written);
+        if kind.asked_by_provider && matches!(caller.client.role, Role::Partner(_)) {
+            // A provider asking has no sight of the household: the answer does not say which
+            // household the request went to, nor how far along it is.
+            response.household_id.clear();
+            response.position = 0;
+        }
+        Ok(Response::new(response))
     }
 
     async fn publish(
@@ -145,7 +152,7 @@ impl PillarWriter {
         let aanbieder = check.named_aanbieder().map(str::to_owned);
         let (header, body) = check.finish(header.zip(body))?;
         let client = &caller.client;
-        let assignment = may_write(client, pillar, kind.name, &header.gemeente, aanbieder)?;
+        let assignment = may_write(client, pillar, kind, &header.gemeente, aanbieder)?;
         let id = header.event_id(&client.id);
         let persons = header
             .persons
@@ -324,7 +331,7 @@ fn of_pillar(kind: &EventKind, pillar: Pillar) -> crate::Result<()> {
 fn may_write(
     client: &rondom_access::clients::Client,
     pillar: Pillar,
-    kind: &str,
+    kind: &EventKind,
     gemeente: &rondom_domain::GemeenteCode,
     aanbieder: Option<String>,
 ) -> crate::Result<Option<Assignment>> {
@@ -341,9 +348,10 @@ fn may_write(
         }
         Role::Partner(law) if law == pillar => {
             let own = client.organisatie.clone().unwrap_or_default();
+            let name = kind.name;
             let (Some(toewijzing), Some(named)) = (toewijzing_kind(pillar), aanbieder) else {
                 return Err(Error::Denied(format!(
-                    "a provider of {pillar} does not write {kind}; the gemeente's back-office does"
+                    "a provider of {pillar} does not write {name}; the gemeente's back-office does"
                 )));
             };
             if named != own {
@@ -351,6 +359,10 @@ fn may_write(
                     "client {} is organisation {own} and writes only about its own care, not of {named}",
                     client.id
                 )));
+            }
+            // A request to the gemeente comes before any toewijzing, and gives no sight.
+            if kind.asked_by_provider {
+                return Ok(None);
             }
             Ok(Some(Assignment {
                 organisatie: own,

@@ -108,3 +108,61 @@ pub fn decide_bezwaar(check: &mut Check, request: v1::DecideBezwaarRequest) -> O
     )?;
     Some(Body::BeslissingOpBezwaar(beslissing))
 }
+
+/// A provider's requests in the Wmo and Jeugd pillars (iWmo/iJw 315 and 317): both name the
+/// provider asking, which may ask only for itself.
+pub mod verzoek {
+    use rondom_domain::code::{check_agb, check_productcategorie, check_productcode};
+
+    use super::{Body, Check, v1};
+
+    const VERWIJZERS: &str = "GEMEENTE, HUISARTS, JEUGDARTS, MEDISCH_SPECIALIST, GECERTIFICEERDE_INSTELLING, RECHTER, \
+         ZELF";
+
+    /// `toewijzing_gevraagd`: the provider, who referred the client, the day asked for (and
+    /// its end, not before it); product category and code when named.
+    pub fn toewijzing(check: &mut Check, verzoek: v1::ToewijzingGevraagd) -> Option<Body> {
+        check.code("verzoek.aanbieder_agb", &verzoek.aanbieder_agb, check_agb);
+        check.aanbieder(&verzoek.aanbieder_agb);
+        if !verzoek.productcategorie.is_empty() {
+            let categorie = &verzoek.productcategorie;
+            check.code(
+                "verzoek.productcategorie",
+                categorie,
+                check_productcategorie,
+            );
+        }
+        if !verzoek.productcode.is_empty() {
+            check.code(
+                "verzoek.productcode",
+                &verzoek.productcode,
+                check_productcode,
+            );
+        }
+        let start = check.date("verzoek.begindatum", verzoek.begindatum.as_ref());
+        let end = check.optional_date("verzoek.einddatum", verzoek.einddatum.as_ref());
+        check.not_before("verzoek.einddatum", end.flatten(), start, "the begindatum");
+        check.choice::<v1::Verwijzer>("verzoek.verwijzer", verzoek.verwijzer, VERWIJZERS)?;
+        start?;
+        end?;
+        Some(Body::ToewijzingGevraagd(verzoek))
+    }
+
+    /// `wijziging_gevraagd`: the provider, its reason, and something to change or add.
+    pub fn wijziging(check: &mut Check, verzoek: v1::WijzigingGevraagd) -> Option<Body> {
+        check.code("verzoek.aanbieder_agb", &verzoek.aanbieder_agb, check_agb);
+        check.aanbieder(&verzoek.aanbieder_agb);
+        if verzoek.te_wijzigen.is_empty() && verzoek.nieuwe_producten == 0 {
+            check.push(
+                "verzoek.te_wijzigen",
+                "a request to change names a toewijzing to change or a product to add",
+            );
+        }
+        check.choice::<v1::RedenVerzoek>(
+            "verzoek.reden",
+            verzoek.reden,
+            "CLIENTSITUATIE, ZORGPLAN",
+        )?;
+        Some(Body::WijzigingGevraagd(verzoek))
+    }
+}

@@ -376,8 +376,9 @@ impl EventWriter {
         })
     }
 
-    /// A provider never starts or joins a household: it writes only into the one that holds
-    /// its toewijzing, and leaves the registry as it is.
+    /// A provider reporting care never starts or joins a household: it writes only into the
+    /// one that holds its toewijzing, and leaves the registry as it is. (Its request for a
+    /// toewijzing, which gives it no sight, is placed as any write about persons.)
     async fn place_assigned(&self, draft: &Draft, pseudonyms: &[Pseudonym]) -> Result<Placement> {
         let mut known = Vec::with_capacity(pseudonyms.len());
         for person in pseudonyms {

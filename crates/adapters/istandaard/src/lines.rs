@@ -69,6 +69,10 @@ impl<'m> Write<'m> {
             }
             (Standard::Ijw, Kind::Start) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_GESTART),
             (Standard::Ijw, Kind::Stop) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_BEEINDIGD),
+            (Standard::Iwmo, Kind::Verzoek) => (Pillar::Wmo, &catalogue::wmo::TOEWIJZING_GEVRAAGD),
+            (Standard::Ijw, Kind::Verzoek) => {
+                (Pillar::Jeugd, &catalogue::jeugd::TOEWIJZING_GEVRAAGD)
+            }
         }
     }
 
@@ -150,7 +154,43 @@ impl<'m> Write<'m> {
                     })
                     .await
             }
+            (_, Kind::Verzoek) => self.send_verzoek(writer, caller, context).await,
             (Standard::Ijw, kind) => self.send_jeugd(writer, caller, kind, context).await,
+        }
+    }
+
+    /// Writes a 315 line: the provider's request, through the law's own rules.
+    async fn send_verzoek(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        context: Option<v1::WriteContext>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let (message, line) = (self.message, self.line);
+        let verzoek = v1::ToewijzingGevraagd {
+            aanbieder_agb: message.afzender.clone(),
+            productcategorie: line.categorie.clone().unwrap_or_default(),
+            productcode: line.code.clone().unwrap_or_default(),
+            begindatum: Some(proto_date(line.begindatum)),
+            einddatum: line.einddatum.map(proto_date),
+            verwijzer: verwijzer(line.verwijzer.as_deref()) as i32,
+        };
+        let (pillar, kind) = self.target();
+        match message.standard {
+            Standard::Iwmo => {
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        wmo::ask_toewijzing(check, verzoek)
+                    })
+                    .await
+            }
+            Standard::Ijw => {
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        jeugd::ask_toewijzing(check, verzoek)
+                    })
+                    .await
+            }
         }
     }
 
@@ -165,7 +205,7 @@ impl<'m> Write<'m> {
         let (message, line) = (self.message, self.line);
         let provider = match kind {
             Kind::Toewijzing => &message.ontvanger,
-            Kind::Start | Kind::Stop => &message.afzender,
+            Kind::Start | Kind::Stop | Kind::Verzoek => &message.afzender,
         };
         let jeugdhulp = v1::Jeugdhulp {
             aanbieder_agb: provider.clone(),
@@ -176,7 +216,7 @@ impl<'m> Write<'m> {
                 Kind::Stop => {
                     stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32
                 }
-                Kind::Toewijzing | Kind::Start => 0,
+                Kind::Toewijzing | Kind::Start | Kind::Verzoek => 0,
             },
             aanlevering: self.aanlevering() as i32,
         };
@@ -215,6 +255,7 @@ impl<'m> Write<'m> {
                     })
                     .await
             }
+            Kind::Verzoek => self.send_verzoek(writer, caller, context).await,
         }
     }
 
@@ -257,7 +298,7 @@ impl<'m> Write<'m> {
         let line = format!("{}[{}]", lines_path(kind), self.index + 1);
         let provider = match kind {
             Kind::Toewijzing => "Header/Ontvanger",
-            Kind::Start | Kind::Stop => "Header/Afzender",
+            Kind::Start | Kind::Stop | Kind::Verzoek => "Header/Afzender",
         };
         if field.starts_with("context.persons[0].birth_date") {
             return "Client/Geboortedatum/Datum".to_owned();
@@ -268,6 +309,10 @@ impl<'m> Write<'m> {
         match (field.split_once('.').map_or(field, |(_, rest)| rest), kind) {
             ("occurred_at", _) => "Header/BerichtIdentificatie/Dagtekening".to_owned(),
             ("begindatum", Kind::Toewijzing) => format!("{line}/Ingangsdatum"),
+            ("begindatum", Kind::Verzoek) => format!("{line}/ToewijzingIngangsdatum"),
+            ("einddatum", Kind::Verzoek) => format!("{line}/ToewijzingEinddatum"),
+            ("productcategorie", _) => format!("{line}/Product/Categorie"),
+            ("verwijzer", _) => format!("{line}/Verwijzer/Type"),
             ("begindatum", _) => format!("{line}/Begindatum"),
             ("einddatum", _) => format!("{line}/Einddatum"),
             ("productcode", _) => format!("{line}/Product/Code"),
@@ -286,7 +331,7 @@ impl<'m> Write<'m> {
         };
         let sender = match self.message.kind {
             Kind::Toewijzing => Role::BackOffice(pillar),
-            Kind::Start | Kind::Stop => Role::Partner(pillar),
+            Kind::Start | Kind::Stop | Kind::Verzoek => Role::Partner(pillar),
         };
         if caller.client.role == sender {
             return Ok(());
@@ -304,7 +349,11 @@ impl<'m> Write<'m> {
     /// sender sends the same message again.
     fn context(&self) -> Result<v1::WriteContext, Status> {
         let message = self.message;
-        let Some(nummer) = self.line.toewijzing_nummer else {
+        let case_id = if let Some(referentie) = &self.line.referentie {
+            verzoek_case(&message.afzender, referentie)
+        } else if let Some(nummer) = self.line.toewijzing_nummer {
+            format!("toewijzing-{nummer}")
+        } else {
             let path = format!(
                 "{}[{}]/ToewijzingNummer",
                 lines_path(message.kind),
@@ -315,7 +364,7 @@ impl<'m> Write<'m> {
         };
         let gemeente = match message.kind {
             Kind::Toewijzing => &message.afzender,
-            Kind::Start | Kind::Stop => &message.ontvanger,
+            Kind::Start | Kind::Stop | Kind::Verzoek => &message.ontvanger,
         };
         // The identificatie may hold any character but blanks only: written out in hex, the
         // key stays within what an idempotency key may hold.
@@ -339,7 +388,7 @@ impl<'m> Write<'m> {
                 birth_date: Some(proto_date(message.geboortedatum)),
             }],
             occurred_at: Some(timestamp(noon(message.dagtekening))),
-            case_id: format!("toewijzing-{nummer}"),
+            case_id,
             note: String::new(),
         })
     }
@@ -381,12 +430,7 @@ fn code(message: &Message) -> String {
         Standard::Iwmo => "WMO",
         Standard::Ijw => "JW",
     };
-    let number = match message.kind {
-        Kind::Toewijzing => 301,
-        Kind::Start => 305,
-        Kind::Stop => 307,
-    };
-    format!("{standard}{number}")
+    format!("{standard}{}", message.kind.number())
 }
 
 /// The element path of the product lines of a message of `kind`.
@@ -395,6 +439,34 @@ fn lines_path(kind: Kind) -> &'static str {
         Kind::Toewijzing => "Client/ToegewezenProducten/ToegewezenProduct",
         Kind::Start => "Client/StartProducten/StartProduct",
         Kind::Stop => "Client/StopProducten/StopProduct",
+        Kind::Verzoek => "Client/AangevraagdeProducten/AangevraagdProduct",
+    }
+}
+
+/// The case of a provider's request: its AGB code and a digest of its ReferentieAanbieder
+/// (up to 36 characters of any kind, too long and too free for a case id as it is). The
+/// gemeente's answer names the same reference, so it finds the same case.
+pub fn verzoek_case(agb: &str, referentie: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::digest(referentie.as_bytes());
+    let hex: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("verzoek-{agb}-{hex}")
+}
+
+/// Who referred the client, from the standard's TypeVerwijzer.
+fn verwijzer(code: Option<&str>) -> v1::Verwijzer {
+    match code.unwrap_or_default() {
+        "01" => v1::Verwijzer::Gemeente,
+        "02" => v1::Verwijzer::Huisarts,
+        "03" => v1::Verwijzer::Jeugdarts,
+        "04" => v1::Verwijzer::GecertificeerdeInstelling,
+        "05" => v1::Verwijzer::MedischSpecialist,
+        "06" => v1::Verwijzer::Zelf,
+        "08" => v1::Verwijzer::Rechter,
+        _ => v1::Verwijzer::Unspecified,
     }
 }
 

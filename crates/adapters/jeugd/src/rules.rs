@@ -253,6 +253,19 @@ pub(crate) fn end_maatregel(check: &mut Check, request: v1::EndMaatregelRequest)
     Some(Body::Jeugdbeschermingsmaatregel(maatregel))
 }
 
+/// The `toewijzing_gevraagd` event of a provider's request (JW315 line): jeugdhulp, so for a
+/// jeugdige.
+pub fn ask_toewijzing(check: &mut Check, verzoek: v1::ToewijzingGevraagd) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    rondom_adapter::shared::verzoek::toewijzing(check, verzoek)
+}
+
+/// The `wijziging_gevraagd` event of a provider's request to change (JW317).
+pub fn ask_wijziging(check: &mut Check, verzoek: v1::WijzigingGevraagd) -> Option<Body> {
+    check.younger_than(23, JEUGDWET);
+    rondom_adapter::shared::verzoek::wijziging(check, verzoek)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,3 +166,13 @@ pub fn stop_voorziening(check: &mut Check, request: v1::StopWmoVoorzieningReques
     end?;
     Some(Body::WmoVoorzieningGestopt(voorziening))
 }
+
+/// The `toewijzing_gevraagd` event of a provider's request (WMO315 line).
+pub fn ask_toewijzing(check: &mut Check, verzoek: v1::ToewijzingGevraagd) -> Option<Body> {
+    rondom_adapter::shared::verzoek::toewijzing(check, verzoek)
+}
+
+/// The `wijziging_gevraagd` event of a provider's request to change (WMO317).
+pub fn ask_wijziging(check: &mut Check, verzoek: v1::WijzigingGevraagd) -> Option<Body> {
+    rondom_adapter::shared::verzoek::wijziging(check, verzoek)
+}

@@ -9,12 +9,20 @@ use rondom_proto::v1::event::Body;
 
 use crate::deadlines;
 use crate::delivery::{self, Care};
+use crate::involvement;
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
     match body {
         Body::JeugdBeschikking(beschikking) => refused(beschikking.besluit, step),
+        // A provider's request names it on the timeline and changes nobody's sight.
+        Body::ToewijzingGevraagd(verzoek) => {
+            involvement::provider(household, step, &verzoek.aanbieder_agb, None);
+        }
+        Body::WijzigingGevraagd(verzoek) => {
+            involvement::provider(household, step, &verzoek.aanbieder_agb, None);
+        }
         Body::Jeugdhulp(jeugdhulp) => {
             // Involvement starts with the back-office's toewijzing and ends with the
             // provider's stop; the provider's start changes nobody's sight.
