@@ -608,3 +608,53 @@ async fn a_providers_request_reaches_the_gemeente_and_gives_the_provider_no_sigh
         ]
     );
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_providers_request_to_change_is_one_event_for_the_gemeente() {
+    let hub = hub().await;
+    // The iStandaarden examples hold no 317: this one was made for the tests.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/adapters/istandaard/testdata/WMO317.xml");
+    let wmo317 = std::fs::read(&path).expect("the WMO317 of the tests");
+    validates("iwmo", "WMO317.xsd", &wmo317);
+    let asked = submit(&hub, WMO_PROVIDER, &wmo317).await.expect("WMO317");
+    assert_eq!(asked.events.len(), 1, "one request, whatever it lists");
+    assert!(asked.events[0].household_id.is_empty());
+
+    let position = hub.stream_messages().await;
+    let mut households = HouseholdServiceClient::new(hub.connect(Some(WMO_BACKOFFICE)).await);
+    let view = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::by_bsn("999900006", position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    let timeline = households
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::timeline(&view.household_id, position)
+        })
+        .await
+        .expect("the timeline")
+        .into_inner();
+    let entry = &timeline.entries[0];
+    assert_eq!(entry.kind, "wijziging_gevraagd");
+    assert!(
+        entry.case_id.starts_with("verzoek-42420001-"),
+        "{}",
+        entry.case_id
+    );
+    assert_eq!(
+        entry.event.as_ref().and_then(|event| event.body.clone()),
+        Some(v1::event::Body::WijzigingGevraagd(v1::WijzigingGevraagd {
+            aanbieder_agb: "42420001".into(),
+            reden: v1::RedenVerzoek::Zorgplan as i32,
+            te_wijzigen: vec![101],
+            nieuwe_producten: 1,
+        }))
+    );
+}

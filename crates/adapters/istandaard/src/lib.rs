@@ -1,6 +1,6 @@
 //! The iStandaarden adapter: `rondom.v1.IStandaardService`. Wmo and Jeugdwet back-offices and
 //! providers send the iWmo 3.2 and iJw 3.2 messages they already exchange (301 toewijzing,
-//! 305 start, 307 stop) as they are; the adapter reads each with a real XML parser, checks
+//! 305 start, 307 stop, 315 and 317 requests) as they are; the adapter reads each with a real XML parser, checks
 //! it against the standard's rules that one message can show ([`message`]), and writes the
 //! event of each product line through the law's own payload rules and the shared write path
 //! ([`lines`]), so who may write what is decided as for the law services.
@@ -59,9 +59,8 @@ impl IStandaardService for IStandaardHandler {
         if let Err(status) = lines::read_as_delivery(&message) {
             return Err(self.writer.refused(&caller, UNREAD, status).await);
         }
-        let mut events = Vec::with_capacity(message.products.len());
-        for (index, line) in message.products.iter().enumerate() {
-            let write = lines::Write::of(&message, line, index);
+        let mut events = Vec::with_capacity(message.products.len().max(1));
+        for write in lines::writes(&message) {
             events.push(write.send(&self.writer, &caller).await?.into_inner());
         }
         Ok(Response::new(v1::SubmitResponse { events }))

@@ -1,8 +1,9 @@
 //! From one product line of a message to the event it means, through the law's own payload
-//! rules: a 301 line is a toewijzing, a 305 line a start and a 307 line a stop of care, in the
-//! Wmo or the Jeugd pillar. The gemeente, the provider and the idempotency key come from the
-//! message; whether the caller may send it (the gemeente's back-office of the law for a 301,
-//! the provider the message names as Afzender for a 305 or 307) is the shared write path's.
+//! rules: a 301 line is a toewijzing, a 305 line a start and a 307 line a stop of care, a 315
+//! line a request for a toewijzing, in the Wmo or the Jeugd pillar; a 317 is one request to
+//! change. The gemeente, the provider and the idempotency key come from the message; whether
+//! the caller may send it (the gemeente's back-office of the law for a 301, the provider the
+//! message names as Afzender for the others) is the shared write path's.
 
 use chrono::NaiveDate;
 use rondom_access::audit::Caller;
@@ -17,27 +18,42 @@ use rondom_proto::v1;
 use tonic::{Response, Status};
 use tonic_types::StatusExt as _;
 
-use crate::message::{Kind, Message, ProductLine, Standard};
+use crate::message::{Kind, Message, ProductLine, Standard, Wijziging};
 
-/// The write of one product line.
+/// The write of one product line, or of a 317's one request.
 #[derive(Debug, Clone, Copy)]
 pub struct Write<'m> {
     message: &'m Message,
-    line: &'m ProductLine,
+    part: Part<'m>,
     /// Its place in the message, from 0.
     index: usize,
 }
 
-impl<'m> Write<'m> {
-    /// Returns the write of `line`, at `index` in `message`.
-    pub fn of(message: &'m Message, line: &'m ProductLine, index: usize) -> Self {
-        Self {
-            message,
-            line,
-            index,
-        }
-    }
+/// What of a message one write writes.
+#[derive(Debug, Clone, Copy)]
+enum Part<'m> {
+    Line(&'m ProductLine),
+    Wijziging(&'m Wijziging),
+}
 
+/// The writes a message means: one per product line, or the one request of a 317.
+pub fn writes(message: &Message) -> Vec<Write<'_>> {
+    let parts: Vec<Part> = match &message.wijziging {
+        Some(wijziging) => vec![Part::Wijziging(wijziging)],
+        None => message.products.iter().map(Part::Line).collect(),
+    };
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(index, part)| Write {
+            message,
+            part,
+            index,
+        })
+        .collect()
+}
+
+impl Write<'_> {
     /// Writes the event of the line as `caller`.
     ///
     /// # Errors
@@ -73,6 +89,10 @@ impl<'m> Write<'m> {
             (Standard::Ijw, Kind::Verzoek) => {
                 (Pillar::Jeugd, &catalogue::jeugd::TOEWIJZING_GEVRAAGD)
             }
+            (Standard::Iwmo, Kind::Wijziging) => (Pillar::Wmo, &catalogue::wmo::WIJZIGING_GEVRAAGD),
+            (Standard::Ijw, Kind::Wijziging) => {
+                (Pillar::Jeugd, &catalogue::jeugd::WIJZIGING_GEVRAAGD)
+            }
         }
     }
 
@@ -92,7 +112,15 @@ impl<'m> Write<'m> {
             Ok(context) => Some(context),
             Err(refusal) => return Err(writer.refused(caller, &self.event_type(), refusal).await),
         };
-        let (message, line) = (self.message, self.line);
+        let line = match self.part {
+            Part::Line(line) => line,
+            Part::Wijziging(wijziging) => {
+                return self
+                    .send_wijziging(writer, caller, wijziging, context)
+                    .await;
+            }
+        };
+        let message = self.message;
         let (pillar, kind) = self.target();
         let product = line.code.clone().unwrap_or_default();
         let (begin, end) = (
@@ -154,8 +182,46 @@ impl<'m> Write<'m> {
                     })
                     .await
             }
-            (_, Kind::Verzoek) => self.send_verzoek(writer, caller, context).await,
-            (Standard::Ijw, kind) => self.send_jeugd(writer, caller, kind, context).await,
+            (_, Kind::Verzoek | Kind::Wijziging) => {
+                self.send_verzoek(writer, caller, line, context).await
+            }
+            (Standard::Ijw, kind) => self.send_jeugd(writer, caller, line, kind, context).await,
+        }
+    }
+
+    /// Writes a 317: the provider's request to change, through the law's own rules.
+    async fn send_wijziging(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        wijziging: &Wijziging,
+        context: Option<v1::WriteContext>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let verzoek = v1::WijzigingGevraagd {
+            aanbieder_agb: self.message.afzender.clone(),
+            reden: match wijziging.reden {
+                1 => v1::RedenVerzoek::Clientsituatie,
+                _ => v1::RedenVerzoek::Zorgplan,
+            } as i32,
+            te_wijzigen: wijziging.te_wijzigen.clone(),
+            nieuwe_producten: wijziging.nieuwe_producten,
+        };
+        let (pillar, kind) = self.target();
+        match self.message.standard {
+            Standard::Iwmo => {
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        wmo::ask_wijziging(check, verzoek)
+                    })
+                    .await
+            }
+            Standard::Ijw => {
+                writer
+                    .write(caller, pillar, kind, context, |check| {
+                        jeugd::ask_wijziging(check, verzoek)
+                    })
+                    .await
+            }
         }
     }
 
@@ -164,9 +230,10 @@ impl<'m> Write<'m> {
         &self,
         writer: &PillarWriter,
         caller: &Caller,
+        line: &ProductLine,
         context: Option<v1::WriteContext>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let (message, line) = (self.message, self.line);
+        let message = self.message;
         let verzoek = v1::ToewijzingGevraagd {
             aanbieder_agb: message.afzender.clone(),
             productcategorie: line.categorie.clone().unwrap_or_default(),
@@ -199,13 +266,14 @@ impl<'m> Write<'m> {
         &self,
         writer: &PillarWriter,
         caller: &Caller,
+        line: &ProductLine,
         kind: Kind,
         context: Option<v1::WriteContext>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let (message, line) = (self.message, self.line);
+        let message = self.message;
         let provider = match kind {
             Kind::Toewijzing => &message.ontvanger,
-            Kind::Start | Kind::Stop | Kind::Verzoek => &message.afzender,
+            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => &message.afzender,
         };
         let jeugdhulp = v1::Jeugdhulp {
             aanbieder_agb: provider.clone(),
@@ -216,7 +284,7 @@ impl<'m> Write<'m> {
                 Kind::Stop => {
                     stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32
                 }
-                Kind::Toewijzing | Kind::Start | Kind::Verzoek => 0,
+                Kind::Toewijzing | Kind::Start | Kind::Verzoek | Kind::Wijziging => 0,
             },
             aanlevering: self.aanlevering() as i32,
         };
@@ -255,7 +323,9 @@ impl<'m> Write<'m> {
                     })
                     .await
             }
-            Kind::Verzoek => self.send_verzoek(writer, caller, context).await,
+            Kind::Verzoek | Kind::Wijziging => {
+                self.send_verzoek(writer, caller, line, context).await
+            }
         }
     }
 
@@ -263,10 +333,10 @@ impl<'m> Write<'m> {
     /// StatusAanlevering (2 changed, 3 deleted), a 301 in its RedenWijziging (14
     /// administratieve correctie, 13 verwijderd); any other 301 is a toewijzing of its own.
     fn aanlevering(&self) -> v1::Aanlevering {
-        match (
-            self.line.status_aanlevering,
-            self.line.reden_wijziging.as_deref(),
-        ) {
+        let Part::Line(line) = self.part else {
+            return v1::Aanlevering::Unspecified;
+        };
+        match (line.status_aanlevering, line.reden_wijziging.as_deref()) {
             (Some(2), _) | (_, Some("14")) => v1::Aanlevering::Gecorrigeerd,
             (Some(3), _) | (_, Some("13")) => v1::Aanlevering::Verwijderd,
             _ => v1::Aanlevering::Unspecified,
@@ -298,7 +368,7 @@ impl<'m> Write<'m> {
         let line = format!("{}[{}]", lines_path(kind), self.index + 1);
         let provider = match kind {
             Kind::Toewijzing => "Header/Ontvanger",
-            Kind::Start | Kind::Stop | Kind::Verzoek => "Header/Afzender",
+            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => "Header/Afzender",
         };
         if field.starts_with("context.persons[0].birth_date") {
             return "Client/Geboortedatum/Datum".to_owned();
@@ -331,7 +401,7 @@ impl<'m> Write<'m> {
         };
         let sender = match self.message.kind {
             Kind::Toewijzing => Role::BackOffice(pillar),
-            Kind::Start | Kind::Stop | Kind::Verzoek => Role::Partner(pillar),
+            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => Role::Partner(pillar),
         };
         if caller.client.role == sender {
             return Ok(());
@@ -349,11 +419,17 @@ impl<'m> Write<'m> {
     /// sender sends the same message again.
     fn context(&self) -> Result<v1::WriteContext, Status> {
         let message = self.message;
-        let case_id = if let Some(referentie) = &self.line.referentie {
-            verzoek_case(&message.afzender, referentie)
-        } else if let Some(nummer) = self.line.toewijzing_nummer {
-            format!("toewijzing-{nummer}")
-        } else {
+        let case_id = match self.part {
+            Part::Wijziging(wijziging) => {
+                Some(verzoek_case(&message.afzender, &wijziging.referentie))
+            }
+            Part::Line(line) => match (&line.referentie, line.toewijzing_nummer) {
+                (Some(referentie), _) => Some(verzoek_case(&message.afzender, referentie)),
+                (None, Some(nummer)) => Some(format!("toewijzing-{nummer}")),
+                (None, None) => None,
+            },
+        };
+        let Some(case_id) = case_id else {
             let path = format!(
                 "{}[{}]/ToewijzingNummer",
                 lines_path(message.kind),
@@ -364,7 +440,7 @@ impl<'m> Write<'m> {
         };
         let gemeente = match message.kind {
             Kind::Toewijzing => &message.afzender,
-            Kind::Start | Kind::Stop | Kind::Verzoek => &message.ontvanger,
+            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => &message.ontvanger,
         };
         // The identificatie may hold any character but blanks only: written out in hex, the
         // key stays within what an idempotency key may hold.
@@ -385,7 +461,7 @@ impl<'m> Write<'m> {
             persons: vec![v1::PersonRef {
                 bsn: message.bsn.clone(),
                 display_name: String::new(),
-                birth_date: Some(proto_date(message.geboortedatum)),
+                birth_date: message.geboortedatum.map(proto_date),
             }],
             occurred_at: Some(timestamp(noon(message.dagtekening))),
             case_id,
@@ -440,6 +516,7 @@ fn lines_path(kind: Kind) -> &'static str {
         Kind::Start => "Client/StartProducten/StartProduct",
         Kind::Stop => "Client/StopProducten/StopProduct",
         Kind::Verzoek => "Client/AangevraagdeProducten/AangevraagdProduct",
+        Kind::Wijziging => "Client/Verzoek",
     }
 }
 

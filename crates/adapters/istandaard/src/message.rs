@@ -37,6 +37,8 @@ pub enum Kind {
     Stop,
     /// 315: the provider asks the gemeente to assign care to it.
     Verzoek,
+    /// 317: the provider asks the gemeente to change toewijzingen it holds, or to add care.
+    Wijziging,
 }
 
 /// One message read and checked.
@@ -56,11 +58,27 @@ pub struct Message {
     pub dagtekening: NaiveDate,
     /// Client/Bsn, 9 digits passing the 11-proef.
     pub bsn: String,
-    /// Client/Geboortedatum/Datum.
-    pub geboortedatum: NaiveDate,
+    /// Client/Geboortedatum/Datum; a 317 names the client by BSN alone (`None`).
+    pub geboortedatum: Option<NaiveDate>,
     /// The product lines: ToegewezenProducten/ToegewezenProduct (301),
-    /// StartProducten/StartProduct (305), StopProducten/StopProduct (307). Never empty.
+    /// StartProducten/StartProduct (305), StopProducten/StopProduct (307),
+    /// AangevraagdeProducten/AangevraagdProduct (315). Never empty, except in a 317.
     pub products: Vec<ProductLine>,
+    /// Client/Verzoek of a 317 (one request, whatever it lists); `None` in the others.
+    pub wijziging: Option<Wijziging>,
+}
+
+/// What a 317 asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wijziging {
+    /// ReferentieAanbieder: the provider's key of the request, which the answer names.
+    pub referentie: String,
+    /// RedenVerzoek: 1 the client's situation changed, 2 the care plan changed.
+    pub reden: u8,
+    /// The ToewijzingNummer of each TeWijzigenProduct, in order.
+    pub te_wijzigen: Vec<u64>,
+    /// How many NieuweProducten/NieuwProduct it asks for.
+    pub nieuwe_producten: u32,
 }
 
 /// One product line of a 301, 305 or 307.
@@ -109,8 +127,8 @@ pub enum Refused {
     /// does not need: purpose limitation (AVG art. 5 lid 1 onder b).
     #[error("{0}")]
     Declaration(String),
-    /// A message type Rondom recognises but does not read (yet): 317, 319 and retour
-    /// messages. The text names the message.
+    /// A message type Rondom recognises but does not read (yet): 319 and retour messages.
+    /// The text names the message.
     #[error("{0}")]
     NotRead(String),
     /// The message breaks the standard's rules: every violation, each with its element path
@@ -225,6 +243,7 @@ impl Kind {
             Kind::Start => 305,
             Kind::Stop => 307,
             Kind::Verzoek => 315,
+            Kind::Wijziging => 317,
         }
     }
 
@@ -235,6 +254,8 @@ impl Kind {
             Kind::Start => ("StartProducten", "StartProduct"),
             Kind::Stop => ("StopProducten", "StopProduct"),
             Kind::Verzoek => ("AangevraagdeProducten", "AangevraagdProduct"),
+            // A 317 lists what it asks under Client/Verzoek: read as one request.
+            Kind::Wijziging => ("Verzoek", "Verzoek"),
         }
     }
 }
@@ -272,6 +293,8 @@ impl Spec {
             (Standard::Ijw, Kind::Stop) => "440",
             (Standard::Iwmo, Kind::Verzoek) => "444",
             (Standard::Ijw, Kind::Verzoek) => "446",
+            (Standard::Iwmo, Kind::Wijziging) => "480",
+            (Standard::Ijw, Kind::Wijziging) => "486",
         }
     }
 }
@@ -363,13 +386,14 @@ fn identify(root: Node) -> Result<Spec, Refused> {
 /// The 3.2 message a number names: read, or refused with the reason.
 fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
     let name = message_name(standard, number);
-    let read =
-        "Rondom reads 301 (toewijzing), 305 (start), 307 (stop) and 315 (verzoek om toewijzing)";
+    let read = "Rondom reads 301 (toewijzing), 305 (start), 307 (stop), 315 (verzoek om \
+                toewijzing) and 317 (verzoek om wijziging)";
     match number {
         301 => Ok(Spec::new(standard, Kind::Toewijzing)),
         305 => Ok(Spec::new(standard, Kind::Start)),
         307 => Ok(Spec::new(standard, Kind::Stop)),
         315 => Ok(Spec::new(standard, Kind::Verzoek)),
+        317 => Ok(Spec::new(standard, Kind::Wijziging)),
         323 | 325 => {
             let what = if number == 323 {
                 "declaratie"
@@ -381,15 +405,9 @@ fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
                  not need (purpose limitation, AVG art. 5 lid 1 onder b)"
             )))
         }
-        317 | 319 => {
-            let what = match number {
-                317 => "verzoek om wijziging",
-                _ => "antwoordbericht",
-            };
-            Err(Refused::NotRead(format!(
-                "{name} ({what}) is not read (yet): {read}"
-            )))
-        }
+        319 => Err(Refused::NotRead(format!(
+            "{name} (antwoordbericht) is not read (yet): {read}"
+        ))),
         302 | 306 | 308 | 316 | 318 | 320 => {
             let heen = message_name(standard, number - 1);
             Err(Refused::NotRead(format!(
@@ -517,6 +535,29 @@ const AANGEVRAAGD_PRODUCT: &[Elem] = &[
     msg("Commentaar"),
 ];
 const VERWIJZER: &[Elem] = &[basis("Type"), basis("Naam"), basis("ZorgverlenerCode")];
+const CLIENT_317: &[Elem] = &[msg("Bsn"), msg("Verzoek")];
+const VERZOEK_317: &[Elem] = &[
+    msg("ReferentieAanbieder"),
+    msg("RedenVerzoek"),
+    msg("OngewijzigdeProducten"),
+    msg("TeWijzigenProducten"),
+    msg("NieuweProducten"),
+];
+const ONGEWIJZIGD_PRODUCT: &[Elem] = &[msg("ToewijzingNummer")];
+const TE_WIJZIGEN_PRODUCT: &[Elem] = &[
+    msg("ToewijzingNummer"),
+    msg("GewensteIngangsdatum"),
+    msg("Einddatum"),
+    msg("Omvang"),
+    msg("Budget"),
+];
+const NIEUW_PRODUCT: &[Elem] = &[
+    msg("Product"),
+    msg("GewensteIngangsdatum"),
+    msg("Einddatum"),
+    msg("Omvang"),
+    msg("Budget"),
+];
 const TOEGEWEZEN_PRODUCT: &[Elem] = &[
     msg("ToewijzingNummer"),
     msg("ReferentieAanbieder"),
@@ -555,6 +596,7 @@ impl Spec {
             (Kind::Stop, _) => CLIENT_307,
             (Kind::Verzoek, Standard::Iwmo) => CLIENT_315_IWMO,
             (Kind::Verzoek, Standard::Ijw) => CLIENT_315_IJW,
+            (Kind::Wijziging, _) => CLIENT_317,
         }
     }
 
@@ -564,6 +606,7 @@ impl Spec {
             Kind::Start => START_PRODUCT,
             Kind::Stop => STOP_PRODUCT,
             Kind::Verzoek => AANGEVRAAGD_PRODUCT,
+            Kind::Wijziging => VERZOEK_317,
         }
     }
 }
@@ -779,6 +822,7 @@ struct ClientParts {
     bsn: Option<String>,
     geboortedatum: Option<NaiveDate>,
     products: Option<Vec<ProductLine>>,
+    wijziging: Option<Wijziging>,
 }
 
 /// One pass over a message, collecting every violation.
@@ -976,7 +1020,7 @@ impl<'s> Walk<'s> {
         // 301 goes from gemeente to aanbieder, 305, 307 and 315 the other way.
         let (from, to): (Code, Code) = match self.spec.kind {
             Kind::Toewijzing => (gemeente, agb),
-            Kind::Start | Kind::Stop | Kind::Verzoek => (agb, gemeente),
+            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => (agb, gemeente),
         };
         let afzender = self.field(node, path, ("Afzender", m), true, from);
         let ontvanger = self.field(node, path, ("Ontvanger", m), true, to);
@@ -1012,6 +1056,17 @@ impl<'s> Walk<'s> {
         let path = "Client";
         self.model(node, path, self.spec.client_model());
         let bsn = self.field(node, path, ("Bsn", Ns::Message), true, bsn);
+        if self.spec.kind == Kind::Wijziging {
+            let wijziging = self
+                .required(node, path, "Verzoek")
+                .and_then(|verzoek| self.wijziging(verzoek));
+            return ClientParts {
+                bsn,
+                geboortedatum: None,
+                products: Some(Vec::new()),
+                wijziging,
+            };
+        }
         let geboortedatum = self
             .required(node, path, "Geboortedatum")
             .and_then(|child| {
@@ -1024,6 +1079,105 @@ impl<'s> Walk<'s> {
             bsn,
             geboortedatum,
             products,
+            wijziging: None,
+        }
+    }
+
+    /// Client/Verzoek of a 317: the reference and reason, the toewijzingen it leaves as they
+    /// are and those it asks to change (each number once), and the products it asks anew.
+    /// Omvang and Budget are not read.
+    fn wijziging(&mut self, node: Node) -> Option<Wijziging> {
+        let path = "Client/Verzoek";
+        let m = Ns::Message;
+        self.model(node, path, VERZOEK_317);
+        let referentie = self.field(node, path, ("ReferentieAanbieder", m), true, |text| {
+            text_line(text, 36, "LDT_Referentie")
+        });
+        let reden = self.field(node, path, ("RedenVerzoek", m), true, |text| {
+            let rule = "not 1 (clientsituatie) or 2 (zorgplan) (LDT_RedenVerzoek)".to_owned();
+            one_of(text, &["1", "2"], rule).map(|code| if code == "1" { 1 } else { 2 })
+        });
+        let ongewijzigd = self.listed(node, path, ("OngewijzigdeProducten", "OngewijzigdProduct"));
+        let te_wijzigen = self.listed(node, path, ("TeWijzigenProducten", "TeWijzigenProduct"));
+        let nieuw = self.listed(node, path, ("NieuweProducten", "NieuwProduct"));
+        let mut numbers: Vec<(u64, String)> = Vec::new();
+        for (at, item) in &ongewijzigd {
+            self.model(*item, at, ONGEWIJZIGD_PRODUCT);
+            if let Some(number) = self.field(*item, at, ("ToewijzingNummer", m), true, nummer) {
+                numbers.push((number, at.clone()));
+            }
+        }
+        let mut changed = Vec::new();
+        for (at, item) in &te_wijzigen {
+            self.model(*item, at, TE_WIJZIGEN_PRODUCT);
+            if let Some(number) = self.field(*item, at, ("ToewijzingNummer", m), true, nummer) {
+                numbers.push((number, at.clone()));
+                changed.push(number);
+            }
+            self.wish(*item, at);
+        }
+        for (at, item) in &nieuw {
+            self.model(*item, at, NIEUW_PRODUCT);
+            self.product(*item, at);
+            self.wish(*item, at);
+        }
+        self.each_number_once(&numbers);
+        Some(Wijziging {
+            referentie: referentie?,
+            reden: reden?,
+            te_wijzigen: changed,
+            nieuwe_producten: u32::try_from(nieuw.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// The items `item` of the optional list `list` under `node`, each with its path; a list
+    /// that is there holds at least one.
+    fn listed<'a, 'i>(
+        &mut self,
+        node: Node<'a, 'i>,
+        path: &str,
+        (list, item): (&str, &'static str),
+    ) -> Vec<(String, Node<'a, 'i>)> {
+        let Some(wrapper) = self.find(node, list, Ns::Message) else {
+            return Vec::new();
+        };
+        let list_path = join(path, list);
+        self.model(wrapper, &list_path, &[many(item)]);
+        let uri = self.uri(Ns::Message);
+        let items: Vec<(String, Node)> = wrapper
+            .children()
+            .filter(|child| {
+                child.is_element()
+                    && child.tag_name().name() == item
+                    && child.tag_name().namespace() == Some(uri)
+            })
+            .enumerate()
+            .map(|(index, child)| (format!("{list_path}/{item}[{}]", index + 1), child))
+            .collect();
+        if items.is_empty() {
+            let rule = format!("at least one {item} (minOccurs 1 in {})", self.spec.name);
+            self.flag(&join(&list_path, item), rule, TECHNICAL);
+        }
+        items
+    }
+
+    /// The day a 317 asks a change or a product to start, and its end (not before it).
+    fn wish(&mut self, node: Node, path: &str) {
+        let m = Ns::Message;
+        let begin = self.field(node, path, ("GewensteIngangsdatum", m), true, date);
+        let end = self.field(node, path, ("Einddatum", m), false, date);
+        self.period_named(path, ("GewensteIngangsdatum", "Einddatum"), begin, end);
+    }
+
+    /// 317: a toewijzing is named once, as unchanged or as to change.
+    fn each_number_once(&mut self, numbers: &[(u64, String)]) {
+        for (index, (number, at)) in numbers.iter().enumerate() {
+            if let Some((_, earlier)) = numbers[..index].iter().find(|(seen, _)| seen == number) {
+                let rule = format!(
+                    "the same ToewijzingNummer as {earlier}: a request names a toewijzing once"
+                );
+                self.flag(&join(at, "ToewijzingNummer"), rule, None);
+            }
         }
     }
 
@@ -1064,7 +1218,7 @@ impl<'s> Walk<'s> {
         let toewijzing_dag = match self.spec.kind {
             Kind::Toewijzing => Some("Toewijzingsdatum"),
             Kind::Start | Kind::Stop => Some("ToewijzingIngangsdatum"),
-            Kind::Verzoek => None,
+            Kind::Verzoek | Kind::Wijziging => None,
         };
         if let Some(name) = toewijzing_dag {
             self.field(node, path, (name, Ns::Message), false, date);
@@ -1079,6 +1233,8 @@ impl<'s> Walk<'s> {
             Kind::Start => self.start(node, path, common),
             Kind::Stop => self.stop(node, path, common),
             Kind::Verzoek => self.verzoek(node, path, common),
+            // A 317 has no product lines: its Verzoek is read whole (`wijziging`).
+            Kind::Wijziging => None,
         }
     }
 
@@ -1354,8 +1510,15 @@ fn assemble(spec: &Spec, header: HeaderParts, client: ClientParts) -> Option<Mes
         identificatie: header.identificatie?,
         dagtekening: header.dagtekening?,
         bsn: client.bsn?,
-        geboortedatum: client.geboortedatum?,
+        geboortedatum: match spec.kind {
+            Kind::Wijziging => None,
+            _ => Some(client.geboortedatum?),
+        },
         products: client.products?,
+        wijziging: match spec.kind {
+            Kind::Wijziging => Some(client.wijziging?),
+            _ => None,
+        },
     })
 }
 
@@ -1427,7 +1590,7 @@ mod tests {
         assert_eq!(message.identificatie, "123456789012");
         assert_eq!(message.dagtekening, day("2023-08-13"));
         assert_eq!(message.bsn, "999900006");
-        assert_eq!(message.geboortedatum, day("1967-08-13"));
+        assert_eq!(message.geboortedatum, Some(day("1967-08-13")));
         assert_eq!(
             message.products,
             vec![ProductLine {
@@ -1459,7 +1622,7 @@ mod tests {
         assert_eq!(message.identificatie, "123456789013");
         assert_eq!(message.dagtekening, day("2025-04-05"));
         assert_eq!(message.bsn, "999900006");
-        assert_eq!(message.geboortedatum, day("1967-08-13"));
+        assert_eq!(message.geboortedatum, Some(day("1967-08-13")));
         assert_eq!(message.products.len(), 2);
         let first = &message.products[0];
         assert_eq!(first.toewijzing_nummer, Some(300201));
@@ -1510,7 +1673,7 @@ mod tests {
         assert_eq!(message.identificatie, "123456789012");
         assert_eq!(message.dagtekening, day("2026-04-01"));
         assert_eq!(message.bsn, "999900006");
-        assert_eq!(message.geboortedatum, day("2010-02-14"));
+        assert_eq!(message.geboortedatum, Some(day("2010-02-14")));
         assert_eq!(message.products.len(), 2);
         let first = &message.products[0];
         assert_eq!(first.toewijzing_nummer, Some(300201));
@@ -1537,7 +1700,7 @@ mod tests {
         assert_eq!(message.identificatie, "123456789012");
         assert_eq!(message.dagtekening, day("2026-04-15"));
         assert_eq!(message.bsn, "999900006");
-        assert_eq!(message.geboortedatum, day("2010-02-14"));
+        assert_eq!(message.geboortedatum, Some(day("2010-02-14")));
         assert_eq!(message.products[0].toewijzing_nummer, Some(300201));
         assert_eq!(message.products[0].begindatum, day("2026-04-03"));
         assert_eq!(message.products[1].begindatum, day("2026-04-15"));
@@ -1590,7 +1753,7 @@ mod tests {
             (message.afzender.as_str(), message.ontvanger.as_str()),
             ("42420001", "0384")
         );
-        assert_eq!(message.geboortedatum, day("1972-07-16"));
+        assert_eq!(message.geboortedatum, Some(day("1972-07-16")));
         let lines: Vec<_> = message
             .products
             .iter()
@@ -1665,6 +1828,78 @@ mod tests {
         assert_eq!(
             paths(&violations(gezag.as_bytes())),
             ["Client/GezagsdragerBekend"]
+        );
+    }
+
+    /// The WMO317 made for the tests (the iStandaarden examples hold none).
+    const WMO317: &str = include_str!("../testdata/WMO317.xml");
+
+    /// WMO317 as a JW317: the same tree in the iJw namespaces, with a jeugd product.
+    fn jw317() -> String {
+        WMO317
+            .replace("iwmo/3_2/wmo317", "ijw/3_2/jw317")
+            .replace("iwmo/3_2/basisschema", "ijw/3_2/basisschema")
+            .replace("wmo317", "jw317")
+            .replace("iwmo:", "ijw:")
+            .replace("xmlns:iwmo", "xmlns:ijw")
+            .replace(">480<", ">486<")
+            .replace(">02<", ">45<")
+            .replace(">02A01<", ">45A01<")
+    }
+
+    #[test]
+    fn a_317_reads_as_one_request() {
+        for (xml, standard) in [
+            (WMO317.to_owned(), Standard::Iwmo),
+            (jw317(), Standard::Ijw),
+        ] {
+            let message = read(xml.as_bytes()).expect("a 317");
+            assert_eq!(
+                (message.standard, message.kind),
+                (standard, Kind::Wijziging)
+            );
+            assert_eq!(message.bsn, "999900006");
+            assert_eq!(message.geboortedatum, None);
+            assert!(message.products.is_empty());
+            assert_eq!(
+                message.wijziging,
+                Some(Wijziging {
+                    referentie: "R-317-1".into(),
+                    reden: 2,
+                    te_wijzigen: vec![101],
+                    nieuwe_producten: 1,
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn a_317_names_a_toewijzing_once_and_asks_periods_that_end_after_they_start() {
+        let twice = WMO317.replace(
+            "<wmo317:TeWijzigenProducten>",
+            "<wmo317:OngewijzigdeProducten><wmo317:OngewijzigdProduct>\
+             <wmo317:ToewijzingNummer>0101</wmo317:ToewijzingNummer>\
+             </wmo317:OngewijzigdProduct></wmo317:OngewijzigdeProducten><wmo317:TeWijzigenProducten>",
+        );
+        let found = violations(twice.as_bytes());
+        assert_eq!(
+            paths(&found),
+            ["Client/Verzoek/TeWijzigenProducten/TeWijzigenProduct[1]/ToewijzingNummer"]
+        );
+        let backwards = WMO317.replace(">2023-12-31<", ">2023-09-30<");
+        assert_eq!(
+            paths(&violations(backwards.as_bytes())),
+            ["Client/Verzoek/TeWijzigenProducten/TeWijzigenProduct[1]/Einddatum"]
+        );
+        // A list that is there holds at least one item.
+        let (before, rest) = WMO317
+            .split_once("<wmo317:NieuwProduct>")
+            .expect("a NieuwProduct");
+        let (_, after) = rest.split_once("</wmo317:NieuwProduct>").expect("its end");
+        let empty_list = format!("{before}{after}");
+        assert_eq!(
+            paths(&violations(empty_list.as_bytes())),
+            ["Client/Verzoek/NieuweProducten/NieuwProduct"]
         );
     }
 

@@ -260,9 +260,9 @@ pub fn ask_toewijzing(check: &mut Check, verzoek: v1::ToewijzingGevraagd) -> Opt
     rondom_adapter::shared::verzoek::toewijzing(check, verzoek)
 }
 
-/// The `wijziging_gevraagd` event of a provider's request to change (JW317).
+/// The `wijziging_gevraagd` event of a provider's request to change (JW317), which names the
+/// jeugdige by BSN alone: the toewijzingen it asks to change were for a jeugdige.
 pub fn ask_wijziging(check: &mut Check, verzoek: v1::WijzigingGevraagd) -> Option<Body> {
-    check.younger_than(23, JEUGDWET);
     rondom_adapter::shared::verzoek::wijziging(check, verzoek)
 }
 
