@@ -1,5 +1,7 @@
 //! The person registry: which household each person (by pseudonym) belongs to, in KV
-//! `RONDOM_PERSONS`. Every entry is written with an atomic create, so two adapters that see the
+//! `RONDOM_PERSONS`. It also holds where each provider's request (iWmo/iJw 315, 317) landed,
+//! under a keyed form of the provider's reference, for the gemeente's answer (319), which
+//! names no person. Every entry is written with an atomic create, so two adapters that see the
 //! same new person at once agree on one household: the loser of the race adopts the winner's.
 
 use async_nats::jetstream::kv;

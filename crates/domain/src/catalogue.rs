@@ -311,6 +311,16 @@ pub mod wmo {
         &[],
     )
     .asked_by_provider();
+    /// The stage follows the answer: refused ends the request, in onderzoek moves it on.
+    pub const VERZOEK_BEANTWOORD: EventKind = row(
+        Pillar::Wmo,
+        "verzoek_beantwoord",
+        "antwoord op verzoek (WMO319)",
+        Household,
+        None,
+        &[],
+        &[],
+    );
 }
 
 /// Jeugdwet.
@@ -396,6 +406,16 @@ pub mod jeugd {
         &[],
     )
     .asked_by_provider();
+    /// The stage follows the answer: refused ends the request, in onderzoek moves it on.
+    pub const VERZOEK_BEANTWOORD: EventKind = row(
+        Pillar::Jeugd,
+        "verzoek_beantwoord",
+        "antwoord op verzoek (JW319)",
+        Household,
+        None,
+        &[],
+        &[],
+    );
     pub const VEILIG_THUIS_BETROKKEN: EventKind = row(
         Pillar::Jeugd,
         "veilig_thuis_betrokken",
@@ -700,6 +720,7 @@ pub const KINDS: &[EventKind] = &[
     wmo::VOORZIENING_GESTOPT,
     wmo::TOEWIJZING_GEVRAAGD,
     wmo::WIJZIGING_GEVRAAGD,
+    wmo::VERZOEK_BEANTWOORD,
     jeugd::HULPVRAAG_ONTVANGEN,
     jeugd::AANVRAAG_ONTVANGEN,
     jeugd::BESCHIKKING_AFGEGEVEN,
@@ -708,6 +729,7 @@ pub const KINDS: &[EventKind] = &[
     jeugd::JEUGDHULP_BEEINDIGD,
     jeugd::TOEWIJZING_GEVRAAGD,
     jeugd::WIJZIGING_GEVRAAGD,
+    jeugd::VERZOEK_BEANTWOORD,
     jeugd::VEILIG_THUIS_BETROKKEN,
     jeugd::JEUGDBESCHERMINGSMAATREGEL_GESTART,
     jeugd::JEUGDBESCHERMINGSMAATREGEL_BEEINDIGD,

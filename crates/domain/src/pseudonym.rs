@@ -18,6 +18,7 @@ use crate::bsn::Bsn;
 /// Domain separation, so the same key can never yield the same MAC for another purpose.
 const CONTEXT: &[u8] = b"rondom/v1/person-pseudonym\0";
 const IN_HOUSEHOLD: &[u8] = b"rondom/v1/household-person-pseudonym\0";
+const REQUEST: &[u8] = b"rondom/v1/provider-request\0";
 
 /// The secret key behind every pseudonym. `Debug` never shows it; its bytes are wiped when
 /// it goes.
@@ -52,6 +53,20 @@ impl PseudonymKey {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key size");
         mac.update(CONTEXT);
         mac.update(bsn.as_str().as_bytes());
+        Pseudonym(mac.finalize().into_bytes().into())
+    }
+
+    /// Returns the key in the registry of a provider's request (iWmo/iJw 315, 317): its case
+    /// in `pillar`, which the provider's reference names. The gemeente's answer (319) names no
+    /// person and finds the household of the request by it; an erasure, which knows the
+    /// household's cases, removes it. It can never equal a person's pseudonym (another
+    /// context).
+    pub fn of_request(&self, pillar: &str, case_id: &str) -> Pseudonym {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key size");
+        mac.update(REQUEST);
+        mac.update(pillar.as_bytes());
+        mac.update(b"\0");
+        mac.update(case_id.as_bytes());
         Pseudonym(mac.finalize().into_bytes().into())
     }
 
@@ -157,6 +172,17 @@ mod tests {
         let first = PseudonymKey::from_bytes([1; 32]).pseudonym(&bsn("111222333"));
         let second = PseudonymKey::from_bytes([2; 32]).pseudonym(&bsn("111222333"));
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_request_has_a_key_of_its_own_per_pillar_and_case() {
+        let key = PseudonymKey::from_bytes([1; 32]);
+        let request = key.of_request("wmo", "111222333");
+        assert_eq!(request, key.of_request("wmo", "111222333"));
+        assert_ne!(request, key.of_request("jeugd", "111222333"));
+        assert_ne!(request, key.of_request("wmo", "111222334"));
+        // Never a person's: a case that is a BSN does not find that person.
+        assert_ne!(request, key.pseudonym(&bsn("111222333")));
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub struct WriteInput {
     pub occurred_at: Option<DateTime<Utc>>,
     pub case_id: String,
     pub note: String,
+    /// The write names no person: the gemeente's answer to a provider's request (iWmo/iJw
+    /// 319), placed where the request was. Every other write names at least one.
+    pub names_no_person: bool,
 }
 
 /// A checked write context.
@@ -49,7 +52,11 @@ impl WriteHeader {
         let mut checks = HeaderChecks::new(prefix, violations);
         let (idempotency_key, source) = checks.sender(&input.idempotency_key, &input.source_system);
         let gemeente = checks.gemeente(&input.gemeente_code);
-        let persons = checks.persons(&input.persons);
+        let persons = if input.names_no_person && input.persons.is_empty() {
+            Some(Vec::new())
+        } else {
+            checks.persons(&input.persons)
+        };
         let occurred_at = checks.happened_at("occurred_at", input.occurred_at, now);
         let case_id = check_case_id(&input.case_id)
             .map_err(|err| {
@@ -171,6 +178,7 @@ mod tests {
             occurred_at: Some(now()),
             case_id: "WMO-2026-1".into(),
             note: String::new(),
+            names_no_person: false,
         }
     }
 

@@ -11,6 +11,7 @@
 //! - `deadlines` — deadlines started, met, lapsed, suspended and resumed
 //! - `delivery` — a toewijzing, start or stop of care, corrected or withdrawn
 //! - `involvement` — who is involved with a household, from where to where
+//! - `verzoek` — a provider's requests (315, 317) and the gemeente's answer (319)
 //! - [`assess`] — how a view stands on a day: deadline states, risk flags
 
 pub mod assess;
@@ -22,6 +23,7 @@ mod involvement;
 mod law;
 pub mod model;
 mod step;
+mod verzoek;
 
 pub use fold::{Folded, active_pillars, fold};
 pub use model::{

@@ -1,5 +1,6 @@
 //! `EraseHousehold`: crypto-shredding a household. In this order, each step safe to repeat:
-//! its members leave the person registry (a later write about them starts a new household;
+//! its members, and the provider requests of its cases, leave the person registry (a later
+//! write about them starts a new household, a later answer to such a request finds none;
 //! first, because the view forgets them with the erasure), the erasure event is published
 //! (who and why, no personal data), the household's key is destroyed, and the call waits
 //! until the projector has cleared the views.
@@ -84,6 +85,13 @@ pub async fn erase(
                     .leave(&read.pseudonyms.pseudonym(&bsn), household)
                     .await?;
             }
+        }
+    }
+    // A provider's request is kept under its case, for the gemeente's answer to find.
+    for case in &stored.trajectories {
+        if let Some(pillar) = rondom_proto::convert::pillar_from_proto(case.pillar) {
+            let request = read.pseudonyms.of_request(pillar.as_str(), &case.case_id);
+            eraser.registry.leave(&request, household).await?;
         }
     }
     let (position, already_erased) = match &stored.erasure {

@@ -135,6 +135,21 @@ pub async fn renew(
                 persons.push(bsn);
             }
         }
+        // A provider's request, kept under its case for the gemeente's answer, moves along.
+        for case in &household.trajectories {
+            let Some(pillar) = rondom_proto::convert::pillar_from_proto(case.pillar) else {
+                continue;
+            };
+            let old = old_key.of_request(pillar.as_str(), &case.case_id);
+            if old != new_key.of_request(pillar.as_str(), &case.case_id)
+                && registry.lookup(&old).await? == Some(id)
+            {
+                registry
+                    .join(&new_key.of_request(pillar.as_str(), &case.case_id), id)
+                    .await?;
+                registry.leave(&old, id).await?;
+            }
+        }
         if changes.is_empty() {
             continue;
         }

@@ -11,6 +11,7 @@ use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
 use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::i_standaard_service_client::IStandaardServiceClient;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -657,4 +658,123 @@ async fn a_providers_request_to_change_is_one_event_for_the_gemeente() {
             nieuwe_producten: 1,
         }))
     );
+}
+
+/// A message made for the tests, from the adapter's testdata.
+fn made_for_tests(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/adapters/istandaard/testdata")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn the_gemeentes_answer_finds_the_request_it_answers_without_naming_the_client() {
+    let hub = hub().await;
+    submit(&hub, WMO_PROVIDER, &example("iwmo", "WMO315.xml"))
+        .await
+        .expect("WMO315");
+    // 0384 refuses the first request (ReferentieAanbieder 42420001): no contract.
+    let wmo319 = made_for_tests("WMO319.xml");
+    validates("iwmo", "WMO319.xsd", &wmo319);
+    let denied = submit(&hub, WMO_PROVIDER, &wmo319)
+        .await
+        .expect_err("a provider's 319");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let answered = submit(&hub, WMO_BACKOFFICE, &wmo319).await.expect("WMO319");
+    let written = &answered.events[0];
+
+    let mut households = HouseholdServiceClient::new(hub.connect(Some(WMO_BACKOFFICE)).await);
+    let view = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::by_bsn("999900006", written.position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    // The answer went to the household of the request, and ended that request only.
+    assert_eq!(view.household_id, written.household_id);
+    let timeline = households
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            oldest_first: true,
+            ..rondom_e2e::timeline(&view.household_id, written.position)
+        })
+        .await
+        .expect("the timeline")
+        .into_inner();
+    let first_case = timeline.entries[0].case_id.clone();
+    let answer = timeline.entries.last().expect("the answer");
+    assert_eq!(
+        (answer.kind.as_str(), answer.case_id.as_str()),
+        ("verzoek_beantwoord", first_case.as_str())
+    );
+    assert_eq!(
+        answer.title,
+        "antwoord op verzoek (WMO319): afgewezen, geen contract, aanbieder 42420001"
+    );
+    let states: Vec<(bool, i32)> = view
+        .trajectories
+        .iter()
+        .map(|case| (case.case_id == first_case, case.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (true, v1::TrajectoryState::Beeindigd as i32),
+            (false, v1::TrajectoryState::Aangemeld as i32)
+        ]
+    );
+
+    // An answer to a request Rondom does not hold gets the standard's retourcode 9355.
+    let unknown = String::from_utf8(wmo319)
+        .expect("UTF-8")
+        .replace(">A319-1<", ">A319-2<")
+        .replace(
+            ">42420001</wmo319:ReferentieAanbieder>",
+            ">onbekend</wmo319:ReferentieAanbieder>",
+        );
+    let refused = submit(&hub, WMO_BACKOFFICE, unknown.as_bytes())
+        .await
+        .expect_err("an answer to no request");
+    let reasons = violations(&refused);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert_eq!(reasons[0].0, "Antwoord/ReferentieAanbieder");
+    assert!(reasons[0].1.contains("9355"), "{reasons:?}");
+
+    // After an erasure the request is gone from the registry too: an answer to the second
+    // request finds nothing to answer.
+    OperatorServiceClient::new(hub.client_for(rondom_e2e::DevClient::Operator).await)
+        .erase_household(v1::EraseHouseholdRequest {
+            household_id: view.household_id.clone(),
+            reden: v1::ErasureReason::VerzoekBetrokkene as i32,
+        })
+        .await
+        .expect("the operator erases");
+    let second = unknown.replace(">A319-2<", ">A319-3<").replace(
+        ">onbekend</wmo319:ReferentieAanbieder>",
+        ">42420002</wmo319:ReferentieAanbieder>",
+    );
+    let refused = submit(&hub, WMO_BACKOFFICE, second.as_bytes())
+        .await
+        .expect_err("an answer to a request of an erased household");
+    assert!(violations(&refused)[0].1.contains("9355"));
+    // Nothing in the registry leads to the erased household any more.
+    let registry =
+        rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::PERSONS_BUCKET)
+            .await
+            .expect("the registry");
+    let mut names = registry.keys().await.expect("its keys");
+    while let Some(name) = futures::StreamExt::next(&mut names).await {
+        let name = name.expect("a key");
+        let value = registry.get(&name).await.expect("an entry");
+        assert_ne!(
+            value.as_deref(),
+            Some(view.household_id.as_bytes()),
+            "{name} still leads to the erased household"
+        );
+    }
 }

@@ -9,6 +9,49 @@ use rondom_proto::v1::operator_service_client::OperatorServiceClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 use rondom_runtime::keys;
 
+/// The WMO317 of the adapter's tests, sent by the development Wmo provider to the
+/// development gemeente about Fatima (111222333).
+fn wmo317_for_fatima() -> Vec<u8> {
+    testdata("WMO317.xml")
+        .replace(">42420001<", ">87654321<")
+        .replace(">0384<", ">0363<")
+        .replace(">999900006<", ">111222333<")
+        .into_bytes()
+}
+
+/// The gemeente's answer to it.
+fn wmo319_for_fatima() -> Vec<u8> {
+    testdata("WMO319.xml")
+        .replace(
+            ">42420001</wmo319:Ontvanger>",
+            ">87654321</wmo319:Ontvanger>",
+        )
+        .replace(">0384<", ">0363<")
+        .replace(
+            ">42420001</wmo319:ReferentieAanbieder>",
+            ">R-317-1</wmo319:ReferentieAanbieder>",
+        )
+        .into_bytes()
+}
+
+fn testdata(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/adapters/istandaard/testdata")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+async fn istandaard(
+    hub: &TestHub,
+    client: DevClient,
+    xml: &[u8],
+) -> Result<v1::SubmitResponse, tonic::Status> {
+    v1::i_standaard_service_client::IStandaardServiceClient::new(hub.client_for(client).await)
+        .submit(v1::SubmitRequest { xml: xml.to_vec() })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
 /// Posts one wijkteam signal per (idempotency key, BSN, number), in order.
 async fn post(
     mut signals: SignalServiceClient<Connection>,
@@ -143,6 +186,15 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
         })
         .await
         .expect("erased");
+    // The Wmo provider asks to change care for Fatima (a 317): the gemeente's answer, which
+    // names no person, must still find her household after the rotation.
+    istandaard(
+        &hub,
+        DevClient::Partner(rondom_domain::Pillar::Wmo),
+        &wmo317_for_fatima(),
+    )
+    .await
+    .expect("the 317");
     let old_keys = keys::Keys::load_or_generate(&key_dir).expect("keys");
     let old_key = old_keys.pseudonym.clone();
 
@@ -199,6 +251,15 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
             new_key.in_household(&bsn, &household).to_string()
         );
     }
+    // The gemeente's answer finds the request under the new key.
+    let answered = istandaard(
+        &hub,
+        DevClient::BackOffice(rondom_domain::Pillar::Wmo),
+        &wmo319_for_fatima(),
+    )
+    .await
+    .expect("the 319 finds the request after the rotation");
+    assert_eq!(answered.events[0].household_id, family.household_id);
     // The registry holds only the new pseudonyms.
     let persons =
         rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::PERSONS_BUCKET)

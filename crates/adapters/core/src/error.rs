@@ -22,6 +22,10 @@ pub enum Error {
     /// the same answer whether or not the persons or household exist.
     #[error("no toewijzing to your organisation for this case")]
     NotAssigned,
+    /// An answer to a provider's request that Rondom holds no request for (of that case, in
+    /// a gemeente the caller serves).
+    #[error("no request {case_id}")]
+    UnknownRequest { case_id: String },
     #[error("bus operation failed")]
     Bus(#[from] rondom_bus::Error),
     /// A mistake in Rondom itself (an adapter writing another pillar's kind); logged where
@@ -43,6 +47,7 @@ impl From<Error> for Status {
                 "no toewijzing of this case to your organisation: a provider writes only about \
                  care the gemeente assigned to it",
             ),
+            Error::UnknownRequest { case_id } => status::not_found("request", &case_id),
             Error::Internal => Status::internal("internal error"),
             Error::Stale { current } => status::aborted(
                 format!(

@@ -97,7 +97,28 @@ impl PillarWriter {
         context: Option<v1::WriteContext>,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let result = self.publish(caller, pillar, kind, context, build).await;
+        self.write_placed(caller, pillar, kind, context, Place::Persons, build)
+            .await
+    }
+
+    /// [`PillarWriter::write`], for a write `place` puts elsewhere than with its persons
+    /// alone: a provider's request, or the gemeente's answer to one.
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write`]; `NOT_FOUND` for an answer to a request Rondom does not
+    /// hold.
+    pub async fn write_placed(
+        &self,
+        caller: &Caller,
+        pillar: Pillar,
+        kind: &'static EventKind,
+        context: Option<v1::WriteContext>,
+        place: Place,
+        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let result = self
+            .publish(caller, pillar, kind, context, place, build)
+            .await;
         let written = self
             .writer
             .audited(caller, &event_type(pillar, kind.name), result)
@@ -118,6 +139,7 @@ impl PillarWriter {
         pillar: Pillar,
         kind: &'static EventKind,
         context: Option<v1::WriteContext>,
+        place: Place,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> crate::Result<Written> {
         of_pillar(kind, pillar)?;
@@ -140,6 +162,7 @@ impl PillarWriter {
             occurred_at: context.occurred_at.as_ref().and_then(datetime),
             case_id: context.case_id,
             note: context.note,
+            names_no_person: place == Place::AnswerTo,
         };
         let now = check.now();
         let header = WriteHeader::check(input, now, "context", check.violations_mut());
@@ -171,13 +194,17 @@ impl PillarWriter {
             kind: kind.name,
             gemeente: Some(header.gemeente),
             persons,
-            target: Target::OfPersons,
+            target: match place {
+                Place::AnswerTo => Target::OfRequest,
+                Place::Persons | Place::Request => Target::OfPersons,
+            },
             occurred_at: header.occurred_at,
             case_id: header.case_id,
             note: header.note,
             body,
             gemeenten: client.gemeenten.clone(),
             assignment,
+            makes_request: place == Place::Request,
             writer: client.writer(),
         };
         self.writer.write(draft).await
@@ -282,10 +309,24 @@ impl PillarWriter {
             body,
             gemeenten: caller.client.gemeenten.clone(),
             assignment: None,
+            makes_request: false,
             writer: caller.client.writer(),
         };
         self.writer.write(draft).await
     }
+}
+
+/// Where a write of a law's pillar goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The household of the persons it names: every law service's write.
+    Persons,
+    /// The household of the persons it names, which a provider's request (its case) records
+    /// for the answer to find.
+    Request,
+    /// The household of the provider's request of its case, which it answers; it names no
+    /// person.
+    AnswerTo,
 }
 
 /// Checks the birth dates of `persons` (optional; never in the future) and returns them in

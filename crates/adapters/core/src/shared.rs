@@ -148,6 +148,35 @@ pub mod verzoek {
         Some(Body::ToewijzingGevraagd(verzoek))
     }
 
+    /// `verzoek_beantwoord`: the provider answered, the answer, a reason only with a refusal,
+    /// and a gemeentecode when the answer names the woonplaatsbeginsel's gemeente.
+    pub fn antwoord(check: &mut Check, antwoord: v1::VerzoekBeantwoord) -> Option<Body> {
+        check.code("antwoord.aanbieder_agb", &antwoord.aanbieder_agb, check_agb);
+        let verdict = check.choice::<v1::VerzoekAntwoord>(
+            "antwoord.antwoord",
+            antwoord.antwoord,
+            "AFGEWEZEN, IN_ONDERZOEK",
+        )?;
+        if antwoord.reden != 0 {
+            if v1::RedenAfwijzing::try_from(antwoord.reden).is_err() {
+                check.push(
+                    "antwoord.reden",
+                    "antwoord.reden is a RedenAfwijzing 1 to 9",
+                );
+            } else if verdict != v1::VerzoekAntwoord::Afgewezen {
+                check.push("antwoord.reden", "only a refusal (AFGEWEZEN) has a reason");
+            }
+        }
+        let gemeente = &antwoord.woonplaatsbeginsel_gemeente;
+        if !gemeente.is_empty() && gemeente.parse::<rondom_domain::GemeenteCode>().is_err() {
+            check.push(
+                "antwoord.woonplaatsbeginsel_gemeente",
+                "a gemeentecode is 4 digits (CBS), e.g. 0363",
+            );
+        }
+        Some(Body::VerzoekBeantwoord(antwoord))
+    }
+
     /// `wijziging_gevraagd`: the provider, its reason, and something to change or add.
     pub fn wijziging(check: &mut Check, verzoek: v1::WijzigingGevraagd) -> Option<Body> {
         check.code("verzoek.aanbieder_agb", &verzoek.aanbieder_agb, check_agb);

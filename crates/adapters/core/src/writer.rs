@@ -48,6 +48,9 @@ pub enum Target {
         expected_position: u64,
         change: Option<Membership>,
     },
+    /// The household of the provider's request whose case the draft names: the gemeente's
+    /// answer (iWmo/iJw 319), which names no person.
+    OfRequest,
 }
 
 /// The toewijzing a provider's write rests on: the provider may write about care only where
@@ -83,6 +86,10 @@ pub struct Draft {
     pub gemeenten: Vec<GemeenteCode>,
     /// For a provider's write: the toewijzing it must find in the household's log.
     pub assignment: Option<Assignment>,
+    /// The write is a provider's request (iWmo/iJw 315, 317): the registry records the
+    /// household it landed in under its case ([`rondom_domain::PseudonymKey::of_request`]),
+    /// where the answer ([`Target::OfRequest`]) is placed.
+    pub makes_request: bool,
     /// The authenticated client, stamped on the event ([`rondom_access::clients::Client::writer`]).
     pub writer: v1::Writer,
 }
@@ -334,6 +341,7 @@ impl EventWriter {
                 self.place_assigned(&draft, &pseudonyms).await?
             }
             Target::OfPersons => self.place_of_persons(&pseudonyms).await?,
+            Target::OfRequest => self.place_of_request(&draft).await?,
             Target::Household { id, change, .. } => {
                 self.place_in_household(&draft, &pseudonyms, id, change)
                     .await?
@@ -360,6 +368,10 @@ impl EventWriter {
                 Membership::Join => self.registry.join(person, place.household).await?,
                 Membership::Leave => self.registry.leave(person, place.household).await?,
             }
+        }
+        if draft.makes_request {
+            let key = self.request_key(draft.pillar, &draft.case_id);
+            self.registry.join(&key, place.household).await?;
         }
         tracing::info!(
             event_id = %envelope.id,
@@ -391,6 +403,28 @@ impl EventWriter {
         let key = self.keys.get(&household).await?.ok_or(Error::NotAssigned)?;
         let members = known.iter().map(|k| *k == Some(household)).collect();
         Ok(Placement::new(household, members, key))
+    }
+
+    /// The registry's key of the provider's request of `case_id` in `pillar`.
+    fn request_key(&self, pillar: Pillar, case_id: &str) -> Pseudonym {
+        self.pseudonyms.of_request(pillar.as_str(), case_id)
+    }
+
+    /// The household of the request of the answer's case, in a gemeente the client serves;
+    /// the answer is about no person of it.
+    async fn place_of_request(&self, draft: &Draft) -> Result<Placement> {
+        let unknown = || Error::UnknownRequest {
+            case_id: draft.case_id.clone(),
+        };
+        let key = self.request_key(draft.pillar, &draft.case_id);
+        let Some(household) = self.registry.lookup(&key).await? else {
+            return Err(unknown());
+        };
+        if !self.serves(&draft.gemeenten, &household).await? {
+            return Err(unknown());
+        }
+        let key = self.keys.get(&household).await?.ok_or_else(unknown)?;
+        Ok(Placement::new(household, Vec::new(), key))
     }
 
     /// The household of the persons, started for a first write. A household erased between

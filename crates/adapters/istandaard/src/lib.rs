@@ -1,6 +1,6 @@
 //! The iStandaarden adapter: `rondom.v1.IStandaardService`. Wmo and Jeugdwet back-offices and
 //! providers send the iWmo 3.2 and iJw 3.2 messages they already exchange (301 toewijzing,
-//! 305 start, 307 stop, 315 and 317 requests) as they are; the adapter reads each with a real XML parser, checks
+//! 305 start, 307 stop, 315 and 317 requests, 319 answer) as they are; the adapter reads each with a real XML parser, checks
 //! it against the standard's rules that one message can show ([`message`]), and writes the
 //! event of each product line through the law's own payload rules and the shared write path
 //! ([`lines`]), so who may write what is decided as for the law services.

@@ -1,13 +1,13 @@
 //! From one product line of a message to the event it means, through the law's own payload
 //! rules: a 301 line is a toewijzing, a 305 line a start and a 307 line a stop of care, a 315
 //! line a request for a toewijzing, in the Wmo or the Jeugd pillar; a 317 is one request to
-//! change. The gemeente, the provider and the idempotency key come from the message; whether
+//! change, a 319 the gemeente's answer to a request. The gemeente, the provider and the idempotency key come from the message; whether
 //! the caller may send it (the gemeente's back-office of the law for a 301, the provider the
 //! message names as Afzender for the others) is the shared write path's.
 
 use chrono::NaiveDate;
 use rondom_access::audit::Caller;
-use rondom_adapter::PillarWriter;
+use rondom_adapter::{PillarWriter, Place};
 use rondom_adapter_jeugd::rules as jeugd;
 use rondom_adapter_wmo::rules as wmo;
 use rondom_domain::access::Role;
@@ -18,7 +18,10 @@ use rondom_proto::v1;
 use tonic::{Response, Status};
 use tonic_types::StatusExt as _;
 
-use crate::message::{Kind, Message, ProductLine, Standard, Wijziging};
+use crate::message::{Antwoord, Kind, Message, ProductLine, Standard, Wijziging};
+
+/// A law's payload rule: the event's body, if the payload keeps the rules.
+type Rule<T> = fn(&mut rondom_adapter::Check, T) -> Option<v1::event::Body>;
 
 /// The write of one product line, or of a 317's one request.
 #[derive(Debug, Clone, Copy)]
@@ -34,13 +37,16 @@ pub struct Write<'m> {
 enum Part<'m> {
     Line(&'m ProductLine),
     Wijziging(&'m Wijziging),
+    Antwoord(&'m Antwoord),
 }
 
-/// The writes a message means: one per product line, or the one request of a 317.
+/// The writes a message means: one per product line, the one request of a 317, or the one
+/// answer of a 319.
 pub fn writes(message: &Message) -> Vec<Write<'_>> {
-    let parts: Vec<Part> = match &message.wijziging {
-        Some(wijziging) => vec![Part::Wijziging(wijziging)],
-        None => message.products.iter().map(Part::Line).collect(),
+    let parts: Vec<Part> = match (&message.wijziging, &message.antwoord) {
+        (Some(wijziging), _) => vec![Part::Wijziging(wijziging)],
+        (None, Some(antwoord)) => vec![Part::Antwoord(antwoord)],
+        (None, None) => message.products.iter().map(Part::Line).collect(),
     };
     parts
         .into_iter()
@@ -74,25 +80,20 @@ impl Write<'_> {
 
     /// The pillar and kind of the line's event.
     fn target(&self) -> (Pillar, &'static EventKind) {
+        use catalogue::{jeugd, wmo};
         match (self.message.standard, self.message.kind) {
-            (Standard::Iwmo, Kind::Toewijzing) => {
-                (Pillar::Wmo, &catalogue::wmo::VOORZIENING_TOEGEWEZEN)
-            }
-            (Standard::Iwmo, Kind::Start) => (Pillar::Wmo, &catalogue::wmo::VOORZIENING_GESTART),
-            (Standard::Iwmo, Kind::Stop) => (Pillar::Wmo, &catalogue::wmo::VOORZIENING_GESTOPT),
-            (Standard::Ijw, Kind::Toewijzing) => {
-                (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_TOEGEWEZEN)
-            }
-            (Standard::Ijw, Kind::Start) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_GESTART),
-            (Standard::Ijw, Kind::Stop) => (Pillar::Jeugd, &catalogue::jeugd::JEUGDHULP_BEEINDIGD),
-            (Standard::Iwmo, Kind::Verzoek) => (Pillar::Wmo, &catalogue::wmo::TOEWIJZING_GEVRAAGD),
-            (Standard::Ijw, Kind::Verzoek) => {
-                (Pillar::Jeugd, &catalogue::jeugd::TOEWIJZING_GEVRAAGD)
-            }
-            (Standard::Iwmo, Kind::Wijziging) => (Pillar::Wmo, &catalogue::wmo::WIJZIGING_GEVRAAGD),
-            (Standard::Ijw, Kind::Wijziging) => {
-                (Pillar::Jeugd, &catalogue::jeugd::WIJZIGING_GEVRAAGD)
-            }
+            (Standard::Iwmo, Kind::Toewijzing) => (Pillar::Wmo, &wmo::VOORZIENING_TOEGEWEZEN),
+            (Standard::Iwmo, Kind::Start) => (Pillar::Wmo, &wmo::VOORZIENING_GESTART),
+            (Standard::Iwmo, Kind::Stop) => (Pillar::Wmo, &wmo::VOORZIENING_GESTOPT),
+            (Standard::Iwmo, Kind::Verzoek) => (Pillar::Wmo, &wmo::TOEWIJZING_GEVRAAGD),
+            (Standard::Iwmo, Kind::Wijziging) => (Pillar::Wmo, &wmo::WIJZIGING_GEVRAAGD),
+            (Standard::Iwmo, Kind::Antwoord) => (Pillar::Wmo, &wmo::VERZOEK_BEANTWOORD),
+            (Standard::Ijw, Kind::Toewijzing) => (Pillar::Jeugd, &jeugd::JEUGDHULP_TOEGEWEZEN),
+            (Standard::Ijw, Kind::Start) => (Pillar::Jeugd, &jeugd::JEUGDHULP_GESTART),
+            (Standard::Ijw, Kind::Stop) => (Pillar::Jeugd, &jeugd::JEUGDHULP_BEEINDIGD),
+            (Standard::Ijw, Kind::Verzoek) => (Pillar::Jeugd, &jeugd::TOEWIJZING_GEVRAAGD),
+            (Standard::Ijw, Kind::Wijziging) => (Pillar::Jeugd, &jeugd::WIJZIGING_GEVRAAGD),
+            (Standard::Ijw, Kind::Antwoord) => (Pillar::Jeugd, &jeugd::VERZOEK_BEANTWOORD),
         }
     }
 
@@ -118,6 +119,9 @@ impl Write<'_> {
                 return self
                     .send_wijziging(writer, caller, wijziging, context)
                     .await;
+            }
+            Part::Antwoord(antwoord) => {
+                return self.send_antwoord(writer, caller, antwoord, context).await;
             }
         };
         let message = self.message;
@@ -182,11 +186,43 @@ impl Write<'_> {
                     })
                     .await
             }
-            (_, Kind::Verzoek | Kind::Wijziging) => {
-                self.send_verzoek(writer, caller, line, context).await
-            }
+            (_, Kind::Verzoek) => self.send_verzoek(writer, caller, line, context).await,
+            (_, Kind::Wijziging | Kind::Antwoord) => Err(whole_message()),
             (Standard::Ijw, kind) => self.send_jeugd(writer, caller, line, kind, context).await,
         }
+    }
+
+    /// Writes a 319: the gemeente's answer, in the household and case of the request it
+    /// answers (retourcode 9355 when Rondom holds no such request).
+    async fn send_antwoord(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        antwoord: &Antwoord,
+        context: Option<v1::WriteContext>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let message = self.message;
+        let beantwoord = v1::VerzoekBeantwoord {
+            aanbieder_agb: message.ontvanger.clone(),
+            antwoord: i32::from(antwoord.antwoord),
+            reden: antwoord.reden.map_or(0, i32::from),
+            woonplaatsbeginsel_gemeente: antwoord.woonplaatsbeginsel.clone().unwrap_or_default(),
+        };
+        let rules: (Rule<_>, Rule<_>) = (wmo::answer_verzoek, jeugd::answer_verzoek);
+        let answered = self
+            .by_law(writer, caller, context, Place::AnswerTo, beantwoord, rules)
+            .await;
+        answered.map_err(|status| {
+            if status.code() != tonic::Code::NotFound {
+                return status;
+            }
+            let input = InvalidInput::single(
+                "Antwoord/ReferentieAanbieder",
+                "no 315 or 317 of the Ontvanger with this ReferentieAanbieder in a gemeente you \
+                 serve (retourcode 9355)",
+            );
+            rondom_proto::status::invalid_argument(&input)
+        })
     }
 
     /// Writes a 317: the provider's request to change, through the law's own rules.
@@ -206,23 +242,31 @@ impl Write<'_> {
             te_wijzigen: wijziging.te_wijzigen.clone(),
             nieuwe_producten: wijziging.nieuwe_producten,
         };
+        let rules: (Rule<_>, Rule<_>) = (wmo::ask_wijziging, jeugd::ask_wijziging);
+        self.by_law(writer, caller, context, Place::Request, verzoek, rules)
+            .await
+    }
+
+    /// Writes `payload` through the rules of the message's law (`rules`: Wmo's, Jeugd's).
+    async fn by_law<T>(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        context: Option<v1::WriteContext>,
+        place: Place,
+        payload: T,
+        rules: (Rule<T>, Rule<T>),
+    ) -> Result<Response<v1::WriteResponse>, Status> {
         let (pillar, kind) = self.target();
-        match self.message.standard {
-            Standard::Iwmo => {
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        wmo::ask_wijziging(check, verzoek)
-                    })
-                    .await
-            }
-            Standard::Ijw => {
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        jeugd::ask_wijziging(check, verzoek)
-                    })
-                    .await
-            }
-        }
+        let rule = match self.message.standard {
+            Standard::Iwmo => rules.0,
+            Standard::Ijw => rules.1,
+        };
+        writer
+            .write_placed(caller, pillar, kind, context, place, |check| {
+                rule(check, payload)
+            })
+            .await
     }
 
     /// Writes a 315 line: the provider's request, through the law's own rules.
@@ -242,23 +286,9 @@ impl Write<'_> {
             einddatum: line.einddatum.map(proto_date),
             verwijzer: verwijzer(line.verwijzer.as_deref()) as i32,
         };
-        let (pillar, kind) = self.target();
-        match message.standard {
-            Standard::Iwmo => {
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        wmo::ask_toewijzing(check, verzoek)
-                    })
-                    .await
-            }
-            Standard::Ijw => {
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        jeugd::ask_toewijzing(check, verzoek)
-                    })
-                    .await
-            }
-        }
+        let rules: (Rule<_>, Rule<_>) = (wmo::ask_toewijzing, jeugd::ask_toewijzing);
+        self.by_law(writer, caller, context, Place::Request, verzoek, rules)
+            .await
     }
 
     /// Writes a Jeugdwet line: the same jeugdhulp payload for a toewijzing, a start and an end.
@@ -272,7 +302,7 @@ impl Write<'_> {
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let message = self.message;
         let provider = match kind {
-            Kind::Toewijzing => &message.ontvanger,
+            Kind::Toewijzing | Kind::Antwoord => &message.ontvanger,
             Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => &message.afzender,
         };
         let jeugdhulp = v1::Jeugdhulp {
@@ -284,7 +314,11 @@ impl Write<'_> {
                 Kind::Stop => {
                     stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32
                 }
-                Kind::Toewijzing | Kind::Start | Kind::Verzoek | Kind::Wijziging => 0,
+                Kind::Toewijzing
+                | Kind::Start
+                | Kind::Verzoek
+                | Kind::Wijziging
+                | Kind::Antwoord => 0,
             },
             aanlevering: self.aanlevering() as i32,
         };
@@ -323,9 +357,8 @@ impl Write<'_> {
                     })
                     .await
             }
-            Kind::Verzoek | Kind::Wijziging => {
-                self.send_verzoek(writer, caller, line, context).await
-            }
+            Kind::Verzoek => self.send_verzoek(writer, caller, line, context).await,
+            Kind::Wijziging | Kind::Antwoord => Err(whole_message()),
         }
     }
 
@@ -367,7 +400,7 @@ impl Write<'_> {
         let kind = self.message.kind;
         let line = format!("{}[{}]", lines_path(kind), self.index + 1);
         let provider = match kind {
-            Kind::Toewijzing => "Header/Ontvanger",
+            Kind::Toewijzing | Kind::Antwoord => "Header/Ontvanger",
             Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => "Header/Afzender",
         };
         if field.starts_with("context.persons[0].birth_date") {
@@ -383,6 +416,9 @@ impl Write<'_> {
             ("einddatum", Kind::Verzoek) => format!("{line}/ToewijzingEinddatum"),
             ("productcategorie", _) => format!("{line}/Product/Categorie"),
             ("verwijzer", _) => format!("{line}/Verwijzer/Type"),
+            ("antwoord", _) => "Antwoord/VerzoekAntwoord".to_owned(),
+            ("reden", Kind::Antwoord) => "Antwoord/RedenAfwijzingVerzoek".to_owned(),
+            ("woonplaatsbeginsel_gemeente", _) => "Antwoord/Woonplaatsbeginsel/Gemeente".to_owned(),
             ("begindatum", _) => format!("{line}/Begindatum"),
             ("einddatum", _) => format!("{line}/Einddatum"),
             ("productcode", _) => format!("{line}/Product/Code"),
@@ -400,7 +436,7 @@ impl Write<'_> {
             Standard::Ijw => Pillar::Jeugd,
         };
         let sender = match self.message.kind {
-            Kind::Toewijzing => Role::BackOffice(pillar),
+            Kind::Toewijzing | Kind::Antwoord => Role::BackOffice(pillar),
             Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => Role::Partner(pillar),
         };
         if caller.client.role == sender {
@@ -423,6 +459,9 @@ impl Write<'_> {
             Part::Wijziging(wijziging) => {
                 Some(verzoek_case(&message.afzender, &wijziging.referentie))
             }
+            Part::Antwoord(antwoord) => {
+                Some(verzoek_case(&message.ontvanger, &antwoord.referentie))
+            }
             Part::Line(line) => match (&line.referentie, line.toewijzing_nummer) {
                 (Some(referentie), _) => Some(verzoek_case(&message.afzender, referentie)),
                 (None, Some(nummer)) => Some(format!("toewijzing-{nummer}")),
@@ -439,7 +478,7 @@ impl Write<'_> {
             return Err(rondom_proto::status::invalid_argument(&input));
         };
         let gemeente = match message.kind {
-            Kind::Toewijzing => &message.afzender,
+            Kind::Toewijzing | Kind::Antwoord => &message.afzender,
             Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => &message.ontvanger,
         };
         // The identificatie may hold any character but blanks only: written out in hex, the
@@ -458,11 +497,16 @@ impl Write<'_> {
             ),
             source_system: format!("istandaard-{}", message.afzender),
             gemeente_code: gemeente.clone(),
-            persons: vec![v1::PersonRef {
-                bsn: message.bsn.clone(),
-                display_name: String::new(),
-                birth_date: message.geboortedatum.map(proto_date),
-            }],
+            // A 319 names no client.
+            persons: message
+                .bsn
+                .iter()
+                .map(|bsn| v1::PersonRef {
+                    bsn: bsn.clone(),
+                    display_name: String::new(),
+                    birth_date: message.geboortedatum.map(proto_date),
+                })
+                .collect(),
             occurred_at: Some(timestamp(noon(message.dagtekening))),
             case_id,
             note: String::new(),
@@ -517,7 +561,14 @@ fn lines_path(kind: Kind) -> &'static str {
         Kind::Stop => "Client/StopProducten/StopProduct",
         Kind::Verzoek => "Client/AangevraagdeProducten/AangevraagdProduct",
         Kind::Wijziging => "Client/Verzoek",
+        Kind::Antwoord => "Antwoord",
     }
+}
+
+/// A 317 or 319 is written whole, never by product line: a line of one is a mistake in Rondom.
+fn whole_message() -> Status {
+    tracing::error!("a 317 or 319 reached the write of a product line");
+    Status::internal("internal error")
 }
 
 /// The case of a provider's request: its AGB code and a digest of its ReferentieAanbieder

@@ -39,6 +39,8 @@ pub enum Kind {
     Verzoek,
     /// 317: the provider asks the gemeente to change toewijzingen it holds, or to add care.
     Wijziging,
+    /// 319: the gemeente answers a provider's 315 or 317.
+    Antwoord,
 }
 
 /// One message read and checked.
@@ -56,8 +58,8 @@ pub struct Message {
     pub identificatie: String,
     /// Header/BerichtIdentificatie/Dagtekening.
     pub dagtekening: NaiveDate,
-    /// Client/Bsn, 9 digits passing the 11-proef.
-    pub bsn: String,
+    /// Client/Bsn, 9 digits passing the 11-proef; a 319 names no client (`None`).
+    pub bsn: Option<String>,
     /// Client/Geboortedatum/Datum; a 317 names the client by BSN alone (`None`).
     pub geboortedatum: Option<NaiveDate>,
     /// The product lines: ToegewezenProducten/ToegewezenProduct (301),
@@ -66,6 +68,21 @@ pub struct Message {
     pub products: Vec<ProductLine>,
     /// Client/Verzoek of a 317 (one request, whatever it lists); `None` in the others.
     pub wijziging: Option<Wijziging>,
+    /// Antwoord of a 319; `None` in the others.
+    pub antwoord: Option<Antwoord>,
+}
+
+/// What a 319 answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Antwoord {
+    /// ReferentieAanbieder of the request answered.
+    pub referentie: String,
+    /// VerzoekAntwoord: 1 refused, 2 in onderzoek.
+    pub antwoord: u8,
+    /// RedenAfwijzingVerzoek, 1 to 9, when given.
+    pub reden: Option<u8>,
+    /// JW319 Woonplaatsbeginsel/Gemeente, when given.
+    pub woonplaatsbeginsel: Option<String>,
 }
 
 /// What a 317 asks.
@@ -127,8 +144,8 @@ pub enum Refused {
     /// does not need: purpose limitation (AVG art. 5 lid 1 onder b).
     #[error("{0}")]
     Declaration(String),
-    /// A message type Rondom recognises but does not read (yet): 319 and retour messages.
-    /// The text names the message.
+    /// A message type Rondom recognises but does not read: retour messages. The text names
+    /// the message.
     #[error("{0}")]
     NotRead(String),
     /// The message breaks the standard's rules: every violation, each with its element path
@@ -244,6 +261,7 @@ impl Kind {
             Kind::Stop => 307,
             Kind::Verzoek => 315,
             Kind::Wijziging => 317,
+            Kind::Antwoord => 319,
         }
     }
 
@@ -256,6 +274,7 @@ impl Kind {
             Kind::Verzoek => ("AangevraagdeProducten", "AangevraagdProduct"),
             // A 317 lists what it asks under Client/Verzoek: read as one request.
             Kind::Wijziging => ("Verzoek", "Verzoek"),
+            Kind::Antwoord => ("Antwoord", "Antwoord"),
         }
     }
 }
@@ -295,6 +314,8 @@ impl Spec {
             (Standard::Ijw, Kind::Verzoek) => "446",
             (Standard::Iwmo, Kind::Wijziging) => "480",
             (Standard::Ijw, Kind::Wijziging) => "486",
+            (Standard::Iwmo, Kind::Antwoord) => "482",
+            (Standard::Ijw, Kind::Antwoord) => "488",
         }
     }
 }
@@ -394,6 +415,7 @@ fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
         307 => Ok(Spec::new(standard, Kind::Stop)),
         315 => Ok(Spec::new(standard, Kind::Verzoek)),
         317 => Ok(Spec::new(standard, Kind::Wijziging)),
+        319 => Ok(Spec::new(standard, Kind::Antwoord)),
         323 | 325 => {
             let what = if number == 323 {
                 "declaratie"
@@ -405,9 +427,6 @@ fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
                  not need (purpose limitation, AVG art. 5 lid 1 onder b)"
             )))
         }
-        319 => Err(Refused::NotRead(format!(
-            "{name} (antwoordbericht) is not read (yet): {read}"
-        ))),
         302 | 306 | 308 | 316 | 318 | 320 => {
             let heen = message_name(standard, number - 1);
             Err(Refused::NotRead(format!(
@@ -463,6 +482,20 @@ const fn many(name: &'static str) -> Elem {
 }
 
 const BERICHT: &[Elem] = &[msg("Header"), msg("Client")];
+const BERICHT_319: &[Elem] = &[msg("Header"), msg("Antwoord")];
+/// JW319 has Woonplaatsbeginsel; WMO319 does not.
+const ANTWOORD_IWMO: &[Elem] = &[
+    msg("ReferentieAanbieder"),
+    msg("VerzoekAntwoord"),
+    msg("RedenAfwijzingVerzoek"),
+];
+const ANTWOORD_IJW: &[Elem] = &[
+    msg("ReferentieAanbieder"),
+    msg("VerzoekAntwoord"),
+    msg("RedenAfwijzingVerzoek"),
+    msg("Woonplaatsbeginsel"),
+];
+const WOONPLAATSBEGINSEL: &[Elem] = &[msg("Gemeente")];
 const HEADER: &[Elem] = &[
     msg("BerichtCode"),
     msg("BerichtVersie"),
@@ -597,6 +630,8 @@ impl Spec {
             (Kind::Verzoek, Standard::Iwmo) => CLIENT_315_IWMO,
             (Kind::Verzoek, Standard::Ijw) => CLIENT_315_IJW,
             (Kind::Wijziging, _) => CLIENT_317,
+            (Kind::Antwoord, Standard::Iwmo) => ANTWOORD_IWMO,
+            (Kind::Antwoord, Standard::Ijw) => ANTWOORD_IJW,
         }
     }
 
@@ -607,6 +642,7 @@ impl Spec {
             Kind::Stop => STOP_PRODUCT,
             Kind::Verzoek => AANGEVRAAGD_PRODUCT,
             Kind::Wijziging => VERZOEK_317,
+            Kind::Antwoord => &[],
         }
     }
 }
@@ -823,6 +859,7 @@ struct ClientParts {
     geboortedatum: Option<NaiveDate>,
     products: Option<Vec<ProductLine>>,
     wijziging: Option<Wijziging>,
+    antwoord: Option<Antwoord>,
 }
 
 /// One pass over a message, collecting every violation.
@@ -970,15 +1007,33 @@ impl<'s> Walk<'s> {
     }
 
     fn message(mut self, root: Node) -> Result<Message, Refused> {
-        self.model(root, "", BERICHT);
+        let antwoord = self.spec.kind == Kind::Antwoord;
+        self.model(root, "", if antwoord { BERICHT_319 } else { BERICHT });
         let header = match self.required(root, "", "Header") {
             Some(node) => self.header(node),
             None => HeaderParts::default(),
         };
+        if antwoord {
+            let body = self
+                .required(root, "", "Antwoord")
+                .and_then(|node| self.antwoord(node));
+            return self.finish(
+                header,
+                ClientParts {
+                    antwoord: body,
+                    ..ClientParts::default()
+                },
+            );
+        }
         let client = match self.required(root, "", "Client") {
             Some(node) => self.client(node),
             None => ClientParts::default(),
         };
+        self.finish(header, client)
+    }
+
+    /// The message, or every violation found.
+    fn finish(self, header: HeaderParts, client: ClientParts) -> Result<Message, Refused> {
         if !self.violations.is_empty() {
             return Err(Refused::Invalid(self.violations));
         }
@@ -991,6 +1046,37 @@ impl<'s> Walk<'s> {
                 rule: format!("incomplete {}", spec.name),
                 retourcode: TECHNICAL.map(str::to_owned),
             }])
+        })
+    }
+
+    /// Antwoord of a 319: the reference of the request answered, the answer, the reason of a
+    /// refusal, and (JW319) the gemeente of the woonplaatsbeginsel.
+    fn antwoord(&mut self, node: Node) -> Option<Antwoord> {
+        let path = "Antwoord";
+        let m = Ns::Message;
+        self.model(node, path, self.spec.client_model());
+        let referentie = self.field(node, path, ("ReferentieAanbieder", m), true, |text| {
+            text_line(text, 36, "LDT_Referentie")
+        });
+        let antwoord = self.field(node, path, ("VerzoekAntwoord", m), true, |text| {
+            let rule = "not 1 (afgewezen) or 2 (in onderzoek) (LDT_VerzoekAntwoord)".to_owned();
+            one_of(text, &["1", "2"], rule).map(|code| if code == "1" { 1 } else { 2 })
+        });
+        let reden = self.field(node, path, ("RedenAfwijzingVerzoek", m), false, |text| {
+            let rule = "not a RedenAfwijzingVerzoek 1 to 9 (LDT_RedenAfwijzingVerzoek)".to_owned();
+            one_of(text, &["1", "2", "3", "4", "5", "6", "7", "8", "9"], rule)
+                .map(|code| code.parse().unwrap_or_default())
+        });
+        let woonplaatsbeginsel = self.find(node, "Woonplaatsbeginsel", m).and_then(|child| {
+            let at = join(path, "Woonplaatsbeginsel");
+            self.model(child, &at, WOONPLAATSBEGINSEL);
+            self.field(child, &at, ("Gemeente", m), true, gemeente)
+        });
+        Some(Antwoord {
+            referentie: referentie?,
+            antwoord: antwoord?,
+            reden,
+            woonplaatsbeginsel,
         })
     }
 
@@ -1017,9 +1103,9 @@ impl<'s> Walk<'s> {
                 format!("BerichtSubversie is 2 in {release} (LDT_BerichtSubversie pattern 2)"),
             )
         });
-        // 301 goes from gemeente to aanbieder, 305, 307 and 315 the other way.
+        // 301 and 319 go from gemeente to aanbieder, the others the other way.
         let (from, to): (Code, Code) = match self.spec.kind {
-            Kind::Toewijzing => (gemeente, agb),
+            Kind::Toewijzing | Kind::Antwoord => (gemeente, agb),
             Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => (agb, gemeente),
         };
         let afzender = self.field(node, path, ("Afzender", m), true, from);
@@ -1065,6 +1151,7 @@ impl<'s> Walk<'s> {
                 geboortedatum: None,
                 products: Some(Vec::new()),
                 wijziging,
+                antwoord: None,
             };
         }
         let geboortedatum = self
@@ -1080,6 +1167,7 @@ impl<'s> Walk<'s> {
             geboortedatum,
             products,
             wijziging: None,
+            antwoord: None,
         }
     }
 
@@ -1218,7 +1306,7 @@ impl<'s> Walk<'s> {
         let toewijzing_dag = match self.spec.kind {
             Kind::Toewijzing => Some("Toewijzingsdatum"),
             Kind::Start | Kind::Stop => Some("ToewijzingIngangsdatum"),
-            Kind::Verzoek | Kind::Wijziging => None,
+            Kind::Verzoek | Kind::Wijziging | Kind::Antwoord => None,
         };
         if let Some(name) = toewijzing_dag {
             self.field(node, path, (name, Ns::Message), false, date);
@@ -1233,8 +1321,8 @@ impl<'s> Walk<'s> {
             Kind::Start => self.start(node, path, common),
             Kind::Stop => self.stop(node, path, common),
             Kind::Verzoek => self.verzoek(node, path, common),
-            // A 317 has no product lines: its Verzoek is read whole (`wijziging`).
-            Kind::Wijziging => None,
+            // A 317 and a 319 have no product lines: each is read whole.
+            Kind::Wijziging | Kind::Antwoord => None,
         }
     }
 
@@ -1509,14 +1597,24 @@ fn assemble(spec: &Spec, header: HeaderParts, client: ClientParts) -> Option<Mes
         ontvanger: header.ontvanger?,
         identificatie: header.identificatie?,
         dagtekening: header.dagtekening?,
-        bsn: client.bsn?,
+        bsn: match spec.kind {
+            Kind::Antwoord => None,
+            _ => Some(client.bsn?),
+        },
         geboortedatum: match spec.kind {
-            Kind::Wijziging => None,
+            Kind::Wijziging | Kind::Antwoord => None,
             _ => Some(client.geboortedatum?),
         },
-        products: client.products?,
+        products: match spec.kind {
+            Kind::Antwoord => Vec::new(),
+            _ => client.products?,
+        },
         wijziging: match spec.kind {
             Kind::Wijziging => Some(client.wijziging?),
+            _ => None,
+        },
+        antwoord: match spec.kind {
+            Kind::Antwoord => Some(client.antwoord?),
             _ => None,
         },
     })
@@ -1589,7 +1687,7 @@ mod tests {
         assert_eq!(message.ontvanger, "42420001");
         assert_eq!(message.identificatie, "123456789012");
         assert_eq!(message.dagtekening, day("2023-08-13"));
-        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.bsn.as_deref(), Some("999900006"));
         assert_eq!(message.geboortedatum, Some(day("1967-08-13")));
         assert_eq!(
             message.products,
@@ -1621,7 +1719,7 @@ mod tests {
         );
         assert_eq!(message.identificatie, "123456789013");
         assert_eq!(message.dagtekening, day("2025-04-05"));
-        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.bsn.as_deref(), Some("999900006"));
         assert_eq!(message.geboortedatum, Some(day("1967-08-13")));
         assert_eq!(message.products.len(), 2);
         let first = &message.products[0];
@@ -1649,7 +1747,7 @@ mod tests {
         );
         assert_eq!(message.identificatie, "123456789014");
         assert_eq!(message.dagtekening, day("2025-07-21"));
-        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.bsn.as_deref(), Some("999900006"));
         let first = &message.products[0];
         assert_eq!(first.toewijzing_nummer, Some(300201));
         assert_eq!(first.begindatum, day("2025-04-03"));
@@ -1672,7 +1770,7 @@ mod tests {
         );
         assert_eq!(message.identificatie, "123456789012");
         assert_eq!(message.dagtekening, day("2026-04-01"));
-        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.bsn.as_deref(), Some("999900006"));
         assert_eq!(message.geboortedatum, Some(day("2010-02-14")));
         assert_eq!(message.products.len(), 2);
         let first = &message.products[0];
@@ -1699,7 +1797,7 @@ mod tests {
         );
         assert_eq!(message.identificatie, "123456789012");
         assert_eq!(message.dagtekening, day("2026-04-15"));
-        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.bsn.as_deref(), Some("999900006"));
         assert_eq!(message.geboortedatum, Some(day("2010-02-14")));
         assert_eq!(message.products[0].toewijzing_nummer, Some(300201));
         assert_eq!(message.products[0].begindatum, day("2026-04-03"));
@@ -1719,7 +1817,7 @@ mod tests {
             ("65656055", "0363")
         );
         assert_eq!(message.dagtekening, day("2026-07-20"));
-        assert_eq!(message.bsn, "999900006");
+        assert_eq!(message.bsn.as_deref(), Some("999900006"));
         let first = &message.products[0];
         assert_eq!(first.toewijzing_nummer, Some(300201));
         assert_eq!(first.begindatum, day("2026-04-03"));
@@ -1858,7 +1956,7 @@ mod tests {
                 (message.standard, message.kind),
                 (standard, Kind::Wijziging)
             );
-            assert_eq!(message.bsn, "999900006");
+            assert_eq!(message.bsn.as_deref(), Some("999900006"));
             assert_eq!(message.geboortedatum, None);
             assert!(message.products.is_empty());
             assert_eq!(
@@ -1900,6 +1998,70 @@ mod tests {
         assert_eq!(
             paths(&violations(empty_list.as_bytes())),
             ["Client/Verzoek/NieuweProducten/NieuwProduct"]
+        );
+    }
+
+    /// The WMO319 made for the tests.
+    const WMO319: &str = include_str!("../testdata/WMO319.xml");
+
+    /// WMO319 as a JW319 that refuses by the woonplaatsbeginsel and names gemeente 0363.
+    fn jw319() -> String {
+        WMO319
+            .replace("iwmo/3_2/wmo319", "ijw/3_2/jw319")
+            .replace("iwmo/3_2/basisschema", "ijw/3_2/basisschema")
+            .replace("wmo319", "jw319")
+            .replace("iwmo:", "ijw:")
+            .replace("xmlns:iwmo", "xmlns:ijw")
+            .replace(">482<", ">488<")
+            .replace(
+                "<jw319:RedenAfwijzingVerzoek>3</jw319:RedenAfwijzingVerzoek>",
+                "<jw319:RedenAfwijzingVerzoek>8</jw319:RedenAfwijzingVerzoek>\
+                 <jw319:Woonplaatsbeginsel><jw319:Gemeente>0363</jw319:Gemeente>\
+                 </jw319:Woonplaatsbeginsel>",
+            )
+    }
+
+    #[test]
+    fn a_319_reads_as_an_answer_without_a_client() {
+        let message = read(WMO319.as_bytes()).expect("a WMO319");
+        assert_eq!(
+            (message.kind, message.bsn.as_deref()),
+            (Kind::Antwoord, None)
+        );
+        assert_eq!(
+            (message.afzender.as_str(), message.ontvanger.as_str()),
+            ("0384", "42420001")
+        );
+        assert_eq!(
+            message.antwoord,
+            Some(Antwoord {
+                referentie: "42420001".into(),
+                antwoord: 1,
+                reden: Some(3),
+                woonplaatsbeginsel: None,
+            })
+        );
+        let jeugd = read(jw319().as_bytes()).expect("a JW319");
+        assert_eq!(
+            jeugd
+                .antwoord
+                .map(|antwoord| (antwoord.reden, antwoord.woonplaatsbeginsel)),
+            Some((Some(8), Some("0363".into())))
+        );
+        // The woonplaatsbeginsel is a JW319 element, not a WMO319 one.
+        let wmo = WMO319.replace(
+            "</wmo319:RedenAfwijzingVerzoek>",
+            "</wmo319:RedenAfwijzingVerzoek><wmo319:Woonplaatsbeginsel>\
+             <wmo319:Gemeente>0363</wmo319:Gemeente></wmo319:Woonplaatsbeginsel>",
+        );
+        assert_eq!(
+            paths(&violations(wmo.as_bytes())),
+            ["Antwoord/Woonplaatsbeginsel"]
+        );
+        let wrong = WMO319.replace(">1</wmo319:VerzoekAntwoord>", ">3</wmo319:VerzoekAntwoord>");
+        assert_eq!(
+            paths(&violations(wrong.as_bytes())),
+            ["Antwoord/VerzoekAntwoord"]
         );
     }
 

@@ -260,6 +260,11 @@ pub fn ask_toewijzing(check: &mut Check, verzoek: v1::ToewijzingGevraagd) -> Opt
     rondom_adapter::shared::verzoek::toewijzing(check, verzoek)
 }
 
+/// The `verzoek_beantwoord` event of the gemeente's answer to a provider's request (319).
+pub fn answer_verzoek(check: &mut Check, antwoord: v1::VerzoekBeantwoord) -> Option<Body> {
+    rondom_adapter::shared::verzoek::antwoord(check, antwoord)
+}
+
 /// The `wijziging_gevraagd` event of a provider's request to change (JW317), which names the
 /// jeugdige by BSN alone: the toewijzingen it asks to change were for a jeugdige.
 pub fn ask_wijziging(check: &mut Check, verzoek: v1::WijzigingGevraagd) -> Option<Body> {

@@ -83,6 +83,7 @@ impl SignalHandler {
             }),
             gemeenten: caller.client.gemeenten.clone(),
             assignment: None,
+            makes_request: false,
             writer: caller.client.writer(),
         };
         self.writer.write(draft).await

@@ -9,19 +9,15 @@ use rondom_proto::v1::event::Body;
 
 use crate::deadlines;
 use crate::delivery::{self, Care};
-use crate::involvement;
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
+use crate::verzoek;
 
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
     match body {
         Body::JeugdBeschikking(beschikking) => refused(beschikking.besluit, step),
-        // A provider's request names it on the timeline and changes nobody's sight.
-        Body::ToewijzingGevraagd(verzoek) => {
-            involvement::provider(household, step, &verzoek.aanbieder_agb, None);
-        }
-        Body::WijzigingGevraagd(verzoek) => {
-            involvement::provider(household, step, &verzoek.aanbieder_agb, None);
+        Body::ToewijzingGevraagd(_) | Body::WijzigingGevraagd(_) | Body::VerzoekBeantwoord(_) => {
+            verzoek::apply(household, step, body);
         }
         Body::Jeugdhulp(jeugdhulp) => {
             // Involvement starts with the back-office's toewijzing and ends with the

@@ -5,9 +5,9 @@ use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
 use crate::delivery::{self, Care};
-use crate::involvement;
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
+use crate::verzoek;
 
 pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: &Body) {
     match body {
@@ -17,12 +17,8 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             step.detail("spoed");
         }
         Body::WmoBeschikking(beschikking) => refused(beschikking.besluit, step),
-        // A provider's request names it on the timeline and changes nobody's sight.
-        Body::ToewijzingGevraagd(verzoek) => {
-            involvement::provider(household, step, &verzoek.aanbieder_agb, None);
-        }
-        Body::WijzigingGevraagd(verzoek) => {
-            involvement::provider(household, step, &verzoek.aanbieder_agb, None);
+        Body::ToewijzingGevraagd(_) | Body::WijzigingGevraagd(_) | Body::VerzoekBeantwoord(_) => {
+            verzoek::apply(household, step, body);
         }
         Body::WmoVoorzieningToegewezen(voorziening) => {
             let (provider, end) = (&voorziening.aanbieder_agb, voorziening.einddatum.as_ref());
