@@ -198,6 +198,26 @@ pub mod shared {
         &[],
         &[Bezwaar, BezwaarCommissie],
     );
+    /// A person's request under the AVG (art. 15-22), answered within a month.
+    pub const AVG_VERZOEK_ONTVANGEN: EventKind = shared(
+        "avg_verzoek_ontvangen",
+        "verzoek van de betrokkene (AVG) ontvangen",
+        &[AvgVerzoek],
+        &[],
+    );
+    /// Two months more for the answer (AVG art. 12 lid 3).
+    pub const AVG_VERZOEK_VERLENGD: EventKind = shared(
+        "avg_verzoek_verlengd",
+        "antwoordtermijn AVG-verzoek verlengd (art. 12 lid 3)",
+        &[],
+        &[],
+    );
+    pub const AVG_VERZOEK_BEANTWOORD: EventKind = shared(
+        "avg_verzoek_beantwoord",
+        "verzoek van de betrokkene (AVG) beantwoord",
+        &[],
+        &[AvgVerzoek],
+    );
 }
 
 /// Wmo 2015.
@@ -709,6 +729,9 @@ pub const KINDS: &[EventKind] = &[
     shared::INGEBREKESTELLING_ONTVANGEN,
     shared::BESLISSING_VERDAAGD,
     shared::BESLISSING_OP_BEZWAAR,
+    shared::AVG_VERZOEK_ONTVANGEN,
+    shared::AVG_VERZOEK_VERLENGD,
+    shared::AVG_VERZOEK_BEANTWOORD,
     wmo::MELDING_ONTVANGEN,
     wmo::ONDERZOEK_GESTART,
     wmo::ONDERZOEK_AFGEROND,

@@ -1129,3 +1129,55 @@ async fn a_notice_of_default_after_the_decision_term_shows_the_dwangsom_forfeite
     assert_eq!(dwangsom.due, Some(proto_date(today() - Days::new(6))));
     assert_eq!(dwangsom.dwangsom_cent, 13_800);
 }
+
+#[test_log::test(tokio::test)]
+async fn a_persons_avg_request_runs_a_month_and_three_once_extended() {
+    let hub = TestHub::start().await;
+    let mut pw = rondom_proto::v1::participatie_service_client::ParticipatieServiceClient::new(
+        hub.client_for(DevClient::BackOffice(Pillar::Participatie))
+            .await,
+    );
+    let received = pw
+        .receive_avg_verzoek(v1::ReceiveAvgVerzoekRequest {
+            context: context("avg-1", "111222333", None, "avg-2026-1"),
+            verzoek: Some(v1::AvgVerzoek {
+                recht: v1::AvgRecht::Inzage as i32,
+            }),
+        })
+        .await
+        .expect("the request")
+        .into_inner();
+    // AVG art. 12 lid 3: a month from Monday 30 November 2026.
+    let view = view_of(&hub, "111222333", received.position).await;
+    let avg = find(&view, "AVG-VERZOEK", v1::Pillar::Participatie);
+    assert_eq!(avg.due, Some(proto_date(date(2026, 12, 30))));
+
+    let extended = pw
+        .extend_avg_verzoek(v1::ExtendAvgVerzoekRequest {
+            context: context("avg-2", "111222333", None, "avg-2026-1"),
+            verlenging: Some(v1::AvgVerlenging {}),
+        })
+        .await
+        .expect("the extension")
+        .into_inner();
+    let view = view_of(&hub, "111222333", extended.position).await;
+    // Three months: Sunday 28 February 2027, the next working day.
+    let avg = find(&view, "AVG-VERZOEK", v1::Pillar::Participatie);
+    assert_eq!(avg.due, Some(proto_date(date(2027, 3, 1))));
+
+    let answered = pw
+        .answer_avg_verzoek(v1::AnswerAvgVerzoekRequest {
+            context: context("avg-3", "111222333", None, "avg-2026-1"),
+            antwoord: Some(v1::AvgAntwoord { ingewilligd: true }),
+        })
+        .await
+        .expect("the answer")
+        .into_inner();
+    let view = view_of(&hub, "111222333", answered.position).await;
+    let avg = find(&view, "AVG-VERZOEK", v1::Pillar::Participatie);
+    assert_eq!(avg.status, v1::DeadlineStatus::Met as i32);
+}
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a date")
+}

@@ -60,6 +60,15 @@ macro_rules! law_service {
             decide_bezwaar(DecideBezwaarRequest)
                 writes ::rondom_domain::catalogue::shared::BESLISSING_OP_BEZWAAR,
                 by $crate::shared::decide_bezwaar;
+            receive_avg_verzoek(ReceiveAvgVerzoekRequest)
+                writes ::rondom_domain::catalogue::shared::AVG_VERZOEK_ONTVANGEN,
+                by $crate::shared::receive_avg_verzoek;
+            extend_avg_verzoek(ExtendAvgVerzoekRequest)
+                writes ::rondom_domain::catalogue::shared::AVG_VERZOEK_VERLENGD,
+                by $crate::shared::extend_avg_verzoek;
+            answer_avg_verzoek(AnswerAvgVerzoekRequest)
+                writes ::rondom_domain::catalogue::shared::AVG_VERZOEK_BEANTWOORD,
+                by $crate::shared::answer_avg_verzoek;
         }
     };
     (

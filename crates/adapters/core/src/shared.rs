@@ -109,6 +109,32 @@ pub fn decide_bezwaar(check: &mut Check, request: v1::DecideBezwaarRequest) -> O
     Some(Body::BeslissingOpBezwaar(beslissing))
 }
 
+/// `avg_verzoek_ontvangen`: a person's request names the right exercised.
+pub fn receive_avg_verzoek(
+    check: &mut Check,
+    request: v1::ReceiveAvgVerzoekRequest,
+) -> Option<Body> {
+    let verzoek = check.required("verzoek", request.verzoek)?;
+    check.choice::<v1::AvgRecht>(
+        "verzoek.recht",
+        verzoek.recht,
+        "INZAGE, RECTIFICATIE, WISSING, BEPERKING, OVERDRAAGBAARHEID, BEZWAAR",
+    )?;
+    Some(Body::AvgVerzoek(verzoek))
+}
+
+/// `avg_verzoek_verlengd`: the two more months of art. 12 lid 3 (when it may be given is the
+/// fold's: within the first month, once).
+pub fn extend_avg_verzoek(_: &mut Check, request: v1::ExtendAvgVerzoekRequest) -> Option<Body> {
+    Some(Body::AvgVerlenging(request.verlenging.unwrap_or_default()))
+}
+
+/// `avg_verzoek_beantwoord`: the answer, granted or not.
+pub fn answer_avg_verzoek(check: &mut Check, request: v1::AnswerAvgVerzoekRequest) -> Option<Body> {
+    let antwoord = check.required("antwoord", request.antwoord)?;
+    Some(Body::AvgAntwoord(antwoord))
+}
+
 /// A provider's requests in the Wmo and Jeugd pillars (iWmo/iJw 315 and 317): both name the
 /// provider asking, which may ask only for itself.
 pub mod verzoek {

@@ -1,9 +1,10 @@
 //! The kinds every law shares: a decision term suspended and resumed (Awb 4:15), and an
-//! objection that starts the term of the decision on it (Awb 7:10).
+//! objection that starts the term of the decision on it (Awb 7:10), a person's request
+//! under the AVG and its extension (art. 12 lid 3).
 
 use rondom_domain::Pillar;
 use rondom_domain::catalogue;
-use rondom_domain::deadline::{DECISION_BY_REGULATION, RuleCode};
+use rondom_domain::deadline::{self, DECISION_BY_REGULATION, RuleCode, Term, TermSource};
 use rondom_proto::convert::naive_date;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
@@ -33,6 +34,13 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
         Body::Verdaging(verdaging) => adjourn(household, step, verdaging),
         Body::Verlenging(verlenging) => extend(household, step, verlenging),
         Body::Ingebrekestelling(_) => in_default(household, step),
+        Body::AvgVerzoek(_) => {}
+        Body::AvgVerlenging(_) => extend_avg(household, step),
+        Body::AvgAntwoord(antwoord) => step.detail(if antwoord.ingewilligd {
+            "ingewilligd"
+        } else {
+            "niet (geheel) ingewilligd"
+        }),
         _ => return false,
     }
     true
@@ -195,6 +203,38 @@ fn extend(household: &mut StoredHousehold, step: &mut Step<'_>, verlenging: &v1:
         }
         deadlines::postpone(deadline, day, gemeente.as_ref(), bylaws);
         step.effect.detail.push(format!("{rule} tot {day}"));
+    }
+}
+
+/// Two months more for the answer to a person's request (AVG art. 12 lid 3): the term is
+/// then three months from the request, however often it is said, and only when said while
+/// the first month runs (the person must be told within it).
+fn extend_avg(household: &mut StoredHousehold, step: &mut Step<'_>) {
+    let mut three_months = *RuleCode::AvgVerzoek.rule();
+    three_months.term = TermSource::Statute(Term::Months(3));
+    let (pillar, today) = (step.event().pillar, day_number(step.on));
+    let (gemeente, bylaws) = (step.gemeente, step.bylaws);
+    for deadline in household.deadlines.iter_mut().filter(|deadline| {
+        deadline.open_in(pillar, step.case_id) && deadline.rule == RuleCode::AvgVerzoek
+    }) {
+        if today > deadline.due && deadline.postponed_to == 0 {
+            step.effect
+                .detail
+                .push("AVG-VERZOEK: verlengen kan alleen binnen de eerste maand".to_owned());
+            continue;
+        }
+        let start = crate::model::date_of(deadline.start);
+        let Some(due) = deadlines::due_date(
+            &three_months,
+            start,
+            gemeente.as_ref(),
+            bylaws,
+            deadline::Added::default(),
+        ) else {
+            continue;
+        };
+        deadlines::postpone(deadline, due, gemeente.as_ref(), bylaws);
+        step.effect.detail.push(format!("AVG-VERZOEK tot {due}"));
     }
 }
 
@@ -644,6 +684,69 @@ mod tests {
         assert_eq!(
             deadline(&household, "JW-BESCHIKKING").due,
             day("2027-03-01")
+        );
+    }
+
+    #[test]
+    fn a_persons_request_is_answered_within_a_month_or_three_once_extended_in_time() {
+        let request = |position, kind, at, body| {
+            event(position, Pillar::Jeugd, kind, "backoffice:jeugd", at, body)
+        };
+        let verzoek = v1::event::Body::AvgVerzoek(v1::AvgVerzoek {
+            recht: v1::AvgRecht::Inzage as i32,
+        });
+        let verlenging = v1::event::Body::AvgVerlenging(v1::AvgVerlenging {});
+        let received = request(1, "avg_verzoek_ontvangen", MONDAY, verzoek);
+        // AVG art. 12 lid 3: a month from Monday 30 November 2026 is Wednesday 30 December.
+        let open = fold_all(std::slice::from_ref(&received));
+        assert_eq!(deadline(&open, "AVG-VERZOEK").due, day("2026-12-30"));
+        // Told within that month: three months, to Sunday 28 February 2027, which moves to
+        // Monday 1 March (Regulation 1182/71 art. 3 lid 4).
+        let extended = fold_all(&[
+            received.clone(),
+            request(
+                2,
+                "avg_verzoek_verlengd",
+                MONDAY + 5 * DAY,
+                verlenging.clone(),
+            ),
+        ]);
+        assert_eq!(deadline(&extended, "AVG-VERZOEK").due, day("2027-03-01"));
+        // Said again, it adds nothing; said after the month ran out, it is too late.
+        let twice = fold_all(&[
+            received.clone(),
+            request(
+                2,
+                "avg_verzoek_verlengd",
+                MONDAY + 5 * DAY,
+                verlenging.clone(),
+            ),
+            request(
+                3,
+                "avg_verzoek_verlengd",
+                MONDAY + 6 * DAY,
+                verlenging.clone(),
+            ),
+        ]);
+        assert_eq!(deadline(&twice, "AVG-VERZOEK").due, day("2027-03-01"));
+        let late = fold_all(&[
+            received.clone(),
+            request(2, "avg_verzoek_verlengd", MONDAY + 40 * DAY, verlenging),
+        ]);
+        assert_eq!(deadline(&late, "AVG-VERZOEK").due, day("2026-12-30"));
+        // The answer meets it.
+        let answered = fold_all(&[
+            received,
+            request(
+                2,
+                "avg_verzoek_beantwoord",
+                MONDAY + 20 * DAY,
+                v1::event::Body::AvgAntwoord(v1::AvgAntwoord { ingewilligd: true }),
+            ),
+        ]);
+        assert_eq!(
+            deadline(&answered, "AVG-VERZOEK").state,
+            v1::DeadlineStatus::Met as i32
         );
     }
 }
