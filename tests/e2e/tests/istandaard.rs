@@ -778,3 +778,22 @@ async fn the_gemeentes_answer_finds_the_request_it_answers_without_naming_the_cl
         );
     }
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_message_whose_second_line_the_law_refuses_writes_no_line() {
+    let hub = hub().await;
+    // "55-12" is a ProductCode to the XSD (any 1 to 5 characters), not to the law's rules.
+    let text = String::from_utf8(toewijzing_for_the_examples()).expect("UTF-8");
+    let broken = text.replace(">55A12<", ">55-12<");
+    validates("ijw", "JW301.xsd", broken.as_bytes());
+    let refused = submit(&hub, JEUGD_BACKOFFICE, broken.as_bytes())
+        .await
+        .expect_err("the second line");
+    let reasons = violations(&refused);
+    assert_eq!(
+        reasons.first().map(|(path, _)| path.as_str()),
+        Some("Client/ToegewezenProducten/ToegewezenProduct[2]/Product/Code"),
+        "{reasons:?}"
+    );
+    assert_eq!(hub.stream_messages().await, 0, "the first line was written");
+}

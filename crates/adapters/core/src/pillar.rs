@@ -133,6 +133,25 @@ impl PillarWriter {
         Ok(Response::new(response))
     }
 
+    /// Checks a write as [`PillarWriter::write_placed`] would, up to where it needs the log:
+    /// the context, the payload's rules and who may write it. Nothing is written or audited.
+    ///
+    /// # Errors
+    /// As [`PillarWriter::write_placed`], for what is known before the write.
+    pub fn check_placed(
+        &self,
+        caller: &Caller,
+        pillar: Pillar,
+        kind: &'static EventKind,
+        context: Option<v1::WriteContext>,
+        place: Place,
+        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+    ) -> Result<(), Status> {
+        draft(caller, pillar, kind, context, place, build)
+            .map(|_| ())
+            .map_err(Status::from)
+    }
+
     async fn publish(
         &self,
         caller: &Caller,
@@ -142,71 +161,7 @@ impl PillarWriter {
         place: Place,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> crate::Result<Written> {
-        of_pillar(kind, pillar)?;
-        let context = context.unwrap_or_default();
-        let mut check = Check::new(Utc::now());
-        let first_birth_date_given = context
-            .persons
-            .first()
-            .is_some_and(|person| person.birth_date.is_some());
-        let birth_dates = birth_dates(&context.persons, &mut check);
-        let input = WriteInput {
-            idempotency_key: context.idempotency_key,
-            source_system: context.source_system,
-            gemeente_code: context.gemeente_code,
-            persons: context
-                .persons
-                .into_iter()
-                .map(|person| (person.bsn, person.display_name))
-                .collect(),
-            occurred_at: context.occurred_at.as_ref().and_then(datetime),
-            case_id: context.case_id,
-            note: context.note,
-            names_no_person: place == Place::AnswerTo,
-        };
-        let now = check.now();
-        let header = WriteHeader::check(input, now, "context", check.violations_mut());
-        check.set_occurred_on(header.as_ref().map(WriteHeader::occurred_on));
-        check.set_birth_date(
-            first_birth_date_given,
-            birth_dates.first().copied().flatten(),
-        );
-        let body = build(&mut check);
-        let aanbieder = check.named_aanbieder().map(str::to_owned);
-        let (header, body) = check.finish(header.zip(body))?;
-        let client = &caller.client;
-        let assignment = may_write(client, pillar, kind, &header.gemeente, aanbieder)?;
-        let id = header.event_id(&client.id);
-        let persons = header
-            .persons
-            .into_iter()
-            .zip(birth_dates)
-            .map(|(person, birth_date)| DraftPerson {
-                bsn: person.bsn,
-                display_name: person.display_name,
-                birth_date,
-            })
-            .collect();
-        let draft = Draft {
-            id,
-            source: header.source,
-            pillar,
-            kind: kind.name,
-            gemeente: Some(header.gemeente),
-            persons,
-            target: match place {
-                Place::AnswerTo => Target::OfRequest,
-                Place::Persons | Place::Request => Target::OfPersons,
-            },
-            occurred_at: header.occurred_at,
-            case_id: header.case_id,
-            note: header.note,
-            body,
-            gemeenten: client.gemeenten.clone(),
-            assignment,
-            makes_request: place == Place::Request,
-            writer: client.writer(),
-        };
+        let draft = draft(caller, pillar, kind, context, place, build)?;
         self.writer.write(draft).await
     }
 
@@ -327,6 +282,83 @@ pub enum Place {
     /// The household of the provider's request of its case, which it answers; it names no
     /// person.
     AnswerTo,
+}
+
+/// The draft of a law's write, when the context, the payload's rules (`build`) and who may
+/// write it allow it: pure, so a message of several lines can be checked whole first.
+fn draft(
+    caller: &Caller,
+    pillar: Pillar,
+    kind: &'static EventKind,
+    context: Option<v1::WriteContext>,
+    place: Place,
+    build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
+) -> crate::Result<Draft> {
+    of_pillar(kind, pillar)?;
+    let context = context.unwrap_or_default();
+    let mut check = Check::new(Utc::now());
+    let first_birth_date_given = context
+        .persons
+        .first()
+        .is_some_and(|person| person.birth_date.is_some());
+    let birth_dates = birth_dates(&context.persons, &mut check);
+    let input = WriteInput {
+        idempotency_key: context.idempotency_key,
+        source_system: context.source_system,
+        gemeente_code: context.gemeente_code,
+        persons: context
+            .persons
+            .into_iter()
+            .map(|person| (person.bsn, person.display_name))
+            .collect(),
+        occurred_at: context.occurred_at.as_ref().and_then(datetime),
+        case_id: context.case_id,
+        note: context.note,
+        names_no_person: place == Place::AnswerTo,
+    };
+    let now = check.now();
+    let header = WriteHeader::check(input, now, "context", check.violations_mut());
+    check.set_occurred_on(header.as_ref().map(WriteHeader::occurred_on));
+    check.set_birth_date(
+        first_birth_date_given,
+        birth_dates.first().copied().flatten(),
+    );
+    let body = build(&mut check);
+    let aanbieder = check.named_aanbieder().map(str::to_owned);
+    let (header, body) = check.finish(header.zip(body))?;
+    let client = &caller.client;
+    let assignment = may_write(client, pillar, kind, &header.gemeente, aanbieder)?;
+    let id = header.event_id(&client.id);
+    let persons = header
+        .persons
+        .into_iter()
+        .zip(birth_dates)
+        .map(|(person, birth_date)| DraftPerson {
+            bsn: person.bsn,
+            display_name: person.display_name,
+            birth_date,
+        })
+        .collect();
+    Ok(Draft {
+        id,
+        source: header.source,
+        pillar,
+        kind: kind.name,
+        gemeente: Some(header.gemeente),
+        persons,
+        target: match place {
+            Place::AnswerTo => Target::OfRequest,
+            Place::Persons | Place::Request => Target::OfPersons,
+        },
+        occurred_at: header.occurred_at,
+        case_id: header.case_id,
+        note: header.note,
+        body,
+        gemeenten: client.gemeenten.clone(),
+        assignment,
+        makes_request: place == Place::Request,
+        writer: client.writer(),
+    })
 }
 
 /// Checks the birth dates of `persons` (optional; never in the future) and returns them in

@@ -59,8 +59,15 @@ impl IStandaardService for IStandaardHandler {
         if let Err(status) = lines::read_as_delivery(&message) {
             return Err(self.writer.refused(&caller, UNREAD, status).await);
         }
-        let mut events = Vec::with_capacity(message.products.len().max(1));
-        for write in lines::writes(&message) {
+        // The whole message is checked before any line is written: a line the law refuses
+        // leaves the others unwritten. What only the log can tell (a provider's toewijzing,
+        // the request an answer names) is known per line as it is written.
+        let writes = lines::writes(&message);
+        for write in &writes {
+            write.check(&self.writer, &caller).await?;
+        }
+        let mut events = Vec::with_capacity(writes.len());
+        for write in writes {
             events.push(write.send(&self.writer, &caller).await?.into_inner());
         }
         Ok(Response::new(v1::SubmitResponse { events }))

@@ -30,6 +30,14 @@ pub struct Write<'m> {
     part: Part<'m>,
     /// Its place in the message, from 0.
     index: usize,
+    mode: Mode,
+}
+
+/// Whether a write publishes, or only checks what can be known before publishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Publish,
+    Check,
 }
 
 /// What of a message one write writes.
@@ -55,6 +63,7 @@ pub fn writes(message: &Message) -> Vec<Write<'_>> {
             message,
             part,
             index,
+            mode: Mode::Publish,
         })
         .collect()
 }
@@ -76,6 +85,45 @@ impl Write<'_> {
         self.write(writer, caller)
             .await
             .map_err(|status| self.in_message_terms(status))
+    }
+
+    /// Checks the line as [`Write::send`] would, up to what needs the log (the toewijzing a
+    /// provider's line rests on, the request an answer names), writing nothing: a message is
+    /// checked whole before any of its lines is written. A refusal is audited.
+    ///
+    /// # Errors
+    /// As [`Write::send`].
+    pub async fn check(&self, writer: &PillarWriter, caller: &Caller) -> Result<(), Status> {
+        let checking = Write {
+            mode: Mode::Check,
+            ..*self
+        };
+        checking.send(writer, caller).await.map(|_| ())
+    }
+
+    /// Publishes (or checks, see [`Mode`]) the event `build` makes, through the law's
+    /// rules.
+    async fn emit(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        context: Option<v1::WriteContext>,
+        place: Place,
+        build: impl FnOnce(&mut rondom_adapter::Check) -> Option<v1::event::Body>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
+        let (pillar, kind) = self.target();
+        match self.mode {
+            Mode::Publish => {
+                writer
+                    .write_placed(caller, pillar, kind, context, place, build)
+                    .await
+            }
+            Mode::Check => match writer.check_placed(caller, pillar, kind, context, place, build) {
+                // Nothing was written: the answer is empty.
+                Ok(()) => Ok(Response::new(v1::WriteResponse::default())),
+                Err(refusal) => Err(writer.refused(caller, &self.event_type(), refusal).await),
+            },
+        }
     }
 
     /// The pillar and kind of the line's event.
@@ -125,7 +173,6 @@ impl Write<'_> {
             }
         };
         let message = self.message;
-        let (pillar, kind) = self.target();
         let product = line.code.clone().unwrap_or_default();
         let (begin, end) = (
             Some(proto_date(line.begindatum)),
@@ -144,11 +191,10 @@ impl Write<'_> {
                     context: None,
                     voorziening: Some(voorziening),
                 };
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        wmo::assign_voorziening(check, request)
-                    })
-                    .await
+                self.emit(writer, caller, context, Place::Persons, |check| {
+                    wmo::assign_voorziening(check, request)
+                })
+                .await
             }
             (Standard::Iwmo, Kind::Start) => {
                 let voorziening = v1::WmoVoorzieningGestart {
@@ -161,11 +207,10 @@ impl Write<'_> {
                     context: None,
                     voorziening: Some(voorziening),
                 };
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        wmo::start_voorziening(check, request)
-                    })
-                    .await
+                self.emit(writer, caller, context, Place::Persons, |check| {
+                    wmo::start_voorziening(check, request)
+                })
+                .await
             }
             (Standard::Iwmo, Kind::Stop) => {
                 let voorziening = v1::WmoVoorzieningGestopt {
@@ -180,11 +225,10 @@ impl Write<'_> {
                     context: None,
                     voorziening: Some(voorziening),
                 };
-                writer
-                    .write(caller, pillar, kind, context, |check| {
-                        wmo::stop_voorziening(check, request)
-                    })
-                    .await
+                self.emit(writer, caller, context, Place::Persons, |check| {
+                    wmo::stop_voorziening(check, request)
+                })
+                .await
             }
             (_, Kind::Verzoek) => self.send_verzoek(writer, caller, line, context).await,
             (_, Kind::Wijziging | Kind::Antwoord) => Err(whole_message()),
@@ -257,15 +301,11 @@ impl Write<'_> {
         payload: T,
         rules: (Rule<T>, Rule<T>),
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let (pillar, kind) = self.target();
         let rule = match self.message.standard {
             Standard::Iwmo => rules.0,
             Standard::Ijw => rules.1,
         };
-        writer
-            .write_placed(caller, pillar, kind, context, place, |check| {
-                rule(check, payload)
-            })
+        self.emit(writer, caller, context, place, |check| rule(check, payload))
             .await
     }
 
@@ -322,40 +362,36 @@ impl Write<'_> {
             },
             aanlevering: self.aanlevering() as i32,
         };
-        let (pillar, event) = self.target();
         match kind {
             Kind::Toewijzing => {
                 let request = v1::AssignJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
                 };
-                writer
-                    .write(caller, pillar, event, context, |check| {
-                        jeugd::assign_jeugdhulp(check, request)
-                    })
-                    .await
+                self.emit(writer, caller, context, Place::Persons, |check| {
+                    jeugd::assign_jeugdhulp(check, request)
+                })
+                .await
             }
             Kind::Start => {
                 let request = v1::StartJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
                 };
-                writer
-                    .write(caller, pillar, event, context, |check| {
-                        jeugd::start_jeugdhulp(check, request)
-                    })
-                    .await
+                self.emit(writer, caller, context, Place::Persons, |check| {
+                    jeugd::start_jeugdhulp(check, request)
+                })
+                .await
             }
             Kind::Stop => {
                 let request = v1::EndJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
                 };
-                writer
-                    .write(caller, pillar, event, context, |check| {
-                        jeugd::end_jeugdhulp(check, request)
-                    })
-                    .await
+                self.emit(writer, caller, context, Place::Persons, |check| {
+                    jeugd::end_jeugdhulp(check, request)
+                })
+                .await
             }
             Kind::Verzoek => self.send_verzoek(writer, caller, line, context).await,
             Kind::Wijziging | Kind::Antwoord => Err(whole_message()),
