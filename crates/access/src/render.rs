@@ -381,6 +381,7 @@ mod tests {
                 updated_at: at(2),
                 providers: vec!["12345678".into()],
                 protected: false,
+                person: String::new(),
             }],
             deadlines: vec![rondom_fold::StoredDeadline {
                 rule: "JW-BESCHIKKING".into(),

@@ -66,11 +66,19 @@ fn move_case(household: &mut StoredHousehold, step: &Step<'_>, row: &EventKind) 
         return;
     }
     let index = known_case.unwrap_or_else(|| {
+        let about = event
+            .persons
+            .iter()
+            .find(|mention| mention.primary)
+            .or(event.persons.first());
         household.trajectories.push(StoredTrajectory {
             pillar: event.pillar,
             case_id: case_id.to_owned(),
             stage: v1::TrajectoryState::Aangemeld as i32,
             opened_at: event.occurred_at,
+            person: about
+                .map(|mention| mention.pseudonym.clone())
+                .unwrap_or_default(),
             ..StoredTrajectory::default()
         });
         household.trajectories.len() - 1

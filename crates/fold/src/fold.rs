@@ -123,6 +123,13 @@ fn renew_pseudonyms(household: &mut StoredHousehold, event: &v1::Event) {
         {
             member.pseudonym.clone_from(&change.nieuw);
         }
+        for case in household
+            .trajectories
+            .iter_mut()
+            .filter(|case| case.person == change.oud)
+        {
+            case.person.clone_from(&change.nieuw);
+        }
     }
 }
 

@@ -82,6 +82,20 @@ pub(crate) fn partner(
     involve(household, involvement, involved, position);
 }
 
+/// Ends, at `position`, every involvement through the case `case_id` of `pillar` (a case that
+/// moved with its person to another household).
+pub(crate) fn end_case(household: &mut StoredHousehold, pillar: i32, case_id: &str, position: u64) {
+    let through: Vec<v1::Involvement> = household
+        .partners
+        .iter()
+        .filter(|known| known.pillar == pillar && known.case_id == case_id)
+        .cloned()
+        .collect();
+    for involvement in through {
+        involve(household, involvement, false, position);
+    }
+}
+
 /// Adds an organisation's involvement from `position`, or ends it there: what it saw while
 /// involved stays its to see (the partner receives the event that ends its own involvement).
 /// Ending an involvement that was never started changes nothing.

@@ -180,6 +180,10 @@ pub struct StoredTrajectory {
     /// An event of the case is protected (child protection, Veilig Thuis).
     #[prost(bool, tag = "8")]
     pub protected: bool,
+    /// The pseudonym of the person the case is about (the one the event that opened it
+    /// names first): the case goes with them when they leave the household.
+    #[prost(string, tag = "9")]
+    pub person: String,
 }
 
 /// A deadline of one case. Open ones are judged against a day when read (on time, at risk,

@@ -173,16 +173,17 @@ pub async fn start(
 ) -> Result<(ReadSide, ProjectorTask)> {
     let generations = Generations::new(&args.data_dir);
     let bylaws = args.load_bylaws()?;
-    let calendar = bylaws.calendar().digest();
+    let calendar = store::folded_with(&bylaws);
     warn_when_the_calendar_runs_out(bylaws.calendar());
     let mut path = generations.current()?;
     let mut model = open(&path, args.cache_mb, &bylaws).await?;
     if !model.folded_with_calendar(calendar)? {
-        // A decree under Atw art. 3 lid 3 was added (or the model predates recording one):
-        // due dates already computed must follow, so the log is folded again first.
+        // A decree under Atw art. 3 lid 3 was added, or the fold changed what it stores (or
+        // the model predates recording either): due dates and views already computed must
+        // follow, so the log is folded again first.
         tracing::warn!(
             path = %path.display(),
-            "the calendar of working days changed since the read model was folded: rebuilding it"
+            "the calendar of working days or the fold changed since the read model was folded: rebuilding it"
         );
         drop(model);
         let batch = args.batch_size.max(1);

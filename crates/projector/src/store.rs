@@ -21,7 +21,7 @@ use crate::quarantine::{QuarantinedEvent, Retried, panic_reason};
 use rondom_fold::{StoredHousehold, StoredTimelineEntry};
 
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
-/// The digest of the calendar the model was folded with (`Calendar::digest`).
+/// The digest of the calendar and fold version the model was folded with ([`folded_with`]).
 const CALENDAR_KEY: &[u8] = b"calendar";
 
 /// sled's page cache, in MiB, unless the projector is told otherwise: enough to keep the views
@@ -281,7 +281,8 @@ impl ReadModel {
         self
     }
 
-    /// Returns whether the model was folded with the calendar whose digest is `digest`; an
+    /// Returns whether the model was folded with the calendar and fold whose digest is
+    /// `digest` ([`folded_with`]); an
     /// empty model takes it on now. A model folded with another calendar (or before the
     /// calendar was recorded) must be folded again for its due dates to be right.
     ///
@@ -794,6 +795,16 @@ impl ReadModel {
         trees.db.flush_async().await?;
         Ok(())
     }
+}
+
+/// The digest of what a model is folded with: the calendar of working days (with the
+/// decrees an operator added) and the fold's [`rondom_fold::VERSION`].
+pub fn folded_with(bylaws: &rondom_domain::bylaw::BylawTerms) -> [u8; 32] {
+    use sha2::{Digest as _, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(bylaws.calendar().digest());
+    digest.update(rondom_fold::VERSION.to_be_bytes());
+    digest.finalize().into()
 }
 
 #[cfg(test)]

@@ -825,6 +825,32 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
     assert!(wmo_list.rows.is_empty(), "{:?}", wmo_list.rows);
 }
 
+/// Daan (123456782) moves in with the household of `into`, as it stood then.
+fn daan_moves_to(
+    into: &v1::PostSignalResponse,
+    born: Option<NaiveDate>,
+) -> v1::ChangeCompositionRequest {
+    v1::ChangeCompositionRequest {
+        context: Some(v1::RegieContext {
+            idempotency_key: "move-daan".into(),
+            source_system: "coordinator-app".into(),
+            household_id: into.household_id.clone(),
+            expected_position: into.position,
+            occurred_at: Some(timestamp(now())),
+            note: String::new(),
+        }),
+        person: Some(v1::PersonRef {
+            bsn: "123456782".into(),
+            display_name: "Daan".into(),
+            birth_date: born.map(proto_date),
+        }),
+        wijziging: Some(v1::SamenstellingGewijzigd {
+            wijziging: v1::SamenstellingWijziging::Toegetreden as i32,
+            reden: v1::SamenstellingReden::Verhuizing as i32,
+        }),
+    }
+}
+
 #[test_log::test(tokio::test)]
 async fn a_person_who_joins_another_household_leaves_the_first() {
     let hub = TestHub::start().await;
@@ -852,25 +878,7 @@ async fn a_person_who_joins_another_household_leaves_the_first() {
         .expect("second household")
         .into_inner();
     let moved = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await)
-        .change_composition(v1::ChangeCompositionRequest {
-            context: Some(v1::RegieContext {
-                idempotency_key: "move-daan".into(),
-                source_system: "coordinator-app".into(),
-                household_id: second.household_id.clone(),
-                expected_position: second.position,
-                occurred_at: Some(timestamp(now())),
-                note: String::new(),
-            }),
-            person: Some(v1::PersonRef {
-                bsn: "123456782".into(),
-                display_name: "Daan".into(),
-                birth_date: None,
-            }),
-            wijziging: Some(v1::SamenstellingGewijzigd {
-                wijziging: v1::SamenstellingWijziging::Toegetreden as i32,
-                reden: v1::SamenstellingReden::Verhuizing as i32,
-            }),
-        })
+        .change_composition(daan_moves_to(&second, None))
         .await
         .expect("join")
         .into_inner();
@@ -1180,4 +1188,165 @@ async fn a_persons_avg_request_runs_a_month_and_three_once_extended() {
 
 fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("a date")
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_case_follows_its_person_to_another_household() {
+    // Riet lives in Haarlem (0392): a wijkteam and a coordinator that serve both gemeenten.
+    let client = |id: &str, lines: &str| {
+        let token_hash = hex::encode(rondom_access::clients::token_hash(id));
+        format!("[[client]]\nid = \"{id}\"\n{lines}\ntoken_sha256 = \"{token_hash}\"\n\n")
+    };
+    let both = "gemeenten = [\"0363\", \"0392\"]";
+    let hub = TestHub::start_with_more_clients(
+        &[
+            client("wijkteam-beide", &format!("role = \"wijkteam\"\n{both}")),
+            client(
+                "regisseur-beide",
+                &format!("role = \"coordinator\"\n{both}\nstaff_id = \"r-beide\""),
+            ),
+        ]
+        .concat(),
+    )
+    .await;
+    let mut signals = hub.signals().await;
+    let first = signals
+        .post_signal(signal(
+            "f-1",
+            &[("111222333", "Fatima"), ("123456782", "Daan")],
+            v1::Pillar::Wijkteam,
+            "zorgen_opvoeding",
+            "",
+        ))
+        .await
+        .expect("first household")
+        .into_inner();
+    // Daan (10) has a jeugd case: an aanvraag, and jeugdhulp assigned to the provider.
+    let young = Some(today() - Days::new(10 * 365));
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    jeugd
+        .receive_aanvraag(v1::ReceiveJeugdAanvraagRequest {
+            context: context("d-1", "123456782", young, "JW-9"),
+            aanvraag: Some(v1::JeugdAanvraagOntvangen {
+                productcategorie: "45".into(),
+            }),
+        })
+        .await
+        .expect("aanvraag");
+    let provider = DevClient::Partner(Pillar::Jeugd)
+        .organisatie()
+        .expect("the development jeugd provider");
+    let assigned = jeugd
+        .assign_jeugdhulp(v1::AssignJeugdhulpRequest {
+            context: context("d-2", "123456782", young, "JW-9"),
+            jeugdhulp: Some(v1::Jeugdhulp {
+                aanbieder_agb: provider.into(),
+                productcode: "45A48".into(),
+                begindatum: on_test_day(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("toewijzing")
+        .into_inner();
+    let before = view_of(&hub, "111222333", assigned.position).await;
+    let due = find(&before, "JW-BESCHIKKING", v1::Pillar::Jeugd).due;
+
+    let second = rondom_proto::v1::signal_service_client::SignalServiceClient::new(
+        hub.connect(Some("wijkteam-beide")).await,
+    )
+    .post_signal(v1::PostSignalRequest {
+        gemeente_code: "0392".into(),
+        ..signal(
+            "f-2",
+            &[("222222220", "Riet")],
+            v1::Pillar::Wmo,
+            "eenzaamheid",
+            "",
+        )
+    })
+    .await
+    .expect("second household")
+    .into_inner();
+    RegieServiceClient::new(hub.connect(Some("regisseur-beide")).await)
+        .change_composition(daan_moves_to(&second, young))
+        .await
+        .expect("Daan moves in with Riet");
+    let last = hub.stream_messages().await;
+
+    // The old household keeps the case's history, ended, with nothing left open.
+    let old = view_of(&hub, "111222333", last).await;
+    let case = |view: &v1::Household| {
+        view.trajectories
+            .iter()
+            .find(|case| case.case_id == "JW-9")
+            .map(|case| case.state)
+    };
+    assert_eq!(case(&old), Some(v1::TrajectoryState::Beeindigd as i32));
+    let left = find(&old, "JW-BESCHIKKING", v1::Pillar::Jeugd);
+    assert_eq!(left.status, v1::DeadlineStatus::Lapsed as i32);
+    // The new household has the case where it stood, the term with its due date unchanged,
+    // in Haarlem: where Daan lives now decides which gemeente serves him (for jeugd the
+    // woonplaatsbeginsel, Jeugdwet art. 1.1).
+    let new = view_as_both(&hub, "123456782", last).await;
+    assert_eq!(new.household_id, second.household_id);
+    assert_eq!(new.gemeente_code, "0392");
+    let moved_events: Vec<_> = hub
+        .events()
+        .await
+        .into_iter()
+        .filter(|(_, event)| event.household_id == second.household_id && event.case_id == "JW-9")
+        .map(|(_, event)| event.gemeente_code)
+        .collect();
+    assert_eq!(
+        moved_events,
+        ["0392", "0392"],
+        "the aanvraag and the toewijzing"
+    );
+    assert_eq!(case(&new), case(&before));
+    let moved = find(&new, "JW-BESCHIKKING", v1::Pillar::Jeugd);
+    assert_eq!(
+        (moved.due, moved.status),
+        (due, v1::DeadlineStatus::Open as i32)
+    );
+    // The provider's sight went with the case (its toewijzing did, so a new toewijzing of
+    // Haarlem is what lets it write about the case there).
+    let mut partner = rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+    );
+    let read = |id: &str| v1::GetHouseholdRequest {
+        purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+        ..by_id(id, last)
+    };
+    partner
+        .get_household(read(&second.household_id))
+        .await
+        .expect("the provider sees the household the case went to");
+    let gone = partner
+        .get_household(read(&first.household_id))
+        .await
+        .expect_err("and no longer the one it left");
+    assert_eq!(gone.code(), Code::NotFound, "{gone:?}");
+    // Nothing in the new household's log names the old one.
+    for (_, event) in hub.events().await {
+        if event.household_id == second.household_id {
+            let bytes = prost::Message::encode_to_vec(&event);
+            let needle = first.household_id.as_bytes();
+            assert!(!bytes.windows(needle.len()).any(|window| window == needle));
+        }
+    }
+}
+
+/// Reads a household as the coordinator of both gemeenten of the move test.
+async fn view_as_both(hub: &TestHub, bsn: &str, position: u64) -> v1::Household {
+    rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+        hub.connect(Some("regisseur-beide")).await,
+    )
+    .get_household(by_bsn(bsn, position))
+    .await
+    .expect("view")
+    .into_inner()
+    .household
+    .expect("household")
 }

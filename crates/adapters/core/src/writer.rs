@@ -21,6 +21,8 @@ use tonic::Status;
 
 use crate::error::{Error, Result};
 
+mod moving;
+
 /// A person named in a write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftPerson {
@@ -354,6 +356,11 @@ impl EventWriter {
         let started = std::time::Instant::now();
         let published = self.publish(&draft, &envelope, &event).await?;
         count_published(draft.pillar, published, started);
+        // The person's cases follow the join, before the registry does: a retry (the
+        // registry still naming the old household) copies them again, as duplicates.
+        if let (Some(previous), Some(person)) = (place.moved_from, draft.persons.first()) {
+            self.move_cases(&envelope, person, previous, &place).await?;
+        }
         // The event is the record; the registry follows it. A failure here leaves the
         // event published, and the sender's retry (a duplicate) repeats this step.
         if let (
