@@ -608,6 +608,23 @@ async fn a_providers_request_reaches_the_gemeente_and_gives_the_provider_no_sigh
             "Client/AangevraagdeProducten/AangevraagdProduct[2]/ToewijzingEinddatum",
         ]
     );
+    // The other invalid example, a JW318, has a RetourCode outside its RetourCodes; a valid
+    // retour message is the receiver's answer to the sender, which Rondom does not read.
+    let refused = submit(&hub, JEUGD_PROVIDER, &example("ijw", "JW318.xml"))
+        .await
+        .expect_err("JW318");
+    let reasons = violations(&refused);
+    assert_eq!(reasons[0].0, "Client/Verzoek/RetourCode", "{reasons:?}");
+    let refused = submit(&hub, JEUGD_PROVIDER, &example("ijw", "JW316.xml"))
+        .await
+        .expect_err("JW316");
+    let reasons = violations(&refused);
+    assert!(reasons[0].1.contains("not read"), "{reasons:?}");
+    assert_eq!(
+        hub.stream_messages().await,
+        2,
+        "the two lines of the WMO315 only"
+    );
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]

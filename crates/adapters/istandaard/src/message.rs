@@ -1,10 +1,12 @@
-//! Reading one iWmo 3.2 or iJw 3.2 message: the 301 (toewijzing), 305 (start) and 307 (stop)
-//! become a typed [`Message`]; anything else becomes a [`Refused`] a back-office understands.
+//! Reading one iWmo 3.2 or iJw 3.2 message: the 301 (toewijzing), 305 (start), 307 (stop),
+//! 315 and 317 (a provider's requests) and 319 (the answer) become a typed [`Message`];
+//! anything else becomes a [`Refused`] a back-office understands. A retour message is checked
+//! against its XSD and then refused as not read.
 //!
 //! The message is parsed namespace-aware (roxmltree, no DTD, no I/O). The namespace of the root
 //! decides the standard, the release and the message; a declaration or a message Rondom does
-//! not read is refused on its namespace alone, before any of its content is looked at. The
-//! three messages read are checked against the rules of the standard one message can show
+//! not know is refused on its namespace alone, before any of its content is looked at. The
+//! messages read are checked against the rules of the standard one message can show
 //! (XSD types and content models, plus the cheap rules within one message), and every
 //! violation is reported at once. Rules are stated without the offending value, so a
 //! refusal never repeats a BSN or a birth date. Names, addresses and relations in the message
@@ -288,6 +290,9 @@ struct Spec {
     name: String,
     namespace: String,
     basis: String,
+    /// The retour message on `kind` (302 on 301, ...): the same tree, each berichtklasse
+    /// with its RetourCodes, the header with its own identification. Checked, never read.
+    retour: bool,
 }
 
 impl Spec {
@@ -298,25 +303,39 @@ impl Spec {
             name: message_name(standard, kind.number()),
             namespace: namespace(standard, kind.number()),
             basis: format!("{SITE}{}/3_2/basisschema/schema", standard.segments().0),
+            retour: false,
         }
     }
 
-    /// The fixed BerichtCode (the `xs:pattern` of Header/BerichtCode in the message XSD).
-    fn berichtcode(&self) -> &'static str {
-        match (self.standard, self.kind) {
-            (Standard::Iwmo, Kind::Toewijzing) => "414",
-            (Standard::Iwmo, Kind::Start) => "418",
-            (Standard::Iwmo, Kind::Stop) => "420",
-            (Standard::Ijw, Kind::Toewijzing) => "436",
-            (Standard::Ijw, Kind::Start) => "438",
-            (Standard::Ijw, Kind::Stop) => "440",
-            (Standard::Iwmo, Kind::Verzoek) => "444",
-            (Standard::Ijw, Kind::Verzoek) => "446",
-            (Standard::Iwmo, Kind::Wijziging) => "480",
-            (Standard::Ijw, Kind::Wijziging) => "486",
-            (Standard::Iwmo, Kind::Antwoord) => "482",
-            (Standard::Ijw, Kind::Antwoord) => "488",
+    /// The retour message on a message of `kind`.
+    fn retour(standard: Standard, kind: Kind) -> Self {
+        let number = kind.number() + 1;
+        Spec {
+            name: message_name(standard, number),
+            namespace: namespace(standard, number),
+            retour: true,
+            ..Spec::new(standard, kind)
         }
+    }
+
+    /// The fixed BerichtCode (the `xs:pattern` of Header/BerichtCode in the message XSD); a
+    /// retour message's is the next one (436 for the JW301, 437 for the JW302).
+    fn berichtcode(&self) -> String {
+        let code: u16 = match (self.standard, self.kind) {
+            (Standard::Iwmo, Kind::Toewijzing) => 414,
+            (Standard::Iwmo, Kind::Start) => 418,
+            (Standard::Iwmo, Kind::Stop) => 420,
+            (Standard::Ijw, Kind::Toewijzing) => 436,
+            (Standard::Ijw, Kind::Start) => 438,
+            (Standard::Ijw, Kind::Stop) => 440,
+            (Standard::Iwmo, Kind::Verzoek) => 444,
+            (Standard::Ijw, Kind::Verzoek) => 446,
+            (Standard::Iwmo, Kind::Wijziging) => 480,
+            (Standard::Ijw, Kind::Wijziging) => 486,
+            (Standard::Iwmo, Kind::Antwoord) => 482,
+            (Standard::Ijw, Kind::Antwoord) => 488,
+        };
+        (code + u16::from(self.retour)).to_string()
     }
 }
 
@@ -407,8 +426,6 @@ fn identify(root: Node) -> Result<Spec, Refused> {
 /// The 3.2 message a number names: read, or refused with the reason.
 fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
     let name = message_name(standard, number);
-    let read = "Rondom reads 301 (toewijzing), 305 (start), 307 (stop), 315 (verzoek om \
-                toewijzing) and 317 (verzoek om wijziging)";
     match number {
         301 => Ok(Spec::new(standard, Kind::Toewijzing)),
         305 => Ok(Spec::new(standard, Kind::Start)),
@@ -427,12 +444,14 @@ fn dispatch(standard: Standard, number: u16) -> Result<Spec, Refused> {
                  not need (purpose limitation, AVG art. 5 lid 1 onder b)"
             )))
         }
-        302 | 306 | 308 | 316 | 318 | 320 => {
-            let heen = message_name(standard, number - 1);
-            Err(Refused::NotRead(format!(
-                "{name} (retourbericht on {heen}) is not read: {read}"
-            )))
-        }
+        // A retour message is checked (a broken one is refused with what is wrong), then
+        // refused as not read.
+        302 => Ok(Spec::retour(standard, Kind::Toewijzing)),
+        306 => Ok(Spec::retour(standard, Kind::Start)),
+        308 => Ok(Spec::retour(standard, Kind::Stop)),
+        316 => Ok(Spec::retour(standard, Kind::Verzoek)),
+        318 => Ok(Spec::retour(standard, Kind::Wijziging)),
+        320 => Ok(Spec::retour(standard, Kind::Antwoord)),
         _ => Err(Refused::Unknown(format!(
             "{name} is not a message of {} 3.2 Rondom knows",
             standard.label()
@@ -504,6 +523,20 @@ const HEADER: &[Elem] = &[
     msg("Ontvanger"),
     msg("BerichtIdentificatie"),
     msg("XsdVersie"),
+];
+/// A retour message's header: the heen message's, then its own identification.
+const HEADER_RETOUR: &[Elem] = &[
+    msg("BerichtCode"),
+    msg("BerichtVersie"),
+    msg("BerichtSubversie"),
+    msg("Afzender"),
+    msg("Ontvanger"),
+    msg("BerichtIdentificatie"),
+    msg("XsdVersie"),
+    msg("IdentificatieRetour"),
+    msg("DagtekeningRetour"),
+    msg("XsltVersie"),
+    msg("XsdVersieRetour"),
 ];
 const BERICHT_IDENTIFICATIE: &[Elem] = &[basis("Identificatie"), basis("Dagtekening")];
 const XSD_VERSIE: &[Elem] = &[basis("BasisschemaXsdVersie"), basis("BerichtXsdVersie")];
@@ -835,6 +868,18 @@ fn status_aanlevering(text: &str) -> Result<u8, Rule> {
     }
 }
 
+/// LDT_RetourCode: four characters (the standard lists 59 of them).
+fn digits_or_letters(text: &str) -> Result<(), Rule> {
+    let value = collapse(text);
+    if value.len() == 4 && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(())
+    } else {
+        Err(Rule::xsd(
+            "not a RetourCode of four characters (LDT_RetourCode)",
+        ))
+    }
+}
+
 fn join(parent: &str, name: &str) -> String {
     if parent.is_empty() {
         name.to_owned()
@@ -932,6 +977,13 @@ impl<'s> Walk<'s> {
                 continue;
             }
             let tag = child.tag_name();
+            let retour_codes = self.spec.retour
+                && tag.name() == "RetourCodes"
+                && tag.namespace() == Some(self.uri(Ns::Message));
+            if retour_codes {
+                self.retour_codes(child, &join(path, "RetourCodes"));
+                continue;
+            }
             let known = model
                 .iter()
                 .find(|elem| elem.name == tag.name() && tag.namespace() == Some(self.uri(elem.ns)));
@@ -953,6 +1005,30 @@ impl<'s> Walk<'s> {
                 self.spec.name
             );
             self.flag(path, rule, TECHNICAL);
+        }
+    }
+
+    /// RetourCodes of a retour message: one or more RetourCode of four characters.
+    fn retour_codes(&mut self, node: Node, path: &str) {
+        self.model(node, path, &[many("RetourCode")]);
+        let codes: Vec<Node> = node
+            .children()
+            .filter(|child| child.is_element() && child.tag_name().name() == "RetourCode")
+            .collect();
+        if codes.is_empty() {
+            let rule = format!(
+                "at least one RetourCode (minOccurs 1 in {})",
+                self.spec.name
+            );
+            self.flag(&join(path, "RetourCode"), rule, TECHNICAL);
+        }
+        for code in codes {
+            let at = join(path, "RetourCode");
+            if let Some(text) = self.leaf(code, &at)
+                && let Err(rule) = digits_or_letters(&text)
+            {
+                self.flag(&at, rule.text, rule.retourcode);
+            }
         }
     }
 
@@ -1014,9 +1090,14 @@ impl<'s> Walk<'s> {
             None => HeaderParts::default(),
         };
         if antwoord {
-            let body = self
-                .required(root, "", "Antwoord")
-                .and_then(|node| self.antwoord(node));
+            let body = match self.find(root, "Antwoord", Ns::Message) {
+                Some(node) => self.antwoord(node),
+                None if self.spec.retour => None,
+                None => {
+                    self.required(root, "", "Antwoord");
+                    None
+                }
+            };
             return self.finish(
                 header,
                 ClientParts {
@@ -1025,17 +1106,36 @@ impl<'s> Walk<'s> {
                 },
             );
         }
-        let client = match self.required(root, "", "Client") {
+        // A retour message on a whole message's refusal has no Client.
+        let client = match self.find(root, "Client", Ns::Message) {
             Some(node) => self.client(node),
-            None => ClientParts::default(),
+            None if self.spec.retour => ClientParts::default(),
+            None => {
+                self.required(root, "", "Client");
+                ClientParts::default()
+            }
         };
         self.finish(header, client)
     }
 
     /// The message, or every violation found.
-    fn finish(self, header: HeaderParts, client: ClientParts) -> Result<Message, Refused> {
+    fn finish(mut self, header: HeaderParts, client: ClientParts) -> Result<Message, Refused> {
+        if self.spec.retour {
+            // A retour message copies the message it answers, breaches of the standard's
+            // rules included (they are what it reports): only its own XSD holds it.
+            self.violations
+                .retain(|violation| violation.retourcode.as_deref() == TECHNICAL);
+        }
         if !self.violations.is_empty() {
             return Err(Refused::Invalid(self.violations));
+        }
+        if self.spec.retour {
+            let heen = message_name(self.spec.standard, self.spec.kind.number());
+            return Err(Refused::NotRead(format!(
+                "{} (retourbericht on {heen}) is not read: it is the receiver's answer to the \
+                 sender; Rondom takes the message itself",
+                self.spec.name
+            )));
         }
         let spec = self.spec;
         let message = assemble(spec, header, client);
@@ -1083,10 +1183,22 @@ impl<'s> Walk<'s> {
     fn header(&mut self, node: Node) -> HeaderParts {
         let path = "Header";
         let m = Ns::Message;
-        self.model(node, path, HEADER);
+        self.model(
+            node,
+            path,
+            if self.spec.retour {
+                HEADER_RETOUR
+            } else {
+                HEADER
+            },
+        );
         let (name, code) = (self.spec.name.clone(), self.spec.berichtcode());
         self.field(node, path, ("BerichtCode", m), true, |text| {
-            one_of(text, &[code], format!("BerichtCode is {code} for {name}"))
+            one_of(
+                text,
+                &[code.as_str()],
+                format!("BerichtCode is {code} for {name}"),
+            )
         });
         let release = format!("{} 3.2", self.spec.standard.label());
         self.field(node, path, ("BerichtVersie", m), true, |text| {
@@ -2066,18 +2178,25 @@ mod tests {
     }
 
     #[test]
-    fn verzoek_and_retour_messages_are_not_read() {
-        let cases = [
-            ("ijw/berichten/JW302.xml", "JW302"),
-            ("ijw/berichten/JW318.xml", "JW318"),
-            ("ijw/berichten/JW320.xml", "JW320"),
-        ];
-        for (file, name) in cases {
-            match read(&fixture(file)) {
+    fn retour_messages_are_checked_and_not_read() {
+        for name in ["JW302", "JW306", "JW308", "JW316", "JW320"] {
+            let file = format!("ijw/berichten/{name}.xml");
+            match read(&fixture(&file)) {
                 Err(Refused::NotRead(text)) => assert!(text.starts_with(name), "{text}"),
                 other => panic!("{file}: expected NotRead, got {other:?}"),
             }
         }
+        // The invalid JW318 example has a RetourCode outside a RetourCodes wrapper.
+        let found = violations(&fixture("ijw/berichten/JW318.xml"));
+        assert_eq!(paths(&found), ["Client/Verzoek/RetourCode"]);
+        assert_eq!(found[0].retourcode.as_deref(), Some("0001"));
+        // A retour on a 319 has the Antwoord of the 319 with its RetourCodes.
+        let jw320 = String::from_utf8(fixture("ijw/berichten/JW320.xml")).expect("UTF-8");
+        let wrong = jw320.replacen(">9360<", ">93600<", 1);
+        assert_eq!(
+            paths(&violations(wrong.as_bytes())),
+            ["Antwoord/RetourCodes/RetourCode"]
+        );
     }
 
     #[test]
