@@ -631,9 +631,7 @@ async fn a_providers_request_reaches_the_gemeente_and_gives_the_provider_no_sigh
 async fn a_providers_request_to_change_is_one_event_for_the_gemeente() {
     let hub = hub().await;
     // The iStandaarden examples hold no 317: this one was made for the tests.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../crates/adapters/istandaard/testdata/WMO317.xml");
-    let wmo317 = std::fs::read(&path).expect("the WMO317 of the tests");
+    let wmo317 = made_for_tests("WMO317.xml");
     validates("iwmo", "WMO317.xsd", &wmo317);
     let asked = submit(&hub, WMO_PROVIDER, &wmo317).await.expect("WMO317");
     assert_eq!(asked.events.len(), 1, "one request, whatever it lists");
@@ -813,4 +811,21 @@ async fn a_message_whose_second_line_the_law_refuses_writes_no_line() {
         "{reasons:?}"
     );
     assert_eq!(hub.stream_messages().await, 0, "the first line was written");
+}
+
+#[test]
+fn every_message_made_for_the_tests_validates_against_its_xsd() {
+    // The iStandaarden examples hold no 317 or 319: the adapter's tests use their own.
+    for (standard, name) in [
+        ("iwmo", "WMO317"),
+        ("iwmo", "WMO319"),
+        ("ijw", "JW317"),
+        ("ijw", "JW319"),
+    ] {
+        validates(
+            standard,
+            &format!("{name}.xsd"),
+            &made_for_tests(&format!("{name}.xml")),
+        );
+    }
 }
