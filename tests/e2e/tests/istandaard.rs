@@ -19,6 +19,8 @@ const JEUGD_BACKOFFICE: &str = "istandaard-test-jeugd-backoffice";
 const JEUGD_PROVIDER: &str = "istandaard-test-jeugd-aanbieder";
 const WMO_BACKOFFICE: &str = "istandaard-test-wmo-backoffice";
 const WMO_PROVIDER: &str = "istandaard-test-wmo-aanbieder";
+/// The provider of the WMO305 and WMO307 examples.
+const WMO_PROVIDER_65656055: &str = "istandaard-test-wmo-aanbieder-65656055";
 
 /// The fixtures of the standard, beside the repository.
 fn fixtures() -> PathBuf {
@@ -79,6 +81,10 @@ async fn hub() -> TestHub {
             client(
                 WMO_PROVIDER,
                 "role = \"partner\"\npillar = \"wmo\"\norganisatie = \"42420001\"",
+            ),
+            client(
+                WMO_PROVIDER_65656055,
+                "role = \"partner\"\npillar = \"wmo\"\norganisatie = \"65656055\"",
             ),
         ]
         .concat(),
@@ -828,4 +834,116 @@ fn every_message_made_for_the_tests_validates_against_its_xsd() {
             &made_for_tests(&format!("{name}.xml")),
         );
     }
+}
+
+/// The WMO301 example as the toewijzing the WMO305 and WMO307 examples rest on: gemeente
+/// 0363 assigns 01A11 (300201) and 01A12 (300202) to 65656055 from 1 April 2025.
+fn wmo_toewijzing_for_the_examples() -> Vec<u8> {
+    let text = String::from_utf8(example("iwmo", "WMO301.xml")).expect("UTF-8");
+    let text = text
+        .replace(">0384<", ">0363<")
+        .replace(">42420001<", ">65656055<")
+        .replace(
+            ">2023-08-13</iwmo:Dagtekening>",
+            ">2025-03-25</iwmo:Dagtekening>",
+        )
+        .replace(">2023-01-01<", ">2025-04-01<")
+        .replace(">2023-12-31<", ">2025-12-31<");
+    let start = text.find("<wmo301:ToegewezenProduct>").expect("a line");
+    let end = text.find("</wmo301:ToegewezenProduct>").expect("its end")
+        + "</wmo301:ToegewezenProduct>".len();
+    let line = &text[start..end];
+    let first = line
+        .replace(">101<", ">300201<")
+        .replace(">01A01<", ">01A11<");
+    let second = line
+        .replace(">101<", ">300202<")
+        .replace(">01A01<", ">01A12<")
+        .replace(">42420002<", ">42420003<");
+    format!("{}{first}{second}{}", &text[..start], &text[end..]).into_bytes()
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn the_wmo_examples_become_a_toewijzing_its_start_and_its_stop() {
+    let hub = hub().await;
+    let toewijzing = wmo_toewijzing_for_the_examples();
+    validates("iwmo", "WMO301.xsd", &toewijzing);
+    submit(&hub, WMO_BACKOFFICE, &toewijzing)
+        .await
+        .expect("WMO301");
+    let (start, stop) = (example("iwmo", "WMO305.xml"), example("iwmo", "WMO307.xml"));
+    validates("iwmo", "WMO305.xsd", &start);
+    validates("iwmo", "WMO307.xsd", &stop);
+    submit(&hub, WMO_PROVIDER_65656055, &start)
+        .await
+        .expect("WMO305");
+    let stopped = submit(&hub, WMO_PROVIDER_65656055, &stop)
+        .await
+        .expect("WMO307");
+
+    let position = stopped.events[1].position;
+    let mut households = HouseholdServiceClient::new(hub.connect(Some(WMO_BACKOFFICE)).await);
+    let view = households
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::by_bsn("999900006", position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    let cases: Vec<(&str, i32, &[String])> = view
+        .trajectories
+        .iter()
+        .map(|case| (case.case_id.as_str(), case.state, case.providers.as_slice()))
+        .collect();
+    let ended = v1::TrajectoryState::Beeindigd as i32;
+    let provider = ["65656055".to_owned()];
+    assert_eq!(
+        cases,
+        [
+            ("toewijzing-300201", ended, provider.as_slice()),
+            ("toewijzing-300202", ended, provider.as_slice()),
+        ]
+    );
+    let timeline = households
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            oldest_first: true,
+            ..rondom_e2e::timeline(&view.household_id, position)
+        })
+        .await
+        .expect("the timeline")
+        .into_inner();
+    let kinds: Vec<&str> = timeline.entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "voorziening_toegewezen",
+            "voorziening_toegewezen",
+            "voorziening_gestart",
+            "voorziening_gestart",
+            "voorziening_gestopt",
+            "voorziening_gestopt",
+        ]
+    );
+    // The second stop, field by field: iWmo 31 is a move to another gemeente.
+    let date = |year, month, day| Some(v1::Date { year, month, day });
+    assert_eq!(
+        timeline.entries[5]
+            .event
+            .as_ref()
+            .and_then(|event| event.body.clone()),
+        Some(v1::event::Body::WmoVoorzieningGestopt(
+            v1::WmoVoorzieningGestopt {
+                aanbieder_agb: "65656055".into(),
+                productcode: "01A12".into(),
+                begindatum: date(2025, 4, 15),
+                einddatum: date(2025, 7, 18),
+                reden: v1::StopReden::Verhuisd as i32,
+                aanlevering: v1::Aanlevering::Unspecified as i32,
+            }
+        ))
+    );
 }
