@@ -947,3 +947,18 @@ async fn the_wmo_examples_become_a_toewijzing_its_start_and_its_stop() {
         ))
     );
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_toewijzing_without_a_product_is_taken_as_the_standard_allows() {
+    let hub = hub().await;
+    // Product is optional in a 301 (a toewijzing by budget): the second line leaves it out.
+    let text = String::from_utf8(toewijzing_for_the_examples()).expect("UTF-8");
+    let product = text.rfind("<jw301:Product>").expect("a product");
+    let end = text.rfind("</jw301:Product>").expect("its end") + "</jw301:Product>".len();
+    let without = format!("{}{}", &text[..product], &text[end..]);
+    validates("ijw", "JW301.xsd", without.as_bytes());
+    let assigned = submit(&hub, JEUGD_BACKOFFICE, without.as_bytes())
+        .await
+        .expect("a toewijzing without a product");
+    assert_eq!(assigned.events.len(), 2);
+}

@@ -187,6 +187,18 @@ impl Check {
         }
     }
 
+    /// [`Check::code`] for a field that may be left empty.
+    pub fn optional_code(
+        &mut self,
+        field: &str,
+        value: &str,
+        rule: fn(&str) -> Result<(), &'static str>,
+    ) {
+        if !value.is_empty() {
+            self.code(field, value, rule);
+        }
+    }
+
     /// Records a violation when `date` (of `field`) lies before `earlier` (`what` it is).
     pub fn not_before(
         &mut self,

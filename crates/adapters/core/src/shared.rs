@@ -150,21 +150,17 @@ pub mod verzoek {
     pub fn toewijzing(check: &mut Check, verzoek: v1::ToewijzingGevraagd) -> Option<Body> {
         check.code("verzoek.aanbieder_agb", &verzoek.aanbieder_agb, check_agb);
         check.aanbieder(&verzoek.aanbieder_agb);
-        if !verzoek.productcategorie.is_empty() {
-            let categorie = &verzoek.productcategorie;
-            check.code(
-                "verzoek.productcategorie",
-                categorie,
-                check_productcategorie,
-            );
-        }
-        if !verzoek.productcode.is_empty() {
-            check.code(
-                "verzoek.productcode",
-                &verzoek.productcode,
-                check_productcode,
-            );
-        }
+        let categorie = &verzoek.productcategorie;
+        check.optional_code(
+            "verzoek.productcategorie",
+            categorie,
+            check_productcategorie,
+        );
+        check.optional_code(
+            "verzoek.productcode",
+            &verzoek.productcode,
+            check_productcode,
+        );
         let start = check.date("verzoek.begindatum", verzoek.begindatum.as_ref());
         let end = check.optional_date("verzoek.einddatum", verzoek.einddatum.as_ref());
         check.not_before("verzoek.einddatum", end.flatten(), start, "the begindatum");

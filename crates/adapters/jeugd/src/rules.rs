@@ -55,7 +55,8 @@ pub(crate) fn check_jeugdhulp(
         &jeugdhulp.aanbieder_agb,
         check_agb,
     );
-    check.code(
+    // iJw lets a toewijzing name a category or a budget only.
+    check.optional_code(
         "jeugdhulp.productcode",
         &jeugdhulp.productcode,
         check_productcode,

@@ -10,10 +10,11 @@ pub(crate) const LEVERINGSVORMEN: &str = "ZIN, PGB";
 pub(crate) const STOP_REDENEN: &str =
     "DOEL_BEREIKT, VERHUISD, OVERLEDEN, ANDERE_VOORZIENING, OP_VERZOEK_CLIENT, OVERIG";
 
-/// A provision is delivered by a provider (AGB code) as an iWmo product.
+/// A provision is delivered by a provider (AGB code), as an iWmo product when it names one
+/// (iWmo lets a toewijzing name a category or a budget only).
 pub(crate) fn check_levering(check: &mut Check, aanbieder_agb: &str, productcode: &str) {
     check.code("voorziening.aanbieder_agb", aanbieder_agb, check_agb);
-    check.code("voorziening.productcode", productcode, check_productcode);
+    check.optional_code("voorziening.productcode", productcode, check_productcode);
 }
 
 /// A beschikking is a care decision (see [`Check::care_decision`]) that, unless refused,
