@@ -160,6 +160,7 @@ fn class_from_proto(value: i32) -> NeedToKnow {
         Ok(v1::NeedToKnow::Household) => NeedToKnow::Household,
         Ok(v1::NeedToKnow::Pillar) => NeedToKnow::Pillar,
         Ok(v1::NeedToKnow::Health) => NeedToKnow::Health,
+        Ok(v1::NeedToKnow::Lane) => NeedToKnow::Lane,
         _ => NeedToKnow::Protected,
     }
 }
@@ -173,29 +174,27 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         return None;
     }
     let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class) >= Sight::Status;
-    let protected_case = |pillar: i32, case_id: &str| {
+    // A deadline tells what its case is: it is as visible as the case.
+    let case_class = |pillar: i32, case_id: &str| {
         stored
             .trajectories
             .iter()
-            .any(|t| t.pillar == pillar && t.case_id == case_id && t.protected)
+            .find(|t| t.pillar == pillar && t.case_id == case_id)
+            .map_or(NeedToKnow::Household, rondom_fold::StoredTrajectory::class)
     };
     let mut known = stored.clone();
     known
         .open_signals
         .retain(|signal| sees(signal.pillar, class_of(signal.pillar, &signal.kind)));
-    known.trajectories.retain(|trajectory| {
-        let class = if trajectory.protected {
-            NeedToKnow::Protected
-        } else {
-            NeedToKnow::Household
-        };
-        sees(trajectory.pillar, class)
-    });
-    // A deadline of a protected case tells what the case is: it stays with the case.
+    known
+        .trajectories
+        .retain(|trajectory| sees(trajectory.pillar, trajectory.class()));
     known.deadlines.retain(|deadline| {
         sees(deadline.pillar, NeedToKnow::Pillar)
-            && (!protected_case(deadline.pillar, &deadline.case_id)
-                || sees(deadline.pillar, NeedToKnow::Protected))
+            && sees(
+                deadline.pillar,
+                case_class(deadline.pillar, &deadline.case_id),
+            )
     });
     known
         .partners

@@ -165,11 +165,7 @@ fn trajectories(
     let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
     let mut shown = Vec::new();
     for trajectory in &stored.trajectories {
-        let class = if trajectory.protected {
-            NeedToKnow::Protected
-        } else {
-            NeedToKnow::Household
-        };
+        let class = trajectory.class();
         let exists = sees(trajectory.pillar, class);
         tally.add(class, exists);
         if exists < Sight::Status {
@@ -382,6 +378,7 @@ mod tests {
                 providers: vec!["12345678".into()],
                 protected: false,
                 person: String::new(),
+                lane: false,
             }],
             deadlines: vec![rondom_fold::StoredDeadline {
                 rule: "JW-BESCHIKKING".into(),

@@ -19,6 +19,10 @@ pub enum NeedToKnow {
     Health,
     /// Veilig Thuis and child protection: the regisseur and the directly involved only.
     Protected,
+    /// In its law's lane: a vroegsignaal of payment arrears and what the gemeente does with
+    /// it before the resident accepts help (Wgs art. 8b: only for making an offer). The law's
+    /// back-office alone; not its providers, not the coordinator.
+    Lane,
 }
 
 /// What a caller is, as its credentials say.
@@ -55,9 +59,10 @@ impl fmt::Display for Role {
 /// How a reader stands to one event of one household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
-    /// A partner of the event's own pillar, involved with the household, or that pillar's
-    /// back-office of the household's gemeente.
+    /// A partner of the event's own pillar, involved with the household.
     OwnPillar,
+    /// The back-office of the event's own pillar, of the household's gemeente.
+    OwnBackOffice,
     /// A partner of another pillar, involved with the household.
     OtherPillar,
     /// The household's regisseur.
@@ -80,8 +85,8 @@ pub enum Sight {
     Full,
 }
 
-use Audience::{Coordinator, OtherPillar, Outsider, OwnPillar, Regisseur};
-use NeedToKnow::{Health, Household, Pillar as PillarOnly, Protected};
+use Audience::{Coordinator, OtherPillar, Outsider, OwnBackOffice, OwnPillar, Regisseur};
+use NeedToKnow::{Health, Household, Lane, Pillar as PillarOnly, Protected};
 use Sight::{Full, Nothing, Status};
 
 /// The policy: for each audience and need-to-know class, the sight it gets.
@@ -92,23 +97,33 @@ pub const POLICY: &[(Audience, NeedToKnow, Sight)] = &[
     // Veilig Thuis and child protection: the directly involved (an involved partner of the
     // pillar) and the regisseur; a case-by-case decision for anyone else.
     (OwnPillar, Protected, Full),
+    (OwnPillar, Lane, Nothing),
+    (OwnBackOffice, Household, Full),
+    (OwnBackOffice, PillarOnly, Full),
+    (OwnBackOffice, Health, Full),
+    (OwnBackOffice, Protected, Full),
+    (OwnBackOffice, Lane, Full),
     // A schuldhulp partner sees that a jeugd trajectory exists, not its content.
     (OtherPillar, Household, Status),
     (OtherPillar, PillarOnly, Nothing),
     (OtherPillar, Health, Nothing),
     (OtherPillar, Protected, Nothing),
+    (OtherPillar, Lane, Nothing),
     (Regisseur, Household, Full),
     (Regisseur, PillarOnly, Status),
     (Regisseur, Health, Status),
     (Regisseur, Protected, Full),
+    (Regisseur, Lane, Nothing),
     (Coordinator, Household, Full),
     (Coordinator, PillarOnly, Status),
     (Coordinator, Health, Status),
     (Coordinator, Protected, Nothing),
+    (Coordinator, Lane, Nothing),
     (Outsider, Household, Nothing),
     (Outsider, PillarOnly, Nothing),
     (Outsider, Health, Nothing),
     (Outsider, Protected, Nothing),
+    (Outsider, Lane, Nothing),
 ];
 
 /// What the policy needs to know about a reader and a household.
@@ -133,7 +148,7 @@ impl Standing {
             Role::Coordinator if self.regisseur => Regisseur,
             Role::Coordinator if self.same_gemeente => Coordinator,
             // A back-office keeps to its own law: other laws' facts are not its to know.
-            Role::BackOffice(own) if self.same_gemeente && own == pillar => OwnPillar,
+            Role::BackOffice(own) if self.same_gemeente && own == pillar => OwnBackOffice,
             Role::Partner(_)
             | Role::BackOffice(_)
             | Role::Coordinator
@@ -181,7 +196,7 @@ impl Purpose {
 mod tests {
     use super::*;
 
-    const CLASSES: [NeedToKnow; 4] = [Household, PillarOnly, Health, Protected];
+    const CLASSES: [NeedToKnow; 5] = [Household, PillarOnly, Health, Protected, Lane];
 
     fn partner(pillar: Pillar, involved: bool) -> Standing {
         Standing {
@@ -194,7 +209,14 @@ mod tests {
 
     #[test]
     fn the_table_covers_every_audience_and_class_once() {
-        for audience in [OwnPillar, OtherPillar, Regisseur, Coordinator, Outsider] {
+        for audience in [
+            OwnPillar,
+            OwnBackOffice,
+            OtherPillar,
+            Regisseur,
+            Coordinator,
+            Outsider,
+        ] {
             for class in CLASSES {
                 let rows = POLICY
                     .iter()
@@ -258,6 +280,41 @@ mod tests {
             for class in CLASSES {
                 assert_eq!(standing.sight(Pillar::Wmo, class), Nothing, "{role:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_vroegsignaal_is_for_the_schuldhulp_back_office_alone() {
+        // Wgs art. 8b: the data of a vroegsignaal serve the offer of help only.
+        let back_office = Standing {
+            role: Role::BackOffice(Pillar::Schuldhulp),
+            involved: false,
+            regisseur: false,
+            same_gemeente: true,
+        };
+        assert_eq!(back_office.sight(Pillar::Schuldhulp, Lane), Full);
+        let regisseur = Standing {
+            role: Role::Coordinator,
+            regisseur: true,
+            ..back_office
+        };
+        for standing in [
+            regisseur,
+            Standing {
+                regisseur: false,
+                ..regisseur
+            },
+            partner(Pillar::Schuldhulp, true),
+            Standing {
+                role: Role::BackOffice(Pillar::Wmo),
+                ..back_office
+            },
+        ] {
+            assert_eq!(
+                standing.sight(Pillar::Schuldhulp, Lane),
+                Nothing,
+                "{standing:?}"
+            );
         }
     }
 

@@ -144,7 +144,7 @@ const fn shared(
 
 /// What the rows of the catalogue are written with.
 mod rows {
-    pub(super) use super::NeedToKnow::{Health, Household, Pillar as OwnPillar, Protected};
+    pub(super) use super::NeedToKnow::{Health, Household, Lane, Pillar as OwnPillar, Protected};
     pub(super) use super::RuleCode::*;
     pub(super) use super::Stage::{
         Aangemeld, Actief, Beeindigd, Besloten, Gesignaleerd, InOnderzoek,
@@ -542,7 +542,7 @@ pub mod schuldhulp {
         Pillar::Schuldhulp,
         "vroegsignaal_ontvangen",
         "vroegsignaal betalingsachterstand ontvangen",
-        OwnPillar,
+        Lane,
         Some(Gesignaleerd),
         &[ShvAanbod],
         &[],
@@ -551,7 +551,7 @@ pub mod schuldhulp {
         Pillar::Schuldhulp,
         "contactpoging_gedaan",
         "contactpoging na vroegsignaal",
-        OwnPillar,
+        Lane,
         None,
         &[],
         &[],
@@ -562,7 +562,7 @@ pub mod schuldhulp {
         Pillar::Schuldhulp,
         "aanbod_gedaan",
         "aanbod schuldhulp gedaan",
-        OwnPillar,
+        Lane,
         None,
         &[],
         &[ShvAanbod],
@@ -571,7 +571,7 @@ pub mod schuldhulp {
         Pillar::Schuldhulp,
         "aanbod_afgewezen",
         "aanbod schuldhulp afgewezen",
-        OwnPillar,
+        Lane,
         Some(Beeindigd),
         &[],
         &[],

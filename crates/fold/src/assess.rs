@@ -141,14 +141,6 @@ pub fn risk_flags(household: &StoredHousehold, as_of: NaiveDate) -> Vec<v1::Risk
     if law_active >= 3 {
         flags.push(v1::RiskFlag::DrieOfMeerPijlers);
     }
-    if household
-        .deadlines
-        .iter()
-        .filter(overdue)
-        .any(|d| d.rule == "SHV-AANBOD")
-    {
-        flags.push(v1::RiskFlag::VroegsignaalZonderAanmelding);
-    }
     if case_active(household, v1::Pillar::Jeugd) && case_active(household, v1::Pillar::Schuldhulp) {
         flags.push(v1::RiskFlag::JeugdhulpEnSchulden);
     }
@@ -217,18 +209,5 @@ mod tests {
         };
         assert!(risk_flags(&household, day("2026-05-01")).is_empty());
         assert_eq!(most_urgent(&household, day("2026-05-01"), None), None);
-    }
-
-    #[test]
-    fn an_unanswered_vroegsignaal_is_its_own_flag() {
-        let household = StoredHousehold {
-            deadlines: vec![open("SHV-AANBOD", "2026-03-16")],
-            ..StoredHousehold::default()
-        };
-        assert!(risk_flags(&household, day("2026-03-16")).is_empty());
-        assert_eq!(
-            risk_flags(&household, day("2026-03-17")),
-            [v1::RiskFlag::VroegsignaalZonderAanmelding]
-        );
     }
 }

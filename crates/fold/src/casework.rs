@@ -79,6 +79,7 @@ fn move_case(household: &mut StoredHousehold, step: &Step<'_>, row: &EventKind) 
             person: about
                 .map(|mention| mention.pseudonym.clone())
                 .unwrap_or_default(),
+            lane: true,
             ..StoredTrajectory::default()
         });
         household.trajectories.len() - 1
@@ -96,6 +97,7 @@ fn move_case(household: &mut StoredHousehold, step: &Step<'_>, row: &EventKind) 
     trajectory.last_kind.clone_from(&event.kind);
     trajectory.updated_at = event.occurred_at;
     trajectory.protected |= row.need_to_know == NeedToKnow::Protected;
+    trajectory.lane &= row.need_to_know == NeedToKnow::Lane;
     if let Some(provider) = provider
         && !trajectory.providers.contains(&provider)
     {

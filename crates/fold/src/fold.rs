@@ -174,9 +174,14 @@ fn story(
                 // A kind this projector does not know (a newer version): keep it on the timeline.
                 return (unknown(), catalogue::class_of(pillar, &event.kind), calm);
             };
-            if pillar != Pillar::Regie && pillar != Pillar::Wijkteam && row.stage.is_some() {
+            if pillar != Pillar::Regie
+                && pillar != Pillar::Wijkteam
+                && row.stage.is_some()
+                && row.need_to_know != NeedToKnow::Lane
+            {
                 // The pillar moved a case: it took the household's signals up, they are part
-                // of its case now. (A suspension or an objection does not.)
+                // of its case now. (A suspension or an objection does not; nor does a step in
+                // the law's lane, which others may not learn of, not even by a signal going.)
                 household
                     .open_signals
                     .retain(|signal| signal.pillar != event.pillar);

@@ -29,8 +29,9 @@ pub use fold::{Folded, active_pillars, fold};
 
 /// The version of what the fold stores. Raise it with a change that makes views folded
 /// before it incomplete or wrong (a new stored field, a new rule): the projector then folds
-/// the log again at its next start. 2: a case knows the person it is about.
-pub const VERSION: u32 = 2;
+/// the log again at its next start. 2: a case knows the person it is about; 3: whether it is
+/// in its law's lane.
+pub const VERSION: u32 = 3;
 pub use model::{
     ClassCount, FormerPartner, StoredDeadline, StoredHousehold, StoredMember, StoredTimelineEntry,
     StoredTrajectory, date_of, day_number,

@@ -184,6 +184,26 @@ pub struct StoredTrajectory {
     /// names first): the case goes with them when they leave the household.
     #[prost(string, tag = "9")]
     pub person: String,
+    /// Every event of the case so far is in its law's lane (a vroegsignaal and what follows
+    /// it until the resident accepts help): the case itself is.
+    #[prost(bool, tag = "10")]
+    pub lane: bool,
+}
+
+impl StoredTrajectory {
+    /// The need-to-know class of the case's existence (and of its deadlines, which tell what
+    /// it is): protected when any of its events is, in its law's lane while all of them are,
+    /// household-level otherwise.
+    pub fn class(&self) -> rondom_domain::catalogue::NeedToKnow {
+        use rondom_domain::catalogue::NeedToKnow;
+        if self.protected {
+            NeedToKnow::Protected
+        } else if self.lane {
+            NeedToKnow::Lane
+        } else {
+            NeedToKnow::Household
+        }
+    }
 }
 
 /// A deadline of one case. Open ones are judged against a day when read (on time, at risk,

@@ -65,6 +65,7 @@ impl From<NeedToKnow> for v1::NeedToKnow {
             NeedToKnow::Pillar => v1::NeedToKnow::Pillar,
             NeedToKnow::Health => v1::NeedToKnow::Health,
             NeedToKnow::Protected => v1::NeedToKnow::Protected,
+            NeedToKnow::Lane => v1::NeedToKnow::Lane,
         }
     }
 }

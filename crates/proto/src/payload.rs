@@ -185,6 +185,7 @@ mod tests {
         let regisseur = |class| match class {
             Household | Protected => Sight::Full,
             Pillar | Health => Sight::Status,
+            Lane => Sight::Nothing,
         };
         let (agb, productcode, begin) = fields(redact(kind, toewijzing(), regisseur));
         assert_eq!(

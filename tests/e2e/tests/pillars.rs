@@ -1048,12 +1048,30 @@ async fn the_offer_after_a_vroegsignaal_is_met_when_the_gemeente_makes_it() {
         .await
         .expect("offer")
         .into_inner();
-    let view = hub
+    // Wgs art. 8b: until the resident accepts, the vroegsignaal and what the gemeente did
+    // with it are the schuldhulp back-office's alone; for the coordinator this household does
+    // not exist.
+    let hidden = hub
         .households()
         .await
         .get_household(by_bsn("111222333", offered.position))
         .await
-        .expect("view")
+        .expect_err("the coordinator sees nothing of a vroegsignaal");
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+    let back_office = || async {
+        rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+            hub.client_for(DevClient::BackOffice(Pillar::Schuldhulp))
+                .await,
+        )
+    };
+    let view = back_office()
+        .await
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            ..by_bsn("111222333", offered.position)
+        })
+        .await
+        .expect("the schuldhulp back-office's view")
         .into_inner()
         .household
         .expect("a household");
@@ -1064,6 +1082,32 @@ async fn the_offer_after_a_vroegsignaal_is_met_when_the_gemeente_makes_it() {
         .expect("SHV-AANBOD");
     assert_eq!(aanbod.status, v1::DeadlineStatus::Met as i32);
     assert_eq!(aanbod.met_on, on_test_day());
+
+    // The resident accepts: from now on the case is household-level like any other.
+    let accepted = schuldhulp
+        .accept_aanbod(v1::AcceptAanbodRequest {
+            context: context("vs-5", "111222333", None, "SHV-9"),
+            aanbod: Some(v1::AanbodGeaccepteerd::default()),
+        })
+        .await
+        .expect("acceptance")
+        .into_inner();
+    let view = hub
+        .households()
+        .await
+        .get_household(by_bsn("111222333", accepted.position))
+        .await
+        .expect("the coordinator's view after the acceptance")
+        .into_inner()
+        .household
+        .expect("a household");
+    assert_eq!(
+        view.trajectories
+            .iter()
+            .map(|t| t.state)
+            .collect::<Vec<_>>(),
+        [v1::TrajectoryState::Aangemeld as i32]
+    );
 }
 
 #[test_log::test(tokio::test)]

@@ -85,6 +85,29 @@ impl Coordinator {
             .expect("view")
     }
 
+    /// The family as the schuldhulp back-office reads it (Wgs art. 8b: a vroegsignaal is
+    /// its alone until the resident accepts help).
+    async fn family_for_schuldhulp(&self, as_of: &str) -> v1::Household {
+        let id = self.runner.family_household().expect("family household");
+        rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+            self.hub
+                .client_for(DevClient::BackOffice(rondom_domain::Pillar::Schuldhulp))
+                .await,
+        )
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::HouseholdId(id.to_owned())),
+            min_position: self.runner.position,
+            as_of: Some(proto_date(day(as_of))),
+            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            on_behalf_of: String::new(),
+        })
+        .await
+        .expect("household")
+        .into_inner()
+        .household
+        .expect("view")
+    }
+
     async fn family(&self, as_of: &str) -> v1::Household {
         let id = self
             .runner
@@ -150,19 +173,21 @@ async fn a_family_through_all_four_laws() {
     assert_eq!(family.open_signals.len(), 1);
     assert!(family.deadlines.is_empty());
 
-    // The vroegsignaal takes the signal up into a schuldhulp case and starts the gemeente's
-    // norm for an offer: 10 working days from Tuesday 3 March is Tuesday 17 March.
+    // The vroegsignaal opens a schuldhulp case and starts the gemeente's norm for an offer:
+    // 10 working days from Tuesday 3 March is Tuesday 17 March. It stays in its lane (Wgs
+    // art. 8b): the coordinator sees neither the case nor its deadline, and the wijkteam's
+    // signal stays open for it; the schuldhulp back-office sees both.
     c.until("vroegsignaal").await;
     let family = c.family("2026-03-16").await;
-    assert!(
-        family.open_signals.is_empty(),
-        "the pillar took the signal up"
-    );
+    assert_eq!(family.open_signals.len(), 1);
+    assert!(family.trajectories.is_empty(), "{:?}", family.trajectories);
+    assert!(family.deadlines.is_empty(), "{:?}", family.deadlines);
+    let in_lane = c.family_for_schuldhulp("2026-03-16").await;
     assert_eq!(
-        state(&family, scenario::CASE_SCHULD),
+        state(&in_lane, scenario::CASE_SCHULD),
         v1::TrajectoryState::Gesignaleerd
     );
-    let aanbod = deadline(&family, "SHV-AANBOD");
+    let aanbod = deadline(&in_lane, "SHV-AANBOD");
     assert_eq!(date(aanbod.due.as_ref()), Some(day("2026-03-17")));
     assert_eq!(status(aanbod), v1::DeadlineStatus::AtRisk);
     assert_eq!(aanbod.days_left, 1);
@@ -202,16 +227,15 @@ async fn a_family_through_all_four_laws() {
         date(deadline(&family, "JW-BESCHIKKING").due.as_ref()),
         Some(day("2026-05-04"))
     );
+    // Three laws (the wijkteam's schuldhulp signal is still open), no regisseur; youth care
+    // and debts is not a flag yet: the debts are a vroegsignaal in its lane.
     assert_eq!(
         flags(&family),
-        [
-            v1::RiskFlag::DrieOfMeerPijlers,
-            v1::RiskFlag::JeugdhulpEnSchulden,
-            v1::RiskFlag::GeenRegisseur
-        ]
+        [v1::RiskFlag::DrieOfMeerPijlers, v1::RiskFlag::GeenRegisseur]
     );
 
-    // The worklist on 10 March: the family first (SHV-AANBOD on 17 March), then the neighbour.
+    // The worklist on 10 March: the family first (WMO-ONDERZOEK on 15 April; its SHV-AANBOD
+    // of 17 March is the schuldhulp back-office's to see), then the neighbour (17 April).
     let rows = c
         .worklist(v1::ListHouseholdsRequest {
             gemeente_code: scenario::GEMEENTE.into(),
@@ -229,8 +253,10 @@ async fn a_family_through_all_four_laws() {
     );
     assert_eq!(
         rows[0].most_urgent.as_ref().map(|d| d.rule.as_str()),
-        Some("SHV-AANBOD")
+        Some("WMO-ONDERZOEK")
     );
+    // Nothing is due for the coordinator within a week: the only such term, SHV-AANBOD on
+    // 17 March, is in the schuldhulp lane.
     let within_week = c
         .worklist(v1::ListHouseholdsRequest {
             due_within_days: 7,
@@ -238,11 +264,7 @@ async fn a_family_through_all_four_laws() {
             ..worklist()
         })
         .await;
-    assert_eq!(
-        within_week.len(),
-        1,
-        "only the family has a deadline by 17 March"
-    );
+    assert!(within_week.is_empty(), "{within_week:?}");
     let three_laws = c
         .worklist(v1::ListHouseholdsRequest {
             min_active_pillars: 3,
@@ -252,16 +274,8 @@ async fn a_family_through_all_four_laws() {
         .await;
     assert_eq!(three_laws.len(), 1);
 
-    // Nobody answered the vroegsignaal by 17 March: on the 17th it is due today, on the 18th
-    // it is overdue, flagged, and on the overdue worklist.
-    let on_time = c
-        .worklist(v1::ListHouseholdsRequest {
-            overdue: true,
-            as_of: as_of("2026-03-17"),
-            ..worklist()
-        })
-        .await;
-    assert!(on_time.is_empty());
+    // Nobody answered the vroegsignaal by 17 March: on the 18th it is overdue for the
+    // schuldhulp back-office; the coordinator's overdue worklist stays empty.
     let overdue = c
         .worklist(v1::ListHouseholdsRequest {
             overdue: true,
@@ -269,17 +283,12 @@ async fn a_family_through_all_four_laws() {
             ..worklist()
         })
         .await;
-    assert_eq!(overdue.len(), 1);
-    let most_urgent = overdue[0].most_urgent.as_ref().expect("deadline");
+    assert!(overdue.is_empty(), "{overdue:?}");
+    let in_lane = c.family_for_schuldhulp("2026-03-18").await;
+    let aanbod = deadline(&in_lane, "SHV-AANBOD");
     assert_eq!(
-        (most_urgent.rule.as_str(), most_urgent.days_left),
-        ("SHV-AANBOD", -1)
-    );
-    let family = c.family("2026-03-18").await;
-    assert!(flags(&family).contains(&v1::RiskFlag::VroegsignaalZonderAanmelding));
-    assert_eq!(
-        status(deadline(&family, "SHV-AANBOD")),
-        v1::DeadlineStatus::Overdue
+        (status(aanbod), aanbod.days_left),
+        (v1::DeadlineStatus::Overdue, -1)
     );
 
     // Thursday 19 March Fatima asks for help under threat of eviction (Wgs 4 lid 2): the
@@ -294,7 +303,6 @@ async fn a_family_through_all_four_laws() {
         date(deadline(&family, "SHV-CRISIS").due.as_ref()),
         Some(day("2026-03-24"))
     );
-    assert!(!flags(&family).contains(&v1::RiskFlag::VroegsignaalZonderAanmelding));
 
     // The first conversation on its last day meets SHV-CRISIS in time. The beschikking term
     // is Amsterdam's six weeks: Tuesday 5 May is Bevrijdingsdag, so Wednesday 6 May (Atw 1).
@@ -516,7 +524,14 @@ async fn a_family_through_all_four_laws() {
         .await
         .expect("timeline")
         .into_inner();
-    assert_eq!(timeline.entries.len(), 24);
+    // Of the 24 events, the vroegsignaal stays the schuldhulp back-office's (Wgs art. 8b).
+    assert_eq!(timeline.entries.len(), 23);
+    assert!(
+        timeline
+            .entries
+            .iter()
+            .all(|entry| entry.kind != "vroegsignaal_ontvangen")
+    );
     assert_eq!(
         timeline.entries[0].title,
         "signaal: betalingsachterstand of schulden"

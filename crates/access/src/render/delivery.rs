@@ -30,7 +30,10 @@ pub fn delivery(
     let event = &received.event;
     let envelope = &received.envelope;
     let pillar = envelope.event_type.pillar;
-    let own_law = standing.audience(pillar) == Audience::OwnPillar;
+    let own_law = matches!(
+        standing.audience(pillar),
+        Audience::OwnPillar | Audience::OwnBackOffice
+    );
     let shown = |body: v1::event::Body| payload(body, event.pillar, &event.kind, standing, sight);
     let mut delivery = v1::Delivery {
         position: received.position,

@@ -480,7 +480,7 @@ pub(crate) async fn worklist(args: WorklistArgs) -> anyhow::Result<()> {
         None => 0,
         Some(name) => v1::RiskFlag::from_str_name(&format!("RISK_FLAG_{}", name.to_uppercase()))
             .map(|flag| flag as i32)
-            .with_context(|| format!("unknown risk flag {name:?}; e.g. drie_of_meer_pijlers, vroegsignaal_zonder_aanmelding, jeugdhulp_en_schulden, geen_regisseur, termijn_overschreden"))?,
+            .with_context(|| format!("unknown risk flag {name:?}; e.g. drie_of_meer_pijlers, jeugdhulp_en_schulden, geen_regisseur, termijn_overschreden"))?,
     };
     let request = v1::ListHouseholdsRequest {
         gemeente_code: args.gemeente.unwrap_or_default(),

@@ -148,6 +148,37 @@ mod tests {
     }
 
     #[test]
+    fn a_vroegsignaal_keeps_its_case_in_the_lane_until_the_resident_accepts() {
+        // Wgs art. 8b: the case of a vroegsignaal is the schuldhulp back-office's alone.
+        let offered = fold_all(&[
+            vroegsignaal(),
+            schuldhulp(
+                2,
+                "aanbod_gedaan",
+                MONDAY,
+                Body::Aanbod(v1::Aanbod::default()),
+            ),
+        ]);
+        assert_eq!(
+            offered.trajectories.first().map(|case| case.class()),
+            Some(rondom_domain::catalogue::NeedToKnow::Lane)
+        );
+        let accepted = fold_all(&[
+            vroegsignaal(),
+            schuldhulp(
+                2,
+                "aanbod_geaccepteerd",
+                MONDAY,
+                Body::AanbodGeaccepteerd(v1::AanbodGeaccepteerd::default()),
+            ),
+        ]);
+        assert_eq!(
+            accepted.trajectories.first().map(|case| case.class()),
+            Some(rondom_domain::catalogue::NeedToKnow::Household)
+        );
+    }
+
+    #[test]
     fn an_accepted_offer_in_a_threatening_situation_gets_three_working_days() {
         // Wgs art. 4 lid 2 applies after an accepted offer as after an aanmelding: a threat
         // of eviction makes the first conversation due within three working days. Accepted
