@@ -86,6 +86,44 @@ impl Reader<'_> {
         }
     }
 
+    /// Returns the household as this reader may know it now ([`visible`] for its standing),
+    /// with the persons it needs: a provider involved through its toewijzingen knows the
+    /// persons those cases are about, not the other members; a partner the regisseur
+    /// registered for the household knows its members. `None` when it may know nothing.
+    pub fn known(&self, household: &StoredHousehold) -> Option<StoredHousehold> {
+        let mut known = visible(household, &self.standing(household, None))?;
+        self.persons_by_need(&mut known);
+        Some(known)
+    }
+
+    fn persons_by_need(&self, known: &mut StoredHousehold) {
+        let (Role::Partner(pillar), Some(organisatie)) =
+            (self.client.role, self.client.organisatie.as_deref())
+        else {
+            return;
+        };
+        let pillar = v1::Pillar::from(pillar) as i32;
+        let own: Vec<&str> = known
+            .partners
+            .iter()
+            .filter(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
+            .map(|partner| partner.case_id.as_str())
+            .collect();
+        if own.contains(&"") {
+            // Registered by the regisseur for the household as a whole.
+            return;
+        }
+        let persons: Vec<String> = known
+            .trajectories
+            .iter()
+            .filter(|case| case.pillar == pillar && own.contains(&case.case_id.as_str()))
+            .map(|case| case.person.clone())
+            .collect();
+        known
+            .members
+            .retain(|member| persons.contains(&member.pseudonym));
+    }
+
     /// Returns whether the reader may see anything of `household`, now or up to the end of a
     /// former involvement.
     pub fn reads(&self, household: &StoredHousehold) -> bool {

@@ -285,7 +285,7 @@ pub mod wmo {
         "voorziening_toegewezen",
         "Wmo-voorziening toegewezen",
         Household,
-        None,
+        Some(Besloten),
         &[],
         &[],
     )
@@ -380,7 +380,7 @@ pub mod jeugd {
         "jeugdhulp_toegewezen",
         "jeugdhulp toegewezen",
         Household,
-        None,
+        Some(Besloten),
         &[],
         &[],
     )

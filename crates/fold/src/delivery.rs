@@ -35,9 +35,20 @@ pub(crate) fn apply(
     let aanlevering = v1::Aanlevering::try_from(aanlevering).unwrap_or_default();
     let withdrawn = aanlevering == v1::Aanlevering::Verwijderd;
     let involved = match (care, withdrawn) {
-        (Care::Toewijzing, false) => involvement::assignment(step, einddatum),
-        // Only the back-office's withdrawal ends the sight its toewijzing gave.
-        (Care::Toewijzing, true) => involvement::assigned_by_back_office(step).map(|_| false),
+        (Care::Toewijzing, false) => {
+            // A toewijzing opens its case (decided, care to come); a later one (a change,
+            // a longer or shorter term) leaves the case where it is.
+            if reopened(household, step, Stage::Besloten).is_some() {
+                step.stage = None;
+            }
+            involvement::assignment(step, einddatum)
+        }
+        // Only the back-office's withdrawal ends the sight its toewijzing gave; it opens no
+        // case and moves none.
+        (Care::Toewijzing, true) => {
+            step.stage = None;
+            involvement::assigned_by_back_office(step).map(|_| false)
+        }
         (Care::Start, false) => None,
         (Care::Start, true) => {
             step.stage = reopened(household, step, Stage::Besloten);

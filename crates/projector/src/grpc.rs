@@ -106,7 +106,7 @@ impl Inner {
         }
     }
 
-    /// Checks the key of a request: a household id, or a BSN as its pseudonym.
+    /// Checks the key of a request: a household id, or a BSN.
     fn household_key(&self, request: &v1::GetHouseholdRequest) -> Result<HouseholdKey> {
         match &request.key {
             Some(v1::get_household_request::Key::HouseholdId(id)) => {
@@ -116,7 +116,7 @@ impl Inner {
                 let bsn: Bsn = bsn.parse().map_err(|err: rondom_domain::bsn::BsnError| {
                     InvalidInput::single("bsn", err.to_string())
                 })?;
-                Ok(HouseholdKey::Person(self.pseudonyms.pseudonym(&bsn)))
+                Ok(HouseholdKey::Person(bsn))
             }
             None => Err(InvalidInput::single("key", "give household_id or bsn").into()),
         }
@@ -129,9 +129,9 @@ impl Inner {
     async fn household_id(&self, key: HouseholdKey) -> Result<HouseholdId> {
         match key {
             HouseholdKey::Id(id) => Ok(id),
-            HouseholdKey::Person(pseudonym) => self
+            HouseholdKey::Person(bsn) => self
                 .registry
-                .lookup(&pseudonym)
+                .lookup(&self.pseudonyms.pseudonym(&bsn))
                 .await?
                 .ok_or_else(|| Error::HouseholdNotFound("for this BSN".to_owned())),
         }
@@ -175,7 +175,7 @@ impl Inner {
 /// How a request names a household.
 enum HouseholdKey {
     Id(HouseholdId),
-    Person(rondom_domain::Pseudonym),
+    Person(Bsn),
 }
 
 impl HouseholdHandler {
@@ -195,6 +195,10 @@ impl HouseholdHandler {
             .wait_for(request.min_position)
             .await
             .map_err(refuse(None))?;
+        let person = match &key {
+            HouseholdKey::Person(bsn) => Some(bsn.clone()),
+            HouseholdKey::Id(_) => None,
+        };
         let id = inner.household_id(key).await.map_err(refuse(None))?;
         let position = inner.position();
         let stored = inner
@@ -209,9 +213,23 @@ impl HouseholdHandler {
         let standing = reader.standing(&stored, None);
         // Everything shown, derived figures included, comes from the facts this reader may
         // see; with none, it is told the same as for a household that does not exist.
-        let Some(mut stored) = disclosure::visible(&stored, &standing) else {
+        let Some(mut stored) = reader.known(&stored) else {
             return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
         };
+        // Found by a person this reader does not need to know (another member of its
+        // client's household): answered as for a BSN nobody knows.
+        if let Some(bsn) = person {
+            let pseudonym = inner.pseudonyms.in_household(&bsn, &id).to_string();
+            if !stored
+                .members
+                .iter()
+                .any(|member| member.pseudonym == pseudonym)
+            {
+                return Err(refuse(None)(Error::HouseholdNotFound(
+                    "for this BSN".to_owned(),
+                )));
+            }
+        }
         if let Some(since) = standing_since(&reader, &stored) {
             stored.event_count = inner
                 .visible_event_count(&id, &reader, &stored, since)

@@ -483,11 +483,40 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
         view.risk_flags.is_empty(),
         "risk flags are the coordinator's"
     );
-    assert!(
-        view.members
-            .iter()
-            .any(|member| member.display_name == scenario::ZOON.name),
-        "it knows its client"
+    // Persons by need: the jeugdhulp provider knows the son its case is about, not his
+    // mother or grandmother; looking the mother up by BSN is answered as for a stranger.
+    let names: Vec<&str> = view
+        .members
+        .iter()
+        .map(|m| m.display_name.as_str())
+        .collect();
+    assert_eq!(names, [scenario::ZOON.name], "it knows its client only");
+    let mother = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::Bsn(
+                scenario::MOEDER.bsn.into(),
+            )),
+            min_position: position,
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..Default::default()
+        })
+        .await
+        .expect_err("not its client");
+    assert_eq!(mother.code(), Code::NotFound, "{mother:?}");
+    let son = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::Bsn(
+                scenario::ZOON.bsn.into(),
+            )),
+            min_position: position,
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("its client, by BSN");
+    assert_eq!(
+        son.into_inner().household.map(|h| h.household_id),
+        Some(household.clone())
     );
 
     // The same read without a purpose, or for another law's purpose, is refused.
@@ -569,8 +598,19 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
         (household.as_str(), "OK")
     );
     let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
-    assert_eq!(outcomes, ["OK", "INVALID_ARGUMENT", "PERMISSION_DENIED"]);
+    assert_eq!(
+        outcomes,
+        [
+            "OK",
+            "NOT_FOUND",
+            "OK",
+            "INVALID_ARGUMENT",
+            "PERMISSION_DENIED"
+        ]
+    );
     assert_eq!(records[0].household_id, household);
+    // The refused look-up of the mother names no household, not even in the log.
+    assert_eq!(records[1].household_id, "");
     assert!(!records[0].disclosed.is_empty(), "what went out is listed");
     assert!(records.iter().all(|r| r.role == "partner:jeugd"));
     assert_eq!(
