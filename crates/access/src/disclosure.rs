@@ -92,36 +92,43 @@ impl Reader<'_> {
     /// registered for the household knows its members. `None` when it may know nothing.
     pub fn known(&self, household: &StoredHousehold) -> Option<StoredHousehold> {
         let mut known = visible(household, &self.standing(household, None))?;
-        self.persons_by_need(&mut known);
+        if let Some(persons) = self.persons_needed(household) {
+            known
+                .members
+                .retain(|member| persons.contains(&member.pseudonym));
+        }
         Some(known)
     }
 
-    fn persons_by_need(&self, known: &mut StoredHousehold) {
+    /// The pseudonyms of the persons a provider involved through its toewijzingen needs: the
+    /// persons its cases are about. `None` for a reader not limited so (a back-office, a
+    /// coordinator, a partner the regisseur registered for the whole household).
+    pub fn persons_needed(&self, household: &StoredHousehold) -> Option<Vec<String>> {
         let (Role::Partner(pillar), Some(organisatie)) =
             (self.client.role, self.client.organisatie.as_deref())
         else {
-            return;
+            return None;
         };
         let pillar = v1::Pillar::from(pillar) as i32;
-        let own: Vec<&str> = known
+        let own: Vec<&str> = household
             .partners
             .iter()
             .filter(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
             .map(|partner| partner.case_id.as_str())
             .collect();
-        if own.contains(&"") {
-            // Registered by the regisseur for the household as a whole.
-            return;
+        if own.is_empty() || own.contains(&"") {
+            // Not involved now (its history is judged by position), or registered by the
+            // regisseur for the household as a whole.
+            return None;
         }
-        let persons: Vec<String> = known
-            .trajectories
-            .iter()
-            .filter(|case| case.pillar == pillar && own.contains(&case.case_id.as_str()))
-            .map(|case| case.person.clone())
-            .collect();
-        known
-            .members
-            .retain(|member| persons.contains(&member.pseudonym));
+        Some(
+            household
+                .trajectories
+                .iter()
+                .filter(|case| case.pillar == pillar && own.contains(&case.case_id.as_str()))
+                .map(|case| case.person.clone())
+                .collect(),
+        )
     }
 
     /// Returns whether the reader may see anything of `household`, now or up to the end of a

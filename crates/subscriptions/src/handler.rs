@@ -422,7 +422,14 @@ impl Session {
             // puts that disclosure on record before it goes out.
             self.record(household, class, sight).await.map_err(Some)?;
         }
-        let delivery = delivery(&received, &household, &standing, class, sight, key.as_ref());
+        let mut delivery = delivery(&received, &household, &standing, class, sight, key.as_ref());
+        // Persons by need: a provider is sent the persons of its own cases, not the others
+        // an event names.
+        if let Some(persons) = reader.persons_needed(&stored) {
+            delivery
+                .persons
+                .retain(|person| persons.contains(&person.pseudonym));
+        }
         Ok(Some((delivery, self.durable.then_some(message))))
     }
 

@@ -354,3 +354,53 @@ async fn revoking_a_token_in_the_clients_file_ends_its_subscription_without_a_re
         .await
         .expect("the coordinator still reads");
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_provider_is_sent_the_persons_of_its_own_case_only() {
+    let hub = loaded().await;
+    // The jeugd back-office records an objection in the son's case naming his mother too.
+    let moeder = v1::PersonRef {
+        bsn: scenario::MOEDER.bsn.into(),
+        display_name: scenario::MOEDER.name.into(),
+        birth_date: None,
+    };
+    let written =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+            .receive_bezwaar(v1::ReceiveBezwaarRequest {
+                context: Some(v1::WriteContext {
+                    idempotency_key: "bezwaar-met-moeder".into(),
+                    source_system: "jeugd-backoffice".into(),
+                    gemeente_code: scenario::GEMEENTE.into(),
+                    persons: vec![rondom_e2e::zoon(), moeder],
+                    occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                    case_id: scenario::CASE_JEUGD.into(),
+                    note: String::new(),
+                }),
+                bezwaar: Some(v1::BezwaarOntvangen {
+                    bezwaartermijn_einde: Some(rondom_proto::convert::proto_date(
+                        chrono::Utc::now().date_naive(),
+                    )),
+                    adviescommissie: false,
+                }),
+            })
+            .await
+            .expect("written")
+            .into_inner();
+    let mut subscription = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        v1::OpenSubscription {
+            kinds: vec!["bezwaar_ontvangen".into()],
+            ..jeugd(None, "")
+        },
+    )
+    .await;
+    let delivery = subscription.next().await.expect("the objection");
+    assert_eq!(delivery.position, written.position);
+    assert_eq!(delivery.sight, v1::Sight::Full as i32);
+    let names: Vec<&str> = delivery
+        .persons
+        .iter()
+        .map(|person| person.display_name.as_str())
+        .collect();
+    assert_eq!(names, [scenario::ZOON.name], "its client, not his mother");
+}
