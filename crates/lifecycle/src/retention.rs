@@ -20,8 +20,8 @@ pub struct Due {
     pub since: NaiveDate,
 }
 
-/// Returns the day `household`'s data is due to go, `None` while any trajectory is open or
-/// once it is erased. A household with signals only counts from its last activity, under the
+/// Returns the day `household`'s data is due to go, under its gemeente's terms; `None` while
+/// any trajectory is open or once it is erased. A household with signals only counts from its last activity, under the
 /// wijkteam's period.
 pub fn due(household: &StoredHousehold, terms: &RetentionTerms) -> Option<NaiveDate> {
     if household.erasure.is_some() {
@@ -49,7 +49,8 @@ pub fn due(household: &StoredHousehold, terms: &RetentionTerms) -> Option<NaiveD
             day(household.last_activity_at.as_ref()),
         ));
     }
-    terms.due(&spans)
+    // The household's gemeente sets its terms, where it set its own.
+    terms.due(household.gemeente_code.parse().ok().as_ref(), &spans)
 }
 
 /// Returns up to `limit` households due on `as_of`, after `after` in id order, and where the
@@ -188,6 +189,25 @@ mod tests {
         assert_eq!(
             due(&signals_only, &terms),
             NaiveDate::from_ymd_opt(2046, 1, 10)
+        );
+    }
+
+    #[test]
+    fn the_households_gemeente_sets_its_terms() {
+        let terms = RetentionTerms::from_toml("[years]\nwmo = 5\n[gemeente.0392.years]\nwmo = 3\n")
+            .expect("terms");
+        let household = |gemeente: &str| StoredHousehold {
+            gemeente_code: gemeente.into(),
+            trajectories: vec![trajectory(v1::Pillar::Wmo, v1::TrajectoryState::Beeindigd)],
+            ..Default::default()
+        };
+        assert_eq!(
+            due(&household("0392"), &terms),
+            NaiveDate::from_ymd_opt(2029, 5, 4)
+        );
+        assert_eq!(
+            due(&household("0363"), &terms),
+            NaiveDate::from_ymd_opt(2031, 5, 4)
         );
     }
 }
