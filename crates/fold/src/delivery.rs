@@ -31,6 +31,7 @@ pub(crate) fn apply(
     provider: &str,
     einddatum: Option<&v1::Date>,
     aanlevering: i32,
+    grants: &str,
 ) -> bool {
     let aanlevering = v1::Aanlevering::try_from(aanlevering).unwrap_or_default();
     let withdrawn = aanlevering == v1::Aanlevering::Verwijderd;
@@ -41,6 +42,7 @@ pub(crate) fn apply(
             if reopened(household, step, Stage::Besloten).is_some() {
                 step.stage = None;
             }
+            granted(household, step, grants);
             involvement::assignment(step, einddatum)
         }
         // Only the back-office's withdrawal ends the sight its toewijzing gave; it opens no
@@ -71,6 +73,22 @@ pub(crate) fn apply(
     }
     involvement::provider(household, step, provider, involved);
     withdrawn
+}
+
+/// A toewijzing that grants a provider's request (`case`, in the step's pillar) ends it.
+fn granted(household: &mut StoredHousehold, step: &mut Step<'_>, case: &str) {
+    let (pillar, ended) = (step.event().pillar, v1::TrajectoryState::Beeindigd as i32);
+    let Some(request) = household
+        .trajectories
+        .iter_mut()
+        .find(|t| t.pillar == pillar && t.case_id == case && t.stage != ended)
+    else {
+        return;
+    };
+    request.stage = ended;
+    request.last_kind.clone_from(&step.event().kind);
+    request.updated_at = step.event().occurred_at;
+    step.detail(format!("verzoek {case} toegewezen"));
 }
 
 /// The stage a withdrawal puts the step's case back to; `None` for a case the view does not

@@ -962,3 +962,63 @@ async fn a_toewijzing_without_a_product_is_taken_as_the_standard_allows() {
         .expect("a toewijzing without a product");
     assert_eq!(assigned.events.len(), 2);
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_toewijzing_that_names_a_request_grants_it() {
+    let hub = hub().await;
+    submit(&hub, WMO_PROVIDER, &example("iwmo", "WMO315.xml"))
+        .await
+        .expect("WMO315");
+    // The WMO301 example assigns to 42420001 with ReferentieAanbieder 42420002: the second
+    // request of the WMO315 example.
+    let assigned = submit(&hub, WMO_BACKOFFICE, &example("iwmo", "WMO301.xml"))
+        .await
+        .expect("WMO301");
+    let view = HouseholdServiceClient::new(hub.connect(Some(WMO_BACKOFFICE)).await)
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::UitvoeringWmo as i32,
+            ..rondom_e2e::by_bsn("999900006", assigned.events[0].position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("a household");
+    let state = |case: &str| {
+        view.trajectories
+            .iter()
+            .find(|trajectory| trajectory.case_id == case)
+            .map(|trajectory| (trajectory.state, trajectory.last_kind.clone()))
+    };
+    // The two requests, in the order of the WMO315's lines (references 42420001, 42420002).
+    let requests: Vec<String> =
+        HouseholdServiceClient::new(hub.connect(Some(WMO_BACKOFFICE)).await)
+            .get_timeline(v1::GetTimelineRequest {
+                purpose: v1::Purpose::UitvoeringWmo as i32,
+                oldest_first: true,
+                ..rondom_e2e::timeline(&view.household_id, assigned.events[0].position)
+            })
+            .await
+            .expect("the timeline")
+            .into_inner()
+            .entries
+            .into_iter()
+            .filter(|entry| entry.kind == "toewijzing_gevraagd")
+            .map(|entry| entry.case_id)
+            .collect();
+    assert_eq!(
+        state(&requests[1]),
+        Some((
+            v1::TrajectoryState::Beeindigd as i32,
+            "voorziening_toegewezen".to_owned()
+        ))
+    );
+    assert_eq!(
+        state(&requests[0]).map(|(state, _)| state),
+        Some(v1::TrajectoryState::Aangemeld as i32)
+    );
+    assert_eq!(
+        state("toewijzing-101").map(|(state, _)| state),
+        Some(v1::TrajectoryState::Besloten as i32)
+    );
+}

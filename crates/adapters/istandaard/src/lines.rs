@@ -186,6 +186,7 @@ impl Write<'_> {
                     begindatum: begin,
                     einddatum: end,
                     aanlevering: self.aanlevering() as i32,
+                    verzoek_case: self.granted(line),
                 };
                 let request = v1::AssignWmoVoorzieningRequest {
                     context: None,
@@ -361,6 +362,10 @@ impl Write<'_> {
                 | Kind::Antwoord => 0,
             },
             aanlevering: self.aanlevering() as i32,
+            verzoek_case: match kind {
+                Kind::Toewijzing => self.granted(line),
+                _ => String::new(),
+            },
         };
         match kind {
             Kind::Toewijzing => {
@@ -396,6 +401,15 @@ impl Write<'_> {
             Kind::Verzoek => self.send_verzoek(writer, caller, line, context).await,
             Kind::Wijziging | Kind::Antwoord => Err(whole_message()),
         }
+    }
+
+    /// The case of the provider's request a 301 line grants (its ReferentieAanbieder names
+    /// the Ontvanger's request); empty when it names none.
+    fn granted(&self, line: &ProductLine) -> String {
+        line.referentie
+            .as_deref()
+            .map(|referentie| verzoek_case(&self.message.ontvanger, referentie))
+            .unwrap_or_default()
     }
 
     /// What the line does to the earlier delivery of its case: a 305 or 307 says so in its
@@ -452,6 +466,7 @@ impl Write<'_> {
             ("einddatum", Kind::Verzoek) => format!("{line}/ToewijzingEinddatum"),
             ("productcategorie", _) => format!("{line}/Product/Categorie"),
             ("verwijzer", _) => format!("{line}/Verwijzer/Type"),
+            ("verzoek_case", _) => format!("{line}/ReferentieAanbieder"),
             ("antwoord", _) => "Antwoord/VerzoekAntwoord".to_owned(),
             ("reden", Kind::Antwoord) => "Antwoord/RedenAfwijzingVerzoek".to_owned(),
             ("woonplaatsbeginsel_gemeente", _) => "Antwoord/Woonplaatsbeginsel/Gemeente".to_owned(),
@@ -498,10 +513,12 @@ impl Write<'_> {
             Part::Antwoord(antwoord) => {
                 Some(verzoek_case(&message.ontvanger, &antwoord.referentie))
             }
-            Part::Line(line) => match (&line.referentie, line.toewijzing_nummer) {
-                (Some(referentie), _) => Some(verzoek_case(&message.afzender, referentie)),
-                (None, Some(nummer)) => Some(format!("toewijzing-{nummer}")),
-                (None, None) => None,
+            Part::Line(line) => match (message.kind, &line.referentie, line.toewijzing_nummer) {
+                (Kind::Verzoek, Some(referentie), _) => {
+                    Some(verzoek_case(&message.afzender, referentie))
+                }
+                (_, _, Some(nummer)) => Some(format!("toewijzing-{nummer}")),
+                _ => None,
             },
         };
         let Some(case_id) = case_id else {

@@ -123,8 +123,8 @@ pub struct ProductLine {
     pub reden_beeindiging: Option<String>,
     /// 305/307: StatusAanlevering (1 first delivery, 2 changed, 3 delete, 9 unchanged).
     pub status_aanlevering: Option<u8>,
-    /// 315: ReferentieAanbieder, the provider's own key of the request (1..36 characters),
-    /// which the gemeente's answer names.
+    /// ReferentieAanbieder, the provider's own key of a request (1..36 characters): in a 315
+    /// the request it makes, in a 301 the request the toewijzing grants.
     pub referentie: Option<String>,
     /// 315: Verwijzer/Type, who referred the client ("01" gemeente ... "08" rechter).
     pub verwijzer: Option<String>,
@@ -1484,6 +1484,9 @@ impl<'s> Walk<'s> {
             )
         });
         self.period(path, "Ingangsdatum", begin, einddatum);
+        let referentie = self.field(node, path, ("ReferentieAanbieder", m), false, |text| {
+            text_line(text, 36, "LDT_Referentie")
+        });
         Some(ProductLine {
             toewijzing_nummer: Some(common.toewijzing_nummer?),
             categorie: common.categorie,
@@ -1493,7 +1496,7 @@ impl<'s> Walk<'s> {
             reden_wijziging,
             reden_beeindiging: None,
             status_aanlevering: None,
-            referentie: None,
+            referentie,
             verwijzer: None,
         })
     }
@@ -1812,7 +1815,7 @@ mod tests {
                 reden_wijziging: None,
                 reden_beeindiging: None,
                 status_aanlevering: None,
-                referentie: None,
+                referentie: Some("42420002".into()),
                 verwijzer: None,
             }]
         );

@@ -76,6 +76,11 @@ pub(crate) fn check_jeugdhulp(
         "the begindatum",
     );
     check.aanlevering("jeugdhulp.aanlevering", jeugdhulp.aanlevering);
+    check.optional_code(
+        "jeugdhulp.verzoek_case",
+        &jeugdhulp.verzoek_case,
+        rondom_domain::code::check_case_id,
+    );
     if step == Step::Ended {
         check.choice::<v1::StopReden>("jeugdhulp.reden", jeugdhulp.reden, STOP_REDENEN)?;
     }

@@ -135,6 +135,11 @@ pub fn assign_voorziening(
         "the begindatum",
     );
     check.aanlevering("voorziening.aanlevering", voorziening.aanlevering);
+    check.optional_code(
+        "voorziening.verzoek_case",
+        &voorziening.verzoek_case,
+        rondom_domain::code::check_case_id,
+    );
     start?;
     end?;
     Some(Body::WmoVoorzieningToegewezen(voorziening))

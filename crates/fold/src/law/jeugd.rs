@@ -31,8 +31,15 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 Care::Start
             };
             let (provider, end) = (&jeugdhulp.aanbieder_agb, jeugdhulp.einddatum.as_ref());
-            let withdrawn =
-                delivery::apply(household, step, care, provider, end, jeugdhulp.aanlevering);
+            let withdrawn = delivery::apply(
+                household,
+                step,
+                care,
+                provider,
+                end,
+                jeugdhulp.aanlevering,
+                &jeugdhulp.verzoek_case,
+            );
             let first = jeugdhulp.aanlevering == v1::Aanlevering::Unspecified as i32;
             match care {
                 // The first stop message is what IJW-STOP waits for; a correction of it does

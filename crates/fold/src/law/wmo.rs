@@ -29,6 +29,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 provider,
                 end,
                 voorziening.aanlevering,
+                &voorziening.verzoek_case,
             );
         }
         Body::WmoVoorzieningGestart(voorziening) => {
@@ -40,6 +41,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 provider,
                 None,
                 voorziening.aanlevering,
+                "",
             );
         }
         Body::WmoVoorzieningGestopt(voorziening) => {
@@ -51,6 +53,7 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 provider,
                 None,
                 voorziening.aanlevering,
+                "",
             );
         }
         _ => {}
