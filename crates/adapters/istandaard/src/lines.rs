@@ -172,14 +172,31 @@ impl Write<'_> {
                 return self.send_antwoord(writer, caller, antwoord, context).await;
             }
         };
+        match (self.message.standard, self.message.kind) {
+            (_, Kind::Verzoek) => self.send_verzoek(writer, caller, line, context).await,
+            (_, Kind::Wijziging | Kind::Antwoord) => Err(whole_message()),
+            (Standard::Iwmo, kind) => self.send_wmo(writer, caller, line, kind, context).await,
+            (Standard::Ijw, kind) => self.send_jeugd(writer, caller, line, kind, context).await,
+        }
+    }
+
+    /// Writes a Wmo line: a toewijzing, a start or a stop of a voorziening.
+    async fn send_wmo(
+        &self,
+        writer: &PillarWriter,
+        caller: &Caller,
+        line: &ProductLine,
+        kind: Kind,
+        context: Option<v1::WriteContext>,
+    ) -> Result<Response<v1::WriteResponse>, Status> {
         let message = self.message;
         let product = line.code.clone().unwrap_or_default();
         let (begin, end) = (
             Some(proto_date(line.begindatum)),
             line.einddatum.map(proto_date),
         );
-        match (message.standard, message.kind) {
-            (Standard::Iwmo, Kind::Toewijzing) => {
+        match kind {
+            Kind::Toewijzing => {
                 let voorziening = v1::WmoVoorzieningToegewezen {
                     aanbieder_agb: message.ontvanger.clone(),
                     productcode: product,
@@ -197,7 +214,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            (Standard::Iwmo, Kind::Start) => {
+            Kind::Start => {
                 let voorziening = v1::WmoVoorzieningGestart {
                     aanbieder_agb: message.afzender.clone(),
                     productcode: product,
@@ -213,7 +230,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            (Standard::Iwmo, Kind::Stop) => {
+            Kind::Stop => {
                 let voorziening = v1::WmoVoorzieningGestopt {
                     aanbieder_agb: message.afzender.clone(),
                     productcode: product,
@@ -231,9 +248,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            (_, Kind::Verzoek) => self.send_verzoek(writer, caller, line, context).await,
-            (_, Kind::Wijziging | Kind::Antwoord) => Err(whole_message()),
-            (Standard::Ijw, kind) => self.send_jeugd(writer, caller, line, kind, context).await,
+            Kind::Verzoek | Kind::Wijziging | Kind::Antwoord => Err(whole_message()),
         }
     }
 
