@@ -172,11 +172,18 @@ impl Write<'_> {
                 return self.send_antwoord(writer, caller, antwoord, context).await;
             }
         };
-        match (self.message.standard, self.message.kind) {
-            (_, Kind::Verzoek) => self.send_verzoek(writer, caller, line, context).await,
-            (_, Kind::Wijziging | Kind::Antwoord) => Err(whole_message()),
-            (Standard::Iwmo, kind) => self.send_wmo(writer, caller, line, kind, context).await,
-            (Standard::Ijw, kind) => self.send_jeugd(writer, caller, line, kind, context).await,
+        let kind = self.message.kind;
+        match (Care::of(kind), self.message.standard) {
+            (Some(care), Standard::Iwmo) => {
+                self.send_wmo(writer, caller, line, care, context).await
+            }
+            (Some(care), Standard::Ijw) => {
+                self.send_jeugd(writer, caller, line, care, context).await
+            }
+            (None, _) if kind == Kind::Verzoek => {
+                self.send_verzoek(writer, caller, line, context).await
+            }
+            (None, _) => Err(whole_message()),
         }
     }
 
@@ -186,7 +193,7 @@ impl Write<'_> {
         writer: &PillarWriter,
         caller: &Caller,
         line: &ProductLine,
-        kind: Kind,
+        care: Care,
         context: Option<v1::WriteContext>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let message = self.message;
@@ -195,8 +202,8 @@ impl Write<'_> {
             Some(proto_date(line.begindatum)),
             line.einddatum.map(proto_date),
         );
-        match kind {
-            Kind::Toewijzing => {
+        match care {
+            Care::Toewijzing => {
                 let voorziening = v1::WmoVoorzieningToegewezen {
                     aanbieder_agb: message.ontvanger.clone(),
                     productcode: product,
@@ -214,7 +221,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            Kind::Start => {
+            Care::Start => {
                 let voorziening = v1::WmoVoorzieningGestart {
                     aanbieder_agb: message.afzender.clone(),
                     productcode: product,
@@ -230,7 +237,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            Kind::Stop => {
+            Care::Stop => {
                 let voorziening = v1::WmoVoorzieningGestopt {
                     aanbieder_agb: message.afzender.clone(),
                     productcode: product,
@@ -248,7 +255,6 @@ impl Write<'_> {
                 })
                 .await
             }
-            Kind::Verzoek | Kind::Wijziging | Kind::Antwoord => Err(whole_message()),
         }
     }
 
@@ -353,37 +359,33 @@ impl Write<'_> {
         writer: &PillarWriter,
         caller: &Caller,
         line: &ProductLine,
-        kind: Kind,
+        care: Care,
         context: Option<v1::WriteContext>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let message = self.message;
-        let provider = match kind {
-            Kind::Toewijzing | Kind::Antwoord => &message.ontvanger,
-            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => &message.afzender,
+        let provider = match care {
+            Care::Toewijzing => &message.ontvanger,
+            Care::Start | Care::Stop => &message.afzender,
         };
         let jeugdhulp = v1::Jeugdhulp {
             aanbieder_agb: provider.clone(),
             productcode: line.code.clone().unwrap_or_default(),
             begindatum: Some(proto_date(line.begindatum)),
             einddatum: line.einddatum.map(proto_date),
-            reden: match kind {
-                Kind::Stop => {
+            reden: match care {
+                Care::Stop => {
                     stop_reden(message.standard, line.reden_beeindiging.as_deref()) as i32
                 }
-                Kind::Toewijzing
-                | Kind::Start
-                | Kind::Verzoek
-                | Kind::Wijziging
-                | Kind::Antwoord => 0,
+                Care::Toewijzing | Care::Start => 0,
             },
             aanlevering: self.aanlevering() as i32,
-            verzoek_case: match kind {
-                Kind::Toewijzing => self.granted(line),
-                _ => String::new(),
+            verzoek_case: match care {
+                Care::Toewijzing => self.granted(line),
+                Care::Start | Care::Stop => String::new(),
             },
         };
-        match kind {
-            Kind::Toewijzing => {
+        match care {
+            Care::Toewijzing => {
                 let request = v1::AssignJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
@@ -393,7 +395,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            Kind::Start => {
+            Care::Start => {
                 let request = v1::StartJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
@@ -403,7 +405,7 @@ impl Write<'_> {
                 })
                 .await
             }
-            Kind::Stop => {
+            Care::Stop => {
                 let request = v1::EndJeugdhulpRequest {
                     context: None,
                     jeugdhulp: Some(jeugdhulp),
@@ -413,8 +415,6 @@ impl Write<'_> {
                 })
                 .await
             }
-            Kind::Verzoek => self.send_verzoek(writer, caller, line, context).await,
-            Kind::Wijziging | Kind::Antwoord => Err(whole_message()),
         }
     }
 
@@ -463,10 +463,11 @@ impl Write<'_> {
     /// Returns the element of the message a field of the law's request came from.
     fn element(&self, field: &str) -> String {
         let kind = self.message.kind;
-        let line = format!("{}[{}]", lines_path(kind), self.index + 1);
-        let provider = match kind {
-            Kind::Toewijzing | Kind::Antwoord => "Header/Ontvanger",
-            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => "Header/Afzender",
+        let line = format!("{}[{}]", kind.part_path(), self.index + 1);
+        let provider = if kind.from_gemeente() {
+            "Header/Ontvanger"
+        } else {
+            "Header/Afzender"
         };
         if field.starts_with("context.persons[0].birth_date") {
             return "Client/Geboortedatum/Datum".to_owned();
@@ -494,23 +495,21 @@ impl Write<'_> {
         }
     }
 
-    /// A 301 comes from the law's back-office, a 305 or 307 from a provider of the law (the
-    /// law services draw the same line per method; here one service carries all three).
+    /// A 301 or 319 comes from the law's back-office, the others from a provider of the law
+    /// (the law services draw the same line per method; here one service carries them all).
     fn may_send(&self, caller: &Caller) -> Result<(), Status> {
-        let pillar = match self.message.standard {
-            Standard::Iwmo => Pillar::Wmo,
-            Standard::Ijw => Pillar::Jeugd,
-        };
-        let sender = match self.message.kind {
-            Kind::Toewijzing | Kind::Antwoord => Role::BackOffice(pillar),
-            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => Role::Partner(pillar),
+        let (pillar, _) = self.target();
+        let sender = if self.message.kind.from_gemeente() {
+            Role::BackOffice(pillar)
+        } else {
+            Role::Partner(pillar)
         };
         if caller.client.role == sender {
             return Ok(());
         }
         Err(Status::permission_denied(format!(
             "a {} is sent by {sender}, not by client {} ({})",
-            code(self.message),
+            self.message.name(),
             caller.client.id,
             caller.client.role
         )))
@@ -539,15 +538,16 @@ impl Write<'_> {
         let Some(case_id) = case_id else {
             let path = format!(
                 "{}[{}]/ToewijzingNummer",
-                lines_path(message.kind),
+                message.kind.part_path(),
                 self.index + 1
             );
             let input = InvalidInput::single(path, "a start or stop names its toewijzing");
             return Err(rondom_proto::status::invalid_argument(&input));
         };
-        let gemeente = match message.kind {
-            Kind::Toewijzing | Kind::Antwoord => &message.afzender,
-            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => &message.ontvanger,
+        let gemeente = if message.kind.from_gemeente() {
+            &message.afzender
+        } else {
+            &message.ontvanger
         };
         // The identificatie may hold any character but blanks only: written out in hex, the
         // key stays within what an idempotency key may hold.
@@ -559,7 +559,7 @@ impl Write<'_> {
         Ok(v1::WriteContext {
             idempotency_key: format!(
                 "istandaard-{}-{}-{identificatie}-{}",
-                code(message),
+                message.name(),
                 message.afzender,
                 self.index + 1
             ),
@@ -589,7 +589,7 @@ impl Write<'_> {
 /// # Errors
 /// `INVALID_ARGUMENT` naming each such line.
 pub fn read_as_delivery(message: &Message) -> Result<(), Status> {
-    let path = lines_path(message.kind);
+    let path = message.kind.part_path();
     let violations: Vec<FieldViolation> = message
         .products
         .iter()
@@ -612,24 +612,22 @@ pub fn read_as_delivery(message: &Message) -> Result<(), Status> {
     }
 }
 
-/// The message's number in its standard, e.g. `WMO301` or `JW307`.
-fn code(message: &Message) -> String {
-    let standard = match message.standard {
-        Standard::Iwmo => "WMO",
-        Standard::Ijw => "JW",
-    };
-    format!("{standard}{}", message.kind.number())
+/// The care a 301, 305 or 307 line delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Care {
+    Toewijzing,
+    Start,
+    Stop,
 }
 
-/// The element path of the product lines of a message of `kind`.
-fn lines_path(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Toewijzing => "Client/ToegewezenProducten/ToegewezenProduct",
-        Kind::Start => "Client/StartProducten/StartProduct",
-        Kind::Stop => "Client/StopProducten/StopProduct",
-        Kind::Verzoek => "Client/AangevraagdeProducten/AangevraagdProduct",
-        Kind::Wijziging => "Client/Verzoek",
-        Kind::Antwoord => "Antwoord",
+impl Care {
+    fn of(kind: Kind) -> Option<Self> {
+        match kind {
+            Kind::Toewijzing => Some(Care::Toewijzing),
+            Kind::Start => Some(Care::Start),
+            Kind::Stop => Some(Care::Stop),
+            Kind::Verzoek | Kind::Wijziging | Kind::Antwoord => None,
+        }
     }
 }
 

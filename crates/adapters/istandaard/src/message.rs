@@ -267,17 +267,38 @@ impl Kind {
         }
     }
 
-    /// The list element under Client and its repeated line element.
-    fn lines(self) -> (&'static str, &'static str) {
+    /// Whether the gemeente sends it (301 and 319) rather than a provider (the others).
+    pub fn from_gemeente(self) -> bool {
+        matches!(self, Kind::Toewijzing | Kind::Antwoord)
+    }
+
+    /// The list element under Client and its repeated line element; `None` for a 317 and
+    /// a 319, which are read whole.
+    fn lines(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Kind::Toewijzing => ("ToegewezenProducten", "ToegewezenProduct"),
-            Kind::Start => ("StartProducten", "StartProduct"),
-            Kind::Stop => ("StopProducten", "StopProduct"),
-            Kind::Verzoek => ("AangevraagdeProducten", "AangevraagdProduct"),
-            // A 317 lists what it asks under Client/Verzoek: read as one request.
-            Kind::Wijziging => ("Verzoek", "Verzoek"),
-            Kind::Antwoord => ("Antwoord", "Antwoord"),
+            Kind::Toewijzing => Some(("ToegewezenProducten", "ToegewezenProduct")),
+            Kind::Start => Some(("StartProducten", "StartProduct")),
+            Kind::Stop => Some(("StopProducten", "StopProduct")),
+            Kind::Verzoek => Some(("AangevraagdeProducten", "AangevraagdProduct")),
+            Kind::Wijziging | Kind::Antwoord => None,
         }
+    }
+
+    /// The element path of what one event of the message is written from: a product line
+    /// (without its index), the Verzoek of a 317, the Antwoord of a 319.
+    pub fn part_path(self) -> String {
+        match (self.lines(), self) {
+            (Some((list, line)), _) => format!("Client/{list}/{line}"),
+            (None, Kind::Antwoord) => "Antwoord".to_owned(),
+            (None, _) => "Client/Verzoek".to_owned(),
+        }
+    }
+}
+
+impl Message {
+    /// How the standard names the message, e.g. `WMO301` or `JW307`.
+    pub fn name(&self) -> String {
+        message_name(self.standard, self.kind.number())
     }
 }
 
@@ -1216,9 +1237,10 @@ impl<'s> Walk<'s> {
             )
         });
         // 301 and 319 go from gemeente to aanbieder, the others the other way.
-        let (from, to): (Code, Code) = match self.spec.kind {
-            Kind::Toewijzing | Kind::Antwoord => (gemeente, agb),
-            Kind::Start | Kind::Stop | Kind::Verzoek | Kind::Wijziging => (agb, gemeente),
+        let (from, to): (Code, Code) = if self.spec.kind.from_gemeente() {
+            (gemeente, agb)
+        } else {
+            (agb, gemeente)
         };
         let afzender = self.field(node, path, ("Afzender", m), true, from);
         let ontvanger = self.field(node, path, ("Ontvanger", m), true, to);
@@ -1382,7 +1404,7 @@ impl<'s> Walk<'s> {
     }
 
     fn products(&mut self, client: Node) -> Option<Vec<ProductLine>> {
-        let (list, line) = self.spec.kind.lines();
+        let (list, line) = self.spec.kind.lines()?;
         let wrapper = self.required(client, "Client", list)?;
         let list_path = format!("Client/{list}");
         self.model(wrapper, &list_path, &[many(line)]);
