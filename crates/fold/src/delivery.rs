@@ -13,6 +13,7 @@ use rondom_proto::v1;
 use crate::involvement;
 use crate::model::StoredHousehold;
 use crate::step::Step;
+use crate::verzoek;
 
 /// Which delivery of care an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +40,10 @@ pub(crate) fn apply(
         (Care::Toewijzing, false) => {
             // A toewijzing opens its case (decided, care to come); a later one (a change,
             // a longer or shorter term) leaves the case where it is.
-            if reopened(household, step, Stage::Besloten).is_some() {
+            if has_case(household, step) {
                 step.stage = None;
             }
-            granted(household, step, grants);
+            verzoek::granted(household, step, grants);
             involvement::assignment(step, einddatum)
         }
         // Only the back-office's withdrawal ends the sight its toewijzing gave; it opens no
@@ -75,29 +76,17 @@ pub(crate) fn apply(
     withdrawn
 }
 
-/// A toewijzing that grants a provider's request (`case`, in the step's pillar) ends it.
-fn granted(household: &mut StoredHousehold, step: &mut Step<'_>, case: &str) {
-    let (pillar, ended) = (step.event().pillar, v1::TrajectoryState::Beeindigd as i32);
-    let Some(request) = household
-        .trajectories
-        .iter_mut()
-        .find(|t| t.pillar == pillar && t.case_id == case && t.stage != ended)
-    else {
-        return;
-    };
-    request.stage = ended;
-    request.last_kind.clone_from(&step.event().kind);
-    request.updated_at = step.event().occurred_at;
-    step.detail(format!("verzoek {case} toegewezen"));
-}
-
 /// The stage a withdrawal puts the step's case back to; `None` for a case the view does not
 /// hold (a withdrawal opens nothing).
 fn reopened(household: &StoredHousehold, step: &Step<'_>, stage: Stage) -> Option<Stage> {
+    has_case(household, step).then_some(stage)
+}
+
+/// Whether the view holds the step's case.
+fn has_case(household: &StoredHousehold, step: &Step<'_>) -> bool {
     let pillar = step.event().pillar;
     household
         .trajectories
         .iter()
         .any(|trajectory| trajectory.pillar == pillar && trajectory.case_id == step.case_id)
-        .then_some(stage)
 }

@@ -1,6 +1,6 @@
 //! A provider's requests to the gemeente (iWmo/iJw 315, 317) and the gemeente's answer
 //! (319), in the Wmo and Jeugd pillars: each request is a case of its own, opened by the
-//! request and moved on or ended by the answer. A request names its provider on the timeline
+//! request and moved on or ended by the answer, or ended by a toewijzing that grants it. A request names its provider on the timeline
 //! and changes nobody's sight.
 
 use rondom_domain::catalogue::Stage;
@@ -43,6 +43,22 @@ fn answered(step: &mut Step<'_>, antwoord: &v1::VerzoekBeantwoord) {
         step.detail(format!("gemeente {}", antwoord.woonplaatsbeginsel_gemeente));
     }
     step.detail(format!("aanbieder {}", antwoord.aanbieder_agb));
+}
+
+/// A toewijzing that grants a provider's request (`case`, in the step's pillar) ends it.
+pub(crate) fn granted(household: &mut StoredHousehold, step: &mut Step<'_>, case: &str) {
+    let (pillar, ended) = (step.event().pillar, v1::TrajectoryState::Beeindigd as i32);
+    let Some(request) = household
+        .trajectories
+        .iter_mut()
+        .find(|t| t.pillar == pillar && t.case_id == case && t.stage != ended)
+    else {
+        return;
+    };
+    request.stage = ended;
+    request.last_kind.clone_from(&step.event().kind);
+    request.updated_at = step.event().occurred_at;
+    step.detail(format!("verzoek {case} toegewezen"));
 }
 
 #[cfg(test)]
