@@ -555,6 +555,22 @@ pub fn worklist() -> v1::ListHouseholdsRequest {
     }
 }
 
+/// One `[[client]]` of a clients file: `id`, the `lines` of its role, and the hash of its
+/// token, which is its id (see [`TestHub::start_with_more_clients`]).
+pub fn client_toml(id: &str, lines: &str) -> String {
+    let token_hash = hex::encode(rondom_access::clients::token_hash(id));
+    format!("[[client]]\nid = \"{id}\"\n{lines}\ntoken_sha256 = \"{token_hash}\"\n\n")
+}
+
+/// A message the iStandaard adapter's tests made (`crates/adapters/istandaard/testdata`):
+/// the iStandaarden examples hold no 317 or 319.
+pub fn istandaard_testdata(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/adapters/istandaard/testdata")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
 /// The son of the family scenario, as the jeugd back-office knows him (the Jeugdwet needs
 /// his birth date).
 pub fn zoon() -> v1::PersonRef {

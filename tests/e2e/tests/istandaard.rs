@@ -60,10 +60,7 @@ fn validates(standard: &str, xsd: &str, xml: &[u8]) {
 }
 
 async fn hub() -> TestHub {
-    let client = |id: &str, lines: &str| {
-        let token_hash = hex::encode(rondom_access::clients::token_hash(id));
-        format!("[[client]]\nid = \"{id}\"\n{lines}\ntoken_sha256 = \"{token_hash}\"\n\n")
-    };
+    let client = rondom_e2e::client_toml;
     TestHub::start_with_more_clients(
         &[
             client(
@@ -683,10 +680,7 @@ async fn a_providers_request_to_change_is_one_event_for_the_gemeente() {
 
 /// A message made for the tests, from the adapter's testdata.
 fn made_for_tests(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../crates/adapters/istandaard/testdata")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    rondom_e2e::istandaard_testdata(name).into_bytes()
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]

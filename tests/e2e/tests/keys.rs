@@ -12,7 +12,7 @@ use rondom_runtime::keys;
 /// The WMO317 of the adapter's tests, sent by the development Wmo provider to the
 /// development gemeente about Fatima (111222333).
 fn wmo317_for_fatima() -> Vec<u8> {
-    testdata("WMO317.xml")
+    rondom_e2e::istandaard_testdata("WMO317.xml")
         .replace(">42420001<", ">87654321<")
         .replace(">0384<", ">0363<")
         .replace(">999900006<", ">111222333<")
@@ -21,7 +21,7 @@ fn wmo317_for_fatima() -> Vec<u8> {
 
 /// The gemeente's answer to it.
 fn wmo319_for_fatima() -> Vec<u8> {
-    testdata("WMO319.xml")
+    rondom_e2e::istandaard_testdata("WMO319.xml")
         .replace(
             ">42420001</wmo319:Ontvanger>",
             ">87654321</wmo319:Ontvanger>",
@@ -32,13 +32,6 @@ fn wmo319_for_fatima() -> Vec<u8> {
             ">R-317-1</wmo319:ReferentieAanbieder>",
         )
         .into_bytes()
-}
-
-fn testdata(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../crates/adapters/istandaard/testdata")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
 async fn istandaard(

@@ -593,8 +593,18 @@ fn context_ago(
 }
 
 async fn view_of(hub: &TestHub, bsn: &str, position: u64) -> v1::Household {
-    hub.households()
-        .await
+    view_with(hub.households().await, bsn, position).await
+}
+
+/// The household of `bsn` as the reader of `client` sees it (purpose regie).
+async fn view_with(
+    mut client: rondom_proto::v1::household_service_client::HouseholdServiceClient<
+        rondom_cli::connection::Connection,
+    >,
+    bsn: &str,
+    position: u64,
+) -> v1::Household {
+    client
         .get_household(by_bsn(bsn, position))
         .await
         .expect("view")
@@ -1237,10 +1247,7 @@ fn date(year: i32, month: u32, day: u32) -> NaiveDate {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_case_follows_its_person_to_another_household() {
     // Riet lives in Haarlem (0392): a wijkteam and a coordinator that serve both gemeenten.
-    let client = |id: &str, lines: &str| {
-        let token_hash = hex::encode(rondom_access::clients::token_hash(id));
-        format!("[[client]]\nid = \"{id}\"\n{lines}\ntoken_sha256 = \"{token_hash}\"\n\n")
-    };
+    let client = rondom_e2e::client_toml;
     let both = "gemeenten = [\"0363\", \"0392\"]";
     let hub = TestHub::start_with_more_clients(
         &[
@@ -1384,13 +1391,8 @@ async fn a_case_follows_its_person_to_another_household() {
 
 /// Reads a household as the coordinator of both gemeenten of the move test.
 async fn view_as_both(hub: &TestHub, bsn: &str, position: u64) -> v1::Household {
-    rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+    let client = rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
         hub.connect(Some("regisseur-beide")).await,
-    )
-    .get_household(by_bsn(bsn, position))
-    .await
-    .expect("view")
-    .into_inner()
-    .household
-    .expect("household")
+    );
+    view_with(client, bsn, position).await
 }

@@ -66,39 +66,28 @@ struct Coordinator {
 
 impl Coordinator {
     async fn view(&self, household: &str, as_of: &str) -> v1::Household {
-        self.hub
-            .households()
+        self.view_as(DevClient::Coordinator, v1::Purpose::Regie, household, as_of)
             .await
-            .get_household(v1::GetHouseholdRequest {
-                key: Some(v1::get_household_request::Key::HouseholdId(
-                    household.to_owned(),
-                )),
-                min_position: self.runner.position,
-                as_of: Some(proto_date(day(as_of))),
-                purpose: v1::Purpose::Regie as i32,
-                on_behalf_of: String::new(),
-            })
-            .await
-            .expect("household")
-            .into_inner()
-            .household
-            .expect("view")
     }
 
-    /// The family as the schuldhulp back-office reads it (Wgs art. 8b: a vroegsignaal is
-    /// its alone until the resident accepts help).
-    async fn family_for_schuldhulp(&self, as_of: &str) -> v1::Household {
-        let id = self.runner.family_household().expect("family household");
+    /// The household as `client` reads it for `purpose`.
+    async fn view_as(
+        &self,
+        client: DevClient,
+        purpose: v1::Purpose,
+        household: &str,
+        as_of: &str,
+    ) -> v1::Household {
         rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
-            self.hub
-                .client_for(DevClient::BackOffice(rondom_domain::Pillar::Schuldhulp))
-                .await,
+            self.hub.client_for(client).await,
         )
         .get_household(v1::GetHouseholdRequest {
-            key: Some(v1::get_household_request::Key::HouseholdId(id.to_owned())),
+            key: Some(v1::get_household_request::Key::HouseholdId(
+                household.to_owned(),
+            )),
             min_position: self.runner.position,
             as_of: Some(proto_date(day(as_of))),
-            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            purpose: purpose as i32,
             on_behalf_of: String::new(),
         })
         .await
@@ -106,6 +95,15 @@ impl Coordinator {
         .into_inner()
         .household
         .expect("view")
+    }
+
+    /// The family as the schuldhulp back-office reads it (Wgs art. 8b: a vroegsignaal is
+    /// its alone until the resident accepts help).
+    async fn family_for_schuldhulp(&self, as_of: &str) -> v1::Household {
+        let id = self.runner.family_household().expect("family household");
+        let back_office = DevClient::BackOffice(rondom_domain::Pillar::Schuldhulp);
+        self.view_as(back_office, v1::Purpose::Schuldhulpverlening, id, as_of)
+            .await
     }
 
     async fn family(&self, as_of: &str) -> v1::Household {
