@@ -86,12 +86,16 @@ impl Reader<'_> {
         }
     }
 
-    /// Returns the household as this reader may know it now ([`visible`] for its standing),
-    /// with the persons it needs: a provider involved through its toewijzingen knows the
+    /// Returns the household as this reader, of `standing` (its standing now), may know it
+    /// ([`visible`]), with the persons it needs: a provider involved through its toewijzingen knows the
     /// persons those cases are about, not the other members; a partner the regisseur
     /// registered for the household knows its members. `None` when it may know nothing.
-    pub fn known(&self, household: &StoredHousehold) -> Option<StoredHousehold> {
-        let mut known = visible(household, &self.standing(household, None))?;
+    pub fn known(
+        &self,
+        household: &StoredHousehold,
+        standing: &Standing,
+    ) -> Option<StoredHousehold> {
+        let mut known = visible(household, standing)?;
         if let Some(persons) = self.persons_needed(household) {
             known
                 .members

@@ -213,7 +213,7 @@ impl HouseholdHandler {
         let standing = reader.standing(&stored, None);
         // Everything shown, derived figures included, comes from the facts this reader may
         // see; with none, it is told the same as for a household that does not exist.
-        let Some(mut stored) = reader.known(&stored) else {
+        let Some(mut stored) = reader.known(&stored, &standing) else {
             return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
         };
         // Found by a person this reader does not need to know (another member of its
