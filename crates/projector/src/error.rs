@@ -16,9 +16,11 @@ pub enum Error {
     #[error("read model storage failed")]
     Storage(#[from] sled::Error),
     #[error(
-        "the read model is closed after a storage failure; it opens again once the disk takes writes"
+        "the read model is closed: after a storage failure until the disk takes writes, or because the hub stops"
     )]
     Closed,
+    #[error("the read model is still in use by a read after the hub stopped")]
+    StillInUse,
     #[error("stored {what} is corrupt")]
     Corrupt { what: &'static str },
     #[error("bus operation failed")]
@@ -73,6 +75,7 @@ impl From<Error> for Status {
                 status::unavailable("NATS is unreachable; retry shortly")
             }
             Error::Storage(_)
+            | Error::StillInUse
             | Error::Corrupt { .. }
             | Error::Bus(_)
             | Error::Directory { .. }

@@ -60,10 +60,12 @@ pub struct ProjectorTask {
 }
 
 impl ProjectorTask {
-    /// Stops consuming (the batch in hand is applied and acked first) and flushes sled.
+    /// Stops consuming (the batch in hand is applied and acked first), then flushes and closes
+    /// the read model ([`ReadModel::close`]): when this returns, another process can open it.
     ///
     /// # Errors
-    /// [`Error::Storage`] when the flush fails.
+    /// [`Error::Storage`] when the flush fails, [`Error::StillInUse`] when a read does not let
+    /// go of the model.
     pub async fn shutdown(self) -> Result<()> {
         self.cancel.cancel();
         if let Err(err) = self.handle.await {
@@ -72,9 +74,12 @@ impl ProjectorTask {
                 "projector consumer task failed"
             );
         }
-        self.model.flush().await
+        self.model.close(CLOSE_PATIENCE).await
     }
 }
+
+/// How long a stopping hub waits for reads in flight to let go of the read model.
+const CLOSE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the read services share: the read model, how far the projector got, the keys that
 /// open personal data, the pseudonym key for BSN lookups and the audit log.

@@ -795,6 +795,40 @@ impl ReadModel {
         trees.db.flush_async().await?;
         Ok(())
     }
+
+    /// Closes the model for good when the hub stops: takes the database from later readers,
+    /// waits for reads in flight to let go of it (up to `patience`), flushes it and releases
+    /// sled's lock on the directory. Without this a task that outlives the server (a reply
+    /// still being dropped) keeps the lock a moment, and an offline command run right after
+    /// the hub stopped (`rondom rebuild`, `rondom restore`) is refused.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when the flush fails; [`Error::StillInUse`] when a reader still holds
+    /// the database after `patience`.
+    pub async fn close(&self, patience: std::time::Duration) -> Result<()> {
+        let taken = self.trees.write().expect("read model lock").take();
+        let Some(mut trees) = taken else {
+            return Ok(());
+        };
+        trees.db.flush_async().await?;
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            match Arc::try_unwrap(trees) {
+                // Dropping the last handle closes the files and so the lock.
+                Ok(owned) => {
+                    drop(owned);
+                    return Ok(());
+                }
+                Err(_) if tokio::time::Instant::now() >= deadline => {
+                    return Err(Error::StillInUse);
+                }
+                Err(shared) => {
+                    trees = shared;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            }
+        }
+    }
 }
 
 /// The digest of what a model is folded with: the calendar of working days (with the
@@ -853,6 +887,39 @@ mod tests {
         let folded = rondom_fold::fold(household, received, bylaws);
         assert!(received.event.kind != "schooluitval", "a bug in the fold");
         folded
+    }
+
+    #[tokio::test]
+    async fn a_closed_model_lets_go_of_its_directory_once_reads_in_flight_end() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let model = ReadModel::open(dir.path()).expect("model");
+        // What can outlive a stopped server: a clone in a task still being dropped, and a
+        // read in flight that holds the database.
+        let stray = model.clone();
+        let in_flight = model.trees().expect("open");
+        let read_ends = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            drop(in_flight);
+        });
+        model
+            .close(std::time::Duration::from_secs(10))
+            .await
+            .expect("closed once the read ended");
+        read_ends.await.expect("read task");
+        ReadModel::open(dir.path()).expect("an offline command opens it right away");
+        assert!(matches!(
+            stray.household(&HouseholdId::generate()),
+            Err(Error::Closed)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_read_that_never_lets_go_is_reported_not_waited_for_forever() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let model = ReadModel::open(dir.path()).expect("model");
+        let _held = model.trees().expect("open");
+        let closed = model.close(std::time::Duration::from_millis(50)).await;
+        assert!(matches!(closed, Err(Error::StillInUse)), "{closed:?}");
     }
 
     #[test]
