@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use crate::clients::Client;
-use rondom_domain::access::{Role, Sight, Standing};
+use rondom_domain::Pillar;
+use rondom_domain::access::{Basis, Role, Shared, Sight, Standing};
 use rondom_domain::catalogue::{self, NeedToKnow};
 use rondom_proto::convert::pillar_from_proto;
 use rondom_proto::v1;
@@ -78,12 +79,76 @@ impl Reader<'_> {
                     .as_ref()
                     .is_some_and(|regisseur| regisseur.regisseur_id == staff_id)
             });
-        Standing {
+        let standing = Standing {
             role: client.role,
             involved,
             regisseur,
             same_gemeente,
+            shared: Shared::NONE,
+        };
+        Standing {
+            shared: self.shared(household, position, &standing),
+            ..standing
         }
+    }
+
+    /// What the gecoördineerde aanpak in force at `position` opens to this reader: to the
+    /// coordinators of the gemeente its laws, to an involved partner it names (whose own law
+    /// it names) its laws and the wijkteam's and regie's facts. Nothing while it covers no one.
+    fn shared(
+        &self,
+        household: &StoredHousehold,
+        position: Option<u64>,
+        standing: &Standing,
+    ) -> Shared {
+        let Some(aanpak) = rondom_fold::basis::in_force(household, position)
+            .filter(|aanpak| aanpak.covers_anyone(household, position))
+        else {
+            return Shared::NONE;
+        };
+        let Ok(id) = aanpak.aanpak_id.parse() else {
+            return Shared::NONE;
+        };
+        let mut pillars: Vec<Pillar> = aanpak
+            .wetten
+            .iter()
+            .filter_map(|&law| pillar_from_proto(law))
+            .collect();
+        let opened = match (self.client.role, self.client.organisatie.as_deref()) {
+            (Role::Coordinator, _) => standing.same_gemeente,
+            (Role::Partner(own), Some(organisatie)) => {
+                standing.involved
+                    && pillars.contains(&own)
+                    && aanpak.partners.iter().any(|partner| partner == organisatie)
+            }
+            _ => false,
+        };
+        if !opened {
+            return Shared::NONE;
+        }
+        if matches!(self.client.role, Role::Partner(_)) {
+            pillars.extend([Pillar::Wijkteam, Pillar::Regie]);
+        }
+        Shared::by_aanpak(id, aanpak.uitzondering, &pillars)
+    }
+
+    /// Returns the reader's standing toward the fact at `position` of the case `case_id` of
+    /// `pillar`, or (for a fact of no case) about the person `primary`: as
+    /// [`Reader::standing`], kept to the lanes where the basis does not cover its person.
+    pub fn standing_about(
+        &self,
+        household: &StoredHousehold,
+        position: u64,
+        pillar: i32,
+        case_id: &str,
+        primary: &str,
+    ) -> Standing {
+        let standing = self.standing(household, Some(position));
+        let person = match person_of_case(household, pillar, case_id) {
+            "" => primary,
+            person => person,
+        };
+        for_person(standing, household, person, Some(position))
     }
 
     /// Returns the household as this reader, of `standing` (its standing now), may know it
@@ -96,12 +161,35 @@ impl Reader<'_> {
         standing: &Standing,
     ) -> Option<StoredHousehold> {
         let mut known = visible(household, standing)?;
-        if let Some(persons) = self.persons_needed(household) {
+        if let Some(persons) = self.persons_for(household, standing) {
             known
                 .members
                 .retain(|member| persons.contains(&member.pseudonym));
         }
         Some(known)
+    }
+
+    /// The pseudonyms of the persons a provider of `standing` may know: those of its own
+    /// cases ([`Reader::persons_needed`]) and the members the basis it sees through covers.
+    /// `None` for a reader not limited so.
+    pub fn persons_for(
+        &self,
+        household: &StoredHousehold,
+        standing: &Standing,
+    ) -> Option<Vec<String>> {
+        let mut persons = self.persons_needed(household)?;
+        if standing.shared.any()
+            && let Some(aanpak) = rondom_fold::basis::running(household)
+        {
+            persons.extend(
+                household
+                    .members
+                    .iter()
+                    .filter(|member| aanpak.covers(household, &member.pseudonym, None))
+                    .map(|member| member.pseudonym.clone()),
+            );
+        }
+        Some(persons)
     }
 
     /// The pseudonyms of the persons a provider involved through its toewijzingen needs: the
@@ -169,35 +257,95 @@ pub fn general_title(pillar: i32, kind: &str) -> String {
     format!("{}: {title}", pillar.label())
 }
 
-/// Returns the sight `standing` gives of an item of `pillar` and `class`.
+/// Returns the sight `standing` gives of a law's item of `pillar` and `class`.
 pub(crate) fn sight(standing: &Standing, pillar: i32, class: NeedToKnow) -> Sight {
-    pillar_from_proto(pillar).map_or(Sight::Nothing, |pillar| standing.sight(pillar, class))
+    signal_sight(standing, pillar, class, false)
 }
 
-/// Counts what went out per class and sight, for the audit log.
+/// As [`sight`], for a wijkteam's signal when `signal`.
+pub(crate) fn signal_sight(
+    standing: &Standing,
+    pillar: i32,
+    class: NeedToKnow,
+    signal: bool,
+) -> Sight {
+    pillar_from_proto(pillar).map_or(Sight::Nothing, |pillar| {
+        standing.sight_of(pillar, class, signal)
+    })
+}
+
+/// Returns whether the event kind `kind` of `pillar` is a wijkteam's signal (of the signal
+/// catalogue), not a law's event.
+pub fn is_signal(pillar: i32, kind: &str) -> bool {
+    pillar_from_proto(pillar).is_some_and(|pillar| catalogue::kind(pillar, kind).is_none())
+        && kind.parse::<rondom_domain::signal::SignalKind>().is_ok()
+}
+
+/// Returns `standing` for the facts of the person `pseudonym` at `position` (`None`: now):
+/// as it is where the aanpak in force covers them, kept to the lanes where it does not (they
+/// did not agree, withdrew, or objected). An empty pseudonym (a fact of no one person, or a
+/// view from before cases knew their person) leaves it as it is.
+pub fn for_person(
+    standing: Standing,
+    household: &StoredHousehold,
+    pseudonym: &str,
+    position: Option<u64>,
+) -> Standing {
+    let covered = pseudonym.is_empty()
+        || rondom_fold::basis::in_force(household, position)
+            .is_some_and(|aanpak| aanpak.covers(household, pseudonym, position));
+    if covered {
+        standing
+    } else {
+        standing.uncovered()
+    }
+}
+
+/// Returns the person the case `case_id` of `pillar` is about ("" when none is known).
+pub fn person_of_case<'a>(household: &'a StoredHousehold, pillar: i32, case_id: &str) -> &'a str {
+    household
+        .trajectories
+        .iter()
+        .find(|case| case.pillar == pillar && case.case_id == case_id)
+        .map_or("", |case| case.person.as_str())
+}
+
+/// Counts what went out per class, sight and legal basis, for the audit log.
 #[derive(Debug, Default)]
-pub struct Tally(BTreeMap<(i32, i32), u32>);
+pub struct Tally(BTreeMap<(i32, i32, Basis), u32>);
 
 impl Tally {
-    /// Counts one item of `class` given with `sight`.
-    pub fn add(&mut self, class: NeedToKnow, sight: Sight) {
+    /// Counts one item of `pillar` and `class` (a wijkteam's signal when `signal`) given
+    /// with `sight` to a reader of `standing`.
+    pub fn add(
+        &mut self,
+        standing: &Standing,
+        (pillar, signal): (i32, bool),
+        class: NeedToKnow,
+        sight: Sight,
+    ) {
+        let Some(pillar) = pillar_from_proto(pillar) else {
+            return;
+        };
         if sight != Sight::Nothing {
             let key = (
                 v1::NeedToKnow::from(class) as i32,
                 v1::Sight::from(sight) as i32,
+                standing.basis(pillar, signal),
             );
             *self.0.entry(key).or_default() += 1;
         }
     }
 
-    /// Returns the counts as audit disclosures.
+    /// Returns the counts as audit disclosures, each naming its basis.
     pub fn disclosures(&self) -> Vec<v1::Disclosure> {
         self.0
             .iter()
-            .map(|(&(need_to_know, sight), &count)| v1::Disclosure {
+            .map(|(&(need_to_know, sight, basis), &count)| v1::Disclosure {
                 need_to_know,
                 sight,
                 count,
+                basis: basis.to_string(),
             })
             .collect()
     }
@@ -232,18 +380,30 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
             .map_or(NeedToKnow::Household, rondom_fold::StoredTrajectory::class)
     };
     let mut known = stored.clone();
-    known
-        .open_signals
-        .retain(|signal| sees(signal.pillar, class_of(signal.pillar, &signal.kind)));
-    known
-        .trajectories
-        .retain(|trajectory| sees(trajectory.pillar, trajectory.class()));
+    known.open_signals.retain(|signal| {
+        let class = class_of(signal.pillar, &signal.kind);
+        signal_sight(standing, signal.pillar, class, true) >= Sight::Status
+    });
+    // A case crosses its lane only where the basis covers the person it is about.
+    let sees_case = |trajectory: &rondom_fold::StoredTrajectory| {
+        let standing = for_person(*standing, stored, &trajectory.person, None);
+        sight(&standing, trajectory.pillar, trajectory.class()) >= Sight::Status
+    };
+    known.trajectories.retain(sees_case);
+    let case_known = |pillar: i32, case_id: &str| {
+        stored
+            .trajectories
+            .iter()
+            .find(|t| t.pillar == pillar && t.case_id == case_id)
+            .is_none_or(sees_case)
+    };
     known.deadlines.retain(|deadline| {
         sees(deadline.pillar, NeedToKnow::Pillar)
             && sees(
                 deadline.pillar,
                 case_class(deadline.pillar, &deadline.case_id),
             )
+            && case_known(deadline.pillar, &deadline.case_id)
     });
     known
         .partners
@@ -252,9 +412,27 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         // A view from before counts were kept: shown as it was until a rebuild.
         return Some(known);
     }
-    known
+    // Across a lane a law's activity shows only with a case of it that shows: counting the
+    // events of a person the basis does not cover would tell what it hides.
+    let crosses = |count: &rondom_fold::ClassCount| {
+        pillar_from_proto(count.pillar).is_some_and(|p| standing.crosses_lane(p, count.signal))
+    };
+    let shown_case = |pillar: i32| known.trajectories.iter().any(|t| t.pillar == pillar);
+    let shown_count = |count: &rondom_fold::ClassCount| {
+        let class = class_from_proto(count.need_to_know);
+        signal_sight(standing, count.pillar, class, count.signal) >= Sight::Status
+            && (!crosses(count)
+                || count.signal
+                || stored.trajectories.iter().all(|t| t.pillar != count.pillar)
+                || shown_case(count.pillar))
+    };
+    let counts: Vec<_> = known
         .counts
-        .retain(|count| sees(count.pillar, class_from_proto(count.need_to_know)));
+        .iter()
+        .filter(|c| shown_count(c))
+        .cloned()
+        .collect();
+    known.counts = counts;
     known.event_count = known.counts.iter().map(|count| count.count).sum();
     known.first_activity_at = known.counts.iter().fold(None, |at, count| {
         rondom_fold::model::earlier(at, count.first_activity_at)

@@ -87,6 +87,8 @@ pub fn household(
     tally: &mut Tally,
 ) -> v1::Household {
     let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
+    let aanpak = aanpak(&stored, standing);
+    let restricted = rondom_fold::basis::any_restricted(&stored);
     // What is derived from the facts first; then the facts themselves move into the view.
     let active_pillars = rondom_fold::active_pillars(&stored)
         .into_iter()
@@ -97,7 +99,12 @@ pub fn household(
         .into_iter()
         .filter(|deadline| {
             let given = sees(deadline.pillar, NeedToKnow::Pillar);
-            tally.add(NeedToKnow::Pillar, given);
+            tally.add(
+                standing,
+                (deadline.pillar, false),
+                NeedToKnow::Pillar,
+                given,
+            );
             given >= Sight::Status
         })
         .collect();
@@ -119,8 +126,8 @@ pub fn household(
         .into_iter()
         .filter(|signal| {
             let class = class_of(signal.pillar, &signal.kind);
-            let given = sees(signal.pillar, class);
-            tally.add(class, given);
+            let given = crate::disclosure::signal_sight(standing, signal.pillar, class, true);
+            tally.add(standing, (signal.pillar, true), class, given);
             given >= Sight::Status
         })
         .collect();
@@ -152,7 +159,20 @@ pub fn household(
         risk_flags,
         erasure: stored.erasure,
         incomplete: !stored.quarantined.is_empty(),
+        aanpak,
+        restricted,
     }
+}
+
+/// The aanpak in force, for a reader who sees through it.
+fn aanpak(stored: &StoredHousehold, standing: &Standing) -> Option<v1::AanpakStatus> {
+    let aanpak = rondom_fold::basis::running(stored).filter(|_| standing.shared.any())?;
+    Some(v1::AanpakStatus {
+        aanpak_id: aanpak.aanpak_id.clone(),
+        wetten: aanpak.wetten.clone(),
+        uitzondering: aanpak.uitzondering,
+        since: aanpak.since,
+    })
 }
 
 /// The household's cases: that one exists is household-level unless it is protected; what
@@ -162,12 +182,13 @@ fn trajectories(
     standing: &Standing,
     tally: &mut Tally,
 ) -> Vec<v1::Trajectory> {
-    let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class);
     let mut shown = Vec::new();
     for trajectory in &stored.trajectories {
+        let standing = crate::disclosure::for_person(*standing, stored, &trajectory.person, None);
+        let sees = |pillar: i32, class: NeedToKnow| sight(&standing, pillar, class);
         let class = trajectory.class();
         let exists = sees(trajectory.pillar, class);
-        tally.add(class, exists);
+        tally.add(&standing, (trajectory.pillar, false), class, exists);
         if exists < Sight::Status {
             continue;
         }
@@ -234,8 +255,9 @@ pub fn timeline_entry(
     tally: &mut Tally,
 ) -> Option<v1::TimelineEntry> {
     let class = class_of(entry.pillar, &entry.kind);
-    let given = sight(standing, entry.pillar, class);
-    tally.add(class, given);
+    let signal = crate::disclosure::is_signal(entry.pillar, &entry.kind);
+    let given = crate::disclosure::signal_sight(standing, entry.pillar, class, signal);
+    tally.add(standing, (entry.pillar, signal), class, given);
     if given == Sight::Nothing {
         return None;
     }
@@ -410,12 +432,19 @@ mod tests {
         }
     }
 
+    /// A reader of `role` under an aanpak that opens every pillar: these tests are about
+    /// what each class and sight shows, the basis is `disclosure`'s.
     fn standing(role: Role) -> Standing {
         Standing {
             role,
             involved: matches!(role, Role::Partner(_)),
             regisseur: role == Role::Coordinator,
             same_gemeente: matches!(role, Role::Coordinator | Role::BackOffice(_)),
+            shared: rondom_domain::access::Shared::by_aanpak(
+                rondom_domain::EventId::from_bytes([1; 16]),
+                false,
+                &Pillar::ALL,
+            ),
         }
     }
 

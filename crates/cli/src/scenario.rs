@@ -89,6 +89,7 @@ pub enum Action {
     /// Regie writes get their household and expected position when they run.
     Regisseur(v1::RegisseurToegewezen),
     Gezinsplan(v1::Gezinsplan),
+    Aanpak(v1::StartAanpakRequest),
 }
 
 impl Action {
@@ -116,7 +117,10 @@ impl Action {
             Action::Aanmelding(r) => r.context.as_ref(),
             Action::EersteGesprek(r) => r.context.as_ref(),
             Action::SchuldBeschikking(r) => r.context.as_ref(),
-            Action::Signal(_) | Action::Regisseur(_) | Action::Gezinsplan(_) => None,
+            Action::Signal(_)
+            | Action::Regisseur(_)
+            | Action::Gezinsplan(_)
+            | Action::Aanpak(_) => None,
         }
     }
 }
@@ -187,6 +191,41 @@ struct StepSpec {
     offset: u64,
     story: &'static str,
     action: fn(&Builder, NaiveDate) -> Action,
+}
+
+/// The family's instemming with a gecoördineerde aanpak for the four laws, with the
+/// development partners of each law: every person as their age requires.
+fn aanpak(day: NaiveDate) -> v1::StartAanpakRequest {
+    let agrees = |person: Person, parent: bool| v1::AanpakPersoon {
+        person: Some(person_ref(person)),
+        zelf_ingestemd: true,
+        ouder_ingestemd: parent,
+        ingestemd_op: Some(proto_date(day)),
+    };
+    let laws = [
+        rondom_domain::Pillar::Wmo,
+        rondom_domain::Pillar::Jeugd,
+        rondom_domain::Pillar::Participatie,
+        rondom_domain::Pillar::Schuldhulp,
+    ];
+    v1::StartAanpakRequest {
+        context: None,
+        wetten: laws
+            .iter()
+            .map(|&law| v1::Pillar::from(law) as i32)
+            .collect(),
+        partners: laws
+            .iter()
+            .filter_map(|&law| rondom_domain::law::of(law))
+            .map(|law| law.dev_partner.to_owned())
+            .collect(),
+        personen: vec![
+            agrees(MOEDER, false),
+            agrees(ZOON, true),
+            agrees(OMA, false),
+        ],
+        uitzondering: None,
+    }
 }
 
 /// The family the scenario is about.
@@ -337,6 +376,13 @@ const FAMILY_STEPS: &[StepSpec] = &[
                 organisatie: "00000001234567890000".into(),
             })
         },
+    },
+    StepSpec {
+        name: "aanpak",
+        offset: 23,
+        story: "Fatima, Daan (13, with his mother) and Riet agree to a gecoördineerde aanpak: \
+                the four laws and their providers may see each other's status.",
+        action: |_, day| Action::Aanpak(aanpak(day)),
     },
     StepSpec {
         name: "pw_aanvraag",
@@ -710,6 +756,11 @@ impl Runner {
                     .into_inner();
                 (None, reply)
             }
+            Action::Aanpak(mut aanpak) => {
+                aanpak.context = Some(self.regie_context(step, base).await?);
+                let reply = self.regie.start_aanpak(aanpak).await?.into_inner();
+                (None, reply)
+            }
             Action::Gezinsplan(plan) => {
                 let context = self.regie_context(step, base).await?;
                 let reply = self
@@ -763,7 +814,10 @@ impl Runner {
             Action::Aanmelding(r) => self.schuldhulp.receive_aanmelding(r).await?,
             Action::EersteGesprek(r) => self.schuldhulp.hold_eerste_gesprek(r).await?,
             Action::SchuldBeschikking(r) => self.schuldhulp.issue_beschikking(r).await?,
-            Action::Signal(_) | Action::Regisseur(_) | Action::Gezinsplan(_) => {
+            Action::Signal(_)
+            | Action::Regisseur(_)
+            | Action::Gezinsplan(_)
+            | Action::Aanpak(_) => {
                 unreachable!("handled by Runner::run")
             }
         };

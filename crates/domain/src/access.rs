@@ -137,6 +137,81 @@ pub struct Standing {
     pub regisseur: bool,
     /// The coordinator or back-office serves the household's gemeente.
     pub same_gemeente: bool,
+    /// The gecoördineerde aanpak this reader may see through, and the pillars whose facts it
+    /// opens to it beyond its own lane; [`Shared::NONE`] without one.
+    pub shared: Shared,
+}
+
+/// The pillars whose facts a gecoördineerde aanpak opens to a reader beyond its own lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shared {
+    pillars: u16,
+    /// The aanpak's id (the event id of `aanpak_gestart`) and whether it rests on the
+    /// documented exception rather than instemming.
+    aanpak: Option<(crate::EventId, bool)>,
+}
+
+impl Shared {
+    /// No basis: every pillar in its own lane.
+    pub const NONE: Self = Self {
+        pillars: 0,
+        aanpak: None,
+    };
+
+    /// The basis of the aanpak `id` opening `pillars`.
+    pub fn by_aanpak(id: crate::EventId, exception: bool, pillars: &[Pillar]) -> Self {
+        let pillars = pillars
+            .iter()
+            .fold(0, |bits, pillar| bits | (1 << *pillar as u16));
+        Self {
+            pillars,
+            aanpak: Some((id, exception)),
+        }
+    }
+
+    /// Returns whether it opens the facts of `pillar`.
+    pub fn opens(&self, pillar: Pillar) -> bool {
+        self.pillars & (1 << pillar as u16) != 0
+    }
+
+    /// Returns whether it opens anything.
+    pub fn any(&self) -> bool {
+        self.pillars != 0
+    }
+}
+
+/// The legal basis of one disclosure, as the audit log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Basis {
+    /// The reader's own law: its back-office, or a provider the gemeente assigned.
+    OwnTask(Pillar),
+    /// The coordinator's own task: the wijkteam's signals and the regie itself.
+    Regie,
+    /// A gecoördineerde aanpak, with instemming or under the documented exception.
+    Aanpak { id: crate::EventId, exception: bool },
+}
+
+impl fmt::Display for Basis {
+    /// `eigen-taak:jeugd`, `regie`, `aanpak:<id>:instemming` or `aanpak:<id>:uitzondering`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Basis::OwnTask(pillar) => write!(f, "eigen-taak:{}", pillar.as_str()),
+            Basis::Regie => f.write_str("regie"),
+            Basis::Aanpak { id, exception } => {
+                let ground = if *exception {
+                    "uitzondering"
+                } else {
+                    "instemming"
+                };
+                write!(f, "aanpak:{id}:{ground}")
+            }
+        }
+    }
+}
+
+/// Returns whether `pillar` is one of the four laws (not the wijkteam's signals, not regie).
+fn is_law(pillar: Pillar) -> bool {
+    crate::law::of(pillar).is_some()
 }
 
 impl Standing {
@@ -167,13 +242,72 @@ impl Standing {
         }
     }
 
-    /// Returns how much of an event of `pillar` and `class` this reader gets.
+    /// Returns whether a law's fact of `pillar` leaves its lane to reach this reader: anything
+    /// for a partner of another pillar, a law's facts for a coordinator. Only a basis opens
+    /// that.
+    pub fn crosses(&self, pillar: Pillar) -> bool {
+        self.crosses_lane(pillar, false)
+    }
+
+    /// As [`Standing::crosses`], for a wijkteam's `signal` tagged with `pillar` too: the
+    /// coordinator's own task, in no law's lane; a partner of another pillar still needs a
+    /// basis.
+    pub fn crosses_lane(&self, pillar: Pillar, signal: bool) -> bool {
+        match self.audience(pillar) {
+            OtherPillar => true,
+            Regisseur | Coordinator => is_law(pillar) && !signal,
+            OwnPillar | OwnBackOffice | Outsider => false,
+        }
+    }
+
+    /// Returns how much of a law's event of `pillar` and `class` this reader gets: the
+    /// policy's sight, where the fact stays in its lane or a basis opens its pillar.
     pub fn sight(&self, pillar: Pillar, class: NeedToKnow) -> Sight {
+        self.sight_of(pillar, class, false)
+    }
+
+    /// As [`Standing::sight`], for a wijkteam's signal when `signal`.
+    pub fn sight_of(&self, pillar: Pillar, class: NeedToKnow, signal: bool) -> Sight {
+        if self.crosses_lane(pillar, signal) && !self.shared.opens(pillar) {
+            return Nothing;
+        }
         let audience = self.audience(pillar);
         POLICY
             .iter()
             .find(|(who, what, _)| *who == audience && *what == class)
             .map_or(Nothing, |(_, _, sight)| *sight)
+    }
+
+    /// Returns the legal basis on which this reader sees a fact of `pillar` (a wijkteam's
+    /// signal when `signal`), meaningful where [`Standing::sight_of`] gives it something.
+    pub fn basis(&self, pillar: Pillar, signal: bool) -> Basis {
+        match self.shared.aanpak {
+            Some((id, exception)) if self.crosses_lane(pillar, signal) => {
+                Basis::Aanpak { id, exception }
+            }
+            _ if self.role == Role::Coordinator => Basis::Regie,
+            _ => Basis::OwnTask(pillar),
+        }
+    }
+
+    /// Returns the basis on which this reader knows a household as a whole (a worklist
+    /// row): the aanpak when one opens it, else its own task.
+    pub fn row_basis(&self) -> Basis {
+        match (self.shared.aanpak, self.role) {
+            (Some((id, exception)), _) if self.shared.any() => Basis::Aanpak { id, exception },
+            (_, Role::Partner(own) | Role::BackOffice(own)) => Basis::OwnTask(own),
+            _ => Basis::Regie,
+        }
+    }
+
+    /// Returns this standing for the facts of one person, whom the basis does not cover:
+    /// nothing of them crosses a lane.
+    #[must_use]
+    pub fn uncovered(self) -> Self {
+        Self {
+            shared: Shared::NONE,
+            ..self
+        }
     }
 }
 
@@ -204,7 +338,13 @@ mod tests {
             involved,
             regisseur: false,
             same_gemeente: false,
+            shared: Shared::NONE,
         }
+    }
+
+    /// An aanpak opening `pillars`.
+    fn aanpak(pillars: &[Pillar]) -> Shared {
+        Shared::by_aanpak(crate::EventId::from_bytes([0; 16]), false, pillars)
     }
 
     #[test]
@@ -229,8 +369,25 @@ mod tests {
 
     #[test]
     fn a_schuldhulp_partner_sees_that_jeugd_is_involved_not_what() {
-        let schuld = partner(Pillar::Schuldhulp, true);
+        // Without a basis, jeugd stays in its lane.
+        let alone = partner(Pillar::Schuldhulp, true);
+        assert_eq!(alone.sight(Pillar::Jeugd, Household), Nothing);
+        assert_eq!(alone.sight(Pillar::Schuldhulp, PillarOnly), Full);
+        assert_eq!(
+            alone.basis(Pillar::Schuldhulp, false),
+            Basis::OwnTask(Pillar::Schuldhulp)
+        );
+        let schuld = Standing {
+            shared: aanpak(&[Pillar::Schuldhulp, Pillar::Jeugd]),
+            ..alone
+        };
         assert_eq!(schuld.sight(Pillar::Jeugd, Household), Status);
+        assert!(matches!(
+            schuld.basis(Pillar::Jeugd, false),
+            Basis::Aanpak { .. }
+        ));
+        assert_eq!(schuld.uncovered().sight(Pillar::Jeugd, Household), Nothing);
+        assert_eq!(schuld.sight(Pillar::Wmo, Household), Nothing);
         assert_eq!(schuld.sight(Pillar::Jeugd, Health), Nothing);
         assert_eq!(schuld.sight(Pillar::Jeugd, Protected), Nothing);
         assert_eq!(schuld.sight(Pillar::Schuldhulp, PillarOnly), Full);
@@ -253,9 +410,23 @@ mod tests {
             involved: false,
             regisseur: false,
             same_gemeente: true,
+            shared: aanpak(&[Pillar::Jeugd, Pillar::Wmo]),
         };
         assert_eq!(coordinator.sight(Pillar::Jeugd, Protected), Nothing);
         assert_eq!(coordinator.sight(Pillar::Jeugd, Household), Full);
+        // Its own task needs no aanpak; a law's facts do.
+        let alone = Standing {
+            shared: Shared::NONE,
+            ..coordinator
+        };
+        assert_eq!(alone.sight(Pillar::Wijkteam, Household), Full);
+        assert_eq!(alone.basis(Pillar::Wijkteam, false), Basis::Regie);
+        assert_eq!(alone.sight(Pillar::Jeugd, Household), Nothing);
+        // The wijkteam's signal about a child is the coordinator's own, whatever it is tagged.
+        assert_eq!(alone.sight_of(Pillar::Jeugd, Household, true), Full);
+        assert_eq!(alone.basis(Pillar::Jeugd, true), Basis::Regie);
+        let other = partner(Pillar::Schuldhulp, true);
+        assert_eq!(other.sight_of(Pillar::Jeugd, Household, true), Nothing);
         let regisseur = Standing {
             regisseur: true,
             ..coordinator
@@ -276,6 +447,7 @@ mod tests {
                 involved: true,
                 regisseur: false,
                 same_gemeente: true,
+                shared: aanpak(&[Pillar::Wmo]),
             };
             for class in CLASSES {
                 assert_eq!(standing.sight(Pillar::Wmo, class), Nothing, "{role:?}");
@@ -291,6 +463,7 @@ mod tests {
             involved: false,
             regisseur: false,
             same_gemeente: true,
+            shared: aanpak(&[Pillar::Schuldhulp]),
         };
         assert_eq!(back_office.sight(Pillar::Schuldhulp, Lane), Full);
         let regisseur = Standing {

@@ -717,6 +717,53 @@ pub mod regie {
         &[],
         &[],
     );
+    pub const AANPAK_GESTART: EventKind = row(
+        Pillar::Regie,
+        "aanpak_gestart",
+        "gecoördineerde aanpak gestart",
+        Household,
+        None,
+        &[],
+        &[],
+    )
+    .at_status(&["wetten"]);
+    pub const INSTEMMING_INGETROKKEN: EventKind = row(
+        Pillar::Regie,
+        "instemming_ingetrokken",
+        "instemming ingetrokken",
+        Household,
+        None,
+        &[],
+        &[],
+    );
+    pub const AANPAK_BEEINDIGD: EventKind = row(
+        Pillar::Regie,
+        "aanpak_beeindigd",
+        "gecoördineerde aanpak beeindigd",
+        Household,
+        None,
+        &[],
+        &[],
+    );
+    /// An objection or restriction is the person's own business: the regie's, not shared.
+    pub const VERWERKING_BEPERKT: EventKind = row(
+        Pillar::Regie,
+        "verwerking_beperkt",
+        "bezwaar of beperking van de verwerking vastgelegd",
+        OwnPillar,
+        None,
+        &[],
+        &[],
+    );
+    pub const BEPERKING_OPGEHEVEN: EventKind = row(
+        Pillar::Regie,
+        "beperking_opgeheven",
+        "bezwaar of beperking van de verwerking opgeheven",
+        OwnPillar,
+        None,
+        &[],
+        &[],
+    );
 }
 
 /// The catalogue (docs/domain.md, The event catalogue), every kind by its constant above.
@@ -782,6 +829,11 @@ pub const KINDS: &[EventKind] = &[
     regie::SAMENSTELLING_GEWIJZIGD,
     regie::HUISHOUDEN_GEWIST,
     regie::PSEUDONIEMEN_VERNIEUWD,
+    regie::AANPAK_GESTART,
+    regie::INSTEMMING_INGETROKKEN,
+    regie::AANPAK_BEEINDIGD,
+    regie::VERWERKING_BEPERKT,
+    regie::BEPERKING_OPGEHEVEN,
 ];
 
 /// The pillars that publish shared kinds: the four laws.

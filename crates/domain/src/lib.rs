@@ -9,6 +9,7 @@
 //! - [`header`] — one validator for the header of every write
 //! - [`bsn`] — the burgerservicenummer and its 11-proef
 //! - [`access`] — the need-to-know policy table and the purposes a read may state
+//! - [`basis`] — who can agree to a gecoördineerde aanpak, the basis of sharing across laws
 //! - [`bylaw`] — terms a gemeente sets itself, read from a TOML file
 //! - [`catalogue`] — every event kind: title, need-to-know, stage, deadlines started and met
 //! - [`calendar`] — working days and holidays of the Algemene termijnenwet
@@ -34,6 +35,7 @@
 //! ```
 
 pub mod access;
+pub mod basis;
 pub mod bsn;
 pub mod bylaw;
 pub mod calendar;

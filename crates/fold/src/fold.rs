@@ -130,6 +130,18 @@ fn renew_pseudonyms(household: &mut StoredHousehold, event: &v1::Event) {
         {
             case.person.clone_from(&change.nieuw);
         }
+        let covered = household
+            .aanpakken
+            .iter_mut()
+            .flat_map(|aanpak| aanpak.persons.iter_mut())
+            .map(|person| &mut person.pseudonym);
+        let restricted = household
+            .beperkingen
+            .iter_mut()
+            .map(|beperking| &mut beperking.pseudonym);
+        for pseudonym in covered.chain(restricted).filter(|p| **p == change.oud) {
+            pseudonym.clone_from(&change.nieuw);
+        }
     }
 }
 
@@ -206,14 +218,18 @@ fn count(household: &mut StoredHousehold, received: &ReceivedEvent, class: NeedT
     household.last_position = received.position;
     household.event_count += 1;
     let need_to_know = v1::NeedToKnow::from(class) as i32;
+    let signal = matches!(event.body, Some(v1::event::Body::SignalReceived(_)));
     let index = household
         .counts
         .iter()
-        .position(|c| c.pillar == event.pillar && c.need_to_know == need_to_know)
+        .position(|c| {
+            c.pillar == event.pillar && c.need_to_know == need_to_know && c.signal == signal
+        })
         .unwrap_or_else(|| {
             household.counts.push(ClassCount {
                 pillar: event.pillar,
                 need_to_know,
+                signal,
                 ..ClassCount::default()
             });
             household.counts.len() - 1

@@ -12,9 +12,11 @@
 //! - `delivery` — a toewijzing, start or stop of care, corrected or withdrawn
 //! - `involvement` — who is involved with a household, from where to where
 //! - `verzoek` — a provider's requests (315, 317) and the gemeente's answer (319)
+//! - [`basis`] — the gecoördineerde aanpak and objections: what may cross a law's lane
 //! - [`assess`] — how a view stands on a day: deadline states, risk flags
 
 pub mod assess;
+pub mod basis;
 mod casework;
 mod deadlines;
 mod delivery;
@@ -30,9 +32,9 @@ pub use fold::{Folded, active_pillars, fold};
 /// The version of what the fold stores. Raise it with a change that makes views folded
 /// before it incomplete or wrong (a new stored field, a new rule): the projector then folds
 /// the log again at its next start. 2: a case knows the person it is about; 3: whether it is
-/// in its law's lane.
-pub const VERSION: u32 = 3;
+/// in its law's lane; 4: the gecoördineerde aanpak and objections.
+pub const VERSION: u32 = 4;
 pub use model::{
-    ClassCount, FormerPartner, StoredDeadline, StoredHousehold, StoredMember, StoredTimelineEntry,
-    StoredTrajectory, date_of, day_number,
+    ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,
+    StoredHousehold, StoredMember, StoredTimelineEntry, StoredTrajectory, date_of, day_number,
 };

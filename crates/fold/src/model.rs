@@ -52,6 +52,66 @@ pub struct StoredHousehold {
     /// while any is left, the view may lack what they said.
     #[prost(uint64, repeated, tag = "16")]
     pub quarantined: Vec<u64>,
+    /// Every gecoördineerde aanpak, in the order they started: the basis of sharing facts
+    /// across laws, position by position.
+    #[prost(message, repeated, tag = "17")]
+    pub aanpakken: Vec<StoredAanpak>,
+    /// Objections and restrictions of processing per person (AVG art. 21, 18).
+    #[prost(message, repeated, tag = "18")]
+    pub beperkingen: Vec<StoredBeperking>,
+}
+
+/// A gecoördineerde aanpak: from its start position to its end, the facts of `wetten` of the
+/// persons it covers are shared with the coordinators and the `partners` it names.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StoredAanpak {
+    /// The event id of `aanpak_gestart`.
+    #[prost(string, tag = "1")]
+    pub aanpak_id: String,
+    #[prost(uint64, tag = "2")]
+    pub started_position: u64,
+    /// Position of the event that ended it; 0 while it runs.
+    #[prost(uint64, tag = "3")]
+    pub ended_position: u64,
+    /// `v1::Pillar`s.
+    #[prost(int32, repeated, tag = "4")]
+    pub wetten: Vec<i32>,
+    #[prost(string, repeated, tag = "5")]
+    pub partners: Vec<String>,
+    /// It rests on the documented exception, not on instemming.
+    #[prost(bool, tag = "6")]
+    pub uitzondering: bool,
+    /// The persons whose facts it shares: those who agreed (as their age requires) or, under
+    /// the exception, every person concerned.
+    #[prost(message, repeated, tag = "7")]
+    pub persons: Vec<CoveredPerson>,
+    #[prost(message, optional, tag = "8")]
+    pub since: Option<Timestamp>,
+}
+
+/// A person an aanpak covers, until they withdraw their instemming.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CoveredPerson {
+    #[prost(string, tag = "1")]
+    pub pseudonym: String,
+    /// Position of the withdrawal; 0 while the instemming stands.
+    #[prost(uint64, tag = "2")]
+    pub withdrawn_position: u64,
+}
+
+/// A person's objection (AVG art. 21) or restriction (art. 18), from where to where.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StoredBeperking {
+    #[prost(string, tag = "1")]
+    pub pseudonym: String,
+    /// A `v1::BeperkingSoort`.
+    #[prost(int32, tag = "2")]
+    pub soort: i32,
+    #[prost(uint64, tag = "3")]
+    pub from_position: u64,
+    /// Position of the event that lifted it; 0 while it stands.
+    #[prost(uint64, tag = "4")]
+    pub until_position: u64,
 }
 
 /// The events of one pillar and need-to-know class in a household.
@@ -69,6 +129,10 @@ pub struct ClassCount {
     pub first_activity_at: Option<Timestamp>,
     #[prost(message, optional, tag = "5")]
     pub last_activity_at: Option<Timestamp>,
+    /// Counts a wijkteam's signals tagged with the pillar, not the law's own events: the
+    /// coordinator's own task, in no law's lane.
+    #[prost(bool, tag = "6")]
+    pub signal: bool,
 }
 
 /// An organisation no longer involved with a household.

@@ -92,10 +92,13 @@ impl Inner {
                 .entries
                 .iter()
                 .filter(|(position, entry)| {
-                    let standing = reader.standing(stored, Some(*position));
+                    let standing =
+                        reader.standing_about(stored, *position, entry.pillar, &entry.case_id, "");
                     let class = disclosure::class_of(entry.pillar, &entry.kind);
+                    let signal = disclosure::is_signal(entry.pillar, &entry.kind);
                     rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
-                        standing.sight(pillar, class) >= rondom_domain::access::Sight::Status
+                        standing.sight_of(pillar, class, signal)
+                            >= rondom_domain::access::Sight::Status
                     })
                 })
                 .count() as u64;
@@ -157,7 +160,8 @@ impl Inner {
             query.limit = limit - entries.len();
             let page = self.model.timeline(&query)?;
             for (position, entry) in page.entries {
-                let standing = reader.standing(stored, Some(position));
+                let standing =
+                    reader.standing_about(stored, position, entry.pillar, &entry.case_id, "");
                 entries.extend(render::timeline_entry(
                     &id, key, position, entry, &standing, tally,
                 ));
@@ -343,11 +347,12 @@ impl HouseholdHandler {
             .await
             .map_err(|_| Status::internal("internal error"))??;
         audit
-            .answered(page.rows.iter().map(|row| {
+            .answered(page.rows.iter().zip(&page.bases).map(|(row, basis)| {
                 let shown = v1::Disclosure {
                     need_to_know: v1::NeedToKnow::Household as i32,
                     sight: v1::Sight::Status as i32,
                     count: 1,
+                    basis: basis.clone(),
                 };
                 (row.household_id.clone(), vec![shown])
             }))

@@ -73,6 +73,8 @@ pub struct WorklistQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorklistPage {
     pub rows: Vec<v1::WorklistRow>,
+    /// The legal basis each row is shown on, for the audit log.
+    pub bases: Vec<String>,
     pub next: Option<Cursor>,
 }
 
@@ -87,13 +89,16 @@ impl WorklistQuery {
         }
     }
 
-    /// Returns the household as the reader may know it; `None` when it knows none of it.
-    fn visible(&self, household: &StoredHousehold) -> Option<StoredHousehold> {
+    /// Returns the household as the reader may know it, and the basis it knows it on;
+    /// `None` when it knows none of it.
+    fn visible(&self, household: &StoredHousehold) -> Option<(StoredHousehold, String)> {
         let reader = Reader {
             client: &self.reader,
             on_behalf_of: "",
         };
-        disclosure::visible(household, &reader.standing(household, None))
+        let standing = reader.standing(household, None);
+        let known = disclosure::visible(household, &standing)?;
+        Some((known, standing.row_basis().to_string()))
     }
 
     fn matches(&self, household: &StoredHousehold) -> bool {
@@ -179,7 +184,7 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
                 });
             };
             // Listed once, at its most urgent deadline the reader may see.
-            let Some(household) = query.visible(&household) else {
+            let Some((household, basis)) = query.visible(&household) else {
                 continue;
             };
             if open_deadline_keys_in(&id, &household, query.pillar).first() != Some(&key)
@@ -190,7 +195,7 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
             if rows.len() == query.limit {
                 return Ok(page(rows, true));
             }
-            rows.push((Cursor::Deadline(key), query.row(&id, &household)));
+            rows.push((Cursor::Deadline(key), query.row(&id, &household), basis));
         }
     }
     if last_due.is_some() {
@@ -203,7 +208,7 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
     };
     for item in model.households_after(after.as_ref()) {
         let (id, household) = item?;
-        let Some(household) = query.visible(&household) else {
+        let Some((household, basis)) = query.visible(&household) else {
             continue;
         };
         if !open_deadline_keys_in(&id, &household, query.pillar).is_empty()
@@ -214,20 +219,18 @@ pub fn list(model: &ReadModel, query: &WorklistQuery) -> Result<WorklistPage> {
         if rows.len() == query.limit {
             return Ok(page(rows, true));
         }
-        rows.push((Cursor::Household(id), query.row(&id, &household)));
+        rows.push((Cursor::Household(id), query.row(&id, &household), basis));
     }
     Ok(page(rows, false))
 }
 
 /// Returns the page; when `more` follow, it continues after its last row.
-fn page(rows: Vec<(Cursor, v1::WorklistRow)>, more: bool) -> WorklistPage {
+fn page(rows: Vec<(Cursor, v1::WorklistRow, String)>, more: bool) -> WorklistPage {
     let next = if more {
-        rows.last().map(|(cursor, _)| cursor.clone())
+        rows.last().map(|(cursor, _, _)| cursor.clone())
     } else {
         None
     };
-    WorklistPage {
-        rows: rows.into_iter().map(|(_, row)| row).collect(),
-        next,
-    }
+    let (rows, bases) = rows.into_iter().map(|(_, row, basis)| (row, basis)).unzip();
+    WorklistPage { rows, bases, next }
 }

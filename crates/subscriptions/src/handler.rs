@@ -23,7 +23,7 @@ use rondom_access::read_request::check_read;
 use rondom_bus::ReceivedEvent;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
-use rondom_domain::access::Sight;
+use rondom_domain::access::{Basis, Sight, Standing};
 use rondom_domain::catalogue::NeedToKnow;
 use rondom_projector::ReadSide;
 use rondom_proto::status;
@@ -271,7 +271,7 @@ struct Seen {
     /// The position of the last delivery sent.
     last_sent: u64,
     /// Which classes of which households went out at which sight (each is audited once).
-    disclosed: HashSet<(HouseholdId, NeedToKnow, Sight)>,
+    disclosed: HashSet<(HouseholdId, NeedToKnow, Sight, Basis)>,
 }
 
 /// One running subscription.
@@ -400,10 +400,28 @@ impl Session {
             client: &self.client,
             on_behalf_of: &self.on_behalf_of,
         };
-        let standing = reader.standing(&stored, Some(position));
+        // Judged as the timeline judges it: across a lane only where the basis covers the
+        // person the event is about.
+        let primary = received
+            .event
+            .persons
+            .iter()
+            .find(|person| person.primary)
+            .map_or("", |person| person.pseudonym.as_str());
+        let standing = reader.standing_about(
+            &stored,
+            position,
+            received.event.pillar,
+            &received.event.case_id,
+            primary,
+        );
         let class = class_of(received.event.pillar, &received.event.kind);
         let pillar = received.envelope.event_type.pillar;
-        let sight = standing.sight(pillar, class);
+        let signal = matches!(
+            received.event.body,
+            Some(rondom_proto::v1::event::Body::SignalReceived(_))
+        );
+        let sight = standing.sight_of(pillar, class, signal);
         if sight == Sight::Nothing {
             self.settle(message).await;
             return Ok(None);
@@ -417,15 +435,26 @@ impl Session {
         } else {
             None
         };
-        if seen.disclosed.insert((household, class, sight)) {
-            // The first event of each class and sight of a household in this subscription
-            // puts that disclosure on record before it goes out.
-            self.record(household, class, sight).await.map_err(Some)?;
+        if seen
+            .disclosed
+            .insert((household, class, sight, standing.basis(pillar, signal)))
+        {
+            // The first event of each class, sight and basis of a household in this
+            // subscription puts that disclosure on record before it goes out.
+            self.record(
+                household,
+                &standing,
+                (received.event.pillar, signal),
+                class,
+                sight,
+            )
+            .await
+            .map_err(Some)?;
         }
         let mut delivery = delivery(&received, &household, &standing, class, sight, key.as_ref());
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
-        if let Some(persons) = reader.persons_needed(&stored) {
+        if let Some(persons) = reader.persons_for(&stored, &reader.standing(&stored, None)) {
             delivery
                 .persons
                 .retain(|person| persons.contains(&person.pseudonym));
@@ -474,11 +503,13 @@ impl Session {
     async fn record(
         &self,
         household: rondom_domain::HouseholdId,
+        standing: &Standing,
+        fact: (i32, bool),
         class: NeedToKnow,
         sight: Sight,
     ) -> Result<(), Status> {
         let mut tally = Tally::default();
-        tally.add(class, sight);
+        tally.add(standing, fact, class, sight);
         self.audit
             .answered([(household.to_string(), tally.disclosures())])
             .await

@@ -7,6 +7,7 @@ use rondom_domain::Pillar;
 use rondom_e2e::{DevClient, TestHub, signal};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::regie_service_client::RegieServiceClient;
 use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
@@ -592,8 +593,22 @@ fn context_ago(
     context
 }
 
-async fn view_of(hub: &TestHub, bsn: &str, position: u64) -> v1::Household {
-    view_with(hub.households().await, bsn, position).await
+/// The household of `bsn` as the back-office of `pillar` sees it: a law's deadlines are in its
+/// own lane, seen by the coordinator only under a gecoördineerde aanpak.
+async fn view_of(hub: &TestHub, pillar: v1::Pillar, bsn: &str, position: u64) -> v1::Household {
+    let law = rondom_proto::convert::pillar_from_proto(pillar as i32).expect("a law");
+    let client = hub.client_for(DevClient::BackOffice(law)).await;
+    let purpose = rondom_domain::law::Purpose::of_pillar(law).expect("a law's purpose");
+    HouseholdServiceClient::new(client)
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::from(purpose) as i32,
+            ..by_bsn(bsn, position)
+        })
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household")
 }
 
 /// The household of `bsn` as the reader of `client` sees it (purpose regie).
@@ -672,7 +687,7 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         .await
         .expect("decision")
         .into_inner();
-    let view = view_of(&hub, mother, decided.position).await;
+    let view = view_of(&hub, v1::Pillar::Jeugd, mother, decided.position).await;
     assert_eq!(
         find(&view, "BEZWAAR", v1::Pillar::Jeugd).status,
         v1::DeadlineStatus::Met as i32
@@ -709,7 +724,7 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         .await
         .expect("refusal")
         .into_inner();
-    let view = view_of(&hub, mother, refused.position).await;
+    let view = view_of(&hub, v1::Pillar::Wmo, mother, refused.position).await;
     assert_eq!(
         find(&view, "WMO-ONDERZOEK", v1::Pillar::Wmo).status,
         v1::DeadlineStatus::Lapsed as i32
@@ -762,7 +777,13 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         .await
         .expect("voorschot")
         .into_inner();
-    let view = view_of(&hub, mother, voorschot.position.max(besluit.position)).await;
+    let view = view_of(
+        &hub,
+        v1::Pillar::Participatie,
+        mother,
+        voorschot.position.max(besluit.position),
+    )
+    .await;
     let decided = find(&view, "PW-BESLUIT", v1::Pillar::Participatie);
     assert_eq!(
         decided.status,
@@ -799,7 +820,7 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         .await
         .expect("suspend")
         .into_inner();
-    let view = view_of(&hub, mother, late.position).await;
+    let view = view_of(&hub, v1::Pillar::Jeugd, mother, late.position).await;
     assert_eq!(
         find(&view, "JW-BESCHIKKING", v1::Pillar::Jeugd).status,
         v1::DeadlineStatus::Overdue as i32
@@ -1182,7 +1203,7 @@ async fn a_notice_of_default_after_the_decision_term_shows_the_dwangsom_forfeite
         .await
         .expect("notice of default")
         .into_inner();
-    let view = view_of(&hub, bsn, notice.position).await;
+    let view = view_of(&hub, v1::Pillar::Participatie, bsn, notice.position).await;
     let dwangsom = view
         .deadlines
         .iter()
@@ -1210,7 +1231,13 @@ async fn a_persons_avg_request_runs_a_month_and_three_once_extended() {
         .expect("the request")
         .into_inner();
     // AVG art. 12 lid 3: a month from Monday 30 November 2026.
-    let view = view_of(&hub, "111222333", received.position).await;
+    let view = view_of(
+        &hub,
+        v1::Pillar::Participatie,
+        "111222333",
+        received.position,
+    )
+    .await;
     let avg = find(&view, "AVG-VERZOEK", v1::Pillar::Participatie);
     assert_eq!(avg.due, Some(proto_date(date(2026, 12, 30))));
 
@@ -1222,7 +1249,13 @@ async fn a_persons_avg_request_runs_a_month_and_three_once_extended() {
         .await
         .expect("the extension")
         .into_inner();
-    let view = view_of(&hub, "111222333", extended.position).await;
+    let view = view_of(
+        &hub,
+        v1::Pillar::Participatie,
+        "111222333",
+        extended.position,
+    )
+    .await;
     // Three months: Sunday 28 February 2027, the next working day.
     let avg = find(&view, "AVG-VERZOEK", v1::Pillar::Participatie);
     assert_eq!(avg.due, Some(proto_date(date(2027, 3, 1))));
@@ -1235,7 +1268,13 @@ async fn a_persons_avg_request_runs_a_month_and_three_once_extended() {
         .await
         .expect("the answer")
         .into_inner();
-    let view = view_of(&hub, "111222333", answered.position).await;
+    let view = view_of(
+        &hub,
+        v1::Pillar::Participatie,
+        "111222333",
+        answered.position,
+    )
+    .await;
     let avg = find(&view, "AVG-VERZOEK", v1::Pillar::Participatie);
     assert_eq!(avg.status, v1::DeadlineStatus::Met as i32);
 }
@@ -1301,7 +1340,7 @@ async fn a_case_follows_its_person_to_another_household() {
         .await
         .expect("toewijzing")
         .into_inner();
-    let before = view_of(&hub, "111222333", assigned.position).await;
+    let before = view_of(&hub, v1::Pillar::Jeugd, "111222333", assigned.position).await;
     let due = find(&before, "JW-BESCHIKKING", v1::Pillar::Jeugd).due;
 
     let second = rondom_proto::v1::signal_service_client::SignalServiceClient::new(
@@ -1327,7 +1366,7 @@ async fn a_case_follows_its_person_to_another_household() {
     let last = hub.stream_messages().await;
 
     // The old household keeps the case's history, ended, with nothing left open.
-    let old = view_of(&hub, "111222333", last).await;
+    let old = view_of(&hub, v1::Pillar::Jeugd, "111222333", last).await;
     let case = |view: &v1::Household| {
         view.trajectories
             .iter()

@@ -21,6 +21,6 @@ pub mod writer;
 
 pub use check::Check;
 pub use error::{Error, Result};
-pub use pillar::{PillarWriter, Place, split, toewijzing_kind};
+pub use pillar::{Named, PillarWriter, Place, split, toewijzing_kind};
 pub use service::Reply;
 pub use writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target, Written};

@@ -180,8 +180,10 @@ impl PillarWriter {
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let (caller, mut request) = split(request)?;
         let context = context(&mut request);
-        self.write_regie(&caller, kind, context, None, |check| build(check, request))
-            .await
+        self.write_regie(&caller, kind, context, Named::default(), |check| {
+            build(check, request)
+        })
+        .await
     }
 
     /// Checks a regie `context` (plus an optional person joining or leaving) and publishes an
@@ -194,11 +196,11 @@ impl PillarWriter {
         caller: &Caller,
         kind: &'static EventKind,
         context: Option<v1::RegieContext>,
-        person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
+        named: Named,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
         let result = self
-            .publish_regie(caller, kind, context, person, build)
+            .publish_regie(caller, kind, context, named, build)
             .await;
         let written = self
             .writer
@@ -212,7 +214,7 @@ impl PillarWriter {
         caller: &Caller,
         kind: &'static EventKind,
         context: Option<v1::RegieContext>,
-        person: Option<(Option<v1::PersonRef>, Option<Membership>)>,
+        named: Named,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> crate::Result<Written> {
         of_pillar(kind, Pillar::Regie)?;
@@ -233,17 +235,17 @@ impl PillarWriter {
             check.violations_mut(),
         );
         check.set_occurred_on(header.as_ref().map(RegieHeader::occurred_on));
-        let mut change = None;
-        let persons = match person {
-            None => Some(Vec::new()),
-            Some((person, membership)) => {
-                change = membership;
+        let change = named.membership;
+        let persons: Vec<Option<DraftPerson>> = named
+            .persons
+            .into_iter()
+            .map(|(field, person)| {
                 check
-                    .required("person", person)
-                    .and_then(|person| self::person(&mut check, person))
-                    .map(|person| vec![person])
-            }
-        };
+                    .required(&field, person)
+                    .and_then(|person| self::person(&mut check, &field, person))
+            })
+            .collect();
+        let persons: Option<Vec<DraftPerson>> = persons.into_iter().collect();
         let body = build(&mut check);
         let ((header, persons), body) = check.finish(header.zip(persons).zip(body))?;
         let draft = Draft {
@@ -269,6 +271,14 @@ impl PillarWriter {
         };
         self.writer.write(draft).await
     }
+}
+
+/// The persons a regie write names, each with the field it came in, and what the write says
+/// of their membership.
+#[derive(Debug, Default)]
+pub struct Named {
+    pub persons: Vec<(String, Option<v1::PersonRef>)>,
+    pub membership: Option<Membership>,
 }
 
 /// Where a write of a law's pillar goes.
@@ -449,14 +459,15 @@ fn may_write(
 }
 
 /// Checks one person of a regie write.
-fn person(check: &mut Check, person: v1::PersonRef) -> Option<DraftPerson> {
+fn person(check: &mut Check, field: &str, person: v1::PersonRef) -> Option<DraftPerson> {
     let checked = rondom_domain::signal::check_person(
-        "person",
+        field,
         &person.bsn,
         &person.display_name,
         check.violations_mut(),
     );
-    let birth_date = check.optional_date("person.birth_date", person.birth_date.as_ref())?;
+    let birth_date =
+        check.optional_date(&format!("{field}.birth_date"), person.birth_date.as_ref())?;
     let checked = checked?;
     Some(DraftPerson {
         bsn: checked.bsn,

@@ -11,7 +11,8 @@ use rondom_bus::{
 use rondom_domain::catalogue;
 use rondom_domain::seal::Purpose;
 use rondom_domain::{
-    Bsn, EventId, GemeenteCode, HouseholdId, Pillar, Pseudonym, PseudonymKey, SourceUrn,
+    Bsn, EventId, GemeenteCode, HouseholdId, InvalidInput, Pillar, Pseudonym, PseudonymKey,
+    SourceUrn,
 };
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
@@ -31,11 +32,16 @@ pub struct DraftPerson {
     pub birth_date: Option<NaiveDate>,
 }
 
-/// A composition change of the first person of a regie write.
+/// What a regie write says of the membership of the persons it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Membership {
+    /// The first person joins the household.
     Join,
+    /// The first person leaves it.
     Leave,
+    /// Every person named is a member now (an aanpak, a withdrawal, an objection): a
+    /// person of another household is refused.
+    Stays,
 }
 
 /// Which household a write is about.
@@ -374,6 +380,7 @@ impl EventWriter {
             match change {
                 Membership::Join => self.registry.join(person, place.household).await?,
                 Membership::Leave => self.registry.leave(person, place.household).await?,
+                Membership::Stays => {}
             }
         }
         if draft.makes_request {
@@ -477,6 +484,16 @@ impl EventWriter {
         // reach a client that does not serve it.
         if !self.serves(&draft.gemeenten, &id).await? {
             return Err(Error::NotFound(id));
+        }
+        if change == Some(Membership::Stays) {
+            for (index, person) in pseudonyms.iter().enumerate() {
+                if self.registry.lookup(person).await? != Some(id) {
+                    return Err(Error::Invalid(InvalidInput::single(
+                        format!("persons[{index}]"),
+                        "the person is not a member of this household",
+                    )));
+                }
+            }
         }
         let joins = change == Some(Membership::Join);
         let mut placement = Placement::new(id, vec![joins; pseudonyms.len()], key);

@@ -13,9 +13,10 @@
 //! # }
 //! ```
 
+mod aanpak;
 mod rules;
 
-use rondom_adapter::{EventWriter, PillarWriter};
+use rondom_adapter::{EventWriter, Membership, Named, PillarWriter};
 use rondom_domain::catalogue;
 use rondom_proto::v1;
 use rondom_proto::v1::regie_service_server::{RegieService, RegieServiceServer};
@@ -99,9 +100,109 @@ impl RegieService for RegieHandler {
                 &caller,
                 &catalogue::regie::SAMENSTELLING_GEWIJZIGD,
                 request.context,
-                Some((request.person, membership)),
+                Named {
+                    persons: vec![("person".to_owned(), request.person)],
+                    membership,
+                },
                 |check| rules::change_composition(check, request.wijziging),
             )
             .await
+    }
+
+    async fn start_aanpak(&self, request: Request<v1::StartAanpakRequest>) -> Reply {
+        let (caller, mut request) = rondom_adapter::split(request)?;
+        let context = request.context.take();
+        let motivated = context
+            .as_ref()
+            .is_some_and(|context| !context.note.trim().is_empty());
+        let persons = request
+            .personen
+            .iter()
+            .enumerate()
+            .map(|(index, persoon)| (format!("personen[{index}].person"), persoon.person.clone()))
+            .collect();
+        self.writer
+            .write_regie(
+                &caller,
+                &catalogue::regie::AANPAK_GESTART,
+                context,
+                members(persons),
+                |check| aanpak::start(check, &request, motivated),
+            )
+            .await
+    }
+
+    async fn withdraw_instemming(&self, request: Request<v1::WithdrawInstemmingRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
+        self.writer
+            .write_regie(
+                &caller,
+                &catalogue::regie::INSTEMMING_INGETROKKEN,
+                request.context,
+                members(vec![("person".to_owned(), request.person)]),
+                |check| {
+                    let aanpak_id = aanpak::aanpak_id(check, &request.aanpak_id)?;
+                    Some(v1::event::Body::InstemmingIngetrokken(
+                        v1::InstemmingIngetrokken { aanpak_id },
+                    ))
+                },
+            )
+            .await
+    }
+
+    async fn end_aanpak(&self, request: Request<v1::EndAanpakRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
+        self.writer
+            .write_regie(
+                &caller,
+                &catalogue::regie::AANPAK_BEEINDIGD,
+                request.context,
+                Named::default(),
+                |check| {
+                    let aanpak_id = aanpak::aanpak_id(check, &request.aanpak_id)?;
+                    Some(v1::event::Body::AanpakBeeindigd(v1::AanpakBeeindigd {
+                        aanpak_id,
+                    }))
+                },
+            )
+            .await
+    }
+
+    async fn record_beperking(&self, request: Request<v1::BeperkingRequest>) -> Reply {
+        self.beperking(request, &catalogue::regie::VERWERKING_BEPERKT)
+            .await
+    }
+
+    async fn lift_beperking(&self, request: Request<v1::BeperkingRequest>) -> Reply {
+        self.beperking(request, &catalogue::regie::BEPERKING_OPGEHEVEN)
+            .await
+    }
+}
+
+impl RegieHandler {
+    /// An objection or restriction of one member, recorded or lifted.
+    async fn beperking(
+        &self,
+        request: Request<v1::BeperkingRequest>,
+        kind: &'static catalogue::EventKind,
+    ) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
+        self.writer
+            .write_regie(
+                &caller,
+                kind,
+                request.context,
+                members(vec![("person".to_owned(), request.person)]),
+                |check| aanpak::beperking(check, request.soort),
+            )
+            .await
+    }
+}
+
+/// Persons who must be members of the household now.
+fn members(persons: Vec<(String, Option<v1::PersonRef>)>) -> Named {
+    Named {
+        persons,
+        membership: Some(Membership::Stays),
     }
 }

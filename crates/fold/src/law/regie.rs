@@ -6,6 +6,7 @@ use rondom_domain::catalogue;
 use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
+use crate::basis;
 use crate::involvement;
 use crate::model::{StoredHousehold, day_number};
 use crate::step::Step;
@@ -52,6 +53,15 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
                 position,
             );
             step.detail(partner.organisatie.clone());
+        }
+        Body::AanpakGestart(aanpak) => basis::started(household, step, aanpak),
+        Body::InstemmingIngetrokken(withdrawal) => {
+            basis::withdrawn(household, step, &withdrawal.aanpak_id);
+        }
+        Body::AanpakBeeindigd(end) => basis::ended(household, step, &end.aanpak_id),
+        Body::VerwerkingBeperkt(beperking) => {
+            let lifted = event.kind == catalogue::regie::BEPERKING_OPGEHEVEN.name;
+            basis::restriction(household, step, beperking.soort, lifted);
         }
         _ => {}
     }
