@@ -692,14 +692,21 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
         find(&view, "BEZWAAR", v1::Pillar::Jeugd).status,
         v1::DeadlineStatus::Met as i32
     );
+    // Each law's back-office sees its own objection, in its own lane.
+    assert!(
+        view.deadlines
+            .iter()
+            .all(|d| d.pillar == v1::Pillar::Jeugd as i32)
+    );
+    let wmo_view = view_of(&hub, v1::Pillar::Wmo, mother, decided.position).await;
     assert_eq!(
-        find(&view, "BEZWAAR", v1::Pillar::Wmo).status,
+        find(&wmo_view, "BEZWAAR", v1::Pillar::Wmo).status,
         v1::DeadlineStatus::Open as i32
     );
     // No trajectory was invented for a case that only has an objection.
     assert!(view.trajectories.is_empty(), "{:?}", view.trajectories);
     // The open objection keeps Wmo active.
-    assert!(view.active_pillars.contains(&(v1::Pillar::Wmo as i32)));
+    assert!(wmo_view.active_pillars.contains(&(v1::Pillar::Wmo as i32)));
 
     // A refused Wmo case: its open assessment duty lapses with it.
     wmo.receive_melding(v1::ReceiveWmoMeldingRequest {
