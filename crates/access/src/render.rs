@@ -611,7 +611,15 @@ mod tests {
             (seen.aanbieder_agb.as_str(), seen.productcode.as_str()),
             ("12345678", "")
         );
-        assert_eq!(tally.disclosures().len(), 2);
+        // One disclosure per class, sight and basis: the jeugd provider's own task, the
+        // schuldhulp provider and the regisseur through the aanpak.
+        let bases: Vec<String> = tally
+            .disclosures()
+            .into_iter()
+            .map(|disclosure| disclosure.basis)
+            .collect();
+        let aanpak = "aanpak:01010101-0101-0101-0101-010101010101:instemming";
+        assert_eq!(bases, [aanpak, "eigen-taak:jeugd", aanpak]);
         // A protected kind is not shown to another law at all.
         let protected = StoredTimelineEntry {
             kind: "veilig_thuis_betrokken".into(),
