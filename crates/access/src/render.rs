@@ -90,10 +90,9 @@ pub fn household(
     let aanpak = aanpak(&stored, standing);
     let restricted = rondom_fold::basis::any_restricted(&stored);
     // What is derived from the facts first; then the facts themselves move into the view.
-    let active_pillars = rondom_fold::active_pillars(&stored)
-        .into_iter()
-        .filter(|&pillar| sees(pillar, NeedToKnow::Household) >= Sight::Status)
-        .collect();
+    // From the facts `visible` left: a wijkteam signal tagged jeugd makes jeugd active for
+    // the coordinator, a law's case only where a basis opens it.
+    let active_pillars = rondom_fold::active_pillars(&stored);
     let trajectories = trajectories(&stored, standing, tally);
     let deadlines = assess::deadlines(&stored, as_of)
         .into_iter()
