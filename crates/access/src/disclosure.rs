@@ -87,22 +87,19 @@ impl Reader<'_> {
             shared: Shared::NONE,
         };
         Standing {
-            shared: self.shared(household, position, &standing),
+            shared: self.shared(household, &standing),
             ..standing
         }
     }
 
-    /// What the gecoördineerde aanpak in force at `position` opens to this reader: to the
-    /// coordinators of the gemeente its laws, to an involved partner it names (whose own law
-    /// it names) its laws and the wijkteam's and regie's facts. Nothing while it covers no one.
-    fn shared(
-        &self,
-        household: &StoredHousehold,
-        position: Option<u64>,
-        standing: &Standing,
-    ) -> Shared {
-        let Some(aanpak) = rondom_fold::basis::in_force(household, position)
-            .filter(|aanpak| aanpak.covers_anyone(household, position))
+    /// What the running gecoördineerde aanpak opens to this reader: to the coordinators of
+    /// the gemeente its laws, to an involved partner it names (whose own law it names) its
+    /// laws and the wijkteam's and regie's facts. Nothing while it covers no one. A
+    /// disclosure happens when a fact is read or sent, so the basis must hold then, whenever
+    /// the fact happened; after it ends or is withdrawn, nothing crosses a lane any more.
+    fn shared(&self, household: &StoredHousehold, standing: &Standing) -> Shared {
+        let Some(aanpak) =
+            rondom_fold::basis::running(household).filter(|aanpak| aanpak.covers_anyone(household))
         else {
             return Shared::NONE;
         };
@@ -148,7 +145,7 @@ impl Reader<'_> {
             "" => primary,
             person => person,
         };
-        for_person(standing, household, person, Some(position))
+        for_person(standing, household, person)
     }
 
     /// Returns the household as this reader, of `standing` (its standing now), may know it
@@ -185,7 +182,7 @@ impl Reader<'_> {
                 household
                     .members
                     .iter()
-                    .filter(|member| aanpak.covers(household, &member.pseudonym, None))
+                    .filter(|member| aanpak.covers(household, &member.pseudonym))
                     .map(|member| member.pseudonym.clone()),
             );
         }
@@ -281,19 +278,14 @@ pub fn is_signal(pillar: i32, kind: &str) -> bool {
         && kind.parse::<rondom_domain::signal::SignalKind>().is_ok()
 }
 
-/// Returns `standing` for the facts of the person `pseudonym` at `position` (`None`: now):
-/// as it is where the aanpak in force covers them, kept to the lanes where it does not (they
-/// did not agree, withdrew, or objected). An empty pseudonym (a fact of no one person, or a
-/// view from before cases knew their person) leaves it as it is.
-pub fn for_person(
-    standing: Standing,
-    household: &StoredHousehold,
-    pseudonym: &str,
-    position: Option<u64>,
-) -> Standing {
+/// Returns `standing` for the facts of the person `pseudonym`: as it is where the running
+/// aanpak covers them, kept to the lanes where it does not (they did not agree, withdrew, or
+/// objected). An empty pseudonym (a fact of no one person, or a view from before cases knew
+/// their person) leaves it as it is.
+pub fn for_person(standing: Standing, household: &StoredHousehold, pseudonym: &str) -> Standing {
     let covered = pseudonym.is_empty()
-        || rondom_fold::basis::in_force(household, position)
-            .is_some_and(|aanpak| aanpak.covers(household, pseudonym, position));
+        || rondom_fold::basis::running(household)
+            .is_some_and(|aanpak| aanpak.covers(household, pseudonym));
     if covered {
         standing
     } else {
@@ -386,7 +378,7 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
     });
     // A case crosses its lane only where the basis covers the person it is about.
     let sees_case = |trajectory: &rondom_fold::StoredTrajectory| {
-        let standing = for_person(*standing, stored, &trajectory.person, None);
+        let standing = for_person(*standing, stored, &trajectory.person);
         sight(&standing, trajectory.pillar, trajectory.class()) >= Sight::Status
     };
     known.trajectories.retain(sees_case);

@@ -183,7 +183,7 @@ fn trajectories(
 ) -> Vec<v1::Trajectory> {
     let mut shown = Vec::new();
     for trajectory in &stored.trajectories {
-        let standing = crate::disclosure::for_person(*standing, stored, &trajectory.person, None);
+        let standing = crate::disclosure::for_person(*standing, stored, &trajectory.person);
         let sees = |pillar: i32, class: NeedToKnow| sight(&standing, pillar, class);
         let class = trajectory.class();
         let exists = sees(trajectory.pillar, class);

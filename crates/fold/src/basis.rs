@@ -105,9 +105,13 @@ fn running_mut(household: &mut StoredHousehold) -> Option<&mut StoredAanpak> {
         .filter(|aanpak| aanpak.ended_position == 0)
 }
 
-/// Returns the aanpak that runs now.
+/// Returns the aanpak that runs now: a disclosure happens when a fact is read or sent, so
+/// the basis must hold then.
 pub fn running(household: &StoredHousehold) -> Option<&StoredAanpak> {
-    in_force(household, None)
+    household
+        .aanpakken
+        .last()
+        .filter(|aanpak| aanpak.ended_position == 0)
 }
 
 /// `verwerking_beperkt` / `beperking_opgeheven`: a person's objection or restriction starts
@@ -139,30 +143,13 @@ pub(crate) fn restriction(
     }
 }
 
-/// Returns whether `range` (from, until; 0: still) holds at `position` (`None`: now).
-fn holds(from: u64, until: u64, position: Option<u64>) -> bool {
-    match position {
-        None => until == 0,
-        Some(position) => from <= position && (until == 0 || position < until),
-    }
-}
-
-/// Returns the aanpak in force at `position` (`None`: now).
-pub fn in_force(household: &StoredHousehold, position: Option<u64>) -> Option<&StoredAanpak> {
+/// Returns whether the person `pseudonym` objected to processing or had it restricted, and
+/// it still stands.
+pub fn restricted(household: &StoredHousehold, pseudonym: &str) -> bool {
     household
-        .aanpakken
+        .beperkingen
         .iter()
-        .rev()
-        .find(|aanpak| holds(aanpak.started_position, aanpak.ended_position, position))
-}
-
-/// Returns whether the person `pseudonym` objected to processing or had it restricted at
-/// `position` (`None`: now).
-pub fn restricted(household: &StoredHousehold, pseudonym: &str, position: Option<u64>) -> bool {
-    household.beperkingen.iter().any(|beperking| {
-        beperking.pseudonym == pseudonym
-            && holds(beperking.from_position, beperking.until_position, position)
-    })
+        .any(|beperking| beperking.pseudonym == pseudonym && beperking.until_position == 0)
 }
 
 /// Returns whether an objection or restriction of some person stands now.
@@ -174,25 +161,20 @@ pub fn any_restricted(household: &StoredHousehold) -> bool {
 }
 
 impl StoredAanpak {
-    /// Returns whether it shares the facts of the person `pseudonym` at `position` (`None`:
-    /// now): covered, instemming not withdrawn by then, and no objection or restriction.
-    pub fn covers(
-        &self,
-        household: &StoredHousehold,
-        pseudonym: &str,
-        position: Option<u64>,
-    ) -> bool {
-        self.persons.iter().any(|person| {
-            person.pseudonym == pseudonym
-                && holds(self.started_position, person.withdrawn_position, position)
-        }) && !restricted(household, pseudonym, position)
-    }
-
-    /// Returns whether it shares anything at `position`: some person it covers still is.
-    pub fn covers_anyone(&self, household: &StoredHousehold, position: Option<u64>) -> bool {
+    /// Returns whether it shares the facts of the person `pseudonym` now: covered, the
+    /// instemming not withdrawn, and no objection or restriction standing.
+    pub fn covers(&self, household: &StoredHousehold, pseudonym: &str) -> bool {
         self.persons
             .iter()
-            .any(|person| self.covers(household, &person.pseudonym, position))
+            .any(|person| person.pseudonym == pseudonym && person.withdrawn_position == 0)
+            && !restricted(household, pseudonym)
+    }
+
+    /// Returns whether it shares anything now: some person it covers still is.
+    pub fn covers_anyone(&self, household: &StoredHousehold) -> bool {
+        self.persons
+            .iter()
+            .any(|person| self.covers(household, &person.pseudonym))
     }
 
     /// Returns whether it names the law `pillar` (a `v1::Pillar`).
