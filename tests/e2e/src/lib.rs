@@ -529,6 +529,35 @@ pub fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
     }
 }
 
+/// Ends the gecoördineerde aanpak running in `household` as the coordinator on `coordinator`
+/// would: on its view at `min_position` or later. Returns the position of the end.
+pub async fn end_aanpak(coordinator: Connection, household: &str, min_position: u64) -> u64 {
+    let view = HouseholdServiceClient::new(coordinator.clone())
+        .get_household(by_id(household, min_position))
+        .await
+        .expect("the coordinator's view")
+        .into_inner()
+        .household
+        .expect("household");
+    let aanpak = view.aanpak.expect("an aanpak runs");
+    rondom_proto::v1::regie_service_client::RegieServiceClient::new(coordinator)
+        .end_aanpak(v1::EndAanpakRequest {
+            context: Some(v1::RegieContext {
+                idempotency_key: format!("end-{}", aanpak.aanpak_id),
+                source_system: "e2e".into(),
+                household_id: household.to_owned(),
+                expected_position: view.last_position,
+                occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                note: String::new(),
+            }),
+            aanpak_id: aanpak.aanpak_id,
+        })
+        .await
+        .expect("aanpak ended")
+        .into_inner()
+        .position
+}
+
 /// A coordinator's read of a household by a member's BSN, for purpose regie.
 pub fn by_bsn(bsn: &str, min_position: u64) -> v1::GetHouseholdRequest {
     v1::GetHouseholdRequest {

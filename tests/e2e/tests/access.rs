@@ -483,14 +483,54 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
         view.risk_flags.is_empty(),
         "risk flags are the coordinator's"
     );
-    // Persons by need: the jeugdhulp provider knows the son its case is about, not his
-    // mother or grandmother; looking the mother up by BSN is answered as for a stranger.
-    let names: Vec<&str> = view
-        .members
-        .iter()
-        .map(|m| m.display_name.as_str())
-        .collect();
-    assert_eq!(names, [scenario::ZOON.name], "it knows its client only");
+    // Persons by need: under the family's aanpak, which names this provider, it knows the
+    // members the aanpak covers.
+    let names = |view: &v1::Household| -> Vec<String> {
+        view.members
+            .iter()
+            .map(|m| m.display_name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&view),
+        [
+            scenario::MOEDER.name,
+            scenario::ZOON.name,
+            scenario::OMA.name
+        ]
+    );
+    // When the aanpak ends each law is in its own lane again: the provider knows the son its
+    // case is about, not his mother or grandmother, nor the other laws; looking the mother up
+    // by BSN is answered as for a stranger.
+    let coordinator = hub.connection(Reader::Coordinator).await;
+    let position = rondom_e2e::end_aanpak(coordinator, &household, position).await;
+    let view = client
+        .get_household(v1::GetHouseholdRequest {
+            key: Some(v1::get_household_request::Key::HouseholdId(
+                household.clone(),
+            )),
+            min_position: position,
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("involved")
+        .into_inner()
+        .household
+        .expect("household");
+    assert_eq!(
+        names(&view),
+        [scenario::ZOON.name],
+        "it knows its client only"
+    );
+    assert!(
+        view.trajectories
+            .iter()
+            .all(|t| t.pillar == v1::Pillar::Jeugd as i32),
+        "{:?}",
+        view.trajectories
+    );
+    assert!(view.aanpak.is_none());
     let mother = client
         .get_household(v1::GetHouseholdRequest {
             key: Some(v1::get_household_request::Key::Bsn(
@@ -602,6 +642,7 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
         outcomes,
         [
             "OK",
+            "OK",
             "NOT_FOUND",
             "OK",
             "INVALID_ARGUMENT",
@@ -610,8 +651,25 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
     );
     assert_eq!(records[0].household_id, household);
     // The refused look-up of the mother names no household, not even in the log.
-    assert_eq!(records[1].household_id, "");
+    assert_eq!(records[2].household_id, "");
     assert!(!records[0].disclosed.is_empty(), "what went out is listed");
+    // Each disclosure names its basis: under the aanpak the other laws' status went out on
+    // it; after its end only the provider's own task is left.
+    let bases = |record: &v1::AuditRecord| -> Vec<String> {
+        let mut bases: Vec<String> = record.disclosed.iter().map(|d| d.basis.clone()).collect();
+        bases.sort();
+        bases.dedup();
+        bases
+    };
+    let under = bases(&records[0]);
+    assert!(
+        under
+            .iter()
+            .any(|b| b.starts_with("aanpak:") && b.ends_with(":instemming")),
+        "{under:?}"
+    );
+    assert!(under.contains(&"eigen-taak:jeugd".to_owned()), "{under:?}");
+    assert_eq!(bases(&records[1]), ["eigen-taak:jeugd"]);
     assert!(records.iter().all(|r| r.role == "partner:jeugd"));
     assert_eq!(
         records[0].method,
