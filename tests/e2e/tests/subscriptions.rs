@@ -358,6 +358,19 @@ async fn revoking_a_token_in_the_clients_file_ends_its_subscription_without_a_re
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_provider_is_sent_the_persons_of_its_own_case_only() {
     let hub = loaded().await;
+    // Without a basis (the family's aanpak ended): under it the provider knows the members it
+    // covers.
+    let family = hub
+        .households()
+        .await
+        .get_household(rondom_e2e::by_bsn(scenario::ZOON.bsn, 0))
+        .await
+        .expect("the family")
+        .into_inner()
+        .household
+        .expect("household")
+        .household_id;
+    rondom_e2e::end_aanpak(hub.client_for(DevClient::Coordinator).await, &family, 0).await;
     // The jeugd back-office records an objection in the son's case naming his mother too.
     let moeder = v1::PersonRef {
         bsn: scenario::MOEDER.bsn.into(),
