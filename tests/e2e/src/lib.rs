@@ -355,6 +355,23 @@ impl TestHub {
         HouseholdServiceClient::new(self.client_for(DevClient::Coordinator).await)
     }
 
+    /// Reads a household as the back-office of `law`, for that law's purpose: a law's facts
+    /// are in its own lane, which the coordinator sees only under a gecoördineerde aanpak.
+    pub async fn law_view(
+        &self,
+        law: rondom_domain::Pillar,
+        request: v1::GetHouseholdRequest,
+    ) -> Result<v1::Household, tonic::Status> {
+        let purpose = rondom_domain::law::Purpose::of_pillar(law).expect("a law's purpose");
+        let reply = HouseholdServiceClient::new(self.client_for(DevClient::BackOffice(law)).await)
+            .get_household(v1::GetHouseholdRequest {
+                purpose: v1::Purpose::from(purpose) as i32,
+                ..request
+            })
+            .await?;
+        Ok(reply.into_inner().household.expect("household"))
+    }
+
     /// A channel without credentials: health and reflection, or calls that set their own.
     pub async fn raw_channel(&self) -> Channel {
         self.channel().await
@@ -527,6 +544,49 @@ pub fn by_id(id: &str, min_position: u64) -> v1::GetHouseholdRequest {
         purpose: v1::Purpose::Regie as i32,
         on_behalf_of: String::new(),
     }
+}
+
+/// Starts a gecoördineerde aanpak in `household` (still at `expected_position`) for `wetten`
+/// and `partners`, as the coordinator on `coordinator` would: every person in `persons` (each
+/// with a birth date) agrees together with a parent today, which is instemming at any age.
+///
+/// # Errors
+/// The hub's refusal.
+pub async fn start_aanpak(
+    coordinator: Connection,
+    household: &str,
+    expected_position: u64,
+    persons: Vec<v1::PersonRef>,
+    wetten: &[v1::Pillar],
+    partners: &[&str],
+) -> Result<v1::WriteResponse, tonic::Status> {
+    let today = rondom_proto::convert::proto_date(chrono::Utc::now().date_naive());
+    let request = v1::StartAanpakRequest {
+        context: Some(v1::RegieContext {
+            idempotency_key: format!("aanpak-{household}-{expected_position}"),
+            source_system: "e2e".into(),
+            household_id: household.to_owned(),
+            expected_position,
+            occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            note: String::new(),
+        }),
+        wetten: wetten.iter().map(|&wet| wet as i32).collect(),
+        partners: partners.iter().map(|&partner| partner.to_owned()).collect(),
+        personen: persons
+            .into_iter()
+            .map(|person| v1::AanpakPersoon {
+                person: Some(person),
+                zelf_ingestemd: true,
+                ouder_ingestemd: true,
+                ingestemd_op: Some(today),
+            })
+            .collect(),
+        uitzondering: None,
+    };
+    rondom_proto::v1::regie_service_client::RegieServiceClient::new(coordinator)
+        .start_aanpak(request)
+        .await
+        .map(tonic::Response::into_inner)
 }
 
 /// Ends the gecoördineerde aanpak running in `household` as the coordinator on `coordinator`

@@ -7,7 +7,6 @@ use rondom_domain::Pillar;
 use rondom_e2e::{DevClient, TestHub, signal};
 use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
-use rondom_proto::v1::household_service_client::HouseholdServiceClient;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::regie_service_client::RegieServiceClient;
 use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
@@ -271,14 +270,12 @@ async fn a_late_stop_message_and_an_objection_are_tracked() {
         .expect("bezwaar")
         .max(reply.position);
     let view = hub
-        .households()
+        .law_view(
+            Pillar::Jeugd,
+            by_id(&reply_household(&hub, reply).await, reply),
+        )
         .await
-        .get_household(by_id(&reply_household(&hub, reply).await, reply))
-        .await
-        .expect("view")
-        .into_inner()
-        .household
-        .expect("household");
+        .expect("view");
     // iJw OP272: the stop message was due five working days after the end; thirty days late.
     let stop = view
         .deadlines
@@ -301,14 +298,9 @@ async fn a_late_stop_message_and_an_objection_are_tracked() {
 }
 
 async fn reply_household(hub: &TestHub, position: u64) -> String {
-    hub.households()
-        .await
-        .get_household(by_bsn("123456782", position))
+    hub.law_view(Pillar::Jeugd, by_bsn("123456782", position))
         .await
         .expect("by BSN")
-        .into_inner()
-        .household
-        .expect("household")
         .household_id
 }
 
@@ -471,6 +463,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
         "444444440",
     ];
     let mut households = Vec::new();
+    let mut positions = Vec::new();
     let mut last = 0;
     for (bsn, days) in persons.iter().zip([40u64, 30, 20, 10, 5]) {
         let mut request = v1::ReceiveWmoMeldingRequest {
@@ -486,6 +479,7 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
             .expect("melding")
             .into_inner();
         households.push(reply.household_id);
+        positions.push(reply.position);
         last = reply.position;
     }
     // The most urgent one also has a bijstand aanvraag: two more deadlines, still one row.
@@ -500,6 +494,25 @@ async fn worklists_page_in_urgency_order_and_list_each_household_once() {
         .expect("aanvraag")
         .into_inner();
     assert_eq!(reply.household_id, households[0]);
+    positions[0] = reply.position;
+    // Each agrees to a gecoördineerde aanpak: only then are its laws' deadlines the
+    // coordinator's to see.
+    for ((household, position), bsn) in households.iter().zip(&positions).zip(&persons) {
+        let adult = v1::PersonRef {
+            bsn: (*bsn).into(),
+            birth_date: Some(proto_date(
+                NaiveDate::from_ymd_opt(1970, 1, 1).expect("date"),
+            )),
+            ..Default::default()
+        };
+        let coordinator = hub.client_for(DevClient::Coordinator).await;
+        let wetten = [v1::Pillar::Wmo, v1::Pillar::Participatie];
+        let started =
+            rondom_e2e::start_aanpak(coordinator, household, *position, vec![adult], &wetten, &[])
+                .await
+                .expect("aanpak");
+        last = last.max(started.position);
+    }
     // Two households with a signal only, and no deadline.
     let mut quiet = Vec::new();
     for (key, bsn) in [("q-1", "999990342"), ("q-2", "123456782")] {
@@ -593,39 +606,12 @@ fn context_ago(
     context
 }
 
-/// The household of `bsn` as the back-office of `pillar` sees it: a law's deadlines are in its
-/// own lane, seen by the coordinator only under a gecoördineerde aanpak.
+/// The household of `bsn` as the back-office of `pillar` sees it (its own lane).
 async fn view_of(hub: &TestHub, pillar: v1::Pillar, bsn: &str, position: u64) -> v1::Household {
     let law = rondom_proto::convert::pillar_from_proto(pillar as i32).expect("a law");
-    let client = hub.client_for(DevClient::BackOffice(law)).await;
-    let purpose = rondom_domain::law::Purpose::of_pillar(law).expect("a law's purpose");
-    HouseholdServiceClient::new(client)
-        .get_household(v1::GetHouseholdRequest {
-            purpose: v1::Purpose::from(purpose) as i32,
-            ..by_bsn(bsn, position)
-        })
+    hub.law_view(law, by_bsn(bsn, position))
         .await
         .expect("view")
-        .into_inner()
-        .household
-        .expect("household")
-}
-
-/// The household of `bsn` as the reader of `client` sees it (purpose regie).
-async fn view_with(
-    mut client: rondom_proto::v1::household_service_client::HouseholdServiceClient<
-        rondom_cli::connection::Connection,
-    >,
-    bsn: &str,
-    position: u64,
-) -> v1::Household {
-    client
-        .get_household(by_bsn(bsn, position))
-        .await
-        .expect("view")
-        .into_inner()
-        .household
-        .expect("household")
 }
 
 fn find<'a>(view: &'a v1::Household, rule: &str, pillar: v1::Pillar) -> &'a v1::Deadline {
@@ -834,12 +820,39 @@ async fn deadlines_belong_to_their_pillar_and_case_and_end_with_it() {
     );
 
     // Worklists by pillar order and qualify by that pillar's deadlines: the overdue Jeugd
-    // duty puts the household on the Jeugd list; the Wmo list has nothing overdue.
+    // duty puts the household on the Jeugd list; the Wmo list has nothing overdue. (The
+    // coordinator sees the laws' deadlines under the family's aanpak.)
+    let persons = vec![
+        v1::PersonRef {
+            bsn: mother.into(),
+            birth_date: Some(proto_date(
+                NaiveDate::from_ymd_opt(1980, 1, 1).expect("date"),
+            )),
+            ..Default::default()
+        },
+        v1::PersonRef {
+            bsn: child.into(),
+            birth_date: young.map(proto_date),
+            ..Default::default()
+        },
+    ];
+    let wetten = [v1::Pillar::Wmo, v1::Pillar::Jeugd, v1::Pillar::Participatie];
+    let coordinator = hub.client_for(DevClient::Coordinator).await;
+    let aanpak = rondom_e2e::start_aanpak(
+        coordinator,
+        &late.household_id,
+        late.position,
+        persons,
+        &wetten,
+        &[],
+    )
+    .await
+    .expect("aanpak");
     let mut households = hub.households().await;
     let list = |pillar: v1::Pillar| v1::ListHouseholdsRequest {
         overdue: true,
         pillar: pillar as i32,
-        min_position: late.position,
+        min_position: aanpak.position,
         ..worklist()
     };
     let jeugd_list = households
@@ -995,22 +1008,17 @@ async fn a_decree_the_operator_adds_moves_due_dates_already_computed() {
         .await
         .expect("melding")
         .into_inner();
-    let due = |view: v1::GetHouseholdResponse| {
-        view.household
-            .expect("a household")
-            .deadlines
+    let due = |view: v1::Household| {
+        view.deadlines
             .into_iter()
             .find(|deadline| deadline.rule == "WMO-ONDERZOEK")
             .and_then(|deadline| deadline.due)
             .map(|due| (due.year, due.month, due.day))
     };
     let view = hub
-        .households()
+        .law_view(Pillar::Wmo, by_bsn("111222333", written.position))
         .await
-        .get_household(by_bsn("111222333", written.position))
-        .await
-        .expect("view")
-        .into_inner();
+        .expect("view");
     assert_eq!(due(view), Some((2026, 11, 27)), "a working day");
 
     // The operator adds a decree naming that Friday to the bylaw file and restarts the hub,
@@ -1025,12 +1033,9 @@ async fn a_decree_the_operator_adds_moves_due_dates_already_computed() {
     );
     hub.restart().await;
     let view = hub
-        .households()
+        .law_view(Pillar::Wmo, by_bsn("111222333", written.position))
         .await
-        .get_household(by_bsn("111222333", written.position))
-        .await
-        .expect("view after the restart")
-        .into_inner();
+        .expect("view after the restart");
     assert_eq!(
         due(view),
         Some((2026, 11, 30)),
@@ -1130,15 +1135,19 @@ async fn the_offer_after_a_vroegsignaal_is_met_when_the_gemeente_makes_it() {
         .await
         .expect("acceptance")
         .into_inner();
-    let view = hub
+    // Without a basis the case stays the schuldhulp back-office's: the coordinator still
+    // finds nothing.
+    let unknown = hub
         .households()
         .await
         .get_household(by_bsn("111222333", accepted.position))
         .await
-        .expect("the coordinator's view after the acceptance")
-        .into_inner()
-        .household
-        .expect("a household");
+        .expect_err("no aanpak, no sight");
+    assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
+    let view = hub
+        .law_view(Pillar::Schuldhulp, by_bsn("111222333", accepted.position))
+        .await
+        .expect("the back-office's view after the acceptance");
     assert_eq!(
         view.trajectories
             .iter()
@@ -1210,7 +1219,7 @@ async fn a_notice_of_default_after_the_decision_term_shows_the_dwangsom_forfeite
         .await
         .expect("notice of default")
         .into_inner();
-    let view = view_of(&hub, v1::Pillar::Participatie, bsn, notice.position).await;
+    let view = view_of(&hub, v1::Pillar::Wmo, bsn, notice.position).await;
     let dwangsom = view
         .deadlines
         .iter()
@@ -1301,6 +1310,10 @@ async fn a_case_follows_its_person_to_another_household() {
             client(
                 "regisseur-beide",
                 &format!("role = \"coordinator\"\n{both}\nstaff_id = \"r-beide\""),
+            ),
+            client(
+                "jeugd-beide",
+                &format!("role = \"backoffice\"\npillar = \"jeugd\"\n{both}"),
             ),
         ]
         .concat(),
@@ -1435,10 +1448,19 @@ async fn a_case_follows_its_person_to_another_household() {
     }
 }
 
-/// Reads a household as the coordinator of both gemeenten of the move test.
+/// Reads a household as the jeugd back-office of both gemeenten of the move test: the case
+/// is the Jeugdwet's, in its own lane.
 async fn view_as_both(hub: &TestHub, bsn: &str, position: u64) -> v1::Household {
-    let client = rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
-        hub.connect(Some("regisseur-beide")).await,
-    );
-    view_with(client, bsn, position).await
+    rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+        hub.connect(Some("jeugd-beide")).await,
+    )
+    .get_household(v1::GetHouseholdRequest {
+        purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+        ..by_bsn(bsn, position)
+    })
+    .await
+    .expect("view")
+    .into_inner()
+    .household
+    .expect("household")
 }
