@@ -324,6 +324,23 @@ fn household_summary(household: &v1::Household) {
             }
         );
     }
+    if let Some(aanpak) = &household.aanpak {
+        let wetten: Vec<&str> = aanpak.wetten.iter().map(|&wet| pillar_name(wet)).collect();
+        say!(
+            "aanpak          {} since {} on {}: {}",
+            aanpak.aanpak_id,
+            time_text(aanpak.since.as_ref()),
+            if aanpak.uitzondering {
+                "a documented exception"
+            } else {
+                "instemming"
+            },
+            wetten.join(", ")
+        );
+    }
+    if household.restricted {
+        say!("RESTRICTED      a member objected or restricted processing (AVG 21/18)");
+    }
     if !household.risk_flags.is_empty() {
         let flags: Vec<String> = household
             .risk_flags
