@@ -1,0 +1,426 @@
+//! A legal basis for every disclosure: each law's facts stay in its own lane until the
+//! household agrees to a gecoördineerde aanpak, as its members' ages require; a withdrawal or
+//! an objection closes the lane again, and every disclosure on record names its basis. Real
+//! hub, real partners: the demo family without its aanpak, and the schuldhulp provider the
+//! coordinator registered for the household.
+
+use rondom_cli::scenario::{self, Runner};
+use rondom_domain::Pillar;
+use rondom_e2e::{DevClient, Subscription, TestHub, by_id};
+use rondom_proto::convert::{proto_date, timestamp};
+use rondom_proto::v1;
+use rondom_proto::v1::household_service_client::HouseholdServiceClient;
+use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
+use rondom_proto::v1::regie_service_client::RegieServiceClient;
+use rondom_proto::v1::schuldhulp_service_client::SchuldhulpServiceClient;
+use tonic::Code;
+
+/// The schuldhulp provider of the development clients.
+fn schuldhulp_partner() -> &'static str {
+    rondom_domain::law::of(Pillar::Schuldhulp)
+        .expect("a law")
+        .dev_partner
+}
+
+/// The hub with the demo family loaded without its aanpak, the schuldhulp provider
+/// registered for the household; returns the hub, the household and the last position.
+async fn family_without_aanpak() -> (TestHub, String, u64) {
+    let hub = TestHub::start().await;
+    let mut runner = Runner::new(hub.scenario_connections().await);
+    let steps = scenario::family(rondom_e2e::family_start());
+    for step in steps.iter().take_while(|step| step.name != "aanpak") {
+        runner.run(step).await.expect(step.name);
+    }
+    let household = runner.family_household().expect("family").to_owned();
+    let registered = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await)
+        .register_partner(v1::RegisterPartnerRequest {
+            context: Some(regie_context(&hub, &household, runner.position, "partner").await),
+            partner: Some(v1::Partner {
+                organisatie: schuldhulp_partner().into(),
+                pillar: v1::Pillar::Schuldhulp as i32,
+            }),
+        })
+        .await
+        .expect("registered")
+        .into_inner();
+    runner.position = registered.position;
+    for step in steps
+        .iter()
+        .skip_while(|step| step.name != "aanpak")
+        .skip(1)
+    {
+        runner.run(step).await.expect(step.name);
+    }
+    hub.wait_applied(runner.position).await;
+    (hub, household, runner.position)
+}
+
+/// A regie write's context on the coordinator's view at `min_position` or later.
+async fn regie_context(
+    hub: &TestHub,
+    household: &str,
+    min_position: u64,
+    key: &str,
+) -> v1::RegieContext {
+    let view = coordinator_view(hub, household, min_position)
+        .await
+        .expect("the coordinator's view");
+    v1::RegieContext {
+        idempotency_key: key.into(),
+        source_system: "basis-test".into(),
+        household_id: household.into(),
+        expected_position: view.last_position,
+        occurred_at: Some(timestamp(chrono::Utc::now())),
+        note: String::new(),
+    }
+}
+
+async fn coordinator_view(
+    hub: &TestHub,
+    household: &str,
+    min_position: u64,
+) -> Result<v1::Household, tonic::Status> {
+    Ok(hub
+        .households()
+        .await
+        .get_household(by_id(household, min_position))
+        .await?
+        .into_inner()
+        .household
+        .expect("household"))
+}
+
+/// The household as the schuldhulp provider reads it for its task.
+async fn partner_view(hub: &TestHub, household: &str, min_position: u64) -> v1::Household {
+    HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await)
+        .get_household(v1::GetHouseholdRequest {
+            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            ..by_id(household, min_position)
+        })
+        .await
+        .expect("the provider's view")
+        .into_inner()
+        .household
+        .expect("household")
+}
+
+fn pillars_of(view: &v1::Household) -> Vec<i32> {
+    let mut pillars: Vec<i32> = view.trajectories.iter().map(|t| t.pillar).collect();
+    pillars.sort_unstable();
+    pillars.dedup();
+    pillars
+}
+
+fn person(bsn: &str, born: (i32, u32, u32)) -> v1::PersonRef {
+    v1::PersonRef {
+        bsn: bsn.into(),
+        display_name: String::new(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(born.0, born.1, born.2).map(proto_date),
+    }
+}
+
+fn persoon(who: scenario::Person, zelf: bool, ouder: bool) -> v1::AanpakPersoon {
+    v1::AanpakPersoon {
+        person: Some(person(who.bsn, who.born)),
+        zelf_ingestemd: zelf,
+        ouder_ingestemd: ouder,
+        ingestemd_op: Some(proto_date(chrono::Utc::now().date_naive())),
+    }
+}
+
+/// Starts an aanpak for schuldhulp and jeugd naming the schuldhulp provider.
+async fn start(
+    hub: &TestHub,
+    household: &str,
+    position: u64,
+    key: &str,
+    personen: Vec<v1::AanpakPersoon>,
+) -> Result<v1::WriteResponse, tonic::Status> {
+    RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await)
+        .start_aanpak(v1::StartAanpakRequest {
+            context: Some(regie_context(hub, household, position, key).await),
+            wetten: vec![v1::Pillar::Schuldhulp as i32, v1::Pillar::Jeugd as i32],
+            partners: vec![schuldhulp_partner().into()],
+            personen,
+            uitzondering: None,
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// Writes a household-level jeugd fact about Daan (an aanvraag in a new case) and an objection
+/// in Fatima's schuldhulp case; returns their positions.
+async fn jeugd_then_schuldhulp(hub: &TestHub, key: &str) -> (u64, u64) {
+    let context = |person: v1::PersonRef, case: &str| v1::WriteContext {
+        idempotency_key: format!("{key}-{case}"),
+        source_system: "basis-test".into(),
+        gemeente_code: scenario::GEMEENTE.into(),
+        persons: vec![person],
+        occurred_at: Some(timestamp(chrono::Utc::now())),
+        case_id: case.into(),
+        note: String::new(),
+    };
+    let bezwaar = Some(v1::BezwaarOntvangen {
+        bezwaartermijn_einde: Some(proto_date(chrono::Utc::now().date_naive())),
+        adviescommissie: false,
+    });
+    let jeugd = JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+        .receive_aanvraag(v1::ReceiveJeugdAanvraagRequest {
+            context: Some(context(rondom_e2e::zoon(), &format!("JW-{key}"))),
+            aanvraag: Some(v1::JeugdAanvraagOntvangen {
+                productcategorie: "45".into(),
+            }),
+        })
+        .await
+        .expect("jeugd")
+        .into_inner();
+    let moeder = person(scenario::MOEDER.bsn, scenario::MOEDER.born);
+    let schuld = SchuldhulpServiceClient::new(
+        hub.client_for(DevClient::BackOffice(Pillar::Schuldhulp))
+            .await,
+    )
+    .receive_bezwaar(v1::ReceiveBezwaarRequest {
+        context: Some(context(moeder, scenario::CASE_SCHULD)),
+        bezwaar,
+    })
+    .await
+    .expect("schuldhulp")
+    .into_inner();
+    hub.wait_applied(schuld.position).await;
+    (jeugd.position, schuld.position)
+}
+
+/// What the schuldhulp provider's subscription sends from `after` on, through `marker` (an
+/// event of its own law it must get).
+async fn delivered(hub: &TestHub, after: u64, marker: u64) -> Vec<v1::Delivery> {
+    let mut subscription = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await,
+        v1::OpenSubscription {
+            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            start: Some(v1::open_subscription::Start::AfterPosition(after)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut deliveries = Vec::new();
+    while let Some(delivery) = subscription.next().await {
+        let position = delivery.position;
+        deliveries.push(delivery);
+        if position >= marker {
+            return deliveries;
+        }
+    }
+    panic!("its own law's event at {marker} was not sent: {deliveries:?}");
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
+    let (hub, household, position) = family_without_aanpak().await;
+    let jeugd = v1::Pillar::Jeugd as i32;
+    let schuldhulp = v1::Pillar::Schuldhulp as i32;
+
+    // Without a basis the schuldhulp provider sees its own law only: no jeugd in its view,
+    // nor in what its subscription sends.
+    let view = partner_view(&hub, &household, position).await;
+    assert_eq!(pillars_of(&view), [schuldhulp]);
+    assert!(view.aanpak.is_none());
+    let (jeugd_at, marker) = jeugd_then_schuldhulp(&hub, "zonder").await;
+    let sent = delivered(&hub, position, marker).await;
+    assert!(sent.iter().all(|d| d.pillar == schuldhulp), "{sent:?}");
+    assert!(sent.iter().all(|d| d.position != jeugd_at));
+
+    // A 14-year-old's agreement alone opens nothing: refused by field, nothing written.
+    let before = hub.stream_messages().await;
+    let alone = start(
+        &hub,
+        &household,
+        marker,
+        "daan-alleen",
+        vec![
+            persoon(scenario::MOEDER, true, false),
+            persoon(scenario::ZOON, true, false),
+        ],
+    )
+    .await
+    .expect_err("a 14-year-old alone");
+    assert_eq!(alone.code(), Code::InvalidArgument, "{alone:?}");
+    assert!(alone.message().contains("personen[1]"), "{alone:?}");
+    assert_eq!(hub.stream_messages().await, before);
+    assert_eq!(
+        pillars_of(&partner_view(&hub, &household, marker).await),
+        [schuldhulp]
+    );
+
+    // With an aanpak for schuldhulp and jeugd, and the instemming of Fatima and of Daan with
+    // his mother, the provider sees that Daan has a jeugd case: its status, not its detail.
+    let started = start(
+        &hub,
+        &household,
+        marker,
+        "aanpak",
+        vec![
+            persoon(scenario::MOEDER, true, false),
+            persoon(scenario::ZOON, true, true),
+        ],
+    )
+    .await
+    .expect("aanpak");
+    let view = partner_view(&hub, &household, started.position).await;
+    assert_eq!(pillars_of(&view), [jeugd, schuldhulp]);
+    let case = view
+        .trajectories
+        .iter()
+        .find(|t| t.pillar == jeugd)
+        .expect("jeugd");
+    assert!(
+        case.case_id.is_empty() && case.providers.is_empty(),
+        "{case:?}"
+    );
+    assert_eq!(
+        view.aanpak.as_ref().map(|a| a.aanpak_id.as_str()),
+        Some(started.event_id.as_str())
+    );
+    let (jeugd_at, marker) = jeugd_then_schuldhulp(&hub, "met").await;
+    let sent = delivered(&hub, started.position, marker).await;
+    let jeugd_sent = sent
+        .iter()
+        .find(|d| d.position == jeugd_at)
+        .expect("jeugd sent");
+    assert_eq!(jeugd_sent.sight, v1::Sight::Status as i32);
+
+    // An objection of Daan stops all sight of him across the lanes, and reads say so; lifted,
+    // the aanpak covers him again.
+    let beperking = |key: &'static str| {
+        let (hub, household) = (&hub, &household);
+        async move {
+            v1::BeperkingRequest {
+                context: Some(regie_context(hub, household, marker, key).await),
+                person: Some(rondom_e2e::zoon()),
+                soort: v1::BeperkingSoort::Bezwaar as i32,
+            }
+        }
+    };
+    let mut regie = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await);
+    let objected = regie
+        .record_beperking(beperking("bezwaar").await)
+        .await
+        .expect("objection")
+        .into_inner();
+    let view = partner_view(&hub, &household, objected.position).await;
+    assert_eq!(pillars_of(&view), [schuldhulp]);
+    assert!(view.restricted);
+    let coordinator = coordinator_view(&hub, &household, objected.position)
+        .await
+        .expect("coordinator");
+    assert!(coordinator.restricted);
+    assert!(coordinator.trajectories.iter().all(|t| t.pillar != jeugd));
+    let lifted = regie
+        .lift_beperking(beperking("opgeheven").await)
+        .await
+        .expect("lifted")
+        .into_inner();
+    let view = partner_view(&hub, &household, lifted.position).await;
+    assert_eq!(pillars_of(&view), [jeugd, schuldhulp]);
+    assert!(!view.restricted);
+
+    // Daan withdraws his instemming: from here nothing of him crosses a lane, and a new jeugd
+    // fact is not sent.
+    let withdrawn = regie
+        .withdraw_instemming(v1::WithdrawInstemmingRequest {
+            context: Some(regie_context(&hub, &household, lifted.position, "intrekking").await),
+            aanpak_id: started.event_id.clone(),
+            person: Some(rondom_e2e::zoon()),
+        })
+        .await
+        .expect("withdrawn")
+        .into_inner();
+    assert_eq!(
+        pillars_of(&partner_view(&hub, &household, withdrawn.position).await),
+        [schuldhulp]
+    );
+    let (jeugd_at, marker) = jeugd_then_schuldhulp(&hub, "na").await;
+    let sent = delivered(&hub, withdrawn.position, marker).await;
+    assert!(sent.iter().all(|d| d.position != jeugd_at), "{sent:?}");
+
+    // Every disclosure on record names its basis: the provider's own law, or the aanpak.
+    let records = rondom_proto::v1::audit_service_client::AuditServiceClient::new(
+        hub.client_for(DevClient::Operator).await,
+    )
+    .list_audit_records(v1::ListAuditRecordsRequest {
+        purpose: v1::Purpose::Beheer as i32,
+        household_id: household.clone(),
+        ..Default::default()
+    })
+    .await
+    .expect("audit")
+    .into_inner()
+    .records;
+    let disclosed: Vec<&v1::Disclosure> = records.iter().flat_map(|r| &r.disclosed).collect();
+    assert!(!disclosed.is_empty());
+    assert!(
+        disclosed.iter().all(|d| !d.basis.is_empty()),
+        "{disclosed:?}"
+    );
+    let aanpak = format!("aanpak:{}:instemming", started.event_id);
+    for basis in ["eigen-taak:schuldhulp", aanpak.as_str()] {
+        assert!(
+            disclosed.iter().any(|d| d.basis == basis),
+            "no {basis}: {disclosed:?}"
+        );
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_exception_needs_its_ground_its_decider_and_a_motivation() {
+    let (hub, household, position) = family_without_aanpak().await;
+    let mut regie = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await);
+    let request = |note: &str, grond: v1::UitzonderingGrond| {
+        let note = note.to_owned();
+        let hub = &hub;
+        let household = &household;
+        async move {
+            let mut context = regie_context(hub, household, position, "uitzondering").await;
+            context.note = note;
+            v1::StartAanpakRequest {
+                context: Some(context),
+                wetten: vec![v1::Pillar::Jeugd as i32],
+                partners: Vec::new(),
+                personen: vec![v1::AanpakPersoon {
+                    person: Some(rondom_e2e::zoon()),
+                    ..Default::default()
+                }],
+                uitzondering: Some(v1::Uitzondering {
+                    grond: grond as i32,
+                    besloten_door: "tl-0007".into(),
+                }),
+            }
+        }
+    };
+    let refused = regie
+        .start_aanpak(request("", v1::UitzonderingGrond::Unspecified).await)
+        .await
+        .expect_err("no ground, no motivation");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    for field in ["uitzondering.grond", "context.note"] {
+        assert!(refused.message().contains(field), "{field}: {refused:?}");
+    }
+    let started = regie
+        .start_aanpak(
+            request(
+                "Zorgen over de veiligheid van Daan; ouders niet bereikbaar.",
+                v1::UitzonderingGrond::Veiligheid,
+            )
+            .await,
+        )
+        .await
+        .expect("a documented exception")
+        .into_inner();
+    let view = coordinator_view(&hub, &household, started.position)
+        .await
+        .expect("coordinator");
+    assert!(view.aanpak.as_ref().is_some_and(|a| a.uitzondering));
+    // The coordinator now sees Daan's jeugd case; no other law was named.
+    let pillars = pillars_of(&view);
+    assert!(pillars.contains(&(v1::Pillar::Jeugd as i32)), "{pillars:?}");
+    assert!(!pillars.contains(&(v1::Pillar::Wmo as i32)), "{pillars:?}");
+}
