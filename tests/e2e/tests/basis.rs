@@ -404,6 +404,15 @@ async fn an_exception_needs_its_ground_its_decider_and_a_motivation() {
     for field in ["uitzondering.grond", "context.note"] {
         assert!(refused.message().contains(field), "{field}: {refused:?}");
     }
+    // Only the household's own members can be concerned: the neighbour is refused.
+    let mut neighbour = request("motivering", v1::UitzonderingGrond::Veiligheid).await;
+    neighbour.personen[0].person = Some(person(scenario::BUURMAN.bsn, scenario::BUURMAN.born));
+    let refused = regie
+        .start_aanpak(neighbour)
+        .await
+        .expect_err("not a member");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(refused.message().contains("persons[0]"), "{refused:?}");
     let started = regie
         .start_aanpak(
             request(
