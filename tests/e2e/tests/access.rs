@@ -442,15 +442,16 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
     let (household, position) = hub.load().await;
     let mut client =
         HouseholdServiceClient::new(hub.connection(Reader::Involved(Pillar::Jeugd)).await);
+    let read = |min_position: u64| v1::GetHouseholdRequest {
+        key: Some(v1::get_household_request::Key::HouseholdId(
+            household.clone(),
+        )),
+        min_position,
+        purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+        ..Default::default()
+    };
     let view = client
-        .get_household(v1::GetHouseholdRequest {
-            key: Some(v1::get_household_request::Key::HouseholdId(
-                household.clone(),
-            )),
-            min_position: position,
-            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-            ..Default::default()
-        })
+        .get_household(read(position))
         .await
         .expect("involved")
         .into_inner()
@@ -505,14 +506,7 @@ async fn a_partner_sees_that_other_laws_are_involved_and_who_the_regisseur_is() 
     let coordinator = hub.connection(Reader::Coordinator).await;
     let position = rondom_e2e::end_aanpak(coordinator, &household, position).await;
     let view = client
-        .get_household(v1::GetHouseholdRequest {
-            key: Some(v1::get_household_request::Key::HouseholdId(
-                household.clone(),
-            )),
-            min_position: position,
-            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-            ..Default::default()
-        })
+        .get_household(read(position))
         .await
         .expect("involved")
         .into_inner()
