@@ -106,6 +106,13 @@ impl ReadAudit {
         }
     }
 
+    /// Returns this audit with `reason` on every record: why an operator did what it did.
+    #[must_use]
+    pub fn with_reason(mut self, reason: String) -> Self {
+        self.template.reason = reason;
+        self
+    }
+
     /// Returns a record of this read with its own id and the time now (records of one call
     /// share its `call_id`).
     fn record(&self) -> v1::AuditRecord {

@@ -217,13 +217,7 @@ fn trajectories(
 
 /// A member as every reader of the household sees them: their name and a masked BSN.
 fn member(household: &HouseholdId, key: Option<&DataKey>, member: &StoredMember) -> v1::Member {
-    let identity = key
-        .zip(member.identity.clone())
-        .and_then(|(key, sealed)| {
-            key.open(household, Purpose::Identity, &Sealed::from(sealed))
-                .ok()
-        })
-        .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok());
+    let identity = identity(household, key, member);
     let (display_name, bsn_masked) = match identity {
         Some(identity) => {
             let masked = identity
@@ -241,6 +235,20 @@ fn member(household: &HouseholdId, key: Option<&DataKey>, member: &StoredMember)
         bsn_masked,
         joined_position: member.joined_position,
     }
+}
+
+/// Opens a member's latest identity: BSN, name and birth date; `None` once the key is gone.
+pub fn identity(
+    household: &HouseholdId,
+    key: Option<&DataKey>,
+    member: &StoredMember,
+) -> Option<v1::PersonIdentity> {
+    key.zip(member.identity.clone())
+        .and_then(|(key, sealed)| {
+            key.open(household, Purpose::Identity, &Sealed::from(sealed))
+                .ok()
+        })
+        .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok())
 }
 
 /// Renders the timeline entry at `position` for `standing`; `None` when it may see nothing
@@ -282,16 +290,46 @@ pub fn timeline_entry(
         shown.title = entry.title;
         shown.source = entry.source;
         shown.case_id = entry.case_id;
-        shown.summary = key
-            .zip(entry.summary)
-            .and_then(|(key, sealed)| {
-                key.open(household, Purpose::Summary, &Sealed::from(sealed))
-                    .ok()
-            })
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .unwrap_or_default();
+        shown.summary = opened_note(household, key, entry.summary);
     }
     Some(shown)
+}
+
+/// Renders the timeline entry at `position` for the person it is about, who may know all of
+/// it (AVG art. 15): in full, its note opened, its payload whole.
+pub fn entry_in_full(
+    household: &HouseholdId,
+    key: Option<&DataKey>,
+    position: u64,
+    entry: StoredTimelineEntry,
+) -> v1::TimelineEntry {
+    v1::TimelineEntry {
+        position,
+        event_id: entry.event_id,
+        occurred_at: entry.occurred_at,
+        pillar: entry.pillar,
+        kind: entry.kind,
+        urgency: entry.urgency,
+        r#type: entry.event_type,
+        need_to_know: entry.need_to_know,
+        sight: v1::Sight::Full as i32,
+        event: entry.payload,
+        title: entry.title,
+        source: entry.source,
+        case_id: entry.case_id,
+        summary: opened_note(household, key, entry.summary),
+    }
+}
+
+/// Opens an event's sealed note; empty when there is none or the key is gone.
+fn opened_note(household: &HouseholdId, key: Option<&DataKey>, note: Option<v1::Sealed>) -> String {
+    key.zip(note)
+        .and_then(|(key, sealed)| {
+            key.open(household, Purpose::Summary, &Sealed::from(sealed))
+                .ok()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
 }
 
 /// Returns what a reader of `standing`, with `given` sight of the event, sees of its payload

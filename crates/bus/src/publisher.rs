@@ -159,6 +159,15 @@ impl EventPublisher {
     /// # Errors
     /// As [`EventPublisher::first_event`].
     pub async fn events_on(&self, subject: &str, limit: usize) -> Result<Vec<v1::Event>> {
+        let events = self.events_at(subject, limit).await?;
+        Ok(events.into_iter().map(|(_, event)| event).collect())
+    }
+
+    /// As [`EventPublisher::events_on`], each event with its stream position.
+    ///
+    /// # Errors
+    /// As [`EventPublisher::first_event`].
+    pub async fn events_at(&self, subject: &str, limit: usize) -> Result<Vec<(u64, v1::Event)>> {
         let stream = self
             .jetstream
             .get_stream_no_info(EVENTS_STREAM)
@@ -178,12 +187,13 @@ impl EventPublisher {
                         );
                         continue;
                     }
-                    events.push(v1::Event::decode(message.payload.as_ref()).map_err(|err| {
+                    let event = v1::Event::decode(message.payload.as_ref()).map_err(|err| {
                         Error::Corrupt {
                             what: "event",
                             source: Box::new(err),
                         }
-                    })?);
+                    })?;
+                    events.push((message.sequence, event));
                 }
                 Err(err)
                     if err.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>

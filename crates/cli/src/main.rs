@@ -4,6 +4,7 @@
 #[macro_use]
 mod output;
 mod command;
+mod inzage;
 
 use clap::Parser;
 

@@ -30,13 +30,13 @@ use rondom_proto::v1;
 use serde_json::{Value, json};
 use tonic_types::StatusExt;
 
-fn time_text(at: Option<&Timestamp>) -> String {
+pub(crate) fn time_text(at: Option<&Timestamp>) -> String {
     at.and_then(datetime)
         .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_default()
 }
 
-fn pillar_name(value: i32) -> &'static str {
+pub(crate) fn pillar_name(value: i32) -> &'static str {
     pillar_from_proto(value).map_or("?", |pillar| pillar.as_str())
 }
 
@@ -44,7 +44,7 @@ fn urgency_name(value: i32) -> &'static str {
     urgency_from_proto(value).map_or("-", |urgency| urgency.as_str())
 }
 
-fn date_text(date: Option<&v1::Date>) -> String {
+pub(crate) fn date_text(date: Option<&v1::Date>) -> String {
     date.and_then(naive_date)
         .map(|date| date.to_string())
         .unwrap_or_default()
@@ -72,7 +72,7 @@ fn risk_name(value: i32) -> String {
     })
 }
 
-fn deadline_json(deadline: &v1::Deadline) -> Value {
+pub(crate) fn deadline_json(deadline: &v1::Deadline) -> Value {
     json!({
         "rule": deadline.rule,
         "title": deadline.title,
@@ -483,19 +483,7 @@ pub(crate) fn worklist(reply: &v1::ListHouseholdsResponse, as_json: bool) {
 pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
     if as_json {
         return print_json(&json!({
-            "entries": reply.entries.iter().map(|entry| json!({
-                "position": entry.position,
-                "event_id": entry.event_id,
-                "occurred_at": time_text(entry.occurred_at.as_ref()),
-                "pillar": pillar_name(entry.pillar),
-                "kind": entry.kind,
-                "type": entry.r#type,
-                "urgency": urgency_name(entry.urgency),
-                "source": entry.source,
-                "title": entry.title,
-                "case_id": entry.case_id,
-                "summary": entry.summary,
-            })).collect::<Vec<_>>(),
+            "entries": reply.entries.iter().map(entry_json).collect::<Vec<_>>(),
             "next_page_token": reply.next_page_token,
         }));
     }
@@ -519,7 +507,48 @@ pub(crate) fn timeline(reply: &v1::GetTimelineResponse, as_json: bool) {
     }
 }
 
-fn purpose_name(value: i32) -> String {
+pub(crate) fn entry_json(entry: &v1::TimelineEntry) -> Value {
+    json!({
+        "position": entry.position,
+        "event_id": entry.event_id,
+        "occurred_at": time_text(entry.occurred_at.as_ref()),
+        "pillar": pillar_name(entry.pillar),
+        "kind": entry.kind,
+        "type": entry.r#type,
+        "urgency": urgency_name(entry.urgency),
+        "source": entry.source,
+        "title": entry.title,
+        "case_id": entry.case_id,
+        "summary": entry.summary,
+    })
+}
+
+pub(crate) fn record_json(record: &v1::AuditRecord) -> Value {
+    json!({
+        "id": record.id,
+        "at": time_text(record.at.as_ref()),
+        "client_id": record.client_id,
+        "role": record.role,
+        "organisatie": record.organisatie,
+        "on_behalf_of": record.on_behalf_of,
+        "method": record.method,
+        "purpose": purpose_name(record.purpose),
+        "household_id": record.household_id,
+        "outcome": record.outcome,
+        "reason": record.reason,
+        "disclosed": record.disclosed.iter().map(|disclosure| json!({
+            "need_to_know": need_to_know_name(disclosure.need_to_know),
+            "sight": sight_name(disclosure.sight),
+            "count": disclosure.count,
+            "basis": disclosure.basis,
+        })).collect::<Vec<_>>(),
+        "peer": record.peer,
+        "trace_id": record.trace_id,
+        "call_id": record.call_id,
+    })
+}
+
+pub(crate) fn purpose_name(value: i32) -> String {
     v1::Purpose::try_from(value).map_or("?".into(), |purpose| match purpose {
         v1::Purpose::Unspecified => "-".into(),
         purpose => enum_text(purpose.as_str_name(), "PURPOSE_"),
@@ -540,19 +569,24 @@ fn sight_name(value: i32) -> String {
 }
 
 /// "household:full×3, pillar:status×1"; "-" when nothing was disclosed.
-fn disclosed_text(disclosed: &[v1::Disclosure]) -> String {
+pub(crate) fn disclosed_text(disclosed: &[v1::Disclosure]) -> String {
     if disclosed.is_empty() {
         return "-".into();
     }
     disclosed
         .iter()
         .map(|disclosure| {
-            format!(
+            let text = format!(
                 "{}:{}\u{d7}{}",
                 need_to_know_name(disclosure.need_to_know),
                 sight_name(disclosure.sight),
                 disclosure.count
-            )
+            );
+            if disclosure.basis.is_empty() {
+                text
+            } else {
+                format!("{text} [{}]", disclosure.basis)
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -590,27 +624,7 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
 pub(crate) fn audit(reply: &v1::ListAuditRecordsResponse, as_json: bool) {
     if as_json {
         return print_json(&json!({
-            "records": reply.records.iter().map(|record| json!({
-                "id": record.id,
-                "at": time_text(record.at.as_ref()),
-                "client_id": record.client_id,
-                "role": record.role,
-                "organisatie": record.organisatie,
-                "on_behalf_of": record.on_behalf_of,
-                "method": record.method,
-                "purpose": purpose_name(record.purpose),
-                "household_id": record.household_id,
-                "outcome": record.outcome,
-                "reason": record.reason,
-                "disclosed": record.disclosed.iter().map(|disclosure| json!({
-                    "need_to_know": need_to_know_name(disclosure.need_to_know),
-                    "sight": sight_name(disclosure.sight),
-                    "count": disclosure.count,
-                })).collect::<Vec<_>>(),
-                "peer": record.peer,
-                "trace_id": record.trace_id,
-                "call_id": record.call_id,
-            })).collect::<Vec<_>>(),
+            "records": reply.records.iter().map(record_json).collect::<Vec<_>>(),
             "next_page_token": reply.next_page_token,
         }));
     }

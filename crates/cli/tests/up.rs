@@ -847,6 +847,51 @@ fn the_demo_tells_the_family_story_once() {
         neighbour.contains("WMO-ONDERZOEK") && neighbour.contains("25 days overdue"),
         "{neighbour}"
     );
+
+    // Daan asks what Rondom holds on him (AVG art. 15): the operator writes it as JSON and as
+    // a page in Dutch, readable by the operator alone, with nothing of his mother in it.
+    let out = dir.path().join("inzage");
+    std::fs::create_dir(&out).expect("out dir");
+    let exported = rondom(
+        &hub,
+        &[
+            "person",
+            "export",
+            "--bsn",
+            "123456782",
+            "--reden",
+            "inzageverzoek",
+            "--kenmerk",
+            "AVG/2026:7",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let page = std::fs::read_to_string(out.join("inzage-AVG_2026_7.html")).expect("the page");
+    assert!(page.contains("<html lang=\"nl\">") && page.contains("Daan Jansen"));
+    assert!(!page.contains("Fatima Jansen") && !page.contains("111222333"));
+    let export: Value = serde_json::from_slice(
+        &std::fs::read(out.join("inzage-AVG_2026_7.json")).expect("the JSON file"),
+    )
+    .expect("JSON");
+    assert_eq!(export["naam"], "Daan Jansen");
+    assert!(
+        export["feiten"]
+            .as_array()
+            .is_some_and(|facts| !facts.is_empty())
+    );
+    for file in ["inzage-AVG_2026_7.json", "inzage-AVG_2026_7.html"] {
+        let mode = std::fs::metadata(out.join(file))
+            .expect("file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
     stop(hub);
 }
 

@@ -189,6 +189,8 @@ pub enum Basis {
     Regie,
     /// A gecoördineerde aanpak, with instemming or under the documented exception.
     Aanpak { id: crate::EventId, exception: bool },
+    /// The person's own data, exported at their request (AVG art. 15 and 20).
+    Inzage,
 }
 
 impl fmt::Display for Basis {
@@ -197,6 +199,7 @@ impl fmt::Display for Basis {
         match self {
             Basis::OwnTask(pillar) => write!(f, "eigen-taak:{}", pillar.as_str()),
             Basis::Regie => f.write_str("regie"),
+            Basis::Inzage => f.write_str("inzage"),
             Basis::Aanpak { id, exception } => {
                 let ground = if *exception {
                     "uitzondering"

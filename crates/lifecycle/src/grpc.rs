@@ -1,5 +1,6 @@
-//! `OperatorHandler`: the gemeente's operators erase households and list those whose
-//! retention period ended. Every call is audited under the purpose beheer, refusals too.
+//! `OperatorHandler`: the gemeente's operators erase households, list those whose retention
+//! period ended, and export what is held on one person. Every call is audited under the
+//! purpose beheer, refusals too.
 
 use rondom_access::audit::{Caller, ReadAudit};
 use rondom_domain::InvalidInput;
@@ -136,4 +137,84 @@ impl OperatorService for OperatorHandler {
             Err(err) => Err(audit.refused(Some(&id.to_string()), err.into()).await),
         }
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn export_person(
+        &self,
+        request: Request<v1::ExportPersonRequest>,
+    ) -> Result<Response<v1::PersonExport>, Status> {
+        let caller = Caller::of(&request)?;
+        let request = request.into_inner();
+        let reden = v1::ExportReden::try_from(request.reden).unwrap_or_default();
+        let audit = self
+            .audit(&caller, v1::Purpose::Beheer as i32, "")
+            .with_reason(format!(
+                "{}, kenmerk {}",
+                reden.as_str_name(),
+                request.kenmerk
+            ));
+        let bsn = match export_request(&request, reden) {
+            Ok(bsn) => bsn,
+            Err(err) => return Err(audit.refused(None, err.into()).await),
+        };
+        let today = rondom_domain::calendar::today();
+        match crate::export::export(
+            &self.lifecycle.read,
+            &self.lifecycle.eraser.publisher,
+            &bsn,
+            today,
+        )
+        .await
+        {
+            Ok((household, export)) => {
+                audit
+                    .answered([(household.to_string(), export_disclosures(&export))])
+                    .await?;
+                Ok(Response::new(export))
+            }
+            // Like a read by BSN: no household named when none is found.
+            Err(err) => Err(audit.refused(None, err.into()).await),
+        }
+    }
+}
+
+/// Checks an export request: a valid BSN, a reason, and the request's reference.
+fn export_request(
+    request: &v1::ExportPersonRequest,
+    reden: v1::ExportReden,
+) -> Result<rondom_domain::Bsn, Error> {
+    let mut violations = rondom_domain::violation::Violations::default();
+    let bsn = request
+        .bsn
+        .parse::<rondom_domain::Bsn>()
+        .map_err(|err| violations.push("bsn", err.to_string()))
+        .ok();
+    if reden == v1::ExportReden::Unspecified {
+        violations.push(
+            "reden",
+            "give the reason: inzageverzoek or overdraagbaarheid",
+        );
+    }
+    if let Err(form) = rondom_domain::code::check_case_id(&request.kenmerk) {
+        violations.push("kenmerk", format!("the request's reference: {form}"));
+    }
+    let checked = violations.finish(|| bsn)?;
+    checked.ok_or_else(|| Error::from(InvalidInput::single("bsn", "a valid BSN")))
+}
+
+/// What an export disclosed, per need-to-know class, on the basis of the person's own request.
+fn export_disclosures(export: &v1::PersonExport) -> Vec<v1::Disclosure> {
+    let mut counts = std::collections::BTreeMap::<i32, u32>::new();
+    for fact in &export.facts {
+        *counts.entry(fact.need_to_know).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(need_to_know, count)| v1::Disclosure {
+            need_to_know,
+            sight: v1::Sight::Full as i32,
+            count,
+            basis: rondom_domain::access::Basis::Inzage.to_string(),
+        })
+        .collect()
 }

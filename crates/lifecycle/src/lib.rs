@@ -8,6 +8,7 @@
 //! # Layout
 //! - [`backup`] — `rondom backup` and `rondom restore`, with erasures surviving a restore
 //! - [`erasure`] — `EraseHousehold`: crypto-shredding a household
+//! - [`export`] — `ExportPerson`: everything held on one person (AVG art. 15 and 20)
 //! - [`retention`] — households whose retention period ended, and the task that erases them
 //! - [`pseudonyms`] — planned re-pseudonymisation under a new pseudonym key
 //! - [`master_key`] — re-wrapping every household key under a new master key, without downtime
@@ -33,6 +34,7 @@
 
 pub mod backup;
 pub mod erasure;
+pub mod export;
 pub mod grpc;
 mod hub_event;
 pub mod master_key;

@@ -7,6 +7,7 @@ mod deadline;
 mod demo;
 mod istandaard;
 mod keys;
+mod person;
 mod projection;
 mod projector;
 mod provision;
@@ -43,6 +44,8 @@ enum Command {
     Subscribe(subscribe::SubscribeArgs),
     /// Read the audit log (operators): who read which household, for what, and what was refused.
     Audit(audit::AuditArgs),
+    /// Everything held on one person, at their request (operators; AVG art. 15 and 20).
+    Person(person::PersonArgs),
     /// Which households' retention period ended (operators): what the retention task erases.
     Retention(retention::RetentionArgs),
     /// Rotate the master key (operators), and see which master key wraps the household keys.
@@ -83,6 +86,7 @@ impl Cli {
             Command::Worklist(args) => client::worklist(args).await,
             Command::Subscribe(args) => subscribe::run(args).await,
             Command::Audit(args) => audit::run(args).await,
+            Command::Person(args) => person::run(args).await,
             Command::Retention(args) => retention::run(args).await,
             Command::Keys(args) => keys::run(args).await,
             Command::Provision(args) => provision::run(args).await,

@@ -1,0 +1,147 @@
+//! A person's right of access (AVG art. 15): an operator exports everything Rondom holds on
+//! one member of the demo family, at their request and with its reference on record; the
+//! export holds every fact about them and nothing of the others.
+
+use rondom_cli::scenario::{self, Person};
+use rondom_e2e::{DevClient, TestHub};
+use rondom_proto::v1;
+use rondom_proto::v1::operator_service_client::OperatorServiceClient;
+use tonic::Code;
+
+fn request(bsn: &str, kenmerk: &str) -> v1::ExportPersonRequest {
+    v1::ExportPersonRequest {
+        bsn: bsn.into(),
+        reden: v1::ExportReden::Inzageverzoek as i32,
+        kenmerk: kenmerk.into(),
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_export_holds_every_fact_about_the_person_and_nothing_of_the_others() {
+    let hub = TestHub::start().await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
+    hub.wait_applied(runner.position).await;
+    let household = runner.family_household().expect("family").to_owned();
+    // Someone reads the household first: that read is in the export too.
+    hub.households()
+        .await
+        .get_household(rondom_e2e::by_id(&household, runner.position))
+        .await
+        .expect("the coordinator reads");
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let export = operator
+        .export_person(request(scenario::ZOON.bsn, "AVG-2026-7"))
+        .await
+        .expect("exported")
+        .into_inner();
+    assert_eq!(
+        (export.bsn.as_str(), export.display_name.as_str()),
+        (scenario::ZOON.bsn, scenario::ZOON.name)
+    );
+    assert_eq!(export.household_id, household);
+
+    // Every event of his jeugd case, and every event that names him, is in it; each in full.
+    let about_him: Vec<u64> = hub
+        .events()
+        .await
+        .into_iter()
+        .filter(|(_, event)| event.household_id == household)
+        .filter(|(_, event)| event.case_id == scenario::CASE_JEUGD)
+        .map(|(position, _)| position)
+        .collect();
+    let facts: Vec<u64> = export.facts.iter().map(|fact| fact.position).collect();
+    assert!(!about_him.is_empty());
+    assert!(
+        about_him.iter().all(|p| facts.contains(p)),
+        "{about_him:?} in {facts:?}"
+    );
+    assert!(
+        export
+            .facts
+            .iter()
+            .all(|f| f.sight == v1::Sight::Full as i32)
+    );
+    // The Wmo case of his grandmother is not about him.
+    assert!(export.facts.iter().all(|f| f.case_id != scenario::CASE_WMO));
+    assert!(!export.deadlines.is_empty());
+    assert!(
+        export
+            .deadlines
+            .iter()
+            .all(|d| d.case_id == scenario::CASE_JEUGD)
+    );
+    // His instemming with the aanpak, with his mother.
+    assert_eq!(export.aanpakken.len(), 1);
+    assert_eq!(export.aanpakken[0].withdrawn_position, 0);
+    // Who read the household, when and for what.
+    assert!(
+        export
+            .reads
+            .iter()
+            .any(|r| r.role == "coordinator" && r.purpose == v1::Purpose::Regie as i32),
+        "{:?}",
+        export.reads
+    );
+
+    // Nothing of the others: not their BSN, not their name.
+    let text = format!("{export:?}");
+    let others: [Person; 2] = [scenario::MOEDER, scenario::OMA];
+    for other in others {
+        assert!(!text.contains(other.bsn), "{}'s BSN is in it", other.name);
+        assert!(!text.contains(other.name), "{} is in it", other.name);
+    }
+
+    // The export is on record: by whom, why, which reference, and on what basis.
+    let records = rondom_proto::v1::audit_service_client::AuditServiceClient::new(
+        hub.client_for(DevClient::Operator).await,
+    )
+    .list_audit_records(v1::ListAuditRecordsRequest {
+        purpose: v1::Purpose::Beheer as i32,
+        household_id: household.clone(),
+        ..Default::default()
+    })
+    .await
+    .expect("audit")
+    .into_inner()
+    .records;
+    let on_record = records
+        .iter()
+        .find(|r| r.method.ends_with("/ExportPerson"))
+        .expect("the export on record");
+    assert_eq!(
+        on_record.reason,
+        "EXPORT_REDEN_INZAGEVERZOEK, kenmerk AVG-2026-7"
+    );
+    assert!(!on_record.disclosed.is_empty());
+    assert!(on_record.disclosed.iter().all(|d| d.basis == "inzage"));
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_export_needs_an_operator_a_reason_and_a_person_rondom_knows() {
+    let hub = TestHub::start().await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
+    hub.wait_applied(runner.position).await;
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
+    let refused = operator
+        .export_person(v1::ExportPersonRequest {
+            bsn: "123456789".into(),
+            reden: 0,
+            kenmerk: String::new(),
+        })
+        .await
+        .expect_err("nothing right");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    for field in ["bsn", "reden", "kenmerk"] {
+        assert!(refused.message().contains(field), "{field}: {refused:?}");
+    }
+    let unknown = operator
+        .export_person(request("999999990", "AVG-1"))
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.code(), Code::NotFound);
+    let coordinator = OperatorServiceClient::new(hub.client_for(DevClient::Coordinator).await)
+        .export_person(request(scenario::ZOON.bsn, "AVG-1"))
+        .await
+        .expect_err("not an operator");
+    assert_eq!(coordinator.code(), Code::PermissionDenied);
+}
