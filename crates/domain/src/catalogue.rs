@@ -755,6 +755,16 @@ pub mod regie {
         &[],
         &[],
     );
+    /// The corrected identity is sealed in the event's person; the title says only that.
+    pub const PERSOONSGEGEVENS_GERECTIFICEERD: EventKind = row(
+        Pillar::Regie,
+        "persoonsgegevens_gerectificeerd",
+        "persoonsgegevens gerectificeerd",
+        Household,
+        None,
+        &[],
+        &[],
+    );
     pub const BEPERKING_OPGEHEVEN: EventKind = row(
         Pillar::Regie,
         "beperking_opgeheven",
@@ -834,6 +844,7 @@ pub const KINDS: &[EventKind] = &[
     regie::AANPAK_BEEINDIGD,
     regie::VERWERKING_BEPERKT,
     regie::BEPERKING_OPGEHEVEN,
+    regie::PERSOONSGEGEVENS_GERECTIFICEERD,
 ];
 
 /// The pillars that publish shared kinds: the four laws.

@@ -1,6 +1,8 @@
-//! A person's right of access (AVG art. 15): an operator exports everything Rondom holds on
-//! one member of the demo family, at their request and with its reference on record; the
-//! export holds every fact about them and nothing of the others.
+//! A person's rights over their data. Access (AVG art. 15): an operator exports everything
+//! Rondom holds on one member of the demo family, at their request and with its reference on
+//! record; the export holds every fact about them and nothing of the others. Rectification
+//! (art. 16): a corrected identity replaces the wrong one in the view, the timeline marks it,
+//! and the log stays append-only.
 
 use rondom_cli::scenario::{self, Person};
 use rondom_e2e::{DevClient, TestHub};
@@ -144,4 +146,96 @@ async fn an_export_needs_an_operator_a_reason_and_a_person_rondom_knows() {
         .await
         .expect_err("not an operator");
     assert_eq!(coordinator.code(), Code::PermissionDenied);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_rectified_identity_replaces_the_wrong_one_and_the_log_keeps_both() {
+    let hub = TestHub::start().await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
+    hub.wait_applied(runner.position).await;
+    let household = runner.family_household().expect("family").to_owned();
+    let mut households = hub.households().await;
+    let view = households
+        .get_household(rondom_e2e::by_id(&household, runner.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    let events_before = hub.stream_messages().await;
+    let corrected = |display_name: &str, birth: Option<v1::Date>| v1::RectifyPersonRequest {
+        context: Some(v1::RegieContext {
+            idempotency_key: format!("rectificatie-{}", birth.is_some()),
+            source_system: "e2e".into(),
+            household_id: household.clone(),
+            expected_position: view.last_position,
+            occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            note: String::new(),
+        }),
+        person: Some(v1::PersonRef {
+            bsn: scenario::ZOON.bsn.into(),
+            display_name: display_name.into(),
+            birth_date: birth,
+        }),
+    };
+    let mut regie = rondom_proto::v1::regie_service_client::RegieServiceClient::new(
+        hub.client_for(DevClient::Coordinator).await,
+    );
+    // Both the name and the birth date, or nothing changes.
+    let refused = regie
+        .rectify_person(corrected("Daan Janssen", None))
+        .await
+        .expect_err("no birth date");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(
+        refused.message().contains("person.birth_date"),
+        "{refused:?}"
+    );
+    assert_eq!(hub.stream_messages().await, events_before);
+
+    let born = rondom_e2e::zoon().birth_date;
+    let rectified = regie
+        .rectify_person(corrected("Daan Janssen", born))
+        .await
+        .expect("rectified")
+        .into_inner();
+    let view = households
+        .get_household(rondom_e2e::by_id(&household, rectified.position))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    let names: Vec<&str> = view
+        .members
+        .iter()
+        .map(|m| m.display_name.as_str())
+        .collect();
+    assert!(names.contains(&"Daan Janssen"), "{names:?}");
+    assert!(!names.contains(&scenario::ZOON.name), "{names:?}");
+    let timeline = households
+        .get_timeline(rondom_e2e::timeline(&household, rectified.position))
+        .await
+        .expect("timeline")
+        .into_inner();
+    assert!(
+        timeline.entries.iter().any(
+            |e| e.kind == "persoonsgegevens_gerectificeerd" && e.position == rectified.position
+        ),
+        "the correction is marked"
+    );
+    // Append-only: the correction is one more event; what was written before stays.
+    assert_eq!(hub.stream_messages().await, events_before + 1);
+    let export = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await)
+        .export_person(request(scenario::ZOON.bsn, "AVG-16"))
+        .await
+        .expect("export")
+        .into_inner();
+    assert_eq!(export.display_name, "Daan Janssen");
+    assert!(
+        export
+            .facts
+            .iter()
+            .any(|f| f.position == rectified.position)
+    );
 }

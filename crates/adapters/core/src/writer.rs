@@ -496,7 +496,9 @@ impl EventWriter {
             }
         }
         let joins = change == Some(Membership::Join);
-        let mut placement = Placement::new(id, vec![joins; pseudonyms.len()], key);
+        // Members now: a join makes them so, `Stays` checked they are.
+        let members = joins || change == Some(Membership::Stays);
+        let mut placement = Placement::new(id, vec![members; pseudonyms.len()], key);
         placement.leaves = change == Some(Membership::Leave);
         if joins
             && let Some(person) = pseudonyms.first()

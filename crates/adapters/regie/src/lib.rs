@@ -13,7 +13,7 @@
 //! # }
 //! ```
 
-mod aanpak;
+mod rights;
 mod rules;
 
 use rondom_adapter::{EventWriter, Membership, Named, PillarWriter};
@@ -127,7 +127,7 @@ impl RegieService for RegieHandler {
                 &catalogue::regie::AANPAK_GESTART,
                 context,
                 members(persons),
-                |check| aanpak::start(check, &request, motivated),
+                |check| rights::start(check, &request, motivated),
             )
             .await
     }
@@ -141,7 +141,7 @@ impl RegieService for RegieHandler {
                 request.context,
                 members(vec![("person".to_owned(), request.person)]),
                 |check| {
-                    let aanpak_id = aanpak::aanpak_id(check, &request.aanpak_id)?;
+                    let aanpak_id = rights::aanpak_id(check, &request.aanpak_id)?;
                     Some(v1::event::Body::InstemmingIngetrokken(
                         v1::InstemmingIngetrokken { aanpak_id },
                     ))
@@ -159,7 +159,7 @@ impl RegieService for RegieHandler {
                 request.context,
                 Named::default(),
                 |check| {
-                    let aanpak_id = aanpak::aanpak_id(check, &request.aanpak_id)?;
+                    let aanpak_id = rights::aanpak_id(check, &request.aanpak_id)?;
                     Some(v1::event::Body::AanpakBeeindigd(v1::AanpakBeeindigd {
                         aanpak_id,
                     }))
@@ -175,6 +175,25 @@ impl RegieService for RegieHandler {
 
     async fn lift_beperking(&self, request: Request<v1::BeperkingRequest>) -> Reply {
         self.beperking(request, &catalogue::regie::BEPERKING_OPGEHEVEN)
+            .await
+    }
+
+    async fn rectify_person(&self, request: Request<v1::RectifyPersonRequest>) -> Reply {
+        let (caller, request) = rondom_adapter::split(request)?;
+        let corrected = request.person.as_ref().map(|person| {
+            (
+                !person.display_name.trim().is_empty(),
+                person.birth_date.is_some(),
+            )
+        });
+        self.writer
+            .write_regie(
+                &caller,
+                &catalogue::regie::PERSOONSGEGEVENS_GERECTIFICEERD,
+                request.context,
+                members(vec![("person".to_owned(), request.person)]),
+                |check| rights::rectification(check, corrected),
+            )
             .await
     }
 }
@@ -193,7 +212,7 @@ impl RegieHandler {
                 kind,
                 request.context,
                 members(vec![("person".to_owned(), request.person)]),
-                |check| aanpak::beperking(check, request.soort),
+                |check| rights::beperking(check, request.soort),
             )
             .await
     }

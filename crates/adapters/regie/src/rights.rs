@@ -1,5 +1,6 @@
-//! The gecoördineerde aanpak's payload rules: the laws and partners it shares with, and per
-//! person concerned an instemming as their age requires, or the documented exception.
+//! The payload rules of a person's rights in the regie: the gecoördineerde aanpak (the laws
+//! and partners it shares with, and per person concerned an instemming as their age
+//! requires, or the documented exception), objection and restriction, and rectification.
 //! Pure: the handlers in `lib.rs` call them before they write.
 
 use rondom_adapter::Check;
@@ -170,6 +171,21 @@ pub(crate) fn aanpak_id(check: &mut Check, id: &str) -> Option<String> {
 pub(crate) fn beperking(check: &mut Check, soort: i32) -> Option<Body> {
     check.choice::<v1::BeperkingSoort>("soort", soort, SOORTEN)?;
     Some(Body::VerwerkingBeperkt(v1::VerwerkingBeperkt { soort }))
+}
+
+/// The `persoonsgegevens_gerectificeerd` event: the person comes with the corrected name and
+/// birth date (`corrected`: whether each was given), which replace what the view held.
+pub(crate) fn rectification(check: &mut Check, corrected: Option<(bool, bool)>) -> Option<Body> {
+    let (name, birth) = corrected?;
+    if !name {
+        check.push("person.display_name", "the corrected name is required");
+    }
+    if !birth {
+        check.push("person.birth_date", "the corrected birth date is required");
+    }
+    (name && birth).then_some(Body::PersoonsgegevensGerectificeerd(
+        v1::PersoonsgegevensGerectificeerd {},
+    ))
 }
 
 #[cfg(test)]
