@@ -106,16 +106,15 @@ impl Reader<'_> {
         let Ok(id) = aanpak.aanpak_id.parse() else {
             return Shared::NONE;
         };
-        let mut pillars: Vec<Pillar> = aanpak
+        let laws = aanpak
             .wetten
             .iter()
-            .filter_map(|&law| pillar_from_proto(law))
-            .collect();
+            .filter_map(|&law| pillar_from_proto(law));
         let opened = match (self.client.role, self.client.organisatie.as_deref()) {
             (Role::Coordinator, _) => standing.same_gemeente,
             (Role::Partner(own), Some(organisatie)) => {
                 standing.involved
-                    && pillars.contains(&own)
+                    && laws.clone().any(|law| law == own)
                     && aanpak.partners.iter().any(|partner| partner == organisatie)
             }
             _ => false,
@@ -123,10 +122,12 @@ impl Reader<'_> {
         if !opened {
             return Shared::NONE;
         }
-        if matches!(self.client.role, Role::Partner(_)) {
-            pillars.extend([Pillar::Wijkteam, Pillar::Regie]);
-        }
-        Shared::by_aanpak(id, aanpak.uitzondering, &pillars)
+        // A partner of another law sees the wijkteam's and the regie's facts through it too.
+        let around = match self.client.role {
+            Role::Partner(_) => [Pillar::Wijkteam, Pillar::Regie].as_slice(),
+            _ => &[],
+        };
+        Shared::by_aanpak(id, aanpak.uitzondering, laws.chain(around.iter().copied()))
     }
 
     /// Returns the reader's standing toward the fact at `position` of the case `case_id` of

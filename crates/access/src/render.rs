@@ -480,7 +480,7 @@ mod tests {
             shared: rondom_domain::access::Shared::by_aanpak(
                 rondom_domain::EventId::from_bytes([1; 16]),
                 false,
-                &Pillar::ALL,
+                Pillar::ALL,
             ),
         }
     }

@@ -159,10 +159,14 @@ impl Shared {
     };
 
     /// The basis of the aanpak `id` opening `pillars`.
-    pub fn by_aanpak(id: crate::EventId, exception: bool, pillars: &[Pillar]) -> Self {
+    pub fn by_aanpak(
+        id: crate::EventId,
+        exception: bool,
+        pillars: impl IntoIterator<Item = Pillar>,
+    ) -> Self {
         let pillars = pillars
-            .iter()
-            .fold(0, |bits, pillar| bits | (1 << *pillar as u16));
+            .into_iter()
+            .fold(0, |bits, pillar| bits | (1 << pillar as u16));
         Self {
             pillars,
             aanpak: Some((id, exception)),
@@ -347,7 +351,11 @@ mod tests {
 
     /// An aanpak opening `pillars`.
     fn aanpak(pillars: &[Pillar]) -> Shared {
-        Shared::by_aanpak(crate::EventId::from_bytes([0; 16]), false, pillars)
+        Shared::by_aanpak(
+            crate::EventId::from_bytes([0; 16]),
+            false,
+            pillars.iter().copied(),
+        )
     }
 
     #[test]

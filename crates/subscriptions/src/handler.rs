@@ -454,7 +454,7 @@ impl Session {
         let mut delivery = delivery(&received, &household, &standing, class, sight, key.as_ref());
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
-        if let Some(persons) = reader.persons_for(&stored, &reader.standing(&stored, None)) {
+        if let Some(persons) = reader.persons_for(&stored, &standing) {
             delivery
                 .persons
                 .retain(|person| persons.contains(&person.pseudonym));
