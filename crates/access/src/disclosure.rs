@@ -364,14 +364,6 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         return None;
     }
     let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class) >= Sight::Status;
-    // A deadline tells what its case is: it is as visible as the case.
-    let case_class = |pillar: i32, case_id: &str| {
-        stored
-            .trajectories
-            .iter()
-            .find(|t| t.pillar == pillar && t.case_id == case_id)
-            .map_or(NeedToKnow::Household, rondom_fold::StoredTrajectory::class)
-    };
     let mut known = stored.clone();
     known.open_signals.retain(|signal| {
         let class = class_of(signal.pillar, &signal.kind);
@@ -383,20 +375,15 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         sight(&standing, trajectory.pillar, trajectory.class()) >= Sight::Status
     };
     known.trajectories.retain(sees_case);
-    let case_known = |pillar: i32, case_id: &str| {
-        stored
+    // A deadline tells what its case is: it is as visible as the case (one without a case
+    // as a household-level fact).
+    known.deadlines.retain(|deadline| {
+        let case = stored
             .trajectories
             .iter()
-            .find(|t| t.pillar == pillar && t.case_id == case_id)
-            .is_none_or(sees_case)
-    };
-    known.deadlines.retain(|deadline| {
+            .find(|t| t.pillar == deadline.pillar && t.case_id == deadline.case_id);
         sees(deadline.pillar, NeedToKnow::Pillar)
-            && sees(
-                deadline.pillar,
-                case_class(deadline.pillar, &deadline.case_id),
-            )
-            && case_known(deadline.pillar, &deadline.case_id)
+            && case.map_or(sees(deadline.pillar, NeedToKnow::Household), sees_case)
     });
     known
         .partners
@@ -406,7 +393,8 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         return Some(known);
     }
     // Across a lane a law's activity shows only with a case of it that shows: counting the
-    // events of a person the basis does not cover would tell what it hides.
+    // events of a person the basis does not cover would tell what it hides. (A wijkteam's
+    // signals have no case; their sight alone decides.)
     let crosses = |count: &rondom_fold::ClassCount| {
         pillar_from_proto(count.pillar).is_some_and(|p| standing.crosses_lane(p, count.signal))
     };

@@ -176,19 +176,199 @@ impl StoredAanpak {
             .iter()
             .any(|person| self.covers(household, &person.pseudonym))
     }
+}
 
-    /// Returns whether it names the law `pillar` (a `v1::Pillar`).
-    pub fn shares_law(&self, pillar: i32) -> bool {
-        self.wetten.contains(&pillar)
+#[cfg(test)]
+mod tests {
+    use rondom_domain::Pillar;
+    use rondom_proto::v1;
+    use rondom_proto::v1::event::Body;
+
+    use super::running;
+    use crate::law::testing::{MONDAY, event, fold_all};
+
+    /// A regie event of `kind` naming `persons` (members of the household).
+    fn regie(position: u64, kind: &str, persons: &[&str], body: Body) -> rondom_bus::ReceivedEvent {
+        let mut received = event(position, Pillar::Regie, kind, "coordinator", MONDAY, body);
+        received.event.persons = persons
+            .iter()
+            .map(|pseudonym| v1::PersonMention {
+                pseudonym: (*pseudonym).into(),
+                household_member: true,
+                ..Default::default()
+            })
+            .collect();
+        received
     }
 
-    /// The basis as an audit record names it: `aanpak:<id>:instemming` or `:uitzondering`.
-    pub fn basis_name(&self) -> String {
-        let ground = if self.uitzondering {
-            "uitzondering"
-        } else {
-            "instemming"
+    /// The household of Fatima (an adult) and Daan (14): their composition, as joins.
+    fn family() -> Vec<rondom_bus::ReceivedEvent> {
+        let join = || Body::Samenstelling(v1::SamenstellingGewijzigd::default());
+        vec![
+            regie(1, "samenstelling_gewijzigd", &["fatima"], join()),
+            regie(2, "samenstelling_gewijzigd", &["daan"], join()),
+        ]
+    }
+
+    fn instemming(group: v1::Leeftijdsgroep, zelf: bool, ouder: bool) -> v1::Instemming {
+        v1::Instemming {
+            leeftijdsgroep: group as i32,
+            zelf,
+            ouder,
+            datum: None,
+        }
+    }
+
+    fn aanpak(
+        position: u64,
+        persons: &[&str],
+        instemmingen: Vec<v1::Instemming>,
+    ) -> rondom_bus::ReceivedEvent {
+        let body = Body::AanpakGestart(v1::AanpakGestart {
+            wetten: vec![v1::Pillar::Jeugd as i32],
+            instemmingen,
+            ..Default::default()
+        });
+        regie(position, "aanpak_gestart", persons, body)
+    }
+
+    fn covered(events: &[rondom_bus::ReceivedEvent]) -> Vec<String> {
+        let household = fold_all(events);
+        let Some(aanpak) = running(&household) else {
+            return Vec::new();
         };
-        format!("aanpak:{}:{ground}", self.aanpak_id)
+        household
+            .members
+            .iter()
+            .filter(|member| aanpak.covers(&household, &member.pseudonym))
+            .map(|member| member.pseudonym.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_aanpak_covers_whom_the_recorded_instemming_holds_for() {
+        use v1::Leeftijdsgroep::{TwaalfTotZestien, ZestienEnOuder};
+        // Whatever wrote it: Daan's agreement alone (14) covers him not; with his mother it does.
+        let mut events = family();
+        events.push(aanpak(
+            3,
+            &["fatima", "daan"],
+            vec![
+                instemming(ZestienEnOuder, true, false),
+                instemming(TwaalfTotZestien, true, false),
+            ],
+        ));
+        assert_eq!(covered(&events), ["fatima"]);
+        events.push(aanpak(
+            4,
+            &["fatima", "daan"],
+            vec![
+                instemming(ZestienEnOuder, true, false),
+                instemming(TwaalfTotZestien, true, true),
+            ],
+        ));
+        assert_eq!(covered(&events), ["fatima", "daan"]);
+        // The new one replaced the first.
+        let household = fold_all(&events);
+        assert_eq!(household.aanpakken[0].ended_position, 4);
+        // Someone who is not a member is never covered.
+        let mut stranger = family();
+        let mut outsider = aanpak(
+            3,
+            &["iemand"],
+            vec![instemming(ZestienEnOuder, true, false)],
+        );
+        outsider.event.persons[0].household_member = false;
+        stranger.push(outsider);
+        let household = fold_all(&stranger);
+        assert!(running(&household).is_some_and(|a| a.persons.is_empty()));
+    }
+
+    #[test]
+    fn an_exception_covers_every_person_concerned() {
+        let mut events = family();
+        let body = Body::AanpakGestart(v1::AanpakGestart {
+            wetten: vec![v1::Pillar::Jeugd as i32],
+            instemmingen: vec![v1::Instemming::default(); 2],
+            uitzondering: Some(v1::Uitzondering {
+                grond: v1::UitzonderingGrond::Veiligheid as i32,
+                besloten_door: "tl-1".into(),
+            }),
+            ..Default::default()
+        });
+        events.push(regie(3, "aanpak_gestart", &["fatima", "daan"], body));
+        assert_eq!(covered(&events), ["fatima", "daan"]);
+        assert!(running(&fold_all(&events)).is_some_and(|a| a.uitzondering));
+    }
+
+    #[test]
+    fn withdrawal_objection_and_end_close_the_lane_again() {
+        use v1::Leeftijdsgroep::ZestienEnOuder;
+        let mut events = family();
+        let adults = || vec![instemming(ZestienEnOuder, true, false); 2];
+        events.push(aanpak(3, &["fatima", "daan"], adults()));
+        let id = |events: &[rondom_bus::ReceivedEvent]| {
+            running(&fold_all(events))
+                .expect("running")
+                .aanpak_id
+                .clone()
+        };
+        let aanpak_id = id(&events);
+        let bezwaar = || {
+            Body::VerwerkingBeperkt(v1::VerwerkingBeperkt {
+                soort: v1::BeperkingSoort::Bezwaar as i32,
+            })
+        };
+        events.push(regie(4, "verwerking_beperkt", &["daan"], bezwaar()));
+        assert_eq!(covered(&events), ["fatima"]);
+        assert!(super::any_restricted(&fold_all(&events)));
+        events.push(regie(5, "beperking_opgeheven", &["daan"], bezwaar()));
+        assert_eq!(covered(&events), ["fatima", "daan"]);
+        let withdrawn = Body::InstemmingIngetrokken(v1::InstemmingIngetrokken {
+            aanpak_id: aanpak_id.clone(),
+        });
+        events.push(regie(6, "instemming_ingetrokken", &["fatima"], withdrawn));
+        assert_eq!(covered(&events), ["daan"]);
+        // An end naming another aanpak changes nothing; its own id ends it.
+        let end = |aanpak_id: &str| {
+            Body::AanpakBeeindigd(v1::AanpakBeeindigd {
+                aanpak_id: aanpak_id.into(),
+            })
+        };
+        events.push(regie(7, "aanpak_beeindigd", &[], end("een-ander")));
+        assert!(running(&fold_all(&events)).is_some());
+        events.push(regie(8, "aanpak_beeindigd", &[], end(&aanpak_id)));
+        assert!(running(&fold_all(&events)).is_none());
+    }
+
+    #[test]
+    fn a_pseudonym_renewal_keeps_who_is_covered_and_who_objected() {
+        use v1::Leeftijdsgroep::ZestienEnOuder;
+        let mut events = family();
+        events.push(aanpak(
+            3,
+            &["fatima", "daan"],
+            vec![instemming(ZestienEnOuder, true, false); 2],
+        ));
+        let bezwaar = Body::VerwerkingBeperkt(v1::VerwerkingBeperkt {
+            soort: v1::BeperkingSoort::Bezwaar as i32,
+        });
+        events.push(regie(4, "verwerking_beperkt", &["daan"], bezwaar));
+        let renewal = Body::PseudoniemenVernieuwd(v1::PseudoniemenVernieuwd {
+            changes: vec![
+                v1::PseudonymChange {
+                    oud: "fatima".into(),
+                    nieuw: "f2".into(),
+                },
+                v1::PseudonymChange {
+                    oud: "daan".into(),
+                    nieuw: "d2".into(),
+                },
+            ],
+            key_id: "k2".into(),
+        });
+        events.push(regie(5, "pseudoniemen_vernieuwd", &[], renewal));
+        assert_eq!(covered(&events), ["f2"]);
+        assert!(super::restricted(&fold_all(&events), "d2"));
     }
 }
