@@ -119,12 +119,16 @@ fn person(bsn: &str, born: (i32, u32, u32)) -> v1::PersonRef {
     }
 }
 
+/// The person `who` agreeing (or not) on Monday 30 November 2026, a fixed day: Daan (born
+/// 2012) is 14 then, whatever day the test runs.
 fn persoon(who: scenario::Person, zelf: bool, ouder: bool) -> v1::AanpakPersoon {
     v1::AanpakPersoon {
         person: Some(person(who.bsn, who.born)),
         zelf_ingestemd: zelf,
         ouder_ingestemd: ouder,
-        ingestemd_op: Some(proto_date(chrono::Utc::now().date_naive())),
+        ingestemd_op: Some(proto_date(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date"),
+        )),
     }
 }
 
