@@ -380,8 +380,9 @@ const FAMILY_STEPS: &[StepSpec] = &[
     StepSpec {
         name: "aanpak",
         offset: 23,
-        story: "Fatima, Daan (13, with his mother) and Riet agree to a gecoördineerde aanpak: \
-                the four laws and their providers may see each other's status.",
+        story: "Fatima, Daan (under 16: together with his mother) and Riet agree to a \
+                gecoördineerde aanpak: the four laws and their providers may see each other's \
+                status.",
         action: |_, day| Action::Aanpak(aanpak(day)),
     },
     StepSpec {

@@ -24,6 +24,25 @@ struct Hub {
     data: PathBuf,
 }
 
+impl Drop for Hub {
+    /// A test that failed before `stop` leaves no hub (and its nats-server) running: it is
+    /// asked to stop as Ctrl-C would, and killed if it does not within ten seconds.
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+    }
+}
+
 fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
     start_with(data, nats_port, grpc_port, log_name, &[])
 }
