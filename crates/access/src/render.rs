@@ -52,6 +52,10 @@ pub const HOUSEHOLD_FIELDS: &[(u32, &str, Shown)] = &[
     (15, "risk_flags", Shown::ToCoordinators),
     (16, "erasure", Shown::ToReaders),
     (17, "incomplete", Shown::ToReaders),
+    // To a reader who sees through it (`Standing::shared`).
+    (18, "aanpak", Shown::PerItem),
+    // That a member objected is shown to every reader: what it restricts, to none.
+    (19, "restricted", Shown::ToReaders),
 ];
 
 /// Every field of `rondom.v1.TimelineEntry` the render fills, by protobuf tag, with the
@@ -74,6 +78,8 @@ pub const ENTRY_FIELDS: &[(u32, &str, Sight)] = &[
     (13, "sight", Sight::Status),
     // The payload through the one redaction: under status only the kind's status fields.
     (14, "event", Sight::Status),
+    // That the fact was wrong goes with it wherever it is shown.
+    (15, "rectified_by", Sight::Status),
 ];
 
 /// Renders the household `stored` (as [`crate::disclosure::visible`] left it for this
@@ -284,6 +290,7 @@ pub fn timeline_entry(
         need_to_know: entry.need_to_know,
         sight: v1::Sight::from(given) as i32,
         event,
+        rectified_by: entry.rectified_by,
         ..v1::TimelineEntry::default()
     };
     if given == Sight::Full {
@@ -318,6 +325,7 @@ pub fn entry_in_full(
         source: entry.source,
         case_id: entry.case_id,
         summary: opened_note(household, key, entry.summary),
+        rectified_by: entry.rectified_by,
     }
 }
 
@@ -586,6 +594,7 @@ mod tests {
                 })),
                 ..v1::Event::default()
             }),
+            rectified_by: 9,
         };
         let mut tally = Tally::default();
         // A partner of another law sees that it happened.

@@ -4,7 +4,7 @@ use async_nats::jetstream;
 use prost::Message;
 use rondom_proto::v1;
 
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, ReceivedEvent};
 use crate::error::{Error, Result};
 use crate::signature::EventSigner;
 use crate::stream::EVENTS_STREAM;
@@ -159,15 +159,16 @@ impl EventPublisher {
     /// # Errors
     /// As [`EventPublisher::first_event`].
     pub async fn events_on(&self, subject: &str, limit: usize) -> Result<Vec<v1::Event>> {
-        let events = self.events_at(subject, limit).await?;
-        Ok(events.into_iter().map(|(_, event)| event).collect())
+        let events = self.received_on(subject, limit).await?;
+        Ok(events.into_iter().map(|received| received.event).collect())
     }
 
-    /// As [`EventPublisher::events_on`], each event with its stream position.
+    /// As [`EventPublisher::events_on`], each event as received: with its position and
+    /// envelope (its id, its writer).
     ///
     /// # Errors
     /// As [`EventPublisher::first_event`].
-    pub async fn events_at(&self, subject: &str, limit: usize) -> Result<Vec<(u64, v1::Event)>> {
+    pub async fn received_on(&self, subject: &str, limit: usize) -> Result<Vec<ReceivedEvent>> {
         let stream = self
             .jetstream
             .get_stream_no_info(EVENTS_STREAM)
@@ -179,21 +180,19 @@ impl EventPublisher {
             match stream.get_first_raw_message_by_subject(subject, from).await {
                 Ok(message) => {
                     from = message.sequence + 1;
-                    if let Err(err) = self.signer.verify(&message.headers, &message.payload) {
-                        tracing::error!(
+                    match ReceivedEvent::decode(
+                        message.sequence,
+                        Some(&message.headers),
+                        &message.payload,
+                        &self.signer,
+                    ) {
+                        Ok(received) => events.push(received),
+                        Err(err) => tracing::error!(
                             position = message.sequence,
                             error = %err,
-                            "an event on the log is not this hub's; passed over"
-                        );
-                        continue;
+                            "an event on the log is not this hub's, or malformed; passed over"
+                        ),
                     }
-                    let event = v1::Event::decode(message.payload.as_ref()).map_err(|err| {
-                        Error::Corrupt {
-                            what: "event",
-                            source: Box::new(err),
-                        }
-                    })?;
-                    events.push((message.sequence, event));
                 }
                 Err(err)
                     if err.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>

@@ -218,6 +218,9 @@ pub mod shared {
         &[],
         &[AvgVerzoek],
     );
+    /// A wrong fact of the law is taken out of the view; the log keeps it (AVG art. 16).
+    pub const FEIT_GERECTIFICEERD: EventKind =
+        shared("feit_gerectificeerd", "feit gerectificeerd", &[], &[]);
 }
 
 /// Wmo 2015.
@@ -789,6 +792,7 @@ pub const KINDS: &[EventKind] = &[
     shared::AVG_VERZOEK_ONTVANGEN,
     shared::AVG_VERZOEK_VERLENGD,
     shared::AVG_VERZOEK_BEANTWOORD,
+    shared::FEIT_GERECTIFICEERD,
     wmo::MELDING_ONTVANGEN,
     wmo::ONDERZOEK_GESTART,
     wmo::ONDERZOEK_AFGEROND,

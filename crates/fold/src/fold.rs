@@ -63,6 +63,7 @@ pub fn fold(
                 ..v1::Event::default()
             }),
         },
+        rectified_by: 0,
     };
     Folded { entry, erased }
 }

@@ -193,6 +193,9 @@ pub struct StoredTimelineEntry {
     /// The event's payload (only `body`): codes and dates, its free text sealed apart.
     #[prost(message, optional, tag = "12")]
     pub payload: Option<v1::Event>,
+    /// Position of the rectification that took this fact out of the view; 0 while it stands.
+    #[prost(uint64, tag = "13")]
+    pub rectified_by: u64,
 }
 
 /// Returns the later of two times (either may be missing).

@@ -45,7 +45,7 @@ pub async fn export(
     let identity =
         rondom_access::render::identity(&household, key.as_ref(), member).unwrap_or_default();
     let events = publisher
-        .events_at(&household_filter(&household), MAX_EVENTS)
+        .received_on(&household_filter(&household), MAX_EVENTS)
         .await?;
     let positions = positions_about(&stored, &events, &pseudonym);
     let mut facts = Vec::new();
@@ -100,13 +100,13 @@ pub async fn export(
 /// they had here) and those of the cases about them.
 fn positions_about(
     stored: &StoredHousehold,
-    events: &[(u64, v1::Event)],
+    events: &[rondom_bus::ReceivedEvent],
     pseudonym: &str,
 ) -> BTreeSet<u64> {
     // Walking back through the renewals, the pseudonyms they had before.
     let mut aliases = vec![pseudonym.to_owned()];
-    for (_, event) in events.iter().rev() {
-        if let Some(v1::event::Body::PseudoniemenVernieuwd(renewed)) = &event.body {
+    for received in events.iter().rev() {
+        if let Some(v1::event::Body::PseudoniemenVernieuwd(renewed)) = &received.event.body {
             for change in &renewed.changes {
                 if aliases.contains(&change.nieuw) {
                     aliases.push(change.oud.clone());
@@ -122,12 +122,13 @@ fn positions_about(
         .collect();
     events
         .iter()
-        .filter(|(_, event)| {
+        .filter(|received| {
+            let event = &received.event;
             event.persons.iter().any(|p| aliases.contains(&p.pseudonym))
                 || (!event.case_id.is_empty()
                     && cases.contains(&(event.pillar, event.case_id.as_str())))
         })
-        .map(|(position, _)| *position)
+        .map(|received| received.position)
         .collect()
 }
 

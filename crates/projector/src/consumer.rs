@@ -39,6 +39,7 @@ pub struct ProjectedChunk {
 /// [`Error::Bus`] for a failed delivery, [`Error::Storage`] when the write fails.
 pub async fn project_chunk<E>(
     model: &ReadModel,
+    jetstream: &jetstream::Context,
     signer: &EventSigner,
     chunk: Vec<std::result::Result<jetstream::Message, E>>,
 ) -> Result<Option<ProjectedChunk>>
@@ -73,16 +74,51 @@ where
     let Some((through, last)) = last else {
         return Ok(None);
     };
+    let histories = histories(jetstream, signer, &events).await?;
     let model = model.clone();
-    let applied = tokio::task::spawn_blocking(move || model.apply(&events, through))
-        .await
-        .expect("applying a batch does not panic")?;
+    let applied =
+        tokio::task::spawn_blocking(move || model.apply_with(&events, through, &histories))
+            .await
+            .expect("applying a batch does not panic")?;
     Ok(Some(ProjectedChunk {
         through,
         last,
         applied,
     }))
 }
+
+/// Reads the log of each household a rectification in `events` names: the projector folds it
+/// again without the wrong fact (rare: a rectification is an exception, so it reads there
+/// and then rather than keep every household's events at hand).
+async fn histories(
+    jetstream: &jetstream::Context,
+    signer: &EventSigner,
+    events: &[ReceivedEvent],
+) -> Result<crate::store::Histories> {
+    let mut histories = crate::store::Histories::new();
+    for received in events {
+        let household = received.envelope.subject;
+        if !matches!(
+            received.event.body,
+            Some(rondom_proto::v1::event::Body::Rectificatie(_))
+        ) || histories.contains_key(&household)
+        {
+            continue;
+        }
+        let log = rondom_bus::EventPublisher::new(jetstream.clone(), signer.clone());
+        let history = log
+            .received_on(
+                &rondom_bus::subject::household_filter(&household),
+                MAX_HOUSEHOLD_EVENTS,
+            )
+            .await?;
+        histories.insert(household, history);
+    }
+    Ok(histories)
+}
+
+/// Most events of one household the projector reads to fold it again.
+const MAX_HOUSEHOLD_EVENTS: usize = 100_000;
 
 /// Runs until `cancel`: consumes, applies, acks, and publishes each new checkpoint on
 /// `applied`. Reconnects after any failure with a short pause.
@@ -204,7 +240,7 @@ async fn consume(
             through,
             last,
             applied: outcome,
-        }) = project_chunk(model, signer, chunk).await?
+        }) = project_chunk(model, jetstream, signer, chunk).await?
         else {
             continue;
         };

@@ -93,7 +93,7 @@ pub async fn rebuild(
                     "stream ended early",
                 )));
             };
-            let Some(projected) = project_chunk(&target, signer, chunk).await? else {
+            let Some(projected) = project_chunk(&target, jetstream, signer, chunk).await? else {
                 continue;
             };
             through = projected.through;

@@ -85,6 +85,20 @@ pub struct ReadModel {
     fold: Fold,
 }
 
+/// The events on the log of each household a rectification names, oldest first: what the
+/// projector folds such a household again from.
+pub type Histories = HashMap<HouseholdId, Vec<ReceivedEvent>>;
+
+/// Returns the event id a rectification names; `None` for any other event.
+fn rectified(received: &ReceivedEvent) -> Option<&str> {
+    match &received.event.body {
+        Some(rondom_proto::v1::event::Body::Rectificatie(rectificatie)) => {
+            Some(rectificatie.event_id.as_str())
+        }
+        _ => None,
+    }
+}
+
 /// How one event folds into its household's view.
 type Fold = fn(&mut StoredHousehold, &ReceivedEvent, &BylawTerms) -> rondom_fold::Folded;
 
@@ -324,10 +338,24 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] when sled fails; nothing of the failing part was written then.
     pub fn apply(&self, events: &[ReceivedEvent], through: u64) -> Result<Applied> {
+        self.apply_with(events, through, &Histories::new())
+    }
+
+    /// [`ReadModel::apply`], with the log of each household a rectification in `events`
+    /// names ([`Histories`]): such a household is folded again without the wrong fact.
+    ///
+    /// # Errors
+    /// As [`ReadModel::apply`].
+    pub fn apply_with(
+        &self,
+        events: &[ReceivedEvent],
+        through: u64,
+        histories: &Histories,
+    ) -> Result<Applied> {
         let mut applied = Applied::default();
         let mut rest = events;
         loop {
-            match self.apply_batch(rest, through) {
+            match self.apply_batch(rest, through, histories) {
                 Ok(batch) => {
                     applied += batch;
                     return Ok(applied);
@@ -336,7 +364,8 @@ impl ReadModel {
                     let (before, after) = rest.split_at(index);
                     let poisoned = &after[0];
                     // The fold is pure: what came before folds again as it did.
-                    applied += self.apply_batch(before, poisoned.position.saturating_sub(1))?;
+                    applied +=
+                        self.apply_batch(before, poisoned.position.saturating_sub(1), histories)?;
                     self.quarantine(poisoned, &reason)?;
                     applied.quarantined += 1;
                     rest = &after[1..];
@@ -455,8 +484,13 @@ impl ReadModel {
     /// # Errors
     /// [`Error::Storage`] when sled fails, [`Error::Unappliable`] when the fold panics;
     /// nothing was written then.
-    fn apply_batch(&self, events: &[ReceivedEvent], through: u64) -> Result<Applied> {
-        self.fold_batch(events, through, false)
+    fn apply_batch(
+        &self,
+        events: &[ReceivedEvent],
+        through: u64,
+        histories: &Histories,
+    ) -> Result<Applied> {
+        self.fold_batch(events, through, false, histories)
     }
 
     /// Applies one quarantined event again, behind the checkpoint (see
@@ -466,8 +500,13 @@ impl ReadModel {
     /// As [`ReadModel::apply_batch`].
     pub(crate) fn reapply(&self, received: &ReceivedEvent) -> Result<()> {
         let checkpoint = self.checkpoint()?;
-        self.fold_batch(std::slice::from_ref(received), checkpoint, true)
-            .map(|_| ())
+        self.fold_batch(
+            std::slice::from_ref(received),
+            checkpoint,
+            true,
+            &Histories::new(),
+        )
+        .map(|_| ())
     }
 
     /// [`ReadModel::apply_batch`]; `behind_checkpoint` folds events the checkpoint covers too.
@@ -476,6 +515,7 @@ impl ReadModel {
         events: &[ReceivedEvent],
         through: u64,
         behind_checkpoint: bool,
+        histories: &Histories,
     ) -> Result<Applied> {
         let trees = self.trees()?;
         let checkpoint = self.checkpoint()?;
@@ -503,9 +543,20 @@ impl ReadModel {
                 applied.duplicates += 1;
                 continue;
             }
+            let wrong = rectified(received).and_then(|wrong| {
+                histories
+                    .get(&household_id)
+                    .and_then(|history| history.iter().find(|e| e.envelope.id.to_string() == wrong))
+                    .map(|wrong| wrong.position)
+            });
             // The fold is total by design; should a bug still panic, the panic is caught here
             // and the event quarantined by `apply` instead of stopping every household.
             let folded = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if wrong.is_some()
+                    && let Some(history) = histories.get(&household_id)
+                {
+                    *household = self.refold(history, received.position, &household.quarantined);
+                }
                 (self.fold)(household, received, &self.bylaws)
             })) {
                 Ok(folded) => folded,
@@ -518,6 +569,9 @@ impl ReadModel {
             };
             if folded.erased {
                 self.erase_free_text(&household_id, &mut timeline)?;
+            }
+            if let Some(wrong) = wrong {
+                self.mark_rectified(&mut timeline, &household_id, wrong, received.position)?;
             }
             timeline.insert(timeline_key(&household_id, received.position), folded.entry);
             event_ids.insert(id.as_bytes(), &received.position.to_be_bytes());
@@ -584,6 +638,59 @@ impl ReadModel {
 
     /// Returns the batch's copy of `id`'s view, loading it (and its index keys as they were)
     /// on first use.
+    /// The household as the log before `before` makes it without the facts rectified so far
+    /// (and without its quarantined events, which are not folded either).
+    fn refold(
+        &self,
+        history: &[ReceivedEvent],
+        before: u64,
+        quarantined: &[u64],
+    ) -> StoredHousehold {
+        let earlier = || history.iter().filter(|e| e.position <= before);
+        let wrong: HashSet<&str> = earlier().filter_map(rectified).collect();
+        let mut seen = HashSet::new();
+        let mut household = StoredHousehold::default();
+        for received in earlier().filter(|e| e.position < before) {
+            if wrong.contains(received.envelope.id.to_string().as_str())
+                || quarantined.contains(&received.position)
+                || !seen.insert(received.envelope.id)
+            {
+                continue;
+            }
+            (self.fold)(&mut household, received, &self.bylaws);
+        }
+        household.quarantined = quarantined.to_vec();
+        household
+    }
+
+    /// Marks the timeline entry at `wrong` as rectified by the event at `by`.
+    fn mark_rectified(
+        &self,
+        timeline: &mut BTreeMap<[u8; 24], StoredTimelineEntry>,
+        household: &HouseholdId,
+        wrong: u64,
+        by: u64,
+    ) -> Result<()> {
+        let key = timeline_key(household, wrong);
+        let stored = match timeline.remove(&key) {
+            Some(entry) => Some(entry),
+            None => self
+                .trees()?
+                .timeline
+                .get(key)?
+                .map(|bytes| StoredTimelineEntry::decode(bytes.as_ref()))
+                .transpose()
+                .map_err(|_| Error::Corrupt {
+                    what: "timeline entry",
+                })?,
+        };
+        if let Some(mut entry) = stored {
+            entry.rectified_by = by;
+            timeline.insert(key, entry);
+        }
+        Ok(())
+    }
+
     fn in_batch<'a>(
         &self,
         households: &'a mut HashMap<HouseholdId, StoredHousehold>,

@@ -239,3 +239,170 @@ async fn a_rectified_identity_replaces_the_wrong_one_and_the_log_keeps_both() {
             .any(|f| f.position == rectified.position)
     );
 }
+
+/// A Wmo melding of Henk (the neighbour) on `day`, under `key`.
+fn melding(key: &str, day: (i32, u32, u32)) -> v1::ReceiveWmoMeldingRequest {
+    let on = chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2).expect("a date");
+    v1::ReceiveWmoMeldingRequest {
+        context: Some(v1::WriteContext {
+            idempotency_key: key.into(),
+            source_system: "wmo-backoffice".into(),
+            gemeente_code: scenario::GEMEENTE.into(),
+            persons: vec![v1::PersonRef {
+                bsn: scenario::BUURMAN.bsn.into(),
+                ..Default::default()
+            }],
+            occurred_at: Some(rondom_proto::convert::timestamp(
+                on.and_hms_opt(9, 0, 0).expect("a time").and_utc(),
+            )),
+            case_id: "WMO-REC-1".into(),
+            note: String::new(),
+        }),
+        melding: Some(v1::WmoMeldingOntvangen::default()),
+    }
+}
+
+fn rectify(key: &str, event_id: &str) -> v1::RectifyFactRequest {
+    let mut context = melding(key, (2026, 11, 9)).context.expect("context");
+    context.case_id = "WMO-REC-1".into();
+    v1::RectifyFactRequest {
+        context: Some(context),
+        rectificatie: Some(v1::Rectificatie {
+            event_id: event_id.into(),
+        }),
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_rectified_fact_leaves_the_view_and_the_right_one_takes_its_place() {
+    use rondom_proto::v1::wmo_service_client::WmoServiceClient;
+    let mut hub = TestHub::start().await;
+    let mut wmo = WmoServiceClient::new(
+        hub.client_for(DevClient::BackOffice(rondom_domain::Pillar::Wmo))
+            .await,
+    );
+    // The melding was entered with the wrong day: 2 November instead of 9 November 2026.
+    let wrong = wmo
+        .receive_melding(melding("melding-fout", (2026, 11, 2)))
+        .await
+        .expect("melding")
+        .into_inner();
+    let due = |view: &v1::Household| -> Vec<Option<v1::Date>> {
+        view.deadlines
+            .iter()
+            .filter(|d| d.rule == "WMO-ONDERZOEK")
+            .map(|d| d.due)
+            .collect()
+    };
+    let read = |position: u64| rondom_e2e::by_id(&wrong.household_id, position);
+    let view = hub
+        .law_view(rondom_domain::Pillar::Wmo, read(wrong.position))
+        .await
+        .expect("view");
+    let date = |y, m, d| {
+        Some(v1::Date {
+            year: y,
+            month: m,
+            day: d,
+        })
+    };
+    // Wmo 2.3.2: six weeks.
+    assert_eq!(due(&view), [date(2026, 12, 14)]);
+
+    // Only a fact of this law in this household can be rectified, and only once.
+    let events_before = hub.stream_messages().await;
+    for (key, id) in [
+        (
+            "rec-onbekend",
+            "01a2482a-cee9-701a-933e-751d0124e026".to_owned(),
+        ),
+        ("rec-geen-uuid", "melding".to_owned()),
+    ] {
+        let refused = wmo.rectify_fact(rectify(key, &id)).await.expect_err(key);
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        assert!(
+            refused.message().contains("rectificatie.event_id"),
+            "{refused:?}"
+        );
+    }
+    let jeugd = rondom_proto::v1::jeugd_service_client::JeugdServiceClient::new(
+        hub.client_for(DevClient::BackOffice(rondom_domain::Pillar::Jeugd))
+            .await,
+    )
+    .rectify_fact(rectify("rec-jeugd", &wrong.event_id))
+    .await
+    .expect_err("another law's fact");
+    assert_eq!(jeugd.code(), Code::InvalidArgument, "{jeugd:?}");
+    assert_eq!(hub.stream_messages().await, events_before);
+
+    // Rectified, then entered right: one term, counted from the right day.
+    let rectified = wmo
+        .rectify_fact(rectify("rec-1", &wrong.event_id))
+        .await
+        .expect("rectified")
+        .into_inner();
+    let again = wmo
+        .rectify_fact(rectify("rec-2", &wrong.event_id))
+        .await
+        .expect_err("rectified before");
+    assert_eq!(again.code(), Code::InvalidArgument);
+    let right = wmo
+        .receive_melding(melding("melding-goed", (2026, 11, 9)))
+        .await
+        .expect("the right melding")
+        .into_inner();
+    let view = hub
+        .law_view(rondom_domain::Pillar::Wmo, read(right.position))
+        .await
+        .expect("view");
+    assert_eq!(due(&view), [date(2026, 12, 21)]);
+    assert_eq!(view.trajectories.len(), 1);
+
+    // The timeline keeps the wrong fact, marked; the log keeps every event.
+    let timeline = rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+        hub.client_for(DevClient::BackOffice(rondom_domain::Pillar::Wmo))
+            .await,
+    )
+    .get_timeline(v1::GetTimelineRequest {
+        purpose: v1::Purpose::UitvoeringWmo as i32,
+        oldest_first: true,
+        ..rondom_e2e::timeline(&wrong.household_id, right.position)
+    })
+    .await
+    .expect("timeline")
+    .into_inner();
+    let marked: Vec<(u64, u64)> = timeline
+        .entries
+        .iter()
+        .map(|e| (e.position, e.rectified_by))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (wrong.position, rectified.position),
+            (rectified.position, 0),
+            (right.position, 0)
+        ]
+    );
+    assert_eq!(hub.stream_messages().await, events_before + 2);
+
+    // A rebuild of the read model from the log gives the same view.
+    hub.stop().await;
+    let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
+    rondom_projector::rebuild::rebuild(
+        &hub.jetstream().await,
+        &generations,
+        5,
+        rondom_domain::bylaw::BylawTerms::default().into(),
+        &hub.signer(),
+        false,
+    )
+    .await
+    .expect("rebuild");
+    hub.start_again().await;
+    let rebuilt = hub
+        .law_view(rondom_domain::Pillar::Wmo, read(right.position))
+        .await
+        .expect("view after the rebuild");
+    assert_eq!(rebuilt, view);
+}

@@ -69,6 +69,9 @@ macro_rules! law_service {
             answer_avg_verzoek(AnswerAvgVerzoekRequest)
                 writes ::rondom_domain::catalogue::shared::AVG_VERZOEK_BEANTWOORD,
                 by $crate::shared::answer_avg_verzoek;
+            rectify_fact(RectifyFactRequest)
+                writes ::rondom_domain::catalogue::shared::FEIT_GERECTIFICEERD,
+                by $crate::shared::rectify_fact;
         }
     };
     (

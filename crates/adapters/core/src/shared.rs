@@ -1,6 +1,7 @@
 //! The payload rules of the RPCs every law's service shares: suspend and resume a decision
 //! term (Awb 4:15), extend a decision term and receive a notice of default (Awb 4:14,
-//! 4:17), receive, adjourn and decide an objection (Awb 7:10). Pure: [`crate::law_service`]
+//! 4:17), receive, adjourn and decide an objection (Awb 7:10), a person's request under the
+//! AVG, and the rectification of a wrong fact (AVG art. 16). Pure: [`crate::law_service`]
 //! wires them into each law's service.
 
 use crate::check::Check;
@@ -133,6 +134,24 @@ pub fn extend_avg_verzoek(_: &mut Check, request: v1::ExtendAvgVerzoekRequest) -
 pub fn answer_avg_verzoek(check: &mut Check, request: v1::AnswerAvgVerzoekRequest) -> Option<Body> {
     let antwoord = check.required("antwoord", request.antwoord)?;
     Some(Body::AvgAntwoord(antwoord))
+}
+
+/// `feit_gerectificeerd`: names the wrong fact by its event id; that it is this law's, in
+/// this household, is the writer's to check against the log.
+pub fn rectify_fact(check: &mut Check, request: v1::RectifyFactRequest) -> Option<Body> {
+    let rectificatie = check.required("rectificatie", request.rectificatie)?;
+    if rectificatie
+        .event_id
+        .parse::<rondom_domain::EventId>()
+        .is_err()
+    {
+        check.push(
+            "rectificatie.event_id",
+            "the event id of the wrong fact (a UUID)",
+        );
+        return None;
+    }
+    Some(Body::Rectificatie(rectificatie))
 }
 
 /// A provider's requests in the Wmo and Jeugd pillars (iWmo/iJw 315 and 317): both name the

@@ -127,6 +127,9 @@ const AUDIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// The most toewijzingen of one kind a provider's write looks through in a household.
 const MAX_ASSIGNMENTS: usize = 1_000;
 
+/// Most events of one household the write path reads from the log: a move, a rectification.
+const MAX_HOUSEHOLD_EVENTS: usize = 10_000;
+
 /// Returns the organisation a toewijzing event assigns care to; `None` for a withdrawn one
 /// (iWmo/iJw 301 with RedenWijziging 13), which assigns nothing.
 fn assigned_to(event: &v1::Event) -> Option<&str> {
@@ -323,6 +326,38 @@ impl EventWriter {
         }
     }
 
+    /// Checks that the fact a rectification names is an event of the draft's law in
+    /// `household`, not rectified before: a rectification of nothing is refused, not written.
+    async fn check_rectified(
+        &self,
+        draft: &Draft,
+        household: HouseholdId,
+        event_id: &str,
+    ) -> Result<()> {
+        let events = self
+            .publisher
+            .received_on(
+                &rondom_bus::subject::household_filter(&household),
+                MAX_HOUSEHOLD_EVENTS,
+            )
+            .await?;
+        let rectified = |received: &rondom_bus::ReceivedEvent| match &received.event.body {
+            Some(v1::event::Body::Rectificatie(earlier)) => earlier.event_id == event_id,
+            _ => false,
+        };
+        let wrong = events.iter().any(|received| {
+            received.envelope.id.to_string() == event_id
+                && received.envelope.event_type.pillar == draft.pillar
+        });
+        if wrong && !events.iter().any(rectified) {
+            return Ok(());
+        }
+        Err(Error::Invalid(InvalidInput::single(
+            "rectificatie.event_id",
+            "not a fact of this law in this household that stands",
+        )))
+    }
+
     /// Publishes `draft` and returns where it landed.
     ///
     /// # Errors
@@ -355,6 +390,10 @@ impl EventWriter {
                     .await?
             }
         };
+        if let v1::event::Body::Rectificatie(rectificatie) = &draft.body {
+            self.check_rectified(&draft, place.household, &rectificatie.event_id)
+                .await?;
+        }
         let (envelope, event) = self.event(&draft, &place);
         if let Some(previous) = place.moved_from {
             self.move_out_first(&draft, &envelope, previous).await?;

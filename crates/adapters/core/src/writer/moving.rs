@@ -18,9 +18,6 @@ use rondom_proto::v1;
 use super::{DraftPerson, EventWriter, Placement};
 use crate::error::Result;
 
-/// The most events of a household a move looks through for the person's cases.
-const MAX_EVENTS: usize = 10_000;
-
 impl EventWriter {
     /// Publishes in the household of `place` the events of every case `person` opened in
     /// `previous`, as part of the join `joined`; nothing when `previous` was erased.
@@ -36,7 +33,7 @@ impl EventWriter {
         };
         let events = self
             .publisher
-            .events_on(&household_filter(&previous), MAX_EVENTS)
+            .events_on(&household_filter(&previous), super::MAX_HOUSEHOLD_EVENTS)
             .await?;
         let pseudonym = self
             .pseudonyms
