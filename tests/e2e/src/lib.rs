@@ -385,6 +385,26 @@ impl TestHub {
         )
     }
 
+    /// Rebuilds the read model from the log into its next generation, as `rondom projector
+    /// rebuild` does (offline: a running hub makes it refuse), in batches of `batch_size`.
+    ///
+    /// # Errors
+    /// The rebuild's.
+    pub async fn rebuild(
+        &self,
+        batch_size: usize,
+    ) -> rondom_projector::Result<rondom_projector::rebuild::RebuildReport> {
+        rondom_projector::rebuild::rebuild(
+            &self.jetstream().await,
+            &rondom_projector::Generations::new(self.data_dir().join("projector")),
+            batch_size,
+            rondom_domain::bylaw::BylawTerms::default().into(),
+            &self.signer(),
+            false,
+        )
+        .await
+    }
+
     /// Returns the address the hub serves gRPC on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

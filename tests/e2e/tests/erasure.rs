@@ -122,18 +122,8 @@ async fn an_erased_household_keeps_its_history_but_no_personal_data() {
     // A rebuild from the log replays the erasure too: nothing comes back.
     let mut hub = hub;
     hub.stop().await;
-    let client = rondom_bus::connect(hub.nats.url()).await.expect("nats");
     let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
-    rondom_projector::rebuild::rebuild(
-        &rondom_bus::jetstream(client),
-        &generations,
-        5,
-        rondom_domain::bylaw::BylawTerms::default().into(),
-        &hub.signer(),
-        false,
-    )
-    .await
-    .expect("rebuild");
+    hub.rebuild(5).await.expect("rebuild");
     // The rebuilt read model holds no sealed text of the household at all, not just none
     // that opens.
     {
@@ -482,17 +472,7 @@ async fn signals_racing_the_erasure_leave_nothing_readable_in_the_erased_househo
 
     // A rebuild from this log, racing writes and all, gives the same views.
     hub.stop().await;
-    let client = rondom_bus::connect(hub.nats.url()).await.expect("nats");
-    rondom_projector::rebuild::rebuild(
-        &rondom_bus::jetstream(client),
-        &rondom_projector::Generations::new(hub.data_dir().join("projector")),
-        7,
-        rondom_domain::bylaw::BylawTerms::default().into(),
-        &hub.signer(),
-        false,
-    )
-    .await
-    .expect("rebuild");
+    hub.rebuild(7).await.expect("rebuild");
     hub.start_again().await;
     let (rebuilt_erased, rebuilt_entries, rebuilt_now) = views(&hub).await;
     assert_eq!(rebuilt_erased, erased_view);
@@ -522,18 +502,9 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
 
     // The rebuild is offline: tried while the hub runs (and erases), it refuses and touches
     // nothing, and the erasure goes through.
-    let jetstream = hub.jetstream().await;
-    let signer = hub.signer();
     let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
     let (rebuilt, erased) = tokio::join!(
-        rondom_projector::rebuild::rebuild(
-            &jetstream,
-            &generations,
-            5,
-            rondom_domain::bylaw::BylawTerms::default().into(),
-            &signer,
-            false,
-        ),
+        hub.rebuild(5),
         operator.erase_household(erase(
             &posted.household_id,
             v1::ErasureReason::VerzoekBetrokkene,
@@ -560,16 +531,7 @@ async fn a_rebuild_tried_while_the_hub_erases_refuses_and_the_erasure_stands() {
 
     // Done the right way, hub stopped, the rebuild agrees with what the hub showed.
     hub.stop().await;
-    rondom_projector::rebuild::rebuild(
-        &jetstream,
-        &generations,
-        5,
-        rondom_domain::bylaw::BylawTerms::default().into(),
-        &hub.signer(),
-        false,
-    )
-    .await
-    .expect("rebuild");
+    hub.rebuild(5).await.expect("rebuild");
     hub.start_again().await;
     assert_eq!(view(&hub).await, live);
 }

@@ -388,17 +388,7 @@ async fn a_rectified_fact_leaves_the_view_and_the_right_one_takes_its_place() {
 
     // A rebuild of the read model from the log gives the same view.
     hub.stop().await;
-    let generations = rondom_projector::Generations::new(hub.data_dir().join("projector"));
-    rondom_projector::rebuild::rebuild(
-        &hub.jetstream().await,
-        &generations,
-        5,
-        rondom_domain::bylaw::BylawTerms::default().into(),
-        &hub.signer(),
-        false,
-    )
-    .await
-    .expect("rebuild");
+    hub.rebuild(5).await.expect("rebuild");
     hub.start_again().await;
     let rebuilt = hub
         .law_view(rondom_domain::Pillar::Wmo, read(right.position))

@@ -300,16 +300,7 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
 
     // A rebuild from the log reaches the same pseudonyms.
     hub.stop().await;
-    rondom_projector::rebuild::rebuild(
-        &hub.jetstream().await,
-        &generations,
-        3,
-        Default::default(),
-        &hub.signer(),
-        false,
-    )
-    .await
-    .expect("rebuild");
+    hub.rebuild(3).await.expect("rebuild");
     hub.start_again().await;
     let rebuilt = hub
         .households()
