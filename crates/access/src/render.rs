@@ -100,19 +100,7 @@ pub fn household(
     // the coordinator, a law's case only where a basis opens it.
     let active_pillars = rondom_fold::active_pillars(&stored);
     let trajectories = trajectories(&stored, standing, tally);
-    let deadlines = assess::deadlines(&stored, as_of)
-        .into_iter()
-        .filter(|deadline| {
-            let given = sees(deadline.pillar, NeedToKnow::Pillar);
-            tally.add(
-                standing,
-                (deadline.pillar, false),
-                NeedToKnow::Pillar,
-                given,
-            );
-            given >= Sight::Status
-        })
-        .collect();
+    let deadlines = deadlines(&stored, standing, as_of, tally);
     let risk_flags = if standing.role == Role::Coordinator {
         assess::risk_flags(&stored, as_of)
             .into_iter()
@@ -126,16 +114,7 @@ pub fn household(
         .iter()
         .map(|stored| member(id, key, stored))
         .collect();
-    let open_signals = stored
-        .open_signals
-        .into_iter()
-        .filter(|signal| {
-            let class = class_of(signal.pillar, &signal.kind);
-            let given = crate::disclosure::signal_sight(standing, signal.pillar, class, true);
-            tally.add(standing, (signal.pillar, true), class, given);
-            given >= Sight::Status
-        })
-        .collect();
+    let open_signals = open_signals(stored.open_signals, standing, tally);
     let partners = stored
         .partners
         .into_iter()
@@ -167,6 +146,45 @@ pub fn household(
         aanpak,
         restricted,
     }
+}
+
+/// The open deadlines of the laws the reader sees at least at status, each counted.
+fn deadlines(
+    stored: &StoredHousehold,
+    standing: &Standing,
+    as_of: NaiveDate,
+    tally: &mut Tally,
+) -> Vec<v1::Deadline> {
+    assess::deadlines(stored, as_of)
+        .into_iter()
+        .filter(|deadline| {
+            let given = sight(standing, deadline.pillar, NeedToKnow::Pillar);
+            tally.add(
+                standing,
+                (deadline.pillar, false),
+                NeedToKnow::Pillar,
+                given,
+            );
+            given >= Sight::Status
+        })
+        .collect()
+}
+
+/// The open wijkteam signals the reader sees at least at status, each counted.
+fn open_signals(
+    signals: Vec<v1::OpenSignal>,
+    standing: &Standing,
+    tally: &mut Tally,
+) -> Vec<v1::OpenSignal> {
+    signals
+        .into_iter()
+        .filter(|signal| {
+            let class = class_of(signal.pillar, &signal.kind);
+            let given = crate::disclosure::signal_sight(standing, signal.pillar, class, true);
+            tally.add(standing, (signal.pillar, true), class, given);
+            given >= Sight::Status
+        })
+        .collect()
 }
 
 /// The aanpak in force, for a reader who sees through it.

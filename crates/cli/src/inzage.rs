@@ -84,7 +84,30 @@ fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String
 
 /// The export as a readable page.
 pub(crate) fn html(export: &v1::PersonExport) -> String {
-    let person = table(
+    let person = person(export);
+    let facts = facts(export);
+    let deadlines = deadlines(export);
+    let aanpakken = aanpakken(export);
+    let beperkingen = beperkingen(export);
+    let reads = reads(export);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Inzage: wat Rondom over u bewaart</title>\n</head>\n<body>\n<main>\n\
+         <h1>Wat Rondom over u bewaart</h1>\n\
+         <p>Dit overzicht is gemaakt op uw verzoek (AVG art. 15). Het bevat alleen gegevens \
+         over u, niet over anderen in uw huishouden.</p>\n\
+         <h2>Uw gegevens</h2>\n{person}<h2>Wat er over u is vastgelegd</h2>\n{facts}\
+         <h2>Termijnen in uw zaken</h2>\n{deadlines}\
+         <h2>Gecoördineerde aanpak</h2>\n{aanpakken}\
+         <h2>Bezwaar en beperking</h2>\n{beperkingen}\
+         <h2>Wie uw huishouden inzag, wanneer en waarvoor</h2>\n{reads}\
+         </main>\n</body>\n</html>\n"
+    )
+}
+
+/// The person's identity.
+fn person(export: &v1::PersonExport) -> String {
+    table(
         &["Gegeven", "Waarde"],
         [
             vec!["Naam".into(), export.display_name.clone()],
@@ -97,8 +120,12 @@ pub(crate) fn html(export: &v1::PersonExport) -> String {
             vec!["Huishouden".into(), export.household_id.clone()],
             vec!["Gemaakt op".into(), time_text(export.made_at.as_ref())],
         ],
-    );
-    let facts = table(
+    )
+}
+
+/// Every fact recorded about the person.
+fn facts(export: &v1::PersonExport) -> String {
+    table(
         &["Datum", "Wet", "Wat", "Zaak", "Notitie"],
         export.facts.iter().map(|fact| {
             vec![
@@ -109,8 +136,12 @@ pub(crate) fn html(export: &v1::PersonExport) -> String {
                 fact.summary.clone(),
             ]
         }),
-    );
-    let deadlines = table(
+    )
+}
+
+/// The deadlines in the person's cases.
+fn deadlines(export: &v1::PersonExport) -> String {
+    table(
         &["Termijn", "Artikel", "Zaak", "Uiterlijk", "Stand"],
         export.deadlines.iter().map(|deadline| {
             vec![
@@ -124,8 +155,12 @@ pub(crate) fn html(export: &v1::PersonExport) -> String {
                     .to_owned(),
             ]
         }),
-    );
-    let aanpakken = table(
+    )
+}
+
+/// The coordinated approaches the person is part of.
+fn aanpakken(export: &v1::PersonExport) -> String {
+    table(
         &["Aanpak", "Wetten", "Grondslag", "Ingetrokken"],
         export.aanpakken.iter().map(|aanpak| {
             let wetten: Vec<&str> = aanpak.wetten.iter().map(|&wet| pillar_name(wet)).collect();
@@ -146,8 +181,12 @@ pub(crate) fn html(export: &v1::PersonExport) -> String {
                 .to_owned(),
             ]
         }),
-    );
-    let beperkingen = table(
+    )
+}
+
+/// The person's objections and restrictions.
+fn beperkingen(export: &v1::PersonExport) -> String {
+    table(
         &["Soort", "Staat nog"],
         export.beperkingen.iter().map(|beperking| {
             vec![
@@ -160,8 +199,12 @@ pub(crate) fn html(export: &v1::PersonExport) -> String {
                 .to_owned(),
             ]
         }),
-    );
-    let reads = table(
+    )
+}
+
+/// Every read of the household, from the audit log.
+fn reads(export: &v1::PersonExport) -> String {
+    table(
         &[
             "Wanneer",
             "Wie",
@@ -184,19 +227,6 @@ pub(crate) fn html(export: &v1::PersonExport) -> String {
                 disclosed_text(&record.disclosed),
             ]
         }),
-    );
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>Inzage: wat Rondom over u bewaart</title>\n</head>\n<body>\n<main>\n\
-         <h1>Wat Rondom over u bewaart</h1>\n\
-         <p>Dit overzicht is gemaakt op uw verzoek (AVG art. 15). Het bevat alleen gegevens \
-         over u, niet over anderen in uw huishouden.</p>\n\
-         <h2>Uw gegevens</h2>\n{person}<h2>Wat er over u is vastgelegd</h2>\n{facts}\
-         <h2>Termijnen in uw zaken</h2>\n{deadlines}\
-         <h2>Gecoördineerde aanpak</h2>\n{aanpakken}\
-         <h2>Bezwaar en beperking</h2>\n{beperkingen}\
-         <h2>Wie uw huishouden inzag, wanneer en waarvoor</h2>\n{reads}\
-         </main>\n</body>\n</html>\n"
     )
 }
 

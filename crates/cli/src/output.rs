@@ -303,6 +303,11 @@ fn household_summary(household: &v1::Household) {
             erasure.position
         );
     }
+    household_regie(household);
+}
+
+/// Who coordinates the household and on what: regisseur, plan, aanpak, restriction, flags.
+fn household_regie(household: &v1::Household) {
     match &household.regisseur {
         Some(regisseur) => say!(
             "regisseur       {} ({})",

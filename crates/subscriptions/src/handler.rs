@@ -25,6 +25,7 @@ use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
 use rondom_domain::access::{Basis, Sight, Standing};
 use rondom_domain::catalogue::NeedToKnow;
+use rondom_fold::model::StoredHousehold;
 use rondom_projector::ReadSide;
 use rondom_proto::status;
 use rondom_proto::v1;
@@ -360,6 +361,40 @@ impl Session {
         seen: &mut Seen,
         out: &mpsc::Sender<Result<v1::Delivery, Status>>,
     ) -> Result<Option<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
+        let Some((message, position)) = self.fresh(message, seen).await? else {
+            return Ok(None);
+        };
+        // The view must include this event before it can say who may see it.
+        self.applied(position, out).await?;
+        let Some(received) = self.decode(position, &message) else {
+            self.settle(message).await;
+            return Ok(None);
+        };
+        let stored = self
+            .read
+            .model
+            .household(&received.envelope.subject)
+            .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
+        let Some(stored) = stored else {
+            self.settle(message).await;
+            return Ok(None);
+        };
+        match self.disclose(&received, &stored, position, seen).await? {
+            Some(delivery) => Ok(Some((delivery, self.durable.then_some(message)))),
+            None => {
+                self.settle(message).await;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The message with its stream position when it is new to this subscription; `None`
+    /// when the partner holds it or has it already.
+    async fn fresh(
+        &self,
+        message: jetstream::Message,
+        seen: &Seen,
+    ) -> Result<Option<(jetstream::Message, u64)>, Option<Status>> {
         let info = message
             .info()
             .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?;
@@ -380,22 +415,19 @@ impl Session {
             self.settle(message).await;
             return Ok(None);
         }
-        // The view must include this event before it can say who may see it.
-        self.applied(position, out).await?;
-        let Some(received) = self.decode(position, &message) else {
-            self.settle(message).await;
-            return Ok(None);
-        };
+        Ok(Some((message, position)))
+    }
+
+    /// What this partner may be sent of one event, its disclosure on record first; `None`
+    /// when it may see nothing of it.
+    async fn disclose(
+        &self,
+        received: &ReceivedEvent,
+        stored: &StoredHousehold,
+        position: u64,
+        seen: &mut Seen,
+    ) -> Result<Option<v1::Delivery>, Option<Status>> {
         let household = received.envelope.subject;
-        let stored = self
-            .read
-            .model
-            .household(&household)
-            .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
-        let Some(stored) = stored else {
-            self.settle(message).await;
-            return Ok(None);
-        };
         let reader = Reader {
             client: &self.client,
             on_behalf_of: &self.on_behalf_of,
@@ -409,7 +441,7 @@ impl Session {
             .find(|person| person.primary)
             .map_or("", |person| person.pseudonym.as_str());
         let standing = reader.standing_about(
-            &stored,
+            stored,
             position,
             received.event.pillar,
             &received.event.case_id,
@@ -423,7 +455,6 @@ impl Session {
         );
         let sight = standing.sight_of(pillar, class, signal);
         if sight == Sight::Nothing {
-            self.settle(message).await;
             return Ok(None);
         }
         let key = if sight == Sight::Full {
@@ -451,15 +482,15 @@ impl Session {
             .await
             .map_err(Some)?;
         }
-        let mut delivery = delivery(&received, &household, &standing, class, sight, key.as_ref());
+        let mut delivery = delivery(received, &household, &standing, class, sight, key.as_ref());
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
-        if let Some(persons) = reader.persons_for(&stored, &standing) {
+        if let Some(persons) = reader.persons_for(stored, &standing) {
             delivery
                 .persons
                 .retain(|person| persons.contains(&person.pseudonym));
         }
-        Ok(Some((delivery, self.durable.then_some(message))))
+        Ok(Some(delivery))
     }
 
     /// Decodes the event at `position`; `None` for a malformed message or one this hub did
