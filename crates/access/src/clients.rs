@@ -97,6 +97,9 @@ pub enum AuthError {
     Expired(String),
     #[error("the token of client {0} was revoked")]
     Revoked(String),
+    /// An identity provider's token that was not taken, and why.
+    #[error("{0}")]
+    Token(String),
 }
 
 /// The clients file is wrong.
@@ -305,7 +308,8 @@ pub fn new_token() -> (String, String) {
     (token, hash)
 }
 
-fn rand_bytes() -> [u8; 32] {
+/// 32 bytes from the OS's random source, for tokens and secrets.
+pub fn rand_bytes() -> [u8; 32] {
     // UUIDv4s come from the OS's random source; two make 244 random bits, ample for a token.
     let mut bytes = [0u8; 32];
     bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());

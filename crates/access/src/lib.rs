@@ -13,6 +13,7 @@
 //! - [`read_request`] — what a read states (purpose, on-behalf-of, audit query), checked
 //! - [`disclosure`] — what a reader may see: its standing, the facts it may know, its sight
 //! - [`render`] — views, timeline entries and deliveries filled from what the reader may see
+//! - [`idp`] — the gemeente's identity provider: staff members' own tokens (OpenID Connect)
 //! - [`dev_clients`] — development credentials `rondom up` writes when given no clients file
 //! - [`mod@serve`] — [`GrpcServices`] and [`serve()`], with health and reflection (v1 and v1alpha)
 //!
@@ -32,6 +33,7 @@ pub mod audit;
 pub mod auth;
 pub mod clients;
 pub mod dev_clients;
+pub mod idp;
 pub mod disclosure;
 pub mod live_clients;
 pub mod read_request;

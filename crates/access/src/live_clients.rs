@@ -3,6 +3,9 @@
 //! effect without a restart: new calls with that token are refused, and what it holds open (a
 //! partner's subscription) ends. A file that became wrong is not taken: the clients before it
 //! stay in force and the error is logged until the file is right again.
+//!
+//! Staff members call with their own access token from the gemeente's identity provider
+//! ([`crate::idp`]) where one is configured: [`LiveClients::authenticate`] takes both.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +15,8 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio_util::task::AbortOnDropHandle;
 
-use crate::clients::{AuthError, Clients};
+use crate::clients::{AuthError, Client, Clients, token_hash};
+use crate::idp::{IdentityProvider, TokenError, looks_like_jwt};
 
 /// How often the clients file is looked at.
 const EVERY: Duration = Duration::from_secs(1);
@@ -23,6 +27,8 @@ pub struct LiveClients {
     current: watch::Receiver<Arc<Clients>>,
     /// Stops reading the file once the last handle is gone.
     _reloading: Option<Arc<AbortOnDropHandle<()>>>,
+    /// The identity provider whose access tokens are taken too.
+    idp: Option<Arc<IdentityProvider>>,
 }
 
 impl From<Clients> for LiveClients {
@@ -32,6 +38,7 @@ impl From<Clients> for LiveClients {
         Self {
             current,
             _reloading: None,
+            idp: None,
         }
     }
 }
@@ -50,7 +57,53 @@ impl LiveClients {
         Ok(Self {
             current,
             _reloading: Some(Arc::new(AbortOnDropHandle::new(reloading))),
+            idp: None,
         })
+    }
+
+    /// Takes the access tokens of `idp` as well (staff members calling as themselves).
+    #[must_use]
+    pub fn with_identity_provider(mut self, idp: Arc<IdentityProvider>) -> Self {
+        self.idp = Some(idp);
+        self
+    }
+
+    /// Authenticates `token`: a client of the file, or a staff member's access token from
+    /// the identity provider. Returns the client and what tells when the token ends.
+    ///
+    /// # Errors
+    /// [`AuthError`] for no token, or one neither knows.
+    pub fn authenticate(
+        &self,
+        token: Option<&str>,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(Client, Credentials), AuthError> {
+        let clients = self.current();
+        match (clients.authenticate(token, now), &self.idp, token) {
+            (Ok(client), _, token) => Ok((
+                client.clone(),
+                self.credentials(token_hash(token.unwrap_or_default())),
+            )),
+            (Err(AuthError::Unknown), Some(idp), Some(token)) if looks_like_jwt(token) => {
+                match idp.client(token) {
+                    Ok(client) => {
+                        let mut credentials = self.credentials(token_hash(token));
+                        credentials.until = Some(client.expires_at.unwrap_or(now));
+                        Ok((client, credentials))
+                    }
+                    Err(err) => {
+                        if matches!(err, TokenError::UnknownKey(_)) {
+                            // The provider may have rolled its keys over: fetch them (at most
+                            // every half minute) so the next call with such a token is taken.
+                            let idp = idp.clone();
+                            tokio::spawn(async move { idp.refresh_keys().await });
+                        }
+                        Err(AuthError::Token(err.to_string()))
+                    }
+                }
+            }
+            (Err(err), _, _) => Err(err),
+        }
     }
 
     /// Returns the clients in force now.
@@ -63,6 +116,7 @@ impl LiveClients {
         Credentials {
             clients: self.current.clone(),
             token,
+            until: None,
         }
     }
 }
@@ -112,6 +166,8 @@ async fn follow(path: PathBuf, mut last: String, sender: watch::Sender<Arc<Clien
 pub struct Credentials {
     clients: watch::Receiver<Arc<Clients>>,
     token: [u8; 32],
+    /// An identity provider's token: valid until it expires, whatever the clients file says.
+    until: Option<chrono::DateTime<Utc>>,
 }
 
 /// The same credentials: the same token.
@@ -127,6 +183,10 @@ impl Credentials {
     /// Resolves once the token is no longer valid, saying why: revoked or removed in the
     /// clients file, or expired.
     pub async fn invalidated(&mut self) -> AuthError {
+        if let Some(until) = self.until {
+            tokio::time::sleep((until - Utc::now()).to_std().unwrap_or_default()).await;
+            return AuthError::Token("the identity provider's token has expired".into());
+        }
         loop {
             let expires_at = {
                 let clients = self.clients.borrow_and_update();

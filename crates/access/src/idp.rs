@@ -1,0 +1,289 @@
+//! The gemeente's identity provider (OpenID Connect): its published configuration and signing
+//! keys, and the check of the tokens it signs. A staff member's access token (a JWT) is a
+//! bearer token on gRPC like a client's; the regiewerkplek checks the id token of a sign-in
+//! with the same keys. Who the staff member is comes from claims whose names the gemeente
+//! configures: a staff id, the gemeente(s) they serve and their role.
+
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rondom_domain::GemeenteCode;
+use rondom_domain::access::Role;
+use serde::Deserialize;
+use sha2::Digest as _;
+
+use crate::clients::Client;
+
+/// The claims that say who a staff member is; their names differ per identity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    /// The staff id (an employee id, not a name): the audit log and regisseur sight follow it.
+    pub staff_id: String,
+    /// The CBS codes of the gemeenten they serve: a string or a list of strings.
+    pub gemeenten: String,
+    /// `coordinator` or `operator`; people hold no other role.
+    pub role: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        Self {
+            staff_id: "staff_id".into(),
+            gemeenten: "gemeenten".into(),
+            role: "rondom_role".into(),
+        }
+    }
+}
+
+/// The identity provider as configured.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdpSettings {
+    /// The issuer URL, exactly as it names itself (`iss`).
+    pub issuer: String,
+    /// This hub's client id at the provider: the audience of id tokens.
+    pub client_id: String,
+    pub client_secret: String,
+    /// The audience the provider writes in access tokens for Rondom's API.
+    pub audience: String,
+    pub claims: ClaimNames,
+}
+
+impl std::fmt::Debug for IdpSettings {
+    /// Leaves the secret out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("audience", &self.audience)
+            .field("claims", &self.claims)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the provider publishes at `/.well-known/openid-configuration`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+}
+
+/// Why a token was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is not signed by the identity provider, or not for Rondom: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+    #[error("the identity provider's key {0:?} is not known (yet)")]
+    UnknownKey(String),
+    #[error("claim {0} is missing or wrong: {1}")]
+    Claim(String, String),
+}
+
+/// The provider, its configuration and signing keys.
+#[derive(Debug)]
+pub struct IdentityProvider {
+    pub settings: IdpSettings,
+    pub metadata: Metadata,
+    keys: RwLock<JwkSet>,
+    fetched: RwLock<Instant>,
+    http: reqwest::Client,
+}
+
+/// Keys are fetched again at most this often when a token names one not seen yet.
+const REFETCH_AFTER: Duration = Duration::from_secs(30);
+
+impl IdentityProvider {
+    /// Reads the provider's configuration and keys.
+    ///
+    /// # Errors
+    /// When the provider cannot be reached, or names another issuer than configured.
+    pub async fn discover(settings: IdpSettings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("cannot build the HTTP client for the identity provider")?;
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            settings.issuer.trim_end_matches('/')
+        );
+        let metadata: Metadata = get_json(&http, &url).await?;
+        anyhow::ensure!(
+            metadata.issuer == settings.issuer,
+            "the identity provider at {url} calls itself {:?}, not the configured issuer {:?}",
+            metadata.issuer,
+            settings.issuer
+        );
+        let keys: JwkSet = get_json(&http, &metadata.jwks_uri).await?;
+        Ok(Self {
+            settings,
+            metadata,
+            keys: RwLock::new(keys),
+            fetched: RwLock::new(Instant::now()),
+            http,
+        })
+    }
+
+    /// The HTTP client the provider is reached with (the token endpoint).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Fetches the keys again when a token named one not seen and the last fetch is old
+    /// enough: a provider rolls its keys over by publishing the new one first.
+    pub async fn refresh_keys(&self) {
+        if self.fetched.read().expect("keys lock").elapsed() < REFETCH_AFTER {
+            return;
+        }
+        *self.fetched.write().expect("keys lock") = Instant::now();
+        match get_json::<JwkSet>(&self.http, &self.metadata.jwks_uri).await {
+            Ok(keys) => *self.keys.write().expect("keys lock") = keys,
+            Err(err) => tracing::warn!(error = %err, "cannot fetch the identity provider's keys"),
+        }
+    }
+
+    /// Checks a staff member's access token (signature, issuer, audience, expiry) and returns
+    /// the client it makes them.
+    ///
+    /// # Errors
+    /// [`TokenError`] for a token that is not good.
+    pub fn client(&self, token: &str) -> Result<Client, TokenError> {
+        let claims = self.verify(token, &self.settings.audience)?;
+        self.staff(&claims)
+    }
+
+    /// Checks a token signed by the provider for `audience` and returns its claims.
+    ///
+    /// # Errors
+    /// [`TokenError`] for a token that is not good.
+    pub fn verify(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, TokenError> {
+        let header = jsonwebtoken::decode_header(token)?;
+        let kid = header.kid.unwrap_or_default();
+        let key = {
+            let keys = self.keys.read().expect("keys lock");
+            let jwk = keys
+                .find(&kid)
+                .ok_or_else(|| TokenError::UnknownKey(kid.clone()))?;
+            DecodingKey::from_jwk(jwk)?
+        };
+        // The algorithm is the key's, never the token's say-so.
+        let algorithm = match header.alg {
+            alg @ (Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::ES256
+            | Algorithm::ES384
+            | Algorithm::EdDSA) => alg,
+            other => {
+                return Err(TokenError::Claim(
+                    "alg".into(),
+                    format!("{other:?} is not an asymmetric signature"),
+                ));
+            }
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&self.settings.issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.leeway = 30;
+        let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            token,
+            &key,
+            &validation,
+        )?;
+        Ok(data.claims)
+    }
+
+    /// The client a staff member's claims make.
+    ///
+    /// # Errors
+    /// [`TokenError::Claim`] for a missing or wrong staff id, gemeente or role.
+    pub fn staff(
+        &self,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Client, TokenError> {
+        let names = &self.settings.claims;
+        let wrong = |name: &str, why: &str| TokenError::Claim(name.to_owned(), why.to_owned());
+        let staff_id = claims
+            .get(&names.staff_id)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| wrong(&names.staff_id, "no staff id"))?;
+        rondom_domain::code::check_staff_id(staff_id).map_err(|why| wrong(&names.staff_id, why))?;
+        let role = match claims.get(&names.role).and_then(serde_json::Value::as_str) {
+            Some("coordinator") => Role::Coordinator,
+            Some("operator") => Role::Operator,
+            _ => return Err(wrong(&names.role, "staff are coordinator or operator")),
+        };
+        let gemeenten = match claims.get(&names.gemeenten) {
+            Some(serde_json::Value::String(one)) => vec![one.as_str()],
+            Some(serde_json::Value::Array(many)) => {
+                many.iter().filter_map(serde_json::Value::as_str).collect()
+            }
+            _ => Vec::new(),
+        };
+        let gemeenten = gemeenten
+            .into_iter()
+            .map(|code| code.parse::<GemeenteCode>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| wrong(&names.gemeenten, &err.to_string()))?;
+        if role == Role::Coordinator && gemeenten.is_empty() {
+            return Err(wrong(&names.gemeenten, "a coordinator serves a gemeente"));
+        }
+        let expires_at = claims
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|exp| DateTime::<Utc>::from_timestamp(exp, 0));
+        Ok(Client {
+            id: client_id(staff_id),
+            role,
+            organisatie: None,
+            gemeenten,
+            staff_id: Some(staff_id.to_owned()),
+            expires_at,
+        })
+    }
+}
+
+/// The client id a staff member is known by in the audit log: their staff id where it can
+/// be a subject token (lower case, digits, '-' and '_'), otherwise a stable digest of it.
+fn client_id(staff_id: &str) -> String {
+    if rondom_bus::audit::is_subject_token(staff_id) {
+        staff_id.to_owned()
+    } else {
+        let digest = hex::encode(sha2::Sha256::digest(staff_id.as_bytes()));
+        format!("staff-{}", &digest[..16])
+    }
+}
+
+/// Whether `token` has a JWT's shape: three base64url parts.
+pub fn looks_like_jwt(token: &str) -> bool {
+    token.split('.').count() == 3
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+) -> anyhow::Result<T> {
+    http.get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .with_context(|| format!("cannot reach the identity provider at {url}"))?
+        .json()
+        .await
+        .with_context(|| format!("the identity provider's answer at {url} is not what OpenID Connect says"))
+}

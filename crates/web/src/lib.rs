@@ -1,0 +1,146 @@
+//! The regiewerkplek: the coordinators' workspace in the browser, served by the hub.
+//!
+//! Pages are written in Dutch on the server and work without JavaScript. Every page reads and
+//! writes through the hub's own gRPC services, called with the signed-in staff member's bearer
+//! token: the auth layer, need-to-know, purposes and the audit log are the same code as for any
+//! other client, so there is one place that decides what a reader sees
+//! (`docs/regiewerkplek.md`).
+//!
+//! - [`session`]: who is signed in, their CSRF token, idle and absolute time-outs.
+//! - [`signin`]: signing in, through the gemeente's identity provider ([`oidc`]) or, without
+//!   one, with the development accounts.
+//! - [`hub`]: the gRPC calls, each under the session's token.
+//! - [`pages`]: one module per page; [`layout`] the frame every page shares.
+//! - [`security`]: the headers every answer carries.
+//! - [`assets`]: the NL Design System style sheets, served by the hub itself.
+
+pub mod assets;
+mod hub;
+mod layout;
+pub mod oidc;
+mod pages;
+mod security;
+pub mod session;
+mod signin;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+pub use hub::Hub;
+pub use oidc::OidcSettings;
+
+/// A development account: a coordinator client of `rondom up` without an identity provider.
+#[derive(Clone)]
+pub struct DevAccount {
+    /// What the sign-in page calls it, e.g. "Regisseur mw-0412 (gemeente 0363)".
+    pub label: String,
+    /// The development client's bearer token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for DevAccount {
+    /// Leaves the token out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevAccount")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How staff sign in.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// Through the gemeente's identity provider (OpenID Connect).
+    Oidc(OidcSettings),
+    /// Without an identity provider: the development accounts, clearly marked.
+    Development(Vec<DevAccount>),
+}
+
+/// What the regiewerkplek needs besides its listener and the hub.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub sign_in: SignIn,
+    /// The pages are reached over TLS (directly or behind a proxy that terminates it): the
+    /// session cookie is `Secure` and carries the `__Host-` prefix.
+    pub secure: bool,
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute_timeout: Duration,
+    /// The folder that holds the npm packages `@utrecht/component-library-css` and
+    /// `@utrecht/design-tokens` (`make tools` installs them in `.tools/web/node_modules`).
+    pub assets: std::path::PathBuf,
+}
+
+impl WebSettings {
+    /// Fifteen minutes idle, eight hours in all: a working day, and a screen left alone
+    /// does not stay open.
+    pub const IDLE: Duration = Duration::from_secs(15 * 60);
+    pub const ABSOLUTE: Duration = Duration::from_secs(8 * 60 * 60);
+}
+
+/// Everything a page handler reaches.
+#[derive(Debug)]
+struct App {
+    hub: Hub,
+    sessions: session::Sessions,
+    sign_in: signin::SignInState,
+    assets: assets::Assets,
+    secure: bool,
+}
+
+type State = axum::extract::State<Arc<App>>;
+
+/// Serves the regiewerkplek on `listener` until `shutdown` resolves.
+///
+/// # Errors
+/// When the identity provider cannot be reached at start, or serving fails.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Hub,
+    settings: WebSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = Arc::new(App {
+        hub,
+        sessions: session::Sessions::new(settings.idle_timeout, settings.absolute_timeout),
+        sign_in: signin::SignInState::start(settings.sign_in).await?,
+        assets: assets::Assets::load(&settings.assets),
+        secure: settings.secure,
+    });
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "regiewerkplek serving");
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the regiewerkplek failed")
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/aanmelden", get(signin::show))
+        .route("/aanmelden/ontwikkeling", post(signin::development))
+        .route("/aanmelden/start", get(signin::start))
+        .route("/aanmelden/terug", get(signin::callback))
+        .route("/afmelden", post(signin::sign_out))
+        .route("/werklijst", get(pages::worklist::show))
+        .route("/zoeken", get(pages::search::form).post(pages::search::find))
+        .route("/huishoudens/{id}", get(pages::household::show))
+        .route("/huishoudens/{id}/tijdlijn", get(pages::timeline::show))
+        .route("/huishoudens/{id}/regie/{action}", post(pages::regie::act))
+        .route("/wat-ik-las", get(pages::reads::show))
+        .route("/static/{file}", get(assets::serve))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            security::headers,
+        ))
+        .with_state(app)
+}

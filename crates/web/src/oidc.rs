@@ -1,0 +1,262 @@
+//! Signing in at the gemeente's identity provider: the authorization code flow with PKCE
+//! (S256), a `state` that ties the answer to this browser's request and a `nonce` that ties
+//! the id token to it. The provider's tokens are checked by [`rondom_access::idp`], the same
+//! code that takes a staff member's access token on gRPC.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rondom_access::idp::{IdentityProvider, IdpSettings};
+use rondom_domain::access::Role;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::session::{Staff, random_id};
+
+/// The identity provider and where it sends the browser back to.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub idp: IdpSettings,
+    /// This hub's `/aanmelden/terug` as the browser reaches it, registered at the provider.
+    pub redirect_url: String,
+    /// Where the provider sends the browser after signing out (registered there too).
+    pub post_logout_url: String,
+}
+
+/// A sign-in begun and not yet back: its PKCE verifier and nonce, by `state`.
+#[derive(Debug)]
+struct Pending {
+    verifier: String,
+    nonce: String,
+    begun: Instant,
+}
+
+/// A sign-in that does not come back within this long is forgotten.
+const PENDING_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// Sign-ins through one identity provider.
+#[derive(Debug)]
+pub(crate) struct Login {
+    pub(crate) provider: Arc<IdentityProvider>,
+    settings: OidcSettings,
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    id_token: String,
+}
+
+impl Login {
+    pub(crate) fn new(provider: Arc<IdentityProvider>, settings: OidcSettings) -> Self {
+        Self {
+            provider,
+            settings,
+            pending: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The origin of the provider (for the Content-Security-Policy's form-action).
+    pub(crate) fn origin(&self) -> String {
+        origin(&self.provider.metadata.authorization_endpoint)
+    }
+
+    /// Begins a sign-in: the provider's authorization URL to send the browser to.
+    pub(crate) fn begin(&self) -> String {
+        let state = random_id();
+        let nonce = random_id();
+        let verifier = random_id();
+        let challenge = challenge(&verifier);
+        let now = Instant::now();
+        {
+            let mut pending = self.pending.lock().expect("pending lock");
+            pending.retain(|_, begun| now.duration_since(begun.begun) < PENDING_FOR);
+            pending.insert(
+                state.clone(),
+                Pending {
+                    verifier,
+                    nonce: nonce.clone(),
+                    begun: now,
+                },
+            );
+        }
+        let query = [
+            ("response_type", "code"),
+            ("client_id", self.settings.idp.client_id.as_str()),
+            ("redirect_uri", self.settings.redirect_url.as_str()),
+            ("scope", "openid"),
+            ("state", state.as_str()),
+            ("nonce", nonce.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("resource", self.settings.idp.audience.as_str()),
+        ];
+        format!(
+            "{}?{}",
+            self.provider.metadata.authorization_endpoint,
+            encode(&query)
+        )
+    }
+
+    /// Finishes a sign-in the provider sent back with `code` for `state`.
+    ///
+    /// # Errors
+    /// A sentence for the sign-in page: an unknown or old state, a refused code, a token that
+    /// is not good, or a staff member who is not a coordinator.
+    pub(crate) async fn finish(&self, state: &str, code: &str) -> Result<Staff, String> {
+        let pending = self
+            .pending
+            .lock()
+            .expect("pending lock")
+            .remove(state)
+            .filter(|pending| pending.begun.elapsed() < PENDING_FOR)
+            .ok_or("Deze aanmelding is verlopen of niet hier begonnen. Meld u opnieuw aan.")?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", self.settings.redirect_url.as_str()),
+            ("code_verifier", pending.verifier.as_str()),
+            ("resource", self.settings.idp.audience.as_str()),
+        ];
+        let answer: TokenAnswer = self
+            .provider
+            .http()
+            .post(&self.provider.metadata.token_endpoint)
+            .basic_auth(
+                &self.settings.idp.client_id,
+                Some(&self.settings.idp.client_secret),
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&form))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|err| {
+                tracing::warn!(error = %err, "the identity provider refused the code");
+                "De identiteitsprovider weigerde de aanmelding. Probeer het opnieuw."
+            })?
+            .json()
+            .await
+            .map_err(|_| "De identiteitsprovider gaf een onbekend antwoord.")?;
+        self.staff(&answer, &pending.nonce).map_err(|err| {
+            tracing::warn!(error = %err, "a sign-in's tokens were not taken");
+            format!("Aanmelden lukte niet: {err}")
+        })
+    }
+
+    /// The staff member the provider's tokens name, after checking both.
+    fn staff(&self, answer: &TokenAnswer, nonce: &str) -> anyhow::Result<Staff> {
+        let id = self
+            .provider
+            .verify(&answer.id_token, &self.settings.idp.client_id)?;
+        anyhow::ensure!(
+            id.get("nonce").and_then(serde_json::Value::as_str) == Some(nonce),
+            "the id token is not of this sign-in (nonce)"
+        );
+        // The access token is what the hub will see on every call: it must make a
+        // coordinator, the same person as the id token.
+        let client = self.provider.client(&answer.access_token)?;
+        anyhow::ensure!(
+            client.role == Role::Coordinator,
+            "de regiewerkplek is voor coördinatoren"
+        );
+        let subject = |claims: &serde_json::Map<String, serde_json::Value>| {
+            claims
+                .get("sub")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let access = self
+            .provider
+            .verify(&answer.access_token, &self.settings.idp.audience)?;
+        anyhow::ensure!(
+            subject(&id).is_some() && subject(&id) == subject(&access),
+            "the id token and the access token name different people"
+        );
+        let staff_id = client.staff_id.unwrap_or_default();
+        Ok(Staff {
+            name: staff_id.clone(),
+            staff_id,
+            token: answer.access_token.clone(),
+            id_token: Some(answer.id_token.clone()),
+        })
+    }
+
+    /// Where to send the browser to sign out at the provider too, when it offers that.
+    pub(crate) fn sign_out_url(&self, id_token: Option<&str>) -> Option<String> {
+        let endpoint = self.provider.metadata.end_session_endpoint.as_deref()?;
+        let mut query = vec![
+            ("client_id", self.settings.idp.client_id.as_str()),
+            (
+                "post_logout_redirect_uri",
+                self.settings.post_logout_url.as_str(),
+            ),
+        ];
+        if let Some(token) = id_token {
+            query.push(("id_token_hint", token));
+        }
+        Some(format!("{endpoint}?{}", encode(&query)))
+    }
+}
+
+/// The PKCE S256 challenge of `verifier` (RFC 7636 section 4.2).
+fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// `scheme://host[:port]` of `url`.
+fn origin(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
+/// `application/x-www-form-urlencoded`, as a query string and a form body both are.
+fn encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{}={}", escape(key), escape(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_encoded_and_origins_found() {
+        assert_eq!(
+            encode(&[("redirect_uri", "http://127.0.0.1:8080/a b"), ("x", "é")]),
+            "redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fa%20b&x=%C3%A9"
+        );
+        assert_eq!(
+            origin("https://login.example.nl:8443/auth?x=1"),
+            "https://login.example.nl:8443"
+        );
+    }
+
+    #[test]
+    fn the_pkce_challenge_is_the_sha256_of_the_verifier() {
+        // RFC 7636, appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(challenge(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+}

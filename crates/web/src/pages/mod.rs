@@ -1,0 +1,114 @@
+//! The pages, one module each, and what they share: the signed-in check, a refused call
+//! turned into a page a coordinator understands, and Dutch words for the hub's codes.
+
+pub(crate) mod household;
+pub(crate) mod reads;
+pub(crate) mod regie;
+pub(crate) mod search;
+pub(crate) mod timeline;
+pub(crate) mod words;
+pub(crate) mod worklist;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use tonic::Code;
+use tonic_types::StatusExt as _;
+
+use crate::layout::{alert, page};
+use crate::session::Session;
+pub(crate) use crate::signin::to_sign_in;
+use crate::signin::current;
+use crate::{App, State};
+
+/// `GET /`.
+pub(crate) async fn home(axum::extract::State(app): State, headers: HeaderMap) -> Response {
+    match current(&app, &headers) {
+        Some(_) => Redirect::to("/werklijst").into_response(),
+        None => to_sign_in(),
+    }
+}
+
+/// Any other path.
+pub(crate) async fn not_found(axum::extract::State(app): State, headers: HeaderMap) -> Response {
+    let session = current(&app, &headers).map(|(_, session)| session);
+    let body = html! { p class="utrecht-paragraph" { "Deze pagina bestaat niet." } };
+    (
+        StatusCode::NOT_FOUND,
+        page(&app, session.as_ref(), "Niet gevonden", body),
+    )
+        .into_response()
+}
+
+/// The signed-in session with its id; `None` sends the browser to sign in
+/// ([`to_sign_in`]).
+pub(crate) fn signed_in(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
+    current(app, headers)
+}
+
+/// A form posted without this session's CSRF token: nothing changed.
+pub(crate) fn forbidden_form(app: &App, session: &Session) -> Response {
+    let body = alert(
+        "error",
+        "Dit formulier is verlopen of kwam niet van deze werkplek. Er is niets gewijzigd; open de pagina opnieuw.",
+    );
+    (
+        StatusCode::FORBIDDEN,
+        page(app, Some(session), "Formulier geweigerd", body),
+    )
+        .into_response()
+}
+
+/// A call the hub refused, as a page: a token it no longer takes ends the session.
+pub(crate) fn refused(app: &App, id: &str, session: &Session, status: &tonic::Status) -> Response {
+    let (code, title, message) = match status.code() {
+        Code::Unauthenticated => {
+            app.sessions.close(id);
+            return Redirect::to("/aanmelden?fout=1").into_response();
+        }
+        Code::PermissionDenied => (
+            StatusCode::FORBIDDEN,
+            "Geen toegang",
+            "U mag dit niet inzien of doen.",
+        ),
+        Code::NotFound => (
+            StatusCode::NOT_FOUND,
+            "Niet gevonden",
+            "Dit huishouden is niet gevonden, of u werkt er niet mee.",
+        ),
+        Code::InvalidArgument => (
+            StatusCode::BAD_REQUEST,
+            "Niet verwerkt",
+            "De hub nam dit niet aan; er is niets gewijzigd.",
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Even niet bereikbaar",
+            "De hub is nu niet bereikbaar. Probeer het zo opnieuw.",
+        ),
+    };
+    let body = html! {
+        (alert("error", message))
+        (violations(status))
+    };
+    (code, page(app, Some(session), title, body)).into_response()
+}
+
+/// The fields a refusal names, with the reason for each.
+pub(crate) fn violations(status: &tonic::Status) -> maud::Markup {
+    let violations = status
+        .get_details_bad_request()
+        .map(|bad| bad.field_violations)
+        .unwrap_or_default();
+    html! {
+        @if !violations.is_empty() {
+            ul class="utrecht-unordered-list" {
+                @for violation in &violations {
+                    li class="utrecht-unordered-list__item" {
+                        code class="utrecht-code" { (violation.field) } ": " (violation.description)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `GET /wat-ik-las`: what the audit log holds of the signed-in staff member: every
+//! household they read or wrote, when, for what purpose, what was disclosed and on which
+//! legal basis. From `AuditService/ListOwnRecords`, which answers only about the caller.
+
+use axum::extract::Query;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use rondom_proto::v1;
+use serde::Deserialize;
+
+use super::{to_sign_in, refused, signed_in, words};
+use crate::State;
+use crate::hub::call;
+use crate::layout::{page, table, text};
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Paging {
+    #[serde(default)]
+    pagina: String,
+}
+
+pub(crate) async fn show(
+    axum::extract::State(app): State,
+    headers: HeaderMap,
+    Query(paging): Query<Paging>,
+) -> Response {
+    let Some((id, session)) = signed_in(&app, &headers) else {
+        return to_sign_in();
+    };
+    let request = v1::ListOwnRecordsRequest {
+        page_size: 50,
+        page_token: paging.pagina,
+    };
+    let answer = match app.hub.audit().list_own_records(call(&session.staff, request)).await {
+        Ok(answer) => answer.into_inner(),
+        Err(status) => return refused(&app, &id, &session, &status),
+    };
+    let rows: Vec<Vec<Markup>> = answer.records.iter().map(row).collect();
+    let body = html! {
+        p class="utrecht-paragraph" {
+            "Alles wat u via Rondom inzag of vastlegde, zoals het auditlog het bewaart (de oudste eerst)."
+        }
+        (table("Uw inzages en wijzigingen", &["Wanneer", "Wat", "Huishouden", "Doel", "Uitkomst", "Verstrekt (grondslag)"], &rows))
+        @if !answer.next_page_token.is_empty() {
+            p class="utrecht-paragraph" {
+                a class="utrecht-link" href={ "/wat-ik-las?pagina=" (super::worklist::url_escape(&answer.next_page_token)) } { "Volgende pagina" }
+            }
+        }
+    };
+    page(&app, Some(&session), "Wat ik las", body).into_response()
+}
+
+fn row(record: &v1::AuditRecord) -> Vec<Markup> {
+    let disclosed: Vec<String> = record
+        .disclosed
+        .iter()
+        .map(|disclosure| format!("{} x{} ({})", need_to_know(disclosure.need_to_know), disclosure.count, disclosure.basis))
+        .collect();
+    let household = if record.household_id.is_empty() {
+        text("-")
+    } else {
+        html! { a class="utrecht-link" href={ "/huishoudens/" (record.household_id) } { (super::worklist::short(&record.household_id)) } }
+    };
+    vec![
+        text(words::moment(record.at.as_ref())),
+        text(record.method.trim_start_matches("/rondom.v1.")),
+        household,
+        text(purpose(record.purpose)),
+        text(&record.outcome),
+        text(disclosed.join("; ")),
+    ]
+}
+
+fn purpose(value: i32) -> &'static str {
+    rondom_proto::convert::purpose_from_proto(value).map_or("-", rondom_domain::Purpose::as_str)
+}
+
+fn need_to_know(value: i32) -> &'static str {
+    use v1::NeedToKnow as N;
+    match N::try_from(value).unwrap_or(N::Unspecified) {
+        N::Household => "huishouden",
+        N::Pillar => "wet",
+        N::Health => "gezondheid",
+        N::Protected => "beschermd",
+        N::Lane => "eigen baan",
+        N::Unspecified => "-",
+    }
+}

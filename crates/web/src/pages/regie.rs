@@ -1,0 +1,320 @@
+//! The regie actions on the household page: assign the regisseur, set the gezinsplan,
+//! register and end a partner, change the composition. Each form names the view it was based
+//! on (`Household.last_position`) and carries a key of its own, so a double click writes
+//! once; the hub refuses a write on a view that changed since (ABORTED), and the page then
+//! says so and shows the household as it is now.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::{Markup, html};
+use rondom_domain::law::LAWS;
+use rondom_proto::v1;
+use tonic::Code;
+
+use super::{to_sign_in, forbidden_form, refused, signed_in, violations};
+use crate::hub::call;
+use crate::layout::{alert, csrf};
+use crate::session::{Session, same_secret};
+use crate::{App, State};
+
+/// The fields of a posted form, in order (a field may repeat: the plan's laws).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map_or("", |(_, value)| value.trim())
+    }
+
+    fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// `POST /huishoudens/{id}/regie/{action}`.
+pub(crate) async fn act(
+    axum::extract::State(app): State,
+    headers: HeaderMap,
+    Path((household_id, action)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some((id, session)) = signed_in(&app, &headers) else {
+        return to_sign_in();
+    };
+    let fields = Fields(fields);
+    if !same_secret(&session.csrf, fields.get("csrf")) {
+        return forbidden_form(&app, &session);
+    }
+    let context = v1::RegieContext {
+        idempotency_key: fields.get("sleutel").to_owned(),
+        source_system: "rondom-regiewerkplek".into(),
+        household_id: household_id.clone(),
+        expected_position: fields.get("positie").parse().unwrap_or_default(),
+        occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+        note: String::new(),
+    };
+    let written = write(&app, &session, &action, context, &fields).await;
+    let notice = match &written {
+        Ok(()) => alert("ok", "Opgeslagen."),
+        Err(status) if status.code() == Code::Aborted => alert(
+            "warning",
+            "Het huishouden is gewijzigd sinds u de pagina opende; uw wijziging is niet opgeslagen. \
+             Hieronder staat het huishouden zoals het nu is: kijk of uw wijziging nog nodig is.",
+        ),
+        Err(status) if status.code() == Code::InvalidArgument => html! {
+            (alert("error", "De wijziging is niet opgeslagen: controleer de velden."))
+            (violations(status))
+        },
+        Err(status) => return refused(&app, &id, &session, status),
+    };
+    // The page after a write is the household as it is now: the write's own effect included.
+    match super::household::read(&app, &session, &household_id).await {
+        Ok(household) => super::household::render(&app, &session, &household, notice),
+        Err(status) => refused(&app, &id, &session, &status),
+    }
+}
+
+/// Sends the action's write; `NOT_FOUND` for an action this page does not have.
+async fn write(
+    app: &App,
+    session: &Session,
+    action: &str,
+    context: v1::RegieContext,
+    fields: &Fields,
+) -> Result<(), tonic::Status> {
+    let mut regie = app.hub.regie();
+    let staff = &session.staff;
+    let context = Some(context);
+    let partner = || {
+        Some(v1::Partner {
+            organisatie: fields.get("organisatie").to_owned(),
+            pillar: pillar(fields.get("wet")),
+        })
+    };
+    match action {
+        "regisseur" => regie
+            .assign_regisseur(call(staff, v1::AssignRegisseurRequest {
+                context,
+                regisseur: Some(v1::RegisseurToegewezen {
+                    regisseur_id: fields.get("regisseur_id").to_owned(),
+                    organisatie: fields.get("organisatie").to_owned(),
+                }),
+            }))
+            .await
+            .map(drop),
+        "plan" => regie
+            .set_gezinsplan(call(staff, v1::SetGezinsplanRequest {
+                context,
+                plan: Some(plan(fields)),
+            }))
+            .await
+            .map(drop),
+        "partner" => regie
+            .register_partner(call(staff, v1::RegisterPartnerRequest {
+                context,
+                partner: partner(),
+            }))
+            .await
+            .map(drop),
+        "partner-beeindigen" => regie
+            .end_partner(call(staff, v1::EndPartnerRequest {
+                context,
+                partner: partner(),
+            }))
+            .await
+            .map(drop),
+        "samenstelling" => regie
+            .change_composition(call(staff, composition(context, fields)))
+            .await
+            .map(drop),
+        _ => Err(tonic::Status::not_found("no such regie action")),
+    }
+}
+
+/// The pillar a form names by its wire name; 0 (unspecified) for anything else, which the hub
+/// refuses by field.
+fn pillar(name: &str) -> i32 {
+    rondom_domain::Pillar::ALL
+        .into_iter()
+        .find(|pillar| pillar.as_str() == name)
+        .map_or(0, |pillar| v1::Pillar::from(pillar) as i32)
+}
+
+fn date(text: &str) -> Option<v1::Date> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .map(rondom_proto::convert::proto_date)
+}
+
+fn plan(fields: &Fields) -> v1::Gezinsplan {
+    v1::Gezinsplan {
+        versie: fields.get("versie").parse().unwrap_or_default(),
+        doelen: fields
+            .get("doelen")
+            .split(',')
+            .map(str::trim)
+            .filter(|goal| !goal.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        pijlers: fields.all("pijler").map(pillar).collect(),
+        evaluatiedatum: date(fields.get("evaluatiedatum")),
+        huishouden_akkoord: fields.get("akkoord") == "ja",
+    }
+}
+
+fn composition(context: Option<v1::RegieContext>, fields: &Fields) -> v1::ChangeCompositionRequest {
+    let wijziging = match fields.get("wijziging") {
+        "toegetreden" => v1::SamenstellingWijziging::Toegetreden,
+        "vertrokken" => v1::SamenstellingWijziging::Vertrokken,
+        _ => v1::SamenstellingWijziging::Unspecified,
+    };
+    let reden = v1::SamenstellingReden::from_str_name(&format!(
+        "SAMENSTELLING_REDEN_{}",
+        fields.get("reden").to_ascii_uppercase()
+    ))
+    .unwrap_or(v1::SamenstellingReden::Unspecified);
+    v1::ChangeCompositionRequest {
+        context,
+        person: Some(v1::PersonRef {
+            bsn: fields.get("bsn").to_owned(),
+            display_name: fields.get("naam").to_owned(),
+            birth_date: date(fields.get("geboortedatum")),
+        }),
+        wijziging: Some(v1::SamenstellingGewijzigd {
+            wijziging: wijziging as i32,
+            reden: reden as i32,
+        }),
+    }
+}
+
+/// The forms of the household page.
+pub(crate) fn forms(session: &Session, household: &v1::Household) -> Markup {
+    let action = |name: &str| format!("/huishoudens/{}/regie/{name}", household.household_id);
+    // What every form carries: the CSRF token, the view's position and a key of its own.
+    let hidden = || {
+        html! {
+            (csrf(session))
+            input type="hidden" name="positie" value=(household.last_position);
+            input type="hidden" name="sleutel" value=(uuid::Uuid::new_v4());
+        }
+    };
+    let next_version = household.plan.as_ref().map_or(1, |plan| plan.versie + 1);
+    html! {
+        details class="rondom-action" {
+            summary { "Regisseur toewijzen" }
+            form method="post" action=(action("regisseur")) class="utrecht-form" {
+                (hidden())
+                (field("regisseur_id", "Personeelsnummer van de regisseur", "text", ""))
+                (field("organisatie-regisseur", "Organisatie (OIN of KvK-nummer)", "text", ""))
+                button class="utrecht-button utrecht-button--primary-action" type="submit" { "Toewijzen" }
+            }
+        }
+        details class="rondom-action" {
+            summary { "Gezinsplan vastleggen" }
+            form method="post" action=(action("plan")) class="utrecht-form" {
+                (hidden())
+                (field("versie", "Versie", "number", &next_version.to_string()))
+                (field("doelen", "Doelen (codes, met komma's gescheiden)", "text", ""))
+                fieldset class="utrecht-form-fieldset" {
+                    legend class="utrecht-form-fieldset__legend" { "Wetten die meedoen" }
+                    @for law in LAWS {
+                        div class="utrecht-form-field utrecht-form-field--checkbox" {
+                            input class="utrecht-checkbox utrecht-checkbox--html-input" type="checkbox" name="pijler"
+                                id={ "pijler-" (law.pillar.as_str()) } value=(law.pillar.as_str());
+                            label class="utrecht-form-label utrecht-form-label--checkbox" for={ "pijler-" (law.pillar.as_str()) } { (law.pillar.label()) }
+                        }
+                    }
+                }
+                (field("evaluatiedatum", "Evaluatiedatum", "date", ""))
+                div class="utrecht-form-field utrecht-form-field--checkbox" {
+                    input class="utrecht-checkbox utrecht-checkbox--html-input" type="checkbox" name="akkoord" id="akkoord" value="ja";
+                    label class="utrecht-form-label utrecht-form-label--checkbox" for="akkoord" { "Het huishouden stemt in met het plan" }
+                }
+                button class="utrecht-button utrecht-button--primary-action" type="submit" { "Vastleggen" }
+            }
+        }
+        (partner_forms(&action, &hidden, household))
+        details class="rondom-action" {
+            summary { "Samenstelling wijzigen" }
+            form method="post" action=(action("samenstelling")) class="utrecht-form" autocomplete="off" {
+                (hidden())
+                (choice("wijziging", "Wijziging", &[("toegetreden", "treedt toe"), ("vertrokken", "vertrekt")]))
+                (choice("reden", "Reden", &[("geboorte", "geboorte"), ("verhuizing", "verhuizing"), ("overlijden", "overlijden"), ("scheiding", "scheiding"), ("samenwonen", "samenwonen"), ("overig", "overig")]))
+                (field("bsn", "BSN", "text", ""))
+                (field("naam", "Naam (bij toetreden)", "text", ""))
+                (field("geboortedatum", "Geboortedatum (bij toetreden)", "date", ""))
+                button class="utrecht-button utrecht-button--primary-action" type="submit" { "Wijzigen" }
+            }
+        }
+    }
+}
+
+fn partner_forms(
+    action: &dyn Fn(&str) -> String,
+    hidden: &dyn Fn() -> Markup,
+    household: &v1::Household,
+) -> Markup {
+    let laws: Vec<(&str, &str)> = LAWS
+        .iter()
+        .map(|law| (law.pillar.as_str(), law.pillar.label()))
+        .collect();
+    html! {
+        details class="rondom-action" {
+            summary { "Partner registreren" }
+            form method="post" action=(action("partner")) class="utrecht-form" {
+                (hidden())
+                (field("organisatie", "Organisatie (OIN, KvK-nummer of AGB-code)", "text", ""))
+                (choice("wet", "Wet", &laws))
+                button class="utrecht-button utrecht-button--primary-action" type="submit" { "Registreren" }
+            }
+        }
+        @if !household.partners.is_empty() {
+            details class="rondom-action" {
+                summary { "Partner beëindigen" }
+                @for (index, partner) in household.partners.iter().enumerate() {
+                    form method="post" action=(action("partner-beeindigen")) class="utrecht-form" {
+                        (hidden())
+                        input type="hidden" name="organisatie" value=(partner.organisatie);
+                        input type="hidden" name="wet" value=(rondom_proto::convert::pillar_from_proto(partner.pillar).map_or("", |p| p.as_str()));
+                        button class="utrecht-button utrecht-button--secondary-action" type="submit" id={ "beeindig-" (index) } {
+                            "Beëindig " (partner.organisatie) " (" (super::words::pillar(partner.pillar)) ")"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A labelled input.
+fn field(name: &str, label: &str, kind: &str, value: &str) -> Markup {
+    // The regisseur form names its organisation apart, so ids stay unique on the page.
+    let form_name = name.strip_suffix("-regisseur").unwrap_or(name);
+    html! {
+        div class="utrecht-form-field" {
+            label class="utrecht-form-label" for=(name) { (label) }
+            input class="utrecht-textbox utrecht-textbox--html-input" type=(kind) id=(name) name=(form_name) value=(value);
+        }
+    }
+}
+
+/// A labelled choice.
+fn choice(name: &str, label: &str, options: &[(&str, &str)]) -> Markup {
+    html! {
+        div class="utrecht-form-field" {
+            label class="utrecht-form-label" for=(name) { (label) }
+            select class="utrecht-select utrecht-select--html-select" id=(name) name=(name) {
+                @for (value, text) in options {
+                    option value=(value) { (text) }
+                }
+            }
+        }
+    }
+}
