@@ -285,5 +285,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         .with_context(|| format!("cannot reach the identity provider at {url}"))?
         .json()
         .await
-        .with_context(|| format!("the identity provider's answer at {url} is not what OpenID Connect says"))
+        .with_context(|| {
+            format!("the identity provider's answer at {url} is not what OpenID Connect says")
+        })
 }

@@ -308,3 +308,52 @@ pub async fn provision(operator_url: &str, settings: &StreamSettings) -> anyhow:
     client.drain().await.context("failed to drain NATS")?;
     Ok(())
 }
+
+/// Starts the regiewerkplek on `args.web_addr`, calling the hub at `grpc_addr`, until `stop`;
+/// `None` when the hub serves gRPC over TLS (the pages then run as their own role, `rondom
+/// serve --role web`, with the hub's certificate).
+///
+/// # Errors
+/// When the address cannot be bound, or would serve plain HTTP off loopback.
+pub async fn start_web(
+    args: &crate::common::WebArgs,
+    grpc_addr: std::net::SocketAddr,
+    grpc_tls: bool,
+    settings: rondom_web::WebSettings,
+    stop: &CancellationToken,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<anyhow::Result<()>>>> {
+    if grpc_tls {
+        tracing::warn!("gRPC is served over TLS: the regiewerkplek is not started in this process");
+        return Ok(None);
+    }
+    let listener = web_listener(args).await?;
+    // The hub's own listener, on loopback when it listens on every address.
+    let mut hub_addr = grpc_addr;
+    if hub_addr.ip().is_unspecified() {
+        hub_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let channel =
+        tonic::transport::Channel::from_shared(format!("http://{hub_addr}"))?.connect_lazy();
+    tracing::info!(url = %args.url(), "regiewerkplek up");
+    Ok(Some(tokio::spawn(rondom_web::serve(
+        listener,
+        rondom_web::Hub::new(channel),
+        settings,
+        stop.clone().cancelled_owned(),
+    ))))
+}
+
+/// Binds the regiewerkplek's address: plain HTTP only on loopback, or behind a proxy that
+/// serves it over TLS (`--web-url https://...`).
+///
+/// # Errors
+/// When it cannot be bound, or would serve plain HTTP to the network.
+pub async fn web_listener(args: &crate::common::WebArgs) -> anyhow::Result<TcpListener> {
+    anyhow::ensure!(
+        args.web_addr.ip().is_loopback() || args.url().starts_with("https://"),
+        "the regiewerkplek serves plain HTTP: bind --web-addr to loopback behind a TLS proxy and pass --web-url https://..."
+    );
+    TcpListener::bind(args.web_addr)
+        .await
+        .with_context(|| format!("failed to bind the regiewerkplek on {}", args.web_addr))
+}

@@ -18,12 +18,24 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Hub {
     channel: Channel,
+    /// Where RegieService is, when another process serves it (`rondom serve --role regie`).
+    regie: Channel,
 }
 
 impl Hub {
     /// The hub behind `channel` (in `rondom up` its own gRPC listener on loopback).
     pub fn new(channel: Channel) -> Self {
-        Self { channel }
+        Self {
+            regie: channel.clone(),
+            channel,
+        }
+    }
+
+    /// The same hub with RegieService behind `regie`.
+    #[must_use]
+    pub fn with_regie(mut self, regie: Channel) -> Self {
+        self.regie = regie;
+        self
     }
 
     pub(crate) fn households(&self) -> HouseholdServiceClient<Channel> {
@@ -31,7 +43,7 @@ impl Hub {
     }
 
     pub(crate) fn regie(&self) -> RegieServiceClient<Channel> {
-        RegieServiceClient::new(self.channel.clone())
+        RegieServiceClient::new(self.regie.clone())
     }
 
     pub(crate) fn audit(&self) -> AuditServiceClient<Channel> {

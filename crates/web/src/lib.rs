@@ -100,7 +100,7 @@ type State = axum::extract::State<Arc<App>>;
 /// Serves the regiewerkplek on `listener` until `shutdown` resolves.
 ///
 /// # Errors
-/// When the identity provider cannot be reached at start, or serving fails.
+/// When serving fails.
 pub async fn serve(
     listener: TcpListener,
     hub: Hub,
@@ -110,7 +110,7 @@ pub async fn serve(
     let app = Arc::new(App {
         hub,
         sessions: session::Sessions::new(settings.idle_timeout, settings.absolute_timeout),
-        sign_in: signin::SignInState::start(settings.sign_in).await?,
+        sign_in: signin::SignInState::new(settings.sign_in),
         assets: assets::Assets::load(&settings.assets),
         secure: settings.secure,
     });
@@ -131,7 +131,10 @@ fn router(app: Arc<App>) -> Router {
         .route("/aanmelden/terug", get(signin::callback))
         .route("/afmelden", post(signin::sign_out))
         .route("/werklijst", get(pages::worklist::show))
-        .route("/zoeken", get(pages::search::form).post(pages::search::find))
+        .route(
+            "/zoeken",
+            get(pages::search::form).post(pages::search::find),
+        )
         .route("/huishoudens/{id}", get(pages::household::show))
         .route("/huishoudens/{id}/tijdlijn", get(pages::timeline::show))
         .route("/huishoudens/{id}/regie/{action}", post(pages::regie::act))

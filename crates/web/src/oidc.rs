@@ -9,17 +9,18 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rondom_access::idp::{IdentityProvider, IdpSettings};
+use rondom_access::idp::IdentityProvider;
 use rondom_domain::access::Role;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::session::{Staff, random_id};
 
-/// The identity provider and where it sends the browser back to.
+/// The identity provider (reached at start, shared with the gRPC door) and where it sends
+/// the browser back to.
 #[derive(Debug, Clone)]
 pub struct OidcSettings {
-    pub idp: IdpSettings,
+    pub provider: Arc<IdentityProvider>,
     /// This hub's `/aanmelden/terug` as the browser reaches it, registered at the provider.
     pub redirect_url: String,
     /// Where the provider sends the browser after signing out (registered there too).
@@ -52,9 +53,9 @@ struct TokenAnswer {
 }
 
 impl Login {
-    pub(crate) fn new(provider: Arc<IdentityProvider>, settings: OidcSettings) -> Self {
+    pub(crate) fn new(settings: OidcSettings) -> Self {
         Self {
-            provider,
+            provider: settings.provider.clone(),
             settings,
             pending: Mutex::new(HashMap::new()),
         }
@@ -86,14 +87,14 @@ impl Login {
         }
         let query = [
             ("response_type", "code"),
-            ("client_id", self.settings.idp.client_id.as_str()),
+            ("client_id", self.provider.settings.client_id.as_str()),
             ("redirect_uri", self.settings.redirect_url.as_str()),
             ("scope", "openid"),
             ("state", state.as_str()),
             ("nonce", nonce.as_str()),
             ("code_challenge", challenge.as_str()),
             ("code_challenge_method", "S256"),
-            ("resource", self.settings.idp.audience.as_str()),
+            ("resource", self.provider.settings.audience.as_str()),
         ];
         format!(
             "{}?{}",
@@ -120,15 +121,15 @@ impl Login {
             ("code", code),
             ("redirect_uri", self.settings.redirect_url.as_str()),
             ("code_verifier", pending.verifier.as_str()),
-            ("resource", self.settings.idp.audience.as_str()),
+            ("resource", self.provider.settings.audience.as_str()),
         ];
         let answer: TokenAnswer = self
             .provider
             .http()
             .post(&self.provider.metadata.token_endpoint)
             .basic_auth(
-                &self.settings.idp.client_id,
-                Some(&self.settings.idp.client_secret),
+                &self.provider.settings.client_id,
+                Some(&self.provider.settings.client_secret),
             )
             .header("content-type", "application/x-www-form-urlencoded")
             .body(encode(&form))
@@ -152,7 +153,7 @@ impl Login {
     fn staff(&self, answer: &TokenAnswer, nonce: &str) -> anyhow::Result<Staff> {
         let id = self
             .provider
-            .verify(&answer.id_token, &self.settings.idp.client_id)?;
+            .verify(&answer.id_token, &self.provider.settings.client_id)?;
         anyhow::ensure!(
             id.get("nonce").and_then(serde_json::Value::as_str) == Some(nonce),
             "the id token is not of this sign-in (nonce)"
@@ -172,7 +173,7 @@ impl Login {
         };
         let access = self
             .provider
-            .verify(&answer.access_token, &self.settings.idp.audience)?;
+            .verify(&answer.access_token, &self.provider.settings.audience)?;
         anyhow::ensure!(
             subject(&id).is_some() && subject(&id) == subject(&access),
             "the id token and the access token name different people"
@@ -190,7 +191,7 @@ impl Login {
     pub(crate) fn sign_out_url(&self, id_token: Option<&str>) -> Option<String> {
         let endpoint = self.provider.metadata.end_session_endpoint.as_deref()?;
         let mut query = vec![
-            ("client_id", self.settings.idp.client_id.as_str()),
+            ("client_id", self.provider.settings.client_id.as_str()),
             (
                 "post_logout_redirect_uri",
                 self.settings.post_logout_url.as_str(),
@@ -257,6 +258,9 @@ mod tests {
     fn the_pkce_challenge_is_the_sha256_of_the_verifier() {
         // RFC 7636, appendix B.
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        assert_eq!(challenge(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge(verifier),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 }

@@ -32,7 +32,10 @@ pub(crate) async fn headers(State(app): State<Arc<App>>, request: Request, next:
     if let Ok(value) = HeaderValue::from_str(&app.sign_in.policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -4,8 +4,6 @@
 //! development sign-in form is protected by a cookie it sets itself (double submit), since
 //! there is no session yet to hold a CSRF token.
 
-use std::sync::Arc;
-
 use axum::Form;
 use axum::extract::Query;
 use axum::http::HeaderMap;
@@ -45,16 +43,10 @@ impl std::fmt::Debug for Mode {
 }
 
 impl SignInState {
-    /// Reaches the identity provider when one is configured.
-    ///
-    /// # Errors
-    /// When the identity provider cannot be reached or is not what it was configured as.
-    pub(crate) async fn start(sign_in: SignIn) -> anyhow::Result<Self> {
-        Ok(match sign_in {
+    pub(crate) fn new(sign_in: SignIn) -> Self {
+        match sign_in {
             SignIn::Oidc(settings) => {
-                let provider = rondom_access::idp::IdentityProvider::discover(settings.idp.clone())
-                    .await?;
-                let login = Login::new(Arc::new(provider), settings);
+                let login = Login::new(settings);
                 let policy = crate::security::policy(Some(&login.origin()));
                 Self {
                     mode: Mode::Oidc(Box::new(login)),
@@ -65,7 +57,7 @@ impl SignInState {
                 mode: Mode::Development(accounts),
                 policy: crate::security::policy(None),
             },
-        })
+        }
     }
 
     pub(crate) fn is_development(&self) -> bool {
@@ -76,7 +68,9 @@ impl SignInState {
 /// The session the request carries, with its id.
 pub(crate) fn current(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
     let id = cookie(headers, cookie_name(app.secure))?;
-    app.sessions.touch(id).map(|session| (id.to_owned(), session))
+    app.sessions
+        .touch(id)
+        .map(|session| (id.to_owned(), session))
 }
 
 /// To the sign-in page (a session that ended, or none).
@@ -159,7 +153,8 @@ pub(crate) async fn development(
         // Off whenever an identity provider is configured.
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
-    let posted_here = cookie(&headers, FORM_COOKIE).is_some_and(|token| same_secret(token, &form.csrf));
+    let posted_here =
+        cookie(&headers, FORM_COOKIE).is_some_and(|token| same_secret(token, &form.csrf));
     let Some(account) = accounts.get(form.account).filter(|_| posted_here) else {
         return Redirect::to("/aanmelden?fout=1").into_response();
     };
@@ -221,11 +216,12 @@ fn signed_in(app: &App, staff: Staff) -> Response {
     let clear = set_cookie(FORM_COOKIE, "", app.secure, Some(0));
     (
         axum::http::StatusCode::SEE_OTHER,
-        [
+        // Appended: two cookies under one header name.
+        axum::response::AppendHeaders([
             (SET_COOKIE, cookie),
             (SET_COOKIE, clear),
             (LOCATION, "/werklijst".to_owned()),
-        ],
+        ]),
     )
         .into_response()
 }

@@ -47,6 +47,8 @@ pub(crate) struct UpArgs {
     /// 0600). Never use those in production.
     #[arg(long, env = "RONDOM_CLIENTS")]
     clients: Option<PathBuf>,
+    #[command(flatten)]
+    web: rondom_cli::common::WebArgs,
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -59,7 +61,19 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => development_clients(&args.data_dir)?,
     };
-    let clients = rondom_access::live_clients::LiveClients::following(&clients_file)?;
+    let idp = args.web.oidc.identity_provider().await?;
+    let mut clients = rondom_access::live_clients::LiveClients::following(&clients_file)?;
+    if let Some(idp) = &idp {
+        clients = clients.with_identity_provider(idp.clone());
+    }
+    // Development accounts only where the development credentials are in use and no
+    // identity provider is configured.
+    let development = if args.clients.is_none() && idp.is_none() {
+        development_accounts(&args.data_dir)?
+    } else {
+        Vec::new()
+    };
+    let web_settings = args.web.settings(idp, development);
     let nats =
         NatsTarget::url_or_embedded(args.nats_url.as_deref(), &args.data_dir, args.nats_port)
             .await
@@ -98,7 +112,38 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         clients,
     };
     let metrics = args.metrics.start(&args.tls).await?;
-    let result = hub::run(config, listener, rondom_runtime::shutdown_signal()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let web = hub::start_web(
+        &args.web,
+        args.grpc_addr,
+        config.tls.is_some(),
+        web_settings,
+        &stop,
+    )
+    .await?;
+    if web.is_some() {
+        say!(
+            "Regiewerkplek (the coordinators' pages): {}{}",
+            args.web.url(),
+            if args.web.oidc.oidc_issuer.is_none() {
+                ", development sign-in"
+            } else {
+                ""
+            }
+        );
+    }
+    let signal = stop.clone();
+    tokio::spawn(async move {
+        rondom_runtime::shutdown_signal().await;
+        signal.cancel();
+    });
+    let result = hub::run(config, listener, stop.clone().cancelled_owned()).await;
+    stop.cancel();
+    if let Some(web) = web
+        && let Err(err) = web.await.context("the regiewerkplek panicked")?
+    {
+        tracing::error!(error = %format!("{err:#}"), "the regiewerkplek failed");
+    }
     drop(metrics);
     // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
     drop(nats);
@@ -117,6 +162,25 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .with_context(|| format!("cannot make {} private (mode 0700)", dir.display()))
+}
+
+/// The development coordinators, for the regiewerkplek's development sign-in.
+fn development_accounts(data_dir: &Path) -> anyhow::Result<Vec<rondom_web::DevAccount>> {
+    let tokens = DevTokens::load(&dev_clients::tokens_path(data_dir))?;
+    let gemeente = dev_clients::DevClient::GEMEENTE;
+    Ok(vec![
+        rondom_web::DevAccount {
+            label: format!(
+                "Regisseur {} (gemeente {gemeente})",
+                dev_clients::DevClient::REGISSEUR_STAFF_ID
+            ),
+            token: tokens.token(dev_clients::DevClient::Regisseur).to_owned(),
+        },
+        rondom_web::DevAccount {
+            label: format!("Coördinator (gemeente {gemeente})"),
+            token: tokens.token(dev_clients::DevClient::Coordinator).to_owned(),
+        },
+    ])
 }
 
 /// Returns the file of the development clients of `data_dir` (creating them on first start)

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rondom_proto::v1;
 
-use super::{to_sign_in, refused, signed_in, words};
+use super::{refused, signed_in, to_sign_in, words};
 use crate::hub::call;
 use crate::layout::{alert, nothing, page, table, text};
 use crate::session::Session;
@@ -23,28 +23,28 @@ pub(crate) async fn show(
     let Some((id, session)) = signed_in(&app, &headers) else {
         return to_sign_in();
     };
-    match read(&app, &session, &household_id).await {
+    match read(&app, &session, &household_id, 0).await {
         Ok(household) => render(&app, &session, &household, nothing()),
         Err(status) => refused(&app, &id, &session, &status),
     }
 }
 
-/// Reads the household for regie.
+/// Reads the household for regie, once the hub has applied `min_position`.
 pub(crate) async fn read(
     app: &App,
     session: &Session,
     household_id: &str,
+    min_position: u64,
 ) -> Result<v1::Household, tonic::Status> {
     let request = v1::GetHouseholdRequest {
         key: Some(v1::get_household_request::Key::HouseholdId(
             household_id.to_owned(),
         )),
         purpose: v1::Purpose::Regie as i32,
+        min_position,
         ..Default::default()
     };
-    let answer = app
-        .households_call(session, request)
-        .await?;
+    let answer = app.households_call(session, request).await?;
     answer
         .household
         .ok_or_else(|| tonic::Status::not_found("no household in the answer"))
@@ -209,7 +209,14 @@ fn trajectories(household: &v1::Household) -> Markup {
         .collect();
     table(
         "Trajecten per wet",
-        &["Wet", "Zaak", "Stand", "Laatste stap", "Bijgewerkt", "Aanbieders"],
+        &[
+            "Wet",
+            "Zaak",
+            "Stand",
+            "Laatste stap",
+            "Bijgewerkt",
+            "Aanbieders",
+        ],
         &rows,
     )
 }
@@ -240,7 +247,15 @@ fn deadlines(household: &v1::Household) -> Markup {
         .collect();
     table(
         "Open termijnen, de dringendste eerst",
-        &["Termijn", "Grondslag", "Wet", "Uiterlijk", "Dagen", "Stand", "Waarom deze datum"],
+        &[
+            "Termijn",
+            "Grondslag",
+            "Wet",
+            "Uiterlijk",
+            "Dagen",
+            "Stand",
+            "Waarom deze datum",
+        ],
         &rows,
     )
 }
@@ -250,8 +265,14 @@ fn deadlines(household: &v1::Household) -> Markup {
 /// they arrive at the hub's date (a gemeente's own term or a decree added since is the hub's
 /// to know, and then the page says so rather than show other reasoning).
 fn reasoning(deadline: &v1::Deadline) -> Markup {
-    let start = deadline.start.as_ref().and_then(rondom_proto::convert::naive_date);
-    let due = deadline.due.as_ref().and_then(rondom_proto::convert::naive_date);
+    let start = deadline
+        .start
+        .as_ref()
+        .and_then(rondom_proto::convert::naive_date);
+    let due = deadline
+        .due
+        .as_ref()
+        .and_then(rondom_proto::convert::naive_date);
     let computed = rondom_domain::deadline::rule(&deadline.rule)
         .zip(start)
         .and_then(|(rule, start)| {

@@ -17,8 +17,8 @@ use tonic_types::StatusExt as _;
 
 use crate::layout::{alert, page};
 use crate::session::Session;
-pub(crate) use crate::signin::to_sign_in;
 use crate::signin::current;
+pub(crate) use crate::signin::to_sign_in;
 use crate::{App, State};
 
 /// `GET /`.

@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{to_sign_in, refused, signed_in, words};
+use super::{refused, signed_in, to_sign_in, words};
 use crate::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
@@ -32,7 +32,12 @@ pub(crate) async fn show(
         page_size: 50,
         page_token: paging.pagina,
     };
-    let answer = match app.hub.audit().list_own_records(call(&session.staff, request)).await {
+    let answer = match app
+        .hub
+        .audit()
+        .list_own_records(call(&session.staff, request))
+        .await
+    {
         Ok(answer) => answer.into_inner(),
         Err(status) => return refused(&app, &id, &session, &status),
     };
@@ -55,7 +60,14 @@ fn row(record: &v1::AuditRecord) -> Vec<Markup> {
     let disclosed: Vec<String> = record
         .disclosed
         .iter()
-        .map(|disclosure| format!("{} x{} ({})", need_to_know(disclosure.need_to_know), disclosure.count, disclosure.basis))
+        .map(|disclosure| {
+            format!(
+                "{} x{} ({})",
+                need_to_know(disclosure.need_to_know),
+                disclosure.count,
+                disclosure.basis
+            )
+        })
         .collect();
     let household = if record.household_id.is_empty() {
         text("-")

@@ -13,7 +13,7 @@ use rondom_domain::law::LAWS;
 use rondom_proto::v1;
 use tonic::Code;
 
-use super::{to_sign_in, forbidden_form, refused, signed_in, violations};
+use super::{forbidden_form, refused, signed_in, to_sign_in, violations};
 use crate::hub::call;
 use crate::layout::{alert, csrf};
 use crate::session::{Session, same_secret};
@@ -62,7 +62,7 @@ pub(crate) async fn act(
     };
     let written = write(&app, &session, &action, context, &fields).await;
     let notice = match &written {
-        Ok(()) => alert("ok", "Opgeslagen."),
+        Ok(_) => alert("ok", "Opgeslagen."),
         Err(status) if status.code() == Code::Aborted => alert(
             "warning",
             "Het huishouden is gewijzigd sinds u de pagina opende; uw wijziging is niet opgeslagen. \
@@ -75,20 +75,22 @@ pub(crate) async fn act(
         Err(status) => return refused(&app, &id, &session, status),
     };
     // The page after a write is the household as it is now: the write's own effect included.
-    match super::household::read(&app, &session, &household_id).await {
+    let position = written.as_ref().map_or(0, |position| *position);
+    match super::household::read(&app, &session, &household_id, position).await {
         Ok(household) => super::household::render(&app, &session, &household, notice),
         Err(status) => refused(&app, &id, &session, &status),
     }
 }
 
-/// Sends the action's write; `NOT_FOUND` for an action this page does not have.
+/// Sends the action's write and returns where it landed; `NOT_FOUND` for an action this
+/// page does not have.
 async fn write(
     app: &App,
     session: &Session,
     action: &str,
     context: v1::RegieContext,
     fields: &Fields,
-) -> Result<(), tonic::Status> {
+) -> Result<u64, tonic::Status> {
     let mut regie = app.hub.regie();
     let staff = &session.staff;
     let context = Some(context);
@@ -100,40 +102,52 @@ async fn write(
     };
     match action {
         "regisseur" => regie
-            .assign_regisseur(call(staff, v1::AssignRegisseurRequest {
-                context,
-                regisseur: Some(v1::RegisseurToegewezen {
-                    regisseur_id: fields.get("regisseur_id").to_owned(),
-                    organisatie: fields.get("organisatie").to_owned(),
-                }),
-            }))
+            .assign_regisseur(call(
+                staff,
+                v1::AssignRegisseurRequest {
+                    context,
+                    regisseur: Some(v1::RegisseurToegewezen {
+                        regisseur_id: fields.get("regisseur_id").to_owned(),
+                        organisatie: fields.get("organisatie").to_owned(),
+                    }),
+                },
+            ))
             .await
-            .map(drop),
+            .map(|written| written.into_inner().position),
         "plan" => regie
-            .set_gezinsplan(call(staff, v1::SetGezinsplanRequest {
-                context,
-                plan: Some(plan(fields)),
-            }))
+            .set_gezinsplan(call(
+                staff,
+                v1::SetGezinsplanRequest {
+                    context,
+                    plan: Some(plan(fields)),
+                },
+            ))
             .await
-            .map(drop),
+            .map(|written| written.into_inner().position),
         "partner" => regie
-            .register_partner(call(staff, v1::RegisterPartnerRequest {
-                context,
-                partner: partner(),
-            }))
+            .register_partner(call(
+                staff,
+                v1::RegisterPartnerRequest {
+                    context,
+                    partner: partner(),
+                },
+            ))
             .await
-            .map(drop),
+            .map(|written| written.into_inner().position),
         "partner-beeindigen" => regie
-            .end_partner(call(staff, v1::EndPartnerRequest {
-                context,
-                partner: partner(),
-            }))
+            .end_partner(call(
+                staff,
+                v1::EndPartnerRequest {
+                    context,
+                    partner: partner(),
+                },
+            ))
             .await
-            .map(drop),
+            .map(|written| written.into_inner().position),
         "samenstelling" => regie
             .change_composition(call(staff, composition(context, fields)))
             .await
-            .map(drop),
+            .map(|written| written.into_inner().position),
         _ => Err(tonic::Status::not_found("no such regie action")),
     }
 }

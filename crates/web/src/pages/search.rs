@@ -10,7 +10,7 @@ use rondom_domain::Purpose;
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{to_sign_in, forbidden_form, signed_in, violations};
+use super::{forbidden_form, signed_in, to_sign_in, violations};
 use crate::hub::call;
 use crate::layout::{alert, csrf, nothing, page};
 use crate::session::{Session, same_secret};
@@ -74,7 +74,10 @@ pub(crate) async fn find(
             tonic::Code::NotFound => search_page(
                 &app,
                 &session,
-                alert("info", "Geen huishouden gevonden met dit BSN waarmee u werkt."),
+                alert(
+                    "info",
+                    "Geen huishouden gevonden met dit BSN waarmee u werkt.",
+                ),
                 StatusCode::NOT_FOUND,
             ),
             tonic::Code::InvalidArgument => search_page(

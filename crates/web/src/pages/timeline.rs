@@ -10,7 +10,7 @@ use rondom_domain::Pillar;
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{to_sign_in, refused, signed_in, words};
+use super::{refused, signed_in, to_sign_in, words};
 use crate::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
@@ -83,7 +83,13 @@ pub(crate) async fn show(
             }
         }
     };
-    page(&app, Some(&session), &format!("Tijdlijn van huishouden {short}"), body).into_response()
+    page(
+        &app,
+        Some(&session),
+        &format!("Tijdlijn van huishouden {short}"),
+        body,
+    )
+    .into_response()
 }
 
 fn row(entry: &v1::TimelineEntry) -> Vec<Markup> {

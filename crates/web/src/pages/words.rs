@@ -51,8 +51,18 @@ pub(crate) fn trajectory_state(value: i32) -> &'static str {
 /// A date as `5 december 2026`.
 pub(crate) fn date(date: Option<&v1::Date>) -> String {
     const MONTHS: [&str; 12] = [
-        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-        "september", "oktober", "november", "december",
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
     ];
     match date {
         Some(date) if (1..=12).contains(&date.month) => format!(

@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{to_sign_in, refused, signed_in, words};
+use super::{refused, signed_in, to_sign_in, words};
 use crate::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
@@ -126,8 +126,16 @@ pub(crate) async fn show(
 }
 
 fn row(row: &v1::WorklistRow) -> Vec<Markup> {
-    let pillars: Vec<&str> = row.active_pillars.iter().map(|&p| words::pillar(p)).collect();
-    let flags: Vec<&str> = row.risk_flags.iter().map(|&f| words::risk_flag(f)).collect();
+    let pillars: Vec<&str> = row
+        .active_pillars
+        .iter()
+        .map(|&p| words::pillar(p))
+        .collect();
+    let flags: Vec<&str> = row
+        .risk_flags
+        .iter()
+        .map(|&f| words::risk_flag(f))
+        .collect();
     let urgent = row.most_urgent.as_ref().map_or_else(
         || text("geen"),
         |deadline| {
@@ -141,10 +149,18 @@ fn row(row: &v1::WorklistRow) -> Vec<Markup> {
         html! { a class="utrecht-link" href={ "/huishoudens/" (row.household_id) } { "Huishouden " (short(&row.household_id)) } },
         text(&row.gemeente_code),
         text(pillars.join(", ")),
-        text(if row.regisseur_id.is_empty() { "geen" } else { &row.regisseur_id }),
+        text(if row.regisseur_id.is_empty() {
+            "geen"
+        } else {
+            &row.regisseur_id
+        }),
         urgent,
         text(row.open_deadlines.to_string()),
-        text(if flags.is_empty() { "-".to_owned() } else { flags.join(", ") }),
+        text(if flags.is_empty() {
+            "-".to_owned()
+        } else {
+            flags.join(", ")
+        }),
     ]
 }
 
