@@ -29,7 +29,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the whole hub in one process, with an embedded nats-server (the quick start).
-    Up(up::UpArgs),
+    Up(Box<up::UpArgs>),
     /// Run one role against an existing NATS (scale-out).
     Serve(serve::ServeArgs),
     /// Post a signal, as a wijkteam system would.
@@ -78,7 +78,7 @@ impl Cli {
 
     pub(crate) async fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Up(args) => up::run(args).await,
+            Command::Up(args) => up::run(*args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Signal(args) => client::signal(args).await,
             Command::Household(args) => client::household(args).await,
