@@ -19,13 +19,15 @@ pub struct CommonArgs {
     /// TOML file of the clients allowed to call (tokens as SHA-256 hashes); `rondom up`
     /// writes a development one.
     #[arg(long, env = "RONDOM_CLIENTS")]
-    pub clients: PathBuf,
+    pub clients: Option<PathBuf>,
     /// Copies JetStream keeps of every event, audit record and registry entry: 1 on a single
     /// node, 3 in a three-node cluster (see deploy/README.md).
     #[arg(long, env = "RONDOM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub replicas: u8,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub oidc: OidcArgs,
 }
 
 impl CommonArgs {
@@ -37,12 +39,23 @@ impl CommonArgs {
         }
     }
 
-    /// Reads the clients file, and follows it: a change is in force within a second.
+    /// Reads the clients file, and follows it: a change is in force within a second. Staff
+    /// members' access tokens are taken too where an identity provider is configured.
     ///
     /// # Errors
-    /// When the file cannot be read or is wrong: the process does not start.
-    pub fn load_clients(&self) -> anyhow::Result<rondom_access::live_clients::LiveClients> {
-        rondom_access::live_clients::LiveClients::following(&self.clients)
+    /// When the file is not given, cannot be read or is wrong, or the identity provider
+    /// cannot be reached: the process does not start.
+    pub async fn load_clients(&self) -> anyhow::Result<rondom_access::live_clients::LiveClients> {
+        use anyhow::Context as _;
+        let path = self
+            .clients
+            .as_ref()
+            .context("this role needs --clients (the clients allowed to call)")?;
+        let clients = rondom_access::live_clients::LiveClients::following(path)?;
+        Ok(match self.oidc.identity_provider().await? {
+            Some(idp) => clients.with_identity_provider(idp),
+            None => clients,
+        })
     }
 }
 
@@ -130,8 +143,6 @@ pub struct WebArgs {
     /// Hours after sign-in after which a session ends, however busy.
     #[arg(long, env = "RONDOM_WEB_SESSION_HOURS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=24))]
     pub web_session_hours: u64,
-    #[command(flatten)]
-    pub oidc: OidcArgs,
 }
 
 /// The gemeente's identity provider (OpenID Connect). With an issuer, staff sign in there and

@@ -141,7 +141,7 @@ pub async fn run_writer(
 ) -> anyhow::Result<()> {
     let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
     let (client, jetstream) = rondom_bus::open(&common.nats_url, &common.stream()).await?;
-    let clients = common.load_clients()?;
+    let clients = common.load_clients().await?;
     let writer = Arc::new(EventWriter::open(&jetstream, &keys).await?);
     let audit = rondom_bus::AuditLog::new(jetstream.clone());
     let tls = common.tls.server_config(listener.local_addr()?)?;
@@ -175,7 +175,7 @@ pub async fn run_reader(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let clients = common.load_clients()?;
+    let clients = common.load_clients().await?;
     let tls = common.tls.server_config(listener.local_addr()?)?;
     let keys = Keys::load_or_generate(&common.key_dir).context("failed to load keys")?;
     let (client, jetstream) = rondom_bus::open(&common.nats_url, &common.stream()).await?;

@@ -86,6 +86,17 @@ impl Endpoint {
         Ok(Some(tls))
     }
 
+    /// The same endpoint at another address (another role of a scaled-out hub).
+    pub(crate) fn at(&self, addr: &str) -> Self {
+        Self {
+            addr: addr.to_owned(),
+            ca: self.ca.clone(),
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
+            json: self.json,
+        }
+    }
+
     pub(crate) async fn channel(&self) -> anyhow::Result<Channel> {
         let mut endpoint = Channel::from_shared(self.addr.clone())
             .with_context(|| format!("{:?} is not a valid address", self.addr))?;

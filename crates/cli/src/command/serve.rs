@@ -27,6 +27,16 @@ pub(crate) struct ServeArgs {
     /// Read model settings (role projector only).
     #[command(flatten)]
     projection: super::projection::ProjectionArgs,
+    /// The regiewerkplek (role web only).
+    #[command(flatten)]
+    web: rondom_cli::common::WebArgs,
+    /// The hub the pages call (role web only): its reading services, and RegieService unless
+    /// --regie-addr names another process.
+    #[command(flatten)]
+    hub: super::client::Endpoint,
+    /// RegieService's address when another process serves it (role web only).
+    #[arg(long, env = "RONDOM_REGIE_ADDR")]
+    regie_addr: Option<String>,
 }
 
 /// The roles: every writing service by its own name, all of them together, and the projector.
@@ -50,13 +60,20 @@ fn roles() -> clap::builder::PossibleValuesParser {
         clap::builder::PossibleValue::new(PROJECTOR).help(
             "The household projector with HouseholdService, SubscriptionService, OperatorService and AuditService",
         ),
+        clap::builder::PossibleValue::new(WEB).help(
+            "The regiewerkplek: the coordinators' pages, signed in at the identity provider (--oidc-issuer)",
+        ),
     ]))
 }
 
 const ADAPTERS: &str = "adapters";
 const PROJECTOR: &str = "projector";
+const WEB: &str = "web";
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.role == WEB {
+        return web(args).await;
+    }
     let listener = tokio::net::TcpListener::bind(args.grpc_addr)
         .await
         .with_context(|| format!("failed to bind gRPC listener on {}", args.grpc_addr))?;
@@ -90,4 +107,19 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     )
     .await
+}
+
+/// The regiewerkplek as its own process: staff sign in only at the identity provider.
+async fn web(args: ServeArgs) -> anyhow::Result<()> {
+    let idp = args.common.oidc.identity_provider().await?.context(
+        "the web role signs staff in at the gemeente's identity provider: give --oidc-issuer, --oidc-client-id and --oidc-client-secret",
+    )?;
+    let _metrics = args.metrics.start(&args.common.tls).await?;
+    let mut hub = rondom_web::Hub::new(args.hub.channel().await?);
+    if let Some(regie) = &args.regie_addr {
+        hub = hub.with_regie(args.hub.at(regie).channel().await?);
+    }
+    let listener = rondom_cli::hub::web_listener(&args.web).await?;
+    let settings = args.web.settings(Some(idp), Vec::new());
+    rondom_web::serve(listener, hub, settings, rondom_runtime::shutdown_signal()).await
 }

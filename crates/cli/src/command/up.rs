@@ -49,6 +49,8 @@ pub(crate) struct UpArgs {
     clients: Option<PathBuf>,
     #[command(flatten)]
     web: rondom_cli::common::WebArgs,
+    #[command(flatten)]
+    oidc: rondom_cli::common::OidcArgs,
 }
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -61,7 +63,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => development_clients(&args.data_dir)?,
     };
-    let idp = args.web.oidc.identity_provider().await?;
+    let idp = args.oidc.identity_provider().await?;
     let mut clients = rondom_access::live_clients::LiveClients::following(&clients_file)?;
     if let Some(idp) = &idp {
         clients = clients.with_identity_provider(idp.clone());
@@ -125,7 +127,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         say!(
             "Regiewerkplek (the coordinators' pages): {}{}",
             args.web.url(),
-            if args.web.oidc.oidc_issuer.is_none() {
+            if args.oidc.oidc_issuer.is_none() {
                 ", development sign-in"
             } else {
                 ""
