@@ -14,13 +14,13 @@ export NATS_SERVER_BIN := $(TOOLS)/bin/nats-server
 export PATH := $(TOOLS)/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak fuzz xmllint
+.PHONY: run test tools build demo fmt lint clean python-client bench bench-quick postgres soak fuzz xmllint node chromium
 
 run: tools
 	$(CARGO) build --release -p rondom-cli
 	./target/release/rondom up
 
-test: tools xmllint
+test: tools xmllint chromium
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -72,7 +72,7 @@ postgres:
 		echo "installing Debian's postgresql for the P7 peer"; \
 		apt-get install -y --no-install-recommends postgresql >/dev/null; }
 
-tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl $(TOOLS)/py/grpc
+tools: $(TOOLS)/bin/nats-server $(TOOLS)/bin/grpcurl $(TOOLS)/py/grpc $(TOOLS)/web/node_modules/.installed
 
 # The iStandaarden tests check every message the adapter accepts against its XSD with
 # Debian's xmllint (libxml2-utils); installed when missing and run as root (as CI is),
@@ -84,6 +84,35 @@ xmllint:
 			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends libxml2-utils; } >/dev/null; \
 		else \
 			echo "xmllint is missing: install Debian's libxml2-utils (sudo apt-get install libxml2-utils); the iStandaarden tests fail without it"; \
+		fi; }
+
+# The regiewerkplek's style sheets (NL Design System) and its tests' OpenID Connect provider
+# and axe-core: npm packages pinned by deploy/web/package-lock.json, installed into .tools/web
+# with Node.js and npm (Debian's, installed as root when missing).
+$(TOOLS)/web/node_modules/.installed: deploy/web/package.json deploy/web/package-lock.json | node
+	mkdir -p $(TOOLS)/web
+	cp deploy/web/package.json deploy/web/package-lock.json $(TOOLS)/web/
+	cd $(TOOLS)/web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's nodejs and npm"; \
+			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm; } >/dev/null; \
+		else \
+			echo "npm is missing: install Debian's nodejs and npm (sudo apt-get install nodejs npm)"; exit 1; \
+		fi; }
+
+# The regiewerkplek's browser tests drive Debian's Chromium through its ChromeDriver; installed
+# when missing and run as root (as CI is), otherwise named so the developer installs them once.
+chromium:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver; } >/dev/null; \
+		else \
+			echo "chromium is missing: install Debian's chromium and chromium-driver (sudo apt-get install chromium chromium-driver); the browser tests fail without them"; \
 		fi; }
 
 $(TOOLS)/bin/nats-server:
