@@ -49,6 +49,9 @@ pub struct IdpSettings {
     pub client_secret: String,
     /// The audience the provider writes in access tokens for Rondom's API.
     pub audience: String,
+    /// The scopes a sign-in asks for: `openid` and whatever the provider needs to issue an
+    /// access token for that audience.
+    pub scope: String,
     pub claims: ClaimNames,
 }
 

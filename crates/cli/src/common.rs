@@ -161,6 +161,9 @@ pub struct OidcArgs {
     /// The audience the provider writes in access tokens for Rondom's API.
     #[arg(long, env = "RONDOM_OIDC_AUDIENCE", default_value = "urn:rondom:api")]
     pub oidc_audience: String,
+    /// The scopes a sign-in asks for (openid, and what the provider needs for the audience).
+    #[arg(long, env = "RONDOM_OIDC_SCOPE", default_value = "openid")]
+    pub oidc_scope: String,
     /// The claim holding the staff id.
     #[arg(long, env = "RONDOM_OIDC_CLAIM_STAFF_ID", default_value = "staff_id")]
     pub oidc_claim_staff_id: String,
@@ -192,6 +195,7 @@ impl OidcArgs {
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             audience: self.oidc_audience.clone(),
+            scope: self.oidc_scope.clone(),
             claims: rondom_access::idp::ClaimNames {
                 staff_id: self.oidc_claim_staff_id.clone(),
                 gemeenten: self.oidc_claim_gemeenten.clone(),

@@ -89,7 +89,7 @@ impl Login {
             ("response_type", "code"),
             ("client_id", self.provider.settings.client_id.as_str()),
             ("redirect_uri", self.settings.redirect_url.as_str()),
-            ("scope", "openid"),
+            ("scope", self.provider.settings.scope.as_str()),
             ("state", state.as_str()),
             ("nonce", nonce.as_str()),
             ("code_challenge", challenge.as_str()),

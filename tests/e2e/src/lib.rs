@@ -4,6 +4,8 @@
 //! so each test calls as the role that would make the call. A library, so it is compiled once
 //! for every test binary.
 
+pub mod web;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -46,6 +48,8 @@ pub struct TestHub {
     client_tls: Option<tonic::transport::ClientTlsConfig>,
     /// The tokens of the development clients.
     tokens: DevTokens,
+    /// The identity provider whose staff access tokens the hub takes, when a test has one.
+    idp: Option<std::sync::Arc<rondom_access::idp::IdentityProvider>>,
     dir: TempDir,
     token: CancellationToken,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -130,6 +134,7 @@ impl TestHub {
             tls: None,
             client_tls: None,
             tokens,
+            idp: None,
             dir,
             token: CancellationToken::new(),
             handle: None,
@@ -201,8 +206,7 @@ impl TestHub {
                     24 * 60 * 60
                 }),
             },
-            clients: rondom_access::live_clients::LiveClients::following(&self.clients_file)
-                .expect("the clients file"),
+            clients: self.live_clients(),
             tls: self.tls.clone(),
         };
         self.handle = Some(tokio::spawn(hub::run(
@@ -210,6 +214,24 @@ impl TestHub {
             listener,
             self.token.clone().cancelled_owned(),
         )));
+    }
+
+    /// Restarts the hub taking the access tokens of `idp` too (staff signed in there).
+    pub async fn with_identity_provider(
+        &mut self,
+        idp: std::sync::Arc<rondom_access::idp::IdentityProvider>,
+    ) {
+        self.idp = Some(idp);
+        self.restart().await;
+    }
+
+    fn live_clients(&self) -> rondom_access::live_clients::LiveClients {
+        let clients = rondom_access::live_clients::LiveClients::following(&self.clients_file)
+            .expect("the clients file");
+        match &self.idp {
+            Some(idp) => clients.with_identity_provider(idp.clone()),
+            None => clients,
+        }
     }
 
     /// Stops the hub the way Ctrl-C does and waits until it has flushed and drained.

@@ -1,0 +1,355 @@
+//! What the regiewerkplek's tests run against, all real: an OpenID Connect provider (the npm
+//! package `oidc-provider` under Node.js, `tests/e2e/oidc/provider.mjs`), the regiewerkplek
+//! itself calling a [`crate::TestHub`], and Debian's Chromium driven through its ChromeDriver.
+//! A missing part fails the test with what to install.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rondom_access::idp::{ClaimNames, IdentityProvider, IdpSettings};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+
+/// The workspace's root (the tests run in `tests/e2e`).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The npm packages `make tools` installs.
+pub fn node_modules() -> PathBuf {
+    root().join(".tools/web/node_modules")
+}
+
+/// A free loopback port (bound and let go: the part started next takes it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The test identity provider, stopped when dropped. Its staff: `mw-0412` of gemeente 0363
+/// and `mw-0599` of gemeente 0599, both coordinators; any password.
+#[derive(Debug)]
+pub struct TestIdp {
+    pub issuer: String,
+    _process: Child,
+}
+
+/// The web address the provider sends browsers back to.
+#[derive(Debug)]
+pub struct WebAddress {
+    pub port: u16,
+}
+
+impl WebAddress {
+    pub fn new() -> Self {
+        Self { port: free_port() }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Default for WebAddress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestIdp {
+    /// Starts the provider for a regiewerkplek at `web`.
+    pub async fn start(web: &WebAddress) -> Self {
+        let modules = node_modules();
+        assert!(
+            modules.join("oidc-provider").exists(),
+            "the npm package oidc-provider is missing from {}: run `make tools`",
+            modules.display()
+        );
+        let port = free_port();
+        let mut process = Command::new("node")
+            .arg(root().join("tests/e2e/oidc/provider.mjs"))
+            .arg(&modules)
+            .arg(port.to_string())
+            .arg(format!("{}/aanmelden/terug", web.url()))
+            .arg(format!("{}/aanmelden?afgemeld=1", web.url()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("Node.js is missing: install Debian's nodejs (make tools says how)");
+        let stdout = process.stdout.take().expect("the provider's output");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the identity provider did not start within 20 s")
+            .expect("the identity provider's output");
+        let issuer = ready
+            .as_deref()
+            .and_then(|line| line.strip_prefix("ready "))
+            .expect("the identity provider said it is ready")
+            .to_owned();
+        // Keep reading what it prints: a closed pipe would end it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            issuer,
+            _process: process,
+        }
+    }
+
+    /// The hub's view of the provider, as `rondom up --oidc-issuer ...` configures it.
+    pub async fn provider(&self) -> Arc<IdentityProvider> {
+        let settings = IdpSettings {
+            issuer: self.issuer.clone(),
+            client_id: "rondom".into(),
+            client_secret: "rondom-test-secret".into(),
+            audience: "urn:rondom:api".into(),
+            scope: "openid rondom".into(),
+            claims: ClaimNames::default(),
+        };
+        Arc::new(
+            IdentityProvider::discover(settings)
+                .await
+                .expect("the test identity provider's configuration"),
+        )
+    }
+}
+
+/// The regiewerkplek serving `hub` on `web`'s port until dropped.
+#[derive(Debug)]
+pub struct TestWeb {
+    pub url: String,
+    stop: CancellationToken,
+}
+
+impl TestWeb {
+    pub async fn start(
+        web: &WebAddress,
+        hub: std::net::SocketAddr,
+        sign_in: rondom_web::SignIn,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", web.port))
+            .await
+            .expect("bind the regiewerkplek");
+        let channel = tonic::transport::Channel::from_shared(format!("http://{hub}"))
+            .expect("hub address")
+            .connect_lazy();
+        let settings = rondom_web::WebSettings {
+            sign_in,
+            secure: false,
+            idle_timeout: rondom_web::WebSettings::IDLE,
+            absolute_timeout: rondom_web::WebSettings::ABSOLUTE,
+            assets: node_modules(),
+        };
+        let stop = CancellationToken::new();
+        tokio::spawn(rondom_web::serve(
+            listener,
+            rondom_web::Hub::new(channel),
+            settings,
+            stop.clone().cancelled_owned(),
+        ));
+        Self {
+            url: web.url(),
+            stop,
+        }
+    }
+}
+
+impl Drop for TestWeb {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Headless Chromium under ChromeDriver, stopped when dropped.
+#[derive(Debug)]
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        for (program, package) in [
+            ("/usr/bin/chromium", "chromium"),
+            ("/usr/bin/chromedriver", "chromium-driver"),
+        ] {
+            assert!(
+                Path::new(program).exists(),
+                "{program} is missing: install Debian's {package} (`make chromium` does, as root)"
+            );
+        }
+        let port = free_port();
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("a browser profile");
+        let capabilities = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                // Closed network: no background requests, no first-run pages.
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,1600",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+        });
+        let capabilities = match capabilities {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("an object"),
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Self {
+                        client,
+                        _driver: driver,
+                        _profile: profile,
+                    };
+                }
+                Err(err) => last = Some(err),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("ChromeDriver did not start Chromium within 10 s: {last:?}");
+    }
+
+    /// Opens `url` and returns the page's text.
+    pub async fn open(&self, url: &str) -> String {
+        self.client.goto(url).await.expect("open a page");
+        self.text().await
+    }
+
+    /// The page's visible text, once the page a click led to has loaded.
+    pub async fn text(&self) -> String {
+        let mut last = None;
+        for _ in 0..50 {
+            let ready = self
+                .client
+                .execute("return document.readyState", Vec::new())
+                .await;
+            if ready
+                .ok()
+                .and_then(|state| state.as_str().map(str::to_owned))
+                .as_deref()
+                == Some("complete")
+            {
+                let body = self.client.find(Locator::Css("body")).await;
+                match body {
+                    Ok(body) => match body.text().await {
+                        Ok(text) => return text,
+                        // The page changed under the element: read the new one.
+                        Err(err) => last = Some(err),
+                    },
+                    Err(err) => last = Some(err),
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page did not load within 5 s: {last:?}");
+    }
+
+    /// Waits (at most 10 s) until the page shows one of `texts`, and returns its text.
+    pub async fn until(&self, texts: &[&str]) -> String {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = self.text().await;
+            if texts.iter().any(|wanted| text.contains(wanted)) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page shows none of {texts:?} within 10 s: {text}");
+    }
+
+    /// Clicks the link, button or disclosure (`summary`) whose text is `label`.
+    pub async fn click(&self, label: &str) {
+        let xpath = format!(
+            "//a[normalize-space(.)='{label}'] | //button[normalize-space(.)='{label}'] | //summary[normalize-space(.)='{label}'] | //input[@type='submit' and @value='{label}']"
+        );
+        self.client
+            .find(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|err| panic!("no link or button {label:?}: {err}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Types `text` into the field named `name`.
+    pub async fn fill(&self, name: &str, text: &str) {
+        self.fill_in("", name, text).await;
+    }
+
+    /// Types `text` into the field named `name` of the form `form` (a CSS selector).
+    pub async fn fill_in(&self, form: &str, name: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(&format!("{form} [name='{name}']")))
+            .await
+            .unwrap_or_else(|err| panic!("no field {name:?}: {err}"));
+        field.clear().await.ok();
+        field.send_keys(text).await.expect("type into a field");
+    }
+
+    /// Runs axe-core (WCAG 2.2 A and AA rules) on the page and returns its violations.
+    pub async fn accessibility_violations(&self) -> Vec<serde_json::Value> {
+        let axe = std::fs::read_to_string(node_modules().join("axe-core/axe.min.js"))
+            .expect("the npm package axe-core: run `make tools`");
+        self.client
+            .execute(&axe, Vec::new())
+            .await
+            .expect("load axe-core into the page");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html).slice(0, 3) }))))
+                    .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                Vec::new(),
+            )
+            .await
+            .expect("run axe-core");
+        result.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Writes a screenshot of the page to `target/regiewerkplek/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = root().join("target/regiewerkplek");
+        std::fs::create_dir_all(&dir).expect("the screenshots' folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write a screenshot");
+    }
+
+    /// Checks the page for accessibility and keeps a screenshot of it.
+    pub async fn check_page(&self, name: &str) {
+        self.screenshot(name).await;
+        let violations = self.accessibility_violations().await;
+        assert!(
+            violations.is_empty(),
+            "axe-core found WCAG violations on {name}: {}",
+            serde_json::to_string_pretty(&violations).unwrap_or_default()
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! The regiewerkplek as a coordinator uses it, in a real browser: signed in at a real OpenID
+//! Connect provider, the worklist, a household, its timeline, a regie action, a conflict with
+//! a colleague's write, "what I read", signing out; a staff member of another gemeente who
+//! sees nothing of the family; and the audit log naming each staff member. axe-core checks
+//! every page (WCAG 2.2 A and AA) and a screenshot of each lands in `target/regiewerkplek/`.
+
+use rondom_cli::scenario::MOEDER;
+use rondom_e2e::web::{Browser, TestIdp, TestWeb, WebAddress};
+use rondom_e2e::{DevClient, TestHub, load_family};
+use rondom_proto::v1;
+use rondom_proto::v1::audit_service_client::AuditServiceClient;
+use rondom_proto::v1::regie_service_client::RegieServiceClient;
+
+/// The household page's form that registers a partner.
+const PARTNER_FORM: &str = "form[action$='/regie/partner']";
+
+/// Everything a test here needs, started in order.
+struct Workplace {
+    hub: TestHub,
+    web: TestWeb,
+    household: String,
+    _idp: TestIdp,
+}
+
+async fn workplace() -> Workplace {
+    let address = WebAddress::new();
+    let idp = TestIdp::start(&address).await;
+    let provider = idp.provider().await;
+    let mut hub = TestHub::start().await;
+    hub.with_identity_provider(provider.clone()).await;
+    let runner = load_family(hub.scenario_connections().await).await;
+    let household = runner.family_household().expect("the family").to_owned();
+    let web = TestWeb::start(
+        &address,
+        hub.addr(),
+        rondom_web::SignIn::Oidc(rondom_web::OidcSettings {
+            provider,
+            redirect_url: format!("{}/aanmelden/terug", address.url()),
+            post_logout_url: format!("{}/aanmelden?afgemeld=1", address.url()),
+        }),
+    )
+    .await;
+    Workplace {
+        hub,
+        web,
+        household,
+        _idp: idp,
+    }
+}
+
+/// Signs in at the provider as `staff` (its development login form takes any password, then
+/// asks for consent once).
+async fn sign_in(browser: &Browser, web: &TestWeb, staff: &str) {
+    let text = browser.open(&format!("{}/aanmelden", web.url)).await;
+    assert!(
+        text.contains("Meld u aan met uw account van de gemeente"),
+        "{text}"
+    );
+    browser.check_page("aanmelden").await;
+    browser.click("Aanmelden bij de gemeente").await;
+    browser.fill("login", staff).await;
+    browser.fill("password", "geheim").await;
+    browser.click("Sign-in").await;
+    // Consent for the client's scopes, asked on the first sign-in of each account.
+    if browser
+        .until(&["Continue", "Aangemeld als"])
+        .await
+        .contains("Continue")
+    {
+        browser.click("Continue").await;
+    }
+    browser.until(&["Aangemeld als"]).await;
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_coordinator_works_through_the_regiewerkplek() {
+    let w = workplace().await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &w.web, "mw-0412").await;
+
+    // The worklist, as the regisseur of the family sees it.
+    let url = browser.client.current_url().await.expect("url");
+    assert_eq!(url.path(), "/werklijst");
+    let text = browser.text().await;
+    assert!(text.contains("Aangemeld als mw-0412"), "{text}");
+    assert!(
+        text.contains(&w.household[..8]),
+        "the family is on the worklist: {text}"
+    );
+    assert!(
+        !text.contains("Ontwikkelomgeving"),
+        "no development sign-in with a provider"
+    );
+    browser.check_page("werklijst").await;
+
+    // The household: members with masked BSN only, the laws, the regisseur.
+    browser
+        .click(&format!("Huishouden {}", &w.household[..8]))
+        .await;
+    let text = browser.text().await;
+    assert!(text.contains("Fatima Jansen"), "{text}");
+    assert!(text.contains("*****2333"), "the BSN is masked: {text}");
+    assert!(!text.contains("111222333"), "no whole BSN on the page");
+    assert!(
+        text.contains("mw-0412 (00000001234567890000)"),
+        "the regisseur: {text}"
+    );
+    browser.check_page("huishouden").await;
+
+    // Its timeline.
+    browser.click("Tijdlijn van dit huishouden").await;
+    let text = browser.text().await;
+    assert!(text.contains("gezinsplan vastgesteld"), "{text}");
+    browser.check_page("tijdlijn").await;
+
+    // A regie action: register a partner.
+    browser
+        .click(&format!("Terug naar huishouden {}", &w.household[..8]))
+        .await;
+    browser.click("Partner registreren").await;
+    browser
+        .fill_in(PARTNER_FORM, "organisatie", "11223344")
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(&format!("{PARTNER_FORM} button")))
+        .await
+        .expect("the partner form's button")
+        .click()
+        .await
+        .expect("register the partner");
+    let text = browser.text().await;
+    assert!(text.contains("Opgeslagen."), "{text}");
+    assert!(
+        text.contains("11223344"),
+        "the partner is on the fresh view: {text}"
+    );
+    browser.check_page("regie-opgeslagen").await;
+
+    // A colleague changes the household while this page is open: the next action meets a
+    // conflict, changes nothing and shows the household as it is now.
+    let mut colleague = RegieServiceClient::new(w.hub.client_for(DevClient::Coordinator).await);
+    let household = w
+        .hub
+        .households()
+        .await
+        .get_household(rondom_e2e::by_id(&w.household, 0))
+        .await
+        .expect("read")
+        .into_inner();
+    let position = household.household.expect("view").last_position;
+    colleague
+        .register_partner(v1::RegisterPartnerRequest {
+            context: Some(v1::RegieContext {
+                idempotency_key: "collega-1".into(),
+                source_system: "collega".into(),
+                household_id: w.household.clone(),
+                expected_position: position,
+                occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                ..Default::default()
+            }),
+            partner: Some(v1::Partner {
+                organisatie: "55667788".into(),
+                pillar: v1::Pillar::Wmo as i32,
+            }),
+        })
+        .await
+        .expect("the colleague's write");
+    browser.click("Partner registreren").await;
+    browser
+        .fill_in(PARTNER_FORM, "organisatie", "99887766")
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(&format!("{PARTNER_FORM} button")))
+        .await
+        .expect("the partner form's button")
+        .click()
+        .await
+        .expect("register another partner");
+    let text = browser.text().await;
+    assert!(
+        text.contains("gewijzigd sinds u de pagina opende"),
+        "{text}"
+    );
+    assert!(
+        text.contains("55667788"),
+        "the fresh view shows the colleague's partner: {text}"
+    );
+    assert!(
+        !text.contains("99887766"),
+        "the refused write changed nothing: {text}"
+    );
+    browser.check_page("regie-conflict").await;
+
+    // Search by BSN: the purpose first; the BSN is posted, not put in a URL.
+    browser.click("Zoeken op BSN").await;
+    browser.check_page("zoeken").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("select[name='doel']"))
+        .await
+        .expect("the purpose")
+        .select_by_value("regie")
+        .await
+        .expect("choose regie");
+    browser.fill("bsn", MOEDER.bsn).await;
+    browser.click("Zoeken").await;
+    let text = browser.text().await;
+    assert!(text.contains("Fatima Jansen"), "{text}");
+    let url = browser.client.current_url().await.expect("url");
+    assert!(
+        !url.as_str().contains(MOEDER.bsn),
+        "no BSN in the address: {url}"
+    );
+
+    // What I read: every read above, under this staff member.
+    browser.click("Wat ik las").await;
+    let text = browser.text().await;
+    assert!(text.contains("HouseholdService/GetHousehold"), "{text}");
+    assert!(text.contains("HouseholdService/GetTimeline"), "{text}");
+    assert!(text.contains("RegieService/RegisterPartner"), "{text}");
+    browser.check_page("wat-ik-las").await;
+
+    // The audit log names the staff member for each read and write of the pages.
+    let mut audit = AuditServiceClient::new(w.hub.client_for(DevClient::Operator).await);
+    let records = audit
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            household_id: w.household.clone(),
+            client_id: "mw-0412".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log")
+        .into_inner()
+        .records;
+    let methods: Vec<&str> = records
+        .iter()
+        .map(|record| record.method.as_str())
+        .collect();
+    for method in [
+        "/rondom.v1.HouseholdService/ListHouseholds",
+        "/rondom.v1.HouseholdService/GetHousehold",
+        "/rondom.v1.HouseholdService/GetTimeline",
+        "/rondom.v1.RegieService/RegisterPartner",
+    ] {
+        assert!(
+            methods.contains(&method),
+            "{method} under mw-0412: {methods:?}"
+        );
+    }
+
+    // Signing out ends the session here and at the provider.
+    browser.click("Afmelden").await;
+    if browser
+        .until(&["Yes, sign me out", "U bent afgemeld."])
+        .await
+        .contains("Yes, sign me out")
+    {
+        browser.click("Yes, sign me out").await;
+    }
+    let text = browser.until(&["U bent afgemeld."]).await;
+    assert!(text.contains("U bent afgemeld."), "{text}");
+    let text = browser.open(&format!("{}/werklijst", w.web.url)).await;
+    assert!(
+        text.contains("Meld u aan met uw account van de gemeente"),
+        "after sign-out the worklist asks to sign in: {text}"
+    );
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_staff_member_of_another_gemeente_sees_nothing_of_the_household() {
+    let w = workplace().await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &w.web, "mw-0599").await;
+    let text = browser.text().await;
+    assert!(text.contains("Aangemeld als mw-0599"), "{text}");
+    assert!(
+        !text.contains(&w.household[..8]),
+        "not on another gemeente's worklist: {text}"
+    );
+
+    let text = browser
+        .open(&format!("{}/huishoudens/{}", w.web.url, w.household))
+        .await;
+    assert!(text.contains("Niet gevonden"), "{text}");
+    assert!(!text.contains("Jansen"), "nothing of the family: {text}");
+    browser.check_page("niet-gevonden").await;
+
+    // The audit log names the refused read under this staff member.
+    let mut audit = AuditServiceClient::new(w.hub.client_for(DevClient::Operator).await);
+    let records = audit
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: "mw-0599".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log")
+        .into_inner()
+        .records;
+    assert!(
+        records.iter().any(
+            |record| record.method == "/rondom.v1.HouseholdService/GetHousehold"
+                && record.outcome == "NOT_FOUND"
+        ),
+        "the refused read is on record under mw-0599: {records:?}"
+    );
+}
