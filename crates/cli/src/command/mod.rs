@@ -31,7 +31,7 @@ enum Command {
     /// Start the whole hub in one process, with an embedded nats-server (the quick start).
     Up(Box<up::UpArgs>),
     /// Run one role against an existing NATS (scale-out).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Post a signal, as a wijkteam system would.
     Signal(client::SignalArgs),
     /// Show a household's integral view.
@@ -79,7 +79,7 @@ impl Cli {
     pub(crate) async fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Up(args) => up::run(*args).await,
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => serve::run(*args).await,
             Command::Signal(args) => client::signal(args).await,
             Command::Household(args) => client::household(args).await,
             Command::Timeline(args) => client::timeline(args).await,
