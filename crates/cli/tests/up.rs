@@ -20,6 +20,8 @@ struct Hub {
     grpc: String,
     /// Port of the Prometheus endpoint.
     metrics: u16,
+    /// Port of the regiewerkplek.
+    web: u16,
     /// The data directory whose dev-tokens.toml the CLI reads (when there is one).
     data: PathBuf,
 }
@@ -50,6 +52,7 @@ fn start(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str) -> Hub {
 fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra: &[&str]) -> Hub {
     let log = std::fs::File::create(data.with_file_name(log_name)).expect("log file");
     let metrics = free_port();
+    let web = free_port();
     let child = Command::new(RONDOM)
         .args(["up", "--data-dir"])
         .arg(data)
@@ -61,6 +64,8 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
             &format!("127.0.0.1:{grpc_port}"),
             "--metrics-addr",
             &format!("127.0.0.1:{metrics}"),
+            "--web-addr",
+            &format!("127.0.0.1:{web}"),
         ])
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log"))
@@ -72,6 +77,7 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
         child,
         grpc: format!("http://127.0.0.1:{grpc_port}"),
         metrics,
+        web,
         data: data.to_owned(),
     }
 }
@@ -672,6 +678,8 @@ fn roles_run_as_separate_processes_against_one_nats() {
             child,
             grpc: format!("http://127.0.0.1:{port}"),
             metrics,
+            // A serving role has no regiewerkplek.
+            web: 0,
             data: dir.path().to_owned(),
         }
     };
@@ -777,6 +785,39 @@ fn the_demo_tells_the_family_story_once() {
         assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
     }
     assert!(!stdout.contains("already loaded"), "{stdout}");
+
+    // `make run` then `make demo`: the regiewerkplek shows the family to a development
+    // coordinator, marked as development sign-in.
+    let signin = http(hub.web, "GET /aanmelden", "", "");
+    assert!(signin.contains("Ontwikkelomgeving"), "{signin}");
+    assert!(
+        signin.contains("Regisseur mw-0412 (gemeente 0363)"),
+        "{signin}"
+    );
+    let form_cookie = header_cookie(&signin, "rondom-aanmelden");
+    let posted = http(
+        hub.web,
+        "POST /aanmelden/ontwikkeling",
+        &format!("rondom-aanmelden={form_cookie}"),
+        &format!("account=0&csrf={form_cookie}"),
+    );
+    assert!(posted.starts_with("HTTP/1.1 303"), "{posted}");
+    let session = header_cookie(&posted, "rondom");
+    let worklist = http(hub.web, "GET /werklijst", &format!("rondom={session}"), "");
+    assert!(worklist.contains("mw-0412"), "{worklist}");
+    assert!(
+        worklist.contains("Wmo, Jeugd, Participatie, Schuldhulp"),
+        "{worklist}"
+    );
+    assert!(worklist.contains("cache-control: no-store"), "{worklist}");
+    // A sign-in form posted without the cookie it came with signs no one in.
+    let forged = http(
+        hub.web,
+        "POST /aanmelden/ontwikkeling",
+        "",
+        &format!("account=0&csrf={form_cookie}"),
+    );
+    assert!(forged.contains("location: /aanmelden?fout=1"), "{forged}");
 
     // Loading it again changes nothing: every step is recognised by its idempotency key.
     let again = rondom(&hub, &["demo", "--start", "2026-03-02"]);
@@ -1085,4 +1126,38 @@ fn istandaard_files_go_with_the_token_of_their_sender() {
         "{reply}"
     );
     stop(hub);
+}
+
+/// One HTTP/1.1 request to the regiewerkplek on `port` (`line` is method and path), with a
+/// cookie header and a form body when given; returns the whole answer, headers included.
+fn http(port: u16, line: &str, cookie: &str, form: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the regiewerkplek");
+    let mut request = format!("{line} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n");
+    if !cookie.is_empty() {
+        request.push_str(&format!("cookie: {cookie}\r\n"));
+    }
+    if !form.is_empty() {
+        request.push_str(&format!(
+            "content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n",
+            form.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(form);
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    answer
+}
+
+/// The value the answer's `set-cookie` gives `name`.
+fn header_cookie(answer: &str, name: &str) -> String {
+    answer
+        .lines()
+        .filter_map(|line| line.strip_prefix("set-cookie: "))
+        .filter_map(|cookie| cookie.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .find(|value| !value.is_empty())
+        .unwrap_or_else(|| panic!("no cookie {name} in {answer}"))
 }
