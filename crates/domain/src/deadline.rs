@@ -24,6 +24,22 @@ pub enum Term {
     Months(u32),
 }
 
+impl Term {
+    /// The term in Dutch, e.g. `6 weken`, `3 werkdagen`.
+    pub fn dutch(self) -> String {
+        match self {
+            Term::Days(1) => "1 kalenderdag".to_owned(),
+            Term::Days(n) => format!("{n} kalenderdagen"),
+            Term::Weeks(1) => "1 week".to_owned(),
+            Term::Weeks(n) => format!("{n} weken"),
+            Term::WorkingDays(1) => "1 werkdag".to_owned(),
+            Term::WorkingDays(n) => format!("{n} werkdagen"),
+            Term::Months(1) => "1 maand".to_owned(),
+            Term::Months(n) => format!("{n} maanden"),
+        }
+    }
+}
+
 impl fmt::Display for Term {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -484,8 +500,136 @@ pub struct Computation {
     pub start: NaiveDate,
     pub term: Term,
     pub due: NaiveDate,
-    /// One line per step: the count, each day skipped and why, each move and its article.
-    pub steps: Vec<String>,
+    /// One step per line of reasoning: the count, each day skipped and why, each move and
+    /// its article.
+    pub steps: Vec<Step>,
+}
+
+/// One step of the reasoning behind a due date. Shown in English by the CLI (`Display`) and in
+/// Dutch by the regiewerkplek ([`Step::dutch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The event's day; the term counts from the next.
+    Start(NaiveDate),
+    /// A day a working-day term does not count, and why.
+    Skipped { day: NaiveDate, reason: String },
+    /// Where the term itself ends.
+    EndOfTerm {
+        due: NaiveDate,
+        term: Term,
+        start: NaiveDate,
+    },
+    /// Days of suspension added, under `article`.
+    Suspended {
+        due: NaiveDate,
+        days: u32,
+        article: &'static str,
+    },
+    /// Days of adjournment added (Awb 7:10 lid 3 and 4).
+    Adjourned { due: NaiveDate, days: u32 },
+    /// The Atw does not move the end of a term this long.
+    NoShift { term: Term },
+    /// An end on a day that is not a working day, moved to the next, under `basis`.
+    Moved {
+        from: NaiveDate,
+        reason: String,
+        to: NaiveDate,
+        basis: &'static str,
+    },
+    /// Extended to leave two working days in the term (Atw art. 2).
+    TwoWorkingDays { from: NaiveDate, to: NaiveDate },
+    /// The due date lies after the last day a known decree covers.
+    BeyondDecrees { due: NaiveDate, known: NaiveDate },
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Start(start) => write!(f, "{start} start; the term counts from the next day"),
+            Step::Skipped { day, reason } => write!(f, "{day} skipped: {reason}"),
+            Step::EndOfTerm { due, term, start } => write!(f, "{due} end of {term} from {start}"),
+            Step::Suspended { due, days, article } => {
+                write!(f, "{due} after {days} days of suspension ({article})")
+            }
+            Step::Adjourned { due, days } => write!(
+                f,
+                "{due} after {days} days of adjournment (Awb art. 7:10 lid 3 and 4)"
+            ),
+            Step::NoShift { term } => write!(
+                f,
+                "no shift: the Atw does not apply to a term of {term} (Atw art. 4)"
+            ),
+            Step::Moved {
+                from,
+                reason,
+                to,
+                basis,
+            } => write!(
+                f,
+                "{from} is not a working day ({reason}): moved to {to} ({basis})"
+            ),
+            Step::TwoWorkingDays { from, to } => write!(
+                f,
+                "{from} leaves fewer than two working days in the term: extended to {to} (Atw art. 2)"
+            ),
+            Step::BeyondDecrees { due, known } => write!(
+                f,
+                "warning: {due} lies after {known}, the last day a known decree under Atw art. 3 \
+                 lid 3 covers; a day a later decree makes equal to a holiday may move it"
+            ),
+        }
+    }
+}
+
+impl Step {
+    /// The step in Dutch, dates as `dd-mm-jjjj`.
+    pub fn dutch(&self) -> String {
+        let d = |date: &NaiveDate| date.format("%d-%m-%Y").to_string();
+        match self {
+            Step::Start(start) => format!(
+                "{}: de gebeurtenis; de termijn telt vanaf de dag erna",
+                d(start)
+            ),
+            Step::Skipped { day, reason } => format!("{} telt niet mee: {reason}", d(day)),
+            Step::EndOfTerm { due, term, start } => {
+                format!("{}: einde van {} vanaf {}", d(due), term.dutch(), d(start))
+            }
+            Step::Suspended { due, days, article } => {
+                format!("{}: na {days} dagen opschorting ({article})", d(due))
+            }
+            Step::Adjourned { due, days } => {
+                format!(
+                    "{}: na {days} dagen verdaging (Awb art. 7:10 lid 3 en 4)",
+                    d(due)
+                )
+            }
+            Step::NoShift { term } => format!(
+                "niet verschoven: de Algemene termijnenwet geldt niet voor een termijn van {} (Atw art. 4)",
+                term.dutch()
+            ),
+            Step::Moved {
+                from,
+                reason,
+                to,
+                basis,
+            } => format!(
+                "{} is geen werkdag ({reason}): verschoven naar {} ({basis})",
+                d(from),
+                d(to)
+            ),
+            Step::TwoWorkingDays { from, to } => format!(
+                "{} laat minder dan twee werkdagen in de termijn: verlengd tot {} (Atw art. 2)",
+                d(from),
+                d(to)
+            ),
+            Step::BeyondDecrees { due, known } => format!(
+                "let op: {} ligt na {}, de laatste dag die een bekend besluit onder Atw art. 3 lid 3 \
+                 dekt; een later besluit kan de datum nog verschuiven",
+                d(due),
+                d(known)
+            ),
+        }
+    }
 }
 
 /// Days added to a term after it started.
@@ -522,9 +666,9 @@ pub fn compute(
     calendar: &Calendar,
 ) -> Result<Computation, DeadlineError> {
     let term = term_in_force(rule.term, configured)?;
-    let mut steps = vec![format!("{start} start; the term counts from the next day")];
+    let mut steps = vec![Step::Start(start)];
     let mut due = end_of_term(term, start, calendar, &mut steps)?;
-    steps.push(format!("{due} end of {term} from {start}"));
+    steps.push(Step::EndOfTerm { due, term, start });
     let objection = matches!(rule.code, RuleCode::Bezwaar | RuleCode::BezwaarCommissie);
     if added.suspended_days > 0 {
         due = add_days(due, added.suspended_days)?;
@@ -533,17 +677,18 @@ pub fn compute(
         } else {
             "Awb art. 4:15"
         };
-        steps.push(format!(
-            "{due} after {} days of suspension ({article})",
-            added.suspended_days
-        ));
+        steps.push(Step::Suspended {
+            due,
+            days: added.suspended_days,
+            article,
+        });
     }
     if added.extended_days > 0 {
         due = add_days(due, added.extended_days)?;
-        steps.push(format!(
-            "{due} after {} days of adjournment (Awb art. 7:10 lid 3 and 4)",
-            added.extended_days
-        ));
+        steps.push(Step::Adjourned {
+            due,
+            days: added.extended_days,
+        });
     }
     due = shift_off_non_working_days(rule.end_rule, term, due, calendar, &mut steps)?;
     if rule.end_rule == EndRule::Atw && term.within_atw() && term.approximate_days() >= 3 {
@@ -552,10 +697,7 @@ pub fn compute(
     if let Some(known) = calendar.known_until()
         && due > known
     {
-        steps.push(format!(
-            "warning: {due} lies after {known}, the last day a known decree under Atw art. 3 \
-             lid 3 covers; a day a later decree makes equal to a holiday may move it"
-        ));
+        steps.push(Step::BeyondDecrees { due, known });
     }
     Ok(Computation {
         start,
@@ -596,7 +738,7 @@ fn end_of_term(
     term: Term,
     start: NaiveDate,
     calendar: &Calendar,
-    steps: &mut Vec<String>,
+    steps: &mut Vec<Step>,
 ) -> Result<NaiveDate, DeadlineError> {
     match term {
         Term::Days(n) => add_days(start, n),
@@ -610,7 +752,7 @@ fn end_of_term(
             while counted < n {
                 day = add_days(day, 1)?;
                 match calendar.non_working_reason(day) {
-                    Some(reason) => steps.push(format!("{day} skipped: {reason}")),
+                    Some(reason) => steps.push(Step::Skipped { day, reason }),
                     None => counted += 1,
                 }
             }
@@ -626,14 +768,12 @@ fn shift_off_non_working_days(
     term: Term,
     mut due: NaiveDate,
     calendar: &Calendar,
-    steps: &mut Vec<String>,
+    steps: &mut Vec<Step>,
 ) -> Result<NaiveDate, DeadlineError> {
     let basis = match end_rule {
         EndRule::Atw if term.within_atw() => "Atw art. 1",
         EndRule::Atw => {
-            steps.push(format!(
-                "no shift: the Atw does not apply to a term of {term} (Atw art. 4)"
-            ));
+            steps.push(Step::NoShift { term });
             return Ok(due);
         }
         EndRule::EuRegulation1182 => "Verordening 1182/71 art. 3 lid 4",
@@ -641,9 +781,12 @@ fn shift_off_non_working_days(
     };
     while let Some(reason) = calendar.non_working_reason(due) {
         let next = add_days(due, 1)?;
-        steps.push(format!(
-            "{due} is not a working day ({reason}): moved to {next} ({basis})"
-        ));
+        steps.push(Step::Moved {
+            from: due,
+            reason,
+            to: next,
+            basis,
+        });
         due = next;
     }
     Ok(due)
@@ -655,7 +798,7 @@ fn two_working_days(
     start: NaiveDate,
     mut due: NaiveDate,
     calendar: &Calendar,
-    steps: &mut Vec<String>,
+    steps: &mut Vec<Step>,
 ) -> Result<NaiveDate, DeadlineError> {
     let mut working = (1..=(due - start).num_days())
         .filter(|offset| calendar.is_working_day(start + Duration::days(*offset)))
@@ -666,9 +809,10 @@ fn two_working_days(
         if calendar.is_working_day(next) {
             working += 1;
         }
-        steps.push(format!(
-            "{due} leaves fewer than two working days in the term: extended to {next} (Atw art. 2)"
-        ));
+        steps.push(Step::TwoWorkingDays {
+            from: due,
+            to: next,
+        });
         due = next;
     }
     Ok(due)
@@ -820,7 +964,7 @@ mod tests {
         assert!(
             late.steps
                 .iter()
-                .any(|step| step.starts_with("warning:") && step.contains("2028-12-31")),
+                .any(|step| matches!(step, Step::BeyondDecrees { known, .. } if known.to_string() == "2028-12-31")),
             "{:?}",
             late.steps
         );
@@ -832,7 +976,12 @@ mod tests {
             &Calendar::default(),
         )
         .expect("due");
-        assert!(early.steps.iter().all(|step| !step.starts_with("warning:")));
+        assert!(
+            early
+                .steps
+                .iter()
+                .all(|step| !matches!(step, Step::BeyondDecrees { .. }))
+        );
     }
 
     #[test]
@@ -957,7 +1106,12 @@ mod tests {
             &Calendar::default(),
         )
         .expect("computes");
-        let text = computation.steps.join("\n");
+        let text = computation
+            .steps
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(
             text.contains("2026-12-25 skipped: eerste Kerstdag"),
             "{text}"

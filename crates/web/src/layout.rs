@@ -92,7 +92,7 @@ pub(crate) fn table(caption: &str, header: &[&str], rows: &[Vec<Markup>]) -> Mar
     html! {
         div class="utrecht-table-container" {
             table class="utrecht-table utrecht-table--html-table" {
-                caption class="utrecht-table__caption" { (caption) }
+                caption class="utrecht-table__caption rondom-caption" { (caption) }
                 thead class="utrecht-table__header" {
                     tr class="utrecht-table__row" {
                         @for cell in header {

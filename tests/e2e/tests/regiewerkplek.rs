@@ -4,7 +4,7 @@
 //! sees nothing of the family; and the audit log naming each staff member. axe-core checks
 //! every page (WCAG 2.2 A and AA) and a screenshot of each lands in `target/regiewerkplek/`.
 
-use rondom_cli::scenario::MOEDER;
+use rondom_cli::scenario::{MOEDER, OMA};
 use rondom_e2e::web::{Browser, TestIdp, TestWeb, WebAddress};
 use rondom_e2e::{DevClient, TestHub, load_family};
 use rondom_proto::v1;
@@ -72,9 +72,42 @@ async fn sign_in(browser: &Browser, web: &TestWeb, staff: &str) {
     browser.until(&["Aangemeld als"]).await;
 }
 
+/// A new Wmo melding for Riet, received now: its WMO-ONDERZOEK (six weeks) is open whatever
+/// day the suite runs, so the household page has a deadline to explain.
+async fn melding_now(hub: &TestHub) {
+    let mut wmo = rondom_proto::v1::wmo_service_client::WmoServiceClient::new(
+        hub.client_for(DevClient::BackOffice(rondom_domain::Pillar::Wmo))
+            .await,
+    );
+    let written = wmo
+        .receive_melding(v1::ReceiveWmoMeldingRequest {
+            context: Some(v1::WriteContext {
+                idempotency_key: "melding-nu".into(),
+                source_system: "wmo-backoffice".into(),
+                gemeente_code: "0363".into(),
+                persons: vec![v1::PersonRef {
+                    bsn: OMA.bsn.into(),
+                    ..Default::default()
+                }],
+                occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+                case_id: "WMO-2026-099".into(),
+                note: String::new(),
+            }),
+            melding: Some(v1::WmoMeldingOntvangen {
+                spoed: false,
+                mantelzorger_betrokken: false,
+            }),
+        })
+        .await
+        .expect("the Wmo melding")
+        .into_inner();
+    hub.wait_applied(written.position).await;
+}
+
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_coordinator_works_through_the_regiewerkplek() {
     let w = workplace().await;
+    melding_now(&w.hub).await;
     let browser = Browser::start().await;
     sign_in(&browser, &w.web, "mw-0412").await;
 

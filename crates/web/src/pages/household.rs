@@ -291,7 +291,7 @@ fn reasoning(deadline: &v1::Deadline) -> Markup {
             Some(computed) => {
                 ul class="utrecht-unordered-list rondom-reasoning" {
                     @for step in &computed.steps {
-                        li class="utrecht-unordered-list__item" { (step) }
+                        li class="utrecht-unordered-list__item" { (step.dutch()) }
                     }
                 }
             }
