@@ -292,3 +292,160 @@ async fn get_json<T: serde::de::DeserializeOwned>(
             format!("the identity provider's answer at {url} is not what OpenID Connect says")
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{EncodingKey, Header};
+
+    use super::*;
+
+    fn signing_key() -> (rcgen::KeyPair, EncodingKey) {
+        let key = rcgen::KeyPair::generate().expect("a P-256 key");
+        let encoding = EncodingKey::from_ec_der(&key.serialize_der());
+        (key, encoding)
+    }
+
+    /// A provider with one ES256 key, as discovery would have found it, and its signing key.
+    fn provider() -> (IdentityProvider, EncodingKey) {
+        let (key, signing) = signing_key();
+        let point = key.public_key_raw();
+        let jwks = serde_json::json!({ "keys": [{
+            "kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "use": "sig",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        }]});
+        let settings = IdpSettings {
+            issuer: "https://login.example.nl".into(),
+            client_id: "rondom".into(),
+            client_secret: "s".into(),
+            audience: "urn:rondom:api".into(),
+            scope: "openid".into(),
+            claims: ClaimNames::default(),
+        };
+        let metadata = Metadata {
+            issuer: settings.issuer.clone(),
+            authorization_endpoint: "https://login.example.nl/auth".into(),
+            token_endpoint: "https://login.example.nl/token".into(),
+            jwks_uri: "https://login.example.nl/jwks".into(),
+            end_session_endpoint: None,
+        };
+        let provider = IdentityProvider {
+            settings,
+            metadata,
+            keys: RwLock::new(serde_json::from_value(jwks).expect("a key set")),
+            fetched: RwLock::new(Instant::now()),
+            http: reqwest::Client::new(),
+        };
+        (provider, signing)
+    }
+
+    fn token(key: &EncodingKey, kid: &str, claims: serde_json::Value) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(kid.into());
+        jsonwebtoken::encode(&header, &claims, key).expect("a signed token")
+    }
+
+    fn claims(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+        let mut claims = serde_json::json!({
+            "iss": "https://login.example.nl",
+            "aud": "urn:rondom:api",
+            "sub": "u1",
+            "exp": Utc::now().timestamp() + 300,
+            "staff_id": "mw-0412",
+            "gemeenten": ["0363"],
+            "rondom_role": "coordinator",
+        });
+        change(&mut claims);
+        claims
+    }
+
+    #[test]
+    fn a_staff_members_access_token_makes_a_coordinator_bound_to_their_staff_id() {
+        let (provider, key) = provider();
+        let client = provider
+            .client(&token(&key, "k1", claims(|_| {})))
+            .expect("a good token");
+        assert_eq!(client.role, Role::Coordinator);
+        assert_eq!(client.id, "mw-0412");
+        assert_eq!(client.staff_id.as_deref(), Some("mw-0412"));
+        assert_eq!(client.gemeenten.len(), 1);
+        assert!(client.serves("0363"));
+        assert!(client.expires_at.is_some());
+        // A staff id that cannot be a subject token is known by a digest of it.
+        let dotted = provider
+            .client(&token(
+                &key,
+                "k1",
+                claims(|c| c["staff_id"] = "J.de.Vries".into()),
+            ))
+            .expect("a good token");
+        assert!(dotted.id.starts_with("staff-"), "{}", dotted.id);
+        assert_eq!(dotted.staff_id.as_deref(), Some("J.de.Vries"));
+    }
+
+    #[test]
+    fn a_token_not_signed_for_rondom_by_this_provider_now_is_refused() {
+        let (provider, key) = provider();
+        let refused = |claims: serde_json::Value| provider.client(&token(&key, "k1", claims));
+        let wrong: [(&str, serde_json::Value); 6] = [
+            ("another audience", claims(|c| c["aud"] = "rondom".into())),
+            (
+                "another issuer",
+                claims(|c| c["iss"] = "https://evil.example".into()),
+            ),
+            (
+                "expired",
+                claims(|c| c["exp"] = (Utc::now().timestamp() - 3600).into()),
+            ),
+            (
+                "a partner's role",
+                claims(|c| c["rondom_role"] = "partner".into()),
+            ),
+            (
+                "no gemeente",
+                claims(|c| c["gemeenten"] = serde_json::json!([])),
+            ),
+            (
+                "no staff id",
+                claims(|c| {
+                    c.as_object_mut().expect("claims").remove("staff_id");
+                }),
+            ),
+        ];
+        for (why, claims) in wrong {
+            assert!(refused(claims).is_err(), "{why} must be refused");
+        }
+        // Signed by a key the provider did not publish.
+        let (_, other) = signing_key();
+        assert!(
+            provider
+                .client(&token(&other, "k1", claims(|_| {})))
+                .is_err()
+        );
+        // Naming a key it does not know: refused, and the keys are fetched again later.
+        assert!(matches!(
+            provider.client(&token(&key, "k2", claims(|_| {}))),
+            Err(TokenError::UnknownKey(_))
+        ));
+        // A shared-secret signature is never taken, whatever key it names.
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("k1".into());
+        let hs = jsonwebtoken::encode(
+            &header,
+            &claims(|_| {}),
+            &EncodingKey::from_secret(b"guess"),
+        )
+        .expect("an HS256 token");
+        assert!(provider.client(&hs).is_err());
+    }
+
+    #[test]
+    fn only_a_jwt_shaped_token_is_taken_to_the_provider() {
+        assert!(looks_like_jwt("aGVhZA.Ym9keQ.c2ln"));
+        assert!(!looks_like_jwt("0f3a9c"));
+        assert!(!looks_like_jwt("a.b"));
+        assert!(!looks_like_jwt("a.b.c d"));
+    }
+}
