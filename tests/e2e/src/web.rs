@@ -342,9 +342,59 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write a screenshot");
     }
 
-    /// Checks the page for accessibility and keeps a screenshot of it.
+    /// Every resource the page loaded, by address.
+    pub async fn resources(&self) -> Vec<String> {
+        let loaded = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)",
+                Vec::new(),
+            )
+            .await
+            .expect("the page's resources");
+        loaded
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|name| name.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Presses Tab once and returns the element that has the focus then, as HTML.
+    pub async fn tab(&self) -> String {
+        use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
+        let tab = char::from(fantoccini::key::Key::Tab);
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: tab })
+            .then(KeyAction::Up { value: tab });
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("press Tab");
+        self.client
+            .active_element()
+            .await
+            .expect("the focused element")
+            .html(false)
+            .await
+            .expect("its HTML")
+    }
+
+    /// Checks the page for accessibility and that it asked nothing of another host, and keeps
+    /// a screenshot of it.
     pub async fn check_page(&self, name: &str) {
         self.screenshot(name).await;
+        let url = self.client.current_url().await.expect("the page's address");
+        let origin = url.origin().ascii_serialization();
+        for resource in self.resources().await {
+            assert!(
+                resource.starts_with(&origin),
+                "{name} loaded {resource} from another host"
+            );
+        }
         let violations = self.accessibility_violations().await;
         assert!(
             violations.is_empty(),

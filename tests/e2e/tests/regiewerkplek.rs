@@ -343,3 +343,98 @@ async fn a_staff_member_of_another_gemeente_sees_nothing_of_the_household() {
         "the refused read is on record under mw-0599: {records:?}"
     );
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn forms_need_the_sessions_token_pages_carry_the_headers_and_the_keyboard_suffices() {
+    let w = workplace().await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &w.web, "mw-0412").await;
+
+    // The keyboard alone: the first Tab reaches the skip link, which leads to the content.
+    let first = browser.tab().await;
+    assert!(first.contains("Naar de inhoud"), "{first}");
+
+    // A regie form posted with the session but without its CSRF token changes nothing.
+    let session = browser
+        .client
+        .get_named_cookie("rondom")
+        .await
+        .expect("the session cookie");
+    assert!(
+        session.http_only().unwrap_or(false),
+        "the session cookie is HttpOnly"
+    );
+    let before = w
+        .hub
+        .households()
+        .await
+        .get_household(rondom_e2e::by_id(&w.household, 0))
+        .await
+        .expect("read")
+        .into_inner()
+        .household
+        .expect("view");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    let forged = http
+        .post(format!(
+            "{}/huishoudens/{}/regie/partner",
+            w.web.url, w.household
+        ))
+        .header("cookie", format!("rondom={}", session.value()))
+        .form(&[
+            ("csrf", "not-the-token"),
+            ("positie", &before.last_position.to_string()),
+            ("sleutel", "vervalst"),
+            ("organisatie", "44556677"),
+            ("wet", "wmo"),
+        ])
+        .send()
+        .await
+        .expect("post the forged form");
+    assert_eq!(forged.status(), 403);
+    let after = w
+        .hub
+        .households()
+        .await
+        .get_household(rondom_e2e::by_id(&w.household, 0))
+        .await
+        .expect("read")
+        .into_inner()
+        .household
+        .expect("view");
+    assert_eq!(
+        after.last_position, before.last_position,
+        "nothing was written"
+    );
+
+    // Every page with personal data: no caching, no referrer, no script, no framing.
+    let page = http
+        .get(format!("{}/huishoudens/{}", w.web.url, w.household))
+        .header("cookie", format!("rondom={}", session.value()))
+        .send()
+        .await
+        .expect("the household page");
+    assert_eq!(page.status(), 200);
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("cache-control"), "no-store");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    let policy = header("content-security-policy");
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    assert!(!policy.contains("script-src"), "no script at all: {policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let html = page.text().await.expect("the page");
+    assert!(
+        html.contains("<html lang=\"nl\""),
+        "the page says it is Dutch"
+    );
+    assert!(!html.contains("<script"), "no script on the page");
+}
