@@ -342,6 +342,40 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write a screenshot");
     }
 
+    /// Sets the value of the field `css` as a picker would (Chromium types dates in its
+    /// locale's order; the form sends them as YYYY-MM-DD whatever that is).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![css.into(), value.into()],
+            )
+            .await
+            .expect("set a field's value");
+    }
+
+    /// Clicks the element `css` names (a checkbox, say).
+    pub async fn click_on(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("nothing at {css}: {err}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Submits the form `form` (a CSS selector) with its button.
+    pub async fn submit(&self, form: &str) {
+        self.client
+            .find(Locator::Css(&format!("{form} button")))
+            .await
+            .unwrap_or_else(|err| panic!("no button in {form}: {err}"))
+            .click()
+            .await
+            .expect("submit");
+    }
+
     /// Every resource the page loaded, by address.
     pub async fn resources(&self) -> Vec<String> {
         let loaded = self

@@ -125,6 +125,21 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
         "no development sign-in with a provider"
     );
     browser.check_page("werklijst").await;
+    // Filtered: the family has a regisseur, so it is not among those without one.
+    browser
+        .client
+        .find(fantoccini::Locator::Css("select[name='toon']"))
+        .await
+        .expect("the worklist filter")
+        .select_by_value("zonder-regisseur")
+        .await
+        .expect("choose zonder regisseur");
+    browser.click("Filter").await;
+    let text = browser
+        .until(&["Huishoudens, de dringendste termijn eerst"])
+        .await;
+    assert!(!text.contains(&w.household[..8]), "{text}");
+    browser.click("Werklijst").await;
 
     // The household: members with masked BSN only, the laws, the regisseur.
     browser
@@ -140,11 +155,25 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
     );
     browser.check_page("huishouden").await;
 
-    // Its timeline.
+    // Its timeline, all of it and then one law.
     browser.click("Tijdlijn van dit huishouden").await;
     let text = browser.text().await;
     assert!(text.contains("gezinsplan vastgesteld"), "{text}");
     browser.check_page("tijdlijn").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("select[name='wet']"))
+        .await
+        .expect("the law filter")
+        .select_by_value("jeugd")
+        .await
+        .expect("choose jeugd");
+    browser.click("Filter").await;
+    let text = browser.until(&["jeugdhulp gestart"]).await;
+    assert!(
+        !text.contains("gezinsplan vastgesteld"),
+        "only Jeugd: {text}"
+    );
 
     // A regie action: register a partner.
     browser
@@ -226,6 +255,9 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
     );
     browser.check_page("regie-conflict").await;
 
+    // The other regie actions, each answered with the household as it is after it.
+    regie_actions(&browser).await;
+
     // Search by BSN: the purpose first; the BSN is posted, not put in a URL.
     browser.click("Zoeken op BSN").await;
     browser.check_page("zoeken").await;
@@ -300,6 +332,72 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
     assert!(
         text.contains("Meld u aan met uw account van de gemeente"),
         "after sign-out the worklist asks to sign in: {text}"
+    );
+}
+
+/// Sets the plan (once refused by field, then taken), ends a partner, assigns another
+/// regisseur and adds a newborn to the household, on the household page that is open.
+async fn regie_actions(browser: &Browser) {
+    let plan = "form[action$='/regie/plan']";
+    let evaluation = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
+    browser.click("Gezinsplan vastleggen").await;
+    browser.fill_in(plan, "doelen", "Financiën op orde!").await;
+    browser.click_on("#pijler-wmo").await;
+    browser.set_value("#evaluatiedatum", &evaluation).await;
+    browser.submit(plan).await;
+    let text = browser.until(&["niet opgeslagen"]).await;
+    assert!(
+        text.contains("plan.doelen[0]"),
+        "the wrong goal is named: {text}"
+    );
+    browser.check_page("regie-veldfout").await;
+
+    browser.click("Gezinsplan vastleggen").await;
+    browser
+        .fill_in(plan, "doelen", "financien_op_orde, werk")
+        .await;
+    browser.click_on("#pijler-schuldhulp").await;
+    browser.set_value("#evaluatiedatum", &evaluation).await;
+    browser.submit(plan).await;
+    let text = browser.until(&["Opgeslagen.", "niet opgeslagen"]).await;
+    assert!(text.contains("Opgeslagen."), "{text}");
+    assert!(
+        text.contains("versie 2; doelen: financien_op_orde, werk"),
+        "{text}"
+    );
+
+    browser.click("Partner beëindigen").await;
+    browser.click("Beëindig 11223344 (Wmo)").await;
+    let text = browser.until(&["Opgeslagen.", "niet opgeslagen"]).await;
+    assert!(text.contains("Opgeslagen."), "{text}");
+    assert!(
+        !text.contains("11223344"),
+        "the partner's involvement ended: {text}"
+    );
+
+    let regisseur = "form[action$='/regie/regisseur']";
+    browser.click("Regisseur toewijzen").await;
+    browser.fill_in(regisseur, "regisseur_id", "mw-0413").await;
+    browser
+        .fill_in(regisseur, "organisatie", "00000001234567890000")
+        .await;
+    browser.submit(regisseur).await;
+    let text = browser.until(&["Opgeslagen.", "niet opgeslagen"]).await;
+    assert!(text.contains("mw-0413 (00000001234567890000)"), "{text}");
+
+    let composition = "form[action$='/regie/samenstelling']";
+    let newborn = rondom_e2e::valid_bsns(1).remove(0);
+    let born = (chrono::Utc::now().date_naive() - chrono::Days::new(3)).to_string();
+    browser.click("Samenstelling wijzigen").await;
+    browser.fill_in(composition, "bsn", &newborn).await;
+    browser.fill_in(composition, "naam", "Noah Jansen").await;
+    browser.set_value("#geboortedatum", &born).await;
+    browser.submit(composition).await;
+    let text = browser.until(&["Opgeslagen.", "niet opgeslagen"]).await;
+    assert!(text.contains("Opgeslagen."), "{text}");
+    assert!(
+        text.contains("Noah Jansen"),
+        "the newborn is a member: {text}"
     );
 }
 

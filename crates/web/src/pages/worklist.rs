@@ -22,13 +22,15 @@ pub(crate) struct Filters {
     /// `verlopen`, `binnenkort`, `zonder-regisseur` or empty.
     #[serde(default)]
     toon: String,
-    /// For `binnenkort`: due within this many days.
-    dagen: Option<u32>,
+    /// For `binnenkort`: due within this many days (text: a form may send it empty).
+    #[serde(default)]
+    dagen: String,
     /// A law by its wire name (`wmo`, ...), or empty.
     #[serde(default)]
     wet: String,
     /// A risk flag by its number, or empty.
-    risico: Option<i32>,
+    #[serde(default)]
+    risico: String,
     #[serde(default)]
     pagina: String,
 }
@@ -37,6 +39,21 @@ pub(crate) struct Filters {
 const SOON: u32 = 7;
 
 impl Filters {
+    /// Days ahead for `binnenkort`: what the form says when it is a number up to a year.
+    fn days(&self) -> u32 {
+        self.dagen
+            .trim()
+            .parse()
+            .map_or(SOON, |days: u32| days.min(366))
+    }
+
+    /// The risk flag chosen; none for anything else.
+    fn risk(&self) -> Option<i32> {
+        self.risico.trim().parse().ok().filter(|&flag| {
+            v1::RiskFlag::try_from(flag).is_ok_and(|f| f != v1::RiskFlag::Unspecified)
+        })
+    }
+
     fn request(&self) -> v1::ListHouseholdsRequest {
         let pillar = rondom_domain::Pillar::ALL
             .into_iter()
@@ -48,11 +65,11 @@ impl Filters {
             no_regisseur: self.toon == "zonder-regisseur",
             overdue: self.toon == "verlopen",
             due_within_days: if self.toon == "binnenkort" {
-                self.dagen.unwrap_or(SOON).min(366)
+                self.days()
             } else {
                 0
             },
-            risk_flag: self.risico.unwrap_or_default(),
+            risk_flag: self.risk().unwrap_or_default(),
             page_size: 25,
             page_token: self.pagina.clone(),
             purpose: v1::Purpose::Regie as i32,
@@ -67,11 +84,9 @@ impl Filters {
             ("toon", self.toon.clone()),
             ("wet", self.wet.clone()),
             ("pagina", token.to_owned()),
+            ("dagen", self.days().to_string()),
         ];
-        if let Some(days) = self.dagen {
-            query.push(("dagen", days.to_string()));
-        }
-        if let Some(flag) = self.risico {
+        if let Some(flag) = self.risk() {
             query.push(("risico", flag.to_string()));
         }
         query
@@ -185,7 +200,7 @@ fn form(filters: &Filters) -> Markup {
             div class="utrecht-form-field" {
                 label class="utrecht-form-label" for="dagen" { "Binnenkort: binnen (dagen)" }
                 input class="utrecht-textbox utrecht-textbox--html-input" type="number" id="dagen" name="dagen"
-                    min="0" max="366" value=(filters.dagen.unwrap_or(SOON));
+                    min="0" max="366" value=(filters.days());
             }
             div class="utrecht-form-field" {
                 label class="utrecht-form-label" for="wet" { "Wet" }
@@ -199,9 +214,9 @@ fn form(filters: &Filters) -> Markup {
             div class="utrecht-form-field" {
                 label class="utrecht-form-label" for="risico" { "Risico" }
                 select class="utrecht-select utrecht-select--html-select" id="risico" name="risico" {
-                    option value="" selected[filters.risico.is_none()] { "alle" }
+                    option value="" selected[filters.risk().is_none()] { "alle" }
                     @for flag in [v1::RiskFlag::DrieOfMeerPijlers, v1::RiskFlag::JeugdhulpEnSchulden, v1::RiskFlag::GeenRegisseur, v1::RiskFlag::TermijnOverschreden] {
-                        option value=(flag as i32) selected[filters.risico == Some(flag as i32)] { (words::risk_flag(flag as i32)) }
+                        option value=(flag as i32) selected[filters.risk() == Some(flag as i32)] { (words::risk_flag(flag as i32)) }
                     }
                 }
             }
