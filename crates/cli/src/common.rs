@@ -236,6 +236,7 @@ impl WebArgs {
         rondom_web::WebSettings {
             sign_in,
             secure: url.starts_with("https://"),
+            tls: None,
             idle_timeout: std::time::Duration::from_secs(self.web_idle_minutes * 60),
             absolute_timeout: std::time::Duration::from_secs(self.web_session_hours * 3600),
             assets: self.web_assets.clone(),

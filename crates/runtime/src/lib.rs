@@ -9,12 +9,14 @@
 //! - [`readiness`] — health that turns NOT_SERVING when NATS is gone or the projector lags
 //! - [`metrics`] — the process's Prometheus metrics and the `/metrics` endpoint
 //! - [`tls`] — certificates for gRPC and `/metrics`
+//! - [`https`] — serving an HTTP app (`/metrics`, the regiewerkplek) over TLS or on loopback
 //! - [`bus_users`] — the NATS users of a locked bus, their generated passwords, their URLs
 //! - [`nats_server`] — start and stop a nats-server child process with JetStream
 //! - [`keys`] — the master and pseudonym keys, from files with strict permissions
 //! - [`secret_file`] — creating and reading files that hold secrets (mode 0600)
 
 pub mod bus_users;
+pub mod https;
 pub mod keys;
 pub mod metrics;
 pub mod nats_server;

@@ -182,10 +182,8 @@ pub async fn start(
         .with_context(|| format!("failed to bind /metrics on {addr}"))?;
     Ok(tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
         async move {
-            let served = match tls {
-                Some(tls) => serve_tls(listener, tls).await,
-                None => serve(listener, std::future::pending()).await,
-            };
+            tracing::info!(address = ?listener.local_addr().ok(), tls = tls.is_some(), "serving /metrics and /ready");
+            let served = crate::https::serve(listener, app(), tls, std::future::pending()).await;
             if let Err(err) = served {
                 tracing::warn!(error = %err, "/metrics stopped");
             }
@@ -230,33 +228,6 @@ fn app() -> axum::Router {
                 }
             }),
         )
-}
-
-/// Serves [`app`] over TLS on `listener`, each connection on its own task.
-async fn serve_tls(listener: TcpListener, tls: Arc<rustls::ServerConfig>) -> std::io::Result<()> {
-    tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics and /ready over TLS");
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let service = hyper_util::service::TowerToHyperService::new(app());
-    loop {
-        let (tcp, peer) = listener.accept().await?;
-        let (acceptor, service) = (acceptor.clone(), service.clone());
-        tokio::spawn(async move {
-            let stream = match acceptor.accept(tcp).await {
-                Ok(stream) => stream,
-                Err(err) => {
-                    tracing::debug!(%peer, error = %err, "TLS handshake on /metrics failed");
-                    return;
-                }
-            };
-            let connection =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            if let Err(err) = connection {
-                tracing::debug!(%peer, error = %err, "/metrics connection ended");
-            }
-        });
-    }
 }
 
 /// Counts every gRPC call by method and status. A method outside the served services (or one
@@ -451,8 +422,11 @@ mod over_tls {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
-        let _server = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(super::serve_tls(
-            listener, config,
+        let _server = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(crate::https::serve(
+            listener,
+            super::app(),
+            Some(config),
+            std::future::pending(),
         )));
 
         let mut roots = rustls::RootCertStore::empty();

@@ -66,9 +66,11 @@ pub enum SignIn {
 #[derive(Debug, Clone)]
 pub struct WebSettings {
     pub sign_in: SignIn,
-    /// The pages are reached over TLS (directly or behind a proxy that terminates it): the
-    /// session cookie is `Secure` and carries the `__Host-` prefix.
+    /// The pages are reached over TLS behind a proxy that terminates it: the session cookie
+    /// is `Secure` and carries the `__Host-` prefix (as when `tls` is given).
     pub secure: bool,
+    /// Serve HTTPS with this certificate (the process's `--tls-cert`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// A session ends after this long without a request.
     pub idle_timeout: Duration,
     /// A session ends this long after sign-in, however busy.
@@ -112,12 +114,11 @@ pub async fn serve(
         sessions: session::Sessions::new(settings.idle_timeout, settings.absolute_timeout),
         sign_in: signin::SignInState::new(settings.sign_in),
         assets: assets::Assets::load(&settings.assets),
-        secure: settings.secure,
+        secure: settings.secure || settings.tls.is_some(),
     });
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "regiewerkplek serving");
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
+    tracing::info!(%addr, tls = settings.tls.is_some(), "regiewerkplek serving");
+    rondom_runtime::https::serve(listener, router(app), settings.tls, shutdown)
         .await
         .context("the regiewerkplek failed")
 }

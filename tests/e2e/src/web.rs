@@ -128,10 +128,12 @@ pub struct TestWeb {
 }
 
 impl TestWeb {
+    /// Serves on `web`'s port, over HTTPS with `tls` when given.
     pub async fn start(
         web: &WebAddress,
         hub: std::net::SocketAddr,
         sign_in: rondom_web::SignIn,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Self {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", web.port))
             .await
@@ -142,6 +144,7 @@ impl TestWeb {
         let settings = rondom_web::WebSettings {
             sign_in,
             secure: false,
+            tls,
             idle_timeout: rondom_web::WebSettings::IDLE,
             absolute_timeout: rondom_web::WebSettings::ABSOLUTE,
             assets: node_modules(),

@@ -38,6 +38,7 @@ async fn workplace() -> Workplace {
             redirect_url: format!("{}/aanmelden/terug", address.url()),
             post_logout_url: format!("{}/aanmelden?afgemeld=1", address.url()),
         }),
+        None,
     )
     .await;
     Workplace {
@@ -535,4 +536,85 @@ async fn forms_need_the_sessions_token_pages_carry_the_headers_and_the_keyboard_
         "the page says it is Dutch"
     );
     assert!(!html.contains("<script"), "no script on the page");
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn over_tls_the_session_cookie_is_secure_and_host_bound() {
+    let hub = TestHub::start().await;
+    let dir = tempfile::tempdir().expect("a folder for the certificate");
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
+    let (cert, key) = (dir.path().join("web.pem"), dir.path().join("web.key"));
+    std::fs::write(&cert, certified.cert.pem()).expect("write the certificate");
+    std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write the key");
+    let address = WebAddress::new();
+    let tls = rondom_runtime::tls::TlsFiles {
+        tls_cert: Some(cert),
+        tls_key: Some(key),
+        tls_client_ca: None,
+    }
+    .https_config(
+        format!("127.0.0.1:{}", address.port)
+            .parse()
+            .expect("address"),
+        "the regiewerkplek",
+    )
+    .expect("the certificate")
+    .expect("a TLS configuration");
+    let accounts = vec![rondom_web::DevAccount {
+        label: "Coördinator (gemeente 0363)".into(),
+        token: hub.token(DevClient::Coordinator).to_owned(),
+    }];
+    let _web = TestWeb::start(
+        &address,
+        hub.addr(),
+        rondom_web::SignIn::Development(accounts),
+        Some(tls),
+    )
+    .await;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).expect("the CA"),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTPS client");
+    let base = format!("https://localhost:{}", address.port);
+    let page = http
+        .get(format!("{base}/aanmelden"))
+        .send()
+        .await
+        .expect("the sign-in page over HTTPS");
+    let form_cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .expect("the form's cookie")
+        .to_owned();
+    assert!(form_cookie.contains("; Secure"), "{form_cookie}");
+    let token = form_cookie
+        .trim_start_matches("rondom-aanmelden=")
+        .split(';')
+        .next()
+        .expect("its value")
+        .to_owned();
+    let signed_in = http
+        .post(format!("{base}/aanmelden/ontwikkeling"))
+        .header("cookie", format!("rondom-aanmelden={token}"))
+        .form(&[("account", "0"), ("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("sign in over HTTPS");
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|cookie| cookie.starts_with("__Host-rondom="))
+        .expect("the session cookie, __Host- prefixed")
+        .to_owned();
+    assert!(
+        session.contains("; HttpOnly; SameSite=Strict; Secure"),
+        "{session}"
+    );
 }

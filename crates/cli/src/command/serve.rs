@@ -119,7 +119,25 @@ async fn web(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(regie) = &args.regie_addr {
         hub = hub.with_regie(args.hub.at(regie).channel().await?);
     }
-    let listener = rondom_cli::hub::web_listener(&args.web).await?;
-    let settings = args.web.settings(Some(idp), Vec::new());
+    // HTTPS with the process's certificate when it has one; else plain HTTP on loopback or
+    // behind a proxy that serves --web-url over TLS.
+    let tls = match &args.common.tls.tls_cert {
+        Some(_) => args
+            .common
+            .tls
+            .files()
+            .https_config(args.web.web_addr, "the regiewerkplek")?,
+        None => None,
+    };
+    let listener = match tls {
+        Some(_) => tokio::net::TcpListener::bind(args.web.web_addr)
+            .await
+            .with_context(|| {
+                format!("failed to bind the regiewerkplek on {}", args.web.web_addr)
+            })?,
+        None => rondom_cli::hub::web_listener(&args.web).await?,
+    };
+    let mut settings = args.web.settings(Some(idp), Vec::new());
+    settings.tls = tls;
     rondom_web::serve(listener, hub, settings, rondom_runtime::shutdown_signal()).await
 }
