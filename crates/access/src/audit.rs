@@ -203,7 +203,11 @@ impl AuditService for AuditHandler {
             page_token: request.page_token,
             ..Default::default()
         };
-        self.page(&caller, own).await
+        let since = request
+            .since
+            .as_ref()
+            .and_then(rondom_proto::convert::datetime);
+        self.page(&caller, own, since).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -217,21 +221,23 @@ impl AuditService for AuditHandler {
         if let Err(refusal) = check_read(caller.client.role, request.purpose, "") {
             return Err(audit.refused(None, refusal).await);
         }
-        self.page(&caller, request).await
+        self.page(&caller, request, None).await
     }
 }
 
 impl AuditHandler {
-    /// One page of the records `request` asks for, its own read on record.
+    /// One page of the records `request` asks for (from `since`, when given), its own read
+    /// on record.
     async fn page(
         &self,
         caller: &Caller,
         request: v1::ListAuditRecordsRequest,
+        since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Response<v1::ListAuditRecordsResponse>, Status> {
         let audit = ReadAudit::new(self.log.clone(), caller, request.purpose, "");
         let household_id = (!request.household_id.is_empty()).then(|| request.household_id.clone());
         let query = match read_request::audit_query(&request) {
-            Ok(query) => query,
+            Ok(query) => rondom_bus::audit::AuditQuery { since, ..query },
             Err(input) => {
                 return Err(audit
                     .refused(household_id.as_deref(), status::invalid_argument(&input))

@@ -97,6 +97,7 @@ pub(crate) fn audit_query(
         client_id,
         household_id,
         after: after.unwrap_or_default(),
+        since: None,
         limit,
     })
 }

@@ -76,6 +76,8 @@ pub struct AuditQuery {
     pub household_id: Option<String>,
     /// Records after this stream position (from a previous page).
     pub after: u64,
+    /// On a first page (`after` 0): only records from this moment.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: usize,
 }
 
@@ -145,12 +147,21 @@ impl AuditLog {
             .get_stream(AUDIT_STREAM)
             .await
             .map_err(|err| Error::unavailable("opening the audit log", err))?;
+        let deliver_policy = match query
+            .since
+            .and_then(|since| time::OffsetDateTime::from_unix_timestamp(since.timestamp()).ok())
+        {
+            Some(start_time) if query.after == 0 => {
+                consumer::DeliverPolicy::ByStartTime { start_time }
+            }
+            _ => consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: query.after + 1,
+            },
+        };
         let mut consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
                 filter_subject: filter,
-                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                    start_sequence: query.after + 1,
-                },
+                deliver_policy,
                 ..Default::default()
             })
             .await

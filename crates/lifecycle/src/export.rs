@@ -173,6 +173,7 @@ async fn reads_of(read: &ReadSide, household: &HouseholdId) -> Result<Vec<v1::Au
         client_id: None,
         household_id: Some(household.to_string()),
         after: 0,
+        since: None,
         limit: 1000,
     };
     let mut records = Vec::new();

@@ -16,8 +16,29 @@ use crate::layout::{page, table, text};
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Paging {
+    /// How many days back: `1`, `7` (the default), `30` or `alles`.
+    #[serde(default)]
+    periode: String,
     #[serde(default)]
     pagina: String,
+}
+
+/// The periods the page offers, in days (`None`: everything).
+const PERIODS: [(&str, &str, Option<u64>); 4] = [
+    ("1", "vandaag en gisteren", Some(1)),
+    ("7", "de afgelopen week", Some(7)),
+    ("30", "de afgelopen 30 dagen", Some(30)),
+    ("alles", "alles", None),
+];
+
+impl Paging {
+    /// The period chosen, the week when none (or something else) is.
+    fn period(&self) -> (&'static str, Option<u64>) {
+        PERIODS
+            .iter()
+            .find(|(value, _, _)| *value == self.periode)
+            .map_or(("7", Some(7)), |(value, _, days)| (*value, *days))
+    }
 }
 
 pub(crate) async fn show(
@@ -28,9 +49,14 @@ pub(crate) async fn show(
     let Some((id, session)) = signed_in(&app, &headers) else {
         return to_sign_in();
     };
+    let (period, days) = paging.period();
+    let since = days.map(|days| {
+        rondom_proto::convert::timestamp(chrono::Utc::now() - chrono::Duration::days(days as i64))
+    });
     let request = v1::ListOwnRecordsRequest {
         page_size: 50,
-        page_token: paging.pagina,
+        page_token: paging.pagina.clone(),
+        since,
     };
     let answer = match app
         .hub
@@ -46,10 +72,21 @@ pub(crate) async fn show(
         p class="utrecht-paragraph" {
             "Alles wat u via Rondom inzag of vastlegde, zoals het auditlog het bewaart (de oudste eerst)."
         }
+        form method="get" action="/wat-ik-las" class="utrecht-form rondom-filters" {
+            div class="utrecht-form-field" {
+                label class="utrecht-form-label" for="periode" { "Periode" }
+                select class="utrecht-select utrecht-select--html-select" id="periode" name="periode" {
+                    @for (value, label, _) in PERIODS {
+                        option value=(value) selected[value == period] { (label) }
+                    }
+                }
+            }
+            button class="utrecht-button utrecht-button--secondary-action" type="submit" { "Toon" }
+        }
         (table("Uw inzages en wijzigingen", &["Wanneer", "Wat", "Huishouden", "Doel", "Uitkomst", "Verstrekt (grondslag)"], &rows))
         @if !answer.next_page_token.is_empty() {
             p class="utrecht-paragraph" {
-                a class="utrecht-link" href={ "/wat-ik-las?pagina=" (super::worklist::url_escape(&answer.next_page_token)) } { "Volgende pagina" }
+                a class="utrecht-link" href={ "/wat-ik-las?periode=" (period) "&pagina=" (super::worklist::url_escape(&answer.next_page_token)) } { "Volgende pagina" }
             }
         }
     };

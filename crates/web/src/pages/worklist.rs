@@ -58,7 +58,7 @@ impl Filters {
         let pillar = rondom_domain::Pillar::ALL
             .into_iter()
             .find(|pillar| pillar.as_str() == self.wet)
-            .map_or(0, |pillar| pillar as i32);
+            .map_or(0, |pillar| v1::Pillar::from(pillar) as i32);
         v1::ListHouseholdsRequest {
             gemeente_code: self.gemeente.trim().to_owned(),
             pillar,
@@ -227,5 +227,49 @@ fn form(filters: &Filters) -> Markup {
             }
             button class="utrecht-button utrecht-button--secondary-action" type="submit" { "Filter" }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filters(query: &str) -> Filters {
+        serde_urlencoded::from_str(query).expect("a query the form can send")
+    }
+
+    #[test]
+    fn the_form_becomes_one_worklist_request() {
+        let request = filters("toon=binnenkort&dagen=3&wet=jeugd&risico=3&gemeente=0363").request();
+        assert_eq!(request.due_within_days, 3);
+        assert!(!request.overdue && !request.no_regisseur);
+        assert_eq!(request.pillar, v1::Pillar::Jeugd as i32);
+        assert_eq!(request.risk_flag, v1::RiskFlag::JeugdhulpEnSchulden as i32);
+        assert_eq!(request.gemeente_code, "0363");
+        assert_eq!(request.purpose, v1::Purpose::Regie as i32);
+        assert!(filters("toon=verlopen").request().overdue);
+        assert!(filters("toon=zonder-regisseur").request().no_regisseur);
+    }
+
+    #[test]
+    fn empty_or_wrong_fields_fall_back_instead_of_failing() {
+        // What the form sends untouched: every field present, some empty.
+        let request = filters("toon=binnenkort&dagen=&wet=&risico=&gemeente=&pagina=").request();
+        assert_eq!(request.due_within_days, SOON);
+        assert_eq!(request.pillar, 0);
+        assert_eq!(request.risk_flag, 0);
+        let request = filters("toon=binnenkort&dagen=9999&wet=x&risico=77").request();
+        assert_eq!(request.due_within_days, 366);
+        assert_eq!(request.pillar, 0);
+        assert_eq!(request.risk_flag, 0);
+    }
+
+    #[test]
+    fn the_next_page_keeps_the_filters() {
+        let next = filters("toon=verlopen&wet=wmo&risico=5").with_page("p:12 3");
+        assert!(next.contains("toon=verlopen"), "{next}");
+        assert!(next.contains("wet=wmo"), "{next}");
+        assert!(next.contains("risico=5"), "{next}");
+        assert!(next.contains("pagina=p%3A12%203"), "{next}");
     }
 }
