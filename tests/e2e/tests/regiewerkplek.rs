@@ -184,14 +184,7 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
     browser
         .fill_in(PARTNER_FORM, "organisatie", "11223344")
         .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css(&format!("{PARTNER_FORM} button")))
-        .await
-        .expect("the partner form's button")
-        .click()
-        .await
-        .expect("register the partner");
+    browser.submit(PARTNER_FORM).await;
     let text = browser.text().await;
     assert!(text.contains("Opgeslagen."), "{text}");
     assert!(
@@ -233,14 +226,7 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
     browser
         .fill_in(PARTNER_FORM, "organisatie", "99887766")
         .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css(&format!("{PARTNER_FORM} button")))
-        .await
-        .expect("the partner form's button")
-        .click()
-        .await
-        .expect("register another partner");
+    browser.submit(PARTNER_FORM).await;
     let text = browser.text().await;
     assert!(
         text.contains("gewijzigd sinds u de pagina opende"),

@@ -4,12 +4,11 @@
 //! risk flags, and the regie actions.
 
 use axum::extract::Path;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rondom_proto::v1;
 
-use super::{refused, signed_in, to_sign_in, words};
+use super::{SignedIn, refused, words};
 use crate::hub::call;
 use crate::layout::{alert, nothing, page, table, text};
 use crate::session::Session;
@@ -17,12 +16,9 @@ use crate::{App, State};
 
 pub(crate) async fn show(
     axum::extract::State(app): State,
-    headers: HeaderMap,
+    SignedIn { id, session }: SignedIn,
     Path(household_id): Path<String>,
 ) -> Response {
-    let Some((id, session)) = signed_in(&app, &headers) else {
-        return to_sign_in();
-    };
     match read(&app, &session, &household_id, 0).await {
         Ok(household) => render(&app, &session, &household, nothing()),
         Err(status) => refused(&app, &id, &session, &status),

@@ -40,10 +40,24 @@ pub(crate) async fn not_found(axum::extract::State(app): State, headers: HeaderM
         .into_response()
 }
 
-/// The signed-in session with its id; `None` sends the browser to sign in
-/// ([`to_sign_in`]).
-pub(crate) fn signed_in(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
-    current(app, headers)
+/// The signed-in session with its id, as a handler's argument: a request without one is
+/// sent to sign in before the handler runs.
+pub(crate) struct SignedIn {
+    pub(crate) id: String,
+    pub(crate) session: Session,
+}
+
+impl axum::extract::FromRequestParts<std::sync::Arc<App>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &std::sync::Arc<App>,
+    ) -> Result<Self, Response> {
+        current(app, &parts.headers)
+            .map(|(id, session)| SignedIn { id, session })
+            .ok_or_else(to_sign_in)
+    }
 }
 
 /// A form posted without this session's CSRF token: nothing changed.

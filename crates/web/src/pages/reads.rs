@@ -3,13 +3,12 @@
 //! legal basis. From `AuditService/ListOwnRecords`, which answers only about the caller.
 
 use axum::extract::Query;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{refused, signed_in, to_sign_in, words};
+use super::{SignedIn, refused, words};
 use crate::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
@@ -43,12 +42,9 @@ impl Paging {
 
 pub(crate) async fn show(
     axum::extract::State(app): State,
-    headers: HeaderMap,
+    SignedIn { id, session }: SignedIn,
     Query(paging): Query<Paging>,
 ) -> Response {
-    let Some((id, session)) = signed_in(&app, &headers) else {
-        return to_sign_in();
-    };
     let (period, days) = paging.period();
     let since = days.map(|days| {
         rondom_proto::convert::timestamp(chrono::Utc::now() - chrono::Duration::days(days as i64))

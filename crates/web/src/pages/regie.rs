@@ -6,14 +6,13 @@
 
 use axum::Form;
 use axum::extract::Path;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use rondom_domain::law::LAWS;
 use rondom_proto::v1;
 use tonic::Code;
 
-use super::{forbidden_form, refused, signed_in, to_sign_in, violations};
+use super::{SignedIn, forbidden_form, refused, violations};
 use crate::hub::call;
 use crate::layout::{alert, csrf};
 use crate::session::{Session, same_secret};
@@ -41,13 +40,10 @@ impl Fields {
 /// `POST /huishoudens/{id}/regie/{action}`.
 pub(crate) async fn act(
     axum::extract::State(app): State,
-    headers: HeaderMap,
+    SignedIn { id, session }: SignedIn,
     Path((household_id, action)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let Some((id, session)) = signed_in(&app, &headers) else {
-        return to_sign_in();
-    };
     let fields = Fields(fields);
     if !same_secret(&session.csrf, fields.get("csrf")) {
         return forbidden_form(&app, &session);

@@ -3,24 +3,24 @@
 //! URL, and the answer is the household page itself (one read, one audit record).
 
 use axum::Form;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rondom_domain::Purpose;
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{forbidden_form, signed_in, to_sign_in, violations};
+use super::{SignedIn, forbidden_form, violations};
 use crate::hub::call;
 use crate::layout::{alert, csrf, nothing, page};
 use crate::session::{Session, same_secret};
 use crate::{App, State};
 
-pub(crate) async fn form(axum::extract::State(app): State, headers: HeaderMap) -> Response {
-    match signed_in(&app, &headers) {
-        Some((_, session)) => search_page(&app, &session, nothing(), StatusCode::OK),
-        None => to_sign_in(),
-    }
+pub(crate) async fn form(
+    axum::extract::State(app): State,
+    SignedIn { session, .. }: SignedIn,
+) -> Response {
+    search_page(&app, &session, nothing(), StatusCode::OK)
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,12 +34,9 @@ pub(crate) struct Search {
 
 pub(crate) async fn find(
     axum::extract::State(app): State,
-    headers: HeaderMap,
+    SignedIn { id, session }: SignedIn,
     Form(search): Form<Search>,
 ) -> Response {
-    let Some((id, session)) = signed_in(&app, &headers) else {
-        return to_sign_in();
-    };
     if !same_secret(&session.csrf, &search.csrf) {
         return forbidden_form(&app, &session);
     }

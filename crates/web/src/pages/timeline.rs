@@ -3,14 +3,13 @@
 //! `GetTimeline` call for regie).
 
 use axum::extract::{Path, Query};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rondom_domain::Pillar;
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{refused, signed_in, to_sign_in, words};
+use super::{SignedIn, refused, words};
 use crate::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
@@ -26,13 +25,10 @@ pub(crate) struct Filters {
 
 pub(crate) async fn show(
     axum::extract::State(app): State,
-    headers: HeaderMap,
+    SignedIn { id, session }: SignedIn,
     Path(household_id): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Response {
-    let Some((id, session)) = signed_in(&app, &headers) else {
-        return to_sign_in();
-    };
     let pillar = Pillar::ALL
         .into_iter()
         .find(|pillar| pillar.as_str() == filters.wet);

@@ -3,13 +3,12 @@
 //! and paged. One `ListHouseholds` call: the hub decides what rows this staff member sees.
 
 use axum::extract::Query;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{refused, signed_in, to_sign_in, words};
+use super::{SignedIn, refused, words};
 use crate::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
@@ -112,12 +111,9 @@ pub(crate) fn url_escape(text: &str) -> String {
 
 pub(crate) async fn show(
     axum::extract::State(app): State,
-    headers: HeaderMap,
+    SignedIn { id, session }: SignedIn,
     Query(filters): Query<Filters>,
 ) -> Response {
-    let Some((id, session)) = signed_in(&app, &headers) else {
-        return to_sign_in();
-    };
     let answer = app
         .hub
         .households()
