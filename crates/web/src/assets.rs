@@ -5,12 +5,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-
-use crate::App;
-
 /// The files of the npm packages the pages use, under the packages' folder.
 const PACKAGES: [(&str, &str); 2] = [
     (
@@ -61,25 +55,11 @@ impl Assets {
             .chain(std::iter::once("rondom.css"))
     }
 
-    fn get(&self, name: &str) -> Option<Arc<str>> {
+    /// The style sheet `name`, if the hub serves one by that name.
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<str>> {
         self.files
             .iter()
             .find(|(own, _)| *own == name)
             .map(|(_, text)| text.clone())
-    }
-}
-
-/// `GET /static/{file}`.
-pub(crate) async fn serve(State(app): State<Arc<App>>, UrlPath(file): UrlPath<String>) -> Response {
-    match app.assets.get(&file) {
-        Some(text) => (
-            [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            text.to_string(),
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -2,9 +2,11 @@
 //! the navigation and the signed-in staff member with a sign-out form; and the small pieces
 //! pages are built from (tables, alerts, form fields) in NL Design System's classes.
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::App;
+use crate::app::App;
 use crate::session::Session;
 
 /// A whole page: `title` is both the document's title and its `h1`.
@@ -127,4 +129,17 @@ pub(crate) fn text(value: impl AsRef<str>) -> Markup {
 /// An empty fragment.
 pub(crate) fn nothing() -> Markup {
     PreEscaped(String::new())
+}
+
+/// A form posted without this session's CSRF token: nothing changed.
+pub(crate) fn forbidden_form(app: &App, session: &Session) -> Response {
+    let body = alert(
+        "error",
+        "Dit formulier is verlopen of kwam niet van deze werkplek. Er is niets gewijzigd; open de pagina opnieuw.",
+    );
+    (
+        StatusCode::FORBIDDEN,
+        page(app, Some(session), "Formulier geweigerd", body),
+    )
+        .into_response()
 }

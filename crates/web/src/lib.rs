@@ -6,17 +6,23 @@
 //! other client, so there is one place that decides what a reader sees
 //! (`docs/regiewerkplek.md`).
 //!
+//! From the ground up:
 //! - [`session`]: who is signed in, their CSRF token, idle and absolute time-outs.
-//! - [`signin`]: signing in, through the gemeente's identity provider ([`oidc`]) or, without
-//!   one, with the development accounts.
-//! - [`hub`]: the gRPC calls, each under the session's token.
-//! - [`pages`]: one module per page; [`layout`] the frame every page shares.
-//! - [`security`]: the headers every answer carries.
-//! - [`assets`]: the NL Design System style sheets, served by the hub itself.
+//! - `security`: the headers every answer carries; [`assets`]: the NL Design System style
+//!   sheets, served by the hub itself; `pages::words`: Dutch words for the hub's codes.
+//! - `hub`: the gRPC calls, each under the session's token; [`oidc`]: the sign-in flow at the
+//!   gemeente's identity provider.
+//! - `mode`: how staff sign in (the provider, or development accounts); `app`: what every
+//!   handler reaches.
+//! - `layout`: the frame every page shares; `signin`: the sign-in and sign-out handlers.
+//! - `pages`: one module per page, and the signed-in extractor they share.
+//! - this file: the routes, and serving them.
 
+mod app;
 pub mod assets;
 mod hub;
 mod layout;
+mod mode;
 pub mod oidc;
 mod pages;
 mod security;
@@ -32,35 +38,10 @@ use axum::Router;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
+use app::App;
 pub use hub::Hub;
+pub use mode::{DevAccount, SignIn};
 pub use oidc::OidcSettings;
-
-/// A development account: a coordinator client of `rondom up` without an identity provider.
-#[derive(Clone)]
-pub struct DevAccount {
-    /// What the sign-in page calls it, e.g. "Regisseur mw-0412 (gemeente 0363)".
-    pub label: String,
-    /// The development client's bearer token.
-    pub token: String,
-}
-
-impl std::fmt::Debug for DevAccount {
-    /// Leaves the token out.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DevAccount")
-            .field("label", &self.label)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How staff sign in.
-#[derive(Debug, Clone)]
-pub enum SignIn {
-    /// Through the gemeente's identity provider (OpenID Connect).
-    Oidc(OidcSettings),
-    /// Without an identity provider: the development accounts, clearly marked.
-    Development(Vec<DevAccount>),
-}
 
 /// What the regiewerkplek needs besides its listener and the hub.
 #[derive(Debug, Clone)]
@@ -87,18 +68,6 @@ impl WebSettings {
     pub const ABSOLUTE: Duration = Duration::from_secs(8 * 60 * 60);
 }
 
-/// Everything a page handler reaches.
-#[derive(Debug)]
-struct App {
-    hub: Hub,
-    sessions: session::Sessions,
-    sign_in: signin::SignInState,
-    assets: assets::Assets,
-    secure: bool,
-}
-
-type State = axum::extract::State<Arc<App>>;
-
 /// Serves the regiewerkplek on `listener` until `shutdown` resolves.
 ///
 /// # Errors
@@ -112,7 +81,7 @@ pub async fn serve(
     let app = Arc::new(App {
         hub,
         sessions: session::Sessions::new(settings.idle_timeout, settings.absolute_timeout),
-        sign_in: signin::SignInState::new(settings.sign_in),
+        sign_in: mode::SignInState::new(settings.sign_in),
         assets: assets::Assets::load(&settings.assets),
         secure: settings.secure || settings.tls.is_some(),
     });
@@ -140,10 +109,10 @@ fn router(app: Arc<App>) -> Router {
         .route("/huishoudens/{id}/tijdlijn", get(pages::timeline::show))
         .route("/huishoudens/{id}/regie/{action}", post(pages::regie::act))
         .route("/wat-ik-las", get(pages::reads::show))
-        .route("/static/{file}", get(assets::serve))
+        .route("/static/{file}", get(pages::static_file))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
+            std::sync::Arc::<str>::from(app.sign_in.policy.as_str()),
             security::headers,
         ))
         .with_state(app)

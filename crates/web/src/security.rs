@@ -9,8 +9,6 @@ use axum::http::header::{self, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::App;
-
 /// The Content-Security-Policy: pages load only the hub's own style sheets and images (the
 /// design system draws some icons as data: URLs); forms post only to the hub, or to the
 /// identity provider's origin (`form_origin`) where signing in or out continues there.
@@ -25,11 +23,15 @@ pub(crate) fn policy(form_origin: Option<&str>) -> String {
     )
 }
 
-/// Adds the headers to `next`'s answer.
-pub(crate) async fn headers(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+/// Adds the headers to `next`'s answer; `policy` is the Content-Security-Policy.
+pub(crate) async fn headers(
+    State(policy): State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&app.sign_in.policy) {
+    if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(

@@ -12,58 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
+use crate::app::{App, State};
 use crate::layout::{alert, page};
-use crate::oidc::Login;
+use crate::mode::Mode;
 use crate::session::{Session, Staff, cookie, cookie_name, random_id, same_secret, set_cookie};
-use crate::{App, DevAccount, SignIn, State};
 
 /// The cookie that protects the development sign-in form.
 const FORM_COOKIE: &str = "rondom-aanmelden";
-
-/// How staff sign in, with the page policy that follows from it.
-#[derive(Debug)]
-pub(crate) struct SignInState {
-    mode: Mode,
-    /// The Content-Security-Policy of every answer.
-    pub(crate) policy: String,
-}
-
-enum Mode {
-    Oidc(Box<Login>),
-    Development(Vec<DevAccount>),
-}
-
-impl std::fmt::Debug for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Mode::Oidc(_) => f.write_str("Oidc"),
-            Mode::Development(accounts) => f.debug_tuple("Development").field(accounts).finish(),
-        }
-    }
-}
-
-impl SignInState {
-    pub(crate) fn new(sign_in: SignIn) -> Self {
-        match sign_in {
-            SignIn::Oidc(settings) => {
-                let login = Login::new(settings);
-                let policy = crate::security::policy(Some(&login.origin()));
-                Self {
-                    mode: Mode::Oidc(Box::new(login)),
-                    policy,
-                }
-            }
-            SignIn::Development(accounts) => Self {
-                mode: Mode::Development(accounts),
-                policy: crate::security::policy(None),
-            },
-        }
-    }
-
-    pub(crate) fn is_development(&self) -> bool {
-        matches!(self.mode, Mode::Development(_))
-    }
-}
 
 /// The session the request carries, with its id.
 pub(crate) fn current(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
@@ -241,7 +196,7 @@ pub(crate) async fn sign_out(
         return to_sign_in();
     };
     if !same_secret(&session.csrf, &form.csrf) {
-        return crate::pages::forbidden_form(&app, &session);
+        return crate::layout::forbidden_form(&app, &session);
     }
     app.sessions.close(&id);
     let next = match &app.sign_in.mode {

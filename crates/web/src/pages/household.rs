@@ -9,10 +9,10 @@ use maud::{Markup, html};
 use rondom_proto::v1;
 
 use super::{SignedIn, refused, words};
+use crate::app::{App, State};
 use crate::hub::call;
 use crate::layout::{alert, nothing, page, table, text};
 use crate::session::Session;
-use crate::{App, State};
 
 pub(crate) async fn show(
     axum::extract::State(app): State,
@@ -88,7 +88,7 @@ pub(crate) fn render(
         h2 class="utrecht-heading-2" { "Partners" }
         (partners(household))
         h2 class="utrecht-heading-2" { "Regieacties" }
-        (super::regie::forms(session, household))
+        (super::regie_forms::forms(session, household))
     };
     page(app, Some(session), &title, body).into_response()
 }

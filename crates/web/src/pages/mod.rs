@@ -4,6 +4,7 @@
 pub(crate) mod household;
 pub(crate) mod reads;
 pub(crate) mod regie;
+pub(crate) mod regie_forms;
 pub(crate) mod search;
 pub(crate) mod timeline;
 pub(crate) mod words;
@@ -15,11 +16,11 @@ use maud::html;
 use tonic::Code;
 use tonic_types::StatusExt as _;
 
+use crate::app::{App, State};
 use crate::layout::{alert, page};
 use crate::session::Session;
 use crate::signin::current;
 pub(crate) use crate::signin::to_sign_in;
-use crate::{App, State};
 
 /// `GET /`.
 pub(crate) async fn home(axum::extract::State(app): State, headers: HeaderMap) -> Response {
@@ -58,19 +59,6 @@ impl axum::extract::FromRequestParts<std::sync::Arc<App>> for SignedIn {
             .map(|(id, session)| SignedIn { id, session })
             .ok_or_else(to_sign_in)
     }
-}
-
-/// A form posted without this session's CSRF token: nothing changed.
-pub(crate) fn forbidden_form(app: &App, session: &Session) -> Response {
-    let body = alert(
-        "error",
-        "Dit formulier is verlopen of kwam niet van deze werkplek. Er is niets gewijzigd; open de pagina opnieuw.",
-    );
-    (
-        StatusCode::FORBIDDEN,
-        page(app, Some(session), "Formulier geweigerd", body),
-    )
-        .into_response()
 }
 
 /// A call the hub refused, as a page: a token it no longer takes ends the session.
@@ -124,5 +112,23 @@ pub(crate) fn violations(status: &tonic::Status) -> maud::Markup {
                 }
             }
         }
+    }
+}
+
+/// `GET /static/{file}`: a style sheet; they hold nothing personal, so browsers may keep them.
+pub(crate) async fn static_file(
+    axum::extract::State(app): State,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    match app.assets.get(&file) {
+        Some(text) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            text.to_string(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

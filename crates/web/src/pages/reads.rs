@@ -9,7 +9,7 @@ use rondom_proto::v1;
 use serde::Deserialize;
 
 use super::{SignedIn, refused, words};
-use crate::State;
+use crate::app::State;
 use crate::hub::call;
 use crate::layout::{page, table, text};
 

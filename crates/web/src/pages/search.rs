@@ -10,11 +10,12 @@ use rondom_domain::Purpose;
 use rondom_proto::v1;
 use serde::Deserialize;
 
-use super::{SignedIn, forbidden_form, violations};
+use super::{SignedIn, violations};
+use crate::app::{App, State};
 use crate::hub::call;
+use crate::layout::forbidden_form;
 use crate::layout::{alert, csrf, nothing, page};
 use crate::session::{Session, same_secret};
-use crate::{App, State};
 
 pub(crate) async fn form(
     axum::extract::State(app): State,
