@@ -57,25 +57,7 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     // Plaintext on the network, or a certificate that cannot be read, stops us first.
     let tls = args.tls.server_config(args.grpc_addr)?;
     private_dir(&args.data_dir)?;
-    // A wrong clients file stops us before anything starts; a change to it later is in force
-    // within a second (a revoked token is refused, its subscriptions end).
-    let clients_file = match &args.clients {
-        Some(path) => path.clone(),
-        None => development_clients(&args.data_dir)?,
-    };
-    let idp = args.oidc.identity_provider().await?;
-    let mut clients = rondom_access::live_clients::LiveClients::following(&clients_file)?;
-    if let Some(idp) = &idp {
-        clients = clients.with_identity_provider(idp.clone());
-    }
-    // Development accounts only where the development credentials are in use and no
-    // identity provider is configured.
-    let development = if args.clients.is_none() && idp.is_none() {
-        development_accounts(&args.data_dir)?
-    } else {
-        Vec::new()
-    };
-    let web_settings = args.web.settings(idp, development);
+    let (clients, web_settings) = clients_and_sign_in(&args).await?;
     let nats =
         NatsTarget::url_or_embedded(args.nats_url.as_deref(), &args.data_dir, args.nats_port)
             .await
@@ -114,24 +96,76 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
         clients,
     };
     let metrics = args.metrics.start(&args.tls).await?;
+    let result = serve_with_web(
+        &args.web,
+        &args.oidc,
+        args.grpc_addr,
+        config,
+        listener,
+        web_settings,
+    )
+    .await;
+    drop(metrics);
+    // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
+    drop(nats);
+    tracing::info!("rondom stopped");
+    result
+}
+
+/// The clients allowed to call and how staff sign in to the pages. A wrong clients file
+/// stops us before anything starts; a change to it later is in force within a second (a
+/// revoked token is refused, its subscriptions end). Development accounts only where the
+/// development credentials are in use and no identity provider is configured.
+async fn clients_and_sign_in(
+    args: &UpArgs,
+) -> anyhow::Result<(
+    rondom_access::live_clients::LiveClients,
+    rondom_web::WebSettings,
+)> {
+    let clients_file = match &args.clients {
+        Some(path) => path.clone(),
+        None => development_clients(&args.data_dir)?,
+    };
+    let idp = args.oidc.identity_provider().await?;
+    let mut clients = rondom_access::live_clients::LiveClients::following(&clients_file)?;
+    if let Some(idp) = &idp {
+        clients = clients.with_identity_provider(idp.clone());
+    }
+    let development = if args.clients.is_none() && idp.is_none() {
+        development_accounts(&args.data_dir)?
+    } else {
+        Vec::new()
+    };
+    Ok((clients, args.web.settings(idp, development)))
+}
+
+/// Runs the hub and the regiewerkplek beside it until Ctrl-C or SIGTERM, then stops both.
+async fn serve_with_web(
+    web_args: &rondom_cli::common::WebArgs,
+    oidc: &rondom_cli::common::OidcArgs,
+    grpc_addr: SocketAddr,
+    config: HubConfig,
+    listener: tokio::net::TcpListener,
+    web_settings: rondom_web::WebSettings,
+) -> anyhow::Result<()> {
     let stop = tokio_util::sync::CancellationToken::new();
     let web = hub::start_web(
-        &args.web,
-        args.grpc_addr,
+        web_args,
+        grpc_addr,
         config.tls.is_some(),
         web_settings,
         &stop,
     )
     .await?;
     if web.is_some() {
+        let development = if oidc.oidc_issuer.is_none() {
+            ", development sign-in"
+        } else {
+            ""
+        };
         say!(
-            "Regiewerkplek (the coordinators' pages): {}{}",
-            args.web.url(),
-            if args.oidc.oidc_issuer.is_none() {
-                ", development sign-in"
-            } else {
-                ""
-            }
+            "Regiewerkplek (the coordinators' pages): {}{development}",
+            web_args.url()
         );
     }
     let signal = stop.clone();
@@ -146,10 +180,6 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     {
         tracing::error!(error = %format!("{err:#}"), "the regiewerkplek failed");
     }
-    drop(metrics);
-    // Only now, with every client drained, stop the embedded server (SIGTERM on drop).
-    drop(nats);
-    tracing::info!("rondom stopped");
     result
 }
 
