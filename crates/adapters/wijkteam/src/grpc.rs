@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use futures::StreamExt as _;
 use rondom_access::audit::Caller;
 use rondom_adapter::{Draft, DraftPerson, Error, EventWriter, Target, Written};
 use rondom_domain::{Pillar, Signal};
@@ -31,22 +32,90 @@ impl SignalService for SignalHandler {
         request: Request<v1::PostSignalRequest>,
     ) -> Result<Response<v1::PostSignalResponse>, Status> {
         let (caller, request) = rondom_adapter::split(request)?;
-        let event_type = rondom_adapter::pillar::event_type(
-            rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
-            &request.kind,
-        );
-        let result = self.publish(&caller, request).await;
-        let written = self.writer.audited(&caller, &event_type, result).await?;
-        Ok(Response::new(v1::PostSignalResponse {
-            event_id: written.event_id.to_string(),
-            household_id: written.household.to_string(),
-            position: written.published.position,
-            duplicate: written.published.duplicate,
-        }))
+        self.post(&caller, request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn post_signals(
+        &self,
+        request: Request<v1::PostSignalsRequest>,
+    ) -> Result<Response<v1::PostSignalsResponse>, Status> {
+        let (caller, request) = rondom_adapter::split(request)?;
+        if request.signals.is_empty() || request.signals.len() > MAX_BATCH {
+            let input = rondom_domain::InvalidInput::single(
+                "signals",
+                format!("a batch holds 1 to {MAX_BATCH} signals"),
+            );
+            return Err(rondom_proto::status::invalid_argument(&input));
+        }
+        // Each signal on its own, a bounded number at a time, the answers in the order sent.
+        let results = futures::stream::iter(request.signals)
+            .map(|signal| {
+                let caller = &caller;
+                async move {
+                    let result = match self.post(caller, signal).await {
+                        Ok(accepted) => v1::post_signal_result::Result::Accepted(accepted),
+                        Err(status) => v1::post_signal_result::Result::Refused(refusal(&status)),
+                    };
+                    v1::PostSignalResult {
+                        result: Some(result),
+                    }
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await;
+        Ok(Response::new(v1::PostSignalsResponse { results }))
+    }
+}
+
+/// The most signals one PostSignals call takes.
+pub const MAX_BATCH: usize = 1000;
+
+/// Signals of one batch written at the same time: enough to keep JetStream's pipeline full,
+/// few enough that one batch does not crowd out other callers.
+const IN_FLIGHT: usize = 32;
+
+/// What PostSignal would have answered, as one result of a batch.
+fn refusal(status: &Status) -> v1::SignalRefusal {
+    use tonic_types::StatusExt as _;
+    v1::SignalRefusal {
+        code: rondom_runtime::metrics::code_name(status.code()).to_owned(),
+        message: status.message().to_owned(),
+        violations: status
+            .get_details_bad_request()
+            .map(|bad| bad.field_violations)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|violation| v1::SignalFieldViolation {
+                field: violation.field,
+                description: violation.description,
+            })
+            .collect(),
     }
 }
 
 impl SignalHandler {
+    /// Writes one signal as `caller`, its outcome audited.
+    async fn post(
+        &self,
+        caller: &Caller,
+        request: v1::PostSignalRequest,
+    ) -> Result<v1::PostSignalResponse, Status> {
+        let event_type = rondom_adapter::pillar::event_type(
+            rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
+            &request.kind,
+        );
+        let result = self.publish(caller, request).await;
+        let written = self.writer.audited(caller, &event_type, result).await?;
+        Ok(v1::PostSignalResponse {
+            event_id: written.event_id.to_string(),
+            household_id: written.household.to_string(),
+            position: written.published.position,
+            duplicate: written.published.duplicate,
+        })
+    }
+
     async fn publish(
         &self,
         caller: &Caller,
