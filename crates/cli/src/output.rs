@@ -113,7 +113,7 @@ fn days_left_text(deadline: &v1::Deadline) -> String {
     }
 }
 
-fn print_json(value: &Value) {
+pub(crate) fn print_json(value: &Value) {
     say!(
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values serialise")

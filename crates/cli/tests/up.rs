@@ -1161,3 +1161,73 @@ fn header_cookie(answer: &str, name: &str) -> String {
         .find(|value| !value.is_empty())
         .unwrap_or_else(|| panic!("no cookie {name} in {answer}"))
 }
+
+#[test]
+fn import_loads_a_file_in_batches_and_a_second_run_writes_nothing_twice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let hub = start(&data, free_port(), free_port(), "import.log");
+    let line = |key: &str, bsn: &str| {
+        format!(
+            r#"{{"idempotency_key": "{key}", "source_system": "suite-wijkteam", "gemeente_code": "0363", "persons": [{{"bsn": "{bsn}"}}], "pillar": "schuldhulp", "kind": "betalingsachterstand", "observed_at": "2026-11-30T09:00:00Z"}}"#
+        )
+    };
+    // The third line has no key of its own: its content gives it one, the same each run.
+    let no_key = r#"{"source_system": "suite-wijkteam", "gemeente_code": "0363", "persons": [{"bsn": "222222220"}], "pillar": "wijkteam", "kind": "eenzaamheid", "urgency": "high", "observed_at": "2026-11-30T10:00:00Z", "summary": "vrij tekst"}"#;
+    let file = dir.path().join("caseload.jsonl");
+    std::fs::write(
+        &file,
+        [
+            line("zaak-1", "111222333"),
+            line("zaak-2", "123456780"),
+            no_key.to_owned(),
+            String::new(),
+            line("zaak-3", "123456782"),
+        ]
+        .join("\n"),
+    )
+    .expect("write the file");
+    let path = file.to_str().expect("a path");
+
+    // Batches of two: three calls.
+    let first = json(&rondom(&hub, &["import", path, "--batch", "2", "--json"]));
+    assert_eq!(first["written"], 3, "{first}");
+    assert_eq!(first["already_written"], 0, "{first}");
+    let refused = first["refused"].as_array().expect("refusals");
+    assert_eq!(refused.len(), 1, "{first}");
+    assert_eq!(
+        refused[0]["line"], 2,
+        "the line number in the file: {first}"
+    );
+    let reason = refused[0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("INVALID_ARGUMENT") && reason.contains("persons[0].bsn"),
+        "{reason}"
+    );
+
+    // Interrupted or not, the same file again: nothing is written twice.
+    let again = json(&rondom(&hub, &["import", path, "--json"]));
+    assert_eq!(again["written"], 0, "{again}");
+    assert_eq!(again["already_written"], 3, "{again}");
+
+    // A file with a line that is not a signal stops before anything is sent.
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(
+        &broken,
+        format!("{}\n{{\"bsn\": 1}}\n", line("zaak-9", "333333330")),
+    )
+    .expect("write the file");
+    let output = rondom(&hub, &["import", broken.to_str().expect("a path")]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("a line is not a signal"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let view = rondom(&hub, &["household", "show", "--bsn", "333333330"]);
+    assert!(
+        !view.status.success(),
+        "the good line before it was not sent either"
+    );
+    stop(hub);
+}

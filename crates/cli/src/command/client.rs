@@ -232,7 +232,7 @@ pub(crate) fn pillar_value(name: &str) -> i32 {
         .map_or(0, |pillar| v1::Pillar::from(pillar) as i32)
 }
 
-fn urgency_value(name: &str) -> i32 {
+pub(crate) fn urgency_value(name: &str) -> i32 {
     match name {
         "normal" => v1::Urgency::Normal as i32,
         "high" => v1::Urgency::High as i32,

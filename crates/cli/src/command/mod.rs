@@ -5,6 +5,7 @@ mod backup;
 mod client;
 mod deadline;
 mod demo;
+mod import;
 mod istandaard;
 mod keys;
 mod person;
@@ -64,6 +65,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// iWmo 3.2 and iJw 3.2 messages: `rondom istandaard submit FILE...`.
     Istandaard(istandaard::IStandaardArgs),
+    /// Load signals in bulk from a JSON Lines file (PostSignals in batches; run it again to
+    /// go on after an interruption).
+    Import(import::ImportArgs),
 }
 
 impl Cli {
@@ -96,6 +100,7 @@ impl Cli {
             Command::Deadline(args) => deadline::run(args),
             Command::Demo(args) => demo::run(args).await,
             Command::Istandaard(args) => istandaard::run(args).await,
+            Command::Import(args) => import::run(args).await,
         }
     }
 }
