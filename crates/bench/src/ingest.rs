@@ -1,5 +1,6 @@
 //! P1, ingest: signals per second through gRPC PostSignal, each acknowledged by JetStream,
-//! against raw JetStream publishes of messages of the same size on the same server.
+//! against raw JetStream publishes of messages of the same size on the same server; P1b the
+//! same through PostSignals in batches of [`BATCH`].
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -63,6 +64,59 @@ pub(crate) async fn post_signals(
     household_ids.sort_unstable();
     household_ids.dedup();
     Ok(Posted { run, household_ids })
+}
+
+/// Signals per PostSignals call in P1b.
+pub(crate) const BATCH: u64 = 500;
+/// Callers sending batches at once in P1b: a back-office or feed sends few, large calls.
+const BATCH_CLIENTS: usize = 4;
+
+/// P1b: posts `count` signals through PostSignals in batches of [`BATCH`], signal n about
+/// household `first_household + n`; every signal must be accepted.
+pub(crate) async fn post_batches(
+    hub: &Hub,
+    run: &'static str,
+    count: u64,
+    first_household: u64,
+) -> anyhow::Result<Rate> {
+    let batches = count.div_ceil(BATCH);
+    let measured = closed_loop(
+        BATCH_CLIENTS,
+        batches,
+        Duration::from_secs(3_600),
+        || async {
+            Ok(SignalServiceClient::new(
+                hub.connect(DevClient::Wijkteam).await?,
+            ))
+        },
+        move |client, batch| {
+            let first = batch * BATCH;
+            let signals = (first..(first + BATCH).min(count))
+                .map(|number| workload::signal(run, number, first_household + number))
+                .collect();
+            let mut client = client.clone();
+            async move {
+                let results = client
+                    .post_signals(rondom_proto::v1::PostSignalsRequest { signals })
+                    .await?
+                    .into_inner()
+                    .results;
+                anyhow::ensure!(
+                    results.iter().all(|result| matches!(
+                        result.result,
+                        Some(rondom_proto::v1::post_signal_result::Result::Accepted(_))
+                    )),
+                    "a signal of a batch was refused"
+                );
+                Ok(())
+            }
+        },
+    )
+    .await?;
+    Ok(Rate {
+        count,
+        elapsed: measured.rate.elapsed,
+    })
 }
 
 /// The size of the messages Rondom's signals became on the stream: headers and payload of the

@@ -283,6 +283,22 @@ impl Bench {
             ">= 0.60",
             0.60,
         ));
+        // P1b: as many signals again, about new households after the others (so the reads
+        // below keep to the same set), in batches through PostSignals.
+        self.progress.say(&format!(
+            "P1b: {new} signals through PostSignals in batches of {}",
+            ingest::BATCH
+        ));
+        let p1b = ingest::post_batches(hub, "p1b", new, sizes.households).await?;
+        self.figures.push(Figure::against(
+            "P1b",
+            format!("batched ingest: PostSignals of {}, signals/s (baseline: raw JetStream publish, async acks, {size} B)", ingest::BATCH),
+            p1b.per_second(),
+            "/s",
+            raw.per_second(),
+            ">= 0.50",
+            0.50,
+        ));
 
         Ok((ids, small_reads, small_rss))
     }
