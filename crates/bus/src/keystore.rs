@@ -145,6 +145,15 @@ impl KeyStore {
             Stored::Destroyed => return Err(Error::Erased),
             Stored::Missing => {}
         }
+        self.create(household).await
+    }
+
+    /// Creates the data key of a household that has none yet (one whose id this process just
+    /// made), without looking first; a concurrent creator's key is read and returned instead.
+    ///
+    /// # Errors
+    /// As [`KeyStore::get_or_create`].
+    pub async fn create(&self, household: &HouseholdId) -> Result<DataKey> {
         let key = DataKey::generate();
         let wrapped = self.wrap(household, &key);
         let forgotten = self.forgotten.load(Ordering::SeqCst);

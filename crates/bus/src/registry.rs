@@ -17,6 +17,9 @@ pub struct Resolution {
     /// Per person, in the order given: whether they belong to `household`. The first person
     /// always does; a co-resident already in another household stays there.
     pub members: Vec<bool>,
+    /// This write made the household: no person had one, and its id was new. It has no key
+    /// yet, so there is none to look up.
+    pub created: bool,
 }
 
 /// Person -> household, over KV.
@@ -52,15 +55,23 @@ impl HouseholdRegistry {
             Some(household) => household,
             None => self.claim(primary, candidate).await?,
         };
-        let mut members = vec![true];
-        for (person, existing) in co_residents.iter().zip(&known[1..]) {
-            let belongs = match existing {
-                Some(existing) => *existing == household,
-                None => self.claim(person, household).await? == household,
-            };
-            members.push(belongs);
-        }
-        Ok(Resolution { household, members })
+        let created = known.iter().all(Option::is_none) && household == candidate;
+        // The co-residents' claims go out together: each is an atomic create of its own key.
+        let co_residents = try_join_all(co_residents.iter().zip(&known[1..]).map(
+            |(person, existing)| async move {
+                Ok::<_, Error>(match existing {
+                    Some(existing) => *existing == household,
+                    None => self.claim(person, household).await? == household,
+                })
+            },
+        ))
+        .await?;
+        let members = std::iter::once(true).chain(co_residents).collect();
+        Ok(Resolution {
+            household,
+            members,
+            created,
+        })
     }
 
     /// Returns the household of `person`, if any.

@@ -58,18 +58,15 @@ async fn concurrent_first_writes_for_one_person_make_one_household() {
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let registry = registry.clone();
-            tokio::spawn(async move {
-                registry
-                    .resolve(&[person])
-                    .await
-                    .expect("resolve")
-                    .household
-            })
+            tokio::spawn(async move { registry.resolve(&[person]).await.expect("resolve") })
         })
         .collect();
     let mut households = Vec::new();
+    let mut created = 0;
     for task in tasks {
-        households.push(task.await.expect("task"));
+        let resolution = task.await.expect("task");
+        created += usize::from(resolution.created);
+        households.push(resolution.household);
     }
     households.dedup();
     assert_eq!(
@@ -77,6 +74,8 @@ async fn concurrent_first_writes_for_one_person_make_one_household() {
         1,
         "all writers must agree on one household"
     );
+    // Exactly one of them made it (and creates its key without looking for one first).
+    assert_eq!(created, 1);
 }
 
 #[test_log::test(tokio::test)]
@@ -99,6 +98,10 @@ async fn co_residents_join_unless_they_have_a_household() {
     let family = registry.resolve(&[mother, son]).await.expect("resolve");
     assert_ne!(family.household, neighbours_home.household);
     assert_eq!(family.members, [true, true]);
+    assert!(
+        family.created,
+        "nobody had a household: this write made one"
+    );
 
     // A co-resident who already has a household stays there.
     let again = registry
@@ -107,11 +110,13 @@ async fn co_residents_join_unless_they_have_a_household() {
         .expect("resolve");
     assert_eq!(again.household, family.household);
     assert_eq!(again.members, [true, true, false]);
+    assert!(!again.created, "the household was there");
 
     // A new person named with a known co-resident joins that co-resident's household.
     let newborn = registry.resolve(&[baby, mother]).await.expect("resolve");
     assert_eq!(newborn.household, family.household);
     assert_eq!(newborn.members, [true, true]);
+    assert!(!newborn.created, "the baby joined the mother's household");
 
     // The son alone now resolves to the family's household.
     assert_eq!(

@@ -489,7 +489,13 @@ impl EventWriter {
         let mut attempts = 0;
         loop {
             let resolution = self.registry.resolve(pseudonyms).await?;
-            match self.keys.get_or_create(&resolution.household).await {
+            // A household this write made has no key to look up: one round trip less.
+            let key = if resolution.created {
+                self.keys.create(&resolution.household).await
+            } else {
+                self.keys.get_or_create(&resolution.household).await
+            };
+            match key {
                 Ok(key) => {
                     return Ok(Placement::new(
                         resolution.household,
