@@ -56,9 +56,7 @@ pub async fn rebuild(
     // Held open until the switch: nobody starts a projector on it meanwhile.
     let current = ReadModel::open(&generations.current()?)?;
     let calendar = crate::store::folded_with(&bylaws);
-    let target = ReadModel::open(&generations.prepare_next()?)?
-        .with_bylaws(bylaws)
-        .rebuilding();
+    let target = ReadModel::open(&generations.prepare_next()?)?.with_bylaws(bylaws);
     target.folded_with_calendar(calendar)?;
 
     let mut stream = jetstream

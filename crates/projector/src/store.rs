@@ -83,9 +83,6 @@ pub struct ReadModel {
     bylaws: Arc<BylawTerms>,
     /// [`rondom_fold::fold`]; a unit test puts in one that fails, to test the quarantine.
     fold: Fold,
-    /// A new generation being rebuilt, not yet in use: its batches need no transaction (a
-    /// rebuild that stops half-way is thrown away and started again, never read).
-    rebuilding: bool,
 }
 
 /// The events on the log of each household a rectification names, oldest first: what the
@@ -264,7 +261,6 @@ impl ReadModel {
             cache_bytes,
             bylaws: Arc::new(BylawTerms::default()),
             fold: rondom_fold::fold,
-            rebuilding: false,
         })
     }
 
@@ -296,15 +292,6 @@ impl ReadModel {
     #[must_use]
     pub fn with_bylaws(mut self, bylaws: Arc<BylawTerms>) -> Self {
         self.bylaws = bylaws;
-        self
-    }
-
-    /// The model as a generation being rebuilt: batches are written without a transaction
-    /// across the trees, the checkpoint last. Only for a generation nobody reads until the
-    /// rebuild switches to it.
-    #[must_use]
-    pub fn rebuilding(mut self) -> Self {
-        self.rebuilding = true;
         self
     }
 
@@ -598,14 +585,13 @@ impl ReadModel {
             event_ids,
             checkpoint: through.max(checkpoint),
         };
-        Self::commit(&trees, batch, self.rebuilding)?;
+        Self::commit(&trees, batch)?;
         Ok(applied)
     }
 
     /// Writes what a batch folded in one sled transaction: the views, their deadline index
-    /// keys, the timeline entries, the event ids and the checkpoint. While `rebuilding` each
-    /// tree takes its batch on its own, the checkpoint last.
-    fn commit(trees: &Trees, mut batch: Batch, rebuilding: bool) -> Result<()> {
+    /// keys, the timeline entries, the event ids and the checkpoint.
+    fn commit(trees: &Trees, mut batch: Batch) -> Result<()> {
         let mut household_batch = sled::Batch::default();
         let mut deadline_batch = sled::Batch::default();
         for (id, household) in &batch.households {
@@ -629,14 +615,6 @@ impl ReadModel {
         let mut meta = sled::Batch::default();
         meta.insert(CHECKPOINT_KEY, &batch.checkpoint.to_be_bytes());
 
-        if rebuilding {
-            trees.households.apply_batch(household_batch)?;
-            trees.timeline.apply_batch(timeline_batch)?;
-            trees.event_ids.apply_batch(batch.event_ids)?;
-            trees.deadlines.apply_batch(deadline_batch)?;
-            trees.meta.apply_batch(meta)?;
-            return Ok(());
-        }
         (
             &trees.meta,
             &trees.households,
