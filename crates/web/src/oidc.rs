@@ -66,8 +66,9 @@ impl Login {
         origin(&self.provider.metadata.authorization_endpoint)
     }
 
-    /// Begins a sign-in: the provider's authorization URL to send the browser to.
-    pub(crate) fn begin(&self) -> String {
+    /// Begins a sign-in: the provider's authorization URL to send the browser to, and the
+    /// `state` that the browser must bring back.
+    pub(crate) fn begin(&self) -> (String, String) {
         let state = random_id();
         let nonce = random_id();
         let verifier = random_id();
@@ -96,11 +97,12 @@ impl Login {
             ("code_challenge_method", "S256"),
             ("resource", self.provider.settings.audience.as_str()),
         ];
-        format!(
+        let url = format!(
             "{}?{}",
             self.provider.metadata.authorization_endpoint,
             encode(&query)
-        )
+        );
+        (url, state)
     }
 
     /// Finishes a sign-in the provider sent back with `code` for `state`.

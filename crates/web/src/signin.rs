@@ -125,10 +125,25 @@ pub(crate) async fn development(
 /// `GET /aanmelden/start`: to the identity provider.
 pub(crate) async fn start(axum::extract::State(app): State) -> Response {
     match &app.sign_in.mode {
-        Mode::Oidc(login) => Redirect::to(&login.begin()).into_response(),
+        Mode::Oidc(login) => {
+            let (url, state) = login.begin();
+            // The sign-in is bound to this browser: the answer is taken only with this cookie.
+            // Lax, not Strict: the provider's redirect back is a navigation from its site.
+            let mut cookie = format!(
+                "{STATE_COOKIE}={state}; Path=/aanmelden; HttpOnly; SameSite=Lax; Max-Age=600"
+            );
+            if app.secure {
+                cookie.push_str("; Secure");
+            }
+            ([(SET_COOKIE, cookie)], Redirect::to(&url)).into_response()
+        }
         Mode::Development(_) => Redirect::to("/aanmelden").into_response(),
     }
 }
+
+/// The cookie that binds a sign-in at the provider to the browser that began it (against a
+/// login CSRF: someone else's answer pasted into this browser).
+const STATE_COOKIE: &str = "rondom-aanmelding";
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Callback {
@@ -139,6 +154,7 @@ pub(crate) struct Callback {
 /// `GET /aanmelden/terug`: the identity provider sends the browser back here.
 pub(crate) async fn callback(
     axum::extract::State(app): State,
+    headers: HeaderMap,
     Query(callback): Query<Callback>,
 ) -> Response {
     let Mode::Oidc(login) = &app.sign_in.mode else {
@@ -147,6 +163,10 @@ pub(crate) async fn callback(
     let (Some(code), Some(state)) = (callback.code, callback.state) else {
         return Redirect::to("/aanmelden?fout=1").into_response();
     };
+    if !cookie(&headers, STATE_COOKIE).is_some_and(|begun| same_secret(begun, &state)) {
+        tracing::warn!("a sign-in answer came to a browser that did not begin it");
+        return Redirect::to("/aanmelden?fout=1").into_response();
+    }
     match login.finish(&state, &code).await {
         Ok(staff) => signed_in(&app, staff),
         Err(reason) => {

@@ -522,6 +522,97 @@ async fn forms_need_the_sessions_token_pages_carry_the_headers_and_the_keyboard_
         "the page says it is Dutch"
     );
     assert!(!html.contains("<script"), "no script on the page");
+
+    // A provider's answer is taken only by the browser that began that sign-in (no login
+    // CSRF): without its cookie the answer is refused before the code is even tried.
+    let begun = http
+        .get(format!("{}/aanmelden/start", w.web.url))
+        .send()
+        .await
+        .expect("begin a sign-in");
+    let location = begun
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .expect("to the provider")
+        .to_owned();
+    let state = reqwest::Url::parse(&location)
+        .expect("the provider's address")
+        .query_pairs()
+        .find(|(key, _)| key == "state")
+        .map(|(_, value)| value.into_owned())
+        .expect("a state");
+    let bound = begun
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|cookie| cookie.starts_with("rondom-aanmelding="))
+        .expect("the sign-in's cookie")
+        .to_owned();
+    assert!(
+        bound.contains("HttpOnly") && bound.contains("SameSite=Lax"),
+        "{bound}"
+    );
+    let answer = |cookie: Option<String>| {
+        let mut request = http.get(format!(
+            "{}/aanmelden/terug?code=pasted&state={state}",
+            w.web.url
+        ));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    let pasted = answer(None).await.expect("an answer without the cookie");
+    assert_eq!(pasted.status(), 303);
+    assert_eq!(
+        pasted
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/aanmelden?fout=1")
+    );
+    let own = bound.split(';').next().unwrap_or_default().to_owned();
+    let tried = answer(Some(own)).await.expect("an answer with the cookie");
+    assert_eq!(
+        tried.status(),
+        403,
+        "with its cookie the (bogus) code is tried and refused"
+    );
+
+    // "What I read" answers about the caller only, from the moment asked.
+    let coordinator = w.hub.client_for(DevClient::Coordinator).await;
+    let own_records = |since: chrono::DateTime<chrono::Utc>| {
+        let mut audit = AuditServiceClient::new(coordinator.clone());
+        async move {
+            audit
+                .list_own_records(v1::ListOwnRecordsRequest {
+                    since: Some(rondom_proto::convert::timestamp(since)),
+                    ..Default::default()
+                })
+                .await
+                .expect("own records")
+                .into_inner()
+                .records
+        }
+    };
+    let hour = chrono::Duration::hours(1);
+    let recent = own_records(chrono::Utc::now() - hour).await;
+    assert!(
+        recent
+            .iter()
+            .any(|r| r.method == "/rondom.v1.HouseholdService/GetHousehold"),
+        "{recent:?}"
+    );
+    assert!(
+        recent.iter().all(|r| r.client_id == "dev-coordinator"),
+        "only the caller's own records: {recent:?}"
+    );
+    assert!(
+        own_records(chrono::Utc::now() + hour).await.is_empty(),
+        "nothing from the future"
+    );
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
