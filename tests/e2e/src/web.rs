@@ -169,12 +169,24 @@ impl Drop for TestWeb {
     }
 }
 
-/// Headless Chromium under ChromeDriver, stopped when dropped.
+/// Headless Chromium under ChromeDriver, stopped when dropped: ChromeDriver runs in a
+/// process group of its own, and the whole group (the browser's processes too) goes at once.
 #[derive(Debug)]
 pub struct Browser {
     pub client: Client,
-    _driver: Child,
+    driver: Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id().and_then(|pid| i32::try_from(pid).ok()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
 }
 
 impl Browser {
@@ -191,6 +203,7 @@ impl Browser {
         let port = free_port();
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -226,7 +239,7 @@ impl Browser {
                 Ok(client) => {
                     return Self {
                         client,
-                        _driver: driver,
+                        driver,
                         _profile: profile,
                     };
                 }
