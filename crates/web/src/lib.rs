@@ -10,6 +10,7 @@
 //! - [`session`]: who is signed in, their CSRF token, idle and absolute time-outs.
 //! - `security`: the headers every answer carries; [`assets`]: the NL Design System style
 //!   sheets, served by the hub itself; `pages::words`: Dutch words for the hub's codes.
+//! - `query`: query strings and form bodies.
 //! - `hub`: the gRPC calls, each under the session's token; [`oidc`]: the sign-in flow at the
 //!   gemeente's identity provider.
 //! - `mode`: how staff sign in (the provider, or development accounts); `app`: what every
@@ -25,6 +26,7 @@ mod layout;
 mod mode;
 pub mod oidc;
 mod pages;
+mod query;
 mod security;
 pub mod session;
 mod signin;

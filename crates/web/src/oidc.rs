@@ -14,6 +14,7 @@ use rondom_domain::access::Role;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::query::encode;
 use crate::session::{Staff, random_id};
 
 /// The identity provider (reached at start, shared with the gRPC door) and where it sends
@@ -220,36 +221,12 @@ fn origin(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// `application/x-www-form-urlencoded`, as a query string and a form body both are.
-fn encode(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| format!("{}={}", escape(key), escape(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_encoded_and_origins_found() {
-        assert_eq!(
-            encode(&[("redirect_uri", "http://127.0.0.1:8080/a b"), ("x", "é")]),
-            "redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fa%20b&x=%C3%A9"
-        );
+    fn origins_are_found() {
         assert_eq!(
             origin("https://login.example.nl:8443/auth?x=1"),
             "https://login.example.nl:8443"

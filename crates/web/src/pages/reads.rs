@@ -82,7 +82,7 @@ pub(crate) async fn show(
         (table("Uw inzages en wijzigingen", &["Wanneer", "Wat", "Huishouden", "Doel", "Uitkomst", "Verstrekt (grondslag)"], &rows))
         @if !answer.next_page_token.is_empty() {
             p class="utrecht-paragraph" {
-                a class="utrecht-link" href={ "/wat-ik-las?periode=" (period) "&pagina=" (super::worklist::url_escape(&answer.next_page_token)) } { "Volgende pagina" }
+                a class="utrecht-link" href={ "/wat-ik-las?periode=" (period) "&pagina=" (crate::query::escape(&answer.next_page_token)) } { "Volgende pagina" }
             }
         }
     };

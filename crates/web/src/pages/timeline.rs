@@ -73,7 +73,7 @@ pub(crate) async fn show(
         (table("Gebeurtenissen, de nieuwste eerst", &["Wanneer", "Wet", "Wat", "Zaak", "Toelichting"], &rows))
         @if !answer.next_page_token.is_empty() {
             p class="utrecht-paragraph" {
-                a class="utrecht-link" href={ "/huishoudens/" (household_id) "/tijdlijn?wet=" (pillar.map_or("", Pillar::as_str)) "&pagina=" (super::worklist::url_escape(&answer.next_page_token)) } {
+                a class="utrecht-link" href={ "/huishoudens/" (household_id) "/tijdlijn?wet=" (pillar.map_or("", Pillar::as_str)) "&pagina=" (crate::query::escape(&answer.next_page_token)) } {
                     "Oudere gebeurtenissen"
                 }
             }

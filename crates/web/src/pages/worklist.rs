@@ -88,25 +88,13 @@ impl Filters {
         if let Some(flag) = self.risk() {
             query.push(("risico", flag.to_string()));
         }
-        query
-            .into_iter()
+        let filled: Vec<(&str, &str)> = query
+            .iter()
             .filter(|(_, value)| !value.is_empty())
-            .map(|(key, value)| format!("{key}={}", url_escape(&value)))
-            .collect::<Vec<_>>()
-            .join("&")
+            .map(|(key, value)| (*key, value.as_str()))
+            .collect();
+        crate::query::encode(&filled)
     }
-}
-
-pub(crate) fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 pub(crate) async fn show(
