@@ -373,6 +373,25 @@ impl TestHub {
     }
 
     /// The household service as the coordinator of gemeente 0363 reads it.
+    /// The audit log's records of `client_id` (and of `household_id` when not empty), as the
+    /// operator reads them.
+    pub async fn audit_of(&self, client_id: &str, household_id: &str) -> Vec<v1::AuditRecord> {
+        rondom_proto::v1::audit_service_client::AuditServiceClient::new(
+            self.client_for(DevClient::Operator).await,
+        )
+        .list_audit_records(v1::ListAuditRecordsRequest {
+            purpose: v1::Purpose::Beheer as i32,
+            client_id: client_id.to_owned(),
+            household_id: household_id.to_owned(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log")
+        .into_inner()
+        .records
+    }
+
     pub async fn households(&self) -> HouseholdServiceClient<Connection> {
         HouseholdServiceClient::new(self.client_for(DevClient::Coordinator).await)
     }

@@ -2,7 +2,7 @@
 //! writes, acknowledges and audits each on its own, and answers each at its index; a refused
 //! signal refuses only itself, and a retried batch writes nothing twice.
 
-use rondom_e2e::{DevClient, TestHub, signal, valid_bsns};
+use rondom_e2e::{TestHub, signal, valid_bsns};
 use rondom_proto::v1;
 use rondom_proto::v1::post_signal_result::Result as Outcome;
 
@@ -119,20 +119,7 @@ async fn each_signal_of_a_batch_is_answered_on_its_own_and_a_retry_writes_nothin
     assert_eq!(hub.stream_messages().await, before, "nothing written twice");
 
     // Every write, accepted or refused, is on the audit record as PostSignal's are.
-    let mut audit = rondom_proto::v1::audit_service_client::AuditServiceClient::new(
-        hub.client_for(DevClient::Operator).await,
-    );
-    let records = audit
-        .list_audit_records(v1::ListAuditRecordsRequest {
-            purpose: v1::Purpose::Beheer as i32,
-            client_id: "dev-wijkteam".into(),
-            page_size: 1000,
-            ..Default::default()
-        })
-        .await
-        .expect("the audit log")
-        .into_inner()
-        .records;
+    let records = hub.audit_of("dev-wijkteam", "").await;
     let writes = records
         .iter()
         .filter(|r| r.method == "/rondom.v1.SignalService/PostSignals")

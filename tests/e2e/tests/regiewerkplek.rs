@@ -275,19 +275,7 @@ async fn a_coordinator_works_through_the_regiewerkplek() {
     browser.check_page("wat-ik-las").await;
 
     // The audit log names the staff member for each read and write of the pages.
-    let mut audit = AuditServiceClient::new(w.hub.client_for(DevClient::Operator).await);
-    let records = audit
-        .list_audit_records(v1::ListAuditRecordsRequest {
-            purpose: v1::Purpose::Beheer as i32,
-            household_id: w.household.clone(),
-            client_id: "mw-0412".into(),
-            page_size: 1000,
-            ..Default::default()
-        })
-        .await
-        .expect("the audit log")
-        .into_inner()
-        .records;
+    let records = w.hub.audit_of("mw-0412", &w.household).await;
     let methods: Vec<&str> = records
         .iter()
         .map(|record| record.method.as_str())
@@ -408,18 +396,7 @@ async fn a_staff_member_of_another_gemeente_sees_nothing_of_the_household() {
     browser.check_page("niet-gevonden").await;
 
     // The audit log names the refused read under this staff member.
-    let mut audit = AuditServiceClient::new(w.hub.client_for(DevClient::Operator).await);
-    let records = audit
-        .list_audit_records(v1::ListAuditRecordsRequest {
-            purpose: v1::Purpose::Beheer as i32,
-            client_id: "mw-0599".into(),
-            page_size: 1000,
-            ..Default::default()
-        })
-        .await
-        .expect("the audit log")
-        .into_inner()
-        .records;
+    let records = w.hub.audit_of("mw-0599", "").await;
     assert!(
         records.iter().any(
             |record| record.method == "/rondom.v1.HouseholdService/GetHousehold"
