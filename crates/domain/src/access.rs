@@ -127,7 +127,7 @@ pub const POLICY: &[(Audience, NeedToKnow, Sight)] = &[
 ];
 
 /// What the policy needs to know about a reader and a household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Standing {
     pub role: Role,
     /// The partner's organisation is involved with the household (a toewijzing to it, or a
@@ -143,7 +143,7 @@ pub struct Standing {
 }
 
 /// The pillars whose facts a gecoördineerde aanpak opens to a reader beyond its own lane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Shared {
     pillars: u16,
     /// The aanpak's id (the event id of `aanpak_gestart`) and whether it rests on the

@@ -25,7 +25,6 @@ use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
 use rondom_domain::access::{Basis, Sight, Standing};
 use rondom_domain::catalogue::NeedToKnow;
-use rondom_fold::model::StoredHousehold;
 use rondom_projector::ReadSide;
 use rondom_proto::status;
 use rondom_proto::v1;
@@ -39,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::request::{self, From, Plan};
+use crate::shared::{self, SharedEvent, SharedEvents};
 use rondom_access::render::delivery;
 
 /// Deliveries queued per subscription before the consumer stops pulling.
@@ -68,6 +68,8 @@ pub struct SubscriptionHandler {
     connected: Arc<Mutex<HashSet<String>>>,
     /// Ends every subscription when the hub shuts down, so the server can drain.
     stop: CancellationToken,
+    /// The recent events as every subscription sees them, judged once per standing.
+    shared: Arc<SharedEvents>,
 }
 
 impl SubscriptionHandler {
@@ -79,6 +81,7 @@ impl SubscriptionHandler {
             jetstream,
             connected: Arc::default(),
             stop,
+            shared: Arc::default(),
         }
     }
 }
@@ -286,6 +289,7 @@ struct Session {
     durable: bool,
     held: Held,
     stop: CancellationToken,
+    shared: Arc<SharedEvents>,
     /// This partner's backlog and the subscriptions' redeliveries, looked up once.
     pending: Gauge,
     redeliveries: Counter,
@@ -366,20 +370,12 @@ impl Session {
         };
         // The view must include this event before it can say who may see it.
         self.applied(position, out).await?;
-        let Some(received) = self.decode(position, &message) else {
+        let shared = self.shared.at(position);
+        let Some(event) = shared.seen(self.see(position, &message)).await? else {
             self.settle(message).await;
             return Ok(None);
         };
-        let stored = self
-            .read
-            .model
-            .household(&received.envelope.subject)
-            .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
-        let Some(stored) = stored else {
-            self.settle(message).await;
-            return Ok(None);
-        };
-        match self.disclose(&received, &stored, position, seen).await? {
+        match self.disclose(event, &shared, position, seen).await? {
             Some(delivery) => Ok(Some((delivery, self.durable.then_some(message)))),
             None => {
                 self.settle(message).await;
@@ -418,15 +414,35 @@ impl Session {
         Ok(Some((message, position)))
     }
 
+    /// The event at `position` decoded, with its household view; `None` when no partner is
+    /// sent anything of it.
+    async fn see(
+        &self,
+        position: u64,
+        message: &jetstream::Message,
+    ) -> Result<Option<shared::Seen>, Option<Status>> {
+        let Some(received) = self.decode(position, message) else {
+            return Ok(None);
+        };
+        let stored = self
+            .read
+            .model
+            .household(&received.envelope.subject)
+            .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
+        Ok(stored.map(|stored| shared::Seen { received, stored }))
+    }
+
     /// What this partner may be sent of one event, its disclosure on record first; `None`
-    /// when it may see nothing of it.
+    /// when it may see nothing of it. The delivery is built once for every subscription of
+    /// the same standing (`shared`).
     async fn disclose(
         &self,
-        received: &ReceivedEvent,
-        stored: &StoredHousehold,
+        event: &shared::Seen,
+        shared: &SharedEvent,
         position: u64,
         seen: &mut Seen,
     ) -> Result<Option<v1::Delivery>, Option<Status>> {
+        let shared::Seen { received, stored } = event;
         let household = received.envelope.subject;
         let reader = Reader {
             client: &self.client,
@@ -457,15 +473,6 @@ impl Session {
         if sight == Sight::Nothing {
             return Ok(None);
         }
-        let key = if sight == Sight::Full {
-            self.read
-                .keys
-                .get(&household)
-                .await
-                .map_err(|err| Some(unavailable("cannot open the household key", err)))?
-        } else {
-            None
-        };
         if seen
             .disclosed
             .insert((household, class, sight, standing.basis(pillar, signal)))
@@ -482,7 +489,26 @@ impl Session {
             .await
             .map_err(Some)?;
         }
-        let mut delivery = delivery(received, &household, &standing, class, sight, key.as_ref());
+        let build = async {
+            let key = if sight == Sight::Full {
+                self.read
+                    .keys
+                    .get(&household)
+                    .await
+                    .map_err(|err| Some(unavailable("cannot open the household key", err)))?
+            } else {
+                None
+            };
+            Ok::<_, Option<Status>>(delivery(
+                received,
+                &household,
+                &standing,
+                class,
+                sight,
+                key.as_ref(),
+            ))
+        };
+        let mut delivery = shared.delivery(standing, build).await?;
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
         if let Some(persons) = reader.persons_for(stored, &standing) {
@@ -637,6 +663,7 @@ impl SubscriptionService for SubscriptionHandler {
             durable: plan.durable.is_some(),
             held: held.clone(),
             stop: self.stop.clone(),
+            shared: self.shared.clone(),
             pending: metrics().subscription_pending_of(&caller.client.id),
             redeliveries: metrics().redeliveries_of("subscription"),
         };

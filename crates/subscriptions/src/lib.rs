@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`request`] — checking what a partner asks for: start, durable name, filters
 //! - [`handler`] — [`SubscriptionHandler`]: consumers, judging, backpressure, acknowledgements
+//! - [`shared`] — what the subscriptions share of an event: decoded, viewed and judged once
 //!
 //! # Example
 //! ```no_run
@@ -20,6 +21,7 @@
 
 pub mod handler;
 pub mod request;
+pub mod shared;
 
 pub use handler::SubscriptionHandler;
 
