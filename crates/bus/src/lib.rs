@@ -7,6 +7,7 @@
 //! - [`envelope`] — CloudEvents 1.0 binary-mode headers, and decoding a received event
 //! - [`publisher`] — publish an event and wait for JetStream's acknowledgement
 //! - [`registry`] — which household a person belongs to (atomic create, no double households)
+//! - `registry_copy` — a writer's copy of the registry, kept current by a KV watch
 //! - [`keystore`] — household data keys, wrapped under the master key
 //! - [`signature`] — every event signed by the hub, and checked by everything that reads it
 //! - [`snapshot`] — JetStream's own stream snapshot and restore, for backups
@@ -28,6 +29,7 @@ pub mod error;
 pub mod keystore;
 pub mod publisher;
 pub mod registry;
+mod registry_copy;
 pub mod signature;
 pub mod snapshot;
 pub mod stream;

@@ -4,11 +4,15 @@
 //! names no person. Every entry is written with an atomic create, so two adapters that see the
 //! same new person at once agree on one household: the loser of the race adopts the winner's.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use async_nats::jetstream::kv;
 use futures::future::try_join_all;
 use rondom_domain::{HouseholdId, Pseudonym};
 
 use crate::error::{Error, Result};
+use crate::registry_copy::RegistryCopy;
 
 /// The household of the persons of one write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +30,55 @@ pub struct Resolution {
 #[derive(Debug, Clone)]
 pub struct HouseholdRegistry {
     bucket: kv::Store,
+    /// This process's copy of the bucket, for a writer ([`HouseholdRegistry::following`]).
+    copy: Option<Arc<RegistryCopy>>,
+    /// Lookups that went to JetStream.
+    fetched: Arc<AtomicU64>,
 }
 
 impl HouseholdRegistry {
-    /// Returns the registry over the `RONDOM_PERSONS` bucket.
+    /// Returns the registry over the `RONDOM_PERSONS` bucket, every lookup a round trip.
     pub fn new(bucket: kv::Store) -> Self {
-        Self { bucket }
+        Self {
+            bucket,
+            copy: None,
+            fetched: Arc::default(),
+        }
+    }
+
+    /// Returns the registry over the bucket with a copy in this process that a watch keeps
+    /// current: lookups are answered from memory once it has caught up (see
+    /// `registry_copy`); claims still go to JetStream.
+    pub fn following(bucket: kv::Store) -> Self {
+        Self {
+            copy: Some(RegistryCopy::following(bucket.clone())),
+            ..Self::new(bucket)
+        }
+    }
+
+    /// Returns the registry with a copy of what the bucket holds now, never followed: a copy
+    /// that has fallen behind, for tests of what JetStream still guarantees then.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the bucket cannot be read.
+    #[doc(hidden)]
+    pub async fn with_stale_copy(bucket: kv::Store) -> Result<Self> {
+        Ok(Self {
+            copy: Some(RegistryCopy::snapshot(&bucket).await?),
+            ..Self::new(bucket)
+        })
+    }
+
+    /// Returns whether lookups are answered from this process's copy now (it has caught up).
+    pub fn copy_is_current(&self) -> bool {
+        self.copy
+            .as_ref()
+            .is_some_and(|copy| copy.get("").is_some())
+    }
+
+    /// Returns how many lookups went to JetStream, for tests and diagnostics.
+    pub fn fetched(&self) -> u64 {
+        self.fetched.load(Ordering::Relaxed)
     }
 
     /// Returns the household of `persons` (first = the person concerned), creating one when
@@ -74,17 +121,35 @@ impl HouseholdRegistry {
         })
     }
 
-    /// Returns the household of `person`, if any.
+    /// Returns the household of `person`, if any: from this process's copy when it has one
+    /// that has caught up, else from JetStream.
     ///
     /// # Errors
     /// As [`HouseholdRegistry::resolve`].
     pub async fn lookup(&self, person: &Pseudonym) -> Result<Option<HouseholdId>> {
+        let key = person.to_string();
+        match self.copy.as_ref().and_then(|copy| copy.get(&key)) {
+            Some(known) => Ok(known),
+            None => self.fetch(&key).await,
+        }
+    }
+
+    /// Returns the household of `key` as JetStream has it now.
+    async fn fetch(&self, key: &str) -> Result<Option<HouseholdId>> {
+        self.fetched.fetch_add(1, Ordering::Relaxed);
         let value = self
             .bucket
-            .get(person.to_string())
+            .get(key)
             .await
             .map_err(|err| Error::unavailable("reading the person registry", err))?;
         value.map(|bytes| parse_household(&bytes)).transpose()
+    }
+
+    /// Notes this process's own change in its copy, so its next lookup sees it at once.
+    fn note(&self, key: &str, revision: u64, household: Option<HouseholdId>) {
+        if let Some(copy) = &self.copy {
+            copy.note(key, revision, household);
+        }
     }
 
     /// Moves `person` into `household` (a composition change), wherever they were before.
@@ -92,10 +157,13 @@ impl HouseholdRegistry {
     /// # Errors
     /// [`Error::Unavailable`] when KV cannot be reached.
     pub async fn join(&self, person: &Pseudonym, household: HouseholdId) -> Result<()> {
-        self.bucket
-            .put(person.to_string(), household.to_string().into())
+        let key = person.to_string();
+        let revision = self
+            .bucket
+            .put(&key, household.to_string().into())
             .await
             .map_err(|err| Error::unavailable("writing the person registry", err))?;
+        self.note(&key, revision, Some(household));
         Ok(())
     }
 
@@ -119,7 +187,12 @@ impl HouseholdRegistry {
             .delete_expect_revision(person.to_string(), Some(entry.revision))
             .await
         {
-            Ok(()) => Ok(()),
+            // The delete marker comes after the entry: noted one past it, the watch's marker
+            // (at that revision or later) still counts as news, and nothing older does.
+            Ok(()) => {
+                self.note(&person.to_string(), entry.revision + 1, None);
+                Ok(())
+            }
             // Someone moved them meanwhile: their new household stands.
             Err(err) if err.kind() == kv::DeleteErrorKind::WrongLastRevision => Ok(()),
             Err(err) => Err(Error::unavailable("writing the person registry", err)),
@@ -128,14 +201,16 @@ impl HouseholdRegistry {
 
     /// Places `person` in `household` unless someone was first; returns where they are now.
     async fn claim(&self, person: &Pseudonym, household: HouseholdId) -> Result<HouseholdId> {
-        match self
-            .bucket
-            .create(person.to_string(), household.to_string().into())
-            .await
-        {
-            Ok(_) => Ok(household),
+        let key = person.to_string();
+        match self.bucket.create(&key, household.to_string().into()).await {
+            Ok(revision) => {
+                self.note(&key, revision, Some(household));
+                Ok(household)
+            }
+            // Someone was first (this process's copy may not show it yet): JetStream says
+            // where they are.
             Err(err) if err.kind() == kv::CreateErrorKind::AlreadyExists => {
-                self.lookup(person).await?.ok_or_else(|| {
+                self.fetch(&key).await?.ok_or_else(|| {
                     Error::corrupt(
                         "person registry entry",
                         "entry vanished after a create conflict",

@@ -133,6 +133,110 @@ async fn co_residents_join_unless_they_have_a_household() {
     );
 }
 
+/// Waits up to five seconds for `check`.
+async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..250 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[test_log::test(tokio::test)]
+async fn a_writers_copy_answers_lookups_from_memory_and_follows_other_processes() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::PERSONS_BUCKET)
+        .await
+        .expect("bucket");
+    let writer = HouseholdRegistry::following(bucket.clone());
+    let elsewhere = HouseholdRegistry::new(bucket);
+    assert!(
+        eventually(async || writer.copy_is_current()).await,
+        "the copy of an empty bucket is current"
+    );
+    let (mother, son, neighbour) = (
+        pseudonym("111222333"),
+        pseudonym("123456782"),
+        pseudonym("999990342"),
+    );
+
+    // Another process makes a household: the copy learns it from the watch.
+    let theirs = elsewhere.resolve(&[neighbour]).await.expect("resolve");
+    assert!(
+        eventually(
+            async || writer.lookup(&neighbour).await.expect("lookup") == Some(theirs.household)
+        )
+        .await,
+        "the watch brings another process's claim"
+    );
+
+    // New persons and known ones are looked up in memory; only claims go to JetStream.
+    let before = writer.fetched();
+    let family = writer.resolve(&[mother, son]).await.expect("resolve");
+    assert!(family.created);
+    let again = writer
+        .resolve(&[son, mother, neighbour])
+        .await
+        .expect("resolve");
+    assert_eq!(again.household, family.household);
+    assert_eq!(again.members, [true, true, false]);
+    assert_eq!(writer.fetched(), before, "no lookup went to JetStream");
+
+    // This process's own move is in its copy at once; another's follows by the watch.
+    writer.join(&son, theirs.household).await.expect("join");
+    assert_eq!(
+        writer.lookup(&son).await.expect("lookup"),
+        Some(theirs.household)
+    );
+    elsewhere
+        .leave(&neighbour, theirs.household)
+        .await
+        .expect("leave");
+    assert!(
+        eventually(async || writer.lookup(&neighbour).await.expect("lookup").is_none()).await,
+        "the watch brings another process's leave"
+    );
+}
+
+#[test_log::test(tokio::test)]
+async fn a_copy_that_fell_behind_still_agrees_on_one_household() {
+    let nats = TestNats::start();
+    let jetstream = jetstream(&nats).await;
+    let bucket = stream::bucket(&jetstream, stream::PERSONS_BUCKET)
+        .await
+        .expect("bucket");
+    let behind = HouseholdRegistry::with_stale_copy(bucket.clone())
+        .await
+        .expect("copy");
+    assert!(behind.copy_is_current(), "it believes it is current");
+    let elsewhere = HouseholdRegistry::new(bucket);
+    let (mother, baby) = (pseudonym("111222333"), pseudonym("012345672"));
+    let first = elsewhere.resolve(&[mother]).await.expect("resolve");
+
+    // The copy says the mother has no household; the claim finds her in JetStream.
+    let resolution = behind.resolve(&[mother]).await.expect("resolve");
+    assert_eq!(resolution.household, first.household);
+    assert!(!resolution.created, "no second household was made");
+    assert!(
+        behind.fetched() > 0,
+        "the conflict was looked up in JetStream"
+    );
+    // A write naming her as co-resident of a new person never moves her.
+    let newborn = behind.resolve(&[baby, mother]).await.expect("resolve");
+    assert_eq!(
+        elsewhere.lookup(&mother).await.expect("lookup"),
+        Some(first.household)
+    );
+    assert_eq!(
+        newborn.members[1],
+        newborn.household == first.household,
+        "she is a member only of the household she is in"
+    );
+}
+
 #[test_log::test(tokio::test)]
 async fn household_keys_are_shared_by_concurrent_creators_and_survive_a_new_store() {
     let nats = TestNats::start();

@@ -203,7 +203,9 @@ impl EventWriter {
     ) -> rondom_bus::Result<Self> {
         Ok(Self {
             pseudonyms: keys.pseudonym.clone(),
-            registry: HouseholdRegistry::new(stream::bucket(jetstream, PERSONS_BUCKET).await?),
+            registry: HouseholdRegistry::following(
+                stream::bucket(jetstream, PERSONS_BUCKET).await?,
+            ),
             keys: KeyStore::following(
                 stream::bucket(jetstream, KEYS_BUCKET).await?,
                 keys.masters.clone(),
