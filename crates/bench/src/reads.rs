@@ -54,6 +54,15 @@ pub(crate) async fn measure(
     })
 }
 
+/// Req/s of the empty RPC by `clients` clients for `budget`: P1's floor, the server's rate
+/// for a call that does nothing, with as many clients as P1 has.
+pub(crate) async fn empty(hub: &Hub, clients: usize, budget: Duration) -> anyhow::Result<f64> {
+    let none = Arc::new(Vec::new());
+    run(hub, Read::Empty, &none, 4, Duration::from_secs(1), u64::MAX).await?;
+    let many = run(hub, Read::Empty, &none, clients, budget, u64::MAX).await?;
+    Ok(many.rate.per_second())
+}
+
 async fn run(
     hub: &Hub,
     read: Read,
