@@ -47,6 +47,9 @@ impl Hub {
             .arg(data_dir)
             .args(["--nats-url", nats_url, "--grpc-addr", &addr.to_string()])
             .args(["--metrics-addr", "127.0.0.1:0"])
+            // The regiewerkplek on a port of its own: two benches (or a bench beside `make
+            // run`) never collide on 8080.
+            .args(["--web-addr", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
