@@ -75,9 +75,12 @@ pub(crate) async fn run(bench: &mut Bench, work: &Path) -> anyhow::Result<()> {
         drop(peer);
         let signer = rondom_runtime::keys::load_signer(&peer_dir.join("keys"))?;
         let peer_rebuild = postgres.rebuild(&dir.join("peer-model"), &signer).await?;
+        postgres
+            .check(events, households, &peer_ingest.household_ids)
+            .await?;
         anyhow::ensure!(
             peer_rebuild.count == events,
-            "the peer stored {} events of {events}",
+            "the peer's rebuild read {} events of {events}",
             peer_rebuild.count
         );
         push_figures(
@@ -222,6 +225,30 @@ impl Postgres {
             tokio_postgres::connect(&self.url(), tokio_postgres::NoTls).await?;
         tokio::spawn(connection);
         Ok(client)
+    }
+
+    /// Checks that the peer did the whole job: every signal an event with its audit record,
+    /// each household one (the registry agreed) with its key, as many as the workload has.
+    async fn check(&self, events: u64, households: u64, named: &[String]) -> anyhow::Result<()> {
+        let row = self
+            .connect()
+            .await?
+            .query_one(
+                "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM audit), \
+                 (SELECT count(DISTINCT household) FROM events), \
+                 (SELECT count(*) FROM household_keys)",
+                &[],
+            )
+            .await?;
+        let counts: [i64; 4] = [row.get(0), row.get(1), row.get(2), row.get(3)];
+        let expected = [events, events, households, households].map(|n| n as i64);
+        anyhow::ensure!(
+            counts == expected && named.len() as u64 == households,
+            "the peer stored (events, audit records, households, keys) {counts:?}, expected \
+             {expected:?}; its replies named {} households",
+            named.len()
+        );
+        Ok(())
     }
 
     /// Reads the events in order, a page at a time, and applies them with the projector's own
