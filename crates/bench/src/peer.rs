@@ -106,7 +106,8 @@ const NOTE: &str = "P7: the peer does the hub's job per signal: the same 64 gRPC
     version)) with its audit record in one statement, answering after the commit: 2 statements \
     for a known household, 5 for a new one (the hub: 3 and 6 NATS round trips, its audit record \
     a publish of its own). A refused write is audited as the hub audits it; a call refused for \
-    its credentials is answered but not audited (the bench sends none).";
+    its credentials is answered but not audited (the bench sends none). The hub's process also \
+    runs its projector during the ingest; the peer folds nothing until its rebuild.";
 
 /// Adds the pair of figures of one durability: Rondom's ingest and rebuild against the peer's.
 fn push_figures(bench: &mut Bench, mode: &str, strict: bool, rondom: [Rate; 2], peer: [Rate; 2]) {
