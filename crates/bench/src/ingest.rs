@@ -12,7 +12,7 @@ use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
 
 use crate::sample::{Loop, Rate, closed_loop};
-use crate::stage::Hub;
+use crate::stage::{Endpoint, Hub};
 use crate::workload;
 
 /// Concurrent wijkteam clients, each on its own connection.
@@ -31,7 +31,7 @@ pub(crate) struct Posted {
 /// Posts `count` signals, signal n about household `first_household + n % households`, as
 /// `CLIENTS` clients at once.
 pub(crate) async fn post_signals(
-    hub: &Hub,
+    hub: &impl Endpoint,
     run: &'static str,
     count: u64,
     first_household: u64,

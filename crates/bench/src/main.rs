@@ -9,6 +9,8 @@ mod fanout;
 mod freshness;
 mod ingest;
 mod peer;
+mod peer_server;
+mod peer_writer;
 mod reads;
 mod rebuild;
 mod report;
@@ -48,8 +50,11 @@ struct Args {
     #[arg(long, default_value = ".")]
     root: PathBuf,
     /// Leave out the PostgreSQL peer (P7).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "only_peer")]
     no_peer: bool,
+    /// Only the PostgreSQL peer (P7), leaving out P1-P6: for working on the peer.
+    #[arg(long)]
+    only_peer: bool,
     /// Instead of the benchmarks: the load soak of issue 7 for this long (e.g. 30m), with
     /// memory and projector lag sampled; exits non-zero when either grows without bound.
     #[arg(long, value_parser = humantime::parse_duration)]
@@ -167,7 +172,9 @@ async fn main() -> anyhow::Result<()> {
         figures: Vec::new(),
         notes: Vec::new(),
     };
-    bench.rondom(work.path()).await?;
+    if !args.only_peer {
+        bench.rondom(work.path()).await?;
+    }
     if !args.no_peer {
         peer::run(&mut bench, work.path()).await?;
     }

@@ -91,10 +91,7 @@ impl Hub {
 
     /// A new HTTP/2 connection to the hub, without credentials.
     pub(crate) async fn channel(&self) -> anyhow::Result<Channel> {
-        Ok(Channel::from_shared(format!("http://{}", self.addr))?
-            .tcp_nodelay(true)
-            .connect()
-            .await?)
+        channel(self.addr).await
     }
 
     /// A new connection calling as the development client `client`.
@@ -124,6 +121,27 @@ impl Hub {
     }
 }
 
+/// What serves `rondom.v1.SignalService` to the load generator: the hub, or P7's PostgreSQL
+/// peer, so both get the very same load.
+pub(crate) trait Endpoint {
+    /// A new connection calling as the development client `client`.
+    async fn connect(&self, client: DevClient) -> anyhow::Result<Connection>;
+}
+
+impl Endpoint for Hub {
+    async fn connect(&self, client: DevClient) -> anyhow::Result<Connection> {
+        Hub::connect(self, client).await
+    }
+}
+
+/// A new HTTP/2 connection to `addr`, without credentials.
+pub(crate) async fn channel(addr: SocketAddr) -> anyhow::Result<Channel> {
+    Ok(Channel::from_shared(format!("http://{addr}"))?
+        .tcp_nodelay(true)
+        .connect()
+        .await?)
+}
+
 impl Drop for Hub {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -142,7 +160,7 @@ pub(crate) fn rondom_binary() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn free_port() -> anyhow::Result<SocketAddr> {
+pub(crate) fn free_port() -> anyhow::Result<SocketAddr> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?)
 }
