@@ -3,13 +3,13 @@
 //! Subjects `rondom.audit.<client>.<household>` let an operator find the records of one client
 //! or one household without reading the rest. Records hold no BSN, name or free text.
 
+use async_nats::HeaderMap;
 use async_nats::jetstream::{self, consumer, stream};
 use futures::StreamExt;
 use prost::Message;
 use rondom_proto::v1;
 
 use crate::error::{Error, Result};
-use crate::group_commit::GroupCommit;
 
 /// The audit stream.
 pub const AUDIT_STREAM: &str = "RONDOM_AUDIT";
@@ -42,8 +42,6 @@ pub fn audit_stream_config(replicas: usize, max_bytes: Option<u64>) -> stream::C
         deny_delete: true,
         deny_purge: true,
         allow_rollup: false,
-        // The records of concurrent reads are stored as one batch (group_commit).
-        allow_atomic_publish: true,
         ..Default::default()
     }
 }
@@ -95,36 +93,42 @@ pub struct AuditPage {
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     jetstream: jetstream::Context,
-    committer: GroupCommit,
 }
 
 impl AuditLog {
-    /// Returns the log on a JetStream context whose stream is provisioned, with this
-    /// process's committer of records (started here, so call it within the runtime).
+    /// Returns the log on a JetStream context whose stream is provisioned.
     pub fn new(jetstream: jetstream::Context) -> Self {
-        Self {
-            committer: GroupCommit::start(jetstream.clone()),
-            jetstream,
-        }
+        Self { jetstream }
     }
 
     /// Appends `records` and waits until JetStream has stored every one: a read is answered
-    /// only once it is on record. Records of reads at the same time are stored together
-    /// (`group_commit`).
+    /// only once it is on record.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when JetStream does not acknowledge them.
     pub async fn record(&self, records: &[v1::AuditRecord]) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
+        let mut acks = Vec::with_capacity(records.len());
+        for record in records {
+            let mut headers = HeaderMap::new();
+            headers.insert("ce-specversion", crate::envelope::SPEC_VERSION);
+            headers.insert("ce-type", AUDIT_TYPE);
+            headers.insert("ce-source", "urn:rondom:hub");
+            headers.insert("ce-id", record.id.as_str());
+            headers.insert("ce-datacontenttype", crate::envelope::DATA_CONTENT_TYPE);
+            // A retried record is stored once.
+            headers.insert("Nats-Msg-Id", record.id.as_str());
+            let ack = self
+                .jetstream
+                .publish_with_headers(subject(record), headers, record.encode_to_vec().into())
+                .await
+                .map_err(|err| Error::unavailable("recording an audit record", err))?;
+            acks.push(ack);
         }
-        self.committer.store(records.to_vec()).await
-    }
-
-    /// Returns how many groups of records were stored as one atomic batch, for tests and
-    /// diagnostics.
-    pub fn batches(&self) -> u64 {
-        self.committer.batches()
+        for ack in acks {
+            ack.await
+                .map_err(|err| Error::unavailable("recording an audit record", err))?;
+        }
+        Ok(())
     }
 
     /// Reads one page of records matching `query`, oldest first.

@@ -12,7 +12,6 @@
 //! - [`signature`] — every event signed by the hub, and checked by everything that reads it
 //! - [`snapshot`] — JetStream's own stream snapshot and restore, for backups
 //! - [`audit`] — the append-only audit log of reads, writes and refused calls
-//! - `group_commit` — the records of concurrent reads stored as one atomic batch
 //! - [`error`] — [`Error`] and [`Result`]
 //!
 //! # Example
@@ -27,7 +26,6 @@
 pub mod audit;
 pub mod envelope;
 pub mod error;
-mod group_commit;
 pub mod keystore;
 pub mod publisher;
 pub mod registry;
