@@ -12,9 +12,8 @@ use chrono::Utc;
 use rondom_access::audit::Caller;
 use rondom_access::dev_clients::{DevClient, DevTokens};
 use rondom_access::live_clients::LiveClients;
-use rondom_adapter::{Draft, DraftPerson, Target};
 use rondom_cli::connection::{Connection, authed};
-use rondom_domain::{Pillar, Signal};
+use rondom_domain::Pillar;
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_server::{SignalService, SignalServiceServer};
 use tonic::service::Interceptor;
@@ -132,7 +131,8 @@ impl Interceptor for Authenticate {
                 client.id, client.role
             )));
         }
-        let trace_id = trace_id(metadata);
+        // The hub reads it from the HTTP headers, which an interceptor sees as metadata.
+        let trace_id = rondom_access::audit::trace_id(&metadata.clone().into_headers());
         let caller = Caller {
             client,
             method: METHOD.to_owned(),
@@ -145,17 +145,6 @@ impl Interceptor for Authenticate {
     }
 }
 
-/// The trace id of a `traceparent`, as `rondom_access::audit::trace_id` reads it from the
-/// HTTP headers (which an interceptor does not see).
-fn trace_id(metadata: &tonic::metadata::MetadataMap) -> String {
-    metadata
-        .get("traceparent")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split('-').nth(1))
-        .filter(|id| id.len() == 32 && id.bytes().all(|byte| byte.is_ascii_hexdigit()))
-        .unwrap_or_default()
-        .to_owned()
-}
 
 /// `rondom.v1.SignalService` over PostgreSQL.
 struct PeerSignals {
@@ -173,7 +162,7 @@ impl SignalService for PeerSignals {
             rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
             &request.kind,
         );
-        let draft = draft(&caller, request);
+        let draft = rondom_adapter_wijkteam::grpc::draft(&caller, request).map_err(Status::from);
         let written = self
             .writer
             .write_audited(&caller, &event_type, draft)
@@ -192,43 +181,4 @@ impl SignalService for PeerSignals {
     ) -> Result<Response<v1::PostSignalsResponse>, Status> {
         Err(Status::unimplemented("the peer takes PostSignal only"))
     }
-}
-
-/// The checked signal as the hub's `SignalHandler` drafts it.
-fn draft(caller: &Caller, request: v1::PostSignalRequest) -> Result<Draft, Status> {
-    let signal = Signal::validate(request.into(), Utc::now())
-        .map_err(|input| Status::from(rondom_adapter::Error::Invalid(input)))?;
-    if !caller.client.serves(signal.gemeente.as_str()) {
-        return Err(Status::permission_denied(format!(
-            "client {} does not serve gemeente {}",
-            caller.client.id, signal.gemeente
-        )));
-    }
-    Ok(Draft {
-        id: signal.event_id(&caller.client.id),
-        source: signal.source,
-        pillar: signal.pillar,
-        kind: signal.kind.as_str(),
-        gemeente: Some(signal.gemeente),
-        persons: signal
-            .persons
-            .into_iter()
-            .map(|person| DraftPerson {
-                bsn: person.bsn,
-                display_name: person.display_name,
-                birth_date: None,
-            })
-            .collect(),
-        target: Target::OfPersons,
-        occurred_at: signal.observed_at,
-        case_id: String::new(),
-        note: signal.summary,
-        body: v1::event::Body::SignalReceived(v1::SignalReceived {
-            urgency: v1::Urgency::from(signal.urgency) as i32,
-        }),
-        gemeenten: caller.client.gemeenten.clone(),
-        assignment: None,
-        makes_request: false,
-        writer: caller.client.writer(),
-    })
 }

@@ -6,20 +6,19 @@
 //! them); seal the identities and the note; sign; append the event under
 //! `UNIQUE (household, version)` together with its audit record, in one statement.
 //!
-//! `EventWriter`'s placing, event building and sealing are private to `rondom_adapter`, so
-//! they are re-implemented here, for `Target::OfPersons` only (the only target of a signal).
+//! The event is built and sealed by the hub's own [`rondom_adapter::seal_event`]; placing it
+//! (the registry, the keys) is re-done here over PostgreSQL, for `Target::OfPersons` only (the
+//! only target of a signal).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::Utc;
 use prost::Message as _;
 use rondom_access::audit::Caller;
-use rondom_adapter::{Draft, DraftPerson, Written};
-use rondom_bus::{Envelope, EventSigner, EventType, Published};
-use rondom_domain::seal::{DataKey, MasterKeys, Purpose, Sealed};
+use rondom_adapter::{Draft, Written};
+use rondom_bus::{Envelope, EventSigner, Published};
+use rondom_domain::seal::{DataKey, MasterKeys, Sealed};
 use rondom_domain::{HouseholdId, Pseudonym, PseudonymKey};
-use rondom_proto::convert::{proto_date, timestamp};
 use rondom_proto::v1;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_postgres::error::SqlState;
@@ -255,7 +254,13 @@ impl PeerWriter {
             .map(|person| self.pseudonyms.pseudonym(&person.bsn))
             .collect();
         let place = self.place_of_persons(connection, &pseudonyms).await?;
-        let (envelope, event) = self.event(draft, &place);
+        let sealing = rondom_adapter::Sealing {
+            household: place.household,
+            members: &place.members,
+            leaves: false,
+            key: &place.key,
+        };
+        let (envelope, event) = rondom_adapter::seal_event(draft, &sealing, &self.pseudonyms);
         let mut headers = envelope.to_headers();
         let payload = event.encode_to_vec();
         self.signer.sign(&mut headers, &payload);
@@ -401,81 +406,6 @@ impl PeerWriter {
         master
             .unwrap(household, &sealed)
             .map_err(|_| Status::internal("a household key does not unwrap"))
-    }
-
-    /// The event of `draft` in its household, as `EventWriter::event` builds it: persons
-    /// named by their pseudonym there, identities and the note sealed under its key.
-    fn event(&self, draft: &Draft, place: &Placement) -> (Envelope, v1::Event) {
-        let household = place.household;
-        let persons = draft
-            .persons
-            .iter()
-            .zip(&place.members)
-            .enumerate()
-            .map(|(index, (person, member))| v1::PersonMention {
-                household_member: *member,
-                primary: index == 0,
-                ..self.mention(person, household, &place.key)
-            })
-            .collect();
-        let mut body = draft.body.clone();
-        let detail = rondom_proto::free_text::take(&mut body)
-            .map(|text| place.key.seal(&household, Purpose::Detail, &text).into());
-        let summary = place
-            .key
-            .seal(&household, Purpose::Summary, draft.note.as_bytes());
-        let event = v1::Event {
-            household_id: household.to_string(),
-            pillar: v1::Pillar::from(draft.pillar) as i32,
-            kind: draft.kind.to_owned(),
-            occurred_at: Some(timestamp(draft.occurred_at)),
-            gemeente_code: draft
-                .gemeente
-                .map(|code| code.to_string())
-                .unwrap_or_default(),
-            persons,
-            summary: Some(summary.into()),
-            case_id: draft.case_id.clone(),
-            body: Some(body),
-            writer: Some(draft.writer.clone()),
-            detail,
-        };
-        let envelope = Envelope {
-            id: draft.id,
-            source: draft.source.clone(),
-            event_type: EventType::new(draft.pillar, draft.kind)
-                .expect("catalogue kinds are snake_case"),
-            subject: household,
-            time: Utc::now(),
-            writer: draft.writer.client_id.clone(),
-        };
-        (envelope, event)
-    }
-
-    /// How an event of `household` names `person`: as `EventWriter::mention`.
-    fn mention(
-        &self,
-        person: &DraftPerson,
-        household: HouseholdId,
-        key: &DataKey,
-    ) -> v1::PersonMention {
-        let identity = v1::PersonIdentity {
-            bsn: person.bsn.as_str().to_owned(),
-            display_name: person.display_name.clone(),
-            birth_date: person.birth_date.map(proto_date),
-        };
-        v1::PersonMention {
-            pseudonym: self
-                .pseudonyms
-                .in_household(&person.bsn, &household)
-                .to_string(),
-            identity: Some(
-                key.seal(&household, Purpose::Identity, &identity.encode_to_vec())
-                    .into(),
-            ),
-            display_name_given: !person.display_name.is_empty(),
-            ..Default::default()
-        }
     }
 }
 

@@ -23,4 +23,6 @@ pub use check::Check;
 pub use error::{Error, Result};
 pub use pillar::{Named, PillarWriter, Place, split, toewijzing_kind};
 pub use service::Reply;
-pub use writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target, Written};
+pub use writer::{
+    Assignment, Draft, DraftPerson, EventWriter, Membership, Sealing, Target, Written, seal_event,
+};

@@ -562,54 +562,15 @@ impl EventWriter {
         Ok(placement)
     }
 
-    /// Builds the event of `draft` in its household: persons named by their pseudonym there,
-    /// personal data and free text sealed under its key.
+    /// Builds the event of `draft` in its household ([`seal_event`]).
     fn event(&self, draft: &Draft, place: &Placement) -> (Envelope, v1::Event) {
-        let household = place.household;
-        let persons = draft
-            .persons
-            .iter()
-            .zip(&place.members)
-            .enumerate()
-            .map(|(index, (person, member))| v1::PersonMention {
-                household_member: *member,
-                primary: index == 0,
-                leaves_household: place.leaves && index == 0,
-                ..self.mention(person, household, &place.key)
-            })
-            .collect();
-        let mut body = draft.body.clone();
-        let detail = rondom_proto::free_text::take(&mut body)
-            .map(|text| place.key.seal(&household, Purpose::Detail, &text).into());
-        let summary = place
-            .key
-            .seal(&household, Purpose::Summary, draft.note.as_bytes());
-        let event = v1::Event {
-            household_id: household.to_string(),
-            pillar: v1::Pillar::from(draft.pillar) as i32,
-            kind: draft.kind.to_owned(),
-            occurred_at: Some(timestamp(draft.occurred_at)),
-            gemeente_code: draft
-                .gemeente
-                .map(|code| code.to_string())
-                .unwrap_or_default(),
-            persons,
-            summary: Some(summary.into()),
-            case_id: draft.case_id.clone(),
-            body: Some(body),
-            writer: Some(draft.writer.clone()),
-            detail,
+        let sealing = Sealing {
+            household: place.household,
+            members: &place.members,
+            leaves: place.leaves,
+            key: &place.key,
         };
-        let envelope = Envelope {
-            id: draft.id,
-            source: draft.source.clone(),
-            event_type: EventType::new(draft.pillar, draft.kind)
-                .expect("catalogue kinds are snake_case"),
-            subject: household,
-            time: Utc::now(),
-            writer: draft.writer.client_id.clone(),
-        };
-        (envelope, event)
+        seal_event(draft, &sealing, &self.pseudonyms)
     }
 
     /// A person joining from another household leaves that one by an event of its own, so
@@ -678,31 +639,14 @@ impl EventWriter {
         }
     }
 
-    /// Returns how an event of `household` names `person`: by their pseudonym in that
-    /// household, with their identity sealed under its key.
+    /// Returns how an event of `household` names `person` ([`mention`]).
     fn mention(
         &self,
         person: &DraftPerson,
         household: HouseholdId,
         key: &rondom_domain::seal::DataKey,
     ) -> v1::PersonMention {
-        let identity = v1::PersonIdentity {
-            bsn: person.bsn.as_str().to_owned(),
-            display_name: person.display_name.clone(),
-            birth_date: person.birth_date.map(proto_date),
-        };
-        v1::PersonMention {
-            pseudonym: self
-                .pseudonyms
-                .in_household(&person.bsn, &household)
-                .to_string(),
-            identity: Some(
-                key.seal(&household, Purpose::Identity, &identity.encode_to_vec())
-                    .into(),
-            ),
-            display_name_given: !person.display_name.is_empty(),
-            ..Default::default()
-        }
+        mention(person, household, key, &self.pseudonyms)
     }
 
     /// Publishes that `person` left `previous` by joining another household with the write
@@ -755,5 +699,97 @@ impl EventWriter {
         };
         self.publisher.publish(&envelope, &event).await?;
         Ok(())
+    }
+}
+
+/// Where and how a draft is sealed: its household, per person whether they belong to it,
+/// whether the first leaves it by this write, and its key.
+#[derive(Debug, Clone, Copy)]
+pub struct Sealing<'a> {
+    pub household: HouseholdId,
+    pub members: &'a [bool],
+    pub leaves: bool,
+    pub key: &'a rondom_domain::seal::DataKey,
+}
+
+/// Builds the event of `draft` in its household: persons named by their pseudonym there
+/// (`pseudonyms`), personal data and free text sealed under its key. The one way an event is
+/// made, also for the benchmark's PostgreSQL peer.
+pub fn seal_event(
+    draft: &Draft,
+    sealing: &Sealing<'_>,
+    pseudonyms: &rondom_domain::PseudonymKey,
+) -> (Envelope, v1::Event) {
+    let Sealing {
+        household,
+        members,
+        leaves,
+        key,
+    } = *sealing;
+    let persons = draft
+        .persons
+        .iter()
+        .zip(members)
+        .enumerate()
+        .map(|(index, (person, member))| v1::PersonMention {
+            household_member: *member,
+            primary: index == 0,
+            leaves_household: leaves && index == 0,
+            ..mention(person, household, key, pseudonyms)
+        })
+        .collect();
+    let mut body = draft.body.clone();
+    let detail = rondom_proto::free_text::take(&mut body)
+        .map(|text| key.seal(&household, Purpose::Detail, &text).into());
+    let summary = key.seal(&household, Purpose::Summary, draft.note.as_bytes());
+    let event = v1::Event {
+        household_id: household.to_string(),
+        pillar: v1::Pillar::from(draft.pillar) as i32,
+        kind: draft.kind.to_owned(),
+        occurred_at: Some(timestamp(draft.occurred_at)),
+        gemeente_code: draft
+            .gemeente
+            .map(|code| code.to_string())
+            .unwrap_or_default(),
+        persons,
+        summary: Some(summary.into()),
+        case_id: draft.case_id.clone(),
+        body: Some(body),
+        writer: Some(draft.writer.clone()),
+        detail,
+    };
+    let envelope = Envelope {
+        id: draft.id,
+        source: draft.source.clone(),
+        event_type: EventType::new(draft.pillar, draft.kind)
+            .expect("catalogue kinds are snake_case"),
+        subject: household,
+        time: Utc::now(),
+        writer: draft.writer.client_id.clone(),
+    };
+    (envelope, event)
+}
+
+/// Returns how an event of `household` names `person`: by their pseudonym in that household,
+/// with their identity sealed under its key.
+pub fn mention(
+    person: &DraftPerson,
+    household: HouseholdId,
+    key: &rondom_domain::seal::DataKey,
+    pseudonyms: &rondom_domain::PseudonymKey,
+) -> v1::PersonMention {
+    let identity = v1::PersonIdentity {
+        bsn: person.bsn.as_str().to_owned(),
+        display_name: person.display_name.clone(),
+        birth_date: person.birth_date.map(proto_date),
+    };
+    v1::PersonMention {
+        pseudonym: pseudonyms.in_household(&person.bsn, &household).to_string(),
+        identity: Some(
+            key.seal(&household, Purpose::Identity, &identity.encode_to_vec())
+                .into(),
+        ),
+        display_name_given: !person.display_name.is_empty(),
+        ..Default::default()
     }
 }

@@ -121,40 +121,49 @@ impl SignalHandler {
         caller: &Caller,
         request: v1::PostSignalRequest,
     ) -> rondom_adapter::Result<Written> {
-        let signal = Signal::validate(request.into(), Utc::now())?;
-        if !caller.client.serves(signal.gemeente.as_str()) {
-            return Err(Error::Denied(format!(
-                "client {} does not serve gemeente {}",
-                caller.client.id, signal.gemeente
-            )));
-        }
-        let draft = Draft {
-            id: signal.event_id(&caller.client.id),
-            source: signal.source,
-            pillar: signal.pillar,
-            kind: signal.kind.as_str(),
-            gemeente: Some(signal.gemeente),
-            persons: signal
-                .persons
-                .into_iter()
-                .map(|person| DraftPerson {
-                    bsn: person.bsn,
-                    display_name: person.display_name,
-                    birth_date: None,
-                })
-                .collect(),
-            target: Target::OfPersons,
-            occurred_at: signal.observed_at,
-            case_id: String::new(),
-            note: signal.summary,
-            body: v1::event::Body::SignalReceived(v1::SignalReceived {
-                urgency: v1::Urgency::from(signal.urgency) as i32,
-            }),
-            gemeenten: caller.client.gemeenten.clone(),
-            assignment: None,
-            makes_request: false,
-            writer: caller.client.writer(),
-        };
-        self.writer.write(draft).await
+        self.writer.write(draft(caller, request)?).await
     }
+}
+
+/// Checks a posted signal as `caller` and returns what the writer is to write: the signal
+/// filed under the pillar it is for, about its persons.
+///
+/// # Errors
+/// [`Error::Invalid`] for a signal that fails its checks; [`Error::Denied`] for a gemeente the
+/// client does not serve.
+pub fn draft(caller: &Caller, request: v1::PostSignalRequest) -> rondom_adapter::Result<Draft> {
+    let signal = Signal::validate(request.into(), Utc::now())?;
+    if !caller.client.serves(signal.gemeente.as_str()) {
+        return Err(Error::Denied(format!(
+            "client {} does not serve gemeente {}",
+            caller.client.id, signal.gemeente
+        )));
+    }
+    Ok(Draft {
+        id: signal.event_id(&caller.client.id),
+        source: signal.source,
+        pillar: signal.pillar,
+        kind: signal.kind.as_str(),
+        gemeente: Some(signal.gemeente),
+        persons: signal
+            .persons
+            .into_iter()
+            .map(|person| DraftPerson {
+                bsn: person.bsn,
+                display_name: person.display_name,
+                birth_date: None,
+            })
+            .collect(),
+        target: Target::OfPersons,
+        occurred_at: signal.observed_at,
+        case_id: String::new(),
+        note: signal.summary,
+        body: v1::event::Body::SignalReceived(v1::SignalReceived {
+            urgency: v1::Urgency::from(signal.urgency) as i32,
+        }),
+        gemeenten: caller.client.gemeenten.clone(),
+        assignment: None,
+        makes_request: false,
+        writer: caller.client.writer(),
+    })
 }
