@@ -8,6 +8,7 @@
 mod fanout;
 mod freshness;
 mod ingest;
+mod latency;
 mod peer;
 mod peer_server;
 mod peer_writer;
@@ -229,6 +230,7 @@ impl Bench {
         self.reads(&hub, &ids, &sizes).await?;
         self.freshness(&hub, &sizes).await?;
         self.fanout(&hub, &jetstream, &sizes).await?;
+        self.latency(&hub, &jetstream, &sizes).await?;
         self.large(&hub, &jetstream, &ids, &sizes, (small_reads, small_rss))
             .await?;
         self.rebuild(hub, &jetstream, nats.url(), &hub_dir).await
@@ -430,6 +432,39 @@ impl Bench {
             0.50,
         ));
 
+        Ok(())
+    }
+
+    /// P8: how soon a write reaches 50 partner subscriptions, at a steady rate.
+    async fn latency(
+        &mut self,
+        hub: &stage::Hub,
+        jetstream: &async_nats::jetstream::Context,
+        sizes: &Sizes,
+    ) -> anyhow::Result<()> {
+        self.progress.say(&format!(
+            "P8: delivery latency at {}/s for {} s, {} partner subscribers",
+            sizes.freshness_rate,
+            sizes.freshness_seconds,
+            fanout::SUBSCRIBERS
+        ));
+        let from = last_position(jetstream).await?;
+        let delivered = latency::measure(
+            hub,
+            from,
+            sizes.freshness_rate,
+            secs(sizes.freshness_seconds),
+            sizes.households,
+        )
+        .await?;
+        self.figures.push(Figure::limit(
+            "P8",
+            format!("delivery: write reply to delivery on each of {} jeugd partner subscriptions, p99 (p50 {:.2} ms; {:.0} writes/s sent)", fanout::SUBSCRIBERS, delivered.p50_ms, delivered.rate),
+            delivered.p99_ms,
+            "ms",
+            "<= 20 ms",
+            delivered.p99_ms <= 20.0,
+        ));
         Ok(())
     }
 

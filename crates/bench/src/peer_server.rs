@@ -145,7 +145,6 @@ impl Interceptor for Authenticate {
     }
 }
 
-
 /// `rondom.v1.SignalService` over PostgreSQL.
 struct PeerSignals {
     writer: Arc<PeerWriter>,
