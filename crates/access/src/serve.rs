@@ -84,7 +84,13 @@ impl GrpcServices {
     }
 }
 
-/// Serves `services` on `listener` until `shutdown` resolves; in-flight calls then finish.
+/// How long in-flight calls and open streams get to finish after a shutdown begins. A client
+/// that never closes its side of a stream (a partner's acknowledgements, a hung process)
+/// would otherwise keep the hub from ever stopping.
+pub const DRAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves `services` on `listener` until `shutdown` resolves; in-flight calls then finish,
+/// for up to [`DRAIN_DEADLINE`], after which the connections still open are closed.
 ///
 /// # Errors
 /// The transport error when serving fails.
@@ -139,13 +145,22 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
+    // The server takes `shutdown`; the deadline starts when it resolves.
+    let begun = tokio_util::sync::CancellationToken::new();
+    let shutdown = {
+        let begun = begun.clone();
+        async move {
+            shutdown.await;
+            begun.cancel();
+        }
+    };
     let address = listener.local_addr().ok();
     tracing::info!(address = ?address, services = ?names, "serving gRPC");
     let mut server = Server::builder();
     if let Some(tls) = tls {
         server = server.tls_config(tls)?;
     }
-    server
+    let serving = server
         // A partner whose connection died silently is noticed, so its subscription (and the
         // durable name it holds) ends.
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
@@ -159,6 +174,18 @@ pub async fn serve(
         .serve_with_incoming_shutdown(
             TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,
-        )
-        .await
+        );
+    tokio::select! {
+        served = serving => served,
+        () = async {
+            begun.cancelled().await;
+            tokio::time::sleep(DRAIN_DEADLINE).await;
+        } => {
+            tracing::warn!(
+                seconds = DRAIN_DEADLINE.as_secs(),
+                "connections still open after the drain deadline; closing them"
+            );
+            Ok(())
+        }
+    }
 }

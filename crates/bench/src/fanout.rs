@@ -39,8 +39,11 @@ pub(crate) async fn subscriptions(hub: &Hub, from: u64, expected: u64) -> anyhow
                     ..Default::default()
                 })),
             };
-            // The request stream stays open (pending) while the deliveries are read.
-            let requests = futures::stream::iter([open]).chain(futures::stream::pending());
+            // The request stream stays open while the deliveries are read, and ends with this reader
+            // (`_reading` dropped), as a partner closes its side when it is done.
+            let (_reading, done) = tokio::sync::oneshot::channel::<()>();
+            let requests = futures::stream::iter([open])
+                .chain(futures::stream::once(done).filter_map(|_| std::future::ready(None)));
             let mut deliveries = client.subscribe(requests).await?.into_inner();
             let mut received = 0;
             while received < expected {

@@ -1,7 +1,7 @@
 //! The hub when what it stands on fails: NATS goes away during ingest and comes back, the
 //! projector falls behind. Health tells a load balancer the truth meanwhile, callers get a
 //! clear UNAVAILABLE instead of a hang, nothing acknowledged is lost, and the hub recovers by
-//! itself.
+//! itself. A caller that hangs does not keep the hub from stopping.
 
 use std::time::Duration;
 
@@ -150,4 +150,36 @@ async fn the_readers_report_not_serving_while_the_projector_lags() {
     hub.until_health(HOUSEHOLDS, ServingStatus::Serving, Duration::from_secs(20))
         .await;
     assert_eq!(hub.health("").await, ServingStatus::Serving);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_call_that_never_ends_does_not_keep_the_hub_from_stopping() {
+    let mut hub = TestHub::start().await;
+    // A caller that sends the start of a request and never the rest (a hung process, or one
+    // that means harm): its handler waits for the message, and a server that drains waits
+    // for the handler.
+    let tcp = tokio::net::TcpStream::connect(hub.addr)
+        .await
+        .expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2");
+    tokio::spawn(connection);
+    let request = tonic::codegen::http::Request::post(format!(
+        "http://{}/grpc.health.v1.Health/Check",
+        hub.addr
+    ))
+    .header("content-type", "application/grpc")
+    .header("te", "trailers")
+    .body(())
+    .expect("request");
+    let mut client = client.ready().await.expect("ready");
+    // The answer never comes; `_response` is never awaited.
+    let (_response, mut body) = client.send_request(request, false).expect("sent");
+    body.send_data(bytes::Bytes::from_static(&[0, 0, 0, 0, 100]), false)
+        .expect("the start of a message of 100 bytes");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stopped = tokio::time::timeout(rondom_access::serve::DRAIN_DEADLINE * 6, hub.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the hub stopped despite the call that never ended"
+    );
 }
