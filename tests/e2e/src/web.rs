@@ -303,13 +303,49 @@ impl Browser {
         let xpath = format!(
             "//a[normalize-space(.)='{label}'] | //button[normalize-space(.)='{label}'] | //summary[normalize-space(.)='{label}'] | //input[@type='submit' and @value='{label}']"
         );
-        self.client
+        let element = self
+            .client
             .find(Locator::XPath(&xpath))
             .await
-            .unwrap_or_else(|err| panic!("no link or button {label:?}: {err}"))
-            .click()
-            .await
-            .expect("click");
+            .unwrap_or_else(|err| panic!("no link or button {label:?}: {err}"));
+        // A disclosure opens in place; a link or button loads a page.
+        let navigates = element.tag_name().await.is_ok_and(|tag| tag != "summary");
+        self.navigating(navigates, element.click()).await;
+    }
+
+    /// Does `click`, and when it `navigates`, waits (at most 5 s) until the browser shows the
+    /// page it led to: the old page is still "complete" for a moment after the click, and
+    /// reading it then reads the wrong page. A click that loads nothing (a refused form)
+    /// waits out the 5 s.
+    async fn navigating(
+        &self,
+        navigates: bool,
+        click: impl std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+    ) {
+        if navigates {
+            // A mark on this document; the next one does not carry it.
+            let _ = self
+                .client
+                .execute("window.rondomOldPage = true; return 0", Vec::new())
+                .await;
+        }
+        click.await.expect("click");
+        if !navigates {
+            return;
+        }
+        for _ in 0..50 {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.rondomOldPage === undefined && document.readyState === 'complete'",
+                    Vec::new(),
+                )
+                .await;
+            if loaded.ok().and_then(|loaded| loaded.as_bool()) == Some(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Types `text` into the field named `name`.
@@ -383,13 +419,12 @@ impl Browser {
 
     /// Submits the form `form` (a CSS selector) with its button.
     pub async fn submit(&self, form: &str) {
-        self.client
+        let button = self
+            .client
             .find(Locator::Css(&format!("{form} button")))
             .await
-            .unwrap_or_else(|err| panic!("no button in {form}: {err}"))
-            .click()
-            .await
-            .expect("submit");
+            .unwrap_or_else(|err| panic!("no button in {form}: {err}"));
+        self.navigating(true, button.click()).await;
     }
 
     /// Every resource the page loaded, by address.
