@@ -145,15 +145,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
-    // The server takes `shutdown`; the deadline starts when it resolves.
-    let begun = tokio_util::sync::CancellationToken::new();
-    let shutdown = {
-        let begun = begun.clone();
-        async move {
-            shutdown.await;
-            begun.cancel();
-        }
-    };
+    let (shutdown, begun) = noted(shutdown);
     let address = listener.local_addr().ok();
     tracing::info!(address = ?address, services = ?names, "serving gRPC");
     let mut server = Server::builder();
@@ -175,6 +167,32 @@ pub async fn serve(
             TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,
         );
+    within_deadline(serving, begun).await
+}
+
+/// Returns `shutdown` for the server, and a token cancelled when it resolves: the server takes
+/// the future, the drain deadline starts from the token.
+fn noted(
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (
+    impl Future<Output = ()> + Send + 'static,
+    tokio_util::sync::CancellationToken,
+) {
+    let begun = tokio_util::sync::CancellationToken::new();
+    let noting = begun.clone();
+    let shutdown = async move {
+        shutdown.await;
+        noting.cancel();
+    };
+    (shutdown, begun)
+}
+
+/// Runs `serving` until it has drained, or until [`DRAIN_DEADLINE`] after `begun`; then the
+/// server and the connections still open are dropped.
+async fn within_deadline(
+    serving: impl Future<Output = Result<(), tonic::transport::Error>>,
+    begun: tokio_util::sync::CancellationToken,
+) -> Result<(), tonic::transport::Error> {
     tokio::select! {
         served = serving => served,
         () = async {

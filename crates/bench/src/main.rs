@@ -302,13 +302,26 @@ impl Bench {
             raw.per_second(),
             p1.run.rate.per_second() / raw.per_second()
         ));
-        // P1b: as many signals again, about new households after the others (so the reads
-        // below keep to the same set), in batches through PostSignals.
+        self.batched(hub, new, sizes.households, (size, raw))
+            .await?;
+        Ok((ids, small_reads, small_rss))
+    }
+
+    /// P1b: `count` signals again, about new households from `first_household` on (so the
+    /// reads keep to the same set), in batches through PostSignals, against the raw publish
+    /// rate of messages of `size`.
+    async fn batched(
+        &mut self,
+        hub: &stage::Hub,
+        count: u64,
+        first_household: u64,
+        (size, raw): (usize, sample::Rate),
+    ) -> anyhow::Result<()> {
         self.progress.say(&format!(
-            "P1b: {new} signals through PostSignals in batches of {}",
+            "P1b: {count} signals through PostSignals in batches of {}",
             ingest::BATCH
         ));
-        let p1b = ingest::post_batches(hub, "p1b", new, sizes.households).await?;
+        let p1b = ingest::post_batches(hub, "p1b", count, first_household).await?;
         self.figures.push(Figure::against(
             "P1b",
             format!("batched ingest: PostSignals of {}, signals/s (baseline: raw JetStream publish, async acks, {size} B)", ingest::BATCH),
@@ -318,8 +331,7 @@ impl Bench {
             ">= 0.50",
             0.50,
         ));
-
-        Ok((ids, small_reads, small_rss))
+        Ok(())
     }
 
     /// P4: GetHousehold and GetTimeline against a health check on the same server.

@@ -489,25 +489,7 @@ impl Session {
             .await
             .map_err(Some)?;
         }
-        let build = async {
-            let key = if sight == Sight::Full {
-                self.read
-                    .keys
-                    .get(&household)
-                    .await
-                    .map_err(|err| Some(unavailable("cannot open the household key", err)))?
-            } else {
-                None
-            };
-            Ok::<_, Option<Status>>(delivery(
-                received,
-                &household,
-                &standing,
-                class,
-                sight,
-                key.as_ref(),
-            ))
-        };
+        let build = self.delivery(received, &standing, class, sight);
         let mut delivery = shared.delivery(standing, build).await?;
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
@@ -517,6 +499,35 @@ impl Session {
                 .retain(|person| persons.contains(&person.pseudonym));
         }
         Ok(Some(delivery))
+    }
+
+    /// Builds what readers of `standing` are sent of `received` (`class`, at `sight`), with
+    /// the household's key for a full sight.
+    async fn delivery(
+        &self,
+        received: &ReceivedEvent,
+        standing: &Standing,
+        class: NeedToKnow,
+        sight: Sight,
+    ) -> Result<v1::Delivery, Option<Status>> {
+        let household = received.envelope.subject;
+        let key = if sight == Sight::Full {
+            self.read
+                .keys
+                .get(&household)
+                .await
+                .map_err(|err| Some(unavailable("cannot open the household key", err)))?
+        } else {
+            None
+        };
+        Ok(delivery(
+            received,
+            &household,
+            standing,
+            class,
+            sight,
+            key.as_ref(),
+        ))
     }
 
     /// Decodes the event at `position`; `None` for a malformed message or one this hub did
