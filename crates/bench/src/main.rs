@@ -447,36 +447,38 @@ impl Bench {
         Ok(())
     }
 
-    /// P8: how soon a write reaches 50 partner subscriptions, at a steady rate.
+    /// P8: how soon a write reaches 50 partner subscriptions, at the steady rate and
+    /// at a fifth of it (within what the fan-out delivers on a small machine).
     async fn latency(
         &mut self,
         hub: &stage::Hub,
         jetstream: &async_nats::jetstream::Context,
         sizes: &Sizes,
     ) -> anyhow::Result<()> {
-        self.progress.say(&format!(
-            "P8: delivery latency at {}/s for {} s, {} partner subscribers",
-            sizes.freshness_rate,
-            sizes.freshness_seconds,
-            fanout::SUBSCRIBERS
-        ));
-        let from = last_position(jetstream).await?;
-        let delivered = latency::measure(
-            hub,
-            from,
-            sizes.freshness_rate,
-            secs(sizes.freshness_seconds),
-            sizes.households,
-        )
-        .await?;
-        self.figures.push(Figure::limit(
-            "P8",
-            format!("delivery: write reply to delivery on each of {} jeugd partner subscriptions, p99 (p50 {:.2} ms; {:.0} writes/s sent)", fanout::SUBSCRIBERS, delivered.p50_ms, delivered.rate),
-            delivered.p99_ms,
-            "ms",
-            "<= 20 ms",
-            delivered.p99_ms <= 20.0,
-        ));
+        for rate in [sizes.freshness_rate, sizes.freshness_rate / 5] {
+            self.progress.say(&format!(
+                "P8: delivery latency at {rate}/s for {} s, {} partner subscribers",
+                sizes.freshness_seconds,
+                fanout::SUBSCRIBERS
+            ));
+            let from = last_position(jetstream).await?;
+            let delivered = latency::measure(
+                hub,
+                from,
+                rate,
+                secs(sizes.freshness_seconds),
+                sizes.households,
+            )
+            .await?;
+            self.figures.push(Figure::limit(
+                "P8",
+                format!("delivery: write reply to delivery on each of {} jeugd partner subscriptions, p99 (p50 {:.2} ms; {:.0} writes/s sent)", fanout::SUBSCRIBERS, delivered.p50_ms, delivered.rate),
+                delivered.p99_ms,
+                "ms",
+                "<= 20 ms",
+                delivered.p99_ms <= 20.0,
+            ));
+        }
         Ok(())
     }
 
