@@ -122,11 +122,13 @@ async fn write(
     let mut ticks = tokio::time::interval(Duration::from_secs(1) / rate);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut calls = JoinSet::new();
+    // Idempotency keys of their own per rate: a second run is new writes, not retries.
+    let run = format!("latency-{rate}");
     let started = Instant::now();
     for number in 0..total {
         ticks.tick().await;
         let mut client = clients[number as usize % CONNECTIONS].clone();
-        let request = workload::toewijzing("latency", number, number * 7_919 % households);
+        let request = workload::toewijzing(&run, number, number * 7_919 % households);
         let replies = replies.clone();
         calls.spawn(async move {
             let position = client
