@@ -31,20 +31,7 @@ pub(crate) async fn subscriptions(hub: &Hub, from: u64, expected: u64) -> anyhow
     let mut readers = JoinSet::new();
     for mut client in clients {
         readers.spawn(async move {
-            let open = v1::SubscribeRequest {
-                request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
-                    purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-                    start: Some(v1::open_subscription::Start::AfterPosition(from)),
-                    pillars: vec![v1::Pillar::Jeugd as i32],
-                    ..Default::default()
-                })),
-            };
-            // The request stream stays open while the deliveries are read, and ends with this reader
-            // (`_reading` dropped), as a partner closes its side when it is done.
-            let (_reading, done) = tokio::sync::oneshot::channel::<()>();
-            let requests = futures::stream::iter([open])
-                .chain(futures::stream::once(done).filter_map(|_| std::future::ready(None)));
-            let mut deliveries = client.subscribe(requests).await?.into_inner();
+            let (mut deliveries, _reading) = open_jeugd(&mut client, from).await?;
             let mut received = 0;
             while received < expected {
                 let delivery = deliveries
@@ -65,6 +52,31 @@ pub(crate) async fn subscriptions(hub: &Hub, from: u64, expected: u64) -> anyhow
         count,
         elapsed: started.elapsed(),
     })
+}
+
+/// The end of a subscription's request stream: dropping it closes the partner's side.
+pub(crate) type Reading = tokio::sync::oneshot::Sender<()>;
+
+/// Opens a jeugd partner's subscription of the jeugd events after `from`. Its request stream
+/// stays open while the deliveries are read and ends when the returned [`Reading`] is dropped,
+/// as a partner closes its side when it is done.
+pub(crate) async fn open_jeugd(
+    client: &mut SubscriptionServiceClient<rondom_cli::connection::Connection>,
+    from: u64,
+) -> anyhow::Result<(tonic::Streaming<v1::Delivery>, Reading)> {
+    let open = v1::SubscribeRequest {
+        request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            start: Some(v1::open_subscription::Start::AfterPosition(from)),
+            pillars: vec![v1::Pillar::Jeugd as i32],
+            ..Default::default()
+        })),
+    };
+    let (reading, done) = tokio::sync::oneshot::channel::<()>();
+    let requests = futures::stream::iter([open])
+        .chain(futures::stream::once(done).filter_map(|_| std::future::ready(None)));
+    let deliveries = client.subscribe(requests).await?.into_inner();
+    Ok((deliveries, reading))
 }
 
 /// `SUBSCRIBERS` ordered consumers reading the jeugd events after `from` until each has

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use rondom_access::dev_clients::DevClient;
 use rondom_domain::Pillar;
-use rondom_proto::v1;
 use rondom_proto::v1::jeugd_service_client::JeugdServiceClient;
 use rondom_proto::v1::subscription_service_client::SubscriptionServiceClient;
 use serde::Serialize;
@@ -79,20 +78,7 @@ async fn receive(
     from: u64,
     expected: u64,
 ) -> anyhow::Result<Vec<(u64, Instant)>> {
-    let open = v1::SubscribeRequest {
-        request: Some(v1::subscribe_request::Request::Open(v1::OpenSubscription {
-            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
-            start: Some(v1::open_subscription::Start::AfterPosition(from)),
-            pillars: vec![v1::Pillar::Jeugd as i32],
-            ..Default::default()
-        })),
-    };
-    // The request stream stays open while the deliveries are read, and ends with this reader
-    // (`_reading` dropped), as a partner closes its side when it is done.
-    let (_reading, done) = tokio::sync::oneshot::channel::<()>();
-    let requests = futures::stream::iter([open])
-        .chain(futures::stream::once(done).filter_map(|_| std::future::ready(None)));
-    let mut deliveries = client.subscribe(requests).await?.into_inner();
+    let (mut deliveries, _reading) = crate::fanout::open_jeugd(&mut client, from).await?;
     let mut received = Vec::with_capacity(expected as usize);
     while (received.len() as u64) < expected {
         let delivery = tokio::time::timeout(Duration::from_secs(120), deliveries.next())
