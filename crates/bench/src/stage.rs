@@ -50,6 +50,9 @@ impl Hub {
             // The regiewerkplek on a port of its own: two benches (or a bench beside `make
             // run`) never collide on 8080.
             .args(["--web-addr", "127.0.0.1:0"])
+            // A full run writes a million audited signals and reads as many: more than the
+            // default gigabyte of audit log, at which the hub (rightly) refuses to read.
+            .args(["--audit-max-mb", "8192"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
