@@ -372,7 +372,6 @@ impl TestHub {
         SignalServiceClient::new(self.client_for(DevClient::Wijkteam).await)
     }
 
-    /// The household service as the coordinator of gemeente 0363 reads it.
     /// The audit log's records of `client_id` (and of `household_id` when not empty), as the
     /// operator reads them.
     pub async fn audit_of(&self, client_id: &str, household_id: &str) -> Vec<v1::AuditRecord> {
@@ -392,6 +391,7 @@ impl TestHub {
         .records
     }
 
+    /// The household service as the coordinator of gemeente 0363 reads it.
     pub async fn households(&self) -> HouseholdServiceClient<Connection> {
         HouseholdServiceClient::new(self.client_for(DevClient::Coordinator).await)
     }

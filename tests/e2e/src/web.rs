@@ -309,30 +309,26 @@ impl Browser {
             .await
             .unwrap_or_else(|err| panic!("no link or button {label:?}: {err}"));
         // A disclosure opens in place; a link or button loads a page.
-        let navigates = element.tag_name().await.is_ok_and(|tag| tag != "summary");
-        self.navigating(navigates, element.click()).await;
+        if element.tag_name().await.is_ok_and(|tag| tag == "summary") {
+            element.click().await.expect("click");
+        } else {
+            self.navigating(element.click()).await;
+        }
     }
 
-    /// Does `click`, and when it `navigates`, waits (at most 5 s) until the browser shows the
-    /// page it led to: the old page is still "complete" for a moment after the click, and
-    /// reading it then reads the wrong page. A click that loads nothing (a refused form)
-    /// waits out the 5 s.
+    /// Does `click` and waits (at most 5 s) until the browser shows the page it led to: the
+    /// old page is still "complete" for a moment after the click, and reading it then reads
+    /// the wrong page. A click that loads nothing (a refused form) waits out the 5 s.
     async fn navigating(
         &self,
-        navigates: bool,
         click: impl std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
     ) {
-        if navigates {
-            // A mark on this document; the next one does not carry it.
-            let _ = self
-                .client
-                .execute("window.rondomOldPage = true; return 0", Vec::new())
-                .await;
-        }
+        // A mark on this document; the next one does not carry it.
+        let _ = self
+            .client
+            .execute("window.rondomOldPage = true; return 0", Vec::new())
+            .await;
         click.await.expect("click");
-        if !navigates {
-            return;
-        }
         for _ in 0..50 {
             let loaded = self
                 .client
@@ -424,7 +420,7 @@ impl Browser {
             .find(Locator::Css(&format!("{form} button")))
             .await
             .unwrap_or_else(|err| panic!("no button in {form}: {err}"));
-        self.navigating(true, button.click()).await;
+        self.navigating(button.click()).await;
     }
 
     /// Every resource the page loaded, by address.
