@@ -71,9 +71,7 @@ impl HouseholdRegistry {
 
     /// Returns whether lookups are answered from this process's copy now (it has caught up).
     pub fn copy_is_current(&self) -> bool {
-        self.copy
-            .as_ref()
-            .is_some_and(|copy| copy.get("").is_some())
+        self.copy.as_ref().is_some_and(|copy| copy.is_current())
     }
 
     /// Returns how many lookups went to JetStream, for tests and diagnostics.

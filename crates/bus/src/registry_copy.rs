@@ -43,7 +43,7 @@ impl RegistryCopy {
         let weak = Arc::downgrade(&copy);
         tokio::spawn(async move {
             while let Some(copy) = weak.upgrade() {
-                if let Err(err) = copy.follow(&bucket).await {
+                if let Err(err) = copy.follow(&bucket, Until::Ended).await {
                     tracing::debug!(error = %err, "person registry watch ended; starting again");
                 }
                 copy.current.store(false, Ordering::SeqCst);
@@ -58,29 +58,20 @@ impl RegistryCopy {
     /// copy has fallen behind, for tests of what JetStream still guarantees then.
     pub(crate) async fn snapshot(bucket: &kv::Store) -> Result<Arc<Self>> {
         let copy = Self::default();
-        let mut entries = bucket
-            .watch_with_history(">")
-            .await
-            .map_err(|err| Error::unavailable("reading the person registry", err))?;
-        let empty = bucket.status().await.map(|status| status.values() == 0);
-        if !matches!(empty, Ok(true)) {
-            while let Some(entry) = entries.next().await {
-                let entry =
-                    entry.map_err(|err| Error::unavailable("reading the person registry", err))?;
-                copy.saw(&entry);
-                if entry.seen_current || entry.delta == 0 {
-                    break;
-                }
-            }
-        }
+        copy.follow(bucket, Until::Current).await?;
         copy.current.store(true, Ordering::SeqCst);
         Ok(Arc::new(copy))
+    }
+
+    /// Returns whether the copy has caught up with the bucket, so lookups are answered from it.
+    pub(crate) fn is_current(&self) -> bool {
+        self.current.load(Ordering::SeqCst)
     }
 
     /// Returns what the copy knows of `key`: `Some(None)` when it is in no household, `None`
     /// when the copy cannot say (not caught up, or an unreadable value).
     pub(crate) fn get(&self, key: &str) -> Option<Option<HouseholdId>> {
-        if !self.current.load(Ordering::SeqCst) {
+        if !self.is_current() {
             return None;
         }
         match self.entries.read().expect("registry copy lock").get(key) {
@@ -121,8 +112,9 @@ impl RegistryCopy {
         }
     }
 
-    /// Reads the bucket from the start into the copy, then follows it until the watch ends.
-    async fn follow(&self, bucket: &kv::Store) -> Result<()> {
+    /// Reads the bucket from the start into the copy, then follows it until the watch ends
+    /// or, with [`Until::Current`], until the copy has caught up.
+    async fn follow(&self, bucket: &kv::Store, until: Until) -> Result<()> {
         let mut entries = bucket
             .watch_with_history(">")
             .await
@@ -136,7 +128,10 @@ impl RegistryCopy {
         ) {
             self.current.store(true, Ordering::SeqCst);
         }
-        while let Some(entry) = entries.next().await {
+        while !(until == Until::Current && self.is_current()) {
+            let Some(entry) = entries.next().await else {
+                break;
+            };
             // After an error the watch is done for: the caller starts a new one.
             let entry =
                 entry.map_err(|err| Error::unavailable("watching the person registry", err))?;
@@ -147,6 +142,15 @@ impl RegistryCopy {
         }
         Ok(())
     }
+}
+
+/// How long [`RegistryCopy::follow`] follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Until the watch ends (a lost connection).
+    Ended,
+    /// Until the copy has caught up with the bucket.
+    Current,
 }
 
 #[cfg(test)]
