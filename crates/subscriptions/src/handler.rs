@@ -371,7 +371,10 @@ impl Session {
         // The view must include this event before it can say who may see it.
         self.applied(position, out).await?;
         let shared = self.shared.at(position);
-        let Some(event) = shared.seen(self.see(position, &message)).await? else {
+        let Some(event) = shared
+            .decoded(self.decode_with_view(position, &message))
+            .await?
+        else {
             self.settle(message).await;
             return Ok(None);
         };
@@ -416,11 +419,11 @@ impl Session {
 
     /// The event at `position` decoded, with its household view; `None` when no partner is
     /// sent anything of it.
-    async fn see(
+    async fn decode_with_view(
         &self,
         position: u64,
         message: &jetstream::Message,
-    ) -> Result<Option<shared::Seen>, Option<Status>> {
+    ) -> Result<Option<shared::Decoded>, Option<Status>> {
         let Some(received) = self.decode(position, message) else {
             return Ok(None);
         };
@@ -429,7 +432,7 @@ impl Session {
             .model
             .household(&received.envelope.subject)
             .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
-        Ok(stored.map(|stored| shared::Seen { received, stored }))
+        Ok(stored.map(|stored| shared::Decoded { received, stored }))
     }
 
     /// What this partner may be sent of one event, its disclosure on record first; `None`
@@ -437,12 +440,12 @@ impl Session {
     /// the same standing (`shared`).
     async fn disclose(
         &self,
-        event: &shared::Seen,
+        event: &shared::Decoded,
         shared: &SharedEvent,
         position: u64,
         seen: &mut Seen,
     ) -> Result<Option<v1::Delivery>, Option<Status>> {
-        let shared::Seen { received, stored } = event;
+        let shared::Decoded { received, stored } = event;
         let household = received.envelope.subject;
         let reader = Reader {
             client: &self.client,

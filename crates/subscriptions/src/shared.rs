@@ -21,7 +21,7 @@ pub const RECENT: usize = 1024;
 /// An event as every subscription sees it before judging: `None` when no partner is sent
 /// anything of it (not this hub's event, or its household is gone).
 #[derive(Debug)]
-pub struct Seen {
+pub struct Decoded {
     pub received: ReceivedEvent,
     pub stored: StoredHousehold,
 }
@@ -29,7 +29,7 @@ pub struct Seen {
 /// One event's shared work.
 #[derive(Debug, Default)]
 pub struct SharedEvent {
-    seen: OnceCell<Option<Seen>>,
+    decoded: OnceCell<Option<Decoded>>,
     deliveries: Mutex<HashMap<Standing, Arc<OnceCell<v1::Delivery>>>>,
 }
 
@@ -39,11 +39,11 @@ impl SharedEvent {
     ///
     /// # Errors
     /// `make`'s error; the next subscription to ask tries again.
-    pub async fn seen<E, F>(&self, make: F) -> Result<Option<&Seen>, E>
+    pub async fn decoded<E, F>(&self, make: F) -> Result<Option<&Decoded>, E>
     where
-        F: Future<Output = Result<Option<Seen>, E>>,
+        F: Future<Output = Result<Option<Decoded>, E>>,
     {
-        Ok(self.seen.get_or_try_init(|| make).await?.as_ref())
+        Ok(self.decoded.get_or_try_init(|| make).await?.as_ref())
     }
 
     /// Returns the delivery for readers of `standing`, built by `build` for the first of them.
