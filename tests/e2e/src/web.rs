@@ -40,15 +40,20 @@ pub struct TestIdp {
     _process: Child,
 }
 
-/// The web address the provider sends browsers back to.
+/// The web address the provider sends browsers back to. It holds its port bound from the
+/// start until the regiewerkplek takes it over: a port let go while the provider and the hub
+/// start can be taken by any connection in between (CI once lost it that way).
 #[derive(Debug)]
 pub struct WebAddress {
     pub port: u16,
+    listener: std::net::TcpListener,
 }
 
 impl WebAddress {
     pub fn new() -> Self {
-        Self { port: free_port() }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = listener.local_addr().expect("its address").port();
+        Self { port, listener }
     }
 
     pub fn url(&self) -> String {
@@ -130,14 +135,17 @@ pub struct TestWeb {
 impl TestWeb {
     /// Serves on `web`'s port, over HTTPS with `tls` when given.
     pub async fn start(
-        web: &WebAddress,
+        web: WebAddress,
         hub: std::net::SocketAddr,
         sign_in: rondom_web::SignIn,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", web.port))
-            .await
-            .expect("bind the regiewerkplek");
+        let url = web.url();
+        web.listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let listener =
+            tokio::net::TcpListener::from_std(web.listener).expect("the regiewerkplek's port");
         let channel = tonic::transport::Channel::from_shared(format!("http://{hub}"))
             .expect("hub address")
             .connect_lazy();
@@ -156,10 +164,7 @@ impl TestWeb {
             settings,
             stop.clone().cancelled_owned(),
         ));
-        Self {
-            url: web.url(),
-            stop,
-        }
+        Self { url, stop }
     }
 }
 

@@ -30,13 +30,14 @@ async fn workplace() -> Workplace {
     hub.with_identity_provider(provider.clone()).await;
     let runner = load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("the family").to_owned();
+    let base = address.url();
     let web = TestWeb::start(
-        &address,
+        address,
         hub.addr(),
         rondom_web::SignIn::Oidc(rondom_web::OidcSettings {
             provider,
-            redirect_url: format!("{}/aanmelden/terug", address.url()),
-            post_logout_url: format!("{}/aanmelden?afgemeld=1", address.url()),
+            redirect_url: format!("{base}/aanmelden/terug"),
+            post_logout_url: format!("{base}/aanmelden?afgemeld=1"),
         }),
         None,
     )
@@ -619,8 +620,9 @@ async fn over_tls_the_session_cookie_is_secure_and_host_bound() {
         label: "Coördinator (gemeente 0363)".into(),
         token: hub.token(DevClient::Coordinator).to_owned(),
     }];
+    let port = address.port;
     let _web = TestWeb::start(
-        &address,
+        address,
         hub.addr(),
         rondom_web::SignIn::Development(accounts),
         Some(tls),
@@ -633,7 +635,7 @@ async fn over_tls_the_session_cookie_is_secure_and_host_bound() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTPS client");
-    let base = format!("https://localhost:{}", address.port);
+    let base = format!("https://localhost:{port}");
     let page = http
         .get(format!("{base}/aanmelden"))
         .send()
