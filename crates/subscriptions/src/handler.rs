@@ -1,6 +1,8 @@
 //! `SubscriptionHandler`: one JetStream consumer per subscription (an ordered consumer, or a
 //! durable one per client and name), each event judged against the read model once the
-//! projector has applied it, redacted, and sent through a bounded queue.
+//! projector has applied it, redacted, and sent through a bounded queue. What is waiting is
+//! judged in batches of up to [`BATCH`]: their disclosures go on record in one pipelined
+//! write before any of them is sent.
 //!
 //! Backpressure: the queue holds [`QUEUE`] deliveries and HTTP/2 flow control holds the rest of
 //! the way, so a slow partner only slows its own consumer's pull; a durable subscription also
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::context::ConsumerInfoErrorKind;
 use async_nats::jetstream::{self, consumer};
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use rondom_access::audit::{Caller, ReadAudit};
 use rondom_access::clients::Client;
 use rondom_access::disclosure::{Reader, Tally, class_of};
@@ -278,6 +280,36 @@ struct Seen {
     disclosed: HashSet<(HouseholdId, NeedToKnow, Sight, Basis)>,
 }
 
+/// Disclosures judged but not yet on record, by household.
+type Unrecorded = BTreeMap<HouseholdId, Tally>;
+
+/// Most events judged together (see [`Session::judge_batch`]).
+const BATCH: usize = 64;
+
+/// How the event stream of a subscription ended.
+enum End {
+    Finished,
+    Lost(rondom_bus::error::BoxError),
+}
+
+/// `first` and whatever else `messages` has ready at once, up to [`BATCH`]; with the end of
+/// the stream when that came first (handled after the batch is sent).
+fn ready_with(
+    first: jetstream::Message,
+    messages: &mut Messages,
+) -> (Vec<jetstream::Message>, Option<End>) {
+    let mut batch = vec![first];
+    while batch.len() < BATCH {
+        match messages.next().now_or_never() {
+            Some(Some(Ok(message))) => batch.push(message),
+            Some(Some(Err(err))) => return (batch, Some(End::Lost(err))),
+            Some(None) => return (batch, Some(End::Finished)),
+            None => break,
+        }
+    }
+    (batch, None)
+}
+
 /// One running subscription.
 struct Session {
     read: ReadSide,
@@ -321,9 +353,35 @@ impl Session {
                 }
                 next = messages.next() => next,
             };
-            let message = match next {
-                None => break,
-                Some(Err(err)) => {
+            let (batch, end) = match next {
+                Some(Ok(message)) => ready_with(message, &mut messages),
+                None => (Vec::new(), Some(End::Finished)),
+                Some(Err(err)) => (Vec::new(), Some(End::Lost(err))),
+            };
+            match self.judge_batch(batch, &mut seen, &out).await {
+                Ok(deliveries) => {
+                    for (delivery, message) in deliveries {
+                        if let Some(message) = message {
+                            self.held
+                                .lock()
+                                .expect("held lock")
+                                .insert(delivery.position, message);
+                        }
+                        if out.send(Ok(delivery)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(Some(status)) => {
+                    let _ = out.send(Err(status)).await;
+                    break;
+                }
+                Err(None) => break,
+            }
+            match end {
+                None => {}
+                Some(End::Finished) => break,
+                Some(End::Lost(err)) => {
                     let _ = out
                         .send(Err(unavailable(
                             "the subscription lost the event stream",
@@ -332,37 +390,50 @@ impl Session {
                         .await;
                     break;
                 }
-                Some(Ok(message)) => message,
-            };
-            match self.judge(message, &mut seen, &out).await {
-                Ok(Some((delivery, message))) => {
-                    seen.last_sent = delivery.position;
-                    if let Some(message) = message {
-                        self.held
-                            .lock()
-                            .expect("held lock")
-                            .insert(delivery.position, message);
-                    }
-                    if out.send(Ok(delivery)).await.is_err() {
-                        break;
-                    }
-                }
-                Ok(None) => {}
-                Err(Some(status)) => {
-                    let _ = out.send(Err(status)).await;
-                    break;
-                }
-                Err(None) => break,
             }
         }
     }
 
+    /// What to send of a batch of messages, in order, each with the message to hold for a
+    /// durable subscription. Their disclosures go on record together before any of them goes
+    /// out: one pipelined write and one wait per batch instead of per event.
+    async fn judge_batch(
+        &self,
+        batch: Vec<jetstream::Message>,
+        seen: &mut Seen,
+        out: &mpsc::Sender<Result<v1::Delivery, Status>>,
+    ) -> Result<Vec<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
+        let mut unrecorded = Unrecorded::new();
+        let mut deliveries = Vec::with_capacity(batch.len());
+        for message in batch {
+            if let Some((delivery, message)) =
+                self.judge(message, seen, &mut unrecorded, out).await?
+            {
+                seen.last_sent = delivery.position;
+                deliveries.push((delivery, message));
+            }
+        }
+        if !unrecorded.is_empty() {
+            self.audit
+                .answered(
+                    unrecorded
+                        .iter()
+                        .map(|(household, tally)| (household.to_string(), tally.disclosures())),
+                )
+                .await
+                .map_err(Some)?;
+        }
+        Ok(deliveries)
+    }
+
     /// Returns what to send for one message (with the message to hold for a durable
-    /// subscription), `Ok(None)` for nothing, `Err(None)` when the partner left.
+    /// subscription), `Ok(None)` for nothing, `Err(None)` when the partner left. A disclosure
+    /// new to this subscription is added to `unrecorded`, to go on record before it goes out.
     async fn judge(
         &self,
         message: jetstream::Message,
         seen: &mut Seen,
+        unrecorded: &mut Unrecorded,
         out: &mpsc::Sender<Result<v1::Delivery, Status>>,
     ) -> Result<Option<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
         let Some((message, position)) = self.fresh(message, seen).await? else {
@@ -378,7 +449,10 @@ impl Session {
             self.settle(message).await;
             return Ok(None);
         };
-        match self.disclose(event, &shared, position, seen).await? {
+        match self
+            .disclose(event, &shared, position, seen, unrecorded)
+            .await?
+        {
             Some(delivery) => Ok(Some((delivery, self.durable.then_some(message)))),
             None => {
                 self.settle(message).await;
@@ -435,15 +509,16 @@ impl Session {
         Ok(stored.map(|stored| shared::Decoded { received, stored }))
     }
 
-    /// What this partner may be sent of one event, its disclosure on record first; `None`
-    /// when it may see nothing of it. The delivery is built once for every subscription of
-    /// the same standing (`shared`).
+    /// What this partner may be sent of one event, its disclosure added to `unrecorded`
+    /// when it is new; `None` when it may see nothing of it. The delivery is built once for
+    /// every subscription of the same standing (`shared`).
     async fn disclose(
         &self,
         event: &shared::Decoded,
         shared: &SharedEvent,
         position: u64,
         seen: &mut Seen,
+        unrecorded: &mut Unrecorded,
     ) -> Result<Option<v1::Delivery>, Option<Status>> {
         let shared::Decoded { received, stored } = event;
         let household = received.envelope.subject;
@@ -482,15 +557,12 @@ impl Session {
         {
             // The first event of each class, sight and basis of a household in this
             // subscription puts that disclosure on record before it goes out.
-            self.record(
-                household,
+            unrecorded.entry(household).or_default().add(
                 &standing,
                 (received.event.pillar, signal),
                 class,
                 sight,
-            )
-            .await
-            .map_err(Some)?;
+            );
         }
         let build = self.delivery(received, &standing, class, sight);
         let mut delivery = shared.delivery(standing, build).await?;
@@ -567,23 +639,6 @@ impl Session {
                     .map_err(|_| Some(status::unavailable("the projector stopped; resume later")))
             }
         }
-    }
-
-    /// Puts on record that this subscription discloses events of `class` at `sight` of
-    /// `household`.
-    async fn record(
-        &self,
-        household: rondom_domain::HouseholdId,
-        standing: &Standing,
-        fact: (i32, bool),
-        class: NeedToKnow,
-        sight: Sight,
-    ) -> Result<(), Status> {
-        let mut tally = Tally::default();
-        tally.add(standing, fact, class, sight);
-        self.audit
-            .answered([(household.to_string(), tally.disclosures())])
-            .await
     }
 
     /// Acknowledges an event the partner does not get, so it never counts against it.

@@ -821,14 +821,23 @@ impl Subscription {
 
     /// Waits up to `within` for the hub to end the subscription, passing over deliveries;
     /// returns the status it ended with (`None`: it did not end in time, or ended cleanly).
-    #[allow(dead_code)] // not every test binary ends subscriptions
     pub async fn ended(&mut self, within: Duration) -> Option<tonic::Status> {
+        self.until_end(within).await.1
+    }
+
+    /// What the subscription delivers until the hub ends it, waiting up to `within`, and the
+    /// status it ended with (`None`: it did not end in time, or ended cleanly).
+    pub async fn until_end(
+        &mut self,
+        within: Duration,
+    ) -> (Vec<v1::Delivery>, Option<tonic::Status>) {
         let deadline = tokio::time::Instant::now() + within;
+        let mut delivered = Vec::new();
         loop {
             match tokio::time::timeout_at(deadline, self.deliveries.next()).await {
-                Ok(Some(Ok(_))) => continue,
-                Ok(Some(Err(status))) => return Some(status),
-                Ok(None) | Err(_) => return None,
+                Ok(Some(Ok(delivery))) => delivered.push(delivery),
+                Ok(Some(Err(status))) => return (delivered, Some(status)),
+                Ok(None) | Err(_) => return (delivered, None),
             }
         }
     }

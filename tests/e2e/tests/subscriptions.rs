@@ -417,3 +417,158 @@ async fn a_provider_is_sent_the_persons_of_its_own_case_only() {
         .collect();
     assert_eq!(names, [scenario::ZOON.name], "its client, not his mother");
 }
+
+/// Jeugdhulp assigned to the development jeugd partner for a child in each of `count`
+/// households of their own, as the back-office writes it; the households and the last
+/// position, applied.
+async fn assigned(hub: &TestHub, count: u64) -> (Vec<String>, u64) {
+    let mut back_office =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    let provider = DevClient::Partner(Pillar::Jeugd)
+        .organisatie()
+        .expect("a provider");
+    let (mut households, mut last) = (Vec::new(), 0);
+    for number in 0..count {
+        let written = back_office
+            .assign_jeugdhulp(v1::AssignJeugdhulpRequest {
+                context: Some(v1::WriteContext {
+                    idempotency_key: format!("toewijzing-{number}"),
+                    source_system: "jeugd-backoffice".into(),
+                    gemeente_code: "0363".into(),
+                    persons: vec![v1::PersonRef {
+                        bsn: rondom_testkit::bsn(number),
+                        display_name: format!("Kind {number}"),
+                        birth_date: Some(rondom_proto::convert::proto_date(
+                            chrono::NaiveDate::from_ymd_opt(2016, 5, 1).expect("a date"),
+                        )),
+                    }],
+                    occurred_at: Some(rondom_proto::convert::timestamp(
+                        chrono::Utc::now() - chrono::Duration::hours(1),
+                    )),
+                    case_id: format!("JW-{number}"),
+                    note: String::new(),
+                }),
+                jeugdhulp: Some(v1::Jeugdhulp {
+                    aanbieder_agb: provider.into(),
+                    productcode: "45A48".into(),
+                    begindatum: Some(rondom_proto::convert::proto_date(
+                        chrono::Utc::now().date_naive(),
+                    )),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("a toewijzing")
+            .into_inner();
+        households.push(written.household_id);
+        last = written.position;
+    }
+    hub.wait_applied(last).await;
+    (households, last)
+}
+
+/// The jeugd partner's subscriptions' records in the audit log, by household. Read straight
+/// from the stream: through the API the operator's read needs room in the log for its own.
+async fn disclosed_by_subscriptions(
+    hub: &TestHub,
+) -> std::collections::BTreeMap<String, Vec<v1::Disclosure>> {
+    let records = rondom_bus::AuditLog::new(hub.jetstream().await)
+        .records(&rondom_bus::audit::AuditQuery {
+            client_id: Some(DevClient::Partner(Pillar::Jeugd).id()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log")
+        .records;
+    let mut disclosed = std::collections::BTreeMap::new();
+    for record in records {
+        // The opening's own record names no household.
+        if record.method == "/rondom.v1.SubscriptionService/Subscribe"
+            && !record.household_id.is_empty()
+        {
+            disclosed
+                .entry(record.household_id)
+                .or_insert_with(Vec::new)
+                .extend(record.disclosed);
+        }
+    }
+    disclosed
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn every_household_a_subscription_discloses_is_on_record() {
+    let hub = TestHub::start().await;
+    // A backlog: the hub judges what is waiting together and records it together.
+    let (households, _) = assigned(&hub, 40).await;
+    let mut subscription = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await;
+    let mut delivered = std::collections::BTreeSet::new();
+    while let Some(delivery) = subscription.next().await {
+        delivered.insert(delivery.household_id);
+    }
+    let expected: std::collections::BTreeSet<String> = households.into_iter().collect();
+    assert_eq!(delivered, expected, "each toewijzing is delivered");
+
+    let disclosed = disclosed_by_subscriptions(&hub).await;
+    assert_eq!(
+        disclosed
+            .keys()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        expected,
+        "one record per household sent"
+    );
+    for (household, disclosures) in &disclosed {
+        assert!(
+            !disclosures.is_empty() && disclosures.iter().all(|d| d.basis == "eigen-taak:jeugd"),
+            "{household}: {disclosures:?}"
+        );
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_subscription_sends_nothing_it_cannot_put_on_record() {
+    let hub = TestHub::start_with(rondom_bus::stream::StreamSettings {
+        audit_max_bytes: Some(64 * 1024),
+        ..Default::default()
+    })
+    .await;
+    // Open (its own record stored), with nothing to send yet.
+    let mut subscription = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await;
+    // Then the audit log fills up to its last byte: the smallest message no longer fits.
+    let jetstream = hub.jetstream().await;
+    let mut filler = 0;
+    loop {
+        let subject = format!("{}.filler.{filler}", rondom_bus::audit::AUDIT_PREFIX);
+        let stored = match jetstream.publish(subject, "x".into()).await {
+            Ok(ack) => ack.await.is_ok(),
+            Err(_) => false,
+        };
+        if !stored {
+            break;
+        }
+        filler += 1;
+        assert!(filler < 100_000, "the audit log never filled");
+    }
+    // Writes go on (each event names its writer); what the partner would be sent of them
+    // cannot be put on record, so none of it goes out.
+    assigned(&hub, 5).await;
+    let (delivered, ended) = subscription.until_end(Duration::from_secs(30)).await;
+    assert!(
+        delivered.is_empty(),
+        "nothing goes out without its record: {delivered:?}"
+    );
+    assert_eq!(
+        ended.map(|status| status.code()),
+        Some(tonic::Code::Unavailable)
+    );
+    assert!(disclosed_by_subscriptions(&hub).await.is_empty());
+}
