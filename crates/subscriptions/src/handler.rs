@@ -292,22 +292,46 @@ enum End {
     Lost(rondom_bus::error::BoxError),
 }
 
-/// `first` and whatever else `messages` has ready at once, up to [`BATCH`]; with the end of
-/// the stream when that came first (handled after the batch is sent).
+/// `first` and whatever else `messages` has ready at once, up to [`BATCH`], as long as the
+/// view already includes it (`applied`): no delivery waits for the projector on account of a
+/// later event. Also returns the message that did not fit, to start the next batch, or the
+/// end of the stream when that came first (handled after the batch is sent).
 fn ready_with(
     first: jetstream::Message,
     messages: &mut Messages,
-) -> (Vec<jetstream::Message>, Option<End>) {
+    applied: u64,
+) -> (
+    Vec<jetstream::Message>,
+    Option<jetstream::Message>,
+    Option<End>,
+) {
     let mut batch = vec![first];
     while batch.len() < BATCH {
         match messages.next().now_or_never() {
-            Some(Some(Ok(message))) => batch.push(message),
-            Some(Some(Err(err))) => return (batch, Some(End::Lost(err))),
-            Some(None) => return (batch, Some(End::Finished)),
+            Some(Some(Ok(message))) => {
+                let position = message.info().map_or(u64::MAX, |info| info.stream_sequence);
+                if position > applied {
+                    return (batch, Some(message), None);
+                }
+                batch.push(message);
+            }
+            Some(Some(Err(err))) => return (batch, None, Some(End::Lost(err))),
+            Some(None) => return (batch, None, Some(End::Finished)),
             None => break,
         }
     }
-    (batch, None)
+    (batch, None, None)
+}
+
+/// The message carried over from the last batch, else the next one from the consumer.
+async fn next_message(
+    carried: &mut Option<jetstream::Message>,
+    messages: &mut Messages,
+) -> Option<Result<jetstream::Message, rondom_bus::error::BoxError>> {
+    match carried.take() {
+        Some(message) => Some(Ok(message)),
+        None => messages.next().await,
+    }
 }
 
 /// One running subscription.
@@ -336,8 +360,12 @@ impl Session {
         let mut credentials = self.credentials.clone();
         let invalidated = credentials.invalidated();
         tokio::pin!(invalidated);
+        let mut carried = None;
         loop {
+            // The token and the hub are looked at before every batch, also when a message
+            // is already waiting.
             let next = tokio::select! {
+                biased;
                 () = out.closed() => break,
                 why = &mut invalidated => {
                     // A token that expired or was revoked no longer opens anything, nor keeps
@@ -351,10 +379,15 @@ impl Session {
                     let _ = out.send(Err(status::unavailable("the hub is shutting down; resume later"))).await;
                     break;
                 }
-                next = messages.next() => next,
+                next = next_message(&mut carried, &mut messages) => next,
             };
             let (batch, end) = match next {
-                Some(Ok(message)) => ready_with(message, &mut messages),
+                Some(Ok(message)) => {
+                    let applied = *self.read.applied.borrow();
+                    let (batch, next, end) = ready_with(message, &mut messages, applied);
+                    carried = next;
+                    (batch, end)
+                }
                 None => (Vec::new(), Some(End::Finished)),
                 Some(Err(err)) => (Vec::new(), Some(End::Lost(err))),
             };
