@@ -56,6 +56,10 @@ struct Args {
     /// Only the PostgreSQL peer (P7), leaving out P1-P6: for working on the peer.
     #[arg(long)]
     only_peer: bool,
+    /// Only the fan-out (P6, this many times on one hub, then P8), leaving out the rest: for
+    /// A/B runs of the subscriptions, whose figures vary from run to run.
+    #[arg(long, conflicts_with_all = ["only_peer", "no_peer"])]
+    only_fanout: Option<u32>,
     /// Instead of the benchmarks: the load soak of issue 7 for this long (e.g. 30m), with
     /// memory and projector lag sampled; exits non-zero when either grows without bound.
     #[arg(long, value_parser = humantime::parse_duration)]
@@ -173,11 +177,15 @@ async fn main() -> anyhow::Result<()> {
         figures: Vec::new(),
         notes: Vec::new(),
     };
-    if !args.only_peer {
-        bench.rondom(work.path()).await?;
-    }
-    if !args.no_peer {
-        peer::run(&mut bench, work.path()).await?;
+    if let Some(times) = args.only_fanout {
+        bench.fanout_only(work.path(), times).await?;
+    } else {
+        if !args.only_peer {
+            bench.rondom(work.path()).await?;
+        }
+        if !args.no_peer {
+            peer::run(&mut bench, work.path()).await?;
+        }
     }
 
     let run = report::Run {
@@ -190,6 +198,10 @@ async fn main() -> anyhow::Result<()> {
         notes: bench.notes,
     };
     println!("\n{}", run.table());
+    if args.only_fanout.is_some() {
+        // A/B material, not a run of the whole table: printed, not saved.
+        return Ok(());
+    }
     let saved = run.save(&args.root)?;
     println!("saved {} and BENCHMARKS.md", saved.display());
     Ok(())
@@ -229,11 +241,27 @@ impl Bench {
         let ids = Arc::new(ids);
         self.reads(&hub, &ids, &sizes).await?;
         self.freshness(&hub, &sizes).await?;
-        self.fanout(&hub, &jetstream, &sizes).await?;
+        self.fanout(&hub, &jetstream, &sizes, "fanout").await?;
         self.latency(&hub, &jetstream, &sizes).await?;
         self.large(&hub, &jetstream, &ids, &sizes, (small_reads, small_rss))
             .await?;
         self.rebuild(hub, &jetstream, nats.url(), &hub_dir).await
+    }
+
+    /// P6 `times` over on one hub, then P8.
+    async fn fanout_only(&mut self, work: &std::path::Path, times: u32) -> anyhow::Result<()> {
+        let sizes = self.sizes.clone();
+        let nats = stage::nats(work, false)?;
+        let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
+        let hub_dir = work.join("hub");
+        std::fs::create_dir_all(&hub_dir)?;
+        let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+        for round in 0..times {
+            self.fanout(&hub, &jetstream, &sizes, &format!("fanout-{round}"))
+                .await?;
+        }
+        self.latency(&hub, &jetstream, &sizes).await?;
+        hub.stop()
     }
 
     /// P1, with the small set's reads and memory (P5) on the way: loads the small set, reads
@@ -418,12 +446,13 @@ impl Bench {
         Ok(())
     }
 
-    /// P6: partner subscriptions against raw ordered consumers.
+    /// P6: partner subscriptions against raw ordered consumers, on events written as `run`.
     async fn fanout(
         &mut self,
         hub: &stage::Hub,
         jetstream: &async_nats::jetstream::Context,
         sizes: &Sizes,
+        run: &str,
     ) -> anyhow::Result<()> {
         self.progress.say(&format!(
             "P6: {} jeugd events, {} partner subscribers",
@@ -431,7 +460,8 @@ impl Bench {
             fanout::SUBSCRIBERS
         ));
         let from = last_position(jetstream).await?;
-        self.write_jeugd_events(hub, sizes.fanout_events).await?;
+        self.write_jeugd_events(hub, run, sizes.fanout_events)
+            .await?;
         let delivered = fanout::subscriptions(hub, from, sizes.fanout_events).await?;
         let raw = fanout::raw_ordered(jetstream, from, sizes.fanout_events).await?;
         self.figures.push(Figure::against(
@@ -572,8 +602,15 @@ impl Bench {
 
     /// Writes `count` toewijzingen of jeugdhulp to the jeugd partner (as the jeugd back-office),
     /// about households `0..count`.
-    async fn write_jeugd_events(&self, hub: &stage::Hub, count: u64) -> anyhow::Result<()> {
+    /// Writes `count` jeugd toewijzingen, their idempotency keys unique per `run`.
+    async fn write_jeugd_events(
+        &self,
+        hub: &stage::Hub,
+        run: &str,
+        count: u64,
+    ) -> anyhow::Result<()> {
         let households = self.sizes.households;
+        let run = std::sync::Arc::<str>::from(run);
         sample::closed_loop(
             ingest::CLIENTS,
             count,
@@ -585,13 +622,10 @@ impl Bench {
             },
             move |client, number| {
                 let mut client = client.clone();
+                let run = run.clone();
                 async move {
                     client
-                        .assign_jeugdhulp(workload::toewijzing(
-                            "fanout",
-                            number,
-                            number % households,
-                        ))
+                        .assign_jeugdhulp(workload::toewijzing(&run, number, number % households))
                         .await?;
                     Ok(())
                 }
