@@ -168,13 +168,14 @@ impl Run {
         text
     }
 
-    /// Writes `bench/results/<date>[-quick].json` under `root` and puts the run at the top of
-    /// the runs in `root/BENCHMARKS.md`.
+    /// Writes `bench/results/<date>[-quick][-N].json` under `root` (a later run of the same
+    /// day gets the next N, so the results of each run stay next to its section) and puts
+    /// the run at the top of the runs in `root/BENCHMARKS.md`.
     pub(crate) fn save(&self, root: &Path) -> anyhow::Result<std::path::PathBuf> {
         let results = root.join("bench/results");
         std::fs::create_dir_all(&results)?;
         let suffix = if self.mode == "full" { "" } else { "-quick" };
-        let json = results.join(format!("{}{suffix}.json", self.date));
+        let json = unused(&results, &format!("{}{suffix}", self.date));
         std::fs::write(&json, serde_json::to_string_pretty(self)? + "\n")?;
 
         let markdown = root.join("BENCHMARKS.md");
@@ -235,5 +236,42 @@ fn number(value: f64) -> String {
         format!("{value:.1}")
     } else {
         format!("{value:.2}")
+    }
+}
+
+/// `dir/<stem>.json`, or `dir/<stem>-2.json`, `-3` and on when that is taken.
+fn unused(dir: &Path, stem: &str) -> std::path::PathBuf {
+    let first = dir.join(format!("{stem}.json"));
+    if !first.exists() {
+        return first;
+    }
+    (2u32..)
+        .map(|number| dir.join(format!("{stem}-{number}.json")))
+        .find(|path| !path.exists())
+        .expect("a free name")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_run_of_the_day_keeps_the_first_runs_results() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let first = unused(dir.path(), "2026-12-06-quick");
+        assert_eq!(first, dir.path().join("2026-12-06-quick.json"));
+        std::fs::write(&first, "{}").expect("written");
+        let second = unused(dir.path(), "2026-12-06-quick");
+        assert_eq!(second, dir.path().join("2026-12-06-quick-2.json"));
+        std::fs::write(&second, "{}").expect("written");
+        assert_eq!(
+            unused(dir.path(), "2026-12-06-quick"),
+            dir.path().join("2026-12-06-quick-3.json")
+        );
+        assert_eq!(
+            unused(dir.path(), "2026-12-06"),
+            dir.path().join("2026-12-06.json"),
+            "a full run of the same day has names of its own"
+        );
     }
 }
