@@ -239,6 +239,7 @@ impl Bench {
         let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
         let (ids, small_reads, small_rss) = self.ingest(&hub, &jetstream, &sizes).await?;
         let ids = Arc::new(ids);
+        reads::caught_up(&hub, &jetstream, first(&ids)?).await?;
         self.reads(&hub, &ids, &sizes).await?;
         self.freshness(&hub, &sizes).await?;
         self.fanout(&hub, &jetstream, &sizes, "fanout").await?;
@@ -288,6 +289,7 @@ impl Bench {
         let small_ids = Arc::new(ids.clone());
         self.progress
             .say("P5 small: reads and memory over the small set");
+        reads::caught_up(hub, jetstream, first(&ids)?).await?;
         let small_reads = reads::measure(
             hub,
             Read::Household,
@@ -536,6 +538,7 @@ impl Bench {
         ));
         self.progress
             .say("P5 large: reads and memory over the large set");
+        reads::caught_up(hub, jetstream, first(ids)?).await?;
         let large_reads = reads::measure(
             hub,
             Read::Household,
@@ -635,6 +638,13 @@ impl Bench {
         .context("writing the jeugd events")?;
         Ok(())
     }
+}
+
+/// The first of the households a load named.
+fn first(ids: &[String]) -> anyhow::Result<&str> {
+    ids.first()
+        .map(String::as_str)
+        .ok_or_else(|| anyhow::anyhow!("the load named no household"))
 }
 
 async fn last_position(jetstream: &async_nats::jetstream::Context) -> anyhow::Result<u64> {

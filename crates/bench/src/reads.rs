@@ -54,6 +54,39 @@ pub(crate) async fn measure(
     })
 }
 
+/// Waits until the hub's view includes everything on the stream now, by reading household
+/// `id` with that position as `min_position`: reads that start right after the last write's
+/// reply would otherwise find households the projector has not applied yet (NOT_FOUND).
+pub(crate) async fn caught_up(
+    hub: &Hub,
+    jetstream: &async_nats::jetstream::Context,
+    id: &str,
+) -> anyhow::Result<()> {
+    let position = jetstream
+        .get_stream(rondom_bus::stream::EVENTS_STREAM)
+        .await?
+        .info()
+        .await?
+        .state
+        .last_sequence;
+    let mut client = HouseholdServiceClient::new(hub.connect(DevClient::Coordinator).await?);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let request = v1::GetHouseholdRequest {
+            min_position: position,
+            ..household(id.to_owned())
+        };
+        match client.get_household(request).await {
+            Ok(_) => return Ok(()),
+            // The hub waits a while for its projector, then says it is behind.
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => anyhow::bail!("the projector did not reach {position}: {status}"),
+        }
+    }
+}
+
 /// Req/s of the empty RPC by `clients` clients for `budget`: P1's floor, the server's rate
 /// for a call that does nothing, with as many clients as P1 has.
 pub(crate) async fn empty(hub: &Hub, clients: usize, budget: Duration) -> anyhow::Result<f64> {
