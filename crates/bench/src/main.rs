@@ -132,11 +132,12 @@ async fn soak(
     rate: u32,
     every: Duration,
 ) -> anyhow::Result<()> {
-    let nats = stage::nats(work, false)?;
-    let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
-    let hub_dir = work.join("hub");
-    std::fs::create_dir_all(&hub_dir)?;
-    let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+    let Staged {
+        nats,
+        jetstream,
+        hub,
+        ..
+    } = Staged::start(work).await?;
     eprintln!(
         "soak: {rate} signals/s for {}, sampling every {}",
         humantime::format_duration(duration),
@@ -221,6 +222,30 @@ impl Progress {
     }
 }
 
+/// A nats-server and a hub on it, under the run's work folder.
+struct Staged {
+    nats: rondom_runtime::nats_server::NatsServer,
+    jetstream: async_nats::jetstream::Context,
+    hub_dir: PathBuf,
+    hub: stage::Hub,
+}
+
+impl Staged {
+    async fn start(work: &std::path::Path) -> anyhow::Result<Self> {
+        let nats = stage::nats(work, false)?;
+        let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
+        let hub_dir = work.join("hub");
+        std::fs::create_dir_all(&hub_dir)?;
+        let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+        Ok(Self {
+            nats,
+            jetstream,
+            hub_dir,
+            hub,
+        })
+    }
+}
+
 struct Bench {
     sizes: Sizes,
     progress: Progress,
@@ -232,11 +257,12 @@ impl Bench {
     /// P1-P6 on one hub whose data grows from the small set to the large one.
     async fn rondom(&mut self, work: &std::path::Path) -> anyhow::Result<()> {
         let sizes = self.sizes.clone();
-        let nats = stage::nats(work, false)?;
-        let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
-        let hub_dir = work.join("hub");
-        std::fs::create_dir_all(&hub_dir)?;
-        let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+        let Staged {
+            nats,
+            jetstream,
+            hub_dir,
+            hub,
+        } = Staged::start(work).await?;
         let (ids, small_reads, small_rss) = self.ingest(&hub, &jetstream, &sizes).await?;
         let ids = Arc::new(ids);
         reads::caught_up(&hub, &jetstream, first(&ids)?).await?;
@@ -252,11 +278,12 @@ impl Bench {
     /// P6 `times` over on one hub, then P8.
     async fn fanout_only(&mut self, work: &std::path::Path, times: u32) -> anyhow::Result<()> {
         let sizes = self.sizes.clone();
-        let nats = stage::nats(work, false)?;
-        let jetstream = rondom_bus::jetstream(rondom_bus::connect(nats.url()).await?);
-        let hub_dir = work.join("hub");
-        std::fs::create_dir_all(&hub_dir)?;
-        let hub = stage::Hub::start(&hub_dir, nats.url()).await?;
+        let Staged {
+            nats: _nats,
+            jetstream,
+            hub,
+            ..
+        } = Staged::start(work).await?;
         for round in 0..times {
             self.fanout(&hub, &jetstream, &sizes, &format!("fanout-{round}"))
                 .await?;
