@@ -631,8 +631,7 @@ impl Bench {
     }
 
     /// Writes `count` toewijzingen of jeugdhulp to the jeugd partner (as the jeugd back-office),
-    /// about households `0..count`.
-    /// Writes `count` jeugd toewijzingen, their idempotency keys unique per `run`.
+    /// about households `0..count`, their idempotency keys unique per `run`.
     async fn write_jeugd_events(
         &self,
         hub: &stage::Hub,

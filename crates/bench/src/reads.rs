@@ -62,13 +62,7 @@ pub(crate) async fn caught_up(
     jetstream: &async_nats::jetstream::Context,
     id: &str,
 ) -> anyhow::Result<()> {
-    let position = jetstream
-        .get_stream(rondom_bus::stream::EVENTS_STREAM)
-        .await?
-        .info()
-        .await?
-        .state
-        .last_sequence;
+    let position = crate::last_position(jetstream).await?;
     let mut client = HouseholdServiceClient::new(hub.connect(DevClient::Coordinator).await?);
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
