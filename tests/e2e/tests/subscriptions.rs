@@ -438,8 +438,12 @@ async fn assigned(hub: &TestHub, count: u64) -> (Vec<String>, u64) {
                     persons: vec![v1::PersonRef {
                         bsn: rondom_testkit::bsn(number),
                         display_name: format!("Kind {number}"),
+                        // Ten years old whatever day the suite runs: within the Jeugdwet.
                         birth_date: Some(rondom_proto::convert::proto_date(
-                            chrono::NaiveDate::from_ymd_opt(2016, 5, 1).expect("a date"),
+                            chrono::Utc::now()
+                                .date_naive()
+                                .checked_sub_months(chrono::Months::new(120))
+                                .expect("a date"),
                         )),
                     }],
                     occurred_at: Some(rondom_proto::convert::timestamp(
