@@ -60,6 +60,14 @@ struct Args {
     /// A/B runs of the subscriptions, whose figures vary from run to run.
     #[arg(long, conflicts_with_all = ["only_peer", "no_peer"])]
     only_fanout: Option<u32>,
+    /// Only the rebuild (P3): loads the quick or full events once, then this many rounds of
+    /// the raw consumer and each `--rebuild-with` binary in turn: for A/B runs of the projector.
+    #[arg(long, conflicts_with_all = ["only_peer", "no_peer", "only_fanout"])]
+    only_rebuild: Option<u32>,
+    /// `rondom` binaries whose rebuild `--only-rebuild` measures, each round in this order
+    /// (default: the one beside the bench).
+    #[arg(long, requires = "only_rebuild")]
+    rebuild_with: Vec<PathBuf>,
     /// Instead of the benchmarks: the load soak of issue 7 for this long (e.g. 30m), with
     /// memory and projector lag sampled; exits non-zero when either grows without bound.
     #[arg(long, value_parser = humantime::parse_duration)]
@@ -180,6 +188,10 @@ async fn main() -> anyhow::Result<()> {
     };
     if let Some(times) = args.only_fanout {
         bench.fanout_only(work.path(), times).await?;
+    } else if let Some(times) = args.only_rebuild {
+        bench
+            .rebuild_only(work.path(), times, &args.rebuild_with)
+            .await?;
     } else {
         if !args.only_peer {
             bench.rondom(work.path()).await?;
@@ -199,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
         notes: bench.notes,
     };
     println!("\n{}", run.table());
-    if args.only_fanout.is_some() {
+    if args.only_fanout.is_some() || args.only_rebuild.is_some() {
         // A/B material, not a run of the whole table: printed, not saved.
         return Ok(());
     }
@@ -290,6 +302,56 @@ impl Bench {
         }
         self.latency(&hub, &jetstream, &sizes).await?;
         hub.stop()
+    }
+
+    /// Loads the run's events, stops the hub, then `times` rounds of P3: the raw consumer and
+    /// a rebuild by each of `binaries` (the bench's own `rondom` when none).
+    async fn rebuild_only(
+        &mut self,
+        work: &std::path::Path,
+        times: u32,
+        binaries: &[PathBuf],
+    ) -> anyhow::Result<()> {
+        let sizes = self.sizes.clone();
+        let Staged {
+            nats,
+            jetstream,
+            hub_dir,
+            hub,
+        } = Staged::start(work).await?;
+        self.progress
+            .say(&format!("loading {} signals", sizes.events));
+        let load = ingest::post_signals(&hub, "load", sizes.events, 0, sizes.households).await?;
+        reads::caught_up(&hub, &jetstream, first(&load.household_ids)?).await?;
+        hub.stop()?;
+        let binaries = if binaries.is_empty() {
+            vec![stage::rondom_binary()?]
+        } else {
+            binaries.to_vec()
+        };
+        let events = last_position(&jetstream).await?;
+        for round in 0..times {
+            let raw = rebuild::raw_consume(&jetstream).await?;
+            for binary in &binaries {
+                self.progress.say(&format!(
+                    "P3 round {round}: {} over {events} events",
+                    binary.display()
+                ));
+                let rebuilt =
+                    rebuild::rebuild_by(binary, &jetstream, nats.url(), &hub_dir.join("projector"))
+                        .await?;
+                self.figures.push(Figure::against(
+                    "P3",
+                    format!("round {round}, {}: rebuild events/s", binary.display()),
+                    rebuilt.per_second(),
+                    "/s",
+                    raw.per_second(),
+                    ">= 0.50",
+                    0.50,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// P1, with the small set's reads and memory (P5) on the way: loads the small set, reads

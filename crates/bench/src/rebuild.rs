@@ -20,6 +20,22 @@ pub(crate) async fn rebuild(
     nats_url: &str,
     projector_dir: &Path,
 ) -> anyhow::Result<Rate> {
+    rebuild_by(
+        &crate::stage::rondom_binary()?,
+        jetstream,
+        nats_url,
+        projector_dir,
+    )
+    .await
+}
+
+/// As [`rebuild`], by the `rondom` binary at `binary` (A/B runs of the projector).
+pub(crate) async fn rebuild_by(
+    binary: &Path,
+    jetstream: &jetstream::Context,
+    nats_url: &str,
+    projector_dir: &Path,
+) -> anyhow::Result<Rate> {
     let events = jetstream
         .get_stream(EVENTS_STREAM)
         .await?
@@ -28,7 +44,7 @@ pub(crate) async fn rebuild(
         .state
         .messages;
     let started = Instant::now();
-    let output = tokio::process::Command::new(crate::stage::rondom_binary()?)
+    let output = tokio::process::Command::new(binary)
         .args([
             "projector",
             "rebuild",
