@@ -31,6 +31,48 @@ pub struct ProjectedChunk {
     pub applied: Applied,
 }
 
+/// One chunk of stream messages, decoded and ready to be applied.
+#[derive(Debug)]
+pub struct DecodedChunk {
+    /// Position of the chunk's last message: the new checkpoint.
+    pub through: u64,
+    /// The last message, to ack once the write is done.
+    pub last: jetstream::Message,
+    events: Vec<ReceivedEvent>,
+    histories: crate::store::Histories,
+}
+
+impl DecodedChunk {
+    /// Starts applying the chunk to `model` in one transaction on a blocking thread, so the
+    /// caller can decode the next chunk meanwhile. Chunks are applied in stream order: finish
+    /// one before starting the next.
+    pub fn start_applying(self, model: &ReadModel) -> Applying {
+        let model = model.clone();
+        Applying(tokio::task::spawn_blocking(move || {
+            let applied = model.apply_with(&self.events, self.through, &self.histories)?;
+            Ok(ProjectedChunk {
+                through: self.through,
+                last: self.last,
+                applied,
+            })
+        }))
+    }
+}
+
+/// A chunk being applied ([`DecodedChunk::start_applying`]).
+#[derive(Debug)]
+pub struct Applying(tokio::task::JoinHandle<Result<ProjectedChunk>>);
+
+impl Applying {
+    /// Waits until the chunk is stored.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when the write failed.
+    pub async fn finish(self) -> Result<ProjectedChunk> {
+        self.0.await.expect("applying a batch does not panic")
+    }
+}
+
 /// Decodes `chunk` and applies it to `model` in one transaction. Malformed messages are logged
 /// (by position only: they may hold anything) and skipped, so one bad message never blocks the
 /// household views; the checkpoint still moves past them. `None` for an empty chunk.
@@ -43,6 +85,25 @@ pub async fn project_chunk<E>(
     signer: &EventSigner,
     chunk: Vec<std::result::Result<jetstream::Message, E>>,
 ) -> Result<Option<ProjectedChunk>>
+where
+    E: Into<rondom_bus::error::BoxError>,
+{
+    let Some(decoded) = decode_chunk(jetstream, signer, chunk).await? else {
+        return Ok(None);
+    };
+    decoded.start_applying(model).finish().await.map(Some)
+}
+
+/// Decodes `chunk` as [`project_chunk`] does, with the logs its rectifications need, without
+/// applying it. `None` for an empty chunk.
+///
+/// # Errors
+/// [`Error::Bus`] for a failed delivery or a log that cannot be read.
+pub async fn decode_chunk<E>(
+    jetstream: &jetstream::Context,
+    signer: &EventSigner,
+    chunk: Vec<std::result::Result<jetstream::Message, E>>,
+) -> Result<Option<DecodedChunk>>
 where
     E: Into<rondom_bus::error::BoxError>,
 {
@@ -75,15 +136,11 @@ where
         return Ok(None);
     };
     let histories = histories(jetstream, signer, &events).await?;
-    let model = model.clone();
-    let applied =
-        tokio::task::spawn_blocking(move || model.apply_with(&events, through, &histories))
-            .await
-            .expect("applying a batch does not panic")?;
-    Ok(Some(ProjectedChunk {
+    Ok(Some(DecodedChunk {
         through,
         last,
-        applied,
+        events,
+        histories,
     }))
 }
 

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use rondom_bus::stream::EVENTS_STREAM;
 
-use crate::consumer::project_chunk;
+use crate::consumer::{Applying, ProjectedChunk, decode_chunk};
 use crate::error::{Error, Result, nats};
 use crate::generation::Generations;
 use crate::store::{Applied, ReadModel};
@@ -36,6 +36,14 @@ fn progress_bar(shown: bool, events: u64) -> ProgressBar {
         .expect("valid progress template"),
     );
     progress
+}
+
+/// Adds what `projected` applied to `total` and shows its position; returns the position.
+fn counted(projected: ProjectedChunk, total: &mut Applied, progress: &ProgressBar) -> u64 {
+    total.events += projected.applied.events;
+    total.duplicates += projected.applied.duplicates;
+    progress.set_position(projected.through);
+    projected.through
 }
 
 /// Rebuilds the read model under `data_dir` from the whole stream. The projector must not be
@@ -86,21 +94,28 @@ pub async fn rebuild(
             .await
             .map_err(nats("reading events"))?
             .ready_chunks(batch_size);
-        while through < last {
+        // The next chunk is decoded while the one before it is applied: the two halves of a
+        // rebuild's work run on both cores instead of one after the other.
+        let mut applying: Option<Applying> = None;
+        let mut read = 0;
+        while read < last {
             let Some(chunk) = messages.next().await else {
                 return Err(Error::Bus(rondom_bus::Error::unavailable(
                     "reading events",
                     "stream ended early",
                 )));
             };
-            let Some(projected) = project_chunk(&target, jetstream, signer, chunk).await? else {
+            let Some(decoded) = decode_chunk(jetstream, signer, chunk).await? else {
                 continue;
             };
-            through = projected.through;
-            let applied = projected.applied;
-            total.events += applied.events;
-            total.duplicates += applied.duplicates;
-            progress.set_position(through);
+            read = decoded.through;
+            if let Some(before) = applying.take() {
+                through = counted(before.finish().await?, &mut total, &progress);
+            }
+            applying = Some(decoded.start_applying(&target));
+        }
+        if let Some(before) = applying {
+            through = counted(before.finish().await?, &mut total, &progress);
         }
     }
     target.flush().await?;
