@@ -1,11 +1,13 @@
-//! `SubscriptionHandler`: one JetStream consumer per subscription (an ordered consumer, or a
-//! durable one per client and name), each event judged against the read model once the
-//! projector has applied it, redacted, and sent through a bounded queue. What is waiting is
-//! judged in batches of up to [`BATCH`]: their disclosures go on record in one pipelined
-//! write before any of them is sent.
+//! `SubscriptionHandler`: each subscription reads its events through a JetStream consumer:
+//! a reader shared by the subscriptions of the same filters ([`crate::follow`]), an ordered
+//! consumer of its own for a start at a time, or a durable one per client and name. Each
+//! event is judged against the read model once the projector has applied it, redacted, and
+//! sent through a bounded queue. What is waiting is judged in batches of up to `BATCH` (64):
+//! their disclosures go on record in one pipelined write before any of them is sent.
 //!
 //! Backpressure: the queue holds [`QUEUE`] deliveries and HTTP/2 flow control holds the rest of
-//! the way, so a slow partner only slows its own consumer's pull; a durable subscription also
+//! the way, so a slow partner only slows its own reading: behind a shared reader it falls
+//! out of the window and goes on with a reader of its own. A durable subscription also
 //! stops at [`MAX_ACK_PENDING`] unacknowledged events. Events the partner may not see are
 //! acknowledged at once, so they never count against it.
 
@@ -39,6 +41,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::follow::{Delivered, Messages, Readers};
 use crate::request::{self, From, Plan};
 use crate::shared::{self, SharedEvent, SharedEvents};
 use rondom_access::render::delivery;
@@ -54,12 +57,7 @@ pub const INACTIVE_THRESHOLD: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// How long a caller has to send its open request.
 const OPEN_WAIT: Duration = Duration::from_secs(10);
 
-type Messages = Pin<
-    Box<
-        dyn Stream<Item = Result<jetstream::Message, rondom_bus::error::BoxError>> + Send + 'static,
-    >,
->;
-type Held = Arc<Mutex<BTreeMap<u64, jetstream::Message>>>;
+type Held = Arc<Mutex<BTreeMap<u64, Delivered>>>;
 
 /// Implements `rondom.v1.SubscriptionService`.
 #[derive(Debug, Clone)]
@@ -72,6 +70,8 @@ pub struct SubscriptionHandler {
     stop: CancellationToken,
     /// The recent events as every subscription sees them, judged once per standing.
     shared: Arc<SharedEvents>,
+    /// The consumers the subscriptions that are not durable share.
+    readers: Arc<Readers>,
 }
 
 impl SubscriptionHandler {
@@ -84,6 +84,7 @@ impl SubscriptionHandler {
             connected: Arc::default(),
             stop,
             shared: Arc::default(),
+            readers: Arc::default(),
         }
     }
 }
@@ -144,6 +145,19 @@ impl SubscriptionHandler {
             .await
             .map_err(|err| unavailable("cannot open the event stream", err))?;
         let Some(durable) = &plan.durable else {
+            let after = match plan.from {
+                From::After(position) => Some(position),
+                From::Live => Some(stream.cached_info().state.last_sequence),
+                From::Time(_) => None,
+            };
+            if let Some(after) = after {
+                let messages = self
+                    .readers
+                    .follow(stream, plan.subjects.clone(), after)
+                    .await
+                    .map_err(|err| unavailable("cannot start the subscription", err))?;
+                return Ok((messages, None));
+            }
             let consumer = stream
                 .create_consumer(consumer::pull::OrderedConfig {
                     filter_subjects: plan.subjects.clone(),
@@ -156,7 +170,8 @@ impl SubscriptionHandler {
                 .messages()
                 .await
                 .map_err(|err| unavailable("cannot start the subscription", err))?;
-            let messages: Messages = Box::pin(messages.map(|item| item.map_err(Into::into)));
+            let messages: Messages =
+                Box::pin(messages.map(|item| item.map(Arc::new).map_err(Into::into)));
             return Ok((messages, None));
         };
         let name = consumer_name(&client.id, durable);
@@ -191,7 +206,8 @@ impl SubscriptionHandler {
             .messages()
             .await
             .map_err(|err| unavailable("cannot start the subscription", err))?;
-        let messages: Messages = Box::pin(messages.map(|item| item.map_err(Into::into)));
+        let messages: Messages =
+            Box::pin(messages.map(|item| item.map(Arc::new).map_err(Into::into)));
         Ok((messages, Some(connected)))
     }
 }
@@ -297,14 +313,10 @@ enum End {
 /// later event. Also returns the message that did not fit, to start the next batch, or the
 /// end of the stream when that came first (handled after the batch is sent).
 fn ready_with(
-    first: jetstream::Message,
+    first: Delivered,
     messages: &mut Messages,
     applied: u64,
-) -> (
-    Vec<jetstream::Message>,
-    Option<jetstream::Message>,
-    Option<End>,
-) {
+) -> (Vec<Delivered>, Option<Delivered>, Option<End>) {
     let mut batch = vec![first];
     while batch.len() < BATCH {
         match messages.next().now_or_never() {
@@ -325,9 +337,9 @@ fn ready_with(
 
 /// The message carried over from the last batch, else the next one from the consumer.
 async fn next_message(
-    carried: &mut Option<jetstream::Message>,
+    carried: &mut Option<Delivered>,
     messages: &mut Messages,
-) -> Option<Result<jetstream::Message, rondom_bus::error::BoxError>> {
+) -> Option<Result<Delivered, rondom_bus::error::BoxError>> {
     match carried.take() {
         Some(message) => Some(Ok(message)),
         None => messages.next().await,
@@ -432,10 +444,10 @@ impl Session {
     /// out: one pipelined write and one wait per batch instead of per event.
     async fn judge_batch(
         &self,
-        batch: Vec<jetstream::Message>,
+        batch: Vec<Delivered>,
         seen: &mut Seen,
         out: &mpsc::Sender<Result<v1::Delivery, Status>>,
-    ) -> Result<Vec<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
+    ) -> Result<Vec<(v1::Delivery, Option<Delivered>)>, Option<Status>> {
         let mut unrecorded = Unrecorded::new();
         let mut deliveries = Vec::with_capacity(batch.len());
         for message in batch {
@@ -464,11 +476,11 @@ impl Session {
     /// new to this subscription is added to `unrecorded`, to go on record before it goes out.
     async fn judge(
         &self,
-        message: jetstream::Message,
+        message: Delivered,
         seen: &mut Seen,
         unrecorded: &mut Unrecorded,
         out: &mpsc::Sender<Result<v1::Delivery, Status>>,
-    ) -> Result<Option<(v1::Delivery, Option<jetstream::Message>)>, Option<Status>> {
+    ) -> Result<Option<(v1::Delivery, Option<Delivered>)>, Option<Status>> {
         let Some((message, position)) = self.fresh(message, seen).await? else {
             return Ok(None);
         };
@@ -498,9 +510,9 @@ impl Session {
     /// when the partner holds it or has it already.
     async fn fresh(
         &self,
-        message: jetstream::Message,
+        message: Delivered,
         seen: &Seen,
-    ) -> Result<Option<(jetstream::Message, u64)>, Option<Status>> {
+    ) -> Result<Option<(Delivered, u64)>, Option<Status>> {
         let info = message
             .info()
             .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?;
@@ -675,7 +687,7 @@ impl Session {
     }
 
     /// Acknowledges an event the partner does not get, so it never counts against it.
-    async fn settle(&self, message: jetstream::Message) {
+    async fn settle(&self, message: Delivered) {
         if self.durable
             && let Err(err) = message.ack().await
         {

@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`request`] — checking what a partner asks for: start, durable name, filters
 //! - [`handler`] — [`SubscriptionHandler`]: consumers, judging, backpressure, acknowledgements
+//! - [`follow`] — one consumer for the subscriptions that read the same events
 //! - [`shared`] — what the subscriptions share of an event: decoded, viewed and judged once
 //!
 //! # Example
@@ -19,6 +20,7 @@
 //! # }
 //! ```
 
+pub mod follow;
 pub mod handler;
 pub mod request;
 pub mod shared;

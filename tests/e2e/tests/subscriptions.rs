@@ -77,6 +77,41 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
     }
 }
 
+/// Partners following the same events share one consumer on the server (the server sends
+/// each event once, not once per partner); each still gets all of it, in order.
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn subscriptions_of_the_same_events_share_one_consumer() {
+    let hub = loaded().await;
+    let mut events = hub
+        .jetstream()
+        .await
+        .get_stream(rondom_bus::stream::EVENTS_STREAM)
+        .await
+        .expect("event stream");
+    let before = events.info().await.expect("info").state.consumer_count;
+    let mut first = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await;
+    let mut second = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await;
+    let (all, again) = (first.rest().await, second.rest().await);
+    assert!(
+        all.len() >= 5,
+        "the jeugd partner follows the family: {all:?}"
+    );
+    assert_eq!(again, all);
+    assert_eq!(
+        events.info().await.expect("info").state.consumer_count,
+        before + 1,
+        "one consumer for both"
+    );
+}
+
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_restart() {
     let mut hub = loaded().await;

@@ -1,0 +1,453 @@
+//! Subscriptions that read the same events share one JetStream consumer. A [`Reader`] reads
+//! the events of one set of filters from a starting position and keeps a window of what it
+//! read; every subscription that wants what the window holds follows it instead of opening a
+//! consumer of its own, so the server sends an event once per reader, not once per partner.
+//!
+//! A follower that falls out of the window (its partner reads slower than the others) goes on
+//! with a reader from its own position. A reader only reads ahead while its window has room
+//! or a follower waits at its head: one followed by a single slow partner holds a window, as
+//! a consumer of its own would.
+
+use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+
+use async_nats::jetstream::{self, consumer};
+use futures::{Stream, StreamExt};
+use rondom_bus::error::BoxError;
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+/// A message as the subscriptions that read it share it.
+pub type Delivered = Arc<jetstream::Message>;
+
+/// Messages a subscription reads.
+pub type Messages = Pin<Box<dyn Stream<Item = Result<Delivered, BoxError>> + Send + 'static>>;
+
+/// Messages a reader keeps for its followers.
+pub const WINDOW: usize = 1024;
+
+/// What a reader holds.
+#[derive(Debug)]
+struct Window {
+    /// In stream order, with their positions.
+    messages: VecDeque<(u64, Delivered)>,
+    /// Every message of the filters at or after this position is in `messages` or still to
+    /// come.
+    complete_from: u64,
+    /// Why nothing more comes, once the reader's consumer failed or ended.
+    ended: Option<Arc<str>>,
+    /// The last position the furthest follower has taken.
+    taken: u64,
+}
+
+/// What a reader and its followers share.
+#[derive(Debug)]
+struct Shared {
+    window: Mutex<Window>,
+    /// Counts the changes to the window (a message added, the end).
+    changes: watch::Sender<u64>,
+    /// A follower waits at the head: the reader looks whether it may make room.
+    demand: Notify,
+    capacity: usize,
+}
+
+/// One consumer of a set of filters, followed by the subscriptions that read from it.
+/// Its consumer stops when the last follower lets go.
+#[derive(Debug)]
+pub struct Reader {
+    shared: Arc<Shared>,
+    _stop: DropGuard,
+}
+
+/// What a follower finds after its position.
+enum Step {
+    Next(u64, Delivered),
+    /// Not yet read.
+    Wait,
+    /// Already gone from the window.
+    Lagged,
+    Ended(Arc<str>),
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.window.lock().expect("reader window lock")
+    }
+
+    fn after(&self, position: u64) -> Step {
+        let mut window = self.lock();
+        if window.complete_from > position.saturating_add(1) {
+            return Step::Lagged;
+        }
+        let next = window
+            .messages
+            .partition_point(|(held, _)| *held <= position);
+        let step = match (window.messages.get(next), &window.ended) {
+            (Some((held, message)), _) => Step::Next(*held, message.clone()),
+            (None, Some(why)) => Step::Ended(why.clone()),
+            (None, None) => Step::Wait,
+        };
+        if let Step::Next(taken, _) = &step {
+            window.taken = window.taken.max(*taken);
+        }
+        step
+    }
+
+    fn end(&self, why: impl std::fmt::Display) {
+        self.lock().ended = Some(why.to_string().into());
+        self.changes.send_modify(|changes| *changes += 1);
+    }
+
+    /// Adds the message at `position`. When the window is full it waits until the furthest
+    /// follower has taken everything in it, then lets the oldest quarter go: the followers
+    /// behind that go on with readers of their own, the furthest one never has to.
+    async fn add(&self, position: u64, message: jetstream::Message, stop: &CancellationToken) {
+        let message = Arc::new(message);
+        loop {
+            let demanded = self.demand.notified();
+            {
+                let mut window = self.lock();
+                let newest = window.messages.back().map_or(0, |(newest, _)| *newest);
+                if window.messages.len() >= self.capacity && window.taken >= newest {
+                    let keep = self.capacity - self.capacity.div_ceil(4);
+                    while window.messages.len() > keep {
+                        if let Some((gone, _)) = window.messages.pop_front() {
+                            window.complete_from = gone + 1;
+                        }
+                    }
+                }
+                if window.messages.len() < self.capacity {
+                    window.messages.push_back((position, message));
+                    break;
+                }
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = demanded => {}
+            }
+        }
+        self.changes.send_modify(|changes| *changes += 1);
+    }
+}
+
+impl Reader {
+    /// Opens an ordered consumer of `subjects` after `after` and starts reading it.
+    async fn start(
+        stream: &jetstream::stream::Stream,
+        subjects: &[String],
+        after: u64,
+        capacity: usize,
+    ) -> Result<Arc<Self>, BoxError> {
+        let consumer = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                filter_subjects: subjects.to_vec(),
+                deliver_policy: if after == 0 {
+                    consumer::DeliverPolicy::All
+                } else {
+                    consumer::DeliverPolicy::ByStartSequence {
+                        start_sequence: after + 1,
+                    }
+                },
+                ..Default::default()
+            })
+            .await?;
+        let messages = consumer.messages().await?;
+        let shared = Arc::new(Shared {
+            window: Mutex::new(Window {
+                messages: VecDeque::new(),
+                complete_from: after + 1,
+                ended: None,
+                taken: after,
+            }),
+            changes: watch::Sender::new(0),
+            demand: Notify::new(),
+            capacity: capacity.max(1),
+        });
+        let stop = CancellationToken::new();
+        tokio::spawn(read(shared.clone(), messages, stop.clone()));
+        Ok(Arc::new(Self {
+            shared,
+            _stop: stop.drop_guard(),
+        }))
+    }
+
+    /// True when everything after `after` can still be followed here.
+    fn covers(&self, after: u64) -> bool {
+        let window = self.shared.lock();
+        window.ended.is_none() && window.complete_from <= after.saturating_add(1)
+    }
+}
+
+/// The reader's loop: the consumer's messages into the window until it fails or ends, or
+/// the last follower has gone.
+async fn read(
+    shared: Arc<Shared>,
+    mut messages: impl Stream<Item = Result<jetstream::Message, impl std::fmt::Display>> + Unpin,
+    stop: CancellationToken,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = stop.cancelled() => return,
+            next = messages.next() => next,
+        };
+        match next {
+            Some(Ok(message)) => match message.info() {
+                Ok(info) => {
+                    let position = info.stream_sequence;
+                    shared.add(position, message, &stop).await;
+                }
+                Err(err) => return shared.end(err),
+            },
+            Some(Err(err)) => return shared.end(err),
+            None => return shared.end("the consumer ended"),
+        }
+    }
+}
+
+/// The readers open in one hub, by filters.
+#[derive(Debug)]
+pub struct Readers {
+    open: tokio::sync::Mutex<HashMap<Vec<String>, Vec<Weak<Reader>>>>,
+    capacity: usize,
+}
+
+impl Default for Readers {
+    fn default() -> Self {
+        Self::with_window(WINDOW)
+    }
+}
+
+impl Readers {
+    /// Readers keeping `capacity` messages each.
+    pub fn with_window(capacity: usize) -> Self {
+        Self {
+            open: tokio::sync::Mutex::default(),
+            capacity,
+        }
+    }
+
+    /// Returns a reader of `subjects` from which everything after `after` can be followed:
+    /// an open one, else a new one starting there. One at a time, so subscriptions opened
+    /// together share one reader.
+    async fn join(
+        &self,
+        stream: &jetstream::stream::Stream,
+        subjects: &[String],
+        after: u64,
+    ) -> Result<Arc<Reader>, BoxError> {
+        let mut open = self.open.lock().await;
+        let readers = open.entry(subjects.to_vec()).or_default();
+        readers.retain(|reader| reader.strong_count() > 0);
+        if let Some(reader) = readers
+            .iter()
+            .filter_map(Weak::upgrade)
+            .find(|reader| reader.covers(after))
+        {
+            return Ok(reader);
+        }
+        let reader = Reader::start(stream, subjects, after, self.capacity).await?;
+        readers.push(Arc::downgrade(&reader));
+        Ok(reader)
+    }
+
+    /// The messages of `subjects` after `after`, in stream order, each once, read through
+    /// the readers this hub has open.
+    ///
+    /// # Errors
+    /// When no consumer can be opened.
+    pub async fn follow(
+        self: &Arc<Self>,
+        stream: jetstream::stream::Stream,
+        subjects: Vec<String>,
+        after: u64,
+    ) -> Result<Messages, BoxError> {
+        let reader = self.join(&stream, &subjects, after).await?;
+        let follower = Follower {
+            readers: self.clone(),
+            stream,
+            subjects,
+            changes: reader.shared.changes.subscribe(),
+            reader,
+            position: after,
+        };
+        Ok(Box::pin(futures::stream::unfold(
+            Some(follower),
+            |follower| async move {
+                let mut follower = follower?;
+                match follower.next().await {
+                    Ok(message) => Some((Ok(message), Some(follower))),
+                    // Nothing follows an error.
+                    Err(err) => Some((Err(err), None)),
+                }
+            },
+        )))
+    }
+}
+
+/// One subscription's place behind a reader.
+struct Follower {
+    readers: Arc<Readers>,
+    stream: jetstream::stream::Stream,
+    subjects: Vec<String>,
+    reader: Arc<Reader>,
+    changes: watch::Receiver<u64>,
+    /// The last position read.
+    position: u64,
+}
+
+impl Follower {
+    async fn next(&mut self) -> Result<Delivered, BoxError> {
+        loop {
+            // Marked seen before looking, so a message added after the look wakes the wait.
+            self.changes.borrow_and_update();
+            match self.reader.shared.after(self.position) {
+                Step::Next(position, message) => {
+                    self.position = position;
+                    return Ok(message);
+                }
+                Step::Wait => {
+                    self.reader.shared.demand.notify_one();
+                    // The sender lives as long as the reader this follower holds.
+                    let _ = self.changes.changed().await;
+                }
+                Step::Lagged => {
+                    self.reader = self
+                        .readers
+                        .join(&self.stream, &self.subjects, self.position)
+                        .await?;
+                    self.changes = self.reader.shared.changes.subscribe();
+                }
+                Step::Ended(why) => return Err(why.to_string().into()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_nats::jetstream::stream;
+
+    async fn stream_with(nats: &rondom_testkit::TestNats, count: u64) -> jetstream::stream::Stream {
+        let client = rondom_bus::connect(nats.url()).await.expect("connect");
+        let jetstream = jetstream::new(client);
+        let events = jetstream
+            .create_stream(stream::Config {
+                name: "FOLLOW".to_owned(),
+                subjects: vec!["follow.>".to_owned()],
+                ..Default::default()
+            })
+            .await
+            .expect("stream");
+        publish(&jetstream, 0..count).await;
+        events
+    }
+
+    /// Publishes message `n` for each `n` of `numbers`, on `follow.a` or `follow.b` by parity.
+    async fn publish(jetstream: &jetstream::Context, numbers: std::ops::Range<u64>) {
+        for n in numbers {
+            let subject = if n % 2 == 0 { "follow.a" } else { "follow.b" };
+            jetstream
+                .publish(subject, n.to_string().into())
+                .await
+                .expect("publish")
+                .await
+                .expect("ack");
+        }
+    }
+
+    fn a() -> Vec<String> {
+        vec!["follow.a".to_owned()]
+    }
+
+    async fn positions(messages: &mut Messages, count: usize) -> Vec<u64> {
+        let mut positions = Vec::new();
+        while positions.len() < count {
+            let message = tokio::time::timeout(std::time::Duration::from_secs(10), messages.next())
+                .await
+                .expect("a message in time")
+                .expect("not ended")
+                .expect("no error");
+            positions.push(message.info().expect("metadata").stream_sequence);
+        }
+        positions
+    }
+
+    async fn consumers(events: &mut jetstream::stream::Stream) -> usize {
+        events.info().await.expect("info").state.consumer_count
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn followers_of_the_same_events_share_one_consumer() {
+        let nats = rondom_testkit::TestNats::start();
+        let mut events = stream_with(&nats, 20).await;
+        let readers = Arc::new(Readers::default());
+        let mut first = readers
+            .follow(events.clone(), a(), 4)
+            .await
+            .expect("follow");
+        let mut second = readers
+            .follow(events.clone(), a(), 6)
+            .await
+            .expect("follow");
+        assert_eq!(consumers(&mut events).await, 1, "one consumer for both");
+        // Positions 1..=20 hold messages 0..20: follow.a has the odd positions.
+        assert_eq!(
+            positions(&mut first, 8).await,
+            [5, 7, 9, 11, 13, 15, 17, 19]
+        );
+        assert_eq!(positions(&mut second, 7).await, [7, 9, 11, 13, 15, 17, 19]);
+        let other = readers
+            .follow(events.clone(), vec!["follow.b".to_owned()], 0)
+            .await
+            .expect("follow");
+        assert_eq!(
+            consumers(&mut events).await,
+            2,
+            "other filters, a reader of their own"
+        );
+        drop(other);
+        let _third = readers
+            .follow(events.clone(), a(), 19)
+            .await
+            .expect("follow");
+        assert_eq!(
+            consumers(&mut events).await,
+            2,
+            "a reader of filters nobody follows any more is not joined"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follower_left_behind_by_the_window_still_reads_everything_once_in_order() {
+        let nats = rondom_testkit::TestNats::start();
+        let mut events = stream_with(&nats, 40).await;
+        let readers = Arc::new(Readers::with_window(4));
+        let mut slow = readers
+            .follow(events.clone(), a(), 0)
+            .await
+            .expect("follow");
+        let mut fast = readers
+            .follow(events.clone(), a(), 0)
+            .await
+            .expect("follow");
+        let all: Vec<u64> = (1..=40).step_by(2).collect();
+        assert_eq!(positions(&mut slow, 1).await, [1]);
+        // The fast one reads on far past the window of four while the slow one waits.
+        assert_eq!(positions(&mut fast, 20).await, all);
+        assert_eq!(consumers(&mut events).await, 1);
+        assert_eq!(positions(&mut slow, 19).await, all[1..]);
+        assert_eq!(
+            consumers(&mut events).await,
+            2,
+            "the slow one went on with a reader of its own"
+        );
+        // Both follow what comes next.
+        let client = rondom_bus::connect(nats.url()).await.expect("connect");
+        publish(&jetstream::new(client), 40..44).await;
+        assert_eq!(positions(&mut fast, 2).await, [41, 43]);
+        assert_eq!(positions(&mut slow, 2).await, [41, 43]);
+    }
+}
