@@ -72,9 +72,12 @@ impl Hub {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait()? {
+                // The log goes with the run's work folder: its end is in the error.
+                let log = std::fs::read_to_string(self.data_dir.join("hub.log"))?;
+                let end: Vec<&str> = log.lines().rev().take(5).collect();
                 anyhow::bail!(
-                    "rondom up exited ({status}); see {}",
-                    self.data_dir.join("hub.log").display()
+                    "rondom up exited ({status}); the end of its log:\n{}",
+                    end.into_iter().rev().collect::<Vec<_>>().join("\n")
                 );
             }
             if let Ok(channel) = self.channel().await {
