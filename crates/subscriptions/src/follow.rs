@@ -229,8 +229,8 @@ impl Readers {
     }
 
     /// Returns a reader of `subjects` from which everything after `after` can be followed:
-    /// an open one, else a new one starting there. One at a time, so subscriptions opened
-    /// together share one reader.
+    /// an open one, else a new one starting there. One at a time (also while a new reader's
+    /// consumer is created), so subscriptions opened together share one reader.
     async fn join(
         &self,
         stream: &jetstream::stream::Stream,
@@ -238,8 +238,12 @@ impl Readers {
         after: u64,
     ) -> Result<Arc<Reader>, BoxError> {
         let mut open = self.open.lock().await;
+        // Readers nobody follows any more are forgotten, and filters without readers with them.
+        open.retain(|_, readers| {
+            readers.retain(|reader| reader.strong_count() > 0);
+            !readers.is_empty()
+        });
         let readers = open.entry(subjects.to_vec()).or_default();
-        readers.retain(|reader| reader.strong_count() > 0);
         if let Some(reader) = readers
             .iter()
             .filter_map(Weak::upgrade)
