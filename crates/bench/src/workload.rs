@@ -6,9 +6,12 @@ use rondom_proto::v1;
 /// The gemeente every benchmark household lives in (the development coordinator's).
 pub(crate) const GEMEENTE: &str = "0363";
 
-/// The two people of household `household`: a parent and a child.
+/// The two people of household `household`: a parent of forty and a child of twelve in the
+/// year the bench runs (the Jeugdwet's toewijzingen of P6 and P8 are for minors).
 pub(crate) fn persons(household: u64) -> Vec<v1::PersonRef> {
-    [("ouder", 0, 1985), ("kind", 1, 2014)]
+    use chrono::Datelike;
+    let this_year = chrono::Utc::now().year();
+    [("ouder", 0, this_year - 40), ("kind", 1, this_year - 12)]
         .into_iter()
         .map(|(role, offset, year)| v1::PersonRef {
             bsn: rondom_testkit::bsn(household * 2 + offset),
