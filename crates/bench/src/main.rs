@@ -322,6 +322,11 @@ impl Bench {
         self.progress
             .say(&format!("loading {} signals", sizes.events));
         let load = ingest::post_signals(&hub, "load", sizes.events, 0, sizes.households).await?;
+        self.progress.say(&format!(
+            "loaded at {:.0} signals/s (PostSignal, {} clients)",
+            load.run.rate.per_second(),
+            ingest::CLIENTS
+        ));
         reads::caught_up(&hub, &jetstream, first(&load.household_ids)?).await?;
         hub.stop()?;
         let binaries = if binaries.is_empty() {
