@@ -5,8 +5,10 @@
 //!
 //! A follower that falls out of the window (its partner reads slower than the others) goes on
 //! with a reader from its own position. A reader only reads ahead while its window has room
-//! or a follower waits at its head: one followed by a single slow partner holds a window, as
-//! a consumer of its own would.
+//! or its furthest follower has reached the newest message: one followed by a single slow
+//! partner holds a window, as a consumer of its own would. When a reader's consumer fails,
+//! each follower ends after taking what the window still holds (partners resume from their
+//! last position).
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
@@ -88,8 +90,17 @@ impl Shared {
             (None, Some(why)) => Step::Ended(why.clone()),
             (None, None) => Step::Wait,
         };
-        if let Step::Next(taken, _) = &step {
-            window.taken = window.taken.max(*taken);
+        // A follower that is here has taken everything up to its place, also one that joined
+        // ahead of the window: it must not wait on slower followers.
+        let reached = match &step {
+            Step::Next(taken, _) => *taken,
+            _ => position,
+        };
+        window.taken = window.taken.max(reached);
+        let newest = window.messages.back().map_or(0, |(newest, _)| *newest);
+        if reached >= newest {
+            // The reader may be waiting for room.
+            self.demand.notify_one();
         }
         step
     }
@@ -146,7 +157,7 @@ impl Reader {
                     consumer::DeliverPolicy::All
                 } else {
                     consumer::DeliverPolicy::ByStartSequence {
-                        start_sequence: after + 1,
+                        start_sequence: after.saturating_add(1),
                     }
                 },
                 ..Default::default()
@@ -156,7 +167,7 @@ impl Reader {
         let shared = Arc::new(Shared {
             window: Mutex::new(Window {
                 messages: VecDeque::new(),
-                complete_from: after + 1,
+                complete_from: after.saturating_add(1),
                 ended: None,
                 taken: after,
             }),
@@ -231,7 +242,22 @@ impl Readers {
     /// Returns a reader of `subjects` from which everything after `after` can be followed:
     /// an open one, else a new one starting there. One at a time (also while a new reader's
     /// consumer is created), so subscriptions opened together share one reader.
+    ///
+    /// Runs as a task of its own: a follower's `next` may be polled once and set aside (a
+    /// subscription looks whether more is ready), and the lock must not stay with it.
     async fn join(
+        self: &Arc<Self>,
+        stream: &jetstream::stream::Stream,
+        subjects: &[String],
+        after: u64,
+    ) -> Result<Arc<Reader>, BoxError> {
+        let (readers, stream, subjects) = (self.clone(), stream.clone(), subjects.to_vec());
+        tokio::spawn(async move { readers.join_now(&stream, &subjects, after).await })
+            .await
+            .expect("joining a reader does not panic")
+    }
+
+    async fn join_now(
         &self,
         stream: &jetstream::stream::Stream,
         subjects: &[String],
@@ -312,7 +338,6 @@ impl Follower {
                     return Ok(message);
                 }
                 Step::Wait => {
-                    self.reader.shared.demand.notify_one();
                     // The sender lives as long as the reader this follower holds.
                     let _ = self.changes.changed().await;
                 }
@@ -417,11 +442,37 @@ mod tests {
             .follow(events.clone(), a(), 19)
             .await
             .expect("follow");
-        assert_eq!(
-            consumers(&mut events).await,
-            2,
-            "a reader of filters nobody follows any more is not joined"
+        assert!(
+            !readers
+                .open
+                .lock()
+                .await
+                .contains_key(&vec!["follow.b".to_owned()]),
+            "filters nobody follows any more are forgotten"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follower_that_joins_ahead_of_a_slow_one_is_not_held_back() {
+        let nats = rondom_testkit::TestNats::start();
+        let events = stream_with(&nats, 40).await;
+        let readers = Arc::new(Readers::with_window(4));
+        let mut slow = readers
+            .follow(events.clone(), a(), 0)
+            .await
+            .expect("follow");
+        assert_eq!(positions(&mut slow, 1).await, [1]);
+        // Joins the slow one's reader (it still holds everything after 39), far ahead of it.
+        let mut ahead = readers
+            .follow(events.clone(), a(), 39)
+            .await
+            .expect("follow");
+        let client = rondom_bus::connect(nats.url()).await.expect("connect");
+        publish(&jetstream::new(client), 40..44).await;
+        assert_eq!(positions(&mut ahead, 2).await, [41, 43]);
+        drop(ahead);
+        let all: Vec<u64> = (3..=43).step_by(2).collect();
+        assert_eq!(positions(&mut slow, all.len()).await, all);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,7 +115,7 @@ fn deliver_policy(from: From) -> consumer::DeliverPolicy {
     match from {
         From::After(0) => consumer::DeliverPolicy::All,
         From::After(position) => consumer::DeliverPolicy::ByStartSequence {
-            start_sequence: position + 1,
+            start_sequence: position.saturating_add(1),
         },
         From::Time(time) => consumer::DeliverPolicy::ByStartTime {
             start_time: time::OffsetDateTime::from_unix_timestamp_nanos(

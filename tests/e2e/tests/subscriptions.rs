@@ -227,6 +227,30 @@ async fn one_reader_per_durable_subscription_and_filters_are_kept() {
     assert!(only_jeugd.next().await.is_none(), "nothing else");
 }
 
+/// A start after the last position there can ever be is a quiet subscription, not a crash
+/// of the hub.
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_start_after_the_last_possible_position_delivers_nothing() {
+    let hub = loaded().await;
+    let mut beyond = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(
+            Some(v1::open_subscription::Start::AfterPosition(u64::MAX)),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(beyond.rest().await, Vec::<u64>::new());
+    let all = Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        jeugd(None, ""),
+    )
+    .await
+    .rest()
+    .await;
+    assert!(all.len() >= 5, "the hub still serves: {all:?}");
+}
+
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn subscriptions_start_live_or_at_a_time() {
     let hub = loaded().await;
