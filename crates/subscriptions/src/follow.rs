@@ -49,7 +49,7 @@ struct Shared {
     window: Mutex<Window>,
     /// Counts the changes to the window (a message added, the end).
     changes: watch::Sender<u64>,
-    /// A follower waits at the head: the reader looks whether it may make room.
+    /// A follower has reached the newest message: the reader looks whether it may make room.
     demand: Notify,
     capacity: usize,
 }
@@ -153,13 +153,7 @@ impl Reader {
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
                 filter_subjects: subjects.to_vec(),
-                deliver_policy: if after == 0 {
-                    consumer::DeliverPolicy::All
-                } else {
-                    consumer::DeliverPolicy::ByStartSequence {
-                        start_sequence: after.saturating_add(1),
-                    }
-                },
+                deliver_policy: start_after(after),
                 ..Default::default()
             })
             .await?;
@@ -187,6 +181,16 @@ impl Reader {
     fn covers(&self, after: u64) -> bool {
         let window = self.shared.lock();
         window.ended.is_none() && window.complete_from <= after.saturating_add(1)
+    }
+}
+
+/// Where a consumer starts that reads what comes after stream position `after`.
+pub fn start_after(after: u64) -> consumer::DeliverPolicy {
+    match after {
+        0 => consumer::DeliverPolicy::All,
+        after => consumer::DeliverPolicy::ByStartSequence {
+            start_sequence: after.saturating_add(1),
+        },
     }
 }
 

@@ -113,10 +113,7 @@ impl Drop for Connected {
 
 fn deliver_policy(from: From) -> consumer::DeliverPolicy {
     match from {
-        From::After(0) => consumer::DeliverPolicy::All,
-        From::After(position) => consumer::DeliverPolicy::ByStartSequence {
-            start_sequence: position.saturating_add(1),
-        },
+        From::After(position) => crate::follow::start_after(position),
         From::Time(time) => consumer::DeliverPolicy::ByStartTime {
             start_time: time::OffsetDateTime::from_unix_timestamp_nanos(
                 time.timestamp_nanos_opt().map_or(0, i128::from),
