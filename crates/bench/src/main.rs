@@ -345,14 +345,10 @@ impl Bench {
                 let rebuilt =
                     rebuild::rebuild_by(binary, &jetstream, nats.url(), &hub_dir.join("projector"))
                         .await?;
-                self.figures.push(Figure::against(
-                    "P3",
+                self.figures.push(rebuild::figure(
                     format!("round {round}, {}: rebuild events/s", binary.display()),
-                    rebuilt.per_second(),
-                    "/s",
-                    raw.per_second(),
-                    ">= 0.50",
-                    0.50,
+                    &rebuilt,
+                    &raw,
                 ));
             }
         }
@@ -685,14 +681,10 @@ impl Bench {
             "P3: rondom projector rebuild over {events} events"
         ));
         let rebuilt = rebuild::rebuild(jetstream, nats_url, &hub_dir.join("projector")).await?;
-        self.figures.push(Figure::against(
-            "P3",
+        self.figures.push(rebuild::figure(
             format!("rebuild: events/s applied over {events} events (baseline: durable pull consume + ack)"),
-            rebuilt.per_second(),
-            "/s",
-            raw.per_second(),
-            ">= 0.50",
-            0.50,
+            &rebuilt,
+            &raw,
         ));
         Ok(())
     }

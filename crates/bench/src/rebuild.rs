@@ -13,6 +13,19 @@ use crate::sample::Rate;
 /// Events per sled batch: `rondom projector rebuild`'s default.
 pub(crate) const BATCH: usize = 1_024;
 
+/// P3's figure: the rebuild's rate against the raw consumer's, for `what`.
+pub(crate) fn figure(what: String, rebuilt: &Rate, raw: &Rate) -> crate::report::Figure {
+    crate::report::Figure::against(
+        "P3",
+        what,
+        rebuilt.per_second(),
+        "/s",
+        raw.per_second(),
+        ">= 0.50",
+        0.50,
+    )
+}
+
 /// Runs `rondom projector rebuild` on the read model under `projector_dir` (the hub must be
 /// stopped) and returns the events of the stream over the time the command took.
 pub(crate) async fn rebuild(
