@@ -29,16 +29,19 @@ fn jeugd(start: Option<v1::open_subscription::Start>, durable: &str) -> v1::Open
     }
 }
 
+/// Opens `open` as the jeugd partner.
+async fn jeugd_partner(hub: &TestHub, open: v1::OpenSubscription) -> Subscription {
+    Subscription::open(
+        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        open,
+    )
+    .await
+}
+
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest() {
     let hub = loaded().await;
-    let all = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await
-    .rest()
-    .await;
+    let all = jeugd_partner(&hub, jeugd(None, "")).await.rest().await;
     assert!(
         all.len() >= 5,
         "the jeugd partner follows the family: {all:?}"
@@ -56,19 +59,15 @@ async fn reconnecting_after_the_last_position_received_yields_exactly_the_rest()
         cuts.push(1 + (seed >> 33) as usize % (all.len() - 1));
     }
     for cut in cuts {
-        let mut first = Subscription::open(
-            hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-            jeugd(None, ""),
-        )
-        .await;
+        let mut first = jeugd_partner(&hub, jeugd(None, "")).await;
         let mut received = Vec::new();
         while received.len() < cut {
             received.push(first.next().await.expect("delivery").position);
         }
         drop(first);
         let last = *received.last().expect("one");
-        let mut again = Subscription::open(
-            hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+        let mut again = jeugd_partner(
+            &hub,
             jeugd(Some(v1::open_subscription::Start::AfterPosition(last)), ""),
         )
         .await;
@@ -89,16 +88,8 @@ async fn subscriptions_of_the_same_events_share_one_consumer() {
         .await
         .expect("event stream");
     let before = events.info().await.expect("info").state.consumer_count;
-    let mut first = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await;
-    let mut second = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await;
+    let mut first = jeugd_partner(&hub, jeugd(None, "")).await;
+    let mut second = jeugd_partner(&hub, jeugd(None, "")).await;
     let (all, again) = (first.rest().await, second.rest().await);
     assert!(
         all.len() >= 5,
@@ -115,20 +106,10 @@ async fn subscriptions_of_the_same_events_share_one_consumer() {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_restart() {
     let mut hub = loaded().await;
-    let all = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await
-    .rest()
-    .await;
+    let all = jeugd_partner(&hub, jeugd(None, "")).await.rest().await;
 
     // Receive three, acknowledge two, go away.
-    let mut durable = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, "hoofd"),
-    )
-    .await;
+    let mut durable = jeugd_partner(&hub, jeugd(None, "hoofd")).await;
     let mut received = Vec::new();
     for _ in 0..3 {
         received.push(durable.next().await.expect("delivery").position);
@@ -179,22 +160,14 @@ async fn a_durable_subscription_resumes_after_its_last_acknowledgement_across_a_
             .await
             .expect("written")
             .into_inner();
-    let mut durable = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, "hoofd"),
-    )
-    .await;
+    let mut durable = jeugd_partner(&hub, jeugd(None, "hoofd")).await;
     assert_eq!(durable.rest().await, [written.position], "only what is new");
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn one_reader_per_durable_subscription_and_filters_are_kept() {
     let hub = loaded().await;
-    let first = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, "enkel"),
-    )
-    .await;
+    let first = jeugd_partner(&hub, jeugd(None, "enkel")).await;
     let second = Subscription::try_open(
         hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
         jeugd(None, "enkel"),
@@ -205,8 +178,8 @@ async fn one_reader_per_durable_subscription_and_filters_are_kept() {
     drop(first);
 
     // Filters: only the jeugd pillar's own events, then only one kind of them.
-    let mut only_jeugd = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+    let mut only_jeugd = jeugd_partner(
+        &hub,
         v1::OpenSubscription {
             pillars: vec![v1::Pillar::Jeugd as i32],
             kinds: vec!["jeugdhulp_toegewezen".into()],
@@ -232,8 +205,8 @@ async fn one_reader_per_durable_subscription_and_filters_are_kept() {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_start_after_the_last_possible_position_delivers_nothing() {
     let hub = loaded().await;
-    let mut beyond = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+    let mut beyond = jeugd_partner(
+        &hub,
         jeugd(
             Some(v1::open_subscription::Start::AfterPosition(u64::MAX)),
             "",
@@ -241,13 +214,7 @@ async fn a_start_after_the_last_possible_position_delivers_nothing() {
     )
     .await;
     assert_eq!(beyond.rest().await, Vec::<u64>::new());
-    let all = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await
-    .rest()
-    .await;
+    let all = jeugd_partner(&hub, jeugd(None, "")).await.rest().await;
     assert!(all.len() >= 5, "the hub still serves: {all:?}");
 }
 
@@ -458,8 +425,8 @@ async fn a_provider_is_sent_the_persons_of_its_own_case_only() {
             .await
             .expect("written")
             .into_inner();
-    let mut subscription = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
+    let mut subscription = jeugd_partner(
+        &hub,
         v1::OpenSubscription {
             kinds: vec!["bezwaar_ontvangen".into()],
             ..jeugd(None, "")
@@ -564,11 +531,7 @@ async fn every_household_a_subscription_discloses_is_on_record() {
     let hub = TestHub::start().await;
     // A backlog: the hub judges what is waiting together and records it together.
     let (households, _) = assigned(&hub, 40).await;
-    let mut subscription = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await;
+    let mut subscription = jeugd_partner(&hub, jeugd(None, "")).await;
     let mut delivered = std::collections::BTreeSet::new();
     while let Some(delivery) = subscription.next().await {
         delivered.insert(delivery.household_id);
@@ -601,11 +564,7 @@ async fn a_subscription_sends_nothing_it_cannot_put_on_record() {
     })
     .await;
     // Open (its own record stored), with nothing to send yet.
-    let mut subscription = Subscription::open(
-        hub.client_for(DevClient::Partner(Pillar::Jeugd)).await,
-        jeugd(None, ""),
-    )
-    .await;
+    let mut subscription = jeugd_partner(&hub, jeugd(None, "")).await;
     // Then the audit log fills up to its last byte: the smallest message no longer fits.
     let jetstream = hub.jetstream().await;
     let mut filler = 0;
