@@ -41,7 +41,7 @@ where
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        RondomDecoder { _type: PhantomData }
+        RondomDecoder::default()
     }
 }
 
@@ -49,6 +49,13 @@ where
 #[derive(Debug, Clone)]
 pub struct RondomDecoder<U> {
     _type: PhantomData<U>,
+}
+
+// Also used by routes written by hand, with an encoder of their own.
+impl<U> Default for RondomDecoder<U> {
+    fn default() -> Self {
+        Self { _type: PhantomData }
+    }
 }
 
 impl<U: Message + Default> Decoder for RondomDecoder<U> {

@@ -12,13 +12,12 @@
 //! acknowledged at once, so they never count against it.
 
 use std::collections::{BTreeMap, HashSet};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream::context::ConsumerInfoErrorKind;
 use async_nats::jetstream::{self, consumer};
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{FutureExt, StreamExt};
 use rondom_access::audit::{Caller, ReadAudit};
 use rondom_access::clients::Client;
 use rondom_access::disclosure::{Reader, Tally, class_of};
@@ -33,7 +32,6 @@ use rondom_projector::ReadSide;
 use rondom_proto::status;
 use rondom_proto::v1;
 use rondom_proto::v1::subscribe_request::Request as Step;
-use rondom_proto::v1::subscription_service_server::SubscriptionService;
 use rondom_runtime::metrics::{Counter, Gauge, metrics};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -43,7 +41,8 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::follow::{Delivered, Messages, Readers};
 use crate::request::{self, From, Plan};
-use crate::shared::{self, SharedEvent, SharedEvents};
+use crate::shared::{self, EncodedDelivery, SharedEvent, SharedEvents};
+use crate::wire::Deliveries;
 use rondom_access::render::delivery;
 
 /// Deliveries queued per subscription before the consumer stops pulling.
@@ -58,6 +57,9 @@ pub const INACTIVE_THRESHOLD: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 const OPEN_WAIT: Duration = Duration::from_secs(10);
 
 type Held = Arc<Mutex<BTreeMap<u64, Delivered>>>;
+
+/// Where a subscription's deliveries (or the status that ends it) wait to go out.
+type Outbox = mpsc::Sender<Result<Arc<EncodedDelivery>, Status>>;
 
 /// Implements `rondom.v1.SubscriptionService`.
 #[derive(Debug, Clone)]
@@ -364,7 +366,7 @@ impl Session {
     /// Pulls, judges, redacts and sends until the partner goes away or the consumer fails.
     /// What the partner did not acknowledge comes again when it reconnects (see
     /// [`SubscriptionHandler::messages`]).
-    async fn run(self, mut messages: Messages, out: mpsc::Sender<Result<v1::Delivery, Status>>) {
+    async fn run(self, mut messages: Messages, out: Outbox) {
         let mut seen = Seen::default();
         let mut credentials = self.credentials.clone();
         let invalidated = credentials.invalidated();
@@ -407,7 +409,7 @@ impl Session {
                             self.held
                                 .lock()
                                 .expect("held lock")
-                                .insert(delivery.position, message);
+                                .insert(delivery.delivery.position, message);
                         }
                         if out.send(Ok(delivery)).await.is_err() {
                             return;
@@ -443,15 +445,15 @@ impl Session {
         &self,
         batch: Vec<Delivered>,
         seen: &mut Seen,
-        out: &mpsc::Sender<Result<v1::Delivery, Status>>,
-    ) -> Result<Vec<(v1::Delivery, Option<Delivered>)>, Option<Status>> {
+        out: &Outbox,
+    ) -> Result<Vec<(Arc<EncodedDelivery>, Option<Delivered>)>, Option<Status>> {
         let mut unrecorded = Unrecorded::new();
         let mut deliveries = Vec::with_capacity(batch.len());
         for message in batch {
             if let Some((delivery, message)) =
                 self.judge(message, seen, &mut unrecorded, out).await?
             {
-                seen.last_sent = delivery.position;
+                seen.last_sent = delivery.delivery.position;
                 deliveries.push((delivery, message));
             }
         }
@@ -476,8 +478,8 @@ impl Session {
         message: Delivered,
         seen: &mut Seen,
         unrecorded: &mut Unrecorded,
-        out: &mpsc::Sender<Result<v1::Delivery, Status>>,
-    ) -> Result<Option<(v1::Delivery, Option<Delivered>)>, Option<Status>> {
+        out: &Outbox,
+    ) -> Result<Option<(Arc<EncodedDelivery>, Option<Delivered>)>, Option<Status>> {
         let Some((message, position)) = self.fresh(message, seen).await? else {
             return Ok(None);
         };
@@ -561,7 +563,7 @@ impl Session {
         position: u64,
         seen: &mut Seen,
         unrecorded: &mut Unrecorded,
-    ) -> Result<Option<v1::Delivery>, Option<Status>> {
+    ) -> Result<Option<Arc<EncodedDelivery>>, Option<Status>> {
         let shared::Decoded { received, stored } = event;
         let household = received.envelope.subject;
         let reader = Reader {
@@ -607,15 +609,13 @@ impl Session {
             );
         }
         let build = self.delivery(received, &standing, class, sight);
-        let mut delivery = shared.delivery(standing, build).await?;
+        let whole = shared.delivery(standing, build).await?;
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
-        if let Some(persons) = reader.persons_for(stored, &standing) {
-            delivery
-                .persons
-                .retain(|person| persons.contains(&person.pseudonym));
-        }
-        Ok(Some(delivery))
+        Ok(Some(match reader.persons_for(stored, &standing) {
+            Some(known) => shared.narrowed(standing, &whole, &known),
+            None => whole,
+        }))
     }
 
     /// Builds what readers of `standing` are sent of `received` (`class`, at `sight`), with
@@ -664,11 +664,7 @@ impl Session {
 
     /// Waits until the projector has applied `position`; ends with the partner's stream or
     /// the hub.
-    async fn applied(
-        &self,
-        position: u64,
-        out: &mpsc::Sender<Result<v1::Delivery, Status>>,
-    ) -> Result<(), Option<Status>> {
+    async fn applied(&self, position: u64, out: &Outbox) -> Result<(), Option<Status>> {
         let mut applied = self.read.applied.clone();
         tokio::select! {
             () = out.closed() => Err(None),
@@ -722,17 +718,14 @@ async fn acknowledgements(
     }
 }
 
-type DeliveryStream = Pin<Box<dyn Stream<Item = Result<v1::Delivery, Status>> + Send>>;
-
-#[tonic::async_trait]
-impl SubscriptionService for SubscriptionHandler {
-    type SubscribeStream = DeliveryStream;
-
+impl SubscriptionHandler {
+    /// `Subscribe`: the first request opens the subscription, later ones acknowledge; the
+    /// answer is the stream of deliveries ([`crate::wire`] serves it).
     #[tracing::instrument(skip_all)]
-    async fn subscribe(
+    pub async fn subscribe(
         &self,
         request: Request<Streaming<v1::SubscribeRequest>>,
-    ) -> Result<Response<Self::SubscribeStream>, Status> {
+    ) -> Result<Response<Deliveries>, Status> {
         let caller = Caller::of(&request)?;
         let mut requests = request.into_inner();
         let open = match tokio::time::timeout(OPEN_WAIT, requests.message()).await {

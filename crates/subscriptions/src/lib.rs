@@ -8,7 +8,9 @@
 //! - [`request`] — checking what a partner asks for: start, durable name, filters
 //! - [`handler`] — [`SubscriptionHandler`]: consumers, judging, backpressure, acknowledgements
 //! - [`follow`] — one consumer for the subscriptions that read the same events
-//! - [`shared`] — what the subscriptions share of an event: decoded, viewed and judged once
+//! - [`shared`] — what the subscriptions share of an event: decoded, viewed, judged and encoded
+//!   once
+//! - [`wire`] — the service's route, sending a delivery's shared encoding as it is
 //!
 //! # Example
 //! ```no_run
@@ -24,10 +26,10 @@ pub mod follow;
 pub mod handler;
 pub mod request;
 pub mod shared;
+pub mod wire;
 
 pub use handler::SubscriptionHandler;
-
-use rondom_proto::v1::subscription_service_server::SubscriptionServiceServer;
+pub use wire::SubscriptionServer;
 
 /// Returns `SubscriptionService` over the projector's read side; `stop` ends every
 /// subscription.
@@ -35,8 +37,8 @@ pub fn service(
     read: &rondom_projector::ReadSide,
     jetstream: &async_nats::jetstream::Context,
     stop: tokio_util::sync::CancellationToken,
-) -> SubscriptionServiceServer<SubscriptionHandler> {
-    SubscriptionServiceServer::new(SubscriptionHandler::new(
+) -> SubscriptionServer {
+    SubscriptionServer::new(SubscriptionHandler::new(
         read.clone(),
         jetstream.clone(),
         stop,

@@ -1,13 +1,14 @@
 //! What the subscriptions of one hub share of an event: it is decoded (and its signature
-//! checked) once, its household view read once, and its delivery built once per standing,
-//! however many partners follow it. Fifty subscriptions of partners in the same position judge
+//! checked) once, its household view read once, and its delivery built and encoded once per
+//! standing, however many partners follow it. Fifty subscriptions of partners in the same position judge
 //! an event once, not fifty times; each subscription still decides on its own what it may be
 //! sent, audits its own disclosures and keeps to the persons of its own cases.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use prost::Message as _;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::access::Standing;
 use rondom_fold::model::StoredHousehold;
@@ -26,12 +27,31 @@ pub struct Decoded {
     pub stored: StoredHousehold,
 }
 
+/// A delivery as the readers of one standing (and the same persons) are sent it, with its
+/// protobuf encoding: the subscriptions that send it neither copy nor encode it again.
+#[derive(Debug)]
+pub struct EncodedDelivery {
+    pub delivery: v1::Delivery,
+    pub encoded: bytes::Bytes,
+}
+
+impl From<v1::Delivery> for EncodedDelivery {
+    fn from(delivery: v1::Delivery) -> Self {
+        let encoded = delivery.encode_to_vec().into();
+        Self { delivery, encoded }
+    }
+}
+
 /// One event's shared work.
 #[derive(Debug, Default)]
 pub struct SharedEvent {
     decoded: OnceCell<Option<Decoded>>,
-    deliveries: Mutex<HashMap<Standing, Arc<OnceCell<v1::Delivery>>>>,
+    deliveries: Mutex<HashMap<Standing, Arc<OnceCell<Arc<EncodedDelivery>>>>>,
+    /// Deliveries that name fewer persons, by standing and the persons they keep.
+    narrowed: Mutex<HashMap<(Standing, Vec<String>), Narrowed>>,
 }
+
+type Narrowed = Arc<OnceLock<Arc<EncodedDelivery>>>;
 
 impl SharedEvent {
     /// Returns the event decoded with its household view, made by `make` for the first
@@ -46,11 +66,16 @@ impl SharedEvent {
         Ok(self.decoded.get_or_try_init(|| make).await?.as_ref())
     }
 
-    /// Returns the delivery for readers of `standing`, built by `build` for the first of them.
+    /// Returns the delivery for readers of `standing`, built (and encoded) by `build` for the
+    /// first of them.
     ///
     /// # Errors
     /// `build`'s error; the next reader of that standing tries again.
-    pub async fn delivery<E, F>(&self, standing: Standing, build: F) -> Result<v1::Delivery, E>
+    pub async fn delivery<E, F>(
+        &self,
+        standing: Standing,
+        build: F,
+    ) -> Result<Arc<EncodedDelivery>, E>
     where
         F: Future<Output = Result<v1::Delivery, E>>,
     {
@@ -61,7 +86,45 @@ impl SharedEvent {
             .entry(standing)
             .or_default()
             .clone();
-        Ok(cell.get_or_try_init(|| build).await?.clone())
+        let built = cell
+            .get_or_try_init(|| async { Ok(Arc::new(EncodedDelivery::from(build.await?))) })
+            .await?;
+        Ok(built.clone())
+    }
+
+    /// Returns `whole` (the delivery for readers of `standing`) naming only the persons among
+    /// `known`: `whole` itself when it names no others, else made once for every reader of
+    /// this standing that knows the same of them.
+    pub fn narrowed(
+        &self,
+        standing: Standing,
+        whole: &Arc<EncodedDelivery>,
+        known: &[String],
+    ) -> Arc<EncodedDelivery> {
+        let kept = |person: &v1::DeliveredPerson| known.contains(&person.pseudonym);
+        if whole.delivery.persons.iter().all(kept) {
+            return whole.clone();
+        }
+        let persons = whole
+            .delivery
+            .persons
+            .iter()
+            .filter(|person| kept(person))
+            .map(|person| person.pseudonym.clone())
+            .collect();
+        let cell = self
+            .narrowed
+            .lock()
+            .expect("narrowed lock")
+            .entry((standing, persons))
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            let mut delivery = whole.delivery.clone();
+            delivery.persons.retain(kept);
+            Arc::new(EncodedDelivery::from(delivery))
+        })
+        .clone()
     }
 }
 
@@ -116,7 +179,7 @@ mod tests {
         };
         for _ in 0..50 {
             let delivery = events.at(7).delivery(standing(true), build(7)).await;
-            assert_eq!(delivery.map(|d| d.position), Ok(7));
+            assert_eq!(delivery.map(|built| built.delivery.position), Ok(7));
         }
         assert_eq!(built.load(Ordering::SeqCst), 1, "fifty readers, one build");
         events.at(7).delivery(standing(false), build(7)).await.ok();
@@ -129,9 +192,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_delivery_naming_fewer_persons_is_made_once_per_set_of_persons() {
+        let person = |pseudonym: &str| v1::DeliveredPerson {
+            pseudonym: pseudonym.into(),
+            ..Default::default()
+        };
+        let events = SharedEvents::default();
+        let event = events.at(3);
+        let whole = event
+            .delivery(standing(true), async {
+                Ok::<_, ()>(v1::Delivery {
+                    position: 3,
+                    persons: vec![person("ouder"), person("kind")],
+                    ..Default::default()
+                })
+            })
+            .await
+            .expect("built");
+        let known = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
+
+        let all = event.narrowed(standing(true), &whole, &known(&["kind", "ouder", "oma"]));
+        assert!(
+            Arc::ptr_eq(&all, &whole),
+            "naming no others, it is the whole"
+        );
+
+        let child = event.narrowed(standing(true), &whole, &known(&["kind"]));
+        assert_eq!(child.delivery.persons, vec![person("kind")]);
+        assert_eq!(
+            v1::Delivery::decode(child.encoded.clone()).ok().as_ref(),
+            Some(&child.delivery),
+            "the encoding is of the narrowed delivery"
+        );
+        let again = event.narrowed(standing(true), &whole, &known(&["kind", "oma"]));
+        assert!(
+            Arc::ptr_eq(&child, &again),
+            "the same persons kept: made once"
+        );
+        let parent = event.narrowed(standing(true), &whole, &known(&["ouder"]));
+        assert_eq!(parent.delivery.persons, vec![person("ouder")]);
+        assert_eq!(whole.delivery.persons.len(), 2, "the whole is left whole");
+    }
+
+    #[tokio::test]
     async fn a_failed_build_is_tried_again_and_old_events_are_forgotten() {
         let events = SharedEvents::default();
-        let failed: Result<v1::Delivery, &str> = events
+        let failed: Result<Arc<EncodedDelivery>, &str> = events
             .at(1)
             .delivery(standing(true), async { Err("key store down") })
             .await;
