@@ -12,6 +12,7 @@ use futures::StreamExt;
 use rondom_bus::envelope::EnvelopeError;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_bus::{EventSigner, ReceivedEvent};
+use rondom_domain::HouseholdId;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -152,17 +153,34 @@ async fn histories(
     signer: &EventSigner,
     events: &[ReceivedEvent],
 ) -> Result<crate::store::Histories> {
+    let rectified: Vec<HouseholdId> = events
+        .iter()
+        .filter(|received| {
+            matches!(
+                received.event.body,
+                Some(rondom_proto::v1::event::Body::Rectificatie(_))
+            )
+        })
+        .map(|received| received.envelope.subject)
+        .collect();
+    household_logs(jetstream, signer, rectified).await
+}
+
+/// Reads the log of each of `households`, oldest first.
+///
+/// # Errors
+/// [`Error::Bus`] when a log cannot be read.
+pub async fn household_logs(
+    jetstream: &jetstream::Context,
+    signer: &EventSigner,
+    households: impl IntoIterator<Item = HouseholdId>,
+) -> Result<crate::store::Histories> {
+    let log = rondom_bus::EventPublisher::new(jetstream.clone(), signer.clone());
     let mut histories = crate::store::Histories::new();
-    for received in events {
-        let household = received.envelope.subject;
-        if !matches!(
-            received.event.body,
-            Some(rondom_proto::v1::event::Body::Rectificatie(_))
-        ) || histories.contains_key(&household)
-        {
+    for household in households {
+        if histories.contains_key(&household) {
             continue;
         }
-        let log = rondom_bus::EventPublisher::new(jetstream.clone(), signer.clone());
         let history = log
             .received_on(
                 &rondom_bus::subject::household_filter(&household),

@@ -85,8 +85,8 @@ pub struct ReadModel {
     fold: Fold,
 }
 
-/// The events on the log of each household a rectification names, oldest first: what the
-/// projector folds such a household again from.
+/// The events on the log of households, oldest first: what the projector folds a household
+/// again from (one a rectification names, or one whose set-aside event is retried).
 pub type Histories = HashMap<HouseholdId, Vec<ReceivedEvent>>;
 
 /// Returns the event id a rectification names; `None` for any other event.
@@ -412,21 +412,23 @@ impl ReadModel {
         Ok(())
     }
 
-    /// Returns the quarantined events, oldest first.
-    ///
-    /// # Errors
-    /// Applies each quarantined event of `events` (read back from the log at their
-    /// positions) to its household as it stands now, and releases those that apply. An event
-    /// applied late is folded after what came after it; `rondom projector rebuild` folds it
-    /// in its place.
+    /// Applies each quarantined event of `events` (read back from the log at their positions)
+    /// again and releases those that apply. Its household is folded afresh from its log in
+    /// `histories`, with the event in its place: the view a rebuild makes, so an event applied
+    /// late is not folded after what came after it, and a rectification takes its fact out.
     ///
     /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
-    pub fn retry_quarantined(&self, events: &[ReceivedEvent]) -> Result<Retried> {
+    pub fn retry_quarantined(
+        &self,
+        events: &[ReceivedEvent],
+        histories: &Histories,
+    ) -> Result<Retried> {
         let mut retried = Retried::default();
         for received in events {
             let household: HouseholdId = received.envelope.subject;
-            match self.reapply(received) {
+            let history = histories.get(&household).map_or(&[][..], Vec::as_slice);
+            match self.reapply(received, history) {
                 Ok(()) => {
                     self.release(received.position, &household)?;
                     retried.applied.push(received.position);
@@ -440,6 +442,9 @@ impl ReadModel {
         Ok(retried)
     }
 
+    /// Returns the quarantined events, oldest first.
+    ///
+    /// # Errors
     /// [`Error::Storage`] or [`Error::Corrupt`].
     pub fn quarantined(&self) -> Result<Vec<QuarantinedEvent>> {
         let trees = self.trees()?;
@@ -477,6 +482,99 @@ impl ReadModel {
         Ok(())
     }
 
+    /// Applies one quarantined event again, behind the checkpoint (see
+    /// [`ReadModel::retry_quarantined`]): its household's view is folded afresh from
+    /// `history` up to the checkpoint with `received` in its place, leaving out the facts
+    /// rectified, duplicates and the events still set aside. Its timeline entry is added
+    /// (marking the fact it rectifies); the other entries stay as they were written.
+    ///
+    /// # Errors
+    /// [`Error::Unappliable`] when the fold panics, [`Error::Storage`] when sled fails;
+    /// nothing was written then.
+    fn reapply(&self, received: &ReceivedEvent, history: &[ReceivedEvent]) -> Result<()> {
+        let trees = self.trees()?;
+        let checkpoint = self.checkpoint()?;
+        let household_id = received.envelope.subject;
+        let mut households = HashMap::new();
+        let mut indexed_before = HashMap::new();
+        let household = self.in_batch(&mut households, &mut indexed_before, household_id)?;
+        let still: Vec<u64> = household
+            .quarantined
+            .iter()
+            .copied()
+            .filter(|&position| position != received.position)
+            .collect();
+        let mut log: Vec<&ReceivedEvent> = history
+            .iter()
+            .filter(|event| {
+                event.position <= checkpoint
+                    && event.position != received.position
+                    && !still.contains(&event.position)
+            })
+            .chain(std::iter::once(received))
+            .collect();
+        log.sort_by_key(|event| event.position);
+        let wrong: HashSet<&str> = log.iter().filter_map(|event| rectified(event)).collect();
+        let (mut view, own) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut view = StoredHousehold::default();
+            let mut seen = HashSet::new();
+            let mut own = None;
+            for event in &log {
+                if wrong.contains(event.envelope.id.to_string().as_str())
+                    || !seen.insert(event.envelope.id)
+                {
+                    continue;
+                }
+                let folded = (self.fold)(&mut view, event, &self.bylaws);
+                if event.position == received.position {
+                    own = Some(folded);
+                }
+            }
+            (view, own)
+        }))
+        .map_err(|panic| Error::Unappliable {
+            index: 0,
+            reason: panic_reason(panic.as_ref()),
+        })?;
+        view.last_position = view.last_position.max(household.last_position);
+        view.quarantined = still;
+        *household = view;
+
+        let mut timeline = BTreeMap::new();
+        let mut event_ids = sled::Batch::default();
+        // None: the event is itself rectified, or a duplicate; its view is all there is.
+        if let Some(own) = own {
+            if own.erased {
+                self.erase_free_text(&household_id, &mut timeline)?;
+            }
+            if let Some(wrong) = rectified(received)
+                .and_then(|wrong| log.iter().find(|e| e.envelope.id.to_string() == wrong))
+            {
+                self.mark_rectified(
+                    &mut timeline,
+                    &household_id,
+                    wrong.position,
+                    received.position,
+                )?;
+            }
+            timeline.insert(timeline_key(&household_id, received.position), own.entry);
+            event_ids.insert(
+                received.envelope.id.as_bytes(),
+                &received.position.to_be_bytes(),
+            );
+        }
+        Self::commit(
+            &trees,
+            Batch {
+                households,
+                indexed_before,
+                timeline,
+                event_ids,
+                checkpoint,
+            },
+        )
+    }
+
     /// Applies `events` and moves the checkpoint to `through`, which covers the last message
     /// of the batch even when it was not a well-formed event. One transaction: all of it is
     /// stored, or none.
@@ -488,33 +586,6 @@ impl ReadModel {
         &self,
         events: &[ReceivedEvent],
         through: u64,
-        histories: &Histories,
-    ) -> Result<Applied> {
-        self.fold_batch(events, through, false, histories)
-    }
-
-    /// Applies one quarantined event again, behind the checkpoint (see
-    /// [`ReadModel::retry_quarantined`]).
-    ///
-    /// # Errors
-    /// As [`ReadModel::apply_batch`].
-    pub(crate) fn reapply(&self, received: &ReceivedEvent) -> Result<()> {
-        let checkpoint = self.checkpoint()?;
-        self.fold_batch(
-            std::slice::from_ref(received),
-            checkpoint,
-            true,
-            &Histories::new(),
-        )
-        .map(|_| ())
-    }
-
-    /// [`ReadModel::apply_batch`]; `behind_checkpoint` folds events the checkpoint covers too.
-    fn fold_batch(
-        &self,
-        events: &[ReceivedEvent],
-        through: u64,
-        behind_checkpoint: bool,
         histories: &Histories,
     ) -> Result<Applied> {
         let trees = self.trees()?;
@@ -529,7 +600,7 @@ impl ReadModel {
         let mut event_ids = sled::Batch::default();
 
         for (index, received) in events.iter().enumerate() {
-            if received.position <= checkpoint && !behind_checkpoint {
+            if received.position <= checkpoint {
                 applied.replayed += 1;
                 continue;
             }
@@ -996,6 +1067,87 @@ mod tests {
         folded
     }
 
+    /// A rectification of `wrong`.
+    fn rectification(
+        position: u64,
+        household: HouseholdId,
+        wrong: &ReceivedEvent,
+    ) -> ReceivedEvent {
+        let mut event = signal(position, household, "feit_gerectificeerd");
+        event.event.body = Some(v1::event::Body::Rectificatie(v1::Rectificatie {
+            event_id: wrong.envelope.id.to_string(),
+        }));
+        event
+    }
+
+    /// The fold, with a bug that only rectifications reach.
+    fn fold_failing_rectifications(
+        household: &mut StoredHousehold,
+        received: &ReceivedEvent,
+        bylaws: &BylawTerms,
+    ) -> rondom_fold::Folded {
+        assert!(rectified(received).is_none(), "a bug in the fold");
+        rondom_fold::fold(household, received, bylaws)
+    }
+
+    fn whole_timeline(
+        model: &ReadModel,
+        household: HouseholdId,
+    ) -> Vec<(u64, StoredTimelineEntry)> {
+        model
+            .timeline(&TimelineQuery {
+                household,
+                pillars: Vec::new(),
+                oldest_first: true,
+                after: None,
+                limit: 100,
+            })
+            .expect("timeline")
+            .entries
+    }
+
+    #[test]
+    fn a_retried_event_is_folded_in_its_place_as_a_rebuild_folds_it() {
+        let household = HouseholdId::generate();
+        let wrong = signal(1, household, "eenzaamheid");
+        let events = [
+            wrong.clone(),
+            signal(2, household, "schooluitval"),
+            rectification(3, household, &wrong),
+            signal(4, household, "eenzaamheid"),
+        ];
+        let histories = Histories::from([(household, events.to_vec())]);
+        let rebuilt_dir = tempfile::tempdir().expect("temp dir");
+        let rebuilt = ReadModel::open(rebuilt_dir.path()).expect("model");
+        rebuilt.apply_with(&events, 4, &histories).expect("applied");
+
+        // The rectification set aside while what came after it is applied; retried after a
+        // fix, the view is the one a rebuild makes: the wrong fact is out of it.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut model = ReadModel::open(dir.path()).expect("model");
+        model.fold = fold_failing_rectifications;
+        let applied = model.apply_with(&events, 4, &histories).expect("applied");
+        assert_eq!((applied.events, applied.quarantined), (3, 1));
+        model.fold = rondom_fold::fold;
+        let retried = model
+            .retry_quarantined(&events[2..3], &histories)
+            .expect("retry");
+        assert_eq!(retried.applied, [3]);
+
+        let view = model.household(&household).expect("read").expect("view");
+        assert_eq!(
+            Some(&view),
+            rebuilt.household(&household).expect("read").as_ref()
+        );
+        assert_eq!(view.event_count, 3, "the wrong fact is not counted");
+        assert!(view.quarantined.is_empty());
+        assert_eq!(view.last_position, 4);
+        let timeline = whole_timeline(&model, household);
+        assert_eq!(timeline, whole_timeline(&rebuilt, household));
+        assert_eq!(timeline[0].1.rectified_by, 3, "the wrong fact marked");
+        assert_eq!(model.checkpoint().expect("checkpoint"), 4);
+    }
+
     #[tokio::test]
     async fn a_closed_model_lets_go_of_its_directory_once_reads_in_flight_end() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -1062,10 +1214,20 @@ mod tests {
         );
 
         // Still broken: it stays. Fixed (the real fold): applied, released, complete again.
-        let still = model.retry_quarantined(&events[1..2]).expect("retry");
+        let log: Vec<_> = events
+            .iter()
+            .filter(|event| event.envelope.subject == household)
+            .cloned()
+            .collect();
+        let histories = Histories::from([(household, log)]);
+        let still = model
+            .retry_quarantined(&events[1..2], &histories)
+            .expect("retry");
         assert_eq!(still.still.len(), 1);
         model.fold = rondom_fold::fold;
-        let retried = model.retry_quarantined(&events[1..2]).expect("retry");
+        let retried = model
+            .retry_quarantined(&events[1..2], &histories)
+            .expect("retry");
         assert_eq!(retried.applied, [2]);
         let stored = model
             .household(&household)

@@ -193,7 +193,15 @@ async fn quarantine(args: &ModelArgs, retry: bool) -> anyhow::Result<()> {
             .with_context(|| format!("the message at position {} is no event", record.position))?,
         );
     }
-    let retried = model.retry_quarantined(&events)?;
+    // Each household is folded again from its log, the retried event in its place.
+    let households: Vec<_> = events
+        .iter()
+        .map(|received| received.envelope.subject)
+        .collect();
+    let histories = rondom_projector::consumer::household_logs(&jetstream, &signer, households)
+        .await
+        .context("cannot read the logs of the households")?;
+    let retried = model.retry_quarantined(&events, &histories)?;
     client.drain().await.context("failed to drain NATS")?;
     for position in &retried.applied {
         say!("{position}: applied, out of the quarantine");
