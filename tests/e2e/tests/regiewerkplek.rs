@@ -323,8 +323,12 @@ async fn regie_actions(browser: &Browser) {
     browser.submit(plan).await;
     let text = browser.until(&["niet opgeslagen"]).await;
     assert!(
-        text.contains("plan.doelen[0]"),
-        "the wrong goal is named: {text}"
+        text.contains("Doel 1: een code van kleine letters") && text.contains("plan.doelen[0]"),
+        "the wrong goal is named as the form names it, in Dutch: {text}"
+    );
+    assert!(
+        !text.contains("snake_case"),
+        "not the hub's English: {text}"
     );
     browser.check_page("regie-veldfout").await;
 

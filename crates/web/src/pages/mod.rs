@@ -1,6 +1,7 @@
 //! The pages, one module each, and what they share: the signed-in check, a refused call
 //! turned into a page a coordinator understands, and Dutch words for the hub's codes.
 
+pub(crate) mod field_errors;
 pub(crate) mod household;
 pub(crate) mod reads;
 pub(crate) mod regie;
@@ -96,7 +97,7 @@ pub(crate) fn refused(app: &App, id: &str, session: &Session, status: &tonic::St
     (code, page(app, Some(session), title, body)).into_response()
 }
 
-/// The fields a refusal names, with the reason for each.
+/// The fields a refusal names, each with what it takes ([`field_errors`]).
 pub(crate) fn violations(status: &tonic::Status) -> maud::Markup {
     let violations = status
         .get_details_bad_request()
@@ -107,7 +108,13 @@ pub(crate) fn violations(status: &tonic::Status) -> maud::Markup {
             ul class="utrecht-unordered-list" {
                 @for violation in &violations {
                     li class="utrecht-unordered-list__item" {
-                        code class="utrecht-code" { (violation.field) } ": " (violation.description)
+                        // The form's words; the API's path stays, for whoever helps.
+                        @if let Some((label, takes)) = field_errors::explain(&violation.field) {
+                            strong { (label) } ": " (takes) " "
+                            "(" code class="utrecht-code" { (violation.field) } ")"
+                        } @else {
+                            code class="utrecht-code" { (violation.field) } ": " (violation.description)
+                        }
                     }
                 }
             }
