@@ -362,6 +362,7 @@ impl Follower {
 mod tests {
     use super::*;
     use async_nats::jetstream::stream;
+    use futures::FutureExt as _;
 
     async fn stream_with(nats: &rondom_testkit::TestNats, count: u64) -> jetstream::stream::Stream {
         let client = rondom_bus::connect(nats.url()).await.expect("connect");
@@ -477,6 +478,40 @@ mod tests {
         drop(ahead);
         let all: Vec<u64> = (3..=43).step_by(2).collect();
         assert_eq!(positions(&mut slow, all.len()).await, all);
+    }
+
+    #[tokio::test]
+    async fn a_follower_set_aside_while_it_rejoins_keeps_no_one_from_joining() {
+        let nats = rondom_testkit::TestNats::start();
+        let events = stream_with(&nats, 40).await;
+        let readers = Arc::new(Readers::with_window(4));
+        let mut slow = readers
+            .follow(events.clone(), a(), 0)
+            .await
+            .expect("follow");
+        let mut fast = readers
+            .follow(events.clone(), a(), 0)
+            .await
+            .expect("follow");
+        let all: Vec<u64> = (1..=40).step_by(2).collect();
+        assert_eq!(positions(&mut slow, 1).await, [1]);
+        assert_eq!(positions(&mut fast, 20).await, all);
+        // The slow partner's subscription looks once whether more is ready, as a
+        // subscription does, and sets the look aside while its follower is rejoining.
+        assert!(
+            slow.next().now_or_never().is_none(),
+            "rejoining waits for a new consumer"
+        );
+        let other = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            readers.follow(events.clone(), a(), 0),
+        )
+        .await;
+        assert!(
+            other.is_ok_and(|opened| opened.is_ok()),
+            "another subscription of the same filters opens meanwhile"
+        );
+        assert_eq!(positions(&mut slow, 19).await, all[1..]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

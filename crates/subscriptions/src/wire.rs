@@ -115,3 +115,24 @@ impl StreamingService<v1::SubscribeRequest> for Subscribe {
         Box::pin(async move { handler.subscribe(request).await })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    #[test]
+    fn the_route_serves_every_method_the_service_declares() {
+        let set = prost_types::FileDescriptorSet::decode(rondom_proto::FILE_DESCRIPTOR_SET)
+            .expect("the compiled descriptor decodes");
+        let methods: Vec<String> = set
+            .file
+            .iter()
+            .flat_map(|file| &file.service)
+            .filter(|service| service.name() == "SubscriptionService")
+            .flat_map(|service| &service.method)
+            .map(|method| format!("/rondom.v1.SubscriptionService/{}", method.name()))
+            .collect();
+        // A method added to the proto needs its route here, or callers get UNIMPLEMENTED.
+        assert_eq!(methods, [super::SUBSCRIBE]);
+    }
+}
