@@ -427,7 +427,13 @@ impl ReadModel {
         let mut retried = Retried::default();
         for received in events {
             let household: HouseholdId = received.envelope.subject;
-            let history = histories.get(&household).map_or(&[][..], Vec::as_slice);
+            let Some(history) = histories.get(&household) else {
+                retried.still.push((
+                    received.position,
+                    "its household's log was not given".to_owned(),
+                ));
+                continue;
+            };
             match self.reapply(received, history) {
                 Ok(()) => {
                     self.release(received.position, &household)?;
@@ -498,6 +504,21 @@ impl ReadModel {
         let mut households = HashMap::new();
         let mut indexed_before = HashMap::new();
         let household = self.in_batch(&mut households, &mut indexed_before, household_id)?;
+        // A log that does not reach what the view has seen would fold the household short.
+        let read_to = history
+            .iter()
+            .map(|event| event.position)
+            .max()
+            .unwrap_or(0);
+        if read_to < household.last_position.min(checkpoint) {
+            return Err(Error::Unappliable {
+                index: 0,
+                reason: format!(
+                    "the household's log was read to position {read_to} only, its view is at {}",
+                    household.last_position
+                ),
+            });
+        }
         let still: Vec<u64> = household
             .quarantined
             .iter()
@@ -515,18 +536,28 @@ impl ReadModel {
             .collect();
         log.sort_by_key(|event| event.position);
         let wrong: HashSet<&str> = log.iter().filter_map(|event| rectified(event)).collect();
+        let own_id = received.envelope.id.to_string();
+        let mut at = received.position;
         let (mut view, own) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut view = StoredHousehold::default();
             let mut seen = HashSet::new();
             let mut own = None;
             for event in &log {
-                if wrong.contains(event.envelope.id.to_string().as_str())
-                    || !seen.insert(event.envelope.id)
-                {
+                at = event.position;
+                let is_own = event.position == received.position;
+                if !seen.insert(event.envelope.id) {
+                    continue; // a duplicate: folded once, in its first place
+                }
+                if wrong.contains(event.envelope.id.to_string().as_str()) {
+                    // Rectified since: out of the view, but its entry is written as a
+                    // rebuild writes it (then marked below).
+                    if is_own {
+                        own = Some((self.fold)(&mut view.clone(), event, &self.bylaws));
+                    }
                     continue;
                 }
                 let folded = (self.fold)(&mut view, event, &self.bylaws);
-                if event.position == received.position {
+                if is_own {
                     own = Some(folded);
                 }
             }
@@ -534,16 +565,23 @@ impl ReadModel {
         }))
         .map_err(|panic| Error::Unappliable {
             index: 0,
-            reason: panic_reason(panic.as_ref()),
+            reason: format!(
+                "folding its household again, at position {at}: {}",
+                panic_reason(panic.as_ref())
+            ),
         })?;
         view.last_position = view.last_position.max(household.last_position);
         view.quarantined = still;
+        let erased_after = view
+            .erasure
+            .as_ref()
+            .is_some_and(|erasure| erasure.position > received.position);
         *household = view;
 
         let mut timeline = BTreeMap::new();
         let mut event_ids = sled::Batch::default();
-        // None: the event is itself rectified, or a duplicate; its view is all there is.
-        if let Some(own) = own {
+        // None: a duplicate of an event folded before it; its view is all there is.
+        if let Some(mut own) = own {
             if own.erased {
                 self.erase_free_text(&household_id, &mut timeline)?;
             }
@@ -556,6 +594,13 @@ impl ReadModel {
                     wrong.position,
                     received.position,
                 )?;
+            }
+            // A later rectification of it, and a later erasure, found no entry to change.
+            if let Some(by) = log.iter().find(|e| rectified(e) == Some(own_id.as_str())) {
+                own.entry.rectified_by = by.position;
+            }
+            if erased_after {
+                own.entry.summary = None;
             }
             timeline.insert(timeline_key(&household_id, received.position), own.entry);
             event_ids.insert(
@@ -718,7 +763,11 @@ impl ReadModel {
         quarantined: &[u64],
     ) -> StoredHousehold {
         let earlier = || history.iter().filter(|e| e.position <= before);
-        let wrong: HashSet<&str> = earlier().filter_map(rectified).collect();
+        // A rectification set aside is not folded, so it takes nothing out either.
+        let wrong: HashSet<&str> = earlier()
+            .filter(|e| !quarantined.contains(&e.position))
+            .filter_map(rectified)
+            .collect();
         let mut seen = HashSet::new();
         let mut household = StoredHousehold::default();
         for received in earlier().filter(|e| e.position < before) {
@@ -1146,6 +1195,151 @@ mod tests {
         assert_eq!(timeline, whole_timeline(&rebuilt, household));
         assert_eq!(timeline[0].1.rectified_by, 3, "the wrong fact marked");
         assert_eq!(model.checkpoint().expect("checkpoint"), 4);
+    }
+
+    #[test]
+    fn a_retried_event_rectified_or_erased_since_gets_the_entry_a_rebuild_writes() {
+        fn erasure(position: u64, household: HouseholdId) -> ReceivedEvent {
+            let mut event = signal(position, household, "huishouden_gewist");
+            event.event.body = Some(v1::event::Body::HuishoudenGewist(
+                v1::HuishoudenGewist::default(),
+            ));
+            event
+        }
+        // `buggy_fold` sets aside each `schooluitval`; one is rectified after, one erased.
+        let (rectified, erased) = (HouseholdId::generate(), HouseholdId::generate());
+        let wrong = signal(1, rectified, "schooluitval");
+        let mut noted = signal(4, erased, "schooluitval");
+        noted.event.summary = Some(v1::Sealed {
+            nonce: vec![1; 12],
+            ciphertext: vec![2; 16],
+        });
+        let events = [
+            wrong.clone(),
+            signal(2, rectified, "eenzaamheid"),
+            rectification(3, rectified, &wrong),
+            noted,
+            erasure(5, erased),
+        ];
+        let log = |household: HouseholdId| -> Vec<ReceivedEvent> {
+            events
+                .iter()
+                .filter(|event| event.envelope.subject == household)
+                .cloned()
+                .collect()
+        };
+        let histories = Histories::from([(rectified, log(rectified)), (erased, log(erased))]);
+        let rebuilt_dir = tempfile::tempdir().expect("temp dir");
+        let rebuilt = ReadModel::open(rebuilt_dir.path()).expect("model");
+        rebuilt.apply_with(&events, 5, &histories).expect("applied");
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut model = ReadModel::open(dir.path()).expect("model");
+        model.fold = buggy_fold;
+        let applied = model.apply_with(&events, 5, &histories).expect("applied");
+        assert_eq!(applied.quarantined, 2);
+        model.fold = rondom_fold::fold;
+        let retried = model
+            .retry_quarantined(&[events[0].clone(), events[3].clone()], &histories)
+            .expect("retry");
+        assert_eq!(retried.applied, [1, 4]);
+
+        for household in [rectified, erased] {
+            assert_eq!(
+                model.household(&household).expect("read"),
+                rebuilt.household(&household).expect("read")
+            );
+            assert_eq!(
+                whole_timeline(&model, household),
+                whole_timeline(&rebuilt, household)
+            );
+        }
+        let entry = |household, position| {
+            whole_timeline(&model, household)
+                .into_iter()
+                .find(|(at, _)| *at == position)
+                .map(|(_, entry)| entry)
+                .expect("an entry")
+        };
+        assert_eq!(entry(rectified, 1).rectified_by, 3, "marked as rectified");
+        assert_eq!(
+            entry(erased, 4).summary,
+            None,
+            "nothing sealed stays behind"
+        );
+    }
+
+    #[test]
+    fn a_rectification_set_aside_takes_nothing_out_until_it_is_applied() {
+        let household = HouseholdId::generate();
+        let (first, second) = (
+            signal(1, household, "eenzaamheid"),
+            signal(2, household, "eenzaamheid"),
+        );
+        // `buggy_fold` sets aside the rectification of the first fact (by its kind), not
+        // the one of the second.
+        let mut set_aside = rectification(3, household, &first);
+        set_aside.event.kind = "schooluitval".into();
+        let events = [
+            first,
+            second.clone(),
+            set_aside,
+            rectification(4, household, &second),
+        ];
+        let histories = Histories::from([(household, events.to_vec())]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut model = ReadModel::open(dir.path()).expect("model");
+        model.fold = buggy_fold;
+        model.apply_with(&events, 4, &histories).expect("applied");
+        let view = model.household(&household).expect("read").expect("view");
+        assert_eq!(view.quarantined, [3]);
+        assert_eq!(
+            view.event_count, 2,
+            "the first fact and the second rectification: the first fact stands"
+        );
+
+        model.fold = rondom_fold::fold;
+        model
+            .retry_quarantined(&events[2..3], &histories)
+            .expect("retry");
+        let rebuilt_dir = tempfile::tempdir().expect("temp dir");
+        let rebuilt = ReadModel::open(rebuilt_dir.path()).expect("model");
+        rebuilt.apply_with(&events, 4, &histories).expect("applied");
+        assert_eq!(
+            model.household(&household).expect("read"),
+            rebuilt.household(&household).expect("read")
+        );
+    }
+
+    #[test]
+    fn a_retry_without_the_whole_log_of_its_household_is_refused() {
+        let household = HouseholdId::generate();
+        let events = [
+            signal(1, household, "eenzaamheid"),
+            signal(2, household, "schooluitval"),
+            signal(3, household, "eenzaamheid"),
+        ];
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut model = ReadModel::open(dir.path()).expect("model");
+        model.fold = buggy_fold;
+        model.apply(&events, 3).expect("applied");
+        model.fold = rondom_fold::fold;
+        let view = model.household(&household).expect("read");
+        for histories in [
+            Histories::new(),
+            Histories::from([(household, events[..2].to_vec())]),
+        ] {
+            let retried = model
+                .retry_quarantined(&events[1..2], &histories)
+                .expect("retry");
+            assert!(retried.applied.is_empty(), "{retried:?}");
+            assert_eq!(retried.still.len(), 1);
+            assert_eq!(
+                model.household(&household).expect("read"),
+                view,
+                "nothing changed"
+            );
+        }
     }
 
     #[tokio::test]

@@ -74,7 +74,7 @@ impl SubscriptionServer {
 }
 
 impl NamedService for SubscriptionServer {
-    const NAME: &'static str = "rondom.v1.SubscriptionService";
+    const NAME: &'static str = v1::subscription_service_server::SERVICE_NAME;
 }
 
 /// The service's one method.
@@ -127,10 +127,20 @@ mod tests {
         let methods: Vec<String> = set
             .file
             .iter()
-            .flat_map(|file| &file.service)
-            .filter(|service| service.name() == "SubscriptionService")
-            .flat_map(|service| &service.method)
-            .map(|method| format!("/rondom.v1.SubscriptionService/{}", method.name()))
+            .flat_map(|file| {
+                file.service
+                    .iter()
+                    .map(move |service| (format!("{}.{}", file.package(), service.name()), service))
+            })
+            .filter(|(name, _)| {
+                name == <super::SubscriptionServer as tonic::server::NamedService>::NAME
+            })
+            .flat_map(|(name, service)| {
+                service
+                    .method
+                    .iter()
+                    .map(move |method| format!("/{name}/{}", method.name()))
+            })
             .collect();
         // A method added to the proto needs its route here, or callers get UNIMPLEMENTED.
         assert_eq!(methods, [super::SUBSCRIBE]);

@@ -27,9 +27,9 @@ enum ProjectorCommand {
         model: ModelArgs,
     },
     /// List the events the projector could not apply (its quarantine; their households are
-    /// marked incomplete). With --retry, apply them again to their households as they stand
-    /// now, after an upgrade that fixed the cause (`rebuild` folds them in their place). Stop
-    /// the projector first.
+    /// marked incomplete). With --retry, after an upgrade that fixed the cause, apply them in
+    /// their place: each household is folded again from its log, as `rebuild` would. Stop the
+    /// projector first.
     Quarantine {
         #[command(flatten)]
         model: ModelArgs,

@@ -25,20 +25,17 @@ pub(crate) fn explain(path: &str) -> Option<(String, &'static str)> {
              hoogstens 64 tekens (bijvoorbeeld financien_op_orde)",
         ),
         "plan.pijlers" => ("Wetten die meedoen", "kies ten minste één wet"),
-        "plan.pijlers[]" => ("Wetten die meedoen", "kies elke wet één keer"),
+        "plan.pijlers[]" => ("Wetten die meedoen", "kies elke wet uit de lijst, één keer"),
         "plan.evaluatiedatum" => (
             "Evaluatiedatum",
             "een geldige datum, niet vóór de dag waarop het plan wordt vastgelegd",
         ),
         "person.bsn" | "bsn" => (
             "BSN",
-            "negen cijfers die de elfproef doorstaan: kijk of er een tikfout in zit",
+            "acht of negen cijfers die de elfproef doorstaan: kijk of er een tikfout in zit",
         ),
         "person.display_name" => ("Naam", "hoogstens 200 tekens, zonder stuurtekens"),
-        "person.birth_date" => (
-            "Geboortedatum",
-            "een geldige datum die niet in de toekomst ligt",
-        ),
+        "person.birth_date" => ("Geboortedatum", "een geldige datum tussen 1900 en 2199"),
         "wijziging.wijziging" => ("Wijziging", "kies of de persoon toetreedt of vertrekt"),
         "wijziging.reden" => ("Reden", "kies een reden uit de lijst"),
         "purpose" => ("Doel", "kies waarvoor u het huishouden inziet"),
