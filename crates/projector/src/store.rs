@@ -1155,6 +1155,34 @@ mod tests {
             .entries
     }
 
+    /// The log of each household `events` name, as the projector reads it back.
+    fn logs(events: &[ReceivedEvent]) -> Histories {
+        let mut histories = Histories::new();
+        for event in events {
+            histories
+                .entry(event.envelope.subject)
+                .or_default()
+                .push(event.clone());
+        }
+        histories
+    }
+
+    /// A model in a directory of its own that applied `events` through `through` with `fold`.
+    fn model_with(
+        fold: Fold,
+        events: &[ReceivedEvent],
+        through: u64,
+        histories: &Histories,
+    ) -> (tempfile::TempDir, ReadModel, Applied) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut model = ReadModel::open(dir.path()).expect("model");
+        model.fold = fold;
+        let applied = model
+            .apply_with(events, through, histories)
+            .expect("applied");
+        (dir, model, applied)
+    }
+
     #[test]
     fn a_retried_event_is_folded_in_its_place_as_a_rebuild_folds_it() {
         let household = HouseholdId::generate();
@@ -1165,17 +1193,13 @@ mod tests {
             rectification(3, household, &wrong),
             signal(4, household, "eenzaamheid"),
         ];
-        let histories = Histories::from([(household, events.to_vec())]);
-        let rebuilt_dir = tempfile::tempdir().expect("temp dir");
-        let rebuilt = ReadModel::open(rebuilt_dir.path()).expect("model");
-        rebuilt.apply_with(&events, 4, &histories).expect("applied");
+        let histories = logs(&events);
+        let (_rebuilt_dir, rebuilt, _) = model_with(rondom_fold::fold, &events, 4, &histories);
 
         // The rectification set aside while what came after it is applied; retried after a
         // fix, the view is the one a rebuild makes: the wrong fact is out of it.
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut model = ReadModel::open(dir.path()).expect("model");
-        model.fold = fold_failing_rectifications;
-        let applied = model.apply_with(&events, 4, &histories).expect("applied");
+        let (_dir, mut model, applied) =
+            model_with(fold_failing_rectifications, &events, 4, &histories);
         assert_eq!((applied.events, applied.quarantined), (3, 1));
         model.fold = rondom_fold::fold;
         let retried = model
@@ -1221,22 +1245,10 @@ mod tests {
             noted,
             erasure(5, erased),
         ];
-        let log = |household: HouseholdId| -> Vec<ReceivedEvent> {
-            events
-                .iter()
-                .filter(|event| event.envelope.subject == household)
-                .cloned()
-                .collect()
-        };
-        let histories = Histories::from([(rectified, log(rectified)), (erased, log(erased))]);
-        let rebuilt_dir = tempfile::tempdir().expect("temp dir");
-        let rebuilt = ReadModel::open(rebuilt_dir.path()).expect("model");
-        rebuilt.apply_with(&events, 5, &histories).expect("applied");
+        let histories = logs(&events);
+        let (_rebuilt_dir, rebuilt, _) = model_with(rondom_fold::fold, &events, 5, &histories);
 
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut model = ReadModel::open(dir.path()).expect("model");
-        model.fold = buggy_fold;
-        let applied = model.apply_with(&events, 5, &histories).expect("applied");
+        let (_dir, mut model, applied) = model_with(buggy_fold, &events, 5, &histories);
         assert_eq!(applied.quarantined, 2);
         model.fold = rondom_fold::fold;
         let retried = model
@@ -1286,11 +1298,8 @@ mod tests {
             set_aside,
             rectification(4, household, &second),
         ];
-        let histories = Histories::from([(household, events.to_vec())]);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut model = ReadModel::open(dir.path()).expect("model");
-        model.fold = buggy_fold;
-        model.apply_with(&events, 4, &histories).expect("applied");
+        let histories = logs(&events);
+        let (_dir, mut model, _) = model_with(buggy_fold, &events, 4, &histories);
         let view = model.household(&household).expect("read").expect("view");
         assert_eq!(view.quarantined, [3]);
         assert_eq!(
@@ -1302,9 +1311,7 @@ mod tests {
         model
             .retry_quarantined(&events[2..3], &histories)
             .expect("retry");
-        let rebuilt_dir = tempfile::tempdir().expect("temp dir");
-        let rebuilt = ReadModel::open(rebuilt_dir.path()).expect("model");
-        rebuilt.apply_with(&events, 4, &histories).expect("applied");
+        let (_rebuilt_dir, rebuilt, _) = model_with(rondom_fold::fold, &events, 4, &histories);
         assert_eq!(
             model.household(&household).expect("read"),
             rebuilt.household(&household).expect("read")
@@ -1319,10 +1326,7 @@ mod tests {
             signal(2, household, "schooluitval"),
             signal(3, household, "eenzaamheid"),
         ];
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut model = ReadModel::open(dir.path()).expect("model");
-        model.fold = buggy_fold;
-        model.apply(&events, 3).expect("applied");
+        let (_dir, mut model, _) = model_with(buggy_fold, &events, 3, &Histories::new());
         model.fold = rondom_fold::fold;
         let view = model.household(&household).expect("read");
         for histories in [
@@ -1408,12 +1412,7 @@ mod tests {
         );
 
         // Still broken: it stays. Fixed (the real fold): applied, released, complete again.
-        let log: Vec<_> = events
-            .iter()
-            .filter(|event| event.envelope.subject == household)
-            .cloned()
-            .collect();
-        let histories = Histories::from([(household, log)]);
+        let histories = logs(&events);
         let still = model
             .retry_quarantined(&events[1..2], &histories)
             .expect("retry");

@@ -409,6 +409,41 @@ mod tests {
         positions
     }
 
+    /// A follower of `follow.a` after `after`.
+    async fn follow(
+        readers: &Arc<Readers>,
+        events: &jetstream::stream::Stream,
+        after: u64,
+    ) -> Messages {
+        readers
+            .follow(events.clone(), a(), after)
+            .await
+            .expect("follow")
+    }
+
+    /// Followers of `follow.a` in 40 messages behind a window of four, both from the start:
+    /// the slow one has read the first of its 20, the fast one all of them, so the slow one
+    /// is out of the window. Also returns the positions of the 20.
+    async fn left_behind(
+        nats: &rondom_testkit::TestNats,
+    ) -> (
+        jetstream::stream::Stream,
+        Arc<Readers>,
+        Messages,
+        Messages,
+        Vec<u64>,
+    ) {
+        let events = stream_with(nats, 40).await;
+        let readers = Arc::new(Readers::with_window(4));
+        let mut slow = follow(&readers, &events, 0).await;
+        let mut fast = follow(&readers, &events, 0).await;
+        let all: Vec<u64> = (1..=40).step_by(2).collect();
+        assert_eq!(positions(&mut slow, 1).await, [1]);
+        // The fast one reads on far past the window of four while the slow one waits.
+        assert_eq!(positions(&mut fast, 20).await, all);
+        (events, readers, slow, fast, all)
+    }
+
     async fn consumers(events: &mut jetstream::stream::Stream) -> usize {
         events.info().await.expect("info").state.consumer_count
     }
@@ -418,14 +453,8 @@ mod tests {
         let nats = rondom_testkit::TestNats::start();
         let mut events = stream_with(&nats, 20).await;
         let readers = Arc::new(Readers::default());
-        let mut first = readers
-            .follow(events.clone(), a(), 4)
-            .await
-            .expect("follow");
-        let mut second = readers
-            .follow(events.clone(), a(), 6)
-            .await
-            .expect("follow");
+        let mut first = follow(&readers, &events, 4).await;
+        let mut second = follow(&readers, &events, 6).await;
         assert_eq!(consumers(&mut events).await, 1, "one consumer for both");
         // Positions 1..=20 hold messages 0..20: follow.a has the odd positions.
         assert_eq!(
@@ -443,10 +472,7 @@ mod tests {
             "other filters, a reader of their own"
         );
         drop(other);
-        let _third = readers
-            .follow(events.clone(), a(), 19)
-            .await
-            .expect("follow");
+        let _third = follow(&readers, &events, 19).await;
         assert!(
             !readers
                 .open
@@ -462,16 +488,10 @@ mod tests {
         let nats = rondom_testkit::TestNats::start();
         let events = stream_with(&nats, 40).await;
         let readers = Arc::new(Readers::with_window(4));
-        let mut slow = readers
-            .follow(events.clone(), a(), 0)
-            .await
-            .expect("follow");
+        let mut slow = follow(&readers, &events, 0).await;
         assert_eq!(positions(&mut slow, 1).await, [1]);
         // Joins the slow one's reader (it still holds everything after 39), far ahead of it.
-        let mut ahead = readers
-            .follow(events.clone(), a(), 39)
-            .await
-            .expect("follow");
+        let mut ahead = follow(&readers, &events, 39).await;
         let client = rondom_bus::connect(nats.url()).await.expect("connect");
         publish(&jetstream::new(client), 40..44).await;
         assert_eq!(positions(&mut ahead, 2).await, [41, 43]);
@@ -483,19 +503,7 @@ mod tests {
     #[tokio::test]
     async fn a_follower_set_aside_while_it_rejoins_keeps_no_one_from_joining() {
         let nats = rondom_testkit::TestNats::start();
-        let events = stream_with(&nats, 40).await;
-        let readers = Arc::new(Readers::with_window(4));
-        let mut slow = readers
-            .follow(events.clone(), a(), 0)
-            .await
-            .expect("follow");
-        let mut fast = readers
-            .follow(events.clone(), a(), 0)
-            .await
-            .expect("follow");
-        let all: Vec<u64> = (1..=40).step_by(2).collect();
-        assert_eq!(positions(&mut slow, 1).await, [1]);
-        assert_eq!(positions(&mut fast, 20).await, all);
+        let (events, readers, mut slow, _fast, all) = left_behind(&nats).await;
         // The slow partner's subscription looks once whether more is ready, as a
         // subscription does, and sets the look aside while its follower is rejoining.
         assert!(
@@ -517,20 +525,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_follower_left_behind_by_the_window_still_reads_everything_once_in_order() {
         let nats = rondom_testkit::TestNats::start();
-        let mut events = stream_with(&nats, 40).await;
-        let readers = Arc::new(Readers::with_window(4));
-        let mut slow = readers
-            .follow(events.clone(), a(), 0)
-            .await
-            .expect("follow");
-        let mut fast = readers
-            .follow(events.clone(), a(), 0)
-            .await
-            .expect("follow");
-        let all: Vec<u64> = (1..=40).step_by(2).collect();
-        assert_eq!(positions(&mut slow, 1).await, [1]);
-        // The fast one reads on far past the window of four while the slow one waits.
-        assert_eq!(positions(&mut fast, 20).await, all);
+        let (mut events, _readers, mut slow, mut fast, all) = left_behind(&nats).await;
         assert_eq!(consumers(&mut events).await, 1);
         assert_eq!(positions(&mut slow, 19).await, all[1..]);
         assert_eq!(
