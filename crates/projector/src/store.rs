@@ -581,7 +581,7 @@ impl ReadModel {
         let mut timeline = BTreeMap::new();
         let mut event_ids = sled::Batch::default();
         // None: a duplicate of an event folded before it; its view is all there is.
-        if let Some(mut own) = own {
+        if let Some(own) = own {
             if own.erased {
                 self.erase_free_text(&household_id, &mut timeline)?;
             }
@@ -595,14 +595,14 @@ impl ReadModel {
                     received.position,
                 )?;
             }
+            timeline.insert(timeline_key(&household_id, received.position), own.entry);
             // A later rectification of it, and a later erasure, found no entry to change.
             if let Some(by) = log.iter().find(|e| rectified(e) == Some(own_id.as_str())) {
-                own.entry.rectified_by = by.position;
+                self.mark_rectified(&mut timeline, &household_id, received.position, by.position)?;
             }
             if erased_after {
-                own.entry.summary = None;
+                self.erase_free_text(&household_id, &mut timeline)?;
             }
-            timeline.insert(timeline_key(&household_id, received.position), own.entry);
             event_ids.insert(
                 received.envelope.id.as_bytes(),
                 &received.position.to_be_bytes(),
