@@ -7,7 +7,7 @@
 /// form of these pages fills in from what a person typed or chose.
 pub(crate) fn explain(path: &str) -> Option<(String, &'static str)> {
     let (field, index) = split_index(path);
-    let (label, takes) = match field {
+    let (label, takes) = match field.as_str() {
         "regisseur.regisseur_id" => (
             "Personeelsnummer van de regisseur",
             "1 tot 64 letters, cijfers of de tekens - _ . (een nummer, geen naam)",
@@ -50,26 +50,14 @@ pub(crate) fn explain(path: &str) -> Option<(String, &'static str)> {
 }
 
 /// `plan.doelen[3]` as (`plan.doelen[]`, 3); a path without an index as it is.
-fn split_index(path: &str) -> (&str, Option<usize>) {
-    let Some(open) = path.rfind('[') else {
-        return (path, None);
-    };
-    let Some(index) = path
-        .strip_suffix(']')
-        .and_then(|rest| rest.get(open + 1..))
-        .and_then(|digits| digits.parse().ok())
-    else {
-        return (path, None);
-    };
-    (generic(&path[..open]), Some(index))
-}
-
-/// The table's key of a repeated field.
-fn generic(field: &str) -> &'static str {
-    match field {
-        "plan.doelen" => "plan.doelen[]",
-        "plan.pijlers" => "plan.pijlers[]",
-        _ => "",
+fn split_index(path: &str) -> (String, Option<usize>) {
+    let indexed = path.strip_suffix(']').and_then(|rest| {
+        let (field, digits) = rest.rsplit_once('[')?;
+        Some((format!("{field}[]"), digits.parse().ok()?))
+    });
+    match indexed {
+        Some((field, index)) => (field, Some(index)),
+        None => (path.to_owned(), None),
     }
 }
 
