@@ -73,7 +73,8 @@ impl Hub {
         loop {
             if let Some(status) = self.child.try_wait()? {
                 // The log goes with the run's work folder: its end is in the error.
-                let log = std::fs::read_to_string(self.data_dir.join("hub.log"))?;
+                let log =
+                    std::fs::read_to_string(self.data_dir.join("hub.log")).unwrap_or_default();
                 let end: Vec<&str> = log.lines().rev().take(5).collect();
                 anyhow::bail!(
                     "rondom up exited ({status}); the end of its log:\n{}",

@@ -155,12 +155,7 @@ async fn histories(
 ) -> Result<crate::store::Histories> {
     let rectified: Vec<HouseholdId> = events
         .iter()
-        .filter(|received| {
-            matches!(
-                received.event.body,
-                Some(rondom_proto::v1::event::Body::Rectificatie(_))
-            )
-        })
+        .filter(|received| crate::store::rectified(received).is_some())
         .map(|received| received.envelope.subject)
         .collect();
     household_logs(jetstream, signer, rectified).await

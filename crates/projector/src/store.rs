@@ -90,7 +90,7 @@ pub struct ReadModel {
 pub type Histories = HashMap<HouseholdId, Vec<ReceivedEvent>>;
 
 /// Returns the event id a rectification names; `None` for any other event.
-fn rectified(received: &ReceivedEvent) -> Option<&str> {
+pub(crate) fn rectified(received: &ReceivedEvent) -> Option<&str> {
     match &received.event.body {
         Some(rondom_proto::v1::event::Body::Rectificatie(rectificatie)) => {
             Some(rectificatie.event_id.as_str())
