@@ -737,7 +737,23 @@ pub(crate) fn error_report(err: &anyhow::Error) -> String {
         }
         return text;
     }
-    format!("{err:#}")
+    causes(err)
+}
+
+/// An error and its causes, joined by ": ", each said once: some errors (async-nats' among
+/// them) repeat their source in their own text, and the source then follows again.
+fn causes(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain().map(ToString::to_string) {
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// Prints the households whose retention period ended.
@@ -768,4 +784,37 @@ pub(crate) fn retention_due(due: &[v1::RetentionDue], as_json: bool) {
         "\n{} household(s) would be erased (reason bewaartermijn_verstreken)",
         due.len()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that, like async-nats' own, says its source in its text and returns it too.
+    #[derive(Debug)]
+    struct Repeating(std::io::Error);
+
+    impl std::fmt::Display for Repeating {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "jetstream error: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Repeating {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let err = anyhow::Error::new(Repeating(std::io::Error::other("insufficient storage")))
+            .context("JetStream cannot reserve 1024 MiB");
+        assert_eq!(
+            error_report(&err),
+            "JetStream cannot reserve 1024 MiB: jetstream error: insufficient storage"
+        );
+        let plain = anyhow::anyhow!("disk full").context("cannot write the log");
+        assert_eq!(error_report(&plain), "cannot write the log: disk full");
+    }
 }

@@ -67,18 +67,54 @@ fn start_with(data: &Path, nats_port: u16, grpc_port: u16, log_name: &str, extra
             "--web-addr",
             &format!("127.0.0.1:{web}"),
         ])
+        // JetStream reserves the audit log's size on the disk of the data directory (1 GiB by
+        // default); a test's hub needs no more than this, whatever /tmp has free.
+        .env("RONDOM_AUDIT_MAX_MB", "64")
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log"))
         .stderr(log)
         .spawn()
         .expect("run rondom up");
-    wait_for_port(grpc_port, Duration::from_secs(60));
-    Hub {
+    let mut hub = Hub {
         child,
         grpc: format!("http://127.0.0.1:{grpc_port}"),
         metrics,
         web,
         data: data.to_owned(),
+    };
+    wait_until_ready(&mut hub, &data.with_file_name(log_name));
+    hub
+}
+
+/// Waits until `hub` answers `GET /ready` with 200. The gRPC port opens before the streams are
+/// provisioned, so an open port does not mean a hub that stays; one that exits instead fails
+/// the test with its log.
+fn wait_until_ready(hub: &mut Hub, log: &Path) {
+    use std::io::{Read as _, Write as _};
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = hub.child.try_wait().expect("wait") {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("rondom up exited ({status}) before it was ready:\n{log}");
+        }
+        let ready =
+            std::net::TcpStream::connect(("127.0.0.1", hub.metrics)).is_ok_and(|mut stream| {
+                let mut response = String::new();
+                stream
+                    .write_all(
+                        b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    )
+                    .and_then(|()| stream.read_to_string(&mut response))
+                    .is_ok_and(|_| response.starts_with("HTTP/1.1 200"))
+            });
+        if ready {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rondom up was not ready within a minute"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
