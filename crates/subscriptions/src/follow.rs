@@ -23,8 +23,27 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 /// A message as the subscriptions that read it share it.
 pub type Delivered = Arc<jetstream::Message>;
 
+/// A message as a subscription reads it, with how many messages of its filters follow it on
+/// the stream as far as its consumer knows: the subscription's backlog.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub message: Delivered,
+    pub behind: u64,
+}
+
+impl Fetched {
+    /// A message of a consumer of the subscription's own, whose count of what follows is its.
+    pub fn own(message: jetstream::Message) -> Result<Self, BoxError> {
+        let behind = message.info()?.pending;
+        Ok(Self {
+            message: Arc::new(message),
+            behind,
+        })
+    }
+}
+
 /// Messages a subscription reads.
-pub type Messages = Pin<Box<dyn Stream<Item = Result<Delivered, BoxError>> + Send + 'static>>;
+pub type Messages = Pin<Box<dyn Stream<Item = Result<Fetched, BoxError>> + Send + 'static>>;
 
 /// Messages a reader keeps for its followers.
 pub const WINDOW: usize = 1024;
@@ -41,6 +60,8 @@ struct Window {
     ended: Option<Arc<str>>,
     /// The last position the furthest follower has taken.
     taken: u64,
+    /// Messages of the filters after the newest one here, when the consumer sent it.
+    newest_behind: u64,
 }
 
 /// What a reader and its followers share.
@@ -64,7 +85,8 @@ pub struct Reader {
 
 /// What a follower finds after its position.
 enum Step {
-    Next(u64, Delivered),
+    /// The next message, its position and how many follow it (in the window and after).
+    Next(u64, Fetched),
     /// Not yet read.
     Wait,
     /// Already gone from the window.
@@ -86,7 +108,13 @@ impl Shared {
             .messages
             .partition_point(|(held, _)| *held <= position);
         let step = match (window.messages.get(next), &window.ended) {
-            (Some((held, message)), _) => Step::Next(*held, message.clone()),
+            (Some((held, message)), _) => Step::Next(
+                *held,
+                Fetched {
+                    message: message.clone(),
+                    behind: (window.messages.len() - next - 1) as u64 + window.newest_behind,
+                },
+            ),
             (None, Some(why)) => Step::Ended(why.clone()),
             (None, None) => Step::Wait,
         };
@@ -113,7 +141,13 @@ impl Shared {
     /// Adds the message at `position`. When the window is full it waits until the furthest
     /// follower has taken everything in it, then lets the oldest quarter go: the followers
     /// behind that go on with readers of their own, the furthest one never has to.
-    async fn add(&self, position: u64, message: jetstream::Message, stop: &CancellationToken) {
+    async fn add(
+        &self,
+        position: u64,
+        behind: u64,
+        message: jetstream::Message,
+        stop: &CancellationToken,
+    ) {
         let message = Arc::new(message);
         loop {
             let demanded = self.demand.notified();
@@ -130,6 +164,7 @@ impl Shared {
                 }
                 if window.messages.len() < self.capacity {
                     window.messages.push_back((position, message));
+                    window.newest_behind = behind;
                     break;
                 }
             }
@@ -164,6 +199,7 @@ impl Reader {
                 complete_from: after.saturating_add(1),
                 ended: None,
                 taken: after,
+                newest_behind: 0,
             }),
             changes: watch::Sender::new(0),
             demand: Notify::new(),
@@ -211,7 +247,7 @@ async fn read(
             Some(Ok(message)) => match message.info() {
                 Ok(info) => {
                     let position = info.stream_sequence;
-                    shared.add(position, message, &stop).await;
+                    shared.add(position, info.pending, message, &stop).await;
                 }
                 Err(err) => return shared.end(err),
             },
@@ -332,7 +368,7 @@ struct Follower {
 }
 
 impl Follower {
-    async fn next(&mut self) -> Result<Delivered, BoxError> {
+    async fn next(&mut self) -> Result<Fetched, BoxError> {
         loop {
             // Marked seen before looking, so a message added after the look wakes the wait.
             self.changes.borrow_and_update();
@@ -404,7 +440,7 @@ mod tests {
                 .expect("a message in time")
                 .expect("not ended")
                 .expect("no error");
-            positions.push(message.info().expect("metadata").stream_sequence);
+            positions.push(message.message.info().expect("metadata").stream_sequence);
         }
         positions
     }
@@ -520,6 +556,39 @@ mod tests {
             "another subscription of the same filters opens meanwhile"
         );
         assert_eq!(positions(&mut slow, 19).await, all[1..]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_followers_backlog_counts_what_waits_for_it_in_the_window() {
+        let nats = rondom_testkit::TestNats::start();
+        let events = stream_with(&nats, 0).await;
+        let readers = Arc::new(Readers::default());
+        let mut slow = follow(&readers, &events, 0).await;
+        let mut fast = follow(&readers, &events, 0).await;
+        let client = rondom_bus::connect(nats.url()).await.expect("connect");
+        let jetstream = jetstream::new(client);
+        // Live: each message is read before the next is written, so the consumer says
+        // nothing follows any of them.
+        for n in 0..5 {
+            publish(&jetstream, 2 * n..2 * n + 1).await;
+            let next = fast.next().await.expect("a message").expect("no error");
+            assert_eq!(next.behind, 0);
+        }
+        let mut behind = Vec::new();
+        for _ in 0..5 {
+            behind.push(
+                slow.next()
+                    .await
+                    .expect("a message")
+                    .expect("no error")
+                    .behind,
+            );
+        }
+        assert_eq!(
+            behind,
+            [4, 3, 2, 1, 0],
+            "the slow one is behind the fast one"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,7 +39,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::follow::{Delivered, Messages, Readers};
+use crate::follow::{Delivered, Fetched, Messages, Readers};
 use crate::request::{self, From, Plan};
 use crate::shared::{self, EncodedDelivery, SharedEvent, SharedEvents};
 use crate::wire::Deliveries;
@@ -170,7 +170,7 @@ impl SubscriptionHandler {
                 .await
                 .map_err(|err| unavailable("cannot start the subscription", err))?;
             let messages: Messages =
-                Box::pin(messages.map(|item| item.map(Arc::new).map_err(Into::into)));
+                Box::pin(messages.map(|item| item.map_err(Into::into).and_then(Fetched::own)));
             return Ok((messages, None));
         };
         let name = consumer_name(&client.id, durable);
@@ -206,7 +206,7 @@ impl SubscriptionHandler {
             .await
             .map_err(|err| unavailable("cannot start the subscription", err))?;
         let messages: Messages =
-            Box::pin(messages.map(|item| item.map(Arc::new).map_err(Into::into)));
+            Box::pin(messages.map(|item| item.map_err(Into::into).and_then(Fetched::own)));
         Ok((messages, Some(connected)))
     }
 }
@@ -312,15 +312,18 @@ enum End {
 /// later event. Also returns the message that did not fit, to start the next batch, or the
 /// end of the stream when that came first (handled after the batch is sent).
 fn ready_with(
-    first: Delivered,
+    first: Fetched,
     messages: &mut Messages,
     applied: u64,
-) -> (Vec<Delivered>, Option<Delivered>, Option<End>) {
+) -> (Vec<Fetched>, Option<Fetched>, Option<End>) {
     let mut batch = vec![first];
     while batch.len() < BATCH {
         match messages.next().now_or_never() {
             Some(Some(Ok(message))) => {
-                let position = message.info().map_or(u64::MAX, |info| info.stream_sequence);
+                let position = message
+                    .message
+                    .info()
+                    .map_or(u64::MAX, |info| info.stream_sequence);
                 if position > applied {
                     return (batch, Some(message), None);
                 }
@@ -336,9 +339,9 @@ fn ready_with(
 
 /// The message carried over from the last batch, else the next one from the consumer.
 async fn next_message(
-    carried: &mut Option<Delivered>,
+    carried: &mut Option<Fetched>,
     messages: &mut Messages,
-) -> Option<Result<Delivered, rondom_bus::error::BoxError>> {
+) -> Option<Result<Fetched, rondom_bus::error::BoxError>> {
     match carried.take() {
         Some(message) => Some(Ok(message)),
         None => messages.next().await,
@@ -443,7 +446,7 @@ impl Session {
     /// out: one pipelined write and one wait per batch instead of per event.
     async fn judge_batch(
         &self,
-        batch: Vec<Delivered>,
+        batch: Vec<Fetched>,
         seen: &mut Seen,
         out: &Outbox,
     ) -> Result<Vec<(Arc<EncodedDelivery>, Option<Delivered>)>, Option<Status>> {
@@ -475,7 +478,7 @@ impl Session {
     /// new to this subscription is added to `unrecorded`, to go on record before it goes out.
     async fn judge(
         &self,
-        message: Delivered,
+        message: Fetched,
         seen: &mut Seen,
         unrecorded: &mut Unrecorded,
         out: &Outbox,
@@ -509,15 +512,15 @@ impl Session {
     /// when the partner holds it or has it already.
     async fn fresh(
         &self,
-        message: Delivered,
+        fetched: Fetched,
         seen: &Seen,
     ) -> Result<Option<(Delivered, u64)>, Option<Status>> {
+        let Fetched { message, behind } = fetched;
         let info = message
             .info()
             .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?;
         let position = info.stream_sequence;
-        self.pending
-            .set(i64::try_from(info.pending).unwrap_or(i64::MAX));
+        self.pending.set(i64::try_from(behind).unwrap_or(i64::MAX));
         if info.delivered > 1 {
             self.redeliveries.inc();
         }
