@@ -23,21 +23,31 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 /// A message as the subscriptions that read it share it.
 pub type Delivered = Arc<jetstream::Message>;
 
-/// A message as a subscription reads it, with how many messages of its filters follow it on
-/// the stream as far as its consumer knows: the subscription's backlog.
+/// A message as a subscription reads it, with what its metadata says (read once, from the
+/// reply subject).
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub message: Delivered,
+    /// Its stream position.
+    pub position: u64,
+    /// How many messages of its filters follow it on the stream as far as its consumer
+    /// knows: the subscription's backlog.
     pub behind: u64,
+    /// Offered before (by a durable consumer whose ack wait ran out).
+    pub redelivered: bool,
 }
 
 impl Fetched {
-    /// A message of a consumer of the subscription's own, whose count of what follows is its.
+    /// A message of a consumer of the subscription's own, with that consumer's counts.
     pub fn own(message: jetstream::Message) -> Result<Self, BoxError> {
-        let behind = message.info()?.pending;
+        let info = message.info()?;
+        let (position, behind, redelivered) =
+            (info.stream_sequence, info.pending, info.delivered > 1);
         Ok(Self {
             message: Arc::new(message),
+            position,
             behind,
+            redelivered,
         })
     }
 }
@@ -85,8 +95,8 @@ pub struct Reader {
 
 /// What a follower finds after its position.
 enum Step {
-    /// The next message, its position and how many follow it (in the window and after).
-    Next(u64, Fetched),
+    /// The next message, with how many follow it (in the window and after).
+    Next(Fetched),
     /// Not yet read.
     Wait,
     /// Already gone from the window.
@@ -108,20 +118,19 @@ impl Shared {
             .messages
             .partition_point(|(held, _)| *held <= position);
         let step = match (window.messages.get(next), &window.ended) {
-            (Some((held, message)), _) => Step::Next(
-                *held,
-                Fetched {
-                    message: message.clone(),
-                    behind: (window.messages.len() - next - 1) as u64 + window.newest_behind,
-                },
-            ),
+            (Some((held, message)), _) => Step::Next(Fetched {
+                message: message.clone(),
+                position: *held,
+                behind: (window.messages.len() - next - 1) as u64 + window.newest_behind,
+                redelivered: false,
+            }),
             (None, Some(why)) => Step::Ended(why.clone()),
             (None, None) => Step::Wait,
         };
         // A follower that is here has taken everything up to its place, also one that joined
         // ahead of the window: it must not wait on slower followers.
         let reached = match &step {
-            Step::Next(taken, _) => *taken,
+            Step::Next(taken) => taken.position,
             _ => position,
         };
         window.taken = window.taken.max(reached);
@@ -373,9 +382,9 @@ impl Follower {
             // Marked seen before looking, so a message added after the look wakes the wait.
             self.changes.borrow_and_update();
             match self.reader.shared.after(self.position) {
-                Step::Next(position, message) => {
-                    self.position = position;
-                    return Ok(message);
+                Step::Next(fetched) => {
+                    self.position = fetched.position;
+                    return Ok(fetched);
                 }
                 Step::Wait => {
                     // The sender lives as long as the reader this follower holds.
@@ -440,7 +449,7 @@ mod tests {
                 .expect("a message in time")
                 .expect("not ended")
                 .expect("no error");
-            positions.push(message.message.info().expect("metadata").stream_sequence);
+            positions.push(message.position);
         }
         positions
     }

@@ -320,11 +320,7 @@ fn ready_with(
     while batch.len() < BATCH {
         match messages.next().now_or_never() {
             Some(Some(Ok(message))) => {
-                let position = message
-                    .message
-                    .info()
-                    .map_or(u64::MAX, |info| info.stream_sequence);
-                if position > applied {
+                if message.position > applied {
                     return (batch, Some(message), None);
                 }
                 batch.push(message);
@@ -515,13 +511,14 @@ impl Session {
         fetched: Fetched,
         seen: &Seen,
     ) -> Result<Option<(Delivered, u64)>, Option<Status>> {
-        let Fetched { message, behind } = fetched;
-        let info = message
-            .info()
-            .map_err(|err| Some(unavailable("a delivery had no metadata", err)))?;
-        let position = info.stream_sequence;
+        let Fetched {
+            message,
+            position,
+            behind,
+            redelivered,
+        } = fetched;
         self.pending.set(i64::try_from(behind).unwrap_or(i64::MAX));
-        if info.delivered > 1 {
+        if redelivered {
             self.redeliveries.inc();
         }
         if let Some(held) = self.held.lock().expect("held lock").get_mut(&position) {
