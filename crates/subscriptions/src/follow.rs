@@ -266,10 +266,15 @@ async fn read(
     }
 }
 
+/// The readers of one set of filters. Its lock is held while a new reader's consumer is
+/// created, so that subscriptions of these filters opened together share one reader;
+/// subscriptions of other filters do not wait for it.
+type Filtered = Arc<tokio::sync::Mutex<Vec<Weak<Reader>>>>;
+
 /// The readers open in one hub, by filters.
 #[derive(Debug)]
 pub struct Readers {
-    open: tokio::sync::Mutex<HashMap<Vec<String>, Vec<Weak<Reader>>>>,
+    open: Mutex<HashMap<Vec<String>, Filtered>>,
     capacity: usize,
 }
 
@@ -283,14 +288,15 @@ impl Readers {
     /// Readers keeping `capacity` messages each.
     pub fn with_window(capacity: usize) -> Self {
         Self {
-            open: tokio::sync::Mutex::default(),
+            open: Mutex::default(),
             capacity,
         }
     }
 
     /// Returns a reader of `subjects` from which everything after `after` can be followed:
-    /// an open one, else a new one starting there. One at a time (also while a new reader's
-    /// consumer is created), so subscriptions opened together share one reader.
+    /// an open one, else a new one starting there. One at a time per set of filters (also
+    /// while a new reader's consumer is created), so subscriptions opened together share one
+    /// reader.
     ///
     /// Runs as a task of its own: a follower's `next` may be polled once and set aside (a
     /// subscription looks whether more is ready), and the lock must not stay with it.
@@ -312,13 +318,20 @@ impl Readers {
         subjects: &[String],
         after: u64,
     ) -> Result<Arc<Reader>, BoxError> {
-        let mut open = self.open.lock().await;
-        // Readers nobody follows any more are forgotten, and filters without readers with them.
-        open.retain(|_, readers| {
-            readers.retain(|reader| reader.strong_count() > 0);
-            !readers.is_empty()
-        });
-        let readers = open.entry(subjects.to_vec()).or_default();
+        let filtered = {
+            let mut open = self.open.lock().expect("readers lock");
+            // Filters nobody is joining and whose readers nobody follows any more are
+            // forgotten (one being joined is held by its joiner as well as here).
+            open.retain(|_, filtered| {
+                Arc::strong_count(filtered) > 1
+                    || filtered
+                        .try_lock()
+                        .is_ok_and(|readers| readers.iter().any(|reader| reader.strong_count() > 0))
+            });
+            open.entry(subjects.to_vec()).or_default().clone()
+        };
+        let mut readers = filtered.lock().await;
+        readers.retain(|reader| reader.strong_count() > 0);
         if let Some(reader) = readers
             .iter()
             .filter_map(Weak::upgrade)
@@ -522,10 +535,49 @@ mod tests {
             !readers
                 .open
                 .lock()
-                .await
+                .expect("readers lock")
                 .contains_key(&vec!["follow.b".to_owned()]),
             "filters nobody follows any more are forgotten"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_being_opened_holds_up_only_subscriptions_of_its_own_filters() {
+        let nats = rondom_testkit::TestNats::start();
+        let mut events = stream_with(&nats, 20).await;
+        let readers = Arc::new(Readers::default());
+        // A reader of follow.a is being opened (its consumer slow to come): its joiner holds
+        // the filters' lock.
+        let filtered = readers
+            .open
+            .lock()
+            .expect("readers lock")
+            .entry(a())
+            .or_default()
+            .clone();
+        let opening = filtered.lock().await;
+        let other = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            readers.follow(events.clone(), vec!["follow.b".to_owned()], 0),
+        )
+        .await;
+        assert!(
+            other.is_ok_and(|opened| opened.is_ok()),
+            "a subscription of other filters opens meanwhile"
+        );
+        let same = tokio::spawn({
+            let (readers, events) = (readers.clone(), events.clone());
+            async move { follow(&readers, &events, 0).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(
+            !same.is_finished(),
+            "one of the same filters waits, to share the reader being opened"
+        );
+        drop(opening);
+        let mut same = same.await.expect("joined");
+        assert_eq!(positions(&mut same, 2).await, [1, 3]);
+        assert_eq!(consumers(&mut events).await, 2);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
