@@ -4,7 +4,8 @@
 //! consumer of its own, so the server sends an event once per reader, not once per partner.
 //!
 //! A follower that falls out of the window (its partner reads slower than the others) goes on
-//! with a reader from its own position. A reader only reads ahead while its window has room
+//! with a reader from its own position, and back to the older reader once it has caught up
+//! with it, so that readers do not multiply after a burst. A reader only reads ahead while its window has room
 //! or its furthest follower has reached the newest message: one followed by a single slow
 //! partner holds a window, as a consumer of its own would. When a reader's consumer fails,
 //! each follower ends after taking what the window still holds (partners resume from their
@@ -90,6 +91,8 @@ struct Shared {
 #[derive(Debug)]
 pub struct Reader {
     shared: Arc<Shared>,
+    /// The order in which the readers of a hub were opened: followers gather at the oldest.
+    opened: u64,
     _stop: DropGuard,
 }
 
@@ -193,6 +196,7 @@ impl Reader {
         subjects: &[String],
         after: u64,
         capacity: usize,
+        opened: u64,
     ) -> Result<Arc<Self>, BoxError> {
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
@@ -218,6 +222,7 @@ impl Reader {
         tokio::spawn(read(shared.clone(), messages, stop.clone()));
         Ok(Arc::new(Self {
             shared,
+            opened,
             _stop: stop.drop_guard(),
         }))
     }
@@ -226,6 +231,18 @@ impl Reader {
     fn covers(&self, after: u64) -> bool {
         let window = self.shared.lock();
         window.ended.is_none() && window.complete_from <= after.saturating_add(1)
+    }
+
+    /// True when everything after `after` can still be followed here and it has read as far:
+    /// a follower at `after` would not wait for it to catch up.
+    fn has_reached(&self, after: u64) -> bool {
+        let window = self.shared.lock();
+        window.ended.is_none()
+            && window.complete_from <= after.saturating_add(1)
+            && window
+                .messages
+                .back()
+                .is_some_and(|(newest, _)| *newest >= after)
     }
 }
 
@@ -276,6 +293,8 @@ type Filtered = Arc<tokio::sync::Mutex<Vec<Weak<Reader>>>>;
 pub struct Readers {
     open: Mutex<HashMap<Vec<String>, Filtered>>,
     capacity: usize,
+    /// Readers opened so far.
+    opened: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Readers {
@@ -290,6 +309,7 @@ impl Readers {
         Self {
             open: Mutex::default(),
             capacity,
+            opened: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -305,7 +325,7 @@ impl Readers {
         stream: &jetstream::stream::Stream,
         subjects: &[String],
         after: u64,
-    ) -> Result<Arc<Reader>, BoxError> {
+    ) -> Result<(Filtered, Arc<Reader>), BoxError> {
         let (readers, stream, subjects) = (self.clone(), stream.clone(), subjects.to_vec());
         tokio::spawn(async move { readers.join_now(&stream, &subjects, after).await })
             .await
@@ -317,7 +337,7 @@ impl Readers {
         stream: &jetstream::stream::Stream,
         subjects: &[String],
         after: u64,
-    ) -> Result<Arc<Reader>, BoxError> {
+    ) -> Result<(Filtered, Arc<Reader>), BoxError> {
         let filtered = {
             let mut open = self.open.lock().expect("readers lock");
             // Filters nobody is joining and whose readers nobody follows any more are
@@ -332,16 +352,22 @@ impl Readers {
         };
         let mut readers = filtered.lock().await;
         readers.retain(|reader| reader.strong_count() > 0);
+        // The oldest first: the one most follow.
         if let Some(reader) = readers
             .iter()
             .filter_map(Weak::upgrade)
             .find(|reader| reader.covers(after))
         {
-            return Ok(reader);
+            drop(readers);
+            return Ok((filtered, reader));
         }
-        let reader = Reader::start(stream, subjects, after, self.capacity).await?;
+        let opened = self
+            .opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let reader = Reader::start(stream, subjects, after, self.capacity, opened).await?;
         readers.push(Arc::downgrade(&reader));
-        Ok(reader)
+        drop(readers);
+        Ok((filtered, reader))
     }
 
     /// The messages of `subjects` after `after`, in stream order, each once, read through
@@ -355,11 +381,12 @@ impl Readers {
         subjects: Vec<String>,
         after: u64,
     ) -> Result<Messages, BoxError> {
-        let reader = self.join(&stream, &subjects, after).await?;
+        let (filtered, reader) = self.join(&stream, &subjects, after).await?;
         let follower = Follower {
             readers: self.clone(),
             stream,
             subjects,
+            filtered,
             changes: reader.shared.changes.subscribe(),
             reader,
             position: after,
@@ -383,6 +410,8 @@ struct Follower {
     readers: Arc<Readers>,
     stream: jetstream::stream::Stream,
     subjects: Vec<String>,
+    /// The readers of its filters.
+    filtered: Filtered,
     reader: Arc<Reader>,
     changes: watch::Receiver<u64>,
     /// The last position read.
@@ -400,19 +429,42 @@ impl Follower {
                     return Ok(fetched);
                 }
                 Step::Wait => {
+                    // Caught up with a reader of its own (it fell out of a window once): back
+                    // to the older one, which its own is then left to end.
+                    if let Some(older) = self.older_reader() {
+                        self.follow(older);
+                        continue;
+                    }
                     // The sender lives as long as the reader this follower holds.
                     let _ = self.changes.changed().await;
                 }
                 Step::Lagged => {
-                    self.reader = self
+                    let (_, reader) = self
                         .readers
                         .join(&self.stream, &self.subjects, self.position)
                         .await?;
-                    self.changes = self.reader.shared.changes.subscribe();
+                    self.follow(reader);
                 }
                 Step::Ended(why) => return Err(why.to_string().into()),
             }
         }
+    }
+
+    fn follow(&mut self, reader: Arc<Reader>) {
+        self.changes = reader.shared.changes.subscribe();
+        self.reader = reader;
+    }
+
+    /// The oldest reader of its filters, opened before its own, that has read as far as it
+    /// and holds what follows, if any; none while the filters are being joined (it looks
+    /// again the next time).
+    fn older_reader(&self) -> Option<Arc<Reader>> {
+        let readers = self.filtered.try_lock().ok()?;
+        readers
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|reader| reader.opened < self.reader.opened)
+            .find(|reader| reader.has_reached(self.position))
     }
 }
 
@@ -500,6 +552,17 @@ mod tests {
         // The fast one reads on far past the window of four while the slow one waits.
         assert_eq!(positions(&mut fast, 20).await, all);
         (events, readers, slow, fast, all)
+    }
+
+    /// The readers of `follow.a` someone follows.
+    fn open_readers(readers: &Readers) -> usize {
+        let filtered = readers.open.lock().expect("readers lock")[&a()].clone();
+        filtered
+            .try_lock()
+            .expect("nobody joining")
+            .iter()
+            .filter(|reader| reader.strong_count() > 0)
+            .count()
     }
 
     async fn consumers(events: &mut jetstream::stream::Stream) -> usize {
@@ -655,7 +718,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_follower_left_behind_by_the_window_still_reads_everything_once_in_order() {
         let nats = rondom_testkit::TestNats::start();
-        let (mut events, _readers, mut slow, mut fast, all) = left_behind(&nats).await;
+        let (mut events, readers, mut slow, mut fast, all) = left_behind(&nats).await;
         assert_eq!(consumers(&mut events).await, 1);
         assert_eq!(positions(&mut slow, 19).await, all[1..]);
         assert_eq!(
@@ -663,6 +726,9 @@ mod tests {
             2,
             "the slow one went on with a reader of its own"
         );
+        // Caught up, it looks for more and goes back to the reader the fast one follows.
+        assert!(slow.next().now_or_never().is_none(), "nothing new yet");
+        assert_eq!(open_readers(&readers), 1, "its own reader is left to end");
         // Both follow what comes next.
         let client = rondom_bus::connect(nats.url()).await.expect("connect");
         publish(&jetstream::new(client), 40..44).await;
