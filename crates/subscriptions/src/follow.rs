@@ -233,12 +233,15 @@ impl Reader {
         window.ended.is_none() && window.complete_from <= after.saturating_add(1)
     }
 
-    /// True when everything after `after` can still be followed here and it has read as far:
-    /// a follower at `after` would not wait for it to catch up.
+    /// True when a follower at `after` can go on here at the front: everything after it is
+    /// still here or to come, this reader has read as far (the follower would not wait for
+    /// it to catch up), and no follower is further (so the next room made here does not
+    /// drop what the follower has yet to read, and it does not fall out again at once).
     fn has_reached(&self, after: u64) -> bool {
         let window = self.shared.lock();
         window.ended.is_none()
             && window.complete_from <= after.saturating_add(1)
+            && window.taken <= after
             && window
                 .messages
                 .back()
@@ -390,6 +393,7 @@ impl Readers {
             changes: reader.shared.changes.subscribe(),
             reader,
             position: after,
+            looks_back: true,
         };
         Ok(Box::pin(futures::stream::unfold(
             Some(follower),
@@ -416,6 +420,9 @@ struct Follower {
     changes: watch::Receiver<u64>,
     /// The last position read.
     position: u64,
+    /// Whether an older reader of its filters may be open: it looks for one when caught up
+    /// (false once it finds its own is the oldest, so followers of the oldest look no more).
+    looks_back: bool,
 }
 
 impl Follower {
@@ -444,6 +451,7 @@ impl Follower {
                         .join(&self.stream, &self.subjects, self.position)
                         .await?;
                     self.follow(reader);
+                    self.looks_back = true;
                 }
                 Step::Ended(why) => return Err(why.to_string().into()),
             }
@@ -455,16 +463,25 @@ impl Follower {
         self.reader = reader;
     }
 
-    /// The oldest reader of its filters, opened before its own, that has read as far as it
-    /// and holds what follows, if any; none while the filters are being joined (it looks
-    /// again the next time).
-    fn older_reader(&self) -> Option<Arc<Reader>> {
+    /// The oldest reader of its filters, opened before its own, at which it can go on at the
+    /// front ([`Reader::has_reached`]), if any; none while the filters are being joined (it
+    /// looks again the next time).
+    fn older_reader(&mut self) -> Option<Arc<Reader>> {
+        if !self.looks_back {
+            return None;
+        }
         let readers = self.filtered.try_lock().ok()?;
-        readers
+        let mut older = readers
             .iter()
             .filter_map(Weak::upgrade)
             .filter(|reader| reader.opened < self.reader.opened)
-            .find(|reader| reader.has_reached(self.position))
+            .peekable();
+        if older.peek().is_none() {
+            // Its own is the oldest open, and any opened later is younger.
+            self.looks_back = false;
+            return None;
+        }
+        older.find(|reader| reader.has_reached(self.position))
     }
 }
 
@@ -680,6 +697,21 @@ mod tests {
             "another subscription of the same filters opens meanwhile"
         );
         assert_eq!(positions(&mut slow, 19).await, all[1..]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_followers_backlog_counts_what_its_reader_has_yet_to_read() {
+        let nats = rondom_testkit::TestNats::start();
+        let events = stream_with(&nats, 20).await;
+        // A window of one: what follows is all still to be read.
+        let readers = Arc::new(Readers::with_window(1));
+        let mut messages = follow(&readers, &events, 0).await;
+        // Ten of follow.a, written before the reader started: after each, what its consumer
+        // says follows.
+        let first = messages.next().await.expect("a message").expect("no error");
+        assert_eq!((first.position, first.behind), (1, 9));
+        let second = messages.next().await.expect("a message").expect("no error");
+        assert_eq!((second.position, second.behind), (3, 8));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
