@@ -5,9 +5,9 @@
 //!
 //! A follower that falls out of the window (its partner reads slower than the others) goes on
 //! with a reader from its own position, and back to the older reader once it has caught up
-//! with it, so that readers do not multiply after a burst. A reader only reads ahead while its window has room
-//! or its furthest follower has reached the newest message: one followed by a single slow
-//! partner holds a window, as a consumer of its own would. When a reader's consumer fails,
+//! with it, so that readers do not multiply after a burst. A reader only reads ahead while
+//! its window has room or its furthest follower has reached the newest message: one followed
+//! by a single slow partner holds a window, as a consumer of its own would. When a reader's consumer fails,
 //! each follower ends after taking what the window still holds (partners resume from their
 //! last position).
 
@@ -75,6 +75,13 @@ struct Window {
     newest_behind: u64,
 }
 
+impl Window {
+    /// True when everything after `after` is here or still to come.
+    fn covers(&self, after: u64) -> bool {
+        self.ended.is_none() && self.complete_from <= after.saturating_add(1)
+    }
+}
+
 /// What a reader and its followers share.
 #[derive(Debug)]
 struct Shared {
@@ -91,8 +98,6 @@ struct Shared {
 #[derive(Debug)]
 pub struct Reader {
     shared: Arc<Shared>,
-    /// The order in which the readers of a hub were opened: followers gather at the oldest.
-    opened: u64,
     _stop: DropGuard,
 }
 
@@ -196,7 +201,6 @@ impl Reader {
         subjects: &[String],
         after: u64,
         capacity: usize,
-        opened: u64,
     ) -> Result<Arc<Self>, BoxError> {
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
@@ -222,15 +226,13 @@ impl Reader {
         tokio::spawn(read(shared.clone(), messages, stop.clone()));
         Ok(Arc::new(Self {
             shared,
-            opened,
             _stop: stop.drop_guard(),
         }))
     }
 
     /// True when everything after `after` can still be followed here.
     fn covers(&self, after: u64) -> bool {
-        let window = self.shared.lock();
-        window.ended.is_none() && window.complete_from <= after.saturating_add(1)
+        self.shared.lock().covers(after)
     }
 
     /// True when a follower at `after` can go on here at the front: everything after it is
@@ -239,8 +241,7 @@ impl Reader {
     /// drop what the follower has yet to read, and it does not fall out again at once).
     fn has_reached(&self, after: u64) -> bool {
         let window = self.shared.lock();
-        window.ended.is_none()
-            && window.complete_from <= after.saturating_add(1)
+        window.covers(after)
             && window.taken <= after
             && window
                 .messages
@@ -296,8 +297,6 @@ type Filtered = Arc<tokio::sync::Mutex<Vec<Weak<Reader>>>>;
 pub struct Readers {
     open: Mutex<HashMap<Vec<String>, Filtered>>,
     capacity: usize,
-    /// Readers opened so far.
-    opened: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Readers {
@@ -312,7 +311,6 @@ impl Readers {
         Self {
             open: Mutex::default(),
             capacity,
-            opened: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -355,7 +353,7 @@ impl Readers {
         };
         let mut readers = filtered.lock().await;
         readers.retain(|reader| reader.strong_count() > 0);
-        // The oldest first: the one most follow.
+        // In the order they were opened, the oldest (the one most follow) first.
         if let Some(reader) = readers
             .iter()
             .filter_map(Weak::upgrade)
@@ -364,10 +362,7 @@ impl Readers {
             drop(readers);
             return Ok((filtered, reader));
         }
-        let opened = self
-            .opened
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let reader = Reader::start(stream, subjects, after, self.capacity, opened).await?;
+        let reader = Reader::start(stream, subjects, after, self.capacity).await?;
         readers.push(Arc::downgrade(&reader));
         drop(readers);
         Ok((filtered, reader))
@@ -471,10 +466,12 @@ impl Follower {
             return None;
         }
         let readers = self.filtered.try_lock().ok()?;
+        // They are in the order they were opened: the ones before its own are older.
+        let own = Arc::as_ptr(&self.reader);
         let mut older = readers
             .iter()
+            .take_while(|reader| reader.as_ptr() != own)
             .filter_map(Weak::upgrade)
-            .filter(|reader| reader.opened < self.reader.opened)
             .peekable();
         if older.peek().is_none() {
             // Its own is the oldest open, and any opened later is younger.
@@ -571,6 +568,20 @@ mod tests {
         (events, readers, slow, fast, all)
     }
 
+    /// Whether a subscription of `subjects` from the start opens within five seconds.
+    async fn opens_in_time(
+        readers: &Arc<Readers>,
+        events: &jetstream::stream::Stream,
+        subjects: Vec<String>,
+    ) -> bool {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            readers.follow(events.clone(), subjects, 0),
+        )
+        .await
+        .is_ok_and(|opened| opened.is_ok())
+    }
+
     /// The readers of `follow.a` someone follows.
     fn open_readers(readers: &Readers) -> usize {
         let filtered = readers.open.lock().expect("readers lock")[&a()].clone();
@@ -636,13 +647,8 @@ mod tests {
             .or_default()
             .clone();
         let opening = filtered.lock().await;
-        let other = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            readers.follow(events.clone(), vec!["follow.b".to_owned()], 0),
-        )
-        .await;
         assert!(
-            other.is_ok_and(|opened| opened.is_ok()),
+            opens_in_time(&readers, &events, vec!["follow.b".to_owned()]).await,
             "a subscription of other filters opens meanwhile"
         );
         let same = tokio::spawn({
@@ -687,13 +693,8 @@ mod tests {
             slow.next().now_or_never().is_none(),
             "rejoining waits for a new consumer"
         );
-        let other = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            readers.follow(events.clone(), a(), 0),
-        )
-        .await;
         assert!(
-            other.is_ok_and(|opened| opened.is_ok()),
+            opens_in_time(&readers, &events, a()).await,
             "another subscription of the same filters opens meanwhile"
         );
         assert_eq!(positions(&mut slow, 19).await, all[1..]);
