@@ -1,8 +1,8 @@
 //! What the subscriptions of one hub share of an event: it is decoded (and its signature
 //! checked) once, its household view read once, and its delivery built and encoded once per
-//! standing, however many partners follow it. Fifty subscriptions of partners in the same position judge
-//! an event once, not fifty times; each subscription still decides on its own what it may be
-//! sent, audits its own disclosures and keeps to the persons of its own cases.
+//! standing, however many partners follow it. Fifty subscriptions of partners in the same
+//! position judge an event once, not fifty times; each subscription still decides on its own
+//! what it may be sent, audits its own disclosures and keeps to the persons of its own cases.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -47,8 +47,8 @@ impl From<v1::Delivery> for EncodedDelivery {
 pub struct SharedEvent {
     decoded: OnceCell<Option<Decoded>>,
     deliveries: Mutex<HashMap<Standing, Arc<OnceCell<Arc<EncodedDelivery>>>>>,
-    /// Deliveries that name fewer persons, by standing and the persons they keep.
-    narrowed: Mutex<HashMap<(Standing, Vec<String>), Narrowed>>,
+    /// Deliveries that name fewer persons, by standing and which of its persons they keep.
+    narrowed: Mutex<HashMap<(Standing, Vec<usize>), Narrowed>>,
 }
 
 type Narrowed = Arc<OnceLock<Arc<EncodedDelivery>>>;
@@ -105,12 +105,14 @@ impl SharedEvent {
         if whole.delivery.persons.iter().all(kept) {
             return whole.clone();
         }
+        // Which of the whole's persons: no pseudonym copied to look the delivery up.
         let persons = whole
             .delivery
             .persons
             .iter()
-            .filter(|person| kept(person))
-            .map(|person| person.pseudonym.clone())
+            .enumerate()
+            .filter(|(_, person)| kept(person))
+            .map(|(index, _)| index)
             .collect();
         let cell = self
             .narrowed
