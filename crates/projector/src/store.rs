@@ -752,8 +752,6 @@ impl ReadModel {
         Ok(())
     }
 
-    /// Returns the batch's copy of `id`'s view, loading it (and its index keys as they were)
-    /// on first use.
     /// The household as the log before `before` makes it without the facts rectified so far
     /// (and without its quarantined events, which are not folded either).
     fn refold(
@@ -811,6 +809,8 @@ impl ReadModel {
         Ok(())
     }
 
+    /// Returns the batch's copy of `id`'s view, loading it (and its index keys as they were)
+    /// on first use.
     fn in_batch<'a>(
         &self,
         households: &'a mut HashMap<HouseholdId, StoredHousehold>,
