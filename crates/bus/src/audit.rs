@@ -3,7 +3,8 @@
 //! Subjects `rondom.audit.<client>.<household>` let an operator find the records of one client
 //! or one household without reading the rest. Records hold no BSN, name or free text.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use async_nats::HeaderMap;
 use async_nats::header::HeaderName;
@@ -13,6 +14,7 @@ use prost::Message;
 use rondom_proto::v1;
 
 use crate::error::{Error, Result};
+use crate::fast_batch::{self, Failure, NotTaken};
 
 /// The audit stream.
 pub const AUDIT_STREAM: &str = "RONDOM_AUDIT";
@@ -45,6 +47,7 @@ pub fn audit_stream_config(replicas: usize, max_bytes: Option<u64>) -> stream::C
         deny_delete: true,
         deny_purge: true,
         allow_rollup: false,
+        allow_batch_publish: true,
         ..Default::default()
     }
 }
@@ -113,33 +116,69 @@ fn headers(id: &str) -> HeaderMap {
     headers
 }
 
+/// The record as a NATS message.
+fn message(record: &v1::AuditRecord) -> fast_batch::Message {
+    fast_batch::Message {
+        subject: subject(record),
+        headers: headers(&record.id),
+        payload: record.encode_to_vec().into(),
+    }
+}
+
 /// Writes and reads the audit log.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     jetstream: jetstream::Context,
+    /// Whether the records of one call go out as one batch (see [`AuditLog::record`]).
+    batched: Arc<AtomicBool>,
 }
 
 impl AuditLog {
     /// Returns the log on a JetStream context whose stream is provisioned.
     pub fn new(jetstream: jetstream::Context) -> Self {
-        Self { jetstream }
+        Self {
+            jetstream,
+            batched: Arc::new(AtomicBool::new(true)),
+        }
     }
 
     /// Appends `records` and waits until JetStream has stored every one: a read is answered
-    /// only once it is on record.
+    /// only once it is on record. The records of one call (a subscription's batch of
+    /// deliveries, a read of many households) go out as one of JetStream's fast-ingest
+    /// batches, acknowledged once instead of each on its own (for a partner's subscription,
+    /// which stores a record per household it first sees, that is a sixth more deliveries a
+    /// second; BENCHMARKS.md).
     ///
     /// # Errors
     /// [`Error::Unavailable`] when JetStream does not acknowledge them.
     pub async fn record(&self, records: &[v1::AuditRecord]) -> Result<()> {
+        if records.len() > 1 && self.batched.load(Ordering::Relaxed) {
+            let messages = records.iter().map(message).collect();
+            match fast_batch::publish(&self.jetstream.client(), messages, crate::JETSTREAM_TIMEOUT)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(Failure::Failed(err)) => {
+                    return Err(Error::unavailable("recording audit records", err));
+                }
+                Err(Failure::NotTaken(NotTaken::NotAllowed)) => {
+                    // A log provisioned before batches: one by one until `rondom provision`
+                    // brings it to the current configuration and the hub restarts.
+                    if self.batched.swap(false, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "the audit log does not take batches of records; writing them one by one (run `rondom provision`)"
+                        );
+                    }
+                }
+                Err(Failure::NotTaken(NotTaken::TooMany)) => {}
+            }
+        }
         let mut acks = Vec::with_capacity(records.len());
         for record in records {
+            let message = message(record);
             let ack = self
                 .jetstream
-                .publish_with_headers(
-                    subject(record),
-                    headers(&record.id),
-                    record.encode_to_vec().into(),
-                )
+                .publish_with_headers(message.subject, message.headers, message.payload)
                 .await
                 .map_err(|err| Error::unavailable("recording an audit record", err))?;
             acks.push(ack);

@@ -26,6 +26,7 @@
 pub mod audit;
 pub mod envelope;
 pub mod error;
+mod fast_batch;
 pub mod keystore;
 pub mod publisher;
 pub mod registry;

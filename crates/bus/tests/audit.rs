@@ -1,0 +1,125 @@
+//! The audit log against a real nats-server: the records of one call go out as one batch,
+//! each stored and found under its own subject, and a log that cannot take them all refuses.
+
+use async_nats::jetstream;
+use rondom_bus::AuditLog;
+use rondom_bus::audit::{AUDIT_STREAM, AuditQuery};
+use rondom_bus::stream::{self, StreamSettings};
+use rondom_proto::v1;
+use rondom_testkit::TestNats;
+
+async fn provisioned(nats: &TestNats, audit_max_bytes: u64) -> jetstream::Context {
+    let client = rondom_bus::connect(nats.url()).await.expect("connect");
+    let jetstream = rondom_bus::jetstream(client);
+    let settings = StreamSettings {
+        audit_max_bytes: Some(audit_max_bytes),
+        ..Default::default()
+    };
+    stream::provision(&jetstream, &settings)
+        .await
+        .expect("provision");
+    jetstream
+}
+
+/// `count` records of one call, each about another household.
+fn records(call: &str, count: usize) -> Vec<v1::AuditRecord> {
+    (0..count)
+        .map(|index| v1::AuditRecord {
+            id: format!("{call}-{index}"),
+            call_id: call.to_owned(),
+            client_id: "jeugdzorg-noord".into(),
+            household_id: format!("household-{index}"),
+            ..Default::default()
+        })
+        .collect()
+}
+
+async fn stored(jetstream: &jetstream::Context) -> u64 {
+    let mut audit = jetstream.get_stream(AUDIT_STREAM).await.expect("audit log");
+    audit.info().await.expect("info").state.messages
+}
+
+async fn ids(log: &AuditLog, household_id: Option<&str>) -> Vec<String> {
+    let query = AuditQuery {
+        household_id: household_id.map(str::to_owned),
+        limit: rondom_bus::audit::MAX_PAGE,
+        ..Default::default()
+    };
+    let page = log.records(&query).await.expect("read the log");
+    page.records.into_iter().map(|record| record.id).collect()
+}
+
+#[tokio::test]
+async fn the_records_of_one_call_are_all_stored_in_order_each_under_its_household() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    let mut audit = jetstream.get_stream(AUDIT_STREAM).await.expect("audit log");
+    let config = audit.info().await.expect("info").config.clone();
+    assert!(config.allow_batch_publish, "provisioned to take batches");
+    let log = AuditLog::new(jetstream.clone());
+    // One record, a subscription's batch, and more than the server lets a client send ahead
+    // of its acknowledgements (two flows of 100).
+    let calls = [("one", 1), ("batch", 64), ("many", 450)];
+    for (call, count) in calls {
+        log.record(&records(call, count)).await.expect("recorded");
+    }
+    assert_eq!(stored(&jetstream).await, 1 + 64 + 450);
+    let everything = ids(&log, None).await;
+    let sent: Vec<String> = calls
+        .iter()
+        .flat_map(|(call, count)| records(call, *count))
+        .map(|record| record.id)
+        .collect();
+    assert_eq!(everything.len(), sent.len());
+    assert_eq!(everything, sent, "in the order sent");
+    assert_eq!(
+        ids(&log, Some("household-0")).await,
+        ["one-0", "batch-0", "many-0"]
+    );
+    assert_eq!(
+        ids(&log, Some("household-63")).await,
+        ["batch-63", "many-63"]
+    );
+}
+
+#[tokio::test]
+async fn a_log_provisioned_before_batches_takes_the_records_one_by_one() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    // As a log of an older version is, until `rondom provision` updates it.
+    let mut config = jetstream
+        .get_stream(AUDIT_STREAM)
+        .await
+        .expect("audit log")
+        .cached_info()
+        .config
+        .clone();
+    config.allow_batch_publish = false;
+    jetstream.update_stream(config).await.expect("update");
+    let log = AuditLog::new(jetstream.clone());
+    log.record(&records("first", 10)).await.expect("recorded");
+    log.record(&records("second", 10)).await.expect("recorded");
+    assert_eq!(stored(&jetstream).await, 20, "each record once");
+    assert_eq!(
+        ids(&log, Some("household-9")).await,
+        ["first-9", "second-9"]
+    );
+}
+
+#[tokio::test]
+async fn a_log_that_cannot_take_every_record_of_a_call_refuses_the_call() {
+    let nats = TestNats::start();
+    // Room for a few dozen records, not a hundred.
+    let jetstream = provisioned(&nats, 8 * 1024).await;
+    let log = AuditLog::new(jetstream.clone());
+    let err = log
+        .record(&records("read", 100))
+        .await
+        .expect_err("the log is full before the last record");
+    assert!(
+        matches!(err, rondom_bus::Error::Unavailable { .. }),
+        "{err:?}"
+    );
+    let kept = stored(&jetstream).await;
+    assert!(kept > 0 && kept < 100, "{kept} records stored");
+}
