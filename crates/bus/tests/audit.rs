@@ -104,6 +104,17 @@ async fn a_log_provisioned_before_batches_takes_the_records_one_by_one() {
         ids(&log, Some("household-9")).await,
         ["first-9", "second-9"]
     );
+    // The operator's `rondom provision` after the upgrade lets it take batches.
+    let settings = StreamSettings {
+        audit_max_bytes: Some(64 << 20),
+        ..Default::default()
+    };
+    stream::provision(&jetstream, &settings)
+        .await
+        .expect("provision");
+    let mut audit = jetstream.get_stream(AUDIT_STREAM).await.expect("audit log");
+    let config = audit.info().await.expect("info").config.clone();
+    assert!(config.allow_batch_publish, "brought to the current configuration");
 }
 
 #[tokio::test]
