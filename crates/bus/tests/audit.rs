@@ -114,7 +114,10 @@ async fn a_log_provisioned_before_batches_takes_the_records_one_by_one() {
         .expect("provision");
     let mut audit = jetstream.get_stream(AUDIT_STREAM).await.expect("audit log");
     let config = audit.info().await.expect("info").config.clone();
-    assert!(config.allow_batch_publish, "brought to the current configuration");
+    assert!(
+        config.allow_batch_publish,
+        "brought to the current configuration"
+    );
 }
 
 #[tokio::test]
