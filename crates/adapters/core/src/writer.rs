@@ -239,6 +239,22 @@ impl EventWriter {
         }
     }
 
+    /// Records the write attempts of one call (a batch of signals), each accepted or refused,
+    /// as [`EventWriter::audited`] records one: their records go on the log together, before
+    /// the answer as long as NATS answers promptly.
+    pub async fn audited_all(
+        &self,
+        caller: &Caller,
+        attempts: &[(String, std::result::Result<Written, Status>)],
+    ) {
+        let records = attempts
+            .iter()
+            .map(|(event_type, result)| write_record(caller, event_type, result))
+            .collect();
+        let unreachable = attempts.iter().all(|(_, result)| unreachable(result));
+        self.store(records, unreachable).await;
+    }
+
     /// Stores the audit record of a write attempt and returns its outcome.
     async fn record(
         &self,
@@ -246,45 +262,30 @@ impl EventWriter {
         event_type: &str,
         result: std::result::Result<Written, Status>,
     ) -> std::result::Result<Written, Status> {
-        let record = match &result {
-            Ok(written) => v1::AuditRecord {
-                household_id: written.household.to_string(),
-                event_id: written.event_id.to_string(),
-                position: written.published.position,
-                ..caller.record(0, "")
-            },
-            Err(status) => v1::AuditRecord {
-                outcome: rondom_runtime::metrics::code_name(status.code()).to_owned(),
-                reason: status.message().to_owned(),
-                ..caller.record(0, "")
-            },
-        };
-        let record = v1::AuditRecord {
-            event_type: event_type.to_owned(),
-            ..record
-        };
+        let record = write_record(caller, event_type, &result);
+        self.store(vec![record], unreachable(&result)).await;
+        result
+    }
+
+    /// Stores `records` of write attempts. They are stored before the answer as long as NATS
+    /// answers promptly, so the log keeps the order of events. When it does not (an outage,
+    /// or the attempts failed for want of NATS: `unreachable`), the sender is answered anyway
+    /// and the records are still tried in the background (stored if NATS answers within the
+    /// publish timeout, else the failure is logged): each event, already acknowledged, names
+    /// its writer.
+    async fn store(&self, records: Vec<v1::AuditRecord>, unreachable: bool) {
         let audit = self.audit.clone();
-        let store = async move {
-            if let Err(err) = audit.record(&[record]).await {
+        let stored = tokio::spawn(async move {
+            if let Err(err) = audit.record(&records).await {
                 tracing::error!(
                     error = &err as &dyn std::error::Error,
                     "cannot record a write in the audit log"
                 );
             }
-        };
-        // The record is stored before the answer as long as NATS answers promptly, so the log
-        // keeps the order of events. When it does not (an outage), the sender is answered
-        // anyway and the record is still tried in the background (stored if NATS answers
-        // within the publish timeout, else the failure is logged): the event itself, already
-        // acknowledged, names its writer.
-        let stored = tokio::spawn(store);
-        let unreachable = result
-            .as_ref()
-            .is_err_and(|status| status.code() == tonic::Code::Unavailable);
+        });
         if !unreachable {
             let _ = tokio::time::timeout(AUDIT_WAIT, stored).await;
         }
-        result
     }
 
     /// Returns whether a client serving `gemeenten` may write about `household`: its gemeente
@@ -792,4 +793,37 @@ pub fn mention(
         display_name_given: !person.display_name.is_empty(),
         ..Default::default()
     }
+}
+
+/// The audit record of a write attempt: who (the caller), what kind, which household and
+/// where it landed, or why not; nothing personal.
+fn write_record(
+    caller: &Caller,
+    event_type: &str,
+    result: &std::result::Result<Written, Status>,
+) -> v1::AuditRecord {
+    let record = match result {
+        Ok(written) => v1::AuditRecord {
+            household_id: written.household.to_string(),
+            event_id: written.event_id.to_string(),
+            position: written.published.position,
+            ..caller.record(0, "")
+        },
+        Err(status) => v1::AuditRecord {
+            outcome: rondom_runtime::metrics::code_name(status.code()).to_owned(),
+            reason: status.message().to_owned(),
+            ..caller.record(0, "")
+        },
+    };
+    v1::AuditRecord {
+        event_type: event_type.to_owned(),
+        ..record
+    }
+}
+
+/// Whether a write failed for want of NATS (so its record would wait in vain).
+fn unreachable(result: &std::result::Result<Written, Status>) -> bool {
+    result
+        .as_ref()
+        .is_err_and(|status| status.code() == tonic::Code::Unavailable)
 }

@@ -49,22 +49,33 @@ impl SignalService for SignalHandler {
             return Err(rondom_proto::status::invalid_argument(&input));
         }
         // Each signal on its own, a bounded number at a time, the answers in the order sent.
-        let results = futures::stream::iter(request.signals)
-            .map(|signal| {
-                let caller = &caller;
-                async move {
-                    let result = match self.post(caller, signal).await {
-                        Ok(accepted) => v1::post_signal_result::Result::Accepted(accepted),
-                        Err(status) => v1::post_signal_result::Result::Refused(refusal(&status)),
-                    };
-                    v1::PostSignalResult {
-                        result: Some(result),
+        let attempts: Vec<(String, Result<Written, Status>)> =
+            futures::stream::iter(request.signals)
+                .map(|signal| {
+                    let caller = &caller;
+                    async move {
+                        let event_type = event_type(&signal);
+                        let result = self.publish(caller, signal).await.map_err(Status::from);
+                        (event_type, result)
                     }
+                })
+                .buffered(IN_FLIGHT)
+                .collect()
+                .await;
+        // Their audit records go on the log together: one batch, acknowledged once.
+        self.writer.audited_all(&caller, &attempts).await;
+        let results = attempts
+            .into_iter()
+            .map(|(_, result)| {
+                let result = match result {
+                    Ok(written) => v1::post_signal_result::Result::Accepted(accepted(&written)),
+                    Err(status) => v1::post_signal_result::Result::Refused(refusal(&status)),
+                };
+                v1::PostSignalResult {
+                    result: Some(result),
                 }
             })
-            .buffered(IN_FLIGHT)
-            .collect()
-            .await;
+            .collect();
         Ok(Response::new(v1::PostSignalsResponse { results }))
     }
 }
@@ -102,18 +113,10 @@ impl SignalHandler {
         caller: &Caller,
         request: v1::PostSignalRequest,
     ) -> Result<v1::PostSignalResponse, Status> {
-        let event_type = rondom_adapter::pillar::event_type(
-            rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
-            &request.kind,
-        );
+        let event_type = event_type(&request);
         let result = self.publish(caller, request).await;
         let written = self.writer.audited(caller, &event_type, result).await?;
-        Ok(v1::PostSignalResponse {
-            event_id: written.event_id.to_string(),
-            household_id: written.household.to_string(),
-            position: written.published.position,
-            duplicate: written.published.duplicate,
-        })
+        Ok(accepted(&written))
     }
 
     async fn publish(
@@ -122,6 +125,24 @@ impl SignalHandler {
         request: v1::PostSignalRequest,
     ) -> rondom_adapter::Result<Written> {
         self.writer.write(draft(caller, request)?).await
+    }
+}
+
+/// The type of event a posted signal is written as (for its audit record, also when refused).
+fn event_type(request: &v1::PostSignalRequest) -> String {
+    rondom_adapter::pillar::event_type(
+        rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
+        &request.kind,
+    )
+}
+
+/// What a written signal is answered with.
+fn accepted(written: &Written) -> v1::PostSignalResponse {
+    v1::PostSignalResponse {
+        event_id: written.event_id.to_string(),
+        household_id: written.household.to_string(),
+        position: written.published.position,
+        duplicate: written.published.duplicate,
     }
 }
 
