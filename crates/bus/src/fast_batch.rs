@@ -68,6 +68,8 @@ pub(crate) async fn publish(
     timeout: std::time::Duration,
 ) -> Result<(), Failure> {
     let count = u64::try_from(messages.len()).unwrap_or(u64::MAX);
+    // `_INBOX.<id>`: the server reads the reply subject from its end and needs the inbox to
+    // be two tokens, as the default inbox prefix (which Rondom keeps) gives.
     let inbox = client.new_inbox();
     let mut replies = client
         .subscribe(format!("{inbox}.>"))
