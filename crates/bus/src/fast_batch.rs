@@ -57,7 +57,11 @@ const BATCH_PUBLISH_DISABLED: u64 = 10205;
 const BATCH_PUBLISH_TOO_MANY_INFLIGHT: u64 = 10211;
 
 /// Publishes `messages` (at least one) as one batch and returns once the server has stored
-/// every one, each within `timeout` of the server's last answer.
+/// every one, all within `timeout`.
+///
+/// A commit that counts every message means every one is stored because the batch runs in
+/// gap mode `fail` (it ends at the first message lost on the way) and no message carries a
+/// `Nats-Msg-Id` (the server counts a duplicate it drops as taken): keep both so.
 ///
 /// # Errors
 /// [`Failure::NotTaken`] when the server took none of them; [`Failure::Failed`] when it did
@@ -67,6 +71,17 @@ pub(crate) async fn publish(
     messages: Vec<Message>,
     timeout: std::time::Duration,
 ) -> Result<(), Failure> {
+    // One deadline for the whole batch: while the client reconnects, even sending waits.
+    tokio::time::timeout(timeout, send(client, messages))
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure::Failed(
+                "the server did not acknowledge the batch in time".into(),
+            ))
+        })
+}
+
+async fn send(client: &Client, messages: Vec<Message>) -> Result<(), Failure> {
     let count = u64::try_from(messages.len()).unwrap_or(u64::MAX);
     // `_INBOX.<id>`: the server reads the reply subject from its end and needs the inbox to
     // be two tokens, as the default inbox prefix (which Rondom keeps) gives.
@@ -75,28 +90,22 @@ pub(crate) async fn publish(
         .subscribe(format!("{inbox}.>"))
         .await
         .map_err(|err| Failure::Failed(err.into()))?;
-    let mut flow = Flow {
-        acknowledged: 0,
-        every: FLOW,
-    };
+    let mut flow = Flow::default();
     for (sequence, message) in (1..).zip(messages) {
         // Answers that have arrived may lower the flow; past the window, wait for one.
         while let Some(Some(reply)) = replies.next().now_or_never() {
             flow.take(&reply.payload, count)?;
         }
-        while flow.acknowledged + flow.every * OUTSTANDING <= sequence {
-            let reply = answer(&mut replies, timeout).await?;
+        while flow.window() <= sequence {
+            let reply = answer(&mut replies).await?;
             flow.take(&reply, count)?;
         }
-        let op = match sequence {
-            1 if count > 1 => 0,
-            _ if sequence == count => 2,
-            _ => 1,
-        };
         client
             .publish_with_reply_and_headers(
                 message.subject,
-                format!("{inbox}.{}.fail.{sequence}.{op}.$FI", flow.every),
+                // The flow asked for stays in the subject: the server reads it as the most
+                // it may ask for.
+                format!("{inbox}.{FLOW}.fail.{sequence}.{}.$FI", op(sequence, count)),
                 message.headers,
                 message.payload,
             )
@@ -104,33 +113,49 @@ pub(crate) async fn publish(
             .map_err(|err| Failure::Failed(err.into()))?;
     }
     loop {
-        let reply = answer(&mut replies, timeout).await?;
+        let reply = answer(&mut replies).await?;
         if flow.take(&reply, count)? == Taken::Stored {
             return Ok(());
         }
     }
 }
 
+/// The operation of message `sequence` of `count`: 0 starts the batch, 2 commits it (a batch
+/// of one is committed at once), 1 is every one between.
+fn op(sequence: u64, count: u64) -> u8 {
+    match sequence {
+        _ if sequence == count => 2,
+        1 => 0,
+        _ => 1,
+    }
+}
+
 /// The server's next answer on the batch's inbox.
-async fn answer(
-    replies: &mut async_nats::Subscriber,
-    timeout: std::time::Duration,
-) -> Result<Bytes, Failure> {
-    match tokio::time::timeout(timeout, replies.next()).await {
-        Ok(Some(reply)) => Ok(reply.payload),
-        Ok(None) => Err(Failure::Failed("the connection closed".into())),
-        Err(_) => Err(Failure::Failed(
-            "the server did not acknowledge the batch in time".into(),
-        )),
+async fn answer(replies: &mut async_nats::Subscriber) -> Result<Bytes, Failure> {
+    match replies.next().await {
+        Some(reply) => Ok(reply.payload),
+        None => Err(Failure::Failed("the connection closed".into())),
     }
 }
 
 /// What the server acknowledged so far.
 struct Flow {
+    /// Whether the server has acknowledged the start: from then on it has taken the batch.
+    started: bool,
     /// The last message acknowledged.
     acknowledged: u64,
     /// How often the server acknowledges.
     every: u64,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Self {
+            started: false,
+            acknowledged: 0,
+            every: FLOW,
+        }
+    }
 }
 
 /// One answer of the server, as far as it matters here.
@@ -140,6 +165,7 @@ struct Reply {
     kind: Option<String>,
     seq: Option<u64>,
     msgs: Option<u64>,
+    batch: Option<String>,
     count: Option<u64>,
     error: Option<ApiError>,
 }
@@ -158,25 +184,39 @@ enum Taken {
 }
 
 impl Flow {
+    /// The first message that must wait for another acknowledgement.
+    fn window(&self) -> u64 {
+        self.acknowledged
+            .saturating_add(self.every.saturating_mul(OUTSTANDING))
+    }
+
     /// Takes one answer of the server about a batch of `count` messages.
     fn take(&mut self, payload: &[u8], count: u64) -> Result<Taken, Failure> {
         let reply: Reply = serde_json::from_slice(payload).map_err(|err| {
             Failure::Failed(format!("the server's answer to a batch does not parse: {err}").into())
         })?;
         if let Some(error) = reply.error {
-            let description = error.description.unwrap_or_default();
+            // Refused before it started: nothing of it is stored.
+            let not_taken = !self.started && reply.kind.is_none();
             return Err(match error.err_code {
-                Some(BATCH_PUBLISH_DISABLED) if self.acknowledged == 0 => {
+                Some(BATCH_PUBLISH_DISABLED) if not_taken => {
                     Failure::NotTaken(NotTaken::NotAllowed)
                 }
-                Some(BATCH_PUBLISH_TOO_MANY_INFLIGHT) if self.acknowledged == 0 => {
+                Some(BATCH_PUBLISH_TOO_MANY_INFLIGHT) if not_taken => {
                     Failure::NotTaken(NotTaken::TooMany)
                 }
-                _ => Failure::Failed(format!("the server refused the batch: {description}").into()),
+                _ => Failure::Failed(
+                    format!(
+                        "the server refused the batch: {}",
+                        error.description.unwrap_or_default()
+                    )
+                    .into(),
+                ),
             });
         }
         match reply.kind.as_deref() {
             Some("ack") => {
+                self.started = true;
                 self.acknowledged = self.acknowledged.max(reply.seq.unwrap_or(0));
                 if let Some(every) = reply.msgs.filter(|every| *every > 0) {
                     self.every = every;
@@ -188,6 +228,10 @@ impl Flow {
             )),
             Some(other) => Err(Failure::Failed(
                 format!("unexpected answer to a batch: {other}").into(),
+            )),
+            None if reply.batch.is_none() => Err(Failure::Failed(
+                "the server took the batch's messages one by one: it needs nats-server 2.14 or later"
+                    .into(),
             )),
             None if reply.count == Some(count) => Ok(Taken::Stored),
             None => Err(Failure::Failed(
@@ -203,46 +247,136 @@ impl Flow {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use async_nats::jetstream::{self, stream};
 
-    fn flow() -> Flow {
-        Flow {
-            acknowledged: 0,
-            every: FLOW,
-        }
-    }
+    use super::*;
 
     #[test]
     fn a_batch_is_stored_only_when_the_commit_counts_every_message() {
-        let mut flow = flow();
+        let mut flow = Flow::default();
         let ack = br#"{"type":"ack","seq":0,"msgs":10}"#;
         assert_eq!(flow.take(ack, 3).ok(), Some(Taken::Storing));
         assert_eq!(flow.every, 10, "the server's flow is taken");
+        let no_flow = br#"{"type":"ack","seq":0,"msgs":0}"#;
+        assert_eq!(flow.take(no_flow, 3).ok(), Some(Taken::Storing));
+        assert_eq!(flow.every, 10, "a flow of none is no flow");
         let stored = br#"{"stream":"S","seq":9,"batch":"b","count":3}"#;
         assert_eq!(flow.take(stored, 3).ok(), Some(Taken::Stored));
         let short = br#"{"stream":"S","seq":8,"batch":"b","count":2}"#;
         assert!(matches!(flow.take(short, 3), Err(Failure::Failed(_))));
         let gap = br#"{"type":"gap","last_seq":1,"seq":3}"#;
         assert!(matches!(flow.take(gap, 3), Err(Failure::Failed(_))));
+        // A server that does not know batches acknowledges each message as a publish.
+        let one_by_one = br#"{"stream":"S","seq":7}"#;
+        assert!(matches!(
+            Flow::default().take(one_by_one, 3),
+            Err(Failure::Failed(_))
+        ));
     }
 
     #[test]
-    fn a_batch_refused_at_its_start_was_not_taken_and_later_it_failed() {
+    fn only_a_batch_refused_before_it_started_was_not_taken() {
         let disabled =
             br#"{"error":{"code":400,"err_code":10205,"description":"batch publish is disabled"}}"#;
         assert!(matches!(
-            flow().take(disabled, 3),
+            Flow::default().take(disabled, 3),
             Err(Failure::NotTaken(NotTaken::NotAllowed))
         ));
         let busy = br#"{"error":{"code":400,"err_code":10211,"description":"too many"}}"#;
         assert!(matches!(
-            flow().take(busy, 3),
+            Flow::default().take(busy, 3),
             Err(Failure::NotTaken(NotTaken::TooMany))
         ));
-        let mut started = flow();
+        // Once the server acknowledged the start (at 0), part of the batch may be stored.
+        let mut started = Flow::default();
         started
-            .take(br#"{"type":"ack","seq":100,"msgs":100}"#, 300)
+            .take(br#"{"type":"ack","seq":0,"msgs":100}"#, 3)
             .ok();
-        assert!(matches!(started.take(busy, 300), Err(Failure::Failed(_))));
+        assert!(matches!(started.take(busy, 3), Err(Failure::Failed(_))));
+        // So may it be when one message of it is refused.
+        let refused_message = br#"{"type":"err","seq":2,"error":{"code":400,"err_code":10205,"description":"disabled"}}"#;
+        assert!(matches!(
+            Flow::default().take(refused_message, 3),
+            Err(Failure::Failed(_))
+        ));
+    }
+
+    #[test]
+    fn a_batch_starts_commits_last_and_a_batch_of_one_commits_at_once() {
+        assert_eq!(op(1, 1), 2);
+        assert_eq!((op(1, 2), op(2, 2)), (0, 2));
+        assert_eq!((op(1, 3), op(2, 3), op(3, 3)), (0, 1, 2));
+    }
+
+    #[test]
+    fn the_window_never_overflows() {
+        let flow = Flow {
+            started: true,
+            acknowledged: u64::MAX - 1,
+            every: u64::MAX,
+        };
+        assert_eq!(flow.window(), u64::MAX);
+    }
+
+    async fn stream(nats: &rondom_testkit::TestNats, allow_batched: bool) -> (Client, u64) {
+        let client = crate::connect(nats.url()).await.expect("connect");
+        let jetstream = jetstream::new(client.clone());
+        let mut created = jetstream
+            .create_stream(stream::Config {
+                name: "BATCHES".to_owned(),
+                subjects: vec!["batches.>".to_owned()],
+                allow_batch_publish: allow_batched,
+                ..Default::default()
+            })
+            .await
+            .expect("stream");
+        let stored = created.info().await.expect("info").state.messages;
+        (client, stored)
+    }
+
+    fn messages(count: u64) -> Vec<Message> {
+        (0..count)
+            .map(|n| Message {
+                subject: format!("batches.{n}"),
+                headers: HeaderMap::new(),
+                payload: n.to_string().into(),
+            })
+            .collect()
+    }
+
+    async fn stored(client: &Client) -> u64 {
+        let mut batches = jetstream::new(client.clone())
+            .get_stream("BATCHES")
+            .await
+            .expect("stream");
+        batches.info().await.expect("info").state.messages
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_takes_batches_stores_every_message_of_one() {
+        let nats = rondom_testkit::TestNats::start();
+        let (client, before) = stream(&nats, true).await;
+        assert_eq!(before, 0);
+        // More than the server lets a client send ahead of its acknowledgements.
+        publish(&client, messages(250), crate::JETSTREAM_TIMEOUT)
+            .await
+            .map_err(|failure| format!("{failure:?}"))
+            .expect("stored");
+        assert_eq!(stored(&client).await, 250);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_takes_no_batches_stores_nothing_of_one() {
+        let nats = rondom_testkit::TestNats::start();
+        let (client, _) = stream(&nats, false).await;
+        let failure = publish(&client, messages(10), crate::JETSTREAM_TIMEOUT).await;
+        assert!(
+            matches!(failure, Err(Failure::NotTaken(NotTaken::NotAllowed))),
+            "{failure:?}"
+        );
+        // Whatever the server makes of the rest, none of it is stored: the messages may go
+        // out one by one.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(stored(&client).await, 0);
     }
 }
