@@ -158,3 +158,57 @@ async fn an_empty_or_oversized_batch_is_refused_whole() {
     }
     assert_eq!(hub.stream_messages().await, 0, "nothing written");
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_batch_whose_caller_goes_away_is_written_and_recorded_whole() {
+    const SIZE: usize = 400;
+    let hub = TestHub::start().await;
+    let batch: Vec<v1::PostSignalRequest> = valid_bsns(SIZE)
+        .iter()
+        .enumerate()
+        .map(|(index, bsn)| {
+            signal(
+                &format!("cut-{index}"),
+                &[(bsn.as_str(), "")],
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                "",
+            )
+        })
+        .collect();
+    let mut signals = hub.signals().await;
+    {
+        let call = signals.post_signals(v1::PostSignalsRequest { signals: batch });
+        tokio::pin!(call);
+        // The caller waits for the first signals to be written, then goes away (a deadline,
+        // a lost connection): its call is dropped half-way.
+        loop {
+            tokio::select! {
+                answer = &mut call => panic!("the batch was answered before its caller left: {answer:?}"),
+                () = tokio::time::sleep(std::time::Duration::from_millis(5)) => {
+                    if hub.stream_messages().await > 0 {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    // Every signal is written all the same, each with its audit record.
+    let recorded = || async {
+        hub.audit_of("dev-wijkteam", "")
+            .await
+            .iter()
+            .filter(|record| record.method == "/rondom.v1.SignalService/PostSignals")
+            .count()
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while recorded().await < SIZE && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(recorded().await, SIZE, "a record for every signal");
+    assert_eq!(
+        hub.stream_messages().await,
+        SIZE as u64,
+        "every signal written"
+    );
+}

@@ -268,7 +268,8 @@ impl EventWriter {
     }
 
     /// Stores `records` of write attempts. They are stored before the answer as long as NATS
-    /// answers promptly, so the log keeps the order of events. When it does not (an outage,
+    /// answers promptly, so the log keeps the order of events (within a batch, the order of
+    /// its signals). When it does not (an outage,
     /// or the attempts failed for want of NATS: `unreachable`), the sender is answered anyway
     /// and the records are still tried in the background (stored if NATS answers within the
     /// publish timeout, else the failure is logged): each event, already acknowledged, names
@@ -279,6 +280,7 @@ impl EventWriter {
             if let Err(err) = audit.record(&records).await {
                 tracing::error!(
                     error = &err as &dyn std::error::Error,
+                    records = records.len(),
                     "cannot record a write in the audit log"
                 );
             }

@@ -48,34 +48,13 @@ impl SignalService for SignalHandler {
             );
             return Err(rondom_proto::status::invalid_argument(&input));
         }
-        // Each signal on its own, a bounded number at a time, the answers in the order sent.
-        let attempts: Vec<(String, Result<Written, Status>)> =
-            futures::stream::iter(request.signals)
-                .map(|signal| {
-                    let caller = &caller;
-                    async move {
-                        let event_type = event_type(&signal);
-                        let result = self.publish(caller, signal).await.map_err(Status::from);
-                        (event_type, result)
-                    }
-                })
-                .buffered(IN_FLIGHT)
-                .collect()
-                .await;
-        // Their audit records go on the log together: one batch, acknowledged once.
-        self.writer.audited_all(&caller, &attempts).await;
-        let results = attempts
-            .into_iter()
-            .map(|(_, result)| {
-                let result = match result {
-                    Ok(written) => v1::post_signal_result::Result::Accepted(accepted(&written)),
-                    Err(status) => v1::post_signal_result::Result::Refused(refusal(&status)),
-                };
-                v1::PostSignalResult {
-                    result: Some(result),
-                }
-            })
-            .collect();
+        // The batch runs to its end in a task of its own: a caller that goes away half-way (a
+        // deadline, a lost connection) leaves no write without its audit record, and its retry
+        // finds what was written (each signal's event id is its own).
+        let handler = self.clone();
+        let results = tokio::spawn(async move { handler.post_all(&caller, request.signals).await })
+            .await
+            .map_err(|err| Status::internal(format!("the batch did not finish: {err}")))?;
         Ok(Response::new(v1::PostSignalsResponse { results }))
     }
 }
@@ -107,6 +86,38 @@ fn refusal(status: &Status) -> v1::SignalRefusal {
 }
 
 impl SignalHandler {
+    /// Writes each of `signals` as `caller`, a bounded number at a time, and answers each in
+    /// the order sent; their audit records go on the log together, one batch acknowledged
+    /// once.
+    async fn post_all(
+        &self,
+        caller: &Caller,
+        signals: Vec<v1::PostSignalRequest>,
+    ) -> Vec<v1::PostSignalResult> {
+        let attempts: Vec<(String, Result<Written, Status>)> = futures::stream::iter(signals)
+            .map(|signal| async move {
+                let event_type = event_type(&signal);
+                let result = self.publish(caller, signal).await.map_err(Status::from);
+                (event_type, result)
+            })
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await;
+        self.writer.audited_all(caller, &attempts).await;
+        attempts
+            .into_iter()
+            .map(|(_, result)| {
+                let result = match result {
+                    Ok(written) => v1::post_signal_result::Result::Accepted(accepted(&written)),
+                    Err(status) => v1::post_signal_result::Result::Refused(refusal(&status)),
+                };
+                v1::PostSignalResult {
+                    result: Some(result),
+                }
+            })
+            .collect()
+    }
+
     /// Writes one signal as `caller`, its outcome audited.
     async fn post(
         &self,
