@@ -10,6 +10,7 @@ use rondom_domain::{Pillar, Signal};
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_server::SignalService;
 use tonic::{Request, Response, Status};
+use tracing::Instrument as _;
 
 /// Implements `rondom.v1.SignalService`.
 #[derive(Debug, Clone)]
@@ -52,7 +53,8 @@ impl SignalService for SignalHandler {
         // deadline, a lost connection) leaves no write without its audit record, and its retry
         // finds what was written (each signal's event id is its own).
         let handler = self.clone();
-        let results = tokio::spawn(async move { handler.post_all(&caller, request.signals).await })
+        let batch = async move { handler.post_all(&caller, request.signals).await };
+        let results = tokio::spawn(batch.in_current_span())
             .await
             .map_err(|err| Status::internal(format!("the batch did not finish: {err}")))?;
         Ok(Response::new(v1::PostSignalsResponse { results }))
