@@ -15,7 +15,7 @@ use rondom_bus::stream::EVENTS_STREAM;
 use rondom_cli::connection::authed;
 use rondom_proto::v1;
 use rondom_proto::v1::signal_service_client::SignalServiceClient;
-use rondom_testkit::{eventually, free_port, wait_for_port};
+use rondom_testkit::{eventually, free_port};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
@@ -37,6 +37,8 @@ struct Node {
     name: String,
     port: u16,
     child: Child,
+    /// Its nats-server's log.
+    log: PathBuf,
 }
 
 impl Drop for Node {
@@ -46,13 +48,33 @@ impl Drop for Node {
     }
 }
 
-/// Starts the three nodes of `deploy/nats/cluster-node-{1,2,3}.conf` under `dir`.
+/// Starts the three nodes of `deploy/nats/cluster-node-{1,2,3}.conf` under `dir`. Their ports
+/// were free a moment before the nodes bind them; a node that finds one taken meanwhile (by
+/// another test's connection) exits, and the cluster is started again on other ports.
 fn start_cluster(dir: &Path) -> Vec<Node> {
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        let attempt_dir = dir.join(format!("attempt-{attempt}"));
+        std::fs::create_dir_all(&attempt_dir).expect("attempt dir");
+        match try_start_cluster(&attempt_dir) {
+            Ok(nodes) => return nodes,
+            Err(log) if log.contains("address already in use") && attempt < ATTEMPTS => {
+                eprintln!("a port was taken before a node bound it; starting again: {log}");
+            }
+            Err(log) => panic!("the cluster did not start: {log}"),
+        }
+    }
+    unreachable!("the last attempt returns or panics")
+}
+
+/// Starts the three nodes under `dir` and waits until each listens; a node's log when it
+/// exits or does not listen within 30 seconds.
+fn try_start_cluster(dir: &Path) -> Result<Vec<Node>, String> {
     let deploy = deploy_dir();
     std::fs::copy(deploy.join("accounts.conf"), dir.join("accounts.conf")).expect("accounts");
     let clients: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let routes: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let nodes: Vec<Node> = (0..3)
+    let mut nodes: Vec<Node> = (0..3)
         .map(|index| {
             let n = index + 1;
             let mut config = std::fs::read_to_string(deploy.join(format!("cluster-node-{n}.conf")))
@@ -75,7 +97,8 @@ fn start_cluster(dir: &Path) -> Vec<Node> {
                 );
             let path = dir.join(format!("node-{n}.conf"));
             std::fs::write(&path, config).expect("write config");
-            let log = std::fs::File::create(dir.join(format!("node-{n}.log"))).expect("log");
+            let log_path = dir.join(format!("node-{n}.log"));
+            let log = std::fs::File::create(&log_path).expect("log");
             let child = Command::new(rondom_runtime::nats_server::binary_path())
                 .arg("-c")
                 .arg(&path)
@@ -89,13 +112,31 @@ fn start_cluster(dir: &Path) -> Vec<Node> {
                 name: format!("rondom-nats-{n}"),
                 port: clients[index],
                 child,
+                log: log_path,
             }
         })
         .collect();
-    for node in &nodes {
-        wait_for_port(node.port, Duration::from_secs(30));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for node in &mut nodes {
+        // Its own log says it listens: something else may answer on a port it never got.
+        let log = || std::fs::read_to_string(&node.log).unwrap_or_default();
+        while !(log().contains("Server is ready")
+            && std::net::TcpStream::connect(("127.0.0.1", node.port)).is_ok())
+        {
+            if node.child.try_wait().is_ok_and(|status| status.is_some()) {
+                return Err(format!("{} exited: {}", node.name, log()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{} did not listen within 30 s: {}",
+                    node.name,
+                    log()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
-    nodes
+    Ok(nodes)
 }
 
 /// The URL a role uses: every node, with the role's user.
@@ -111,6 +152,7 @@ fn url(nodes: &[Node], user: &str, password: &str) -> String {
 async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut nodes = start_cluster(dir.path());
+    let logs: Vec<PathBuf> = nodes.iter().map(|node| node.log.clone()).collect();
     let operator = rondom_bus::jetstream(
         rondom_bus::connect(&url(&nodes, "rondom-operator", PASSWORDS[2].1))
             .await
@@ -278,8 +320,8 @@ async fn killing_the_stream_leader_loses_no_acknowledged_signal() {
     projector.stop();
 
     // The roles did all of this as their own NATS users, within what accounts.conf grants.
-    for n in 1..=3 {
-        let log = std::fs::read_to_string(dir.path().join(format!("node-{n}.log"))).expect("log");
+    for (n, log) in (1..).zip(&logs) {
+        let log = std::fs::read_to_string(log).expect("log");
         let violations: Vec<&str> = log
             .lines()
             .filter(|line| line.contains("Violation"))
