@@ -25,12 +25,7 @@ pub fn node_modules() -> PathBuf {
 }
 
 /// A free loopback port (bound and let go: the part started next takes it).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
+pub use rondom_testkit::free_port;
 
 /// The test identity provider, stopped when dropped. Its staff: `mw-0412` of gemeente 0363
 /// and `mw-0599` of gemeente 0599, both coordinators; any password.
