@@ -7,9 +7,9 @@
 //! with a reader from its own position, and back to the older reader once it has caught up
 //! with it, so that readers do not multiply after a burst. A reader only reads ahead while
 //! its window has room or its furthest follower has reached the newest message: one followed
-//! by a single slow partner holds a window, as a consumer of its own would. When a reader's consumer fails,
-//! each follower ends after taking what the window still holds (partners resume from their
-//! last position).
+//! by a single slow partner holds a window, as a consumer of its own would. When a reader's
+//! consumer fails, each follower ends after taking what the window still holds (partners
+//! resume from their last position).
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;

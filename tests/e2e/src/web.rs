@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use rondom_access::idp::{ClaimNames, IdentityProvider, IdpSettings};
+use rondom_testkit::free_port;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
@@ -23,9 +24,6 @@ fn root() -> PathBuf {
 pub fn node_modules() -> PathBuf {
     root().join(".tools/web/node_modules")
 }
-
-/// A free loopback port (bound and let go: the part started next takes it).
-pub use rondom_testkit::free_port;
 
 /// The test identity provider, stopped when dropped. Its staff: `mw-0412` of gemeente 0363
 /// and `mw-0599` of gemeente 0599, both coordinators; any password.

@@ -269,11 +269,10 @@ impl EventWriter {
 
     /// Stores `records` of write attempts. They are stored before the answer as long as NATS
     /// answers promptly, so the log keeps the order of events (within a batch, the order of
-    /// its signals). When it does not (an outage,
-    /// or the attempts failed for want of NATS: `unreachable`), the sender is answered anyway
-    /// and the records are still tried in the background (stored if NATS answers within the
-    /// publish timeout, else the failure is logged): each event, already acknowledged, names
-    /// its writer.
+    /// its signals). When it does not (an outage, or the attempts failed for want of NATS:
+    /// `unreachable`), the sender is answered anyway and the records are still tried in the
+    /// background (stored if NATS answers within the publish timeout, else the failure is
+    /// logged): each event, already acknowledged, names its writer.
     async fn store(&self, records: Vec<v1::AuditRecord>, unreachable: bool) {
         let audit = self.audit.clone();
         let stored = tokio::spawn(async move {
