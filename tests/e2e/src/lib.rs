@@ -508,14 +508,19 @@ impl TestHub {
         all
     }
 
-    /// Returns how many messages RONDOM_EVENTS holds.
+    /// Returns how many messages RONDOM_EVENTS holds: none while the hub, just started, has
+    /// yet to create it.
     pub async fn stream_messages(&self) -> u64 {
-        let mut stream = self
-            .jetstream()
-            .await
-            .get_stream(EVENTS_STREAM)
-            .await
-            .expect("stream");
+        let mut stream = match self.jetstream().await.get_stream(EVENTS_STREAM).await {
+            Ok(stream) => stream,
+            Err(err)
+                if matches!(err.kind(), async_nats::jetstream::context::GetStreamErrorKind::JetStream(inner)
+                    if inner.error_code() == async_nats::jetstream::ErrorCode::STREAM_NOT_FOUND) =>
+            {
+                return 0;
+            }
+            Err(err) => panic!("stream: {err}"),
+        };
         stream.info().await.expect("stream info").state.messages
     }
 
