@@ -122,24 +122,11 @@ pub fn bsn(number: u64) -> String {
 }
 
 /// Returns a loopback port that was free a moment ago, for a process the test starts.
-///
-/// It is picked at random below the kernel's ephemeral range (32768 and up by default), where
-/// the outgoing connections of every other test take their ports: a port the kernel handed
-/// out and took back could be given to such a connection before the process binds it, and
-/// that process would then fail to start. Down here only another deliberate pick can take it.
 pub fn free_port() -> u16 {
-    use std::hash::BuildHasher as _;
-    const PORTS: std::ops::Range<u16> = 20_000..32_000;
-    let random = std::hash::RandomState::new();
-    (0u64..)
-        .map(|attempt| {
-            let offset =
-                random.hash_one((std::process::id(), attempt)) % u64::from(PORTS.end - PORTS.start);
-            PORTS.start + u16::try_from(offset).expect("below the range's length")
-        })
-        .take(1_000)
-        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
-        .expect("a free loopback port between 20000 and 32000")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("bind a loopback port")
+        .port()
 }
 
 /// Waits until something listens on loopback `port`, or panics after `timeout`.
