@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`TestNats`] — a nats-server that lives as long as the test holds it
 //! - [`eventually`] — poll an async condition until it holds or a deadline passes
-//! - [`free_port`], [`wait_for_port`] — ports for the processes a test starts
+//! - [`free_port`], [`wait_for_port`] — ports for the processes a test starts, reserved
+//!   across test processes (`ports`)
 //! - [`bsn`] — a series of valid BSNs for test households
 //!
 //! # Example
@@ -20,6 +21,9 @@ use std::time::{Duration, Instant};
 use rondom_runtime::bus_users::{BusUser, BusUsers};
 use rondom_runtime::nats_server::{NatsServer, NatsServerOptions};
 use tempfile::TempDir;
+
+mod ports;
+pub use ports::free_port;
 
 /// A nats-server with JetStream on a random port and a temporary store, locked as production
 /// is (`deploy/nats/accounts.conf`, a generated password per user); killed on drop.
@@ -119,14 +123,6 @@ pub fn bsn(number: u64) -> String {
         .map(|ending| format!("{prefix:07}{ending:02}"))
         .find(|candidate| candidate.parse::<rondom_domain::Bsn>().is_ok())
         .expect("one of a hundred endings passes the 11-proef")
-}
-
-/// Returns a loopback port that was free a moment ago, for a process the test starts.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("bind a loopback port")
-        .port()
 }
 
 /// Waits until something listens on loopback `port`, or panics after `timeout`.
