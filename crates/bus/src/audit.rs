@@ -3,11 +3,9 @@
 //! Subjects `rondom.audit.<client>.<household>` let an operator find the records of one client
 //! or one household without reading the rest. Records hold no BSN, name or free text.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
 
-use async_nats::HeaderMap;
-use async_nats::header::HeaderName;
 use async_nats::jetstream::{self, consumer, stream};
 use futures::StreamExt;
 use prost::Message;
@@ -22,6 +20,8 @@ pub const AUDIT_STREAM: &str = "RONDOM_AUDIT";
 pub const AUDIT_PREFIX: &str = "rondom.audit";
 /// CloudEvents type of a record (docs/domain.md, The audit log).
 pub const AUDIT_TYPE: &str = "nl.sociaal-domein.inzage-gelogd";
+/// CloudEvents source of a record: the hub itself.
+pub const AUDIT_SOURCE: &str = "urn:rondom:hub";
 /// Stands in a subject for "no client" (not authenticated) or "no household": asking for
 /// client `_` lists the attempts of callers that could not be authenticated.
 pub const NONE: &str = "_";
@@ -95,32 +95,18 @@ pub struct AuditPage {
     pub next: Option<u64>,
 }
 
-/// The NATS headers of the record `id`: a CloudEvent.
-/// The headers all records share are made once and copied: a header map built name by name
-/// (each name checked and allocated) was a tenth of what a partner's subscription costs.
-fn headers(id: &str) -> HeaderMap {
-    static COMMON: LazyLock<HeaderMap> = LazyLock::new(|| {
-        let mut common = HeaderMap::new();
-        common.insert("ce-specversion", crate::envelope::SPEC_VERSION);
-        common.insert("ce-type", AUDIT_TYPE);
-        common.insert("ce-source", "urn:rondom:hub");
-        common.insert("ce-datacontenttype", crate::envelope::DATA_CONTENT_TYPE);
-        common
-    });
-    const CE_ID: HeaderName = HeaderName::from_static("ce-id");
-    let mut headers = COMMON.clone();
-    headers.insert(CE_ID, id);
-    // No Nats-Msg-Id: a record is never sent twice (a read whose record is not acknowledged
-    // is refused, and its retry is a read of its own), and JetStream would keep every id of
-    // its duplicate window in memory: one per household each subscription first sees.
-    headers
-}
-
-/// The record as a NATS message.
+/// The record as a NATS message: its subject and the record, without headers.
+///
+/// The record carries its own id and time, and what would make it a CloudEvent (type,
+/// source, spec version, content type) is the same for every record, so it is added when
+/// records are handed on (`rondom audit --cloudevents`) instead of stored with each: the headers were a
+/// fifth of the hub's and nats-server's work for a partner's subscription, which records
+/// every household it first sees (BENCHMARKS.md). No `Nats-Msg-Id` either: a record is never
+/// sent twice (a read whose record is not acknowledged is refused, and its retry is a read of
+/// its own), and JetStream would keep every id of its duplicate window in memory.
 fn message(record: &v1::AuditRecord) -> fast_batch::Message {
     fast_batch::Message {
         subject: subject(record),
-        headers: headers(&record.id),
         payload: record.encode_to_vec().into(),
     }
 }
@@ -178,7 +164,7 @@ impl AuditLog {
             let message = message(record);
             let ack = self
                 .jetstream
-                .publish_with_headers(message.subject, message.headers, message.payload)
+                .publish(message.subject, message.payload)
                 .await
                 .map_err(|err| Error::unavailable("recording an audit record", err))?;
             acks.push(ack);
@@ -273,23 +259,6 @@ impl AuditLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_record_is_a_cloudevent_with_its_own_id() {
-        for id in ["record-1", "record-2"] {
-            let headers = headers(id);
-            let value = |name: &str| headers.get(name).map(|value| value.as_str().to_owned());
-            assert_eq!(value("ce-id").as_deref(), Some(id));
-            assert_eq!(value("ce-specversion").as_deref(), Some("1.0"));
-            assert_eq!(value("ce-type").as_deref(), Some(AUDIT_TYPE));
-            assert_eq!(value("ce-source").as_deref(), Some("urn:rondom:hub"));
-            assert_eq!(
-                value("ce-datacontenttype").as_deref(),
-                Some("application/protobuf")
-            );
-            assert_eq!(headers.iter().count(), 5, "nothing else");
-        }
-    }
 
     #[test]
     fn subjects_name_client_and_household_and_nothing_else() {

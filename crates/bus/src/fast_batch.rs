@@ -12,7 +12,7 @@
 //! `{"stream":..,"seq":..,"batch":..,"count":..}` or `{"error":..}`. A commit acknowledged
 //! with every message counted means every message is stored.
 
-use async_nats::{Client, HeaderMap};
+use async_nats::Client;
 use bytes::Bytes;
 use futures::{FutureExt as _, StreamExt as _};
 use serde::Deserialize;
@@ -23,7 +23,6 @@ use crate::error::BoxError;
 #[derive(Debug)]
 pub(crate) struct Message {
     pub subject: String,
-    pub headers: HeaderMap,
     pub payload: Bytes,
 }
 
@@ -101,12 +100,11 @@ async fn send(client: &Client, messages: Vec<Message>) -> Result<(), Failure> {
             flow.take(&reply, count)?;
         }
         client
-            .publish_with_reply_and_headers(
+            .publish_with_reply(
                 message.subject,
                 // The flow asked for stays in the subject: the server reads it as the most
                 // it may ask for.
                 format!("{inbox}.{FLOW}.fail.{sequence}.{}.$FI", op(sequence, count)),
-                message.headers,
                 message.payload,
             )
             .await
@@ -338,7 +336,6 @@ mod tests {
         (0..count)
             .map(|n| Message {
                 subject: format!("batches.{n}"),
-                headers: HeaderMap::new(),
                 payload: n.to_string().into(),
             })
             .collect()

@@ -137,3 +137,28 @@ async fn a_log_that_cannot_take_every_record_of_a_call_refuses_the_call() {
     let kept = stored(&jetstream).await;
     assert!(kept > 0 && kept < 100, "{kept} records stored");
 }
+
+#[tokio::test]
+async fn a_household_s_records_are_read_page_by_page_to_the_last() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    let log = AuditLog::new(jetstream);
+    for call in ["first", "second", "third"] {
+        log.record(&records(call, 3)).await.expect("recorded");
+    }
+    let mut query = AuditQuery {
+        household_id: Some("household-1".into()),
+        limit: 1,
+        ..Default::default()
+    };
+    let mut read = Vec::new();
+    loop {
+        let page = log.records(&query).await.expect("read a page");
+        read.extend(page.records.into_iter().map(|record| record.id));
+        match page.next {
+            Some(after) => query.after = after,
+            None => break,
+        }
+    }
+    assert_eq!(read, ["first-1", "second-1", "third-1"]);
+}

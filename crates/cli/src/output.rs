@@ -553,6 +553,29 @@ pub(crate) fn record_json(record: &v1::AuditRecord) -> Value {
     })
 }
 
+/// Prints `record` as a CloudEvent in the JSON format, on one line: the attributes every
+/// record shares are not stored with each (the audit log holds the bare records), so they are
+/// added here.
+pub(crate) fn audit_cloudevent(record: &v1::AuditRecord) {
+    let mut event = json!({
+        "specversion": rondom_bus::envelope::SPEC_VERSION,
+        "id": record.id,
+        "source": rondom_bus::audit::AUDIT_SOURCE,
+        "type": rondom_bus::audit::AUDIT_TYPE,
+        "time": record
+            .at
+            .as_ref()
+            .and_then(datetime)
+            .map(|at| at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        "datacontenttype": "application/json",
+        "data": record_json(record),
+    });
+    if !record.household_id.is_empty() {
+        event["subject"] = json!(record.household_id);
+    }
+    say!("{event}");
+}
+
 pub(crate) fn purpose_name(value: i32) -> String {
     v1::Purpose::try_from(value).map_or("?".into(), |purpose| match purpose {
         v1::Purpose::Unspecified => "-".into(),

@@ -373,6 +373,51 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
                     .is_some_and(|method| method.ends_with("/GetHousehold"))),
         "{audit}"
     );
+    // Handed on as CloudEvents, one per line, every page followed (one record a page here), up
+    // to the export's own reads: the records above and the one of reading them.
+    let exported = rondom(
+        &hub,
+        &[
+            "audit",
+            "--household",
+            &household,
+            "--page-size",
+            "1",
+            "--cloudevents",
+        ],
+    );
+    assert!(
+        exported.status.success(),
+        "{} TMPLOG {}",
+        String::from_utf8_lossy(&exported.stderr),
+        std::fs::read_to_string(data.with_file_name("first.log")).unwrap_or_default()
+    );
+    let events: Vec<Value> = String::from_utf8_lossy(&exported.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one CloudEvent per line"))
+        .collect();
+    assert_eq!(events.len(), records.len() + 1, "every record, every page");
+    assert!(
+        events[records.len()]["data"]["method"]
+            .as_str()
+            .is_some_and(|method| method.ends_with("/ListAuditRecords")),
+        "{}",
+        events[records.len()]
+    );
+    for (event, record) in events.iter().zip(records) {
+        assert_eq!(event["specversion"], "1.0");
+        assert_eq!(event["type"], "nl.sociaal-domein.inzage-gelogd");
+        assert_eq!(event["source"], "urn:rondom:hub");
+        assert_eq!(event["id"], record["id"]);
+        assert_eq!(event["subject"], household.as_str());
+        assert_eq!(event["data"], *record);
+        assert!(
+            event["time"]
+                .as_str()
+                .is_some_and(|time| chrono::DateTime::parse_from_rfc3339(time).is_ok()),
+            "{event}"
+        );
+    }
     let table = rondom(&hub, &["audit", "--client", "dev-coordinator"]);
     assert!(
         String::from_utf8_lossy(&table.stdout).contains("HouseholdService/GetTimeline"),
@@ -965,8 +1010,9 @@ fn the_demo_tells_the_family_story_once() {
     );
     assert!(
         exported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&exported.stderr)
+        "{} TMPLOG {}",
+        String::from_utf8_lossy(&exported.stderr),
+        std::fs::read_to_string(data.with_file_name("first.log")).unwrap_or_default()
     );
     let page = std::fs::read_to_string(out.join("inzage-AVG_2026_7.html")).expect("the page");
     assert!(page.contains("<html lang=\"nl\">") && page.contains("Daan Jansen"));

@@ -4,6 +4,8 @@
 use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
+use tonic::Request;
+use tonic::metadata::MetadataValue;
 
 use super::client::ClientArgs;
 use crate::output;
@@ -22,12 +24,16 @@ pub(crate) struct AuditArgs {
     /// Continue from a previous page.
     #[arg(long, default_value = "")]
     page_token: String,
+    /// Every matching record up to this export, page after page, as a CloudEvent in JSON, one
+    /// per line: to hand them to a processing log (Logboek Dataverwerkingen).
+    #[arg(long, conflicts_with = "page_token")]
+    cloudevents: bool,
     #[command(flatten)]
     client: ClientArgs,
 }
 
 pub(crate) async fn run(args: AuditArgs) -> anyhow::Result<()> {
-    let request = v1::ListAuditRecordsRequest {
+    let mut request = v1::ListAuditRecordsRequest {
         purpose: v1::Purpose::Beheer as i32,
         household_id: args.household.unwrap_or_default(),
         client_id: args.client_id.unwrap_or_default(),
@@ -35,7 +41,29 @@ pub(crate) async fn run(args: AuditArgs) -> anyhow::Result<()> {
         page_token: args.page_token,
     };
     let mut client = AuditServiceClient::new(args.client.connect(DevClient::Operator).await?);
-    let reply = client.list_audit_records(request).await?.into_inner();
-    output::audit(&reply, args.client.json());
-    Ok(())
+    if !args.cloudevents {
+        let reply = client.list_audit_records(request).await?.into_inner();
+        output::audit(&reply, args.client.json());
+        return Ok(());
+    }
+    // Reading the log is itself on record, so every page adds a record of its own: the export
+    // ends at the record of its first page, found by the trace id all its reads carry.
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    let traceparent: MetadataValue<_> = format!("00-{trace_id}-{}-01", &trace_id[..16]).parse()?;
+    loop {
+        let mut call = Request::new(request.clone());
+        call.metadata_mut()
+            .insert("traceparent", traceparent.clone());
+        let reply = client.list_audit_records(call).await?.into_inner();
+        for record in &reply.records {
+            if record.trace_id == trace_id {
+                return Ok(());
+            }
+            output::audit_cloudevent(record);
+        }
+        if reply.next_page_token.is_empty() {
+            return Ok(());
+        }
+        request.page_token = reply.next_page_token;
+    }
 }
