@@ -203,7 +203,7 @@ impl AuditLog {
                 start_sequence: query.after + 1,
             },
         };
-        let mut consumer = stream
+        let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
                 filter_subject: filter,
                 deliver_policy,
@@ -211,49 +211,64 @@ impl AuditLog {
             })
             .await
             .map_err(|err| Error::unavailable("reading the audit log", err))?;
-        let pending = consumer
-            .info()
-            .await
-            .map_err(|err| Error::unavailable("reading the audit log", err))?
-            .num_pending;
-        let limit = query.limit.clamp(1, MAX_PAGE);
-        let wanted = usize::try_from(pending).unwrap_or(usize::MAX).min(limit);
-        let mut page = AuditPage::default();
-        if wanted == 0 {
-            return Ok(page);
+        let name = consumer.cached_info().name.clone();
+        let page = read_page(consumer, query).await;
+        // A consumer per page would otherwise linger for its inactivity threshold (30 s), and
+        // a reader paging through a long history would run into JetStream's consumer limit.
+        if let Err(err) = stream.delete_consumer(&name).await {
+            tracing::debug!(error = %err, "an audit page's consumer stays until it times out");
         }
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|err| Error::unavailable("reading the audit log", err))?;
-        let mut last = query.after;
-        while page.records.len() < wanted {
-            let next = tokio::time::timeout(crate::JETSTREAM_TIMEOUT, messages.next()).await;
-            let message = match next {
-                Ok(Some(Ok(message))) => message,
-                Ok(Some(Err(err))) => {
-                    return Err(Error::unavailable("reading the audit log", err));
-                }
-                Ok(None) | Err(_) => {
-                    return Err(Error::unavailable(
-                        "reading the audit log",
-                        "the stream ended early",
-                    ));
-                }
-            };
-            last = message
-                .info()
-                .map_err(|err| Error::corrupt("audit record", err.to_string()))?
-                .stream_sequence;
-            let record = v1::AuditRecord::decode(message.payload.as_ref())
-                .map_err(|err| Error::corrupt("audit record", err))?;
-            page.records.push(record);
-        }
-        if u64::try_from(wanted).unwrap_or(u64::MAX) < pending {
-            page.next = Some(last);
-        }
-        Ok(page)
+        page
     }
+}
+
+/// Reads the page `query` asks for from `consumer`, positioned at its start.
+async fn read_page(
+    mut consumer: consumer::Consumer<consumer::pull::OrderedConfig>,
+    query: &AuditQuery,
+) -> Result<AuditPage> {
+    let pending = consumer
+        .info()
+        .await
+        .map_err(|err| Error::unavailable("reading the audit log", err))?
+        .num_pending;
+    let limit = query.limit.clamp(1, MAX_PAGE);
+    let wanted = usize::try_from(pending).unwrap_or(usize::MAX).min(limit);
+    let mut page = AuditPage::default();
+    if wanted == 0 {
+        return Ok(page);
+    }
+    let mut messages = consumer
+        .messages()
+        .await
+        .map_err(|err| Error::unavailable("reading the audit log", err))?;
+    let mut last = query.after;
+    while page.records.len() < wanted {
+        let next = tokio::time::timeout(crate::JETSTREAM_TIMEOUT, messages.next()).await;
+        let message = match next {
+            Ok(Some(Ok(message))) => message,
+            Ok(Some(Err(err))) => {
+                return Err(Error::unavailable("reading the audit log", err));
+            }
+            Ok(None) | Err(_) => {
+                return Err(Error::unavailable(
+                    "reading the audit log",
+                    "the stream ended early",
+                ));
+            }
+        };
+        last = message
+            .info()
+            .map_err(|err| Error::corrupt("audit record", err.to_string()))?
+            .stream_sequence;
+        let record = v1::AuditRecord::decode(message.payload.as_ref())
+            .map_err(|err| Error::corrupt("audit record", err))?;
+        page.records.push(record);
+    }
+    if u64::try_from(wanted).unwrap_or(u64::MAX) < pending {
+        page.next = Some(last);
+    }
+    Ok(page)
 }
 
 #[cfg(test)]

@@ -139,12 +139,14 @@ async fn a_log_that_cannot_take_every_record_of_a_call_refuses_the_call() {
 }
 
 #[tokio::test]
-async fn a_household_s_records_are_read_page_by_page_to_the_last() {
+async fn a_household_s_records_are_read_page_by_page_to_the_last_past_a_thousand_pages() {
     let nats = TestNats::start();
     let jetstream = provisioned(&nats, 64 << 20).await;
     let log = AuditLog::new(jetstream);
-    for call in ["first", "second", "third"] {
-        log.record(&records(call, 3)).await.expect("recorded");
+    // More pages than JetStream holds consumers at once (1,000 here): each page's consumer
+    // must go when the page is read, not linger until it times out.
+    for call in (0..1100).map(|n| format!("call-{n}")) {
+        log.record(&records(&call, 3)).await.expect("recorded");
     }
     let mut query = AuditQuery {
         household_id: Some("household-1".into()),
@@ -153,12 +155,16 @@ async fn a_household_s_records_are_read_page_by_page_to_the_last() {
     };
     let mut read = Vec::new();
     loop {
-        let page = log.records(&query).await.expect("read a page");
+        let page = log
+            .records(&query)
+            .await
+            .unwrap_or_else(|err| panic!("page {}: {err}", read.len() + 1));
         read.extend(page.records.into_iter().map(|record| record.id));
         match page.next {
             Some(after) => query.after = after,
             None => break,
         }
     }
-    assert_eq!(read, ["first-1", "second-1", "third-1"]);
+    let expected: Vec<String> = (0..1100).map(|n| format!("call-{n}-1")).collect();
+    assert_eq!(read, expected);
 }
