@@ -117,12 +117,14 @@ pub struct AuditLog {
     jetstream: jetstream::Context,
     /// Whether the records of one call go out as one batch (see [`AuditLog::record`]).
     batched: Arc<AtomicBool>,
+    batches: Arc<fast_batch::Publisher>,
 }
 
 impl AuditLog {
     /// Returns the log on a JetStream context whose stream is provisioned.
     pub fn new(jetstream: jetstream::Context) -> Self {
         Self {
+            batches: Arc::new(fast_batch::Publisher::new(jetstream.client())),
             jetstream,
             batched: Arc::new(AtomicBool::new(true)),
         }
@@ -140,7 +142,9 @@ impl AuditLog {
     pub async fn record(&self, records: &[v1::AuditRecord]) -> Result<()> {
         if records.len() > 1 && self.batched.load(Ordering::Relaxed) {
             let messages = records.iter().map(message).collect();
-            match fast_batch::publish(&self.jetstream.client(), messages, crate::JETSTREAM_TIMEOUT)
+            match self
+                .batches
+                .publish(messages, crate::JETSTREAM_TIMEOUT)
                 .await
             {
                 Ok(()) => return Ok(()),

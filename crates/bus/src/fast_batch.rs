@@ -5,17 +5,23 @@
 //! The protocol is in each message's reply subject, `<inbox>.<flow>.fail.<seq>.<op>.$FI`:
 //! `seq` counts from 1, `op` is 0 for the first message, 1 for those between and 2 for the
 //! last (the commit), `flow` asks the server to acknowledge every so many messages, and `fail`
-//! ends the batch at the first message lost on the way. The server answers on the inbox: a
+//! ends the batch at the first message lost on the way. The token before `flow` is the
+//! server's batch id. The server answers on the reply subject of the message concerned: a
 //! flow acknowledgement `{"type":"ack","seq":..,"msgs":..}` (with the flow it wants, which may
 //! be lower than asked), a lost message `{"type":"gap",..}`, a refused one
 //! `{"type":"err",..}`, and after the commit the batch's acknowledgement
 //! `{"stream":..,"seq":..,"batch":..,"count":..}` or `{"error":..}`. A commit acknowledged
 //! with every message counted means every message is stored.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
 use async_nats::Client;
 use bytes::Bytes;
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use serde::Deserialize;
+use tokio::sync::{OnceCell, mpsc, oneshot};
 
 use crate::error::BoxError;
 
@@ -55,66 +61,177 @@ const OUTSTANDING: u64 = 2;
 const BATCH_PUBLISH_DISABLED: u64 = 10205;
 const BATCH_PUBLISH_TOO_MANY_INFLIGHT: u64 = 10211;
 
-/// Publishes `messages` (at least one) as one batch and returns once the server has stored
-/// every one, all within `timeout`.
-///
-/// A commit that counts every message means every one is stored because the batch runs in
-/// gap mode `fail` (it ends at the first message lost on the way) and no message carries a
-/// `Nats-Msg-Id` (the server counts a duplicate it drops as taken): keep both so.
-///
-/// # Errors
-/// [`Failure::NotTaken`] when the server took none of them; [`Failure::Failed`] when it did
-/// not store them all, did not answer in time or the connection failed.
-pub(crate) async fn publish(
-    client: &Client,
-    messages: Vec<Message>,
-    timeout: std::time::Duration,
-) -> Result<(), Failure> {
-    // One deadline for the whole batch: while the client reconnects, even sending waits.
-    tokio::time::timeout(timeout, send(client, messages))
-        .await
-        .unwrap_or_else(|_| {
-            Err(Failure::Failed(
-                "the server did not acknowledge the batch in time".into(),
-            ))
-        })
+/// Sends the batches of one connection. The answers to all of them arrive on one
+/// subscription, `<inbox>.>`, and go to the batch whose token they carry: a subscription made
+/// and ended per batch was a quarter of nats-server's time under a partner's fan-out (a
+/// wildcard subscription walks the server's cache of subjects when it comes and when it goes).
+#[derive(Debug)]
+pub(crate) struct Publisher {
+    client: Client,
+    /// `_INBOX.<id>`; batch `n` answers under `<inbox>.<id><n>`, so its token (the server's
+    /// batch id, which must be unique on the stream) is unique across processes too.
+    inbox: String,
+    id: String,
+    next: AtomicU64,
+    /// The batches waiting for answers, by token.
+    waiting: Waiting,
+    /// The subscription's router, started with the first batch; it ends when this goes.
+    router: OnceCell<oneshot::Sender<()>>,
 }
 
-async fn send(client: &Client, messages: Vec<Message>) -> Result<(), Failure> {
-    let count = u64::try_from(messages.len()).unwrap_or(u64::MAX);
-    // `_INBOX.<id>`: the server reads the reply subject from its end and needs the inbox to
-    // be two tokens, as the default inbox prefix (which Rondom keeps) gives.
-    let inbox = client.new_inbox();
-    let mut replies = client
-        .subscribe(format!("{inbox}.>"))
-        .await
-        .map_err(|err| Failure::Failed(err.into()))?;
-    let mut flow = Flow::default();
-    for (sequence, message) in (1..).zip(messages) {
-        // Answers that have arrived may lower the flow; past the window, wait for one.
-        while let Some(Some(reply)) = replies.next().now_or_never() {
-            flow.take(&reply.payload, count)?;
+type Waiting = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Bytes>>>>;
+
+impl Publisher {
+    /// Returns a publisher on `client`; it subscribes when it sends its first batch.
+    pub(crate) fn new(client: Client) -> Self {
+        let inbox = client.new_inbox();
+        let id = inbox.rsplit('.').next().unwrap_or_default().to_owned();
+        Self {
+            client,
+            inbox,
+            id,
+            next: AtomicU64::new(0),
+            waiting: Waiting::default(),
+            router: OnceCell::new(),
         }
-        while flow.window() <= sequence {
+    }
+
+    /// Publishes `messages` (at least one) as one batch and returns once the server has
+    /// stored every one, all within `timeout`.
+    ///
+    /// A commit that counts every message means every one is stored because the batch runs
+    /// in gap mode `fail` (it ends at the first message lost on the way) and no message
+    /// carries a `Nats-Msg-Id` (the server counts a duplicate it drops as taken): keep both
+    /// so.
+    ///
+    /// # Errors
+    /// [`Failure::NotTaken`] when the server took none of them; [`Failure::Failed`] when it
+    /// did not store them all, did not answer in time or the connection failed.
+    pub(crate) async fn publish(
+        &self,
+        messages: Vec<Message>,
+        timeout: std::time::Duration,
+    ) -> Result<(), Failure> {
+        // One deadline for the whole batch: while the client reconnects, even sending waits.
+        tokio::time::timeout(timeout, self.send(messages))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure::Failed(
+                    "the server did not acknowledge the batch in time".into(),
+                ))
+            })
+    }
+
+    async fn send(&self, messages: Vec<Message>) -> Result<(), Failure> {
+        self.router.get_or_try_init(|| self.start_router()).await?;
+        let count = u64::try_from(messages.len()).unwrap_or(u64::MAX);
+        let token = format!("{}{}", self.id, self.next.fetch_add(1, Ordering::Relaxed));
+        let (answers, mut replies) = mpsc::unbounded_channel();
+        let _registered = Registered::new(&self.waiting, token.clone(), answers);
+        // The server reads the reply subject from its end: `<prefix>.<batch id>.<flow>.<gap
+        // mode>.<seq>.<op>.$FI`, answering each on the subject it came with.
+        let reply_prefix = format!("{}.{token}.{FLOW}.fail", self.inbox);
+        let mut flow = Flow::default();
+        for (sequence, message) in (1..).zip(messages) {
+            // Answers that have arrived may lower the flow; past the window, wait for one.
+            while let Ok(reply) = replies.try_recv() {
+                flow.take(&reply, count)?;
+            }
+            while flow.window() <= sequence {
+                let reply = answer(&mut replies).await?;
+                flow.take(&reply, count)?;
+            }
+            self.client
+                .publish_with_reply(
+                    message.subject,
+                    // The flow asked for stays in the subject: the server reads it as the
+                    // most it may ask for.
+                    format!("{reply_prefix}.{sequence}.{}.$FI", op(sequence, count)),
+                    message.payload,
+                )
+                .await
+                .map_err(|err| Failure::Failed(err.into()))?;
+        }
+        loop {
             let reply = answer(&mut replies).await?;
-            flow.take(&reply, count)?;
+            if flow.take(&reply, count)? == Taken::Stored {
+                return Ok(());
+            }
         }
-        client
-            .publish_with_reply(
-                message.subject,
-                // The flow asked for stays in the subject: the server reads it as the most
-                // it may ask for.
-                format!("{inbox}.{FLOW}.fail.{sequence}.{}.$FI", op(sequence, count)),
-                message.payload,
-            )
+    }
+
+    /// Subscribes to every batch's answers and starts the task that hands them out.
+    async fn start_router(&self) -> Result<oneshot::Sender<()>, Failure> {
+        let replies = self
+            .client
+            .subscribe(format!("{}.>", self.inbox))
             .await
             .map_err(|err| Failure::Failed(err.into()))?;
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(route(
+            replies,
+            self.inbox.len() + 1,
+            Arc::clone(&self.waiting),
+            stopped,
+        ));
+        Ok(stop)
     }
+}
+
+/// Hands each answer to the batch named by the token after the inbox (`skip` bytes in), until
+/// the publisher goes or the connection closes; then every waiting batch learns it.
+async fn route(
+    mut replies: async_nats::Subscriber,
+    skip: usize,
+    waiting: Waiting,
+    mut stopped: oneshot::Receiver<()>,
+) {
     loop {
-        let reply = answer(&mut replies).await?;
-        if flow.take(&reply, count)? == Taken::Stored {
-            return Ok(());
+        let reply = tokio::select! {
+            _ = &mut stopped => break,
+            reply = replies.next() => match reply {
+                Some(reply) => reply,
+                None => break,
+            },
+        };
+        let token = reply
+            .subject
+            .get(skip..)
+            .and_then(|rest| rest.split('.').next());
+        let batch = token.and_then(|token| lock(&waiting).get(token).cloned());
+        if let Some(batch) = batch {
+            // A batch that has given up no longer listens.
+            let _ = batch.send(reply.payload);
         }
+    }
+    lock(&waiting).clear();
+}
+
+fn lock(
+    waiting: &Waiting,
+) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Bytes>>> {
+    waiting
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A batch's place among those waiting for answers, given up when the batch ends however it
+/// ends (stored, refused, timed out or dropped with its caller).
+struct Registered<'a> {
+    waiting: &'a Waiting,
+    token: String,
+}
+
+impl<'a> Registered<'a> {
+    fn new(waiting: &'a Waiting, token: String, answers: mpsc::UnboundedSender<Bytes>) -> Self {
+        lock(waiting).insert(token.clone(), answers);
+        Self { waiting, token }
+    }
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        lock(self.waiting).remove(&self.token);
     }
 }
 
@@ -128,12 +245,12 @@ fn op(sequence: u64, count: u64) -> u8 {
     }
 }
 
-/// The server's next answer on the batch's inbox.
-async fn answer(replies: &mut async_nats::Subscriber) -> Result<Bytes, Failure> {
-    match replies.next().await {
-        Some(reply) => Ok(reply.payload),
-        None => Err(Failure::Failed("the connection closed".into())),
-    }
+/// The server's next answer to the batch.
+async fn answer(replies: &mut mpsc::UnboundedReceiver<Bytes>) -> Result<Bytes, Failure> {
+    replies
+        .recv()
+        .await
+        .ok_or_else(|| Failure::Failed("the connection closed".into()))
 }
 
 /// What the server acknowledged so far.
@@ -355,7 +472,8 @@ mod tests {
         let (client, before) = stream(&nats, true).await;
         assert_eq!(before, 0);
         // More than the server lets a client send ahead of its acknowledgements.
-        publish(&client, messages(250), crate::JETSTREAM_TIMEOUT)
+        Publisher::new(client.clone())
+            .publish(messages(250), crate::JETSTREAM_TIMEOUT)
             .await
             .map_err(|failure| format!("{failure:?}"))
             .expect("stored");
@@ -366,7 +484,9 @@ mod tests {
     async fn a_stream_that_takes_no_batches_stores_nothing_of_one() {
         let nats = rondom_testkit::TestNats::start();
         let (client, _) = stream(&nats, false).await;
-        let failure = publish(&client, messages(10), crate::JETSTREAM_TIMEOUT).await;
+        let failure = Publisher::new(client.clone())
+            .publish(messages(10), crate::JETSTREAM_TIMEOUT)
+            .await;
         assert!(
             matches!(failure, Err(Failure::NotTaken(NotTaken::NotAllowed))),
             "{failure:?}"
@@ -375,5 +495,31 @@ mod tests {
         // out one by one.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         assert_eq!(stored(&client).await, 0);
+    }
+
+    #[tokio::test]
+    async fn concurrent_batches_of_one_publisher_each_get_their_own_answers() {
+        let nats = rondom_testkit::TestNats::start();
+        let (client, _) = stream(&nats, true).await;
+        let publisher = Publisher::new(client.clone());
+        // Sizes past the window need the flow acknowledgements of their own batch.
+        let sizes = [1_u64, 2, 64, 99, 100, 101, 250, 450, 3, 64, 333, 1];
+        let batches = sizes
+            .iter()
+            .map(|&size| publisher.publish(messages(size), crate::JETSTREAM_TIMEOUT));
+        for (size, stored) in sizes.iter().zip(futures::future::join_all(batches).await) {
+            assert!(stored.is_ok(), "a batch of {size}: {stored:?}");
+        }
+        assert_eq!(stored(&client).await, sizes.iter().sum::<u64>());
+        // And one after another on the same subscription.
+        for size in [5, 250] {
+            publisher
+                .publish(messages(size), crate::JETSTREAM_TIMEOUT)
+                .await
+                .map_err(|failure| format!("{failure:?}"))
+                .expect("stored");
+        }
+        assert_eq!(stored(&client).await, sizes.iter().sum::<u64>() + 255);
+        assert!(lock(&publisher.waiting).is_empty(), "no batch left waiting");
     }
 }
