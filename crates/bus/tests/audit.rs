@@ -1,5 +1,9 @@
 //! The audit log against a real nats-server: the records of one call go out as one batch,
-//! each stored and found under its own subject, and a log that cannot take them all refuses.
+//! each stored and found under its own subject, and a log that cannot take them all refuses;
+//! a log that takes no batch (an older one, or one holding as many as it allows) gets them
+//! one by one; pages are read to the last.
+
+use std::time::Duration;
 
 use async_nats::jetstream;
 use rondom_bus::AuditLog;
@@ -167,4 +171,43 @@ async fn a_household_s_records_are_read_page_by_page_to_the_last_past_a_thousand
     }
     let expected: Vec<String> = (0..1100).map(|n| format!("call-{n}-1")).collect();
     assert_eq!(read, expected);
+}
+
+/// As many fast batches as nats-server holds in flight at once.
+const OPEN_BATCHES: u64 = 1000;
+
+#[tokio::test]
+async fn records_go_one_by_one_while_the_log_holds_as_many_batches_as_it_allows() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    // Other writers' batches, started and never committed: the server holds each until it
+    // times out, and takes no new one past its limit.
+    let client = rondom_bus::connect(nats.url()).await.expect("connect");
+    let inbox = client.new_inbox();
+    for batch in 0..OPEN_BATCHES {
+        client
+            .publish_with_reply(
+                "rondom.audit.other-writer.household".to_owned(),
+                format!("{inbox}.open{batch}.100.fail.1.0.$FI"),
+                bytes::Bytes::new(),
+            )
+            .await
+            .expect("start a batch");
+    }
+    // Each batch's first message is stored as it comes: once all are, all batches are open.
+    rondom_testkit::eventually("the batches to be open", Duration::from_secs(10), || {
+        let jetstream = jetstream.clone();
+        async move { (stored(&jetstream).await == OPEN_BATCHES).then_some(()) }
+    })
+    .await;
+    let log = AuditLog::new(jetstream.clone());
+    log.record(&records("busy", 10))
+        .await
+        .expect("recorded one by one");
+    assert_eq!(
+        ids(&log, Some("household-9")).await,
+        ["busy-9"],
+        "each record once"
+    );
+    assert_eq!(stored(&jetstream).await, OPEN_BATCHES + 10);
 }
