@@ -13,13 +13,17 @@ macro_rules! say {
     };
 }
 
-/// Writes one line to stdout; see [`say!`].
+/// Writes one line to stdout; see [`say!`]. Any other failure to write (a full disk under
+/// `> file`) ends the program with an error: output that silently lost lines would pass for
+/// whole.
 pub(crate) fn line(text: std::fmt::Arguments<'_>) {
     use std::io::Write as _;
-    if let Err(err) = writeln!(std::io::stdout().lock(), "{text}")
-        && err.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
+    if let Err(err) = writeln!(std::io::stdout().lock(), "{text}") {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {err}");
+        std::process::exit(1);
     }
 }
 
@@ -562,14 +566,12 @@ pub(crate) fn audit_cloudevent(record: &v1::AuditRecord) {
         "id": record.id,
         "source": rondom_bus::audit::AUDIT_SOURCE,
         "type": rondom_bus::audit::AUDIT_TYPE,
-        "time": record
-            .at
-            .as_ref()
-            .and_then(datetime)
-            .map(|at| at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
         "datacontenttype": "application/json",
         "data": record_json(record),
     });
+    if let Some(at) = record.at.as_ref().and_then(datetime) {
+        event["time"] = json!(at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+    }
     if !record.household_id.is_empty() {
         event["subject"] = json!(record.household_id);
     }

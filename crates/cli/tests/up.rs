@@ -373,8 +373,8 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
                     .is_some_and(|method| method.ends_with("/GetHousehold"))),
         "{audit}"
     );
-    // Handed on as CloudEvents, one per line, every page followed (one record a page here), up
-    // to the export's own reads: the records above and the one of reading them.
+    // Handed on as CloudEvents, one per line, every page followed (two records a page here),
+    // up to the export's own reads: the records above and the one of reading them.
     let exported = rondom(
         &hub,
         &[
@@ -382,7 +382,7 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
             "--household",
             &household,
             "--page-size",
-            "1",
+            "2",
             "--cloudevents",
         ],
     );
@@ -418,6 +418,18 @@ fn a_newcomer_posts_reads_stops_and_restarts() {
             "{event}"
         );
     }
+    assert!(records.len() > 2, "more than one page: {audit}");
+    // An export that cannot be written whole fails instead of passing for whole.
+    let full_disk = cli(&hub, &["audit", "--household", &household, "--cloudevents"])
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("run rondom");
+    assert!(!full_disk.status.success());
+    assert!(
+        String::from_utf8_lossy(&full_disk.stderr).contains("cannot write the output"),
+        "{}",
+        String::from_utf8_lossy(&full_disk.stderr)
+    );
     let table = rondom(&hub, &["audit", "--client", "dev-coordinator"]);
     assert!(
         String::from_utf8_lossy(&table.stdout).contains("HouseholdService/GetTimeline"),

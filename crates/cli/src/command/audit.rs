@@ -24,8 +24,9 @@ pub(crate) struct AuditArgs {
     /// Continue from a previous page.
     #[arg(long, default_value = "")]
     page_token: String,
-    /// Every matching record up to this export, page after page, as a CloudEvent in JSON, one
-    /// per line: to hand them to a processing log (Logboek Dataverwerkingen).
+    /// Every matching record up to this export, page after page (of at least two), as a
+    /// CloudEvent in JSON, one per line: to hand them to a processing log (Logboek
+    /// Dataverwerkingen).
     #[arg(long, conflicts_with = "page_token")]
     cloudevents: bool,
     #[command(flatten)]
@@ -47,13 +48,17 @@ pub(crate) async fn run(args: AuditArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     // Reading the log is itself on record, so every page adds a record of its own: the export
-    // ends at the record of its first page, found by the trace id all its reads carry.
+    // ends at the record of its first page, found by the trace id all its reads carry. Pages
+    // of two or more records make headway even if that record never matched.
+    request.page_size = request.page_size.max(2);
     let trace_id = uuid::Uuid::new_v4().simple().to_string();
-    let traceparent: MetadataValue<_> = format!("00-{trace_id}-{}-01", &trace_id[..16]).parse()?;
     loop {
         let mut call = Request::new(request.clone());
-        call.metadata_mut()
-            .insert("traceparent", traceparent.clone());
+        // W3C trace context: the export's trace, a span of its own per page.
+        let span_id = uuid::Uuid::new_v4().simple().to_string();
+        let traceparent: MetadataValue<_> =
+            format!("00-{trace_id}-{}-01", &span_id[..16]).parse()?;
+        call.metadata_mut().insert("traceparent", traceparent);
         let reply = client.list_audit_records(call).await?.into_inner();
         for record in &reply.records {
             if record.trace_id == trace_id {
