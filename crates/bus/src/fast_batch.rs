@@ -21,7 +21,7 @@ use async_nats::Client;
 use bytes::Bytes;
 use futures::StreamExt as _;
 use serde::Deserialize;
-use tokio::sync::{OnceCell, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::BoxError;
 
@@ -73,10 +73,24 @@ pub(crate) struct Publisher {
     inbox: String,
     id: String,
     next: AtomicU64,
-    /// The batches waiting for answers, by token.
+    /// The subscription's router, started with the first batch and again when it has ended
+    /// (its connection closed).
+    router: tokio::sync::Mutex<Option<Router>>,
+}
+
+/// A running router: the batches waiting for its answers, by token, and the end of a channel
+/// whose drop stops it (when the publisher goes).
+#[derive(Debug)]
+struct Router {
     waiting: Waiting,
-    /// The subscription's router, started with the first batch; it ends when this goes.
-    router: OnceCell<oneshot::Sender<()>>,
+    stop: oneshot::Sender<()>,
+}
+
+impl Router {
+    /// Whether the router has ended: it has dropped its end of the channel.
+    fn ended(&self) -> bool {
+        self.stop.is_closed()
+    }
 }
 
 type Waiting = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Bytes>>>>;
@@ -91,8 +105,7 @@ impl Publisher {
             inbox,
             id,
             next: AtomicU64::new(0),
-            waiting: Waiting::default(),
-            router: OnceCell::new(),
+            router: tokio::sync::Mutex::default(),
         }
     }
 
@@ -123,11 +136,21 @@ impl Publisher {
     }
 
     async fn send(&self, messages: Vec<Message>) -> Result<(), Failure> {
-        self.router.get_or_try_init(|| self.start_router()).await?;
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let waiting = {
+            let mut router = self.router.lock().await;
+            let router = match router.take() {
+                Some(running) if !running.ended() => router.insert(running),
+                _ => router.insert(self.start_router().await?),
+            };
+            Arc::clone(&router.waiting)
+        };
         let count = u64::try_from(messages.len()).unwrap_or(u64::MAX);
         let token = format!("{}{}", self.id, self.next.fetch_add(1, Ordering::Relaxed));
         let (answers, mut replies) = mpsc::unbounded_channel();
-        let _registered = Registered::new(&self.waiting, token.clone(), answers);
+        let _registered = Registered::new(waiting, token.clone(), answers);
         // The server reads the reply subject from its end: `<prefix>.<batch id>.<flow>.<gap
         // mode>.<seq>.<op>.$FI`, answering each on the subject it came with.
         let reply_prefix = format!("{}.{token}.{FLOW}.fail", self.inbox);
@@ -161,20 +184,21 @@ impl Publisher {
     }
 
     /// Subscribes to every batch's answers and starts the task that hands them out.
-    async fn start_router(&self) -> Result<oneshot::Sender<()>, Failure> {
+    async fn start_router(&self) -> Result<Router, Failure> {
         let replies = self
             .client
             .subscribe(format!("{}.>", self.inbox))
             .await
             .map_err(|err| Failure::Failed(err.into()))?;
         let (stop, stopped) = oneshot::channel();
+        let waiting = Waiting::default();
         tokio::spawn(route(
             replies,
             self.inbox.len() + 1,
-            Arc::clone(&self.waiting),
+            Arc::clone(&waiting),
             stopped,
         ));
-        Ok(stop)
+        Ok(Router { waiting, stop })
     }
 }
 
@@ -215,23 +239,23 @@ fn lock(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A batch's place among those waiting for answers, given up when the batch ends however it
-/// ends (stored, refused, timed out or dropped with its caller).
-struct Registered<'a> {
-    waiting: &'a Waiting,
+/// A batch's place among those waiting for a router's answers, given up when the batch ends
+/// however it ends (stored, refused, timed out or dropped with its caller).
+struct Registered {
+    waiting: Waiting,
     token: String,
 }
 
-impl<'a> Registered<'a> {
-    fn new(waiting: &'a Waiting, token: String, answers: mpsc::UnboundedSender<Bytes>) -> Self {
-        lock(waiting).insert(token.clone(), answers);
+impl Registered {
+    fn new(waiting: Waiting, token: String, answers: mpsc::UnboundedSender<Bytes>) -> Self {
+        lock(&waiting).insert(token.clone(), answers);
         Self { waiting, token }
     }
 }
 
-impl Drop for Registered<'_> {
+impl Drop for Registered {
     fn drop(&mut self) {
-        lock(self.waiting).remove(&self.token);
+        lock(&self.waiting).remove(&self.token);
     }
 }
 
@@ -520,6 +544,33 @@ mod tests {
                 .expect("stored");
         }
         assert_eq!(stored(&client).await, sizes.iter().sum::<u64>() + 255);
-        assert!(lock(&publisher.waiting).is_empty(), "no batch left waiting");
+        let router = publisher.router.lock().await;
+        let waiting = &router.as_ref().expect("a router").waiting;
+        assert!(lock(waiting).is_empty(), "no batch left waiting");
+    }
+
+    #[tokio::test]
+    async fn a_publisher_whose_router_ended_starts_another() {
+        let nats = rondom_testkit::TestNats::start();
+        let (client, _) = stream(&nats, true).await;
+        let publisher = Publisher::new(client.clone());
+        publisher
+            .publish(messages(3), crate::JETSTREAM_TIMEOUT)
+            .await
+            .map_err(|failure| format!("{failure:?}"))
+            .expect("stored");
+        // As a router whose subscription ended (its connection closed) leaves it.
+        let (ended, gone) = oneshot::channel();
+        drop(gone);
+        *publisher.router.lock().await = Some(Router {
+            waiting: Waiting::default(),
+            stop: ended,
+        });
+        publisher
+            .publish(messages(3), std::time::Duration::from_secs(2))
+            .await
+            .map_err(|failure| format!("{failure:?}"))
+            .expect("answered through a new router");
+        assert_eq!(stored(&client).await, 6);
     }
 }
