@@ -18,7 +18,8 @@ pub(crate) struct AuditArgs {
     /// Records of this client (its id in the clients file, e.g. dev-coordinator).
     #[arg(long = "client")]
     client_id: Option<String>,
-    /// Records per page (default 100, at most 1000), oldest first.
+    /// Records per page (default 100, at most 1000; an export's default is 1000), oldest
+    /// first.
     #[arg(long, default_value_t = 0)]
     page_size: u32,
     /// Continue from a previous page.
@@ -49,8 +50,12 @@ pub(crate) async fn run(args: AuditArgs) -> anyhow::Result<()> {
     }
     // Reading the log is itself on record, so every page adds a record of its own: the export
     // ends at the record of its first page, found by the trace id all its reads carry. Pages
-    // of two or more records make headway even if that record never matched.
-    request.page_size = request.page_size.max(2);
+    // of two or more records make headway even if that record never matched; without a size
+    // asked for, pages are as large as the hub gives (fewer reads, fewer records of them).
+    request.page_size = match request.page_size {
+        0 => u32::try_from(rondom_bus::audit::MAX_PAGE).unwrap_or(u32::MAX),
+        size => size.max(2),
+    };
     let trace_id = uuid::Uuid::new_v4().simple().to_string();
     loop {
         let mut call = Request::new(request.clone());
