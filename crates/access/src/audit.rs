@@ -259,7 +259,13 @@ impl AuditHandler {
             records: page.records,
             next_page_token: page
                 .next
-                .map(|position| format!("{}{position}", read_request::AUDIT_PAGE_TOKEN_PREFIX))
+                .map(|after| {
+                    format!(
+                        "{}{after}.{}",
+                        read_request::AUDIT_PAGE_TOKEN_PREFIX,
+                        page.until
+                    )
+                })
                 .unwrap_or_default(),
         }))
     }

@@ -74,20 +74,28 @@ pub(crate) fn audit_query(
     if client_id.is_none() && household_id.is_none() {
         violations.push("household_id", "give household_id or client_id (or both)");
     }
-    let after = if request.page_token.is_empty() {
-        Some(0)
+    // `v1.<after>.<until>`: where the next page starts and where the listing ends (a token
+    // of an earlier version, `v1.<after>`, lists to the log's end).
+    let (after, until) = if request.page_token.is_empty() {
+        (Some(0), None)
     } else {
-        request
+        let mut positions = request
             .page_token
             .strip_prefix(AUDIT_PAGE_TOKEN_PREFIX)
-            .and_then(|position| position.parse().ok())
-            .or_else(|| {
+            .unwrap_or_default()
+            .split('.')
+            .map(|position| position.parse::<u64>().ok());
+        match (positions.next(), positions.next(), positions.next()) {
+            (Some(Some(after)), None, None) => (Some(after), None),
+            (Some(Some(after)), Some(Some(until)), None) => (Some(after), Some(until)),
+            _ => {
                 violations.push(
                     "page_token",
                     "not a token from a previous ListAuditRecords reply",
                 );
-                None
-            })
+                (None, None)
+            }
+        }
     };
     let limit = match request.page_size as usize {
         0 => DEFAULT_PAGE,
@@ -98,6 +106,7 @@ pub(crate) fn audit_query(
         household_id,
         after: after.unwrap_or_default(),
         since: None,
+        until,
         limit,
     })
 }
@@ -107,6 +116,35 @@ mod tests {
     use super::*;
     use rondom_domain::Pillar;
     use tonic::Code;
+
+    #[test]
+    fn an_audit_page_token_says_where_the_page_starts_and_the_listing_ends() {
+        let query = |token: &str| {
+            audit_query(&v1::ListAuditRecordsRequest {
+                client_id: "dev-coordinator".into(),
+                page_token: token.into(),
+                ..Default::default()
+            })
+            .map(|query| (query.after, query.until))
+        };
+        assert_eq!(query("").ok(), Some((0, None)), "a first page");
+        assert_eq!(query("v1.17.40").ok(), Some((17, Some(40))));
+        assert_eq!(
+            query("v1.17").ok(),
+            Some((17, None)),
+            "an earlier version's token lists to the log's end"
+        );
+        for bad in [
+            "v1.",
+            "v1.17.",
+            "v1.a.40",
+            "v1.17.40.1",
+            "v2.17.40",
+            "17.40",
+        ] {
+            assert!(query(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_read_states_a_purpose_of_its_role_and_reads_for_an_id() {

@@ -84,6 +84,10 @@ pub struct AuditQuery {
     pub after: u64,
     /// On a first page (`after` 0): only records from this moment.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Records at or before this stream position: where a listing ends, fixed when its first
+    /// page is read (`None`: the log's end now). A listing is of the log as it was then, so
+    /// paging through it ends even while records keep coming (reading it adds some).
+    pub until: Option<u64>,
     pub limit: usize,
 }
 
@@ -93,6 +97,9 @@ pub struct AuditPage {
     pub records: Vec<v1::AuditRecord>,
     /// Position of the last record when more may follow.
     pub next: Option<u64>,
+    /// Where the listing ends (the query's `until`, or the log's end when it had none): the
+    /// next page's query keeps it.
+    pub until: u64,
 }
 
 /// The record as a NATS message: its subject and the record, without headers.
@@ -207,6 +214,15 @@ impl AuditLog {
                 start_sequence: query.after + 1,
             },
         };
+        let until = query
+            .until
+            .unwrap_or_else(|| stream.cached_info().state.last_sequence);
+        if query.after >= until {
+            return Ok(AuditPage {
+                until,
+                ..AuditPage::default()
+            });
+        }
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
                 filter_subject: filter,
@@ -216,7 +232,7 @@ impl AuditLog {
             .await
             .map_err(|err| Error::unavailable("reading the audit log", err))?;
         let name = consumer.cached_info().name.clone();
-        let page = read_page(consumer, query).await;
+        let page = read_page(consumer, query, until).await;
         // A consumer per page would otherwise linger for its inactivity threshold (30 s), and
         // a reader paging through a long history would run into JetStream's consumer limit.
         if let Err(err) = stream.delete_consumer(&name).await {
@@ -226,10 +242,11 @@ impl AuditLog {
     }
 }
 
-/// Reads the page `query` asks for from `consumer`, positioned at its start.
+/// Reads the page `query` asks for from `consumer`, positioned at its start, up to `until`.
 async fn read_page(
     mut consumer: consumer::Consumer<consumer::pull::OrderedConfig>,
     query: &AuditQuery,
+    until: u64,
 ) -> Result<AuditPage> {
     let pending = consumer
         .info()
@@ -238,7 +255,10 @@ async fn read_page(
         .num_pending;
     let limit = query.limit.clamp(1, MAX_PAGE);
     let wanted = usize::try_from(pending).unwrap_or(usize::MAX).min(limit);
-    let mut page = AuditPage::default();
+    let mut page = AuditPage {
+        until,
+        ..AuditPage::default()
+    };
     if wanted == 0 {
         return Ok(page);
     }
@@ -261,15 +281,20 @@ async fn read_page(
                 ));
             }
         };
-        last = message
+        let position = message
             .info()
             .map_err(|err| Error::corrupt("audit record", err.to_string()))?
             .stream_sequence;
+        if position > until {
+            // Past the listing's end: this page is its last.
+            return Ok(page);
+        }
+        last = position;
         let record = v1::AuditRecord::decode(message.payload.as_ref())
             .map_err(|err| Error::corrupt("audit record", err))?;
         page.records.push(record);
     }
-    if u64::try_from(wanted).unwrap_or(u64::MAX) < pending {
+    if u64::try_from(wanted).unwrap_or(u64::MAX) < pending && last < until {
         page.next = Some(last);
     }
     Ok(page)

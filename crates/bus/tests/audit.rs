@@ -211,3 +211,38 @@ async fn records_go_one_by_one_while_the_log_holds_as_many_batches_as_it_allows(
     );
     assert_eq!(stored(&jetstream).await, OPEN_BATCHES + 10);
 }
+
+#[tokio::test]
+async fn a_listing_ends_where_the_log_ended_at_its_first_page() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    let log = AuditLog::new(jetstream);
+    for call in ["first", "second", "third"] {
+        log.record(&records(call, 3)).await.expect("recorded");
+    }
+    let mut query = AuditQuery {
+        household_id: Some("household-1".into()),
+        limit: 2,
+        ..Default::default()
+    };
+    let page = log.records(&query).await.expect("the first page");
+    let mut read: Vec<String> = page.records.into_iter().map(|record| record.id).collect();
+    // Records made while the listing is paged through (reading it makes some) are not of it.
+    log.record(&records("later", 3)).await.expect("recorded");
+    query.after = page.next.expect("more than one page");
+    query.until = Some(page.until);
+    loop {
+        let page = log.records(&query).await.expect("a page");
+        read.extend(page.records.into_iter().map(|record| record.id));
+        match page.next {
+            Some(after) => query.after = after,
+            None => break,
+        }
+    }
+    assert_eq!(read, ["first-1", "second-1", "third-1"]);
+    // A new listing is of the log as it is now.
+    assert_eq!(
+        ids(&log, Some("household-1")).await,
+        ["first-1", "second-1", "third-1", "later-1"]
+    );
+}

@@ -174,6 +174,7 @@ async fn reads_of(read: &ReadSide, household: &HouseholdId) -> Result<Vec<v1::Au
         household_id: Some(household.to_string()),
         after: 0,
         since: None,
+        until: None,
         limit: 1000,
     };
     let mut records = Vec::new();
@@ -181,7 +182,11 @@ async fn reads_of(read: &ReadSide, household: &HouseholdId) -> Result<Vec<v1::Au
         let page = read.audit.records(&query).await?;
         records.extend(page.records);
         match page.next {
-            Some(next) => query.after = next,
+            // The log as it was at the first page: reads meanwhile are not part of it.
+            Some(next) => {
+                query.after = next;
+                query.until = Some(page.until);
+            }
             None => return Ok(records),
         }
     }

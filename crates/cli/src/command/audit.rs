@@ -48,10 +48,11 @@ pub(crate) async fn run(args: AuditArgs) -> anyhow::Result<()> {
         output::audit(&reply, args.client.json());
         return Ok(());
     }
-    // Reading the log is itself on record, so every page adds a record of its own: the export
-    // ends at the record of its first page, found by the trace id all its reads carry. Pages
-    // of two or more records make headway even if that record never matched; without a size
-    // asked for, pages are as large as the hub gives (fewer reads, fewer records of them).
+    // Reading the log is itself on record, so every page adds a record of its own. A listing
+    // ends where the log ended at its first page (the hub keeps that in the page token), and
+    // the export stops earlier still at the record of its own first page, found by the trace
+    // id all its reads carry. Pages of two or more records make headway either way; without a
+    // size asked for, pages are as large as the hub gives (fewer reads, fewer records).
     request.page_size = match request.page_size {
         0 => u32::try_from(rondom_bus::audit::MAX_PAGE).unwrap_or(u32::MAX),
         size => size.max(2),
