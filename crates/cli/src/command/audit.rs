@@ -4,8 +4,6 @@
 use rondom_access::dev_clients::DevClient;
 use rondom_proto::v1;
 use rondom_proto::v1::audit_service_client::AuditServiceClient;
-use tonic::Request;
-use tonic::metadata::MetadataValue;
 
 use super::client::ClientArgs;
 use crate::output;
@@ -25,9 +23,8 @@ pub(crate) struct AuditArgs {
     /// Continue from a previous page.
     #[arg(long, default_value = "")]
     page_token: String,
-    /// Every matching record up to this export, page after page (of at least two), as a
-    /// CloudEvent in JSON, one per line: to hand them to a processing log (Logboek
-    /// Dataverwerkingen).
+    /// Every matching record up to this export, page after page, as a CloudEvent in JSON, one
+    /// per line: to hand them to a processing log (Logboek Dataverwerkingen).
     #[arg(long, conflicts_with = "page_token")]
     cloudevents: bool,
     #[command(flatten)]
@@ -48,28 +45,19 @@ pub(crate) async fn run(args: AuditArgs) -> anyhow::Result<()> {
         output::audit(&reply, args.client.json());
         return Ok(());
     }
-    // Reading the log is itself on record, so every page adds a record of its own. A listing
-    // ends where the log ended at its first page (the hub keeps that in the page token), and
-    // the export stops earlier still at the record of its own first page, found by the trace
-    // id all its reads carry. Pages of two or more records make headway either way; without a
-    // size asked for, pages are as large as the hub gives (fewer reads, fewer records).
-    request.page_size = match request.page_size {
-        0 => u32::try_from(rondom_bus::audit::MAX_PAGE).unwrap_or(u32::MAX),
-        size => size.max(2),
-    };
-    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    // Reading the log is itself on record, so every page adds a record of its own; a listing
+    // ends where the log ended at its first page (the hub keeps that in the page token), so
+    // the export ends before its own reads. Without a size asked for, pages are as large as
+    // the hub gives (fewer reads, fewer records of them).
+    if request.page_size == 0 {
+        request.page_size = u32::try_from(rondom_bus::audit::MAX_PAGE).unwrap_or(u32::MAX);
+    }
     loop {
-        let mut call = Request::new(request.clone());
-        // W3C trace context: the export's trace, a span of its own per page.
-        let span_id = uuid::Uuid::new_v4().simple().to_string();
-        let traceparent: MetadataValue<_> =
-            format!("00-{trace_id}-{}-01", &span_id[..16]).parse()?;
-        call.metadata_mut().insert("traceparent", traceparent);
-        let reply = client.list_audit_records(call).await?.into_inner();
+        let reply = client
+            .list_audit_records(request.clone())
+            .await?
+            .into_inner();
         for record in &reply.records {
-            if record.trace_id == trace_id {
-                return Ok(());
-            }
             output::audit_cloudevent(record);
         }
         if reply.next_page_token.is_empty() {
