@@ -48,28 +48,10 @@ impl Drop for Node {
     }
 }
 
-/// Starts the three nodes of `deploy/nats/cluster-node-{1,2,3}.conf` under `dir`. Their ports
-/// were free a moment before the nodes bind them; a node that finds one taken meanwhile (by
-/// another test's connection) exits, and the cluster is started again on other ports.
+/// Starts the three nodes of `deploy/nats/cluster-node-{1,2,3}.conf` under `dir` and waits
+/// until each listens; panics with a node's log when it exits or does not listen within 30
+/// seconds.
 fn start_cluster(dir: &Path) -> Vec<Node> {
-    const ATTEMPTS: usize = 3;
-    for attempt in 1..=ATTEMPTS {
-        let attempt_dir = dir.join(format!("attempt-{attempt}"));
-        std::fs::create_dir_all(&attempt_dir).expect("attempt dir");
-        match try_start_cluster(&attempt_dir) {
-            Ok(nodes) => return nodes,
-            Err(log) if log.contains("address already in use") && attempt < ATTEMPTS => {
-                eprintln!("a port was taken before a node bound it; starting again: {log}");
-            }
-            Err(log) => panic!("the cluster did not start: {log}"),
-        }
-    }
-    unreachable!("the last attempt returns or panics")
-}
-
-/// Starts the three nodes under `dir` and waits until each listens; a node's log when it
-/// exits or does not listen within 30 seconds.
-fn try_start_cluster(dir: &Path) -> Result<Vec<Node>, String> {
     let deploy = deploy_dir();
     std::fs::copy(deploy.join("accounts.conf"), dir.join("accounts.conf")).expect("accounts");
     let clients: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -124,19 +106,18 @@ fn try_start_cluster(dir: &Path) -> Result<Vec<Node>, String> {
             && std::net::TcpStream::connect(("127.0.0.1", node.port)).is_ok())
         {
             if node.child.try_wait().is_ok_and(|status| status.is_some()) {
-                return Err(format!("{} exited: {}", node.name, log()));
+                panic!("{} exited: {}", node.name, log());
             }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "{} did not listen within 30 s: {}",
-                    node.name,
-                    log()
-                ));
-            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not listen within 30 s: {}",
+                node.name,
+                log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-    Ok(nodes)
+    nodes
 }
 
 /// The URL a role uses: every node, with the role's user.
