@@ -10,19 +10,12 @@ use rondom_proto::v1::post_signal_result::Result as Outcome;
 async fn each_signal_of_a_batch_is_answered_on_its_own_and_a_retry_writes_nothing_twice() {
     let hub = TestHub::start().await;
     let bsns = valid_bsns(3);
-    let mut batch: Vec<v1::PostSignalRequest> = bsns
-        .iter()
-        .enumerate()
-        .map(|(index, bsn)| {
-            signal(
-                &format!("batch-{index}"),
-                &[(bsn.as_str(), "")],
-                v1::Pillar::Schuldhulp,
-                "betalingsachterstand",
-                "",
-            )
-        })
-        .collect();
+    let mut batch = one_each(
+        "batch",
+        &bsns,
+        v1::Pillar::Schuldhulp,
+        "betalingsachterstand",
+    );
     // A BSN that fails the 11-proef, and a gemeente this wijkteam does not serve.
     let mut bad_bsn = signal(
         "batch-bad-bsn",
@@ -163,19 +156,12 @@ async fn an_empty_or_oversized_batch_is_refused_whole() {
 async fn a_batch_whose_caller_goes_away_is_written_and_recorded_whole() {
     const SIZE: usize = 400;
     let hub = TestHub::start().await;
-    let batch: Vec<v1::PostSignalRequest> = valid_bsns(SIZE)
-        .iter()
-        .enumerate()
-        .map(|(index, bsn)| {
-            signal(
-                &format!("cut-{index}"),
-                &[(bsn.as_str(), "")],
-                v1::Pillar::Wijkteam,
-                "eenzaamheid",
-                "",
-            )
-        })
-        .collect();
+    let batch = one_each(
+        "cut",
+        &valid_bsns(SIZE),
+        v1::Pillar::Wijkteam,
+        "eenzaamheid",
+    );
     let mut signals = hub.signals().await;
     {
         let call = signals.post_signals(v1::PostSignalsRequest { signals: batch });
@@ -201,14 +187,29 @@ async fn a_batch_whose_caller_goes_away_is_written_and_recorded_whole() {
             .filter(|record| record.method == "/rondom.v1.SignalService/PostSignals")
             .count()
     };
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    while recorded().await < SIZE && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    rondom_testkit::eventually(
+        "a record for every signal",
+        std::time::Duration::from_secs(30),
+        || async { (recorded().await >= SIZE).then_some(()) },
+    )
+    .await;
     assert_eq!(recorded().await, SIZE, "a record for every signal");
     assert_eq!(
         hub.stream_messages().await,
         SIZE as u64,
         "every signal written"
     );
+}
+
+/// A signal about each of `bsns`, its idempotency key `<prefix>-<index>`.
+fn one_each(
+    prefix: &str,
+    bsns: &[String],
+    pillar: v1::Pillar,
+    kind: &str,
+) -> Vec<v1::PostSignalRequest> {
+    bsns.iter()
+        .enumerate()
+        .map(|(index, bsn)| signal(&format!("{prefix}-{index}"), &[(bsn, "")], pillar, kind, ""))
+        .collect()
 }
