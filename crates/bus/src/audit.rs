@@ -106,9 +106,9 @@ pub struct AuditPage {
 ///
 /// The record carries its own id and time, and what would make it a CloudEvent (type,
 /// source, spec version, content type) is the same for every record, so it is added when
-/// records are handed on (`rondom audit --cloudevents`) instead of stored with each: the headers were a
-/// fifth of the hub's and nats-server's work for a partner's subscription, which records
-/// every household it first sees (BENCHMARKS.md). No `Nats-Msg-Id` either: a record is never
+/// records are handed on (`rondom audit --cloudevents`) instead of stored with each: the
+/// headers were a fifth of the hub's and nats-server's work for a partner's subscription,
+/// which records every household it first sees (BENCHMARKS.md). No `Nats-Msg-Id` either: a record is never
 /// sent twice (a read whose record is not acknowledged is refused, and its retry is a read of
 /// its own), and JetStream would keep every id of its duplicate window in memory.
 fn message(record: &v1::AuditRecord) -> fast_batch::Message {

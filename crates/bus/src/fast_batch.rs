@@ -141,11 +141,11 @@ impl Publisher {
         }
         let waiting = {
             let mut router = self.router.lock().await;
-            let router = match router.take() {
-                Some(running) if !running.ended() => router.insert(running),
-                _ => router.insert(self.start_router().await?),
+            let running = match router.take().filter(|running| !running.ended()) {
+                Some(running) => running,
+                None => self.start_router().await?,
             };
-            Arc::clone(&router.waiting)
+            Arc::clone(&router.insert(running).waiting)
         };
         let count = u64::try_from(messages.len()).unwrap_or(u64::MAX);
         let token = format!("{}{}", self.id, self.next.fetch_add(1, Ordering::Relaxed));
