@@ -49,7 +49,13 @@ pub fn fold(
         pillar: event.pillar,
         kind: event.kind.clone(),
         source: received.envelope.source.to_string(),
-        summary: event.summary.clone(),
+        // A write that raced the erasure sealed its text under the destroyed key: it is kept
+        // no more than the text before it (and a late-applied erasure clears the same).
+        summary: if household.erasure.is_none() {
+            event.summary.clone()
+        } else {
+            None
+        },
         urgency,
         event_type: received.envelope.event_type.to_string(),
         title,
@@ -488,13 +494,16 @@ mod tests {
         let Folded { erased, .. } = fold(&mut household, &erasure, &BylawTerms::default());
         assert!(erased);
         assert!(household.members.is_empty());
-        // A write that raced the erasure: sealed under the destroyed key, nobody stays.
-        fold(
-            &mut household,
-            &received(3, "c", Pillar::Wmo, vec![mention("p1", true, true, 3)], 200),
-            &BylawTerms::default(),
-        );
+        // A write that raced the erasure: sealed under the destroyed key, nobody stays and
+        // its text is not kept.
+        let mut raced = received(3, "c", Pillar::Wmo, vec![mention("p1", true, true, 3)], 200);
+        raced.event.summary = Some(v1::Sealed {
+            nonce: vec![1; 12],
+            ciphertext: vec![2; 16],
+        });
+        let Folded { entry, .. } = fold(&mut household, &raced, &BylawTerms::default());
         assert!(household.members.is_empty());
+        assert_eq!(entry.summary, None);
         assert_eq!(
             household.event_count, 3,
             "the event still counts as history"

@@ -32,8 +32,9 @@ pub use fold::{Folded, active_pillars, fold};
 /// The version of what the fold stores. Raise it with a change that makes views folded
 /// before it incomplete or wrong (a new stored field, a new rule): the projector then folds
 /// the log again at its next start. 2: a case knows the person it is about; 3: whether it is
-/// in its law's lane; 4: the gecoördineerde aanpak and objections.
-pub const VERSION: u32 = 4;
+/// in its law's lane; 4: the gecoördineerde aanpak and objections; 5: no sealed text kept
+/// from a write that raced its household's erasure.
+pub const VERSION: u32 = 5;
 pub use model::{
     ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,
     StoredHousehold, StoredMember, StoredTimelineEntry, StoredTrajectory, date_of, day_number,

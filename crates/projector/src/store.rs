@@ -1282,6 +1282,60 @@ mod tests {
     }
 
     #[test]
+    fn an_erasure_applied_late_leaves_what_a_rebuild_leaves() {
+        fn fold_failing_erasures(
+            household: &mut StoredHousehold,
+            received: &ReceivedEvent,
+            bylaws: &BylawTerms,
+        ) -> rondom_fold::Folded {
+            assert!(
+                !matches!(
+                    received.event.body,
+                    Some(v1::event::Body::HuishoudenGewist(_))
+                ),
+                "a bug in the fold"
+            );
+            rondom_fold::fold(household, received, bylaws)
+        }
+        let household = HouseholdId::generate();
+        let noted = |position| {
+            let mut event = signal(position, household, "eenzaamheid");
+            event.event.summary = Some(v1::Sealed {
+                nonce: vec![1; 12],
+                ciphertext: vec![2; 16],
+            });
+            event
+        };
+        let mut erasure = signal(2, household, "huishouden_gewist");
+        erasure.event.body = Some(v1::event::Body::HuishoudenGewist(
+            v1::HuishoudenGewist::default(),
+        ));
+        // The third raced the erasure: written after it, sealed under the destroyed key.
+        let events = [noted(1), erasure, noted(3)];
+        let histories = logs(&events);
+        let (_rebuilt_dir, rebuilt, _) = model_with(rondom_fold::fold, &events, 3, &histories);
+
+        let (_dir, mut model, applied) = model_with(fold_failing_erasures, &events, 3, &histories);
+        assert_eq!(applied.quarantined, 1);
+        model.fold = rondom_fold::fold;
+        let retried = model
+            .retry_quarantined(&events[1..2], &histories)
+            .expect("retry");
+        assert_eq!(retried.applied, [2]);
+
+        let timeline = whole_timeline(&model, household);
+        assert_eq!(timeline, whole_timeline(&rebuilt, household));
+        assert!(
+            timeline.iter().all(|(_, entry)| entry.summary.is_none()),
+            "nothing sealed under the destroyed key stays, before the erasure or after"
+        );
+        assert_eq!(
+            model.household(&household).expect("read"),
+            rebuilt.household(&household).expect("read")
+        );
+    }
+
+    #[test]
     fn a_rectification_set_aside_takes_nothing_out_until_it_is_applied() {
         let household = HouseholdId::generate();
         let (first, second) = (
