@@ -539,29 +539,12 @@ impl ReadModel {
         let own_id = received.envelope.id.to_string();
         let mut at = received.position;
         let (mut view, own) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut view = StoredHousehold::default();
-            let mut seen = HashSet::new();
-            let mut own = None;
-            for event in &log {
-                at = event.position;
-                let is_own = event.position == received.position;
-                if !seen.insert(event.envelope.id) {
-                    continue; // a duplicate: folded once, in its first place
-                }
-                if wrong.contains(event.envelope.id.to_string().as_str()) {
-                    // Rectified since: out of the view, but its entry is written as a
-                    // rebuild writes it (then marked below).
-                    if is_own {
-                        own = Some((self.fold)(&mut view.clone(), event, &self.bylaws));
-                    }
-                    continue;
-                }
-                let folded = (self.fold)(&mut view, event, &self.bylaws);
-                if is_own {
-                    own = Some(folded);
-                }
-            }
-            (view, own)
+            self.fold_log(
+                log.iter().copied(),
+                &wrong,
+                Some(received.position),
+                &mut at,
+            )
         }))
         .map_err(|panic| Error::Unappliable {
             index: 0,
@@ -760,25 +743,52 @@ impl ReadModel {
         before: u64,
         quarantined: &[u64],
     ) -> StoredHousehold {
-        let earlier = || history.iter().filter(|e| e.position <= before);
+        let folded = || {
+            history
+                .iter()
+                .filter(|e| e.position <= before && !quarantined.contains(&e.position))
+        };
         // A rectification set aside is not folded, so it takes nothing out either.
-        let wrong: HashSet<&str> = earlier()
-            .filter(|e| !quarantined.contains(&e.position))
-            .filter_map(rectified)
-            .collect();
-        let mut seen = HashSet::new();
-        let mut household = StoredHousehold::default();
-        for received in earlier().filter(|e| e.position < before) {
-            if wrong.contains(received.envelope.id.to_string().as_str())
-                || quarantined.contains(&received.position)
-                || !seen.insert(received.envelope.id)
-            {
-                continue;
-            }
-            (self.fold)(&mut household, received, &self.bylaws);
-        }
+        let wrong: HashSet<&str> = folded().filter_map(rectified).collect();
+        let log = folded().filter(|e| e.position < before);
+        let (mut household, _) = self.fold_log(log, &wrong, None, &mut 0);
         household.quarantined = quarantined.to_vec();
         household
+    }
+
+    /// The view the events of `log` make, folded in their order as a rebuild folds them:
+    /// each event once, in its first place, without the facts in `wrong`. Also returns what
+    /// the fold made of the event at position `own` (a fact in `wrong` gets its entry all
+    /// the same, folded into a copy); `at` follows the event being folded, to say where a
+    /// panic came from.
+    fn fold_log<'a>(
+        &self,
+        log: impl IntoIterator<Item = &'a ReceivedEvent>,
+        wrong: &HashSet<&str>,
+        own: Option<u64>,
+        at: &mut u64,
+    ) -> (StoredHousehold, Option<rondom_fold::Folded>) {
+        let mut view = StoredHousehold::default();
+        let mut seen = HashSet::new();
+        let mut own_folded = None;
+        for event in log {
+            *at = event.position;
+            let is_own = own == Some(event.position);
+            if !seen.insert(event.envelope.id) {
+                continue; // a duplicate: folded once, in its first place
+            }
+            if wrong.contains(event.envelope.id.to_string().as_str()) {
+                if is_own {
+                    own_folded = Some((self.fold)(&mut view.clone(), event, &self.bylaws));
+                }
+                continue;
+            }
+            let folded = (self.fold)(&mut view, event, &self.bylaws);
+            if is_own {
+                own_folded = Some(folded);
+            }
+        }
+        (view, own_folded)
     }
 
     /// Marks the timeline entry at `wrong` as rectified by the event at `by`.
