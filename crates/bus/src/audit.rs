@@ -3,8 +3,9 @@
 //! Subjects `rondom.audit.<client>.<household>` let an operator find the records of one client
 //! or one household without reading the rest. Records hold no BSN, name or free text.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer, stream};
 use futures::StreamExt;
@@ -123,18 +124,99 @@ fn message(record: &v1::AuditRecord) -> fast_batch::Message {
 pub struct AuditLog {
     jetstream: jetstream::Context,
     /// Whether the records of one call go out as one batch (see [`AuditLog::record`]).
-    batched: Arc<AtomicBool>,
+    batch_mode: Arc<BatchMode>,
     batches: Arc<fast_batch::Publisher>,
+}
+
+/// How long a log that refused a batch is written one record at a time before a batch is
+/// tried again: `rondom provision` lets it take batches, and a running hub then finds out
+/// within this time, without a restart.
+pub const BATCH_RETRY: Duration = Duration::from_secs(60);
+
+/// Whether the log takes batches, as the last try found.
+#[derive(Debug)]
+struct BatchMode {
+    /// The hot path: true unless the last try was refused.
+    batched: AtomicBool,
+    /// Whether `refused_at` holds a time, so that a batch taken need not lock to look.
+    was_refused: AtomicBool,
+    /// When the log last refused a batch; `None` when it never did or took one since.
+    refused_at: Mutex<Option<Instant>>,
+    retry: Duration,
+}
+
+impl BatchMode {
+    /// Whether to send the records of a call as a batch: yes, unless the log refused one
+    /// less than `retry` ago.
+    fn try_batch(&self) -> bool {
+        if self.batched.load(Ordering::Relaxed) {
+            return true;
+        }
+        let refused_at = self
+            .refused_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let again = refused_at.is_none_or(|at| at.elapsed() >= self.retry);
+        if again {
+            self.batched.store(true, Ordering::Relaxed);
+        }
+        again
+    }
+
+    fn refused(&self) {
+        self.batched.store(false, Ordering::Relaxed);
+        self.was_refused.store(true, Ordering::Relaxed);
+        let mut refused_at = self
+            .refused_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if refused_at.replace(Instant::now()).is_none() {
+            tracing::warn!(
+                "the audit log does not take batches of records; writing them one by one (run `rondom provision`)"
+            );
+        }
+    }
+
+    fn taken(&self) {
+        if !self.was_refused.load(Ordering::Relaxed)
+            || !self.was_refused.swap(false, Ordering::Relaxed)
+        {
+            return;
+        }
+        let mut refused_at = self
+            .refused_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if refused_at.take().is_some() {
+            tracing::info!("the audit log takes batches of records again");
+        }
+    }
 }
 
 impl AuditLog {
     /// Returns the log on a JetStream context whose stream is provisioned.
     pub fn new(jetstream: jetstream::Context) -> Self {
+        Self::with_batch_retry(jetstream, BATCH_RETRY)
+    }
+
+    /// As [`AuditLog::new`], trying a batch again `retry` after the log refused one.
+    pub fn with_batch_retry(jetstream: jetstream::Context, retry: Duration) -> Self {
         Self {
             batches: Arc::new(fast_batch::Publisher::new(jetstream.client())),
             jetstream,
-            batched: Arc::new(AtomicBool::new(true)),
+            batch_mode: Arc::new(BatchMode {
+                batched: AtomicBool::new(true),
+                was_refused: AtomicBool::new(false),
+                refused_at: Mutex::new(None),
+                retry,
+            }),
         }
+    }
+
+    /// Whether the records of one call go out as one batch now: false while the log is
+    /// provisioned without batches (see [`BATCH_RETRY`]).
+    pub fn writes_batches(&self) -> bool {
+        self.batch_mode.batched.load(Ordering::Relaxed)
     }
 
     /// Appends `records` and waits until JetStream has stored every one: a read is answered
@@ -147,26 +229,23 @@ impl AuditLog {
     /// # Errors
     /// [`Error::Unavailable`] when JetStream does not acknowledge them.
     pub async fn record(&self, records: &[v1::AuditRecord]) -> Result<()> {
-        if records.len() > 1 && self.batched.load(Ordering::Relaxed) {
+        if records.len() > 1 && self.batch_mode.try_batch() {
             let messages = records.iter().map(message).collect();
             match self
                 .batches
                 .publish(messages, crate::JETSTREAM_TIMEOUT)
                 .await
             {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.batch_mode.taken();
+                    return Ok(());
+                }
                 Err(Failure::Failed(err)) => {
                     return Err(Error::unavailable("recording audit records", err));
                 }
-                Err(Failure::NotTaken(NotTaken::NotAllowed)) => {
-                    // A log provisioned before batches: one by one until `rondom provision`
-                    // brings it to the current configuration and the hub restarts.
-                    if self.batched.swap(false, Ordering::Relaxed) {
-                        tracing::warn!(
-                            "the audit log does not take batches of records; writing them one by one (run `rondom provision`)"
-                        );
-                    }
-                }
+                // A log provisioned before batches: one by one until `rondom provision`
+                // brings it to the current configuration.
+                Err(Failure::NotTaken(NotTaken::NotAllowed)) => self.batch_mode.refused(),
                 Err(Failure::NotTaken(NotTaken::TooMany)) => {}
             }
         }

@@ -87,7 +87,7 @@ async fn the_records_of_one_call_are_all_stored_in_order_each_under_its_househol
 }
 
 #[tokio::test]
-async fn a_log_provisioned_before_batches_takes_the_records_one_by_one() {
+async fn a_log_provisioned_before_batches_takes_the_records_one_by_one_until_provisioned() {
     let nats = TestNats::start();
     let jetstream = provisioned(&nats, 64 << 20).await;
     // As a log of an older version is, until `rondom provision` updates it.
@@ -100,15 +100,19 @@ async fn a_log_provisioned_before_batches_takes_the_records_one_by_one() {
         .clone();
     config.allow_batch_publish = false;
     jetstream.update_stream(config).await.expect("update");
-    let log = AuditLog::new(jetstream.clone());
+    // A batch is tried again at each call here; a hub waits `BATCH_RETRY` between tries.
+    let log = AuditLog::with_batch_retry(jetstream.clone(), Duration::ZERO);
     log.record(&records("first", 10)).await.expect("recorded");
+    assert!(!log.writes_batches(), "the batch was refused");
     log.record(&records("second", 10)).await.expect("recorded");
+    assert!(!log.writes_batches(), "refused again");
     assert_eq!(stored(&jetstream).await, 20, "each record once");
     assert_eq!(
         ids(&log, Some("household-9")).await,
         ["first-9", "second-9"]
     );
-    // The operator's `rondom provision` after the upgrade lets it take batches.
+    // The operator's `rondom provision` after the upgrade lets it take batches, and the
+    // running log takes them up at its next try, without a restart.
     let settings = StreamSettings {
         audit_max_bytes: Some(64 << 20),
         ..Default::default()
@@ -121,6 +125,13 @@ async fn a_log_provisioned_before_batches_takes_the_records_one_by_one() {
     assert!(
         config.allow_batch_publish,
         "brought to the current configuration"
+    );
+    log.record(&records("third", 10)).await.expect("recorded");
+    assert!(log.writes_batches(), "batches again");
+    assert_eq!(stored(&jetstream).await, 30, "each record once");
+    assert_eq!(
+        ids(&log, Some("household-9")).await,
+        ["first-9", "second-9", "third-9"]
     );
 }
 
