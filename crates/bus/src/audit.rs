@@ -302,22 +302,53 @@ impl AuditLog {
                 ..AuditPage::default()
             });
         }
+        // Named here, so that a caller leaving while it is created leaves nothing behind.
+        let name = format!("rondom-audit-page-{}", uuid::Uuid::new_v4().simple());
+        let page_consumer = PageConsumer(Some((stream.clone(), name.clone())));
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
+                name: Some(name),
                 filter_subject: filter,
                 deliver_policy,
                 ..Default::default()
             })
             .await
             .map_err(|err| Error::unavailable("reading the audit log", err))?;
-        let name = consumer.cached_info().name.clone();
         let page = read_page(consumer, query, until).await;
-        // A consumer per page would otherwise linger for its inactivity threshold (30 s), and
-        // a reader paging through a long history would run into JetStream's consumer limit.
-        if let Err(err) = stream.delete_consumer(&name).await {
-            tracing::debug!(error = %err, "an audit page's consumer stays until it times out");
-        }
+        page_consumer.delete().await;
         page
+    }
+}
+
+/// The consumer a page is read with, deleted when the page is done, and also when the
+/// caller leaves mid-page (the call's future dropped): a consumer per page would otherwise
+/// linger for its inactivity threshold (30 s), and a reader paging through a long history,
+/// or callers giving up on pages, would run into JetStream's limit of 1,000 consumers.
+struct PageConsumer(Option<(stream::Stream, String)>);
+
+impl PageConsumer {
+    async fn delete(mut self) {
+        if let Some((stream, name)) = &self.0 {
+            delete_consumer(stream, name).await;
+        }
+        // Only now: a caller leaving during the delete leaves it to `drop`.
+        self.0 = None;
+    }
+}
+
+impl Drop for PageConsumer {
+    fn drop(&mut self) {
+        if let Some((stream, name)) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move { delete_consumer(&stream, &name).await });
+        }
+    }
+}
+
+async fn delete_consumer(stream: &stream::Stream, name: &str) {
+    if let Err(err) = stream.delete_consumer(name).await {
+        tracing::debug!(error = %err, "an audit page's consumer stays until it times out");
     }
 }
 

@@ -184,6 +184,50 @@ async fn a_household_s_records_are_read_page_by_page_to_the_last_past_a_thousand
     assert_eq!(read, expected);
 }
 
+#[tokio::test]
+async fn a_page_the_caller_leaves_unread_leaves_no_consumer_behind() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    let log = AuditLog::new(jetstream.clone());
+    log.record(&records("read", 1000)).await.expect("recorded");
+    let consumers = || async {
+        let mut audit = jetstream.get_stream(AUDIT_STREAM).await.expect("audit log");
+        audit.info().await.expect("info").state.consumer_count
+    };
+    // A caller that gives up while its page is read (a gRPC call cancelled or past its
+    // deadline drops the call's future, as aborting this task does).
+    let mut left_mid_page = 0;
+    for _ in 0..50 {
+        let reader = log.clone();
+        let page = tokio::spawn(async move {
+            let query = AuditQuery {
+                limit: rondom_bus::audit::MAX_PAGE,
+                ..Default::default()
+            };
+            reader.records(&query).await
+        });
+        while !page.is_finished() {
+            if consumers().await > 0 {
+                page.abort();
+                left_mid_page += 1;
+                break;
+            }
+        }
+        let _ = page.await;
+        if left_mid_page == 3 {
+            break;
+        }
+    }
+    assert!(left_mid_page > 0, "no page was left while it was read");
+    // Well before the consumer's own inactivity threshold of 30 s.
+    rondom_testkit::eventually(
+        "the pages' consumers deleted",
+        Duration::from_secs(5),
+        || async { (consumers().await == 0).then_some(()) },
+    )
+    .await;
+}
+
 /// As many fast batches as nats-server holds in flight at once.
 const OPEN_BATCHES: u64 = 1000;
 
