@@ -683,6 +683,24 @@ mod tests {
         assert_eq!(positions(&mut slow, all.len()).await, all);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follower_goes_back_to_an_older_reader_only_as_far_as_its_furthest_follower() {
+        let nats = rondom_testkit::TestNats::start();
+        let events = stream_with(&nats, 20).await;
+        let readers = Arc::new(Readers::default());
+        let mut fast = follow(&readers, &events, 0).await;
+        let all: Vec<u64> = (1..=19).step_by(2).collect();
+        assert_eq!(positions(&mut fast, 10).await, all);
+        let (_, reader) = readers.join(&events, &a(), 0).await.expect("join");
+        assert!(
+            reader.has_reached(19),
+            "at the front, beside the furthest follower"
+        );
+        // Everything after 15 is still here and read, but a follower there would be behind
+        // the fast one: the next room made drops what it has yet to read.
+        assert!(!reader.has_reached(15));
+    }
+
     #[tokio::test]
     async fn a_follower_set_aside_while_it_rejoins_keeps_no_one_from_joining() {
         let nats = rondom_testkit::TestNats::start();
