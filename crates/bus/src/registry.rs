@@ -86,23 +86,45 @@ impl HouseholdRegistry {
     /// [`Error::Unavailable`] when KV cannot be reached; [`Error::Corrupt`] for a stored value
     /// that is not a household id.
     pub async fn resolve(&self, persons: &[Pseudonym]) -> Result<Resolution> {
+        let known = self.lookup_all(persons).await?;
+        self.resolve_known(persons, &known).await
+    }
+
+    /// Returns the household of each of `persons`, if any ([`HouseholdRegistry::lookup`]).
+    ///
+    /// # Errors
+    /// As [`HouseholdRegistry::resolve`].
+    pub async fn lookup_all(&self, persons: &[Pseudonym]) -> Result<Vec<Option<HouseholdId>>> {
+        try_join_all(persons.iter().map(|person| self.lookup(person))).await
+    }
+
+    /// As [`HouseholdRegistry::resolve`], from `known`, what [`HouseholdRegistry::lookup_all`]
+    /// found for `persons`: a writer looks at the household it would land in before anyone
+    /// is claimed for it.
+    ///
+    /// # Errors
+    /// As [`HouseholdRegistry::resolve`].
+    pub async fn resolve_known(
+        &self,
+        persons: &[Pseudonym],
+        known: &[Option<HouseholdId>],
+    ) -> Result<Resolution> {
         let Some((primary, co_residents)) = persons.split_first() else {
             unreachable!("a validated write names at least one person");
         };
-        let known = try_join_all(persons.iter().map(|person| self.lookup(person))).await?;
         let candidate = known
             .iter()
             .flatten()
             .next()
             .copied()
             .unwrap_or_else(HouseholdId::generate);
-        let household = match known[0] {
+        let household = match known.first().copied().flatten() {
             Some(household) => household,
             None => self.claim(primary, candidate).await?,
         };
         let created = known.iter().all(Option::is_none) && household == candidate;
         // The co-residents' claims go out together: each is an atomic create of its own key.
-        let co_residents = try_join_all(co_residents.iter().zip(&known[1..]).map(
+        let co_residents = try_join_all(co_residents.iter().zip(known.iter().skip(1)).map(
             |(person, existing)| async move {
                 Ok::<_, Error>(match existing {
                     Some(existing) => *existing == household,

@@ -344,8 +344,36 @@ async fn another_gemeentes_clients_cannot_write_into_a_household_or_learn_it_exi
         assert_eq!(refused.message(), unknown, "{refused:?}");
     }
 
+    // Leeuwarden's signal about her does not land in her 0363 household: its id and
+    // position would tell Leeuwarden where she lives and with whom, and its note would be
+    // in another gemeente's file. Nor is the new co-resident it names claimed for it.
+    let mut leeuwarden_signals =
+        SignalServiceClient::new(as_token(&hub, WIJKTEAM_LEEUWARDEN).await);
+    for (key, persons) in [
+        ("lw-0", [(OMA.bsn, "")].as_slice()),
+        ("lw-00", &[("999990354", ""), (OMA.bsn, "")]),
+    ] {
+        let about_oma = leeuwarden_signals
+            .post_signal(in_leeuwarden(key, persons, "buren maken zich zorgen"))
+            .await
+            .expect_err("a resident of another gemeente's household");
+        assert_eq!(about_oma.code(), Code::PermissionDenied, "{about_oma:?}");
+        assert!(!about_oma.message().contains(&family.household_id));
+    }
+    assert_eq!(hub.stream_messages().await, before, "nothing was published");
+    let neighbour = leeuwarden_signals
+        .post_signal(in_leeuwarden("lw-000", &[("999990354", "")], ""))
+        .await
+        .expect("a Leeuwarden resident of no household yet")
+        .into_inner();
+    assert_ne!(
+        neighbour.household_id, family.household_id,
+        "not claimed for hers"
+    );
+    let before = before + 1;
+
     // Moving a 0363 resident into a Leeuwarden household is refused; her 0363 signals stay home.
-    let leeuwarden = SignalServiceClient::new(as_token(&hub, WIJKTEAM_LEEUWARDEN).await)
+    let leeuwarden = leeuwarden_signals
         .post_signal(in_leeuwarden("lw-1", &[("999990342", "")], ""))
         .await
         .expect("Leeuwarden's own signal")

@@ -623,6 +623,24 @@ async fn a_providers_request_reaches_the_gemeente_and_gives_the_provider_no_sigh
         .expect_err("JW316");
     let reasons = violations(&refused);
     assert!(reasons[0].1.contains("not read"), "{reasons:?}");
+
+    // The same request sent to another gemeente (Leeuwarden) does not land in this
+    // gemeente's household of the person, where the gemeente asked would never see it.
+    let elsewhere = String::from_utf8(wmo315.clone())
+        .expect("UTF-8")
+        .replace(
+            "<wmo315:Ontvanger>0384</wmo315:Ontvanger>",
+            "<wmo315:Ontvanger>0080</wmo315:Ontvanger>",
+        )
+        .replace(
+            "<iwmo:Identificatie>123456789012</iwmo:Identificatie>",
+            "<iwmo:Identificatie>123456789099</iwmo:Identificatie>",
+        );
+    assert_ne!(elsewhere.as_bytes(), wmo315);
+    let refused = submit(&hub, WMO_PROVIDER, elsewhere.as_bytes())
+        .await
+        .expect_err("a person of another gemeente's household");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
     assert_eq!(
         hub.stream_messages().await,
         2,

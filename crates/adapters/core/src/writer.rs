@@ -130,6 +130,9 @@ const MAX_ASSIGNMENTS: usize = 1_000;
 /// Most events of one household the write path reads from the log: a move, a rectification.
 const MAX_HOUSEHOLD_EVENTS: usize = 10_000;
 
+/// Why a write about a person of another gemeente's household is refused.
+const OTHER_GEMEENTE: &str = "the person belongs to a household of a gemeente you do not serve";
+
 /// Returns the organisation a toewijzing event assigns care to; `None` for a withdrawn one
 /// (iWmo/iJw 301 with RedenWijziging 13), which assigns nothing.
 fn assigned_to(event: &v1::Event) -> Option<&str> {
@@ -387,7 +390,7 @@ impl EventWriter {
             Target::OfPersons if draft.assignment.is_some() => {
                 self.place_assigned(&draft, &pseudonyms).await?
             }
-            Target::OfPersons => self.place_of_persons(&pseudonyms).await?,
+            Target::OfPersons => self.place_of_persons(&draft, &pseudonyms).await?,
             Target::OfRequest => self.place_of_request(&draft).await?,
             Target::Household { id, change, .. } => {
                 self.place_in_household(&draft, &pseudonyms, id, change)
@@ -489,10 +492,24 @@ impl EventWriter {
     /// erasure removes them before it destroys the key; a restore or a crash may leave some):
     /// drop those of these persons and resolve again, which finds or starts the household
     /// they have now.
-    async fn place_of_persons(&self, pseudonyms: &[Pseudonym]) -> Result<Placement> {
+    async fn place_of_persons(&self, draft: &Draft, pseudonyms: &[Pseudonym]) -> Result<Placement> {
         let mut attempts = 0;
         loop {
-            let resolution = self.registry.resolve(pseudonyms).await?;
+            let known = self.registry.lookup_all(pseudonyms).await?;
+            // The household they would land in, if they have one, is of a gemeente the client
+            // serves: else its id and position would reach another gemeente's client, and its
+            // write that household (as a composition change across gemeenten is refused).
+            // A provider serves no gemeente: it writes to one (its message's addressee).
+            let gemeenten = match (&draft.gemeenten[..], &draft.gemeente) {
+                ([], Some(addressee)) => std::slice::from_ref(addressee),
+                (served, _) => served,
+            };
+            if let Some(existing) = known.iter().flatten().next()
+                && !self.serves(gemeenten, existing).await?
+            {
+                return Err(Error::Denied(OTHER_GEMEENTE.to_owned()));
+            }
+            let resolution = self.registry.resolve_known(pseudonyms, &known).await?;
             // A household this write made has no key to look up: one round trip less.
             let key = if resolution.created {
                 self.keys.create(&resolution.household).await
@@ -555,9 +572,7 @@ impl EventWriter {
             && current != id
         {
             if !self.serves(&draft.gemeenten, &current).await? {
-                return Err(Error::Denied(
-                    "the person belongs to a household of a gemeente you do not serve".to_owned(),
-                ));
+                return Err(Error::Denied(OTHER_GEMEENTE.to_owned()));
             }
             placement.moved_from = Some(current);
         }
