@@ -702,3 +702,50 @@ async fn what_a_reader_may_not_see_derives_nothing_it_sees() {
         college.open_signals
     );
 }
+
+#[test_log::test(tokio::test)]
+async fn a_household_claimed_by_a_write_that_never_arrived_is_no_other_gemeentes() {
+    let hub = hub().await;
+    let mut leeuwarden = SignalServiceClient::new(as_token(&hub, WIJKTEAM_LEEUWARDEN).await);
+    leeuwarden
+        .post_signal(in_leeuwarden("lw-first", &[("999990378", "")], ""))
+        .await
+        .expect("a first write");
+    // A writer claimed a household for her, then died before its event was published: the
+    // registry names a household whose log is empty.
+    let keys = rondom_runtime::keys::Keys::load_or_generate(&hub.data_dir().join("keys"))
+        .expect("the hub's keys");
+    let bsn: rondom_domain::Bsn = "999990366".parse().expect("a BSN");
+    let claimed = rondom_domain::HouseholdId::generate();
+    rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::PERSONS_BUCKET)
+        .await
+        .expect("registry")
+        .put(
+            keys.pseudonym.pseudonym(&bsn).to_string(),
+            claimed.to_string().into(),
+        )
+        .await
+        .expect("claimed");
+    // The next write about her lands there, whichever gemeente's it is: nothing in it is
+    // anyone's yet.
+    let posted = leeuwarden
+        .post_signal(in_leeuwarden("lw-claimed", &[(bsn.as_str(), "")], ""))
+        .await
+        .expect("a household without events")
+        .into_inner();
+    assert_eq!(posted.household_id, claimed.to_string());
+    // From then on it is Leeuwarden's.
+    let refused = hub
+        .signals()
+        .await
+        .post_signal(rondom_e2e::signal(
+            "s-claimed",
+            &[(bsn.as_str(), "")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "",
+        ))
+        .await
+        .expect_err("another gemeente's household now");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+}

@@ -22,6 +22,7 @@ use tonic::Status;
 
 use crate::error::{Error, Result};
 
+mod gemeenten;
 mod moving;
 
 /// A person named in a write.
@@ -193,6 +194,7 @@ pub struct EventWriter {
     keys: std::sync::Arc<KeyStore>,
     publisher: EventPublisher,
     audit: AuditLog,
+    gemeenten: gemeenten::HouseholdGemeenten,
 }
 
 impl EventWriter {
@@ -216,6 +218,7 @@ impl EventWriter {
             ),
             publisher: EventPublisher::new(jetstream.clone(), keys.signer.clone()),
             audit: AuditLog::new(jetstream.clone()),
+            gemeenten: gemeenten::HouseholdGemeenten::default(),
         })
     }
 
@@ -295,12 +298,23 @@ impl EventWriter {
     /// Returns whether a client serving `gemeenten` may write about `household`: its gemeente
     /// (the one its first event names) is among them.
     async fn serves(&self, gemeenten: &[GemeenteCode], household: &HouseholdId) -> Result<bool> {
-        let first = self.publisher.first_event(household).await?;
-        Ok(first.is_some_and(|event| {
-            gemeenten
-                .iter()
-                .any(|own| own.as_str() == event.gemeente_code)
-        }))
+        Ok(self
+            .gemeente_of(household)
+            .await?
+            .is_some_and(|gemeente| gemeenten.iter().any(|own| own.as_str() == gemeente)))
+    }
+
+    /// The gemeente `household`'s first event names; `None` while it has none (a household
+    /// claimed by a write still on its way, or by one that never arrived).
+    async fn gemeente_of(&self, household: &HouseholdId) -> Result<Option<String>> {
+        if let Some(gemeente) = self.gemeenten.get(household) {
+            return Ok(Some(gemeente));
+        }
+        let Some(first) = self.publisher.first_event(household).await? else {
+            return Ok(None);
+        };
+        self.gemeenten.remember(*household, &first.gemeente_code);
+        Ok(Some(first.gemeente_code))
     }
 
     /// Checks that the latest toewijzing of `draft`'s case in `household`'s log, in its
@@ -493,19 +507,22 @@ impl EventWriter {
     /// drop those of these persons and resolve again, which finds or starts the household
     /// they have now.
     async fn place_of_persons(&self, draft: &Draft, pseudonyms: &[Pseudonym]) -> Result<Placement> {
+        // A provider serves no gemeente: it writes to one (its message's addressee).
+        let gemeenten = match (&draft.gemeenten[..], &draft.gemeente) {
+            ([], Some(addressee)) => std::slice::from_ref(addressee),
+            (served, _) => served,
+        };
         let mut attempts = 0;
         loop {
             let known = self.registry.lookup_all(pseudonyms).await?;
-            // The household they would land in, if they have one, is of a gemeente the client
-            // serves: else its id and position would reach another gemeente's client, and its
-            // write that household (as a composition change across gemeenten is refused).
-            // A provider serves no gemeente: it writes to one (its message's addressee).
-            let gemeenten = match (&draft.gemeenten[..], &draft.gemeente) {
-                ([], Some(addressee)) => std::slice::from_ref(addressee),
-                (served, _) => served,
-            };
+            // The household they would land in, if they have one, must be of a gemeente the
+            // client writes for: else its id and position would reach another gemeente's
+            // client, and the write that household (a composition change across gemeenten is
+            // refused too). One with no event yet holds nothing of anyone's (a racing write
+            // claimed it, or a crashed one).
             if let Some(existing) = known.iter().flatten().next()
-                && !self.serves(gemeenten, existing).await?
+                && let Some(gemeente) = self.gemeente_of(existing).await?
+                && !gemeenten.iter().any(|own| own.as_str() == gemeente)
             {
                 return Err(Error::Denied(OTHER_GEMEENTE.to_owned()));
             }
