@@ -235,7 +235,12 @@ impl AuditHandler {
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Response<v1::ListAuditRecordsResponse>, Status> {
         let audit = ReadAudit::new(self.log.clone(), caller, request.purpose, "");
-        let household_id = (!request.household_id.is_empty()).then(|| request.household_id.clone());
+        // Only a household id goes on record: a BSN or a name typed in its place must not.
+        let household_id = request
+            .household_id
+            .parse::<rondom_domain::HouseholdId>()
+            .ok()
+            .map(|id| id.to_string());
         let query = match read_request::audit_query(&request) {
             Ok(query) => rondom_bus::audit::AuditQuery { since, ..query },
             Err(input) => {

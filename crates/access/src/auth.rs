@@ -188,8 +188,10 @@ impl<S> Auth<S> {
                 } else {
                     refuse(
                         Status::permission_denied(format!(
-                            "client {} ({}) may not call {path}",
-                            client.id, client.role
+                            "client {} ({}) may not call {}",
+                            client.id,
+                            client.role,
+                            known_method(path)
                         )),
                         caller.record(0, ""),
                     )

@@ -62,17 +62,13 @@ impl RefusalWindow {
 }
 
 /// Returns `path` when it names a method of a Rondom service (`/rondom.v1.<Service>/<Method>`),
-/// else `unknown`: the audit log holds no text a caller made up.
+/// else `unknown`: the audit log and the hub's log hold no text a caller made up.
 pub fn known_method(path: &str) -> &str {
-    let known = path
-        .strip_prefix("/rondom.v1.")
-        .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(service, method)| {
-            [service, method].iter().all(|part| {
-                (1..=40).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric())
-            })
-        });
-    if known { path } else { "unknown" }
+    if rondom_proto::is_method(path) {
+        path
+    } else {
+        "unknown"
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +114,9 @@ mod tests {
             "/rondom.v1.Household Service/Get",
             &format!("/rondom.v1.HouseholdService/{}", "A".repeat(8_000)),
             "/rondom.v1.HouseholdService",
+            // The shape of a method, but none Rondom has: a BSN in a made-up path.
+            "/rondom.v1.SignalService/123456782",
+            "/rondom.v1.HouseholdService/GetHouseholdX",
         ] {
             assert_eq!(known_method(made_up), "unknown", "{made_up}");
         }

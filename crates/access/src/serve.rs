@@ -122,11 +122,17 @@ pub async fn serve(
             None
         }
     };
-    let counter = rondom_runtime::metrics::CallCounter::new(names.iter().copied().chain([
-        "grpc.health.v1.Health",
-        "grpc.reflection.v1.ServerReflection",
-        "grpc.reflection.v1alpha.ServerReflection",
-    ]));
+    let counter = rondom_runtime::metrics::CallCounter::new(
+        names
+            .iter()
+            .flat_map(|name| rondom_proto::methods_of(name))
+            .chain([
+                "/grpc.health.v1.Health/Check",
+                "/grpc.health.v1.Health/Watch",
+                "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+            ]),
+    );
 
     let reflection = || {
         tonic_reflection::server::Builder::configure()
@@ -157,7 +163,10 @@ pub async fn serve(
         // durable name it holds) ends.
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
-        .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+        .trace_fn(|request| {
+            let path = crate::refusals::known_method(request.uri().path());
+            tracing::info_span!("grpc", path = %path)
+        })
         .layer(counter)
         .layer(crate::auth::AuthLayer::new(clients, audit))
         .add_routes(routes.routes())

@@ -67,13 +67,19 @@ fn token(text: &str) -> &str {
     if is_subject_token(text) { text } else { NONE }
 }
 
-/// Returns the subject of `record`.
+/// Returns the subject of `record`. Its household token is a household id or `_`, whatever
+/// else the record's field holds: a subject never carries a BSN or a name.
 pub fn subject(record: &v1::AuditRecord) -> String {
-    format!(
-        "{AUDIT_PREFIX}.{}.{}",
-        token(&record.client_id),
+    let household = if record
+        .household_id
+        .parse::<rondom_domain::HouseholdId>()
+        .is_ok()
+    {
         token(&record.household_id)
-    )
+    } else {
+        NONE
+    };
+    format!("{AUDIT_PREFIX}.{}.{household}", token(&record.client_id))
 }
 
 /// Which records to read.

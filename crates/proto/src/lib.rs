@@ -35,3 +35,39 @@ pub mod v1 {
 
 /// Descriptor set of every `rondom.v1` file, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("rondom_v1_descriptor");
+
+/// The gRPC path of every method of every `rondom.v1` service (`/rondom.v1.<Service>/<Method>`).
+static METHODS: std::sync::LazyLock<std::collections::BTreeSet<String>> =
+    std::sync::LazyLock::new(|| {
+        use prost::Message as _;
+        let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)
+            .expect("the descriptor compiled into this crate decodes");
+        set.file
+            .iter()
+            .flat_map(|file| {
+                file.service.iter().flat_map(move |service| {
+                    service.method.iter().map(move |method| {
+                        format!("/{}.{}/{}", file.package(), service.name(), method.name())
+                    })
+                })
+            })
+            .collect()
+    });
+
+/// Returns whether `path` is the gRPC path of a method Rondom defines: only those may name
+/// themselves in a log line, an audit record or a metric (a made-up path may carry anything).
+pub fn is_method(path: &str) -> bool {
+    METHODS.contains(path)
+}
+
+/// The gRPC paths of the methods of `service` (`rondom.v1.SignalService`).
+pub fn methods_of(service: &str) -> impl Iterator<Item = &'static str> {
+    METHODS
+        .iter()
+        .filter(move |path| {
+            path.strip_prefix('/')
+                .and_then(|path| path.split_once('/'))
+                .is_some_and(|(of, _)| of == service)
+        })
+        .map(String::as_str)
+}

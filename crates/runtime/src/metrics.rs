@@ -234,26 +234,21 @@ fn app() -> axum::Router {
 /// they do not implement) counts as `unknown`, so callers cannot grow the label set.
 #[derive(Debug, Clone)]
 pub struct CallCounter {
-    services: Arc<[&'static str]>,
+    methods: Arc<std::collections::HashSet<&'static str>>,
 }
 
 impl CallCounter {
-    /// Counts calls to `services` by name; others are `unknown`.
-    pub fn new(services: impl IntoIterator<Item = &'static str>) -> Self {
+    /// Counts calls to `methods` (gRPC paths) by name; others are `unknown`, so that made-up
+    /// paths neither grow the label set nor put what a caller typed into a metric.
+    pub fn new(methods: impl IntoIterator<Item = &'static str>) -> Self {
         Self {
-            services: services.into_iter().collect(),
+            methods: Arc::new(methods.into_iter().collect()),
         }
     }
 
     fn method(&self, path: &str, code: &'static str) -> Cow<'static, str> {
-        let service = path
-            .strip_prefix('/')
-            .and_then(|path| path.split_once('/'))
-            .map(|(service, _)| service);
-        match service {
-            Some(service) if code != "UNIMPLEMENTED" && self.services.contains(&service) => {
-                Cow::Owned(path.to_owned())
-            }
+        match self.methods.get(path) {
+            Some(method) if code != "UNIMPLEMENTED" => Cow::Borrowed(*method),
             _ => Cow::Borrowed("unknown"),
         }
     }
@@ -345,7 +340,7 @@ mod tests {
 
     #[test]
     fn only_served_methods_name_themselves_in_labels() {
-        let counter = CallCounter::new(["rondom.v1.SignalService"]);
+        let counter = CallCounter::new(["/rondom.v1.SignalService/PostSignal"]);
         assert_eq!(
             counter.method("/rondom.v1.SignalService/PostSignal", "INVALID_ARGUMENT"),
             "/rondom.v1.SignalService/PostSignal"
@@ -356,6 +351,12 @@ mod tests {
         );
         assert_eq!(
             counter.method("/evil.Service/x", "UNAUTHENTICATED"),
+            "unknown"
+        );
+        // Refused before it is routed: a made-up method of a served service, each one a label
+        // of its own if it were named.
+        assert_eq!(
+            counter.method("/rondom.v1.SignalService/x123456782", "UNAUTHENTICATED"),
             "unknown"
         );
         assert_eq!(counter.method("no-slash", "OK"), "unknown");

@@ -303,3 +303,69 @@ async fn a_signal_while_nats_is_down_is_unavailable_and_never_ok() {
         .expect_err("NATS is down");
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
 }
+
+#[test_log::test(tokio::test)]
+async fn what_a_caller_types_in_place_of_a_name_stays_off_the_audit_log() {
+    let hub = TestHub::start().await;
+    // A BSN and a name where an id, a kind or a method belongs: typing errors that happen.
+    let (bsn, name) = ("123456782", "jansen");
+    let typed = format!("{bsn} {name}");
+
+    let refused = hub
+        .signals()
+        .await
+        .post_signal(v1::PostSignalRequest {
+            kind: typed.clone(),
+            ..valid()
+        })
+        .await
+        .expect_err("not a kind");
+    assert_eq!(violated_fields(&refused), ["kind"]);
+    assert!(!refused.message().contains(bsn), "{refused:?}");
+
+    let mut audit = rondom_proto::v1::audit_service_client::AuditServiceClient::new(
+        hub.client_for(DevClient::Operator).await,
+    );
+    for household_id in [bsn, name, typed.as_str()] {
+        let refused = audit
+            .list_audit_records(v1::ListAuditRecordsRequest {
+                purpose: v1::Purpose::Beheer as i32,
+                household_id: household_id.to_owned(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("not a household id");
+        assert_eq!(violated_fields(&refused), ["household_id"]);
+    }
+
+    // A method of the right shape that Rondom does not have, called by a client that may not
+    // call that service.
+    let mut grpc = tonic::client::Grpc::new(hub.client_for(DevClient::Wijkteam).await);
+    grpc.ready().await.expect("ready");
+    let path = tonic::codegen::http::uri::PathAndQuery::try_from(format!(
+        "/rondom.v1.AuditService/x{bsn}{name}"
+    ))
+    .expect("a path");
+    let status = grpc
+        .unary(tonic::Request::new(Vec::new()), path, RawBytesCodec)
+        .await
+        .expect_err("made up");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+
+    let mut records = Vec::new();
+    for client in ["dev-wijkteam", "dev-operator"] {
+        records.extend(hub.audit_of(client, "").await);
+    }
+    assert!(
+        records.len() >= 5,
+        "each refusal on record: {}",
+        records.len()
+    );
+    for record in &records {
+        let stored = String::from_utf8_lossy(&prost::Message::encode_to_vec(record)).into_owned();
+        assert!(
+            !stored.contains(bsn) && !stored.contains(name),
+            "typed text on record: {record:?}"
+        );
+    }
+}

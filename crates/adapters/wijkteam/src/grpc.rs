@@ -141,11 +141,16 @@ impl SignalHandler {
     }
 }
 
-/// The type of event a posted signal is written as (for its audit record, also when refused).
+/// The type of event a posted signal is written as (for its audit record, also when refused):
+/// a kind not in the catalogue is `unknown`, since the field may hold anything.
 fn event_type(request: &v1::PostSignalRequest) -> String {
+    let kind = request
+        .kind
+        .parse::<rondom_domain::signal::SignalKind>()
+        .map_or("unknown", |kind| kind.as_str());
     rondom_adapter::pillar::event_type(
         rondom_proto::convert::pillar_from_proto(request.pillar).unwrap_or(Pillar::Wijkteam),
-        &request.kind,
+        kind,
     )
 }
 
