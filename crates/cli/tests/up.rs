@@ -1317,15 +1317,19 @@ fn import_loads_a_file_in_batches_and_a_second_run_writes_nothing_twice() {
     let broken = dir.path().join("broken.jsonl");
     std::fs::write(
         &broken,
-        format!("{}\n{{\"bsn\": 1}}\n", line("zaak-9", "333333330")),
+        format!(
+            "{}\n{{\"persons\": \"999990342 Jansen\"}}\n",
+            line("zaak-9", "333333330")
+        ),
     )
     .expect("write the file");
     let output = rondom(&hub, &["import", broken.to_str().expect("a path")]);
     assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 2 is not a signal"), "{stderr}");
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("a line is not a signal"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        !stderr.contains("999990342") && !stderr.contains("Jansen"),
+        "what the line holds is not repeated: {stderr}"
     );
     let view = rondom(&hub, &["household", "show", "--bsn", "333333330"]);
     assert!(

@@ -86,7 +86,7 @@ pub(crate) async fn run(args: ImportArgs) -> anyhow::Result<()> {
         .lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, line)| request(line).map(|request| (index + 1, request)))
+        .map(|(index, line)| request(index + 1, line).map(|request| (index + 1, request)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut client = SignalServiceClient::new(args.client.connect(DevClient::Wijkteam).await?);
     let bar = ProgressBar::new(lines.len() as u64).with_style(
@@ -118,12 +118,21 @@ pub(crate) async fn run(args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The request one line of the file makes.
-fn request(line: &str) -> anyhow::Result<v1::PostSignalRequest> {
-    let parsed: Line = serde_json::from_str(line).with_context(|| {
-        format!(
-            "a line is not a signal: {}",
-            line.chars().take(80).collect::<String>()
+/// The request line `number` of the file makes.
+fn request(number: usize, line: &str) -> anyhow::Result<v1::PostSignalRequest> {
+    // Where and what kind of fault, never the line or serde's message: both can quote a BSN
+    // or a name, and this goes to a terminal, a script's log or cron's mail.
+    let parsed: Line = serde_json::from_str(line).map_err(|err| {
+        let fault = match err.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "not JSON",
+            serde_json::error::Category::Data | serde_json::error::Category::Io => {
+                "not the fields of a signal, or one of the wrong type"
+            }
+        };
+        anyhow::anyhow!(
+            "line {number} is not a signal: {fault}, at column {} (each line holds the fields \
+             of a PostSignalRequest; the README's `rondom import` shows one)",
+            err.column()
         )
     })?;
     // Without a key of its own, one from the line's content: the same line, the same key.
