@@ -37,6 +37,8 @@ pub struct RetentionTerms {
 pub const DEFAULT_YEARS: u32 = 20;
 /// The shortest period a file may set: a typo must not erase a household next week.
 pub const MIN_YEARS: u32 = 1;
+/// The longest: more is a typo too, and one that could wrap into a short period.
+pub const MAX_YEARS: u32 = 100;
 
 /// The retention file is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,7 +113,7 @@ impl RetentionTerms {
         for (pillar, ended) in trajectories {
             let end = (*ended)?;
             let years = self.years_in(gemeente, *pillar);
-            let until = end.checked_add_months(Months::new(years * 12))?;
+            let until = end.checked_add_months(Months::new(years.checked_mul(12)?))?;
             due = Some(due.map_or(until, |due| due.max(until)));
         }
         due
@@ -134,6 +136,9 @@ fn pillar_years(table: BTreeMap<String, u32>) -> Result<BTreeMap<Pillar, u32>, R
         }
         if value < MIN_YEARS {
             return Err(wrong("at least one year"));
+        }
+        if value > MAX_YEARS {
+            return Err(wrong("at most a hundred years"));
         }
         years.insert(pillar, value);
     }
@@ -200,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_may_not_shorten_the_jeugdwet_or_erase_within_a_year() {
+    fn a_file_may_not_shorten_the_jeugdwet_or_erase_within_a_year_or_after_a_century() {
         assert!(matches!(
             RetentionTerms::from_toml("[years]\njeugd = 5\n"),
             Err(RetentionError::Pillar { .. })
@@ -213,6 +218,17 @@ mod tests {
             RetentionTerms::from_toml("[years]\nzorg = 5\n"),
             Err(RetentionError::Pillar { .. })
         ));
+        // Twelve times this is 2^32 + 8: eight months, had it been taken.
+        for wrapping in ["357913942", "101"] {
+            assert!(
+                matches!(
+                    RetentionTerms::from_toml(&format!("[years]\nwmo = {wrapping}\n")),
+                    Err(RetentionError::Pillar { .. })
+                ),
+                "{wrapping}"
+            );
+        }
+        assert!(RetentionTerms::from_toml("[years]\nwmo = 100\n").is_ok());
         assert_eq!(
             RetentionTerms::default().years(Pillar::Participatie),
             DEFAULT_YEARS

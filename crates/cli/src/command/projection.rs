@@ -33,9 +33,20 @@ pub(crate) struct ProjectionArgs {
     /// every pillar keeps twenty years, the Jeugdwet's.
     #[arg(long, env = "RONDOM_RETENTION")]
     retention: Option<PathBuf>,
-    /// How often the retention task erases households whose period ended.
-    #[arg(long, env = "RONDOM_RETENTION_EVERY", default_value = "24h", value_parser = humantime::parse_duration)]
+    /// How often the retention task erases households whose period ended (1m to 7d).
+    #[arg(long, env = "RONDOM_RETENTION_EVERY", default_value = "24h", value_parser = retention_interval)]
     retention_every: Duration,
+}
+
+/// A retention interval: from a minute (each scan reads the whole read model, so `0s` would
+/// scan without pause) to a week (longer lets periods run out unseen for too long).
+fn retention_interval(text: &str) -> Result<Duration, String> {
+    let every = humantime::parse_duration(text).map_err(|err| err.to_string())?;
+    if (Duration::from_secs(60)..=Duration::from_secs(7 * 24 * 3600)).contains(&every) {
+        Ok(every)
+    } else {
+        Err("from 1m to 7d".to_owned())
+    }
 }
 
 impl ProjectionArgs {
@@ -57,5 +68,19 @@ impl ProjectionArgs {
             retention: self.retention.clone(),
             retention_every: self.retention_every,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_scans_are_a_minute_to_a_week_apart() {
+        for wrong in ["0s", "59s", "8d", "soon"] {
+            assert!(retention_interval(wrong).is_err(), "{wrong}");
+        }
+        assert_eq!(retention_interval("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(retention_interval("24h"), Ok(Duration::from_secs(86_400)));
     }
 }
