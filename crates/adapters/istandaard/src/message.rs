@@ -15,6 +15,8 @@
 //! Source of every rule: the XSDs of iWmo and iJw release 3.2 (Zorginstituut Nederland), with
 //! their basisschema; the tests read the published schemas and example messages.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rondom_domain::{Bsn, calendar};
 use roxmltree::Node;
@@ -198,6 +200,12 @@ pub fn addressed(xml: &[u8]) -> Option<(Standard, u16)> {
 }
 
 const SITE: &str = "http://www.istandaarden.nl/";
+/// The most lines (products, toewijzingen) one list of a message may hold: a client's
+/// message names a handful; a message past this is refused whole, unread.
+pub const MAX_LINES: usize = 1_000;
+/// The most violations a refusal lists one by one (the rest are counted): the answer's
+/// details travel in one gRPC trailer.
+pub const MAX_LISTED: usize = 100;
 
 /// Retourcode 0001 "Bericht is afgekeurd om technische redenen": what a breach of the XSD gets.
 const TECHNICAL: Option<&str> = Some("0001");
@@ -933,6 +941,8 @@ struct ClientParts {
 struct Walk<'s> {
     spec: &'s Spec,
     violations: Vec<Violation>,
+    /// Violations found past the [`MAX_LISTED`] listed.
+    unlisted: usize,
 }
 
 impl<'s> Walk<'s> {
@@ -940,10 +950,15 @@ impl<'s> Walk<'s> {
         Walk {
             spec,
             violations: Vec::new(),
+            unlisted: 0,
         }
     }
 
     fn flag(&mut self, path: &str, rule: impl Into<String>, retourcode: Option<&str>) {
+        if self.violations.len() >= MAX_LISTED {
+            self.unlisted += 1;
+            return;
+        }
         self.violations.push(Violation {
             path: path.to_owned(),
             rule: rule.into(),
@@ -1146,6 +1161,13 @@ impl<'s> Walk<'s> {
             // rules included (they are what it reports): only its own XSD holds it.
             self.violations
                 .retain(|violation| violation.retourcode.as_deref() == TECHNICAL);
+        }
+        if self.unlisted > 0 {
+            self.violations.push(Violation {
+                path: String::new(),
+                rule: format!("and {} more violations, not listed", self.unlisted),
+                retourcode: None,
+            });
         }
         if !self.violations.is_empty() {
             return Err(Refused::Invalid(self.violations));
@@ -1380,7 +1402,16 @@ impl<'s> Walk<'s> {
             let rule = format!("at least one {item} (minOccurs 1 in {})", self.spec.name);
             self.flag(&join(&list_path, item), rule, TECHNICAL);
         }
+        if items.len() > MAX_LINES {
+            self.too_many(&list_path, item);
+            return Vec::new();
+        }
         items
+    }
+
+    fn too_many(&mut self, list_path: &str, item: &str) {
+        let rule = format!("at most {MAX_LINES} {item} in one message");
+        self.flag(list_path, rule, None);
     }
 
     /// The day a 317 asks a change or a product to start, and its end (not before it).
@@ -1393,12 +1424,18 @@ impl<'s> Walk<'s> {
 
     /// 317: a toewijzing is named once, as unchanged or as to change.
     fn each_number_once(&mut self, numbers: &[(u64, String)]) {
-        for (index, (number, at)) in numbers.iter().enumerate() {
-            if let Some((_, earlier)) = numbers[..index].iter().find(|(seen, _)| seen == number) {
-                let rule = format!(
-                    "the same ToewijzingNummer as {earlier}: a request names a toewijzing once"
-                );
-                self.flag(&join(at, "ToewijzingNummer"), rule, None);
+        let mut first: HashMap<u64, &str> = HashMap::new();
+        for (number, at) in numbers {
+            match first.get(number) {
+                Some(earlier) => {
+                    let rule = format!(
+                        "the same ToewijzingNummer as {earlier}: a request names a toewijzing once"
+                    );
+                    self.flag(&join(at, "ToewijzingNummer"), rule, None);
+                }
+                None => {
+                    first.insert(*number, at);
+                }
             }
         }
     }
@@ -1420,6 +1457,10 @@ impl<'s> Walk<'s> {
         if nodes.is_empty() {
             let rule = format!("at least one {line} (minOccurs 1 in {})", self.spec.name);
             self.flag(&join(&list_path, line), rule, TECHNICAL);
+            return None;
+        }
+        if nodes.len() > MAX_LINES {
+            self.too_many(&list_path, line);
             return None;
         }
         let lines: Vec<Option<ProductLine>> = nodes
@@ -1670,14 +1711,14 @@ impl<'s> Walk<'s> {
     /// aanbieder binnen wettelijk domein"); two lines of one message with the same one break
     /// it.
     fn unique_referenties(&mut self, list_path: &str, line: &str, lines: &[Option<ProductLine>]) {
-        let mut first: Vec<(&str, usize)> = Vec::new();
+        let mut first: HashMap<&str, usize> = HashMap::new();
         for (index, product) in lines.iter().enumerate() {
             let Some(referentie) = product.as_ref().and_then(|line| line.referentie.as_deref())
             else {
                 continue;
             };
-            match first.iter().find(|(seen, _)| *seen == referentie) {
-                Some((_, earlier)) => {
+            match first.get(referentie) {
+                Some(earlier) => {
                     let at = format!("{list_path}/{line}[{}]/ReferentieAanbieder", index + 1);
                     let rule = format!(
                         "the same ReferentieAanbieder as {line}[{}]: a request has a unique \
@@ -1686,7 +1727,9 @@ impl<'s> Walk<'s> {
                     );
                     self.flag(&at, rule, Some("9347"));
                 }
-                None => first.push((referentie, index)),
+                None => {
+                    first.insert(referentie, index);
+                }
             }
         }
     }
@@ -1697,13 +1740,13 @@ impl<'s> Walk<'s> {
         if self.spec.kind != Kind::Toewijzing {
             return;
         }
-        let mut first: Vec<(u64, usize)> = Vec::new();
+        let mut first: HashMap<u64, usize> = HashMap::new();
         for (index, product) in lines.iter().enumerate() {
             let Some(number) = product.as_ref().and_then(|line| line.toewijzing_nummer) else {
                 continue;
             };
-            match first.iter().find(|(seen, _)| *seen == number) {
-                Some((_, earlier)) => {
+            match first.get(&number) {
+                Some(earlier) => {
                     let at = format!("{list_path}/{line}[{}]/ToewijzingNummer", index + 1);
                     let rule = format!(
                         "the same ToewijzingNummer as {line}[{}]: a toewijzing has a unique number",
@@ -1711,7 +1754,9 @@ impl<'s> Walk<'s> {
                     );
                     self.flag(&at, rule, Some("9332"));
                 }
-                None => first.push((number, index)),
+                None => {
+                    first.insert(number, index);
+                }
             }
         }
     }
@@ -2392,6 +2437,67 @@ mod tests {
             ["Client/ToegewezenProducten/ToegewezenProduct[2]/ToewijzingNummer"]
         );
         assert_eq!(found[0].retourcode.as_deref(), Some("9332"));
+    }
+
+    /// The WMO301 example with its one ToegewezenProduct `copies` times, each with a number
+    /// and reference of its own.
+    fn wmo301_of(copies: usize) -> Vec<u8> {
+        let text = String::from_utf8(fixture("iwmo/berichten/WMO301.xml")).expect("UTF-8");
+        let (start, end) = (
+            text.find("<wmo301:ToegewezenProduct>").expect("a line"),
+            text.find("</wmo301:ToegewezenProducten>")
+                .expect("the list's end"),
+        );
+        let line = &text[start..end];
+        let (number, referentie) = (
+            "<wmo301:ToewijzingNummer>101<",
+            "<wmo301:ReferentieAanbieder>42420002<",
+        );
+        assert!(line.contains(number) && line.contains(referentie));
+        let lines: String = (0..copies)
+            .map(|n| {
+                line.replacen(
+                    number,
+                    &format!("<wmo301:ToewijzingNummer>{}<", 100_000 + n),
+                    1,
+                )
+                .replacen(
+                    referentie,
+                    &format!("<wmo301:ReferentieAanbieder>R{n}<"),
+                    1,
+                )
+            })
+            .collect();
+        format!("{}{lines}{}", &text[..start], &text[end..]).into_bytes()
+    }
+
+    #[test]
+    fn a_list_past_its_limit_is_refused_whole_and_one_at_it_read() {
+        let found = violations(&wmo301_of(MAX_LINES + 1));
+        assert_eq!(paths(&found), ["Client/ToegewezenProducten"]);
+        assert!(found[0].rule.contains("at most 1000"), "{found:?}");
+        // At the limit, every line is read and each number checked once against the others
+        // (a scan of the earlier lines per line took a million comparisons here).
+        let read = read(&wmo301_of(MAX_LINES)).expect("a long 301");
+        assert_eq!(read.products.len(), MAX_LINES);
+    }
+
+    #[test]
+    fn a_refusal_lists_its_first_hundred_violations_and_counts_the_rest() {
+        // Every line with the number of the first: 999 doubles.
+        let text = String::from_utf8(wmo301_of(MAX_LINES)).expect("UTF-8");
+        let doubled = (1..MAX_LINES).fold(text, |text, n| {
+            text.replacen(&format!(">{}<", 100_000 + n), ">100000<", 1)
+        });
+        let found = violations(doubled.as_bytes());
+        assert_eq!(found.len(), MAX_LISTED + 1);
+        assert_eq!(
+            found[MAX_LISTED].rule,
+            format!(
+                "and {} more violations, not listed",
+                MAX_LINES - 1 - MAX_LISTED
+            )
+        );
     }
 
     #[test]
