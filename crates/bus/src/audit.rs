@@ -296,7 +296,7 @@ impl AuditLog {
                 consumer::DeliverPolicy::ByStartTime { start_time }
             }
             _ => consumer::DeliverPolicy::ByStartSequence {
-                start_sequence: query.after + 1,
+                start_sequence: query.after.saturating_add(1),
             },
         };
         let until = query

@@ -42,13 +42,17 @@ pub fn plan(open: &v1::OpenSubscription) -> Result<Plan, InvalidInput> {
     let from = match &open.start {
         None => From::After(0),
         Some(Start::AfterPosition(position)) => From::After(*position),
-        Some(Start::FromTime(time)) => datetime(time).map_or_else(
-            || {
-                violations.push("from_time", "not a valid timestamp");
-                From::After(0)
-            },
-            From::Time,
-        ),
+        // JetStream counts time in nanoseconds: a time it cannot hold (after 2262) must not
+        // become "from the beginning".
+        Some(Start::FromTime(time)) => datetime(time)
+            .filter(|time| time.timestamp_nanos_opt().is_some())
+            .map_or_else(
+                || {
+                    violations.push("from_time", "not a valid timestamp (1678 to 2261)");
+                    From::After(0)
+                },
+                From::Time,
+            ),
         Some(Start::LiveOnly(true)) => From::Live,
         Some(Start::LiveOnly(false)) => From::After(0),
     };
@@ -151,5 +155,23 @@ mod tests {
             .map(|violation| violation.field.as_str())
             .collect();
         assert_eq!(fields, ["durable_name", "pillars[0]", "kinds[0]"]);
+    }
+
+    #[test]
+    fn a_start_time_past_what_jetstream_counts_is_refused_not_read_as_the_beginning() {
+        let from = |seconds| v1::OpenSubscription {
+            start: Some(Start::FromTime(prost_types::Timestamp {
+                seconds,
+                nanos: 0,
+            })),
+            ..Default::default()
+        };
+        // The year 2300.
+        let err = plan(&from(10_413_792_000)).expect_err("out of range");
+        assert_eq!(err.violations()[0].field, "from_time");
+        assert!(matches!(
+            plan(&from(1_796_000_000)).expect("2026").from,
+            From::Time(_)
+        ));
     }
 }

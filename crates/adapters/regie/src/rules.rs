@@ -12,6 +12,9 @@ pub(crate) const SAMENSTELLING_REDENEN: &str =
     "GEBOORTE, VERHUIZING, OVERLIJDEN, SCHEIDING, SAMENWONEN, OVERIG";
 /// Most goals one gezinsplan may have.
 pub(crate) const MAX_DOELEN: usize = 20;
+/// The highest plan version: a plan is set again now and then, not millions of times, and the
+/// next version must still be a number.
+pub(crate) const MAX_VERSIE: u32 = 9_999;
 
 /// The pillars a plan or partner may name, as the wire spells them: every one but regie.
 fn pillar_names() -> String {
@@ -37,6 +40,9 @@ pub(crate) fn membership(wijziging: i32) -> Option<Membership> {
 pub(crate) fn check_plan(check: &mut Check, plan: &v1::Gezinsplan) -> Option<()> {
     if plan.versie < 1 {
         check.push("plan.versie", "the first plan is versie 1");
+    }
+    if plan.versie > MAX_VERSIE {
+        check.push("plan.versie", "at most versie 9999");
     }
     if plan.doelen.len() > MAX_DOELEN {
         check.push("plan.doelen", "a plan has at most 20 doelen");
@@ -190,6 +196,29 @@ mod tests {
             ["plan.pijlers[2]"]
         );
         assert_eq!(pijler_violations(&[2, 99]).len(), 1);
+    }
+
+    #[test]
+    fn a_plan_version_is_one_to_9999() {
+        let violated = |versie| {
+            let mut check = Check::new(chrono::Utc::now());
+            let plan = v1::Gezinsplan {
+                versie,
+                ..Default::default()
+            };
+            check_plan(&mut check, &plan);
+            check
+                .finish(Some(()))
+                .err()
+                .into_iter()
+                .flat_map(|input| input.violations().to_vec())
+                .any(|violation| violation.field == "plan.versie")
+        };
+        assert!(violated(0));
+        assert!(violated(MAX_VERSIE + 1));
+        assert!(violated(u32::MAX));
+        assert!(!violated(1));
+        assert!(!violated(MAX_VERSIE));
     }
 
     #[test]

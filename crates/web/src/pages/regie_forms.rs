@@ -20,7 +20,10 @@ pub(crate) fn forms(session: &Session, household: &v1::Household) -> Markup {
             input type="hidden" name="sleutel" value=(uuid::Uuid::new_v4());
         }
     };
-    let next_version = household.plan.as_ref().map_or(1, |plan| plan.versie + 1);
+    let next_version = household
+        .plan
+        .as_ref()
+        .map_or(1, |plan| plan.versie.saturating_add(1));
     html! {
         details class="rondom-action" {
             summary { "Regisseur toewijzen" }
