@@ -307,3 +307,20 @@ async fn a_listing_ends_where_the_log_ended_at_its_first_page() {
         ["first-1", "second-1", "third-1", "later-1"]
     );
 }
+
+#[tokio::test]
+async fn a_page_after_the_last_position_there_can_be_is_empty() {
+    let nats = TestNats::start();
+    let jetstream = provisioned(&nats, 64 << 20).await;
+    let log = AuditLog::new(jetstream);
+    log.record(&records("read", 2)).await.expect("recorded");
+    let page = log
+        .records(&AuditQuery {
+            after: u64::MAX,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("a page");
+    assert!(page.records.is_empty() && page.next.is_none(), "{page:?}");
+}
