@@ -115,12 +115,27 @@ struct Trees {
     quarantine: sled::Tree,
 }
 
+/// How long opening waits for sled's lock on a model's directory. A handle this process just
+/// dropped can keep it a moment (sled's background work holds the file until it is done: a
+/// rebuilt generation opened right after the rebuild); a model another process has open is
+/// still refused, after this.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Trees {
     fn open(path: &Path, cache_bytes: u64) -> Result<Self> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .open()?;
+        let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(err))
+                    if err.to_string().contains("could not acquire lock")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                opened => break opened?,
+            }
+        };
         Ok(Self {
             meta: db.open_tree("meta")?,
             households: db.open_tree("households")?,
@@ -1380,6 +1395,20 @@ mod tests {
             model.household(&household).expect("read"),
             rebuilt.household(&household).expect("read")
         );
+    }
+
+    #[test]
+    fn a_model_is_opened_once_a_handle_let_go_a_moment_ago_is_gone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = ReadModel::open(dir.path()).expect("model");
+        let closing = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(first);
+        });
+        // Still open for a moment: opening waits for it instead of failing.
+        let second = ReadModel::open(dir.path()).expect("opened after the first let go");
+        closing.join().expect("closed");
+        assert_eq!(second.checkpoint().expect("checkpoint"), 0);
     }
 
     #[test]
