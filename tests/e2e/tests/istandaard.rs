@@ -641,6 +641,12 @@ async fn a_providers_request_reaches_the_gemeente_and_gives_the_provider_no_sigh
         .await
         .expect_err("a person of another gemeente's household");
     assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    assert!(
+        refused
+            .message()
+            .contains("than the one the message is sent to"),
+        "{refused:?}"
+    );
     assert_eq!(
         hub.stream_messages().await,
         2,

@@ -133,6 +133,9 @@ const MAX_HOUSEHOLD_EVENTS: usize = 10_000;
 
 /// Why a write about a person of another gemeente's household is refused.
 const OTHER_GEMEENTE: &str = "the person belongs to a household of a gemeente you do not serve";
+/// Why a provider's request about a person of another gemeente's household is refused.
+const NOT_ADDRESSED: &str =
+    "the person belongs to a household of another gemeente than the one the message is sent to";
 
 /// Returns the organisation a toewijzing event assigns care to; `None` for a withdrawn one
 /// (iWmo/iJw 301 with RedenWijziging 13), which assigns nothing.
@@ -524,7 +527,12 @@ impl EventWriter {
                 && let Some(gemeente) = self.gemeente_of(existing).await?
                 && !gemeenten.iter().any(|own| own.as_str() == gemeente)
             {
-                return Err(Error::Denied(OTHER_GEMEENTE.to_owned()));
+                let why = if draft.gemeenten.is_empty() {
+                    NOT_ADDRESSED
+                } else {
+                    OTHER_GEMEENTE
+                };
+                return Err(Error::Denied(why.to_owned()));
             }
             let resolution = self.registry.resolve_known(pseudonyms, &known).await?;
             // A household this write made has no key to look up: one round trip less.
