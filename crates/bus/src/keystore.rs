@@ -191,6 +191,14 @@ impl KeyStore {
         }
     }
 
+    /// Returns whether `household`'s key was destroyed (the household erased).
+    ///
+    /// # Errors
+    /// As [`KeyStore::get_or_create`].
+    pub async fn is_destroyed(&self, household: &HouseholdId) -> Result<bool> {
+        Ok(matches!(self.lookup(household).await?, Stored::Destroyed))
+    }
+
     async fn lookup(&self, household: &HouseholdId) -> Result<Stored> {
         if let Some(key) = self.cache.lock().expect("key cache lock").get(household) {
             return Ok(Stored::Key(key.clone()));

@@ -713,19 +713,9 @@ async fn a_household_claimed_by_a_write_that_never_arrived_is_no_other_gemeentes
         .expect("a first write");
     // A writer claimed a household for her, then died before its event was published: the
     // registry names a household whose log is empty.
-    let keys = rondom_runtime::keys::Keys::load_or_generate(&hub.data_dir().join("keys"))
-        .expect("the hub's keys");
     let bsn: rondom_domain::Bsn = "999990366".parse().expect("a BSN");
     let claimed = rondom_domain::HouseholdId::generate();
-    rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::PERSONS_BUCKET)
-        .await
-        .expect("registry")
-        .put(
-            keys.pseudonym.pseudonym(&bsn).to_string(),
-            claimed.to_string().into(),
-        )
-        .await
-        .expect("claimed");
+    registry_entry(&hub, &bsn, &claimed.to_string()).await;
     // The next write about her lands there, whichever gemeente's it is: nothing in it is
     // anyone's yet.
     let posted = leeuwarden
@@ -748,4 +738,46 @@ async fn a_household_claimed_by_a_write_that_never_arrived_is_no_other_gemeentes
         .await
         .expect_err("another gemeente's household now");
     assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+}
+
+/// Puts `bsn`'s person in `household` in the registry behind the hub's back, as a write that
+/// died half-way can leave it.
+async fn registry_entry(hub: &TestHub, bsn: &rondom_domain::Bsn, household: &str) {
+    let keys = rondom_runtime::keys::Keys::load_or_generate(&hub.data_dir().join("keys"))
+        .expect("the hub's keys");
+    rondom_bus::stream::bucket(&hub.jetstream().await, rondom_bus::stream::PERSONS_BUCKET)
+        .await
+        .expect("registry")
+        .put(
+            keys.pseudonym.pseudonym(bsn).to_string(),
+            household.to_owned().into(),
+        )
+        .await
+        .expect("the entry");
+}
+
+#[test_log::test(tokio::test)]
+async fn a_stale_entry_of_an_erased_household_keeps_no_gemeente_from_a_person() {
+    let hub = hub().await;
+    let bsn: rondom_domain::Bsn = "999990391".parse().expect("a BSN");
+    let erased = hub
+        .post_wijkteam("s-erased", &[(bsn.as_str(), "Erik")], "")
+        .await;
+    rondom_proto::v1::operator_service_client::OperatorServiceClient::new(
+        hub.client_for(DevClient::Operator).await,
+    )
+    .erase_household(v1::EraseHouseholdRequest {
+        household_id: erased.household_id.clone(),
+        reden: v1::ErasureReason::VerzoekBetrokkene as i32,
+    })
+    .await
+    .expect("erased");
+    // A crash left him in the registry under the erased 0363 household.
+    registry_entry(&hub, &bsn, &erased.household_id).await;
+    let posted = SignalServiceClient::new(as_token(&hub, WIJKTEAM_LEEUWARDEN).await)
+        .post_signal(in_leeuwarden("lw-erased", &[(bsn.as_str(), "")], ""))
+        .await
+        .expect("an erased household is nobody's")
+        .into_inner();
+    assert_ne!(posted.household_id, erased.household_id);
 }

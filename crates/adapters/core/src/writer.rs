@@ -307,6 +307,19 @@ impl EventWriter {
             .is_some_and(|gemeente| gemeenten.iter().any(|own| own.as_str() == gemeente)))
     }
 
+    /// Whether a write for `gemeenten` may land in `household`: it is of one of them, or has
+    /// no event yet (nothing in it is anyone's: a racing write claimed it, or a crashed one).
+    async fn may_land_in(
+        &self,
+        gemeenten: &[GemeenteCode],
+        household: &HouseholdId,
+    ) -> Result<bool> {
+        Ok(self
+            .gemeente_of(household)
+            .await?
+            .is_none_or(|gemeente| gemeenten.iter().any(|own| own.as_str() == gemeente)))
+    }
+
     /// The gemeente `household`'s first event names; `None` while it has none (a household
     /// claimed by a write still on its way, or by one that never arrived).
     async fn gemeente_of(&self, household: &HouseholdId) -> Result<Option<String>> {
@@ -515,26 +528,42 @@ impl EventWriter {
             ([], Some(addressee)) => std::slice::from_ref(addressee),
             (served, _) => served,
         };
+        let refused = || {
+            Error::Denied(
+                if draft.gemeenten.is_empty() {
+                    NOT_ADDRESSED
+                } else {
+                    OTHER_GEMEENTE
+                }
+                .to_owned(),
+            )
+        };
         let mut attempts = 0;
         loop {
             let known = self.registry.lookup_all(pseudonyms).await?;
             // The household they would land in, if they have one, must be of a gemeente the
             // client writes for: else its id and position would reach another gemeente's
             // client, and the write that household (a composition change across gemeenten is
-            // refused too). One with no event yet holds nothing of anyone's (a racing write
-            // claimed it, or a crashed one).
-            if let Some(existing) = known.iter().flatten().next()
-                && let Some(gemeente) = self.gemeente_of(existing).await?
-                && !gemeenten.iter().any(|own| own.as_str() == gemeente)
+            // refused too). An erased one is nobody's: its stale entries go, as below.
+            if let Some(existing) = known.iter().flatten().next().copied()
+                && !self.may_land_in(gemeenten, &existing).await?
             {
-                let why = if draft.gemeenten.is_empty() {
-                    NOT_ADDRESSED
-                } else {
-                    OTHER_GEMEENTE
-                };
-                return Err(Error::Denied(why.to_owned()));
+                if attempts < 3 && self.keys.is_destroyed(&existing).await? {
+                    attempts += 1;
+                    for person in pseudonyms {
+                        self.registry.leave(person, existing).await?;
+                    }
+                    continue;
+                }
+                return Err(refused());
             }
             let resolution = self.registry.resolve_known(pseudonyms, &known).await?;
+            // A racing write's household, taken when its claim came first, is held to the same.
+            if !known.contains(&Some(resolution.household))
+                && !self.may_land_in(gemeenten, &resolution.household).await?
+            {
+                return Err(refused());
+            }
             // A household this write made has no key to look up: one round trip less.
             let key = if resolution.created {
                 self.keys.create(&resolution.household).await
