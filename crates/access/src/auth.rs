@@ -260,7 +260,11 @@ where
             }
             Ok(caller) => {
                 if let Some(caller) = caller {
-                    tracing::debug!(client = %caller.client.id, path = %caller.method, "call authenticated");
+                    tracing::debug!(
+                        client = %caller.client.id,
+                        path = %known_method(&caller.method),
+                        "call authenticated"
+                    );
                     request.extensions_mut().insert(caller);
                 }
                 // The clone is ready only after poll_ready; swap so the ready one is called.

@@ -61,10 +61,19 @@ impl RefusalWindow {
     }
 }
 
-/// Returns `path` when it names a method of a Rondom service (`/rondom.v1.<Service>/<Method>`),
-/// else `unknown`: the audit log and the hub's log hold no text a caller made up.
+/// The methods anyone may call, without a token: health and reflection.
+pub const OPEN_METHODS: [&str; 4] = [
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+/// Returns `path` when it names a method of a Rondom service (`/rondom.v1.<Service>/<Method>`)
+/// or one of the [`OPEN_METHODS`], else `unknown`: the audit log and the hub's log hold no
+/// text a caller made up.
 pub fn known_method(path: &str) -> &str {
-    if rondom_proto::is_method(path) {
+    if rondom_proto::is_method(path) || OPEN_METHODS.contains(&path) {
         path
     } else {
         "unknown"
@@ -105,10 +114,12 @@ mod tests {
 
     #[test]
     fn only_rondom_methods_are_named() {
-        assert_eq!(
-            known_method("/rondom.v1.HouseholdService/GetHousehold"),
-            "/rondom.v1.HouseholdService/GetHousehold"
-        );
+        for known in [
+            "/rondom.v1.HouseholdService/GetHousehold",
+            "/grpc.health.v1.Health/Check",
+        ] {
+            assert_eq!(known_method(known), known);
+        }
         for made_up in [
             "/x.Y/Z",
             "/rondom.v1.Household Service/Get",

@@ -126,12 +126,7 @@ pub async fn serve(
         names
             .iter()
             .flat_map(|name| rondom_proto::methods_of(name))
-            .chain([
-                "/grpc.health.v1.Health/Check",
-                "/grpc.health.v1.Health/Watch",
-                "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-                "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-            ]),
+            .chain(crate::refusals::OPEN_METHODS),
     );
 
     let reflection = || {

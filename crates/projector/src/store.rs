@@ -287,11 +287,12 @@ impl ReadModel {
     /// [`Error::Storage`] when it cannot be opened (the disk is still full, or a reader still
     /// holds the old one); the model stays closed ([`Error::Closed`]) until a later try.
     pub fn reopen(&self) -> Result<()> {
-        let mut slot = self.trees.write().expect("read model lock");
         // Readers that took the trees before keep them a moment: sled's lock on the
-        // directory goes with the last of them.
-        drop(slot.take());
-        *slot = Some(Arc::new(Trees::open(&self.path, self.cache_bytes)?));
+        // directory goes with the last of them. Opened outside the lock, which readers wait
+        // on (they are answered `Closed` meanwhile), as opening may wait for sled's lock.
+        drop(self.trees.write().expect("read model lock").take());
+        let trees = Arc::new(Trees::open(&self.path, self.cache_bytes)?);
+        *self.trees.write().expect("read model lock") = Some(trees);
         Ok(())
     }
 

@@ -955,6 +955,11 @@ impl<'s> Walk<'s> {
     }
 
     fn flag(&mut self, path: &str, rule: impl Into<String>, retourcode: Option<&str>) {
+        // A retour message copies the message it answers, breaches of the standard's rules
+        // included (they are what it reports): only its own XSD holds it.
+        if self.spec.retour && retourcode != TECHNICAL {
+            return;
+        }
         if self.violations.len() >= MAX_LISTED {
             self.unlisted += 1;
             return;
@@ -1156,12 +1161,6 @@ impl<'s> Walk<'s> {
 
     /// The message, or every violation found.
     fn finish(mut self, header: HeaderParts, client: ClientParts) -> Result<Message, Refused> {
-        if self.spec.retour {
-            // A retour message copies the message it answers, breaches of the standard's
-            // rules included (they are what it reports): only its own XSD holds it.
-            self.violations
-                .retain(|violation| violation.retourcode.as_deref() == TECHNICAL);
-        }
         if self.unlisted > 0 {
             self.violations.push(Violation {
                 path: String::new(),

@@ -17,7 +17,7 @@ pub(crate) fn explain(path: &str) -> Option<(String, &'static str)> {
             "een OIN (20 cijfers) of een KvK- of AGB-nummer (8 cijfers)",
         ),
         "partner.pillar" => ("Wet", "kies een van de wetten"),
-        "plan.versie" => ("Versie", "een plan heeft versie 1 of hoger"),
+        "plan.versie" => ("Versie", "een plan heeft versie 1 tot en met 9999"),
         "plan.doelen" => ("Doelen", "een plan heeft hoogstens 20 doelen"),
         "plan.doelen[]" => (
             "Doel",
