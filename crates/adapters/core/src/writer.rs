@@ -558,8 +558,10 @@ impl EventWriter {
                 return Err(refused());
             }
             let resolution = self.registry.resolve_known(pseudonyms, &known).await?;
-            // A racing write's household, taken when its claim came first, is held to the same.
-            if !known.contains(&Some(resolution.household))
+            // A racing write's household, taken when its claim came first, is held to the same
+            // (one this write made, or looked at above, needs no second look).
+            if !resolution.created
+                && !known.contains(&Some(resolution.household))
                 && !self.may_land_in(gemeenten, &resolution.household).await?
             {
                 return Err(refused());
