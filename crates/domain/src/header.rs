@@ -20,10 +20,19 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
 /// A person named in a signal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignalPerson {
     pub bsn: Bsn,
     pub display_name: String,
+}
+
+/// The BSN masked, the name left out: a person never reaches a log whole.
+impl std::fmt::Debug for SignalPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignalPerson")
+            .field("bsn", &self.bsn)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The checks of one write's header, recording violations under `prefix` (empty for fields

@@ -319,6 +319,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_person_of_a_signal_prints_without_name_or_whole_bsn() {
+        let signal = Signal::validate(valid_input(), now()).expect("valid");
+        let printed = format!("{:?}", signal.persons[0]);
+        assert!(printed.contains("2333"), "the masked BSN: {printed}");
+        assert!(
+            !printed.contains("Fatima") && !printed.contains("111222333"),
+            "{printed}"
+        );
+    }
+
     fn fields(input: SignalInput) -> Vec<String> {
         let err = Signal::validate(input, now()).expect_err("invalid input");
         err.violations()

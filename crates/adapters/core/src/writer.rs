@@ -26,11 +26,20 @@ mod gemeenten;
 mod moving;
 
 /// A person named in a write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct DraftPerson {
     pub bsn: Bsn,
     pub display_name: String,
     pub birth_date: Option<NaiveDate>,
+}
+
+/// The BSN masked, the name and birth date left out: a person never reaches a log whole.
+impl std::fmt::Debug for DraftPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DraftPerson")
+            .field("bsn", &self.bsn)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a regie write says of the membership of the persons it names.

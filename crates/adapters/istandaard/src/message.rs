@@ -48,7 +48,7 @@ pub enum Kind {
 }
 
 /// One message read and checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     /// The standard of the message namespace.
     pub standard: Standard,
@@ -934,6 +934,21 @@ struct ClientParts {
     products: Option<Vec<ProductLine>>,
     wijziging: Option<Wijziging>,
     antwoord: Option<Antwoord>,
+}
+
+/// What identifies the message, not whom it is about: no BSN or birth date reaches a log.
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Message")
+            .field("standard", &self.standard)
+            .field("kind", &self.kind)
+            .field("afzender", &self.afzender)
+            .field("ontvanger", &self.ontvanger)
+            .field("identificatie", &self.identificatie)
+            .field("dagtekening", &self.dagtekening)
+            .field("products", &self.products.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One pass over a message, collecting every violation.
@@ -1913,6 +1928,17 @@ mod tests {
         assert_eq!((first.einddatum, first.status_aanlevering), (None, Some(1)));
         assert_eq!(message.products[1].toewijzing_nummer, Some(300202));
         assert_eq!(message.products[1].begindatum, day("2025-04-04"));
+    }
+
+    #[test]
+    fn a_message_prints_what_identifies_it_not_whom_it_is_about() {
+        let message = read_ok("iwmo/berichten/WMO305.xml");
+        let printed = format!("{message:?}");
+        assert!(printed.contains("123456789013"), "{printed}");
+        assert!(
+            !printed.contains("999900006") && !printed.contains("1967"),
+            "{printed}"
+        );
     }
 
     #[test]
