@@ -146,6 +146,11 @@ const OTHER_GEMEENTE: &str = "the person belongs to a household of a gemeente yo
 const NOT_ADDRESSED: &str =
     "the person belongs to a household of another gemeente than the one the message is sent to";
 
+/// Whether `gemeente` is one of `gemeenten`.
+fn is_among(gemeenten: &[GemeenteCode], gemeente: &str) -> bool {
+    gemeenten.iter().any(|own| own.as_str() == gemeente)
+}
+
 /// Returns the organisation a toewijzing event assigns care to; `None` for a withdrawn one
 /// (iWmo/iJw 301 with RedenWijziging 13), which assigns nothing.
 fn assigned_to(event: &v1::Event) -> Option<&str> {
@@ -313,7 +318,7 @@ impl EventWriter {
         Ok(self
             .gemeente_of(household)
             .await?
-            .is_some_and(|gemeente| gemeenten.iter().any(|own| own.as_str() == gemeente)))
+            .is_some_and(|gemeente| is_among(gemeenten, &gemeente)))
     }
 
     /// Whether a write for `gemeenten` may land in `household`: it is of one of them, or has
@@ -326,7 +331,7 @@ impl EventWriter {
         Ok(self
             .gemeente_of(household)
             .await?
-            .is_none_or(|gemeente| gemeenten.iter().any(|own| own.as_str() == gemeente)))
+            .is_none_or(|gemeente| is_among(gemeenten, &gemeente)))
     }
 
     /// The gemeente `household`'s first event names; `None` while it has none (a household
@@ -559,9 +564,7 @@ impl EventWriter {
             {
                 if attempts < 3 && self.keys.is_destroyed(&existing).await? {
                     attempts += 1;
-                    for person in pseudonyms {
-                        self.registry.leave(person, existing).await?;
-                    }
+                    self.leave_erased(pseudonyms, existing).await?;
                     continue;
                 }
                 return Err(refused());
@@ -591,13 +594,19 @@ impl EventWriter {
                 }
                 Err(rondom_bus::Error::Erased) if attempts < 3 => {
                     attempts += 1;
-                    for person in pseudonyms {
-                        self.registry.leave(person, resolution.household).await?;
-                    }
+                    self.leave_erased(pseudonyms, resolution.household).await?;
                 }
                 Err(err) => return Err(err.into()),
             }
         }
+    }
+
+    /// Drops the registry entries of `pseudonyms` that still name the erased `household`.
+    async fn leave_erased(&self, pseudonyms: &[Pseudonym], household: HouseholdId) -> Result<()> {
+        for person in pseudonyms {
+            self.registry.leave(person, household).await?;
+        }
+        Ok(())
     }
 
     /// A household named by id (a regie write), in a gemeente the client serves; a person
