@@ -56,6 +56,17 @@ impl EventPublisher {
         self.send(envelope, event, Some(expected_position)).await
     }
 
+    /// Publishes `event` only as the first of its household (JetStream checks that the
+    /// household has none, atomically with the write).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the household has an event already; otherwise as
+    /// [`EventPublisher::publish`].
+    pub async fn publish_first(&self, envelope: &Envelope, event: &v1::Event) -> Result<Published> {
+        // JetStream reads an expected last sequence of 0 as "none yet".
+        self.send(envelope, event, Some(0)).await
+    }
+
     async fn send(
         &self,
         envelope: &Envelope,

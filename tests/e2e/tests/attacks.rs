@@ -740,6 +740,71 @@ async fn a_household_claimed_by_a_write_that_never_arrived_is_no_other_gemeentes
     assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
 }
 
+/// Posts signals about 400 new persons, each from both `first` and `second` at once (for
+/// the gemeente each serves), and returns each pair's outcomes. Each pair races: both find
+/// the person in no household, one claims one, and the other may find it claimed before the
+/// claimer's first event is out.
+async fn race(
+    first: (&SignalServiceClient<Connection>, &str),
+    second: (&SignalServiceClient<Connection>, &str),
+) -> Vec<(
+    Result<v1::PostSignalResponse, tonic::Status>,
+    Result<v1::PostSignalResponse, tonic::Status>,
+)> {
+    let post = |(client, gemeente): (&SignalServiceClient<Connection>, &str), n: u64| {
+        let mut client = client.clone();
+        let signal = v1::PostSignalRequest {
+            gemeente_code: gemeente.into(),
+            ..rondom_e2e::signal(
+                &format!("race-{n}"),
+                &[(&rondom_testkit::bsn(500 + n), "")],
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                "",
+            )
+        };
+        tokio::spawn(async move { client.post_signal(signal).await.map(|r| r.into_inner()) })
+    };
+    let pairs: Vec<_> = (0..400)
+        .map(|n| (post(first, n), post(second, n)))
+        .collect();
+    let mut outcomes = Vec::with_capacity(pairs.len());
+    for (first, second) in pairs {
+        outcomes.push((
+            first.await.expect("a write"),
+            second.await.expect("a write"),
+        ));
+    }
+    outcomes
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn two_gemeenten_writing_about_a_new_person_at_once_never_share_a_household() {
+    let hub = hub().await;
+    let amsterdam = hub.signals().await;
+    let leeuwarden = SignalServiceClient::new(as_token(&hub, WIJKTEAM_LEEUWARDEN).await);
+    for outcome in race((&amsterdam, scenario::GEMEENTE), (&leeuwarden, "0080")).await {
+        let refused = match outcome {
+            (Ok(_), Err(refused)) | (Err(refused), Ok(_)) => refused,
+            both => panic!("one write of each pair lands, the other is refused: {both:?}"),
+        };
+        assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    }
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn two_systems_of_one_gemeente_writing_about_a_new_person_at_once_share_her_household() {
+    let hub = hub().await;
+    let noord = hub.signals().await;
+    let zuid = SignalServiceClient::new(as_token(&hub, WIJKTEAM_ZUID).await);
+    for outcome in race((&noord, scenario::GEMEENTE), (&zuid, scenario::GEMEENTE)).await {
+        let (Ok(noord), Ok(zuid)) = outcome else {
+            panic!("both writes land: {outcome:?}");
+        };
+        assert_eq!(noord.household_id, zuid.household_id);
+    }
+}
+
 /// Puts `bsn`'s person in `household` in the registry behind the hub's back, as a write that
 /// died half-way can leave it.
 async fn registry_entry(hub: &TestHub, bsn: &rondom_domain::Bsn, household: &str) {

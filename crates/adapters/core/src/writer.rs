@@ -173,6 +173,10 @@ struct Placement {
     /// The first person leaves the household by this write.
     leaves: bool,
     moved_from: Option<HouseholdId>,
+    /// The household had no event when the write was placed (it made it, or found it claimed
+    /// by a write still on its way): its event must be the household's first, whose gemeente
+    /// decides whose household it is.
+    unclaimed: bool,
 }
 
 impl Placement {
@@ -183,8 +187,21 @@ impl Placement {
             key,
             leaves: false,
             moved_from: None,
+            unclaimed: false,
         }
     }
+}
+
+/// What a write finds in the household it would land in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Landing {
+    /// A household of a gemeente the client writes for.
+    Served,
+    /// Another gemeente's household: the write is refused.
+    Foreign,
+    /// A household with no event yet, so nobody's (a racing write claimed it, or a crashed
+    /// one): the write may land there as its first event, or not at all.
+    Unclaimed,
 }
 
 /// Counts a published event and how long its publish took.
@@ -321,17 +338,17 @@ impl EventWriter {
             .is_some_and(|gemeente| is_among(gemeenten, &gemeente)))
     }
 
-    /// Whether a write for `gemeenten` may land in `household`: it is of one of them, or has
-    /// no event yet (nothing in it is anyone's: a racing write claimed it, or a crashed one).
-    async fn may_land_in(
+    /// What a write for `gemeenten` finds in `household`, which it would land in.
+    async fn landing(
         &self,
         gemeenten: &[GemeenteCode],
         household: &HouseholdId,
-    ) -> Result<bool> {
-        Ok(self
-            .gemeente_of(household)
-            .await?
-            .is_none_or(|gemeente| is_among(gemeenten, &gemeente)))
+    ) -> Result<Landing> {
+        Ok(match self.gemeente_of(household).await? {
+            Some(gemeente) if is_among(gemeenten, &gemeente) => Landing::Served,
+            Some(_) => Landing::Foreign,
+            None => Landing::Unclaimed,
+        })
     }
 
     /// The gemeente `household`'s first event names; `None` while it has none (a household
@@ -430,28 +447,38 @@ impl EventWriter {
             .iter()
             .map(|person| self.pseudonyms.pseudonym(&person.bsn))
             .collect();
-        let place = match draft.target {
-            Target::OfPersons if draft.assignment.is_some() => {
-                self.place_assigned(&draft, &pseudonyms).await?
+        // A write placed in a household with no event yet is published only as its first:
+        // when another write was first, it is placed again, and held to that write's gemeente.
+        let mut placings = 0;
+        let (place, envelope, published) = loop {
+            placings += 1;
+            let place = self.place(&draft, &pseudonyms).await?;
+            if let v1::event::Body::Rectificatie(rectificatie) = &draft.body {
+                self.check_rectified(&draft, place.household, &rectificatie.event_id)
+                    .await?;
             }
-            Target::OfPersons => self.place_of_persons(&draft, &pseudonyms).await?,
-            Target::OfRequest => self.place_of_request(&draft).await?,
-            Target::Household { id, change, .. } => {
-                self.place_in_household(&draft, &pseudonyms, id, change)
-                    .await?
+            let (envelope, event) = self.event(&draft, &place);
+            if let Some(previous) = place.moved_from {
+                self.move_out_first(&draft, &envelope, previous).await?;
+            }
+            let started = std::time::Instant::now();
+            match self.publish(&draft, &place, &envelope, &event).await {
+                Ok(published) => {
+                    count_published(draft.pillar, published, started);
+                    break (place, envelope, published);
+                }
+                Err(Error::Bus(rondom_bus::Error::Conflict)) if place.unclaimed => {
+                    if placings == 3 {
+                        return Err(rondom_bus::Error::unavailable(
+                            "placing a write in a household without events",
+                            "other writes kept coming first",
+                        )
+                        .into());
+                    }
+                }
+                Err(err) => return Err(err),
             }
         };
-        if let v1::event::Body::Rectificatie(rectificatie) = &draft.body {
-            self.check_rectified(&draft, place.household, &rectificatie.event_id)
-                .await?;
-        }
-        let (envelope, event) = self.event(&draft, &place);
-        if let Some(previous) = place.moved_from {
-            self.move_out_first(&draft, &envelope, previous).await?;
-        }
-        let started = std::time::Instant::now();
-        let published = self.publish(&draft, &envelope, &event).await?;
-        count_published(draft.pillar, published, started);
         // The person's cases follow the join, before the registry does: a retry (the
         // registry still naming the old household) copies them again, as duplicates.
         if let (Some(previous), Some(person)) = (place.moved_from, draft.persons.first()) {
@@ -559,24 +586,34 @@ impl EventWriter {
             // client writes for: else its id and position would reach another gemeente's
             // client, and the write that household (a composition change across gemeenten is
             // refused too). An erased one is nobody's: its stale entries go, as below.
-            if let Some(existing) = known.iter().flatten().next().copied()
-                && !self.may_land_in(gemeenten, &existing).await?
-            {
-                if attempts < 3 && self.keys.is_destroyed(&existing).await? {
-                    attempts += 1;
-                    self.leave_erased(pseudonyms, existing).await?;
-                    continue;
+            let existing = known.iter().flatten().next().copied();
+            let mut unclaimed = false;
+            if let Some(existing) = existing {
+                match self.landing(gemeenten, &existing).await? {
+                    Landing::Served => {}
+                    Landing::Unclaimed => unclaimed = true,
+                    Landing::Foreign
+                        if attempts < 3 && self.keys.is_destroyed(&existing).await? =>
+                    {
+                        attempts += 1;
+                        self.leave_erased(pseudonyms, existing).await?;
+                        continue;
+                    }
+                    Landing::Foreign => return Err(refused()),
                 }
-                return Err(refused());
             }
             let resolution = self.registry.resolve_known(pseudonyms, &known).await?;
             // A racing write's household, taken when its claim came first, is held to the same
             // (one this write made, or looked at above, needs no second look).
-            if !resolution.created
-                && !known.contains(&Some(resolution.household))
-                && !self.may_land_in(gemeenten, &resolution.household).await?
-            {
-                return Err(refused());
+            if resolution.created {
+                unclaimed = true;
+            } else if existing != Some(resolution.household) {
+                unclaimed = false;
+                match self.landing(gemeenten, &resolution.household).await? {
+                    Landing::Served => {}
+                    Landing::Unclaimed => unclaimed = true,
+                    Landing::Foreign => return Err(refused()),
+                }
             }
             // A household this write made has no key to look up: one round trip less.
             let key = if resolution.created {
@@ -586,11 +623,10 @@ impl EventWriter {
             };
             match key {
                 Ok(key) => {
-                    return Ok(Placement::new(
-                        resolution.household,
-                        resolution.members,
-                        key,
-                    ));
+                    let mut placement =
+                        Placement::new(resolution.household, resolution.members, key);
+                    placement.unclaimed = unclaimed;
+                    return Ok(placement);
                 }
                 Err(rondom_bus::Error::Erased) if attempts < 3 => {
                     attempts += 1;
@@ -694,11 +730,28 @@ impl EventWriter {
             .await
     }
 
-    /// Publishes the event: a write about persons unconditionally, a regie write only if
-    /// the household is still at the position it was based on.
+    /// The household `draft` lands in.
+    async fn place(&self, draft: &Draft, pseudonyms: &[Pseudonym]) -> Result<Placement> {
+        match draft.target {
+            Target::OfPersons if draft.assignment.is_some() => {
+                self.place_assigned(draft, pseudonyms).await
+            }
+            Target::OfPersons => self.place_of_persons(draft, pseudonyms).await,
+            Target::OfRequest => self.place_of_request(draft).await,
+            Target::Household { id, change, .. } => {
+                self.place_in_household(draft, pseudonyms, id, change).await
+            }
+        }
+    }
+
+    /// Publishes the event: a write about persons unconditionally, or as the first event of
+    /// a household placed without one ([`rondom_bus::Error::Conflict`] when another write
+    /// was first); a regie write only if the household is still at the position it was based
+    /// on.
     async fn publish(
         &self,
         draft: &Draft,
+        place: &Placement,
         envelope: &Envelope,
         event: &v1::Event,
     ) -> Result<Published> {
@@ -706,7 +759,11 @@ impl EventWriter {
             expected_position, ..
         } = draft.target
         else {
-            return Ok(self.publisher.publish(envelope, event).await?);
+            return Ok(if place.unclaimed {
+                self.publisher.publish_first(envelope, event).await?
+            } else {
+                self.publisher.publish(envelope, event).await?
+            });
         };
         match self
             .publisher
