@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::bsn::{Bsn, BsnError};
 use crate::calendar::{local_date, out_of_range};
+use crate::free_text::FreeText;
 use crate::id::{GemeenteCode, IdempotencyKey, SourceUrn};
 use crate::violation::Violations;
 
@@ -18,6 +19,29 @@ pub const MAX_PERSONS: usize = 20;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
 /// How far a sender's clock may run ahead of ours before an observation counts as future.
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// A person as the sender named them, before any check: BSN and display name as typed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PersonInput {
+    pub bsn: String,
+    pub display_name: String,
+}
+
+impl PersonInput {
+    pub fn new(bsn: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            bsn: bsn.into(),
+            display_name: display_name.into(),
+        }
+    }
+}
+
+/// Neither the BSN as typed (not yet known to be one, so not maskable) nor the name.
+impl std::fmt::Debug for PersonInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonInput").finish_non_exhaustive()
+    }
+}
 
 /// A person named in a signal.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,7 +115,7 @@ impl<'v> HeaderChecks<'v> {
     }
 
     /// Checks the persons; returns them only when every one is valid.
-    pub(crate) fn persons(&mut self, persons: &[(String, String)]) -> Option<Vec<SignalPerson>> {
+    pub(crate) fn persons(&mut self, persons: &[PersonInput]) -> Option<Vec<SignalPerson>> {
         let before = self.violations.len();
         let field = self.field("persons");
         let checked = validate_persons_at(&field, persons, self.violations);
@@ -120,7 +144,8 @@ impl<'v> HeaderChecks<'v> {
     }
 
     /// Checks the free text of field `name`: at most [`MAX_SUMMARY_BYTES`].
-    pub(crate) fn free_text(&mut self, name: &str, text: &str) {
+    pub(crate) fn free_text(&mut self, name: &str, text: &FreeText) {
+        let text = text.as_str();
         if text.len() > MAX_SUMMARY_BYTES {
             let field = self.field(name);
             self.violations.push(
@@ -137,7 +162,7 @@ impl<'v> HeaderChecks<'v> {
 /// Checks the persons of a write whose list field is named `field`.
 pub(crate) fn validate_persons_at(
     field: &str,
-    persons: &[(String, String)],
+    persons: &[PersonInput],
     violations: &mut Violations,
 ) -> Vec<SignalPerson> {
     if persons.is_empty() {
@@ -152,9 +177,9 @@ pub(crate) fn validate_persons_at(
         return Vec::new();
     }
     let mut checked: Vec<SignalPerson> = Vec::with_capacity(persons.len());
-    for (index, (bsn, display_name)) in persons.iter().enumerate() {
+    for (index, named) in persons.iter().enumerate() {
         let path = format!("{field}[{index}]");
-        let Some(person) = check_person(&path, bsn, display_name, violations) else {
+        let Some(person) = check_person(&path, &named.bsn, &named.display_name, violations) else {
             continue;
         };
         if checked.iter().any(|other| other.bsn == person.bsn) {

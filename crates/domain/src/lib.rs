@@ -8,6 +8,7 @@
 //! - [`law`] — the registry of the laws: pillars, purposes, and what derives from each law
 //! - [`header`] — one validator for the header of every write
 //! - [`bsn`] — the burgerservicenummer and its 11-proef
+//! - [`free_text`] — text a person typed, which prints as its length only
 //! - [`access`] — the need-to-know policy table and the purposes a read may state
 //! - [`basis`] — who can agree to a gecoördineerde aanpak, the basis of sharing across laws
 //! - [`bylaw`] — terms a gemeente sets itself, read from a TOML file
@@ -42,6 +43,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod code;
 pub mod deadline;
+pub mod free_text;
 pub mod header;
 pub mod id;
 pub mod law;
@@ -53,8 +55,9 @@ pub mod violation;
 pub mod write;
 
 pub use bsn::Bsn;
+pub use free_text::FreeText;
 pub use id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};
 pub use law::{Pillar, Purpose};
 pub use pseudonym::{Pseudonym, PseudonymKey};
-pub use signal::{Signal, SignalKind, SignalPerson, Urgency};
+pub use signal::{PersonInput, Signal, SignalKind, SignalPerson, Urgency};
 pub use violation::{FieldViolation, InvalidInput};

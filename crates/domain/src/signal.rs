@@ -5,9 +5,11 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
+use crate::free_text::FreeText;
 use crate::header::HeaderChecks;
 pub use crate::header::{
-    CLOCK_SKEW, MAX_DISPLAY_NAME_CHARS, MAX_PERSONS, MAX_SUMMARY_BYTES, SignalPerson, check_person,
+    CLOCK_SKEW, MAX_DISPLAY_NAME_CHARS, MAX_PERSONS, MAX_SUMMARY_BYTES, PersonInput, SignalPerson,
+    check_person,
 };
 use crate::id::{EventId, GemeenteCode, IdempotencyKey, SourceUrn};
 use crate::law::Pillar;
@@ -174,15 +176,15 @@ pub struct SignalInput {
     pub idempotency_key: String,
     pub source_system: String,
     pub gemeente_code: String,
-    /// (BSN, display name) per person; first = the person the signal is about.
-    pub persons: Vec<(String, String)>,
+    /// The persons as named; first = the person the signal is about.
+    pub persons: Vec<PersonInput>,
     /// `None` when unspecified or not a known pillar.
     pub pillar: Option<Pillar>,
     pub kind: String,
     /// `None` when unspecified or not a known urgency.
     pub urgency: Option<Urgency>,
     pub observed_at: Option<DateTime<Utc>>,
-    pub summary: String,
+    pub summary: FreeText,
 }
 
 /// A checked signal: every field valid, ready to be pseudonymised, sealed and published.
@@ -197,7 +199,7 @@ pub struct Signal {
     pub kind: SignalKind,
     pub urgency: Urgency,
     pub observed_at: DateTime<Utc>,
-    pub summary: String,
+    pub summary: FreeText,
 }
 
 impl Signal {
@@ -308,8 +310,8 @@ mod tests {
             source_system: "wijkteam-noord".into(),
             gemeente_code: "0363".into(),
             persons: vec![
-                ("111222333".into(), "Fatima".into()),
-                ("123456782".into(), String::new()),
+                PersonInput::new("111222333", "Fatima"),
+                PersonInput::new("123456782", ""),
             ],
             pillar: Some(Pillar::Jeugd),
             kind: "zorgen_opvoeding".into(),
@@ -328,6 +330,18 @@ mod tests {
             !printed.contains("Fatima") && !printed.contains("111222333"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn a_signal_prints_no_bsn_name_or_summary_before_or_after_its_check() {
+        let input = valid_input();
+        let before = format!("{input:?}");
+        let after = format!("{:?}", Signal::validate(input, now()).expect("valid"));
+        for printed in [before, after] {
+            for secret in ["111222333", "Fatima", "zorgen over zoon"] {
+                assert!(!printed.contains(secret), "{secret} in {printed}");
+            }
+        }
     }
 
     fn fields(input: SignalInput) -> Vec<String> {
@@ -353,10 +367,10 @@ mod tests {
     fn reports_every_bad_field_at_once() {
         let input = SignalInput {
             idempotency_key: String::new(),
-            persons: vec![("111222334".into(), String::new())],
+            persons: vec![PersonInput::new("111222334", "")],
             pillar: None,
             kind: "onbekend".into(),
-            summary: "x".repeat(MAX_SUMMARY_BYTES + 1),
+            summary: "x".repeat(MAX_SUMMARY_BYTES + 1).into(),
             ..valid_input()
         };
         assert_eq!(
@@ -400,8 +414,8 @@ mod tests {
             ["persons"]
         );
         let twice = vec![
-            ("111222333".into(), String::new()),
-            ("111222333".into(), String::new()),
+            PersonInput::new("111222333", ""),
+            PersonInput::new("111222333", ""),
         ];
         assert_eq!(
             fields(SignalInput {
@@ -422,12 +436,12 @@ mod tests {
     #[test]
     fn summary_limit_counts_bytes() {
         let at_limit = SignalInput {
-            summary: "é".repeat(MAX_SUMMARY_BYTES / 2),
+            summary: "é".repeat(MAX_SUMMARY_BYTES / 2).into(),
             ..valid_input()
         };
         assert!(Signal::validate(at_limit, now()).is_ok());
         let over = SignalInput {
-            summary: "é".repeat(MAX_SUMMARY_BYTES / 2 + 1),
+            summary: "é".repeat(MAX_SUMMARY_BYTES / 2 + 1).into(),
             ..valid_input()
         };
         assert_eq!(fields(over), ["summary"]);

@@ -6,9 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::calendar::local_date;
 use crate::code::check_case_id;
+use crate::free_text::FreeText;
 use crate::header::HeaderChecks;
 use crate::id::{EventId, GemeenteCode, HouseholdId, IdempotencyKey, SourceUrn};
-use crate::signal::SignalPerson;
+use crate::signal::{PersonInput, SignalPerson};
 use crate::violation::Violations;
 
 /// A write's context as the sender filled it in, before any check.
@@ -17,11 +18,11 @@ pub struct WriteInput {
     pub idempotency_key: String,
     pub source_system: String,
     pub gemeente_code: String,
-    /// (BSN, display name) per person; first = the person the event is about.
-    pub persons: Vec<(String, String)>,
+    /// The persons as named; first = the person the event is about.
+    pub persons: Vec<PersonInput>,
     pub occurred_at: Option<DateTime<Utc>>,
     pub case_id: String,
-    pub note: String,
+    pub note: FreeText,
     /// The write names no person: the gemeente's answer to a provider's request (iWmo/iJw
     /// 319), placed where the request was. Every other write names at least one.
     pub names_no_person: bool,
@@ -37,7 +38,7 @@ pub struct WriteHeader {
     pub persons: Vec<SignalPerson>,
     pub occurred_at: DateTime<Utc>,
     pub case_id: String,
-    pub note: String,
+    pub note: FreeText,
 }
 
 impl WriteHeader {
@@ -95,7 +96,7 @@ pub struct RegieInput {
     pub household_id: String,
     pub expected_position: u64,
     pub occurred_at: Option<DateTime<Utc>>,
-    pub note: String,
+    pub note: FreeText,
 }
 
 /// A checked regie context: a write about a known household, based on its view at
@@ -107,7 +108,7 @@ pub struct RegieHeader {
     pub household: HouseholdId,
     pub expected_position: u64,
     pub occurred_at: DateTime<Utc>,
-    pub note: String,
+    pub note: FreeText,
 }
 
 impl RegieHeader {
@@ -174,11 +175,27 @@ mod tests {
             idempotency_key: "wmo-1".into(),
             source_system: "suite-wmo".into(),
             gemeente_code: "0363".into(),
-            persons: vec![("123456782".into(), "Oma".into())],
+            persons: vec![PersonInput::new("123456782", "Oma")],
             occurred_at: Some(now()),
             case_id: "WMO-2026-1".into(),
-            note: String::new(),
+            note: FreeText::default(),
             names_no_person: false,
+        }
+    }
+
+    #[test]
+    fn a_write_prints_no_bsn_name_or_note_before_or_after_its_check() {
+        let input = WriteInput {
+            note: "Oma vergeet haar medicijnen".into(),
+            ..input()
+        };
+        let before = format!("{input:?}");
+        let mut violations = Violations::default();
+        let header = WriteHeader::check(input, now(), "context", &mut violations).expect("valid");
+        for printed in [before, format!("{header:?}")] {
+            for secret in ["123456782", "Oma", "medicijnen"] {
+                assert!(!printed.contains(secret), "{secret} in {printed}");
+            }
         }
     }
 
@@ -217,7 +234,7 @@ mod tests {
         let mut violations = Violations::default();
         let header = WriteHeader::check(
             WriteInput {
-                persons: vec![("123456780".into(), String::new())],
+                persons: vec![PersonInput::new("123456780", "")],
                 case_id: "Jan Jansen".into(),
                 occurred_at: None,
                 ..input()
@@ -254,7 +271,7 @@ mod tests {
                 household_id: HouseholdId::generate().to_string(),
                 expected_position: 0,
                 occurred_at: Some(now()),
-                note: String::new(),
+                note: FreeText::default(),
             },
             now(),
             "context",

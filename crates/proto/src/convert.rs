@@ -6,7 +6,7 @@ use rondom_domain::access::{Purpose, Sight};
 use rondom_domain::catalogue::NeedToKnow;
 use rondom_domain::seal;
 use rondom_domain::signal::SignalInput;
-use rondom_domain::{Pillar, Urgency};
+use rondom_domain::{PersonInput, Pillar, Urgency};
 
 use crate::v1;
 
@@ -121,14 +121,14 @@ impl From<v1::PostSignalRequest> for SignalInput {
             persons: request
                 .persons
                 .into_iter()
-                .map(|person| (person.bsn, person.display_name))
+                .map(|person| PersonInput::new(person.bsn, person.display_name))
                 .collect(),
             pillar: pillar_from_proto(request.pillar),
             kind: request.kind,
             urgency: urgency_from_proto(request.urgency),
             // An out-of-range timestamp is as good as none: both are refused.
             observed_at: request.observed_at.as_ref().and_then(datetime),
-            summary: request.summary,
+            summary: request.summary.into(),
         }
     }
 }

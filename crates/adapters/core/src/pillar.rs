@@ -228,7 +228,7 @@ impl PillarWriter {
                 household_id: context.household_id,
                 expected_position: context.expected_position,
                 occurred_at: context.occurred_at.as_ref().and_then(datetime),
-                note: context.note,
+                note: context.note.into(),
             },
             now,
             "context",
@@ -319,11 +319,11 @@ fn draft(
         persons: context
             .persons
             .into_iter()
-            .map(|person| (person.bsn, person.display_name))
+            .map(|person| rondom_domain::PersonInput::new(person.bsn, person.display_name))
             .collect(),
         occurred_at: context.occurred_at.as_ref().and_then(datetime),
         case_id: context.case_id,
-        note: context.note,
+        note: context.note.into(),
         names_no_person: place == Place::AnswerTo,
     };
     let now = check.now();

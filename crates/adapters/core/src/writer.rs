@@ -96,7 +96,7 @@ pub struct Draft {
     pub occurred_at: DateTime<Utc>,
     pub case_id: String,
     /// Free text, sealed.
-    pub note: String,
+    pub note: rondom_domain::FreeText,
     pub body: v1::event::Body,
     /// The gemeenten the writing client serves; a write about a household of another gemeente
     /// is refused as if the household did not exist. Empty for a provider, which is bound by
@@ -889,7 +889,7 @@ pub fn seal_event(
     let mut body = draft.body.clone();
     let detail = rondom_proto::free_text::take(&mut body)
         .map(|text| key.seal(&household, Purpose::Detail, &text).into());
-    let summary = key.seal(&household, Purpose::Summary, draft.note.as_bytes());
+    let summary = key.seal(&household, Purpose::Summary, draft.note.as_str().as_bytes());
     let event = v1::Event {
         household_id: household.to_string(),
         pillar: v1::Pillar::from(draft.pillar) as i32,
