@@ -23,17 +23,46 @@ pub(crate) enum Care {
     Stop,
 }
 
-/// Applies a delivery of care by `provider` to the step's case; returns whether it is a
-/// withdrawal.
+/// What a message of care says of its delivery.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Delivery<'a> {
+    pub care: Care,
+    /// The provider's organisation (AGB code).
+    pub provider: &'a str,
+    /// Where the care assigned ends, for a toewijzing.
+    pub einddatum: Option<&'a v1::Date>,
+    /// First message, correction or withdrawal (`v1::Aanlevering`).
+    pub aanlevering: i32,
+    /// The provider's request a toewijzing grants, if any (its case).
+    pub grants: &'a str,
+}
+
+impl<'a> Delivery<'a> {
+    /// A start or stop of care by `provider`: no end date, no request granted.
+    pub(crate) fn of(care: Care, provider: &'a str, aanlevering: i32) -> Self {
+        Self {
+            care,
+            provider,
+            einddatum: None,
+            aanlevering,
+            grants: "",
+        }
+    }
+}
+
+/// Applies a delivery of care to the step's case; returns whether it is a withdrawal.
 pub(crate) fn apply(
     household: &mut StoredHousehold,
     step: &mut Step<'_>,
-    care: Care,
-    provider: &str,
-    einddatum: Option<&v1::Date>,
-    aanlevering: i32,
-    grants: &str,
+    delivery: Delivery<'_>,
 ) -> bool {
+    let Delivery {
+        care,
+        provider,
+        einddatum,
+        aanlevering,
+        grants,
+    } = delivery;
     let aanlevering = v1::Aanlevering::try_from(aanlevering).unwrap_or_default();
     let withdrawn = aanlevering == v1::Aanlevering::Verwijderd;
     let involved = match (care, withdrawn) {

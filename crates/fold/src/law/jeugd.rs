@@ -8,7 +8,7 @@ use rondom_proto::v1;
 use rondom_proto::v1::event::Body;
 
 use crate::deadlines;
-use crate::delivery::{self, Care};
+use crate::delivery::{self, Care, Delivery};
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 use crate::verzoek;
@@ -30,16 +30,12 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             } else {
                 Care::Start
             };
-            let (provider, end) = (&jeugdhulp.aanbieder_agb, jeugdhulp.einddatum.as_ref());
-            let withdrawn = delivery::apply(
-                household,
-                step,
-                care,
-                provider,
-                end,
-                jeugdhulp.aanlevering,
-                &jeugdhulp.verzoek_case,
-            );
+            let delivery = Delivery {
+                einddatum: jeugdhulp.einddatum.as_ref(),
+                grants: &jeugdhulp.verzoek_case,
+                ..Delivery::of(care, &jeugdhulp.aanbieder_agb, jeugdhulp.aanlevering)
+            };
+            let withdrawn = delivery::apply(household, step, delivery);
             let first = jeugdhulp.aanlevering == v1::Aanlevering::Unspecified as i32;
             match care {
                 // The first stop message is what IJW-STOP waits for; a correction of it does

@@ -4,7 +4,7 @@
 use rondom_domain::deadline::RuleCode;
 use rondom_proto::v1::event::Body;
 
-use crate::delivery::{self, Care};
+use crate::delivery::{self, Care, Delivery};
 use crate::model::StoredHousehold;
 use crate::step::{Step, refused};
 use crate::verzoek;
@@ -21,40 +21,32 @@ pub(super) fn apply(household: &mut StoredHousehold, step: &mut Step<'_>, body: 
             verzoek::apply(household, step, body);
         }
         Body::WmoVoorzieningToegewezen(voorziening) => {
-            let (provider, end) = (&voorziening.aanbieder_agb, voorziening.einddatum.as_ref());
-            delivery::apply(
-                household,
-                step,
-                Care::Toewijzing,
-                provider,
-                end,
-                voorziening.aanlevering,
-                &voorziening.verzoek_case,
-            );
+            let delivery = Delivery {
+                einddatum: voorziening.einddatum.as_ref(),
+                grants: &voorziening.verzoek_case,
+                ..Delivery::of(
+                    Care::Toewijzing,
+                    &voorziening.aanbieder_agb,
+                    voorziening.aanlevering,
+                )
+            };
+            delivery::apply(household, step, delivery);
         }
         Body::WmoVoorzieningGestart(voorziening) => {
-            let provider = &voorziening.aanbieder_agb;
-            delivery::apply(
-                household,
-                step,
+            let delivery = Delivery::of(
                 Care::Start,
-                provider,
-                None,
+                &voorziening.aanbieder_agb,
                 voorziening.aanlevering,
-                "",
             );
+            delivery::apply(household, step, delivery);
         }
         Body::WmoVoorzieningGestopt(voorziening) => {
-            let provider = &voorziening.aanbieder_agb;
-            delivery::apply(
-                household,
-                step,
+            let delivery = Delivery::of(
                 Care::Stop,
-                provider,
-                None,
+                &voorziening.aanbieder_agb,
                 voorziening.aanlevering,
-                "",
             );
+            delivery::apply(household, step, delivery);
         }
         _ => {}
     }
