@@ -3,19 +3,19 @@
 //! the id token to it. The provider's tokens are checked by [`rondom_access::idp`], the same
 //! code that takes a staff member's access token on gRPC.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use rondom_access::idp::IdentityProvider;
 use rondom_domain::access::Role;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::query::encode;
-use crate::session::{Staff, random_id};
+use crate::session::{Staff, random_id, same_secret};
 
 /// The identity provider (reached at start, shared with the gRPC door) and where it sends
 /// the browser back to.
@@ -28,23 +28,83 @@ pub struct OidcSettings {
     pub post_logout_url: String,
 }
 
-/// A sign-in begun and not yet back: its PKCE verifier and nonce, by `state`.
-#[derive(Debug)]
-struct Pending {
-    verifier: String,
-    nonce: String,
-    begun: Instant,
-}
-
-/// A sign-in that does not come back within this long is forgotten.
+/// A sign-in that does not come back within this long is refused.
 const PENDING_FOR: Duration = Duration::from_secs(10 * 60);
 
-/// Sign-ins through one identity provider.
-#[derive(Debug)]
+/// Sign-ins through one identity provider. Nothing is kept per sign-in: its `state` carries
+/// when it began and a MAC under this process's key, and its PKCE verifier and nonce are
+/// derived from the state under the same key. A flood of sign-ins begun and never finished
+/// fills no memory and takes no lock; a sign-in begun before a restart is refused (as it
+/// was when they were kept in memory).
 pub(crate) struct Login {
     pub(crate) provider: Arc<IdentityProvider>,
     settings: OidcSettings,
-    pending: Mutex<HashMap<String, Pending>>,
+    states: States,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Gives out and checks the `state` of sign-ins, and derives each one's verifier and nonce,
+/// under a key of this process.
+struct States {
+    key: [u8; 32],
+}
+
+impl States {
+    fn new() -> Self {
+        Self {
+            key: rondom_access::clients::rand_bytes(),
+        }
+    }
+
+    /// `HMAC-SHA256(key, purpose || 0 || text)`, in hex.
+    fn mac(&self, purpose: &str, text: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(text.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// A new sign-in's `state`: `<began, Unix seconds>.<random>.<MAC of both>`.
+    fn give_out(&self, began: u64) -> String {
+        let body = format!("{began}.{}", random_id());
+        let tag = self.mac("state", &body);
+        format!("{body}.{tag}")
+    }
+
+    /// Whether `state` is one given out here less than [`PENDING_FOR`] before `now`.
+    fn is_current(&self, state: &str, now: u64) -> bool {
+        let Some((body, tag)) = state.rsplit_once('.') else {
+            return false;
+        };
+        let Some(began) = body
+            .split_once('.')
+            .and_then(|(began, _)| began.parse::<u64>().ok())
+        else {
+            return false;
+        };
+        same_secret(tag, &self.mac("state", body))
+            && began <= now
+            && now - began < PENDING_FOR.as_secs()
+    }
+
+    /// The PKCE verifier of the sign-in of `state` (64 hex digits: RFC 7636 allows 43 to 128
+    /// of its unreserved characters).
+    fn verifier(&self, state: &str) -> String {
+        self.mac("verifier", state)
+    }
+
+    /// The nonce of the sign-in of `state`.
+    fn nonce(&self, state: &str) -> String {
+        self.mac("nonce", state)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,7 +118,7 @@ impl Login {
         Self {
             provider: settings.provider.clone(),
             settings,
-            pending: Mutex::new(HashMap::new()),
+            states: States::new(),
         }
     }
 
@@ -70,23 +130,9 @@ impl Login {
     /// Begins a sign-in: the provider's authorization URL to send the browser to, and the
     /// `state` that the browser must bring back.
     pub(crate) fn begin(&self) -> (String, String) {
-        let state = random_id();
-        let nonce = random_id();
-        let verifier = random_id();
-        let challenge = challenge(&verifier);
-        let now = Instant::now();
-        {
-            let mut pending = self.pending.lock().expect("pending lock");
-            pending.retain(|_, begun| now.duration_since(begun.begun) < PENDING_FOR);
-            pending.insert(
-                state.clone(),
-                Pending {
-                    verifier,
-                    nonce: nonce.clone(),
-                    begun: now,
-                },
-            );
-        }
+        let state = self.states.give_out(unix_now());
+        let nonce = self.states.nonce(&state);
+        let challenge = challenge(&self.states.verifier(&state));
         let query = [
             ("response_type", "code"),
             ("client_id", self.provider.settings.client_id.as_str()),
@@ -112,18 +158,17 @@ impl Login {
     /// A sentence for the sign-in page: an unknown or old state, a refused code, a token that
     /// is not good, or a staff member who is not a coordinator.
     pub(crate) async fn finish(&self, state: &str, code: &str) -> Result<Staff, String> {
-        let pending = self
-            .pending
-            .lock()
-            .expect("pending lock")
-            .remove(state)
-            .filter(|pending| pending.begun.elapsed() < PENDING_FOR)
-            .ok_or("Deze aanmelding is verlopen of niet hier begonnen. Meld u opnieuw aan.")?;
+        if !self.states.is_current(state, unix_now()) {
+            return Err(
+                "Deze aanmelding is verlopen of niet hier begonnen. Meld u opnieuw aan.".into(),
+            );
+        }
+        let verifier = self.states.verifier(state);
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", self.settings.redirect_url.as_str()),
-            ("code_verifier", pending.verifier.as_str()),
+            ("code_verifier", verifier.as_str()),
             ("resource", self.provider.settings.audience.as_str()),
         ];
         let answer: TokenAnswer = self
@@ -146,10 +191,11 @@ impl Login {
             .json()
             .await
             .map_err(|_| "De identiteitsprovider gaf een onbekend antwoord.")?;
-        self.staff(&answer, &pending.nonce).map_err(|err| {
-            tracing::warn!(error = %err, "a sign-in's tokens were not taken");
-            format!("Aanmelden lukte niet: {err}")
-        })
+        self.staff(&answer, &self.states.nonce(state))
+            .map_err(|err| {
+                tracing::warn!(error = %err, "a sign-in's tokens were not taken");
+                format!("Aanmelden lukte niet: {err}")
+            })
     }
 
     /// The staff member the provider's tokens name, after checking both.
@@ -207,6 +253,13 @@ impl Login {
     }
 }
 
+/// Seconds since the Unix epoch (0 for a clock before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
 /// The PKCE S256 challenge of `verifier` (RFC 7636 section 4.2).
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
@@ -230,6 +283,44 @@ mod tests {
         assert_eq!(
             origin("https://login.example.nl:8443/auth?x=1"),
             "https://login.example.nl:8443"
+        );
+    }
+
+    #[test]
+    fn a_state_is_taken_only_as_given_out_here_and_for_ten_minutes() {
+        let states = States::new();
+        let began = 1_800_000_000;
+        let state = states.give_out(began);
+        assert!(states.is_current(&state, began));
+        assert!(states.is_current(&state, began + 599));
+        assert!(!states.is_current(&state, began + 600), "expired");
+        assert!(!states.is_current(&state, began - 1), "from the future");
+        assert!(
+            !States::new().is_current(&state, began),
+            "another process's"
+        );
+        let (body, tag) = state.rsplit_once('.').expect("three parts");
+        let (_, random) = body.split_once('.').expect("three parts");
+        let later = format!("{}.{random}.{tag}", began + 300);
+        assert!(!states.is_current(&later, began + 301), "its time changed");
+        for forged in ["", "1.2", "x.y.z", &format!("{body}.{}", "0".repeat(64))] {
+            assert!(!states.is_current(forged, began), "{forged}");
+        }
+    }
+
+    #[test]
+    fn each_sign_in_has_its_own_verifier_and_nonce() {
+        let states = States::new();
+        let (one, two) = (states.give_out(1), states.give_out(1));
+        let verifier = states.verifier(&one);
+        assert_eq!(verifier.len(), 64);
+        assert_eq!(states.verifier(&one), verifier, "the same for its state");
+        assert_ne!(states.verifier(&two), verifier);
+        assert_ne!(states.nonce(&one), verifier);
+        assert_ne!(
+            States::new().verifier(&one),
+            verifier,
+            "only this process knows it"
         );
     }
 

@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
@@ -129,21 +129,37 @@ pub(crate) async fn start(axum::extract::State(app): State) -> Response {
             let (url, state) = login.begin();
             // The sign-in is bound to this browser: the answer is taken only with this cookie.
             // Lax, not Strict: the provider's redirect back is a navigation from its site.
-            let mut cookie = format!(
-                "{STATE_COOKIE}={state}; Path=/aanmelden; HttpOnly; SameSite=Lax; Max-Age=600"
-            );
-            if app.secure {
-                cookie.push_str("; Secure");
-            }
-            ([(SET_COOKIE, cookie)], Redirect::to(&url)).into_response()
+            (
+                [(SET_COOKIE, state_cookie(app.secure, &state, 600))],
+                Redirect::to(&url),
+            )
+                .into_response()
         }
         Mode::Development(_) => Redirect::to("/aanmelden").into_response(),
     }
 }
 
 /// The cookie that binds a sign-in at the provider to the browser that began it (against a
-/// login CSRF: someone else's answer pasted into this browser).
-const STATE_COOKIE: &str = "rondom-aanmelding";
+/// login CSRF: someone else's answer pasted into this browser). Under TLS its name has the
+/// `__Host-` prefix, so no other host of the same site can set it.
+fn state_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-rondom-aanmelding"
+    } else {
+        "rondom-aanmelding"
+    }
+}
+
+/// The `Set-Cookie` value of the sign-in's state cookie; `max_age` 0 removes it. Lax, not
+/// Strict: the provider's redirect back is a navigation from its site.
+fn state_cookie(secure: bool, state: &str, max_age: u64) -> String {
+    let name = state_cookie_name(secure);
+    let mut cookie = format!("{name}={state}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Callback {
@@ -163,12 +179,17 @@ pub(crate) async fn callback(
     let (Some(code), Some(state)) = (callback.code, callback.state) else {
         return Redirect::to("/aanmelden?fout=1").into_response();
     };
-    if !cookie(&headers, STATE_COOKIE).is_some_and(|begun| same_secret(begun, &state)) {
+    if !cookie(&headers, state_cookie_name(app.secure))
+        .is_some_and(|begun| same_secret(begun, &state))
+    {
         tracing::warn!("a sign-in answer came to a browser that did not begin it");
         return Redirect::to("/aanmelden?fout=1").into_response();
     }
+    // The state has done its work, either way.
+    let used = (SET_COOKIE, state_cookie(app.secure, "", 0));
     match login.finish(&state, &code).await {
-        Ok(staff) => signed_in(&app, staff),
+        // Appended: the session's cookies are under the same header name.
+        Ok(staff) => (AppendHeaders([used]), signed_in(&app, staff)).into_response(),
         Err(reason) => {
             let body = html! {
                 (alert("error", &reason))
@@ -176,6 +197,7 @@ pub(crate) async fn callback(
             };
             (
                 axum::http::StatusCode::FORBIDDEN,
+                AppendHeaders([used]),
                 page(&app, None, "Aanmelden lukte niet", body),
             )
                 .into_response()
@@ -192,7 +214,7 @@ fn signed_in(app: &App, staff: Staff) -> Response {
     (
         axum::http::StatusCode::SEE_OTHER,
         // Appended: two cookies under one header name.
-        axum::response::AppendHeaders([
+        AppendHeaders([
             (SET_COOKIE, cookie),
             (SET_COOKIE, clear),
             (LOCATION, "/werklijst".to_owned()),
@@ -231,4 +253,25 @@ pub(crate) async fn sign_out(
         [(SET_COOKIE, clear), (LOCATION, next)],
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_tls_only_this_host_may_set_the_state_cookie() {
+        let cookie = state_cookie(true, "s", 600);
+        assert!(
+            cookie.starts_with("__Host-rondom-aanmelding=s;"),
+            "{cookie}"
+        );
+        // What the prefix asks of the cookie, or the browser drops it.
+        assert!(
+            cookie.contains("; Path=/;") && cookie.contains("; Secure"),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Domain"), "{cookie}");
+        assert!(state_cookie(false, "", 0).starts_with("rondom-aanmelding=;"));
+    }
 }

@@ -562,6 +562,18 @@ async fn forms_need_the_sessions_token_pages_carry_the_headers_and_the_keyboard_
         403,
         "with its cookie the (bogus) code is tried and refused"
     );
+    let cleared: Vec<_> = tried
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|cookie| cookie.starts_with("rondom-aanmelding=;") && cookie.contains("Max-Age=0")),
+        "the state is used up: {cleared:?}"
+    );
 
     // "What I read" answers about the caller only, from the moment asked.
     let coordinator = w.hub.client_for(DevClient::Coordinator).await;
