@@ -95,7 +95,9 @@ pub struct IdentityProvider {
     pub settings: IdpSettings,
     pub metadata: Metadata,
     keys: RwLock<JwkSet>,
-    fetched: RwLock<Instant>,
+    /// When the keys were last fetched again for a token naming one not known; the first
+    /// time after discovery is not held back.
+    refreshed: RwLock<Option<Instant>>,
     http: reqwest::Client,
 }
 
@@ -128,7 +130,7 @@ impl IdentityProvider {
             settings,
             metadata,
             keys: RwLock::new(keys),
-            fetched: RwLock::new(Instant::now()),
+            refreshed: RwLock::new(None),
             http,
         })
     }
@@ -141,10 +143,13 @@ impl IdentityProvider {
     /// Fetches the keys again when a token named one not seen and the last fetch is old
     /// enough: a provider rolls its keys over by publishing the new one first.
     pub async fn refresh_keys(&self) {
-        if self.fetched.read().expect("keys lock").elapsed() < REFETCH_AFTER {
-            return;
+        {
+            let mut refreshed = self.refreshed.write().expect("keys lock");
+            if refreshed.is_some_and(|at| at.elapsed() < REFETCH_AFTER) {
+                return;
+            }
+            *refreshed = Some(Instant::now());
         }
-        *self.fetched.write().expect("keys lock") = Instant::now();
         match get_json::<JwkSet>(&self.http, &self.metadata.jwks_uri).await {
             Ok(keys) => *self.keys.write().expect("keys lock") = keys,
             Err(err) => tracing::warn!(error = %err, "cannot fetch the identity provider's keys"),
@@ -335,7 +340,7 @@ mod tests {
             settings,
             metadata,
             keys: RwLock::new(serde_json::from_value(jwks).expect("a key set")),
-            fetched: RwLock::new(Instant::now()),
+            refreshed: RwLock::new(None),
             http: reqwest::Client::new(),
         };
         (provider, signing)

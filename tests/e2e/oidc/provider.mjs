@@ -1,8 +1,10 @@
 // A real OpenID Connect provider for the regiewerkplek's tests (the npm package oidc-provider,
 // pinned in deploy/web), on loopback. Two staff members of different gemeenten; their
 // staff id, gemeenten and role travel as claims of a JWT access token for Rondom's API.
+// It signs with a new key each start.
 //
 // node provider.mjs NODE_MODULES PORT REDIRECT_URI POST_LOGOUT_URI
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -19,7 +21,17 @@ const staff = {
   'mw-0599': { staff_id: 'mw-0599', gemeenten: ['0599'], rondom_role: 'coordinator' },
 };
 
+// A signing key of its own each start (a restart is a key rollover to the hub).
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signing = {
+  ...privateKey.export({ format: 'jwk' }),
+  kid: randomBytes(8).toString('hex'),
+  alg: 'RS256',
+  use: 'sig',
+};
+
 const provider = new Provider(issuer, {
+  jwks: { keys: [signing] },
   clients: [{
     client_id: 'rondom',
     client_secret: 'rondom-test-secret',

@@ -25,14 +25,6 @@ pub fn node_modules() -> PathBuf {
     root().join(".tools/web/node_modules")
 }
 
-/// The test identity provider, stopped when dropped. Its staff: `mw-0412` of gemeente 0363
-/// and `mw-0599` of gemeente 0599, both coordinators; any password.
-#[derive(Debug)]
-pub struct TestIdp {
-    pub issuer: String,
-    _process: Child,
-}
-
 /// The web address the provider sends browsers back to. It holds its port bound from the
 /// start until the regiewerkplek takes it over: a port let go while the provider and the hub
 /// start can be taken by any connection in between (CI once lost it that way).
@@ -60,22 +52,52 @@ impl Default for WebAddress {
     }
 }
 
+/// The test identity provider, stopped when dropped. Its staff: `mw-0412` of gemeente 0363
+/// and `mw-0599` of gemeente 0599, both coordinators; any password. Each start signs with a
+/// new key.
+#[derive(Debug)]
+pub struct TestIdp {
+    pub issuer: String,
+    port: u16,
+    web: String,
+    process: Child,
+}
+
 impl TestIdp {
     /// Starts the provider for a regiewerkplek at `web`.
     pub async fn start(web: &WebAddress) -> Self {
+        let (port, web) = (free_port(), web.url());
+        let (issuer, process) = Self::spawn(port, &web).await;
+        Self {
+            issuer,
+            port,
+            web,
+            process,
+        }
+    }
+
+    /// Stops the provider and starts it again at the same address: what a rollover of its
+    /// signing key looks like from outside (a new key, the old one gone), and everything it
+    /// held in memory (sessions, consents) gone with it.
+    pub async fn restart(&mut self) {
+        let _ = self.process.kill().await;
+        let (_, process) = Self::spawn(self.port, &self.web).await;
+        self.process = process;
+    }
+
+    async fn spawn(port: u16, web: &str) -> (String, Child) {
         let modules = node_modules();
         assert!(
             modules.join("oidc-provider").exists(),
             "the npm package oidc-provider is missing from {}: run `make tools`",
             modules.display()
         );
-        let port = free_port();
         let mut process = Command::new("node")
             .arg(root().join("tests/e2e/oidc/provider.mjs"))
             .arg(&modules)
             .arg(port.to_string())
-            .arg(format!("{}/aanmelden/terug", web.url()))
-            .arg(format!("{}/aanmelden?afgemeld=1", web.url()))
+            .arg(format!("{web}/aanmelden/terug"))
+            .arg(format!("{web}/aanmelden?afgemeld=1"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -94,10 +116,7 @@ impl TestIdp {
             .to_owned();
         // Keep reading what it prints: a closed pipe would end it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self {
-            issuer,
-            _process: process,
-        }
+        (issuer, process)
     }
 
     /// The hub's view of the provider, as `rondom up --oidc-issuer ...` configures it.

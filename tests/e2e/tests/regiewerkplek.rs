@@ -19,7 +19,7 @@ struct Workplace {
     hub: TestHub,
     web: TestWeb,
     household: String,
-    _idp: TestIdp,
+    idp: TestIdp,
 }
 
 async fn workplace() -> Workplace {
@@ -46,7 +46,7 @@ async fn workplace() -> Workplace {
         hub,
         web,
         household,
-        _idp: idp,
+        idp,
     }
 }
 
@@ -409,6 +409,18 @@ async fn a_staff_member_of_another_gemeente_sees_nothing_of_the_household() {
         ),
         "the refused read is on record under mw-0599: {records:?}"
     );
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_coordinator_signs_in_after_the_provider_rolled_its_signing_key_over() {
+    let mut w = workplace().await;
+    // The regiewerkplek fetched the provider's keys when it started; the provider now signs
+    // with a key that was not among them.
+    w.idp.restart().await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &w.web, "mw-0412").await;
+    let text = browser.text().await;
+    assert!(text.contains("Aangemeld als mw-0412"), "{text}");
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
