@@ -49,7 +49,7 @@ pub use config::ProjectionSettings;
 pub use error::{Error, Result};
 pub use generation::Generations;
 pub use grpc::HouseholdHandler;
-pub use store::ReadModel;
+pub use store::{EncodedView, ReadModel};
 
 /// The running consumer; stop it with [`ProjectorTask::shutdown`].
 #[derive(Debug)]

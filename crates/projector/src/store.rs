@@ -73,6 +73,28 @@ pub struct TimelinePage {
     pub next: Option<u64>,
 }
 
+/// A household's view as stored: the same bytes, the same view. Readers that share the work
+/// of one event compare it to tell whether what they made of the view still holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedView(sled::IVec);
+
+impl EncodedView {
+    /// `view` encoded as the read model stores it.
+    pub fn of(view: &StoredHousehold) -> Self {
+        Self(view.encode_to_vec().into())
+    }
+
+    /// Decodes the view.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] for bytes that are not a view.
+    pub fn decode(&self) -> Result<StoredHousehold> {
+        StoredHousehold::decode(self.0.as_ref()).map_err(|_| Error::Corrupt {
+            what: "household view",
+        })
+    }
+}
+
 /// The sled read model. Clones share it.
 #[derive(Debug, Clone)]
 pub struct ReadModel {
@@ -894,6 +916,16 @@ impl ReadModel {
                 })
             })
             .transpose()
+    }
+
+    /// Returns the view of `household` as stored, not decoded: what tells whether it changed
+    /// since it was last read ([`EncodedView`]).
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn encoded_household(&self, household: &HouseholdId) -> Result<Option<EncodedView>> {
+        let trees = self.trees()?;
+        Ok(trees.households.get(household.as_bytes())?.map(EncodedView))
     }
 
     /// Returns whether a view of `household` exists, without decoding it.

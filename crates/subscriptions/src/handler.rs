@@ -41,7 +41,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::follow::{Delivered, Fetched, Messages, Readers};
 use crate::request::{self, From, Plan};
-use crate::shared::{self, EncodedDelivery, SharedEvent, SharedEvents};
+use crate::shared::{EncodedDelivery, Judged, SharedEvents};
 use crate::wire::Deliveries;
 use rondom_access::render::delivery;
 
@@ -485,15 +485,26 @@ impl Session {
         // The view must include this event before it can say who may see it.
         self.applied(position, out).await?;
         let shared = self.shared.at(position);
-        let Some(event) = shared
-            .decoded(self.decode_with_view(position, &message))
-            .await?
-        else {
+        let received = shared
+            .received(async { self.decode(position, &message) })
+            .await;
+        // Judged by its household's view as it is now: a basis withdrawn or an erasure since
+        // another subscription judged it counts.
+        let judged = match received {
+            Some(received) => self
+                .read
+                .model
+                .encoded_household(&received.envelope.subject)
+                .and_then(|view| view.map(|view| shared.judged(view)).transpose())
+                .map_err(|err| Some(unavailable("cannot read the household view", err)))?,
+            None => None,
+        };
+        let (Some(received), Some(judged)) = (received, judged) else {
             self.settle(message).await;
             return Ok(None);
         };
         match self
-            .disclose(event, &shared, position, seen, unrecorded)
+            .disclose(received, &judged, position, seen, unrecorded)
             .await?
         {
             Some(delivery) => Ok(Some((delivery, self.durable.then_some(message)))),
@@ -535,36 +546,18 @@ impl Session {
         Ok(Some((message, position)))
     }
 
-    /// The event at `position` decoded, with its household view; `None` when no partner is
-    /// sent anything of it.
-    async fn decode_with_view(
-        &self,
-        position: u64,
-        message: &jetstream::Message,
-    ) -> Result<Option<shared::Decoded>, Option<Status>> {
-        let Some(received) = self.decode(position, message) else {
-            return Ok(None);
-        };
-        let stored = self
-            .read
-            .model
-            .household(&received.envelope.subject)
-            .map_err(|err| Some(unavailable("cannot read the household view", err)))?;
-        Ok(stored.map(|stored| shared::Decoded { received, stored }))
-    }
-
     /// What this partner may be sent of one event, its disclosure added to `unrecorded`
     /// when it is new; `None` when it may see nothing of it. The delivery is built once for
     /// every subscription of the same standing (`shared`).
     async fn disclose(
         &self,
-        event: &shared::Decoded,
-        shared: &SharedEvent,
+        received: &ReceivedEvent,
+        shared: &Judged,
         position: u64,
         seen: &mut Seen,
         unrecorded: &mut Unrecorded,
     ) -> Result<Option<Arc<EncodedDelivery>>, Option<Status>> {
-        let shared::Decoded { received, stored } = event;
+        let stored = &shared.stored;
         let household = received.envelope.subject;
         let reader = Reader {
             client: &self.client,

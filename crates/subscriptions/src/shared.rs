@@ -1,8 +1,14 @@
 //! What the subscriptions of one hub share of an event: it is decoded (and its signature
-//! checked) once, its household view read once, and its delivery built and encoded once per
-//! standing, however many partners follow it. Fifty subscriptions of partners in the same
-//! position judge an event once, not fifty times; each subscription still decides on its own
-//! what it may be sent, audits its own disclosures and keeps to the persons of its own cases.
+//! checked) once, and its delivery built and encoded once per standing, however many
+//! partners follow it. Fifty subscriptions of partners in the same position judge an event
+//! once, not fifty times; each subscription still decides on its own what it may be sent,
+//! audits its own disclosures and keeps to the persons of its own cases.
+//!
+//! Who may see an event is judged by its household's view as it is when a subscription reads
+//! it (a basis withdrawn, a partner gone, an erasure all change the view). What was made of
+//! one version of the view is kept only while the view stays that version: a subscription
+//! that finds the view changed makes it afresh, so no delivery judged (or opened with the
+//! household's key) under an older view is sent.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -12,20 +18,13 @@ use prost::Message as _;
 use rondom_bus::ReceivedEvent;
 use rondom_domain::access::Standing;
 use rondom_fold::model::StoredHousehold;
+use rondom_projector::EncodedView;
 use rondom_proto::v1;
 use tokio::sync::OnceCell;
 
 /// Events kept: enough for live subscribers to share every event however far apart they run
 /// within a burst, few enough to bound memory (each entry holds one household view).
 pub const RECENT: usize = 1024;
-
-/// An event as every subscription sees it before judging: `None` when no partner is sent
-/// anything of it (not this hub's event, or its household is gone).
-#[derive(Debug)]
-pub struct Decoded {
-    pub received: ReceivedEvent,
-    pub stored: StoredHousehold,
-}
 
 /// A delivery as the readers of one standing (and the same persons) are sent it, with its
 /// protobuf encoding: the subscriptions that send it neither copy nor encode it again.
@@ -45,7 +44,49 @@ impl From<v1::Delivery> for EncodedDelivery {
 /// One event's shared work.
 #[derive(Debug, Default)]
 pub struct SharedEvent {
-    decoded: OnceCell<Option<Decoded>>,
+    /// `None` when it is no event of this hub's.
+    received: OnceCell<Option<ReceivedEvent>>,
+    /// What was made of it for the latest version of its household's view read.
+    judged: Mutex<Option<Arc<Judged>>>,
+}
+
+impl SharedEvent {
+    /// Returns the event decoded, by `make` for the first subscription that asks; `None` when
+    /// no partner is sent anything of it (not this hub's event).
+    pub async fn received<F>(&self, make: F) -> Option<&ReceivedEvent>
+    where
+        F: Future<Output = Option<ReceivedEvent>>,
+    {
+        self.received.get_or_init(|| make).await.as_ref()
+    }
+
+    /// Returns what is made of the event for `view`, its household's view as a subscription
+    /// just read it: what was made for the same version, or a fresh start with it decoded.
+    ///
+    /// # Errors
+    /// A view that does not decode.
+    pub fn judged(&self, view: EncodedView) -> rondom_projector::Result<Arc<Judged>> {
+        let mut judged = self.judged.lock().expect("judged lock");
+        if let Some(current) = judged.as_ref().filter(|current| current.view == view) {
+            return Ok(current.clone());
+        }
+        let fresh = Arc::new(Judged {
+            stored: view.decode()?,
+            view,
+            deliveries: Mutex::default(),
+            narrowed: Mutex::default(),
+        });
+        *judged = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// What is made of one event for one version of its household's view.
+#[derive(Debug)]
+pub struct Judged {
+    view: EncodedView,
+    /// The view, decoded.
+    pub stored: StoredHousehold,
     deliveries: Mutex<HashMap<Standing, Arc<OnceCell<Arc<EncodedDelivery>>>>>,
     /// Deliveries that name fewer persons, by standing and which of its persons they keep.
     narrowed: Mutex<HashMap<(Standing, Vec<usize>), Narrowed>>,
@@ -53,19 +94,7 @@ pub struct SharedEvent {
 
 type Narrowed = Arc<OnceLock<Arc<EncodedDelivery>>>;
 
-impl SharedEvent {
-    /// Returns the event decoded with its household view, made by `make` for the first
-    /// subscription that asks.
-    ///
-    /// # Errors
-    /// `make`'s error; the next subscription to ask tries again.
-    pub async fn decoded<E, F>(&self, make: F) -> Result<Option<&Decoded>, E>
-    where
-        F: Future<Output = Result<Option<Decoded>, E>>,
-    {
-        Ok(self.decoded.get_or_try_init(|| make).await?.as_ref())
-    }
-
+impl Judged {
     /// Returns the delivery for readers of `standing`, built (and encoded) by `build` for the
     /// first of them.
     ///
@@ -165,6 +194,40 @@ mod tests {
         }
     }
 
+    /// A household's view as stored, at `position`.
+    fn view(position: u64) -> EncodedView {
+        EncodedView::of(&StoredHousehold {
+            last_position: position,
+            ..StoredHousehold::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn what_was_made_of_an_older_view_is_not_used_for_a_newer_one() {
+        let event = SharedEvents::default().at(5);
+        let built = AtomicUsize::new(0);
+        let build = || async {
+            built.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(v1::Delivery::default())
+        };
+        let before = event.judged(view(5)).expect("a view");
+        let first = before
+            .delivery(standing(true), build())
+            .await
+            .expect("built");
+        let same = event.judged(view(5)).expect("the same view");
+        assert!(Arc::ptr_eq(&before, &same), "the same version: shared");
+        // The household moved on (a basis withdrawn, an erasure): judged and built afresh.
+        let after = event.judged(view(6)).expect("a view");
+        assert_eq!(after.stored.last_position, 6);
+        let second = after
+            .delivery(standing(true), build())
+            .await
+            .expect("built");
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert_eq!(built.load(Ordering::SeqCst), 2);
+    }
+
     #[tokio::test]
     async fn a_delivery_is_built_once_per_standing_and_position() {
         let events = SharedEvents::default();
@@ -180,12 +243,29 @@ mod tests {
             }
         };
         for _ in 0..50 {
-            let delivery = events.at(7).delivery(standing(true), build(7)).await;
+            let delivery = events
+                .at(7)
+                .judged(view(0))
+                .expect("a view")
+                .delivery(standing(true), build(7))
+                .await;
             assert_eq!(delivery.map(|built| built.delivery.position), Ok(7));
         }
         assert_eq!(built.load(Ordering::SeqCst), 1, "fifty readers, one build");
-        events.at(7).delivery(standing(false), build(7)).await.ok();
-        events.at(8).delivery(standing(true), build(8)).await.ok();
+        events
+            .at(7)
+            .judged(view(0))
+            .expect("a view")
+            .delivery(standing(false), build(7))
+            .await
+            .ok();
+        events
+            .at(8)
+            .judged(view(0))
+            .expect("a view")
+            .delivery(standing(true), build(8))
+            .await
+            .ok();
         assert_eq!(
             built.load(Ordering::SeqCst),
             3,
@@ -200,7 +280,7 @@ mod tests {
             ..Default::default()
         };
         let events = SharedEvents::default();
-        let event = events.at(3);
+        let event = events.at(3).judged(view(0)).expect("a view");
         let whole = event
             .delivery(standing(true), async {
                 Ok::<_, ()>(v1::Delivery {
@@ -241,11 +321,15 @@ mod tests {
         let events = SharedEvents::default();
         let failed: Result<Arc<EncodedDelivery>, &str> = events
             .at(1)
+            .judged(view(0))
+            .expect("a view")
             .delivery(standing(true), async { Err("key store down") })
             .await;
         assert!(failed.is_err());
         let retried = events
             .at(1)
+            .judged(view(0))
+            .expect("a view")
             .delivery(standing(true), async {
                 Ok::<_, &str>(v1::Delivery::default())
             })

@@ -284,11 +284,11 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
         view.aanpak.as_ref().map(|a| a.aanpak_id.as_str()),
         Some(started.event_id.as_str())
     );
-    let (jeugd_at, marker) = jeugd_then_schuldhulp(&hub, "met").await;
+    let (shared_at, marker) = jeugd_then_schuldhulp(&hub, "met").await;
     let sent = delivered(&hub, started.position, marker).await;
     let jeugd_sent = sent
         .iter()
-        .find(|d| d.position == jeugd_at)
+        .find(|d| d.position == shared_at)
         .expect("jeugd sent");
     assert_eq!(jeugd_sent.sight, v1::Sight::Status as i32);
 
@@ -345,6 +345,11 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
     let (jeugd_at, marker) = jeugd_then_schuldhulp(&hub, "na").await;
     let sent = delivered(&hub, withdrawn.position, marker).await;
     assert!(sent.iter().all(|d| d.position != jeugd_at), "{sent:?}");
+    // Nor is the fact of him it was sent under the aanpak sent again: a subscription from
+    // before the withdrawal is judged by the household as it is now, as a timeline is (not
+    // by what another subscription made of it while the instemming stood).
+    let again = delivered(&hub, started.position, marker).await;
+    assert!(again.iter().all(|d| d.position != shared_at), "{again:?}");
 
     // Every disclosure on record names its basis: the provider's own law, or the aanpak.
     let records = rondom_proto::v1::audit_service_client::AuditServiceClient::new(
