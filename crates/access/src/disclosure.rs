@@ -365,9 +365,11 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
     }
     let sees = |pillar: i32, class: NeedToKnow| sight(standing, pillar, class) >= Sight::Status;
     let mut known = stored.clone();
+    // A signal has no case: it crosses a lane only where the basis covers its person.
     known.open_signals.retain(|signal| {
         let class = class_of(signal.pillar, &signal.kind);
-        signal_sight(standing, signal.pillar, class, true) >= Sight::Status
+        let standing = for_person(*standing, stored, &signal.person);
+        signal_sight(&standing, signal.pillar, class, true) >= Sight::Status
     });
     // A case crosses its lane only where the basis covers the person it is about.
     let sees_case = |trajectory: &rondom_fold::StoredTrajectory| {
@@ -401,7 +403,9 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
     let shown_case = |pillar: i32| known.trajectories.iter().any(|t| t.pillar == pillar);
     let shown_count = |count: &rondom_fold::ClassCount| {
         let class = class_from_proto(count.need_to_know);
-        signal_sight(standing, count.pillar, class, count.signal) >= Sight::Status
+        // Signals are counted per person they are about, judged as the signals are.
+        let standing = for_person(*standing, stored, &count.person);
+        signal_sight(&standing, count.pillar, class, count.signal) >= Sight::Status
             && (!crosses(count)
                 || count.signal
                 || stored.trajectories.iter().all(|t| t.pillar != count.pillar)

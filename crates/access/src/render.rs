@@ -86,7 +86,7 @@ pub const ENTRY_FIELDS: &[(u32, &str, Sight)] = &[
 /// reader) for `standing`, judging deadlines on `as_of` and counting what it shows.
 pub fn household(
     id: &HouseholdId,
-    stored: StoredHousehold,
+    mut stored: StoredHousehold,
     standing: &Standing,
     key: Option<&DataKey>,
     as_of: NaiveDate,
@@ -114,7 +114,8 @@ pub fn household(
         .iter()
         .map(|stored| member(id, key, stored))
         .collect();
-    let open_signals = open_signals(stored.open_signals, standing, tally);
+    let signals = std::mem::take(&mut stored.open_signals);
+    let open_signals = open_signals(signals, &stored, standing, tally);
     let partners = stored
         .partners
         .into_iter()
@@ -170,9 +171,12 @@ fn deadlines(
         .collect()
 }
 
-/// The open wijkteam signals the reader sees at least at status, each counted.
+/// The open wijkteam signals the reader sees at least at status (across a lane, where the
+/// basis covers the person each is about), each counted under the basis it is seen by. The
+/// person is named only to a reader who knows them (one of `stored`'s members).
 fn open_signals(
     signals: Vec<v1::OpenSignal>,
+    stored: &StoredHousehold,
     standing: &Standing,
     tally: &mut Tally,
 ) -> Vec<v1::OpenSignal> {
@@ -180,9 +184,20 @@ fn open_signals(
         .into_iter()
         .filter(|signal| {
             let class = class_of(signal.pillar, &signal.kind);
-            let given = crate::disclosure::signal_sight(standing, signal.pillar, class, true);
-            tally.add(standing, (signal.pillar, true), class, given);
+            let standing = crate::disclosure::for_person(*standing, stored, &signal.person);
+            let given = crate::disclosure::signal_sight(&standing, signal.pillar, class, true);
+            tally.add(&standing, (signal.pillar, true), class, given);
             given >= Sight::Status
+        })
+        .map(|mut signal| {
+            if !stored
+                .members
+                .iter()
+                .any(|member| member.pseudonym == signal.person)
+            {
+                signal.person.clear();
+            }
+            signal
         })
         .collect()
 }
@@ -613,6 +628,7 @@ mod tests {
                 ..v1::Event::default()
             }),
             rectified_by: 9,
+            primary: String::new(),
         };
         let mut tally = Tally::default();
         // A partner of another law sees that it happened.

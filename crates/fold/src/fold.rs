@@ -43,6 +43,7 @@ pub fn fold(
     renew_pseudonyms(household, event);
     let (title, class, urgency) = story(household, received, bylaws);
     count(household, received, class);
+    let primary = primary_of(event).to_owned();
     let entry = StoredTimelineEntry {
         event_id: received.envelope.id.to_string(),
         occurred_at: event.occurred_at,
@@ -70,8 +71,18 @@ pub fn fold(
             }),
         },
         rectified_by: 0,
+        primary,
     };
     Folded { entry, erased }
+}
+
+/// The pseudonym of the person `event` is about (the first it names); "" for none.
+fn primary_of(event: &v1::Event) -> &str {
+    event
+        .persons
+        .iter()
+        .find(|person| person.primary)
+        .map_or("", |person| person.pseudonym.as_str())
 }
 
 /// Persons who join, leave, or are named anew.
@@ -146,8 +157,21 @@ fn renew_pseudonyms(household: &mut StoredHousehold, event: &v1::Event) {
             .beperkingen
             .iter_mut()
             .map(|beperking| &mut beperking.pseudonym);
-        for pseudonym in covered.chain(restricted).filter(|p| **p == change.oud) {
+        let signals = household
+            .open_signals
+            .iter_mut()
+            .map(|signal| &mut signal.person);
+        let counted = household.counts.iter_mut().map(|count| &mut count.person);
+        for pseudonym in covered
+            .chain(restricted)
+            .chain(signals)
+            .chain(counted)
+            .filter(|p| **p == change.oud)
+        {
             pseudonym.clone_from(&change.nieuw);
+        }
+        if !household.renamed.contains(change) {
+            household.renamed.push(change.clone());
         }
     }
 }
@@ -178,6 +202,7 @@ fn story(
                 kind: event.kind.clone(),
                 urgency: signal.urgency,
                 observed_at: event.occurred_at,
+                person: primary_of(event).to_owned(),
             });
             let what = event
                 .kind
@@ -226,17 +251,23 @@ fn count(household: &mut StoredHousehold, received: &ReceivedEvent, class: NeedT
     household.event_count += 1;
     let need_to_know = v1::NeedToKnow::from(class) as i32;
     let signal = matches!(event.body, Some(v1::event::Body::SignalReceived(_)));
+    // Signals have no case to judge them by: they are counted per person they are about.
+    let person = if signal { primary_of(event) } else { "" };
     let index = household
         .counts
         .iter()
         .position(|c| {
-            c.pillar == event.pillar && c.need_to_know == need_to_know && c.signal == signal
+            c.pillar == event.pillar
+                && c.need_to_know == need_to_know
+                && c.signal == signal
+                && c.person == person
         })
         .unwrap_or_else(|| {
             household.counts.push(ClassCount {
                 pillar: event.pillar,
                 need_to_know,
                 signal,
+                person: person.to_owned(),
                 ..ClassCount::default()
             });
             household.counts.len() - 1
@@ -513,13 +544,17 @@ mod tests {
     #[test]
     fn renewed_pseudonyms_replace_the_old_ones_once() {
         let mut household = StoredHousehold::default();
+        let about = v1::PersonMention {
+            primary: true,
+            ..mention("p1", true, true, 1)
+        };
         fold(
             &mut household,
             &received(
                 1,
                 "a",
                 Pillar::Wmo,
-                vec![mention("p1", true, true, 1), mention("p2", true, true, 2)],
+                vec![about, mention("p2", true, true, 2)],
                 100,
             ),
             &BylawTerms::default(),
@@ -541,6 +576,18 @@ mod tests {
             .map(|m| m.pseudonym.as_str())
             .collect();
         assert_eq!(pseudonyms, ["q1", "p2"]);
+        // The first event was a signal about p1: it, and its count, are about q1 now, and an
+        // entry that named p1 leads to q1.
+        assert_eq!(household.open_signals[0].person, "q1");
+        assert!(
+            household
+                .counts
+                .iter()
+                .any(|c| c.signal && c.person == "q1")
+        );
+        assert!(household.counts.iter().all(|c| c.person != "p1"));
+        assert_eq!(household.current_pseudonym("p1"), "q1");
+        assert_eq!(household.current_pseudonym("p2"), "p2");
         assert_eq!(
             household.members[0]
                 .identity
@@ -549,12 +596,13 @@ mod tests {
             Some(vec![1]),
             "the same person, identity kept"
         );
-        let before = household.members.clone();
+        let (before, renamed) = (household.members.clone(), household.renamed.clone());
         fold(&mut household, &renewal, &BylawTerms::default());
         assert_eq!(
             household.members, before,
             "applying it again changes nothing"
         );
+        assert_eq!(household.renamed, renamed);
     }
 
     fn members(household: &StoredHousehold) -> Vec<&str> {

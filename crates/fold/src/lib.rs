@@ -33,8 +33,9 @@ pub use fold::{Folded, active_pillars, fold};
 /// before it incomplete or wrong (a new stored field, a new rule): the projector then folds
 /// the log again at its next start. 2: a case knows the person it is about; 3: whether it is
 /// in its law's lane; 4: the gecoördineerde aanpak and objections; 5: no sealed text kept
-/// from a write that raced its household's erasure.
-pub const VERSION: u32 = 5;
+/// from a write that raced its household's erasure; 6: the person a signal (and a timeline
+/// entry) is about, so a signal crosses a lane only where the basis covers that person.
+pub const VERSION: u32 = 6;
 pub use model::{
     ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,
     StoredHousehold, StoredMember, StoredTimelineEntry, StoredTrajectory, date_of, day_number,

@@ -59,6 +59,23 @@ pub struct StoredHousehold {
     /// Objections and restrictions of processing per person (AVG art. 21, 18).
     #[prost(message, repeated, tag = "18")]
     pub beperkingen: Vec<StoredBeperking>,
+    /// Every pseudonym renewal of the household, oldest first: a timeline entry keeps the
+    /// pseudonym its event named, which this leads to the person's current one.
+    #[prost(message, repeated, tag = "19")]
+    pub renamed: Vec<v1::PseudonymChange>,
+}
+
+impl StoredHousehold {
+    /// The current pseudonym of the person an earlier event named `pseudonym`.
+    pub fn current_pseudonym<'a>(&'a self, pseudonym: &'a str) -> &'a str {
+        self.renamed.iter().fold(pseudonym, |current, change| {
+            if change.oud == current {
+                change.nieuw.as_str()
+            } else {
+                current
+            }
+        })
+    }
 }
 
 /// A gecoördineerde aanpak: from its start position to its end, the facts of `wetten` of the
@@ -133,6 +150,10 @@ pub struct ClassCount {
     /// coordinator's own task, in no law's lane.
     #[prost(bool, tag = "6")]
     pub signal: bool,
+    /// For signals: the person they are about (pseudonym), counted apart per person, so a
+    /// reader whose basis does not cover that person does not count them. Empty otherwise.
+    #[prost(string, tag = "7")]
+    pub person: String,
 }
 
 /// An organisation no longer involved with a household.
@@ -196,6 +217,11 @@ pub struct StoredTimelineEntry {
     /// Position of the rectification that took this fact out of the view; 0 while it stands.
     #[prost(uint64, tag = "13")]
     pub rectified_by: u64,
+    /// The person the event is about (the first it names), by their pseudonym in this
+    /// household; empty for an event that names nobody. A signal, which has no case, crosses
+    /// a lane only where the basis covers this person.
+    #[prost(string, tag = "14")]
+    pub primary: String,
 }
 
 /// Returns the later of two times (either may be missing).

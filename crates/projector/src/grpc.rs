@@ -92,8 +92,14 @@ impl Inner {
                 .entries
                 .iter()
                 .filter(|(position, entry)| {
-                    let standing =
-                        reader.standing_about(stored, *position, entry.pillar, &entry.case_id, "");
+                    let person = stored.current_pseudonym(&entry.primary);
+                    let standing = reader.standing_about(
+                        stored,
+                        *position,
+                        entry.pillar,
+                        &entry.case_id,
+                        person,
+                    );
                     let class = disclosure::class_of(entry.pillar, &entry.kind);
                     let signal = disclosure::is_signal(entry.pillar, &entry.kind);
                     rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
@@ -160,8 +166,9 @@ impl Inner {
             query.limit = limit - entries.len();
             let page = self.model.timeline(&query)?;
             for (position, entry) in page.entries {
+                let person = stored.current_pseudonym(&entry.primary);
                 let standing =
-                    reader.standing_about(stored, position, entry.pillar, &entry.case_id, "");
+                    reader.standing_about(stored, position, entry.pillar, &entry.case_id, person);
                 entries.extend(render::timeline_entry(
                     &id, key, position, entry, &standing, tally,
                 ));

@@ -104,6 +104,23 @@ async fn partner_view(hub: &TestHub, household: &str, min_position: u64) -> v1::
         .expect("household")
 }
 
+/// The positions on the household's timeline as the schuldhulp provider reads it.
+async fn timeline_of_partner(hub: &TestHub, household: &str, min_position: u64) -> Vec<u64> {
+    HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await)
+        .get_timeline(v1::GetTimelineRequest {
+            purpose: v1::Purpose::Schuldhulpverlening as i32,
+            page_size: 500,
+            ..rondom_e2e::timeline(household, min_position)
+        })
+        .await
+        .expect("the provider's timeline")
+        .into_inner()
+        .entries
+        .iter()
+        .map(|entry| entry.position)
+        .collect()
+}
+
 fn pillars_of(view: &v1::Household) -> Vec<i32> {
     let mut pillars: Vec<i32> = view.trajectories.iter().map(|t| t.pillar).collect();
     pillars.sort_unstable();
@@ -292,13 +309,46 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
         .expect("jeugd sent");
     assert_eq!(jeugd_sent.sight, v1::Sight::Status as i32);
 
+    // A wijkteam's signal about Daan, tagged jeugd, is shown across the lane as his case is.
+    let signal = hub
+        .signals()
+        .await
+        .post_signal(rondom_e2e::signal(
+            "daan-zorgen",
+            &[(scenario::ZOON.bsn, "")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "",
+        ))
+        .await
+        .expect("a signal")
+        .into_inner();
+    let signal_shown = |view: &v1::Household| {
+        view.open_signals
+            .iter()
+            .any(|open| open.position == signal.position)
+            || view.active_pillars.contains(&jeugd)
+    };
+    let view = partner_view(&hub, &household, signal.position).await;
+    assert!(
+        view.open_signals
+            .iter()
+            .any(|open| open.position == signal.position),
+        "{view:?}"
+    );
+    assert!(
+        timeline_of_partner(&hub, &household, signal.position)
+            .await
+            .contains(&signal.position)
+    );
+
     // An objection of Daan stops all sight of him across the lanes, and reads say so; lifted,
     // the aanpak covers him again.
     let beperking = |key: &'static str| {
         let (hub, household) = (&hub, &household);
         async move {
             v1::BeperkingRequest {
-                context: Some(regie_context(hub, household, marker, key).await),
+                context: Some(regie_context(hub, household, signal.position, key).await),
                 person: Some(rondom_e2e::zoon()),
                 soort: v1::BeperkingSoort::Bezwaar as i32,
             }
@@ -313,6 +363,14 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
     let view = partner_view(&hub, &household, objected.position).await;
     assert_eq!(pillars_of(&view), [schuldhulp]);
     assert!(view.restricted);
+    // Nor the signal about him: not in the view (nor by its law turning active), not on the
+    // timeline.
+    assert!(!signal_shown(&view), "{view:?}");
+    assert!(
+        !timeline_of_partner(&hub, &household, objected.position)
+            .await
+            .contains(&signal.position)
+    );
     let coordinator = coordinator_view(&hub, &household, objected.position)
         .await
         .expect("coordinator");
