@@ -31,6 +31,9 @@ impl Reader<'_> {
     pub fn standing(&self, household: &StoredHousehold, position: Option<u64>) -> Standing {
         let client = self.client;
         let serves = client.serves(&household.gemeente_code);
+        // Involved now, whatever `position`: only a partner with a task in the household now
+        // sees through a running aanpak.
+        let involved_now = self.involved_now(household);
         let involved = match (client.role, client.organisatie.as_deref()) {
             (Role::Partner(pillar), Some(organisatie)) => {
                 let pillar = v1::Pillar::from(pillar) as i32;
@@ -87,17 +90,37 @@ impl Reader<'_> {
             shared: Shared::NONE,
         };
         Standing {
-            shared: self.shared(household, &standing),
+            shared: self.shared(household, &standing, involved_now),
             ..standing
         }
     }
 
+    /// Whether the reader is a partner involved with `household` now.
+    fn involved_now(&self, household: &StoredHousehold) -> bool {
+        let (Role::Partner(pillar), Some(organisatie)) =
+            (self.client.role, self.client.organisatie.as_deref())
+        else {
+            return false;
+        };
+        let pillar = v1::Pillar::from(pillar) as i32;
+        household
+            .partners
+            .iter()
+            .any(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
+    }
+
     /// What the running gecoördineerde aanpak opens to this reader: to the coordinators of
-    /// the gemeente its laws, to an involved partner it names (whose own law it names) its
+    /// the gemeente its laws, to a partner it names that is involved now (and was when the
+    /// fact happened) (whose own law it names) its
     /// laws and the wijkteam's and regie's facts. Nothing while it covers no one. A
     /// disclosure happens when a fact is read or sent, so the basis must hold then, whenever
     /// the fact happened; after it ends or is withdrawn, nothing crosses a lane any more.
-    fn shared(&self, household: &StoredHousehold, standing: &Standing) -> Shared {
+    fn shared(
+        &self,
+        household: &StoredHousehold,
+        standing: &Standing,
+        involved_now: bool,
+    ) -> Shared {
         let Some(aanpak) =
             rondom_fold::basis::running(household).filter(|aanpak| aanpak.covers_anyone(household))
         else {
@@ -112,8 +135,11 @@ impl Reader<'_> {
             .filter_map(|&law| pillar_from_proto(law));
         let opened = match (self.client.role, self.client.organisatie.as_deref()) {
             (Role::Coordinator, _) => standing.same_gemeente,
+            // Involved now, not only when the fact happened: a partner whose task ended
+            // sees its own law's facts of its time, and nothing across a lane any more.
             (Role::Partner(own), Some(organisatie)) => {
                 standing.involved
+                    && involved_now
                     && laws.clone().any(|law| law == own)
                     && aanpak.partners.iter().any(|partner| partner == organisatie)
             }
@@ -387,9 +413,15 @@ pub fn visible(stored: &StoredHousehold, standing: &Standing) -> Option<StoredHo
         sees(deadline.pillar, NeedToKnow::Pillar)
             && case.map_or(sees(deadline.pillar, NeedToKnow::Household), sees_case)
     });
-    known
-        .partners
-        .retain(|partner| sees(partner.pillar, NeedToKnow::Pillar));
+    // An involvement tells what its case is about (its law, its provider): it is as visible
+    // as the case; one registered by the regisseur (no case) as the law's facts.
+    known.partners.retain(|partner| {
+        let case = stored
+            .trajectories
+            .iter()
+            .find(|t| t.pillar == partner.pillar && t.case_id == partner.case_id);
+        sees(partner.pillar, NeedToKnow::Pillar) && case.is_none_or(sees_case)
+    });
     if stored.counts.is_empty() {
         // A view from before counts were kept: shown as it was until a rebuild.
         return Some(known);
@@ -512,6 +544,46 @@ mod tests {
         assert!(!reader.standing(&household, Some(11)).involved);
         assert!(!reader.standing(&household, None).involved);
         assert!(reader.reads(&household));
+    }
+
+    #[test]
+    fn only_a_partner_involved_now_sees_through_a_running_aanpak() {
+        let mut household = household();
+        // An aanpak for Wmo and Jeugd, naming both partners, started after the Wmo partner's
+        // task ended (at 10).
+        household.aanpakken.push(rondom_fold::StoredAanpak {
+            aanpak_id: "0195f0c2-7b7e-7000-8000-000000000001".into(),
+            started_position: 12,
+            wetten: vec![v1::Pillar::Wmo as i32, v1::Pillar::Jeugd as i32],
+            partners: vec!["87654321".into(), "12345678".into()],
+            persons: vec![rondom_fold::CoveredPerson {
+                pseudonym: "p".into(),
+                withdrawn_position: 0,
+            }],
+            ..Default::default()
+        });
+        let shares = |client: &Client, position: u64| {
+            Reader {
+                client,
+                on_behalf_of: "",
+            }
+            .standing(&household, Some(position))
+            .shared
+            .any()
+        };
+        let jeugd = client(Role::Partner(Pillar::Jeugd), Some("12345678"), None);
+        assert!(shares(&jeugd, 6), "involved then and now");
+        // The former Wmo partner keeps its own law's facts of its time, not the other lanes.
+        let wmo = client(Role::Partner(Pillar::Wmo), Some("87654321"), None);
+        assert!(
+            Reader {
+                client: &wmo,
+                on_behalf_of: "",
+            }
+            .standing(&household, Some(6))
+            .involved
+        );
+        assert!(!shares(&wmo, 6), "involved then, not now");
     }
 
     #[test]

@@ -121,9 +121,13 @@ pub fn household(
         .into_iter()
         .filter(|partner| sees(partner.pillar, NeedToKnow::Pillar) >= Sight::Status)
         .collect();
-    let goals = sees(v1::Pillar::Regie as i32, NeedToKnow::Household) >= Sight::Full;
+    // What the plan says (its goals, and the laws it spans: that the household has to do
+    // with them) goes only to a reader who sees regie's facts in full, as its timeline entry
+    // does; its version, evaluation date and agreement are its status.
+    let content = sees(v1::Pillar::Regie as i32, NeedToKnow::Household) >= Sight::Full;
     let plan = stored.plan.map(|plan| v1::GezinsplanStatus {
-        doelen: if goals { plan.doelen } else { Vec::new() },
+        doelen: if content { plan.doelen } else { Vec::new() },
+        pijlers: if content { plan.pijlers } else { Vec::new() },
         ..plan
     });
     v1::Household {
@@ -496,6 +500,7 @@ mod tests {
             plan: Some(v1::GezinsplanStatus {
                 versie: 1,
                 doelen: vec!["veilig_opgroeien".into()],
+                pijlers: vec![jeugd],
                 ..v1::GezinsplanStatus::default()
             }),
             partners: vec![v1::Involvement {
@@ -574,7 +579,9 @@ mod tests {
         );
         assert_eq!(view.members[0].display_name, "Oma");
         assert_eq!(view.members[0].bsn_masked, "*****2333");
-        assert_eq!(view.plan.expect("plan").doelen, ["veilig_opgroeien"]);
+        let plan = view.plan.expect("plan");
+        assert_eq!(plan.doelen, ["veilig_opgroeien"]);
+        assert_eq!(plan.pijlers, [v1::Pillar::Jeugd as i32]);
         assert_eq!(view.deadlines.len(), 1);
         assert_eq!(view.trajectories[0].case_id, "JZ-1");
     }
@@ -600,7 +607,11 @@ mod tests {
         );
         assert!(view.deadlines.is_empty() && view.partners.is_empty());
         assert!(view.risk_flags.is_empty());
-        assert!(view.plan.expect("plan").doelen.is_empty());
+        let plan = view.plan.expect("plan");
+        assert!(
+            plan.doelen.is_empty() && plan.pijlers.is_empty(),
+            "{plan:?}"
+        );
     }
 
     #[test]

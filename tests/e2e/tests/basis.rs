@@ -342,6 +342,16 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
             .contains(&signal.position)
     );
 
+    // The coordinator sees who provides his jeugdhulp under the aanpak.
+    let coordinator = coordinator_view(&hub, &household, signal.position)
+        .await
+        .expect("coordinator");
+    assert!(
+        coordinator.partners.iter().any(|p| p.pillar == jeugd),
+        "{:?}",
+        coordinator.partners
+    );
+
     // An objection of Daan stops all sight of him across the lanes, and reads say so; lifted,
     // the aanpak covers him again.
     let beperking = |key: &'static str| {
@@ -376,6 +386,12 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
         .expect("coordinator");
     assert!(coordinator.restricted);
     assert!(coordinator.trajectories.iter().all(|t| t.pillar != jeugd));
+    // Nor who provides his care: an involvement is as visible as its case.
+    assert!(
+        coordinator.partners.iter().all(|p| p.pillar != jeugd),
+        "{:?}",
+        coordinator.partners
+    );
     let lifted = regie
         .lift_beperking(beperking("opgeheven").await)
         .await
