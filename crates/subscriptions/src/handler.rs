@@ -26,7 +26,7 @@ use rondom_access::read_request::check_read;
 use rondom_bus::ReceivedEvent;
 use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
-use rondom_domain::access::{Basis, Sight, Standing};
+use rondom_domain::access::{Sight, Standing};
 use rondom_domain::catalogue::NeedToKnow;
 use rondom_projector::ReadSide;
 use rondom_proto::status;
@@ -291,8 +291,6 @@ async fn durable_consumer(
 struct Seen {
     /// The position of the last delivery sent.
     last_sent: u64,
-    /// Which classes of which households went out at which sight (each is audited once).
-    disclosed: HashSet<(HouseholdId, NeedToKnow, Sight, Basis)>,
 }
 
 /// Disclosures judged but not yet on record, by household.
@@ -470,12 +468,12 @@ impl Session {
     }
 
     /// Returns what to send for one message (with the message to hold for a durable
-    /// subscription), `Ok(None)` for nothing, `Err(None)` when the partner left. A disclosure
-    /// new to this subscription is added to `unrecorded`, to go on record before it goes out.
+    /// subscription), `Ok(None)` for nothing, `Err(None)` when the partner left. What it
+    /// discloses is added to `unrecorded`, to go on record before it goes out.
     async fn judge(
         &self,
         message: Fetched,
-        seen: &mut Seen,
+        seen: &Seen,
         unrecorded: &mut Unrecorded,
         out: &Outbox,
     ) -> Result<Option<(Arc<EncodedDelivery>, Option<Delivered>)>, Option<Status>> {
@@ -504,7 +502,7 @@ impl Session {
             return Ok(None);
         };
         match self
-            .disclose(received, &judged, position, seen, unrecorded)
+            .disclose(received, &judged, position, unrecorded)
             .await?
         {
             Some(delivery) => Ok(Some((delivery, self.durable.then_some(message)))),
@@ -546,15 +544,14 @@ impl Session {
         Ok(Some((message, position)))
     }
 
-    /// What this partner may be sent of one event, its disclosure added to `unrecorded`
-    /// when it is new; `None` when it may see nothing of it. The delivery is built once for
+    /// What this partner may be sent of one event, its disclosure added to `unrecorded`;
+    /// `None` when it may see nothing of it. The delivery is built once for
     /// every subscription of the same standing (`shared`).
     async fn disclose(
         &self,
         received: &ReceivedEvent,
         shared: &Judged,
         position: u64,
-        seen: &mut Seen,
         unrecorded: &mut Unrecorded,
     ) -> Result<Option<Arc<EncodedDelivery>>, Option<Status>> {
         let stored = &shared.stored;
@@ -588,19 +585,14 @@ impl Session {
         if sight == Sight::Nothing {
             return Ok(None);
         }
-        if seen
-            .disclosed
-            .insert((household, class, sight, standing.basis(pillar, signal)))
-        {
-            // The first event of each class, sight and basis of a household in this
-            // subscription puts that disclosure on record before it goes out.
-            unrecorded.entry(household).or_default().add(
-                &standing,
-                (received.event.pillar, signal),
-                class,
-                sight,
-            );
-        }
+        // Every delivery is put on record before it goes out: counted with the others of its
+        // household in the batch, under the basis it is sent by.
+        unrecorded.entry(household).or_default().add(
+            &standing,
+            (received.event.pillar, signal),
+            class,
+            sight,
+        );
         let build = self.delivery(received, &standing, class, sight);
         let whole = shared.delivery(standing, build).await?;
         // Persons by need: a provider is sent the persons of its own cases, not the others

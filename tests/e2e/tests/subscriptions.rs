@@ -557,6 +557,27 @@ async fn every_household_a_subscription_discloses_is_on_record() {
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn every_delivery_of_a_subscription_is_counted_on_record() {
+    let hub = loaded().await;
+    let mut subscription = jeugd_partner(&hub, jeugd(None, "")).await;
+    let mut sent = std::collections::BTreeMap::<String, u32>::new();
+    while let Some(delivery) = subscription.next().await {
+        *sent.entry(delivery.household_id).or_default() += 1;
+    }
+    assert!(
+        sent.values().any(|&count| count > 1),
+        "several facts of one household: {sent:?}"
+    );
+    // Not only the first of each kind: a fact of a kind sent before is a disclosure too.
+    let counted: std::collections::BTreeMap<String, u32> = disclosed_by_subscriptions(&hub)
+        .await
+        .into_iter()
+        .map(|(household, disclosures)| (household, disclosures.iter().map(|d| d.count).sum()))
+        .collect();
+    assert_eq!(counted, sent);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_subscription_sends_nothing_it_cannot_put_on_record() {
     let hub = TestHub::start_with(rondom_bus::stream::StreamSettings {
         audit_max_bytes: Some(64 * 1024),
