@@ -34,7 +34,8 @@ pub use fold::{Folded, active_pillars, fold};
 /// the log again at its next start. 2: a case knows the person it is about; 3: whether it is
 /// in its law's lane; 4: the gecoördineerde aanpak and objections; 5: no sealed text kept
 /// from a write that raced its household's erasure; 6: the person a signal (and a timeline
-/// entry) is about, so a signal crosses a lane only where the basis covers that person.
+/// entry) is about, so a signal crosses a lane only where the basis covers that person; no
+/// law or case in the title of a composition change.
 pub const VERSION: u32 = 6;
 pub use model::{
     ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,

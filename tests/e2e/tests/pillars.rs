@@ -1415,6 +1415,30 @@ async fn a_case_follows_its_person_to_another_household() {
         "the aanvraag and the toewijzing"
     );
     assert_eq!(case(&new), case(&before));
+    // The coordinator's timeline of the old household tells that Daan left, not which law's
+    // case went with him: no basis opens the jeugd lane to it here.
+    let titles: Vec<String> =
+        rondom_proto::v1::household_service_client::HouseholdServiceClient::new(
+            hub.connect(Some("regisseur-beide")).await,
+        )
+        .get_timeline(rondom_e2e::timeline(&first.household_id, last))
+        .await
+        .expect("the coordinator's timeline")
+        .into_inner()
+        .entries
+        .into_iter()
+        .map(|entry| entry.title)
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|title| title.starts_with("samenstelling")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().all(|title| !title.contains("JW-9")),
+        "{titles:?}"
+    );
     let moved = find(&new, "JW-BESCHIKKING", v1::Pillar::Jeugd);
     assert_eq!(
         (moved.due, moved.status),

@@ -96,10 +96,9 @@ fn moved_out(household: &mut StoredHousehold, step: &mut Step<'_>, pseudonym: &s
             deadline.met_on = today;
             deadline.suspended_since = 0;
         }
+        // The title names no law or case: it is regie's, read by whoever sees regie's
+        // facts, and the case is another law's, to be seen only where its lane opens.
         involvement::end_case(household, *pillar, case_id, position);
-        let law =
-            rondom_proto::convert::pillar_from_proto(*pillar).map_or("?", |pillar| pillar.as_str());
-        step.detail(format!("zaak {law} {case_id} verhuist mee"));
     }
 }
 
