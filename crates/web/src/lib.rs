@@ -94,6 +94,9 @@ pub async fn serve(
         .context("the regiewerkplek failed")
 }
 
+/// The largest form the regiewerkplek takes.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
 fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(pages::home))
@@ -113,8 +116,16 @@ fn router(app: Arc<App>) -> Router {
         .route("/wat-ik-las", get(pages::reads::show))
         .route("/static/{file}", get(pages::static_file))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(
+            security::only_navigations_from_elsewhere,
+        ))
+        // Its forms are a few fields; nothing posted to it needs more.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn_with_state(
-            std::sync::Arc::<str>::from(app.sign_in.policy.as_str()),
+            std::sync::Arc::new(security::Headers {
+                policy: app.sign_in.policy.clone(),
+                secure: app.secure,
+            }),
             security::headers,
         ))
         .with_state(app)

@@ -489,6 +489,49 @@ async fn forms_need_the_sessions_token_pages_carry_the_headers_and_the_keyboard_
         "nothing was written"
     );
 
+    // Another site's image pointing at a household page reads nothing in her name; the
+    // page opened as a page (a link followed from elsewhere) does.
+    let reads = |records: Vec<v1::AuditRecord>| {
+        records
+            .iter()
+            .filter(|r| r.method == "/rondom.v1.HouseholdService/GetHousehold")
+            .count()
+    };
+    let read_before = reads(w.hub.audit_of("mw-0412", &w.household).await);
+    let from_elsewhere = |dest: &'static str, mode: &'static str| {
+        http.get(format!("{}/huishoudens/{}", w.web.url, w.household))
+            .header("cookie", format!("rondom={}", session.value()))
+            .header("sec-fetch-site", "same-site")
+            .header("sec-fetch-mode", mode)
+            .header("sec-fetch-dest", dest)
+            .send()
+    };
+    let image = from_elsewhere("image", "no-cors")
+        .await
+        .expect("an image's request");
+    assert_eq!(image.status(), 403);
+    assert_eq!(
+        reads(w.hub.audit_of("mw-0412", &w.household).await),
+        read_before,
+        "nothing read"
+    );
+    let followed = from_elsewhere("document", "navigate")
+        .await
+        .expect("a link followed");
+    assert_eq!(followed.status(), 200);
+    // A form many times larger than any of its own is not taken.
+    let huge = http
+        .post(format!(
+            "{}/huishoudens/{}/regie/plan",
+            w.web.url, w.household
+        ))
+        .header("cookie", format!("rondom={}", session.value()))
+        .form(&[("doelen", "a,".repeat(20_000))])
+        .send()
+        .await
+        .expect("post a huge form");
+    assert_eq!(huge.status(), 413);
+
     // Every page with personal data: no caching, no referrer, no script, no framing.
     let page = http
         .get(format!("{}/huishoudens/{}", w.web.url, w.household))
@@ -676,6 +719,13 @@ async fn over_tls_the_session_cookie_is_secure_and_host_bound() {
         .expect("the form's cookie")
         .to_owned();
     assert!(form_cookie.contains("; Secure"), "{form_cookie}");
+    assert_eq!(
+        page.headers()
+            .get("strict-transport-security")
+            .and_then(|value| value.to_str().ok()),
+        Some("max-age=31536000"),
+        "browsers come back over HTTPS only"
+    );
     let token = form_cookie
         .trim_start_matches("rondom-aanmelden=")
         .split(';')
