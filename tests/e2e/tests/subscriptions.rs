@@ -442,6 +442,10 @@ async fn a_provider_is_sent_the_persons_of_its_own_case_only() {
         .map(|person| person.display_name.as_str())
         .collect();
     assert_eq!(names, [scenario::ZOON.name], "its client, not his mother");
+    // Nor by her pseudonym in the payload, nor who at the back-office wrote it.
+    let payload = delivery.event.expect("the payload");
+    assert!(payload.persons.is_empty(), "{:?}", payload.persons);
+    assert_eq!(payload.writer, None);
 }
 
 /// Jeugdhulp assigned to the development jeugd partner for a child in each of `count`

@@ -81,9 +81,11 @@ pub fn delivery(
     ) {
         rondom_proto::free_text::restore(body, &detail);
     }
-    for mention in &mut payload.persons {
-        mention.identity = None;
-    }
+    // The persons go in `persons`, opened and kept to those the reader may know (a provider:
+    // the persons of its own cases); who at which client wrote it is on the hub's record,
+    // not the reader's.
+    payload.persons.clear();
+    payload.writer = None;
     payload.body = payload
         .body
         .take()
