@@ -275,6 +275,12 @@ impl Clients {
         self.authenticate_hash(&token_hash(token), now)
     }
 
+    /// Returns whether a client of the file is known by `id` (revoked or expired ones too:
+    /// their records and consumers are theirs still).
+    pub fn has_id(&self, id: &str) -> bool {
+        self.by_hash.values().any(|entry| entry.client.id == id)
+    }
+
     /// Returns the client whose token has the hash `token`, if it is valid at `now`.
     ///
     /// # Errors

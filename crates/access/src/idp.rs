@@ -299,7 +299,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use jsonwebtoken::{EncodingKey, Header};
@@ -313,7 +313,7 @@ mod tests {
     }
 
     /// A provider with one ES256 key, as discovery would have found it, and its signing key.
-    fn provider() -> (IdentityProvider, EncodingKey) {
+    pub(crate) fn provider() -> (IdentityProvider, EncodingKey) {
         let (key, signing) = signing_key();
         let point = key.public_key_raw();
         let jwks = serde_json::json!({ "keys": [{
@@ -346,13 +346,14 @@ mod tests {
         (provider, signing)
     }
 
-    fn token(key: &EncodingKey, kid: &str, claims: serde_json::Value) -> String {
+    pub(crate) fn token(key: &EncodingKey, kid: &str, claims: serde_json::Value) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(kid.into());
         jsonwebtoken::encode(&header, &claims, key).expect("a signed token")
     }
 
-    fn claims(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    /// A coordinator's claims (staff id `mw-0412`), changed by `change`.
+    pub(crate) fn claims(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
         let mut claims = serde_json::json!({
             "iss": "https://login.example.nl",
             "aud": "urn:rondom:api",

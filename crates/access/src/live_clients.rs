@@ -86,6 +86,13 @@ impl LiveClients {
             )),
             (Err(AuthError::Unknown), Some(idp), Some(token)) if looks_like_jwt(token) => {
                 match idp.client(token) {
+                    // A staff member is known by their staff id, which must not be a client's
+                    // of the file: they would read its audit records as their own and could
+                    // take over its durable subscriptions.
+                    Ok(client) if clients.has_id(&client.id) => Err(AuthError::Token(format!(
+                        "staff id {} is the id of a client of the clients file; give the staff member another",
+                        client.id
+                    ))),
                     Ok(client) => {
                         let mut credentials = self.credentials(token_hash(token));
                         credentials.until = Some(client.expires_at.unwrap_or(now));
@@ -225,6 +232,39 @@ mod tests {
         format!(
             "[[client]]\nid = \"jeugd\"\nrole = \"partner\"\npillar = \"jeugd\"\norganisatie = \"12345678\"\ntoken_sha256 = \"{hash}\"\nrevoked = {revoked}\n"
         )
+    }
+
+    #[tokio::test]
+    async fn a_staff_member_known_by_a_clients_id_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("clients.toml");
+        let (_, hash) = crate::clients::new_token();
+        // A partner client whose id is a staff member's staff id.
+        std::fs::write(
+            &path,
+            file(&hash, false).replace("id = \"jeugd\"", "id = \"mw-0412\""),
+        )
+        .expect("write");
+        let (provider, key) = crate::idp::tests::provider();
+        let clients = LiveClients::following(&path)
+            .expect("valid")
+            .with_identity_provider(Arc::new(provider));
+        let staff = |staff_id: &'static str| {
+            crate::idp::tests::token(
+                &key,
+                "k1",
+                crate::idp::tests::claims(|c| c["staff_id"] = staff_id.into()),
+            )
+        };
+        let refused = clients.authenticate(Some(&staff("mw-0412")), Utc::now());
+        assert!(
+            matches!(&refused, Err(AuthError::Token(why)) if why.contains("mw-0412")),
+            "{refused:?}"
+        );
+        let (client, _) = clients
+            .authenticate(Some(&staff("mw-0413")), Utc::now())
+            .expect("another staff member");
+        assert_eq!(client.id, "mw-0413");
     }
 
     #[tokio::test(start_paused = true)]
