@@ -53,6 +53,14 @@ type Inner = ReadSide;
 
 /// Returns where a partner's sight of the household's events starts, when not at the start:
 /// its counts then come from the events since, not from the household's whole history.
+/// What a reader may see of a household's activity.
+#[derive(Debug, Default)]
+struct Activity {
+    count: u64,
+    first: Option<prost_types::Timestamp>,
+    last: Option<prost_types::Timestamp>,
+}
+
 fn standing_since(reader: &Reader<'_>, stored: &StoredHousehold) -> Option<u64> {
     let organisatie = reader.client.organisatie.as_deref()?;
     let rondom_domain::access::Role::Partner(pillar) = reader.client.role else {
@@ -69,15 +77,15 @@ fn standing_since(reader: &Reader<'_>, stored: &StoredHousehold) -> Option<u64> 
 }
 
 impl Inner {
-    /// Counts the events a partner involved since `since` may see of a household, judged as
-    /// its timeline judges them.
-    fn visible_event_count(
+    /// What a partner involved since `since` may see of a household's activity, judged as
+    /// its timeline judges it: how many events, the first and the last of them.
+    fn visible_activity(
         &self,
         id: &HouseholdId,
         reader: &Reader<'_>,
         stored: &StoredHousehold,
         since: u64,
-    ) -> Result<u64> {
+    ) -> Result<Activity> {
         let mut query = TimelineQuery {
             household: *id,
             pillars: Vec::new(),
@@ -85,32 +93,29 @@ impl Inner {
             after: since.checked_sub(1),
             limit: request::MAX_PAGE_SIZE,
         };
-        let mut count = 0;
+        let mut activity = Activity::default();
         loop {
             let page = self.model.timeline(&query)?;
-            count += page
-                .entries
-                .iter()
-                .filter(|(position, entry)| {
-                    let person = stored.current_pseudonym(&entry.primary);
-                    let standing = reader.standing_about(
-                        stored,
-                        *position,
-                        entry.pillar,
-                        &entry.case_id,
-                        person,
-                    );
-                    let class = disclosure::class_of(entry.pillar, &entry.kind);
-                    let signal = disclosure::is_signal(entry.pillar, &entry.kind);
+            for (position, entry) in &page.entries {
+                let person = stored.current_pseudonym(&entry.primary);
+                let standing =
+                    reader.standing_about(stored, *position, entry.pillar, &entry.case_id, person);
+                let class = disclosure::class_of(entry.pillar, &entry.kind);
+                let signal = disclosure::is_signal(entry.pillar, &entry.kind);
+                let seen =
                     rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
                         standing.sight_of(pillar, class, signal)
                             >= rondom_domain::access::Sight::Status
-                    })
-                })
-                .count() as u64;
+                    });
+                if seen {
+                    activity.count += 1;
+                    activity.first = rondom_fold::model::earlier(activity.first, entry.occurred_at);
+                    activity.last = rondom_fold::model::later(activity.last, entry.occurred_at);
+                }
+            }
             match page.next {
                 Some(next) => query.after = Some(next),
-                None => return Ok(count),
+                None => return Ok(activity),
             }
         }
     }
@@ -242,9 +247,12 @@ impl HouseholdHandler {
             }
         }
         if let Some(since) = standing_since(&reader, &stored) {
-            stored.event_count = inner
-                .visible_event_count(&id, &reader, &stored, since)
+            let activity = inner
+                .visible_activity(&id, &reader, &stored, since)
                 .map_err(refuse(Some(id)))?;
+            stored.event_count = activity.count;
+            stored.first_activity_at = activity.first;
+            stored.last_activity_at = activity.last;
         }
         let key = inner
             .keys

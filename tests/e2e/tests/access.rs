@@ -234,6 +234,21 @@ const READERS: [Reader; 9] = [
     Reader::Wijkteam,
 ];
 
+/// The household as `reader` reads it.
+async fn view_of(hub: &Hub, reader: Reader, household: &str, min_position: u64) -> v1::Household {
+    HouseholdServiceClient::new(hub.connection(reader).await)
+        .get_household(v1::GetHouseholdRequest {
+            purpose: purpose_of(reader) as i32,
+            on_behalf_of: on_behalf_of(reader),
+            ..rondom_e2e::by_id(household, min_position)
+        })
+        .await
+        .expect("the view")
+        .into_inner()
+        .household
+        .expect("household")
+}
+
 /// Reads the whole timeline as `reader`, a page at a time; position -> full sight.
 async fn timeline(
     hub: &Hub,
@@ -380,6 +395,18 @@ async fn every_reader_gets_exactly_what_need_to_know_allows() {
                 assert_eq!(expected_code(reader), Code::Ok, "{reader:?} read it");
                 assert_eq!(got, want, "timeline of {reader:?}");
                 assert!(!got.is_empty(), "{reader:?} sees something");
+                // A partner's view counts and dates what its timeline shows: its activity
+                // begins with its involvement.
+                if let Reader::Involved(_) = reader {
+                    let view = view_of(&hub, reader, &household, position).await;
+                    assert_eq!(view.event_count, got.len() as u64, "{reader:?}");
+                    let first = events
+                        .iter()
+                        .filter(|(at, _)| got.contains_key(at))
+                        .filter_map(|(_, event)| event.occurred_at)
+                        .min_by_key(|at| (at.seconds, at.nanos));
+                    assert_eq!(view.first_activity_at, first, "{reader:?}");
+                }
             }
             Err(status) => assert_eq!(status.code(), expected_code(reader), "{reader:?}"),
         }
