@@ -55,6 +55,24 @@ pub struct IdpSettings {
     pub claims: ClaimNames,
 }
 
+impl IdpSettings {
+    /// Checks what the settings must keep apart.
+    ///
+    /// # Errors
+    /// An audience equal to the client id: then every id token the provider issues for a
+    /// sign-in (which ends up in browser history, as a logout hint) would be taken as an
+    /// access token for Rondom's API.
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.audience != self.client_id,
+            "the API audience ({}) must differ from the client id: register Rondom's API at the \
+             identity provider as a resource of its own",
+            self.audience
+        );
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for IdpSettings {
     /// Leaves the secret out.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +128,7 @@ impl IdentityProvider {
     /// # Errors
     /// When the provider cannot be reached, or names another issuer than configured.
     pub async fn discover(settings: IdpSettings) -> anyhow::Result<Self> {
+        settings.check()?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -389,6 +408,18 @@ pub(crate) mod tests {
             .expect("a good token");
         assert!(dotted.id.starts_with("staff-"), "{}", dotted.id);
         assert_eq!(dotted.staff_id.as_deref(), Some("J.de.Vries"));
+    }
+
+    #[test]
+    fn an_audience_equal_to_the_client_id_is_refused() {
+        let (provider, _) = provider();
+        assert!(provider.settings.check().is_ok());
+        let same = IdpSettings {
+            audience: provider.settings.client_id.clone(),
+            ..provider.settings
+        };
+        let refused = same.check().expect_err("id tokens would be access tokens");
+        assert!(refused.to_string().contains("audience"), "{refused}");
     }
 
     #[test]
