@@ -25,9 +25,9 @@ use rondom_access::disclosure::{self, Reader, Tally};
 use rondom_access::render;
 use rondom_fold::StoredHousehold;
 
-/// The most stored pages one timeline read looks through to fill a page for a reader who
-/// sees few entries; the next page token continues from there.
-const MAX_PAGES_SCANNED: usize = 20;
+/// The most stored entries one timeline read looks through to fill a page for a reader who
+/// sees few of them; the next page token continues from there.
+const MAX_SCANNED: usize = 10_000;
 
 /// Implements `rondom.v1.HouseholdService`.
 #[derive(Debug, Clone)]
@@ -166,25 +166,34 @@ impl Inner {
     ) -> Result<(Vec<v1::TimelineEntry>, Option<u64>)> {
         let (id, limit) = (query.household, query.limit);
         let mut entries = Vec::new();
-        let mut next = None;
-        for _ in 0..MAX_PAGES_SCANNED {
-            query.limit = limit - entries.len();
+        let mut scanned = 0;
+        // Stored pages are read whole; the reader's page ends at its `limit`-th entry.
+        query.limit = request::MAX_PAGE_SIZE;
+        loop {
             let page = self.model.timeline(&query)?;
-            for (position, entry) in page.entries {
+            let count = page.entries.len();
+            for (index, (position, entry)) in page.entries.into_iter().enumerate() {
+                scanned += 1;
                 let person = stored.current_pseudonym(&entry.primary);
                 let standing =
                     reader.standing_about(stored, position, entry.pillar, &entry.case_id, person);
                 entries.extend(render::timeline_entry(
                     &id, key, position, entry, &standing, tally,
                 ));
+                if entries.len() == limit {
+                    // The next page starts after the last entry this reader got: a token
+                    // never names the position of an entry it may not see.
+                    let more = index + 1 < count || page.next.is_some();
+                    return Ok((entries, more.then_some(position)));
+                }
             }
-            next = page.next;
-            match next {
-                Some(position) if entries.len() < limit => query.after = Some(position),
-                _ => break,
+            match page.next {
+                None => return Ok((entries, None)),
+                // Looked through enough for one call: the next goes on from here.
+                Some(next) if scanned >= MAX_SCANNED => return Ok((entries, Some(next))),
+                Some(next) => query.after = Some(next),
             }
         }
-        Ok((entries, next))
     }
 }
 

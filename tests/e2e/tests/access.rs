@@ -287,6 +287,13 @@ async fn timeline(
         if page.next_page_token.is_empty() {
             return Ok(seen);
         }
+        // A token goes on from an entry this reader got, never from one it may not see.
+        let from = page
+            .next_page_token
+            .strip_prefix(rondom_projector::request::PAGE_TOKEN_PREFIX)
+            .and_then(|position| position.parse::<u64>().ok())
+            .expect("a page token names a position");
+        assert!(seen.contains_key(&from), "{reader:?}: token at {from}");
         page_token = page.next_page_token;
     }
 }

@@ -454,6 +454,33 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_page_token_never_tells_of_entries_a_reader_may_not_see() {
+    let (hub, household, _) = family_without_aanpak().await;
+    // Many jeugd facts, none of which the schuldhulp provider may see without a basis.
+    let mut last = 0;
+    for n in 0..25 {
+        (_, last) = jeugd_then_schuldhulp(&hub, &format!("verborgen-{n}")).await;
+    }
+    let page =
+        HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await)
+            .get_timeline(v1::GetTimelineRequest {
+                purpose: v1::Purpose::Schuldhulpverlening as i32,
+                pillars: vec![v1::Pillar::Jeugd as i32],
+                page_size: 1,
+                ..rondom_e2e::timeline(&household, last)
+            })
+            .await
+            .expect("the provider's timeline")
+            .into_inner();
+    assert!(page.entries.is_empty(), "{:?}", page.entries);
+    assert!(
+        page.next_page_token.is_empty(),
+        "a token would tell hidden entries follow, and where: {}",
+        page.next_page_token
+    );
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn an_exception_needs_its_ground_its_decider_and_a_motivation() {
     let (hub, household, position) = family_without_aanpak().await;
     let mut regie = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await);
