@@ -53,6 +53,23 @@ type Inner = ReadSide;
 
 /// Returns where a partner's sight of the household's events starts, when not at the start:
 /// its counts then come from the events since, not from the household's whole history.
+/// Whether `reader` sees at least the status of the timeline `entry` at `position`, judged
+/// by the household's whole view `stored` as its timeline judges it.
+fn sees_entry(
+    reader: &Reader<'_>,
+    stored: &StoredHousehold,
+    position: u64,
+    entry: &rondom_fold::StoredTimelineEntry,
+) -> bool {
+    let person = stored.current_pseudonym(&entry.primary);
+    let standing = reader.standing_about(stored, position, entry.pillar, &entry.case_id, person);
+    let class = disclosure::class_of(entry.pillar, &entry.kind);
+    let signal = disclosure::is_signal(entry.pillar, &entry.kind);
+    rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
+        standing.sight_of(pillar, class, signal) >= rondom_domain::access::Sight::Status
+    })
+}
+
 /// What a reader may see of a household's activity.
 #[derive(Debug, Default)]
 struct Activity {
@@ -97,17 +114,7 @@ impl Inner {
         loop {
             let page = self.model.timeline(&query)?;
             for (position, entry) in &page.entries {
-                let person = stored.current_pseudonym(&entry.primary);
-                let standing =
-                    reader.standing_about(stored, *position, entry.pillar, &entry.case_id, person);
-                let class = disclosure::class_of(entry.pillar, &entry.kind);
-                let signal = disclosure::is_signal(entry.pillar, &entry.kind);
-                let seen =
-                    rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
-                        standing.sight_of(pillar, class, signal)
-                            >= rondom_domain::access::Sight::Status
-                    });
-                if seen {
+                if sees_entry(reader, stored, *position, entry) {
                     activity.count += 1;
                     activity.first = rondom_fold::model::earlier(activity.first, entry.occurred_at);
                     activity.last = rondom_fold::model::later(activity.last, entry.occurred_at);
@@ -116,6 +123,40 @@ impl Inner {
             match page.next {
                 Some(next) => query.after = Some(next),
                 None => return Ok(activity),
+            }
+        }
+    }
+
+    /// The position of the newest fact of the household `reader` may see (0 for none within
+    /// [`MAX_SCANNED`] of the newest).
+    fn last_seen(
+        &self,
+        id: &HouseholdId,
+        reader: &Reader<'_>,
+        stored: &StoredHousehold,
+    ) -> Result<u64> {
+        let mut query = TimelineQuery {
+            household: *id,
+            pillars: Vec::new(),
+            oldest_first: false,
+            after: None,
+            limit: 16,
+        };
+        let mut scanned = 0;
+        loop {
+            let page = self.model.timeline(&query)?;
+            for (position, entry) in &page.entries {
+                scanned += 1;
+                if sees_entry(reader, stored, *position, entry) {
+                    return Ok(*position);
+                }
+            }
+            match page.next {
+                Some(next) if scanned < MAX_SCANNED => {
+                    query.after = Some(next);
+                    query.limit = request::MAX_PAGE_SIZE;
+                }
+                _ => return Ok(0),
             }
         }
     }
@@ -238,14 +279,14 @@ impl HouseholdHandler {
         let standing = reader.standing(&stored, None);
         // Everything shown, derived figures included, comes from the facts this reader may
         // see; with none, it is told the same as for a household that does not exist.
-        let Some(mut stored) = reader.known(&stored, &standing) else {
+        let Some(mut known) = reader.known(&stored, &standing) else {
             return Err(refuse(Some(id))(Error::HouseholdNotFound(id.to_string())));
         };
         // Found by a person this reader does not need to know (another member of its
         // client's household): answered as for a BSN nobody knows.
         if let Some(bsn) = person {
             let pseudonym = inner.pseudonyms.in_household(&bsn, &id).to_string();
-            if !stored
+            if !known
                 .members
                 .iter()
                 .any(|member| member.pseudonym == pseudonym)
@@ -255,13 +296,22 @@ impl HouseholdHandler {
                 )));
             }
         }
+        // Entries are judged by the whole view, as the timeline judges them.
         if let Some(since) = standing_since(&reader, &stored) {
             let activity = inner
                 .visible_activity(&id, &reader, &stored, since)
                 .map_err(refuse(Some(id)))?;
-            stored.event_count = activity.count;
-            stored.first_activity_at = activity.first;
-            stored.last_activity_at = activity.last;
+            known.event_count = activity.count;
+            known.first_activity_at = activity.first;
+            known.last_activity_at = activity.last;
+        }
+        // Only a coordinator, who writes on condition of it, is told where the household's
+        // log is; any other reader where the last fact it may see is (else the position
+        // would move on facts it may not know of).
+        if standing.role != rondom_domain::access::Role::Coordinator {
+            known.last_position = inner
+                .last_seen(&id, &reader, &stored)
+                .map_err(refuse(Some(id)))?;
         }
         let key = inner
             .keys
@@ -269,7 +319,7 @@ impl HouseholdHandler {
             .await
             .map_err(|err| (Some(id), Status::from(Error::from(err))))?;
         let mut tally = Tally::default();
-        let household = render::household(&id, stored, &standing, key.as_ref(), as_of, &mut tally);
+        let household = render::household(&id, known, &standing, key.as_ref(), as_of, &mut tally);
         audit
             .answered([(id.to_string(), tally.disclosures())])
             .await

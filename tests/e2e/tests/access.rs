@@ -413,6 +413,12 @@ async fn every_reader_gets_exactly_what_need_to_know_allows() {
                         .filter_map(|(_, event)| event.occurred_at)
                         .min_by_key(|at| (at.seconds, at.nanos));
                     assert_eq!(view.first_activity_at, first, "{reader:?}");
+                    // Nor does its position move on facts it may not see.
+                    assert_eq!(
+                        Some(&view.last_position),
+                        got.keys().next_back(),
+                        "{reader:?}"
+                    );
                 }
             }
             Err(status) => assert_eq!(status.code(), expected_code(reader), "{reader:?}"),

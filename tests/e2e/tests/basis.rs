@@ -454,13 +454,44 @@ async fn sharing_across_laws_follows_the_aanpak_and_the_instemming() {
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
-async fn a_page_token_never_tells_of_entries_a_reader_may_not_see() {
+async fn positions_tell_a_reader_nothing_of_entries_it_may_not_see() {
     let (hub, household, _) = family_without_aanpak().await;
-    // Many jeugd facts, none of which the schuldhulp provider may see without a basis.
-    let mut last = 0;
+    // Many jeugd facts, none of which the schuldhulp provider may see without a basis; the
+    // last of each pair is its own law's.
+    let (mut hidden, mut last) = (0, 0);
     for n in 0..25 {
-        (_, last) = jeugd_then_schuldhulp(&hub, &format!("verborgen-{n}")).await;
+        (hidden, last) = jeugd_then_schuldhulp(&hub, &format!("verborgen-{n}")).await;
     }
+    // Its view's position is that of the last fact it may see, also when a hidden one
+    // follows.
+    assert!(hidden < last);
+    let (_, own) = jeugd_then_schuldhulp(&hub, "daarna").await;
+    let view = partner_view(&hub, &household, own).await;
+    assert_eq!(view.last_position, own, "its own law's bezwaar");
+    let hidden_last =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await)
+            .receive_aanvraag(v1::ReceiveJeugdAanvraagRequest {
+                context: Some(v1::WriteContext {
+                    idempotency_key: "laatste".into(),
+                    source_system: "basis-test".into(),
+                    gemeente_code: scenario::GEMEENTE.into(),
+                    persons: vec![rondom_e2e::zoon()],
+                    occurred_at: Some(timestamp(chrono::Utc::now())),
+                    case_id: "JW-laatste".into(),
+                    note: String::new(),
+                }),
+                aanvraag: Some(v1::JeugdAanvraagOntvangen {
+                    productcategorie: "45".into(),
+                }),
+            })
+            .await
+            .expect("jeugd")
+            .into_inner();
+    let view = partner_view(&hub, &household, hidden_last.position).await;
+    assert_eq!(
+        view.last_position, own,
+        "not the hidden jeugd fact after it"
+    );
     let page =
         HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await)
             .get_timeline(v1::GetTimelineRequest {
