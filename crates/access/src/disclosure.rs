@@ -216,6 +216,45 @@ impl Reader<'_> {
         Some(persons)
     }
 
+    /// The legal basis on which this reader, of `standing`, knows the member `pseudonym`
+    /// (their name and masked BSN): a provider the persons of its own cases by its own task
+    /// and the others the aanpak covers by the aanpak; a back-office by its own task; a
+    /// coordinator by regie.
+    pub fn member_basis(
+        &self,
+        household: &StoredHousehold,
+        standing: &Standing,
+        pseudonym: &str,
+    ) -> Basis {
+        let own_case = self
+            .persons_needed(household)
+            .is_none_or(|persons| persons.iter().any(|person| person == pseudonym));
+        match self.client.role {
+            Role::Partner(own) if own_case => Basis::OwnTask(own),
+            Role::Coordinator => Basis::Regie,
+            // Another member only through the aanpak, where it covers them.
+            _ => for_person(*standing, household, pseudonym).row_basis(),
+        }
+    }
+
+    /// Counts the members whose name or masked BSN goes to this reader, each under the
+    /// basis it knows them by ([`Reader::member_basis`]).
+    pub fn tally_members<'p>(
+        &self,
+        household: &StoredHousehold,
+        standing: &Standing,
+        shown: impl IntoIterator<Item = &'p str>,
+        tally: &mut Tally,
+    ) {
+        for pseudonym in shown {
+            tally.add_basis(
+                self.member_basis(household, standing, pseudonym),
+                NeedToKnow::Household,
+                Sight::Full,
+            );
+        }
+    }
+
     /// The pseudonyms of the persons a provider involved through its toewijzingen needs: the
     /// persons its cases are about. `None` for a reader not limited so (a back-office, a
     /// coordinator, a partner the regisseur registered for the whole household).
@@ -346,11 +385,16 @@ impl Tally {
         let Some(pillar) = pillar_from_proto(pillar) else {
             return;
         };
+        self.add_basis(standing.basis(pillar, signal), class, sight);
+    }
+
+    /// Counts one item of `class` given with `sight` on `basis`.
+    pub fn add_basis(&mut self, basis: Basis, class: NeedToKnow, sight: Sight) {
         if sight != Sight::Nothing {
             let key = (
                 v1::NeedToKnow::from(class) as i32,
                 v1::Sight::from(sight) as i32,
-                standing.basis(pillar, signal),
+                basis,
             );
             *self.0.entry(key).or_default() += 1;
         }
@@ -584,6 +628,63 @@ mod tests {
             .involved
         );
         assert!(!shares(&wmo, 6), "involved then, not now");
+    }
+
+    #[test]
+    fn a_member_is_on_record_under_the_basis_the_reader_knows_them_by() {
+        let mut household = household();
+        household.trajectories.push(rondom_fold::StoredTrajectory {
+            pillar: v1::Pillar::Jeugd as i32,
+            case_id: "JZ-1".into(),
+            person: "kind".into(),
+            ..Default::default()
+        });
+        household.aanpakken.push(rondom_fold::StoredAanpak {
+            aanpak_id: "0195f0c2-7b7e-7000-8000-000000000001".into(),
+            started_position: 1,
+            wetten: vec![v1::Pillar::Jeugd as i32, v1::Pillar::Schuldhulp as i32],
+            partners: vec!["12345678".into()],
+            persons: ["kind", "ouder"]
+                .map(|pseudonym| rondom_fold::CoveredPerson {
+                    pseudonym: pseudonym.into(),
+                    withdrawn_position: 0,
+                })
+                .to_vec(),
+            ..Default::default()
+        });
+        let provider = client(Role::Partner(Pillar::Jeugd), Some("12345678"), None);
+        let reader = Reader {
+            client: &provider,
+            on_behalf_of: "",
+        };
+        let standing = reader.standing(&household, None);
+        let basis = |pseudonym: &str| {
+            reader
+                .member_basis(&household, &standing, pseudonym)
+                .to_string()
+        };
+        assert_eq!(
+            basis("kind"),
+            "eigen-taak:jeugd",
+            "the person of its own case"
+        );
+        assert_eq!(
+            basis("ouder"),
+            "aanpak:0195f0c2-7b7e-7000-8000-000000000001:instemming",
+            "known through the aanpak"
+        );
+        let coordinator = staff("0363", "mw-0412");
+        let reader = Reader {
+            client: &coordinator,
+            on_behalf_of: "",
+        };
+        let standing = reader.standing(&household, None);
+        let mut tally = Tally::default();
+        reader.tally_members(&household, &standing, ["kind", "ouder"], &mut tally);
+        let disclosed = tally.disclosures();
+        assert_eq!(disclosed.len(), 1, "{disclosed:?}");
+        assert_eq!(disclosed[0].count, 2);
+        assert_eq!(disclosed[0].basis, "regie", "the household is its task");
     }
 
     #[test]

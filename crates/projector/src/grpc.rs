@@ -320,6 +320,17 @@ impl HouseholdHandler {
             .map_err(|err| (Some(id), Status::from(Error::from(err))))?;
         let mut tally = Tally::default();
         let household = render::household(&id, known, &standing, key.as_ref(), as_of, &mut tally);
+        // Whose name or masked BSN went out, each on the basis the reader knows them by.
+        reader.tally_members(
+            &stored,
+            &standing,
+            household
+                .members
+                .iter()
+                .filter(|member| !member.display_name.is_empty() || !member.bsn_masked.is_empty())
+                .map(|member| member.pseudonym.as_str()),
+            &mut tally,
+        );
         audit
             .answered([(id.to_string(), tally.disclosures())])
             .await

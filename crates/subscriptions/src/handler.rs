@@ -597,10 +597,22 @@ impl Session {
         let whole = shared.delivery(standing, build).await?;
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
-        Ok(Some(match reader.persons_for(stored, &standing) {
+        let sent = match reader.persons_for(stored, &standing) {
             Some(known) => shared.narrowed(standing, &whole, &known),
             None => whole,
-        }))
+        };
+        // Whose name or BSN goes out, each on the basis the reader knows them by.
+        reader.tally_members(
+            stored,
+            &standing,
+            sent.delivery
+                .persons
+                .iter()
+                .filter(|person| !person.display_name.is_empty() || !person.bsn.is_empty())
+                .map(|person| person.pseudonym.as_str()),
+            unrecorded.entry(household).or_default(),
+        );
+        Ok(Some(sent))
     }
 
     /// Builds what readers of `standing` are sent of `received` (`class`, at `sight`), with

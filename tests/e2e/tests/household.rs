@@ -452,3 +452,35 @@ async fn snapshot(
     }
     views
 }
+
+#[test_log::test(tokio::test)]
+async fn a_read_puts_each_member_it_names_on_record() {
+    let hub = TestHub::start().await;
+    let posted = hub
+        .post_wijkteam("leden-1", &[(MOTHER, "Fatima"), (SON, "Daan")], "")
+        .await;
+    let view = hub
+        .households()
+        .await
+        .get_household(by_id(&posted.household_id, posted.position))
+        .await
+        .expect("read")
+        .into_inner()
+        .household
+        .expect("view");
+    assert_eq!(view.members.len(), 2);
+    let records = hub
+        .audit_of(
+            &rondom_e2e::DevClient::Coordinator.id(),
+            &posted.household_id,
+        )
+        .await;
+    let read = records
+        .iter()
+        .find(|record| record.method == "/rondom.v1.HouseholdService/GetHousehold")
+        .expect("the read on record");
+    // The signal, and the name and masked BSN of each of the two.
+    let counted: u32 = read.disclosed.iter().map(|d| d.count).sum();
+    assert_eq!(counted, 3, "{:?}", read.disclosed);
+    assert!(read.disclosed.iter().all(|d| d.basis == "regie"));
+}
