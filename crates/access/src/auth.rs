@@ -209,13 +209,44 @@ where
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = Judged<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        // A staff token signed with a key the provider rolled over to: its keys are fetched
+        // (at most every half minute) before the call is judged, so the first call after a
+        // rollover is not turned away.
+        if let Some(idp) = self.clients.provider_lacking_key(bearer(&request)) {
+            let clone = self.inner.clone();
+            let mut ready = Auth {
+                inner: std::mem::replace(&mut self.inner, clone),
+                clients: self.clients.clone(),
+                audit: self.audit.clone(),
+                refusals: self.refusals.clone(),
+            };
+            return Box::pin(async move {
+                idp.refresh_keys().await;
+                ready.judge(request).await
+            });
+        }
+        self.judge(request)
+    }
+}
+
+/// What [`Auth`] makes of a call: its answer, to come.
+type Judged<E> = Pin<Box<dyn Future<Output = Result<Response<Body>, E>> + Send>>;
+
+impl<S> Auth<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    /// Lets the call through to `inner` (ready) or turns it away with its audit record.
+    fn judge(&mut self, mut request: Request<Body>) -> Judged<S::Error> {
         match self.check(&request) {
             Err(refusal) => {
                 let Refusal {

@@ -175,6 +175,16 @@ impl IdentityProvider {
         }
     }
 
+    /// Whether `token` names a signing key this provider's key set does not hold (as after
+    /// the provider rolled its key over); a token without a readable header does not.
+    pub fn lacks_key_of(&self, token: &str) -> bool {
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return false;
+        };
+        let kid = header.kid.unwrap_or_default();
+        self.keys.read().expect("keys lock").find(&kid).is_none()
+    }
+
     /// Checks a staff member's access token (signature, issuer, audience, expiry) and returns
     /// the client it makes them.
     ///

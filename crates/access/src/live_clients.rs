@@ -68,6 +68,13 @@ impl LiveClients {
         self
     }
 
+    /// The identity provider, when `token` is one of its tokens naming a key its key set does
+    /// not hold yet: the caller fetches the keys again before judging the call.
+    pub fn provider_lacking_key(&self, token: Option<&str>) -> Option<Arc<IdentityProvider>> {
+        let (idp, token) = (self.idp.as_ref()?, token?);
+        (looks_like_jwt(token) && idp.lacks_key_of(token)).then(|| idp.clone())
+    }
+
     /// Authenticates `token`: a client of the file, or a staff member's access token from
     /// the identity provider. Returns the client and what tells when the token ends.
     ///

@@ -23,11 +23,27 @@ struct Workplace {
 }
 
 async fn workplace() -> Workplace {
+    workplace_with(Apart::No).await
+}
+
+/// Whether the hub and the regiewerkplek each discover the identity provider themselves, as
+/// when the web role runs as a process of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Apart {
+    No,
+    Yes,
+}
+
+async fn workplace_with(apart: Apart) -> Workplace {
     let address = WebAddress::new();
     let idp = TestIdp::start(&address).await;
     let provider = idp.provider().await;
     let mut hub = TestHub::start().await;
-    hub.with_identity_provider(provider.clone()).await;
+    let hubs = match apart {
+        Apart::No => provider.clone(),
+        Apart::Yes => idp.provider().await,
+    };
+    hub.with_identity_provider(hubs).await;
     let runner = load_family(hub.scenario_connections().await).await;
     let household = runner.family_household().expect("the family").to_owned();
     let base = address.url();
@@ -413,14 +429,16 @@ async fn a_staff_member_of_another_gemeente_sees_nothing_of_the_household() {
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_coordinator_signs_in_after_the_provider_rolled_its_signing_key_over() {
-    let mut w = workplace().await;
-    // The regiewerkplek fetched the provider's keys when it started; the provider now signs
-    // with a key that was not among them.
+    // The regiewerkplek and the hub each fetched the provider's keys when they started; the
+    // provider now signs with a key that was not among them.
+    let mut w = workplace_with(Apart::Yes).await;
     w.idp.restart().await;
     let browser = Browser::start().await;
     sign_in(&browser, &w.web, "mw-0412").await;
+    // The worklist is the hub's answer to her new token: taken at its first call.
     let text = browser.text().await;
     assert!(text.contains("Aangemeld als mw-0412"), "{text}");
+    assert!(text.contains(&w.household[..8]), "her worklist: {text}");
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
