@@ -212,26 +212,33 @@ impl Inner {
         query.limit = request::MAX_PAGE_SIZE;
         loop {
             let page = self.model.timeline(&query)?;
-            let count = page.entries.len();
-            for (index, (position, entry)) in page.entries.into_iter().enumerate() {
+            for (position, entry) in page.entries {
                 scanned += 1;
+                if entries.len() == limit {
+                    // The page is full: a next page is offered only if the reader sees
+                    // something on it, and starts after the last entry it got (a token never
+                    // tells of entries it may not see, nor names their positions).
+                    if sees_entry(reader, stored, position, &entry) {
+                        let last = entries.last().map(|got: &v1::TimelineEntry| got.position);
+                        return Ok((entries, last));
+                    }
+                    continue;
+                }
                 let person = stored.current_pseudonym(&entry.primary);
                 let standing =
                     reader.standing_about(stored, position, entry.pillar, &entry.case_id, person);
                 entries.extend(render::timeline_entry(
                     &id, key, position, entry, &standing, tally,
                 ));
-                if entries.len() == limit {
-                    // The next page starts after the last entry this reader got: a token
-                    // never names the position of an entry it may not see.
-                    let more = index + 1 < count || page.next.is_some();
-                    return Ok((entries, more.then_some(position)));
-                }
             }
             match page.next {
                 None => return Ok((entries, None)),
-                // Looked through enough for one call: the next goes on from here.
-                Some(next) if scanned >= MAX_SCANNED => return Ok((entries, Some(next))),
+                // Looked through enough for one call: the next goes on from the last entry
+                // the reader got, or (with none) from where this one stopped.
+                Some(next) if scanned >= MAX_SCANNED => {
+                    let last = entries.last().map_or(next, |got| got.position);
+                    return Ok((entries, Some(last)));
+                }
                 Some(next) => query.after = Some(next),
             }
         }

@@ -492,6 +492,30 @@ async fn positions_tell_a_reader_nothing_of_entries_it_may_not_see() {
         view.last_position, own,
         "not the hidden jeugd fact after it"
     );
+    // Its own fact, read as the last page: no token, for only a hidden fact follows it.
+    let page =
+        HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await)
+            .get_timeline(v1::GetTimelineRequest {
+                purpose: v1::Purpose::Schuldhulpverlening as i32,
+                page_size: 1,
+                oldest_first: true,
+                page_token: format!(
+                    "{}{}",
+                    rondom_projector::request::PAGE_TOKEN_PREFIX,
+                    own - 1
+                ),
+                ..rondom_e2e::timeline(&household, hidden_last.position)
+            })
+            .await
+            .expect("the provider's timeline")
+            .into_inner();
+    let got: Vec<u64> = page.entries.iter().map(|entry| entry.position).collect();
+    assert_eq!(got, [own]);
+    assert!(
+        page.next_page_token.is_empty(),
+        "a token would tell a hidden fact follows: {}",
+        page.next_page_token
+    );
     let page =
         HouseholdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Schuldhulp)).await)
             .get_timeline(v1::GetTimelineRequest {
