@@ -22,6 +22,8 @@ pub(crate) fn nats(dir: &Path, sync_always: bool) -> anyhow::Result<NatsServer> 
         sync_always,
         // The bench compares against raw NATS on the same server: no users to log in with.
         users: None,
+        // A bench that fails or is stopped takes its server with it.
+        dies_with_starter: true,
     })
     .context("failed to start nats-server (run `make tools`)")
 }

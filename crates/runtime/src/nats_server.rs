@@ -54,6 +54,10 @@ pub struct NatsServerOptions {
     /// Lock the server with these users and the permissions of `deploy/nats/accounts.conf`;
     /// `None` lets anyone on loopback in (tests of the bus itself).
     pub users: Option<BusUsers>,
+    /// Killed (SIGKILL) when the thread that started it ends, as when its process is killed:
+    /// for tests and benchmarks, whose server must not outlive a run that was stopped. Not
+    /// for `rondom up`, which starts it on a blocking-pool thread that ends when idle.
+    pub dies_with_starter: bool,
 }
 
 /// A running nats-server; stopped (SIGTERM, then SIGKILL) when dropped.
@@ -101,6 +105,7 @@ impl NatsTarget {
             ready_timeout: Duration::from_secs(30),
             sync_always: false,
             users: Some(users),
+            dies_with_starter: false,
         };
         let server = tokio::task::spawn_blocking(move || NatsServer::start(&options))
             .await
@@ -149,6 +154,15 @@ impl NatsServer {
         if let Some(users) = &options.users {
             command.envs(users.environment());
         }
+        if options.dies_with_starter {
+            // SAFETY: runs in the child between fork and exec, where only async-signal-safe
+            // calls are allowed; prctl(PR_SET_PDEATHSIG) is a single system call.
+            unsafe {
+                command.pre_exec(|| {
+                    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
+                });
+            }
+        }
         let child = command
             .args(["-a", "127.0.0.1", "-p", &port, "-js"])
             .arg("-sd")
@@ -177,6 +191,11 @@ impl NatsServer {
         server.url = server.wait_until_ready(&binary, &run_dir, options.ready_timeout)?;
         tracing::info!(url = %server.url, store = %options.store_dir.display(), "nats-server ready");
         Ok(server)
+    }
+
+    /// Returns the server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Returns the client URL, e.g. `nats://127.0.0.1:4222`, without a user.

@@ -53,6 +53,11 @@ impl TestNats {
         }
     }
 
+    /// Returns the server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.pid()
+    }
+
     /// Returns the URL of the operator, who may do anything: for a test's own look at NATS.
     pub fn url(&self) -> &str {
         &self.operator_url
@@ -100,6 +105,8 @@ fn options(dir: &Path, port: Option<u16>, users: &BusUsers) -> NatsServerOptions
         ready_timeout: Duration::from_secs(15),
         sync_always: false,
         users: Some(users.clone()),
+        // A test killed at its timeout takes its server with it.
+        dies_with_starter: true,
     }
 }
 
