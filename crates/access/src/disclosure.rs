@@ -33,18 +33,10 @@ impl Reader<'_> {
         let serves = client.serves(&household.gemeente_code);
         // Involved now, whatever `position`: only a partner with a task in the household now
         // sees through a running aanpak.
-        let involved_now = self.involved_now(household);
+        let since = self.involved_since(household);
         let involved = match (client.role, client.organisatie.as_deref()) {
             (Role::Partner(pillar), Some(organisatie)) => {
                 let pillar = v1::Pillar::from(pillar) as i32;
-                let since = household
-                    .partners
-                    .iter()
-                    .filter(|partner| {
-                        partner.organisatie == organisatie && partner.pillar == pillar
-                    })
-                    .map(|partner| partner.since_position)
-                    .min();
                 match position {
                     None => since.is_some(),
                     // What happened while it was involved, and nothing from before or after.
@@ -90,29 +82,32 @@ impl Reader<'_> {
             shared: Shared::NONE,
         };
         Standing {
-            shared: self.shared(household, &standing, involved_now),
+            shared: self.shared(household, &standing, since.is_some()),
             ..standing
         }
     }
 
-    /// Whether the reader is a partner involved with `household` now.
-    fn involved_now(&self, household: &StoredHousehold) -> bool {
+    /// For a partner involved with `household` now, the position from which it is (the
+    /// earliest of its involvements); `None` for a partner that is not, or another reader.
+    pub fn involved_since(&self, household: &StoredHousehold) -> Option<u64> {
         let (Role::Partner(pillar), Some(organisatie)) =
             (self.client.role, self.client.organisatie.as_deref())
         else {
-            return false;
+            return None;
         };
         let pillar = v1::Pillar::from(pillar) as i32;
         household
             .partners
             .iter()
-            .any(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
+            .filter(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
+            .map(|partner| partner.since_position)
+            .min()
     }
 
     /// What the running gecoördineerde aanpak opens to this reader: to the coordinators of
-    /// the gemeente its laws, to a partner it names that is involved now (and was when the
-    /// fact happened) (whose own law it names) its
-    /// laws and the wijkteam's and regie's facts. Nothing while it covers no one. A
+    /// the gemeente its laws; to a partner it names, whose own law it names, and that is
+    /// involved now (and was when the fact happened), its laws and the wijkteam's and regie's
+    /// facts. Nothing while it covers no one. A
     /// disclosure happens when a fact is read or sent, so the basis must hold then, whenever
     /// the fact happened; after it ends or is withdrawn, nothing crosses a lane any more.
     fn shared(

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio_util::task::AbortOnDropHandle;
 
 use crate::clients::{AuthError, Client, Clients, token_hash};
-use crate::idp::{IdentityProvider, TokenError, looks_like_jwt};
+use crate::idp::{IdentityProvider, looks_like_jwt};
 
 /// How often the clients file is looked at.
 const EVERY: Duration = Duration::from_secs(1);
@@ -105,15 +105,9 @@ impl LiveClients {
                         credentials.until = Some(client.expires_at.unwrap_or(now));
                         Ok((client, credentials))
                     }
-                    Err(err) => {
-                        if matches!(err, TokenError::UnknownKey(_)) {
-                            // The provider may have rolled its keys over: fetch them (at most
-                            // every half minute) so the next call with such a token is taken.
-                            let idp = idp.clone();
-                            tokio::spawn(async move { idp.refresh_keys().await });
-                        }
-                        Err(AuthError::Token(err.to_string()))
-                    }
+                    // A key not held yet was fetched before the call was judged
+                    // ([`LiveClients::provider_lacking_key`]).
+                    Err(err) => Err(AuthError::Token(err.to_string())),
                 }
             }
             (Err(err), _, _) => Err(err),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use rondom_access::idp::{IdentityProvider, TokenError};
+use rondom_access::idp::IdentityProvider;
 use rondom_domain::access::Role;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -191,20 +191,20 @@ impl Login {
             .json()
             .await
             .map_err(|_| "De identiteitsprovider gaf een onbekend antwoord.")?;
-        let nonce = self.states.nonce(state);
-        let staff = match self.staff(&answer, &nonce) {
-            // The provider rolled its signing key over since its keys were fetched: fetch
-            // them again (at most every half minute) and look once more.
-            Err(err) if is_unknown_key(&err) => {
-                self.provider.refresh_keys().await;
-                self.staff(&answer, &nonce)
-            }
-            checked => checked,
-        };
-        staff.map_err(|err| {
-            tracing::warn!(error = %err, "a sign-in's tokens were not taken");
-            format!("Aanmelden lukte niet: {err}")
-        })
+        // The provider rolled its signing key over since its keys were fetched: fetch them
+        // again (at most every half minute) before the tokens are checked, as the hub's gRPC
+        // door does.
+        if [&answer.id_token, &answer.access_token]
+            .into_iter()
+            .any(|token| self.provider.lacks_key_of(token))
+        {
+            self.provider.refresh_keys().await;
+        }
+        self.staff(&answer, &self.states.nonce(state))
+            .map_err(|err| {
+                tracing::warn!(error = %err, "a sign-in's tokens were not taken");
+                format!("Aanmelden lukte niet: {err}")
+            })
     }
 
     /// The staff member the provider's tokens name, after checking both.
@@ -260,11 +260,6 @@ impl Login {
         }
         Some(format!("{endpoint}?{}", encode(&query)))
     }
-}
-
-/// Whether `err` is a token signed with a key the provider's key set did not hold.
-fn is_unknown_key(err: &anyhow::Error) -> bool {
-    matches!(err.downcast_ref(), Some(TokenError::UnknownKey(_)))
 }
 
 /// Seconds since the Unix epoch (0 for a clock before it).
