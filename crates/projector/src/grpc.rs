@@ -51,18 +51,26 @@ impl HouseholdHandler {
 
 type Inner = ReadSide;
 
-/// Returns where a partner's sight of the household's events starts, when not at the start:
-/// its counts then come from the events since, not from the household's whole history.
-/// Whether `reader` sees at least the status of the timeline `entry` at `position`, judged
-/// by the household's whole view `stored` as its timeline judges it.
+/// The standing of `reader` toward the timeline `entry` at `position`, judged by the
+/// household's whole view `stored`: the one judgement of a timeline, its counts and positions.
+fn entry_standing(
+    reader: &Reader<'_>,
+    stored: &StoredHousehold,
+    position: u64,
+    entry: &rondom_fold::StoredTimelineEntry,
+) -> rondom_domain::access::Standing {
+    let person = stored.current_pseudonym(&entry.primary);
+    reader.standing_about(stored, position, entry.pillar, &entry.case_id, person)
+}
+
+/// Whether `reader` sees at least the status of the timeline `entry` at `position`.
 fn sees_entry(
     reader: &Reader<'_>,
     stored: &StoredHousehold,
     position: u64,
     entry: &rondom_fold::StoredTimelineEntry,
 ) -> bool {
-    let person = stored.current_pseudonym(&entry.primary);
-    let standing = reader.standing_about(stored, position, entry.pillar, &entry.case_id, person);
+    let standing = entry_standing(reader, stored, position, entry);
     let class = disclosure::class_of(entry.pillar, &entry.kind);
     let signal = disclosure::is_signal(entry.pillar, &entry.kind);
     rondom_proto::convert::pillar_from_proto(entry.pillar).is_some_and(|pillar| {
@@ -76,21 +84,14 @@ struct Activity {
     count: u64,
     first: Option<prost_types::Timestamp>,
     last: Option<prost_types::Timestamp>,
+    /// The position of the newest event it may see (0 for none).
+    position: u64,
 }
 
+/// Returns where a partner's sight of the household's events starts, when not at the start:
+/// its counts then come from the events since, not from the household's whole history.
 fn standing_since(reader: &Reader<'_>, stored: &StoredHousehold) -> Option<u64> {
-    let organisatie = reader.client.organisatie.as_deref()?;
-    let rondom_domain::access::Role::Partner(pillar) = reader.client.role else {
-        return None;
-    };
-    let pillar = v1::Pillar::from(pillar) as i32;
-    stored
-        .partners
-        .iter()
-        .filter(|partner| partner.organisatie == organisatie && partner.pillar == pillar)
-        .map(|partner| partner.since_position)
-        .min()
-        .filter(|since| *since > 0)
+    reader.involved_since(stored).filter(|since| *since > 0)
 }
 
 impl Inner {
@@ -116,6 +117,7 @@ impl Inner {
             for (position, entry) in &page.entries {
                 if sees_entry(reader, stored, *position, entry) {
                     activity.count += 1;
+                    activity.position = *position;
                     activity.first = rondom_fold::model::earlier(activity.first, entry.occurred_at);
                     activity.last = rondom_fold::model::later(activity.last, entry.occurred_at);
                 }
@@ -135,6 +137,7 @@ impl Inner {
         reader: &Reader<'_>,
         stored: &StoredHousehold,
     ) -> Result<u64> {
+        // The newest entry is the reader's as a rule: a small first page, whole ones after.
         let mut query = TimelineQuery {
             household: *id,
             pillars: Vec::new(),
@@ -224,9 +227,7 @@ impl Inner {
                     }
                     continue;
                 }
-                let person = stored.current_pseudonym(&entry.primary);
-                let standing =
-                    reader.standing_about(stored, position, entry.pillar, &entry.case_id, person);
+                let standing = entry_standing(reader, stored, position, &entry);
                 entries.extend(render::timeline_entry(
                     &id, key, position, entry, &standing, tally,
                 ));
@@ -303,7 +304,10 @@ impl HouseholdHandler {
                 )));
             }
         }
-        // Entries are judged by the whole view, as the timeline judges them.
+        // Entries are judged by the whole view, as the timeline judges them. Only a
+        // coordinator, who writes on condition of it, is told where the household's log is;
+        // any other reader where the last fact it may see is (else the position would move on
+        // facts it may not know of).
         if let Some(since) = standing_since(&reader, &stored) {
             let activity = inner
                 .visible_activity(&id, &reader, &stored, since)
@@ -311,11 +315,8 @@ impl HouseholdHandler {
             known.event_count = activity.count;
             known.first_activity_at = activity.first;
             known.last_activity_at = activity.last;
-        }
-        // Only a coordinator, who writes on condition of it, is told where the household's
-        // log is; any other reader where the last fact it may see is (else the position
-        // would move on facts it may not know of).
-        if standing.role != rondom_domain::access::Role::Coordinator {
+            known.last_position = activity.position;
+        } else if standing.role != rondom_domain::access::Role::Coordinator {
             known.last_position = inner
                 .last_seen(&id, &reader, &stored)
                 .map_err(refuse(Some(id)))?;
