@@ -77,7 +77,7 @@ pub fn fold(
 }
 
 /// The pseudonym of the person `event` is about (the first it names); "" for none.
-fn primary_of(event: &v1::Event) -> &str {
+pub fn primary_of(event: &v1::Event) -> &str {
     event
         .persons
         .iter()

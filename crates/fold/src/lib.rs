@@ -27,7 +27,7 @@ pub mod model;
 mod step;
 mod verzoek;
 
-pub use fold::{Folded, active_pillars, fold};
+pub use fold::{Folded, active_pillars, fold, primary_of};
 
 /// The version of what the fold stores. Raise it with a change that makes views folded
 /// before it incomplete or wrong (a new stored field, a new rule): the projector then folds

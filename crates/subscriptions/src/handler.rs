@@ -562,12 +562,7 @@ impl Session {
         };
         // Judged as the timeline judges it: across a lane only where the basis covers the
         // person the event is about.
-        let primary = received
-            .event
-            .persons
-            .iter()
-            .find(|person| person.primary)
-            .map_or("", |person| person.pseudonym.as_str());
+        let primary = rondom_fold::primary_of(&received.event);
         let standing = reader.standing_about(
             stored,
             position,

@@ -587,11 +587,9 @@ impl EventWriter {
             // client, and the write that household (a composition change across gemeenten is
             // refused too). An erased one is nobody's: its stale entries go, as below.
             let existing = known.iter().flatten().next().copied();
-            let mut unclaimed = false;
+            let mut landing = None;
             if let Some(existing) = existing {
                 match self.landing(gemeenten, &existing).await? {
-                    Landing::Served => {}
-                    Landing::Unclaimed => unclaimed = true,
                     Landing::Foreign
                         if attempts < 3 && self.keys.is_destroyed(&existing).await? =>
                     {
@@ -600,21 +598,20 @@ impl EventWriter {
                         continue;
                     }
                     Landing::Foreign => return Err(refused()),
+                    found => landing = Some(found),
                 }
             }
             let resolution = self.registry.resolve_known(pseudonyms, &known).await?;
             // A racing write's household, taken when its claim came first, is held to the same
             // (one this write made, or looked at above, needs no second look).
-            if resolution.created {
-                unclaimed = true;
-            } else if existing != Some(resolution.household) {
-                unclaimed = false;
-                match self.landing(gemeenten, &resolution.household).await? {
-                    Landing::Served => {}
-                    Landing::Unclaimed => unclaimed = true,
+            let landing = match landing {
+                _ if resolution.created => Landing::Unclaimed,
+                Some(found) if existing == Some(resolution.household) => found,
+                _ => match self.landing(gemeenten, &resolution.household).await? {
                     Landing::Foreign => return Err(refused()),
-                }
-            }
+                    found => found,
+                },
+            };
             // A household this write made has no key to look up: one round trip less.
             let key = if resolution.created {
                 self.keys.create(&resolution.household).await
@@ -625,7 +622,7 @@ impl EventWriter {
                 Ok(key) => {
                     let mut placement =
                         Placement::new(resolution.household, resolution.members, key);
-                    placement.unclaimed = unclaimed;
+                    placement.unclaimed = landing == Landing::Unclaimed;
                     return Ok(placement);
                 }
                 Err(rondom_bus::Error::Erased) if attempts < 3 => {
