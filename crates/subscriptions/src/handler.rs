@@ -28,6 +28,7 @@ use rondom_bus::stream::EVENTS_STREAM;
 use rondom_domain::HouseholdId;
 use rondom_domain::access::{Sight, Standing};
 use rondom_domain::catalogue::NeedToKnow;
+use rondom_fold::StoredHousehold;
 use rondom_projector::ReadSide;
 use rondom_proto::status;
 use rondom_proto::v1;
@@ -561,8 +562,8 @@ impl Session {
             on_behalf_of: &self.on_behalf_of,
         };
         // Judged as the timeline judges it: across a lane only where the basis covers the
-        // person the event is about.
-        let primary = rondom_fold::primary_of(&received.event);
+        // person the event is about, known by their current pseudonym (renewals since).
+        let primary = stored.current_pseudonym(rondom_fold::primary_of(&received.event));
         let standing = reader.standing_about(
             stored,
             position,
@@ -588,7 +589,7 @@ impl Session {
             class,
             sight,
         );
-        let build = self.delivery(received, &standing, class, sight);
+        let build = self.delivery(received, stored, &standing, class, sight);
         let whole = shared.delivery(standing, build).await?;
         // Persons by need: a provider is sent the persons of its own cases, not the others
         // an event names.
@@ -611,10 +612,12 @@ impl Session {
     }
 
     /// Builds what readers of `standing` are sent of `received` (`class`, at `sight`), with
-    /// the household's key for a full sight.
+    /// the household's key for a full sight; its persons named as the view `stored` names
+    /// them now.
     async fn delivery(
         &self,
         received: &ReceivedEvent,
+        stored: &StoredHousehold,
         standing: &Standing,
         class: NeedToKnow,
         sight: Sight,
@@ -629,14 +632,14 @@ impl Session {
         } else {
             None
         };
-        Ok(delivery(
-            received,
-            &household,
-            standing,
-            class,
-            sight,
-            key.as_ref(),
-        ))
+        let mut built = delivery(received, &household, standing, class, sight, key.as_ref());
+        for person in &mut built.persons {
+            let current = stored.current_pseudonym(&person.pseudonym);
+            if current != person.pseudonym {
+                person.pseudonym = current.to_owned();
+            }
+        }
+        Ok(built)
     }
 
     /// Decodes the event at `position`; `None` for a malformed message or one this hub did

@@ -256,6 +256,27 @@ impl TestHub {
         self.serve().await;
     }
 
+    /// Renews every person's pseudonym under a new pseudonym key as an operator does: the
+    /// hub stopped, every household renewed, the new key promoted, the hub started again.
+    pub async fn renew_pseudonyms(&mut self) -> rondom_lifecycle::pseudonyms::Renewal {
+        self.stop().await;
+        let key_dir = self.data_dir().join("keys");
+        let keys = rondom_runtime::keys::Keys::load_or_generate(&key_dir).expect("keys");
+        let new_key = rondom_runtime::keys::next_pseudonym_key(&key_dir).expect("next key");
+        let renewal = rondom_lifecycle::pseudonyms::renew_all(
+            &self.jetstream().await,
+            &rondom_projector::Generations::new(self.data_dir().join("projector")),
+            &keys,
+            &new_key,
+            Default::default(),
+        )
+        .await
+        .expect("renew");
+        rondom_runtime::keys::promote_pseudonym_key(&key_dir).expect("promote");
+        self.start_again().await;
+        renewal
+    }
+
     async fn channel(&self) -> Channel {
         let endpoint = match &self.client_tls {
             None => Channel::from_shared(format!("http://{}", self.addr)).expect("uri"),

@@ -598,3 +598,70 @@ async fn an_exception_needs_its_ground_its_decider_and_a_motivation() {
     assert!(pillars.contains(&(v1::Pillar::Jeugd as i32)), "{pillars:?}");
     assert!(!pillars.contains(&(v1::Pillar::Wmo as i32)), "{pillars:?}");
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_renewed_pseudonym_changes_nothing_a_subscription_sends() {
+    let (mut hub, household, position) = family_without_aanpak().await;
+    let started = start(
+        &hub,
+        &household,
+        position,
+        "vernieuwd",
+        vec![
+            persoon(scenario::MOEDER, true, false),
+            persoon(scenario::ZOON, true, true),
+        ],
+    )
+    .await
+    .expect("aanpak");
+    // A wijkteam's signal about Daan, tagged jeugd: shared across the lane under the aanpak.
+    let signal = hub
+        .signals()
+        .await
+        .post_signal(rondom_e2e::signal(
+            "daan-vernieuwd",
+            &[(scenario::ZOON.bsn, "")],
+            v1::Pillar::Jeugd,
+            "zorgen_opvoeding",
+            "",
+        ))
+        .await
+        .expect("a signal")
+        .into_inner();
+    let (_, marker) = jeugd_then_schuldhulp(&hub, "vernieuwd").await;
+    let sent = delivered(&hub, started.position, marker).await;
+    assert!(
+        sent.iter().any(|d| d.position == signal.position),
+        "{sent:?}"
+    );
+
+    // Every pseudonym renewed (the events keep the ones they were written with).
+    let renewal = hub.renew_pseudonyms().await;
+    assert!(renewal.persons >= 2, "{renewal:?}");
+    let renewed = hub.events().await.last().expect("events").0;
+    let view = partner_view(&hub, &household, renewed).await;
+    assert!(
+        timeline_of_partner(&hub, &household, renewed)
+            .await
+            .contains(&signal.position)
+    );
+
+    // A subscription catching up judges the older signal by the person's current pseudonym,
+    // as the timeline does, and names persons as the view does.
+    let sent = delivered(&hub, started.position, marker).await;
+    assert!(
+        sent.iter().any(|d| d.position == signal.position),
+        "the signal about Daan, as on the timeline: {sent:?}"
+    );
+    let members: Vec<&str> = view.members.iter().map(|m| m.pseudonym.as_str()).collect();
+    let bezwaar = sent.last().expect("the marker");
+    assert_eq!(bezwaar.position, marker);
+    assert!(!bezwaar.persons.is_empty(), "{bezwaar:?}");
+    for person in &bezwaar.persons {
+        assert!(
+            members.contains(&person.pseudonym.as_str()),
+            "{} is not a pseudonym of the view ({members:?})",
+            person.pseudonym
+        );
+    }
+}
