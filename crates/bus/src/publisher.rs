@@ -145,6 +145,32 @@ impl EventPublisher {
         }
     }
 
+    /// Returns the event at `position` on the stream as received, `None` when nothing is
+    /// there any more (an erasure purged it) or it is not this hub's.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when NATS does not answer.
+    pub async fn event_at(&self, position: u64) -> Result<Option<ReceivedEvent>> {
+        let stream = self
+            .jetstream
+            .get_stream_no_info(EVENTS_STREAM)
+            .await
+            .map_err(|err| Error::unavailable("opening the event stream", err))?;
+        match stream.get_raw_message(position).await {
+            Ok(message) => Ok(ReceivedEvent::decode(
+                message.sequence,
+                Some(&message.headers),
+                &message.payload,
+                &self.signer,
+            )
+            .ok()),
+            Err(err) if err.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => {
+                Ok(None)
+            }
+            Err(err) => Err(Error::unavailable("reading an event", err)),
+        }
+    }
+
     /// Returns the household's first event (the one that started it), `None` when it has
     /// none. The household's gemeente is the one its first event names.
     ///

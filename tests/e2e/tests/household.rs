@@ -5,6 +5,7 @@ use std::time::Duration;
 use rondom_bus::stream::StreamSettings;
 use rondom_e2e::{TestHub, by_bsn, by_id, signal, timeline};
 use rondom_proto::v1;
+use tonic_types::StatusExt as _;
 
 const MOTHER: &str = "111222333";
 const SON: &str = "123456782";
@@ -186,6 +187,79 @@ async fn a_retry_with_the_same_key_is_one_event() {
         .get_timeline(timeline(&first.household_id, first.position))
         .await;
     assert_eq!(entries.expect("timeline").into_inner().entries.len(), 1);
+}
+
+#[test_log::test(tokio::test)]
+async fn a_key_used_again_for_another_write_is_refused_and_changes_nothing() {
+    let hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    let request = signal(
+        "hergebruikt",
+        &[(MOTHER, "Fatima")],
+        v1::Pillar::Wijkteam,
+        "eenzaamheid",
+        "Alleen",
+    );
+    let first = signals
+        .post_signal(request.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    // A retry that fills in the time anew is still the same write.
+    let retry = signals
+        .post_signal(v1::PostSignalRequest {
+            observed_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            ..request.clone()
+        })
+        .await
+        .expect("a retry")
+        .into_inner();
+    assert!(retry.duplicate);
+    assert_eq!(
+        (retry.household_id.as_str(), retry.position),
+        (first.household_id.as_str(), first.position)
+    );
+    // Another person, another note: another write under the same key.
+    let others = [
+        signal(
+            "hergebruikt",
+            &[(GRANDMOTHER, "Oma")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "Alleen",
+        ),
+        signal(
+            "hergebruikt",
+            &[(MOTHER, "Fatima")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "Iets anders",
+        ),
+    ];
+    for other in others {
+        let refused = signals
+            .post_signal(other)
+            .await
+            .expect_err("the key names another write");
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+        let fields: Vec<String> = refused
+            .get_details_bad_request()
+            .expect("field violations")
+            .field_violations
+            .into_iter()
+            .map(|violation| violation.field)
+            .collect();
+        assert_eq!(fields, ["idempotency_key"], "{refused:?}");
+    }
+    assert_eq!(hub.stream_messages().await, 1);
+    // The grandmother is in no household from it.
+    let found = hub
+        .households()
+        .await
+        .get_household(by_bsn(GRANDMOTHER, first.position))
+        .await
+        .expect_err("no household");
+    assert_eq!(found.code(), tonic::Code::NotFound);
 }
 
 #[test_log::test(tokio::test)]

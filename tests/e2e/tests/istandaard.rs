@@ -710,9 +710,24 @@ fn made_for_tests(name: &str) -> Vec<u8> {
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn the_gemeentes_answer_finds_the_request_it_answers_without_naming_the_client() {
     let hub = hub().await;
-    submit(&hub, WMO_PROVIDER, &example("iwmo", "WMO315.xml"))
+    let wmo315 = example("iwmo", "WMO315.xml");
+    submit(&hub, WMO_PROVIDER, &wmo315).await.expect("WMO315");
+    // The same BerichtIdentificatie for a request about someone else is refused: the answer
+    // below must not follow it into their household.
+    let reused = String::from_utf8(wmo315)
+        .expect("UTF-8")
+        .replace(">999900006<", ">999990342<");
+    validates("iwmo", "WMO315.xsd", reused.as_bytes());
+    let refused = submit(&hub, WMO_PROVIDER, reused.as_bytes())
         .await
-        .expect("WMO315");
+        .expect_err("a BerichtIdentificatie used for another message");
+    let reasons = violations(&refused);
+    assert!(
+        reasons
+            .iter()
+            .all(|(field, _)| field == "Header/BerichtIdentificatie/Identificatie"),
+        "{reasons:?}"
+    );
     // 0384 refuses the first request (ReferentieAanbieder 42420001): no contract.
     let wmo319 = made_for_tests("WMO319.xml");
     validates("iwmo", "WMO319.xsd", &wmo319);

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 
 mod gemeenten;
 mod moving;
+mod retry;
 
 /// A person named in a write.
 #[derive(Clone, PartialEq, Eq)]
@@ -450,7 +451,7 @@ impl EventWriter {
         // A write placed in a household with no event yet is published only as its first:
         // when another write was first, it is placed again, and held to that write's gemeente.
         let mut placings = 0;
-        let (place, envelope, published) = loop {
+        let (place, envelope, event, published) = loop {
             placings += 1;
             let place = self.place(&draft, &pseudonyms).await?;
             if let v1::event::Body::Rectificatie(rectificatie) = &draft.body {
@@ -465,7 +466,7 @@ impl EventWriter {
             match self.publish(&draft, &place, &envelope, &event).await {
                 Ok(published) => {
                     count_published(draft.pillar, published, started);
-                    break (place, envelope, published);
+                    break (place, envelope, event, published);
                 }
                 Err(Error::Bus(rondom_bus::Error::Conflict)) if place.unclaimed => {
                     if placings == 3 {
@@ -479,6 +480,22 @@ impl EventWriter {
                 Err(err) => return Err(err),
             }
         };
+        // A retry: the original stands if it is this very write. Where it landed elsewhere
+        // (a person moved since), what follows it is not done again: it could only undo
+        // what came after.
+        let household = if published.duplicate {
+            self.original_of(&draft, &place, &event, published.position)
+                .await?
+        } else {
+            place.household
+        };
+        if household != place.household {
+            return Ok(Written {
+                event_id: envelope.id,
+                household,
+                published,
+            });
+        }
         // The person's cases follow the join, before the registry does: a retry (the
         // registry still naming the old household) copies them again, as duplicates.
         if let (Some(previous), Some(person)) = (place.moved_from, draft.persons.first()) {

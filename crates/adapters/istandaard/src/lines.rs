@@ -477,6 +477,7 @@ impl Write<'_> {
         }
         match (field.split_once('.').map_or(field, |(_, rest)| rest), kind) {
             ("occurred_at", _) => "Header/BerichtIdentificatie/Dagtekening".to_owned(),
+            ("idempotency_key", _) => "Header/BerichtIdentificatie/Identificatie".to_owned(),
             ("begindatum", Kind::Toewijzing) => format!("{line}/Ingangsdatum"),
             ("begindatum", Kind::Verzoek) => format!("{line}/ToewijzingIngangsdatum"),
             ("einddatum", Kind::Verzoek) => format!("{line}/ToewijzingEinddatum"),
@@ -557,10 +558,12 @@ impl Write<'_> {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         Ok(v1::WriteContext {
+            // A delivery is named by its Identificatie and Dagtekening together.
             idempotency_key: format!(
-                "istandaard-{}-{}-{identificatie}-{}",
+                "istandaard-{}-{}-{identificatie}-{}-{}",
                 message.name(),
                 message.afzender,
+                message.dagtekening.format("%Y%m%d"),
                 self.index + 1
             ),
             source_system: format!("istandaard-{}", message.afzender),
