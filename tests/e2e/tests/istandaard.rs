@@ -852,6 +852,29 @@ async fn a_message_whose_second_line_the_law_refuses_writes_no_line() {
     assert_eq!(hub.stream_messages().await, 0, "the first line was written");
 }
 
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_start_whose_second_line_has_no_toewijzing_writes_no_line() {
+    let hub = hub().await;
+    submit(&hub, JEUGD_BACKOFFICE, &toewijzing_for_the_examples())
+        .await
+        .expect("JW301");
+    let before = hub.stream_messages().await;
+    // The second line names a toewijzing the provider does not hold: only the log can tell.
+    let start = String::from_utf8(example("ijw", "JW305.xml"))
+        .expect("UTF-8")
+        .replace(">300202<", ">399999<");
+    validates("ijw", "JW305.xsd", start.as_bytes());
+    let refused = submit(&hub, JEUGD_PROVIDER, start.as_bytes())
+        .await
+        .expect_err("the second line");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    assert_eq!(
+        hub.stream_messages().await,
+        before,
+        "the first line was written"
+    );
+}
+
 #[test]
 fn every_message_made_for_the_tests_validates_against_its_xsd() {
     // The iStandaarden examples hold no 317 or 319: the adapter's tests use their own.

@@ -133,12 +133,14 @@ impl PillarWriter {
         Ok(Response::new(response))
     }
 
-    /// Checks a write as [`PillarWriter::write_placed`] would, up to where it needs the log:
-    /// the context, the payload's rules and who may write it. Nothing is written or audited.
+    /// Checks a write as [`PillarWriter::write_placed`] would: the context, the payload's
+    /// rules, who may write it, and what the log must hold for it (the toewijzing a
+    /// provider's line rests on, the request an answer names). Nothing is written or
+    /// audited.
     ///
     /// # Errors
     /// As [`PillarWriter::write_placed`], for what is known before the write.
-    pub fn check_placed(
+    pub async fn check_placed(
         &self,
         caller: &Caller,
         pillar: Pillar,
@@ -147,8 +149,10 @@ impl PillarWriter {
         place: Place,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<(), Status> {
-        draft(caller, pillar, kind, context, place, build)
-            .map(|_| ())
+        let draft = draft(caller, pillar, kind, context, place, build)?;
+        self.writer
+            .check_grounds(&draft)
+            .await
             .map_err(Status::from)
     }
 

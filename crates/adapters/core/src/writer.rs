@@ -553,6 +553,27 @@ impl EventWriter {
         Ok(Placement::new(household, members, key))
     }
 
+    /// Checks, writing nothing, what the log must hold for `draft` to be written: the
+    /// toewijzing of a provider's write, the request of an answer. A message of many lines
+    /// is checked so, line by line, before any of them is written.
+    ///
+    /// # Errors
+    /// As [`EventWriter::write`] for those grounds.
+    pub async fn check_grounds(&self, draft: &Draft) -> Result<()> {
+        match draft.target {
+            Target::OfPersons if draft.assignment.is_some() => {
+                let pseudonyms: Vec<_> = draft
+                    .persons
+                    .iter()
+                    .map(|person| self.pseudonyms.pseudonym(&person.bsn))
+                    .collect();
+                self.place_assigned(draft, &pseudonyms).await.map(|_| ())
+            }
+            Target::OfRequest => self.place_of_request(draft).await.map(|_| ()),
+            Target::OfPersons | Target::Household { .. } => Ok(()),
+        }
+    }
+
     /// The registry's key of the provider's request of `case_id` in `pillar`.
     fn request_key(&self, pillar: Pillar, case_id: &str) -> Pseudonym {
         self.pseudonyms.of_request(pillar.as_str(), case_id)

@@ -59,9 +59,10 @@ impl IStandaardService for IStandaardHandler {
         if let Err(status) = lines::read_as_delivery(&message) {
             return Err(self.writer.refused(&caller, UNREAD, status).await);
         }
-        // The whole message is checked before any line is written: a line the law refuses
-        // leaves the others unwritten. What only the log can tell (a provider's toewijzing,
-        // the request an answer names) is known per line as it is written.
+        // The whole message is checked before any line is written, with what the log must
+        // hold for each line (a provider's toewijzing, the request an answer names): a line
+        // refused leaves the others unwritten. (A toewijzing withdrawn between the check
+        // and the write still stops the lines after it.)
         let writes = lines::writes(&message);
         for write in &writes {
             write.check(&self.writer, &caller).await?;

@@ -118,7 +118,10 @@ impl Write<'_> {
                     .write_placed(caller, pillar, kind, context, place, build)
                     .await
             }
-            Mode::Check => match writer.check_placed(caller, pillar, kind, context, place, build) {
+            Mode::Check => match writer
+                .check_placed(caller, pillar, kind, context, place, build)
+                .await
+            {
                 // Nothing was written: the answer is empty.
                 Ok(()) => Ok(Response::new(v1::WriteResponse::default())),
                 Err(refusal) => Err(writer.refused(caller, &self.event_type(), refusal).await),
