@@ -106,7 +106,9 @@ pub(crate) fn forget(household: &mut StoredHousehold, step: &Step<'_>, code: Rul
 }
 
 /// Records a deadline that is opened and closed by the same event (a stop message is itself
-/// what IJW-STOP waits for): met when the event came on time, met late otherwise.
+/// what IJW-STOP waits for): met when the event came on time, met late otherwise. It came
+/// when the hub received it: the date a sender puts on its message (its Dagtekening) is its
+/// own to fill in, and would let a late message call itself on time.
 pub(crate) fn met_at_once(
     household: &mut StoredHousehold,
     step: &Step<'_>,
@@ -123,7 +125,8 @@ pub(crate) fn met_at_once(
     ) else {
         return;
     };
-    let state = if step.on <= due {
+    let came = rondom_domain::calendar::local_date(step.received.envelope.time);
+    let state = if came <= due {
         v1::DeadlineStatus::Met
     } else {
         v1::DeadlineStatus::MetLate
@@ -135,7 +138,7 @@ pub(crate) fn met_at_once(
         start: day_number(from),
         due: day_number(due),
         state: state as i32,
-        met_on: day_number(step.on),
+        met_on: day_number(came),
         started_position: step.received.position,
         ..StoredDeadline::default()
     });

@@ -35,8 +35,9 @@ pub use fold::{Folded, active_pillars, fold, primary_of};
 /// in its law's lane; 4: the gecoördineerde aanpak and objections; 5: no sealed text kept
 /// from a write that raced its household's erasure; 6: the person a signal (and a timeline
 /// entry) is about, so a signal crosses a lane only where the basis covers that person; no
-/// law or case in the title of a composition change.
-pub const VERSION: u32 = 6;
+/// law or case in the title of a composition change; 7: a stop message meets IJW-STOP by
+/// when the hub received it, not by the date its sender put on it.
+pub const VERSION: u32 = 7;
 pub use model::{
     ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,
     StoredHousehold, StoredMember, StoredTimelineEntry, StoredTrajectory, date_of, day_number,

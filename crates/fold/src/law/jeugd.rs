@@ -115,6 +115,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_stop_message_is_on_time_by_when_the_hub_received_it_not_by_its_own_date() {
+        // Care ended Monday 30 November; the message says it was made that day, but came
+        // two months later.
+        let mut backdated = jeugdhulp(1, "jeugdhulp_beeindigd", "partner:jeugd", MONDAY);
+        backdated.envelope.time += chrono::Duration::days(60);
+        let folded = fold_all(&[backdated]);
+        let stop = deadline(&folded, "IJW-STOP");
+        assert_eq!(stop.state, v1::DeadlineStatus::MetLate as i32);
+        assert_eq!(stop.met_on, day("2027-01-29"));
+    }
+
     fn delivered(
         position: u64,
         kind: &str,
