@@ -10,7 +10,8 @@
 //! (XSD types and content models, plus the cheap rules within one message), and every
 //! violation is reported at once. Rules are stated without the offending value, so a
 //! refusal never repeats a BSN or a birth date. Names, addresses and relations in the message
-//! are never read.
+//! are never read; their shape (elements, order, minOccurs, no attributes) is checked all
+//! the same, so what is accepted is what the XSD accepts in structure.
 //!
 //! Source of every rule: the XSDs of iWmo and iJw release 3.2 (Zorginstituut Nederland), with
 //! their basisschema; the tests read the published schemas and example messages.
@@ -497,12 +498,26 @@ enum Ns {
     Basis,
 }
 
-/// One element of a content model (an `xs:sequence`; order is not checked).
+/// One element of a content model (an `xs:sequence`, in its order).
 #[derive(Debug, Clone, Copy)]
 struct Elem {
     name: &'static str,
     ns: Ns,
     repeats: bool,
+    /// minOccurs 1.
+    required: bool,
+    content: Content,
+}
+
+/// What [`Checker::model`] checks inside an element of a content model.
+#[derive(Debug, Clone, Copy)]
+enum Content {
+    /// Read and checked by the code that reads it.
+    Read,
+    /// Never read (a name, an address, a remark): text only, no child elements.
+    Text,
+    /// Never read, complex: its children by this content model.
+    Unread(&'static [Elem]),
 }
 
 const fn msg(name: &'static str) -> Elem {
@@ -510,38 +525,78 @@ const fn msg(name: &'static str) -> Elem {
         name,
         ns: Ns::Message,
         repeats: false,
+        required: true,
+        content: Content::Read,
     }
 }
 
 const fn basis(name: &'static str) -> Elem {
     Elem {
-        name,
         ns: Ns::Basis,
-        repeats: false,
+        ..msg(name)
     }
 }
 
+impl Elem {
+    /// minOccurs 0.
+    const fn opt(self) -> Self {
+        Self {
+            required: false,
+            ..self
+        }
+    }
+
+    /// minOccurs 1.
+    const fn required(self) -> Self {
+        Self {
+            required: true,
+            ..self
+        }
+    }
+
+    /// Unread text.
+    const fn text(self) -> Self {
+        Self {
+            content: Content::Text,
+            ..self
+        }
+    }
+
+    /// Unread, with children by `model`.
+    const fn unread(self, model: &'static [Elem]) -> Self {
+        Self {
+            content: Content::Unread(model),
+            ..self
+        }
+    }
+}
+
+/// Any number of `name`; a list that must hold one is `.required()` (or checked by the
+/// code that reads it).
 const fn many(name: &'static str) -> Elem {
     Elem {
-        name,
-        ns: Ns::Message,
         repeats: true,
+        required: false,
+        ..msg(name)
     }
 }
 
 const BERICHT: &[Elem] = &[msg("Header"), msg("Client")];
 const BERICHT_319: &[Elem] = &[msg("Header"), msg("Antwoord")];
+/// A retour message may answer a message whose header alone could be read.
+const BERICHT_RETOUR: &[Elem] = &[msg("Header"), msg("Client").opt()];
+const BERICHT_320: &[Elem] = &[msg("Header"), msg("Antwoord").opt()];
 /// JW319 has Woonplaatsbeginsel; WMO319 does not.
 const ANTWOORD_IWMO: &[Elem] = &[
     msg("ReferentieAanbieder"),
     msg("VerzoekAntwoord"),
-    msg("RedenAfwijzingVerzoek"),
+    msg("RedenAfwijzingVerzoek").opt(),
 ];
 const ANTWOORD_IJW: &[Elem] = &[
     msg("ReferentieAanbieder"),
     msg("VerzoekAntwoord"),
-    msg("RedenAfwijzingVerzoek"),
-    msg("Woonplaatsbeginsel"),
+    msg("RedenAfwijzingVerzoek").opt(),
+    msg("Woonplaatsbeginsel").opt(),
 ];
 const WOONPLAATSBEGINSEL: &[Elem] = &[msg("Gemeente")];
 const HEADER: &[Elem] = &[
@@ -564,119 +619,189 @@ const HEADER_RETOUR: &[Elem] = &[
     msg("XsdVersie"),
     msg("IdentificatieRetour"),
     msg("DagtekeningRetour"),
-    msg("XsltVersie"),
+    msg("XsltVersie").opt(),
     msg("XsdVersieRetour"),
 ];
 const BERICHT_IDENTIFICATIE: &[Elem] = &[basis("Identificatie"), basis("Dagtekening")];
 const XSD_VERSIE: &[Elem] = &[basis("BasisschemaXsdVersie"), basis("BerichtXsdVersie")];
-const GEBOORTEDATUM: &[Elem] = &[basis("Datum"), basis("DatumGebruik")];
-const PRODUCT: &[Elem] = &[basis("Categorie"), basis("Code")];
+const GEBOORTEDATUM: &[Elem] = &[basis("Datum"), basis("DatumGebruik").opt()];
+const PRODUCT: &[Elem] = &[basis("Categorie"), basis("Code").opt()];
+
+// What is never read, checked for its shape only (basisschema CDT_* and the 301's own types).
+const ACHTERNAAM: &[Elem] = &[
+    basis("Achternaam").text(),
+    basis("Voorvoegsel").opt().text(),
+];
+const VOLLEDIGE_NAAM: &[Elem] = &[
+    basis("Geslachtsnaam").unread(ACHTERNAAM),
+    basis("Partnernaam").opt().unread(ACHTERNAAM),
+    basis("Voornamen").opt().text(),
+    basis("Voorletters").opt().text(),
+    basis("NaamGebruik").text(),
+];
+const VERKORTE_NAAM: &[Elem] = &[
+    basis("Geslachtsnaam").unread(ACHTERNAAM),
+    basis("Voornamen").opt().text(),
+    basis("Voorletters").opt().text(),
+];
+const COMMUNICATIE: &[Elem] = &[basis("Vorm").text(), basis("Taal").opt().text()];
+const OMVANG: &[Elem] = &[
+    basis("Volume").text(),
+    basis("Eenheid").text(),
+    basis("Frequentie").text(),
+];
+const HUIS: &[Elem] = &[
+    basis("Huisnummer").text(),
+    basis("Huisletter").opt().text(),
+    basis("HuisnummerToevoeging").opt().text(),
+    basis("AanduidingWoonadres").opt().text(),
+];
+const ADRES: &[Elem] = &[
+    basis("Huis").opt().unread(HUIS),
+    basis("Postcode").opt().text(),
+    basis("Straatnaam").opt().text(),
+    basis("Plaatsnaam").opt().text(),
+    basis("LandCode").opt().text(),
+];
+const TELEFOON: &[Elem] = &[basis("Telefoonnummer").text(), basis("Landnummer").text()];
+const TELEFOONNUMMERS: &[Elem] = &[
+    basis("Telefoon01").unread(TELEFOON),
+    basis("Telefoon02").opt().unread(TELEFOON),
+];
+const OPEN_PERIODE: &[Elem] = &[
+    basis("Begindatum").opt().text(),
+    basis("Einddatum").opt().text(),
+];
+const CONTACT: &[Elem] = &[
+    msg("Soort").text(),
+    msg("Adres").opt().unread(ADRES),
+    msg("Organisatie").opt().text(),
+    msg("Telefoon").opt().unread(TELEFOONNUMMERS),
+    msg("Emailadres").opt().text(),
+    msg("Periode").opt().unread(OPEN_PERIODE),
+];
+const CONTACTGEGEVENS: &[Elem] = &[many("Contact").required().unread(CONTACT)];
+const RELATIE: &[Elem] = &[
+    msg("Nummer").text(),
+    msg("Volgorde").opt().text(),
+    msg("Soort").text(),
+    msg("Geboortedatum").opt().unread(GEBOORTEDATUM),
+    msg("Geslacht").opt().text(),
+    msg("Naam").unread(VOLLEDIGE_NAAM),
+    msg("Contact").unread(CONTACT),
+];
+const RELATIES: &[Elem] = &[many("Relatie").required().unread(RELATIE)];
+
 const CLIENT_301: &[Elem] = &[
     msg("Bsn"),
     msg("Geboortedatum"),
-    msg("Geslacht"),
-    msg("Naam"),
-    msg("Communicatie"),
-    msg("JuridischeStatus"),
-    msg("WettelijkeVertegenwoordiging"),
-    msg("Commentaar"),
-    msg("Relaties"),
-    msg("Contactgegevens"),
+    msg("Geslacht").text(),
+    msg("Naam").unread(VOLLEDIGE_NAAM),
+    msg("Communicatie").opt().unread(COMMUNICATIE),
+    msg("JuridischeStatus").opt().text(),
+    msg("WettelijkeVertegenwoordiging").opt().text(),
+    msg("Commentaar").opt().text(),
+    msg("Relaties").opt().unread(RELATIES),
+    msg("Contactgegevens").unread(CONTACTGEGEVENS),
     msg("ToegewezenProducten"),
 ];
 const CLIENT_305: &[Elem] = &[
     msg("Bsn"),
     msg("Geboortedatum"),
-    msg("Geslacht"),
-    msg("Naam"),
+    msg("Geslacht").text(),
+    msg("Naam").unread(VERKORTE_NAAM),
     msg("StartProducten"),
 ];
 const CLIENT_307: &[Elem] = &[
     msg("Bsn"),
     msg("Geboortedatum"),
-    msg("Geslacht"),
-    msg("Naam"),
+    msg("Geslacht").text(),
+    msg("Naam").unread(VERKORTE_NAAM),
     msg("StopProducten"),
 ];
 /// JW315 has GezagsdragerBekend after Naam; WMO315 does not.
 const CLIENT_315_IWMO: &[Elem] = &[
     msg("Bsn"),
     msg("Geboortedatum"),
-    msg("Geslacht"),
-    msg("Naam"),
-    msg("Commentaar"),
+    msg("Geslacht").text(),
+    msg("Naam").unread(VERKORTE_NAAM),
+    msg("Commentaar").opt().text(),
     msg("AangevraagdeProducten"),
 ];
 const CLIENT_315_IJW: &[Elem] = &[
     msg("Bsn"),
     msg("Geboortedatum"),
-    msg("Geslacht"),
-    msg("Naam"),
-    msg("GezagsdragerBekend"),
-    msg("Commentaar"),
+    msg("Geslacht").text(),
+    msg("Naam").unread(VERKORTE_NAAM),
+    msg("GezagsdragerBekend").opt().text(),
+    msg("Commentaar").opt().text(),
     msg("AangevraagdeProducten"),
 ];
 const AANGEVRAAGD_PRODUCT: &[Elem] = &[
     msg("ReferentieAanbieder"),
-    msg("BeschikkingNummer"),
-    msg("Product"),
-    msg("BeschikkingIngangsdatum"),
+    msg("BeschikkingNummer").opt(),
+    msg("Product").opt(),
+    msg("BeschikkingIngangsdatum").opt(),
     msg("ToewijzingIngangsdatum"),
-    msg("ToewijzingEinddatum"),
-    msg("Omvang"),
-    msg("Budget"),
+    msg("ToewijzingEinddatum").opt(),
+    msg("Omvang").opt().unread(OMVANG),
+    msg("Budget").opt().text(),
     msg("Verwijzer"),
-    msg("Raamcontract"),
-    msg("Commentaar"),
+    msg("Raamcontract").opt(),
+    msg("Commentaar").opt().text(),
 ];
-const VERWIJZER: &[Elem] = &[basis("Type"), basis("Naam"), basis("ZorgverlenerCode")];
+const VERWIJZER: &[Elem] = &[
+    basis("Type"),
+    basis("Naam").opt(),
+    basis("ZorgverlenerCode").opt(),
+];
 const CLIENT_317: &[Elem] = &[msg("Bsn"), msg("Verzoek")];
 const VERZOEK_317: &[Elem] = &[
     msg("ReferentieAanbieder"),
     msg("RedenVerzoek"),
-    msg("OngewijzigdeProducten"),
-    msg("TeWijzigenProducten"),
-    msg("NieuweProducten"),
+    msg("OngewijzigdeProducten").opt(),
+    msg("TeWijzigenProducten").opt(),
+    msg("NieuweProducten").opt(),
 ];
 const ONGEWIJZIGD_PRODUCT: &[Elem] = &[msg("ToewijzingNummer")];
 const TE_WIJZIGEN_PRODUCT: &[Elem] = &[
     msg("ToewijzingNummer"),
     msg("GewensteIngangsdatum"),
-    msg("Einddatum"),
-    msg("Omvang"),
-    msg("Budget"),
+    msg("Einddatum").opt(),
+    msg("Omvang").opt().unread(OMVANG),
+    msg("Budget").opt().text(),
 ];
 const NIEUW_PRODUCT: &[Elem] = &[
-    msg("Product"),
+    msg("Product").opt(),
     msg("GewensteIngangsdatum"),
-    msg("Einddatum"),
-    msg("Omvang"),
-    msg("Budget"),
+    msg("Einddatum").opt(),
+    msg("Omvang").opt().unread(OMVANG),
+    msg("Budget").opt().text(),
 ];
 const TOEGEWEZEN_PRODUCT: &[Elem] = &[
     msg("ToewijzingNummer"),
-    msg("ReferentieAanbieder"),
-    msg("Product"),
+    msg("ReferentieAanbieder").opt(),
+    msg("Product").opt(),
     msg("Toewijzingsdatum"),
     msg("Toewijzingstijd"),
     msg("Ingangsdatum"),
-    msg("Einddatum"),
-    msg("RedenWijziging"),
-    msg("Omvang"),
-    msg("Budget"),
-    msg("Commentaar"),
+    msg("Einddatum").opt(),
+    msg("RedenWijziging").opt(),
+    msg("Omvang").opt().unread(OMVANG),
+    msg("Budget").opt().text(),
+    msg("Commentaar").opt().text(),
 ];
 const START_PRODUCT: &[Elem] = &[
-    msg("ToewijzingNummer"),
-    msg("Product"),
-    msg("ToewijzingIngangsdatum"),
+    msg("ToewijzingNummer").opt(),
+    msg("Product").opt(),
+    msg("ToewijzingIngangsdatum").opt(),
     msg("Begindatum"),
     msg("StatusAanlevering"),
 ];
 const STOP_PRODUCT: &[Elem] = &[
-    msg("ToewijzingNummer"),
-    msg("Product"),
-    msg("ToewijzingIngangsdatum"),
+    msg("ToewijzingNummer").opt(),
+    msg("Product").opt(),
+    msg("ToewijzingIngangsdatum").opt(),
     msg("Begindatum"),
     msg("RedenBeeindiging"),
     msg("Einddatum"),
@@ -975,13 +1100,21 @@ impl<'s> Walk<'s> {
         if self.spec.retour && retourcode != TECHNICAL {
             return;
         }
+        let rule = rule.into();
+        if self
+            .violations
+            .iter()
+            .any(|known| known.path == path && known.rule == rule)
+        {
+            return;
+        }
         if self.violations.len() >= MAX_LISTED {
             self.unlisted += 1;
             return;
         }
         self.violations.push(Violation {
             path: path.to_owned(),
-            rule: rule.into(),
+            rule,
             retourcode: retourcode.map(str::to_owned),
         });
     }
@@ -1019,11 +1152,17 @@ impl<'s> Walk<'s> {
     }
 
     /// Checks the children of a complex element against its content model: no element it
-    /// does not have, none twice that may occur once, no text between them.
+    /// does not have, each in the model's order, none twice that may occur once, every one
+    /// it requires, no attribute, no text between them; and the shape of what is never
+    /// read ([`Content`]).
     fn model(&mut self, node: Node, path: &str, model: &[Elem]) {
+        if path.is_empty() {
+            self.no_attributes(node, path);
+        }
         let mut seen: Vec<&str> = Vec::new();
         let mut twice: Vec<&str> = Vec::new();
         let mut text = false;
+        let mut last = 0;
         for child in node.children() {
             if child.is_text() {
                 text |= child.text().is_some_and(|t| !t.chars().all(xsd_space));
@@ -1033,6 +1172,8 @@ impl<'s> Walk<'s> {
                 continue;
             }
             let tag = child.tag_name();
+            let at = join(path, tag.name());
+            self.no_attributes(child, &at);
             let retour_codes = self.spec.retour
                 && tag.name() == "RetourCodes"
                 && tag.namespace() == Some(self.uri(Ns::Message));
@@ -1040,20 +1181,40 @@ impl<'s> Walk<'s> {
                 self.retour_codes(child, &join(path, "RetourCodes"));
                 continue;
             }
-            let known = model
-                .iter()
-                .find(|elem| elem.name == tag.name() && tag.namespace() == Some(self.uri(elem.ns)));
-            match known {
-                None => self.unknown(child, path, model),
-                Some(elem) if elem.repeats => {}
-                Some(elem) if !seen.contains(&elem.name) => seen.push(elem.name),
-                Some(elem) if !twice.contains(&elem.name) => twice.push(elem.name),
-                Some(_) => {}
+            let known = model.iter().enumerate().find(|(_, elem)| {
+                elem.name == tag.name() && tag.namespace() == Some(self.uri(elem.ns))
+            });
+            let Some((index, elem)) = known else {
+                self.unknown(child, path, model);
+                continue;
+            };
+            if index < last {
+                let rule = format!("out of order (xs:sequence in {})", self.spec.name);
+                self.flag(&at, rule, TECHNICAL);
+            }
+            last = last.max(index);
+            match elem.content {
+                Content::Read => {}
+                Content::Text => {
+                    self.leaf(child, &at);
+                }
+                Content::Unread(inner) => self.model(child, &at, inner),
+            }
+            if !seen.contains(&elem.name) {
+                seen.push(elem.name);
+            } else if !elem.repeats && !twice.contains(&elem.name) {
+                twice.push(elem.name);
             }
         }
         for name in twice {
             let rule = format!("occurs more than once (maxOccurs 1 in {})", self.spec.name);
             self.flag(&join(path, name), rule, TECHNICAL);
+        }
+        for elem in model.iter().filter(|elem| elem.required) {
+            if !seen.contains(&elem.name) {
+                let rule = format!("required in {} (minOccurs 1)", self.spec.name);
+                self.flag(&join(path, elem.name), rule, TECHNICAL);
+            }
         }
         if text {
             let rule = format!(
@@ -1061,6 +1222,19 @@ impl<'s> Walk<'s> {
                 self.spec.name
             );
             self.flag(path, rule, TECHNICAL);
+        }
+    }
+
+    /// No element of these messages has attributes (an `xsi:` one aside, which any
+    /// instance may carry).
+    fn no_attributes(&mut self, node: Node, path: &str) {
+        const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+        if node
+            .attributes()
+            .any(|attribute| attribute.namespace() != Some(XSI))
+        {
+            let rule = format!("attributes are not allowed (in {})", self.spec.name);
+            self.flag(if path.is_empty() { "/" } else { path }, rule, TECHNICAL);
         }
     }
 
@@ -1140,7 +1314,13 @@ impl<'s> Walk<'s> {
 
     fn message(mut self, root: Node) -> Result<Message, Refused> {
         let antwoord = self.spec.kind == Kind::Antwoord;
-        self.model(root, "", if antwoord { BERICHT_319 } else { BERICHT });
+        let model = match (antwoord, self.spec.retour) {
+            (false, false) => BERICHT,
+            (true, false) => BERICHT_319,
+            (false, true) => BERICHT_RETOUR,
+            (true, true) => BERICHT_320,
+        };
+        self.model(root, "", model);
         let header = match self.required(root, "", "Header") {
             Some(node) => self.header(node),
             None => HeaderParts::default(),
@@ -1868,6 +2048,53 @@ mod tests {
 
     fn paths(violations: &[Violation]) -> Vec<&str> {
         violations.iter().map(|v| v.path.as_str()).collect()
+    }
+
+    #[test]
+    fn what_the_xsd_requires_its_order_and_no_attributes_are_checked_in_what_is_never_read_too() {
+        // Required elements left out, the one read as optional among them.
+        let missing = wmo301_with(&[
+            ("<wmo301:Geslacht>1</wmo301:Geslacht>", ""),
+            (
+                "<wmo301:Toewijzingsdatum>2023-08-13</wmo301:Toewijzingsdatum>",
+                "",
+            ),
+        ]);
+        let found = violations(&missing);
+        assert_eq!(
+            paths(&found),
+            ["Client/Geslacht", &format!("{LINE_301}/Toewijzingsdatum")],
+            "{found:?}"
+        );
+        assert!(found.iter().all(|v| v.rule.contains("minOccurs 1")));
+        // Out of the sequence's order.
+        let swapped = wmo301_with(&[(
+            "<wmo301:Geslacht>1</wmo301:Geslacht>",
+            "<wmo301:Naam><iwmo:Geslachtsnaam><iwmo:Achternaam>X</iwmo:Achternaam>\
+             </iwmo:Geslachtsnaam><iwmo:NaamGebruik>1</iwmo:NaamGebruik></wmo301:Naam>\
+             <wmo301:Geslacht>1</wmo301:Geslacht>",
+        )]);
+        let found = violations(&swapped);
+        assert!(
+            found
+                .iter()
+                .any(|v| v.path == "Client/Geslacht" && v.rule.contains("out of order")),
+            "{found:?}"
+        );
+        // An attribute, anywhere.
+        let attribute = wmo301_with(&[("<wmo301:Bsn>", "<wmo301:Bsn soort=\"x\">")]);
+        assert_eq!(paths(&violations(&attribute)), ["Client/Bsn"]);
+        // Inside a name, which is never read: its shape still holds.
+        let garbage = wmo301_with(&[(
+            "<iwmo:Voornamen>Tim</iwmo:Voornamen>",
+            "<iwmo:Voornamen><iwmo:Diep>Tim</iwmo:Diep></iwmo:Voornamen><wmo301:Extra/>",
+        )]);
+        assert_eq!(
+            paths(&violations(&garbage)),
+            ["Client/Naam/Voornamen", "Client/Naam/Extra"]
+        );
+        // The fixture as it is passes.
+        read_ok("iwmo/berichten/WMO301.xml");
     }
 
     const LINE_301: &str = "Client/ToegewezenProducten/ToegewezenProduct[1]";
