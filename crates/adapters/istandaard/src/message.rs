@@ -183,8 +183,7 @@ pub struct Violation {
 pub fn read(xml: &[u8]) -> Result<Message, Refused> {
     let text =
         std::str::from_utf8(xml).map_err(|error| Refused::NotXml(format!("not UTF-8: {error}")))?;
-    let document =
-        roxmltree::Document::parse(text).map_err(|error| Refused::NotXml(error.to_string()))?;
+    let document = parse(text).map_err(|error| Refused::NotXml(error.to_string()))?;
     let root = document.root_element();
     let spec = identify(root)?;
     Walk::new(&spec).message(root)
@@ -195,9 +194,24 @@ pub fn read(xml: &[u8]) -> Result<Message, Refused> {
 /// credentials a message goes with. `None` for what is no iStandaarden message.
 pub fn addressed(xml: &[u8]) -> Option<(Standard, u16)> {
     let text = std::str::from_utf8(xml).ok()?;
-    let document = roxmltree::Document::parse(text).ok()?;
+    let document = parse(text).ok()?;
     let named = parse_namespace(document.root_element().tag_name().namespace()?)?;
     Some((named.standard, named.number?))
+}
+
+/// The most nodes (elements, texts) a message may have: a 301 of [`MAX_LINES`] lines has
+/// about fifty thousand. Past it the parser stops, before the tree takes the memory of a
+/// message made of nothing but empty elements.
+const MAX_NODES: u32 = 100_000;
+
+/// Parses `text` without a DTD (no entities to expand) and with at most [`MAX_NODES`].
+fn parse(text: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+        ..roxmltree::ParsingOptions::default()
+    };
+    roxmltree::Document::parse_with_options(text, options)
 }
 
 const SITE: &str = "http://www.istandaarden.nl/";
@@ -2095,6 +2109,20 @@ mod tests {
         );
         // The fixture as it is passes.
         read_ok("iwmo/berichten/WMO301.xml");
+    }
+
+    #[test]
+    fn a_message_of_too_many_nodes_is_not_parsed_whole() {
+        let empties = "<a/>".repeat(usize::try_from(MAX_NODES).expect("fits"));
+        let flood = wmo301_with(&[(
+            "<iwmo:Voornamen>Tim</iwmo:Voornamen>",
+            &format!("<iwmo:Voornamen>{empties}</iwmo:Voornamen>"),
+        )]);
+        match read(&flood) {
+            Err(Refused::NotXml(reason)) => assert!(reason.contains("nodes"), "{reason}"),
+            other => panic!("expected NotXml, got {other:?}"),
+        }
+        assert!(addressed(&flood).is_none());
     }
 
     const LINE_301: &str = "Client/ToegewezenProducten/ToegewezenProduct[1]";
