@@ -119,15 +119,9 @@ impl BylawTerms {
                 if let TermSource::Statute(_) | TermSource::Standard(_) = rule.term {
                     return Err(wrong(DeadlineError::NotConfigurable.to_string()));
                 }
-                // Checks the statutory maximum the same way a computation does.
-                deadline::compute(
-                    rule,
-                    rule.valid_from,
-                    Some(term),
-                    deadline::Added::default(),
-                    &Calendar::default(),
-                )
-                .map_err(|err| wrong(err.to_string()))?;
+                // The statutory maximum, by the due dates both give.
+                deadline::within_maximum(rule, term, &Calendar::default())
+                    .map_err(|err| wrong(err.to_string()))?;
                 terms
                     .entry(gemeente)
                     .or_insert_with(BTreeMap::new)
@@ -219,6 +213,24 @@ mod tests {
         assert!(bad_term.is_err());
         let bad_code = BylawTerms::from_toml("[gemeente.amsterdam]\nSHV-AANBOD = \"1 week\"\n");
         assert!(matches!(bad_code, Err(BylawError::Gemeente(..))));
+    }
+
+    #[test]
+    fn a_term_in_another_unit_is_held_to_the_maximum_by_its_due_dates() {
+        let file = |term: &str| format!("[gemeente.0363]\nSHV-BESCHIKKING = \"{term}\"\n");
+        // Wgs 4a(3): at most eight weeks. Fifty-six working days run about eleven weeks, and
+        // two months are 59 to 62 days: both past it from every start; thirty-eight working
+        // days too, from a start before the spring holidays.
+        for over in ["56 working days", "2 months", "57 days", "38 working days"] {
+            let refused = BylawTerms::from_toml(&file(over));
+            assert!(
+                matches!(&refused, Err(BylawError::Rule { reason, .. }) if reason.contains("exceeds")),
+                "{over}: {refused:?}"
+            );
+        }
+        for within in ["8 weeks", "56 days", "30 working days", "1 month"] {
+            assert!(BylawTerms::from_toml(&file(within)).is_ok(), "{within}");
+        }
     }
 
     #[test]

@@ -88,6 +88,16 @@ impl Term {
         }
     }
 
+    fn count(self) -> u32 {
+        match self {
+            Term::Days(n) | Term::WorkingDays(n) | Term::Weeks(n) | Term::Months(n) => n,
+        }
+    }
+
+    fn same_unit(self, other: Term) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+    }
+
     /// Atw art. 4: the Atw does not apply to terms longer than 90 days, 12 weeks or 3 months.
     fn within_atw(self) -> bool {
         match self {
@@ -707,6 +717,35 @@ pub fn compute(
     })
 }
 
+/// Checks that a gemeente's own term `given` for `rule` never ends after the statutory
+/// maximum would: the due dates of both, the Atw's shifts included, from every day of four
+/// years (a leap year, the decrees' years and the turn of every month among them).
+///
+/// # Errors
+/// [`DeadlineError::OverMaximum`] when `given` runs past the maximum from some day;
+/// [`DeadlineError::NotConfigurable`] for a rule a gemeente cannot set.
+pub fn within_maximum(
+    rule: &DeadlineRule,
+    given: Term,
+    calendar: &Calendar,
+) -> Result<(), DeadlineError> {
+    let TermSource::Bylaw { max, .. } = rule.term else {
+        return match rule.term {
+            TermSource::ServiceLevel(_) => Ok(()),
+            _ => Err(DeadlineError::NotConfigurable),
+        };
+    };
+    let first = NaiveDate::from_ymd_opt(2026, 1, 1).ok_or(DeadlineError::OutOfRange)?;
+    for offset in 0..4 * 365 + 1 {
+        let start = add_days(first, offset)?;
+        let due = |term| compute(rule, start, Some(term), Added::default(), calendar);
+        if due(given)?.due > due(max)?.due {
+            return Err(DeadlineError::OverMaximum { given, max });
+        }
+    }
+    Ok(())
+}
+
 /// Returns the term that applies: the statute's, or the gemeente's own where the rule lets
 /// it set one (within the statutory maximum).
 fn term_in_force(source: TermSource, configured: Option<Term>) -> Result<Term, DeadlineError> {
@@ -719,7 +758,10 @@ fn term_in_force(source: TermSource, configured: Option<Term>) -> Result<Term, D
             Ok(default)
         }
         (TermSource::Bylaw { max, .. }, Some(given)) => {
-            if given.approximate_days() > max.approximate_days() {
+            // In the statute's own unit the counts compare; in another (working days or
+            // months against weeks) only the due dates do, which a bylaw file is checked by
+            // when it is loaded ([`within_maximum`]).
+            if given.same_unit(max) && given.count() > max.count() {
                 return Err(DeadlineError::OverMaximum { given, max });
             }
             Ok(given)
