@@ -191,12 +191,23 @@ impl KeyStore {
         }
     }
 
-    /// Returns whether `household`'s key was destroyed (the household erased).
+    /// Returns whether `household`'s key was destroyed (the household erased), as the
+    /// bucket says now: a key this process keeps may have been destroyed by another (an
+    /// erasure) before the watch told it, and is let go of when it was.
     ///
     /// # Errors
     /// As [`KeyStore::get_or_create`].
     pub async fn is_destroyed(&self, household: &HouseholdId) -> Result<bool> {
-        Ok(matches!(self.lookup(household).await?, Stored::Destroyed))
+        let stored = self
+            .bucket
+            .get(household.to_string())
+            .await
+            .map_err(|err| Error::unavailable("reading a household key", err))?;
+        let destroyed = stored.is_some_and(|bytes| bytes.is_empty());
+        if destroyed {
+            self.forget(household);
+        }
+        Ok(destroyed)
     }
 
     async fn lookup(&self, household: &HouseholdId) -> Result<Stored> {

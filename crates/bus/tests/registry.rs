@@ -318,6 +318,23 @@ async fn a_destroyed_key_is_gone_from_the_bucket_and_from_every_cache() {
 }
 
 #[test_log::test(tokio::test)]
+async fn whether_a_key_was_destroyed_is_asked_of_the_bucket_not_of_a_cache() {
+    let nats = TestNats::start();
+    let bucket = keys_bucket(&nats).await;
+    let master = only(MasterKey::from_bytes([5; 32]));
+    let household = rondom_domain::HouseholdId::generate();
+    let writer = KeyStore::new(bucket.clone(), master.clone());
+    let operator = KeyStore::new(bucket, master);
+    writer.get_or_create(&household).await.expect("key");
+    assert!(!writer.is_destroyed(&household).await.expect("asked"));
+    // The operator's erasure destroys it; the writer keeps it cached (no watch has told it).
+    operator.destroy(&household).await.expect("destroy");
+    assert!(writer.is_destroyed(&household).await.expect("asked"));
+    // And lets go of it then.
+    assert!(writer.get(&household).await.expect("get").is_none());
+}
+
+#[test_log::test(tokio::test)]
 async fn rotation_rewraps_every_key_and_other_processes_follow_without_a_restart() {
     let nats = TestNats::start();
     let bucket = keys_bucket(&nats).await;
