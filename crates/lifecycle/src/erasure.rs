@@ -1,9 +1,11 @@
 //! `EraseHousehold`: crypto-shredding a household. In this order, each step safe to repeat:
 //! its members, and the provider requests of its cases, leave the person registry (a later
 //! write about them starts a new household, a later answer to such a request finds none;
-//! first, because the view forgets them with the erasure), the erasure event is published
-//! (who and why, no personal data), the household's key is destroyed, and the call waits
-//! until the projector has cleared the views.
+//! first, because only the key still opens who they are), the household's key is destroyed,
+//! the erasure event is published (who and why, no personal data), and the call waits until
+//! the projector has cleared the views. The key goes before the event: a household the views
+//! show as erased has no key left, whatever step failed, and one whose erasure stopped
+//! half-way is not shown erased, so the retention task (or the operator) erases it again.
 
 use prost::Message as _;
 use rondom_bus::{Envelope, EventPublisher, HouseholdRegistry};
@@ -94,6 +96,9 @@ pub async fn erase(
             eraser.registry.leave(&request, household).await?;
         }
     }
+    // Repeated on every call, and before the event: nothing marks the household erased
+    // while its key could still open what was sealed.
+    read.keys.destroy(&household).await?;
     let (position, already_erased) = match &stored.erasure {
         Some(erasure) => (erasure.position, true),
         None => {
@@ -102,8 +107,6 @@ pub async fn erase(
             (published.position, false)
         }
     };
-    // Repeated on every call: a crash after the event must not leave the key behind.
-    read.keys.destroy(&household).await?;
     read.wait_for(position).await?;
     Ok(v1::EraseHouseholdResponse {
         position,

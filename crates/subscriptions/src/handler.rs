@@ -623,7 +623,9 @@ impl Session {
         sight: Sight,
     ) -> Result<v1::Delivery, Option<Status>> {
         let household = received.envelope.subject;
-        let key = if sight == Sight::Full {
+        // An erased household's key is destroyed; a copy this process kept until its watch
+        // catches up opens nothing either.
+        let key = if sight == Sight::Full && stored.erasure.is_none() {
             self.read
                 .keys
                 .get(&household)
@@ -633,6 +635,10 @@ impl Session {
             None
         };
         let mut built = delivery(received, &household, standing, class, sight, key.as_ref());
+        if stored.erasure.is_some() {
+            // Nobody, not even by pseudonym: a BSN leads to that again.
+            built.persons.clear();
+        }
         for person in &mut built.persons {
             let current = stored.current_pseudonym(&person.pseudonym);
             if current != person.pseudonym {

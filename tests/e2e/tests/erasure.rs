@@ -678,3 +678,131 @@ async fn an_erased_households_events_link_nobody_to_a_later_household() {
     let log = hub.raw_stream().await.concat();
     assert!(!rondom_e2e::contains(&log, registry_key.as_bytes()));
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_erased_household_names_nobody_by_pseudonym_in_what_readers_get() {
+    let hub = TestHub::start().await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
+    let household = runner.family_household().expect("household").to_owned();
+    // The pseudonyms its events name its persons by: a BSN leads to each again.
+    let pseudonyms = pseudonyms_in(&hub, &household).await;
+    assert!(pseudonyms.len() >= 3, "{pseudonyms:?}");
+    let erased = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await)
+        .erase_household(erase(&household, v1::ErasureReason::VerzoekBetrokkene))
+        .await
+        .expect("erased")
+        .into_inner();
+    let named = |bytes: &[u8]| {
+        pseudonyms
+            .iter()
+            .find(|pseudonym| rondom_e2e::contains(bytes, pseudonym.as_bytes()))
+            .cloned()
+    };
+
+    // Its jeugd provider's subscription, from the start: what it still gets names nobody.
+    let mut subscription = rondom_e2e::Subscription::open(
+        hub.client_for(DevClient::Partner(rondom_domain::Pillar::Jeugd))
+            .await,
+        v1::OpenSubscription {
+            purpose: v1::Purpose::UitvoeringJeugdwet as i32,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut sent = 0;
+    while let Some(delivery) = subscription.next().await {
+        if delivery.household_id == household {
+            sent += 1;
+            assert!(delivery.persons.is_empty(), "{delivery:?}");
+            assert_eq!(named(&prost::Message::encode_to_vec(&delivery)), None);
+        }
+    }
+    assert!(sent > 0, "the provider still sees its own law's facts");
+
+    // Nor what a reader is shown of it. (The log keeps the pseudonyms its events were
+    // written with, and so does the read model on disk: only the hub's pseudonym key leads
+    // from a BSN to them.)
+    let view = hub
+        .households()
+        .await
+        .get_household(by_id(&household, erased.position))
+        .await
+        .expect("view")
+        .into_inner();
+    assert_eq!(named(&prost::Message::encode_to_vec(&view)), None);
+    let entries = hub
+        .households()
+        .await
+        .get_timeline(v1::GetTimelineRequest {
+            page_size: 500,
+            ..timeline(&household, erased.position)
+        })
+        .await
+        .expect("timeline")
+        .into_inner();
+    assert_eq!(named(&prost::Message::encode_to_vec(&entries)), None);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn an_erasure_that_cannot_destroy_the_key_shows_nothing_erased_and_a_retry_finishes() {
+    let hub = TestHub::start().await;
+    let posted = hub
+        .post_wijkteam("wissen-mislukt", &[("111222333", "Fatima")], "zorgen")
+        .await;
+    // The key store takes no more changes: destroying the key fails.
+    let jetstream = hub.jetstream().await;
+    let stream_name = format!("KV_{}", rondom_bus::stream::KEYS_BUCKET);
+    let mut keys = jetstream
+        .get_stream(&stream_name)
+        .await
+        .expect("key stream");
+    let held = keys.info().await.expect("info").state.messages;
+    let mut config = keys.cached_info().config.clone();
+    let limit = config.max_messages;
+    config.max_messages = i64::try_from(held).expect("count");
+    jetstream.update_stream(&config).await.expect("limited");
+    let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
+    operator
+        .erase_household(erase(
+            &posted.household_id,
+            v1::ErasureReason::VerzoekBetrokkene,
+        ))
+        .await
+        .expect_err("the key cannot be destroyed");
+    // Nothing says it is erased while its key still opens what was sealed.
+    let last = hub.events().await.last().expect("events").0;
+    hub.wait_applied(last).await;
+    let view = hub
+        .households()
+        .await
+        .get_household(by_id(&posted.household_id, last))
+        .await
+        .expect("view")
+        .into_inner()
+        .household
+        .expect("household");
+    assert!(view.erasure.is_none(), "shown erased with its key alive");
+    // The operator (or the retention task) tries again, and it is done.
+    config.max_messages = limit;
+    jetstream.update_stream(&config).await.expect("unlimited");
+    let erased = operator
+        .erase_household(erase(
+            &posted.household_id,
+            v1::ErasureReason::VerzoekBetrokkene,
+        ))
+        .await
+        .expect("erased")
+        .into_inner();
+    assert!(!erased.already_erased);
+    let stored = jetstream
+        .get_key_value(rondom_bus::stream::KEYS_BUCKET)
+        .await
+        .expect("bucket")
+        .get(&posted.household_id)
+        .await
+        .expect("get");
+    assert!(
+        stored.is_some_and(|value| value.is_empty()),
+        "only the tombstone"
+    );
+}
