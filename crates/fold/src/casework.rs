@@ -95,7 +95,9 @@ fn move_case(household: &mut StoredHousehold, step: &Step<'_>, row: &EventKind) 
         trajectory.stage = stage_state(stage) as i32;
     }
     trajectory.last_kind.clone_from(&event.kind);
-    trajectory.updated_at = event.occurred_at;
+    // An event that arrives late, dated earlier, does not move the case back in time (its
+    // end decides when its data is due to go).
+    trajectory.updated_at = crate::model::later(trajectory.updated_at, event.occurred_at);
     trajectory.protected |= row.need_to_know == NeedToKnow::Protected;
     trajectory.lane &= row.need_to_know == NeedToKnow::Lane;
     if let Some(provider) = provider

@@ -36,7 +36,8 @@ pub use fold::{Folded, active_pillars, fold, primary_of};
 /// from a write that raced its household's erasure; 6: the person a signal (and a timeline
 /// entry) is about, so a signal crosses a lane only where the basis covers that person; no
 /// law or case in the title of a composition change; 7: a stop message meets IJW-STOP by
-/// when the hub received it, not by the date its sender put on it.
+/// when the hub received it, not by the date its sender put on it; a case's last update is
+/// the latest of its events' dates, not the last one to arrive.
 pub const VERSION: u32 = 7;
 pub use model::{
     ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,

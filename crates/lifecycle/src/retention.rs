@@ -21,8 +21,10 @@ pub struct Due {
 }
 
 /// Returns the day `household`'s data is due to go, under its gemeente's terms; `None` while
-/// any trajectory is open or once it is erased. A household with signals only counts from its last activity, under the
-/// wijkteam's period.
+/// any trajectory or gecoördineerde aanpak runs, or once it is erased. Each case counts from
+/// its end under its law's period; signals and the coordinator's work count from the last of
+/// them under the wijkteam's, cases or not (a signal of yesterday keeps the household); a
+/// household with neither counts from its last activity, under the wijkteam's period.
 pub fn due(household: &StoredHousehold, terms: &RetentionTerms) -> Option<NaiveDate> {
     if household.erasure.is_some() {
         return None;
@@ -43,6 +45,21 @@ pub fn due(household: &StoredHousehold, terms: &RetentionTerms) -> Option<NaiveD
             ))
         })
         .collect();
+    let coordinated = household
+        .counts
+        .iter()
+        .filter(|count| count.signal || count.pillar == v1::Pillar::Regie as i32)
+        .filter_map(|count| day(count.last_activity_at.as_ref()))
+        .max();
+    let aanpak_runs = household
+        .aanpakken
+        .iter()
+        .any(|aanpak| aanpak.ended_position == 0);
+    if aanpak_runs {
+        spans.push((rondom_domain::Pillar::Wijkteam, None));
+    } else if coordinated.is_some() {
+        spans.push((rondom_domain::Pillar::Wijkteam, coordinated));
+    }
     if spans.is_empty() {
         spans.push((
             rondom_domain::Pillar::Wijkteam,
@@ -190,6 +207,37 @@ mod tests {
             due(&signals_only, &terms),
             NaiveDate::from_ymd_opt(2046, 1, 10)
         );
+    }
+
+    #[test]
+    fn a_signal_after_the_last_case_ended_keeps_the_household_its_own_period() {
+        let terms =
+            RetentionTerms::from_toml("[years]\nschuldhulp = 7\nwijkteam = 5\n").expect("terms");
+        let mut household = StoredHousehold {
+            trajectories: vec![StoredTrajectory {
+                updated_at: at(2019, 3, 1),
+                ..trajectory(v1::Pillar::Schuldhulp, v1::TrajectoryState::Beeindigd)
+            }],
+            ..Default::default()
+        };
+        assert_eq!(due(&household, &terms), NaiveDate::from_ymd_opt(2026, 3, 1));
+        // A wijkteam signal of yesterday: five years from it.
+        household.counts.push(rondom_fold::ClassCount {
+            pillar: v1::Pillar::Schuldhulp as i32,
+            signal: true,
+            count: 1,
+            last_activity_at: at(2026, 12, 6),
+            ..Default::default()
+        });
+        assert_eq!(
+            due(&household, &terms),
+            NaiveDate::from_ymd_opt(2031, 12, 6)
+        );
+        // A gecoördineerde aanpak that runs keeps it whole.
+        household
+            .aanpakken
+            .push(rondom_fold::StoredAanpak::default());
+        assert_eq!(due(&household, &terms), None);
     }
 
     #[test]

@@ -127,6 +127,21 @@ mod tests {
         assert_eq!(stop.met_on, day("2027-01-29"));
     }
 
+    #[test]
+    fn a_late_event_dated_earlier_does_not_move_the_case_back_in_time() {
+        let folded = fold_all(&[
+            jeugdhulp(1, "jeugdhulp_toegewezen", "backoffice:jeugd", MONDAY),
+            jeugdhulp(2, "jeugdhulp_beeindigd", "partner:jeugd", MONDAY + 30 * DAY),
+            // The start, sent late: dated before the stop.
+            jeugdhulp(3, "jeugdhulp_gestart", "partner:jeugd", MONDAY + DAY),
+        ]);
+        let case = &folded.trajectories[0];
+        assert_eq!(
+            case.updated_at.map(|at| at.seconds),
+            Some(MONDAY + 30 * DAY)
+        );
+    }
+
     fn delivered(
         position: u64,
         kind: &str,
