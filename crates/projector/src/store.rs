@@ -928,6 +928,25 @@ impl ReadModel {
         Ok(trees.households.get(household.as_bytes())?.map(EncodedView))
     }
 
+    /// Returns the position at which the event `id` was applied: the first time it came. A
+    /// later copy of it on the log (a key used again after JetStream's duplicate window) is
+    /// not in any view, so nothing that reads the log should count it either.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] or [`Error::Corrupt`].
+    pub fn first_position_of(&self, id: &rondom_domain::EventId) -> Result<Option<u64>> {
+        let trees = self.trees()?;
+        trees
+            .event_ids
+            .get(id.as_bytes())?
+            .map(|bytes| {
+                <[u8; 8]>::try_from(bytes.as_ref())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| Error::Corrupt { what: "event id" })
+            })
+            .transpose()
+    }
+
     /// Returns whether a view of `household` exists, without decoding it.
     ///
     /// # Errors

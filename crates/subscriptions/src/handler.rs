@@ -648,10 +648,11 @@ impl Session {
         Ok(built)
     }
 
-    /// Decodes the event at `position`; `None` for a malformed message or one this hub did
-    /// not sign, which no partner is sent.
+    /// Decodes the event at `position`; `None` for a malformed message, one this hub did
+    /// not sign, or a later copy of an event applied before (no view holds it), which no
+    /// partner is sent.
     fn decode(&self, position: u64, message: &jetstream::Message) -> Option<ReceivedEvent> {
-        ReceivedEvent::decode(
+        let received = ReceivedEvent::decode(
             position,
             message.headers.as_ref(),
             &message.payload,
@@ -660,7 +661,15 @@ impl Session {
         .map_err(|err| {
             tracing::warn!(position, error = %err, "skipping a message that is not this hub's event");
         })
-        .ok()
+        .ok()?;
+        match self.read.model.first_position_of(&received.envelope.id) {
+            Ok(Some(first)) if first != position => None,
+            Ok(_) => Some(received),
+            Err(err) => {
+                tracing::warn!(position, error = %err, "cannot tell whether an event came before; skipped");
+                None
+            }
+        }
     }
 
     /// Waits until the projector has applied `position`; ends with the partner's stream or

@@ -1488,3 +1488,103 @@ async fn view_as_both(hub: &TestHub, bsn: &str, position: u64) -> v1::Household 
     .household
     .expect("household")
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_toewijzing_rectified_away_grants_no_care_and_does_not_move_along() {
+    let hub = TestHub::start().await;
+    let mut signals = hub.signals().await;
+    signals
+        .post_signal(signal(
+            "r-1",
+            &[("111222333", "Fatima"), ("123456782", "Daan")],
+            v1::Pillar::Wijkteam,
+            "zorgen_opvoeding",
+            "",
+        ))
+        .await
+        .expect("first household");
+    let young = Some(today() - Days::new(10 * 365));
+    let mut jeugd =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    jeugd
+        .receive_aanvraag(v1::ReceiveJeugdAanvraagRequest {
+            context: context("r-2", "123456782", young, "JW-7"),
+            aanvraag: Some(v1::JeugdAanvraagOntvangen {
+                productcategorie: "45".into(),
+            }),
+        })
+        .await
+        .expect("aanvraag");
+    let provider = DevClient::Partner(Pillar::Jeugd)
+        .organisatie()
+        .expect("the development jeugd provider");
+    let care = || {
+        Some(v1::Jeugdhulp {
+            aanbieder_agb: provider.into(),
+            productcode: "45A48".into(),
+            begindatum: on_test_day(),
+            ..Default::default()
+        })
+    };
+    // Assigned to the wrong provider by mistake, and rectified away (AVG art. 16).
+    let assigned = jeugd
+        .assign_jeugdhulp(v1::AssignJeugdhulpRequest {
+            context: context("r-3", "123456782", young, "JW-7"),
+            jeugdhulp: care(),
+        })
+        .await
+        .expect("toewijzing")
+        .into_inner();
+    jeugd
+        .rectify_fact(v1::RectifyFactRequest {
+            context: context("r-4", "123456782", young, "JW-7"),
+            rectificatie: Some(v1::Rectificatie {
+                event_id: assigned.event_id.clone(),
+            }),
+        })
+        .await
+        .expect("rectified");
+    // The provider's start rests on nothing now.
+    let start = JeugdServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Jeugd)).await)
+        .start_jeugdhulp(v1::StartJeugdhulpRequest {
+            context: context("r-5", "123456782", young, "JW-7"),
+            jeugdhulp: care(),
+        })
+        .await
+        .expect_err("care on a toewijzing rectified away");
+    assert_eq!(start.code(), Code::PermissionDenied, "{start:?}");
+
+    // Daan moves in with Riet: his case goes along, without the toewijzing.
+    let second = signals
+        .post_signal(signal(
+            "r-6",
+            &[("222222220", "Riet")],
+            v1::Pillar::Wmo,
+            "eenzaamheid",
+            "",
+        ))
+        .await
+        .expect("second household")
+        .into_inner();
+    RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await)
+        .change_composition(daan_moves_to(&second, young))
+        .await
+        .expect("Daan moves in with Riet");
+    let last = hub.stream_messages().await;
+    let new = view_of(&hub, v1::Pillar::Jeugd, "123456782", last).await;
+    assert_eq!(new.household_id, second.household_id);
+    assert!(
+        new.trajectories.iter().any(|case| case.case_id == "JW-7"),
+        "{:?}",
+        new.trajectories
+    );
+    assert!(new.partners.is_empty(), "{:?}", new.partners);
+    let copied: Vec<String> = hub
+        .events()
+        .await
+        .into_iter()
+        .filter(|(_, event)| event.household_id == second.household_id && event.case_id == "JW-7")
+        .map(|(_, event)| event.kind)
+        .collect();
+    assert_eq!(copied, ["aanvraag_ontvangen"]);
+}

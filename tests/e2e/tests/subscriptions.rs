@@ -628,3 +628,50 @@ async fn a_subscription_sends_nothing_it_cannot_put_on_record() {
     );
     assert!(disclosed_by_subscriptions(&hub).await.is_empty());
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_later_copy_of_an_event_no_view_holds_is_not_sent() {
+    let hub = TestHub::start_with(rondom_bus::stream::StreamSettings {
+        duplicate_window: Duration::from_secs(1),
+        ..rondom_bus::stream::StreamSettings::default()
+    })
+    .await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
+    hub.wait_applied(runner.position).await;
+    let aanvraag = |categorie: &str| v1::ReceiveJeugdAanvraagRequest {
+        context: Some(v1::WriteContext {
+            idempotency_key: "kopie".into(),
+            source_system: "jeugd-test".into(),
+            gemeente_code: scenario::GEMEENTE.into(),
+            persons: vec![rondom_e2e::zoon()],
+            occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            case_id: "JW-KOPIE".into(),
+            note: String::new(),
+        }),
+        aanvraag: Some(v1::JeugdAanvraagOntvangen {
+            productcategorie: categorie.into(),
+        }),
+    };
+    let mut backoffice =
+        JeugdServiceClient::new(hub.client_for(DevClient::BackOffice(Pillar::Jeugd)).await);
+    let first = backoffice
+        .receive_aanvraag(aanvraag("45"))
+        .await
+        .expect("first")
+        .into_inner();
+    // Waiting out JetStream's duplicate window is the point here, not a race.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let copy = backoffice
+        .receive_aanvraag(aanvraag("46"))
+        .await
+        .expect("the key again, after the window")
+        .into_inner();
+    assert!(copy.position > first.position, "on the log again");
+    hub.wait_applied(copy.position).await;
+    let sent = jeugd_partner(&hub, jeugd(None, "")).await.rest().await;
+    assert!(sent.contains(&first.position), "{sent:?}");
+    assert!(
+        !sent.contains(&copy.position),
+        "no view holds the copy: {sent:?}"
+    );
+}

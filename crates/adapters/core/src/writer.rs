@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 mod gemeenten;
 mod moving;
 mod retry;
+mod standing;
 
 /// A person named in a write.
 #[derive(Clone, PartialEq, Eq)]
@@ -373,10 +374,10 @@ impl EventWriter {
         };
         let subject = event_subject(&household, draft.pillar, assignment.toewijzing);
         let assigned = self
-            .publisher
-            .events_on(&subject, MAX_ASSIGNMENTS)
+            .standing_on(&household, draft.pillar, &subject, MAX_ASSIGNMENTS)
             .await?
             .into_iter()
+            .map(|received| received.event)
             .rfind(|event| {
                 // The same case of the same gemeente.
                 event.case_id == draft.case_id

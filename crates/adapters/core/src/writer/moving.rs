@@ -31,10 +31,16 @@ impl EventWriter {
         let Some(old_key) = self.keys.get(&previous).await? else {
             return Ok(());
         };
-        let events = self
-            .publisher
-            .events_on(&household_filter(&previous), super::MAX_HOUSEHOLD_EVENTS)
-            .await?;
+        // As the views have them: a fact rectified away, or a later copy of one, does not
+        // move along.
+        let events: Vec<v1::Event> = super::standing::standing(
+            self.publisher
+                .received_on(&household_filter(&previous), super::MAX_HOUSEHOLD_EVENTS)
+                .await?,
+        )
+        .into_iter()
+        .map(|received| received.event)
+        .collect();
         let pseudonym = self
             .pseudonyms
             .in_household(&person.bsn, &previous)
