@@ -853,6 +853,35 @@ async fn a_message_whose_second_line_the_law_refuses_writes_no_line() {
 }
 
 #[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_providers_request_does_not_make_a_client_the_gemeente_it_asked() {
+    let hub = hub().await;
+    // The provider asks 0384 about a client the hub does not know yet (BSN 999900006).
+    submit(&hub, WMO_PROVIDER, &example("iwmo", "WMO315.xml"))
+        .await
+        .expect("WMO315");
+    // Amsterdam's wijkteam writes about the same person: not refused as 0384's, but in a
+    // household of its own.
+    let signal = hub
+        .signals()
+        .await
+        .post_signal(rondom_e2e::signal(
+            "na-verzoek",
+            &[("999900006", "")],
+            v1::Pillar::Wmo,
+            "eenzaamheid",
+            "",
+        ))
+        .await
+        .expect("the gemeente where the client lives writes")
+        .into_inner();
+    // 0384 still finds the request it was asked, where it was made.
+    let answered = submit(&hub, WMO_BACKOFFICE, &made_for_tests("WMO319.xml"))
+        .await
+        .expect("WMO319");
+    assert_ne!(answered.events[0].household_id, signal.household_id);
+}
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
 async fn a_start_whose_second_line_has_no_toewijzing_writes_no_line() {
     let hub = hub().await;
     submit(&hub, JEUGD_BACKOFFICE, &toewijzing_for_the_examples())

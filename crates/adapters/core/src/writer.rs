@@ -201,6 +201,11 @@ enum Landing {
     Served,
     /// Another gemeente's household: the write is refused.
     Foreign,
+    /// A household a provider's request started, addressed to another gemeente: a provider
+    /// names the gemeente it asks, which does not make the client that gemeente's. A
+    /// gemeente's own write about the persons starts a household of its own (the request
+    /// stays where it is, for the gemeente asked to answer); a provider's is refused.
+    Asked,
     /// A household with no event yet, so nobody's (a racing write claimed it, or a crashed
     /// one): the write may land there as its first event, or not at all.
     Unclaimed,
@@ -335,9 +340,9 @@ impl EventWriter {
     /// (the one its first event names) is among them.
     async fn serves(&self, gemeenten: &[GemeenteCode], household: &HouseholdId) -> Result<bool> {
         Ok(self
-            .gemeente_of(household)
+            .origin_of(household)
             .await?
-            .is_some_and(|gemeente| is_among(gemeenten, &gemeente)))
+            .is_some_and(|origin| is_among(gemeenten, &origin.gemeente)))
     }
 
     /// What a write for `gemeenten` finds in `household`, which it would land in.
@@ -346,24 +351,26 @@ impl EventWriter {
         gemeenten: &[GemeenteCode],
         household: &HouseholdId,
     ) -> Result<Landing> {
-        Ok(match self.gemeente_of(household).await? {
-            Some(gemeente) if is_among(gemeenten, &gemeente) => Landing::Served,
+        Ok(match self.origin_of(household).await? {
+            Some(origin) if is_among(gemeenten, &origin.gemeente) => Landing::Served,
+            Some(origin) if origin.by_provider => Landing::Asked,
             Some(_) => Landing::Foreign,
             None => Landing::Unclaimed,
         })
     }
 
-    /// The gemeente `household`'s first event names; `None` while it has none (a household
+    /// Whose `household` is, by its first event; `None` while it has none (a household
     /// claimed by a write still on its way, or by one that never arrived).
-    async fn gemeente_of(&self, household: &HouseholdId) -> Result<Option<String>> {
-        if let Some(gemeente) = self.gemeenten.get(household) {
-            return Ok(Some(gemeente));
+    async fn origin_of(&self, household: &HouseholdId) -> Result<Option<gemeenten::Origin>> {
+        if let Some(origin) = self.gemeenten.get(household) {
+            return Ok(Some(origin));
         }
         let Some(first) = self.publisher.first_event(household).await? else {
             return Ok(None);
         };
-        self.gemeenten.remember(*household, &first.gemeente_code);
-        Ok(Some(first.gemeente_code))
+        let origin = gemeenten::Origin::of(&first);
+        self.gemeenten.remember(*household, origin.clone());
+        Ok(Some(origin))
     }
 
     /// Checks that the latest toewijzing of `draft`'s case in `household`'s log, in its
@@ -629,14 +636,19 @@ impl EventWriter {
             let mut landing = None;
             if let Some(existing) = existing {
                 match self.landing(gemeenten, &existing).await? {
-                    Landing::Foreign
+                    Landing::Foreign | Landing::Asked
                         if attempts < 3 && self.keys.is_destroyed(&existing).await? =>
                     {
                         attempts += 1;
-                        self.leave_erased(pseudonyms, existing).await?;
+                        self.leave(pseudonyms, existing).await?;
                         continue;
                     }
-                    Landing::Foreign => return Err(refused()),
+                    Landing::Asked if attempts < 3 && !draft.gemeenten.is_empty() => {
+                        attempts += 1;
+                        self.leave(pseudonyms, existing).await?;
+                        continue;
+                    }
+                    Landing::Foreign | Landing::Asked => return Err(refused()),
                     found => landing = Some(found),
                 }
             }
@@ -647,7 +659,7 @@ impl EventWriter {
                 _ if resolution.created => Landing::Unclaimed,
                 Some(found) if existing == Some(resolution.household) => found,
                 _ => match self.landing(gemeenten, &resolution.household).await? {
-                    Landing::Foreign => return Err(refused()),
+                    Landing::Foreign | Landing::Asked => return Err(refused()),
                     found => found,
                 },
             };
@@ -666,15 +678,16 @@ impl EventWriter {
                 }
                 Err(rondom_bus::Error::Erased) if attempts < 3 => {
                     attempts += 1;
-                    self.leave_erased(pseudonyms, resolution.household).await?;
+                    self.leave(pseudonyms, resolution.household).await?;
                 }
                 Err(err) => return Err(err.into()),
             }
         }
     }
 
-    /// Drops the registry entries of `pseudonyms` that still name the erased `household`.
-    async fn leave_erased(&self, pseudonyms: &[Pseudonym], household: HouseholdId) -> Result<()> {
+    /// Drops the registry entries of `pseudonyms` that still name `household` (erased, or
+    /// started by another gemeente's provider request).
+    async fn leave(&self, pseudonyms: &[Pseudonym], household: HouseholdId) -> Result<()> {
         for person in pseudonyms {
             self.registry.leave(person, household).await?;
         }
