@@ -129,7 +129,7 @@ impl ReadAudit {
         let record = v1::AuditRecord {
             household_id: household_id.unwrap_or_default().to_owned(),
             outcome: code_name(refusal.code()).to_owned(),
-            reason: refusal.message().to_owned(),
+            reason: reason_of(&refusal),
             ..self.record()
         };
         match self.log.record(&[record]).await {
@@ -273,6 +273,24 @@ impl AuditHandler {
                 })
                 .unwrap_or_default(),
         }))
+    }
+}
+
+/// Why a call was refused, as the audit log keeps it: for bad input the fields it broke, not
+/// what the caller put in them (a birth date out of range is a birth date), else the answer's
+/// message, which names no value.
+pub fn reason_of(refusal: &Status) -> String {
+    use tonic_types::StatusExt as _;
+    match refusal.get_details_bad_request() {
+        Some(bad) if !bad.field_violations.is_empty() => {
+            let fields: Vec<&str> = bad
+                .field_violations
+                .iter()
+                .map(|violation| violation.field.as_str())
+                .collect();
+            format!("invalid input: {}", fields.join(", "))
+        }
+        _ => refusal.message().to_owned(),
     }
 }
 

@@ -158,7 +158,7 @@ impl<S> Auth<S> {
         let refuse = |status: Status, record: v1::AuditRecord| {
             let record = v1::AuditRecord {
                 outcome: rondom_runtime::metrics::code_name(status.code()).to_owned(),
-                reason: status.message().to_owned(),
+                reason: crate::audit::reason_of(&status),
                 // Only a method Rondom serves is named: a made-up path stays out of the log.
                 method: known_method(&record.method).to_owned(),
                 ..record

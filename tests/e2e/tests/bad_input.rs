@@ -369,3 +369,47 @@ async fn what_a_caller_types_in_place_of_a_name_stays_off_the_audit_log() {
         );
     }
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_refusal_on_record_names_the_fields_not_what_was_in_them() {
+    let hub = TestHub::start().await;
+    let mut daan = rondom_e2e::zoon();
+    daan.birth_date = Some(v1::Date {
+        year: 1899,
+        month: 1,
+        day: 1,
+    });
+    let refused = rondom_proto::v1::jeugd_service_client::JeugdServiceClient::new(
+        hub.client_for(DevClient::BackOffice(rondom_domain::Pillar::Jeugd))
+            .await,
+    )
+    .receive_aanvraag(v1::ReceiveJeugdAanvraagRequest {
+        context: Some(v1::WriteContext {
+            idempotency_key: "te-oud".into(),
+            source_system: "jeugd-test".into(),
+            gemeente_code: "0363".into(),
+            persons: vec![daan],
+            occurred_at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+            case_id: "JW-OUD".into(),
+            note: String::new(),
+        }),
+        aanvraag: Some(v1::JeugdAanvraagOntvangen {
+            productcategorie: "45".into(),
+        }),
+    })
+    .await
+    .expect_err("born before 1900");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(
+        refused.message().contains("1899"),
+        "the caller is told: {refused:?}"
+    );
+    let client = DevClient::BackOffice(rondom_domain::Pillar::Jeugd).id();
+    let records = hub.audit_of(&client, "").await;
+    let reasons: Vec<&str> = records
+        .iter()
+        .filter(|record| record.outcome == "INVALID_ARGUMENT")
+        .map(|record| record.reason.as_str())
+        .collect();
+    assert_eq!(reasons, ["invalid input: context.persons[0].birth_date"]);
+}

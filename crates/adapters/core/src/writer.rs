@@ -1007,7 +1007,7 @@ fn write_record(
         },
         Err(status) => v1::AuditRecord {
             outcome: rondom_runtime::metrics::code_name(status.code()).to_owned(),
-            reason: status.message().to_owned(),
+            reason: rondom_access::audit::reason_of(status),
             ..caller.record(0, "")
         },
     };
