@@ -85,6 +85,14 @@ pub fn primary_of(event: &v1::Event) -> &str {
         .map_or("", |person| person.pseudonym.as_str())
 }
 
+/// Whether a provider (a partner of a law) wrote `event`.
+fn by_provider(event: &v1::Event) -> bool {
+    event
+        .writer
+        .as_ref()
+        .is_some_and(|writer| writer.role.starts_with("partner:"))
+}
+
 /// Persons who join, leave, or are named anew.
 fn members(household: &mut StoredHousehold, received: &ReceivedEvent) {
     for mention in &received.event.persons {
@@ -97,8 +105,11 @@ fn members(household: &mut StoredHousehold, received: &ReceivedEvent) {
                 household.members.remove(index);
             }
             _ if mention.leaves_household || !mention.household_member => {}
+            // A name given anew replaces the one known, but not from a provider: it names
+            // the persons of its own care as its own records have them, and has no say in
+            // who the household's members are called (a coordinator's rectification did).
             Some(index) => {
-                if mention.display_name_given {
+                if mention.display_name_given && !by_provider(&received.event) {
                     household.members[index]
                         .identity
                         .clone_from(&mention.identity);
@@ -443,6 +454,46 @@ mod tests {
             let _ = crate::assess::risk_flags(&household, chrono::NaiveDate::MAX);
             let _ = crate::assess::deadlines(&household, chrono::NaiveDate::MIN);
         }
+    }
+
+    #[test]
+    fn a_provider_names_no_member_anew() {
+        let by = |position: u64, role: &str, tag: u8| {
+            let mut event = received(
+                position,
+                &format!("n{position}"),
+                Pillar::Wmo,
+                vec![mention("p1", true, true, tag)],
+                100,
+            );
+            event.event.writer = Some(v1::Writer {
+                client_id: "c".into(),
+                role: role.into(),
+                ..Default::default()
+            });
+            event
+        };
+        let mut household = StoredHousehold::default();
+        for event in [by(1, "wijkteam", 1), by(2, "partner:wmo", 2)] {
+            fold(&mut household, &event, &BylawTerms::default());
+        }
+        let identity = |household: &StoredHousehold| {
+            household.members[0]
+                .identity
+                .as_ref()
+                .map(|sealed| sealed.nonce.clone())
+        };
+        assert_eq!(
+            identity(&household),
+            Some(vec![1]),
+            "the provider's name is not taken"
+        );
+        fold(
+            &mut household,
+            &by(3, "coordinator", 3),
+            &BylawTerms::default(),
+        );
+        assert_eq!(identity(&household), Some(vec![3]), "a coordinator's is");
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub use fold::{Folded, active_pillars, fold, primary_of};
 /// entry) is about, so a signal crosses a lane only where the basis covers that person; no
 /// law or case in the title of a composition change; 7: a stop message meets IJW-STOP by
 /// when the hub received it, not by the date its sender put on it; a case's last update is
-/// the latest of its events' dates, not the last one to arrive.
+/// the latest of its events' dates, not the last one to arrive; a provider's write names no
+/// member anew.
 pub const VERSION: u32 = 7;
 pub use model::{
     ClassCount, CoveredPerson, FormerPartner, StoredAanpak, StoredBeperking, StoredDeadline,
