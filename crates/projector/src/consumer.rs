@@ -212,7 +212,14 @@ pub async fn run(
         .await;
         let Err(err) = outcome else { break };
         let storage = matches!(err, Error::Storage(_) | Error::Closed);
-        if storage {
+        if matches!(err, Error::AheadOfLog { .. }) {
+            // Not ready, as when it cannot write: nothing is applied until a rebuild.
+            failing.send_replace(true);
+            tracing::error!(
+                error = &err as &dyn std::error::Error,
+                "nothing more is applied until the read model is rebuilt"
+            );
+        } else if storage {
             failing.send_replace(true);
             tracing::error!(
                 error = &err as &dyn std::error::Error,
@@ -241,6 +248,52 @@ pub async fn run(
                 );
             }
         }
+    }
+}
+
+/// Checks that the log still holds what the read model applied through `checkpoint`. NATS
+/// can lose the end of its log (a power cut before it synced, a restored copy of its files):
+/// what is written next takes the lost positions, and resuming after the checkpoint would
+/// pass over it unseen. So the log must reach the checkpoint, and the hub's event there must
+/// be one the model applied (or quarantined).
+///
+/// # Errors
+/// [`Error::AheadOfLog`] when it does not; bus or storage errors.
+async fn log_holds_checkpoint(
+    jetstream: &jetstream::Context,
+    model: &ReadModel,
+    signer: &EventSigner,
+    checkpoint: u64,
+) -> Result<()> {
+    if checkpoint == 0 {
+        return Ok(());
+    }
+    let stream = jetstream
+        .get_stream(EVENTS_STREAM)
+        .await
+        .map_err(nats("opening the event stream"))?;
+    let last = stream.cached_info().state.last_sequence;
+    let ahead = Error::AheadOfLog { checkpoint, last };
+    if checkpoint > last {
+        return Err(ahead);
+    }
+    let message = match stream.get_raw_message(checkpoint).await {
+        Ok(message) => message,
+        Err(err) if err.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => {
+            return Ok(());
+        }
+        Err(err) => return Err(nats("reading the event at the checkpoint")(err)),
+    };
+    // Only an event this hub signed can tell: anything else was passed over when applied.
+    let Ok(received) =
+        ReceivedEvent::decode(checkpoint, Some(&message.headers), &message.payload, signer)
+    else {
+        return Ok(());
+    };
+    if model.holds(checkpoint, &received.envelope.id)? {
+        Ok(())
+    } else {
+        Err(ahead)
     }
 }
 
@@ -282,7 +335,9 @@ async fn consume(
     failing: &watch::Sender<bool>,
     cancel: &CancellationToken,
 ) -> Result<()> {
-    let start = model.checkpoint()? + 1;
+    let checkpoint = model.checkpoint()?;
+    log_holds_checkpoint(jetstream, model, signer, checkpoint).await?;
+    let start = checkpoint + 1;
     let consumer = projector_consumer(jetstream, start, batch_size).await?;
     tracing::info!(start, "projector consuming");
     let mut messages = consumer

@@ -25,6 +25,13 @@ pub enum Error {
     Corrupt { what: &'static str },
     #[error("bus operation failed")]
     Bus(#[from] rondom_bus::Error),
+    /// The read model holds events the log no longer has (NATS lost the end of its log: a
+    /// power cut before it synced, a restored copy of its files). New writes get those
+    /// positions again, and the checkpoint would pass over them unseen.
+    #[error(
+        "the read model is ahead of the event log (it applied through {checkpoint}; the log ends at {last} or holds another event there): rebuild it with `rondom projector rebuild`"
+    )]
+    AheadOfLog { checkpoint: u64, last: u64 },
     #[error("cannot read the bylaw file {path}")]
     BylawFile {
         path: std::path::PathBuf,
@@ -67,7 +74,9 @@ impl From<Error> for Status {
             // The same answer for a household that does not exist, a BSN nobody knows and a
             // household the reader may not read, so no answer reveals that one exists.
             Error::HouseholdNotFound(_) => status::not_found("household", NOT_YOURS),
-            Error::NotYetApplied { .. } | Error::Closed => status::unavailable(err.to_string()),
+            Error::NotYetApplied { .. } | Error::Closed | Error::AheadOfLog { .. } => {
+                status::unavailable(err.to_string())
+            }
             Error::Bus(
                 rondom_bus::Error::Unavailable { .. } | rondom_bus::Error::Connect { .. },
             ) => {

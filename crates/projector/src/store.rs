@@ -947,6 +947,21 @@ impl ReadModel {
             .transpose()
     }
 
+    /// Whether the model applied (or quarantined) the event `id` at or before `position`.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] or [`Error::Corrupt`].
+    pub fn holds(&self, position: u64, id: &rondom_domain::EventId) -> Result<bool> {
+        if self
+            .first_position_of(id)?
+            .is_some_and(|first| first <= position)
+        {
+            return Ok(true);
+        }
+        let trees = self.trees()?;
+        Ok(trees.quarantine.contains_key(position.to_be_bytes())?)
+    }
+
     /// Returns whether a view of `household` exists, without decoding it.
     ///
     /// # Errors

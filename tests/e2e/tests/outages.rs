@@ -183,3 +183,68 @@ async fn a_call_that_never_ends_does_not_keep_the_hub_from_stopping() {
         "the hub stopped despite the call that never ended"
     );
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_log_that_lost_its_end_stops_the_projector_until_a_rebuild() {
+    let bsns = valid_bsns(5);
+    let mut hub = TestHub::start().await;
+    hub.post_wijkteam("voor-1", &[(bsns[0].as_str(), "")], "")
+        .await;
+    let before = hub
+        .post_wijkteam("voor-2", &[(bsns[1].as_str(), "")], "")
+        .await;
+    hub.wait_applied(before.position).await;
+    hub.stop().await;
+    // NATS lost the end of its log (a power cut before it synced, a restored copy of its
+    // files); here all of it: the stream is made anew at the next start.
+    hub.jetstream()
+        .await
+        .delete_stream(rondom_bus::stream::EVENTS_STREAM)
+        .await
+        .expect("the stream deleted");
+    hub.start_again().await;
+    // The hub says it is not ready rather than pass over new writes unseen.
+    hub.until_health(
+        HOUSEHOLDS,
+        ServingStatus::NotServing,
+        Duration::from_secs(10),
+    )
+    .await;
+    // New writes take the positions the views passed, and more.
+    let mut after = Vec::new();
+    for (n, bsn) in bsns[2..].iter().enumerate() {
+        after.push(
+            hub.post_wijkteam(&format!("na-{n}"), &[(bsn.as_str(), "")], "")
+                .await,
+        );
+    }
+    let last = after.last().expect("writes");
+    assert!(last.position > before.position, "the log is longer again");
+    // Started again now, the log reaches the checkpoint, with another event there.
+    hub.stop().await;
+    hub.start_again().await;
+    hub.until_health(
+        HOUSEHOLDS,
+        ServingStatus::NotServing,
+        Duration::from_secs(10),
+    )
+    .await;
+    // Rebuilt from the log as it is now, the read model holds every new write.
+    hub.stop().await;
+    hub.rebuild(64).await.expect("rebuild");
+    hub.start_again().await;
+    hub.until_health(HOUSEHOLDS, ServingStatus::Serving, Duration::from_secs(10))
+        .await;
+    for (written, bsn) in after.iter().zip(&bsns[2..]) {
+        let view = hub
+            .households()
+            .await
+            .get_household(rondom_e2e::by_bsn(bsn, last.position))
+            .await
+            .expect("a write made after the loss")
+            .into_inner()
+            .household
+            .expect("household");
+        assert_eq!(view.household_id, written.household_id);
+    }
+}
