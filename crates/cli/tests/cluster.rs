@@ -36,6 +36,8 @@ fn deploy_dir() -> PathBuf {
 struct Node {
     name: String,
     port: u16,
+    /// Its route (cluster) port.
+    route_port: u16,
     child: Child,
     /// Its nats-server's log.
     log: PathBuf,
@@ -54,6 +56,7 @@ impl Drop for Node {
 fn start_cluster(dir: &Path) -> Vec<Node> {
     let deploy = deploy_dir();
     std::fs::copy(deploy.join("accounts.conf"), dir.join("accounts.conf")).expect("accounts");
+    write_route_certificates(dir);
     let clients: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let routes: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let mut nodes: Vec<Node> = (0..3)
@@ -76,7 +79,8 @@ fn start_cluster(dir: &Path) -> Vec<Node> {
                 .replace(
                     &format!("/var/lib/rondom/nats-{n}"),
                     &dir.join(format!("nats-{n}")).display().to_string(),
-                );
+                )
+                .replace("/etc/rondom/nats/", &format!("{}/", dir.display()));
             let path = dir.join(format!("node-{n}.conf"));
             std::fs::write(&path, config).expect("write config");
             let log_path = dir.join(format!("node-{n}.log"));
@@ -93,6 +97,7 @@ fn start_cluster(dir: &Path) -> Vec<Node> {
             Node {
                 name: format!("rondom-nats-{n}"),
                 port: clients[index],
+                route_port: routes[index],
                 child,
                 log: log_path,
             }
@@ -118,6 +123,33 @@ fn start_cluster(dir: &Path) -> Vec<Node> {
         }
     }
     nodes
+}
+
+/// The routes' certificates the node configs name, under `dir`: a CA of the cluster's own and
+/// one certificate for 127.0.0.1, which every node on loopback shares.
+fn write_route_certificates(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Rondom route CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key"))
+        .expect("the route CA");
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "rondom-nats");
+    let cert = params.signed_by(&key, &ca).expect("the route certificate");
+    for (name, pem) in [
+        ("route-ca.pem", ca.pem()),
+        ("route-cert.pem", cert.pem()),
+        ("route-key.pem", key.serialize_pem()),
+    ] {
+        std::fs::write(dir.join(name), pem).expect("write a certificate");
+    }
 }
 
 /// The URL a role uses: every node, with the role's user.
@@ -341,4 +373,60 @@ fn signal(number: u64) -> v1::PostSignalRequest {
         )),
         summary: format!("signaal {number}"),
     }
+}
+
+/// Fetches `path` of a nats-server's monitoring port as JSON.
+fn monitoring(port: u16, path: &str) -> serde_json::Value {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("monitoring port");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let body = answer.split_once("\r\n\r\n").expect("a body").1;
+    serde_json::from_str(body).expect("JSON")
+}
+
+#[test]
+fn a_server_without_the_route_certificate_does_not_join_the_cluster() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let nodes = start_cluster(dir.path());
+    // Someone who can reach a node's route port starts a server of their own and routes to it.
+    let monitor = free_port();
+    let rogue = dir.path().join("rogue.conf");
+    std::fs::write(
+        &rogue,
+        format!(
+            "server_name: rogue\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{monitor}\n\
+             cluster {{ name: rondom, listen: 127.0.0.1:{}, routes: [ nats-route://127.0.0.1:{} ] }}\n",
+            free_port(),
+            free_port(),
+            nodes[0].route_port
+        ),
+    )
+    .expect("rogue config");
+    let log = std::fs::File::create(dir.path().join("rogue.log")).expect("log");
+    let mut child = Command::new(rondom_runtime::nats_server::binary_path())
+        .arg("-c")
+        .arg(&rogue)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("start nats-server");
+    // The node turns it away at the handshake...
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let node_log = || std::fs::read_to_string(&nodes[0].log).unwrap_or_default();
+    while !node_log().contains("TLS route handshake error") {
+        assert!(
+            Instant::now() < deadline,
+            "no route handshake refused: {}",
+            node_log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // ...and it has no route into the cluster.
+    let routes = monitoring(monitor, "/routez");
+    assert_eq!(routes["num_routes"], 0, "{routes}");
+    let _ = child.kill();
+    let _ = child.wait();
 }
