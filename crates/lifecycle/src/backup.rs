@@ -120,7 +120,42 @@ pub async fn backup(client: &async_nats::Client, dir: &Path) -> anyhow::Result<M
     lines.sync_all().await?;
 
     std::fs::write(dir.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?)?;
+    // A copy of everything, names and all (sealed), is an act the privacy officer looks up.
+    on_record(
+        &jetstream,
+        "rondom backup",
+        &format!(
+            "a backup of the log, the registry, the audit log and {} household keys",
+            manifest.keys
+        ),
+    )
+    .await?;
     Ok(manifest)
+}
+
+/// Puts an operator's command that touches everyone's data on the audit log, as the calls
+/// of OperatorService are: who (the command's own name: it runs with the operator's NATS
+/// user, outside any client), what, and nothing personal.
+async fn on_record(
+    jetstream: &jetstream::Context,
+    command: &str,
+    what: &str,
+) -> anyhow::Result<()> {
+    let record = rondom_proto::v1::AuditRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
+        client_id: command.replace(' ', "-"),
+        role: "operator".to_owned(),
+        method: command.to_owned(),
+        purpose: rondom_proto::v1::Purpose::Beheer as i32,
+        outcome: "OK".to_owned(),
+        reason: what.to_owned(),
+        ..Default::default()
+    };
+    rondom_bus::AuditLog::new(jetstream.clone())
+        .record(&[record])
+        .await
+        .context("cannot put the command on the audit log")
 }
 
 /// What a restore did.
@@ -194,7 +229,8 @@ pub async fn restore(
     std::fs::create_dir_all(read_model)?;
     let journal_path = read_model.join("restore-journal.json");
     let journal = Journal::keep(&jetstream, &journal_path).await?;
-    replace_streams(client, &jetstream, dir, &backup.metas).await?;
+    let audit_kept = audit_log_reaches(&jetstream, &backup.manifest).await?;
+    replace_streams(client, &jetstream, dir, &backup.metas, audit_kept).await?;
     stream::provision(&jetstream, settings).await?;
 
     let restored_erasures = erasures(&jetstream).await?;
@@ -215,6 +251,21 @@ pub async fn restore(
     std::fs::create_dir_all(&next)?;
     generations.switch_to_next()?;
     std::fs::remove_file(&journal_path)?;
+    on_record(
+        &jetstream,
+        "rondom restore",
+        &format!(
+            "the backup of {} restored; {erasures_reapplied} erasures made after it applied \
+             again; the audit log {}",
+            backup.manifest.created_at.to_rfc3339(),
+            if audit_kept {
+                "kept as it was"
+            } else {
+                "restored from the backup (none was left)"
+            }
+        ),
+    )
+    .await?;
     Ok(Restored {
         manifest: backup.manifest,
         keys,
@@ -338,22 +389,47 @@ impl Journal {
     }
 }
 
-/// Removes the installation's log, registry, audit log and keys, and restores the backup's
-/// snapshots in their place.
+/// Whether the installation's audit log holds at least what the backup's does: it only ever
+/// grows, so it then holds every record of the backup and every one made since (reads,
+/// exports, erasures), which a restore must not take away.
+async fn audit_log_reaches(
+    jetstream: &jetstream::Context,
+    manifest: &Manifest,
+) -> anyhow::Result<bool> {
+    let backed_up = manifest
+        .streams
+        .get(AUDIT_STREAM)
+        .copied()
+        .unwrap_or_default();
+    match jetstream.get_stream(AUDIT_STREAM).await {
+        Ok(stream) => Ok(stream.cached_info().state.last_sequence >= backed_up),
+        Err(err) if is_stream_not_found(&err) => Ok(false),
+        Err(err) => Err(err).context("cannot read the audit log"),
+    }
+}
+
+/// Removes the installation's log, registry, keys and (unless `audit_kept`) audit log, and
+/// restores the backup's snapshots in their place.
 async fn replace_streams(
     client: &async_nats::Client,
     jetstream: &jetstream::Context,
     dir: &Path,
     metas: &[(String, serde_json::Value)],
+    audit_kept: bool,
 ) -> anyhow::Result<()> {
-    for name in streams().iter().chain([&format!("KV_{KEYS_BUCKET}")]) {
+    let kept = |name: &str| audit_kept && name == AUDIT_STREAM;
+    for name in streams()
+        .iter()
+        .chain([&format!("KV_{KEYS_BUCKET}")])
+        .filter(|name| !kept(name))
+    {
         match jetstream.delete_stream(name).await {
             Ok(_) => {}
             Err(err) if is_stream_not_found(&err) => {}
             Err(err) => return Err(err).with_context(|| format!("cannot remove {name}")),
         }
     }
-    for (name, meta) in metas {
+    for (name, meta) in metas.iter().filter(|(name, _)| !kept(name)) {
         let mut archive = tokio::fs::File::open(dir.join(format!("{name}.tar.s2"))).await?;
         snapshot::restore(client, name, meta, &mut archive)
             .await

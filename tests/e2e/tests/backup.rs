@@ -85,7 +85,7 @@ async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
         let path = entry.expect("entry").path();
         std::fs::copy(&path, broken.join(path.file_name().expect("name"))).expect("copy");
     }
-    let archive = broken.join("RONDOM_AUDIT.tar.s2");
+    let archive = broken.join(format!("KV_{}.tar.s2", rondom_bus::stream::PERSONS_BUCKET));
     let bytes = std::fs::read(&archive).expect("archive");
     std::fs::write(&archive, &bytes[..bytes.len() / 2]).expect("damage");
     backup::restore(
@@ -163,6 +163,21 @@ async fn a_restore_brings_back_the_backup_but_not_what_was_erased_since() {
         .await
         .expect_err("after the backup");
     assert_eq!(carla_now.code(), Code::NotFound);
+
+    // The audit log is not the backup's: what was done since stays on record (the erasure),
+    // and so do the backup and the restore themselves.
+    let operator_id = DevClient::Operator.id();
+    let erased_on_record = hub.audit_of(&operator_id, &anna.household_id).await;
+    assert!(
+        erased_on_record
+            .iter()
+            .any(|record| record.method.ends_with("EraseHousehold")),
+        "{erased_on_record:?}"
+    );
+    for command in ["rondom-backup", "rondom-restore"] {
+        let records = hub.audit_of(command, "").await;
+        assert!(!records.is_empty(), "{command} is on record");
+    }
 
     // Ingest goes on from the restored position.
     let mut signals = hub.signals().await;
