@@ -558,3 +558,53 @@ async fn a_read_puts_each_member_it_names_on_record() {
     assert_eq!(counted, 3, "{:?}", read.disclosed);
     assert!(read.disclosed.iter().all(|d| d.basis == "regie"));
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_write_whose_caller_went_away_is_still_on_record() {
+    let hub = TestHub::start().await;
+    let signals = hub.signals().await;
+    hub.post_wijkteam("eerst", &[(MOTHER, "")], "").await;
+    // Callers that give up at every moment of a write, some after it was published.
+    let mut calls = Vec::new();
+    for n in 0..120u64 {
+        let mut signals = signals.clone();
+        let request = signal(
+            &format!("weg-{n}"),
+            &[(MOTHER, "")],
+            v1::Pillar::Wijkteam,
+            "eenzaamheid",
+            "",
+        );
+        calls.push(tokio::spawn(async move {
+            let patience = Duration::from_millis(n % 60);
+            let _ = tokio::time::timeout(patience, signals.post_signal(request)).await;
+        }));
+    }
+    for call in calls {
+        call.await.expect("a caller");
+    }
+    let published: Vec<u64> = hub
+        .events()
+        .await
+        .iter()
+        .map(|(position, _)| *position)
+        .collect();
+    assert!(published.len() > 1, "some of them were published");
+    // Each write on the log has its audit record, however soon its caller left.
+    let client = rondom_e2e::DevClient::Wijkteam.id();
+    rondom_testkit::eventually(
+        "every published write on record",
+        Duration::from_secs(10),
+        || {
+            let (hub, client, published) = (&hub, &client, &published);
+            async move {
+                let records = hub.audit_of(client, "").await;
+                published
+                    .iter()
+                    .all(|position| records.iter().any(|record| record.position == *position))
+                    .then_some(())
+            }
+        },
+    )
+    .await;
+}

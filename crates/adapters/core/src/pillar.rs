@@ -18,7 +18,7 @@ use rondom_domain::access::Role;
 
 use crate::check::Check;
 use crate::error::Error;
-use crate::writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target, Written};
+use crate::writer::{Assignment, Draft, DraftPerson, EventWriter, Membership, Target};
 
 /// Returns the CloudEvents type of a kind, as the audit log names a write.
 pub fn event_type(pillar: Pillar, kind: &str) -> String {
@@ -116,12 +116,10 @@ impl PillarWriter {
         place: Place,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let result = self
-            .publish(caller, pillar, kind, context, place, build)
-            .await;
+        let draft = draft(caller, pillar, kind, context, place, build);
         let written = self
             .writer
-            .audited(caller, &event_type(pillar, kind.name), result)
+            .write_audited(caller, event_type(pillar, kind.name), draft)
             .await?;
         let mut response = v1::WriteResponse::from(written);
         if kind.asked_by_provider && matches!(caller.client.role, Role::Partner(_)) {
@@ -154,19 +152,6 @@ impl PillarWriter {
             .check_grounds(&draft)
             .await
             .map_err(Status::from)
-    }
-
-    async fn publish(
-        &self,
-        caller: &Caller,
-        pillar: Pillar,
-        kind: &'static EventKind,
-        context: Option<v1::WriteContext>,
-        place: Place,
-        build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
-    ) -> crate::Result<Written> {
-        let draft = draft(caller, pillar, kind, context, place, build)?;
-        self.writer.write(draft).await
     }
 
     /// Handles an RPC of the regie service that names no person: the authenticated caller
@@ -203,24 +188,22 @@ impl PillarWriter {
         named: Named,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
-        let result = self
-            .publish_regie(caller, kind, context, named, build)
-            .await;
+        let draft = Self::draft_regie(caller, kind, context, named, build);
         let written = self
             .writer
-            .audited(caller, &event_type(Pillar::Regie, kind.name), result)
+            .write_audited(caller, event_type(Pillar::Regie, kind.name), draft)
             .await?;
         Ok(Response::new(written.into()))
     }
 
-    async fn publish_regie(
-        &self,
+    /// The draft of a regie write: its context and persons checked.
+    fn draft_regie(
         caller: &Caller,
         kind: &'static EventKind,
         context: Option<v1::RegieContext>,
         named: Named,
         build: impl FnOnce(&mut Check) -> Option<v1::event::Body>,
-    ) -> crate::Result<Written> {
+    ) -> crate::Result<Draft> {
         of_pillar(kind, Pillar::Regie)?;
         let context = context.unwrap_or_default();
         let mut check = Check::new(Utc::now());
@@ -273,7 +256,7 @@ impl PillarWriter {
             makes_request: false,
             writer: caller.client.writer(),
         };
-        self.writer.write(draft).await
+        Ok(draft)
     }
 }
 

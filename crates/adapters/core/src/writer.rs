@@ -1,5 +1,7 @@
 //! [`EventWriter`]: from a checked write to an event JetStream has acknowledged.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use prost::Message as _;
 use rondom_access::audit::Caller;
@@ -275,6 +277,31 @@ impl EventWriter {
     ) -> std::result::Result<Written, Status> {
         self.record(caller, event_type, result.map_err(Status::from))
             .await
+    }
+
+    /// Publishes `draft` (or records why there is none) and stores the attempt's audit record,
+    /// in a task of its own: a caller that goes away after the publish (a deadline, a
+    /// cancelled call) cannot keep the write off the audit log.
+    ///
+    /// # Errors
+    /// As [`EventWriter::audited`].
+    pub async fn write_audited(
+        self: &Arc<Self>,
+        caller: &Caller,
+        event_type: String,
+        draft: Result<Draft>,
+    ) -> std::result::Result<Written, Status> {
+        let writer = Arc::clone(self);
+        let caller = caller.clone();
+        tokio::spawn(async move {
+            let result = match draft {
+                Ok(draft) => writer.write(draft).await,
+                Err(err) => Err(err),
+            };
+            writer.audited(&caller, &event_type, result).await
+        })
+        .await
+        .unwrap_or_else(|_| Err(Status::internal("internal error")))
     }
 
     /// Records a write refused before it reached this writer (by an adapter's own check) in

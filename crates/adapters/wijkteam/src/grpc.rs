@@ -127,8 +127,8 @@ impl SignalHandler {
         request: v1::PostSignalRequest,
     ) -> Result<v1::PostSignalResponse, Status> {
         let event_type = event_type(&request);
-        let result = self.publish(caller, request).await;
-        let written = self.writer.audited(caller, &event_type, result).await?;
+        let draft = draft(caller, request);
+        let written = self.writer.write_audited(caller, event_type, draft).await?;
         Ok(accepted(&written))
     }
 
