@@ -129,7 +129,12 @@ impl ReadAudit {
         let record = v1::AuditRecord {
             household_id: household_id.unwrap_or_default().to_owned(),
             outcome: code_name(refusal.code()).to_owned(),
-            reason: reason_of(&refusal),
+            // Why it was asked for (an export's reason and reference) stays beside why not.
+            reason: if self.template.reason.is_empty() {
+                reason_of(&refusal)
+            } else {
+                format!("{}; refused: {}", self.template.reason, reason_of(&refusal))
+            },
             ..self.record()
         };
         match self.log.record(&[record]).await {

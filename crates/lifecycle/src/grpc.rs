@@ -146,13 +146,15 @@ impl OperatorService for OperatorHandler {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let reden = v1::ExportReden::try_from(request.reden).unwrap_or_default();
+        // Only a reference of the accepted form goes on record: anything else could be a name.
+        let kenmerk = if kenmerk_form(&request.kenmerk).is_ok() {
+            request.kenmerk.as_str()
+        } else {
+            "(invalid)"
+        };
         let audit = self
             .audit(&caller, v1::Purpose::Beheer as i32, "")
-            .with_reason(format!(
-                "{}, kenmerk {}",
-                reden.as_str_name(),
-                request.kenmerk
-            ));
+            .with_reason(format!("{}, kenmerk {kenmerk}", reden.as_str_name()));
         let bsn = match export_request(&request, reden) {
             Ok(bsn) => bsn,
             Err(err) => return Err(audit.refused(None, err.into()).await),
@@ -195,11 +197,23 @@ fn export_request(
             "give the reason: inzageverzoek or overdraagbaarheid",
         );
     }
-    if let Err(form) = rondom_domain::code::check_case_id(&request.kenmerk) {
-        violations.push("kenmerk", format!("the request's reference: {form}"));
+    if let Err(form) = kenmerk_form(&request.kenmerk) {
+        violations.push("kenmerk", form);
     }
     let checked = violations.finish(|| bsn)?;
     checked.ok_or_else(|| Error::from(InvalidInput::single("bsn", "a valid BSN")))
+}
+
+/// Checks an export's reference: the form of a case id, and a number in it (the gemeente's
+/// registration of the request, e.g. INZ-2026-0042), so it is not a name.
+fn kenmerk_form(kenmerk: &str) -> Result<(), String> {
+    rondom_domain::code::check_case_id(kenmerk)
+        .map_err(|form| format!("the request's reference: {form}"))?;
+    if kenmerk.bytes().any(|byte| byte.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("the request's reference holds its number (e.g. INZ-2026-0042), not a name".into())
+    }
 }
 
 /// What an export disclosed, per need-to-know class, on the basis of the person's own request.

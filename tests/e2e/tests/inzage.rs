@@ -31,6 +31,11 @@ async fn an_export_holds_every_fact_about_the_person_and_nothing_of_the_others()
         .await
         .expect("the coordinator reads");
     let mut operator = OperatorServiceClient::new(hub.client_for(DevClient::Operator).await);
+    // His mother asked for hers first: her export is about her, not in his.
+    operator
+        .export_person(request(scenario::MOEDER.bsn, "INZ-MOEDER-2026"))
+        .await
+        .expect("her export");
     let export = operator
         .export_person(request(scenario::ZOON.bsn, "AVG-2026-7"))
         .await
@@ -85,8 +90,18 @@ async fn an_export_holds_every_fact_about_the_person_and_nothing_of_the_others()
         export.reads
     );
 
-    // Nothing of the others: not their BSN, not their name.
+    assert!(
+        export
+            .reads
+            .iter()
+            .all(|r| !r.method.ends_with("/ExportPerson")),
+        "{:?}",
+        export.reads
+    );
+
+    // Nothing of the others: not their BSN, not their name, not their requests.
     let text = format!("{export:?}");
+    assert!(!text.contains("INZ-MOEDER-2026"));
     let others: [Person; 2] = [scenario::MOEDER, scenario::OMA];
     for other in others {
         assert!(!text.contains(other.bsn), "{}'s BSN is in it", other.name);
@@ -108,7 +123,7 @@ async fn an_export_holds_every_fact_about_the_person_and_nothing_of_the_others()
     .records;
     let on_record = records
         .iter()
-        .find(|r| r.method.ends_with("/ExportPerson"))
+        .find(|r| r.method.ends_with("/ExportPerson") && r.reason.contains("AVG-2026-7"))
         .expect("the export on record");
     assert_eq!(
         on_record.reason,
@@ -141,6 +156,33 @@ async fn an_export_needs_an_operator_a_reason_and_a_person_rondom_knows() {
         .await
         .expect_err("unknown");
     assert_eq!(unknown.code(), Code::NotFound);
+    // A reference is the request's number, not a name; neither goes on record.
+    let named = operator
+        .export_person(request(scenario::ZOON.bsn, "Jan.de.Vries"))
+        .await
+        .expect_err("a name for a reference");
+    assert_eq!(named.code(), Code::InvalidArgument);
+    assert!(named.message().contains("kenmerk"), "{named:?}");
+    let reasons: Vec<String> = hub
+        .audit_of(&DevClient::Operator.id(), "")
+        .await
+        .into_iter()
+        .filter(|record| record.method.ends_with("/ExportPerson"))
+        .map(|record| record.reason)
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .all(|reason| !reason.contains("Jan.de.Vries")),
+        "{reasons:?}"
+    );
+    // A refused export keeps its reason and reference beside why it was refused.
+    assert!(
+        reasons
+            .iter()
+            .any(|reason| reason.starts_with("EXPORT_REDEN_INZAGEVERZOEK, kenmerk AVG-1; refused:")),
+        "{reasons:?}"
+    );
     let coordinator = OperatorServiceClient::new(hub.client_for(DevClient::Coordinator).await)
         .export_person(request(scenario::ZOON.bsn, "AVG-1"))
         .await
