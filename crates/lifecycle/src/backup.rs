@@ -123,7 +123,7 @@ pub async fn backup(client: &async_nats::Client, dir: &Path) -> anyhow::Result<M
     // A copy of everything, names and all (sealed), is an act the privacy officer looks up.
     on_record(
         &jetstream,
-        "rondom backup",
+        "rondom-backup",
         &format!(
             "a backup of the log, the registry, the audit log and {} household keys",
             manifest.keys
@@ -133,27 +133,15 @@ pub async fn backup(client: &async_nats::Client, dir: &Path) -> anyhow::Result<M
     Ok(manifest)
 }
 
-/// Puts an operator's command that touches everyone's data on the audit log, as the calls
-/// of OperatorService are: who (the command's own name: it runs with the operator's NATS
-/// user, outside any client), what, and nothing personal.
-async fn on_record(
-    jetstream: &jetstream::Context,
-    command: &str,
-    what: &str,
-) -> anyhow::Result<()> {
-    let record = rondom_proto::v1::AuditRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        at: Some(rondom_proto::convert::timestamp(chrono::Utc::now())),
-        client_id: command.replace(' ', "-"),
-        role: "operator".to_owned(),
-        method: command.to_owned(),
-        purpose: rondom_proto::v1::Purpose::Beheer as i32,
-        outcome: "OK".to_owned(),
-        reason: what.to_owned(),
-        ..Default::default()
+/// Puts the command on the audit log ([`crate::on_record`]).
+async fn on_record(jetstream: &jetstream::Context, who: &str, what: &str) -> anyhow::Result<()> {
+    let act = crate::on_record::Act {
+        who,
+        what: what.to_owned(),
+        household: None,
+        outcome: "OK",
     };
-    rondom_bus::AuditLog::new(jetstream.clone())
-        .record(&[record])
+    crate::on_record::record(&rondom_bus::AuditLog::new(jetstream.clone()), act)
         .await
         .context("cannot put the command on the audit log")
 }
@@ -253,7 +241,7 @@ pub async fn restore(
     std::fs::remove_file(&journal_path)?;
     on_record(
         &jetstream,
-        "rondom restore",
+        "rondom-restore",
         &format!(
             "the backup of {} restored; {erasures_reapplied} erasures made after it applied \
              again; the audit log {}",

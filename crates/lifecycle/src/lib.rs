@@ -38,6 +38,7 @@ pub mod export;
 pub mod grpc;
 mod hub_event;
 pub mod master_key;
+pub mod on_record;
 pub mod pseudonyms;
 pub mod retention;
 

@@ -135,7 +135,7 @@ pub async fn run(
                 }
             };
             for household in due {
-                match crate::erasure::erase(
+                let done = match crate::erasure::erase(
                     &lifecycle.read,
                     &lifecycle.eraser,
                     household.household,
@@ -144,12 +144,32 @@ pub async fn run(
                 )
                 .await
                 {
-                    Ok(_) => erased += 1,
-                    Err(err) => tracing::error!(
+                    Ok(_) => {
+                        erased += 1;
+                        true
+                    }
+                    Err(err) => {
+                        tracing::error!(
+                            household = %household.household,
+                            error = &err as &dyn std::error::Error,
+                            "retention could not erase a household; it tries again next run"
+                        );
+                        false
+                    }
+                };
+                // On the audit log as an operator's erasure is, done or not.
+                let act = crate::on_record::Act {
+                    who: RETENTION_CLIENT,
+                    what: format!("retention period ended on {}", household.since),
+                    household: Some(household.household.to_string()),
+                    outcome: if done { "OK" } else { "UNAVAILABLE" },
+                };
+                if let Err(err) = crate::on_record::record(&lifecycle.read.audit, act).await {
+                    tracing::error!(
                         household = %household.household,
                         error = &err as &dyn std::error::Error,
-                        "retention could not erase a household; it tries again next run"
-                    ),
+                        "retention could not put an erasure on the audit log"
+                    );
                 }
             }
             match next {

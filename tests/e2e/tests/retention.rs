@@ -101,6 +101,22 @@ async fn households_whose_period_ended_are_listed_and_erased() {
         erased.reden,
         v1::ErasureReason::BewaartermijnVerstreken as i32
     );
+    // On the audit log as an operator's erasure is.
+    rondom_testkit::eventually(
+        "the retention task's erasure on record",
+        Duration::from_secs(10),
+        || async {
+            hub.audit_of(
+                rondom_lifecycle::retention::RETENTION_CLIENT,
+                &old.household_id,
+            )
+            .await
+            .into_iter()
+            .find(|record| record.outcome == "OK")
+            .map(|record| assert!(record.reason.starts_with("retention period ended on ")))
+        },
+    )
+    .await;
     for household in [&recent.household_id, &family] {
         let view = coordinator
             .get_household(by_id(household, 0))
