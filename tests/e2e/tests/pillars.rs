@@ -1588,3 +1588,74 @@ async fn a_toewijzing_rectified_away_grants_no_care_and_does_not_move_along() {
         .collect();
     assert_eq!(copied, ["aanvraag_ontvangen"]);
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_join_refused_for_a_stale_position_takes_nobody_out_of_the_first_household() {
+    let hub = TestHub::start().await;
+    let bsns = rondom_e2e::valid_bsns(80);
+    let mut refused = 0;
+    // A coordinator's join and another write to the same household, at once, forty times: a
+    // join that loses the race is refused, and then nothing of the move may have happened.
+    for pair in bsns.chunks(2) {
+        let (child, other) = (pair[0].as_str(), pair[1].as_str());
+        let mut signals = hub.signals().await;
+        let first = signals
+            .post_signal(signal(
+                &format!("eerst-{child}"),
+                &[(child, "")],
+                v1::Pillar::Wijkteam,
+                "eenzaamheid",
+                "",
+            ))
+            .await
+            .expect("first household")
+            .into_inner();
+        let second = signals
+            .post_signal(signal(
+                &format!("tweede-{other}"),
+                &[(other, "")],
+                v1::Pillar::Wmo,
+                "eenzaamheid",
+                "",
+            ))
+            .await
+            .expect("second household")
+            .into_inner();
+        let mut join = daan_moves_to(&second, None);
+        join.person.as_mut().expect("person").bsn = child.to_owned();
+        if let Some(context) = join.context.as_mut() {
+            context.idempotency_key = format!("join-{child}");
+        }
+        let mut coordinator = RegieServiceClient::new(hub.client_for(DevClient::Coordinator).await);
+        let racing = signal(
+            &format!("ook-{other}"),
+            &[(other, "")],
+            v1::Pillar::Wmo,
+            "eenzaamheid",
+            "",
+        );
+        let (joined, _) = tokio::join!(
+            coordinator.change_composition(join),
+            signals.post_signal(racing)
+        );
+        let Err(status) = joined else { continue };
+        assert_eq!(status.code(), Code::Aborted, "{status:?}");
+        refused += 1;
+        let last = hub.stream_messages().await;
+        let old = hub
+            .households()
+            .await
+            .get_household(by_id(&first.household_id, last))
+            .await
+            .expect("old")
+            .into_inner()
+            .household
+            .expect("old");
+        assert_eq!(
+            old.members.len(),
+            1,
+            "the child left though the join was refused"
+        );
+    }
+    assert!(refused > 0, "no join lost the race, so this proved nothing");
+}

@@ -494,9 +494,6 @@ impl EventWriter {
                     .await?;
             }
             let (envelope, event) = self.event(&draft, &place);
-            if let Some(previous) = place.moved_from {
-                self.move_out_first(&draft, &envelope, previous).await?;
-            }
             let started = std::time::Instant::now();
             match self.publish(&draft, &place, &envelope, &event).await {
                 Ok(published) => {
@@ -531,9 +528,13 @@ impl EventWriter {
                 published,
             });
         }
-        // The person's cases follow the join, before the registry does: a retry (the
-        // registry still naming the old household) copies them again, as duplicates.
+        // The join stands (it was published on condition of the household's position): the
+        // person leaves the old household by an event of its own, and their cases follow
+        // them, before the registry does. A retry (the registry still naming the old
+        // household) publishes both again, as duplicates. A join refused leaves nothing.
         if let (Some(previous), Some(person)) = (place.moved_from, draft.persons.first()) {
+            self.leave_previous(&envelope, &draft.writer, person, previous)
+                .await?;
             self.move_cases(&envelope, person, previous, &place).await?;
         }
         // The event is the record; the registry follows it. A failure here leaves the
@@ -774,36 +775,6 @@ impl EventWriter {
             key: &place.key,
         };
         seal_event(draft, &sealing, &self.pseudonyms)
-    }
-
-    /// A person joining from another household leaves that one by an event of its own, so
-    /// no event links the two households. It goes first, so a read of the old household at
-    /// the join's position sees it; and only once the join is sure to find the position it
-    /// expects. A retry (the registry still naming the old household until the join is
-    /// done) publishes it again, which JetStream or the projector drops as a duplicate.
-    async fn move_out_first(
-        &self,
-        draft: &Draft,
-        joined: &Envelope,
-        previous: HouseholdId,
-    ) -> Result<()> {
-        let (
-            Some(person),
-            Target::Household {
-                expected_position, ..
-            },
-        ) = (draft.persons.first(), draft.target)
-        else {
-            return Ok(());
-        };
-        match self.publisher.last_event(&joined.subject).await? {
-            Some((position, _)) if position == expected_position => {}
-            Some((_, id)) if id == joined.id.to_string() => {}
-            Some((current, _)) => return Err(Error::Stale { current }),
-            None => return Err(Error::NotFound(joined.subject)),
-        }
-        self.leave_previous(joined, &draft.writer, person, previous)
-            .await
     }
 
     /// The household `draft` lands in.
