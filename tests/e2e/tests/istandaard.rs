@@ -660,6 +660,17 @@ async fn a_providers_request_to_change_is_one_event_for_the_gemeente() {
     // The iStandaarden examples hold no 317: this one was made for the tests.
     let wmo317 = made_for_tests("WMO317.xml");
     validates("iwmo", "WMO317.xsd", &wmo317);
+    // It asks to change toewijzing 101, which the provider does not hold yet: refused,
+    // nothing written.
+    let not_held = submit(&hub, WMO_PROVIDER, &wmo317)
+        .await
+        .expect_err("a change of care it was not assigned");
+    assert_eq!(not_held.code(), Code::PermissionDenied, "{not_held:?}");
+    assert_eq!(hub.stream_messages().await, 0);
+    // 0384 assigns it (the WMO301 example), then the request goes in.
+    submit(&hub, WMO_BACKOFFICE, &example("iwmo", "WMO301.xml"))
+        .await
+        .expect("WMO301");
     let asked = submit(&hub, WMO_PROVIDER, &wmo317).await.expect("WMO317");
     assert_eq!(asked.events.len(), 1, "one request, whatever it lists");
     assert!(asked.events[0].household_id.is_empty());
@@ -685,7 +696,7 @@ async fn a_providers_request_to_change_is_one_event_for_the_gemeente() {
         .expect("the timeline")
         .into_inner();
     let entry = &timeline.entries[0];
-    assert_eq!(entry.kind, "wijziging_gevraagd");
+    assert_eq!(entry.kind, "wijziging_gevraagd", "newest first");
     assert!(
         entry.case_id.starts_with("verzoek-42420001-"),
         "{}",

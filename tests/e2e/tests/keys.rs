@@ -19,6 +19,19 @@ fn wmo317_for_fatima() -> Vec<u8> {
         .into_bytes()
 }
 
+/// The WMO301 example, from the development gemeente (0363) to the development Wmo provider
+/// about Fatima: the toewijzing (101) her 317 asks to change.
+fn wmo301_for_fatima() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/istandaarden-3.2/iwmo/berichten/WMO301.xml");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        .replace(">42420001<", ">87654321<")
+        .replace(">0384<", ">0363<")
+        .replace(">999900006<", ">111222333<")
+        .into_bytes()
+}
+
 /// The gemeente's answer to it.
 fn wmo319_for_fatima() -> Vec<u8> {
     rondom_e2e::istandaard_testdata("WMO319.xml")
@@ -179,8 +192,15 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
         })
         .await
         .expect("erased");
-    // The Wmo provider asks to change care for Fatima (a 317): the gemeente's answer, which
-    // names no person, must still find her household after the rotation.
+    // The Wmo provider asks to change care for Fatima (a 317) it was assigned: the gemeente's
+    // answer, which names no person, must still find her household after the rotation.
+    istandaard(
+        &hub,
+        DevClient::BackOffice(rondom_domain::Pillar::Wmo),
+        &wmo301_for_fatima(),
+    )
+    .await
+    .expect("the 301");
     istandaard(
         &hub,
         DevClient::Partner(rondom_domain::Pillar::Wmo),

@@ -56,6 +56,40 @@ impl PillarWriter {
         Self { writer }
     }
 
+    /// Checks that the provider `caller` holds the toewijzing of each of `cases` of the
+    /// person `bsn` in `gemeente` (a provider's request to change names them): nothing is
+    /// written; a refusal is audited as a refused write of `event_type`.
+    ///
+    /// # Errors
+    /// `PERMISSION_DENIED` for a case it does not hold; `UNAVAILABLE` without NATS.
+    pub async fn holds_toewijzingen(
+        &self,
+        caller: &Caller,
+        pillar: Pillar,
+        event_type: &str,
+        gemeente: &str,
+        bsn: &rondom_domain::Bsn,
+        cases: &[String],
+    ) -> Result<(), Status> {
+        let toewijzing = match pillar {
+            Pillar::Wmo => catalogue::wmo::VOORZIENING_TOEGEWEZEN.name,
+            Pillar::Jeugd => catalogue::jeugd::JEUGDHULP_TOEGEWEZEN.name,
+            _ => return Ok(()),
+        };
+        let assignment = Assignment {
+            organisatie: caller.client.organisatie.clone().unwrap_or_default(),
+            toewijzing,
+        };
+        match self
+            .writer
+            .holds_toewijzingen(&assignment, pillar, gemeente, bsn, cases)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(err) => Err(self.writer.refused(caller, event_type, err.into()).await),
+        }
+    }
+
     /// Handles an RPC of a pillar service: the authenticated caller writes an event of `kind`
     /// in `pillar` with the request's context (`context` takes it out) and the payload `build`
     /// makes of the rest of the request (see [`PillarWriter::write`]).

@@ -406,19 +406,36 @@ impl EventWriter {
         let Some(assignment) = &draft.assignment else {
             return Ok(());
         };
-        let subject = event_subject(&household, draft.pillar, assignment.toewijzing);
+        let gemeente = draft.gemeente.as_ref().map(GemeenteCode::as_str);
+        self.assigned(
+            household,
+            draft.pillar,
+            assignment,
+            &draft.case_id,
+            gemeente,
+        )
+        .await
+    }
+
+    /// Checks that the latest toewijzing of `case_id` in `household`'s log, in `gemeente`,
+    /// assigns it to `assignment`'s provider (and was not withdrawn or rectified since).
+    async fn assigned(
+        &self,
+        household: HouseholdId,
+        pillar: Pillar,
+        assignment: &Assignment,
+        case_id: &str,
+        gemeente: Option<&str>,
+    ) -> Result<()> {
+        let subject = event_subject(&household, pillar, assignment.toewijzing);
         let assigned = self
-            .standing_on(&household, draft.pillar, &subject, MAX_ASSIGNMENTS)
+            .standing_on(&household, pillar, &subject, MAX_ASSIGNMENTS)
             .await?
             .into_iter()
             .map(|received| received.event)
+            // The same case of the same gemeente.
             .rfind(|event| {
-                // The same case of the same gemeente.
-                event.case_id == draft.case_id
-                    && draft
-                        .gemeente
-                        .as_ref()
-                        .is_some_and(|gemeente| gemeente.as_str() == event.gemeente_code)
+                event.case_id == case_id && gemeente == Some(event.gemeente_code.as_str())
             })
             .is_some_and(|latest| {
                 assigned_to(&latest).is_some_and(|code| code == assignment.organisatie)
@@ -428,6 +445,34 @@ impl EventWriter {
         } else {
             Err(Error::NotAssigned)
         }
+    }
+
+    /// Checks that the provider of `assignment` holds the toewijzing of each of `cases` of the
+    /// person `bsn`, in `gemeente`: a provider asks to change only the care it was assigned.
+    ///
+    /// # Errors
+    /// [`Error::NotAssigned`] for a case it does not hold (or a person the hub does not
+    /// know); bus errors.
+    pub async fn holds_toewijzingen(
+        &self,
+        assignment: &Assignment,
+        pillar: Pillar,
+        gemeente: &str,
+        bsn: &Bsn,
+        cases: &[String],
+    ) -> Result<()> {
+        if cases.is_empty() {
+            return Ok(());
+        }
+        let person = self.pseudonyms.pseudonym(bsn);
+        let Some(household) = self.registry.lookup(&person).await? else {
+            return Err(Error::NotAssigned);
+        };
+        for case in cases {
+            self.assigned(household, pillar, assignment, case, Some(gemeente))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Checks that the fact a rectification names is an event of the draft's law in

@@ -302,6 +302,29 @@ impl Write<'_> {
         wijziging: &Wijziging,
         context: Option<v1::WriteContext>,
     ) -> Result<Response<v1::WriteResponse>, Status> {
+        // The toewijzingen it asks to change must be its own (the same check a start or
+        // stop line gets).
+        let pillar = match self.message.standard {
+            Standard::Iwmo => Pillar::Wmo,
+            Standard::Ijw => Pillar::Jeugd,
+        };
+        if let Some(bsn) = self.message.bsn.as_deref().and_then(|bsn| bsn.parse().ok()) {
+            let cases: Vec<String> = wijziging
+                .te_wijzigen
+                .iter()
+                .map(|nummer| format!("toewijzing-{nummer}"))
+                .collect();
+            writer
+                .holds_toewijzingen(
+                    caller,
+                    pillar,
+                    &self.event_type(),
+                    &self.message.ontvanger,
+                    &bsn,
+                    &cases,
+                )
+                .await?;
+        }
         let verzoek = v1::WijzigingGevraagd {
             aanbieder_agb: self.message.afzender.clone(),
             reden: match wijziging.reden {
