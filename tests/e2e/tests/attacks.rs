@@ -846,3 +846,51 @@ async fn a_stale_entry_of_an_erased_household_keeps_no_gemeente_from_a_person() 
         .into_inner();
     assert_ne!(posted.household_id, erased.household_id);
 }
+
+#[test_log::test(tokio::test(flavor = "multi_thread", worker_threads = 2))]
+async fn a_provider_writes_about_the_client_it_was_assigned_not_another_member() {
+    let hub = TestHub::start().await;
+    let runner = rondom_e2e::load_family(hub.scenario_connections().await).await;
+    hub.wait_applied(runner.position).await;
+    let mut provider = WmoServiceClient::new(hub.client_for(DevClient::Partner(Pillar::Wmo)).await);
+    let start = |key: &str, person: scenario::Person| v1::StartWmoVoorzieningRequest {
+        context: Some(v1::WriteContext {
+            idempotency_key: key.into(),
+            source_system: "aanbieder-app".into(),
+            gemeente_code: scenario::GEMEENTE.into(),
+            persons: vec![v1::PersonRef {
+                bsn: person.bsn.into(),
+                display_name: String::new(),
+                birth_date: None,
+            }],
+            occurred_at: Some(timestamp(chrono::Utc::now() - chrono::Duration::hours(1))),
+            case_id: scenario::CASE_WMO.into(),
+            note: String::new(),
+        }),
+        voorziening: Some(v1::WmoVoorzieningGestart {
+            aanbieder_agb: DevClient::Partner(Pillar::Wmo)
+                .organisatie()
+                .expect("the Wmo provider")
+                .into(),
+            productcode: "01A01".into(),
+            begindatum: Some(rondom_proto::convert::proto_date(
+                chrono::Utc::now().date_naive() - chrono::Days::new(1),
+            )),
+            ..Default::default()
+        }),
+    };
+    // Riet's home care is assigned to it; her daughter, a member of the household, is not
+    // its client: a start under Riet's case naming the daughter is refused, nothing written.
+    let before = hub.stream_messages().await;
+    let refused = provider
+        .start_voorziening(start("start-moeder", MOEDER))
+        .await
+        .expect_err("another member under her case");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    assert_eq!(hub.stream_messages().await, before);
+    // About Riet herself it may.
+    provider
+        .start_voorziening(start("start-oma", OMA))
+        .await
+        .expect("its own client");
+}

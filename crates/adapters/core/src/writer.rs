@@ -168,6 +168,38 @@ fn assigned_to(event: &v1::Event) -> Option<&str> {
     (aanlevering != v1::Aanlevering::Verwijderd as i32).then_some(provider.as_str())
 }
 
+/// The person a provider's write is about, as a toewijzing names them: by BSN, from the
+/// toewijzing's sealed identity (a pseudonym would not do across a renewal).
+#[derive(Clone, Copy)]
+struct About<'a> {
+    bsn: &'a Bsn,
+    key: &'a rondom_domain::seal::DataKey,
+}
+
+impl About<'_> {
+    /// Whether `toewijzing` (of `household`) is about this person.
+    fn is(&self, toewijzing: &v1::Event, household: HouseholdId) -> bool {
+        let Some(mention) = toewijzing
+            .persons
+            .iter()
+            .find(|mention| mention.primary)
+            .or(toewijzing.persons.first())
+        else {
+            return false;
+        };
+        mention
+            .identity
+            .clone()
+            .and_then(|sealed| {
+                self.key
+                    .open(&household, Purpose::Identity, &sealed.into())
+                    .ok()
+            })
+            .and_then(|bytes| v1::PersonIdentity::decode(bytes.as_slice()).ok())
+            .is_some_and(|identity| identity.bsn == self.bsn.as_str())
+    }
+}
+
 /// The household a write lands in, with its key, which persons are members by it, and the
 /// household a joining person leaves by it.
 struct Placement {
@@ -401,24 +433,40 @@ impl EventWriter {
     }
 
     /// Checks that the latest toewijzing of `draft`'s case in `household`'s log, in its
-    /// gemeente, assigns it to the provider (and was not withdrawn since).
-    async fn check_assignment(&self, draft: &Draft, household: HouseholdId) -> Result<()> {
+    /// gemeente, assigns it to the provider (and was not withdrawn since), for the person the
+    /// draft is about.
+    async fn check_assignment(
+        &self,
+        draft: &Draft,
+        household: HouseholdId,
+        key: &rondom_domain::seal::DataKey,
+    ) -> Result<()> {
         let Some(assignment) = &draft.assignment else {
             return Ok(());
         };
+        let Some(person) = draft.persons.first() else {
+            return Err(Error::NotAssigned);
+        };
         let gemeente = draft.gemeente.as_ref().map(GemeenteCode::as_str);
+        let about = About {
+            bsn: &person.bsn,
+            key,
+        };
         self.assigned(
             household,
             draft.pillar,
             assignment,
             &draft.case_id,
             gemeente,
+            about,
         )
         .await
     }
 
     /// Checks that the latest toewijzing of `case_id` in `household`'s log, in `gemeente`,
-    /// assigns it to `assignment`'s provider (and was not withdrawn or rectified since).
+    /// assigns it to `assignment`'s provider (and was not withdrawn or rectified since), and
+    /// is about the person `about` names: a provider writes about the client it was assigned,
+    /// not about another member under that client's case.
     async fn assigned(
         &self,
         household: HouseholdId,
@@ -426,6 +474,7 @@ impl EventWriter {
         assignment: &Assignment,
         case_id: &str,
         gemeente: Option<&str>,
+        about: About<'_>,
     ) -> Result<()> {
         let subject = event_subject(&household, pillar, assignment.toewijzing);
         let assigned = self
@@ -439,6 +488,7 @@ impl EventWriter {
             })
             .is_some_and(|latest| {
                 assigned_to(&latest).is_some_and(|code| code == assignment.organisatie)
+                    && about.is(&latest, household)
             });
         if assigned {
             Ok(())
@@ -468,8 +518,10 @@ impl EventWriter {
         let Some(household) = self.registry.lookup(&person).await? else {
             return Err(Error::NotAssigned);
         };
+        let key = self.keys.get(&household).await?.ok_or(Error::NotAssigned)?;
         for case in cases {
-            self.assigned(household, pillar, assignment, case, Some(gemeente))
+            let about = About { bsn, key: &key };
+            self.assigned(household, pillar, assignment, case, Some(gemeente), about)
                 .await?;
         }
         Ok(())
@@ -628,8 +680,8 @@ impl EventWriter {
         let Some(household) = known.first().copied().flatten() else {
             return Err(Error::NotAssigned);
         };
-        self.check_assignment(draft, household).await?;
         let key = self.keys.get(&household).await?.ok_or(Error::NotAssigned)?;
+        self.check_assignment(draft, household, &key).await?;
         let members = known.iter().map(|k| *k == Some(household)).collect();
         Ok(Placement::new(household, members, key))
     }
