@@ -278,9 +278,15 @@ pub async fn run(
     provision(&config.nats.operator, &config.stream).await?;
     let (writer_client, writer_jetstream) =
         rondom_bus::open(&config.nats.writer, &config.stream).await?;
-    let writer = Arc::new(EventWriter::open(&writer_jetstream, &keys).await?);
     let (client, jetstream) = rondom_bus::open(&config.nats.projector, &config.stream).await?;
     let (read, projector) = rondom_projector::start(&jetstream, &keys, &config.projection).await?;
+    // One process: the writer knows every event id the read model applied.
+    let model = read.model.clone();
+    let writer = Arc::new(
+        EventWriter::open(&writer_jetstream, &keys)
+            .await?
+            .knowing_applied(move |id| model.first_position_of(id).ok().flatten()),
+    );
     let grpc =
         GrpcServices::new(config.clients.clone(), read.audit.clone()).with_tls(config.tls.clone());
     let services = writer_services(grpc, &writer);

@@ -447,6 +447,37 @@ impl TestHub {
         )
     }
 
+    /// Publishes the event at `position` again, exactly as it is on the log (signed by the
+    /// hub, its id and all), as a writer that retries after the duplicate window without the
+    /// hub's read model beside it does; returns where the copy landed.
+    pub async fn publish_again(&self, position: u64) -> u64 {
+        let jetstream = self.jetstream().await;
+        let message = jetstream
+            .get_stream(EVENTS_STREAM)
+            .await
+            .expect("the event stream")
+            .get_raw_message(position)
+            .await
+            .expect("the event");
+        // Without the conditions a household's first event was published under.
+        let mut headers = async_nats::HeaderMap::new();
+        for (name, values) in message.headers.iter() {
+            let name: &str = name.as_ref();
+            if !name.starts_with("Nats-Expected") {
+                for value in values {
+                    headers.append(name, value.as_str());
+                }
+            }
+        }
+        jetstream
+            .publish_with_headers(message.subject, headers, message.payload)
+            .await
+            .expect("published")
+            .await
+            .expect("acknowledged")
+            .sequence
+    }
+
     /// Rebuilds the read model from the log into its next generation, as `rondom projector
     /// rebuild` does (offline: a running hub makes it refuse), in batches of `batch_size`.
     ///

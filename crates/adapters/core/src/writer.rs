@@ -270,6 +270,22 @@ pub struct EventWriter {
     publisher: EventPublisher,
     audit: AuditLog,
     gemeenten: gemeenten::HouseholdGemeenten,
+    applied: Option<Applied>,
+}
+
+/// Where the read model of this process applied an event id (its first copy), when the
+/// writer runs beside one (`rondom up`): a retry after JetStream's duplicate window is then
+/// still known for one.
+#[derive(Clone)]
+struct Applied(Arc<AppliedAt>);
+
+/// The position the read model applied an event id at, if it did.
+type AppliedAt = dyn Fn(&EventId) -> Option<u64> + Send + Sync;
+
+impl std::fmt::Debug for Applied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Applied(..)")
+    }
 }
 
 impl EventWriter {
@@ -294,7 +310,20 @@ impl EventWriter {
             publisher: EventPublisher::new(jetstream.clone(), keys.signer.clone()),
             audit: AuditLog::new(jetstream.clone()),
             gemeenten: gemeenten::HouseholdGemeenten::default(),
+            applied: None,
         })
+    }
+
+    /// Returns this writer knowing where the read model beside it applied each event id
+    /// (`applied`): a write whose id it applied before is a retry, whenever it comes, and is
+    /// not published again.
+    #[must_use]
+    pub fn knowing_applied(
+        mut self,
+        applied: impl Fn(&EventId) -> Option<u64> + Send + Sync + 'static,
+    ) -> Self {
+        self.applied = Some(Applied(Arc::new(applied)));
+        self
     }
 
     /// Records a write attempt, accepted or refused, in the audit log: who (the caller), what
@@ -591,6 +620,19 @@ impl EventWriter {
                     .await?;
             }
             let (envelope, event) = self.event(&draft, &place);
+            // Applied before (a retry after the duplicate window): the original stands, as
+            // for a duplicate JetStream recognised, and nothing is published again.
+            if let Some(position) = self
+                .applied
+                .as_ref()
+                .and_then(|applied| (applied.0)(&draft.id))
+            {
+                let published = Published {
+                    position,
+                    duplicate: true,
+                };
+                break (place, envelope, event, published);
+            }
             let started = std::time::Instant::now();
             match self.publish(&draft, &place, &envelope, &event).await {
                 Ok(published) => {
