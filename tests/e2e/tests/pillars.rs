@@ -933,9 +933,13 @@ async fn a_person_who_joins_another_household_leaves_the_first() {
         .await
         .expect("join")
         .into_inner();
+    // The departure from the old household follows the join (published once the join
+    // stands): read both once everything the move wrote is applied.
+    let last = hub.stream_messages().await;
+    assert!(last > moved.position, "the departure comes after the join");
     let mut households = hub.households().await;
     let old = households
-        .get_household(by_id(&first.household_id, moved.position))
+        .get_household(by_id(&first.household_id, last))
         .await
         .expect("old")
         .into_inner()
