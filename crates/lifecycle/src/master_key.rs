@@ -85,11 +85,23 @@ pub async fn rewrap(
             break;
         }
     }
-    Ok(Report {
+    let report = Report {
         current: store.current_master_id(),
         rewrap: total,
         census: store.census().await?,
-    })
+    };
+    // Every household's key wrapped anew: an act the privacy officer looks up.
+    let act = crate::on_record::Act {
+        who: "rondom-keys-rotate",
+        what: format!(
+            "household keys re-wrapped under master key {}: {} re-wrapped",
+            report.current, report.rewrap.rewrapped
+        ),
+        household: None,
+        outcome: "OK",
+    };
+    crate::on_record::record(&rondom_bus::AuditLog::new(jetstream.clone()), act).await?;
+    Ok(report)
 }
 
 /// Returns household keys per master key id, as [`Report::census`].

@@ -1,5 +1,6 @@
 //! The lifecycle's own acts on the audit log: what touches everyone's data, or erases a
-//! household's, outside any client's call (a backup, a restore, the retention task), recorded
+//! household's, outside any client's call (a backup, a restore, the retention task, a master
+//! key rotation, a pseudonym renewal), recorded
 //! as OperatorService's calls are: who (the command or task by name: it runs with the
 //! operator's NATS user, not as a client), what, and nothing personal.
 

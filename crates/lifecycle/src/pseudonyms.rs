@@ -81,7 +81,7 @@ pub async fn renew_all(
     let registry = HouseholdRegistry::new(
         rondom_bus::stream::bucket(jetstream, rondom_bus::stream::PERSONS_BUCKET).await?,
     );
-    renew(
+    let renewal = renew(
         &model,
         &key_store,
         &registry,
@@ -89,7 +89,24 @@ pub async fn renew_all(
         &keys.pseudonym,
         new_key,
     )
-    .await
+    .await?;
+    // Every member given a new pseudonym: an act the privacy officer looks up.
+    let act = crate::on_record::Act {
+        who: "rondom-pseudonyms-renew",
+        what: format!(
+            "pseudonyms renewed under key {}: {} persons in {} households ({} unreadable)",
+            new_key.id(),
+            renewal.persons,
+            renewal.households,
+            renewal.unreadable
+        ),
+        household: None,
+        outcome: "OK",
+    };
+    crate::on_record::record(&rondom_bus::AuditLog::new(jetstream.clone()), act)
+        .await
+        .map_err(rondom_projector::Error::from)?;
+    Ok(renewal)
 }
 
 /// Gives every member in `model` their pseudonym under `new_key` (in the registry and in

@@ -109,6 +109,13 @@ async fn rotating_the_master_key_under_load_loses_nothing_and_keeps_every_househ
         "the keys that existed were re-wrapped: {report:?}"
     );
     assert_eq!(report.left_behind(), 0, "{report:?}");
+    // The rotation is on the audit log.
+    let on_record = hub.audit_of("rondom-keys-rotate", "").await;
+    assert_eq!(on_record.len(), 1, "{on_record:?}");
+    assert!(
+        on_record[0].reason.contains(&rotated.current),
+        "{on_record:?}"
+    );
 
     let last = before
         .iter()
@@ -230,6 +237,20 @@ async fn rotating_the_pseudonym_key_keeps_every_person_in_their_household() {
     };
     let renewal = renew().await;
     assert_eq!((renewal.households, renewal.persons), (2, 3), "{renewal:?}");
+    // The renewal is on the audit log (read straight from it: the hub is stopped).
+    let on_record = rondom_bus::AuditLog::new(jetstream.clone())
+        .records(&rondom_bus::audit::AuditQuery {
+            client_id: Some("rondom-pseudonyms-renew".into()),
+            household_id: None,
+            after: 0,
+            since: None,
+            until: None,
+            limit: 10,
+        })
+        .await
+        .expect("the audit log")
+        .records;
+    assert_eq!(on_record.len(), 1, "{on_record:?}");
     // Run again before the key went in (as after an interruption): the read model catches up
     // with the renewals first, so nobody is renewed twice.
     assert_eq!(renew().await, Default::default());
