@@ -85,14 +85,6 @@ pub fn primary_of(event: &v1::Event) -> &str {
         .map_or("", |person| person.pseudonym.as_str())
 }
 
-/// Whether a provider (a partner of a law) wrote `event`.
-fn by_provider(event: &v1::Event) -> bool {
-    event
-        .writer
-        .as_ref()
-        .is_some_and(|writer| writer.role.starts_with("partner:"))
-}
-
 /// Persons who join, leave, or are named anew.
 fn members(household: &mut StoredHousehold, received: &ReceivedEvent) {
     for mention in &received.event.persons {
@@ -109,7 +101,13 @@ fn members(household: &mut StoredHousehold, received: &ReceivedEvent) {
             // the persons of its own care as its own records have them, and has no say in
             // who the household's members are called (a coordinator's rectification did).
             Some(index) => {
-                if mention.display_name_given && !by_provider(&received.event) {
+                if mention.display_name_given
+                    && !received
+                        .event
+                        .writer
+                        .as_ref()
+                        .is_some_and(v1::Writer::is_provider)
+                {
                     household.members[index]
                         .identity
                         .clone_from(&mention.identity);

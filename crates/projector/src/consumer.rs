@@ -277,17 +277,9 @@ async fn log_holds_checkpoint(
     if checkpoint > last {
         return Err(ahead);
     }
-    let message = match stream.get_raw_message(checkpoint).await {
-        Ok(message) => message,
-        Err(err) if err.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => {
-            return Ok(());
-        }
-        Err(err) => return Err(nats("reading the event at the checkpoint")(err)),
-    };
     // Only an event this hub signed can tell: anything else was passed over when applied.
-    let Ok(received) =
-        ReceivedEvent::decode(checkpoint, Some(&message.headers), &message.payload, signer)
-    else {
+    let publisher = rondom_bus::EventPublisher::new(jetstream.clone(), signer.clone());
+    let Some(received) = publisher.event_at(checkpoint).await? else {
         return Ok(());
     };
     if model.holds(checkpoint, &received.envelope.id)? {

@@ -133,6 +133,13 @@ impl From<v1::PostSignalRequest> for SignalInput {
     }
 }
 
+impl v1::Writer {
+    /// Whether a provider wrote it (a partner of a law: role `partner:<law>`).
+    pub fn is_provider(&self) -> bool {
+        self.role.starts_with("partner:")
+    }
+}
+
 impl From<seal::Sealed> for v1::Sealed {
     fn from(sealed: seal::Sealed) -> Self {
         v1::Sealed {

@@ -71,10 +71,8 @@ impl PillarWriter {
         bsn: &rondom_domain::Bsn,
         cases: &[String],
     ) -> Result<(), Status> {
-        let toewijzing = match pillar {
-            Pillar::Wmo => catalogue::wmo::VOORZIENING_TOEGEWEZEN.name,
-            Pillar::Jeugd => catalogue::jeugd::JEUGDHULP_TOEGEWEZEN.name,
-            _ => return Ok(()),
+        let Some(toewijzing) = toewijzing_kind(pillar) else {
+            return Ok(());
         };
         let assignment = Assignment {
             organisatie: caller.client.organisatie.clone().unwrap_or_default(),

@@ -304,10 +304,7 @@ impl Write<'_> {
     ) -> Result<Response<v1::WriteResponse>, Status> {
         // The toewijzingen it asks to change must be its own (the same check a start or
         // stop line gets).
-        let pillar = match self.message.standard {
-            Standard::Iwmo => Pillar::Wmo,
-            Standard::Ijw => Pillar::Jeugd,
-        };
+        let (pillar, _) = self.target();
         if let Some(bsn) = self.message.bsn.as_deref().and_then(|bsn| bsn.parse().ok()) {
             let cases: Vec<String> = wijziging
                 .te_wijzigen

@@ -28,7 +28,7 @@ impl Origin {
             by_provider: first
                 .writer
                 .as_ref()
-                .is_some_and(|writer| writer.role.starts_with("partner:")),
+                .is_some_and(rondom_proto::v1::Writer::is_provider),
         }
     }
 }
