@@ -146,7 +146,7 @@ impl EventPublisher {
     }
 
     /// Returns the event at `position` on the stream as received, `None` when nothing is
-    /// there any more (an erasure purged it) or it is not this hub's.
+    /// there (a message deleted from the stream) or it is not this hub's.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when NATS does not answer.

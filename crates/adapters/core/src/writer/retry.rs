@@ -1,5 +1,6 @@
-//! A write JetStream takes for a retry (its event id, derived from the client and its
-//! idempotency key, is in the duplicate window) stands as it was written the first time. The
+//! A write taken for a retry (its event id, derived from the client and its idempotency key,
+//! is in JetStream's duplicate window, or the read model beside the writer applied it) stands
+//! as it was written the first time. The
 //! reply says so only when it is the same write: a key used again for other content (another
 //! person, another product, another note) is refused, so that nothing a client sends is
 //! dropped unseen, and nothing that follows a write (a request's place in the registry, a
@@ -26,7 +27,7 @@ impl EventWriter {
         event: &v1::Event,
         position: u64,
     ) -> Result<HouseholdId> {
-        // Gone (erased since): nothing is left to tell it from.
+        // Not there to read (deleted from the stream): nothing is left to tell it from.
         let Some(original) = self.publisher.event_at(position).await? else {
             return Ok(place.household);
         };
